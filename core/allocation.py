@@ -1,0 +1,211 @@
+"""Per-channel publishable quantity: the arithmetic, as pure functions.
+
+sellable    = on hand - reserved - non-sellable (never below 0)
+publishable = sellable after the channel's rule, step by step:
+
+ 1. ring-fenced units of every channel are set aside from sellable (when the
+    quotas exceed sellable they are scaled down proportionally, so that the
+    channels together never hold more than exists);
+ 2. confirmed receipts due within the rule's horizon are added to the shared pool;
+ 3. share % of the shared pool (rounded down);
+ 4. minus the safety buffer;
+ 5. plus the channel's own ring-fenced units;
+ 6. capped at the maximum exposure;
+ 7. 0 below the minimum publish threshold;
+ 8. backorder: when sellable is 0 and the channel allows backorder, the backorder quantity.
+
+Results are whole units, rounded down, never negative and never above
+sellable + counted incoming, except for backorder.
+"""
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+EPSILON = 1e-6
+
+# Explanation step codes, in order.
+STEP_ON_HAND = "on_hand"
+STEP_RESERVED = "reserved"
+STEP_NON_SELLABLE = "non_sellable"
+STEP_SELLABLE = "sellable"
+STEP_RING_FENCED_OTHERS = "ring_fenced_others"
+STEP_INCOMING = "incoming"
+STEP_SHARE = "share"
+STEP_SAFETY_BUFFER = "safety_buffer"
+STEP_RING_FENCED_OWN = "ring_fenced_own"
+STEP_MAX_EXPOSURE = "max_exposure"
+STEP_MIN_THRESHOLD = "min_threshold"
+STEP_BACKORDER = "backorder"
+STEP_PUBLISHABLE = "publishable"
+
+
+def whole_units(qty):
+    """Round a quantity down to whole units, tolerating float noise (2.9999999 -> 3)."""
+    return max(0, math.floor(qty + EPSILON))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The allocation rule that applies to one (channel, variant). Units are whole units."""
+
+    share_percent: float = 100.0
+    safety_buffer: int = 0
+    max_exposure: int = 0  # 0 = no cap
+    ring_fenced_qty: int = 0
+    include_incoming_days: int = 0  # 0 = never count incoming
+    backorder_qty: int = 0
+    min_publish_threshold: int = 0  # 0 = no threshold
+    label: str = ""  # what names the rule in explanations (scope, policy version)
+
+    def errors(self):
+        """The reasons this rule is invalid (empty when it is valid)."""
+        problems = []
+        if not 0 <= self.share_percent <= 100:
+            problems.append("share_percent must be between 0 and 100")
+        for name in (
+            "safety_buffer",
+            "max_exposure",
+            "ring_fenced_qty",
+            "include_incoming_days",
+            "backorder_qty",
+            "min_publish_threshold",
+        ):
+            if getattr(self, name) < 0:
+                problems.append(f"{name} must not be negative")
+        return problems
+
+
+DEFAULT_RULE = Rule(label="default: no rule, 100 % of sellable")
+
+
+@dataclass(frozen=True)
+class Stock:
+    """The stock figures of one variant in one warehouse, in the product's unit."""
+
+    on_hand: float = 0.0
+    reserved: float = 0.0
+    non_sellable: float = 0.0
+    incoming: tuple = ()  # ((date, qty), ...) confirmed receipts into sellable locations
+
+    @property
+    def sellable(self):
+        return whole_units(self.on_hand - self.reserved - self.non_sellable)
+
+    def incoming_within(self, days, today):
+        if days <= 0:
+            return 0
+        horizon = today + timedelta(days=days)
+        return whole_units(sum(qty for when, qty in self.incoming if when <= horizon))
+
+
+@dataclass
+class Result:
+    publishable: int
+    sellable: int
+    stock: Stock = field(default_factory=Stock)
+    incoming: int = 0  # incoming units counted
+    ring_fenced: int = 0  # own effective ring-fenced units
+    fence_shortfall: bool = False  # quotas of the channels exceed sellable
+    rule: str = ""
+    steps: list = field(default_factory=list)
+
+
+def fenced_shares(sellable, quotas):
+    """Split sellable among ring-fenced quotas {key: qty}.
+
+    Quotas are honoured in full when they fit; otherwise each is scaled down
+    proportionally (rounded down) so that their sum never exceeds sellable.
+    """
+    total = sum(quotas.values())
+    if total <= sellable:
+        return dict(quotas)
+    return {key: (sellable * qty) // total for key, qty in quotas.items()}
+
+
+def publishable(
+    stock,
+    rule,
+    *,
+    own_fence=0,
+    others_fence=0,
+    allow_backorder=False,
+    fence_shortfall=False,
+    today=None,
+):
+    """Compute the publishable quantity of one channel and explain it.
+
+    `own_fence` / `others_fence` are the effective ring-fenced units (see
+    fenced_shares) of this channel and of all the other channels together.
+    """
+    today = today or date.today()
+    sellable = stock.sellable
+    label = rule.label
+    steps = [
+        (STEP_ON_HAND, stock.on_hand, ""),
+        (STEP_RESERVED, -stock.reserved, ""),
+        (STEP_NON_SELLABLE, -stock.non_sellable, ""),
+        (STEP_SELLABLE, sellable, ""),
+    ]
+    shared = max(0, sellable - own_fence - others_fence)
+    if others_fence:
+        steps.append((STEP_RING_FENCED_OTHERS, -others_fence, "ring-fenced for other channels"))
+    incoming = stock.incoming_within(rule.include_incoming_days, today)
+    if incoming:
+        steps.append((STEP_INCOMING, incoming, label))
+        shared += incoming
+    qty = math.floor(shared * rule.share_percent / 100 + EPSILON)
+    if rule.share_percent != 100:
+        steps.append((STEP_SHARE, qty - shared, label))
+    if rule.safety_buffer:
+        before, qty = qty, max(0, qty - rule.safety_buffer)
+        steps.append((STEP_SAFETY_BUFFER, qty - before, label))
+    if own_fence:
+        qty += own_fence
+        steps.append((STEP_RING_FENCED_OWN, own_fence, label))
+    if rule.max_exposure and qty > rule.max_exposure:
+        steps.append((STEP_MAX_EXPOSURE, rule.max_exposure - qty, label))
+        qty = rule.max_exposure
+    if rule.min_publish_threshold and 0 < qty < rule.min_publish_threshold:
+        steps.append((STEP_MIN_THRESHOLD, -qty, label))
+        qty = 0
+    if sellable == 0 and allow_backorder and rule.backorder_qty:
+        steps.append((STEP_BACKORDER, rule.backorder_qty - qty, label))
+        qty = rule.backorder_qty
+    qty = max(0, int(qty))
+    steps.append((STEP_PUBLISHABLE, qty, label))
+    return Result(
+        publishable=qty,
+        sellable=sellable,
+        stock=stock,
+        incoming=incoming,
+        ring_fenced=own_fence,
+        fence_shortfall=fence_shortfall,
+        rule=label,
+        steps=[{"step": code, "qty": value, "rule": why} for code, value, why in steps],
+    )
+
+
+def allocate(stock, channel_rules, *, allow_backorder=None, today=None):
+    """Publishable quantity of one variant for several channels sharing one warehouse.
+
+    channel_rules: {channel_key: Rule}; allow_backorder: {channel_key: bool}.
+    Returns {channel_key: Result}.
+    """
+    allow_backorder = allow_backorder or {}
+    quotas = {key: rule.ring_fenced_qty for key, rule in channel_rules.items()}
+    fences = fenced_shares(stock.sellable, quotas)
+    total_fenced = sum(fences.values())
+    shortfall = sum(quotas.values()) > stock.sellable
+    return {
+        key: publishable(
+            stock,
+            rule,
+            own_fence=fences[key],
+            others_fence=total_fenced - fences[key],
+            allow_backorder=allow_backorder.get(key, False),
+            fence_shortfall=shortfall and rule.ring_fenced_qty > 0,
+            today=today,
+        )
+        for key, rule in channel_rules.items()
+    }

@@ -1,0 +1,71 @@
+"""Retry delays: exponential backoff with full jitter, and ``Retry-After`` parsing."""
+
+import math
+import random
+import re
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+DEFAULT_BASE = 1.0
+DEFAULT_CAP = 300.0
+# A server's Retry-After is honoured up to this many seconds.
+DEFAULT_RETRY_AFTER_CAP = 3600.0
+_SECONDS_RE = re.compile(r"^\d+(\.\d+)?$")
+
+
+def backoff_ceiling(attempt, base=DEFAULT_BASE, cap=DEFAULT_CAP):
+    """Upper bound of the delay before retry number ``attempt`` (0-based): min(cap, base*2**n)."""
+    try:
+        exponential = math.ldexp(float(base), max(int(attempt), 0))
+    except OverflowError:
+        exponential = math.inf
+    return max(0.0, min(float(cap), exponential))
+
+
+def full_jitter(attempt, base=DEFAULT_BASE, cap=DEFAULT_CAP, rng=random):
+    """Random delay, uniform between 0 and min(cap, base * 2 ** attempt)."""
+    return rng.uniform(0.0, backoff_ceiling(attempt, base, cap))
+
+
+def next_delay(
+    attempt,
+    retry_after=None,
+    base=DEFAULT_BASE,
+    cap=DEFAULT_CAP,
+    rng=random,
+    retry_after_cap=DEFAULT_RETRY_AFTER_CAP,
+):
+    """Seconds to wait before the next attempt.
+
+    Full jitter, but never less than the server's ``retry_after`` (seconds, itself
+    limited to ``retry_after_cap``) when one is given.
+    """
+    delay = full_jitter(attempt, base, cap, rng)
+    if retry_after is None:
+        return delay
+    wished = min(max(float(retry_after), 0.0), retry_after_cap)
+    return max(wished, delay)
+
+
+def parse_retry_after(value, now=None):
+    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP-date); None if unusable."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    if _SECONDS_RE.match(text):
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    now = now or datetime.now(UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    seconds = (when - now).total_seconds()
+    return max(0.0, seconds) if math.isfinite(seconds) else None

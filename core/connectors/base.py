@@ -1,0 +1,235 @@
+"""Connector base: channel configuration, push items and results, HTTP error classification."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from ..backoff import parse_retry_after
+from ..errors import PermanentError, RetryableError
+
+GENERIC_JSON = "generic_json"
+SHOPIFY = "shopify"
+# Ordered (code, label) pairs, usable as an Odoo selection.
+CONNECTOR_SELECTION = [(GENERIC_JSON, "Generic JSON"), (SHOPIFY, "Shopify")]
+
+# Connector classes by code, filled by @register.
+CONNECTORS = {}
+
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+REQUEST_TIMEOUT_STATUS = 408
+HEADER_RETRY_AFTER = "Retry-After"
+HEADER_CONTENT_TYPE = "Content-Type"
+JSON_CONTENT_TYPE = "application/json"
+REDACTED = "***"
+# Response text quoted in exception messages.
+MESSAGE_SNIPPET_CHARS = 500
+POOL_MAXSIZE = 4
+# Network failures worth retrying (ConnectionError covers refused, reset, dropped, SSL).
+_RETRYABLE_TRANSPORT_ERRORS = (
+    requests.Timeout,
+    requests.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+)
+
+
+def register(code):
+    """Class decorator: register a Connector subclass under ``code`` (sets ``cls.code``)."""
+
+    def decorator(cls):
+        cls.code = code
+        CONNECTORS[code] = cls
+        return cls
+
+    return decorator
+
+
+def get_connector(code):
+    """The Connector class registered under ``code``; KeyError if unknown."""
+    try:
+        return CONNECTORS[code]
+    except KeyError:
+        raise KeyError(f"unknown connector {code!r}") from None
+
+
+@dataclass
+class ChannelConfig:
+    """What a connector needs to know about one channel (``code`` is the channel's code)."""
+
+    code: str
+    endpoint_url: str
+    api_key: str = field(default="", repr=False)
+    api_secret: str = field(default="", repr=False)
+    batch_size: int = 100
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    api_version: str = "2026-01"
+    location_id: str = ""
+
+
+@dataclass(frozen=True)
+class PushItem:
+    """One quantity to publish for one SKU; ``sequence`` grows per (channel, SKU)."""
+
+    sku: str
+    quantity: int
+    sequence: int
+    computed_at: datetime
+    external_id: str = ""
+    external_location_id: str = ""
+    previous_quantity: int | None = None
+
+
+@dataclass
+class PushResult:
+    """An accepted push (2xx).
+
+    ``item_errors``: {sku: message} for items of the batch that were not applied
+    (all others were). ``stale``: items the channel dropped as stale/duplicate.
+    ``remote_id``: the channel's id for the change, when it gives one.
+    """
+
+    status: int
+    body: str
+    request_body: str
+    idempotency_key: str
+    accepted_at: datetime
+    item_errors: dict = field(default_factory=dict)
+    stale: int = 0
+    remote_id: str = ""
+
+
+class Connector:
+    """Base class: one ``requests.Session`` (pooled) per instance; not thread-safe."""
+
+    code = ""
+    max_batch_size = 100
+
+    def __init__(self, config, session=None):
+        self.config = config
+        self._owns_session = session is None
+        self.session = self._new_session() if session is None else session
+
+    @staticmethod
+    def _new_session():
+        session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=POOL_MAXSIZE, max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
+
+    def close(self):
+        """Close the session if this connector created it."""
+        if self._owns_session:
+            self.session.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    # -- batching ---------------------------------------------------------
+
+    @property
+    def batch_limit(self):
+        """Items per push: min(config.batch_size, max_batch_size), at least 1."""
+        wished = self.config.batch_size or self.max_batch_size
+        return max(1, min(int(wished), self.max_batch_size))
+
+    def batches(self, items):
+        """``items`` split into lists of at most ``batch_limit`` items, order kept."""
+        items = list(items)
+        size = self.batch_limit
+        return [items[start : start + size] for start in range(0, len(items), size)]
+
+    def _check_batch(self, items):
+        items = list(items)
+        if not items:
+            raise ValueError(f"{self.code}: nothing to push")
+        if len(items) > self.max_batch_size:
+            raise ValueError(
+                f"{self.code}: {len(items)} items exceed {self.max_batch_size}; use batches()"
+            )
+        return items
+
+    # -- operations ---------------------------------------------------------
+
+    def push(self, items):
+        """Send one batch (one HTTP call) -> PushResult; raises RetryableError/PermanentError."""
+        raise NotImplementedError
+
+    def fetch_levels(self, skus):
+        """Current levels on the channel -> {sku: int} (unknown SKUs left out)."""
+        raise NotImplementedError(f"{self.code}: fetch_levels is not supported")
+
+    # -- HTTP ---------------------------------------------------------------
+
+    @property
+    def timeout(self):
+        return (self.config.connect_timeout, self.config.read_timeout)
+
+    def _redact(self, text):
+        if not text:
+            return text
+        for secret in (self.config.api_key, self.config.api_secret):
+            if secret:
+                text = text.replace(secret, REDACTED)
+        return text
+
+    @staticmethod
+    def _text(value):
+        if isinstance(value, bytes):
+            return value.decode("utf-8", "replace")
+        return value or ""
+
+    def _request(self, method, url, body=None, headers=None, params=None):
+        """One HTTP call; transport failures become RetryableError/PermanentError."""
+        try:
+            return self.session.request(
+                method,
+                url,
+                data=body,
+                headers=headers,
+                params=params,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except _RETRYABLE_TRANSPORT_ERRORS as exc:
+            raise self._transport_error(RetryableError, method, url, body, exc) from exc
+        except requests.RequestException as exc:
+            raise self._transport_error(PermanentError, method, url, body, exc) from exc
+
+    def _transport_error(self, error_class, method, url, body, exc):
+        reason = exc.__class__.__name__
+        if error_class is PermanentError:
+            reason = f"{reason}: {exc}"
+        return error_class(
+            self._redact(f"{self.code}: {method} {url} failed ({reason})"),
+            request=self._redact(self._text(body)),
+        )
+
+    def _error_fields(self, response):
+        return {
+            "status": response.status_code,
+            "body": self._redact(response.text),
+            "request": self._redact(self._text(response.request.body)),
+        }
+
+    def _error_message(self, response, what=None):
+        what = what or f"HTTP {response.status_code}"
+        snippet = response.text[:MESSAGE_SNIPPET_CHARS]
+        return self._redact(f"{self.code}: {what} from {response.url}: {snippet}")
+
+    def classify(self, response):
+        """Return on 2xx; raise RetryableError (429, 503, 408, 5xx) or PermanentError."""
+        status = response.status_code
+        if 200 <= status < 300:
+            return
+        fields = self._error_fields(response)
+        message = self._error_message(response)
+        if status in RETRY_AFTER_STATUSES or status == REQUEST_TIMEOUT_STATUS or status >= 500:
+            seconds = parse_retry_after(response.headers.get(HEADER_RETRY_AFTER))
+            raise RetryableError(message, seconds=seconds, **fields)
+        raise PermanentError(message, **fields)

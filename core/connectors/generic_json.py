@@ -1,0 +1,113 @@
+"""Generic JSON channel: one signed POST per batch, levels read back with a signed GET."""
+
+import json
+
+from ..errors import PermanentError
+from ..idempotency import idempotency_key, iso_utc, utc_now
+from ..signing import sign_hex
+from .base import (
+    GENERIC_JSON,
+    HEADER_CONTENT_TYPE,
+    JSON_CONTENT_TYPE,
+    Connector,
+    PushResult,
+    register,
+)
+
+HEADER_IDEMPOTENCY_KEY = "Idempotency-Key"
+HEADER_SIGNATURE = "X-Channel-Signature"
+SKUS_PARAM = "skus"
+SKU_SEPARATOR = ","
+
+
+def _json_or_none(response):
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+@register(GENERIC_JSON)
+class GenericJsonConnector(Connector):
+    """``POST <endpoint_url>`` signed with X-Channel-Signature, keyed by Idempotency-Key."""
+
+    max_batch_size = 500
+
+    def build_body(self, items, sent_at=None):
+        """The raw request body (bytes) for ``items``."""
+        payload = {
+            "channel": self.config.code,
+            "sent_at": iso_utc(sent_at or utc_now()),
+            "items": [
+                {
+                    "sku": item.sku,
+                    "quantity": int(item.quantity),
+                    "sequence": int(item.sequence),
+                    "computed_at": iso_utc(item.computed_at),
+                }
+                for item in items
+            ],
+        }
+        return json.dumps(payload).encode("utf-8")
+
+    def _signature(self, body):
+        if not self.config.api_secret:
+            raise PermanentError(f"{self.code}: channel {self.config.code!r} has no API secret")
+        return sign_hex(self.config.api_secret, body)
+
+    def push(self, items):
+        items = self._check_batch(items)
+        key = idempotency_key(self.config.code, items)
+        body = self.build_body(items)
+        headers = {
+            HEADER_CONTENT_TYPE: JSON_CONTENT_TYPE,
+            HEADER_IDEMPOTENCY_KEY: key,
+            HEADER_SIGNATURE: self._signature(body),
+        }
+        response = self._request("POST", self.config.endpoint_url, body=body, headers=headers)
+        self.classify(response)
+        payload = _json_or_none(response)
+        payload = payload if isinstance(payload, dict) else {}
+        errors = payload.get("errors")
+        item_errors = (
+            {str(sku): str(message) for sku, message in errors.items()}
+            if isinstance(errors, dict)
+            else {}
+        )
+        stale = payload.get("stale")
+        return PushResult(
+            status=response.status_code,
+            body=self._redact(response.text),
+            request_body=self._redact(body.decode("utf-8")),
+            idempotency_key=key,
+            accepted_at=utc_now(),
+            item_errors=item_errors,
+            stale=stale if isinstance(stale, int) else 0,
+        )
+
+    def fetch_levels(self, skus):
+        """``GET <endpoint_url>?skus=a,b`` (signature of the empty body) -> {sku: quantity}."""
+        skus = list(dict.fromkeys(str(sku) for sku in skus))
+        signature = self._signature(b"")
+        levels = {}
+        for start in range(0, len(skus), self.max_batch_size):
+            chunk = skus[start : start + self.max_batch_size]
+            response = self._request(
+                "GET",
+                self.config.endpoint_url,
+                headers={HEADER_SIGNATURE: signature},
+                params={SKUS_PARAM: SKU_SEPARATOR.join(chunk)},
+            )
+            self.classify(response)
+            payload = _json_or_none(response)
+            rows = payload.get("items") if isinstance(payload, dict) else None
+            if not isinstance(rows, list):
+                raise PermanentError(
+                    self._error_message(response, "unexpected levels payload"),
+                    **self._error_fields(response),
+                )
+            wanted = set(chunk)
+            for row in rows:
+                if isinstance(row, dict) and row.get("sku") in wanted:
+                    levels[row["sku"]] = int(row["quantity"])
+        return levels

@@ -1,0 +1,35 @@
+"""Sync error hierarchy: a base error, a retryable one carrying ``seconds``, a permanent one."""
+
+
+class SyncError(Exception):
+    """A failed exchange with a channel.
+
+    ``status``: HTTP status (None when no answer came); ``body``: response text;
+    ``request``: request body text; ``item_errors``: {sku: message} for the items
+    to blame. Messages and texts never contain the channel's credentials.
+    """
+
+    retryable = False
+    seconds = None
+
+    def __init__(self, message="", *, status=None, body=None, request=None, item_errors=None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.body = body
+        self.request = request
+        self.item_errors = dict(item_errors or {})
+
+
+class RetryableError(SyncError):
+    """Sending the same request later may succeed; ``seconds`` is the server's wish or None."""
+
+    retryable = True
+
+    def __init__(self, message="", *, seconds=None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.seconds = seconds
+
+
+class PermanentError(SyncError):
+    """Sending the same request again will fail again."""
