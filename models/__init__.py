@@ -1,0 +1,17 @@
+from . import (
+    product_product,
+    res_company,
+    stock_channel,
+    stock_channel_binding,
+    stock_channel_dispatcher,
+    stock_channel_outbox,
+    stock_channel_policy,
+    stock_channel_policy_rule,
+    stock_channel_policy_version,
+    stock_channel_quantity,
+    stock_channel_sync_log,
+    stock_location,
+    stock_move,
+    stock_quant,
+    stock_warehouse,
+)

@@ -1,0 +1,103 @@
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+from odoo.tools.translate import LazyTranslate
+
+from ..core import allocation
+
+_lt = LazyTranslate(__name__)
+
+STEP_LABELS = {
+    allocation.STEP_ON_HAND: _lt("On hand"),
+    allocation.STEP_RESERVED: _lt("Reserved"),
+    allocation.STEP_NON_SELLABLE: _lt("Non-sellable (quarantine)"),
+    allocation.STEP_SELLABLE: _lt("Sellable"),
+    allocation.STEP_RING_FENCED_OTHERS: _lt("Ring-fenced for other channels"),
+    allocation.STEP_INCOMING: _lt("Incoming within horizon"),
+    allocation.STEP_SHARE: _lt("Share %"),
+    allocation.STEP_SAFETY_BUFFER: _lt("Safety buffer"),
+    allocation.STEP_RING_FENCED_OWN: _lt("Ring-fenced for this channel"),
+    allocation.STEP_MAX_EXPOSURE: _lt("Maximum exposure"),
+    allocation.STEP_MIN_THRESHOLD: _lt("Below minimum threshold"),
+    allocation.STEP_BACKORDER: _lt("Backorder"),
+    allocation.STEP_PUBLISHABLE: _lt("Publishable"),
+}
+
+
+class ProductProduct(models.Model):
+    _inherit = "product.product"
+
+    publishable_qty = fields.Integer(
+        compute="_compute_publishable_qty",
+        string="Publishable",
+        help="Quantity published on the channel given in the context (channel_id).",
+    )
+    channel_quantity_ids = fields.One2many(
+        "stock.channel.quantity", "product_id", string="Channel Quantities"
+    )
+    channel_explanation_html = fields.Html(
+        compute="_compute_channel_explanation_html", sanitize=False, string="Channel Explanation"
+    )
+
+    @api.depends(
+        "stock_quant_ids.quantity",
+        "stock_quant_ids.reserved_quantity",
+        "stock_move_ids.state",
+        "stock_move_ids.product_qty",
+        "stock_move_ids.date",
+    )
+    @api.depends_context("channel_id")
+    def _compute_publishable_qty(self):
+        channel = self.env["stock.channel"].browse(self.env.context.get("channel_id"))
+        quantities = self._get_publishable_qty_dict(channel) if channel else {}
+        for product in self:
+            product.publishable_qty = quantities.get(product.id, 0)
+
+    def _get_publishable_qty_dict(self, channel):
+        """{product_id: publishable quantity} on `channel`, computed in one batch."""
+        results = channel._compute_publishable(self._origin.filtered("is_storable"))
+        return {product_id: res.publishable for (_ch, product_id), res in results.items()}
+
+    def _channel_explain(self, channel):
+        """Step-by-step breakdown from on hand down to the publishable quantity."""
+        self.ensure_one()
+        result = channel._compute_publishable(self)[channel.id, self.id]
+        return {
+            "product_id": self.id,
+            "product": self.display_name,
+            "channel_id": channel.id,
+            "channel": channel.display_name,
+            "warehouse": channel.warehouse_id.display_name,
+            "rule": result.rule,
+            "publishable": result.publishable,
+            "sellable": result.sellable,
+            "steps": [dict(step, label=str(STEP_LABELS[step["step"]])) for step in result.steps],
+        }
+
+    def _compute_channel_explanation_html(self):
+        channels = self.env["stock.channel"].search([])
+        for product in self:
+            if not product._origin.id or not product.is_storable or not channels:
+                product.channel_explanation_html = False
+                continue
+            parts = []
+            for channel in channels:
+                data = product._origin._channel_explain(channel)
+                rows = Markup("").join(
+                    Markup("<tr><td>%s</td><td class='text-end'>%s</td><td>%s</td></tr>")
+                    % (step["label"], _format_qty(step["qty"]), step["rule"])
+                    for step in data["steps"]
+                )
+                parts.append(
+                    Markup(
+                        "<h5>%s</h5><table class='table table-sm o_channel_explain'>"
+                        "<thead><tr><th>Step</th><th class='text-end'>Quantity</th>"
+                        "<th>Rule</th></tr></thead><tbody>%s</tbody></table>"
+                    )
+                    % (escape(data["channel"]), rows)
+                )
+            product.channel_explanation_html = Markup("").join(parts)
+
+
+def _format_qty(qty):
+    return f"{qty:g}" if isinstance(qty, float) else str(qty)

@@ -1,0 +1,377 @@
+import re
+import time
+from collections import defaultdict
+from datetime import date, timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..core import allocation
+from ..core.connectors import CONNECTOR_SELECTION, ChannelConfig, get_connector
+
+CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]+")
+CHANNEL_TYPES = [
+    ("website", "Website"),
+    ("pos", "Point of Sale"),
+    ("marketplace", "Marketplace"),
+    ("shop", "Shop"),
+]
+
+
+SYNC_STAT_FIELDS = (
+    "latency_p50_1h", "latency_p95_1h", "latency_p99_1h",
+    "latency_p50_24h", "latency_p95_24h", "latency_p99_24h",
+    "confirmed_p95_24h", "failure_rate_24h", "pending_count", "dead_letter_count",
+)  # fmt: skip
+# changing these can move the publishable quantities of the warehouse's channels
+REPUBLISH_FIELDS = {
+    "active", "warehouse_id", "company_id", "allow_backorder", "connector", "endpoint_url",
+    "api_key", "api_secret", "api_version", "external_location_id",
+}  # fmt: skip
+
+
+class StockChannel(models.Model):
+    _name = "stock.channel"
+    _description = "Sales Channel"
+    _order = "sequence, name, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    code = fields.Char(
+        required=True,
+        help="Short identifier used in URLs and payloads (letters, digits, '-', '_').",
+    )
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    channel_type = fields.Selection(CHANNEL_TYPES, required=True, default="marketplace")
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    warehouse_id = fields.Many2one(
+        "stock.warehouse",
+        required=True,
+        check_company=True,
+        default=lambda self: self.env["stock.warehouse"].search(
+            [("company_id", "=", self.env.company.id)], limit=1
+        ),
+    )
+    website_id = fields.Many2one("website", check_company=True, ondelete="set null")
+    pos_config_id = fields.Many2one("pos.config", string="Point of Sale", check_company=True)
+    allow_backorder = fields.Boolean(
+        help="Publish the rule's backorder quantity when nothing is sellable."
+    )
+    # connector (external channels): where and how quantities are pushed
+    connector = fields.Selection(
+        CONNECTOR_SELECTION,
+        help="Wire format used to push quantities. Empty: the channel lives inside Odoo "
+        "(webshop, POS) and nothing is pushed.",
+    )
+    endpoint_url = fields.Char(string="Endpoint URL")
+    api_key = fields.Char(string="API Key", groups="stock_channel_sync.group_channel_manager")
+    api_secret = fields.Char(
+        string="API Secret",
+        groups="stock_channel_sync.group_channel_manager",
+        help="Signs the payloads (HMAC-SHA256); never logged.",
+    )
+    api_version = fields.Char(default="2026-01", help="Shopify Admin API version.")
+    external_location_id = fields.Char(
+        string="Default External Location", help="Shopify: the location id stock is set at."
+    )
+    batch_size = fields.Integer(default=100, help="Items per push, within the connector's limit.")
+    connect_timeout = fields.Float(default=5.0, string="Connect Timeout (s)")
+    read_timeout = fields.Float(default=30.0, string="Read Timeout (s)")
+    retry_max_attempts = fields.Integer(
+        default=8, help="After this many failed attempts a push becomes a dead letter."
+    )
+    retry_base_seconds = fields.Float(default=1.0, string="Retry Base (s)")
+    retry_cap_seconds = fields.Float(default=300.0, string="Retry Cap (s)")
+    binding_ids = fields.One2many("stock.channel.binding", "channel_id")
+    outbox_ids = fields.One2many("stock.channel.outbox", "channel_id")
+    quantity_ids = fields.One2many("stock.channel.quantity", "channel_id")
+    sync_log_ids = fields.One2many("stock.channel.sync.log", "channel_id")
+    # supervision: accepted latency percentiles (ms), failures, dead letters
+    latency_p50_1h = fields.Integer(compute="_compute_sync_stats", string="p50 (1 h)")
+    latency_p95_1h = fields.Integer(compute="_compute_sync_stats", string="p95 (1 h)")
+    latency_p99_1h = fields.Integer(compute="_compute_sync_stats", string="p99 (1 h)")
+    latency_p50_24h = fields.Integer(compute="_compute_sync_stats", string="p50 (24 h)")
+    latency_p95_24h = fields.Integer(compute="_compute_sync_stats", string="p95 (24 h)")
+    latency_p99_24h = fields.Integer(compute="_compute_sync_stats", string="p99 (24 h)")
+    confirmed_p95_24h = fields.Integer(compute="_compute_sync_stats", string="Confirmed p95 (24 h)")
+    failure_rate_24h = fields.Float(
+        compute="_compute_sync_stats", string="Failure Rate (24 h, %)", digits=(5, 1)
+    )
+    pending_count = fields.Integer(compute="_compute_sync_stats", string="Pending Pushes")
+    dead_letter_count = fields.Integer(compute="_compute_sync_stats", string="Dead Letters")
+    quantity_count = fields.Integer(compute="_compute_quantity_count")
+    fence_shortfall_count = fields.Integer(
+        compute="_compute_fence_warning",
+        help="Variants whose ring-fenced quotas (all channels) exceed their sellable quantity.",
+    )
+    fence_warning = fields.Char(compute="_compute_fence_warning")
+
+    _positive_settings = models.Constraint(
+        "CHECK (batch_size > 0 AND retry_max_attempts > 0 AND connect_timeout > 0 "
+        "AND read_timeout > 0)",
+        "Batch size, attempts and timeouts must be positive.",
+    )
+    _code_uniq = models.UniqueIndex(
+        "(company_id, code)", "A channel code must be unique per company."
+    )
+
+    @api.constrains("code")
+    def _check_code(self):
+        for channel in self:
+            if not CODE_PATTERN.fullmatch(channel.code or ""):
+                raise ValidationError(
+                    self.env._(
+                        "The channel code %(code)r may only contain letters, digits, '-' and '_': "
+                        "it is used in URLs and payloads.",
+                        code=channel.code,
+                    )
+                )
+
+    @api.depends("quantity_ids")
+    def _compute_quantity_count(self):
+        counts = dict(
+            self.env["stock.channel.quantity"]._read_group(
+                [("channel_id", "in", self.ids)], ["channel_id"], ["__count"]
+            )
+        )
+        for channel in self:
+            channel.quantity_count = counts.get(channel, 0)
+
+    def _compute_fence_warning(self):
+        counts = dict(
+            self.env["stock.channel.quantity"]._read_group(
+                [("channel_id", "in", self.ids), ("fence_shortfall", "=", True)],
+                ["channel_id"],
+                ["__count"],
+            )
+        )
+        for channel in self:
+            count = counts.get(channel, 0)
+            channel.fence_shortfall_count = count
+            channel.fence_warning = count and self.env._(
+                "On %(count)s variant(s), the ring-fenced quotas of the channels of this "
+                "warehouse exceed the sellable quantity: they are scaled down proportionally.",
+                count=count,
+            )
+
+    def _compute_sync_stats(self):
+        stats = self._sync_stats()
+        for channel in self:
+            for name, value in stats.get(channel.id, {}).items():
+                channel[name] = value
+
+    def _sync_stats(self):
+        """{channel_id: {field: value}}: latency percentiles over the last hour and day,
+        failure rate over the day, pending and dead-letter counts, in two queries."""
+        empty = dict.fromkeys(SYNC_STAT_FIELDS, 0)
+        stats = {channel.id: dict(empty) for channel in self}
+        if not self.ids:
+            return stats
+        self.env["stock.channel.sync.log"].flush_model()
+        self.env["stock.channel.outbox"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT channel_id,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)
+                       FILTER (WHERE state = 'done' AND acked_at >= %(hour)s),
+                   percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
+                       FILTER (WHERE state = 'done' AND acked_at >= %(hour)s),
+                   percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)
+                       FILTER (WHERE state = 'done' AND acked_at >= %(hour)s),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)
+                       FILTER (WHERE state = 'done'),
+                   percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
+                       FILTER (WHERE state = 'done'),
+                   percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)
+                       FILTER (WHERE state = 'done'),
+                   percentile_cont(0.95) WITHIN GROUP (ORDER BY confirmed_latency_ms)
+                       FILTER (WHERE confirmed_at IS NOT NULL),
+                   100.0 * count(*) FILTER (WHERE state IN ('retry', 'dead')) / count(*)
+              FROM stock_channel_sync_log
+             WHERE channel_id = ANY(%(ids)s) AND sent_at >= %(day)s
+             GROUP BY channel_id
+            """,
+            {
+                "ids": self.ids,
+                "hour": fields.Datetime.now() - timedelta(hours=1),
+                "day": fields.Datetime.now() - timedelta(days=1),
+            },
+        )
+        for channel_id, *values in self.env.cr.fetchall():
+            for name, value in zip(SYNC_STAT_FIELDS[:8], values, strict=True):
+                stats[channel_id][name] = round(
+                    value or 0, 1 if name == "failure_rate_24h" else None
+                )
+        self.env.cr.execute(
+            "SELECT channel_id, count(*) FILTER (WHERE state = 'pending'), "
+            "count(*) FILTER (WHERE state = 'dead') FROM stock_channel_outbox "
+            "WHERE channel_id = ANY(%s) GROUP BY channel_id",
+            [self.ids],
+        )
+        for channel_id, pending, dead in self.env.cr.fetchall():
+            stats[channel_id].update(pending_count=pending, dead_letter_count=dead)
+        return stats
+
+    @api.depends("name", "code")
+    def _compute_display_name(self):
+        for channel in self:
+            channel.display_name = (
+                f"{channel.name} ({channel.code})" if channel.code else channel.name
+            )
+
+    @api.constrains("connector", "endpoint_url")
+    def _check_connector(self):
+        for channel in self:
+            if channel.connector and not (channel.endpoint_url or "").startswith(
+                ("http://", "https://")
+            ):
+                raise ValidationError(
+                    self.env._("Channel %(name)s: the endpoint URL must start with http:// or "
+                               "https://.", name=channel.display_name)
+                )  # fmt: skip
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        channels = super().create(vals_list)
+        self.env["stock.channel.outbox"]._enqueue(warehouses=channels.warehouse_id)
+        return channels
+
+    def write(self, vals):
+        warehouses = self.warehouse_id
+        res = super().write(vals)
+        if set(vals) & REPUBLISH_FIELDS:
+            self.env["stock.channel.outbox"]._enqueue(warehouses=warehouses | self.warehouse_id)
+        return res
+
+    # ------------------------------------------------------------------
+    # Publishable quantities
+    # ------------------------------------------------------------------
+    @api.model
+    def _channel_products(self, companies=None):
+        """The variants whose quantity the channels publish: storable, active products."""
+        domain = [("is_storable", "=", True)]
+        if companies:
+            domain.append(("company_id", "in", [False, *companies.ids]))
+        return self.env["product.product"].search(domain)
+
+    def _compute_publishable(self, products, today=None):
+        """Batch: {(channel_id, product_id): allocation.Result} for self x products.
+
+        One set of grouped queries per warehouse, then pure arithmetic
+        (core.allocation). Ring-fenced quotas of every active channel of the
+        warehouse are taken into account, not only those of self.
+        """
+        today = today or date.today()
+        results = {}
+        products = products.with_context(active_test=False)
+        Rule = self.env["stock.channel.policy.rule"]
+        by_warehouse = defaultdict(lambda: self.browse())
+        for channel in self:
+            by_warehouse[channel.warehouse_id] |= channel
+        for warehouse, channels in by_warehouse.items():
+            siblings = channels | self.search(
+                [("warehouse_id", "=", warehouse.id), ("company_id", "=", warehouse.company_id.id)]
+            )
+            figures = warehouse._channel_stock_figures(products)
+            resolve = Rule._resolver(siblings)
+            allow_backorder = {ch.id: ch.allow_backorder for ch in siblings}
+            for product in products:
+                rules = {ch.id: resolve(ch, product) for ch in siblings}
+                per_channel = allocation.allocate(
+                    figures[product.id], rules, allow_backorder=allow_backorder, today=today
+                )
+                for channel in channels:
+                    results[channel.id, product.id] = per_channel[channel.id]
+        return results
+
+    def _refresh_quantities(self, products=None):
+        """Recompute and store stock.channel.quantity for self x products (all if None).
+
+        Returns the stock.channel.quantity records whose publishable quantity changed.
+        """
+        if products is None:
+            products = self._channel_products(self.company_id)
+        results = self._compute_publishable(products)
+        return self.env["stock.channel.quantity"]._store_results(results)
+
+    @api.model
+    def _cron_refresh_quantities(self):
+        """Scheduled action: recompute every active channel's quantities and log the duration."""
+        start = time.monotonic()
+        channels = self.search([])
+        changed = channels._refresh_quantities()
+        self.env["ir.logging"].sudo().create(
+            {
+                "name": "stock_channel_sync",
+                "type": "server",
+                "level": "INFO",
+                "dbname": self.env.cr.dbname,
+                "path": "stock.channel",
+                "func": "_cron_refresh_quantities",
+                "line": "0",
+                "message": "refreshed %d channel(s), %d quantity change(s) in %.0f ms"
+                % (len(channels), len(changed), (time.monotonic() - start) * 1000),
+            }
+        )
+        return changed
+
+    def action_refresh_quantities(self):
+        self._refresh_quantities()
+        return self.action_open_quantities()
+
+    def action_open_quantities(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "stock_channel_sync.action_stock_channel_quantity"
+        )
+        action["domain"] = [("channel_id", "in", self.ids)]
+        action["context"] = {"search_default_group_channel": len(self) > 1}
+        return action
+
+    # ------------------------------------------------------------------
+    # Pushing
+    # ------------------------------------------------------------------
+    def _connector(self):
+        """A connector instance for this channel (the caller closes it)."""
+        self.ensure_one()
+        channel = self.sudo()
+        config = ChannelConfig(
+            code=channel.code,
+            endpoint_url=channel.endpoint_url or "",
+            api_key=channel.api_key or "",
+            api_secret=channel.api_secret or "",
+            batch_size=channel.batch_size,
+            connect_timeout=channel.connect_timeout,
+            read_timeout=channel.read_timeout,
+            api_version=channel.api_version or "",
+            location_id=channel.external_location_id or "",
+        )
+        return get_connector(channel.connector)(config)
+
+    def _bindings(self, products):
+        """{product_id: stock.channel.binding} of this channel for `products`."""
+        self.ensure_one()
+        bindings = self.env["stock.channel.binding"].search(
+            [("channel_id", "=", self.id), ("product_id", "in", products.ids)]
+        )
+        return {binding.product_id.id: binding for binding in bindings}
+
+    @api.model
+    def _cron_dispatch(self):
+        """Scheduled action (also triggered at each commit that fills the outbox)."""
+        self.env["stock.channel.dispatcher"]._run()
+
+    def action_dispatch_now(self):
+        """Wake the dispatcher now (it runs in the cron worker, outside this request)."""
+        self.env.ref("stock_channel_sync.ir_cron_dispatch").sudo()._trigger()
+        return True
+
+    def action_republish(self):
+        """Push every variant again (forced), e.g. after connecting a channel."""
+        self.env["stock.channel.outbox"]._enqueue(channels=self, force=True)
+        return True
+
+    def action_replay_dead_letters(self):
+        return self.env["stock.channel.outbox"].action_replay_all(self.ids)

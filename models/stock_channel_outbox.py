@@ -1,0 +1,403 @@
+import logging
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+from odoo import api, fields, models
+
+from ..core import backoff
+from ..core.connectors import PushItem
+from ..core.errors import PermanentError, RetryableError, SyncError
+
+_logger = logging.getLogger(__name__)
+
+OUTBOX_STATES = [("pending", "Pending"), ("dead", "Dead Letter")]
+PRIORITY_NORMAL = 0
+PRIORITY_HIGH = 10  # inventory adjustments; quantities falling to 0 are sorted first too
+PRECOMMIT_KEY = "stock_channel_sync.outbox"
+CANDIDATES_PER_BATCH = 4  # rows locked per dispatch round, in batches of the connector's size
+REASON_NO_SKU = "The variant has no SKU on this channel (set an internal reference or a binding)."
+
+
+def _utcnow():
+    """Naive UTC with microseconds (fields.Datetime.now() drops them): for latencies."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class StockChannelOutbox(models.Model):
+    """What must be (re)published: one pending row per (channel, variant).
+
+    Rows are written in the same transaction as the change that moves a quantity
+    (a precommit hook); the quantity itself is computed when the row is sent.
+    """
+
+    _name = "stock.channel.outbox"
+    _description = "Channel Stock Outbox"
+    _order = "priority desc, event_at, id"
+    _rec_name = "product_id"
+
+    channel_id = fields.Many2one("stock.channel", required=True, ondelete="cascade", index=True)
+    product_id = fields.Many2one("product.product", required=True, ondelete="cascade")
+    company_id = fields.Many2one(related="channel_id.company_id", store=True, index=True)
+    state = fields.Selection(OUTBOX_STATES, required=True, default="pending", index=True)
+    priority = fields.Integer(default=PRIORITY_NORMAL)
+    force = fields.Boolean(help="Push even if the channel already has this quantity.")
+    event_at = fields.Datetime(
+        required=True, default=fields.Datetime.now, help="The oldest change waiting for this push."
+    )
+    next_attempt_at = fields.Datetime(required=True, default=fields.Datetime.now)
+    attempts = fields.Integer()
+    last_error = fields.Text()
+    last_request = fields.Text()
+    last_response = fields.Text()
+    dead_at = fields.Datetime()
+
+    _pending_uniq = models.UniqueIndex(
+        "(channel_id, product_id) WHERE state = 'pending'",
+        "One pending push per channel and variant.",
+    )
+    _due_idx = models.Index("(channel_id, next_attempt_at) WHERE state = 'pending'")
+
+    # ------------------------------------------------------------------
+    # Enqueue, in the transaction of the change
+    # ------------------------------------------------------------------
+    @api.model
+    def _enqueue(
+        self, products=None, warehouses=None, channels=None, priority=PRIORITY_NORMAL, force=False
+    ):
+        """Record that `products` (None = every storable variant) must be republished on
+        `channels`, or on every channel of `warehouses`. Written at precommit, in one
+        INSERT per transaction, coalesced per (channel, variant). `force` pushes even a
+        quantity the channel already has."""
+        cr = self.env.cr
+        pending = cr.precommit.data.get(PRECOMMIT_KEY)
+        if pending is None:
+            pending = cr.precommit.data[PRECOMMIT_KEY] = {
+                "warehouse": defaultdict(dict),
+                "channel": defaultdict(dict),
+            }
+            env = self.env
+            cr.precommit.add(lambda: env[self._name].sudo()._flush_enqueued())
+        product_ids = products.ids if products is not None else [None]
+        for kind, records in (("warehouse", warehouses), ("channel", channels)):
+            for record_id in (records or []).ids if records else []:
+                target = pending[kind][record_id]
+                for product_id in product_ids:
+                    prio, forced = target.get(product_id, (priority, force))
+                    target[product_id] = (max(prio, priority), forced or force)
+
+    @api.model
+    def _enqueue_locations(self, product_ids, location_ids, priority=PRIORITY_NORMAL):
+        locations = self.env["stock.location"].sudo().browse(location_ids)
+        warehouses = locations.warehouse_id
+        if warehouses:
+            self._enqueue(
+                self.env["product.product"].browse(product_ids),
+                warehouses=warehouses,
+                priority=priority,
+            )
+
+    def _flush_enqueued(self):
+        pending = self.env.cr.precommit.data.pop(PRECOMMIT_KEY, None)
+        if not pending:
+            return
+        Channel = self.env["stock.channel"].sudo()
+        targets = defaultdict(dict)  # channel_id -> {product_id|None: (priority, force)}
+
+        def merge(channel, wanted):
+            for product_id, (prio, force) in wanted.items():
+                old_prio, old_force = targets[channel.id].get(product_id, (prio, force))
+                targets[channel.id][product_id] = (max(prio, old_prio), force or old_force)
+
+        warehouse_ids = list(pending["warehouse"])
+        if warehouse_ids:
+            for channel in Channel.search(
+                [("warehouse_id", "in", warehouse_ids), ("connector", "!=", False)]
+            ):
+                merge(channel, pending["warehouse"][channel.warehouse_id.id])
+        for channel in Channel.browse(list(pending["channel"])).exists():
+            if channel.connector and channel.active:
+                merge(channel, pending["channel"][channel.id])
+        if not targets:
+            return
+        rows = []
+        everything = []
+        for channel_id, products in targets.items():
+            for product_id, (prio, force) in products.items():
+                if product_id is None:
+                    everything.append((channel_id, prio, force))
+                else:
+                    rows.append((channel_id, product_id, prio, force))
+        self._insert_rows(rows, everything)
+        self.env.ref("stock_channel_sync.ir_cron_dispatch").sudo()._trigger()
+
+    def _insert_rows(self, rows, everything):
+        cr = self.env.cr
+        conflict = (
+            "ON CONFLICT (channel_id, product_id) WHERE state = 'pending' DO UPDATE SET "
+            "priority = GREATEST(stock_channel_outbox.priority, EXCLUDED.priority), "
+            "force = stock_channel_outbox.force OR EXCLUDED.force"
+        )
+        columns = (
+            "channel_id, product_id, company_id, state, priority, force, event_at, "
+            "next_attempt_at, attempts, create_uid, create_date, write_uid, write_date"
+        )
+        now_utc = "(clock_timestamp() at time zone 'utc')"
+        if rows:
+            cr.execute(
+                f"""
+                INSERT INTO stock_channel_outbox ({columns})
+                SELECT r.channel_id, r.product_id, c.company_id, 'pending', r.priority, r.force,
+                       {now_utc}, {now_utc}, 0, %(uid)s, {now_utc}, %(uid)s, {now_utc}
+                  FROM unnest(%(channels)s::int[], %(products)s::int[], %(prios)s::int[],
+                              %(forces)s::bool[])
+                       AS r(channel_id, product_id, priority, force)
+                  JOIN stock_channel c ON c.id = r.channel_id
+                {conflict}
+                """,
+                {
+                    "uid": self.env.uid,
+                    "channels": [r[0] for r in rows],
+                    "products": [r[1] for r in rows],
+                    "prios": [r[2] for r in rows],
+                    "forces": [r[3] for r in rows],
+                },
+            )
+        for channel_id, prio, force in everything:
+            cr.execute(
+                f"""
+                INSERT INTO stock_channel_outbox ({columns})
+                SELECT c.id, pp.id, c.company_id, 'pending', %(prio)s, %(force)s,
+                       {now_utc}, {now_utc}, 0, %(uid)s, {now_utc}, %(uid)s, {now_utc}
+                  FROM stock_channel c
+                  JOIN product_template pt ON pt.is_storable AND pt.active
+                       AND (pt.company_id IS NULL OR pt.company_id = c.company_id)
+                  JOIN product_product pp ON pp.product_tmpl_id = pt.id AND pp.active
+                 WHERE c.id = %(channel)s
+                {conflict}
+                """,
+                {"uid": self.env.uid, "prio": prio, "force": force, "channel": channel_id},
+            )
+        self.invalidate_model()
+
+    # ------------------------------------------------------------------
+    # Dead letters
+    # ------------------------------------------------------------------
+    def action_replay(self):
+        """Send again: the current quantity, not the old payload."""
+        dead = self.filtered(lambda row: row.state == "dead")
+        for row in dead:
+            pending = self.search(
+                [("channel_id", "=", row.channel_id.id), ("product_id", "=", row.product_id.id),
+                 ("state", "=", "pending")], limit=1,
+            )  # fmt: skip
+            if pending:
+                pending.write({"force": True, "next_attempt_at": fields.Datetime.now()})
+                row.unlink()
+            else:
+                row.write(
+                    {
+                        "state": "pending",
+                        "force": True,
+                        "attempts": 0,
+                        "next_attempt_at": fields.Datetime.now(),
+                        "dead_at": False,
+                    }
+                )
+        if dead:
+            self.env.ref("stock_channel_sync.ir_cron_dispatch").sudo()._trigger()
+        return True
+
+    @api.model
+    def action_replay_all(self, channel_ids=None):
+        domain = [("state", "=", "dead")]
+        if channel_ids:
+            domain.append(("channel_id", "in", channel_ids))
+        return self.search(domain).action_replay()
+
+    # ------------------------------------------------------------------
+    # Dispatch
+    # ------------------------------------------------------------------
+    def _lock_due(self, channel, limit):
+        self.flush_model()
+        self.env.cr.execute(
+            """
+            SELECT id FROM stock_channel_outbox
+             WHERE channel_id = %s AND state = 'pending'
+               AND next_attempt_at <= (clock_timestamp() at time zone 'utc')
+             ORDER BY priority DESC, event_at, id
+             LIMIT %s
+               FOR UPDATE SKIP LOCKED
+            """,
+            [channel.id, limit],
+        )
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    @api.model
+    def _dispatch_channel(self, channel, commit=None, max_rounds=None):
+        """Push the due rows of `channel`, round after round; returns the number of rows sent.
+
+        `commit` (a callable) is called after each round: the cron commits there, so
+        that the rows, their logs and the published quantities land together.
+        """
+        sent = 0
+        rounds = 0
+        connector = channel._connector()
+        try:
+            while max_rounds is None or rounds < max_rounds:
+                rows = self._lock_due(channel, connector.batch_limit * CANDIDATES_PER_BATCH)
+                if not rows:
+                    break
+                sent += self._dispatch_rows(channel, connector, rows)
+                rounds += 1
+                if commit:
+                    commit()
+        finally:
+            connector.close()
+        return sent
+
+    def _dispatch_rows(self, channel, connector, rows):
+        results = channel._compute_publishable(rows.product_id)
+        quantities = self.env["stock.channel.quantity"]
+        quantities._store_results(results)
+        published = {
+            line.product_id.id: line
+            for line in quantities.search(
+                [("channel_id", "=", channel.id), ("product_id", "in", rows.product_id.ids)]
+            )
+        }
+        bindings = channel._bindings(rows.product_id)
+        now = fields.Datetime.now()
+        to_send = []
+        for row in rows:
+            result = results[channel.id, row.product_id.id]
+            binding = bindings.get(row.product_id.id)
+            sku = binding.external_sku if binding else row.product_id.default_code
+            if not sku:
+                row._to_dead_letter(REASON_NO_SKU)
+                continue
+            line = published.get(row.product_id.id)
+            unchanged = line and line.published_at and line.published_qty == result.publishable
+            if unchanged and not row.force:
+                row.unlink()
+                continue
+            to_send.append((row, result, sku, binding, line))
+        # quantities falling to 0 first, then priority, then the oldest change
+        to_send.sort(key=lambda t: (t[1].publishable != 0, -t[0].priority, t[0].event_at, t[0].id))
+        count = 0
+        for batch in connector.batches(to_send):
+            count += self._push_batch(channel, connector, batch, now)
+        return count
+
+    def _push_batch(self, channel, connector, batch, computed_at):
+        Log = self.env["stock.channel.sync.log"]
+        sequences = Log._next_sequences(len(batch))
+        computed = computed_at.replace(tzinfo=UTC)
+        items = [
+            PushItem(
+                sku=sku,
+                quantity=result.publishable,
+                sequence=seq,
+                computed_at=computed,
+                external_id=(binding.external_id or "") if binding else "",
+                external_location_id=(binding.external_location_id or "") if binding else "",
+                previous_quantity=line.published_qty if line and line.published_at else None,
+            )
+            for (row, result, sku, binding, line), seq in zip(batch, sequences, strict=True)
+        ]
+        rows = self.browse([t[0].id for t in batch])
+        attempt = max(rows.mapped("attempts")) + 1
+        event_at = min(rows.mapped("event_at"))
+        sent_at = _utcnow()
+        log_vals = {
+            "channel_id": channel.id,
+            "item_count": len(items),
+            "skus": ", ".join(item.sku for item in items),
+            "items": [
+                {"sku": item.sku, "quantity": item.quantity, "sequence": item.sequence}
+                for item in items
+            ],
+            "attempt": attempt,
+            "event_at": event_at,
+            "sent_at": sent_at,
+        }
+        try:
+            result = connector.push(items)
+        except RetryableError as error:
+            return self._push_failed(channel, rows, log_vals, error, retryable=True)
+        except (PermanentError, SyncError) as error:
+            return self._push_failed(channel, rows, log_vals, error, retryable=False)
+        acked_at = _utcnow()
+        Log.create(
+            dict(
+                log_vals,
+                state="done",
+                http_status=result.status,
+                idempotency_key=result.idempotency_key,
+                acked_at=acked_at,
+                latency_ms=int((acked_at - event_at).total_seconds() * 1000),
+                request_body=False,
+                response_body=result.body[:2000] if result.body else False,
+                error="\n".join(f"{sku}: {msg}" for sku, msg in result.item_errors.items())
+                or False,
+            )
+        )
+        failed = set(result.item_errors)
+        for (row, _result, sku, _binding, _line), item in zip(batch, items, strict=True):
+            if sku in failed:
+                row._to_dead_letter(result.item_errors[sku], result.request_body, result.body)
+                continue
+            self.env["stock.channel.quantity"]._mark_published(
+                channel, row.product_id, item.quantity, acked_at
+            )
+            row.unlink()
+        return len(items) - len(failed)
+
+    def _push_failed(self, channel, rows, log_vals, error, retryable):
+        attempts = max(rows.mapped("attempts")) + 1
+        dead = not retryable or attempts >= channel.retry_max_attempts
+        state = "dead" if dead else "retry"
+        self.env["stock.channel.sync.log"].create(
+            dict(
+                log_vals,
+                state=state,
+                http_status=error.status or 0,
+                error=str(error),
+                request_body=error.request,
+                response_body=(error.body or "")[:2000] or False,
+            )
+        )
+        if dead:
+            for row in rows:
+                row._to_dead_letter(str(error), error.request, error.body, attempts=attempts)
+            return 0
+        delay = backoff.next_delay(
+            attempts - 1,
+            retry_after=getattr(error, "seconds", None),
+            base=channel.retry_base_seconds,
+            cap=channel.retry_cap_seconds,
+        )
+        rows.write(
+            {
+                "attempts": attempts,
+                "last_error": str(error),
+                "next_attempt_at": _utcnow() + timedelta(seconds=delay),
+            }
+        )
+        _logger.info(
+            "channel %s: push failed (%s), retry %s in %.1f s", channel.code, error, attempts, delay
+        )
+        return 0
+
+    def _to_dead_letter(self, reason, request=None, response=None, attempts=None):
+        vals = {
+            "state": "dead",
+            "last_error": reason,
+            "last_request": request or False,
+            "last_response": (response or "")[:2000] or False,
+            "dead_at": fields.Datetime.now(),
+        }
+        if attempts is not None:
+            vals["attempts"] = attempts
+        # a newer pending row for the same pair may exist only if this one is not pending
+        self.write(vals)
+        _logger.info("channel push dead-lettered: %s", reason)

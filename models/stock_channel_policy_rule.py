@@ -1,0 +1,197 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..core import allocation
+
+RULE_SCOPES = [
+    ("variant", "Product Variant"),
+    ("template", "Product"),
+    ("category", "Product Category"),
+    ("all", "All Products"),
+]
+SCOPE_FIELD = {"variant": "product_id", "template": "product_tmpl_id", "category": "categ_id"}
+# Values of a rule, as kept in policy versions and passed to core.allocation.Rule.
+RULE_VALUE_FIELDS = (
+    "share_percent",
+    "safety_buffer",
+    "max_exposure",
+    "ring_fenced_qty",
+    "include_incoming_days",
+    "backorder_qty",
+    "min_publish_threshold",
+)
+RULE_REF_FIELDS = ("channel_id", "product_id", "product_tmpl_id", "categ_id")
+
+
+class StockChannelPolicyRule(models.Model):
+    _name = "stock.channel.policy.rule"
+    _description = "Channel Allocation Rule"
+    _order = "policy_id, channel_id, scope_rank, sequence, id"
+
+    policy_id = fields.Many2one(
+        "stock.channel.policy", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="policy_id.company_id", store=True, index=True)
+    sequence = fields.Integer(default=10)
+    channel_id = fields.Many2one(
+        "stock.channel", required=True, ondelete="cascade", index=True,
+        domain="[('company_id', '=', company_id)]",
+    )  # fmt: skip
+    scope = fields.Selection(RULE_SCOPES, required=True, default="all")
+    scope_rank = fields.Integer(compute="_compute_scope_rank", store=True)
+    product_id = fields.Many2one("product.product", string="Variant", ondelete="cascade")
+    product_tmpl_id = fields.Many2one("product.template", string="Product", ondelete="cascade")
+    categ_id = fields.Many2one("product.category", string="Category", ondelete="cascade")
+    applies_to = fields.Char(compute="_compute_applies_to")
+
+    share_percent = fields.Float(
+        string="Share %", default=100.0, help="Share of the sellable quantity, 0 to 100."
+    )
+    safety_buffer = fields.Integer(help="Units held back from this channel.")
+    max_exposure = fields.Integer(help="Never publish more than this (0 = no cap).")
+    ring_fenced_qty = fields.Integer(
+        string="Ring-fenced Qty",
+        help="Units kept for this channel only and excluded from every other channel.",
+    )
+    include_incoming_days = fields.Integer(
+        string="Incoming Horizon (days)",
+        help="Count confirmed receipts due within this many days (0 = never).",
+    )
+    backorder_qty = fields.Integer(
+        help="Published when nothing is sellable, if the channel allows backorder.",
+    )
+    min_publish_threshold = fields.Integer(
+        string="Minimum Threshold", help="Publish 0 when the result is below this (0 = none)."
+    )
+
+    _unique_scope = models.UniqueIndex(
+        "(policy_id, channel_id, scope, COALESCE(product_id, 0), COALESCE(product_tmpl_id, 0), "
+        "COALESCE(categ_id, 0))",
+        "A policy has one rule per channel and scope target.",
+    )
+
+    @api.depends("scope")
+    def _compute_scope_rank(self):
+        ranks = {code: rank for rank, (code, _label) in enumerate(RULE_SCOPES)}
+        for rule in self:
+            rule.scope_rank = ranks.get(rule.scope, len(RULE_SCOPES))
+
+    @api.depends("scope", "product_id", "product_tmpl_id", "categ_id")
+    def _compute_applies_to(self):
+        labels = dict(RULE_SCOPES)
+        for rule in self:
+            target = rule[SCOPE_FIELD[rule.scope]] if rule.scope in SCOPE_FIELD else False
+            rule.applies_to = target.display_name if target else labels.get(rule.scope, "")
+
+    @api.onchange("scope")
+    def _onchange_scope(self):
+        for name in SCOPE_FIELD.values():
+            if SCOPE_FIELD.get(self.scope) != name:
+                self[name] = False
+
+    @api.constrains("scope", "product_id", "product_tmpl_id", "categ_id", *RULE_VALUE_FIELDS)
+    def _check_rule(self):
+        labels = dict(RULE_SCOPES)
+        for rule in self:
+            problems = rule._to_core().errors()
+            if problems:
+                raise ValidationError(
+                    self.env._("Invalid rule for %(channel)s: %(problems)s",
+                               channel=rule.channel_id.display_name, problems="; ".join(problems))
+                )  # fmt: skip
+            for scope, name in SCOPE_FIELD.items():
+                if (rule.scope == scope) != bool(rule[name]):
+                    raise ValidationError(
+                        self.env._(
+                            "A rule of scope '%(scope)s' needs exactly its %(target)s and no other "
+                            "target.",
+                            scope=labels[rule.scope],
+                            target=self._fields[SCOPE_FIELD.get(rule.scope, name)].string,
+                        )
+                    )
+            if rule.channel_id.company_id != rule.policy_id.company_id:
+                raise ValidationError(
+                    self.env._("The rule's channel belongs to another company than its policy.")
+                )
+
+    def _to_core(self, label=""):
+        return allocation.Rule(
+            **{name: self[name] for name in RULE_VALUE_FIELDS},
+            label=label,
+        )
+
+    def _label(self, version):
+        labels = dict(RULE_SCOPES)
+        return self.env._(
+            "%(policy)s v%(version)s, %(scope)s rule: %(target)s",
+            policy=self.policy_id.name,
+            version=version,
+            scope=labels[self.scope].lower(),
+            target=self.applies_to,
+        )
+
+    def _snapshot_values(self):
+        values = {name: self[name] for name in RULE_VALUE_FIELDS}
+        values.update({name: self[name].id or False for name in RULE_REF_FIELDS})
+        values.update(scope=self.scope, sequence=self.sequence)
+        return values
+
+    # ------------------------------------------------------------------
+    # Versioning: direct changes to rules also record a policy version
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        rules = super().create(vals_list)
+        rules.policy_id._record_version(self.env._("Rules changed"))
+        rules.policy_id._policy_changed()
+        return rules
+
+    def write(self, vals):
+        policies = self.policy_id
+        res = super().write(vals)
+        (policies | self.policy_id)._record_version(self.env._("Rules changed"))
+        (policies | self.policy_id)._policy_changed()
+        return res
+
+    def unlink(self):
+        policies = self.policy_id
+        res = super().unlink()
+        policies.exists()._record_version(self.env._("Rules changed"))
+        policies.exists()._policy_changed()
+        return res
+
+    # ------------------------------------------------------------------
+    # Resolution: the most specific rule wins (variant > product > category > all)
+    # ------------------------------------------------------------------
+    @api.model
+    def _resolver(self, channels):
+        """Return resolve(channel, product) -> core.allocation.Rule for the policies in force."""
+        Policy = self.env["stock.channel.policy"]
+        policies = Policy.browse()
+        for company in channels.company_id:
+            policies |= Policy._in_force(company)
+        rules = self.search([("policy_id", "in", policies.ids), ("channel_id", "in", channels.ids)])
+        index = {}
+        for rule in rules:
+            target = rule[SCOPE_FIELD[rule.scope]].id if rule.scope in SCOPE_FIELD else 0
+            index.setdefault((rule.channel_id.id, rule.scope, target), rule)
+        core_rules = {}
+
+        def core_rule(rule):
+            if rule.id not in core_rules:
+                core_rules[rule.id] = rule._to_core(rule._label(rule.policy_id.version))
+            return core_rules[rule.id]
+
+        def resolve(channel, product):
+            rule = index.get((channel.id, "variant", product.id)) or index.get(
+                (channel.id, "template", product.product_tmpl_id.id)
+            )
+            if not rule and product.categ_id:
+                for categ_id in reversed(product.categ_id.parent_path.strip("/").split("/")):
+                    rule = index.get((channel.id, "category", int(categ_id)))
+                    if rule:
+                        break
+            rule = rule or index.get((channel.id, "all", 0))
+            return core_rule(rule) if rule else allocation.DEFAULT_RULE
+
+        return resolve

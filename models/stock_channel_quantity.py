@@ -1,0 +1,137 @@
+from psycopg2.extras import execute_values
+
+from odoo import api, fields, models
+
+
+class StockChannelQuantity(models.Model):
+    _name = "stock.channel.quantity"
+    _description = "Channel Quantity per Variant"
+    _order = "channel_id, product_id"
+    _rec_name = "product_id"
+
+    channel_id = fields.Many2one("stock.channel", required=True, ondelete="cascade", index=True)
+    product_id = fields.Many2one("product.product", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="channel_id.company_id", store=True, index=True)
+    warehouse_id = fields.Many2one(related="channel_id.warehouse_id")
+    default_code = fields.Char(related="product_id.default_code", string="Internal Reference")
+    on_hand_qty = fields.Float(string="On Hand", digits="Product Unit", readonly=True)
+    reserved_qty = fields.Float(string="Reserved", digits="Product Unit", readonly=True)
+    non_sellable_qty = fields.Float(string="Non-sellable", digits="Product Unit", readonly=True)
+    sellable_qty = fields.Integer(string="Sellable", readonly=True)
+    incoming_qty = fields.Integer(string="Incoming Counted", readonly=True)
+    ring_fenced_qty = fields.Integer(string="Ring-fenced", readonly=True)
+    fence_shortfall = fields.Boolean(
+        readonly=True, help="The channels' ring-fenced quotas exceed sellable: scaled down."
+    )
+    publishable_qty = fields.Integer(string="Publishable", readonly=True, aggregator="sum")
+    rule = fields.Char(string="Rule Applied", readonly=True)
+    computed_at = fields.Datetime(readonly=True)
+    published_qty = fields.Integer(string="Published", readonly=True)
+    published_at = fields.Datetime(readonly=True)
+    in_sync = fields.Boolean(compute="_compute_in_sync", search="_search_in_sync")
+
+    _channel_product_uniq = models.UniqueIndex(
+        "(channel_id, product_id)", "One quantity per channel and variant."
+    )
+
+    @api.depends("publishable_qty", "published_qty", "published_at")
+    def _compute_in_sync(self):
+        for line in self:
+            line.in_sync = bool(line.published_at) and line.published_qty == line.publishable_qty
+
+    def _search_in_sync(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            return NotImplemented
+        self.flush_model(["publishable_qty", "published_qty", "published_at"])
+        self.env.cr.execute(
+            "SELECT id FROM stock_channel_quantity "
+            "WHERE published_at IS NOT NULL AND published_qty = publishable_qty"
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        positive = (operator == "=") == value
+        return [("id", "in" if positive else "not in", ids)]
+
+    @api.model
+    def _store_results(self, results):
+        """Upsert {(channel_id, product_id): allocation.Result} in one statement.
+
+        Returns the records whose publishable quantity changed (or that are new).
+        """
+        if not results:
+            return self.browse()
+        self.flush_model()
+        channel_ids = list({key[0] for key in results})
+        product_ids = list({key[1] for key in results})
+        self.env.cr.execute(
+            "SELECT channel_id, product_id, publishable_qty FROM stock_channel_quantity "
+            "WHERE channel_id = ANY(%s) AND product_id = ANY(%s)",
+            [channel_ids, product_ids],
+        )
+        before = {(ch, prod): qty for ch, prod, qty in self.env.cr.fetchall()}
+        now = fields.Datetime.now()
+        uid = self.env.uid
+        rows = [
+            (
+                channel_id,
+                product_id,
+                res.stock.on_hand,
+                res.stock.reserved,
+                res.stock.non_sellable,
+                res.sellable,
+                res.incoming,
+                res.ring_fenced,
+                res.fence_shortfall,
+                res.publishable,
+                res.rule,
+                now,
+                uid,
+                now,
+                uid,
+                now,
+            )
+            for (channel_id, product_id), res in results.items()
+        ]
+        returned = execute_values(
+            self.env.cr._obj,
+            """
+            INSERT INTO stock_channel_quantity (
+                channel_id, product_id, on_hand_qty, reserved_qty, non_sellable_qty,
+                sellable_qty, incoming_qty, ring_fenced_qty, fence_shortfall, publishable_qty,
+                rule, computed_at, create_uid, create_date, write_uid, write_date)
+            VALUES %s
+            ON CONFLICT (channel_id, product_id) DO UPDATE SET
+                on_hand_qty = EXCLUDED.on_hand_qty,
+                reserved_qty = EXCLUDED.reserved_qty,
+                non_sellable_qty = EXCLUDED.non_sellable_qty,
+                sellable_qty = EXCLUDED.sellable_qty,
+                incoming_qty = EXCLUDED.incoming_qty,
+                ring_fenced_qty = EXCLUDED.ring_fenced_qty,
+                fence_shortfall = EXCLUDED.fence_shortfall,
+                publishable_qty = EXCLUDED.publishable_qty,
+                rule = EXCLUDED.rule,
+                computed_at = EXCLUDED.computed_at,
+                write_uid = EXCLUDED.write_uid,
+                write_date = EXCLUDED.write_date
+            RETURNING id, channel_id, product_id, publishable_qty
+            """,
+            rows,
+            page_size=1000,
+            fetch=True,
+        )
+        # company_id is a stored related field: fill it for new rows
+        self.env.cr.execute(
+            "UPDATE stock_channel_quantity q SET company_id = c.company_id FROM stock_channel c "
+            "WHERE q.channel_id = c.id AND q.company_id IS NULL"
+        )
+        self.invalidate_model()
+        changed = [rid for rid, ch, prod, qty in returned if before.get((ch, prod)) != qty]
+        return self.browse(changed)
+
+    @api.model
+    def _mark_published(self, channel, product, qty, when):
+        self.env.cr.execute(
+            "UPDATE stock_channel_quantity SET published_qty = %s, published_at = %s "
+            "WHERE channel_id = %s AND product_id = %s",
+            [qty, when, channel.id, product.id],
+        )
+        self.invalidate_model(["published_qty", "published_at"])

@@ -1,0 +1,44 @@
+from odoo import api, models
+
+# changes of these on a receipt move change the incoming quantity
+INCOMING_FIELDS = {
+    "state",
+    "date",
+    "product_uom_qty",
+    "product_qty",
+    "location_dest_id",
+    "product_id",
+}
+
+
+class StockMove(models.Model):
+    _inherit = "stock.move"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        moves = super().create(vals_list)
+        moves._channel_enqueue_incoming()
+        return moves
+
+    def write(self, vals):
+        if INCOMING_FIELDS.isdisjoint(vals):
+            return super().write(vals)
+        before = self._channel_incoming()
+        res = super().write(vals)
+        (before | self._channel_incoming())._channel_enqueue_incoming()
+        return res
+
+    def _channel_incoming(self):
+        return self.filtered(
+            lambda m: (
+                m.location_dest_id.usage == "internal"
+                and m.location_id.usage not in ("internal", "transit")
+            )
+        )
+
+    def _channel_enqueue_incoming(self):
+        moves = self._channel_incoming()
+        if moves:
+            self.env["stock.channel.outbox"]._enqueue_locations(
+                moves.product_id.ids, moves.location_dest_id.ids
+            )

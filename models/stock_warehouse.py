@@ -1,0 +1,96 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.fields import Domain
+
+from ..core.allocation import Stock
+
+TODO_MOVE_STATES = ("waiting", "confirmed", "assigned", "partially_available")
+
+
+class StockWarehouse(models.Model):
+    _inherit = "stock.warehouse"
+
+    quarantine_location_id = fields.Many2one(
+        "stock.location",
+        check_company=True,
+        help="Non-sellable location where customer returns wait for their quality check.",
+    )
+    returns_to_quarantine = fields.Boolean(
+        default=True,
+        help="Customer returns land in the Quarantine location instead of stock; a user "
+        "releases them to stock after the quality check, or scraps them.",
+    )
+
+    def _get_locations_values(self, vals, code=False):
+        values = super()._get_locations_values(vals, code=code)
+        code = (vals.get("code") or code or "").replace(" ", "").upper()
+        company_id = vals.get("company_id", self.default_get(["company_id"])["company_id"])
+        values["quarantine_location_id"] = {
+            "name": self.env._("Quarantine"),
+            "active": True,
+            "usage": "internal",
+            "channel_sellable": False,
+            "barcode": self._valid_barcode(code + "QUARANTINE", company_id),
+        }
+        return values
+
+    def _ensure_quarantine_location(self):
+        """Create <WH>/Quarantine where a warehouse (made before install) has none."""
+        self._create_missing_locations({})
+
+    @api.model
+    def _channel_stock_domain(self, products):
+        return Domain("product_id", "in", products.ids) & Domain(
+            "location_id", "child_of", self.view_location_id.ids
+        )
+
+    def _channel_stock_figures(self, products):
+        """{product_id: core.allocation.Stock} of this warehouse, in a few grouped queries.
+
+        on hand and reserved come from the quants of the warehouse's internal locations;
+        reserved counts only sellable locations, non-sellable is the on hand of the
+        locations flagged non-sellable; incoming are the confirmed receipts into sellable
+        locations of the warehouse, per scheduled day.
+        """
+        self.ensure_one()
+        non_sellable_ids = self.view_location_id._channel_non_sellable_ids()
+        on_hand = defaultdict(float)
+        reserved = defaultdict(float)
+        non_sellable = defaultdict(float)
+        Quant = self.env["stock.quant"].sudo()
+        for product, location, qty, reserved_qty in Quant._read_group(
+            self._channel_stock_domain(products) & Domain("location_id.usage", "=", "internal"),
+            ["product_id", "location_id"],
+            ["quantity:sum", "reserved_quantity:sum"],
+        ):
+            on_hand[product.id] += qty
+            if location.id in non_sellable_ids:
+                non_sellable[product.id] += qty
+            else:
+                reserved[product.id] += reserved_qty
+
+        incoming = defaultdict(list)
+        Move = self.env["stock.move"].sudo()
+        move_domain = (
+            Domain("product_id", "in", products.ids)
+            & Domain("state", "in", TODO_MOVE_STATES)
+            & Domain("location_dest_id", "child_of", self.view_location_id.ids)
+            & Domain("location_dest_id", "not in", list(non_sellable_ids))
+            & Domain("location_id.usage", "not in", ("internal", "transit"))
+        )
+        for product, day, qty in Move._read_group(
+            move_domain, ["product_id", "date:day"], ["product_qty:sum"]
+        ):
+            day = day.date() if hasattr(day, "date") else day
+            incoming[product.id].append((day, qty))
+
+        return {
+            product.id: Stock(
+                on_hand=on_hand[product.id],
+                reserved=reserved[product.id],
+                non_sellable=non_sellable[product.id],
+                incoming=tuple(incoming[product.id]),
+            )
+            for product in products
+        }

@@ -1,0 +1,11 @@
+from . import (
+    test_channel,
+    test_dispatch,
+    test_outbox,
+    test_policy_rules,
+    test_policy_versions,
+    test_publishable,
+    test_quarantine,
+    test_security,
+    test_stock_figures,
+)

@@ -1,0 +1,251 @@
+import time
+from unittest.mock import patch
+from urllib.parse import urlsplit
+
+import requests
+
+from odoo import Command
+from odoo.tests import TransactionCase
+from odoo.tests.common import _super_send
+
+from ..simulator import start
+
+
+def _loopback_only_send(session, request, **kwargs):
+    if urlsplit(request.url).hostname not in ("127.0.0.1", "localhost"):
+        raise AssertionError(f"tests may only reach loopback, not {request.url}")
+    return _super_send(session, request, **kwargs)
+
+
+class ChannelStockCase(TransactionCase):
+    """Fixtures: one warehouse shared by a website, a POS and a marketplace channel."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.company = cls.env.company
+        cls.warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.company.id)], limit=1
+        )
+        cls.stock_location = cls.warehouse.lot_stock_id
+        cls.quarantine = cls.warehouse.quarantine_location_id
+        cls.customer_location = cls.env.ref("stock.stock_location_customers")
+        cls.supplier_location = cls.env.ref("stock.stock_location_suppliers")
+        cls.partner = cls.env["res.partner"].create({"name": "Channel Customer"})
+        cls.category = cls.env["product.category"].create({"name": "Channel Test"})
+        cls.subcategory = cls.env["product.category"].create(
+            {"name": "Channel Test Sub", "parent_id": cls.category.id}
+        )
+        cls.product = cls._create_product("Widget", "WIDGET")
+        cls.product_b = cls._create_product("Gadget", "GADGET")
+        Channel = cls.env["stock.channel"]
+        cls.web = Channel.create(
+            {
+                "name": "Web",
+                "code": "web",
+                "channel_type": "website",
+                "warehouse_id": cls.warehouse.id,
+            }
+        )
+        cls.pos = Channel.create(
+            {
+                "name": "Store",
+                "code": "store",
+                "channel_type": "pos",
+                "warehouse_id": cls.warehouse.id,
+            }
+        )
+        cls.market = Channel.create(
+            {"name": "Market", "code": "market", "channel_type": "marketplace",
+             "warehouse_id": cls.warehouse.id}
+        )  # fmt: skip
+        cls.channels = cls.web | cls.pos | cls.market
+        Policy = cls.env["stock.channel.policy"]
+        Policy.search([("company_id", "=", cls.company.id)]).action_archive()
+        cls.policy = Policy.create({"name": "Standard", "policy_type": "standard"})
+
+    @classmethod
+    def _create_product(cls, name, code, categ=None, **vals):
+        return cls.env["product.product"].create(
+            {
+                "name": name,
+                "default_code": code,
+                "type": "consu",
+                "is_storable": True,
+                "categ_id": (categ or cls.category).id,
+                **vals,
+            }
+        )
+
+    def set_stock(self, product, qty, location=None):
+        """Inventory adjustment (applied) setting the quantity of `product` at `location`."""
+        self.env["stock.quant"].with_context(inventory_mode=True).create(
+            {
+                "product_id": product.id,
+                "location_id": (location or self.stock_location).id,
+                "inventory_quantity": qty,
+            }
+        ).action_apply_inventory()
+
+    def deliver(self, product, qty, validate=False):
+        """A confirmed (and reserved) delivery; validated when asked."""
+        picking = self.env["stock.picking"].create(
+            {
+                "picking_type_id": self.warehouse.out_type_id.id,
+                "location_id": self.stock_location.id,
+                "location_dest_id": self.customer_location.id,
+                "partner_id": self.partner.id,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "product_uom_qty": qty,
+                            "product_uom": product.uom_id.id,
+                            "location_id": self.stock_location.id,
+                            "location_dest_id": self.customer_location.id,
+                        }
+                    )
+                ],
+            }
+        )
+        picking.action_confirm()
+        picking.action_assign()
+        if validate:
+            picking.move_ids.quantity = qty
+            picking.move_ids.picked = True
+            picking.button_validate()
+        return picking
+
+    def receive(self, product, qty, date=None):
+        """A confirmed receipt (not validated) scheduled at `date`."""
+        picking = self.env["stock.picking"].create(
+            {
+                "picking_type_id": self.warehouse.in_type_id.id,
+                "location_id": self.supplier_location.id,
+                "location_dest_id": self.stock_location.id,
+                **({"scheduled_date": date} if date else {}),
+                "move_ids": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "product_uom_qty": qty,
+                            "product_uom": product.uom_id.id,
+                            "location_id": self.supplier_location.id,
+                            "location_dest_id": self.stock_location.id,
+                            **({"date": date} if date else {}),
+                        }
+                    )
+                ],
+            }
+        )
+        picking.action_confirm()
+        return picking
+
+    def add_rule(self, channel, scope="all", policy=None, **vals):
+        target = {
+            "variant": "product_id",
+            "template": "product_tmpl_id",
+            "category": "categ_id",
+        }.get(scope)
+        policy = policy or self.policy
+        values = {"policy_id": policy.id, "channel_id": channel.id, "scope": scope}
+        if target:
+            values[target] = vals.pop(target).id
+        values.update(vals)
+        return policy.env["stock.channel.policy.rule"].create(values)
+
+    def publishable(self, channel, product=None):
+        """The variant's publishable quantity on `channel`, computed afresh."""
+        product = (product or self.product).with_context(channel_id=channel.id)
+        product.invalidate_recordset(["publishable_qty"])
+        return product.publishable_qty
+
+
+class SyncCase(ChannelStockCase):
+    """ChannelStockCase with the marketplace simulator on loopback and two connected
+    channels: `market` (generic_json) and `shop` (shopify)."""
+
+    secret = "test-secret"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Odoo's test guard on requests raises every timeout below 10 s and does not
+        # accept (connect, read) tuples; keep its loopback-only rule, not the rewrite.
+        patcher = patch.object(requests.Session, "send", _loopback_only_send)
+        patcher.start()
+        cls.addClassCleanup(patcher.stop)
+        cls.sim = start()
+        cls.addClassCleanup(cls.sim.stop)
+        cls.market.write(
+            {
+                "connector": "generic_json",
+                "endpoint_url": cls.sim.generic_url("market"),
+                "api_secret": cls.secret,
+                "retry_base_seconds": 0.01,
+                "retry_cap_seconds": 0.05,
+                "read_timeout": 2,
+            }
+        )
+        cls.shop = cls.env["stock.channel"].create(
+            {
+                "name": "Shopify",
+                "code": "shopify",
+                "channel_type": "shop",
+                "warehouse_id": cls.warehouse.id,
+                "connector": "shopify",
+                "endpoint_url": cls.sim.shopify_url("demo"),
+                "api_key": "shop-token",
+                "external_location_id": "77",
+                "retry_base_seconds": 0.01,
+                "retry_cap_seconds": 0.05,
+            }
+        )
+        cls.channels |= cls.shop
+        for index, product in enumerate(cls.product | cls.product_b, start=1):
+            cls.env["stock.channel.binding"].create(
+                {
+                    "channel_id": cls.shop.id,
+                    "product_id": product.id,
+                    "external_id": str(1000 + index),
+                }
+            )
+
+    def setUp(self):
+        super().setUp()
+        self.sim.reset()
+        self.sim.configure_channel("market", secret=self.secret)
+        self.sim.configure_shop("demo", token="shop-token")
+        self.flush_outbox()
+        self.env["stock.channel.outbox"].search([]).unlink()
+
+    def flush_outbox(self):
+        """Run the precommit hooks, as a commit would."""
+        self.env.cr.flush()
+
+    def outbox(self, channel=None, state="pending"):
+        self.flush_outbox()
+        domain = [("state", "=", state)]
+        if channel:
+            domain.append(("channel_id", "=", channel.id))
+        return self.env["stock.channel.outbox"].search(domain)
+
+    def dispatch(self, rounds=1, until_empty=False, timeout=10):
+        """Run the dispatcher; with until_empty, again until nothing is pending (retries)."""
+        self.flush_outbox()
+        Dispatcher = self.env["stock.channel.dispatcher"]
+        deadline = time.monotonic() + timeout
+        for _ in range(rounds):
+            Dispatcher._run()
+        while until_empty and self.outbox() and time.monotonic() < deadline:
+            time.sleep(0.05)
+            Dispatcher._run()
+
+    def market_level(self, product=None):
+        return self.sim.generic_level("market", (product or self.product).default_code)
+
+    def shop_level(self, product=None, index=1):
+        return self.sim.shopify_level(
+            "demo", f"gid://shopify/InventoryItem/{1000 + index}", "gid://shopify/Location/77"
+        )

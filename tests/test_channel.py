@@ -1,0 +1,48 @@
+from psycopg2 import IntegrityError
+
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import ChannelStockCase
+
+
+@tagged("post_install", "-at_install")
+class TestChannel(ChannelStockCase):
+    def test_code_is_unique_per_company(self):
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
+            self.env["stock.channel"].create(
+                {"name": "Web 2", "code": "web", "warehouse_id": self.warehouse.id}
+            )
+        other = self.env["res.company"].create({"name": "Other Co"})
+        other_wh = self.env["stock.warehouse"].search([("company_id", "=", other.id)], limit=1)
+        channel = (
+            self.env["stock.channel"]
+            .with_company(other)
+            .create(
+                {"name": "Web", "code": "web", "company_id": other.id, "warehouse_id": other_wh.id}
+            )
+        )
+        self.assertEqual(channel.code, "web")
+
+    def test_code_is_url_safe(self):
+        with self.assertRaisesRegex(ValidationError, "only contain letters"):
+            self.env["stock.channel"].create(
+                {"name": "Bad", "code": "bad code/1", "warehouse_id": self.warehouse.id}
+            )
+
+    def test_channel_links_to_website_and_pos(self):
+        website = self.env["website"].search([], limit=1)
+        self.web.website_id = website
+        pos_config = self.env["pos.config"].create({"name": "Test POS"})
+        self.pos.pos_config_id = pos_config
+        self.assertEqual(self.web.website_id, website)
+        self.assertEqual(self.pos.pos_config_id.name, "Test POS")
+        self.assertEqual(self.web.display_name, "Web (web)")
+
+    def test_archived_channels_publish_nothing_and_hold_no_fence(self):
+        self.set_stock(self.product, 10)
+        self.add_rule(self.pos, ring_fenced_qty=4)
+        self.assertEqual(self.publishable(self.web), 6)
+        self.pos.action_archive()
+        self.assertEqual(self.publishable(self.web), 10)

@@ -1,0 +1,1 @@
+from . import stock_quarantine_wizard, stock_return_picking

@@ -1,0 +1,143 @@
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+
+QUARANTINE_ACTIONS = [("release", "Release to stock"), ("scrap", "Scrap")]
+
+
+class StockQuarantineWizard(models.TransientModel):
+    _name = "stock.quarantine.wizard"
+    _description = "Release or scrap quarantined stock"
+
+    action = fields.Selection(QUARANTINE_ACTIONS, required=True, default="release")
+    line_ids = fields.One2many("stock.quarantine.wizard.line", "wizard_id", string="Lines")
+
+    @api.model
+    def default_get(self, fields_list):
+        res = super().default_get(fields_list)
+        if self.env.context.get("active_model") != "stock.quant" or "line_ids" not in fields_list:
+            return res
+        quants = self.env["stock.quant"].browse(self.env.context.get("active_ids", []))
+        quants = quants.filtered(lambda q: not q.location_id.channel_sellable and q.quantity > 0)
+        if not quants:
+            raise UserError(self.env._("Select quantities that are in a quarantine location."))
+        res["line_ids"] = [
+            Command.create(
+                {"quant_id": quant.id, "quantity": quant.quantity - quant.reserved_quantity}
+            )
+            for quant in quants
+        ]
+        return res
+
+    def action_confirm(self):
+        self.ensure_one()
+        lines = self.line_ids.filtered(lambda line: line.quantity > 0)
+        if not lines:
+            raise UserError(self.env._("Nothing to do: set a quantity on at least one line."))
+        for line in lines:
+            available = line.quant_id.quantity - line.quant_id.reserved_quantity
+            if line.product_id.uom_id.compare(line.quantity, available) > 0:
+                raise UserError(
+                    self.env._(
+                        "Only %(qty)s %(uom)s of %(product)s are available in %(location)s.",
+                        qty=available,
+                        uom=line.product_id.uom_id.name,
+                        product=line.product_id.display_name,
+                        location=line.quant_id.location_id.display_name,
+                    )
+                )
+        if self.action == "scrap":
+            return lines._scrap()
+        return lines._release()
+
+
+class StockQuarantineWizardLine(models.TransientModel):
+    _name = "stock.quarantine.wizard.line"
+    _description = "Release or scrap quarantined stock: line"
+
+    wizard_id = fields.Many2one("stock.quarantine.wizard", required=True, ondelete="cascade")
+    quant_id = fields.Many2one("stock.quant", required=True, ondelete="cascade")
+    product_id = fields.Many2one(related="quant_id.product_id")
+    lot_id = fields.Many2one(related="quant_id.lot_id")
+    location_id = fields.Many2one(related="quant_id.location_id")
+    quantity = fields.Float(digits="Product Unit", required=True)
+
+    def _release(self):
+        """One internal transfer per quarantine location, back to the warehouse's stock."""
+        pickings = self.env["stock.picking"]
+        for location in self.location_id:
+            lines = self.filtered(lambda line, loc=location: line.location_id == loc)
+            warehouse = location.warehouse_id
+            if not warehouse:
+                raise UserError(
+                    self.env._(
+                        "%(location)s belongs to no warehouse.", location=location.display_name
+                    )
+                )
+            dest = warehouse.lot_stock_id
+            picking = self.env["stock.picking"].create(
+                {
+                    "picking_type_id": warehouse.int_type_id.id,
+                    "location_id": location.id,
+                    "location_dest_id": dest.id,
+                    "origin": self.env._("Quarantine release"),
+                    "move_ids": [Command.create(line._move_values(dest)) for line in lines],
+                }
+            )
+            picking.move_ids._action_done()
+            pickings |= picking
+        return self._open(pickings)
+
+    def _scrap(self):
+        scraps = self.env["stock.scrap"]
+        for line in self:
+            scraps |= self.env["stock.scrap"].create(
+                {
+                    "product_id": line.product_id.id,
+                    "product_uom_id": line.product_id.uom_id.id,
+                    "scrap_qty": line.quantity,
+                    "location_id": line.location_id.id,
+                    "lot_id": line.lot_id.id,
+                    "package_id": line.quant_id.package_id.id,
+                    "owner_id": line.quant_id.owner_id.id,
+                    "origin": self.env._("Quarantine"),
+                    "company_id": line.quant_id.company_id.id,
+                }
+            )
+        scraps.do_scrap()
+        return {"type": "ir.actions.act_window_close"}
+
+    def _move_values(self, dest):
+        quant = self.quant_id
+        return {
+            "product_id": self.product_id.id,
+            "product_uom": self.product_id.uom_id.id,
+            "product_uom_qty": self.quantity,
+            "location_id": quant.location_id.id,
+            "location_dest_id": dest.id,
+            "company_id": quant.company_id.id,
+            "picked": True,
+            "move_line_ids": [
+                Command.create(
+                    {
+                        "product_id": self.product_id.id,
+                        "product_uom_id": self.product_id.uom_id.id,
+                        "quantity": self.quantity,
+                        "location_id": quant.location_id.id,
+                        "location_dest_id": dest.id,
+                        "lot_id": quant.lot_id.id,
+                        "package_id": quant.package_id.id,
+                        "owner_id": quant.owner_id.id,
+                    }
+                )
+            ],
+        }
+
+    def _open(self, pickings):
+        if len(pickings) == 1:
+            return {
+                "type": "ir.actions.act_window",
+                "res_model": "stock.picking",
+                "res_id": pickings.id,
+                "view_mode": "form",
+            }
+        return {"type": "ir.actions.act_window_close"}
