@@ -1,0 +1,322 @@
+"""Accepted latency of stock pushes, from the stock change's commit to the channel's 2xx.
+
+Runs the real Odoo server (prefork, workers > 0, one cron worker) against a fresh
+database, the marketplace simulator in this process, and writer threads that commit stock
+changes at a fixed rate through Odoo's own choke point
+(stock.quant._update_available_quantity: what done moves, inventory adjustments, scrap
+and POS pickings call). Each change adds one unit to one of the bench variants; a change
+counts as delivered on a channel when the simulator receives, after the commit, a
+quantity at least as high for that SKU. Then times a forced republish of every variant on
+every channel. Prints two tables. Started by `bench/run push_latency`.
+"""
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime
+
+import requests
+
+import odoo
+from odoo.modules.registry import Registry
+from odoo.tools import config
+
+from simulator import start as start_simulator
+
+SECRET = "bench-secret"
+CHANNELS = ("bench_a", "bench_b", "bench_c")
+WRITERS = 4
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def epoch(iso):
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def percentile(values, pct):
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    index = max(0, min(len(values) - 1, round(pct / 100 * len(values) + 0.5) - 1))
+    return values[index]
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        config.parse_config(["-c", args.conf, "-d", args.db, "--log-level=warn"])
+        self.registry = Registry(args.db)
+        self.sim = start_simulator()
+        for code in CHANNELS:
+            self.sim.configure_channel(code, secret=SECRET)
+        self.server = None
+
+    def env(self, cr):
+        return odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+
+    # -- set-up ------------------------------------------------------------
+    def setup(self, variants, batch_size):
+        with self.registry.cursor() as cr:
+            env = self.env(cr)
+            warehouse = env["stock.warehouse"].search([], limit=1)
+            products = env["product.product"].create(
+                [
+                    {"name": f"Bench {i}", "default_code": f"BENCH-{i:05d}", "type": "consu",
+                     "is_storable": True}
+                    for i in range(variants)
+                ]
+            )  # fmt: skip
+            Quant = env["stock.quant"]
+            for product in products:
+                Quant._update_available_quantity(product, warehouse.lot_stock_id, 1000)
+            env["stock.channel"].create(
+                [
+                    {
+                        "name": code,
+                        "code": code,
+                        "channel_type": "marketplace",
+                        "warehouse_id": warehouse.id,
+                        "connector": "generic_json",
+                        "endpoint_url": self.sim.generic_url(code),
+                        "api_secret": SECRET,
+                        "batch_size": batch_size,
+                    }
+                    for code in CHANNELS
+                ]
+            )
+            self.location_id = warehouse.lot_stock_id.id
+            self.product_ids = products.ids
+            self.skus = {p.id: p.default_code for p in products}
+
+    def start_server(self):
+        port = free_port()
+        log = os.path.join(os.path.dirname(self.args.conf), "log", "bench-server.log")
+        cmd = [
+            sys.executable, os.path.join(os.environ.get("ODOO_SRC", "/opt/odoo-19.0"), "odoo-bin"),
+            "-c", self.args.conf, "-d", self.args.db, f"--db-filter=^{self.args.db}$",
+            f"--http-port={port}", f"--workers={self.args.workers}", "--max-cron-threads=1",
+            "--limit-time-real=600", "--limit-time-cpu=600", f"--logfile={log}",
+        ]  # fmt: skip
+        self.server = subprocess.Popen(cmd)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/web/health", timeout=1).ok:
+                    return
+            except requests.RequestException:
+                time.sleep(0.3)
+        raise RuntimeError(f"the Odoo server did not start, see {log}")
+
+    def stop_server(self):
+        if self.server:
+            self.server.terminate()
+            self.server.wait(timeout=30)
+
+    def wait_items(self, expected_requests_items, timeout):
+        """Wait until every channel received `expected` items in total."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            counts = self.items_received()
+            if all(counts[code] >= expected_requests_items for code in CHANNELS):
+                return True
+            time.sleep(0.2)
+        return False
+
+    def items_received(self):
+        counts = dict.fromkeys(CHANNELS, 0)
+        for request in self.sim.received("/generic/"):
+            code = request["path"].rsplit("/", 1)[-1]
+            if code in counts and request["status"] == 200:
+                counts[code] += request["body"].count('"sku"')
+        return counts
+
+    # -- stock changes -----------------------------------------------------
+    def run_rate(self, per_minute, seconds):
+        """Commit `per_minute` changes per minute for `seconds`; returns [(sku, qty, t)]."""
+        changes = []
+        lock = threading.Lock()
+        total = max(1, round(per_minute * seconds / 60))
+        interval = 60.0 / per_minute
+        start = time.monotonic() + 0.5
+        slots = iter(range(total))
+        errors = []
+
+        def writer():
+            with self.registry.cursor() as cr:
+                env = self.env(cr)
+                Quant = env["stock.quant"]
+                location = env["stock.location"].browse(self.location_id)
+                while True:
+                    with lock:
+                        slot = next(slots, None)
+                    if slot is None:
+                        return
+                    delay = start + slot * interval - time.monotonic()
+                    if delay > 0:
+                        time.sleep(delay)
+                    product = env["product.product"].browse(
+                        self.product_ids[slot % len(self.product_ids)]
+                    )
+                    for _attempt in range(5):
+                        try:
+                            Quant._update_available_quantity(product, location, 1)
+                            env.flush_all()
+                            cr.execute(
+                                "SELECT sum(quantity) FROM stock_quant "
+                                "WHERE product_id = %s AND location_id = %s",
+                                [product.id, location.id],
+                            )
+                            qty = int(cr.fetchone()[0])
+                            cr.commit()
+                            committed = time.time()
+                            break
+                        except Exception as error:  # a serialization failure: retry
+                            cr.rollback()
+                            env.invalidate_all()
+                            errors.append(error)
+                    else:
+                        continue
+                    with lock:
+                        changes.append((product.default_code, qty, committed))
+
+        threads = [threading.Thread(target=writer) for _ in range(WRITERS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return changes, time.monotonic() - start
+
+    def latencies(self, changes, timeout=60):
+        """Per change and channel: ms from commit to the first push that reflects it."""
+        deadline = time.monotonic() + timeout
+        pending = {(code, sku, qty, t) for sku, qty, t in changes for code in CHANNELS}
+        result = []
+        seen = set()
+        while pending and time.monotonic() < deadline:
+            pushes = {}
+            for request in self.sim.received("/generic/"):
+                if request["status"] != 200 or request["id"] in seen:
+                    continue
+                code = request["path"].rsplit("/", 1)[-1]
+                body = request["body"]
+                pushes.setdefault(code, []).append((epoch(request["time"]), body))
+            for key in list(pending):
+                code, sku, qty, t = key
+                for received_at, body in pushes.get(code, ()):
+                    if received_at + 0.002 < t or f'"sku": "{sku}"' not in body:
+                        continue
+                    quantity = _item_quantity(body, sku)
+                    if quantity is not None and quantity >= qty:
+                        result.append(max(0.0, (received_at - t) * 1000))
+                        pending.discard(key)
+                        break
+            if pending:
+                time.sleep(0.5)
+        return result, len(pending)
+
+
+def _item_quantity(body, sku):
+    for item in json.loads(body)["items"]:
+        if item["sku"] == sku:
+            return item["quantity"]
+    return None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--conf", required=True)
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--rates", default="60,600,3000", help="stock changes per minute")
+    parser.add_argument("--seconds", type=float, default=30, help="duration of each rate")
+    parser.add_argument("--variants", type=int, default=500)
+    parser.add_argument("--republish-variants", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=500)
+    args = parser.parse_args()
+
+    bench = Bench(args)
+    bench.setup(args.variants, args.batch_size)
+    bench.start_server()
+    try:
+        if not bench.wait_items(args.variants, timeout=300):
+            raise SystemExit(f"initial sync incomplete: {bench.items_received()}")
+        rows = []
+        for rate in [int(r) for r in args.rates.split(",")]:
+            bench.sim.reset()
+            for code in CHANNELS:
+                bench.sim.configure_channel(code, secret=SECRET)
+            changes, elapsed = bench.run_rate(rate, args.seconds)
+            latencies, missing = bench.latencies(changes)
+            http = len(bench.sim.received("/generic/"))
+            rows.append((rate, len(changes), len(changes) * 60 / elapsed, http, latencies, missing))
+        print()
+        print(f"Accepted latency, stock change commit -> simulator 2xx ({len(CHANNELS)} channels, "
+              f"{args.workers} workers + 1 cron worker, {args.variants} variants, "
+              f"{args.seconds:.0f} s per rate, {os.cpu_count()} cores)")  # fmt: skip
+        print(
+            "| changes/min (target) | changes | achieved/min | pushes (HTTP) | p50 ms | p95 ms "
+            "| p99 ms | max ms | not delivered |"
+        )
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for rate, count, achieved, http, lat, missing in rows:
+            print(
+                f"| {rate} | {count} | {achieved:.0f} | {http} | {percentile(lat, 50):.0f} | "
+                f"{percentile(lat, 95):.0f} | {percentile(lat, 99):.0f} | "
+                f"{max(lat) if lat else float('nan'):.0f} | {missing} |"
+            )
+        republish(bench, args)
+    finally:
+        bench.stop_server()
+        bench.sim.stop()
+
+
+def republish(bench, args):
+    extra = args.republish_variants - args.variants
+    with bench.registry.cursor() as cr:
+        env = bench.env(cr)
+        if extra > 0:
+            products = env["product.product"].create(
+                [
+                    {"name": f"Bulk {i}", "default_code": f"BULK-{i:05d}", "type": "consu",
+                     "is_storable": True}
+                    for i in range(extra)
+                ]
+            )  # fmt: skip
+            location = env["stock.location"].browse(bench.location_id)
+            for product in products:
+                env["stock.quant"]._update_available_quantity(product, location, 5)
+    bench.wait_items(args.republish_variants, timeout=600)  # the new variants' first push
+    bench.sim.reset()
+    for code in CHANNELS:
+        bench.sim.configure_channel(code, secret=SECRET)
+    start = time.monotonic()
+    with bench.registry.cursor() as cr:
+        env = bench.env(cr)
+        env["stock.channel"].search([("code", "in", CHANNELS)]).action_republish()
+    queued = time.monotonic() - start
+    complete = bench.wait_items(args.republish_variants, timeout=900)
+    total = time.monotonic() - start
+    counts = bench.items_received()
+    print()
+    print(f"Republish every variant on every channel (forced; batch size {args.batch_size})")
+    print("| variants x channels | items pushed | queued in s | all accepted in s | items/s |")
+    print("|---:|---:|---:|---:|---:|")
+    items = sum(counts.values())
+    print(
+        f"| {args.republish_variants} x {len(CHANNELS)} | {items} | {queued:.1f} | "
+        f"{total:.1f}{'' if complete else ' (incomplete)'} | {items / total:.0f} |"
+    )
+
+
+if __name__ == "__main__":
+    main()
