@@ -11,7 +11,7 @@ from odoo.tests.common import _super_send
 from ..simulator import start
 
 
-def _loopback_only_send(session, request, **kwargs):
+def loopback_only_send(session, request, **kwargs):
     if urlsplit(request.url).hostname not in ("127.0.0.1", "localhost"):
         raise AssertionError(f"tests may only reach loopback, not {request.url}")
     return _super_send(session, request, **kwargs)
@@ -173,7 +173,7 @@ class SyncCase(ChannelStockCase):
         super().setUpClass()
         # Odoo's test guard on requests raises every timeout below 10 s and does not
         # accept (connect, read) tuples; keep its loopback-only rule, not the rewrite.
-        patcher = patch.object(requests.Session, "send", _loopback_only_send)
+        patcher = patch.object(requests.Session, "send", loopback_only_send)
         patcher.start()
         cls.addClassCleanup(patcher.stop)
         cls.sim = start()

@@ -1,0 +1,96 @@
+import json
+import threading
+from collections import Counter
+from unittest.mock import patch
+
+import requests
+
+from odoo import SUPERUSER_ID, api
+from odoo.modules.registry import Registry
+from odoo.tests import BaseCase, tagged
+from odoo.tests.common import get_db_name
+
+from ..simulator import start
+from .common import loopback_only_send
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentDispatchers(BaseCase):
+    """Two dispatchers, each in its own committed transaction, on the same outbox.
+
+    Unlike the other tests this one commits (it needs rows that both transactions see);
+    it removes what it created.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.registry = Registry(get_db_name())
+        patcher = patch.object(requests.Session, "send", loopback_only_send)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        self.sim = start()
+        self.addCleanup(self.sim.stop)
+        self.sim.add_fault("slow", "/generic/", seconds=0.1)  # keep both in flight
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            warehouse = env["stock.warehouse"].search([], limit=1)
+            self.products = env["product.product"].create(
+                [
+                    {"name": f"Race {i}", "default_code": f"RACE-{i}", "type": "consu",
+                     "is_storable": True}
+                    for i in range(40)
+                ]
+            )  # fmt: skip
+            self.channel = env["stock.channel"].create(
+                {
+                    "name": "Race",
+                    "code": "race",
+                    "warehouse_id": warehouse.id,
+                    "connector": "generic_json",
+                    "endpoint_url": self.sim.generic_url("race"),
+                    "api_secret": "simulator-secret",
+                    "batch_size": 3,
+                }
+            )
+            # the channel's creation queued every variant; keep only ours
+            env.cr.flush()
+            env["stock.channel.outbox"].search(
+                [("channel_id", "=", self.channel.id), ("product_id", "not in", self.products.ids)]
+            ).unlink()
+            self.channel_id = self.channel.id
+            self.product_ids = self.products.ids
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["stock.channel"].browse(self.channel_id).unlink()
+            env["product.product"].browse(self.product_ids).unlink()
+
+    def _dispatcher(self, sent):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            channel = env["stock.channel"].browse(self.channel_id)
+            sent.append(env["stock.channel.outbox"]._dispatch_channel(channel, commit=cr.commit))
+
+    def test_two_dispatchers_never_send_an_item_twice(self):
+        sent = []
+        threads = [threading.Thread(target=self._dispatcher, args=(sent,)) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        skus = Counter(
+            item["sku"]
+            for request in self.sim.received("/generic/race")
+            for item in json.loads(request["body"])["items"]
+        )
+        self.assertEqual(set(skus), {f"RACE-{i}" for i in range(40)})
+        self.assertEqual(max(skus.values()), 1, f"sent twice: {skus.most_common(3)}")
+        self.assertEqual(sum(sent), 40)
+        self.assertTrue(all(sent), f"both dispatchers took a share of the work: {sent}")
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT count(*) FROM stock_channel_outbox WHERE channel_id = %s", [self.channel_id]
+            )
+            self.assertEqual(cr.fetchone()[0], 0)
