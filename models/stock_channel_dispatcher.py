@@ -34,12 +34,18 @@ class StockChannelDispatcher(models.AbstractModel):
         self.env.cr.execute(query, params)
         return self.env["stock.channel"].sudo().browse([row[0] for row in self.env.cr.fetchall()])
 
-    def _run(self, channels=None):
-        """Dispatch every channel with due rows; returns {channel_id: rows sent}."""
+    def _run(self, channels=None, parallel=None):
+        """Dispatch every channel with due rows; returns {channel_id: rows sent}.
+
+        parallel (default: outside tests): one thread and transaction per channel, each
+        committing after every batch; otherwise in the current transaction (tests).
+        """
         due = self._due_channels(channels)
         testing = getattr(threading.current_thread(), "testing", False)
+        if parallel is None:
+            parallel = not testing
         sent = {}
-        if len(due) <= 1 or testing:
+        if len(due) <= 1 or not parallel:
             commit = None if testing else (lambda: self.env["ir.cron"]._commit_progress())
             for channel in due:
                 sent[channel.id] = self._run_channel_here(channel, commit)

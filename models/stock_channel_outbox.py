@@ -325,6 +325,8 @@ class StockChannelOutbox(models.Model):
         except RetryableError as error:
             return self._push_failed(channel, rows, log_vals, error, retryable=True)
         except (PermanentError, SyncError) as error:
+            if error.item_errors:
+                return self._push_rejected_items(channel, batch, log_vals, error)
             return self._push_failed(channel, rows, log_vals, error, retryable=False)
         acked_at = _utcnow()
         Log.create(
@@ -388,6 +390,26 @@ class StockChannelOutbox(models.Model):
         )
         return 0
 
+    def _push_rejected_items(self, channel, batch, log_vals, error):
+        """The channel refused some items of the batch and applied none (Shopify's
+        userErrors): the refused ones become dead letters, the others are sent again."""
+        self.env["stock.channel.sync.log"].create(
+            dict(
+                log_vals,
+                state="dead",
+                http_status=error.status or 0,
+                error=str(error),
+                request_body=error.request,
+                response_body=(error.body or "")[:2000] or False,
+            )
+        )
+        for row, _result, sku, _binding, _line in batch:
+            if sku in error.item_errors:
+                row._to_dead_letter(error.item_errors[sku], error.request, error.body)
+            else:
+                row.next_attempt_at = _utcnow()
+        return 0
+
     def _to_dead_letter(self, reason, request=None, response=None, attempts=None):
         vals = {
             "state": "dead",
@@ -398,6 +420,11 @@ class StockChannelOutbox(models.Model):
         }
         if attempts is not None:
             vals["attempts"] = attempts
-        # a newer pending row for the same pair may exist only if this one is not pending
+        # one dead letter per (channel, variant): the newest replaces the older ones
+        for row in self:
+            self.search(
+                [("channel_id", "=", row.channel_id.id), ("product_id", "=", row.product_id.id),
+                 ("state", "=", "dead"), ("id", "!=", row.id)]
+            ).unlink()  # fmt: skip
         self.write(vals)
         _logger.info("channel push dead-lettered: %s", reason)

@@ -1,6 +1,7 @@
 import json
 import threading
 from collections import Counter
+from datetime import datetime, timedelta
 from unittest.mock import patch
 
 import requests
@@ -94,3 +95,42 @@ class TestConcurrentDispatchers(BaseCase):
                 "SELECT count(*) FROM stock_channel_outbox WHERE channel_id = %s", [self.channel_id]
             )
             self.assertEqual(cr.fetchone()[0], 0)
+
+    def test_a_slow_channel_does_not_delay_the_others(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            fast = env["stock.channel"].create(
+                {
+                    "name": "Fast",
+                    "code": "fast",
+                    "warehouse_id": env["stock.channel"].browse(self.channel_id).warehouse_id.id,
+                    "connector": "generic_json",
+                    "endpoint_url": self.sim.generic_url("fast"),
+                    "api_secret": "simulator-secret",
+                }
+            )
+            self.addCleanup(self._unlink_channel, fast.id)
+            env.cr.flush()
+            env["stock.channel.outbox"].search(
+                [("product_id", "not in", self.product_ids)]
+            ).unlink()
+        self.sim.clear_faults()
+        self.sim.add_fault("slow", "/generic/race", seconds=0.5)  # 40 items by 3: ~7 s
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            sent = env["stock.channel.dispatcher"]._run(parallel=True)
+        self.assertEqual(sent, {self.channel_id: 40, fast.id: 40})
+        fast_done = max(r["time"] for r in self.sim.received("/generic/fast"))
+        slow_done = max(r["time"] for r in self.sim.received("/generic/race"))
+        slow_first = min(r["time"] for r in self.sim.received("/generic/race"))
+        self.assertLess(fast_done, slow_done)
+        self.assertLess(fast_done, _plus_seconds(slow_first, 2), "fast channel waited")
+
+    def _unlink_channel(self, channel_id):
+        with self.registry.cursor() as cr:
+            api.Environment(cr, SUPERUSER_ID, {})["stock.channel"].browse(channel_id).unlink()
+
+
+def _plus_seconds(iso, seconds):
+    when = datetime.fromisoformat(iso.replace("Z", "+00:00")) + timedelta(seconds=seconds)
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")

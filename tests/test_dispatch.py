@@ -224,3 +224,21 @@ class TestDispatch(SyncCase):
         skus = {item["sku"] for r in pushed for item in json.loads(r["body"])["items"]}
         self.assertEqual(skus, {"WIDGET", "GADGET"})
         self.assertEqual(self.market_level(), 2)
+
+    def test_shopify_item_without_inventory_item_is_reported_the_rest_applied(self):
+        unbound = self._create_product("Unbound", "UNBOUND")
+        self.set_stock(unbound, 4)
+        self.set_stock(self.product, 6)
+        self.dispatch()
+        self.assertEqual(self.shop_level(), 6)
+        dead = self.outbox(self.shop, state="dead")
+        self.assertEqual(dead.product_id, unbound)
+        self.assertIn("inventory item", dead.last_error.lower())
+        self.assertFalse(self.outbox(self.shop))
+
+    def test_one_dead_letter_per_channel_and_variant(self):
+        nameless = self._create_product("No SKU", False)
+        for qty in (1, 2, 3):
+            self.set_stock(nameless, qty)
+            self.dispatch()
+        self.assertEqual(len(self.outbox(self.market, state="dead")), 1)
