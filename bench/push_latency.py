@@ -60,6 +60,7 @@ class Bench:
         for code in CHANNELS:
             self.sim.configure_channel(code, secret=SECRET)
         self.server = None
+        self.slowest = []
 
     def env(self, cr):
         return odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
@@ -218,6 +219,7 @@ class Bench:
                     quantity = _item_quantity(body, sku)
                     if quantity is not None and quantity >= qty:
                         result.append(max(0.0, (received_at - t) * 1000))
+                        self.slowest.append((result[-1], code, sku, t))
                         pending.discard(key)
                         break
             if pending:
@@ -242,6 +244,7 @@ def main():
     parser.add_argument("--republish-variants", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--verbose", action="store_true", help="print the slowest changes")
     args = parser.parse_args()
 
     bench = Bench(args)
@@ -259,6 +262,11 @@ def main():
             latencies, missing = bench.latencies(changes)
             http = len(bench.sim.received("/generic/"))
             rows.append((rate, len(changes), len(changes) * 60 / elapsed, http, latencies, missing))
+            if args.verbose:
+                first = min(t for _sku, _qty, t in changes)
+                for ms, code, sku, t in sorted(bench.slowest, reverse=True)[:8]:
+                    print(f"  {rate}/min slow: {ms:.0f} ms {code} {sku} at +{t - first:.2f} s")
+            bench.slowest = []
         print()
         print(f"Accepted latency, stock change commit -> simulator 2xx ({len(CHANNELS)} channels, "
               f"{args.workers} workers + 1 cron worker, {args.variants} variants, "

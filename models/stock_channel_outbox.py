@@ -268,6 +268,7 @@ class StockChannelOutbox(models.Model):
         bindings = channel._bindings(rows.product_id)
         now = fields.Datetime.now()
         to_send = []
+        unchanged_rows = self.browse()
         for row in rows:
             result = results[channel.id, row.product_id.id]
             binding = bindings.get(row.product_id.id)
@@ -278,9 +279,10 @@ class StockChannelOutbox(models.Model):
             line = published.get(row.product_id.id)
             unchanged = line and line.published_at and line.published_qty == result.publishable
             if unchanged and not row.force:
-                row.unlink()
+                unchanged_rows |= row
                 continue
             to_send.append((row, result, sku, binding, line))
+        unchanged_rows._delete_sent()
         # quantities falling to 0 first, then priority, then the oldest change
         to_send.sort(key=lambda t: (t[1].publishable != 0, -t[0].priority, t[0].event_at, t[0].id))
         count = 0
@@ -344,15 +346,17 @@ class StockChannelOutbox(models.Model):
             )
         )
         failed = set(result.item_errors)
+        done = self.browse()
+        published = {}
         for (row, _result, sku, _binding, _line), item in zip(batch, items, strict=True):
             if sku in failed:
                 row._to_dead_letter(result.item_errors[sku], result.request_body, result.body)
                 continue
-            self.env["stock.channel.quantity"]._mark_published(
-                channel, row.product_id, item.quantity, acked_at
-            )
-            row.unlink()
-        return len(items) - len(failed)
+            published[row.product_id.id] = item.quantity
+            done |= row
+        self.env["stock.channel.quantity"]._mark_published(channel, published, acked_at)
+        done._delete_sent()
+        return len(done)
 
     def _push_failed(self, channel, rows, log_vals, error, retryable):
         attempts = max(rows.mapped("attempts")) + 1
@@ -409,6 +413,13 @@ class StockChannelOutbox(models.Model):
             else:
                 row.next_attempt_at = _utcnow()
         return 0
+
+    def _delete_sent(self):
+        """Rows done with (sent, or nothing to send): one DELETE, no per-row log line."""
+        if self:
+            self.flush_recordset()
+            self.env.cr.execute("DELETE FROM stock_channel_outbox WHERE id = ANY(%s)", [self.ids])
+            self.invalidate_recordset()
 
     def _to_dead_letter(self, reason, request=None, response=None, attempts=None):
         vals = {

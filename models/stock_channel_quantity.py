@@ -70,9 +70,14 @@ class StockChannelQuantity(models.Model):
         before = {(ch, prod): qty for ch, prod, qty in self.env.cr.fetchall()}
         now = fields.Datetime.now()
         uid = self.env.uid
+        companies = {
+            channel.id: channel.company_id.id
+            for channel in self.env["stock.channel"].sudo().browse(channel_ids)
+        }
         rows = [
             (
                 channel_id,
+                companies[channel_id],
                 product_id,
                 res.stock.on_hand,
                 res.stock.reserved,
@@ -95,7 +100,7 @@ class StockChannelQuantity(models.Model):
             self.env.cr._obj,
             """
             INSERT INTO stock_channel_quantity (
-                channel_id, product_id, on_hand_qty, reserved_qty, non_sellable_qty,
+                channel_id, company_id, product_id, on_hand_qty, reserved_qty, non_sellable_qty,
                 sellable_qty, incoming_qty, ring_fenced_qty, fence_shortfall, publishable_qty,
                 rule, computed_at, create_uid, create_date, write_uid, write_date)
             VALUES %s
@@ -118,20 +123,23 @@ class StockChannelQuantity(models.Model):
             page_size=1000,
             fetch=True,
         )
-        # company_id is a stored related field: fill it for new rows
-        self.env.cr.execute(
-            "UPDATE stock_channel_quantity q SET company_id = c.company_id FROM stock_channel c "
-            "WHERE q.channel_id = c.id AND q.company_id IS NULL"
-        )
         self.invalidate_model()
         changed = [rid for rid, ch, prod, qty in returned if before.get((ch, prod)) != qty]
         return self.browse(changed)
 
     @api.model
-    def _mark_published(self, channel, product, qty, when):
+    def _mark_published(self, channel, quantities, when):
+        """Record what `channel` accepted: {product_id: quantity}, in one statement."""
+        if not quantities:
+            return
+        self.flush_model(["published_qty", "published_at"])
         self.env.cr.execute(
-            "UPDATE stock_channel_quantity SET published_qty = %s, published_at = %s "
-            "WHERE channel_id = %s AND product_id = %s",
-            [qty, when, channel.id, product.id],
+            """
+            UPDATE stock_channel_quantity q
+               SET published_qty = v.qty, published_at = %s
+              FROM unnest(%s::int[], %s::int[]) AS v(product_id, qty)
+             WHERE q.channel_id = %s AND q.product_id = v.product_id
+            """,
+            [when, list(quantities), list(quantities.values()), channel.id],
         )
         self.invalidate_model(["published_qty", "published_at"])
