@@ -105,7 +105,8 @@ class Bench:
         cmd = [
             sys.executable, os.path.join(os.environ.get("ODOO_SRC", "/opt/odoo-19.0"), "odoo-bin"),
             "-c", self.args.conf, "-d", self.args.db, f"--db-filter=^{self.args.db}$",
-            f"--http-port={port}", f"--workers={self.args.workers}", "--max-cron-threads=1",
+            f"--http-port={port}", f"--workers={self.args.workers}",
+            f"--max-cron-threads={self.args.cron_workers}",
             "--limit-time-real=600", "--limit-time-cpu=600", f"--logfile={log}",
         ]  # fmt: skip
         self.server = subprocess.Popen(cmd)
@@ -243,6 +244,7 @@ def main():
     parser.add_argument("--variants", type=int, default=500)
     parser.add_argument("--republish-variants", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--cron-workers", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--verbose", action="store_true", help="print the slowest changes")
     args = parser.parse_args()
@@ -269,7 +271,8 @@ def main():
             bench.slowest = []
         print()
         print(f"Accepted latency, stock change commit -> simulator 2xx ({len(CHANNELS)} channels, "
-              f"{args.workers} workers + 1 cron worker, {args.variants} variants, "
+              f"{args.workers} HTTP workers + {args.cron_workers} cron workers, "
+              f"{args.variants} variants, "
               f"{args.seconds:.0f} s per rate, {os.cpu_count()} cores)")  # fmt: skip
         print(
             "| changes/min (target) | changes | achieved/min | pushes (HTTP) | p50 ms | p95 ms "
@@ -290,6 +293,9 @@ def main():
 
 def republish(bench, args):
     extra = args.republish_variants - args.variants
+    bench.sim.reset()
+    for code in CHANNELS:
+        bench.sim.configure_channel(code, secret=SECRET)
     with bench.registry.cursor() as cr:
         env = bench.env(cr)
         if extra > 0:
@@ -303,7 +309,7 @@ def republish(bench, args):
             location = env["stock.location"].browse(bench.location_id)
             for product in products:
                 env["stock.quant"]._update_available_quantity(product, location, 5)
-    bench.wait_items(args.republish_variants, timeout=600)  # the new variants' first push
+    bench.wait_items(extra, timeout=600)  # the new variants' first push
     bench.sim.reset()
     for code in CHANNELS:
         bench.sim.configure_channel(code, secret=SECRET)
