@@ -63,19 +63,22 @@ class Rule:
         problems = []
         if not 0 <= self.share_percent <= 100:
             problems.append("share_percent must be between 0 and 100")
-        for name in (
-            "safety_buffer",
-            "max_exposure",
-            "ring_fenced_qty",
-            "include_incoming_days",
-            "backorder_qty",
-            "min_publish_threshold",
-        ):
+        for name in RULE_VALUES[1:]:
             if getattr(self, name) < 0:
                 problems.append(f"{name} must not be negative")
         return problems
 
 
+# The values of a rule, in order; share_percent first, then the non-negative units and days.
+RULE_VALUES = (
+    "share_percent",
+    "safety_buffer",
+    "max_exposure",
+    "ring_fenced_qty",
+    "include_incoming_days",
+    "backorder_qty",
+    "min_publish_threshold",
+)
 DEFAULT_RULE = Rule(label="default: no rule, 100 % of sellable")
 
 

@@ -11,15 +11,7 @@ RULE_SCOPES = [
 ]
 SCOPE_FIELD = {"variant": "product_id", "template": "product_tmpl_id", "category": "categ_id"}
 # Values of a rule, as kept in policy versions and passed to core.allocation.Rule.
-RULE_VALUE_FIELDS = (
-    "share_percent",
-    "safety_buffer",
-    "max_exposure",
-    "ring_fenced_qty",
-    "include_incoming_days",
-    "backorder_qty",
-    "min_publish_threshold",
-)
+RULE_VALUE_FIELDS = allocation.RULE_VALUES
 RULE_REF_FIELDS = ("channel_id", "product_id", "product_tmpl_id", "categ_id")
 
 

@@ -17,6 +17,18 @@ def loopback_only_send(session, request, **kwargs):
     return _super_send(session, request, **kwargs)
 
 
+def start_simulator(add_cleanup):
+    """Start the marketplace simulator on loopback for a test (class), with `requests`
+    allowed to reach it: Odoo's test guard on requests raises every timeout below 10 s
+    and refuses (connect, read) tuples; its loopback-only rule is kept."""
+    patcher = patch.object(requests.Session, "send", loopback_only_send)
+    patcher.start()
+    add_cleanup(patcher.stop)
+    simulator = start()
+    add_cleanup(simulator.stop)
+    return simulator
+
+
 class ChannelStockCase(TransactionCase):
     """Fixtures: one warehouse shared by a website, a POS and a marketplace channel."""
 
@@ -171,13 +183,7 @@ class SyncCase(ChannelStockCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # Odoo's test guard on requests raises every timeout below 10 s and does not
-        # accept (connect, read) tuples; keep its loopback-only rule, not the rewrite.
-        patcher = patch.object(requests.Session, "send", loopback_only_send)
-        patcher.start()
-        cls.addClassCleanup(patcher.stop)
-        cls.sim = start()
-        cls.addClassCleanup(cls.sim.stop)
+        cls.sim = start_simulator(cls.addClassCleanup)
         cls.market.write(
             {
                 "connector": "generic_json",

@@ -2,17 +2,13 @@ import json
 import threading
 from collections import Counter
 from datetime import datetime, timedelta
-from unittest.mock import patch
-
-import requests
 
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, tagged
 from odoo.tests.common import get_db_name
 
-from ..simulator import start
-from .common import loopback_only_send
+from .common import start_simulator
 
 
 @tagged("post_install", "-at_install")
@@ -26,11 +22,7 @@ class TestConcurrentDispatchers(BaseCase):
     def setUp(self):
         super().setUp()
         self.registry = Registry(get_db_name())
-        patcher = patch.object(requests.Session, "send", loopback_only_send)
-        patcher.start()
-        self.addCleanup(patcher.stop)
-        self.sim = start()
-        self.addCleanup(self.sim.stop)
+        self.sim = start_simulator(self.addCleanup)
         self.sim.add_fault("slow", "/generic/", seconds=0.1)  # keep both in flight
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})

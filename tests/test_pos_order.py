@@ -1,13 +1,8 @@
-from unittest.mock import patch
-
-import requests
-
 from odoo.tests import tagged
 
 from odoo.addons.point_of_sale.tests.common import TestPoSCommon
 
-from ..simulator import start
-from .common import loopback_only_send
+from .common import start_simulator
 
 
 @tagged("post_install", "-at_install")
@@ -17,11 +12,7 @@ class TestPosOrderPush(TestPoSCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        patcher = patch.object(requests.Session, "send", loopback_only_send)
-        patcher.start()
-        cls.addClassCleanup(patcher.stop)
-        cls.sim = start()
-        cls.addClassCleanup(cls.sim.stop)
+        cls.sim = start_simulator(cls.addClassCleanup)
 
     def setUp(self):
         super().setUp()
