@@ -1,6 +1,9 @@
 import re
+import threading
 import time
 from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import astuple
 from datetime import date, timedelta
 
 from odoo import api, fields, models
@@ -9,6 +12,9 @@ from odoo.exceptions import ValidationError
 from ..core import allocation
 from ..core.connectors import CONNECTOR_SELECTION, ChannelConfig, get_connector
 
+# (dbname, channel id) -> (settings fingerprint, connector, in-use lock), per process
+_CONNECTORS = {}
+_CONNECTORS_LOCK = threading.Lock()
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]+")
 CHANNEL_TYPES = [
     ("website", "Website"),
@@ -333,11 +339,36 @@ class StockChannel(models.Model):
     # ------------------------------------------------------------------
     # Pushing
     # ------------------------------------------------------------------
+    @contextmanager
     def _connector(self):
-        """A connector instance for this channel (the caller closes it)."""
+        """The channel's connector, kept per process so that its requests.Session (and its
+        pooled connections) serve push after push; rebuilt when the settings change. A
+        second concurrent user of the same channel gets a connector of its own."""
         self.ensure_one()
+        config = self._connector_config()
+        key = (self.env.cr.dbname, self.id)
+        fingerprint = (self.sudo().connector, astuple(config))
+        with _CONNECTORS_LOCK:
+            cached = _CONNECTORS.get(key)
+            if not cached or cached[0] != fingerprint:
+                cached = (fingerprint, self._new_connector(config), threading.Lock())
+                _CONNECTORS[key] = cached
+        _fingerprint, connector, in_use = cached
+        if in_use.acquire(blocking=False):
+            try:
+                yield connector
+            finally:
+                in_use.release()
+            return
+        with self._new_connector(config) as own:
+            yield own
+
+    def _new_connector(self, config):
+        return get_connector(self.sudo().connector)(config)
+
+    def _connector_config(self):
         channel = self.sudo()
-        config = ChannelConfig(
+        return ChannelConfig(
             code=channel.code,
             endpoint_url=channel.endpoint_url or "",
             api_key=channel.api_key or "",
@@ -348,7 +379,6 @@ class StockChannel(models.Model):
             api_version=channel.api_version or "",
             location_id=channel.external_location_id or "",
         )
-        return get_connector(channel.connector)(config)
 
     def _bindings(self, products):
         """{product_id: stock.channel.binding} of this channel for `products`."""

@@ -241,8 +241,7 @@ class StockChannelOutbox(models.Model):
         """
         sent = 0
         rounds = 0
-        connector = channel._connector()
-        try:
+        with channel._connector() as connector:
             while max_rounds is None or rounds < max_rounds:
                 rows = self._lock_due(channel, connector.batch_limit * CANDIDATES_PER_BATCH)
                 if not rows:
@@ -251,8 +250,6 @@ class StockChannelOutbox(models.Model):
                 rounds += 1
                 if commit:
                     commit()
-        finally:
-            connector.close()
         return sent
 
     def _dispatch_rows(self, channel, connector, rows):

@@ -242,3 +242,15 @@ class TestDispatch(SyncCase):
             self.set_stock(nameless, qty)
             self.dispatch()
         self.assertEqual(len(self.outbox(self.market, state="dead")), 1)
+
+    def test_connector_session_is_kept_between_pushes(self):
+        with self.market._connector() as first:
+            pass
+        with self.market._connector() as second:
+            self.assertIs(second, first, "one requests.Session per channel, reused")
+            with self.market._connector() as concurrent:
+                self.assertIsNot(concurrent, first, "a concurrent user gets its own")
+        self.market.read_timeout = 3
+        with self.market._connector() as changed:
+            self.assertIsNot(changed, first, "new settings, new connector")
+            self.assertEqual(changed.config.read_timeout, 3)
