@@ -6,6 +6,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ODOO_SRC=${ODOO_SRC:-/opt/odoo-19.0}
 MODULE=stock_channel_sync
 STATE=$REPO/.dev                      # git-ignored: odoo.conf, filestore, logs, addons link
+HOME=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/stock_channel_sync
 BASE_MODULES=sale_stock,point_of_sale,website_sale_stock
 PYTHON=${PYTHON:-python3}
