@@ -18,8 +18,9 @@ class StockWarehouse(models.Model):
     )
     returns_to_quarantine = fields.Boolean(
         default=True,
-        help="Customer returns land in the Quarantine location instead of stock; a user "
-        "releases them to stock after the quality check, or scraps them.",
+        help="In a warehouse that serves a sales channel, customer returns land in the "
+        "Quarantine location instead of stock; a user releases them to stock after the "
+        "quality check, or scraps them.",
     )
 
     def _get_locations_values(self, vals, code=False):
@@ -34,6 +35,19 @@ class StockWarehouse(models.Model):
             "barcode": self._valid_barcode(code + "QUARANTINE", company_id),
         }
         return values
+
+    def _returns_to_quarantine(self):
+        """Whether customer returns of this warehouse go to its Quarantine: the option is
+        on and the warehouse serves at least one sales channel (warehouses outside the
+        channels keep Odoo's own return routing)."""
+        self.ensure_one()
+        return bool(
+            self.returns_to_quarantine
+            and self.quarantine_location_id
+            and self.env["stock.channel"]
+            .sudo()
+            .search_count([("warehouse_id", "=", self.id)], limit=1)
+        )
 
     def _ensure_quarantine_location(self):
         """Create <WH>/Quarantine where a warehouse (made before install) has none."""

@@ -68,6 +68,12 @@ class TestQuarantine(ChannelStockCase):
         self.assertEqual(returned.location_dest_id, self.stock_location)
         self.assertEqual(self.publishable(self.web), 10)
 
+    def test_warehouses_without_channels_keep_odoo_return_routing(self):
+        self.channels.action_archive()
+        self.assertFalse(self.warehouse._returns_to_quarantine())
+        returned = self._customer_return(3)
+        self.assertEqual(returned.location_dest_id, self.stock_location)
+
     def _wizard(self, action, qty=None):
         quant = self.env["stock.quant"].search(
             [("product_id", "=", self.product.id), ("location_id", "=", self.quarantine.id)]
