@@ -341,14 +341,20 @@ class SimulatorState:
             return _error(422, "Idempotency-Key reused with a different request")
         return Reply(stored[1].status, stored[1].payload, {HEADER_REPLAYED: "true"})
 
-    def generic_push(self, code, headers, body):
+    def _signed_json(self, code, headers, body):
+        """(data, None) for a correctly signed JSON body, else (None, the error reply)."""
         denied = self._check_signature(code, headers, body)
         if denied:
-            return denied
+            return None, denied
         try:
-            data = json.loads(body)
+            return json.loads(body), None
         except ValueError:
-            return _error(400, INVALID_JSON)
+            return None, _error(400, INVALID_JSON)
+
+    def generic_push(self, code, headers, body):
+        data, problem = self._signed_json(code, headers, body)
+        if problem:
+            return problem
         settings = self.channel(code)
         problem = _generic_problem(data, code, settings)
         if problem:
@@ -400,13 +406,9 @@ class SimulatorState:
         return Reply(200, {"items": items})
 
     def order_status(self, code, external_id, headers, body):
-        denied = self._check_signature(code, headers, body)
-        if denied:
-            return denied
-        try:
-            data = json.loads(body)
-        except ValueError:
-            return _error(400, INVALID_JSON)
+        data, problem = self._signed_json(code, headers, body)
+        if problem:
+            return problem
         if not isinstance(data, dict):
             return _error(400, "expected a JSON object")
         key = headers.get(HEADER_IDEMPOTENCY_KEY)
