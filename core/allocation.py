@@ -146,8 +146,8 @@ def publishable(
     label = rule.label
     steps = [
         (STEP_ON_HAND, stock.on_hand, ""),
-        (STEP_RESERVED, -stock.reserved, ""),
-        (STEP_NON_SELLABLE, -stock.non_sellable, ""),
+        (STEP_RESERVED, -stock.reserved or 0.0, ""),  # never "-0"
+        (STEP_NON_SELLABLE, -stock.non_sellable or 0.0, ""),
         (STEP_SELLABLE, sellable, ""),
     ]
     shared = max(0, sellable - own_fence - others_fence)

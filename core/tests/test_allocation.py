@@ -136,3 +136,8 @@ def test_rule_errors():
     assert Rule(share_percent=101).errors() == ["share_percent must be between 0 and 100"]
     assert Rule(safety_buffer=-1).errors() == ["safety_buffer must not be negative"]
     assert not Rule().errors()
+
+
+def test_explanation_shows_no_negative_zero():
+    steps = publishable(_stock(5), Rule(), today=TODAY).steps
+    assert [str(s["qty"]) for s in steps[:3]] == ["5", "0.0", "0.0"]
