@@ -15,7 +15,13 @@ PRIORITY_NORMAL = 0
 PRIORITY_HIGH = 10  # inventory adjustments; quantities falling to 0 are sorted first too
 PRECOMMIT_KEY = "stock_channel_sync.outbox"
 CANDIDATES_PER_BATCH = 4  # rows locked per dispatch round, in batches of the connector's size
+BODY_KEPT_CHARS = 2000  # of each response body kept in the log and on dead letters
 REASON_NO_SKU = "The variant has no SKU on this channel (set an internal reference or a binding)."
+
+
+def _clip(body):
+    """What is kept of a channel's response body (False when empty)."""
+    return (body or "")[:BODY_KEPT_CHARS] or False
 
 
 def _utcnow():
@@ -325,7 +331,7 @@ class StockChannelOutbox(models.Model):
             return self._push_failed(channel, rows, log_vals, error, retryable=True)
         except (PermanentError, SyncError) as error:
             if error.item_errors:
-                return self._push_rejected_items(channel, batch, log_vals, error)
+                return self._push_rejected_items(batch, log_vals, error)
             return self._push_failed(channel, rows, log_vals, error, retryable=False)
         acked_at = _utcnow()
         Log.create(
@@ -337,7 +343,7 @@ class StockChannelOutbox(models.Model):
                 acked_at=acked_at,
                 latency_ms=int((acked_at - event_at).total_seconds() * 1000),
                 request_body=False,
-                response_body=result.body[:2000] if result.body else False,
+                response_body=_clip(result.body),
                 error="\n".join(f"{sku}: {msg}" for sku, msg in result.item_errors.items())
                 or False,
             )
@@ -359,16 +365,7 @@ class StockChannelOutbox(models.Model):
         attempts = max(rows.mapped("attempts")) + 1
         dead = not retryable or attempts >= channel.retry_max_attempts
         state = "dead" if dead else "retry"
-        self.env["stock.channel.sync.log"].create(
-            dict(
-                log_vals,
-                state=state,
-                http_status=error.status or 0,
-                error=str(error),
-                request_body=error.request,
-                response_body=(error.body or "")[:2000] or False,
-            )
-        )
+        self._log_failure(log_vals, error, state)
         if dead:
             for row in rows:
                 row._to_dead_letter(str(error), error.request, error.body, attempts=attempts)
@@ -391,19 +388,22 @@ class StockChannelOutbox(models.Model):
         )
         return 0
 
-    def _push_rejected_items(self, channel, batch, log_vals, error):
-        """The channel refused some items of the batch and applied none (Shopify's
-        userErrors): the refused ones become dead letters, the others are sent again."""
+    def _log_failure(self, log_vals, error, state):
         self.env["stock.channel.sync.log"].create(
             dict(
                 log_vals,
-                state="dead",
+                state=state,
                 http_status=error.status or 0,
                 error=str(error),
                 request_body=error.request,
-                response_body=(error.body or "")[:2000] or False,
+                response_body=_clip(error.body),
             )
         )
+
+    def _push_rejected_items(self, batch, log_vals, error):
+        """The channel refused some items of the batch and applied none (Shopify's
+        userErrors): the refused ones become dead letters, the others are sent again."""
+        self._log_failure(log_vals, error, "dead")
         for row, _result, sku, _binding, _line in batch:
             if sku in error.item_errors:
                 row._to_dead_letter(error.item_errors[sku], error.request, error.body)
@@ -423,7 +423,7 @@ class StockChannelOutbox(models.Model):
             "state": "dead",
             "last_error": reason,
             "last_request": request or False,
-            "last_response": (response or "")[:2000] or False,
+            "last_response": _clip(response),
             "dead_at": fields.Datetime.now(),
         }
         if attempts is not None:

@@ -46,3 +46,9 @@ class TestChannel(ChannelStockCase):
         self.assertEqual(self.publishable(self.web), 6)
         self.pos.action_archive()
         self.assertEqual(self.publishable(self.web), 10)
+
+    def test_connector_needs_an_http_endpoint(self):
+        with self.assertRaisesRegex(ValidationError, "must start with http"):
+            self.web.write({"connector": "generic_json", "endpoint_url": "ftp://example"})
+        with self.assertRaisesRegex(ValidationError, "must start with http"):
+            self.web.write({"connector": "generic_json", "endpoint_url": False})
