@@ -70,7 +70,7 @@ class StockChannelDispatcher(models.AbstractModel):
         while time.monotonic() < deadline:
             sent = Outbox._dispatch_channel(channel, commit=commit, max_rounds=1)
             total += sent
-            if not Outbox._lock_due(channel, 1):
+            if not Outbox._lock_due(channel, 1, commit):
                 break
         return total
 

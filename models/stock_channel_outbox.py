@@ -2,7 +2,10 @@ import logging
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
+from psycopg2.errors import SerializationFailure
+
 from odoo import api, fields, models
+from odoo.tools import mute_logger
 
 from ..core import backoff
 from ..core.connectors import PushItem
@@ -16,6 +19,7 @@ PRIORITY_HIGH = 10  # inventory adjustments; quantities falling to 0 are sorted 
 PRECOMMIT_KEY = "stock_channel_sync.outbox"
 CANDIDATES_PER_BATCH = 4  # rows locked per dispatch round, in batches of the connector's size
 BODY_KEPT_CHARS = 2000  # of each response body kept in the log and on dead letters
+LOCK_ATTEMPTS = 5
 REASON_NO_SKU = "The variant has no SKU on this channel (set an internal reference or a binding)."
 
 
@@ -223,20 +227,35 @@ class StockChannelOutbox(models.Model):
     # ------------------------------------------------------------------
     # Dispatch
     # ------------------------------------------------------------------
-    def _lock_due(self, channel, limit):
+    def _lock_due(self, channel, limit, commit=None):
+        """Lock up to `limit` due rows of `channel`, skipping those another dispatcher holds.
+
+        Odoo's transactions are REPEATABLE READ: a row another dispatcher sent (deleted)
+        after this transaction's snapshot makes the lock fail with a serialization error.
+        With `commit` (nothing is pending between rounds) a new transaction, hence a new
+        snapshot, tries again; without it the other dispatcher is left the rows.
+        """
         self.flush_model()
-        self.env.cr.execute(
-            """
-            SELECT id FROM stock_channel_outbox
-             WHERE channel_id = %s AND state = 'pending'
-               AND next_attempt_at <= (clock_timestamp() at time zone 'utc')
-             ORDER BY priority DESC, event_at, id
-             LIMIT %s
-               FOR UPDATE SKIP LOCKED
-            """,
-            [channel.id, limit],
-        )
-        return self.browse([row[0] for row in self.env.cr.fetchall()])
+        for _attempt in range(LOCK_ATTEMPTS):
+            try:
+                with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
+                    self.env.cr.execute(
+                        """
+                        SELECT id FROM stock_channel_outbox
+                         WHERE channel_id = %s AND state = 'pending'
+                           AND next_attempt_at <= (clock_timestamp() at time zone 'utc')
+                         ORDER BY priority DESC, event_at, id
+                         LIMIT %s
+                           FOR UPDATE SKIP LOCKED
+                        """,
+                        [channel.id, limit],
+                    )
+                    return self.browse([row[0] for row in self.env.cr.fetchall()])
+            except SerializationFailure:
+                if not commit:
+                    break
+                commit()
+        return self.browse()
 
     @api.model
     def _dispatch_channel(self, channel, commit=None, max_rounds=None):
@@ -249,7 +268,7 @@ class StockChannelOutbox(models.Model):
         rounds = 0
         with channel._connector() as connector:
             while max_rounds is None or rounds < max_rounds:
-                rows = self._lock_due(channel, connector.batch_limit * CANDIDATES_PER_BATCH)
+                rows = self._lock_due(channel, connector.batch_limit * CANDIDATES_PER_BATCH, commit)
                 if not rows:
                     break
                 sent += self._dispatch_rows(channel, connector, rows)

@@ -94,6 +94,27 @@ class TestConcurrentDispatchers(BaseCase):
             )
             self.assertEqual(cr.fetchone()[0], 0)
 
+    def test_a_row_sent_after_the_snapshot_does_not_break_the_lock(self):
+        """REPEATABLE READ: locking a row another transaction deleted after this one's
+        snapshot fails; the lock then leaves the rows to the other dispatcher, or, when it
+        may commit, tries again in a new transaction."""
+        with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
+            env_a = api.Environment(cr_a, SUPERUSER_ID, {})
+            env_b = api.Environment(cr_b, SUPERUSER_ID, {})
+            channel_a = env_a["stock.channel"].browse(self.channel_id)
+            cr_a.execute("SELECT count(*) FROM stock_channel_outbox")  # takes the snapshot
+            first = env_b["stock.channel.outbox"]._lock_due(channel_a.with_env(env_b), 1)
+            first.unlink()
+            cr_b.commit()
+            Outbox = env_a["stock.channel.outbox"]
+            self.assertFalse(Outbox._lock_due(channel_a, 5))
+            commits = []
+            rows = Outbox._lock_due(channel_a, 5, commit=lambda: commits.append(cr_a.commit()))
+            self.assertEqual(len(rows), 5)
+            self.assertEqual(len(commits), 1)
+            self.assertNotIn(first.id, rows.ids)
+            cr_a.rollback()
+
     def test_a_slow_channel_does_not_delay_the_others(self):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
