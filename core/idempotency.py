@@ -1,4 +1,4 @@
-"""Idempotency keys of stock pushes and UTC ISO-8601 timestamps."""
+"""Idempotency keys of stock and order status pushes, and UTC ISO-8601 timestamps."""
 
 import hashlib
 import json
@@ -27,6 +27,17 @@ def idempotency_key(channel_code, items):
     """
     rows = sorted(_item_row(item) for item in items)
     payload = json.dumps([KEY_VERSION, str(channel_code), rows], separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def order_status_key(channel_code, order_id, body):
+    """Stable key (64 hex chars) of an order status push: channel code, order id and
+    the JSON body (``body`` is a JSON-serialisable dict; its key order does not matter)."""
+    payload = json.dumps(
+        [KEY_VERSION, str(channel_code), str(order_id), body],
+        separators=(",", ":"),
+        sort_keys=True,
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

@@ -22,6 +22,8 @@ REQUEST_TIMEOUT_STATUS = 408
 HEADER_RETRY_AFTER = "Retry-After"
 HEADER_CONTENT_TYPE = "Content-Type"
 JSON_CONTENT_TYPE = "application/json"
+# Shopify Admin API version of requests and of simulated webhooks.
+DEFAULT_API_VERSION = "2026-01"
 REDACTED = "***"
 # Response text quoted in exception messages.
 MESSAGE_SNIPPET_CHARS = 500
@@ -64,7 +66,7 @@ class ChannelConfig:
     batch_size: int = 100
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
-    api_version: str = "2026-01"
+    api_version: str = DEFAULT_API_VERSION
     location_id: str = ""
 
 
@@ -163,6 +165,11 @@ class Connector:
     def fetch_levels(self, skus):
         """Current levels on the channel -> {sku: int} (unknown SKUs left out)."""
         raise NotImplementedError(f"{self.code}: fetch_levels is not supported")
+
+    def push_order_status(self, external_order_id, body):
+        """Send an order's status (core.orders.status_body) -> PushResult;
+        raises RetryableError/PermanentError."""
+        raise NotImplementedError(f"{self.code}: push_order_status is not supported")
 
     # -- HTTP ---------------------------------------------------------------
 

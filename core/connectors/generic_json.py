@@ -1,9 +1,11 @@
-"""Generic JSON channel: one signed POST per batch, levels read back with a signed GET."""
+"""Generic JSON channel: one signed POST per batch, levels read back with a signed GET,
+order statuses pushed with a signed POST per order."""
 
 import json
+from urllib.parse import quote
 
 from ..errors import PermanentError
-from ..idempotency import idempotency_key, iso_utc, utc_now
+from ..idempotency import idempotency_key, iso_utc, order_status_key, utc_now
 from ..signing import sign_hex
 from .base import (
     GENERIC_JSON,
@@ -18,6 +20,7 @@ HEADER_IDEMPOTENCY_KEY = "Idempotency-Key"
 HEADER_SIGNATURE = "X-Channel-Signature"
 SKUS_PARAM = "skus"
 SKU_SEPARATOR = ","
+ORDER_STATUS_PATH = "/orders/{order_id}/status"
 
 
 def _json_or_none(response):
@@ -111,3 +114,28 @@ class GenericJsonConnector(Connector):
                 if isinstance(row, dict) and row.get("sku") in wanted:
                     levels[row["sku"]] = int(row["quantity"])
         return levels
+
+    def order_status_url(self, external_order_id):
+        """``<endpoint_url>/orders/<quoted id>/status`` (a "/" in the id is quoted too)."""
+        order_id = quote(str(external_order_id), safe="")
+        return self.config.endpoint_url.rstrip("/") + ORDER_STATUS_PATH.format(order_id=order_id)
+
+    def push_order_status(self, external_order_id, body):
+        """Signed ``POST`` of ``body`` to order_status_url, keyed by order_status_key."""
+        key = order_status_key(self.config.code, external_order_id, body)
+        raw = json.dumps(body).encode("utf-8")
+        headers = {
+            HEADER_CONTENT_TYPE: JSON_CONTENT_TYPE,
+            HEADER_IDEMPOTENCY_KEY: key,
+            HEADER_SIGNATURE: self._signature(raw),
+        }
+        url = self.order_status_url(external_order_id)
+        response = self._request("POST", url, body=raw, headers=headers)
+        self.classify(response)
+        return PushResult(
+            status=response.status_code,
+            body=self._redact(response.text),
+            request_body=self._redact(raw.decode("utf-8")),
+            idempotency_key=key,
+            accepted_at=utc_now(),
+        )

@@ -19,7 +19,7 @@ from core.connectors import (
     shopify,
 )
 from core.errors import PermanentError, RetryableError, SyncError
-from core.idempotency import idempotency_key
+from core.idempotency import idempotency_key, order_status_key
 from simulator import server
 
 SECRET = "s3cret-web-key"
@@ -308,6 +308,125 @@ def test_generic_fetch_levels(sim, web):
     [request] = sim.received(f"/generic/{CHANNEL}")[-1:]
     assert request["method"] == "GET"
     assert request["query"] == "skus=A%2CB%2Cmissing"
+
+
+# -- generic JSON: order statuses -------------------------------------------------
+
+ORDER_ID = "SO/42 #1"
+ORDER_PATH = f"/generic/{CHANNEL}/orders/SO%2F42%20%231/status"
+ORDERS_PREFIX = f"/generic/{CHANNEL}/orders/"
+
+
+def _status_body(status="shipped", order_id=ORDER_ID):
+    return {
+        "id": order_id,
+        "status": status,
+        "lines": [{"id": "L1", "status": status, "quantity": 2}],
+        "tracking": [
+            {"number": "JD0001", "carrier_code": "DHL", "service": "DHL Parcel", "url": ""}
+        ],
+    }
+
+
+def test_order_status_is_pushed_signed_and_recorded(sim, web):
+    body = _status_body()
+    result = web.push_order_status(ORDER_ID, body)
+
+    assert result.status == 200
+    assert json.loads(result.body) == {"ok": True}
+    assert result.item_errors == {}
+    assert result.idempotency_key == order_status_key(CHANNEL, ORDER_ID, body)
+    assert json.loads(result.request_body) == body
+    [recorded] = sim.order_statuses(CHANNEL)
+    assert recorded["external_id"] == ORDER_ID
+    assert recorded["payload"] == body
+    assert recorded["idempotency_key"] == result.idempotency_key
+
+    [request] = sim.received(ORDERS_PREFIX)
+    headers, raw = request["headers"], request["body"].encode()
+    assert (request["method"], request["path"]) == ("POST", ORDER_PATH)
+    assert headers["Content-Type"] == "application/json"
+    assert headers["Idempotency-Key"] == result.idempotency_key
+    expected = hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    assert headers["X-Channel-Signature"] == "sha256=" + expected
+
+
+def test_order_status_url_quotes_the_id_and_ignores_a_trailing_slash(sim):
+    config = ChannelConfig(CHANNEL, sim.generic_url(CHANNEL) + "/", api_secret=SECRET)
+    with generic_json.GenericJsonConnector(config) as connector:
+        assert connector.order_status_url(ORDER_ID) == sim.url + ORDER_PATH
+        assert connector.order_status_url(1001).endswith(f"/{CHANNEL}/orders/1001/status")
+        connector.push_order_status(ORDER_ID, _status_body())
+    assert [s["external_id"] for s in sim.order_statuses(CHANNEL)] == [ORDER_ID]
+
+
+def test_the_same_status_is_recorded_once_a_new_one_again(sim, web):
+    first = web.push_order_status(ORDER_ID, _status_body())
+    replay = web.push_order_status(ORDER_ID, _status_body())
+    delivered = web.push_order_status(ORDER_ID, _status_body("delivered"))
+
+    assert replay.idempotency_key == first.idempotency_key != delivered.idempotency_key
+    assert [s["payload"]["status"] for s in sim.order_statuses(CHANNEL)] == [
+        "shipped",
+        "delivered",
+    ]
+    assert [r["replayed"] for r in sim.received(ORDERS_PREFIX)] == [False, True, False]
+
+
+def test_order_status_with_a_wrong_secret_is_permanent_401(sim):
+    config = ChannelConfig(CHANNEL, sim.generic_url(CHANNEL), api_secret="not-the-secret")
+    with pytest.raises(PermanentError) as caught:
+        generic_json.GenericJsonConnector(config).push_order_status(ORDER_ID, _status_body())
+    error = caught.value
+    assert error.status == 401
+    assert "signature" in error.body
+    assert "not-the-secret" not in f"{error} {error.body} {error.request}"
+    assert sim.order_statuses() == []
+
+
+def test_order_status_without_a_secret_is_refused_before_sending(sim):
+    config = ChannelConfig(CHANNEL, sim.generic_url(CHANNEL))
+    with pytest.raises(PermanentError, match="no API secret"):
+        generic_json.GenericJsonConnector(config).push_order_status(ORDER_ID, _status_body())
+    assert sim.received() == []
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_order_status_retry_after_statuses_are_retryable(sim, web, status):
+    sim.add_fault("status", ORDERS_PREFIX, status=status, retry_after=3, count=1)
+    with pytest.raises(RetryableError) as caught:
+        web.push_order_status(ORDER_ID, _status_body())
+    assert caught.value.status == status
+    assert caught.value.seconds == 3.0
+    assert sim.order_statuses() == []
+    assert web.push_order_status(ORDER_ID, _status_body()).status == 200
+    assert len(sim.order_statuses(CHANNEL)) == 1
+
+
+@pytest.mark.parametrize("status", [400, 404, 422])
+def test_order_status_client_errors_are_permanent(sim, web, status):
+    sim.add_fault("status", ORDERS_PREFIX, status=status, body={"error": "no"}, count=1)
+    with pytest.raises(PermanentError) as caught:
+        web.push_order_status(ORDER_ID, _status_body())
+    assert caught.value.status == status
+    assert not caught.value.retryable
+    assert sim.order_statuses() == []
+
+
+def test_order_status_timeout_is_retryable_and_the_retry_is_not_recorded_twice(sim):
+    config = ChannelConfig(CHANNEL, sim.generic_url(CHANNEL), api_secret=SECRET, read_timeout=0.5)
+    connector = generic_json.GenericJsonConnector(config)
+    sim.add_fault("timeout", ORDERS_PREFIX, seconds=2, count=1)
+    with pytest.raises(RetryableError):
+        connector.push_order_status(ORDER_ID, _status_body())
+    assert connector.push_order_status(ORDER_ID, _status_body()).status == 200
+    assert len(sim.order_statuses(CHANNEL)) == 1
+    assert [r["replayed"] for r in sim.received(ORDERS_PREFIX)] == [False, True]
+
+
+def test_shopify_does_not_push_order_statuses(shop):
+    with pytest.raises(NotImplementedError, match="push_order_status"):
+        shop.push_order_status("1", _status_body())
 
 
 # -- Shopify --------------------------------------------------------------------

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.connectors import PushItem
-from core.idempotency import idempotency_key, iso_utc, parse_iso_utc
+from core.idempotency import idempotency_key, iso_utc, order_status_key, parse_iso_utc
 
 WHEN = datetime(2026, 11, 23, 10, 0, 0)
 ROWS = [("SKU-1", 5, 10), ("SKU-2", 0, 11)]
@@ -61,6 +61,34 @@ def test_channel_sku_quantity_sequence_change_the_key(channel, changed):
 def test_order_of_items_never_matters(rows, data):
     shuffled = data.draw(st.permutations(rows))
     assert idempotency_key("web", shuffled) == idempotency_key("web", rows)
+
+
+STATUS_BODY = {
+    "id": "M-1",
+    "status": "shipped",
+    "lines": [{"id": "M-1-1", "status": "shipped", "quantity": 2}],
+    "tracking": [],
+}
+PINNED_STATUS_KEY = "2d7900b02417694e90e363058d5f2e723bf2ea6f8d893570df9e0c1dc9fd6c49"
+
+
+def test_order_status_key_is_pinned_and_ignores_the_order_of_body_keys():
+    assert order_status_key("web", "M-1", STATUS_BODY) == PINNED_STATUS_KEY
+    reordered = dict(reversed(list(STATUS_BODY.items())))
+    assert order_status_key("web", "M-1", reordered) == PINNED_STATUS_KEY
+
+
+@pytest.mark.parametrize(
+    ("channel", "order_id", "body"),
+    [
+        ("shop", "M-1", STATUS_BODY),
+        ("web", "M-2", STATUS_BODY),
+        ("web", "M-1", {**STATUS_BODY, "status": "delivered"}),
+        ("web", "M-1", {**STATUS_BODY, "tracking": [{"number": "JD1"}]}),
+    ],
+)
+def test_channel_order_and_body_change_the_order_status_key(channel, order_id, body):
+    assert order_status_key(channel, order_id, body) != PINNED_STATUS_KEY
 
 
 def test_iso_utc_treats_naive_as_utc():
