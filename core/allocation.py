@@ -212,3 +212,12 @@ def allocate(stock, channel_rules, *, allow_backorder=None, today=None):
         )
         for key, rule in channel_rules.items()
     }
+
+
+def orderable(stock, channel_rules, key):
+    """Units an order of channel ``key`` may take now: the sellable quantity less what
+    the other channels' ring fences keep for themselves (policy caps, shares and
+    thresholds limit what a channel shows, not what an order of it may take)."""
+    quotas = {other: rule.ring_fenced_qty for other, rule in channel_rules.items()}
+    fences = fenced_shares(stock.sellable, quotas)
+    return max(0, stock.sellable - (sum(fences.values()) - fences.get(key, 0)))

@@ -30,11 +30,16 @@ def idempotency_key(channel_code, items):
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def order_status_key(channel_code, order_id, body):
-    """Stable key (64 hex chars) of an order status push: channel code, order id and
-    the JSON body (``body`` is a JSON-serialisable dict; its key order does not matter)."""
+def order_status_key(channel_code, order_id, body, sequence=None):
+    """Stable key (64 hex chars) of an order status push: channel code, order id, the
+    JSON body (``body`` is a JSON-serialisable dict; its key order does not matter) and,
+    when given, the push's sequence, so that a status that comes back (A -> B -> A) is a
+    new push and not the replay of the first one."""
+    parts = [KEY_VERSION, str(channel_code), str(order_id), body]
+    if sequence is not None:
+        parts.append(int(sequence))
     payload = json.dumps(
-        [KEY_VERSION, str(channel_code), str(order_id), body],
+        parts,
         separators=(",", ":"),
         sort_keys=True,
     )

@@ -14,6 +14,16 @@ from .base import (
     register,
 )
 
+
+def order_status_connectors():
+    """Codes of the connectors that can push an order's status to their channel."""
+    return sorted(
+        code
+        for code, cls in CONNECTORS.items()
+        if getattr(cls, "push_order_status", None) is not Connector.push_order_status
+    )
+
+
 __all__ = [
     "CONNECTORS",
     "CONNECTOR_SELECTION",
@@ -25,6 +35,7 @@ __all__ = [
     "PushResult",
     "generic_json",
     "get_connector",
+    "order_status_connectors",
     "register",
     "shopify",
 ]

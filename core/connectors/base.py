@@ -166,7 +166,7 @@ class Connector:
         """Current levels on the channel -> {sku: int} (unknown SKUs left out)."""
         raise NotImplementedError(f"{self.code}: fetch_levels is not supported")
 
-    def push_order_status(self, external_order_id, body):
+    def push_order_status(self, external_order_id, body, sequence=None):
         """Send an order's status (core.orders.status_body) -> PushResult;
         raises RetryableError/PermanentError."""
         raise NotImplementedError(f"{self.code}: push_order_status is not supported")

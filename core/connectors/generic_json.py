@@ -120,9 +120,10 @@ class GenericJsonConnector(Connector):
         order_id = quote(str(external_order_id), safe="")
         return self.config.endpoint_url.rstrip("/") + ORDER_STATUS_PATH.format(order_id=order_id)
 
-    def push_order_status(self, external_order_id, body):
-        """Signed ``POST`` of ``body`` to order_status_url, keyed by order_status_key."""
-        key = order_status_key(self.config.code, external_order_id, body)
+    def push_order_status(self, external_order_id, body, sequence=None):
+        """Signed ``POST`` of ``body`` to order_status_url, keyed by order_status_key
+        (``sequence``: the same for the retries of one push, new for the next one)."""
+        key = order_status_key(self.config.code, external_order_id, body, sequence)
         raw = json.dumps(body).encode("utf-8")
         headers = {
             HEADER_CONTENT_TYPE: JSON_CONTENT_TYPE,

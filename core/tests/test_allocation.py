@@ -11,6 +11,7 @@ from core.allocation import (
     Stock,
     allocate,
     fenced_shares,
+    orderable,
     publishable,
     whole_units,
 )
@@ -141,3 +142,24 @@ def test_rule_errors():
 def test_explanation_shows_no_negative_zero():
     steps = publishable(_stock(5), Rule(), today=TODAY).steps
     assert [str(s["qty"]) for s in steps[:3]] == ["5", "0.0", "0.0"]
+
+
+@given(units, units, st.dictionaries(st.integers(1, 5), rules, min_size=1))
+def test_orders_take_at_most_what_other_fences_leave(on_hand, reserved, channel_rules):
+    stock = _stock(on_hand, reserved)
+    fences = fenced_shares(
+        stock.sellable, {key: rule.ring_fenced_qty for key, rule in channel_rules.items()}
+    )
+    for key in channel_rules:
+        left = orderable(stock, channel_rules, key)
+        assert 0 <= left <= stock.sellable
+        assert left + sum(fences.values()) - fences[key] <= stock.sellable
+        # a channel's own fence never limits its own orders
+        assert left >= fences[key]
+
+
+def test_orderable_ignores_caps_and_shares():
+    stock = _stock(10)
+    channel_rules = {"a": Rule(share_percent=10, max_exposure=1), "b": Rule(ring_fenced_qty=4)}
+    assert orderable(stock, channel_rules, "a") == 6
+    assert orderable(stock, channel_rules, "b") == 10

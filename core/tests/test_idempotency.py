@@ -105,3 +105,10 @@ def test_parse_iso_utc_round_trips():
     assert parse_iso_utc("2026-11-23T10:00:00Z") == WHEN.replace(tzinfo=UTC)
     assert parse_iso_utc("2026-11-23T11:00:00+01:00") == WHEN.replace(tzinfo=UTC)
     assert parse_iso_utc(iso_utc(WHEN)) == WHEN.replace(tzinfo=UTC)
+
+
+def test_the_sequence_tells_a_status_that_comes_back_from_a_replay():
+    first = order_status_key("web", "M-1", STATUS_BODY, sequence=1)
+    assert order_status_key("web", "M-1", STATUS_BODY, sequence=1) == first
+    assert order_status_key("web", "M-1", STATUS_BODY, sequence=3) != first
+    assert first != PINNED_STATUS_KEY
