@@ -6,11 +6,12 @@
     "license": "LGPL-3",
     "category": "Inventory/Inventory",
     "summary": "One sellable truth and a publishable quantity per sales channel",
-    "depends": ["sale_stock", "point_of_sale", "website_sale_stock"],
+    "depends": ["sale_stock", "stock_delivery", "point_of_sale", "website_sale_stock"],
     "data": [
         "security/stock_channel_security.xml",
         "security/ir.model.access.csv",
         "data/ir_cron.xml",
+        "data/product_data.xml",
         "views/stock_channel_binding_views.xml",
         "views/stock_channel_outbox_views.xml",
         "views/stock_channel_sync_log_views.xml",

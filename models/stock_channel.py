@@ -91,6 +91,16 @@ class StockChannel(models.Model):
     )
     retry_base_seconds = fields.Float(default=1.0, string="Retry Base (s)")
     retry_cap_seconds = fields.Float(default=300.0, string="Retry Cap (s)")
+    max_order_body_kb = fields.Integer(
+        string="Max Order Size (KB)",
+        default=256,
+        help="Larger order messages are refused with HTTP 413 (and still stored, cut).",
+    )
+    shipping_product_id = fields.Many2one(
+        "product.product",
+        check_company=True,
+        help="Service product of the shipping line of imported orders (default: Channel Shipping).",
+    )
     binding_ids = fields.One2many("stock.channel.binding", "channel_id")
     outbox_ids = fields.One2many("stock.channel.outbox", "channel_id")
     quantity_ids = fields.One2many("stock.channel.quantity", "channel_id")
@@ -292,6 +302,28 @@ class StockChannel(models.Model):
                 for channel in channels:
                     results[channel.id, product.id] = per_channel[channel.id]
         return results
+
+    def _orderable(self, products):
+        """{product_id: units an order of this channel may take now} (see
+        core.allocation.orderable): one set of grouped queries for all `products`."""
+        self.ensure_one()
+        figures = self.warehouse_id._channel_stock_figures(products)
+        siblings = self | self.search(
+            [("warehouse_id", "=", self.warehouse_id.id), ("company_id", "=", self.company_id.id)]
+        )
+        resolve = self.env["stock.channel.policy.rule"]._resolver(siblings)
+        return {
+            product.id: allocation.orderable(
+                figures[product.id], {ch.id: resolve(ch, product) for ch in siblings}, self.id
+            )
+            for product in products
+        }
+
+    def _shipping_product(self):
+        self.ensure_one()
+        return self.shipping_product_id or self.env.ref(
+            "stock_channel_sync.product_channel_shipping"
+        )
 
     def _refresh_quantities(self, products=None):
         """Recompute and store stock.channel.quantity for self x products (all if None).

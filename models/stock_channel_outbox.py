@@ -8,7 +8,7 @@ from odoo import api, fields, models
 from odoo.tools import mute_logger
 
 from ..core import backoff
-from ..core.connectors import PushItem
+from ..core.connectors import PushItem, order_status_connectors
 from ..core.errors import PermanentError, RetryableError, SyncError
 
 _logger = logging.getLogger(__name__)
@@ -46,7 +46,10 @@ class StockChannelOutbox(models.Model):
     _rec_name = "product_id"
 
     channel_id = fields.Many2one("stock.channel", required=True, ondelete="cascade", index=True)
-    product_id = fields.Many2one("product.product", required=True, ondelete="cascade")
+    product_id = fields.Many2one("product.product", ondelete="cascade")
+    sale_order_id = fields.Many2one(
+        "sale.order", ondelete="cascade", help="Set on rows that push an order's status."
+    )
     company_id = fields.Many2one(related="channel_id.company_id", store=True, index=True)
     state = fields.Selection(OUTBOX_STATES, required=True, default="pending", index=True)
     priority = fields.Integer(default=PRIORITY_NORMAL)
@@ -65,6 +68,14 @@ class StockChannelOutbox(models.Model):
         "(channel_id, product_id) WHERE state = 'pending'",
         "One pending push per channel and variant.",
     )
+    _pending_order_uniq = models.UniqueIndex(
+        "(channel_id, sale_order_id) WHERE state = 'pending' AND sale_order_id IS NOT NULL",
+        "One pending status push per channel and order.",
+    )
+    _product_or_order = models.Constraint(
+        "CHECK (product_id IS NOT NULL OR sale_order_id IS NOT NULL)",
+        "An outbox row pushes a variant's quantity or an order's status.",
+    )
     _due_idx = models.Index("(channel_id, next_attempt_at) WHERE state = 'pending'")
 
     # ------------------------------------------------------------------
@@ -78,15 +89,7 @@ class StockChannelOutbox(models.Model):
         `channels`, or on every channel of `warehouses`. Written at precommit, in one
         INSERT per transaction, coalesced per (channel, variant). `force` pushes even a
         quantity the channel already has."""
-        cr = self.env.cr
-        pending = cr.precommit.data.get(PRECOMMIT_KEY)
-        if pending is None:
-            pending = cr.precommit.data[PRECOMMIT_KEY] = {
-                "warehouse": defaultdict(dict),
-                "channel": defaultdict(dict),
-            }
-            env = self.env
-            cr.precommit.add(lambda: env[self._name].sudo()._flush_enqueued())
+        pending = self._pending_enqueued()
         product_ids = products.ids if products is not None else [None]
         for kind, records in (("warehouse", warehouses), ("channel", channels)):
             for record_id in (records or []).ids if records else []:
@@ -94,6 +97,25 @@ class StockChannelOutbox(models.Model):
                 for product_id in product_ids:
                     prio, forced = target.get(product_id, (priority, force))
                     target[product_id] = (max(prio, priority), forced or force)
+
+    def _pending_enqueued(self):
+        cr = self.env.cr
+        pending = cr.precommit.data.get(PRECOMMIT_KEY)
+        if pending is None:
+            pending = cr.precommit.data[PRECOMMIT_KEY] = {
+                "warehouse": defaultdict(dict),
+                "channel": defaultdict(dict),
+                "orders": set(),
+            }
+            env = self.env
+            cr.precommit.add(lambda: env[self._name].sudo()._flush_enqueued())
+        return pending
+
+    @api.model
+    def _enqueue_orders(self, orders):
+        """Record that the status of `orders` (channel orders) must be pushed to their
+        channel; the body is computed when the row is sent."""
+        self._pending_enqueued()["orders"].update(orders.ids)
 
     @api.model
     def _enqueue_locations(self, product_ids, location_ids, priority=PRIORITY_NORMAL):
@@ -110,6 +132,9 @@ class StockChannelOutbox(models.Model):
         pending = self.env.cr.precommit.data.pop(PRECOMMIT_KEY, None)
         if not pending:
             return
+        order_rows = self._order_rows(pending["orders"])
+        if order_rows:
+            self._insert_order_rows(order_rows)
         Channel = self.env["stock.channel"].sudo()
         targets = defaultdict(dict)  # channel_id -> {product_id|None: (priority, force)}
 
@@ -128,6 +153,8 @@ class StockChannelOutbox(models.Model):
             if channel.connector and channel.active:
                 merge(channel, pending["channel"][channel.id])
         if not targets:
+            if order_rows:
+                self.env.ref("stock_channel_sync.ir_cron_dispatch").sudo()._trigger()
             return
         rows = []
         everything = []
@@ -139,6 +166,44 @@ class StockChannelOutbox(models.Model):
                     rows.append((channel_id, product_id, prio, force))
         self._insert_rows(rows, everything)
         self.env.ref("stock_channel_sync.ir_cron_dispatch").sudo()._trigger()
+
+    def _order_rows(self, order_ids):
+        """[(channel_id, order_id)] of the orders whose channel takes status pushes."""
+        if not order_ids:
+            return []
+        self.env.cr.execute(
+            """
+            SELECT c.id, so.id FROM sale_order so
+              JOIN stock_channel c ON c.id = so.channel_id
+             WHERE so.id = ANY(%s) AND so.channel_order_ref IS NOT NULL
+               AND c.active AND c.connector = ANY(%s)
+            """,
+            [list(order_ids), order_status_connectors()],
+        )
+        return self.env.cr.fetchall()
+
+    def _insert_order_rows(self, rows):
+        now_utc = "(clock_timestamp() at time zone 'utc')"
+        self.env.cr.execute(
+            f"""
+            INSERT INTO stock_channel_outbox (channel_id, sale_order_id, company_id, state,
+                   priority, force, event_at, next_attempt_at, attempts,
+                   create_uid, create_date, write_uid, write_date)
+            SELECT r.channel_id, r.order_id, c.company_id, 'pending', %(prio)s, false,
+                   {now_utc}, {now_utc}, 0, %(uid)s, {now_utc}, %(uid)s, {now_utc}
+              FROM unnest(%(channels)s::int[], %(orders)s::int[]) AS r(channel_id, order_id)
+              JOIN stock_channel c ON c.id = r.channel_id
+            ON CONFLICT (channel_id, sale_order_id)
+               WHERE state = 'pending' AND sale_order_id IS NOT NULL DO NOTHING
+            """,
+            {
+                "uid": self.env.uid,
+                "prio": PRIORITY_HIGH,
+                "channels": [r[0] for r in rows],
+                "orders": [r[1] for r in rows],
+            },
+        )
+        self.invalidate_model()
 
     def _insert_rows(self, rows, everything):
         cr = self.env.cr
@@ -196,10 +261,7 @@ class StockChannelOutbox(models.Model):
         """Send again: the current quantity, not the old payload."""
         dead = self.filtered(lambda row: row.state == "dead")
         for row in dead:
-            pending = self.search(
-                [("channel_id", "=", row.channel_id.id), ("product_id", "=", row.product_id.id),
-                 ("state", "=", "pending")], limit=1,
-            )  # fmt: skip
+            pending = self.search([*row._same_subject(), ("state", "=", "pending")], limit=1)
             if pending:
                 pending.write({"force": True, "next_attempt_at": fields.Datetime.now()})
                 row.unlink()
@@ -278,6 +340,56 @@ class StockChannelOutbox(models.Model):
         return sent
 
     def _dispatch_rows(self, channel, connector, rows):
+        status_rows = rows.filtered("sale_order_id")
+        count = sum(self._push_order_status(channel, connector, row) for row in status_rows)
+        rows -= status_rows
+        if not rows:
+            return count
+        return count + self._dispatch_stock_rows(channel, connector, rows)
+
+    def _push_order_status(self, channel, connector, row):
+        """Push one order's current status; returns 1 when sent, 0 otherwise."""
+        order = row.sale_order_id
+        body = order._channel_status_body()
+        if body == order.channel_status_pushed and not row.force:
+            row._delete_sent()
+            return 0
+        sent_at = _utcnow()
+        log_vals = {
+            "channel_id": channel.id,
+            "item_count": 1,
+            "skus": f"{order.name} ({order.channel_order_ref}): {body['status']}",
+            "items": [body],
+            "attempt": row.attempts + 1,
+            "event_at": row.event_at,
+            "sent_at": sent_at,
+        }
+        try:
+            # the row's id: the same for its retries, new for the next change of status
+            result = connector.push_order_status(order.channel_order_ref, body, sequence=row.id)
+        except RetryableError as error:
+            return self._push_failed(channel, row, log_vals, error, retryable=True)
+        except (PermanentError, SyncError, NotImplementedError) as error:
+            if isinstance(error, NotImplementedError):
+                error = PermanentError(str(error))
+            return self._push_failed(channel, row, log_vals, error, retryable=False)
+        acked_at = _utcnow()
+        self.env["stock.channel.sync.log"].create(
+            dict(
+                log_vals,
+                state="done",
+                http_status=result.status,
+                idempotency_key=result.idempotency_key,
+                acked_at=acked_at,
+                latency_ms=int((acked_at - row.event_at).total_seconds() * 1000),
+                response_body=_clip(result.body),
+            )
+        )
+        order.channel_status_pushed = body
+        row._delete_sent()
+        return 1
+
+    def _dispatch_stock_rows(self, channel, connector, rows):
         results = channel._compute_publishable(rows.product_id)
         quantities = self.env["stock.channel.quantity"]
         quantities._store_results(results)
@@ -437,6 +549,15 @@ class StockChannelOutbox(models.Model):
             self.env.cr.execute("DELETE FROM stock_channel_outbox WHERE id = ANY(%s)", [self.ids])
             self.invalidate_recordset()
 
+    def _same_subject(self):
+        """Domain of the rows pushing the same thing (variant quantity or order status)."""
+        self.ensure_one()
+        return [
+            ("channel_id", "=", self.channel_id.id),
+            ("product_id", "=", self.product_id.id),
+            ("sale_order_id", "=", self.sale_order_id.id),
+        ]
+
     def _to_dead_letter(self, reason, request=None, response=None, attempts=None):
         vals = {
             "state": "dead",
@@ -450,8 +571,7 @@ class StockChannelOutbox(models.Model):
         # one dead letter per (channel, variant): the newest replaces the older ones
         for row in self:
             self.search(
-                [("channel_id", "=", row.channel_id.id), ("product_id", "=", row.product_id.id),
-                 ("state", "=", "dead"), ("id", "!=", row.id)]
-            ).unlink()  # fmt: skip
+                [*row._same_subject(), ("state", "=", "dead"), ("id", "!=", row.id)]
+            ).unlink()
         self.write(vals)
         _logger.info("channel push dead-lettered: %s", reason)

@@ -9,6 +9,8 @@ INCOMING_FIELDS = {
     "location_dest_id",
     "product_id",
 }
+# changes of these on a sale's move change the status its channel order reports
+STATUS_FIELDS = {"state", "picked"}
 
 
 class StockMove(models.Model):
@@ -21,6 +23,8 @@ class StockMove(models.Model):
         return moves
 
     def write(self, vals):
+        if not STATUS_FIELDS.isdisjoint(vals):
+            self.sale_line_id.order_id._channel_enqueue_status()
         if INCOMING_FIELDS.isdisjoint(vals):
             return super().write(vals)
         before = self._channel_incoming()

@@ -1,3 +1,4 @@
+import json
 import time
 from unittest.mock import patch
 from urllib.parse import urlsplit
@@ -255,3 +256,67 @@ class SyncCase(ChannelStockCase):
         return self.sim.shopify_level(
             "demo", f"gid://shopify/InventoryItem/{1000 + index}", "gid://shopify/Location/77"
         )
+
+
+class OrderCase(SyncCase):
+    """SyncCase with helpers to receive channel orders (stored, then judged)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.shop.api_secret = "shop-secret"
+        cls.currency = cls.company.currency_id.name
+
+    def order_payload(self, order_id, lines, shipping=0, total=None, **over):
+        """A generic_json order; lines: [(sku, quantity)] or [(sku, quantity, price)]."""
+        items = []
+        for index, line in enumerate(lines, start=1):
+            sku, qty, price = (*line, 10.0) if len(line) == 2 else line
+            items.append({"id": f"{order_id}-{index}", "sku": sku, "quantity": qty,
+                          "price_unit": price})  # fmt: skip
+        payload = {
+            "id": order_id,
+            "created_at": "2026-11-23T10:00:00Z",
+            "currency": self.currency,
+            "customer": {"name": "Ann Buyer", "email": "ann@example.com", "phone": "+32 2 000"},
+            "shipping_address": {
+                "name": "Ann Buyer",
+                "street": "Rue Haute 1",
+                "street2": "",
+                "zip": "1000",
+                "city": "Brussels",
+                "country_code": "BE",
+            },
+            "lines": items,
+            "shipping_amount": shipping,
+            "total_amount": total
+            if total is not None
+            else sum(i["quantity"] * i["price_unit"] for i in items) + shipping,
+        }
+        payload.update(over)
+        return payload
+
+    def receive_order(self, payload, channel=None, kind="order", url_ref=None):
+        """Store and judge a message as the controller does -> (inbound, status, answer)."""
+        inbound = self.env["stock.channel.inbound"]._store(
+            channel or self.market, kind, json.dumps(payload).encode(), {}, url_ref=url_ref
+        )
+        status, answer = inbound._process()
+        self.flush_outbox()
+        return inbound, status, answer
+
+    def order_of(self, order_id, channel=None):
+        return self.env["sale.order"].search(
+            [("channel_id", "=", (channel or self.market).id), ("channel_order_ref", "=", order_id)]
+        )
+
+    def ship(self, order, tracking=None, qty=None):
+        """Validate the order's delivery (all of it, or `qty` of each move: a backorder)."""
+        picking = order.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))[:1]
+        if tracking:
+            picking.carrier_tracking_ref = tracking
+        for move in picking.move_ids:
+            move.quantity = qty if qty is not None else move.product_uom_qty
+            move.picked = True
+        picking.with_context(skip_backorder=True).button_validate()
+        return picking

@@ -1,0 +1,332 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..core import orders as order_core
+
+EXCEPTION_SELECTION = [
+    (code, label)
+    for code, label in order_core.STATUS_SELECTION
+    if code in order_core.EXCEPTION_STATUSES
+]
+SHORTFALL_NEXT_ACTION = "Retry when stock has arrived, or cancel the order."
+# picking / move states in which a move still waits for stock it could not reserve
+UNRESERVED_MOVE_STATES = ("confirmed", "partially_available")
+
+
+def _returned(move):
+    """What already came back (or is on its way back) of a done delivery move."""
+    return sum(m.product_qty for m in move.returned_move_ids if m.state != "cancel")
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    channel_id = fields.Many2one(
+        "stock.channel", string="Sales Channel", index=True, readonly=True, copy=False
+    )
+    channel_order_ref = fields.Char(
+        string="Channel Order Reference",
+        readonly=True,
+        copy=False,
+        help="The order's id on the channel it came from.",
+    )
+    channel_exception = fields.Selection(
+        EXCEPTION_SELECTION,
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="The order needs a person: to check (stock shortfall, totals) or to complete.",
+    )
+    channel_exception_reason = fields.Text(readonly=True, copy=False)
+    channel_next_action = fields.Char(readonly=True, copy=False)
+    channel_status = fields.Selection(
+        order_core.STATUS_SELECTION,
+        compute="_compute_channel_status",
+        help="The order's status in the vocabulary shared with every channel.",
+    )
+    channel_status_pushed = fields.Json(
+        copy=False, readonly=True, help="The last status body the channel accepted."
+    )
+    channel_inbound_ids = fields.One2many(
+        "stock.channel.inbound", "sale_order_id", string="Channel Messages"
+    )
+
+    _channel_ref_uniq = models.UniqueIndex(
+        "(channel_id, channel_order_ref) WHERE channel_order_ref IS NOT NULL",
+        "An order of a channel is imported once.",
+    )
+
+    # ------------------------------------------------------------------
+    # Status, in the shared vocabulary
+    # ------------------------------------------------------------------
+    @api.depends(
+        "state",
+        "locked",
+        "channel_exception",
+        "order_line.move_ids.state",
+        "order_line.move_ids.picked",
+        "order_line.channel_shortfall",
+    )
+    def _compute_channel_status(self):
+        for order in self:
+            order.channel_status = order._channel_status_parts()[0]
+
+    def _channel_status_parts(self):
+        """(order status, [(line, status, quantity)]) derived from the sale and its moves."""
+        self.ensure_one()
+        backorder = bool(self.channel_id.allow_backorder)
+        lines = []
+        for line in self.order_line.filtered(lambda sol: not sol.display_type):
+            if line._is_delivery() or line.product_id.type == "service":
+                continue
+            facts = line._channel_line_facts(backorder)
+            status = order_core.line_status(facts)
+            quantity = facts.ordered
+            if status in (order_core.SHIPPED, order_core.DELIVERED):
+                quantity = facts.delivered
+            elif status == order_core.RETURNED:
+                quantity = facts.returned
+            lines.append((line, status, quantity))
+        status = order_core.order_status(
+            [status for _line, status, _qty in lines],
+            cancelled=self.state == "cancel",
+            exception=self.channel_exception or None,
+            locked=self.locked,
+        )
+        return status, lines
+
+    def _channel_tracking(self):
+        """One parcel per done delivery to the customer that has a tracking reference."""
+        parcels = []
+        pickings = self.picking_ids.filtered(
+            lambda p: p.state == "done" and p.location_dest_id.usage == "customer"
+        )
+        for picking in pickings.sorted(lambda p: (p.date_done, p.id)):
+            if not picking.carrier_tracking_ref:
+                continue
+            carrier = picking.carrier_id
+            url = picking.carrier_tracking_url or ""
+            parcels.append(
+                order_core.Tracking(
+                    number=picking.carrier_tracking_ref,
+                    carrier_code=carrier.channel_carrier_code or carrier.delivery_type or ""
+                    if carrier
+                    else "",
+                    service=carrier.name or "" if carrier else "",
+                    url=url if url.startswith("http") else "",
+                )
+            )
+        return parcels
+
+    def _channel_status_body(self):
+        """The body pushed to the channel for this order's current status."""
+        self.ensure_one()
+        status, lines = self._channel_status_parts()
+        return order_core.status_body(
+            self.channel_order_ref,
+            status,
+            [(line.channel_line_ref or str(line.id), st, qty) for line, st, qty in lines],
+            self._channel_tracking(),
+        )
+
+    def _channel_enqueue_status(self):
+        orders = self.filtered(lambda o: o.channel_id and o.channel_order_ref)
+        if orders:
+            self.env["stock.channel.outbox"]._enqueue_orders(orders)
+
+    # ------------------------------------------------------------------
+    # Central reservation
+    # ------------------------------------------------------------------
+    def _channel_for_check(self):
+        """The channel whose stock rules an order of self must pass: its own channel,
+        or the webshop's channel for website orders."""
+        self.ensure_one()
+        if self.channel_id:
+            return self.channel_id
+        website = getattr(self, "website_id", False)
+        if website:
+            return (
+                self.env["stock.channel"]
+                .sudo()
+                .search(
+                    [("website_id", "=", website.id), ("company_id", "=", self.company_id.id)],
+                    limit=1,
+                )
+            )
+        return self.env["stock.channel"]
+
+    def _channel_needed_quantities(self):
+        """{product: quantity in the product's unit} of the storable lines of self."""
+        needed = defaultdict(float)
+        for line in self.order_line:
+            product = line.product_id
+            if line.display_type or not product.is_storable:
+                continue
+            needed[product] += line.product_uom_id._compute_quantity(
+                line.product_uom_qty, product.uom_id
+            )
+        return needed
+
+    def _channel_shortfalls(self, channel):
+        """Lock the variants of self and return {product: (needed, orderable)} for those
+        the warehouse cannot serve now (under the lock, so two orders never both get the
+        last unit)."""
+        self.ensure_one()
+        needed = self._channel_needed_quantities()
+        if not needed:
+            return {}
+        products = self.env["product.product"].union(*needed)
+        self.env["stock.channel.variant.lock"].sudo()._acquire(products)
+        orderable = channel.sudo()._orderable(products)
+        return {
+            product: (qty, orderable[product.id])
+            for product, qty in needed.items()
+            if product.uom_id.compare(qty, orderable[product.id]) > 0
+        }
+
+    def _channel_shortfall_reason(self, shortfalls):
+        return self.env._(
+            "stock shortfall: %(details)s",
+            details=", ".join(
+                self.env._(
+                    "%(sku)s needs %(needed)s, %(available)s available",
+                    sku=product.default_code or product.display_name,
+                    needed=f"{needed:g}",
+                    available=f"{available:g}",
+                )
+                for product, (needed, available) in shortfalls.items()
+            ),
+        )
+
+    def _channel_reserve(self):
+        """Confirm a draft channel order if its stock is there (or the channel takes
+        backorders); otherwise keep it as a quotation in `to_check` with the shortfall.
+        Returns True when confirmed."""
+        self.ensure_one()
+        channel = self.channel_id
+        shortfalls = self._channel_shortfalls(channel)
+        if shortfalls and not channel.allow_backorder:
+            self._channel_set_exception(
+                order_core.TO_CHECK,
+                self._channel_shortfall_reason(shortfalls),
+                self.env._(SHORTFALL_NEXT_ACTION),
+            )
+            for line in self.order_line:
+                line.channel_shortfall = line.product_id in shortfalls
+            return False
+        self.order_line.filtered("channel_shortfall").channel_shortfall = False
+        self._channel_set_exception(False)
+        self.with_context(stock_channel_checked=True).action_confirm()
+        return True
+
+    def _channel_set_exception(self, exception, reason=False, next_action=False):
+        self.write(
+            {
+                "channel_exception": exception,
+                "channel_exception_reason": reason,
+                "channel_next_action": next_action,
+            }
+        )
+
+    def action_confirm(self):
+        """Orders of a channel, and webshop orders, take their stock under the variant
+        locks, through the same check as every other channel."""
+        if not self.env.context.get("stock_channel_checked"):
+            for order in self.filtered(lambda o: o.state in ("draft", "sent")):
+                channel = order._channel_for_check()
+                if not channel or channel.allow_backorder:
+                    continue
+                shortfalls = order._channel_shortfalls(channel)
+                if not shortfalls:
+                    continue
+                reason = order._channel_shortfall_reason(shortfalls)
+                if order.channel_id:
+                    raise UserError(
+                        self.env._("%(order)s cannot be confirmed: %(reason)s", order=order.name,
+                                   reason=reason)
+                    )  # fmt: skip
+                # a paid webshop order: confirmed (the customer paid), flagged for a person
+                order._channel_set_exception(
+                    order_core.TO_CHECK, reason, self.env._(SHORTFALL_NEXT_ACTION)
+                )
+        res = super().action_confirm()
+        self._channel_enqueue_status()
+        return res
+
+    def _check_cart_is_ready_to_be_paid(self):
+        """Webshop: before payment, check the cart against the channels under the lock,
+        so that the shop cannot sell what a marketplace has just taken."""
+        res = super()._check_cart_is_ready_to_be_paid()
+        channel = self._channel_for_check()
+        if channel and not channel.allow_backorder:
+            shortfalls = self._channel_shortfalls(channel)
+            if shortfalls:
+                raise UserError(
+                    self.env._(
+                        "Some products are no longer available: %(details)s",
+                        details=", ".join(p.display_name for p in shortfalls),
+                    )
+                )
+        return res
+
+    def _get_free_qty(self, product):
+        """Webshop: what a customer may put in the cart is what the channels leave."""
+        free = super()._get_free_qty(product)
+        channel = self._channel_for_check() if self else self.env["stock.channel"]
+        if channel:
+            free = min(free, channel.sudo()._orderable(product)[product.id])
+        return free
+
+    # ------------------------------------------------------------------
+    # Life cycle hooks: tell the channel
+    # ------------------------------------------------------------------
+    def _action_cancel(self):
+        res = super()._action_cancel()
+        self._channel_enqueue_status()
+        return res
+
+    def write(self, vals):
+        res = super().write(vals)
+        if {"locked", "channel_exception"} & set(vals):
+            self._channel_enqueue_status()
+        return res
+
+    def _channel_create_returns(self, wanted, reason=None):
+        """Return pickings for {sale line: quantity}, one per delivered picking, into the
+        warehouse's Quarantine (stock.return.picking routes them there)."""
+        self.ensure_one()
+        left = dict(wanted)
+        returns = self.env["stock.picking"]
+        delivered = self.picking_ids.filtered(
+            lambda p: p.state == "done" and p.location_dest_id.usage == "customer"
+        )
+        for picking in delivered.sorted("date_done", reverse=True):
+            wizard = (
+                self.env["stock.return.picking"]
+                .with_context(active_id=picking.id, active_model="stock.picking")
+                .create({"picking_id": picking.id})
+            )
+            todo = False
+            for return_line in wizard.product_return_moves:
+                line = return_line.move_id.sale_line_id
+                move = return_line.move_id
+                qty = min(left.get(line, 0.0), move.product_qty - _returned(move))
+                return_line.quantity = qty
+                if qty > 0:
+                    left[line] -= qty
+                    todo = True
+            if todo:
+                picking_return = wizard._create_return()
+                if reason:
+                    picking_return.message_post(body=self.env._("Channel: %s", reason))
+                returns |= picking_return
+        return returns
+
+    def action_channel_retry(self):
+        """Retry the order's intake where it stopped (shortfall: check the stock again)."""
+        for order in self:
+            if order.state in ("draft", "sent") and order.channel_id:
+                order._channel_reserve()
+        return True

@@ -1,0 +1,81 @@
+from odoo import api, fields, models
+
+from ..core import orders as order_core
+from .sale_order import UNRESERVED_MOVE_STATES
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    channel_line_ref = fields.Char(
+        string="Channel Line Reference", copy=False, help="The line's id on the channel."
+    )
+    channel_shortfall = fields.Boolean(
+        copy=False, help="The channel's order could not reserve this line's stock."
+    )
+    channel_status = fields.Selection(
+        order_core.STATUS_SELECTION, compute="_compute_channel_status"
+    )
+
+    @api.depends("order_id.channel_status", "move_ids.state", "channel_shortfall")
+    def _compute_channel_status(self):
+        self.channel_status = False
+        for order in self.order_id:
+            for line, status, _qty in order._channel_status_parts()[1]:
+                if line in self:
+                    line.channel_status = status
+
+    def _channel_line_facts(self, backorder):
+        """core.orders.LineFacts of the line, in the product's unit."""
+        self.ensure_one()
+        uom = self.product_id.uom_id
+        ordered = self.product_uom_id._compute_quantity(self.product_uom_qty, uom)
+        shipped = returned = 0.0
+        picked = False
+        unreserved = False
+        for move in self.move_ids:
+            if move.state == "cancel":
+                continue
+            if move.state == "done":
+                if move.location_dest_id.usage == "customer":
+                    shipped += move.product_qty
+                elif move.location_id.usage == "customer":
+                    returned += move.product_qty
+                else:
+                    picked = True  # an earlier step (pick, pack) is done
+                continue
+            if move.location_id.usage == "customer":
+                continue  # a return on its way
+            picked = picked or move.picked
+            if move.location_id.usage == "internal" and move.state in UNRESERVED_MOVE_STATES:
+                unreserved = True
+        order = self.order_id
+        confirmed = order.state == "sale"
+        shortfall = self.channel_shortfall or (
+            confirmed and unreserved and not backorder and shipped < ordered
+        )
+        delivered_pickings = self.move_ids.filtered(
+            lambda m: m.state == "done" and m.location_dest_id.usage == "customer"
+        ).picking_id
+        return order_core.LineFacts(
+            ordered=ordered,
+            delivered=shipped,
+            returned=returned,
+            cancelled=order.state == "cancel",
+            confirmed=confirmed,
+            picked=picked,
+            shortfall=shortfall,
+            delivered_confirmed=bool(delivered_pickings)
+            and all(delivered_pickings.mapped("channel_delivered_at")),
+        )
+
+    def _channel_returnable_qty(self):
+        """Shipped to the customer and not yet returned (or on its way back)."""
+        self.ensure_one()
+        shipped = returning = 0.0
+        for move in self.move_ids:
+            if move.state == "done" and move.location_dest_id.usage == "customer":
+                shipped += move.product_qty
+            elif move.state != "cancel" and move.location_id.usage == "customer":
+                returning += move.product_qty
+        return max(0.0, shipped - returning)
