@@ -21,4 +21,5 @@ from . import (
     stock_picking,
     stock_quant,
     stock_warehouse,
+    website,
 )

@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from ..core import orders as order_core
 
@@ -145,16 +145,8 @@ class SaleOrder(models.Model):
         self.ensure_one()
         if self.channel_id:
             return self.channel_id
-        website = getattr(self, "website_id", False)
-        if website:
-            return (
-                self.env["stock.channel"]
-                .sudo()
-                .search(
-                    [("website_id", "=", website.id), ("company_id", "=", self.company_id.id)],
-                    limit=1,
-                )
-            )
+        if self.website_id:
+            return self.website_id._stock_channel()
         return self.env["stock.channel"]
 
     def _channel_needed_quantities(self):
@@ -172,9 +164,11 @@ class SaleOrder(models.Model):
     def _channel_shortfalls(self, channel):
         """Lock the variants of self and return {product: (needed, orderable)} for those
         the warehouse cannot serve now (under the lock, so two orders never both get the
-        last unit)."""
+        last unit). Webshop orders leave out the products sold out of stock on purpose."""
         self.ensure_one()
         needed = self._channel_needed_quantities()
+        if not self.channel_id:
+            needed = {p: q for p, q in needed.items() if not p.allow_out_of_stock_order}
         if not needed:
             return {}
         products = self.env["product.product"].union(*needed)
@@ -263,7 +257,7 @@ class SaleOrder(models.Model):
         if channel and not channel.allow_backorder:
             shortfalls = self._channel_shortfalls(channel)
             if shortfalls:
-                raise UserError(
+                raise ValidationError(
                     self.env._(
                         "Some products are no longer available: %(details)s",
                         details=", ".join(p.display_name for p in shortfalls),

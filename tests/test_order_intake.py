@@ -1,5 +1,6 @@
 import json
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -125,6 +126,17 @@ class TestOrderIntake(OrderCase):
         self.set_stock(self.product, 4, self.quarantine)
         _inbound, _status, answer = self.receive_order(self.order_payload("M-11", [("WIDGET", 1)]))
         self.assertEqual(answer["status"], "to_check")
+
+    def test_a_message_the_server_stored_but_never_judged_is_taken_by_the_cron(self):
+        self.set_stock(self.product, 1)
+        payload = self.order_payload("M-12", [("WIDGET", 1)])
+        inbound = self.env["stock.channel.inbound"]._store(
+            self.market, "order", json.dumps(payload), {}
+        )
+        inbound.received_at = fields.Datetime.subtract(fields.Datetime.now(), minutes=5)
+        self.assertEqual(self.env["stock.channel.inbound"]._cron_process_stale(), 1)
+        self.assertEqual(inbound.state, "done")
+        self.assertEqual(self.order_of("M-12").state, "sale")
 
 
 @tagged("post_install", "-at_install")

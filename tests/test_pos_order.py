@@ -1,3 +1,5 @@
+import json
+
 from odoo.tests import tagged
 
 from odoo.addons.point_of_sale.tests.common import TestPoSCommon
@@ -50,3 +52,34 @@ class TestPosOrderPush(TestPoSCommon):
         )
         self.dispatch()
         self.assertEqual(self.sim.generic_level("market", "POSW"), 7)
+
+    def test_a_pos_sale_takes_the_lock_and_wins_the_unit_a_channel_order_reserved(self):
+        warehouse = self.config.picking_type_id.warehouse_id
+        quant = self.env["stock.quant"]._gather(self.product, warehouse.lot_stock_id)
+        self.env["stock.quant"]._update_available_quantity(
+            self.product, warehouse.lot_stock_id, 1 - sum(quant.mapped("quantity"))
+        )
+        payload = {
+            "id": "POS-RACE-1", "created_at": "2026-11-23T10:00:00Z",
+            "currency": self.company.currency_id.name,
+            "customer": {"name": "Ann", "email": "ann@example.com"},
+            "shipping_address": {"name": "Ann", "street": "Rue Haute 1", "zip": "1000",
+                                 "city": "Brussels", "country_code": "BE"},
+            "lines": [{"id": "1", "sku": "POSW", "quantity": 1, "price_unit": 10}],
+            "shipping_amount": 0, "total_amount": 10,
+        }  # fmt: skip
+        inbound = self.env["stock.channel.inbound"]._store(
+            self.channel, "order", json.dumps(payload), {}
+        )
+        _status, answer = inbound._process()
+        self.assertEqual(answer["status"], "accepted")
+        order = inbound.sale_order_id
+        Lock = self.env["stock.channel.variant.lock"].sudo()
+        taken = Lock.search([("product_id", "=", self.product.id)]).version
+        self.open_new_session()
+        self._create_orders(
+            [{"pos_order_lines_ui_args": [(self.product, 1)], "payments": [(self.cash_pm1, 10)]}]
+        )
+        self.assertEqual(Lock.search([("product_id", "=", self.product.id)]).version, taken + 1)
+        self.assertEqual(order.picking_ids.move_ids.quantity, 0, "the POS took the unit")
+        self.assertEqual(order.channel_status, "to_check")
