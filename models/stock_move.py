@@ -24,7 +24,8 @@ class StockMove(models.Model):
 
     def write(self, vals):
         if not STATUS_FIELDS.isdisjoint(vals):
-            self.sale_line_id.order_id._channel_enqueue_status()
+            # sudo: a stock user may move goods of orders they cannot read
+            self.sudo().sale_line_id.order_id._channel_enqueue_status()
         if INCOMING_FIELDS.isdisjoint(vals):
             return super().write(vals)
         before = self._channel_incoming()

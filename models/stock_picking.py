@@ -21,7 +21,7 @@ class StockPicking(models.Model):
         return res
 
     def _channel_enqueue_status(self):
-        self.move_ids.sale_line_id.order_id._channel_enqueue_status()
+        self.sudo().move_ids.sale_line_id.order_id._channel_enqueue_status()
 
     def action_channel_mark_delivered(self):
         """The parcel reached the customer: the channel order becomes `delivered`."""

@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.tests import tagged
 
 from .common import OrderCase
@@ -126,6 +127,19 @@ class TestOrderStatus(OrderCase):
             self.dispatch(until_empty=True)
         statuses = [body["status"] for body in self.pushed()]
         self.assertEqual(statuses, ["in_preparation", "accepted", "in_preparation"])
+
+    def test_a_stock_user_who_cannot_read_the_sale_ships_a_channel_order(self):
+        order = self.receive(lines=[("WIDGET", 1)])
+        user = self.env["res.users"].create(
+            {"name": "Picker", "login": "picker",
+             "group_ids": [Command.set([self.env.ref("stock.group_stock_manager").id,
+                                        self.env.ref("sales_team.group_sale_salesman").id])]}
+        )  # fmt: skip
+        picking = order.picking_ids.with_user(user)
+        picking.move_ids.write({"quantity": 1, "picked": True})
+        picking.button_validate()
+        self.dispatch(until_empty=True)
+        self.assertEqual(self.pushed()[-1]["status"], "shipped")
 
 
 @tagged("post_install", "-at_install")
