@@ -76,7 +76,7 @@ class SaleOrder(models.Model):
     def _channel_status_parts(self):
         """(order status, [(line, status, quantity)]) derived from the sale and its moves."""
         self.ensure_one()
-        backorder = bool(self.channel_id.allow_backorder)
+        backorder = bool(self.channel_id.sudo().allow_backorder)
         lines = []
         for line in self.order_line.filtered(lambda sol: not sol.display_type):
             if line._is_delivery() or line.product_id.type == "service":
@@ -319,8 +319,14 @@ class SaleOrder(models.Model):
         return returns
 
     def action_channel_retry(self):
-        """Retry the order's intake where it stopped (shortfall: check the stock again)."""
+        """Retry the order's intake where it stopped (shortfall: check the stock again),
+        through its message when it has one, so that both show the outcome."""
         for order in self:
-            if order.state in ("draft", "sent") and order.channel_id:
+            if order.state not in ("draft", "sent") or not order.channel_id:
+                continue
+            held = order.sudo().channel_inbound_ids.filtered(lambda i: i.state == "exception")
+            if held:
+                held[:1]._process()
+            else:
                 order._channel_reserve()
         return True

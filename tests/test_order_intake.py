@@ -109,6 +109,15 @@ class TestOrderIntake(OrderCase):
         self.assertEqual(inbound.response["status"], "accepted")
         self.assertEqual(inbound.attempts, 2)
 
+    def test_retry_from_the_order_updates_its_message_too(self):
+        inbound, _status, _answer = self.receive_order(self.order_payload("M-13", [("WIDGET", 1)]))
+        order = self.order_of("M-13")
+        self.set_stock(self.product, 1)
+        order.action_channel_retry()
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(inbound.state, "done")
+        self.assertEqual(inbound.response["status"], "accepted")
+
     def test_ring_fenced_units_of_other_channels_are_not_orderable(self):
         self.set_stock(self.product, 3)
         self.add_rule(self.web, ring_fenced_qty=2)
