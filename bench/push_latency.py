@@ -13,30 +13,15 @@ every channel. Prints two tables. Started by `bench/run push_latency`.
 import argparse
 import json
 import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 from datetime import datetime
 
-import requests
-
-import odoo
-from odoo.modules.registry import Registry
-from odoo.tools import config
-
-from simulator import start as start_simulator
+from bench._server import ServerBench, add_arguments
 
 SECRET = "bench-secret"
 CHANNELS = ("bench_a", "bench_b", "bench_c")
 WRITERS = 4
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def epoch(iso):
@@ -51,78 +36,24 @@ def percentile(values, pct):
     return values[index]
 
 
-class Bench:
-    def __init__(self, args):
-        self.args = args
-        config.parse_config(["-c", args.conf, "-d", args.db, "--log-level=warn"])
-        self.registry = Registry(args.db)
-        self.sim = start_simulator()
-        for code in CHANNELS:
-            self.sim.configure_channel(code, secret=SECRET)
-        self.server = None
-        self.slowest = []
+class Bench(ServerBench):
+    channels = CHANNELS
+    secret = SECRET
 
-    def env(self, cr):
-        return odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+    def __init__(self, args):
+        super().__init__(args)
+        self.slowest = []
 
     # -- set-up ------------------------------------------------------------
     def setup(self, variants, batch_size):
         with self.registry.cursor() as cr:
             env = self.env(cr)
             warehouse = env["stock.warehouse"].search([], limit=1)
-            products = env["product.product"].create(
-                [
-                    {"name": f"Bench {i}", "default_code": f"BENCH-{i:05d}", "type": "consu",
-                     "is_storable": True}
-                    for i in range(variants)
-                ]
-            )  # fmt: skip
-            Quant = env["stock.quant"]
-            for product in products:
-                Quant._update_available_quantity(product, warehouse.lot_stock_id, 1000)
-            env["stock.channel"].create(
-                [
-                    {
-                        "name": code,
-                        "code": code,
-                        "channel_type": "marketplace",
-                        "warehouse_id": warehouse.id,
-                        "connector": "generic_json",
-                        "endpoint_url": self.sim.generic_url(code),
-                        "api_secret": SECRET,
-                        "batch_size": batch_size,
-                    }
-                    for code in CHANNELS
-                ]
-            )
+            products = self.create_variants(env, "bench", variants, 1000, warehouse.lot_stock_id)
+            self.create_channels(env, warehouse, batch_size=batch_size)
             self.location_id = warehouse.lot_stock_id.id
             self.product_ids = products.ids
             self.skus = {p.id: p.default_code for p in products}
-
-    def start_server(self):
-        port = free_port()
-        log = os.path.join(os.path.dirname(self.args.conf), "log", "bench-server.log")
-        cmd = [
-            sys.executable, os.path.join(os.environ.get("ODOO_SRC", "/opt/odoo-19.0"), "odoo-bin"),
-            "-c", self.args.conf, "-d", self.args.db, f"--db-filter=^{self.args.db}$",
-            f"--http-port={port}", f"--workers={self.args.workers}",
-            f"--max-cron-threads={self.args.cron_workers}",
-            "--limit-time-real=600", "--limit-time-cpu=600", f"--logfile={log}",
-        ]  # fmt: skip
-        self.server = subprocess.Popen(cmd)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/web/health", timeout=1).ok:
-                    return
-            except requests.RequestException:
-                time.sleep(0.3)
-        raise RuntimeError(f"the Odoo server did not start, see {log}")
-
-    def stop_server(self):
-        if self.server:
-            self.server.terminate()
-            self.server.wait(timeout=30)
 
     def wait_items(self, expected_requests_items, timeout):
         """Wait until every channel received `expected` items in total."""
@@ -237,14 +168,11 @@ def _item_quantity(body, sku):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--conf", required=True)
-    parser.add_argument("--db", required=True)
+    add_arguments(parser, workers=2, cron_workers=2)
     parser.add_argument("--rates", default="60,600,3000", help="stock changes per minute")
     parser.add_argument("--seconds", type=float, default=30, help="duration of each rate")
     parser.add_argument("--variants", type=int, default=500)
     parser.add_argument("--republish-variants", type=int, default=10_000)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--cron-workers", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--verbose", action="store_true", help="print the slowest changes")
     args = parser.parse_args()

@@ -373,18 +373,7 @@ class StockChannelOutbox(models.Model):
             if isinstance(error, NotImplementedError):
                 error = PermanentError(str(error))
             return self._push_failed(channel, row, log_vals, error, retryable=False)
-        acked_at = _utcnow()
-        self.env["stock.channel.sync.log"].create(
-            dict(
-                log_vals,
-                state="done",
-                http_status=result.status,
-                idempotency_key=result.idempotency_key,
-                acked_at=acked_at,
-                latency_ms=int((acked_at - row.event_at).total_seconds() * 1000),
-                response_body=_clip(result.body),
-            )
-        )
+        self._log_done(log_vals, result, row.event_at)
         order.channel_status_pushed = body
         row._delete_sent()
         return 1
@@ -425,8 +414,7 @@ class StockChannelOutbox(models.Model):
         return count
 
     def _push_batch(self, channel, connector, batch, computed_at):
-        Log = self.env["stock.channel.sync.log"]
-        sequences = Log._next_sequences(len(batch))
+        sequences = self.env["stock.channel.sync.log"]._next_sequences(len(batch))
         computed = computed_at.replace(tzinfo=UTC)
         items = [
             PushItem(
@@ -464,20 +452,11 @@ class StockChannelOutbox(models.Model):
             if error.item_errors:
                 return self._push_rejected_items(batch, log_vals, error)
             return self._push_failed(channel, rows, log_vals, error, retryable=False)
-        acked_at = _utcnow()
-        Log.create(
-            dict(
-                log_vals,
-                state="done",
-                http_status=result.status,
-                idempotency_key=result.idempotency_key,
-                acked_at=acked_at,
-                latency_ms=int((acked_at - event_at).total_seconds() * 1000),
-                request_body=False,
-                response_body=_clip(result.body),
-                error="\n".join(f"{sku}: {msg}" for sku, msg in result.item_errors.items())
-                or False,
-            )
+        acked_at = self._log_done(
+            log_vals,
+            result,
+            event_at,
+            error="\n".join(f"{sku}: {msg}" for sku, msg in result.item_errors.items()) or False,
         )
         failed = set(result.item_errors)
         done = self.browse()
@@ -491,6 +470,24 @@ class StockChannelOutbox(models.Model):
         self.env["stock.channel.quantity"]._mark_published(channel, published, acked_at)
         done._delete_sent()
         return len(done)
+
+    def _log_done(self, log_vals, result, event_at, **extra):
+        """Log an accepted push with its latency (from the oldest change); returns when."""
+        acked_at = _utcnow()
+        self.env["stock.channel.sync.log"].create(
+            dict(
+                log_vals,
+                state="done",
+                http_status=result.status,
+                idempotency_key=result.idempotency_key,
+                acked_at=acked_at,
+                latency_ms=int((acked_at - event_at).total_seconds() * 1000),
+                request_body=False,
+                response_body=_clip(result.body),
+                **extra,
+            )
+        )
+        return acked_at
 
     def _push_failed(self, channel, rows, log_vals, error, retryable):
         attempts = max(rows.mapped("attempts")) + 1

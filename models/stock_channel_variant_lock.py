@@ -36,4 +36,5 @@ class StockChannelVariantLock(models.Model):
             DO UPDATE SET version = stock_channel_variant_lock.version + 1
             """,
             [ids],
+            log_exceptions=False,  # a lost race is expected: the caller runs it again
         )

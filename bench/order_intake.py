@@ -1,0 +1,255 @@
+"""Order intake throughput and latency: signed channel orders sent by concurrent senders
+to the real Odoo server (prefork, HTTP workers > 0).
+
+Sets up 3 generic_json channels and a few hundred variants with plenty of stock (every
+order can be accepted), then, for each level of concurrent senders (threads, one
+requests.Session each), sends a number of orders of 1 to 3 lines of random variants to
+POST /stock_channel_sync/<code>/orders and times each request. Orders of the same
+variants take the same variant locks: the losers run again on the winner's result,
+as in production. After each level it checks the database: one sale order per accepted
+answer (no duplicate, none lost), all of them confirmed, every message stored. Prints a
+table. Started by `bench/run order_intake`.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import threading
+import time
+import uuid
+
+import requests
+
+from bench._server import ServerBench, add_arguments
+from core.orders import signed_order_request
+
+SECRET = "bench-secret"
+CHANNELS = ("intake_a", "intake_b", "intake_c")
+ROUTE = "/stock_channel_sync/{code}/orders"
+STOCK_PER_VARIANT = 100_000
+MAX_LINES = 3
+MAX_QUANTITY = 3
+REQUEST_TIMEOUT = 120
+# Odoo's prefork server listens with a backlog of 8 x workers (no proxy in front here):
+# a connection beyond it is dropped, which the client sees only when it fails (after up
+# to 2 minutes); the order is then sent again, as a channel resends a webhook (an order
+# received twice would be answered as a duplicate, never created twice)
+CONNECT_TIMEOUT = 10
+MAX_SENDS = 6
+ACCEPTED = "accepted"
+PRICE, SHIPPING = 10.0, 4.95
+CUSTOMERS = 500  # orders come from this many customers (found again by e-mail)
+CREATED_AT = "2026-11-23T10:00:00Z"
+CUSTOMER = {"name": "Bench Buyer", "phone": "+32 2 000"}
+ADDRESS = {"name": "Bench Buyer", "street": "Rue Haute 1", "street2": "", "zip": "1000",
+           "city": "Brussels", "country_code": "BE"}  # fmt: skip
+
+
+def percentile(values, pct):
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
+
+
+class Bench(ServerBench):
+    channels = CHANNELS
+    secret = SECRET
+    server_log = "bench-order-intake-server"
+
+    def __init__(self, args):
+        super().__init__(args)
+        self.run_id = uuid.uuid4().hex[:6]
+        self.channel_ids = []
+        self.skus = []
+        self.currency = None
+
+    # -- set-up ------------------------------------------------------------
+    def setup(self):
+        with self.registry.cursor() as cr:
+            env = self.env(cr, tracking_disable=True)
+            warehouse = env["stock.warehouse"].search([("company_id", "=", env.company.id)])[:1]
+            products = self.create_variants(
+                env, "intake", self.args.variants, STOCK_PER_VARIANT, warehouse.lot_stock_id
+            )
+            channels = self.create_channels(env, warehouse)
+            self.channel_ids = channels.ids
+            self.skus = products.mapped("default_code")
+            self.currency = env.company.currency_id.name
+
+    # -- orders ------------------------------------------------------------
+    def payload(self, order_id, rng):
+        """A generic_json order of 1 to MAX_LINES lines of distinct random variants."""
+        skus = rng.sample(self.skus, rng.randint(1, MAX_LINES))
+        lines = [
+            {"id": f"{order_id}-{index}", "sku": sku, "quantity": rng.randint(1, MAX_QUANTITY),
+             "price_unit": PRICE}
+            for index, sku in enumerate(skus, 1)
+        ]  # fmt: skip
+        customer = dict(CUSTOMER, email=f"buyer-{rng.randint(1, CUSTOMERS)}@example.com")
+        total = sum(line["quantity"] for line in lines) * PRICE + SHIPPING
+        return {"id": order_id, "created_at": CREATED_AT, "currency": self.currency,
+                "customer": customer, "shipping_address": ADDRESS, "lines": lines,
+                "shipping_amount": SHIPPING, "total_amount": round(total, 2)}  # fmt: skip
+
+    def run_level(self, senders, count, label=""):
+        """Send `count` orders with `senders` concurrent senders; one result per order:
+        (order id, HTTP status or None, answer status or error, resends, seconds)."""
+        prefix = f"{self.run_id}-{label or senders}"
+        rng = random.Random(senders)
+        requests_todo = []
+        for index in range(count):
+            order_id = f"{prefix}-{index}"
+            code = CHANNELS[index % len(CHANNELS)]
+            body, headers = signed_order_request(SECRET, self.payload(order_id, rng))
+            requests_todo.append(
+                (order_id, self.server.url + ROUTE.format(code=code), body, headers)
+            )
+        todo = iter(requests_todo)
+        lock = threading.Lock()
+        results = []
+        barrier = threading.Barrier(senders + 1)
+
+        def sender():
+            with requests.Session() as session:
+                barrier.wait()
+                while True:
+                    with lock:
+                        item = next(todo, None)
+                    if item is None:
+                        return
+                    start = time.perf_counter()
+                    outcome = _send(session, *item[1:])
+                    elapsed = time.perf_counter() - start
+                    with lock:
+                        results.append((item[0], *outcome, elapsed))
+
+        threads = [threading.Thread(target=sender) for _ in range(senders)]
+        for thread in threads:
+            thread.start()
+        barrier.wait()
+        start = time.perf_counter()
+        for thread in threads:
+            thread.join()
+        return results, time.perf_counter() - start
+
+    def check(self, results):
+        """The database against the answers: (ok, details)."""
+        accepted = {order_id for order_id, http, status, *_rest in results
+                    if http == 200 and status == ACCEPTED}  # fmt: skip
+        order_ids = [order_id for order_id, *_rest in results]
+        with self.registry.cursor() as cr:
+            cr.execute(
+                """
+                SELECT channel_order_ref, count(*), bool_and(state = 'sale')
+                  FROM sale_order
+                 WHERE channel_id = ANY(%s) AND channel_order_ref = ANY(%s)
+                 GROUP BY channel_order_ref
+                """,
+                [self.channel_ids, order_ids],
+            )
+            orders = {ref: (n, confirmed) for ref, n, confirmed in cr.fetchall()}
+            cr.execute(
+                """
+                SELECT count(DISTINCT external_id), count(*) FROM stock_channel_inbound
+                 WHERE channel_id = ANY(%s) AND external_id = ANY(%s) AND kind = 'order'
+                """,
+                [self.channel_ids, order_ids],
+            )
+            stored, messages = cr.fetchone()
+        duplicates = sum(1 for n, _c in orders.values() if n > 1)
+        lost = len(accepted - set(orders))
+        unexpected = len(set(orders) - accepted)
+        unconfirmed = sum(1 for ref in accepted & set(orders) if not orders[ref][1])
+        ok = not (duplicates or lost or unexpected or unconfirmed) and stored == len(results)
+        details = (
+            f"{len(orders)} sale orders for {len(accepted)} accepted answers; duplicates "
+            f"{duplicates}, lost {lost}, without accepted answer {unexpected}, not confirmed "
+            f"{unconfirmed}; {stored} orders stored ({messages} messages) for {len(results)} sent"
+        )
+        return ok, details
+
+
+def _send(session, url, body, headers):
+    """(HTTP status or None, answer status or error, resends) of one order."""
+    for attempt in range(MAX_SENDS):
+        try:
+            response = session.post(
+                url, data=body, headers=headers, timeout=(CONNECT_TIMEOUT, REQUEST_TIMEOUT)
+            )
+        except requests.ConnectionError as error:  # refused, reset or not accepted in time
+            outcome = (None, type(error).__name__, attempt)
+            continue
+        except requests.RequestException as error:
+            return None, type(error).__name__, attempt
+        return response.status_code, _answer_status(response), attempt
+    return outcome
+
+
+def _answer_status(response):
+    try:
+        answer = response.json()
+    except ValueError:
+        return "not JSON"
+    return answer.get("status") or answer.get("error", "")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    add_arguments(parser, workers=4, cron_workers=0)
+    parser.add_argument("--senders", default="10,50", help="levels of concurrent senders")
+    parser.add_argument("--orders", type=int, default=500, help="orders sent per level")
+    parser.add_argument("--variants", type=int, default=200)
+    parser.add_argument("--verbose", action="store_true", help="print each level's details")
+    args = parser.parse_args()
+
+    bench = Bench(args)
+    bench.setup()
+    bench.start_server()
+    rows = []
+    try:
+        # each worker's first requests fill its caches: not measured
+        bench.run_level(args.workers, 3 * args.workers, label="warm-up")
+        for senders in [int(s) for s in args.senders.split(",")]:
+            results, elapsed = bench.run_level(senders, args.orders)
+            ok, details = bench.check(results)
+            rows.append((senders, results, elapsed, ok))
+            if args.verbose:
+                print(f"  {senders} senders: {details}")
+                errors = [r for r in results if r[1] != 200]
+                slowest = sorted(results, key=lambda r: -r[4])
+                for kind, rows_shown in (("error", errors[:5]), ("slow", slowest[:5])):
+                    for order_id, http, status, resends, seconds in rows_shown:
+                        print(f"  {senders} senders: {kind} {order_id} {http} {status} "
+                              f"resent {resends}, {seconds:.2f} s")  # fmt: skip
+    finally:
+        bench.stop_server()
+        bench.sim.stop()
+    print()
+    print(
+        f"Order intake, signed generic_json orders of 1-{MAX_LINES} lines of random variants "
+        f"({len(CHANNELS)} channels, {args.variants} variants, {args.workers} HTTP workers + "
+        f"{args.cron_workers} cron workers, {os.cpu_count()} cores)"
+    )
+    print(
+        "| senders | orders | accepted | errors | resent | orders/s | p50 ms | p95 ms | p99 ms "
+        "| DB ok |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|")
+    for senders, results, elapsed, ok in rows:
+        latencies = [row[4] * 1000 for row in results]
+        accepted = sum(1 for row in results if row[1] == 200 and row[2] == ACCEPTED)
+        errors = sum(1 for row in results if row[1] != 200)
+        resent = sum(1 for row in results if row[3])
+        print(
+            f"| {senders} | {len(results)} | {accepted} | {errors} | {resent} "
+            f"| {len(results) / elapsed:.1f} | {percentile(latencies, 50):.0f} "
+            f"| {percentile(latencies, 95):.0f} | {percentile(latencies, 99):.0f} "
+            f"| {'yes' if ok else 'NO'} |"
+        )
+    if not all(ok for *_rest, ok in rows):
+        raise SystemExit("the database does not match the answers (run with --verbose)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,396 @@
+import functools
+import logging
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+
+import requests
+
+from odoo import SUPERUSER_ID, api
+from odoo.modules.registry import Registry
+from odoo.service.model import retrying
+from odoo.tests import BaseCase, tagged
+from odoo.tests.common import get_db_name
+from odoo.tools import config, mute_logger
+
+from ..core.orders import signed_order_request
+from .common import start_simulator
+
+_logger = logging.getLogger(__name__)
+
+SECRET = "race-secret"
+CHANNELS = 3
+ROUNDS = 15
+POS_ROUNDS = 6
+POS_DELAY = 0.08  # seconds, times the round: the POS sale before, among, after the orders
+SERVER_START_SECONDS = 60
+REQUEST_TIMEOUT = 60
+ORDER_ROUTE = "/stock_channel_sync/{code}/orders"
+ACCEPTED, TO_CHECK = "accepted", "to_check"
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@tagged("post_install", "-at_install")
+class TestOrderRace(BaseCase):
+    """Orders of several channels (and a POS sale) for the last unit of a variant, at the
+    same moment, against a real Odoo server with HTTP workers (one process per request,
+    as in production): one of them gets the unit, the others are to check, nothing is
+    oversold.
+
+    Unlike most tests this one commits (the server's workers only see committed data);
+    it removes what it created.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+        cls.sim = start_simulator(cls.addClassCleanup)
+        cls.token = uuid.uuid4().hex[:8]
+        cls.codes = [f"race-{cls.token}-{index}" for index in range(CHANNELS)]
+        for code in cls.codes:
+            cls.sim.configure_channel(code, secret=SECRET)
+        cls.channel_ids, cls.product_ids = [], []
+        cls.addClassCleanup(cls._remove_data)
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            warehouse = env["stock.warehouse"].search(
+                [("company_id", "=", env.company.id)], limit=1
+            )
+            cls.warehouse_id = warehouse.id
+            cls.stock_location_id = warehouse.lot_stock_id.id
+            cls.customer_location_id = env.ref("stock.stock_location_customers").id
+            cls.pos_type_id = (warehouse.pos_type_id or warehouse.out_type_id).id
+            cls.currency = env.company.currency_id.name
+            products = env["product.product"].create(
+                [
+                    {"name": f"Order Race {index}", "default_code": f"ORACE-{cls.token}-{index}",
+                     "type": "consu", "is_storable": True}
+                    for index in range(ROUNDS + POS_ROUNDS)
+                ]
+            )  # fmt: skip
+            cls.product_ids = products.ids
+            channels = env["stock.channel"].create(
+                [
+                    {
+                        "name": f"Race {code}",
+                        "code": code,
+                        "channel_type": "marketplace",
+                        "warehouse_id": warehouse.id,
+                        "connector": "generic_json",
+                        "endpoint_url": cls.sim.generic_url(code),
+                        "api_secret": SECRET,
+                    }
+                    for code in cls.codes
+                ]
+            )
+            cls.channel_ids = channels.ids
+            env.flush_all()
+            # the channels' creation queued every variant of the database: keep ours
+            env["stock.channel.outbox"].search(
+                [("channel_id", "in", channels.ids), ("product_id", "not in", products.ids)]
+            ).unlink()
+        cls._start_server()
+
+    # -- the server --------------------------------------------------------------
+    @classmethod
+    def _start_server(cls):
+        port = _free_port()
+        log_fd, cls.server_log = tempfile.mkstemp(prefix="order-race-server-", suffix=".log")
+        os.close(log_fd)
+        cls.addClassCleanup(os.unlink, cls.server_log)
+        db = get_db_name()
+        command = [
+            sys.executable, os.path.join(os.path.dirname(config.root_path), "odoo-bin"),
+            "-c", config.rcfile, "-d", db, f"--db-filter=^{db}$", "--no-database-list",
+            f"--workers={CHANNELS}", "--max-cron-threads=0",
+            "--http-interface=127.0.0.1", f"--http-port={port}",
+            f"--gevent-port={_free_port()}", "--log-level=warn", f"--logfile={cls.server_log}",
+        ]  # fmt: skip
+        # its own working directory: the test's may be a copy of the addon replaced meanwhile
+        cls.server = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, cwd=os.path.dirname(config.root_path)
+        )
+        cls.addClassCleanup(cls._stop_server)
+        cls.base_url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while time.monotonic() < deadline and cls.server.poll() is None:
+            try:
+                if requests.get(f"{cls.base_url}/web/health", timeout=2).ok:
+                    return
+            except requests.RequestException:
+                time.sleep(0.3)
+        raise RuntimeError(f"the Odoo server did not start:\n{cls._server_log_tail()}")
+
+    @classmethod
+    def _server_log_tail(cls, lines=30):
+        with open(cls.server_log, encoding="utf-8", errors="replace") as log:
+            return "".join(log.readlines()[-lines:])
+
+    @classmethod
+    def _stop_server(cls):
+        cls.server.terminate()
+        try:
+            cls.server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            cls.server.kill()
+            cls.server.wait(timeout=10)
+
+    # -- clean-up ------------------------------------------------------------------
+    @classmethod
+    def _remove_data(cls):
+        """Channels first, in a transaction of their own: other tests look for the
+        channels of the warehouse. Then what can go (orders, pickings, partners, quants,
+        products), each step on its own so that one refusal leaves the rest clean."""
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            orders = (
+                env["sale.order"]
+                .with_context(active_test=False)
+                .search([("channel_id", "in", cls.channel_ids)])
+            )
+            order_ids = orders.ids
+            partner_ids = (orders.partner_id | orders.partner_shipping_id).ids
+            env["stock.channel"].browse(cls.channel_ids).exists().unlink()
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            orders = env["sale.order"].browse(order_ids).exists()
+            products = env["product.product"].browse(cls.product_ids).exists()
+            steps = (
+                orders._action_cancel,
+                orders.picking_ids.unlink,
+                orders.unlink,
+                lambda: env["res.partner"].browse(partner_ids).exists().unlink(),
+                lambda: env["stock.quant"].search([("product_id", "in", products.ids)]).unlink(),
+                lambda: (
+                    env["stock.channel.variant.lock"]
+                    .search([("product_id", "in", products.ids)])
+                    .unlink()
+                ),
+                lambda: cls._remove_products(products),
+            )
+            for step in steps:
+                try:
+                    with cr.savepoint():
+                        step()
+                except Exception:  # leave it, clean the rest
+                    _logger.warning("clean-up step %s failed", step, exc_info=True)
+                    env.invalidate_all()
+
+    @staticmethod
+    def _remove_products(products):
+        """Unlink the variants, but archive those the POS sales' done moves keep."""
+        moved = products.env["stock.move"].search([("product_id", "in", products.ids)]).product_id
+        moved.action_archive()
+        (products - moved).unlink()
+
+    # -- helpers ----------------------------------------------------------------
+    def _set_stock(self, product_id, quantity):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["stock.quant"]._update_available_quantity(
+                env["product.product"].browse(product_id),
+                env["stock.location"].browse(self.stock_location_id),
+                quantity,
+            )
+
+    def _payload(self, order_id, sku):
+        return {
+            "id": order_id,
+            "created_at": "2026-11-23T10:00:00Z",
+            "currency": self.currency,
+            "customer": {"name": "Rae Racer", "email": f"racer-{self.token}@example.com",
+                         "phone": "+32 2 000"},
+            "shipping_address": {"name": "Rae Racer", "street": "Rue Haute 1", "street2": "",
+                                 "zip": "1000", "city": "Brussels", "country_code": "BE"},
+            "lines": [{"id": f"{order_id}-1", "sku": sku, "quantity": 1, "price_unit": 10.0}],
+            "shipping_amount": 0,
+            "total_amount": 10.0,
+        }  # fmt: skip
+
+    def _sender(self, barrier, code, order_id, sku, answers):
+        body, headers = signed_order_request(SECRET, self._payload(order_id, sku))
+        url = self.base_url + ORDER_ROUTE.format(code=code)
+        barrier.wait()
+        try:
+            response = requests.post(url, data=body, headers=headers, timeout=REQUEST_TIMEOUT)
+            answers[order_id] = (response.status_code, response.json())
+        except (requests.RequestException, ValueError) as error:
+            answers[order_id] = (None, repr(error))
+
+    def _pos_sale(self, barrier, delay, product_id, results):
+        """A POS sale of 1 unit, as models/pos_order.py makes it: the variant's lock,
+        then the POS picking, validated; run again on a serialization failure, as
+        Odoo runs a request again (the failure it logs is expected: muted). `delay`
+        after the others start: rounds vary which one commits first."""
+        barrier.wait()
+        time.sleep(delay)
+        try:
+            with mute_logger("odoo.sql_db"), self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+                picking = retrying(functools.partial(self._sell_at_pos, env, product_id), env)
+                results["state"] = picking.state
+        except Exception as error:  # reported by the test
+            results["error"] = repr(error)
+
+    def _sell_at_pos(self, env, product_id):
+        product = env["product.product"].browse(product_id)
+        env["stock.channel.variant.lock"]._acquire(product)
+        picking = env["stock.picking"].create(
+            {
+                "picking_type_id": self.pos_type_id,
+                "location_id": self.stock_location_id,
+                "location_dest_id": self.customer_location_id,
+                "move_type": "direct",
+            }
+        )
+        move = env["stock.move"].create(
+            {
+                "picking_id": picking.id,
+                "product_id": product.id,
+                "product_uom": product.uom_id.id,
+                "product_uom_qty": 1,
+                "location_id": self.stock_location_id,
+                "location_dest_id": self.customer_location_id,
+            }
+        )
+        move._action_confirm()
+        move.quantity = 1
+        move.picked = True
+        picking._action_done()
+        return picking
+
+    def _race(self, round_no, codes, product_id, pos=False):
+        """Fire one order per channel of `codes` (and a POS sale) at the same moment.
+        Order ids are unique per test and round: the same id again is a duplicate."""
+        sku = f"ORACE-{self.token}-{self.product_ids.index(product_id)}"
+        answers, pos_result = {}, {}
+        prefix = f"{self.token}-{'pos' if pos else 'orders'}"
+        barrier = threading.Barrier(len(codes) + pos)
+        threads = [
+            threading.Thread(
+                target=self._sender,
+                args=(barrier, code, f"{prefix}-{round_no}-{index}", sku, answers),
+            )
+            for index, code in enumerate(codes)
+        ]
+        if pos:
+            threads.append(
+                threading.Thread(
+                    target=self._pos_sale,
+                    args=(barrier, POS_DELAY * round_no, product_id, pos_result),
+                )
+            )
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=REQUEST_TIMEOUT + 10)
+        for order_id, (status, answer) in answers.items():
+            self.assertEqual(status, 200, f"round {round_no}: {order_id} answered {answer}")
+        self.assertEqual(len(answers), len(codes), f"round {round_no}: missing answers")
+        return answers, pos_result
+
+    def _assert_stock(self, env, product_id, on_hand, reserved, round_no):
+        """The variant's units in the warehouse: on hand, reserved on its quants and by
+        its moves as expected, and never more reserved than on hand (oversold)."""
+        warehouse = env["stock.warehouse"].browse(self.warehouse_id)
+        [(quant_on_hand, quant_reserved)] = env["stock.quant"]._read_group(
+            [("product_id", "=", product_id),
+             ("location_id", "child_of", warehouse.view_location_id.id)],
+            aggregates=["quantity:sum", "reserved_quantity:sum"],
+        )  # fmt: skip
+        [(move_reserved,)] = env["stock.move"]._read_group(
+            [("product_id", "=", product_id), ("state", "not in", ("draft", "done", "cancel")),
+             ("location_id", "=", self.stock_location_id)],
+            aggregates=["quantity:sum"],
+        )  # fmt: skip
+        self.assertEqual(
+            (quant_on_hand, quant_reserved, move_reserved),
+            (on_hand, reserved, reserved),
+            f"round {round_no}: (on hand, reserved on quants, reserved by moves)",
+        )
+        self.assertGreaterEqual(quant_on_hand - quant_reserved, 0, f"round {round_no}: oversold")
+
+    def _orders(self, env, answers):
+        return env["sale.order"].search(
+            [("channel_id", "in", self.channel_ids), ("channel_order_ref", "in", list(answers))]
+        )
+
+    # -- the races -------------------------------------------------------------
+    def test_three_channels_racing_for_the_last_unit_sell_it_once(self):
+        for round_no in range(ROUNDS):
+            product_id = self.product_ids[round_no]
+            self._set_stock(product_id, 1)
+            answers, _pos = self._race(round_no, self.codes, product_id)
+            statuses = sorted(answer["status"] for _status, answer in answers.values())
+            self.assertEqual(
+                statuses, [ACCEPTED] + [TO_CHECK] * (CHANNELS - 1), f"round {round_no}: {answers}"
+            )
+            for _status, answer in answers.values():
+                if answer["status"] == TO_CHECK:
+                    self.assertIn(
+                        "stock shortfall", answer.get("reason", ""), f"round {round_no}: {answers}"
+                    )
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                orders = self._orders(env, answers)
+                self.assertEqual(len(orders), CHANNELS, f"round {round_no}: one order per answer")
+                winner = next(a["order"] for _s, a in answers.values() if a["status"] == ACCEPTED)
+                confirmed = orders.filtered(lambda o: o.state == "sale")
+                self.assertEqual(
+                    confirmed.mapped("name"), [winner], f"round {round_no}: confirmed orders"
+                )
+                self.assertEqual(
+                    set((orders - confirmed).mapped("state")), {"draft"},
+                    f"round {round_no}: the orders to check stay quotations",
+                )  # fmt: skip
+                self.assertEqual(
+                    sorted(orders.mapped("channel_status")),
+                    [ACCEPTED] + [TO_CHECK] * (CHANNELS - 1),
+                    f"round {round_no}: statuses in the database",
+                )
+                self._assert_stock(env, product_id, 1, 1, round_no)
+
+    def test_a_pos_sale_racing_channel_orders_for_the_last_unit(self):
+        """The unit in the customer's hands wins: whatever the order of the commits, the
+        POS sells it and no channel order ends accepted without its unit reserved."""
+        for round_no in range(POS_ROUNDS):
+            product_id = self.product_ids[ROUNDS + round_no]
+            self._set_stock(product_id, 1)
+            answers, pos = self._race(round_no, self.codes[:2], product_id, pos=True)
+            self.assertNotIn("error", pos, f"round {round_no}: the POS sale failed")
+            self.assertEqual(pos.get("state"), "done", f"round {round_no}: POS picking")
+            answered = [answer["status"] for _status, answer in answers.values()]
+            self.assertLessEqual(
+                answered.count(ACCEPTED), 1, f"round {round_no}: accepted answers {answers}"
+            )
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                orders = self._orders(env, answers)
+                self.assertEqual(len(orders), 2, f"round {round_no}: one order per answer")
+                accepted = orders.filtered(lambda o: o.channel_status == ACCEPTED)
+                [(pos_units,)] = env["stock.move"]._read_group(
+                    [("product_id", "=", product_id), ("state", "=", "done"),
+                     ("location_dest_id", "=", self.customer_location_id)],
+                    aggregates=["product_qty:sum"],
+                )  # fmt: skip
+                self.assertLessEqual(
+                    len(accepted) + pos_units, 1,
+                    f"round {round_no}: units sold at the POS and accepted for channels: "
+                    f"{pos_units} + {accepted.mapped('name')}",
+                )  # fmt: skip
+                self.assertEqual(
+                    set(orders.mapped("channel_status")), {TO_CHECK},
+                    f"round {round_no}: an order whose unit the POS took is to check",
+                )  # fmt: skip
+                self._assert_stock(env, product_id, 0, 0, round_no)
