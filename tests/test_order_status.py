@@ -253,3 +253,23 @@ class TestCancellationsAndReturns(OrderCase):
         body = self.sim.order_statuses("market")[-1]["payload"]
         self.assertEqual(body["status"], "returned")
         self.assertEqual(body["lines"], [{"id": "R-2-1", "status": "returned", "quantity": 1}])
+
+    def test_a_return_created_in_odoo_is_reported_too(self):
+        self.receive_order(self.order_payload("R-3", [("WIDGET", 1)]))
+        order = self.order_of("R-3")
+        delivery = self.ship(order)
+        wizard = (
+            self.env["stock.return.picking"]
+            .with_context(active_id=delivery.id, active_model="stock.picking")
+            .create({"picking_id": delivery.id})
+        )
+        wizard.product_return_moves.quantity = 1
+        return_picking = wizard._create_return()
+        self.assertEqual(return_picking.location_dest_id, self.quarantine)
+        return_picking.move_ids.quantity = 1
+        return_picking.move_ids.picked = True
+        return_picking.button_validate()
+        self.dispatch(until_empty=True)
+        body = self.sim.order_statuses("market")[-1]["payload"]
+        self.assertEqual((body["id"], body["status"]), ("R-3", "returned"))
+        self.assertEqual(self.publishable(self.web), 2, "in quarantine: not sellable yet")
