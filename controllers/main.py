@@ -147,7 +147,8 @@ class ChannelOrdersController(http.Controller):
     @staticmethod
     def _refuse(Inbound, channel, kind, body, headers, vals, status, message):
         Inbound._store(channel, kind, body, headers, state=REJECTED, error=message,
-                       http_status=status, response={"error": message}, **vals)  # fmt: skip
+                       http_status=status, response={"error": message}, authenticated=False,
+                       **vals)  # fmt: skip
         _commit(request.env)
         return _json(status, {"error": message})
 

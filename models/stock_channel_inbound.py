@@ -67,6 +67,12 @@ class StockChannelInbound(models.Model):
     http_status = fields.Integer(string="HTTP Status", help="What the channel was answered.")
     response = fields.Json(help="The answer's body.")
     error = fields.Text(help="Why the message was rejected or is in exception.")
+    authenticated = fields.Boolean(
+        default=True,
+        readonly=True,
+        help="The channel's signature matched. Messages refused before that (wrong "
+        "signature, unknown channel, too large) are kept for the record, never imported.",
+    )
     exception = fields.Selection(EXCEPTION_SELECTION)
     next_action = fields.Char()
     sale_order_id = fields.Many2one("sale.order", index="btree_not_null", ondelete="set null")
@@ -116,6 +122,15 @@ class StockChannelInbound(models.Model):
         """Run a stored message again (after its data or the mapping was corrected):
         it resumes where it stopped and never creates anything twice."""
         for inbound in self:
+            if not inbound.authenticated:
+                raise UserError(
+                    self.env._(
+                        "Message %(id)s was refused before its signature could be trusted "
+                        "(%(error)s): it cannot be imported. Have the channel send it again.",
+                        id=inbound.id,
+                        error=inbound.error,
+                    )
+                )
             if inbound.state not in RETRYABLE_STATES:
                 raise UserError(
                     self.env._(

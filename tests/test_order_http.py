@@ -1,5 +1,6 @@
 import json
 
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
 from ..core.orders import shopify_webhook_request, signed_order_request
@@ -49,6 +50,10 @@ class TestOrderHttp(OrderCase, HttpCase):
         self.assertEqual(rejected.mapped("state"), ["rejected", "rejected"])
         self.assertEqual(rejected.mapped("http_status"), [401, 401])
         self.assertEqual(rejected[0].body, body.decode())
+        self.assertFalse(self.order_of("H-2"))
+        # kept for the record, never imported by a Retry
+        with self.assertRaisesRegex(UserError, "signature could be trusted"):
+            rejected[0].action_retry()
         self.assertFalse(self.order_of("H-2"))
 
     def test_a_body_that_is_not_json_or_misses_fields_is_400(self):
