@@ -70,7 +70,8 @@ class SaleOrder(models.Model):
         "order_line.channel_shortfall",
     )
     def _compute_channel_status(self):
-        for order in self:
+        self.channel_status = False
+        for order in self.filtered("channel_id"):
             order.channel_status = order._channel_status_parts()[0]
 
     def _channel_status_parts(self):

@@ -20,7 +20,7 @@ class SaleOrderLine(models.Model):
     @api.depends("order_id.channel_status", "move_ids.state", "channel_shortfall")
     def _compute_channel_status(self):
         self.channel_status = False
-        for order in self.order_id:
+        for order in self.order_id.filtered("channel_id"):
             for line, status, _qty in order._channel_status_parts()[1]:
                 if line in self:
                     line.channel_status = status

@@ -517,7 +517,6 @@ class StockChannelInbound(models.Model):
             if not line:
                 return self._reject(404, f"order {order.name} has no line {item['id']!r}")
             wanted[line] += item["quantity"]
-        pickings = self.env["stock.picking"]
         for line, qty in wanted.items():
             returnable = line._channel_returnable_qty()
             if qty > returnable:
