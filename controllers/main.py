@@ -15,6 +15,7 @@ from ..core.orders import (
     HEADER_SHOPIFY_TOPIC,
     HEADER_SHOPIFY_WEBHOOK_ID,
 )
+from ..models.stock_channel import DEFAULT_MAX_ORDER_KB
 from ..models.stock_channel_inbound import (
     DUPLICATE,
     KIND_CANCEL,
@@ -87,7 +88,7 @@ class ChannelOrdersController(http.Controller):
         httprequest = request.httprequest
         headers = {name: httprequest.headers[name] for name in KEPT_HEADERS
                    if name in httprequest.headers}  # fmt: skip
-        limit = max(channels.mapped("max_order_body_kb") or [256]) * 1024
+        limit = max(channels.mapped("max_order_body_kb") or [DEFAULT_MAX_ORDER_KB]) * 1024
         body, too_large = self._read_body(limit)
         channel = self._authenticated(channels, body) if not too_large else channels[:1]
         vals = {"channel_code": code, "url_ref": url_ref}
@@ -105,7 +106,8 @@ class ChannelOrdersController(http.Controller):
             vals.update(topic=topic, delivery_id=headers.get(HEADER_SHOPIFY_WEBHOOK_ID))
             if topic not in SHOPIFY_TOPICS:
                 return self._refuse(Inbound, channel, kind, body, headers, vals, 400,
-                                    f"webhook topic {topic!r} is not handled")  # fmt: skip
+                                    f"webhook topic {topic!r} is not handled",
+                                    authenticated=True)  # fmt: skip
             kind = SHOPIFY_TOPICS[topic]
             earlier = vals["delivery_id"] and Inbound.search(
                 [("channel_id", "=", channel.id), ("delivery_id", "=", vals["delivery_id"]),
@@ -145,10 +147,13 @@ class ChannelOrdersController(http.Controller):
         return channels.browse()
 
     @staticmethod
-    def _refuse(Inbound, channel, kind, body, headers, vals, status, message):
+    def _refuse(Inbound, channel, kind, body, headers, vals, status, message,
+                authenticated=False):  # fmt: skip
+        """Answer an error, keeping the message (refused before its signature was trusted,
+        unless `authenticated`)."""
         Inbound._store(channel, kind, body, headers, state=REJECTED, error=message,
-                       http_status=status, response={"error": message}, authenticated=False,
-                       **vals)  # fmt: skip
+                       http_status=status, response={"error": message},
+                       authenticated=authenticated, **vals)  # fmt: skip
         _commit(request.env)
         return _json(status, {"error": message})
 

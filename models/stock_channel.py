@@ -15,6 +15,7 @@ from ..core.connectors import CONNECTOR_SELECTION, ChannelConfig, get_connector
 # (dbname, channel id) -> (settings fingerprint, connector, in-use lock), per process
 _CONNECTORS = {}
 _CONNECTORS_LOCK = threading.Lock()
+DEFAULT_MAX_ORDER_KB = 256  # order messages above this are refused (HTTP 413)
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]+")
 CHANNEL_TYPES = [
     ("website", "Website"),
@@ -93,7 +94,7 @@ class StockChannel(models.Model):
     retry_cap_seconds = fields.Float(default=300.0, string="Retry Cap (s)")
     max_order_body_kb = fields.Integer(
         string="Max Order Size (KB)",
-        default=256,
+        default=DEFAULT_MAX_ORDER_KB,
         help="Larger order messages are refused with HTTP 413 (and still stored, cut).",
     )
     shipping_product_id = fields.Many2one(

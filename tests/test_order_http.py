@@ -140,6 +140,14 @@ class TestOrderHttp(OrderCase, HttpCase):
         status, answer = self.post(code="shopify", body=body, headers=headers)
         self.assertEqual((status, answer["status"]), (200, "cancelled"))
         self.assertEqual(self.publishable(self.web), 4)
+        # a topic the addon does not handle: refused, kept, and known to be genuine
+        body, headers = shopify_webhook_request("shop-secret", order, "orders/updated", "wh-4")
+        status, answer = self.post(code="shopify", body=body, headers=headers)
+        self.assertEqual(status, 400)
+        self.assertIn("orders/updated", answer["error"])
+        self.assertEqual(
+            (self.inbounds()[-1].state, self.inbounds()[-1].authenticated), ("rejected", True)
+        )
         # a wrong Shopify signature
         headers["X-Shopify-Hmac-Sha256"] = "AAAA"
         status, answer = self.post(code="shopify", body=body, headers=headers)
