@@ -3,6 +3,7 @@
 import math
 import random
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -69,3 +70,32 @@ def parse_retry_after(value, now=None):
         now = now.replace(tzinfo=UTC)
     seconds = (when - now).total_seconds()
     return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What becomes of a push that failed: ``attempts`` made so far, and either a dead
+    letter or a retry in ``delay`` seconds."""
+
+    attempts: int
+    dead: bool
+    delay: float = 0.0
+
+
+def after_failure(
+    attempts_before,
+    *,
+    retryable,
+    max_attempts,
+    retry_after=None,
+    base=DEFAULT_BASE,
+    cap=DEFAULT_CAP,
+    rng=random,
+):
+    """The retry-or-dead decision of a failed push: dead when the failure is permanent or
+    the attempts reach ``max_attempts``; otherwise retried after ``next_delay``."""
+    attempts = max(int(attempts_before), 0) + 1
+    if not retryable or attempts >= max_attempts:
+        return Verdict(attempts, dead=True)
+    delay = next_delay(attempts - 1, retry_after=retry_after, base=base, cap=cap, rng=rng)
+    return Verdict(attempts, dead=False, delay=delay)

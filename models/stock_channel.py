@@ -421,10 +421,65 @@ class StockChannel(models.Model):
         )
         return {binding.product_id.id: binding for binding in bindings}
 
+    def _sku_owners(self, skus, storable_only=True):
+        """{sku: [product ids]}: the active variants of the channel's company published
+        under each of `skus` on this channel (the binding's SKU, else the internal
+        reference), in one query. More than one id: the SKU is not unique."""
+        self.ensure_one()
+        skus = sorted({sku for sku in skus if sku})
+        if not skus:
+            return {}
+        self.env["stock.channel.binding"].flush_model()
+        self.env["product.product"].flush_model(["default_code", "active"])
+        self.env.cr.execute(
+            """
+            SELECT s.sku, array_agg(s.id ORDER BY s.id) FROM (
+                SELECT pp.id, COALESCE(b.external_sku, pp.default_code) AS sku
+                  FROM product_product pp
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                  LEFT JOIN stock_channel_binding b
+                         ON b.product_id = pp.id AND b.channel_id = %(channel)s AND b.active
+                 WHERE pp.active AND pt.active AND (pt.is_storable OR NOT %(storable)s)
+                   AND (pt.company_id IS NULL OR pt.company_id = %(company)s)
+                   AND (pp.default_code = ANY(%(skus)s) OR b.external_sku = ANY(%(skus)s))
+            ) s WHERE s.sku = ANY(%(skus)s) GROUP BY s.sku
+            """,
+            {"channel": self.id, "company": self.company_id.id, "skus": skus,
+             "storable": storable_only},
+        )  # fmt: skip
+        return dict(self.env.cr.fetchall())
+
+    def _sku_conflict(self, sku, product_ids):
+        """Why `sku` cannot be published or ordered: the variants sharing it."""
+        products = self.env["product.product"].with_context(active_test=False).browse(product_ids)
+        return self.env._(
+            "SKU %(sku)r is not unique on %(channel)s: variants %(variants)s share it. Give "
+            "each its own internal reference, or a binding with its own SKU.",
+            sku=sku,
+            channel=self.display_name,
+            variants=", ".join(products.mapped("display_name")),
+        )
+
+    def _channel_skus(self, products, bindings=None):
+        """({product_id: SKU on this channel}, {product_id: why its SKU is not unique})."""
+        self.ensure_one()
+        bindings = self._bindings(products) if bindings is None else bindings
+        skus = {}
+        for product in products:
+            binding = bindings.get(product.id)
+            skus[product.id] = (binding.external_sku if binding else product.default_code) or ""
+        conflicts = {}
+        for sku, owners in self._sku_owners(skus.values()).items():
+            if len(owners) > 1:
+                message = self._sku_conflict(sku, owners)
+                conflicts.update({pid: message for pid, own in skus.items() if own == sku})
+        return skus, conflicts
+
     @api.model
     def _cron_dispatch(self):
-        """Scheduled action (also triggered at each commit that fills the outbox)."""
-        self.env["stock.channel.dispatcher"]._run()
+        """Scheduled action (also triggered at each commit that fills the outbox); it
+        stays for retries coming due within a few seconds."""
+        self.env["stock.channel.dispatcher"]._run(follow=True)
 
     def action_dispatch_now(self):
         """Wake the dispatcher now (it runs in the cron worker, outside this request)."""

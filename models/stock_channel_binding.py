@@ -23,6 +23,11 @@ class StockChannelBinding(models.Model):
     external_id = fields.Char(help="The channel's id of the item (Shopify: inventory item id).")
     external_location_id = fields.Char(help="The channel's location id, when it has several.")
     active = fields.Boolean(default=True)
+    sku_warning = fields.Char(
+        compute="_compute_sku_warning",
+        help="Another variant is published under the same SKU on this channel: neither is "
+        "pushed, and orders for the SKU are held, until each has its own.",
+    )
 
     _channel_product_uniq = models.UniqueIndex(
         "(channel_id, product_id)", "A variant is bound once per channel."
@@ -37,6 +42,17 @@ class StockChannelBinding(models.Model):
         for binding in self:
             if not binding.external_sku:
                 binding.external_sku = binding.product_id.default_code
+
+    @api.depends("external_sku", "channel_id", "product_id", "active")
+    def _compute_sku_warning(self):
+        self.sku_warning = False
+        for channel in self.channel_id:
+            bindings = self.filtered(lambda b, ch=channel: b.channel_id == ch and b.active)
+            owners = channel._sku_owners(bindings.mapped("external_sku"))
+            for binding in bindings:
+                shared = owners.get(binding.external_sku, [])
+                if len(shared) > 1:
+                    binding.sku_warning = channel._sku_conflict(binding.external_sku, shared)
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -290,9 +290,17 @@ class StockChannelInbound(models.Model):
         channel = self.channel_id
         env = self.env
         to_complete, to_check = [], []
-        products = self._products_by_sku({line.sku for line in order_in.lines})
+        products, ambiguous = self._products_by_sku({line.sku for line in order_in.lines})
         for line in order_in.lines:
-            if line.sku not in products:
+            if line.sku in ambiguous:
+                to_complete.append(
+                    env._(
+                        "SKU %(sku)r (line %(line)s) matches several variants",
+                        sku=line.sku,
+                        line=line.id,
+                    )
+                )
+            elif line.sku not in products:
                 to_complete.append(
                     env._("unknown SKU %(sku)r (line %(line)s)", sku=line.sku, line=line.id)
                 )
@@ -334,22 +342,17 @@ class StockChannelInbound(models.Model):
         }
 
     def _products_by_sku(self, skus):
-        """{sku: product.product}: the channel's bindings first, then internal references."""
-        skus = {sku for sku in skus if sku}
-        found = {}
-        bindings = self.env["stock.channel.binding"].search(
-            [("channel_id", "=", self.channel_id.id), ("external_sku", "in", list(skus))]
-        )
-        for binding in bindings:
-            found[binding.external_sku] = binding.product_id
-        rest = skus - set(found)
-        if rest:
-            company = self.channel_id.company_id
-            for product in self.env["product.product"].search(
-                [("default_code", "in", list(rest)), ("company_id", "in", [False, company.id])]
-            ):
-                found.setdefault(product.default_code, product)
-        return found
+        """({sku: product.product}, {sku: why it is ambiguous}): a SKU is the channel's
+        binding's, else a variant's internal reference; one that several variants share
+        is no match (it would take one of them at random)."""
+        found, ambiguous = {}, {}
+        channel = self.channel_id
+        for sku, product_ids in channel._sku_owners(skus, storable_only=False).items():
+            if len(product_ids) == 1:
+                found[sku] = self.env["product.product"].browse(product_ids)
+            else:
+                ambiguous[sku] = channel._sku_conflict(sku, product_ids)
+        return found, ambiguous
 
     def _create_order(self, order_in, resolved):
         channel = self.channel_id

@@ -1,15 +1,12 @@
 import logging
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
 
 from psycopg2.errors import SerializationFailure
 
 from odoo import api, fields, models
 from odoo.tools import mute_logger
 
-from ..core import backoff
-from ..core.connectors import PushItem, order_status_connectors
-from ..core.errors import PermanentError, RetryableError, SyncError
+from ..core.connectors import order_status_connectors
 
 _logger = logging.getLogger(__name__)
 
@@ -17,27 +14,24 @@ OUTBOX_STATES = [("pending", "Pending"), ("dead", "Dead Letter")]
 PRIORITY_NORMAL = 0
 PRIORITY_HIGH = 10  # inventory adjustments; quantities falling to 0 are sorted first too
 PRECOMMIT_KEY = "stock_channel_sync.outbox"
-CANDIDATES_PER_BATCH = 4  # rows locked per dispatch round, in batches of the connector's size
 BODY_KEPT_CHARS = 2000  # of each response body kept in the log and on dead letters
 LOCK_ATTEMPTS = 5
-REASON_NO_SKU = "The variant has no SKU on this channel (set an internal reference or a binding)."
 
 
-def _clip(body):
+def clip(body):
     """What is kept of a channel's response body (False when empty)."""
     return (body or "")[:BODY_KEPT_CHARS] or False
 
 
-def _utcnow():
-    """Naive UTC with microseconds (fields.Datetime.now() drops them): for latencies."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 class StockChannelOutbox(models.Model):
-    """What must be (re)published: one pending row per (channel, variant).
+    """What must be (re)published: one pending row per (channel, variant), or per
+    (channel, order) for status pushes. The queue only: the dispatcher
+    (stock.channel.dispatcher) runs it.
 
     Rows are written in the same transaction as the change that moves a quantity
-    (a precommit hook); the quantity itself is computed when the row is sent.
+    (a precommit hook); the quantity itself is computed when the row is sent. Each new
+    change of a pending row bumps its `generation`: a push that was in flight meanwhile
+    does not delete it.
     """
 
     _name = "stock.channel.outbox"
@@ -63,6 +57,9 @@ class StockChannelOutbox(models.Model):
     last_request = fields.Text()
     last_response = fields.Text()
     dead_at = fields.Datetime()
+    generation = fields.Integer(
+        readonly=True, help="Bumped by every change queued on this row while it is pending."
+    )
 
     _pending_uniq = models.UniqueIndex(
         "(channel_id, product_id) WHERE state = 'pending'",
@@ -187,14 +184,15 @@ class StockChannelOutbox(models.Model):
         self.env.cr.execute(
             f"""
             INSERT INTO stock_channel_outbox (channel_id, sale_order_id, company_id, state,
-                   priority, force, event_at, next_attempt_at, attempts,
+                   priority, force, event_at, next_attempt_at, attempts, generation,
                    create_uid, create_date, write_uid, write_date)
             SELECT r.channel_id, r.order_id, c.company_id, 'pending', %(prio)s, false,
-                   {now_utc}, {now_utc}, 0, %(uid)s, {now_utc}, %(uid)s, {now_utc}
+                   {now_utc}, {now_utc}, 0, 0, %(uid)s, {now_utc}, %(uid)s, {now_utc}
               FROM unnest(%(channels)s::int[], %(orders)s::int[]) AS r(channel_id, order_id)
               JOIN stock_channel c ON c.id = r.channel_id
             ON CONFLICT (channel_id, sale_order_id)
-               WHERE state = 'pending' AND sale_order_id IS NOT NULL DO NOTHING
+               WHERE state = 'pending' AND sale_order_id IS NOT NULL
+            DO UPDATE SET generation = stock_channel_outbox.generation + 1
             """,
             {
                 "uid": self.env.uid,
@@ -210,11 +208,13 @@ class StockChannelOutbox(models.Model):
         conflict = (
             "ON CONFLICT (channel_id, product_id) WHERE state = 'pending' DO UPDATE SET "
             "priority = GREATEST(stock_channel_outbox.priority, EXCLUDED.priority), "
-            "force = stock_channel_outbox.force OR EXCLUDED.force"
+            "force = stock_channel_outbox.force OR EXCLUDED.force, "
+            "generation = stock_channel_outbox.generation + 1"
         )
         columns = (
             "channel_id, product_id, company_id, state, priority, force, event_at, "
-            "next_attempt_at, attempts, create_uid, create_date, write_uid, write_date"
+            "next_attempt_at, attempts, generation, create_uid, create_date, write_uid, "
+            "write_date"
         )
         now_utc = "(clock_timestamp() at time zone 'utc')"
         if rows:
@@ -222,7 +222,7 @@ class StockChannelOutbox(models.Model):
                 f"""
                 INSERT INTO stock_channel_outbox ({columns})
                 SELECT r.channel_id, r.product_id, c.company_id, 'pending', r.priority, r.force,
-                       {now_utc}, {now_utc}, 0, %(uid)s, {now_utc}, %(uid)s, {now_utc}
+                       {now_utc}, {now_utc}, 0, 0, %(uid)s, {now_utc}, %(uid)s, {now_utc}
                   FROM unnest(%(channels)s::int[], %(products)s::int[], %(prios)s::int[],
                               %(forces)s::bool[])
                        AS r(channel_id, product_id, priority, force)
@@ -242,7 +242,7 @@ class StockChannelOutbox(models.Model):
                 f"""
                 INSERT INTO stock_channel_outbox ({columns})
                 SELECT c.id, pp.id, c.company_id, 'pending', %(prio)s, %(force)s,
-                       {now_utc}, {now_utc}, 0, %(uid)s, {now_utc}, %(uid)s, {now_utc}
+                       {now_utc}, {now_utc}, 0, 0, %(uid)s, {now_utc}, %(uid)s, {now_utc}
                   FROM stock_channel c
                   JOIN product_template pt ON pt.is_storable AND pt.active
                        AND (pt.company_id IS NULL OR pt.company_id = c.company_id)
@@ -287,7 +287,7 @@ class StockChannelOutbox(models.Model):
         return self.search(domain).action_replay()
 
     # ------------------------------------------------------------------
-    # Dispatch
+    # Taking rows, letting them go
     # ------------------------------------------------------------------
     def _lock_due(self, channel, limit, commit=None):
         """Lock up to `limit` due rows of `channel`, skipping those another dispatcher holds.
@@ -319,232 +319,33 @@ class StockChannelOutbox(models.Model):
                 commit()
         return self.browse()
 
-    @api.model
-    def _dispatch_channel(self, channel, commit=None, max_rounds=None):
-        """Push the due rows of `channel`, round after round; returns the number of rows sent.
+    def _delete_sent(self, generations=None):
+        """Rows done with (sent, or nothing to send): one DELETE, no per-row log line.
 
-        `commit` (a callable) is called after each round: the cron commits there, so
-        that the rows, their logs and the published quantities land together.
+        With `generations` ({row id: generation when it was taken}), a row changed since
+        it was taken stays: a newer change of it waits for its own push (its attempts
+        start again, the push that just ended having reached the channel).
         """
-        sent = 0
-        rounds = 0
-        with channel._connector() as connector:
-            while max_rounds is None or rounds < max_rounds:
-                rows = self._lock_due(channel, connector.batch_limit * CANDIDATES_PER_BATCH, commit)
-                if not rows:
-                    break
-                sent += self._dispatch_rows(channel, connector, rows)
-                rounds += 1
-                if commit:
-                    commit()
-        return sent
-
-    def _dispatch_rows(self, channel, connector, rows):
-        status_rows = rows.filtered("sale_order_id")
-        count = sum(self._push_order_status(channel, connector, row) for row in status_rows)
-        rows -= status_rows
-        if not rows:
-            return count
-        return count + self._dispatch_stock_rows(channel, connector, rows)
-
-    def _push_order_status(self, channel, connector, row):
-        """Push one order's current status; returns 1 when sent, 0 otherwise."""
-        order = row.sale_order_id
-        body = order._channel_status_body()
-        if body == order.channel_status_pushed and not row.force:
-            row._delete_sent()
-            return 0
-        sent_at = _utcnow()
-        log_vals = {
-            "channel_id": channel.id,
-            "item_count": 1,
-            "skus": f"{order.name} ({order.channel_order_ref}): {body['status']}",
-            "items": [body],
-            "attempt": row.attempts + 1,
-            "event_at": row.event_at,
-            "sent_at": sent_at,
-        }
-        try:
-            # the row's id: the same for its retries, new for the next change of status
-            result = connector.push_order_status(order.channel_order_ref, body, sequence=row.id)
-        except RetryableError as error:
-            return self._push_failed(channel, row, log_vals, error, retryable=True)
-        except (PermanentError, SyncError, NotImplementedError) as error:
-            if isinstance(error, NotImplementedError):
-                error = PermanentError(str(error))
-            return self._push_failed(channel, row, log_vals, error, retryable=False)
-        self._log_done(log_vals, result, row.event_at)
-        order.channel_status_pushed = body
-        row._delete_sent()
-        return 1
-
-    def _dispatch_stock_rows(self, channel, connector, rows):
-        results = channel._compute_publishable(rows.product_id)
-        quantities = self.env["stock.channel.quantity"]
-        quantities._store_results(results)
-        published = {
-            line.product_id.id: line
-            for line in quantities.search(
-                [("channel_id", "=", channel.id), ("product_id", "in", rows.product_id.ids)]
-            )
-        }
-        bindings = channel._bindings(rows.product_id)
-        now = fields.Datetime.now()
-        to_send = []
-        unchanged_rows = self.browse()
-        for row in rows:
-            result = results[channel.id, row.product_id.id]
-            binding = bindings.get(row.product_id.id)
-            sku = binding.external_sku if binding else row.product_id.default_code
-            if not sku:
-                row._to_dead_letter(REASON_NO_SKU)
-                continue
-            line = published.get(row.product_id.id)
-            unchanged = line and line.published_at and line.published_qty == result.publishable
-            if unchanged and not row.force:
-                unchanged_rows |= row
-                continue
-            to_send.append((row, result, sku, binding, line))
-        unchanged_rows._delete_sent()
-        # quantities falling to 0 first, then priority, then the oldest change
-        to_send.sort(key=lambda t: (t[1].publishable != 0, -t[0].priority, t[0].event_at, t[0].id))
-        count = 0
-        for batch in connector.batches(to_send):
-            count += self._push_batch(channel, connector, batch, now)
-        return count
-
-    def _push_batch(self, channel, connector, batch, computed_at):
-        sequences = self.env["stock.channel.sync.log"]._next_sequences(len(batch))
-        computed = computed_at.replace(tzinfo=UTC)
-        items = [
-            PushItem(
-                sku=sku,
-                quantity=result.publishable,
-                sequence=seq,
-                computed_at=computed,
-                external_id=(binding.external_id or "") if binding else "",
-                external_location_id=(binding.external_location_id or "") if binding else "",
-                previous_quantity=line.published_qty if line and line.published_at else None,
-            )
-            for (row, result, sku, binding, line), seq in zip(batch, sequences, strict=True)
-        ]
-        rows = self.browse([t[0].id for t in batch])
-        attempt = max(rows.mapped("attempts")) + 1
-        event_at = min(rows.mapped("event_at"))
-        sent_at = _utcnow()
-        log_vals = {
-            "channel_id": channel.id,
-            "item_count": len(items),
-            "skus": ", ".join(item.sku for item in items),
-            "items": [
-                {"sku": item.sku, "quantity": item.quantity, "sequence": item.sequence}
-                for item in items
-            ],
-            "attempt": attempt,
-            "event_at": event_at,
-            "sent_at": sent_at,
-        }
-        try:
-            result = connector.push(items)
-        except RetryableError as error:
-            return self._push_failed(channel, rows, log_vals, error, retryable=True)
-        except (PermanentError, SyncError) as error:
-            if error.item_errors:
-                return self._push_rejected_items(batch, log_vals, error)
-            return self._push_failed(channel, rows, log_vals, error, retryable=False)
-        acked_at = self._log_done(
-            log_vals,
-            result,
-            event_at,
-            error="\n".join(f"{sku}: {msg}" for sku, msg in result.item_errors.items()) or False,
-        )
-        failed = set(result.item_errors)
-        done = self.browse()
-        published = {}
-        for (row, _result, sku, _binding, _line), item in zip(batch, items, strict=True):
-            if sku in failed:
-                row._to_dead_letter(result.item_errors[sku], result.request_body, result.body)
-                continue
-            published[row.product_id.id] = item.quantity
-            done |= row
-        self.env["stock.channel.quantity"]._mark_published(channel, published, acked_at)
-        done._delete_sent()
-        return len(done)
-
-    def _log_done(self, log_vals, result, event_at, **extra):
-        """Log an accepted push with its latency (from the oldest change); returns when."""
-        acked_at = _utcnow()
-        self.env["stock.channel.sync.log"].create(
-            dict(
-                log_vals,
-                state="done",
-                http_status=result.status,
-                idempotency_key=result.idempotency_key,
-                acked_at=acked_at,
-                latency_ms=int((acked_at - event_at).total_seconds() * 1000),
-                request_body=False,
-                response_body=_clip(result.body),
-                **extra,
-            )
-        )
-        return acked_at
-
-    def _push_failed(self, channel, rows, log_vals, error, retryable):
-        attempts = max(rows.mapped("attempts")) + 1
-        dead = not retryable or attempts >= channel.retry_max_attempts
-        state = "dead" if dead else "retry"
-        self._log_failure(log_vals, error, state)
-        if dead:
-            for row in rows:
-                row._to_dead_letter(str(error), error.request, error.body, attempts=attempts)
-            return 0
-        delay = backoff.next_delay(
-            attempts - 1,
-            retry_after=getattr(error, "seconds", None),
-            base=channel.retry_base_seconds,
-            cap=channel.retry_cap_seconds,
-        )
-        rows.write(
-            {
-                "attempts": attempts,
-                "last_error": str(error),
-                "next_attempt_at": _utcnow() + timedelta(seconds=delay),
-            }
-        )
-        _logger.info(
-            "channel %s: push failed (%s), retry %s in %.1f s", channel.code, error, attempts, delay
-        )
-        return 0
-
-    def _log_failure(self, log_vals, error, state):
-        self.env["stock.channel.sync.log"].create(
-            dict(
-                log_vals,
-                state=state,
-                http_status=error.status or 0,
-                error=str(error),
-                request_body=error.request,
-                response_body=_clip(error.body),
-            )
-        )
-
-    def _push_rejected_items(self, batch, log_vals, error):
-        """The channel refused some items of the batch and applied none (Shopify's
-        userErrors): the refused ones become dead letters, the others are sent again."""
-        self._log_failure(log_vals, error, "dead")
-        for row, _result, sku, _binding, _line in batch:
-            if sku in error.item_errors:
-                row._to_dead_letter(error.item_errors[sku], error.request, error.body)
-            else:
-                row.next_attempt_at = _utcnow()
-        return 0
-
-    def _delete_sent(self):
-        """Rows done with (sent, or nothing to send): one DELETE, no per-row log line."""
-        if self:
-            self.flush_recordset()
+        if not self:
+            return
+        self.flush_recordset()
+        if generations is None:
             self.env.cr.execute("DELETE FROM stock_channel_outbox WHERE id = ANY(%s)", [self.ids])
-            self.invalidate_recordset()
+        else:
+            ids = [row_id for row_id in self.ids if row_id in generations]
+            self.env.cr.execute(
+                """
+                WITH done AS (
+                    DELETE FROM stock_channel_outbox o
+                     USING unnest(%s::int[], %s::int[]) AS v(id, generation)
+                     WHERE o.id = v.id AND o.generation = v.generation
+                    RETURNING o.id)
+                UPDATE stock_channel_outbox SET attempts = 0, last_error = NULL
+                 WHERE id = ANY(%s) AND id NOT IN (SELECT id FROM done)
+                """,
+                [ids, [generations[row_id] for row_id in ids], ids],
+            )
+        self.invalidate_recordset()
 
     def _same_subject(self):
         """Domain of the rows pushing the same thing (variant quantity or order status)."""
@@ -560,7 +361,7 @@ class StockChannelOutbox(models.Model):
             "state": "dead",
             "last_error": reason,
             "last_request": request or False,
-            "last_response": _clip(response),
+            "last_response": clip(response),
             "dead_at": fields.Datetime.now(),
         }
         if attempts is not None:

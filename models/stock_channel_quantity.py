@@ -28,24 +28,41 @@ class StockChannelQuantity(models.Model):
     computed_at = fields.Datetime(readonly=True)
     published_qty = fields.Integer(string="Published", readonly=True)
     published_at = fields.Datetime(readonly=True)
+    push_in_doubt = fields.Boolean(
+        readonly=True,
+        help="A push of this variant left without a known outcome (timeout, dropped "
+        "connection, crash before its answer was recorded): the next push is sent whatever "
+        "the published quantity says.",
+    )
     in_sync = fields.Boolean(compute="_compute_in_sync", search="_search_in_sync")
 
     _channel_product_uniq = models.UniqueIndex(
         "(channel_id, product_id)", "One quantity per channel and variant."
     )
 
-    @api.depends("publishable_qty", "published_qty", "published_at")
+    def init(self):
+        # The push sequence of the variant on the channel: bigint, outside the ORM (an
+        # Integer field is 32 bits). See _claim_sequences.
+        self.env.cr.execute(
+            "ALTER TABLE stock_channel_quantity ADD COLUMN IF NOT EXISTS last_sequence bigint"
+        )
+
+    @api.depends("publishable_qty", "published_qty", "published_at", "push_in_doubt")
     def _compute_in_sync(self):
         for line in self:
-            line.in_sync = bool(line.published_at) and line.published_qty == line.publishable_qty
+            line.in_sync = (
+                bool(line.published_at)
+                and not line.push_in_doubt
+                and line.published_qty == line.publishable_qty
+            )
 
     def _search_in_sync(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             return NotImplemented
-        self.flush_model(["publishable_qty", "published_qty", "published_at"])
+        self.flush_model(["publishable_qty", "published_qty", "published_at", "push_in_doubt"])
         self.env.cr.execute(
-            "SELECT id FROM stock_channel_quantity "
-            "WHERE published_at IS NOT NULL AND published_qty = publishable_qty"
+            "SELECT id FROM stock_channel_quantity WHERE published_at IS NOT NULL "
+            "AND NOT COALESCE(push_in_doubt, false) AND published_qty = publishable_qty"
         )
         ids = [row[0] for row in self.env.cr.fetchall()]
         positive = (operator == "=") == value
@@ -128,18 +145,46 @@ class StockChannelQuantity(models.Model):
         return self.browse(changed)
 
     @api.model
+    def _claim_sequences(self, channel, product_ids):
+        """Mark the pushes about to leave as in doubt and give each its sequence, in one
+        statement: {product_id: sequence}.
+
+        A sequence is the database clock in microseconds, and always above the variant's
+        previous one on the channel: it keeps growing across a restore of the database
+        (that sets every counter back, not the clock), and across workers.
+        """
+        if not product_ids:
+            return {}
+        self.flush_model(["push_in_doubt"])
+        self.env.cr.execute(
+            """
+            UPDATE stock_channel_quantity
+               SET push_in_doubt = true,
+                   last_sequence = GREATEST(
+                       COALESCE(last_sequence, 0) + 1,
+                       (extract(epoch FROM clock_timestamp()) * 1000000)::bigint)
+             WHERE channel_id = %s AND product_id = ANY(%s)
+            RETURNING product_id, last_sequence
+            """,
+            [channel.id, list(product_ids)],
+        )
+        sequences = dict(self.env.cr.fetchall())
+        self.invalidate_model(["push_in_doubt"])
+        return sequences
+
+    @api.model
     def _mark_published(self, channel, quantities, when):
         """Record what `channel` accepted: {product_id: quantity}, in one statement."""
         if not quantities:
             return
-        self.flush_model(["published_qty", "published_at"])
+        self.flush_model(["published_qty", "published_at", "push_in_doubt"])
         self.env.cr.execute(
             """
             UPDATE stock_channel_quantity q
-               SET published_qty = v.qty, published_at = %s
+               SET published_qty = v.qty, published_at = %s, push_in_doubt = false
               FROM unnest(%s::int[], %s::int[]) AS v(product_id, qty)
              WHERE q.channel_id = %s AND q.product_id = v.product_id
             """,
             [when, list(quantities), list(quantities.values()), channel.id],
         )
-        self.invalidate_model(["published_qty", "published_at"])
+        self.invalidate_model(["published_qty", "published_at", "push_in_doubt"])

@@ -10,7 +10,7 @@ LOG_STATES = [
 ]
 DEFAULT_RETENTION_DAYS = 30
 RETENTION_PARAM = "stock_channel_sync.log_retention_days"
-PUSH_SEQUENCE = "stock_channel_push_seq"
+OLD_PUSH_SEQUENCE = "stock_channel_push_seq"
 
 
 class StockChannelSyncLog(models.Model):
@@ -43,15 +43,8 @@ class StockChannelSyncLog(models.Model):
     _done_latency_idx = models.Index("(channel_id, acked_at) WHERE state = 'done'")
 
     def init(self):
-        self.env.cr.execute(SQL("CREATE SEQUENCE IF NOT EXISTS %s", SQL.identifier(PUSH_SEQUENCE)))
-
-    @api.model
-    def _next_sequences(self, count):
-        """`count` push sequence numbers; they only grow, across all dispatchers."""
-        self.env.cr.execute(
-            SQL("SELECT nextval(%s) FROM generate_series(1, %s)", PUSH_SEQUENCE, count)
-        )
-        return [row[0] for row in self.env.cr.fetchall()]
+        # sequences come from the database clock now (a restore set this one back)
+        self.env.cr.execute(SQL("DROP SEQUENCE IF EXISTS %s", SQL.identifier(OLD_PUSH_SEQUENCE)))
 
     @api.autovacuum
     def _gc_old_logs(self):

@@ -368,7 +368,7 @@ class SimulatorState:
             if replay:
                 return replay
             levels = self.generic_stock.setdefault(code, {})
-            accepted, stale, errors = 0, 0, {}
+            accepted, stale, errors = 0, [], {}
             for item in data["items"]:
                 sku, quantity, sequence = item["sku"], item["quantity"], item["sequence"]
                 if quantity < 0:
@@ -376,7 +376,7 @@ class SimulatorState:
                     continue
                 current = levels.get(sku)
                 if current and sequence <= current["sequence"]:
-                    stale += 1
+                    stale.append(sku)
                     continue
                 levels[sku] = {
                     "quantity": quantity,
@@ -385,8 +385,8 @@ class SimulatorState:
                     "updated_at": _now_iso(),
                 }
                 accepted += 1
-            self.stale[code] = self.stale.get(code, 0) + stale
-            payload = {"accepted": accepted, STALE: stale}
+            self.stale[code] = self.stale.get(code, 0) + len(stale)
+            payload = {"accepted": accepted, STALE: len(stale), "stale_skus": stale}
             if errors:
                 payload["errors"] = errors
             reply = Reply(200, payload)

@@ -88,7 +88,8 @@ class PushResult:
     """An accepted push (2xx).
 
     ``item_errors``: {sku: message} for items of the batch that were not applied
-    (all others were). ``stale``: items the channel dropped as stale/duplicate.
+    (all others were). ``stale``: how many items the channel dropped as stale (it holds
+    a newer sequence), ``stale_skus`` which ones when it says so.
     ``remote_id``: the channel's id for the change, when it gives one.
     """
 
@@ -99,7 +100,23 @@ class PushResult:
     accepted_at: datetime
     item_errors: dict = field(default_factory=dict)
     stale: int = 0
+    stale_skus: tuple = ()
     remote_id: str = ""
+
+    def split(self, skus):
+        """(applied, refused, stale) for the pushed ``skus``: the SKUs applied, {sku:
+        message} of those refused, and the set of those dropped as stale. A channel that
+        counts stale items without naming them leaves every unrefused item in doubt."""
+        refused = {sku: str(self.item_errors[sku]) for sku in skus if sku in self.item_errors}
+        if self.stale_skus:
+            stale = set(self.stale_skus) & set(skus)
+        elif self.stale:
+            stale = set(skus) - set(refused)
+        else:
+            stale = set()
+        stale -= set(refused)
+        applied = [sku for sku in skus if sku not in refused and sku not in stale]
+        return applied, refused, stale
 
 
 class Connector:

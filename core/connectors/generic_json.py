@@ -30,6 +30,18 @@ def _json_or_none(response):
         return None
 
 
+def _stale(payload):
+    """(count, skus) of the items the receiver dropped as stale: ``"stale"`` is a count
+    or a list of SKUs, ``"stale_skus"`` the list beside a count."""
+    stale, skus = payload.get("stale"), payload.get("stale_skus")
+    if isinstance(stale, list):
+        skus = stale
+    skus = tuple(str(sku) for sku in skus) if isinstance(skus, list) else ()
+    if isinstance(stale, bool) or not isinstance(stale, int):
+        stale = len(skus)
+    return max(stale, len(skus)), skus
+
+
 @register(GENERIC_JSON)
 class GenericJsonConnector(Connector):
     """``POST <endpoint_url>`` signed with X-Channel-Signature, keyed by Idempotency-Key."""
@@ -77,7 +89,7 @@ class GenericJsonConnector(Connector):
             if isinstance(errors, dict)
             else {}
         )
-        stale = payload.get("stale")
+        stale, stale_skus = _stale(payload)
         return PushResult(
             status=response.status_code,
             body=self._redact(response.text),
@@ -85,7 +97,8 @@ class GenericJsonConnector(Connector):
             idempotency_key=key,
             accepted_at=utc_now(),
             item_errors=item_errors,
-            stale=stale if isinstance(stale, int) else 0,
+            stale=stale,
+            stale_skus=stale_skus,
         )
 
     def fetch_levels(self, skus):

@@ -90,3 +90,17 @@ def test_retry_after_date_in_the_past_means_now():
 @pytest.mark.parametrize("header", [None, "", "   ", "soon", "-5", "1e3", "Mon, 99 Foo"])
 def test_unusable_retry_after_is_none(header):
     assert backoff.parse_retry_after(header) is None
+
+
+def test_after_failure_retries_then_dies_at_the_limit():
+    rng = random.Random(1)
+    first = backoff.after_failure(0, retryable=True, max_attempts=3, base=1, cap=10, rng=rng)
+    assert (first.attempts, first.dead) == (1, False)
+    assert 0 <= first.delay <= 1
+    second = backoff.after_failure(1, retryable=True, max_attempts=3, retry_after=7, rng=rng)
+    assert (second.attempts, second.dead, second.delay >= 7) == (2, False, True)
+    assert backoff.after_failure(2, retryable=True, max_attempts=3) == backoff.Verdict(3, True)
+
+
+def test_after_failure_of_a_permanent_error_is_dead_at_once():
+    assert backoff.after_failure(0, retryable=False, max_attempts=8) == backoff.Verdict(1, True)

@@ -121,7 +121,7 @@ def test_generic_push_is_accepted_recorded_and_signed(sim, web):
     result = web.push(items)
 
     assert result.status == 200
-    assert json.loads(result.body) == {"accepted": 2, "stale": 0}
+    assert json.loads(result.body) == {"accepted": 2, "stale": 0, "stale_skus": []}
     assert result.item_errors == {}
     assert result.idempotency_key == idempotency_key(CHANNEL, items)
     assert sim.generic_levels(CHANNEL) == {"SKU-1": 5, "SKU-2": 0}
@@ -185,8 +185,9 @@ def test_stale_sequence_is_dropped_and_counted(sim, web):
     web.push(_items(("A", 10, 5), ("B", 1, 5)))
     result = web.push(_items(("A", 3, 4), ("B", 2, 5), ("C", 4, 1)))
 
-    assert json.loads(result.body) == {"accepted": 1, "stale": 2}
-    assert result.stale == 2
+    assert json.loads(result.body) == {"accepted": 1, "stale": 2, "stale_skus": ["A", "B"]}
+    assert (result.stale, result.stale_skus) == (2, ("A", "B"))
+    assert result.split(["A", "B", "C"]) == (["C"], {}, {"A", "B"})
     assert sim.generic_levels(CHANNEL) == {"A": 10, "B": 1, "C": 4}
     assert sim.stale_count(CHANNEL) == 2
 
@@ -251,7 +252,7 @@ def test_timeout_is_retryable_and_the_retry_is_not_applied_twice(sim):
     assert sim.generic_level(CHANNEL, "A") == 5  # the channel did apply it
 
     result = connector.push(_items(("A", 5, 1)))
-    assert json.loads(result.body) == {"accepted": 1, "stale": 0}
+    assert json.loads(result.body) == {"accepted": 1, "stale": 0, "stale_skus": []}
     assert [r["replayed"] for r in sim.received()] == [False, True]
     assert sim.stale_count(CHANNEL) == 0
 

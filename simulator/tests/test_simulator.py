@@ -134,7 +134,7 @@ def test_reset_forgets_everything(sim, http):
 def test_generic_push_applies_and_reports(sim, http):
     answer = _push(http, sim, [_item("A", 5, 1), _item("B", 2, 1)], key="k1")
     assert answer.status_code == 200
-    assert answer.json() == {"accepted": 2, "stale": 0}
+    assert answer.json() == {"accepted": 2, "stale": 0, "stale_skus": []}
     stock = http.get(f"{sim.url}/_sim/stock").json()
     assert stock["generic"]["web"]["A"]["quantity"] == 5
     assert stock["generic"]["web"]["A"]["sequence"] == 1
@@ -197,7 +197,7 @@ def test_generic_key_can_be_required(sim, http):
 def test_generic_sequences_keep_the_highest(sim, http):
     _push(http, sim, [_item("A", 5, 3)])
     answer = _push(http, sim, [_item("A", 1, 2), _item("A", 2, 3), _item("A", 8, 4)])
-    assert answer.json() == {"accepted": 1, "stale": 2}
+    assert answer.json() == {"accepted": 1, "stale": 2, "stale_skus": ["A", "A"]}
     assert sim.generic_level("web", "A") == 8
     assert sim.stale_count("web") == 2
 
