@@ -1,13 +1,15 @@
 """Accepted latency of stock pushes, from the stock change's commit to the channel's 2xx.
 
-Runs the real Odoo server (prefork, workers > 0, one cron worker) against a fresh
+Runs the real Odoo server (prefork: HTTP workers, cron workers) against a fresh
 database, the marketplace simulator in this process, and writer threads that commit stock
 changes at a fixed rate through Odoo's own choke point
 (stock.quant._update_available_quantity: what done moves, inventory adjustments, scrap
 and POS pickings call). Each change adds one unit to one of the bench variants; a change
 counts as delivered on a channel when the simulator receives, after the commit, a
-quantity at least as high for that SKU. Then times a forced republish of every variant on
-every channel. Prints two tables. Started by `bench/run push_latency`.
+quantity at least as high for that SKU. Each rate is run `--runs` times (3 by default);
+the first table gives, per run, the latency percentiles over every channel and p99 / max
+per channel. Then times a forced republish of every variant on every channel. Prints two
+tables. Started by `bench/run push_latency`.
 """
 
 import argparse
@@ -129,11 +131,19 @@ class Bench(ServerBench):
             thread.join()
         return changes, time.monotonic() - start
 
+    def pushes_of(self, code, sku, first):
+        """[(seconds since `first`, quantity, status)] of the pushes of `sku` to `code`."""
+        return [
+            (round(epoch(r["time"]) - first, 2), quantity, r["status"])
+            for r in self.sim.received(f"/generic/{code}")
+            for quantity in _item_quantities(r["body"], sku)
+        ]
+
     def latencies(self, changes, timeout=60):
-        """Per change and channel: ms from commit to the first push that reflects it."""
+        """Per channel, per change: ms from commit to the first push that reflects it."""
         deadline = time.monotonic() + timeout
         pending = {(code, sku, qty, t) for sku, qty, t in changes for code in CHANNELS}
-        result = []
+        result = {code: [] for code in CHANNELS}
         seen = set()
         while pending and time.monotonic() < deadline:
             pushes = {}
@@ -150,13 +160,17 @@ class Bench(ServerBench):
                         continue
                     quantity = _item_quantity(body, sku)
                     if quantity is not None and quantity >= qty:
-                        result.append(max(0.0, (received_at - t) * 1000))
-                        self.slowest.append((result[-1], code, sku, t))
+                        result[code].append(max(0.0, (received_at - t) * 1000))
+                        self.slowest.append((result[code][-1], code, sku, t, qty))
                         pending.discard(key)
                         break
             if pending:
                 time.sleep(0.5)
         return result, len(pending)
+
+
+def _item_quantities(body, sku):
+    return [item["quantity"] for item in json.loads(body)["items"] if item["sku"] == sku]
 
 
 def _item_quantity(body, sku):
@@ -170,7 +184,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     add_arguments(parser, workers=2, cron_workers=2)
     parser.add_argument("--rates", default="60,600,3000", help="stock changes per minute")
-    parser.add_argument("--seconds", type=float, default=30, help="duration of each rate")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each rate")
+    parser.add_argument("--seconds", type=float, default=30, help="duration of each run")
     parser.add_argument("--variants", type=int, default=500)
     parser.add_argument("--republish-variants", type=int, default=10_000)
     parser.add_argument("--batch-size", type=int, default=500)
@@ -185,38 +200,59 @@ def main():
             raise SystemExit(f"initial sync incomplete: {bench.items_received()}")
         rows = []
         for rate in [int(r) for r in args.rates.split(",")]:
-            bench.sim.reset()
-            for code in CHANNELS:
-                bench.sim.configure_channel(code, secret=SECRET)
-            changes, elapsed = bench.run_rate(rate, args.seconds)
-            latencies, missing = bench.latencies(changes)
-            http = len(bench.sim.received("/generic/"))
-            rows.append((rate, len(changes), len(changes) * 60 / elapsed, http, latencies, missing))
-            if args.verbose:
-                first = min(t for _sku, _qty, t in changes)
-                for ms, code, sku, t in sorted(bench.slowest, reverse=True)[:8]:
-                    print(f"  {rate}/min slow: {ms:.0f} ms {code} {sku} at +{t - first:.2f} s")
-            bench.slowest = []
-        print()
-        print(f"Accepted latency, stock change commit -> simulator 2xx ({len(CHANNELS)} channels, "
-              f"{args.workers} HTTP workers + {args.cron_workers} cron workers, "
-              f"{args.variants} variants, "
-              f"{args.seconds:.0f} s per rate, {os.cpu_count()} cores)")  # fmt: skip
-        print(
-            "| changes/min (target) | changes | achieved/min | pushes (HTTP) | p50 ms | p95 ms "
-            "| p99 ms | max ms | not delivered |"
-        )
-        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for rate, count, achieved, http, lat, missing in rows:
-            print(
-                f"| {rate} | {count} | {achieved:.0f} | {http} | {percentile(lat, 50):.0f} | "
-                f"{percentile(lat, 95):.0f} | {percentile(lat, 99):.0f} | "
-                f"{max(lat) if lat else float('nan'):.0f} | {missing} |"
-            )
+            for run in range(1, args.runs + 1):
+                rows.append((rate, run, *measure(bench, rate, args)))
+        print_table(rows, args)
         republish(bench, args)
     finally:
         bench.stop_server()
         bench.sim.stop()
+
+
+def measure(bench, rate, args):
+    """One run of `rate`: (changes, achieved/min, HTTP pushes, latencies, undelivered)."""
+    bench.sim.reset()
+    for code in CHANNELS:
+        bench.sim.configure_channel(code, secret=SECRET)
+    changes, elapsed = bench.run_rate(rate, args.seconds)
+    latencies, missing = bench.latencies(changes)
+    http = len(bench.sim.received("/generic/"))
+    if args.verbose:
+        first = min(t for _sku, _qty, t in changes)
+        for ms, code, sku, t, qty in sorted(bench.slowest, reverse=True)[:8]:
+            print(f"  {rate}/min slow: {ms:.0f} ms {code} {sku} = {qty} at +{t - first:.2f} s")
+            print(f"    pushes of it: {bench.pushes_of(code, sku, first)}")
+    bench.slowest = []
+    return len(changes), len(changes) * 60 / elapsed, http, latencies, missing
+
+
+def print_table(rows, args):
+    print()
+    print(f"Accepted latency, stock change commit -> simulator 2xx ({len(CHANNELS)} channels, "
+          f"{args.workers} HTTP workers + {args.cron_workers} cron workers, "
+          f"{args.variants} variants, "
+          f"{args.seconds:.0f} s per run, {os.cpu_count()} cores)")  # fmt: skip
+    per_channel = " | ".join(f"{code} p99 / max ms" for code in CHANNELS)
+    print(
+        "| changes/min (target) | run | changes | achieved/min | pushes (HTTP) | p50 ms "
+        f"| p95 ms | p99 ms | max ms | {per_channel} | not delivered |"
+    )
+    print("|---:" * (10 + len(CHANNELS)) + "|")
+    for rate, run, count, achieved, http, latencies, missing in rows:
+        every = [ms for values in latencies.values() for ms in values]
+        channels = " | ".join(
+            f"{percentile(latencies[code], 99):.0f} / {_max(latencies[code]):.0f}"
+            for code in CHANNELS
+        )
+        print(
+            f"| {rate} | {run} | {count} | {achieved:.0f} | {http} | "
+            f"{percentile(every, 50):.0f} | {percentile(every, 95):.0f} | "
+            f"{percentile(every, 99):.0f} | {_max(every):.0f} | {channels} | {missing} |"
+        )
+
+
+def _max(values):
+    return max(values) if values else float("nan")
 
 
 def republish(bench, args):

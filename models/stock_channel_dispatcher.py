@@ -2,7 +2,8 @@ import logging
 import threading
 import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor
+from collections import defaultdict
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,7 +25,7 @@ RUN_BUDGET_SECONDS = 50  # leave the cron thread before its time limit; the rest
 # A run of the scheduled action stays alive for retries due within this many seconds, so a
 # retry is attempted at its due time instead of at the cron's next wake-up (up to a minute).
 FOLLOW_HORIZON_SECONDS = 20
-FOLLOW_POLL_SECONDS = 0.25  # while it waits for a retry, changes made meanwhile go out too
+FOLLOW_POLL_SECONDS = 0.1  # while it waits for a retry, changes made meanwhile go out too
 CANDIDATES_PER_BATCH = 4  # rows taken per dispatch round, in batches of the connector's size
 # PostgreSQL advisory lock (class id, channel id) held by the one dispatcher of a channel
 CHANNEL_LOCK_CLASS = 730_501
@@ -137,36 +138,66 @@ class StockChannelDispatcher(models.AbstractModel):
     def _run(self, channels=None, parallel=None, follow=False):
         """Dispatch every channel with due rows; returns {channel_id: rows sent}.
 
-        parallel (default: outside tests): one thread and transaction per channel, each
-        committing after every round; otherwise in the current transaction (tests).
+        parallel (default: outside tests): one thread and transaction per channel (at most
+        MAX_PARALLEL_CHANNELS), each committing after every round; a channel that comes
+        due while the others are at work gets its thread at once, not when the run ends.
+        Otherwise in the current transaction (tests).
         follow: stay while retries come due within FOLLOW_HORIZON_SECONDS (the cron).
         """
         self = self.sudo()  # the dispatcher works for every user
+        if parallel is None:
+            parallel = not self._testing()
         deadline = time.monotonic() + RUN_BUDGET_SECONDS
-        sent = {}
-        while True:
-            for channel_id, count in self._run_once(channels, parallel).items():
-                sent[channel_id] = sent.get(channel_id, 0) + count
-            if not follow or not self._wait_for_due(channels, deadline):
-                break
+        if parallel:
+            sent = self._run_parallel(channels, deadline, follow)
+        else:
+            sent = self._run_sequential(channels, deadline, follow)
         self._schedule_next_retry()
         return sent
 
-    def _run_once(self, channels, parallel):
-        due = self._due_channels(channels)
-        testing = self._testing()
-        if parallel is None:
-            parallel = not testing
-        if len(due) <= 1 or not parallel:
-            commit = None if testing else self._commit
-            return {channel.id: self._run_channel_here(channel, commit) for channel in due}
+    def _run_sequential(self, channels, deadline, follow):
+        """One pass over the due channels; following, again while rows are or come due."""
+        commit = None if self._testing() else self._commit
+        sent = defaultdict(int)
+        while time.monotonic() < deadline:
+            for channel in self._due_channels(channels):
+                sent[channel.id] += self._run_channel_here(channel, commit, deadline)
+            if not (follow and self._wait_for_due(channels, deadline)):
+                break
+        return dict(sent)
+
+    def _run_parallel(self, channels, deadline, follow):
+        """A supervisor: starts a thread for each due channel that has none, as slots
+        free up, until nothing is due (or comes due within the horizon, when following)."""
         self._commit()
-        with ThreadPoolExecutor(max_workers=min(len(due), MAX_PARALLEL_CHANNELS)) as pool:
-            futures = {
-                channel.id: pool.submit(self._run_channel_thread, self.env.cr.dbname, channel.id)
-                for channel in due
-            }
-            return {channel_id: future.result() for channel_id, future in futures.items()}
+        dbname = self.env.cr.dbname
+        channel_ids = channels.ids if channels else None
+        sent, running = defaultdict(int), {}
+        with ThreadPoolExecutor(max_workers=MAX_PARALLEL_CHANNELS) as pool:
+            while True:
+                for channel_id, future in list(running.items()):
+                    if future.done():
+                        sent[channel_id] += future.result()
+                        del running[channel_id]
+                due = []
+                if time.monotonic() < deadline:
+                    due = [cid for cid in self._due_ids_fresh(channel_ids) if cid not in running]
+                for channel_id in due[: MAX_PARALLEL_CHANNELS - len(running)]:
+                    running[channel_id] = pool.submit(
+                        self._run_channel_thread, dbname, channel_id, deadline
+                    )
+                if running:
+                    wait(running.values(), timeout=FOLLOW_POLL_SECONDS, return_when=FIRST_COMPLETED)
+                elif not due and not (follow and self._wait_for_due(channels, deadline)):
+                    return dict(sent)
+
+    def _due_ids_fresh(self, channel_ids):
+        """Ids of the channels with due rows, read in a transaction of its own (the
+        supervisor's snapshot would not see the changes committed since)."""
+        with self.env.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            channels = env["stock.channel"].browse(channel_ids) if channel_ids else None
+            return env["stock.channel.dispatcher"]._due_channels(channels).ids
 
     def _commit(self):
         """Commit (the cron reports its progress); the next statement starts afresh."""
@@ -206,10 +237,10 @@ class StockChannelDispatcher(models.AbstractModel):
         seconds = self.env.cr.fetchone()[0]
         return None if seconds is None else float(seconds)
 
-    def _run_channel_here(self, channel, commit):
+    def _run_channel_here(self, channel, commit, deadline=None):
         """Rounds of `channel` while rows are due, within the run's budget. With `commit`
         (outside tests), an error ends this channel's turn, never the run of the others."""
-        deadline = time.monotonic() + RUN_BUDGET_SECONDS
+        deadline = deadline or time.monotonic() + RUN_BUDGET_SECONDS
         Outbox = self.env["stock.channel.outbox"].sudo()
         total = 0
         while time.monotonic() < deadline:
@@ -226,7 +257,7 @@ class StockChannelDispatcher(models.AbstractModel):
                 break
         return total
 
-    def _run_channel_thread(self, dbname, channel_id):
+    def _run_channel_thread(self, dbname, channel_id, deadline=None):
         threading.current_thread().dbname = dbname
         registry = self.env.registry
         try:
@@ -234,7 +265,7 @@ class StockChannelDispatcher(models.AbstractModel):
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 channel = env["stock.channel"].browse(channel_id)
                 dispatcher = env["stock.channel.dispatcher"]
-                return dispatcher._run_channel_here(channel, dispatcher._commit)
+                return dispatcher._run_channel_here(channel, dispatcher._commit, deadline)
         except Exception:
             _logger.exception("dispatching channel %s failed", channel_id)
             return 0

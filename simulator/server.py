@@ -844,6 +844,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    # listen backlog: the default (5) drops connections under a burst of new ones, as no
+    # real receiver does
+    request_queue_size = 128
 
     def __init__(self, address, state, verbose):
         self.state = state

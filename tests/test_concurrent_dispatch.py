@@ -1,5 +1,6 @@
 import json
 import threading
+import time
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -187,9 +188,58 @@ class TestConcurrentDispatchers(BaseCase):
         self.assertLess(fast_done, slow_done)
         self.assertLess(fast_done, _plus_seconds(slow_first, 2), "fast channel waited")
 
+    def test_defect_11_a_channel_due_during_a_run_is_pushed_without_waiting_for_the_run(self):
+        """The run that is busy with one channel starts the next channel's thread as soon
+        as that channel has something due (a run used to take only the channels due at
+        its start: a later one waited for the run to end, a stall of up to 50 s)."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            late = env["stock.channel"].create(
+                {
+                    "name": "Late",
+                    "code": "late",
+                    "warehouse_id": env["stock.channel"].browse(self.channel_id).warehouse_id.id,
+                    "connector": "generic_json",
+                    "endpoint_url": self.sim.generic_url("late"),
+                    "api_secret": "simulator-secret",
+                }
+            )
+            self.addCleanup(self._unlink_channel, late.id)
+            env.cr.flush()
+            env["stock.channel.outbox"].search([("channel_id", "=", late.id)]).unlink()
+        self.sim.clear_faults()
+        self.sim.add_fault("slow", "/generic/race", seconds=0.4)  # 40 items by 3: ~5 s
+        run = threading.Thread(target=self._run_parallel)
+        run.start()
+        time.sleep(1)
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            products = env["product.product"].browse(self.product_ids[:1])
+            env["stock.channel.outbox"]._enqueue(products, channels=late.with_env(env))
+        queued = time.time()
+        deadline = time.monotonic() + 10
+        while not self.sim.received("/generic/late") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pushed = self.sim.received("/generic/late")
+        run.join(timeout=60)
+        self.assertTrue(pushed, "the late channel was never pushed")
+        delay = _epoch(pushed[0]["time"]) - queued
+        race_done = max(_epoch(r["time"]) for r in self.sim.received("/generic/race"))
+        self.assertLess(delay, 1.5, f"the late channel waited {delay:.1f} s")
+        self.assertLess(_epoch(pushed[0]["time"]), race_done, "it went out during the run")
+
+    def _run_parallel(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["stock.channel.dispatcher"]._run(parallel=True)
+
     def _unlink_channel(self, channel_id):
         with self.registry.cursor() as cr:
             api.Environment(cr, SUPERUSER_ID, {})["stock.channel"].browse(channel_id).unlink()
+
+
+def _epoch(iso):
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
 
 def _plus_seconds(iso, seconds):
