@@ -22,7 +22,7 @@ import uuid
 import requests
 
 from bench._server import ServerBench, add_arguments
-from core.orders import signed_order_request
+from simulator.clients import signed_order_request
 
 SECRET = "bench-secret"
 CHANNELS = ("intake_a", "intake_b", "intake_c")

@@ -7,22 +7,18 @@ from psycopg2 import errors as pg_errors
 from odoo import http
 from odoo.http import request
 
-from ..core import signing
-from ..core.connectors import SHOPIFY
-from ..core.connectors.generic_json import HEADER_SIGNATURE
-from ..core.orders import (
-    HEADER_SHOPIFY_HMAC,
-    HEADER_SHOPIFY_TOPIC,
-    HEADER_SHOPIFY_WEBHOOK_ID,
-)
-from ..models.stock_channel import DEFAULT_MAX_ORDER_KB
-from ..models.stock_channel_inbound import (
+from ..core.inbound import (
+    DEFAULT_MAX_ORDER_KB,
     DUPLICATE,
     KIND_CANCEL,
+    KIND_IGNORED,
     KIND_ORDER,
     KIND_RETURN,
     RECEIVED,
+    REFUSED_HEAD_BYTES,
     REJECTED,
+    clean_text,
+    raw_body_problem,
 )
 
 _logger = logging.getLogger(__name__)
@@ -35,13 +31,6 @@ WEBHOOK = {
     "csrf": False,
     "save_session": False,
 }
-SHOPIFY_TOPICS = {"orders/create": KIND_ORDER, "orders/cancelled": KIND_CANCEL}
-# the headers kept with each stored message
-KEPT_HEADERS = (
-    "Content-Type", "Content-Length", "User-Agent", HEADER_SIGNATURE, HEADER_SHOPIFY_HMAC,
-    HEADER_SHOPIFY_TOPIC, HEADER_SHOPIFY_WEBHOOK_ID, "X-Shopify-Shop-Domain",
-    "X-Shopify-API-Version", "X-Shopify-Triggered-At", "X-Shopify-Event-Id",
-)  # fmt: skip
 # another transaction took the same variants, order or lock first: run again on its result
 CONCURRENCY_ERRORS = (
     pg_errors.SerializationFailure,
@@ -49,8 +38,8 @@ CONCURRENCY_ERRORS = (
     pg_errors.LockNotAvailable,
     pg_errors.UniqueViolation,
 )
-RETRY_BUDGET_SECONDS = 20.0
 RETRY_MAX_SLEEP = 0.2
+READ_CHUNK = 64 * 1024
 
 
 def _commit(env):
@@ -65,8 +54,10 @@ def _json(status, payload):
 
 
 class ChannelOrdersController(http.Controller):
-    """Orders, cancellations and returns sent by the channels: signature first, then the
-    message is stored (committed) before it is judged, then judged."""
+    """Orders, cancellations and returns sent by the channels: read (no more than the
+    channel's limit) -> find the channel -> its connector authenticates the delivery ->
+    store (committed) -> judge. What the channel sends, and how it signs it, is its
+    connector's business (core/connectors); nothing here knows a marketplace."""
 
     @http.route(ROUTE, **WEBHOOK)
     def receive_order(self, code, **_kwargs):
@@ -81,92 +72,118 @@ class ChannelOrdersController(http.Controller):
         return self._receive(code, KIND_RETURN, external_id)
 
     # ------------------------------------------------------------------
-    def _receive(self, code, kind, url_ref=None):
+    def _receive(self, code, route_kind, url_ref=None):
         env = request.env(su=True)
-        Inbound = env["stock.channel.inbound"]
-        channels = env["stock.channel"].search([("code", "=", code)])
-        httprequest = request.httprequest
-        headers = {name: httprequest.headers[name] for name in KEPT_HEADERS
-                   if name in httprequest.headers}  # fmt: skip
-        limit = max(channels.mapped("max_order_body_kb") or [DEFAULT_MAX_ORDER_KB]) * 1024
-        body, too_large = self._read_body(limit)
-        channel = self._authenticated(channels, body) if not too_large else channels[:1]
-        vals = {"channel_code": code, "url_ref": url_ref}
+        channels = env["stock.channel"]._receiving(code)
         if not channels:
-            return self._refuse(Inbound, channel, kind, body, headers, vals, 404,
-                                f"no sales channel with code {code!r}")  # fmt: skip
-        if too_large:
-            return self._refuse(Inbound, channel, kind, body, headers, vals, 413,
-                                f"body larger than {limit // 1024} KB")  # fmt: skip
+            head, size = self._read_body(REFUSED_HEAD_BYTES)
+            return self._refuse(env, channels, code, 404, f"no sales channel with code {code!r}",
+                                head, size)  # fmt: skip
+        limit = max(channels.mapped("max_order_body_kb") or [DEFAULT_MAX_ORDER_KB]) * 1024
+        body, size = self._read_body(limit)
+        # codes are unique per company: a refusal names a channel only when one has it
+        addressed = channels if len(channels) == 1 else channels.browse()
+        if size > limit:
+            return self._refuse(env, addressed, code, 413, f"body larger than {limit // 1024} KB",
+                                body, size)  # fmt: skip
+        channel, reason = self._authenticate(channels, body)
         if not channel:
-            return self._refuse(Inbound, channels[:1], kind, body, headers, vals, 401,
-                                "missing or wrong signature")  # fmt: skip
-        if channel.connector == SHOPIFY:
-            topic = headers.get(HEADER_SHOPIFY_TOPIC, "")
-            vals.update(topic=topic, delivery_id=headers.get(HEADER_SHOPIFY_WEBHOOK_ID))
-            if topic not in SHOPIFY_TOPICS:
-                return self._refuse(Inbound, channel, kind, body, headers, vals, 400,
-                                    f"webhook topic {topic!r} is not handled",
-                                    authenticated=True)  # fmt: skip
-            kind = SHOPIFY_TOPICS[topic]
-            earlier = vals["delivery_id"] and Inbound.search(
-                [("channel_id", "=", channel.id), ("delivery_id", "=", vals["delivery_id"]),
-                 ("state", "!=", RECEIVED), ("http_status", "!=", 0)], order="id", limit=1,
-            )  # fmt: skip
-            if earlier:  # the same delivery again (Shopify retries): the same answer
-                Inbound._store(channel, kind, body, headers, state=DUPLICATE,
-                               duplicate_of_id=earlier.id, http_status=earlier.http_status,
-                               response=earlier.response, **vals)  # fmt: skip
-                _commit(env)
-                return _json(earlier.http_status, earlier.response)
-        inbound = Inbound._store(channel, kind, body, headers, **vals)
-        _commit(env)  # stored before it is judged: nothing a channel sent is lost
-        return self._judge(inbound)
+            return self._refuse(env, addressed, code, 401, reason, body, size)
+        return self._accept(env, channel, route_kind, url_ref, body)
 
     @staticmethod
     def _read_body(limit):
-        """(body, too large); a body announced above the limit is not read at all."""
+        """(at most `limit` + 1 bytes of the body, its size): a body announced above the
+        limit is not read beyond its first KB, a chunked one not beyond the limit."""
         httprequest = request.httprequest
         length = httprequest.content_length
+        wanted = limit + 1
         if length is not None and length > limit:
-            return b"", True
-        data = httprequest.get_data(cache=True)
-        return data[:limit], len(data) > limit
+            wanted = min(REFUSED_HEAD_BYTES, limit)
+        # the werkzeug request's stream: Odoo's wrapper exposes only get_data(), which
+        # reads it all (up to 128 MiB) whatever the limit
+        stream = httprequest._HTTPRequest__wrapped.stream
+        data = bytearray()
+        while len(data) < wanted:
+            chunk = stream.read(min(wanted - len(data), READ_CHUNK))
+            if not chunk:
+                break
+            data += chunk
+        return bytes(data), len(data) if length is None else length
 
     @staticmethod
-    def _authenticated(channels, body):
-        """The channel whose secret signed the body (codes are unique per company only)."""
+    def _authenticate(channels, body):
+        """(the channel whose connector says its secret signed the body, None) or (an
+        empty recordset, why not)."""
         headers = request.httprequest.headers
+        reasons = []
         for channel in channels:
-            if channel.connector == SHOPIFY:
-                ok = signing.verify_b64(channel.api_secret, body, headers.get(HEADER_SHOPIFY_HMAC))
-            else:
-                ok = signing.verify_hex(channel.api_secret, body, headers.get(HEADER_SIGNATURE))
-            if ok:
-                return channel
-        return channels.browse()
+            reason = channel._webhook_connector().verify_webhook(
+                channel.sudo().api_secret, headers, body
+            )
+            if reason is None:
+                return channel, None
+            reasons.append(reason)
+        # a signature that matched but came too late says so; otherwise say nothing more
+        return channels.browse(), next((r for r in reasons if "Timestamp" in r), reasons[0])
 
     @staticmethod
-    def _refuse(Inbound, channel, kind, body, headers, vals, status, message,
-                authenticated=False):  # fmt: skip
-        """Answer an error, keeping the message (refused before its signature was trusted,
-        unless `authenticated`)."""
-        Inbound._store(channel, kind, body, headers, state=REJECTED, error=message,
-                       http_status=status, response={"error": message},
-                       authenticated=authenticated, **vals)  # fmt: skip
-        _commit(request.env)
-        return _json(status, {"error": message})
+    def _refuse(env, channel, code, status, reason, body, size):
+        """Answer an error to a sender not trusted, keeping a small record of it."""
+        httprequest = request.httprequest
+        env["stock.channel.refused"]._record(
+            channel, clean_text(code), clean_text(httprequest.path),
+            httprequest.remote_addr, size, status, reason, body,
+        )  # fmt: skip
+        _commit(env)
+        return _json(status, {"error": reason})
+
+    def _accept(self, env, channel, route_kind, url_ref, body):
+        """A genuine delivery: stored (committed), then judged."""
+        connector = channel._webhook_connector()
+        received = request.httprequest.headers
+        headers = {
+            name: clean_text(received[name]) for name in connector.kept_headers if name in received
+        }
+        delivery = connector.describe_delivery(route_kind, received)
+        Inbound = env["stock.channel.inbound"]
+        vals = {
+            "channel_code": channel.code,
+            "url_ref": clean_text(url_ref) if url_ref else False,
+            "topic": clean_text(delivery.topic) or False,
+            "delivery_id": clean_text(delivery.delivery_id) or False,
+        }
+        earlier = Inbound._earlier_delivery(channel, vals["delivery_id"])
+        if earlier:  # the same delivery again (the platform retries): the same answer
+            Inbound._store(channel, delivery.kind, body, headers, state=DUPLICATE,
+                           duplicate_of_id=earlier.id, http_status=earlier.http_status,
+                           response=earlier.response, **vals)  # fmt: skip
+            _commit(env)
+            return _json(earlier.http_status, earlier.response)
+        problem = raw_body_problem(body)
+        if delivery.kind == KIND_IGNORED or problem:
+            status = 200 if connector.webhook_always_ok else 400
+            message = delivery.ignored_reason or problem
+            Inbound._store(channel, delivery.kind, body, headers, state=REJECTED, error=message,
+                           http_status=status, response={"error": message}, **vals)  # fmt: skip
+            _commit(env)
+            return _json(status, {"error": message})
+        inbound = Inbound._store(channel, delivery.kind, body, headers, **vals)
+        _commit(env)  # stored before it is judged: nothing a channel sent is lost
+        return self._judge(inbound, connector.webhook_deadline, connector.webhook_always_ok)
 
     @staticmethod
-    def _judge(inbound):
-        """Judge a stored message; a transaction that lost a race for the same variants
-        or order runs again on the winner's result (fresh snapshot), within a budget."""
+    def _judge(inbound, budget, always_ok):
+        """Judge a stored message within `budget` seconds; a transaction that lost a race
+        for the same variants or order runs again on the winner's result (fresh
+        snapshot). Past the budget, the message waits for the scheduled action."""
         env = request.env(su=True)
         cr = env.cr
-        deadline = time.monotonic() + RETRY_BUDGET_SECONDS
+        deadline = time.monotonic() + budget
         attempt = 0
         while True:
             try:
+                inbound._lock_timeout(deadline - time.monotonic())
                 status, answer = inbound._process()
                 env.flush_all()
                 _commit(env)
@@ -175,7 +192,7 @@ class ChannelOrdersController(http.Controller):
                 cr.rollback()
                 env.transaction.reset()
                 attempt += 1
-                if time.monotonic() > deadline:
+                if time.monotonic() > deadline - RETRY_MAX_SLEEP:
                     break
                 time.sleep(random.uniform(0, min(RETRY_MAX_SLEEP, 0.005 * 2**attempt)))
             except Exception as error:
@@ -183,10 +200,13 @@ class ChannelOrdersController(http.Controller):
                 env.transaction.reset()
                 _logger.exception("channel message %s could not be processed", inbound.id)
                 inbound.error = f"could not be processed: {error}"
-                _commit(env)
                 break
+        inbound._defer()
+        _commit(env)
         message = (
             f"the message is stored (#{inbound.id}) but could not be processed now; "
             "it will be processed again"
         )
+        if always_ok:
+            return _json(202, {"status": RECEIVED, "message": message})
         return _json(503, {"error": message})

@@ -1,14 +1,14 @@
-"""Inbound channel orders and the unified order status, as plain Python.
+"""Inbound channel orders, as plain Python: the order as the core knows it, the JSON
+readers every marketplace's parser shares, the generic JSON messages, and the judging.
 
-* Parsing: ``parse_generic_order`` / ``parse_shopify_order`` turn a raw webhook body
-  into an ``Order``, or raise ``PayloadError`` (a body the addon cannot take: 400)
-  naming the field. ``parse_cancel`` / ``parse_return``: the generic cancellation
-  and return requests.
+* Parsing: ``parse_generic_order`` turns a raw generic JSON body into an ``Order``,
+  ``parse_cancel`` / ``parse_return`` the generic cancellation and return requests, or
+  raise ``PayloadError`` (a body the addon cannot take: 400) naming the field. Every
+  generic message says what it is (``"type"``); one sent to another kind's route is
+  refused. Marketplaces' own formats are parsed next to their connectors with the same
+  readers (``load_object``, ``text``, ``amount``...).
 * Judging: ``totals_problem`` and ``address_problems`` say what a person must check
   or complete before the order can be imported (not a 400: the order is kept).
-* Status: ``line_status`` derives a line's status from facts the ORM gathers,
-  ``order_status`` the order's from its lines; ``status_body`` is what is pushed.
-* Test clients: ``signed_order_request`` / ``shopify_webhook_request``.
 
 Amounts are Decimal (JSON numbers are read as Decimal, never through float).
 """
@@ -18,56 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Context, Decimal, InvalidOperation
 
-from .allocation import EPSILON
-from .connectors.base import DEFAULT_API_VERSION, HEADER_CONTENT_TYPE, JSON_CONTENT_TYPE
-from .connectors.generic_json import HEADER_SIGNATURE
-from .idempotency import iso_utc, parse_iso_utc, utc_now
-from .signing import sign_b64, sign_hex
-
-# -- unified status vocabulary ---------------------------------------------------
-
-CREATED = "created"
-ACCEPTED = "accepted"
-IN_PREPARATION = "in_preparation"
-SHIPPED = "shipped"
-DELIVERED = "delivered"
-CLOSED = "closed"
-CANCELLED = "cancelled"
-RETURNED = "returned"
-TO_CHECK = "to_check"
-TO_COMPLETE = "to_complete"
-# Ordered (code, label) pairs, usable as an Odoo selection.
-STATUS_SELECTION = [
-    (CREATED, "Created"),
-    (ACCEPTED, "Accepted"),
-    (IN_PREPARATION, "In Preparation"),
-    (SHIPPED, "Shipped"),
-    (DELIVERED, "Delivered"),
-    (CLOSED, "Closed"),
-    (CANCELLED, "Cancelled"),
-    (RETURNED, "Returned"),
-    (TO_CHECK, "To Check"),
-    (TO_COMPLETE, "To Complete"),
-]
-STATUSES = frozenset(code for code, _label in STATUS_SELECTION)
-# Statuses of an order held for a person (the channel's order is not imported as is).
-EXCEPTION_STATUSES = frozenset({TO_CHECK, TO_COMPLETE})
-# What line_status can answer (an order is closed or to complete, never a line).
-LINE_STATUSES = STATUSES - {CLOSED, TO_COMPLETE}
-# Line statuses at or past the shipment to the customer.
-_OUT = frozenset({SHIPPED, DELIVERED, RETURNED})
-_DONE = frozenset({DELIVERED, RETURNED})
-_STARTED = _OUT | {IN_PREPARATION}
-
-# -- wire format -----------------------------------------------------------------
-
-HEADER_SHOPIFY_HMAC = "X-Shopify-Hmac-Sha256"
-HEADER_SHOPIFY_TOPIC = "X-Shopify-Topic"
-HEADER_SHOPIFY_WEBHOOK_ID = "X-Shopify-Webhook-Id"
-HEADER_SHOPIFY_SHOP_DOMAIN = "X-Shopify-Shop-Domain"
-HEADER_SHOPIFY_API_VERSION = "X-Shopify-API-Version"
-HEADER_SHOPIFY_TRIGGERED_AT = "X-Shopify-Triggered-At"
-TEST_SHOP_DOMAIN = "test.myshopify.com"
+from .idempotency import parse_iso_utc
+from .inbound import KIND_CANCEL, KIND_ORDER, KIND_RETURN, text_problem
 
 # The fields of a shipping address, and those an importable order needs.
 ADDRESS_FIELDS = ("name", "street", "street2", "zip", "city", "country_code")
@@ -98,6 +50,8 @@ NOT_A_CURRENCY = "{} must be a 3-letter ISO currency code"
 DUPLICATE_ID = "{} {!r} is already the id of {}"
 NO_CUSTOMER_NAME = "customer has no name: no customer name, shipping_address name or email"
 BODY = "body"
+TYPE = "type"
+WRONG_TYPE = "type is {!r}: this route takes {!r} messages"
 
 
 class PayloadError(ValueError):
@@ -150,12 +104,14 @@ class Order:
 # -- reading JSON --------------------------------------------------------------------
 
 
-def _path(parent, name):
+def field_path(parent, name):
     return f"{parent}.{name}" if parent else name
 
 
-def _load_object(raw):
-    """The JSON object of a raw body; numbers with a fraction come as Decimal."""
+def load_object(raw):
+    """The JSON object of a raw body; numbers with a fraction come as Decimal. Every
+    string in it (names included) must be storable text: a NUL character or a lone
+    surrogate is a PayloadError naming where it is."""
     try:
         text = raw if isinstance(raw, str) else bytes(raw).decode("utf-8-sig")
         data = json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
@@ -167,16 +123,50 @@ def _load_object(raw):
         raise PayloadError(INVALID_JSON.format(exc)) from None
     if not isinstance(data, dict):
         raise PayloadError(NOT_AN_OBJECT.format(BODY))
+    _check_strings(data, "")
     return data
+
+
+def _check_strings(value, path):
+    """PayloadError at the first string of ``value`` that PostgreSQL cannot store."""
+    stack = [(value, path)]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                problem = text_problem(key)
+                if problem:
+                    raise PayloadError(f"a key of {path or BODY} {problem}")
+                stack.append((item, field_path(path, key)))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}[{index}]") for index, item in enumerate(value))
+        elif isinstance(value, str):
+            problem = text_problem(value)
+            if problem:
+                raise PayloadError(f"{path or BODY} {problem}")
+
+
+def check_type(data, expected, required=True):
+    """PayloadError unless the message's ``"type"`` is ``expected`` (or absent, when not
+    ``required``): a signed body says what it is, so it cannot serve on another route."""
+    kind = data.get(TYPE)
+    if kind is None and not required:
+        return
+    if kind is None:
+        raise PayloadError(
+            f"{TYPE} is missing: a {expected} message says so ({TYPE}: {expected!r})"
+        )
+    if kind != expected:
+        raise PayloadError(WRONG_TYPE.format(kind, expected))
 
 
 def _no_constant(name):
     raise ValueError(f"{name} is not a number")
 
 
-def _object(data, name, parent="", required=True):
+def read_object(data, name, parent="", required=True):
     """The object under ``name``; {} when absent and not required."""
-    path = _path(parent, name)
+    path = field_path(parent, name)
     value = data.get(name)
     if value is None:
         if required:
@@ -187,9 +177,9 @@ def _object(data, name, parent="", required=True):
     return value
 
 
-def _text(data, name, parent="", required=False):
+def read_text(data, name, parent="", required=False):
     """A stripped string (JSON integers, e.g. ids, as their digits); "" when absent."""
-    path = _path(parent, name)
+    path = field_path(parent, name)
     value = data.get(name)
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
@@ -203,8 +193,8 @@ def _text(data, name, parent="", required=False):
     return value
 
 
-def _list(data, name, parent=""):
-    path = _path(parent, name)
+def read_list(data, name, parent=""):
+    path = field_path(parent, name)
     value = data.get(name)
     if value is None:
         raise PayloadError(MISSING.format(path))
@@ -213,10 +203,10 @@ def _list(data, name, parent=""):
     return value
 
 
-def _items(data, name):
+def read_items(data, name):
     """(path, object) for each element of the non-empty list ``name``."""
     rows = []
-    for index, item in enumerate(_list(data, name)):
+    for index, item in enumerate(read_list(data, name)):
         path = f"{name}[{index}]"
         if not isinstance(item, dict):
             raise PayloadError(NOT_AN_OBJECT.format(path))
@@ -224,14 +214,14 @@ def _items(data, name):
     return rows
 
 
-def _quantity(data, name, parent):
+def read_quantity(data, name, parent):
     """A whole number > 0: an integer, or a number with no fraction (2.0); never a bool."""
-    path = _path(parent, name)
+    path = field_path(parent, name)
     value = data.get(name)
     if value is None:
         raise PayloadError(MISSING.format(path))
     if isinstance(value, float):
-        value = _decimal(value)  # a caller's float (shopify_expected_total of a dict)
+        value = to_decimal(value)  # a caller's float (shopify_expected_total of a dict)
     if isinstance(value, Decimal):  # checked before int(): int(Decimal("1E+999999")) is slow
         if not value.is_finite() or value <= 0 or value != value.to_integral_value():
             raise PayloadError(NOT_A_QUANTITY.format(path))
@@ -245,7 +235,7 @@ def _quantity(data, name, parent):
     return value
 
 
-def _decimal(value):
+def to_decimal(value):
     """Decimal of a number (or, for Shopify, of a numeric string); None if it is none."""
     if isinstance(value, bool):
         return None
@@ -263,9 +253,9 @@ def _decimal(value):
     return value
 
 
-def _amount(data, name, parent="", *, default=None, strings=False):
+def read_amount(data, name, parent="", *, default=None, strings=False):
     """A finite number >= 0 as Decimal; ``default`` when absent (None: required)."""
-    path = _path(parent, name)
+    path = field_path(parent, name)
     value = data.get(name)
     if value is None:
         if default is None:
@@ -273,7 +263,7 @@ def _amount(data, name, parent="", *, default=None, strings=False):
         return default
     if isinstance(value, str) and not strings:
         raise PayloadError(NOT_AN_AMOUNT.format(path))
-    amount = _decimal(value)
+    amount = to_decimal(value)
     if amount is None or amount < 0:
         raise PayloadError(NOT_AN_AMOUNT.format(path))
     if amount > MAX_AMOUNT:
@@ -281,24 +271,24 @@ def _amount(data, name, parent="", *, default=None, strings=False):
     return amount + 0  # no "-0"
 
 
-def _created_at(data):
+def read_created_at(data):
     name = "created_at"
-    value = _text(data, name, required=True)
+    value = read_text(data, name, required=True)
     try:
         return parse_iso_utc(value).replace(tzinfo=None)
     except (ValueError, OverflowError):
         raise PayloadError(NOT_A_DATETIME.format(name)) from None
 
 
-def _currency(data):
+def read_currency(data):
     name = "currency"
-    code = _text(data, name, required=True).upper()
+    code = read_text(data, name, required=True).upper()
     if len(code) != CURRENCY_LENGTH or not (code.isascii() and code.isalpha()):
         raise PayloadError(NOT_A_CURRENCY.format(name))
     return code
 
 
-def _unique_ids(ids, prefix):
+def check_unique_ids(ids, prefix):
     """PayloadError when two lines of the list ``prefix`` share an id."""
     seen = {}
     for index, line_id in enumerate(ids):
@@ -313,158 +303,74 @@ def _unique_ids(ids, prefix):
 
 def parse_generic_order(raw):
     """The Order of a generic JSON order body (bytes); PayloadError when unusable."""
-    data = _load_object(raw)
-    order_id = _text(data, "id", required=True)
-    created_at = _created_at(data)
-    currency = _currency(data)
-    customer = _object(data, "customer")
-    address = _object(data, SHIPPING_ADDRESS)
+    data = load_object(raw)
+    check_type(data, KIND_ORDER, required=False)
+    order_id = read_text(data, "id", required=True)
+    created_at = read_created_at(data)
+    currency = read_currency(data)
+    customer = read_object(data, "customer")
+    address = read_object(data, SHIPPING_ADDRESS)
     lines = tuple(
         OrderLine(
-            id=_text(item, "id", path, required=True),
-            sku=_text(item, "sku", path, required=True),
-            quantity=_quantity(item, "quantity", path),
-            price_unit=_amount(item, "price_unit", path),
+            id=read_text(item, "id", path, required=True),
+            sku=read_text(item, "sku", path, required=True),
+            quantity=read_quantity(item, "quantity", path),
+            price_unit=read_amount(item, "price_unit", path),
         )
-        for path, item in _items(data, "lines")
+        for path, item in read_items(data, "lines")
     )
-    _unique_ids([line.id for line in lines], "lines")
+    check_unique_ids([line.id for line in lines], "lines")
     return Order(
         id=order_id,
         created_at=created_at,
         currency=currency,
         customer=Customer(
-            name=_text(customer, "name", "customer", required=True),
-            email=_text(customer, "email", "customer"),
-            phone=_text(customer, "phone", "customer"),
+            name=read_text(customer, "name", "customer", required=True),
+            email=read_text(customer, "email", "customer"),
+            phone=read_text(customer, "phone", "customer"),
         ),
-        shipping_address=_address(
-            {name: _text(address, name, SHIPPING_ADDRESS) for name in ADDRESS_FIELDS}
+        shipping_address=make_address(
+            {name: read_text(address, name, SHIPPING_ADDRESS) for name in ADDRESS_FIELDS}
         ),
         lines=lines,
-        shipping_amount=_amount(data, "shipping_amount", default=ZERO),
-        total_amount=_amount(data, "total_amount"),
+        shipping_amount=read_amount(data, "shipping_amount", default=ZERO),
+        total_amount=read_amount(data, "total_amount"),
     )
 
 
-def _address(values):
+def make_address(values):
     return Address(**{**values, "country_code": values.get("country_code", "").upper()})
 
 
 def parse_cancel(raw):
-    """``{"id": <order id>, "reason": <optional>}`` -> {"id": str, "reason": str}."""
-    data = _load_object(raw)
-    return {"id": _text(data, "id", required=True), "reason": _text(data, "reason")}
+    """``{"type": "cancel", "id": <order id>, "reason": <optional>}`` ->
+    {"id": str, "reason": str}."""
+    data = load_object(raw)
+    check_type(data, KIND_CANCEL)
+    return {"id": read_text(data, "id", required=True), "reason": read_text(data, "reason")}
 
 
 def parse_return(raw):
-    """A generic return request -> {"id", "order_id", "lines": [{"id", "quantity"}], "reason"}."""
-    data = _load_object(raw)
-    return_id = _text(data, "id", required=True)
-    order_id = _text(data, "order_id", required=True)
+    """A generic return request (``"type": "return"``) ->
+    {"id", "order_id", "lines": [{"id", "quantity"}], "reason"}."""
+    data = load_object(raw)
+    check_type(data, KIND_RETURN)
+    return_id = read_text(data, "id", required=True)
+    order_id = read_text(data, "order_id", required=True)
     lines = [
         {
-            "id": _text(item, "id", path, required=True),
-            "quantity": _quantity(item, "quantity", path),
+            "id": read_text(item, "id", path, required=True),
+            "quantity": read_quantity(item, "quantity", path),
         }
-        for path, item in _items(data, "lines")
+        for path, item in read_items(data, "lines")
     ]
-    _unique_ids([line["id"] for line in lines], "lines")
-    return {"id": return_id, "order_id": order_id, "lines": lines, "reason": _text(data, "reason")}
-
-
-# -- Shopify --------------------------------------------------------------------------
-
-
-def parse_shopify_order(raw):
-    """The Order of a Shopify order webhook (orders/create, orders/cancelled)."""
-    return _shopify_order(_load_object(raw))
-
-
-def _full_name(data, parent):
-    first = _text(data, "first_name", parent)
-    last = _text(data, "last_name", parent)
-    return f"{first} {last}".strip()
-
-
-def _shopify_order(data):
-    order_id = _text(data, "id", required=True)
-    created_at = _created_at(data)
-    currency = _currency(data)
-    customer = _object(data, "customer", required=False)
-    address = _object(data, SHIPPING_ADDRESS, required=False)
-    lines = tuple(
-        OrderLine(
-            id=_text(item, "id", path, required=True),
-            sku=_text(item, "sku", path),
-            quantity=_quantity(item, "quantity", path),
-            price_unit=_amount(item, "price", path, strings=True),
-        )
-        for path, item in _items(data, "line_items")
-    )
-    _unique_ids([line.id for line in lines], "line_items")
-    address_name = _text(address, "name", SHIPPING_ADDRESS) or _full_name(address, SHIPPING_ADDRESS)
-    email = _text(customer, "email", "customer") or _text(data, "email")
-    name = _full_name(customer, "customer") or address_name or email
-    if not name:
-        raise PayloadError(NO_CUSTOMER_NAME)
-    phone = (
-        _text(customer, "phone", "customer")
-        or _text(data, "phone")
-        or _text(address, "phone", SHIPPING_ADDRESS)
-    )
-    discounts = _amount(data, "total_discounts", default=ZERO, strings=True)
-    tax = _amount(data, "total_tax", default=ZERO, strings=True)
-    taxes_included = data.get("taxes_included") is True
-    return Order(
-        id=order_id,
-        created_at=created_at,
-        currency=currency,
-        customer=Customer(name=name, email=email, phone=phone),
-        shipping_address=_address(
-            {
-                "name": address_name,
-                "street": _text(address, "address1", SHIPPING_ADDRESS),
-                "street2": _text(address, "address2", SHIPPING_ADDRESS),
-                "zip": _text(address, "zip", SHIPPING_ADDRESS),
-                "city": _text(address, "city", SHIPPING_ADDRESS),
-                "country_code": _text(address, "country_code", SHIPPING_ADDRESS),
-            }
-        ),
-        lines=lines,
-        shipping_amount=_shopify_shipping(data),
-        total_amount=_amount(data, "total_price", strings=True),
-        cancelled=bool(data.get("cancelled_at")),
-        name=_text(data, "name"),
-        adjustments=(ZERO if taxes_included else tax) - discounts,
-    )
-
-
-def _shopify_shipping(data):
-    """Sum of shipping_lines[].price, else total_shipping_price_set.shop_money.amount."""
-    rows = data.get("shipping_lines")
-    if rows:
-        if not isinstance(rows, list):
-            raise PayloadError(NOT_A_LIST.format("shipping_lines"))
-        total = ZERO
-        for index, row in enumerate(rows):
-            path = f"shipping_lines[{index}]"
-            if not isinstance(row, dict):
-                raise PayloadError(NOT_AN_OBJECT.format(path))
-            total += _amount(row, "price", path, default=ZERO, strings=True)
-        return total
-    price_set = _object(data, "total_shipping_price_set", required=False)
-    shop_money = _object(price_set, "shop_money", "total_shipping_price_set", required=False)
-    return _amount(
-        shop_money, "amount", "total_shipping_price_set.shop_money", default=ZERO, strings=True
-    )
-
-
-def shopify_expected_total(raw_or_dict):
-    """What total_price should be: lines + shipping - discounts (+ taxes when excluded)."""
-    if isinstance(raw_or_dict, dict):
-        return expected_total(_shopify_order(raw_or_dict))
-    return expected_total(parse_shopify_order(raw_or_dict))
+    check_unique_ids([line["id"] for line in lines], "lines")
+    return {
+        "id": return_id,
+        "order_id": order_id,
+        "lines": lines,
+        "reason": read_text(data, "reason"),
+    }
 
 
 # -- judging ----------------------------------------------------------------------------
@@ -508,152 +414,7 @@ def totals_problem(order, tolerance=DEFAULT_TOLERANCE):
 def address_problems(address):
     """What a shipping address lacks: ["shipping_address.street is missing", ...]."""
     return [
-        MISSING.format(_path(SHIPPING_ADDRESS, name))
+        MISSING.format(field_path(SHIPPING_ADDRESS, name))
         for name in ADDRESS_REQUIRED
         if not (getattr(address, name) or "").strip()
     ]
-
-
-# -- status -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LineFacts:
-    """What the ORM knows about one order line, in the product's unit."""
-
-    ordered: float
-    delivered: float = 0.0
-    returned: float = 0.0
-    cancelled: bool = False
-    confirmed: bool = False  # order confirmed (stock reserved or backordered)
-    picked: bool = False  # preparation started (some quantity picked / earlier steps done)
-    shortfall: bool = False  # confirmed, unreservable, and the channel allows no backorder
-    delivered_confirmed: bool = False  # the carrier/channel confirmed delivery
-
-
-def _positive(qty):
-    return qty > EPSILON
-
-
-def _at_least(qty, other):
-    return qty >= other - EPSILON
-
-
-def line_status(facts):
-    """The status of one line; the first rule that applies wins."""
-    if facts.cancelled:
-        return CANCELLED
-    if _positive(facts.returned) and _positive(facts.delivered):
-        if _at_least(facts.returned, facts.delivered):
-            return RETURNED
-    if facts.shortfall:
-        return TO_CHECK
-    if _positive(facts.ordered) and _at_least(facts.delivered, facts.ordered):
-        return DELIVERED if facts.delivered_confirmed else SHIPPED
-    if _positive(facts.delivered) or facts.picked:
-        return IN_PREPARATION
-    if facts.confirmed:
-        return ACCEPTED
-    return CREATED
-
-
-def order_status(line_statuses, *, cancelled=False, exception=None, locked=False):
-    """The status of an order from its lines' statuses (see line_status).
-
-    ``exception``: TO_CHECK/TO_COMPLETE when the order is held for a person;
-    ``locked``: the sale is locked (done), so a delivered order is closed.
-    """
-    line_statuses = list(line_statuses)
-    unknown = set(line_statuses) - LINE_STATUSES
-    if unknown:
-        raise ValueError(f"unknown line statuses {sorted(unknown)}")
-    if exception and exception not in EXCEPTION_STATUSES:
-        raise ValueError(f"{exception!r} is not one of {sorted(EXCEPTION_STATUSES)}")
-    if cancelled:
-        return CANCELLED
-    if exception:
-        return exception
-    if not line_statuses:
-        return CREATED
-    active = {status for status in line_statuses if status != CANCELLED}
-    if not active:
-        return CANCELLED
-    if TO_CHECK in active:
-        return TO_CHECK
-    if active == {RETURNED}:
-        return RETURNED
-    if active <= _DONE:
-        return CLOSED if locked else DELIVERED
-    if active <= _OUT:
-        return SHIPPED
-    if active & _STARTED:
-        return IN_PREPARATION
-    if active == {ACCEPTED}:
-        return ACCEPTED
-    return CREATED
-
-
-@dataclass(frozen=True)
-class Tracking:
-    """One parcel."""
-
-    number: str
-    carrier_code: str = ""
-    service: str = ""
-    url: str = ""
-
-
-def _json_quantity(qty):
-    """int when whole (within float noise), else float."""
-    qty = float(qty)
-    whole = round(qty)
-    return whole if abs(qty - whole) <= EPSILON else qty
-
-
-def status_body(order_id, status, lines, tracking=()):
-    """The status push of one order; lines: iterable of (line id, status, quantity)."""
-    if status not in STATUSES:
-        raise ValueError(f"unknown status {status!r}")
-    return {
-        "id": str(order_id),
-        "status": status,
-        "lines": [
-            {"id": str(line_id), "status": line_state, "quantity": _json_quantity(qty)}
-            for line_id, line_state, qty in lines
-        ],
-        "tracking": [
-            {
-                "number": parcel.number,
-                "carrier_code": parcel.carrier_code,
-                "service": parcel.service,
-                "url": parcel.url,
-            }
-            for parcel in tracking
-        ],
-    }
-
-
-# -- clients (tests, benches) -----------------------------------------------------------
-
-
-def signed_order_request(secret, payload):
-    """(raw body, headers) of a generic JSON webhook signed with ``secret``."""
-    body = json.dumps(payload).encode("utf-8")
-    return body, {
-        HEADER_CONTENT_TYPE: JSON_CONTENT_TYPE,
-        HEADER_SIGNATURE: sign_hex(secret, body),
-    }
-
-
-def shopify_webhook_request(secret, payload, topic, webhook_id):
-    """(raw body, headers) of a Shopify webhook delivery signed with ``secret``."""
-    body = json.dumps(payload).encode("utf-8")
-    return body, {
-        HEADER_CONTENT_TYPE: JSON_CONTENT_TYPE,
-        HEADER_SHOPIFY_HMAC: sign_b64(secret, body),
-        HEADER_SHOPIFY_TOPIC: topic,
-        HEADER_SHOPIFY_WEBHOOK_ID: str(webhook_id),
-        HEADER_SHOPIFY_SHOP_DOMAIN: TEST_SHOP_DOMAIN,
-        HEADER_SHOPIFY_API_VERSION: DEFAULT_API_VERSION,
-        HEADER_SHOPIFY_TRIGGERED_AT: iso_utc(utc_now(), timespec="milliseconds"),
-    }

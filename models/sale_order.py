@@ -3,12 +3,13 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..core import orders as order_core
+from ..core import status as status_core
+from .access import check_channel_manager
 
 EXCEPTION_SELECTION = [
     (code, label)
-    for code, label in order_core.STATUS_SELECTION
-    if code in order_core.EXCEPTION_STATUSES
+    for code, label in status_core.STATUS_SELECTION
+    if code in status_core.EXCEPTION_STATUSES
 ]
 SHORTFALL_NEXT_ACTION = "Retry when stock has arrived, or cancel the order."
 # picking / move states in which a move still waits for stock it could not reserve
@@ -42,7 +43,7 @@ class SaleOrder(models.Model):
     channel_exception_reason = fields.Text(readonly=True, copy=False)
     channel_next_action = fields.Char(readonly=True, copy=False)
     channel_status = fields.Selection(
-        order_core.STATUS_SELECTION,
+        status_core.STATUS_SELECTION,
         compute="_compute_channel_status",
         help="The order's status in the vocabulary shared with every channel.",
     )
@@ -83,14 +84,14 @@ class SaleOrder(models.Model):
             if line._is_delivery() or line.product_id.type == "service":
                 continue
             facts = line._channel_line_facts(backorder)
-            status = order_core.line_status(facts)
+            status = status_core.line_status(facts)
             quantity = facts.ordered
-            if status in (order_core.SHIPPED, order_core.DELIVERED):
+            if status in (status_core.SHIPPED, status_core.DELIVERED):
                 quantity = facts.delivered
-            elif status == order_core.RETURNED:
+            elif status == status_core.RETURNED:
                 quantity = facts.returned
             lines.append((line, status, quantity))
-        status = order_core.order_status(
+        status = status_core.order_status(
             [status for _line, status, _qty in lines],
             cancelled=self.state == "cancel",
             exception=self.channel_exception or None,
@@ -98,19 +99,22 @@ class SaleOrder(models.Model):
         )
         return status, lines
 
+    def _channel_done_deliveries(self):
+        """The done pickings of self that took goods to the customer."""
+        return self.picking_ids.filtered(
+            lambda p: p.state == "done" and p.location_dest_id.usage == "customer"
+        )
+
     def _channel_tracking(self):
         """One parcel per done delivery to the customer that has a tracking reference."""
         parcels = []
-        pickings = self.picking_ids.filtered(
-            lambda p: p.state == "done" and p.location_dest_id.usage == "customer"
-        )
-        for picking in pickings.sorted(lambda p: (p.date_done, p.id)):
+        for picking in self._channel_done_deliveries().sorted(lambda p: (p.date_done, p.id)):
             if not picking.carrier_tracking_ref:
                 continue
             carrier = picking.carrier_id
             url = picking.carrier_tracking_url or ""
             parcels.append(
-                order_core.Tracking(
+                status_core.Tracking(
                     number=picking.carrier_tracking_ref,
                     carrier_code=carrier.channel_carrier_code or carrier.delivery_type or ""
                     if carrier
@@ -125,7 +129,7 @@ class SaleOrder(models.Model):
         """The body pushed to the channel for this order's current status."""
         self.ensure_one()
         status, lines = self._channel_status_parts()
-        return order_core.status_body(
+        return status_core.status_body(
             self.channel_order_ref,
             status,
             [(line.channel_line_ref or str(line.id), st, qty) for line, st, qty in lines],
@@ -204,7 +208,7 @@ class SaleOrder(models.Model):
         shortfalls = self._channel_shortfalls(channel)
         if shortfalls and not channel.allow_backorder:
             self._channel_set_exception(
-                order_core.TO_CHECK,
+                status_core.TO_CHECK,
                 self._channel_shortfall_reason(shortfalls),
                 self.env._(SHORTFALL_NEXT_ACTION),
             )
@@ -244,7 +248,7 @@ class SaleOrder(models.Model):
                     )  # fmt: skip
                 # a paid webshop order: confirmed (the customer paid), flagged for a person
                 order._channel_set_exception(
-                    order_core.TO_CHECK, reason, self.env._(SHORTFALL_NEXT_ACTION)
+                    status_core.TO_CHECK, reason, self.env._(SHORTFALL_NEXT_ACTION)
                 )
         res = super().action_confirm()
         self._channel_enqueue_status()
@@ -294,10 +298,7 @@ class SaleOrder(models.Model):
         self.ensure_one()
         left = dict(wanted)
         returns = self.env["stock.picking"]
-        delivered = self.picking_ids.filtered(
-            lambda p: p.state == "done" and p.location_dest_id.usage == "customer"
-        )
-        for picking in delivered.sorted("date_done", reverse=True):
+        for picking in self._channel_done_deliveries().sorted("date_done", reverse=True):
             wizard = (
                 self.env["stock.return.picking"]
                 .with_context(active_id=picking.id, active_model="stock.picking")
@@ -322,7 +323,8 @@ class SaleOrder(models.Model):
     def action_channel_retry(self):
         """Retry the order's intake where it stopped (shortfall: check the stock again),
         through its message when it has one, so that both show the outcome."""
-        for order in self:
+        check_channel_manager(self.env)
+        for order in self.sudo():
             if order.state not in ("draft", "sent") or not order.channel_id:
                 continue
             held = order.sudo().channel_inbound_ids.filtered(lambda i: i.state == "exception")

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from ..core import orders as order_core
+from ..core import status as status_core
 from .sale_order import UNRESERVED_MOVE_STATES
 
 
@@ -14,7 +14,7 @@ class SaleOrderLine(models.Model):
         copy=False, help="The channel's order could not reserve this line's stock."
     )
     channel_status = fields.Selection(
-        order_core.STATUS_SELECTION, compute="_compute_channel_status"
+        status_core.STATUS_SELECTION, compute="_compute_channel_status"
     )
 
     @api.depends("order_id.channel_status", "move_ids.state", "channel_shortfall")
@@ -57,7 +57,7 @@ class SaleOrderLine(models.Model):
         delivered_pickings = self.move_ids.filtered(
             lambda m: m.state == "done" and m.location_dest_id.usage == "customer"
         ).picking_id
-        return order_core.LineFacts(
+        return status_core.LineFacts(
             ordered=ordered,
             delivered=shipped,
             returned=returned,

@@ -10,12 +10,13 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..core import allocation
-from ..core.connectors import CONNECTOR_SELECTION, ChannelConfig, get_connector
+from ..core.connectors import CONNECTOR_SELECTION, GENERIC_JSON, ChannelConfig, get_connector
+from ..core.inbound import DEFAULT_MAX_ORDER_KB, MAX_ORDER_KB
+from .access import check_channel_manager
 
 # (dbname, channel id) -> (settings fingerprint, connector, in-use lock), per process
 _CONNECTORS = {}
 _CONNECTORS_LOCK = threading.Lock()
-DEFAULT_MAX_ORDER_KB = 256  # order messages above this are refused (HTTP 413)
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]+")
 CHANNEL_TYPES = [
     ("website", "Website"),
@@ -95,7 +96,7 @@ class StockChannel(models.Model):
     max_order_body_kb = fields.Integer(
         string="Max Order Size (KB)",
         default=DEFAULT_MAX_ORDER_KB,
-        help="Larger order messages are refused with HTTP 413 (and still stored, cut).",
+        help="Larger order messages are refused with HTTP 413, read no further than this.",
     )
     shipping_product_id = fields.Many2one(
         "product.product",
@@ -131,6 +132,10 @@ class StockChannel(models.Model):
         "AND read_timeout > 0)",
         "Batch size, attempts and timeouts must be positive.",
     )
+    _order_size = models.Constraint(
+        f"CHECK (max_order_body_kb BETWEEN 1 AND {MAX_ORDER_KB})",
+        f"The maximum order size is between 1 and {MAX_ORDER_KB} KB.",
+    )
     _code_uniq = models.UniqueIndex(
         "(company_id, code)", "A channel code must be unique per company."
     )
@@ -146,6 +151,19 @@ class StockChannel(models.Model):
                         code=channel.code,
                     )
                 )
+
+    @api.model
+    def _receiving(self, code):
+        """The active channels (of every company) whose webhooks come to `code`."""
+        if not CODE_PATTERN.fullmatch(code or ""):
+            return self.sudo().browse()
+        return self.sudo().search([("code", "=", code)])
+
+    def _webhook_connector(self):
+        """The connector class that reads the channel's webhooks (generic JSON for a
+        channel that pushes nothing but sends orders)."""
+        self.ensure_one()
+        return get_connector(self.sudo().connector or GENERIC_JSON)
 
     @api.depends("quantity_ids")
     def _compute_quantity_count(self):
@@ -358,6 +376,7 @@ class StockChannel(models.Model):
         return changed
 
     def action_refresh_quantities(self):
+        check_channel_manager(self.env)
         self._refresh_quantities()
         return self.action_open_quantities()
 
@@ -483,13 +502,16 @@ class StockChannel(models.Model):
 
     def action_dispatch_now(self):
         """Wake the dispatcher now (it runs in the cron worker, outside this request)."""
+        check_channel_manager(self.env)
         self.env.ref("stock_channel_sync.ir_cron_dispatch").sudo()._trigger()
         return True
 
     def action_republish(self):
         """Push every variant again (forced), e.g. after connecting a channel."""
+        check_channel_manager(self.env)
         self.env["stock.channel.outbox"]._enqueue(channels=self, force=True)
         return True
 
     def action_replay_dead_letters(self):
+        check_channel_manager(self.env)
         return self.env["stock.channel.outbox"].action_replay_all(self.ids)

@@ -1,45 +1,66 @@
 import logging
 import threading
-from collections import defaultdict
 from datetime import timedelta
 
-from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from psycopg2 import errors as pg_errors
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 
 from ..core import orders as order_core
-from ..core.connectors import SHOPIFY
+from ..core import status as status_core
+from ..core.inbound import (
+    DONE,
+    DUPLICATE,
+    EXCEPTION,
+    INBOUND_KINDS,
+    INBOUND_STATES,
+    KIND_ORDER,
+    RECEIVED,
+    REJECTED,
+    RETRYABLE_STATES,
+    WAITING,
+    clean_text,
+)
+from .access import check_channel_manager
+from .retention import purge
 from .sale_order import EXCEPTION_SELECTION
 
 _logger = logging.getLogger(__name__)
 
-KIND_ORDER, KIND_CANCEL, KIND_RETURN = "order", "cancel", "return"
-INBOUND_KINDS = [(KIND_ORDER, "Order"), (KIND_CANCEL, "Cancellation"), (KIND_RETURN, "Return")]
-RECEIVED, DONE, EXCEPTION, REJECTED, DUPLICATE, WAITING = (
-    "received", "done", "exception", "rejected", "duplicate", "waiting"
-)  # fmt: skip
-INBOUND_STATES = [
-    (RECEIVED, "Received"),
-    (DONE, "Done"),
-    (EXCEPTION, "Exception"),
-    (REJECTED, "Rejected"),
-    (DUPLICATE, "Duplicate"),
-    (WAITING, "Waiting for the Order"),
-]
-# states a user may retry from the UI
-RETRYABLE_STATES = (RECEIVED, EXCEPTION, REJECTED, WAITING)
 STALE_RECEIVED_MINUTES = 2  # the cron takes over messages left unprocessed this long
+STALE_BATCH = 200
+CRON_LOCK_TIMEOUT_SECONDS = 10
+# a message the cron could not judge for concurrency (a lost race) is tried again later,
+# this many times before it is left in exception for a person
+CONCURRENCY_ATTEMPTS = 8
+CONCURRENCY_ERRORS = (
+    pg_errors.SerializationFailure,
+    pg_errors.DeadlockDetected,
+    pg_errors.LockNotAvailable,
+    pg_errors.UniqueViolation,
+)
 RETENTION_PARAM = "stock_channel_sync.inbound_retention_days"
 DEFAULT_RETENTION_DAYS = 90
-NEXT_ACTION_MAPPING = (
-    "Give the variant this internal reference, or bind it on the channel; then Retry."
+HELD_RETENTION_PARAM = "stock_channel_sync.inbound_held_retention_days"
+DEFAULT_HELD_RETENTION_DAYS = 365
+NEXT_ACTION_SHIPPED = (
+    "The channel cancelled an order that has shipped: agree a return with the customer, "
+    "or tell the channel."
 )
-NEXT_ACTION_ADDRESS = "Complete the address in the payload (Edit), then Retry."
-NEXT_ACTION_CHECK = "Check the amounts or currency with the channel, correct the payload, Retry."
+# what only the intake writes: a user may correct a message's body, nothing that decides
+# whether it may be imported
+USER_WRITABLE = frozenset({"body"})
 
 
 class StockChannelInbound(models.Model):
-    """Every message a channel sent (orders, cancellations, returns), stored before it is
-    judged: rejected ones too, so that nothing is lost and a user can correct and retry."""
+    """Every genuine message a channel sent (orders, cancellations, returns), stored before
+    it is judged: rejected ones too, so that nothing is lost and a user can correct and
+    retry. Messages refused before their sender was trusted are stock.channel.refused.
+
+    This file: storing, judging, answers, crons. One file per kind of message adds its
+    judging (stock_channel_inbound_order, _cancel, _return).
+    """
 
     _name = "stock.channel.inbound"
     _description = "Channel Inbound Message"
@@ -52,16 +73,23 @@ class StockChannelInbound(models.Model):
     kind = fields.Selection(INBOUND_KINDS, required=True, default=KIND_ORDER)
     external_id = fields.Char(string="Channel Reference", index=True)
     delivery_id = fields.Char(
-        string="Delivery Id", index="btree_not_null", help="Shopify: X-Shopify-Webhook-Id."
+        string="Delivery Id",
+        index="btree_not_null",
+        help="The platform's id of the webhook delivery (Shopify: X-Shopify-Webhook-Id).",
     )
     url_ref = fields.Char(
         string="Order in URL", help="The order id of the URL (cancellations and returns)."
     )
     topic = fields.Char()
     body = fields.Text(help="The raw body as received.")
-    headers = fields.Json(help="The headers that matter (signature, topic, ids).")
+    headers = fields.Json(help="The headers that matter (topic, ids); never a signature.")
     received_at = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
     processed_at = fields.Datetime()
+    retry_at = fields.Datetime(
+        index="btree_not_null",
+        help="The intake could not judge it in time (a lost race): the scheduled action "
+        "takes it from then.",
+    )
     attempts = fields.Integer(help="How many times the message was processed.")
     state = fields.Selection(INBOUND_STATES, required=True, default=RECEIVED, index=True)
     http_status = fields.Integer(string="HTTP Status", help="What the channel was answered.")
@@ -70,8 +98,8 @@ class StockChannelInbound(models.Model):
     authenticated = fields.Boolean(
         default=True,
         readonly=True,
-        help="The channel's signature matched. Messages refused before that (wrong "
-        "signature, unknown channel, too large) are kept for the record, never imported.",
+        help="The channel's signature matched. Earlier versions kept messages refused "
+        "before that here; they are never imported.",
     )
     exception = fields.Selection(EXCEPTION_SELECTION)
     next_action = fields.Char()
@@ -79,6 +107,30 @@ class StockChannelInbound(models.Model):
     duplicate_of_id = fields.Many2one("stock.channel.inbound", ondelete="set null")
 
     _channel_ref_idx = models.Index("(channel_id, kind, external_id)")
+
+    # ------------------------------------------------------------------
+    # Access: the intake writes (in superuser mode); a user corrects a body
+    # ------------------------------------------------------------------
+    def write(self, vals):
+        if not self.env.su:
+            if set(vals) - USER_WRITABLE:
+                raise AccessError(
+                    self.env._(
+                        "Channel messages are written by the intake only; you may correct "
+                        "the body of a message to retry (%(fields)s).",
+                        fields=", ".join(sorted(set(vals) - USER_WRITABLE)),
+                    )
+                )
+            self._check_channel_manager()
+            for inbound in self:
+                if not inbound.authenticated or inbound.state not in RETRYABLE_STATES:
+                    raise UserError(
+                        self.env._("Only the body of a message to retry can be corrected.")
+                    )
+        return super().write(vals)
+
+    def _check_channel_manager(self):
+        check_channel_manager(self.env)
 
     # ------------------------------------------------------------------
     # Storing
@@ -92,35 +144,75 @@ class StockChannelInbound(models.Model):
             {
                 "channel_id": channel.id if channel else False,
                 "kind": kind,
-                "body": body,
+                "body": clean_text(body),
                 "headers": headers,
                 **vals,
             }
         )
+
+    @api.model
+    def _earlier_delivery(self, channel, delivery_id):
+        """The first judged message of the same platform delivery (a retry of it)."""
+        if not delivery_id:
+            return self.browse()
+        return self.sudo().search(
+            [("channel_id", "=", channel.id), ("delivery_id", "=", delivery_id),
+             ("state", "!=", RECEIVED), ("http_status", "!=", 0)], order="id", limit=1,
+        )  # fmt: skip
+
+    def _connector(self):
+        return self.channel_id._webhook_connector()
+
+    def _lock_timeout(self, seconds):
+        """Wait at most `seconds` for a lock in this transaction (the intake has an
+        answer to give in time)."""
+        milliseconds = max(int(seconds * 1000), 100)
+        self.env.cr.execute("SELECT set_config('lock_timeout', %s, true)", [f"{milliseconds}ms"])
+
+    def _defer(self):
+        """Leave the message to the scheduled action, at once."""
+        self.sudo().retry_at = fields.Datetime.now()
+        self.env.ref("stock_channel_sync.ir_cron_process_inbound").sudo()._trigger()
 
     # ------------------------------------------------------------------
     # Judging: returns (http status, answer) and keeps both on the record
     # ------------------------------------------------------------------
     def _process(self):
         self.ensure_one()
+        self = self.sudo()  # the intake's own writes, whoever asked for the retry
         self.attempts += 1
         self.processed_at = fields.Datetime.now()
+        self.retry_at = False
         if not self.channel_id:
             status, answer = self._reject(404, f"no sales channel with code {self.channel_code!r}")
         else:
             inbound = self.with_company(self.channel_id.company_id)
-            handler = {
-                KIND_ORDER: inbound._process_order,
-                KIND_CANCEL: inbound._process_cancel,
-                KIND_RETURN: inbound._process_return,
-            }[self.kind]
-            status, answer = handler()
+            status, answer = getattr(inbound, f"_process_{self.kind}")()
+            if status >= 400 and self._connector().webhook_always_ok:
+                status = self._kept_in_odoo(status)
         self.write({"http_status": status, "response": answer})
         return status, answer
+
+    def _process_ignored(self):
+        return self._reject(400, self.error or f"topic {self.topic!r} is not handled")
+
+    def _kept_in_odoo(self, status):
+        """A channel that disables failing webhooks is answered 2xx: the refusal stays on
+        the message; a conflict (409) is an exception a person handles."""
+        if status == 409:
+            self.write(
+                {
+                    "state": EXCEPTION,
+                    "exception": status_core.TO_CHECK,
+                    "next_action": self.env._(NEXT_ACTION_SHIPPED),
+                }
+            )
+        return 200
 
     def action_retry(self):
         """Run a stored message again (after its data or the mapping was corrected):
         it resumes where it stopped and never creates anything twice."""
+        self._check_channel_manager()
         for inbound in self:
             if not inbound.authenticated:
                 raise UserError(
@@ -180,391 +272,79 @@ class StockChannelInbound(models.Model):
         answer.update(extra)
         return answer
 
-    # -- orders ---------------------------------------------------------
-    def _parse_order(self):
-        raw = (self.body or "").encode("utf-8")
-        if self.channel_id.connector == SHOPIFY:
-            return order_core.parse_shopify_order(raw)
-        return order_core.parse_generic_order(raw)
+    def _raw(self):
+        return (self.body or "").encode("utf-8")
 
-    def _find_order(self, external_id):
-        return (
-            self.env["sale.order"]
-            .sudo()
-            .with_context(active_test=False)
-            .search(
-                [("channel_id", "=", self.channel_id.id), ("channel_order_ref", "=", external_id)],
-                limit=1,
-            )
-        )
-
-    def _process_order(self):
+    def _parsed(self, parse):
+        """(data, None) or (None, the rejection) of the message parsed by `parse`."""
         try:
-            order_in = self._parse_order()
+            return parse(self._raw()), None
         except order_core.PayloadError as error:
-            return self._reject(400, str(error))
-        self.external_id = order_in.id
-        order = self._find_order(order_in.id)
-        if order and order != self.sale_order_id:
-            # the channel sent it again: same answer, nothing created or reserved twice
-            self.duplicate_of_id = order.channel_inbound_ids.filtered(
-                lambda i: i.kind == KIND_ORDER and i.state == DONE
-            )[:1]
-            return self._finish(DUPLICATE, order)
-        if order:  # Retry of this message: resume where it stopped
-            if order.state in ("draft", "sent") and order.channel_exception:
-                order._channel_reserve()
-            return self._finish(DONE, order)
-        resolved = self._resolve(order_in)
-        if resolved["problems"]:
-            return self._hold(order_in, resolved)
-        self._supersede_held(order_in.id)
-        order = self._create_order(order_in, resolved)
-        cancel = self._waiting_cancellation(order_in.id)
-        if order_in.cancelled or cancel:
-            order._action_cancel()
-            if cancel:
-                cancel.write({"state": DONE, "sale_order_id": order.id, "error": False})
-        else:
-            order._channel_reserve()
-        order.channel_status_pushed = order._channel_status_body()
-        return self._finish(DONE, order)
-
-    def _hold(self, order_in, resolved):
-        """Keep an order the addon cannot import yet in exception, with the reason."""
-        exception, reasons, next_action = resolved["problems"]
-        self._supersede_held(order_in.id)
-        cancel = self._waiting_cancellation(order_in.id)
-        if cancel:  # the channel already cancelled it: nothing to complete
-            cancel.write({"state": DONE, "error": False})
-            return self._finish_cancelled_held(order_in)
-        reason = "; ".join(reasons)
-        self.write(
-            {
-                "state": EXCEPTION,
-                "exception": exception,
-                "error": reason,
-                "next_action": next_action,
-            }
-        )
-        return 200, {
-            "order": None,
-            "status": exception,
-            "reason": reason,
-            "lines": [{"id": line.id, "status": exception} for line in order_in.lines],
-        }
-
-    def _finish_cancelled_held(self, order_in):
-        self.write({"state": DONE, "error": "cancelled by the channel before it was imported"})
-        return 200, {
-            "order": None,
-            "status": order_core.CANCELLED,
-            "lines": [{"id": line.id, "status": order_core.CANCELLED} for line in order_in.lines],
-        }
-
-    def _supersede_held(self, external_id):
-        """Older messages of this order still in exception: this one replaces them."""
-        self.search(
-            [
-                ("channel_id", "=", self.channel_id.id),
-                ("kind", "=", KIND_ORDER),
-                ("external_id", "=", external_id),
-                ("state", "in", (EXCEPTION, RECEIVED)),
-                ("id", "!=", self.id),
-            ]
-        ).write({"state": DUPLICATE, "duplicate_of_id": self.id})
-
-    def _waiting_cancellation(self, external_id):
-        return self.search(
-            [
-                ("channel_id", "=", self.channel_id.id),
-                ("kind", "=", KIND_CANCEL),
-                ("external_id", "=", external_id),
-                ("state", "=", WAITING),
-            ],
-            limit=1,
-        )
-
-    def _resolve(self, order_in):
-        """Map the payload on Odoo records; problems = (exception, reasons, next action)."""
-        channel = self.channel_id
-        env = self.env
-        to_complete, to_check = [], []
-        products, ambiguous = self._products_by_sku({line.sku for line in order_in.lines})
-        for line in order_in.lines:
-            if line.sku in ambiguous:
-                to_complete.append(
-                    env._(
-                        "SKU %(sku)r (line %(line)s) matches several variants",
-                        sku=line.sku,
-                        line=line.id,
-                    )
-                )
-            elif line.sku not in products:
-                to_complete.append(
-                    env._("unknown SKU %(sku)r (line %(line)s)", sku=line.sku, line=line.id)
-                )
-        next_action = NEXT_ACTION_MAPPING if to_complete else ""
-        address_problems = order_core.address_problems(order_in.shipping_address)
-        country = env["res.country"]
-        code = order_in.shipping_address.country_code
-        if code:
-            country = country.search([("code", "=", code)], limit=1)
-            if not country:
-                address_problems.append(env._("unknown country code %(code)r", code=code))
-        if address_problems:
-            to_complete += address_problems
-            next_action = next_action or NEXT_ACTION_ADDRESS
-        currency = env["res.currency"].search([("name", "=", order_in.currency)], limit=1)
-        pricelist = env["product.pricelist"]
-        if not currency:
-            to_check.append(env._("unknown currency %(code)r", code=order_in.currency))
-        elif currency != channel.company_id.currency_id:
-            pricelist = pricelist.search(
-                [("currency_id", "=", currency.id),
-                 ("company_id", "in", [False, channel.company_id.id])], limit=1,
-            )  # fmt: skip
-            if not pricelist:
-                to_check.append(env._("no active pricelist in %(code)s", code=order_in.currency))
-        totals = order_core.totals_problem(order_in)
-        if totals:
-            to_check.append(totals)
-        problems = None
-        if to_complete:
-            problems = (order_core.TO_COMPLETE, to_complete + to_check, env._(next_action))
-        elif to_check:
-            problems = (order_core.TO_CHECK, to_check, env._(NEXT_ACTION_CHECK))
-        return {
-            "problems": problems,
-            "products": products,
-            "country": country,
-            "pricelist": pricelist,
-        }
-
-    def _products_by_sku(self, skus):
-        """({sku: product.product}, {sku: why it is ambiguous}): a SKU is the channel's
-        binding's, else a variant's internal reference; one that several variants share
-        is no match (it would take one of them at random)."""
-        found, ambiguous = {}, {}
-        channel = self.channel_id
-        for sku, product_ids in channel._sku_owners(skus, storable_only=False).items():
-            if len(product_ids) == 1:
-                found[sku] = self.env["product.product"].browse(product_ids)
-            else:
-                ambiguous[sku] = channel._sku_conflict(sku, product_ids)
-        return found, ambiguous
-
-    def _create_order(self, order_in, resolved):
-        channel = self.channel_id
-        partner, shipping = self._partner(order_in, resolved["country"])
-        lines = [
-            Command.create(
-                {
-                    "product_id": resolved["products"][line.sku].id,
-                    "product_uom_qty": line.quantity,
-                    "price_unit": float(line.price_unit),
-                    "channel_line_ref": line.id,
-                }
-            )
-            for line in order_in.lines
-        ]
-        if order_in.shipping_amount:
-            lines.append(
-                Command.create(
-                    {
-                        "product_id": channel._shipping_product().id,
-                        "product_uom_qty": 1,
-                        "price_unit": float(order_in.shipping_amount),
-                    }
-                )
-            )
-        vals = {
-            "partner_id": partner.id,
-            "partner_invoice_id": partner.id,
-            "partner_shipping_id": shipping.id,
-            "company_id": channel.company_id.id,
-            "warehouse_id": channel.warehouse_id.id,
-            "channel_id": channel.id,
-            "channel_order_ref": order_in.id,
-            "client_order_ref": order_in.name or order_in.id,
-            "origin": f"{channel.name}: {order_in.name or order_in.id}",
-            "order_line": lines,
-        }
-        if resolved["pricelist"]:
-            vals["pricelist_id"] = resolved["pricelist"].id
-        order = self.env["sale.order"].sudo().create(vals)
-        self.sale_order_id = order
-        return order
-
-    def _partner(self, order_in, country):
-        """(customer, delivery address): found by e-mail, or created."""
-        Partner = self.env["res.partner"].sudo()
-        customer = order_in.customer
-        address = order_in.shipping_address
-        company = self.channel_id.company_id
-        partner = Partner
-        email = (customer.email or "").strip()
-        if email:
-            partner = Partner.search(
-                [("email", "=ilike", email), ("parent_id", "=", False),
-                 ("company_id", "in", [False, company.id])], limit=1,
-            )  # fmt: skip
-        if not partner:
-            partner = Partner.create(
-                {"name": customer.name, "email": email or False, "phone": customer.phone or False}
-            )
-        address_vals = {
-            "street": address.street or False,
-            "street2": address.street2 or False,
-            "zip": address.zip or False,
-            "city": address.city or False,
-            "country_id": country.id or False,
-        }
-        if not partner.street:
-            partner.write(address_vals)
-        name = address.name or customer.name
-        if name == partner.name and all(
-            (partner[f].id if f == "country_id" else partner[f]) == v
-            for f, v in address_vals.items()
-        ):
-            return partner, partner
-        domain = [("parent_id", "=", partner.id), ("type", "=", "delivery"), ("name", "=", name)]
-        domain += [(f, "=", v) for f, v in address_vals.items()]
-        shipping = Partner.search(domain, limit=1) or Partner.create(
-            {"parent_id": partner.id, "type": "delivery", "name": name, **address_vals}
-        )
-        return partner, shipping
-
-    # -- cancellations ----------------------------------------------------
-    def _process_cancel(self):
-        if self.channel_id.connector == SHOPIFY:
-            try:
-                external_id = self._parse_order().id
-            except order_core.PayloadError as error:
-                return self._reject(400, str(error))
-        else:
-            try:
-                external_id = order_core.parse_cancel((self.body or "").encode("utf-8"))["id"]
-            except order_core.PayloadError as error:
-                return self._reject(400, str(error))
-            if self.url_ref and external_id != self.url_ref:
-                return self._reject(
-                    400, f"body id {external_id!r} is not the order of the URL {self.url_ref!r}"
-                )
-        self.external_id = external_id
-        order = self._find_order(external_id)
-        if not order:
-            held = self.search(
-                [("channel_id", "=", self.channel_id.id), ("kind", "=", KIND_ORDER),
-                 ("external_id", "=", external_id), ("state", "=", EXCEPTION)], limit=1,
-            )  # fmt: skip
-            if held:
-                held.write({"state": DONE, "error": "cancelled by the channel"})
-                return self._finish(DONE, status=order_core.CANCELLED)
-            # the order has not arrived yet (messages crossed): it is cancelled on arrival
-            self.write({"state": WAITING, "error": False})
-            return 202, {
-                "order": None,
-                "status": order_core.CANCELLED,
-                "reason": "the order has not arrived yet; it will be cancelled when it does",
-            }
-        self.sale_order_id = order
-        if order.state == "cancel":
-            return self._finish(DONE, order)
-        shipped = order.picking_ids.filtered(
-            lambda p: p.state == "done" and p.location_dest_id.usage == "customer"
-        )
-        if shipped:
-            return self._reject(
-                409,
-                self.env._(
-                    "%(order)s has shipped (%(pickings)s): it can no longer be cancelled; "
-                    "request a return instead.",
-                    order=order.name,
-                    pickings=", ".join(shipped.mapped("name")),
-                ),
-            )
-        order._action_cancel()
-        order.channel_status_pushed = order._channel_status_body()
-        return self._finish(DONE, order)
-
-    # -- returns -----------------------------------------------------------
-    def _process_return(self):
-        try:
-            request = order_core.parse_return((self.body or "").encode("utf-8"))
-        except order_core.PayloadError as error:
-            return self._reject(400, str(error))
-        if self.url_ref and request["order_id"] != self.url_ref:
-            return self._reject(
-                400,
-                f"body order_id {request['order_id']!r} is not the order of the URL "
-                f"{self.url_ref!r}",
-            )
-        self.external_id = request["id"]
-        earlier = self.search(
-            [("channel_id", "=", self.channel_id.id), ("kind", "=", KIND_RETURN),
-             ("external_id", "=", request["id"]), ("state", "=", DONE), ("id", "!=", self.id)],
-            limit=1,
-        )  # fmt: skip
-        if earlier:
-            self.write({"state": DUPLICATE, "duplicate_of_id": earlier.id})
-            return earlier.http_status or 200, earlier.response
-        order = self._find_order(request["order_id"])
-        if not order:
-            return self._reject(404, f"unknown order {request['order_id']!r}")
-        self.sale_order_id = order
-        wanted = defaultdict(float)
-        lines = {line.channel_line_ref: line for line in order.order_line if line.channel_line_ref}
-        for item in request["lines"]:
-            line = lines.get(item["id"])
-            if not line:
-                return self._reject(404, f"order {order.name} has no line {item['id']!r}")
-            wanted[line] += item["quantity"]
-        for line, qty in wanted.items():
-            returnable = line._channel_returnable_qty()
-            if qty > returnable:
-                return self._reject(
-                    409,
-                    self.env._(
-                        "line %(line)s: %(qty)s to return, only %(max)s shipped and not returned",
-                        line=line.channel_line_ref,
-                        qty=f"{qty:g}",
-                        max=f"{returnable:g}",
-                    ),
-                )
-        pickings = order._channel_create_returns(wanted, request.get("reason"))
-        return self._finish(DONE, order, returns=pickings.mapped("name"))
+            return None, self._reject(400, str(error))
+        except NotImplementedError as error:
+            return None, self._reject(400, str(error))
 
     # ------------------------------------------------------------------
     # Crons
     # ------------------------------------------------------------------
     @api.model
     def _cron_process_stale(self):
-        """Messages stored but never judged (the server stopped in between)."""
-        limit = fields.Datetime.now() - timedelta(minutes=STALE_RECEIVED_MINUTES)
-        stale = self.search([("state", "=", RECEIVED), ("received_at", "<", limit)], limit=200)
+        """Messages stored but never judged (the server stopped in between), and those
+        the intake left for later (a lost race): each in its own transaction; a lost
+        race again is tried again later, not turned into an exception."""
+        now = fields.Datetime.now()
+        stale = self.search(
+            [("state", "=", RECEIVED), ("authenticated", "=", True), "|",
+             ("received_at", "<", now - timedelta(minutes=STALE_RECEIVED_MINUTES)),
+             ("retry_at", "<=", now)],
+            limit=STALE_BATCH, order="id",
+        )  # fmt: skip
+        testing = getattr(threading.current_thread(), "testing", False)
         for inbound in stale:
-            try:
-                with self.env.cr.savepoint():
-                    inbound._process()
-            except Exception as error:
-                _logger.exception("channel message %s could not be processed", inbound.id)
-                inbound.write(
-                    {"state": EXCEPTION, "exception": order_core.TO_CHECK,
-                     "error": f"could not be processed: {error}"}
-                )  # fmt: skip
-            if not getattr(threading.current_thread(), "testing", False):
+            inbound._process_in_cron()
+            if not testing:
                 self.env["ir.cron"]._commit_progress(1, remaining=len(stale))
         return len(stale)
 
+    def _process_in_cron(self):
+        attempts = self.attempts
+        try:
+            with self.env.cr.savepoint():
+                self._lock_timeout(CRON_LOCK_TIMEOUT_SECONDS)
+                self._process()
+        except CONCURRENCY_ERRORS as error:
+            self.env.invalidate_all()
+            attempts += 1
+            if attempts >= CONCURRENCY_ATTEMPTS:
+                self._to_exception(attempts, f"could not be processed: {error}")
+            else:
+                delay = timedelta(seconds=min(30 * 2**attempts, 3600))
+                self.sudo().write({"attempts": attempts, "retry_at": fields.Datetime.now() + delay})
+                cron = self.env.ref("stock_channel_sync.ir_cron_process_inbound").sudo()
+                cron._trigger(at=fields.Datetime.now() + delay)
+        except Exception as error:
+            _logger.exception("channel message %s could not be processed", self.id)
+            self.env.invalidate_all()
+            self._to_exception(attempts + 1, f"could not be processed: {error}")
+
+    def _to_exception(self, attempts, error):
+        self.sudo().write(
+            {"state": EXCEPTION, "exception": status_core.TO_CHECK, "error": error,
+             "attempts": attempts, "retry_at": False}
+        )  # fmt: skip
+
     @api.autovacuum
     def _gc_old_messages(self):
-        days = int(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param(RETENTION_PARAM, DEFAULT_RETENTION_DAYS)
-        )
-        limit = fields.Datetime.now() - timedelta(days=days)
-        self.search(
-            [("received_at", "<", limit), ("state", "in", (DONE, DUPLICATE, REJECTED))]
-        ).unlink()
+        """Judged messages go after the retention; those still waiting for a person
+        (exception, waiting, received) after the longer held retention. In batches."""
+        params = self.env["ir.config_parameter"].sudo()
+        done_days = int(params.get_param(RETENTION_PARAM, DEFAULT_RETENTION_DAYS))
+        held_days = int(params.get_param(HELD_RETENTION_PARAM, DEFAULT_HELD_RETENTION_DAYS))
+        cr = self.env.cr
+        self.flush_model()
+        deleted = purge(cr, self._table, "received_at", done_days,
+                        "state IN %s", [(DONE, DUPLICATE, REJECTED)])  # fmt: skip
+        deleted += purge(cr, self._table, "received_at", held_days,
+                         "state IN %s", [(EXCEPTION, WAITING, RECEIVED)])  # fmt: skip
+        self.invalidate_model()
+        return deleted

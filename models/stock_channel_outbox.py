@@ -7,6 +7,7 @@ from odoo import api, fields, models
 from odoo.tools import mute_logger
 
 from ..core.connectors import order_status_connectors
+from .access import check_channel_manager
 
 _logger = logging.getLogger(__name__)
 
@@ -259,6 +260,8 @@ class StockChannelOutbox(models.Model):
     # ------------------------------------------------------------------
     def action_replay(self):
         """Send again: the current quantity, not the old payload."""
+        check_channel_manager(self.env)
+        self = self.sudo()
         dead = self.filtered(lambda row: row.state == "dead")
         for row in dead:
             pending = self.search([*row._same_subject(), ("state", "=", "pending")], limit=1)
@@ -281,6 +284,7 @@ class StockChannelOutbox(models.Model):
 
     @api.model
     def action_replay_all(self, channel_ids=None):
+        check_channel_manager(self.env)
         domain = [("state", "=", "dead")]
         if channel_ids:
             domain.append(("channel_id", "in", channel_ids))

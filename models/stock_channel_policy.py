@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .access import check_channel_manager
+
 POLICY_TYPES = [("standard", "Standard"), ("peak", "Peak period")]
 
 
@@ -118,9 +120,11 @@ class StockChannelPolicy(models.Model):
     # Peak mode
     # ------------------------------------------------------------------
     def action_switch_peak(self):
+        check_channel_manager(self.env)
         self._set_peak_mode(True)
 
     def action_switch_standard(self):
+        check_channel_manager(self.env)
         self._set_peak_mode(False)
 
     def _set_peak_mode(self, on):

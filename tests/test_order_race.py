@@ -1,10 +1,5 @@
 import functools
 import logging
-import os
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -12,14 +7,13 @@ import uuid
 import requests
 
 from odoo import SUPERUSER_ID, api
-from odoo.modules.registry import Registry
 from odoo.service.model import retrying
-from odoo.tests import BaseCase, tagged
-from odoo.tests.common import get_db_name
-from odoo.tools import config, mute_logger
+from odoo.tests import tagged
+from odoo.tools import mute_logger
 
-from ..core.orders import signed_order_request
+from ..simulator.clients import signed_order_request
 from .common import start_simulator
+from .live_server import LiveServerCase
 
 _logger = logging.getLogger(__name__)
 
@@ -28,20 +22,13 @@ CHANNELS = 3
 ROUNDS = 15
 POS_ROUNDS = 6
 POS_DELAY = 0.08  # seconds, times the round: the POS sale before, among, after the orders
-SERVER_START_SECONDS = 60
 REQUEST_TIMEOUT = 60
 ORDER_ROUTE = "/stock_channel_sync/{code}/orders"
 ACCEPTED, TO_CHECK = "accepted", "to_check"
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @tagged("post_install", "-at_install")
-class TestOrderRace(BaseCase):
+class TestOrderRace(LiveServerCase):
     """Orders of several channels (and a POS sale) for the last unit of a variant, at the
     same moment, against a real Odoo server with HTTP workers (one process per request,
     as in production): one of them gets the unit, the others are to check, nothing is
@@ -54,14 +41,11 @@ class TestOrderRace(BaseCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.registry = Registry(get_db_name())
         cls.sim = start_simulator(cls.addClassCleanup)
         cls.token = uuid.uuid4().hex[:8]
         cls.codes = [f"race-{cls.token}-{index}" for index in range(CHANNELS)]
         for code in cls.codes:
             cls.sim.configure_channel(code, secret=SECRET)
-        cls.channel_ids, cls.product_ids = [], []
-        cls.addClassCleanup(cls._remove_data)
         with cls.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
             warehouse = env["stock.warehouse"].search(
@@ -100,99 +84,7 @@ class TestOrderRace(BaseCase):
             env["stock.channel.outbox"].search(
                 [("channel_id", "in", channels.ids), ("product_id", "not in", products.ids)]
             ).unlink()
-        cls._start_server()
-
-    # -- the server --------------------------------------------------------------
-    @classmethod
-    def _start_server(cls):
-        port = _free_port()
-        log_fd, cls.server_log = tempfile.mkstemp(prefix="order-race-server-", suffix=".log")
-        os.close(log_fd)
-        cls.addClassCleanup(os.unlink, cls.server_log)
-        db = get_db_name()
-        command = [
-            sys.executable, os.path.join(os.path.dirname(config.root_path), "odoo-bin"),
-            "-c", config.rcfile, "-d", db, f"--db-filter=^{db}$", "--no-database-list",
-            f"--workers={CHANNELS}", "--max-cron-threads=0",
-            "--http-interface=127.0.0.1", f"--http-port={port}",
-            f"--gevent-port={_free_port()}", "--log-level=warn", f"--logfile={cls.server_log}",
-        ]  # fmt: skip
-        # its own working directory: the test's may be a copy of the addon replaced meanwhile
-        cls.server = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, cwd=os.path.dirname(config.root_path)
-        )
-        cls.addClassCleanup(cls._stop_server)
-        cls.base_url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while time.monotonic() < deadline and cls.server.poll() is None:
-            try:
-                if requests.get(f"{cls.base_url}/web/health", timeout=2).ok:
-                    return
-            except requests.RequestException:
-                time.sleep(0.3)
-        raise RuntimeError(f"the Odoo server did not start:\n{cls._server_log_tail()}")
-
-    @classmethod
-    def _server_log_tail(cls, lines=30):
-        with open(cls.server_log, encoding="utf-8", errors="replace") as log:
-            return "".join(log.readlines()[-lines:])
-
-    @classmethod
-    def _stop_server(cls):
-        cls.server.terminate()
-        try:
-            cls.server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            cls.server.kill()
-            cls.server.wait(timeout=10)
-
-    # -- clean-up ------------------------------------------------------------------
-    @classmethod
-    def _remove_data(cls):
-        """Channels first, in a transaction of their own: other tests look for the
-        channels of the warehouse. Then what can go (orders, pickings, partners, quants,
-        products), each step on its own so that one refusal leaves the rest clean."""
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-            orders = (
-                env["sale.order"]
-                .with_context(active_test=False)
-                .search([("channel_id", "in", cls.channel_ids)])
-            )
-            order_ids = orders.ids
-            partner_ids = (orders.partner_id | orders.partner_shipping_id).ids
-            env["stock.channel"].browse(cls.channel_ids).exists().unlink()
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-            orders = env["sale.order"].browse(order_ids).exists()
-            products = env["product.product"].browse(cls.product_ids).exists()
-            steps = (
-                orders._action_cancel,
-                orders.picking_ids.unlink,
-                orders.unlink,
-                lambda: env["res.partner"].browse(partner_ids).exists().unlink(),
-                lambda: env["stock.quant"].search([("product_id", "in", products.ids)]).unlink(),
-                lambda: (
-                    env["stock.channel.variant.lock"]
-                    .search([("product_id", "in", products.ids)])
-                    .unlink()
-                ),
-                lambda: cls._remove_products(products),
-            )
-            for step in steps:
-                try:
-                    with cr.savepoint():
-                        step()
-                except Exception:  # leave it, clean the rest
-                    _logger.warning("clean-up step %s failed", step, exc_info=True)
-                    env.invalidate_all()
-
-    @staticmethod
-    def _remove_products(products):
-        """Unlink the variants, but archive those the POS sales' done moves keep."""
-        moved = products.env["stock.move"].search([("product_id", "in", products.ids)]).product_id
-        moved.action_archive()
-        (products - moved).unlink()
+        cls.start_server(workers=CHANNELS)
 
     # -- helpers ----------------------------------------------------------------
     def _set_stock(self, product_id, quantity):

@@ -150,7 +150,8 @@ class TestCancellationsAndReturns(OrderCase):
 
     def cancel(self, order_id, channel=None):
         return self.receive_order(
-            {"id": order_id, "reason": "customer changed mind"}, channel=channel,
+            {"type": "cancel", "id": order_id, "reason": "customer changed mind"},
+            channel=channel,
             kind="cancel", url_ref=order_id,
         )  # fmt: skip
 
@@ -198,8 +199,8 @@ class TestCancellationsAndReturns(OrderCase):
         self.dispatch(until_empty=True)
         told = len(self.sim.order_statuses("market"))
         self.assertEqual(self.publishable(self.web), 1)
-        request = {"id": "RET-1", "order_id": "R-1", "lines": [{"id": "R-1-1", "quantity": 1}],
-                   "reason": "too small"}  # fmt: skip
+        request = {"type": "return", "id": "RET-1", "order_id": "R-1",
+                   "lines": [{"id": "R-1-1", "quantity": 1}], "reason": "too small"}  # fmt: skip
         inbound, status, answer = self.receive_order(request, kind="return", url_ref="R-1")
         self.assertEqual(status, 200, answer)
         self.assertEqual((inbound.state, inbound.external_id), ("done", "RET-1"))
@@ -222,7 +223,12 @@ class TestCancellationsAndReturns(OrderCase):
             len(self.sim.order_statuses("market")), told, "nothing changed for the channel"
         )
         # a return of more than what shipped is refused
-        request = {"id": "RET-2", "order_id": "R-1", "lines": [{"id": "R-1-1", "quantity": 2}]}
+        request = {
+            "type": "return",
+            "id": "RET-2",
+            "order_id": "R-1",
+            "lines": [{"id": "R-1-1", "quantity": 2}],
+        }
         _inbound, status, answer = self.receive_order(request, kind="return", url_ref="R-1")
         self.assertEqual(status, 409)
         self.assertIn("only 1 shipped and not returned", answer["error"])
@@ -242,7 +248,12 @@ class TestCancellationsAndReturns(OrderCase):
         self.receive_order(self.order_payload("R-2", [("WIDGET", 1)]))
         order = self.order_of("R-2")
         self.ship(order)
-        request = {"id": "RET-3", "order_id": "R-2", "lines": [{"id": "R-2-1", "quantity": 1}]}
+        request = {
+            "type": "return",
+            "id": "RET-3",
+            "order_id": "R-2",
+            "lines": [{"id": "R-2-1", "quantity": 1}],
+        }
         self.receive_order(request, kind="return", url_ref="R-2")
         return_picking = order.picking_ids.filtered(lambda p: p.location_id.usage == "customer")
         return_picking.move_ids.quantity = 1

@@ -1,6 +1,8 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.access import CHANNEL_MANAGER, STOCK_MANAGER, check_groups
+
 QUARANTINE_ACTIONS = [("release", "Release to stock"), ("scrap", "Scrap")]
 
 
@@ -29,6 +31,9 @@ class StockQuarantineWizard(models.TransientModel):
         return res
 
     def action_confirm(self):
+        """Release or scrap: the quality decision on returned goods, for inventory or
+        channel managers (releasing makes them sellable on every channel)."""
+        check_groups(self.env, STOCK_MANAGER, CHANNEL_MANAGER)
         self.ensure_one()
         lines = self.line_ids.filtered(lambda line: line.quantity > 0)
         if not lines:

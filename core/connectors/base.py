@@ -119,11 +119,33 @@ class PushResult:
         return applied, refused, stale
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """What a genuine webhook delivery is: its ``kind`` (core.inbound KIND_*), the
+    platform's ``topic`` and ``delivery_id`` when it has them, and for KIND_IGNORED why."""
+
+    kind: str
+    topic: str = ""
+    delivery_id: str = ""
+    ignored_reason: str = ""
+
+
 class Connector:
-    """Base class: one ``requests.Session`` (pooled) per instance; not thread-safe."""
+    """Base class: one ``requests.Session`` (pooled) per instance; not thread-safe.
+
+    The webhook side (authenticating, naming and parsing what the channel sends) is made
+    of class methods: it needs no session.
+    """
 
     code = ""
     max_batch_size = 100
+    # webhooks: the headers kept with a stored delivery (never a signature) ...
+    kept_headers = (HEADER_CONTENT_TYPE, "Content-Length", "User-Agent")
+    # ... whether every genuine delivery is answered 2xx (a platform that disables
+    # failing webhooks: refusals are kept and shown in Odoo instead) ...
+    webhook_always_ok = False
+    # ... and within how many seconds a delivery must be answered
+    webhook_deadline = 20.0
 
     def __init__(self, config, session=None):
         self.config = config
@@ -187,6 +209,34 @@ class Connector:
         """Send an order's status (core.orders.status_body) -> PushResult;
         raises RetryableError/PermanentError."""
         raise NotImplementedError(f"{self.code}: push_order_status is not supported")
+
+    # -- webhooks -----------------------------------------------------------
+
+    @classmethod
+    def verify_webhook(cls, secret, headers, raw_body, now=None):
+        """None when ``secret`` signed this delivery (``headers``: a case-insensitive
+        mapping), else why not (the answer is a 401)."""
+        raise NotImplementedError(f"{cls.code}: the channel sends no webhooks")
+
+    @classmethod
+    def describe_delivery(cls, route_kind, headers):
+        """The Delivery a genuine request to the route of ``route_kind`` is."""
+        return Delivery(kind=route_kind)
+
+    @classmethod
+    def parse_order(cls, raw):
+        """core.orders.Order of an order delivery; PayloadError when unusable."""
+        raise NotImplementedError(f"{cls.code}: the channel sends no orders")
+
+    @classmethod
+    def parse_cancel(cls, raw):
+        """{"id": the cancelled order's id, "reason": str}; PayloadError when unusable."""
+        raise NotImplementedError(f"{cls.code}: the channel sends no cancellations")
+
+    @classmethod
+    def parse_return(cls, raw):
+        """{"id", "order_id", "lines": [{"id", "quantity"}], "reason"}; PayloadError."""
+        raise NotImplementedError(f"{cls.code}: the channel sends no returns")
 
     # -- HTTP ---------------------------------------------------------------
 

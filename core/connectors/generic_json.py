@@ -2,11 +2,14 @@
 order statuses pushed with a signed POST per order."""
 
 import json
+import time
 from urllib.parse import quote
 
+from .. import orders
 from ..errors import PermanentError
 from ..idempotency import idempotency_key, iso_utc, order_status_key, utc_now
-from ..signing import sign_hex
+from ..inbound import timestamp_problem
+from ..signing import sign_hex, verify_hex
 from .base import (
     GENERIC_JSON,
     HEADER_CONTENT_TYPE,
@@ -18,6 +21,8 @@ from .base import (
 
 HEADER_IDEMPOTENCY_KEY = "Idempotency-Key"
 HEADER_SIGNATURE = "X-Channel-Signature"
+HEADER_TIMESTAMP = "X-Channel-Timestamp"
+WRONG_SIGNATURE = "missing or wrong signature"
 SKUS_PARAM = "skus"
 SKU_SEPARATOR = ","
 ORDER_STATUS_PATH = "/orders/{order_id}/status"
@@ -47,6 +52,36 @@ class GenericJsonConnector(Connector):
     """``POST <endpoint_url>`` signed with X-Channel-Signature, keyed by Idempotency-Key."""
 
     max_batch_size = 500
+    kept_headers = (*Connector.kept_headers, HEADER_TIMESTAMP, HEADER_IDEMPOTENCY_KEY)
+
+    # -- webhooks -------------------------------------------------------------
+
+    @classmethod
+    def verify_webhook(cls, secret, headers, raw_body, now=None):
+        """X-Channel-Signature: the HMAC of the body, or of "<timestamp>.<body>" when
+        X-Channel-Timestamp is sent (then within TIMESTAMP_TOLERANCE_SECONDS)."""
+        signature = headers.get(HEADER_SIGNATURE)
+        timestamp = headers.get(HEADER_TIMESTAMP)
+        if timestamp is None:
+            return None if verify_hex(secret, raw_body, signature) else WRONG_SIGNATURE
+        signed = timestamp.encode("utf-8", "replace") + b"." + raw_body
+        if not verify_hex(secret, signed, signature):
+            return WRONG_SIGNATURE
+        return timestamp_problem(timestamp, time.time() if now is None else now)
+
+    @classmethod
+    def parse_order(cls, raw):
+        return orders.parse_generic_order(raw)
+
+    @classmethod
+    def parse_cancel(cls, raw):
+        return orders.parse_cancel(raw)
+
+    @classmethod
+    def parse_return(cls, raw):
+        return orders.parse_return(raw)
+
+    # -- stock ----------------------------------------------------------------
 
     def build_body(self, items, sent_at=None):
         """The raw request body (bytes) for ``items``."""

@@ -4,11 +4,15 @@ import json
 
 from ..errors import PermanentError, RetryableError
 from ..idempotency import idempotency_key, utc_now
+from ..inbound import KIND_IGNORED
+from ..signing import verify_b64
+from . import shopify_orders as webhooks
 from .base import (
     HEADER_CONTENT_TYPE,
     JSON_CONTENT_TYPE,
     SHOPIFY,
     Connector,
+    Delivery,
     PushResult,
     register,
 )
@@ -101,6 +105,53 @@ class ShopifyConnector(Connector):
     """``endpoint_url`` is the shop's base URL, e.g. ``https://<shop>.myshopify.com``."""
 
     max_batch_size = 250
+    kept_headers = (
+        *Connector.kept_headers,
+        webhooks.HEADER_TOPIC,
+        webhooks.HEADER_WEBHOOK_ID,
+        webhooks.HEADER_SHOP_DOMAIN,
+        webhooks.HEADER_API_VERSION,
+        webhooks.HEADER_TRIGGERED_AT,
+        webhooks.HEADER_EVENT_ID,
+    )
+    # Shopify retries non-2xx answers, removes subscriptions that keep failing, and
+    # gives up on an answer after 5 s.
+    webhook_always_ok = True
+    webhook_deadline = 3.5
+
+    # -- webhooks -------------------------------------------------------------
+
+    @classmethod
+    def verify_webhook(cls, secret, headers, raw_body, now=None):
+        if verify_b64(secret, raw_body, headers.get(webhooks.HEADER_HMAC)):
+            return None
+        return "missing or wrong signature"
+
+    @classmethod
+    def describe_delivery(cls, route_kind, headers):
+        """Every topic comes to the orders route: the topic says what it is (a
+        cancellation is then checked in the payload itself, the header being unsigned)."""
+        topic = headers.get(webhooks.HEADER_TOPIC) or ""
+        delivery_id = headers.get(webhooks.HEADER_WEBHOOK_ID) or ""
+        kind = webhooks.TOPICS.get(topic)
+        if not kind:
+            return Delivery(
+                kind=KIND_IGNORED,
+                topic=topic,
+                delivery_id=delivery_id,
+                ignored_reason=f"webhook topic {topic!r} is not handled",
+            )
+        return Delivery(kind=kind, topic=topic, delivery_id=delivery_id)
+
+    @classmethod
+    def parse_order(cls, raw):
+        return webhooks.parse_order(raw)
+
+    @classmethod
+    def parse_cancel(cls, raw):
+        return {"id": webhooks.parse_cancel(raw), "reason": ""}
+
+    # -- stock ----------------------------------------------------------------
 
     @property
     def graphql_url(self):

@@ -1,0 +1,140 @@
+"""Shopify webhooks: the headers of a delivery, its topics, and the parsing of the order
+payloads (orders/create, orders/cancelled) into the core's Order, with core.orders'
+readers."""
+
+from ..inbound import KIND_CANCEL, KIND_ORDER
+from ..orders import (
+    NO_CUSTOMER_NAME,
+    NOT_A_LIST,
+    NOT_AN_OBJECT,
+    SHIPPING_ADDRESS,
+    ZERO,
+    Customer,
+    Order,
+    OrderLine,
+    PayloadError,
+    check_unique_ids,
+    expected_total,
+    load_object,
+    make_address,
+    read_amount,
+    read_created_at,
+    read_currency,
+    read_items,
+    read_object,
+    read_quantity,
+    read_text,
+)
+
+HEADER_HMAC = "X-Shopify-Hmac-Sha256"
+HEADER_TOPIC = "X-Shopify-Topic"
+HEADER_WEBHOOK_ID = "X-Shopify-Webhook-Id"
+HEADER_SHOP_DOMAIN = "X-Shopify-Shop-Domain"
+HEADER_API_VERSION = "X-Shopify-API-Version"
+HEADER_TRIGGERED_AT = "X-Shopify-Triggered-At"
+HEADER_EVENT_ID = "X-Shopify-Event-Id"
+# the topics the addon handles, and what they are
+TOPICS = {"orders/create": KIND_ORDER, "orders/cancelled": KIND_CANCEL}
+NOT_CANCELLED = "cancelled_at is not set: the order is not cancelled"
+
+
+def parse_order(raw):
+    """The Order of a Shopify order webhook (orders/create, orders/cancelled)."""
+    return _shopify_order(load_object(raw))
+
+
+def parse_cancel(raw):
+    """The id of the order a cancellation webhook cancels. Only a cancelled order is a
+    cancellation (the topic header is not signed): ``cancelled_at`` must be set."""
+    order = parse_order(raw)
+    if not order.cancelled:
+        raise PayloadError(NOT_CANCELLED)
+    return order.id
+
+
+def _full_name(data, parent):
+    first = read_text(data, "first_name", parent)
+    last = read_text(data, "last_name", parent)
+    return f"{first} {last}".strip()
+
+
+def _shopify_order(data):
+    order_id = read_text(data, "id", required=True)
+    created_at = read_created_at(data)
+    currency = read_currency(data)
+    customer = read_object(data, "customer", required=False)
+    address = read_object(data, SHIPPING_ADDRESS, required=False)
+    lines = tuple(
+        OrderLine(
+            id=read_text(item, "id", path, required=True),
+            sku=read_text(item, "sku", path),
+            quantity=read_quantity(item, "quantity", path),
+            price_unit=read_amount(item, "price", path, strings=True),
+        )
+        for path, item in read_items(data, "line_items")
+    )
+    check_unique_ids([line.id for line in lines], "line_items")
+    address_name = read_text(address, "name", SHIPPING_ADDRESS) or _full_name(
+        address, SHIPPING_ADDRESS
+    )
+    email = read_text(customer, "email", "customer") or read_text(data, "email")
+    name = _full_name(customer, "customer") or address_name or email
+    if not name:
+        raise PayloadError(NO_CUSTOMER_NAME)
+    phone = (
+        read_text(customer, "phone", "customer")
+        or read_text(data, "phone")
+        or read_text(address, "phone", SHIPPING_ADDRESS)
+    )
+    discounts = read_amount(data, "total_discounts", default=ZERO, strings=True)
+    tax = read_amount(data, "total_tax", default=ZERO, strings=True)
+    taxes_included = data.get("taxes_included") is True
+    return Order(
+        id=order_id,
+        created_at=created_at,
+        currency=currency,
+        customer=Customer(name=name, email=email, phone=phone),
+        shipping_address=make_address(
+            {
+                "name": address_name,
+                "street": read_text(address, "address1", SHIPPING_ADDRESS),
+                "street2": read_text(address, "address2", SHIPPING_ADDRESS),
+                "zip": read_text(address, "zip", SHIPPING_ADDRESS),
+                "city": read_text(address, "city", SHIPPING_ADDRESS),
+                "country_code": read_text(address, "country_code", SHIPPING_ADDRESS),
+            }
+        ),
+        lines=lines,
+        shipping_amount=_shopify_shipping(data),
+        total_amount=read_amount(data, "total_price", strings=True),
+        cancelled=bool(data.get("cancelled_at")),
+        name=read_text(data, "name"),
+        adjustments=(ZERO if taxes_included else tax) - discounts,
+    )
+
+
+def _shopify_shipping(data):
+    """Sum of shipping_lines[].price, else total_shipping_price_set.shop_money.amount."""
+    rows = data.get("shipping_lines")
+    if rows:
+        if not isinstance(rows, list):
+            raise PayloadError(NOT_A_LIST.format("shipping_lines"))
+        total = ZERO
+        for index, row in enumerate(rows):
+            path = f"shipping_lines[{index}]"
+            if not isinstance(row, dict):
+                raise PayloadError(NOT_AN_OBJECT.format(path))
+            total += read_amount(row, "price", path, default=ZERO, strings=True)
+        return total
+    price_set = read_object(data, "total_shipping_price_set", required=False)
+    shop_money = read_object(price_set, "shop_money", "total_shipping_price_set", required=False)
+    return read_amount(
+        shop_money, "amount", "total_shipping_price_set.shop_money", default=ZERO, strings=True
+    )
+
+
+def expected_total_of(raw_or_dict):
+    """What total_price should be: lines + shipping - discounts (+ taxes when excluded)."""
+    if isinstance(raw_or_dict, dict):
+        return expected_total(_shopify_order(raw_or_dict))
+    return expected_total(parse_order(raw_or_dict))

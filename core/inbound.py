@@ -1,0 +1,90 @@
+"""Inbound channel messages (orders, cancellations, returns): their kinds and states, the
+limits of the public route, and the checks made on what arrives before it is trusted.
+
+Shared by the webhook controller and the ``stock.channel.inbound`` model.
+"""
+
+import math
+
+KIND_ORDER = "order"
+KIND_CANCEL = "cancel"
+KIND_RETURN = "return"
+KIND_IGNORED = "ignored"  # a genuine delivery of a topic the addon does not handle
+INBOUND_KINDS = [
+    (KIND_ORDER, "Order"),
+    (KIND_CANCEL, "Cancellation"),
+    (KIND_RETURN, "Return"),
+    (KIND_IGNORED, "Ignored Topic"),
+]
+
+RECEIVED = "received"
+DONE = "done"
+EXCEPTION = "exception"
+REJECTED = "rejected"
+DUPLICATE = "duplicate"
+WAITING = "waiting"
+INBOUND_STATES = [
+    (RECEIVED, "Received"),
+    (DONE, "Done"),
+    (EXCEPTION, "Exception"),
+    (REJECTED, "Rejected"),
+    (DUPLICATE, "Duplicate"),
+    (WAITING, "Waiting for the Order"),
+]
+# states a user may retry from the UI
+RETRYABLE_STATES = (RECEIVED, EXCEPTION, REJECTED, WAITING)
+
+# Bodies above the channel's limit are refused (413); a channel may allow at most this.
+DEFAULT_MAX_ORDER_KB = 256
+MAX_ORDER_KB = 10 * 1024
+# What is kept of a message refused before its sender was trusted.
+REFUSED_HEAD_BYTES = 1024
+# A signed timestamp (X-Channel-Timestamp) may differ this much from the clock.
+TIMESTAMP_TOLERANCE_SECONDS = 300
+
+NUL = "\x00"
+REPLACEMENT = "\ufffd"
+
+
+def timestamp_problem(value, now, tolerance=TIMESTAMP_TOLERANCE_SECONDS):
+    """Why a signed timestamp header (unix seconds) is refused, or None."""
+    try:
+        when = float(value)
+    except (TypeError, ValueError):
+        return "X-Channel-Timestamp must be unix seconds"
+    if not math.isfinite(when):
+        return "X-Channel-Timestamp must be unix seconds"
+    if abs(now - when) > tolerance:
+        return f"X-Channel-Timestamp is more than {tolerance} s away from the server's clock"
+    return None
+
+
+def text_problem(text):
+    """Why a received string cannot be kept as text (PostgreSQL refuses NUL characters,
+    UTF-8 has no lone surrogates), or None."""
+    if NUL in text:
+        return "contains a NUL character"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains an unpaired surrogate"
+    return None
+
+
+def clean_text(text):
+    """``text`` with what PostgreSQL cannot store replaced by U+FFFD (for the record of
+    what was received, never for what is imported)."""
+    text = text.replace(NUL, REPLACEMENT)
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+def raw_body_problem(raw):
+    """Why a raw body cannot be an order message whatever it says (it is not UTF-8 text
+    or holds a NUL byte), or None."""
+    if b"\x00" in raw:
+        return "body is not valid JSON: it contains a NUL byte"
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"body is not valid JSON: not UTF-8 ({exc.reason})"
+    return None

@@ -1,0 +1,158 @@
+"""The unified order status shared with every channel, as plain Python.
+
+``line_status`` derives a line's status from facts the ORM gathers, ``order_status`` the
+order's from its lines; ``status_body`` is what is pushed to the channel.
+"""
+
+from dataclasses import dataclass
+
+from .allocation import EPSILON
+
+CREATED = "created"
+ACCEPTED = "accepted"
+IN_PREPARATION = "in_preparation"
+SHIPPED = "shipped"
+DELIVERED = "delivered"
+CLOSED = "closed"
+CANCELLED = "cancelled"
+RETURNED = "returned"
+TO_CHECK = "to_check"
+TO_COMPLETE = "to_complete"
+# Ordered (code, label) pairs, usable as an Odoo selection.
+STATUS_SELECTION = [
+    (CREATED, "Created"),
+    (ACCEPTED, "Accepted"),
+    (IN_PREPARATION, "In Preparation"),
+    (SHIPPED, "Shipped"),
+    (DELIVERED, "Delivered"),
+    (CLOSED, "Closed"),
+    (CANCELLED, "Cancelled"),
+    (RETURNED, "Returned"),
+    (TO_CHECK, "To Check"),
+    (TO_COMPLETE, "To Complete"),
+]
+STATUSES = frozenset(code for code, _label in STATUS_SELECTION)
+# Statuses of an order held for a person (the channel's order is not imported as is).
+EXCEPTION_STATUSES = frozenset({TO_CHECK, TO_COMPLETE})
+# What line_status can answer (an order is closed or to complete, never a line).
+LINE_STATUSES = STATUSES - {CLOSED, TO_COMPLETE}
+# Line statuses at or past the shipment to the customer.
+_OUT = frozenset({SHIPPED, DELIVERED, RETURNED})
+_DONE = frozenset({DELIVERED, RETURNED})
+_STARTED = _OUT | {IN_PREPARATION}
+
+
+@dataclass(frozen=True)
+class LineFacts:
+    """What the ORM knows about one order line, in the product's unit."""
+
+    ordered: float
+    delivered: float = 0.0
+    returned: float = 0.0
+    cancelled: bool = False
+    confirmed: bool = False  # order confirmed (stock reserved or backordered)
+    picked: bool = False  # preparation started (some quantity picked / earlier steps done)
+    shortfall: bool = False  # confirmed, unreservable, and the channel allows no backorder
+    delivered_confirmed: bool = False  # the carrier/channel confirmed delivery
+
+
+def _positive(qty):
+    return qty > EPSILON
+
+
+def _at_least(qty, other):
+    return qty >= other - EPSILON
+
+
+def line_status(facts):
+    """The status of one line; the first rule that applies wins."""
+    if facts.cancelled:
+        return CANCELLED
+    if _positive(facts.returned) and _positive(facts.delivered):
+        if _at_least(facts.returned, facts.delivered):
+            return RETURNED
+    if facts.shortfall:
+        return TO_CHECK
+    if _positive(facts.ordered) and _at_least(facts.delivered, facts.ordered):
+        return DELIVERED if facts.delivered_confirmed else SHIPPED
+    if _positive(facts.delivered) or facts.picked:
+        return IN_PREPARATION
+    if facts.confirmed:
+        return ACCEPTED
+    return CREATED
+
+
+def order_status(line_statuses, *, cancelled=False, exception=None, locked=False):
+    """The status of an order from its lines' statuses (see line_status).
+
+    ``exception``: TO_CHECK/TO_COMPLETE when the order is held for a person;
+    ``locked``: the sale is locked (done), so a delivered order is closed.
+    """
+    line_statuses = list(line_statuses)
+    unknown = set(line_statuses) - LINE_STATUSES
+    if unknown:
+        raise ValueError(f"unknown line statuses {sorted(unknown)}")
+    if exception and exception not in EXCEPTION_STATUSES:
+        raise ValueError(f"{exception!r} is not one of {sorted(EXCEPTION_STATUSES)}")
+    if cancelled:
+        return CANCELLED
+    if exception:
+        return exception
+    if not line_statuses:
+        return CREATED
+    active = {status for status in line_statuses if status != CANCELLED}
+    if not active:
+        return CANCELLED
+    if TO_CHECK in active:
+        return TO_CHECK
+    if active == {RETURNED}:
+        return RETURNED
+    if active <= _DONE:
+        return CLOSED if locked else DELIVERED
+    if active <= _OUT:
+        return SHIPPED
+    if active & _STARTED:
+        return IN_PREPARATION
+    if active == {ACCEPTED}:
+        return ACCEPTED
+    return CREATED
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """One parcel."""
+
+    number: str
+    carrier_code: str = ""
+    service: str = ""
+    url: str = ""
+
+
+def _json_quantity(qty):
+    """int when whole (within float noise), else float."""
+    qty = float(qty)
+    whole = round(qty)
+    return whole if abs(qty - whole) <= EPSILON else qty
+
+
+def status_body(order_id, status, lines, tracking=()):
+    """The status push of one order; lines: iterable of (line id, status, quantity)."""
+    if status not in STATUSES:
+        raise ValueError(f"unknown status {status!r}")
+    return {
+        "id": str(order_id),
+        "status": status,
+        "lines": [
+            {"id": str(line_id), "status": line_state, "quantity": _json_quantity(qty)}
+            for line_id, line_state, qty in lines
+        ],
+        "tracking": [
+            {
+                "number": parcel.number,
+                "carrier_code": parcel.carrier_code,
+                "service": parcel.service,
+                "url": parcel.url,
+            }
+            for parcel in tracking
+        ],
+    }

@@ -1,0 +1,288 @@
+from odoo import Command, models
+from odoo.tools import escape_psql
+
+from ..core import orders as order_core
+from ..core import status as status_core
+from ..core.inbound import DONE, DUPLICATE, EXCEPTION, KIND_CANCEL, KIND_ORDER, RECEIVED, WAITING
+
+NEXT_ACTION_MAPPING = (
+    "Give the variant this internal reference, or bind it on the channel; then Retry."
+)
+NEXT_ACTION_ADDRESS = "Complete the address in the payload (Edit), then Retry."
+NEXT_ACTION_CHECK = "Check the amounts or currency with the channel, correct the payload, Retry."
+
+
+class StockChannelInbound(models.Model):
+    """Orders: mapped on Odoo records, held with the reason when they cannot be imported
+    yet, created and reserved centrally (sale.order._channel_reserve) otherwise."""
+
+    _inherit = "stock.channel.inbound"
+
+    def _find_order(self, external_id):
+        return (
+            self.env["sale.order"]
+            .sudo()
+            .with_context(active_test=False)
+            .search(
+                [("channel_id", "=", self.channel_id.id), ("channel_order_ref", "=", external_id)],
+                limit=1,
+            )
+        )
+
+    def _process_order(self):
+        order_in, rejected = self._parsed(self._connector().parse_order)
+        if rejected:
+            return rejected
+        self.external_id = order_in.id
+        order = self._find_order(order_in.id)
+        if order and order != self.sale_order_id:
+            # the channel sent it again: same answer, nothing created or reserved twice
+            self.duplicate_of_id = order.channel_inbound_ids.filtered(
+                lambda i: i.kind == KIND_ORDER and i.state == DONE
+            )[:1]
+            return self._finish(DUPLICATE, order)
+        if order:  # Retry of this message: resume where it stopped
+            if order.state in ("draft", "sent") and order.channel_exception:
+                order._channel_reserve()
+            return self._finish(DONE, order)
+        if self._cancelled_before_import(order_in.id):
+            # a cancellation is final for the channel's order id: never imported after it
+            return self._finish_cancelled_held(order_in)
+        resolved = self._resolve(order_in)
+        if resolved["problems"]:
+            return self._hold(order_in, resolved)
+        self._supersede_held(order_in.id)
+        order = self._create_order(order_in, resolved)
+        cancel = self._waiting_cancellation(order_in.id)
+        if order_in.cancelled or cancel:
+            order._action_cancel()
+            if cancel:
+                cancel.write({"state": DONE, "sale_order_id": order.id, "error": False})
+        else:
+            order._channel_reserve()
+        order.channel_status_pushed = order._channel_status_body()
+        return self._finish(DONE, order)
+
+    def _hold(self, order_in, resolved):
+        """Keep an order the addon cannot import yet in exception, with the reason."""
+        exception, reasons, next_action = resolved["problems"]
+        self._supersede_held(order_in.id)
+        cancel = self._waiting_cancellation(order_in.id)
+        if cancel:  # the channel already cancelled it: nothing to complete
+            cancel.write({"state": DONE, "error": False})
+            return self._finish_cancelled_held(order_in)
+        reason = "; ".join(reasons)
+        self.write(
+            {
+                "state": EXCEPTION,
+                "exception": exception,
+                "error": reason,
+                "next_action": next_action,
+            }
+        )
+        return 200, {
+            "order": None,
+            "status": exception,
+            "reason": reason,
+            "lines": [{"id": line.id, "status": exception} for line in order_in.lines],
+        }
+
+    def _finish_cancelled_held(self, order_in):
+        self.write({"state": DONE, "error": "cancelled by the channel before it was imported"})
+        return 200, {
+            "order": None,
+            "status": status_core.CANCELLED,
+            "lines": [{"id": line.id, "status": status_core.CANCELLED} for line in order_in.lines],
+        }
+
+    def _supersede_held(self, external_id):
+        """Older messages of this order still in exception: this one replaces them."""
+        self.search(
+            [
+                ("channel_id", "=", self.channel_id.id),
+                ("kind", "=", KIND_ORDER),
+                ("external_id", "=", external_id),
+                ("state", "in", (EXCEPTION, RECEIVED)),
+                ("id", "!=", self.id),
+            ]
+        ).write({"state": DUPLICATE, "duplicate_of_id": self.id})
+
+    def _cancelled_before_import(self, external_id):
+        """The channel cancelled this order while it was held (or before it came): a
+        cancellation done without a sale order."""
+        return self.search_count(
+            [("channel_id", "=", self.channel_id.id), ("kind", "=", KIND_CANCEL),
+             ("external_id", "=", external_id), ("state", "=", DONE),
+             ("sale_order_id", "=", False)], limit=1,
+        )  # fmt: skip
+
+    def _waiting_cancellation(self, external_id):
+        return self.search(
+            [
+                ("channel_id", "=", self.channel_id.id),
+                ("kind", "=", KIND_CANCEL),
+                ("external_id", "=", external_id),
+                ("state", "=", WAITING),
+            ],
+            limit=1,
+        )
+
+    def _resolve(self, order_in):
+        """Map the payload on Odoo records; problems = (exception, reasons, next action)."""
+        channel = self.channel_id
+        env = self.env
+        to_complete, to_check = [], []
+        products, ambiguous = self._products_by_sku({line.sku for line in order_in.lines})
+        for line in order_in.lines:
+            if line.sku in ambiguous:
+                to_complete.append(
+                    env._(
+                        "SKU %(sku)r (line %(line)s) matches several variants",
+                        sku=line.sku,
+                        line=line.id,
+                    )
+                )
+            elif line.sku not in products:
+                to_complete.append(
+                    env._("unknown SKU %(sku)r (line %(line)s)", sku=line.sku, line=line.id)
+                )
+        next_action = NEXT_ACTION_MAPPING if to_complete else ""
+        address_problems = order_core.address_problems(order_in.shipping_address)
+        country = env["res.country"]
+        code = order_in.shipping_address.country_code
+        if code:
+            country = country.search([("code", "=", code)], limit=1)
+            if not country:
+                address_problems.append(env._("unknown country code %(code)r", code=code))
+        if address_problems:
+            to_complete += address_problems
+            next_action = next_action or NEXT_ACTION_ADDRESS
+        currency = env["res.currency"].search([("name", "=", order_in.currency)], limit=1)
+        pricelist = env["product.pricelist"]
+        if not currency:
+            to_check.append(env._("unknown currency %(code)r", code=order_in.currency))
+        elif currency != channel.company_id.currency_id:
+            pricelist = pricelist.search(
+                [("currency_id", "=", currency.id),
+                 ("company_id", "in", [False, channel.company_id.id])], limit=1,
+            )  # fmt: skip
+            if not pricelist:
+                to_check.append(env._("no active pricelist in %(code)s", code=order_in.currency))
+        totals = order_core.totals_problem(order_in)
+        if totals:
+            to_check.append(totals)
+        problems = None
+        if to_complete:
+            problems = (status_core.TO_COMPLETE, to_complete + to_check, env._(next_action))
+        elif to_check:
+            problems = (status_core.TO_CHECK, to_check, env._(NEXT_ACTION_CHECK))
+        return {
+            "problems": problems,
+            "products": products,
+            "country": country,
+            "pricelist": pricelist,
+        }
+
+    def _products_by_sku(self, skus):
+        """({sku: product.product}, {sku: why it is ambiguous}): a SKU is the channel's
+        binding's, else a variant's internal reference; one that several variants share
+        is no match (it would take one of them at random)."""
+        found, ambiguous = {}, {}
+        channel = self.channel_id
+        for sku, product_ids in channel._sku_owners(skus, storable_only=False).items():
+            if len(product_ids) == 1:
+                found[sku] = self.env["product.product"].browse(product_ids)
+            else:
+                ambiguous[sku] = channel._sku_conflict(sku, product_ids)
+        return found, ambiguous
+
+    def _create_order(self, order_in, resolved):
+        channel = self.channel_id
+        partner, shipping = self._partner(order_in, resolved["country"])
+        lines = [
+            Command.create(
+                {
+                    "product_id": resolved["products"][line.sku].id,
+                    "product_uom_qty": line.quantity,
+                    "price_unit": float(line.price_unit),
+                    "channel_line_ref": line.id,
+                }
+            )
+            for line in order_in.lines
+        ]
+        if order_in.shipping_amount:
+            lines.append(
+                Command.create(
+                    {
+                        "product_id": channel._shipping_product().id,
+                        "product_uom_qty": 1,
+                        "price_unit": float(order_in.shipping_amount),
+                    }
+                )
+            )
+        vals = {
+            "partner_id": partner.id,
+            "partner_invoice_id": partner.id,
+            "partner_shipping_id": shipping.id,
+            "company_id": channel.company_id.id,
+            "warehouse_id": channel.warehouse_id.id,
+            "channel_id": channel.id,
+            "channel_order_ref": order_in.id,
+            "client_order_ref": order_in.name or order_in.id,
+            "origin": f"{channel.name}: {order_in.name or order_in.id}",
+            "order_line": lines,
+        }
+        if resolved["pricelist"]:
+            vals["pricelist_id"] = resolved["pricelist"].id
+        order = self.env["sale.order"].sudo().create(vals)
+        self.sale_order_id = order
+        return order
+
+    def _partner(self, order_in, country):
+        """(customer, delivery address): the customer found by its exact e-mail
+        (case-insensitive), or created with the address; an existing customer's address
+        is never written over: the order ships to a delivery contact of it."""
+        Partner = self.env["res.partner"].sudo()
+        customer = order_in.customer
+        address = order_in.shipping_address
+        address_vals = {
+            "street": address.street or False,
+            "street2": address.street2 or False,
+            "zip": address.zip or False,
+            "city": address.city or False,
+            "country_id": country.id or False,
+        }
+        partner = self._customer_by_email(customer.email)
+        if not partner:
+            partner = Partner.create(
+                {"name": customer.name, "email": customer.email or False,
+                 "phone": customer.phone or False, **address_vals}
+            )  # fmt: skip
+        name = address.name or customer.name
+        if name == partner.name and all(
+            (partner[f].id if f == "country_id" else partner[f]) == v
+            for f, v in address_vals.items()
+        ):
+            return partner, partner
+        domain = [("parent_id", "=", partner.id), ("type", "=", "delivery"), ("name", "=", name)]
+        domain += [(f, "=", v) for f, v in address_vals.items()]
+        shipping = Partner.search(domain, limit=1) or Partner.create(
+            {"parent_id": partner.id, "type": "delivery", "name": name, **address_vals}
+        )
+        return partner, shipping
+
+    def _customer_by_email(self, email):
+        """The company's (or shared) customer with exactly this e-mail, ignoring case: no
+        pattern (an '_' or '%' in an address matches only itself)."""
+        email = (email or "").strip()
+        if not email:
+            return self.env["res.partner"]
+        return (
+            self.env["res.partner"]
+            .sudo()
+            .search(
+                [("email", "=ilike", escape_psql(email)), ("parent_id", "=", False),
+                 ("company_id", "in", [False, self.channel_id.company_id.id])],
+                limit=1,
+            )
+        )  # fmt: skip
