@@ -20,7 +20,7 @@ sellable + counted incoming, except for backorder.
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 
 EPSILON = 1e-6
 
@@ -141,7 +141,7 @@ def publishable(
     `own_fence` / `others_fence` are the effective ring-fenced units (see
     fenced_shares) of this channel and of all the other channels together.
     """
-    today = today or date.today()
+    today = today or datetime.now(UTC).date()  # incoming days are UTC days
     sellable = stock.sellable
     label = rule.label
     steps = [

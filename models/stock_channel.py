@@ -4,7 +4,9 @@ import time
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import astuple
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
+
+from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
@@ -14,6 +16,8 @@ from ..core.connectors import CONNECTOR_SELECTION, GENERIC_JSON, ChannelConfig, 
 from ..core.inbound import DEFAULT_MAX_ORDER_KB, MAX_ORDER_KB
 from .access import check_channel_manager
 
+REFRESH_ATTEMPTS = 3
+CONCURRENCY_ERRORS = (pg_errors.SerializationFailure, pg_errors.DeadlockDetected)
 # (dbname, channel id) -> (settings fingerprint, connector, in-use lock), per process
 _CONNECTORS = {}
 _CONNECTORS_LOCK = threading.Lock()
@@ -299,7 +303,7 @@ class StockChannel(models.Model):
         (core.allocation). Ring-fenced quotas of every active channel of the
         warehouse are taken into account, not only those of self.
         """
-        today = today or date.today()
+        today = today or datetime.now(UTC).date()  # the receipts' days are UTC days too
         results = {}
         products = products.with_context(active_test=False)
         Rule = self.env["stock.channel.policy.rule"]
@@ -356,10 +360,14 @@ class StockChannel(models.Model):
 
     @api.model
     def _cron_refresh_quantities(self):
-        """Scheduled action: recompute every active channel's quantities and log the duration."""
+        """Scheduled action: recompute every active channel's quantities and log the
+        duration. Channel by channel, each in its own transaction: a dispatcher writing
+        the same rows meanwhile costs a new try of that channel, not the whole run."""
         start = time.monotonic()
         channels = self.search([])
-        changed = channels._refresh_quantities()
+        changed = self.env["stock.channel.quantity"]
+        for channel in channels:
+            changed |= channel._refresh_in_cron()
         self.env["ir.logging"].sudo().create(
             {
                 "name": "stock_channel_sync",
@@ -374,6 +382,22 @@ class StockChannel(models.Model):
             }
         )
         return changed
+
+    def _refresh_in_cron(self, attempts=REFRESH_ATTEMPTS):
+        testing = getattr(threading.current_thread(), "testing", False)
+        for attempt in range(attempts):
+            try:
+                with self.env.cr.savepoint():
+                    changed = self._refresh_quantities()
+                if not testing:
+                    self.env["ir.cron"]._commit_progress(1)
+                return changed
+            except CONCURRENCY_ERRORS:
+                if testing or attempt == attempts - 1:
+                    raise
+                self.env.cr.rollback()
+                self.env.invalidate_all()
+        return self.env["stock.channel.quantity"]
 
     def action_refresh_quantities(self):
         check_channel_manager(self.env)

@@ -8,6 +8,7 @@ from odoo.tools import mute_logger
 
 from ..core.connectors import order_status_connectors
 from .access import check_channel_manager
+from .retention import purge
 
 _logger = logging.getLogger(__name__)
 
@@ -17,6 +18,8 @@ PRIORITY_HIGH = 10  # inventory adjustments; quantities falling to 0 are sorted 
 PRECOMMIT_KEY = "stock_channel_sync.outbox"
 BODY_KEPT_CHARS = 2000  # of each response body kept in the log and on dead letters
 LOCK_ATTEMPTS = 5
+DEAD_RETENTION_PARAM = "stock_channel_sync.dead_letter_retention_days"
+DEFAULT_DEAD_RETENTION_DAYS = 90
 
 
 def clip(body):
@@ -377,3 +380,17 @@ class StockChannelOutbox(models.Model):
             ).unlink()
         self.write(vals)
         _logger.info("channel push dead-lettered: %s", reason)
+
+    @api.autovacuum
+    def _gc_dead_letters(self):
+        """Dead letters nobody replayed go after their retention (a replay sends the
+        current quantity anyway), in batches."""
+        days = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(DEAD_RETENTION_PARAM, DEFAULT_DEAD_RETENTION_DAYS)
+        )
+        self.flush_model()
+        deleted = purge(self.env.cr, self._table, "dead_at", days, "state = 'dead'")
+        self.invalidate_model()
+        return deleted

@@ -85,7 +85,9 @@ class StockWarehouse(models.Model):
                 reserved[product.id] += reserved_qty
 
         incoming = defaultdict(list)
-        Move = self.env["stock.move"].sudo()
+        # days in UTC, whoever asks: a user's time zone would move a receipt across the
+        # horizon (the publishable quantity is the same for every reader and the dispatcher)
+        Move = self.env["stock.move"].sudo().with_context(tz="UTC")
         move_domain = (
             Domain("product_id", "in", products.ids)
             & Domain("state", "in", TODO_MOVE_STATES)

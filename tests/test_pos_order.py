@@ -44,14 +44,20 @@ class TestPosOrderPush(TestPoSCommon):
         self.env["stock.channel.dispatcher"]._run()
 
     def test_pos_order_lowers_the_published_quantity(self):
+        """Odoo 19's default is real-time stock updates: each POS sale moves stock (and is
+        republished) at once, not at the session's closing."""
+        default = self.env["res.company"].default_get(["point_of_sale_update_stock_quantities"])
+        self.assertEqual(default["point_of_sale_update_stock_quantities"], "real")
         self.dispatch()
         self.assertEqual(self.sim.generic_level("market", "POSW"), 10)
-        self.open_new_session()
+        session = self.open_new_session()
+        self.assertFalse(session.update_stock_at_closing)
         self._create_orders(
             [{"pos_order_lines_ui_args": [(self.product, 3)], "payments": [(self.cash_pm1, 30)]}]
         )
         self.dispatch()
         self.assertEqual(self.sim.generic_level("market", "POSW"), 7)
+        self.assertEqual(session.state, "opened", "published before the session closes")
 
     def test_a_pos_sale_takes_the_lock_and_wins_the_unit_a_channel_order_reserved(self):
         warehouse = self.config.picking_type_id.warehouse_id
