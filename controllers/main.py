@@ -6,6 +6,7 @@ from psycopg2 import errors as pg_errors
 
 from odoo import http
 from odoo.http import request
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from ..core.inbound import (
     DEFAULT_MAX_ORDER_KB,
@@ -32,12 +33,7 @@ WEBHOOK = {
     "save_session": False,
 }
 # another transaction took the same variants, order or lock first: run again on its result
-CONCURRENCY_ERRORS = (
-    pg_errors.SerializationFailure,
-    pg_errors.DeadlockDetected,
-    pg_errors.LockNotAvailable,
-    pg_errors.UniqueViolation,
-)
+INTAKE_RACE_ERRORS = (*PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, pg_errors.UniqueViolation)
 RETRY_MAX_SLEEP = 0.2
 READ_CHUNK = 64 * 1024
 
@@ -188,7 +184,7 @@ class ChannelOrdersController(http.Controller):
                 env.flush_all()
                 _commit(env)
                 return _json(status, answer)
-            except CONCURRENCY_ERRORS:
+            except INTAKE_RACE_ERRORS:
                 cr.rollback()
                 env.transaction.reset()
                 attempt += 1

@@ -8,6 +8,7 @@ from . import (
     stock_channel,
     stock_channel_binding,
     stock_channel_dispatcher,
+    stock_channel_dispatcher_push,
     stock_channel_inbound,
     stock_channel_inbound_cancel,
     stock_channel_inbound_order,

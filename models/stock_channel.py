@@ -3,24 +3,19 @@ import threading
 import time
 from collections import defaultdict
 from contextlib import contextmanager
-from dataclasses import astuple
-from datetime import UTC, datetime, timedelta
-
-from psycopg2 import errors as pg_errors
+from datetime import UTC, datetime
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from ..core import allocation
 from ..core.connectors import CONNECTOR_SELECTION, GENERIC_JSON, ChannelConfig, get_connector
+from ..core.connectors.pool import POOL
 from ..core.inbound import DEFAULT_MAX_ORDER_KB, MAX_ORDER_KB
 from .access import check_channel_manager
 
 REFRESH_ATTEMPTS = 3
-CONCURRENCY_ERRORS = (pg_errors.SerializationFailure, pg_errors.DeadlockDetected)
-# (dbname, channel id) -> (settings fingerprint, connector, in-use lock), per process
-_CONNECTORS = {}
-_CONNECTORS_LOCK = threading.Lock()
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]+")
 CHANNEL_TYPES = [
     ("website", "Website"),
@@ -30,11 +25,6 @@ CHANNEL_TYPES = [
 ]
 
 
-SYNC_STAT_FIELDS = (
-    "latency_p50_1h", "latency_p95_1h", "latency_p99_1h",
-    "latency_p50_24h", "latency_p95_24h", "latency_p99_24h",
-    "confirmed_p95_24h", "failure_rate_24h", "pending_count", "dead_letter_count",
-)  # fmt: skip
 # changing these can move the publishable quantities of the warehouse's channels
 REPUBLISH_FIELDS = {
     "active", "warehouse_id", "company_id", "allow_backorder", "connector", "endpoint_url",
@@ -197,62 +187,10 @@ class StockChannel(models.Model):
             )
 
     def _compute_sync_stats(self):
-        stats = self._sync_stats()
+        stats = self.env["stock.channel.sync.log"]._channel_stats(self)
         for channel in self:
             for name, value in stats.get(channel.id, {}).items():
                 channel[name] = value
-
-    def _sync_stats(self):
-        """{channel_id: {field: value}}: latency percentiles over the last hour and day,
-        failure rate over the day, pending and dead-letter counts, in two queries."""
-        empty = dict.fromkeys(SYNC_STAT_FIELDS, 0)
-        stats = {channel.id: dict(empty) for channel in self}
-        if not self.ids:
-            return stats
-        self.env["stock.channel.sync.log"].flush_model()
-        self.env["stock.channel.outbox"].flush_model()
-        self.env.cr.execute(
-            """
-            SELECT channel_id,
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)
-                       FILTER (WHERE state = 'done' AND acked_at >= %(hour)s),
-                   percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
-                       FILTER (WHERE state = 'done' AND acked_at >= %(hour)s),
-                   percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)
-                       FILTER (WHERE state = 'done' AND acked_at >= %(hour)s),
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)
-                       FILTER (WHERE state = 'done'),
-                   percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
-                       FILTER (WHERE state = 'done'),
-                   percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)
-                       FILTER (WHERE state = 'done'),
-                   percentile_cont(0.95) WITHIN GROUP (ORDER BY confirmed_latency_ms)
-                       FILTER (WHERE confirmed_at IS NOT NULL),
-                   100.0 * count(*) FILTER (WHERE state IN ('retry', 'dead')) / count(*)
-              FROM stock_channel_sync_log
-             WHERE channel_id = ANY(%(ids)s) AND sent_at >= %(day)s
-             GROUP BY channel_id
-            """,
-            {
-                "ids": self.ids,
-                "hour": fields.Datetime.now() - timedelta(hours=1),
-                "day": fields.Datetime.now() - timedelta(days=1),
-            },
-        )
-        for channel_id, *values in self.env.cr.fetchall():
-            for name, value in zip(SYNC_STAT_FIELDS[:8], values, strict=True):
-                stats[channel_id][name] = round(
-                    value or 0, 1 if name == "failure_rate_24h" else None
-                )
-        self.env.cr.execute(
-            "SELECT channel_id, count(*) FILTER (WHERE state = 'pending'), "
-            "count(*) FILTER (WHERE state = 'dead') FROM stock_channel_outbox "
-            "WHERE channel_id = ANY(%s) GROUP BY channel_id",
-            [self.ids],
-        )
-        for channel_id, pending, dead in self.env.cr.fetchall():
-            stats[channel_id].update(pending_count=pending, dead_letter_count=dead)
-        return stats
 
     @api.depends("name", "code")
     def _compute_display_name(self):
@@ -392,7 +330,7 @@ class StockChannel(models.Model):
                 if not testing:
                     self.env["ir.cron"]._commit_progress(1)
                 return changed
-            except CONCURRENCY_ERRORS:
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 if testing or attempt == attempts - 1:
                     raise
                 self.env.cr.rollback()
@@ -417,30 +355,11 @@ class StockChannel(models.Model):
     # ------------------------------------------------------------------
     @contextmanager
     def _connector(self):
-        """The channel's connector, kept per process so that its requests.Session (and its
-        pooled connections) serve push after push; rebuilt when the settings change. A
-        second concurrent user of the same channel gets a connector of its own."""
+        """The channel's connector, kept per process (core.connectors.pool)."""
         self.ensure_one()
-        config = self._connector_config()
         key = (self.env.cr.dbname, self.id)
-        fingerprint = (self.sudo().connector, astuple(config))
-        with _CONNECTORS_LOCK:
-            cached = _CONNECTORS.get(key)
-            if not cached or cached[0] != fingerprint:
-                cached = (fingerprint, self._new_connector(config), threading.Lock())
-                _CONNECTORS[key] = cached
-        _fingerprint, connector, in_use = cached
-        if in_use.acquire(blocking=False):
-            try:
-                yield connector
-            finally:
-                in_use.release()
-            return
-        with self._new_connector(config) as own:
-            yield own
-
-    def _new_connector(self, config):
-        return get_connector(self.sudo().connector)(config)
+        with POOL.connector(key, self.sudo().connector, self._connector_config()) as connector:
+            yield connector
 
     def _connector_config(self):
         channel = self.sudo()
@@ -464,60 +383,6 @@ class StockChannel(models.Model):
         )
         return {binding.product_id.id: binding for binding in bindings}
 
-    def _sku_owners(self, skus, storable_only=True):
-        """{sku: [product ids]}: the active variants of the channel's company published
-        under each of `skus` on this channel (the binding's SKU, else the internal
-        reference), in one query. More than one id: the SKU is not unique."""
-        self.ensure_one()
-        skus = sorted({sku for sku in skus if sku})
-        if not skus:
-            return {}
-        self.env["stock.channel.binding"].flush_model()
-        self.env["product.product"].flush_model(["default_code", "active"])
-        self.env.cr.execute(
-            """
-            SELECT s.sku, array_agg(s.id ORDER BY s.id) FROM (
-                SELECT pp.id, COALESCE(b.external_sku, pp.default_code) AS sku
-                  FROM product_product pp
-                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
-                  LEFT JOIN stock_channel_binding b
-                         ON b.product_id = pp.id AND b.channel_id = %(channel)s AND b.active
-                 WHERE pp.active AND pt.active AND (pt.is_storable OR NOT %(storable)s)
-                   AND (pt.company_id IS NULL OR pt.company_id = %(company)s)
-                   AND (pp.default_code = ANY(%(skus)s) OR b.external_sku = ANY(%(skus)s))
-            ) s WHERE s.sku = ANY(%(skus)s) GROUP BY s.sku
-            """,
-            {"channel": self.id, "company": self.company_id.id, "skus": skus,
-             "storable": storable_only},
-        )  # fmt: skip
-        return dict(self.env.cr.fetchall())
-
-    def _sku_conflict(self, sku, product_ids):
-        """Why `sku` cannot be published or ordered: the variants sharing it."""
-        products = self.env["product.product"].with_context(active_test=False).browse(product_ids)
-        return self.env._(
-            "SKU %(sku)r is not unique on %(channel)s: variants %(variants)s share it. Give "
-            "each its own internal reference, or a binding with its own SKU.",
-            sku=sku,
-            channel=self.display_name,
-            variants=", ".join(products.mapped("display_name")),
-        )
-
-    def _channel_skus(self, products, bindings=None):
-        """({product_id: SKU on this channel}, {product_id: why its SKU is not unique})."""
-        self.ensure_one()
-        bindings = self._bindings(products) if bindings is None else bindings
-        skus = {}
-        for product in products:
-            binding = bindings.get(product.id)
-            skus[product.id] = (binding.external_sku if binding else product.default_code) or ""
-        conflicts = {}
-        for sku, owners in self._sku_owners(skus.values()).items():
-            if len(owners) > 1:
-                message = self._sku_conflict(sku, owners)
-                conflicts.update({pid: message for pid, own in skus.items() if own == sku})
-        return skus, conflicts
-
     @api.model
     def _cron_dispatch(self):
         """Scheduled action (also triggered at each commit that fills the outbox); it
@@ -527,8 +392,13 @@ class StockChannel(models.Model):
     def action_dispatch_now(self):
         """Wake the dispatcher now (it runs in the cron worker, outside this request)."""
         check_channel_manager(self.env)
-        self.env.ref("stock_channel_sync.ir_cron_dispatch").sudo()._trigger()
+        self._wake_dispatcher()
         return True
+
+    @api.model
+    def _wake_dispatcher(self, at=None):
+        """Trigger the dispatch cron now (NOTIFY after the commit), or at `at`."""
+        self.env.ref("stock_channel_sync.ir_cron_dispatch").sudo()._trigger(at=at)
 
     def action_republish(self):
         """Push every variant again (forced), e.g. after connecting a channel."""

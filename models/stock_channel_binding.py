@@ -48,11 +48,11 @@ class StockChannelBinding(models.Model):
         self.sku_warning = False
         for channel in self.channel_id:
             bindings = self.filtered(lambda b, ch=channel: b.channel_id == ch and b.active)
-            owners = channel._sku_owners(bindings.mapped("external_sku"))
+            owners = self._sku_owners(channel, bindings.mapped("external_sku"))
             for binding in bindings:
                 shared = owners.get(binding.external_sku, [])
                 if len(shared) > 1:
-                    binding.sku_warning = channel._sku_conflict(binding.external_sku, shared)
+                    binding.sku_warning = self._sku_conflict(channel, binding.external_sku, shared)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -69,3 +69,58 @@ class StockChannelBinding(models.Model):
         Outbox = self.env["stock.channel.outbox"]
         for binding in self:
             Outbox._enqueue(binding.product_id, channels=binding.channel_id)
+
+    @api.model
+    def _sku_owners(self, channel, skus, storable_only=True):
+        """{sku: [product ids]}: the active variants of the channel's company published
+        under each of `skus` on `channel` (the binding's SKU, else the internal
+        reference), in one query. More than one id: the SKU is not unique."""
+        skus = sorted({sku for sku in skus if sku})
+        if not skus:
+            return {}
+        self.flush_model()
+        self.env["product.product"].flush_model(["default_code", "active"])
+        self.env.cr.execute(
+            """
+            SELECT s.sku, array_agg(s.id ORDER BY s.id) FROM (
+                SELECT pp.id, COALESCE(b.external_sku, pp.default_code) AS sku
+                  FROM product_product pp
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                  LEFT JOIN stock_channel_binding b
+                         ON b.product_id = pp.id AND b.channel_id = %(channel)s AND b.active
+                 WHERE pp.active AND pt.active AND (pt.is_storable OR NOT %(storable)s)
+                   AND (pt.company_id IS NULL OR pt.company_id = %(company)s)
+                   AND (pp.default_code = ANY(%(skus)s) OR b.external_sku = ANY(%(skus)s))
+            ) s WHERE s.sku = ANY(%(skus)s) GROUP BY s.sku
+            """,
+            {"channel": channel.id, "company": channel.company_id.id, "skus": skus,
+             "storable": storable_only},
+        )  # fmt: skip
+        return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _sku_conflict(self, channel, sku, product_ids):
+        """Why `sku` cannot be published or ordered on `channel`: the variants sharing it."""
+        products = self.env["product.product"].with_context(active_test=False).browse(product_ids)
+        return self.env._(
+            "SKU %(sku)r is not unique on %(channel)s: variants %(variants)s share it. Give "
+            "each its own internal reference, or a binding with its own SKU.",
+            sku=sku,
+            channel=channel.display_name,
+            variants=", ".join(products.mapped("display_name")),
+        )
+
+    @api.model
+    def _channel_skus(self, channel, products, bindings=None):
+        """({product_id: SKU on `channel`}, {product_id: why its SKU is not unique})."""
+        bindings = channel._bindings(products) if bindings is None else bindings
+        skus = {}
+        for product in products:
+            binding = bindings.get(product.id)
+            skus[product.id] = (binding.external_sku if binding else product.default_code) or ""
+        conflicts = {}
+        for sku, owners in self._sku_owners(channel, skus.values()).items():
+            if len(owners) > 1:
+                message = self._sku_conflict(channel, sku, owners)
+                conflicts.update({pid: message for pid, own in skus.items() if own == sku})
+        return skus, conflicts

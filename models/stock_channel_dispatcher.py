@@ -5,18 +5,11 @@ import traceback
 from collections import defaultdict
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 
 from psycopg2 import Error as PgError
-from psycopg2 import errors as pg_errors
 
-from odoo import SUPERUSER_ID, api, fields, models
-
-from ..core import backoff
-from ..core.connectors import PushItem
-from ..core.errors import PermanentError, RetryableError, SyncError
-from .stock_channel_outbox import clip
+from odoo import SUPERUSER_ID, api, models
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 _logger = logging.getLogger(__name__)
 
@@ -29,75 +22,6 @@ FOLLOW_POLL_SECONDS = 0.1  # while it waits for a retry, changes made meanwhile 
 CANDIDATES_PER_BATCH = 4  # rows taken per dispatch round, in batches of the connector's size
 # PostgreSQL advisory lock (class id, channel id) held by the one dispatcher of a channel
 CHANNEL_LOCK_CLASS = 730_501
-# another transaction wrote the same rows: run the round again on a fresh snapshot
-CONCURRENCY_ERRORS = (
-    pg_errors.SerializationFailure,
-    pg_errors.DeadlockDetected,
-    pg_errors.LockNotAvailable,
-)
-RECORD_ATTEMPTS = 5
-REASON_NO_SKU = "The variant has no SKU on this channel (set an internal reference or a binding)."
-REASON_STALE = (
-    "the channel dropped it as stale: it holds a newer sequence for this SKU "
-    "(sent again with a fresh sequence)"
-)
-
-
-def _utcnow():
-    """Naive UTC with microseconds (fields.Datetime.now() drops them): for latencies."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-@dataclass
-class Job:
-    """One push of a round: the outbox rows it serves and what it sends.
-
-    `rows`: [(row id, generation, attempts, event_at)]; for stock, `items` are the
-    PushItems (same order as `rows`) and `products` their variant ids; for a status,
-    `order_id` and `body`. `outcome` is the PushResult or the exception of the push.
-    """
-
-    rows: list
-    items: list = field(default_factory=list)
-    products: list = field(default_factory=list)
-    order_id: int = 0
-    body: dict = None
-    label: str = ""
-    sent_at: datetime = None
-    outcome: object = None
-    trace: str = ""
-
-    @property
-    def row_ids(self):
-        return [row[0] for row in self.rows]
-
-    @property
-    def attempts(self):
-        return max(row[2] for row in self.rows)
-
-    @property
-    def event_at(self):
-        return min(row[3] for row in self.rows)
-
-    def log_vals(self, channel):
-        """The sync log values of this push, the same for every outcome."""
-        if self.body is not None:
-            skus, items = self.label, [self.body]
-        else:
-            skus = ", ".join(item.sku for item in self.items)
-            items = [
-                {"sku": item.sku, "quantity": item.quantity, "sequence": item.sequence}
-                for item in self.items
-            ]
-        return {
-            "channel_id": channel.id,
-            "item_count": len(items),
-            "skus": skus,
-            "items": items,
-            "attempt": self.attempts + 1,
-            "event_at": self.event_at,
-            "sent_at": self.sent_at,
-        }
 
 
 class StockChannelDispatcher(models.AbstractModel):
@@ -108,6 +32,9 @@ class StockChannelDispatcher(models.AbstractModel):
     doubt and give them their sequences, commit (no row lock is held while the channel
     answers), push, then record every outcome in a new transaction. One dispatcher at a
     time per channel (an advisory lock), so pushes to a channel leave in sequence order.
+
+    This file: the runs and the round; stock_channel_dispatcher_push: planning, pushing
+    and recording a round's pushes.
     """
 
     _name = "stock.channel.dispatcher"
@@ -278,7 +205,7 @@ class StockChannelDispatcher(models.AbstractModel):
         )
         when = self.env.cr.fetchone()[0]
         if when:
-            self.env.ref("stock_channel_sync.ir_cron_dispatch").sudo()._trigger(at=when)
+            self.env["stock.channel"]._wake_dispatcher(at=when)
 
     # ------------------------------------------------------------------
     # One channel
@@ -335,7 +262,7 @@ class StockChannelDispatcher(models.AbstractModel):
         try:
             with self.env.cr.savepoint():
                 jobs = self._plan(channel, connector, rows)
-        except CONCURRENCY_ERRORS:
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             if not commit:
                 raise
             self.env.cr.rollback()
@@ -355,257 +282,3 @@ class StockChannelDispatcher(models.AbstractModel):
     # ------------------------------------------------------------------
     # Planning (in the transaction that took the rows)
     # ------------------------------------------------------------------
-    def _plan(self, channel, connector, rows):
-        """The jobs of a round. Rows with nothing to send are deleted, rows that cannot be
-        sent become dead letters, here; the others are marked in doubt with sequences."""
-        status_rows = rows.filtered("sale_order_id")
-        jobs = [job for row in status_rows if (job := self._plan_status(row))]
-        stock_rows = rows - status_rows
-        if stock_rows:
-            jobs += self._plan_stock(channel, connector, stock_rows)
-        return jobs
-
-    @staticmethod
-    def _row_key(row):
-        return (row.id, row.generation, row.attempts, row.event_at)
-
-    def _plan_status(self, row):
-        order = row.sale_order_id
-        body = order._channel_status_body()
-        if body == order.channel_status_pushed and not row.force:
-            row._delete_sent()
-            return None
-        label = f"{order.name} ({order.channel_order_ref}): {body['status']}"
-        return Job(rows=[self._row_key(row)], order_id=order.id, body=body, label=label)
-
-    def _plan_stock(self, channel, connector, rows):
-        results = channel._compute_publishable(rows.product_id)
-        Quantity = self.env["stock.channel.quantity"]
-        Quantity._store_results(results)
-        published = {
-            line.product_id.id: line
-            for line in Quantity.search(
-                [("channel_id", "=", channel.id), ("product_id", "in", rows.product_id.ids)]
-            )
-        }
-        bindings = channel._bindings(rows.product_id)
-        skus, conflicts = channel._channel_skus(rows.product_id, bindings)
-        computed_at = fields.Datetime.now().replace(tzinfo=UTC)
-        to_send, unchanged = [], rows.browse()
-        for row in rows:
-            product_id = row.product_id.id
-            if product_id in conflicts or not skus.get(product_id):
-                row._to_dead_letter(conflicts.get(product_id) or REASON_NO_SKU)
-                continue
-            result = results[channel.id, product_id]
-            line = published.get(product_id)
-            known = line and line.published_at and not line.push_in_doubt
-            if known and line.published_qty == result.publishable and not row.force:
-                unchanged |= row
-                continue
-            to_send.append((row, result, line))
-        unchanged._delete_sent()
-        # quantities falling to 0 first, then priority, then the oldest change
-        to_send.sort(key=lambda t: (t[1].publishable != 0, -t[0].priority, t[0].event_at, t[0].id))
-        sequences = Quantity._claim_sequences(channel, [t[0].product_id.id for t in to_send])
-        jobs = []
-        for batch in connector.batches(to_send):
-            job = Job(rows=[self._row_key(row) for row, _result, _line in batch])
-            for row, result, line in batch:
-                product_id = row.product_id.id
-                binding = bindings.get(product_id)
-                job.products.append(product_id)
-                job.items.append(
-                    PushItem(
-                        sku=skus[product_id],
-                        quantity=result.publishable,
-                        sequence=sequences[product_id],
-                        computed_at=computed_at,
-                        external_id=binding.external_id or "" if binding else "",
-                        external_location_id=binding.external_location_id or "" if binding else "",
-                        previous_quantity=line.published_qty if line.published_at else None,
-                    )
-                )
-            jobs.append(job)
-        return jobs
-
-    def _failed_plan(self, rows, trace):
-        job = Job(rows=[self._row_key(row) for row in rows], sent_at=_utcnow(), trace=trace)
-        job.outcome = RetryableError(f"could not prepare the push: {trace.splitlines()[-1]}")
-        return job
-
-    # ------------------------------------------------------------------
-    # Pushing (no transaction work: the channel may take its time)
-    # ------------------------------------------------------------------
-    def _push(self, connector, job):
-        job.sent_at = _utcnow()
-        try:
-            if job.body is not None:
-                # the row's id: the same for its retries, new for the next change of status
-                order = self.env["sale.order"].browse(job.order_id)
-                job.outcome = connector.push_order_status(
-                    order.channel_order_ref, job.body, sequence=job.rows[0][0]
-                )
-            else:
-                job.outcome = connector.push(job.items)
-        except SyncError as error:
-            job.outcome = error
-        except NotImplementedError as error:
-            job.outcome = PermanentError(str(error))
-        except Exception as error:  # a bug or an unexpected answer: a failure like any other
-            job.trace = connector._redact(traceback.format_exc())
-            job.outcome = RetryableError(connector._redact(f"{type(error).__name__}: {error}"))
-
-    # ------------------------------------------------------------------
-    # Recording outcomes (a new transaction)
-    # ------------------------------------------------------------------
-    def _record(self, channel, connector, jobs, commit):
-        """Record the outcomes of `jobs`; returns the number of rows sent. A write
-        conflict (a change queued meanwhile) records again on a fresh snapshot."""
-        for attempt in range(RECORD_ATTEMPTS):
-            try:
-                with self.env.cr.savepoint():
-                    sent = self._record_round(channel, connector, jobs)
-                if commit:
-                    commit()
-                return sent
-            except CONCURRENCY_ERRORS:
-                if not commit or attempt == RECORD_ATTEMPTS - 1:
-                    raise
-                self.env.cr.rollback()
-                self.env.invalidate_all()
-        return 0
-
-    def _record_round(self, channel, connector, jobs):
-        return sum(self._record_job(channel, job) for job in jobs)
-
-    def _record_job(self, channel, job):
-        outcome = job.outcome
-        log_vals = job.log_vals(channel)
-        rows = self.env["stock.channel.outbox"].browse(job.row_ids).exists()
-        if isinstance(outcome, RetryableError):
-            return self._failed(channel, rows, job, log_vals, outcome, retryable=True)
-        if isinstance(outcome, SyncError):
-            if outcome.item_errors and job.body is None:
-                return self._refused_items(job, rows, log_vals, outcome)
-            return self._failed(channel, rows, job, log_vals, outcome, retryable=False)
-        if job.body is not None:
-            return self._status_done(job, rows, log_vals, outcome)
-        return self._stock_done(channel, job, rows, log_vals, outcome)
-
-    def _log(self, log_vals, state, **values):
-        return self.env["stock.channel.sync.log"].create(dict(log_vals, state=state, **values))
-
-    def _log_accepted(self, job, log_vals, result, **values):
-        """Log an accepted push with its latency (from the oldest change); returns when."""
-        acked_at = _utcnow()
-        self._log(
-            log_vals,
-            "done",
-            http_status=result.status,
-            idempotency_key=result.idempotency_key,
-            acked_at=acked_at,
-            latency_ms=int((acked_at - job.event_at).total_seconds() * 1000),
-            request_body=False,
-            response_body=clip(result.body),
-            **values,
-        )
-        return acked_at
-
-    def _status_done(self, job, rows, log_vals, result):
-        self._log_accepted(job, log_vals, result)
-        self.env["sale.order"].browse(job.order_id).channel_status_pushed = job.body
-        rows._delete_sent(self._generations(job))
-        return len(rows)
-
-    def _stock_done(self, channel, job, rows, log_vals, result):
-        skus = [item.sku for item in job.items]
-        applied, refused, stale = result.split(skus)
-        errors = [f"{sku}: {message}" for sku, message in refused.items()]
-        errors += [f"{sku}: {REASON_STALE}" for sku in sorted(stale)]
-        acked_at = self._log_accepted(job, log_vals, result, error="\n".join(errors) or False)
-        by_sku = dict(zip(skus, zip(job.rows, job.items, job.products, strict=True), strict=True))
-        Outbox = self.env["stock.channel.outbox"]
-        for sku, message in refused.items():
-            Outbox.browse(by_sku[sku][0][0]).exists()._to_dead_letter(
-                message, result.request_body, result.body
-            )
-        published = {by_sku[sku][2]: by_sku[sku][1].quantity for sku in applied}
-        self.env["stock.channel.quantity"]._mark_published(channel, published, acked_at)
-        done = Outbox.browse([by_sku[sku][0][0] for sku in applied]) & rows
-        done._delete_sent(self._generations(job))
-        for sku in sorted(stale):
-            row_key = by_sku[sku][0]
-            stale_job = Job(rows=[row_key], items=[by_sku[sku][1]], sent_at=job.sent_at)
-            error = RetryableError(f"{channel.code}: {sku}: {REASON_STALE}", status=result.status)
-            self._failed(
-                channel,
-                Outbox.browse(row_key[0]) & rows,
-                stale_job,
-                stale_job.log_vals(channel),
-                error,
-                retryable=True,
-            )
-        return len(done)
-
-    @staticmethod
-    def _generations(job):
-        return {row_id: generation for row_id, generation, _attempts, _event in job.rows}
-
-    def _failed(self, channel, rows, job, log_vals, error, retryable):
-        """A push that failed: logged, then retried later or dead-lettered."""
-        verdict = backoff.after_failure(
-            job.attempts,
-            retryable=retryable,
-            max_attempts=channel.retry_max_attempts,
-            retry_after=error.seconds,
-            base=channel.retry_base_seconds,
-            cap=channel.retry_cap_seconds,
-        )
-        message = str(error)
-        self._log(
-            log_vals,
-            "dead" if verdict.dead else "retry",
-            http_status=error.status or 0,
-            error=f"{message}\n\n{job.trace}" if job.trace else message,
-            request_body=error.request,
-            response_body=clip(error.body),
-        )
-        if verdict.dead:
-            rows._to_dead_letter(message, error.request, error.body, attempts=verdict.attempts)
-            return 0
-        rows.write(
-            {
-                "attempts": verdict.attempts,
-                "last_error": message,
-                "next_attempt_at": _utcnow() + timedelta(seconds=verdict.delay),
-            }
-        )
-        _logger.info(
-            "channel %s: push failed (%s), retry %s in %.1f s",
-            channel.code,
-            message,
-            verdict.attempts,
-            verdict.delay,
-        )
-        return 0
-
-    def _refused_items(self, job, rows, log_vals, error):
-        """The channel refused some items of the batch and applied none (Shopify's
-        userErrors): the refused ones become dead letters, the others are sent again."""
-        self._log(
-            log_vals,
-            "dead",
-            http_status=error.status or 0,
-            error=str(error),
-            request_body=error.request,
-            response_body=clip(error.body),
-        )
-        Outbox = self.env["stock.channel.outbox"]
-        for (row_id, *_rest), item in zip(job.rows, job.items, strict=True):
-            row = Outbox.browse(row_id) & rows
-            if item.sku in error.item_errors:
-                row._to_dead_letter(error.item_errors[item.sku], error.request, error.body)
-            else:
-                row.next_attempt_at = _utcnow()
-        return 0

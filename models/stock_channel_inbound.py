@@ -6,8 +6,8 @@ from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
-from ..core import orders as order_core
 from ..core import status as status_core
 from ..core.inbound import (
     DONE,
@@ -22,6 +22,7 @@ from ..core.inbound import (
     WAITING,
     clean_text,
 )
+from ..core.payload import PayloadError
 from .access import check_channel_manager
 from .retention import purge
 from .sale_order import EXCEPTION_SELECTION
@@ -34,12 +35,8 @@ CRON_LOCK_TIMEOUT_SECONDS = 10
 # a message the cron could not judge for concurrency (a lost race) is tried again later,
 # this many times before it is left in exception for a person
 CONCURRENCY_ATTEMPTS = 8
-CONCURRENCY_ERRORS = (
-    pg_errors.SerializationFailure,
-    pg_errors.DeadlockDetected,
-    pg_errors.LockNotAvailable,
-    pg_errors.UniqueViolation,
-)
+# another transaction took the same variants, order or lock first: run again on its result
+INTAKE_RACE_ERRORS = (*PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, pg_errors.UniqueViolation)
 RETENTION_PARAM = "stock_channel_sync.inbound_retention_days"
 DEFAULT_RETENTION_DAYS = 90
 HELD_RETENTION_PARAM = "stock_channel_sync.inbound_held_retention_days"
@@ -279,7 +276,7 @@ class StockChannelInbound(models.Model):
         """(data, None) or (None, the rejection) of the message parsed by `parse`."""
         try:
             return parse(self._raw()), None
-        except order_core.PayloadError as error:
+        except PayloadError as error:
             return None, self._reject(400, str(error))
         except NotImplementedError as error:
             return None, self._reject(400, str(error))
@@ -312,7 +309,7 @@ class StockChannelInbound(models.Model):
             with self.env.cr.savepoint():
                 self._lock_timeout(CRON_LOCK_TIMEOUT_SECONDS)
                 self._process()
-        except CONCURRENCY_ERRORS as error:
+        except INTAKE_RACE_ERRORS as error:
             self.env.invalidate_all()
             attempts += 1
             if attempts >= CONCURRENCY_ATTEMPTS:

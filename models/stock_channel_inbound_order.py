@@ -189,11 +189,12 @@ class StockChannelInbound(models.Model):
         is no match (it would take one of them at random)."""
         found, ambiguous = {}, {}
         channel = self.channel_id
-        for sku, product_ids in channel._sku_owners(skus, storable_only=False).items():
+        Binding = self.env["stock.channel.binding"]
+        for sku, product_ids in Binding._sku_owners(channel, skus, storable_only=False).items():
             if len(product_ids) == 1:
                 found[sku] = self.env["product.product"].browse(product_ids)
             else:
-                ambiguous[sku] = channel._sku_conflict(sku, product_ids)
+                ambiguous[sku] = Binding._sku_conflict(channel, sku, product_ids)
         return found, ambiguous
 
     def _create_order(self, order_in, resolved):

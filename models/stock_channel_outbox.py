@@ -155,7 +155,7 @@ class StockChannelOutbox(models.Model):
                 merge(channel, pending["channel"][channel.id])
         if not targets:
             if order_rows:
-                self.env.ref("stock_channel_sync.ir_cron_dispatch").sudo()._trigger()
+                self.env["stock.channel"]._wake_dispatcher()
             return
         rows = []
         everything = []
@@ -166,7 +166,7 @@ class StockChannelOutbox(models.Model):
                 else:
                     rows.append((channel_id, product_id, prio, force))
         self._insert_rows(rows, everything)
-        self.env.ref("stock_channel_sync.ir_cron_dispatch").sudo()._trigger()
+        self.env["stock.channel"]._wake_dispatcher()
 
     def _order_rows(self, order_ids):
         """[(channel_id, order_id)] of the orders whose channel takes status pushes."""
@@ -282,7 +282,7 @@ class StockChannelOutbox(models.Model):
                     }
                 )
         if dead:
-            self.env.ref("stock_channel_sync.ir_cron_dispatch").sudo()._trigger()
+            self.env["stock.channel"]._wake_dispatcher()
         return True
 
     @api.model

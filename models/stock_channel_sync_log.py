@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -11,6 +13,11 @@ LOG_STATES = [
 DEFAULT_RETENTION_DAYS = 30
 RETENTION_PARAM = "stock_channel_sync.log_retention_days"
 OLD_PUSH_SEQUENCE = "stock_channel_push_seq"
+SYNC_STAT_FIELDS = (
+    "latency_p50_1h", "latency_p95_1h", "latency_p99_1h",
+    "latency_p50_24h", "latency_p95_24h", "latency_p99_24h",
+    "confirmed_p95_24h", "failure_rate_24h", "pending_count", "dead_letter_count",
+)  # fmt: skip
 
 
 class StockChannelSyncLog(models.Model):
@@ -45,6 +52,60 @@ class StockChannelSyncLog(models.Model):
     def init(self):
         # sequences come from the database clock now (a restore set this one back)
         self.env.cr.execute(SQL("DROP SEQUENCE IF EXISTS %s", SQL.identifier(OLD_PUSH_SEQUENCE)))
+
+    @api.model
+    def _channel_stats(self, channels):
+        """{channel_id: {field: value}} of `channels`: latency percentiles over the last
+        hour and day, failure rate over the day, pending and dead-letter counts, in two
+        queries (the fields SYNC_STAT_FIELDS of stock.channel)."""
+        empty = dict.fromkeys(SYNC_STAT_FIELDS, 0)
+        stats = {channel.id: dict(empty) for channel in channels}
+        if not channels.ids:
+            return stats
+        self.flush_model()
+        self.env["stock.channel.outbox"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT channel_id,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)
+                       FILTER (WHERE state = 'done' AND acked_at >= %(hour)s),
+                   percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
+                       FILTER (WHERE state = 'done' AND acked_at >= %(hour)s),
+                   percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)
+                       FILTER (WHERE state = 'done' AND acked_at >= %(hour)s),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)
+                       FILTER (WHERE state = 'done'),
+                   percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
+                       FILTER (WHERE state = 'done'),
+                   percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)
+                       FILTER (WHERE state = 'done'),
+                   percentile_cont(0.95) WITHIN GROUP (ORDER BY confirmed_latency_ms)
+                       FILTER (WHERE confirmed_at IS NOT NULL),
+                   100.0 * count(*) FILTER (WHERE state IN ('retry', 'dead')) / count(*)
+              FROM stock_channel_sync_log
+             WHERE channel_id = ANY(%(ids)s) AND sent_at >= %(day)s
+             GROUP BY channel_id
+            """,
+            {
+                "ids": channels.ids,
+                "hour": fields.Datetime.now() - timedelta(hours=1),
+                "day": fields.Datetime.now() - timedelta(days=1),
+            },
+        )
+        for channel_id, *values in self.env.cr.fetchall():
+            for name, value in zip(SYNC_STAT_FIELDS[:8], values, strict=True):
+                stats[channel_id][name] = round(
+                    value or 0, 1 if name == "failure_rate_24h" else None
+                )
+        self.env.cr.execute(
+            "SELECT channel_id, count(*) FILTER (WHERE state = 'pending'), "
+            "count(*) FILTER (WHERE state = 'dead') FROM stock_channel_outbox "
+            "WHERE channel_id = ANY(%s) GROUP BY channel_id",
+            [channels.ids],
+        )
+        for channel_id, pending, dead in self.env.cr.fetchall():
+            stats[channel_id].update(pending_count=pending, dead_letter_count=dead)
+        return stats
 
     @api.autovacuum
     def _gc_old_logs(self):

@@ -5,18 +5,20 @@ readers."""
 from ..inbound import KIND_CANCEL, KIND_ORDER
 from ..orders import (
     NO_CUSTOMER_NAME,
-    NOT_A_LIST,
-    NOT_AN_OBJECT,
     SHIPPING_ADDRESS,
     ZERO,
     Customer,
     Order,
     OrderLine,
+    expected_total,
+    make_address,
+)
+from ..payload import (
+    NOT_A_LIST,
+    NOT_AN_OBJECT,
     PayloadError,
     check_unique_ids,
-    expected_total,
     load_object,
-    make_address,
     read_amount,
     read_created_at,
     read_currency,

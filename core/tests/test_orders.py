@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from core import orders
 from core.connectors import shopify_orders
-from core.orders import Address, Customer, Order, OrderLine, PayloadError
+from core.orders import Address, Customer, Order, OrderLine
+from core.payload import PayloadError
 from core.tests.samples import (
     GENERIC,
     SHOPIFY,

@@ -6,7 +6,8 @@ import pytest
 
 from core import orders
 from core.connectors import shopify_orders
-from core.orders import Address, Customer, Order, OrderLine, PayloadError
+from core.orders import Address, Customer, Order, OrderLine
+from core.payload import PayloadError
 from core.tests.samples import SHOPIFY, WHEN, both, encoded, set_to, shopify, without
 
 # -- Shopify -------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from core.inbound import (
     text_problem,
     timestamp_problem,
 )
-from core.orders import PayloadError
+from core.payload import PayloadError
 from core.tests.samples import GENERIC, SECRET, SHOPIFY, encoded, shopify
 from simulator.clients import shopify_webhook_request, signed_order_request
 
