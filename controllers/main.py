@@ -141,7 +141,7 @@ class ChannelOrdersController(http.Controller):
         headers = {
             name: clean_text(received[name]) for name in connector.kept_headers if name in received
         }
-        delivery = connector.describe_delivery(route_kind, received)
+        delivery = connector.webhook_kind(route_kind, received, body)
         Inbound = env["stock.channel.inbound"]
         vals = {
             "channel_code": channel.code,

@@ -65,14 +65,7 @@ class TestOutboxHardening(OrderCase):
 
     def test_defect_09_an_answer_that_says_stale_is_a_failure_retried_then_dead(self):
         self.market.retry_max_attempts = 3
-        self.sim.state.generic_stock["market"] = {
-            "WIDGET": {
-                "quantity": 99,
-                "sequence": AHEAD_OF_ODOO,
-                "computed_at": "",
-                "updated_at": "",
-            }
-        }
+        self.sim.set_generic_level("market", "WIDGET", 99, sequence=AHEAD_OF_ODOO)
         self.set_stock(self.product, 5)
         self.set_stock(self.product_b, 4)
         self.dispatch(until_empty=True)

@@ -146,6 +146,10 @@ class Connector:
     webhook_always_ok = False
     # ... and within how many seconds a delivery must be answered
     webhook_deadline = 20.0
+    # limits: requests per second the channel allows (None: no documented limit), and
+    # whether a 2xx only means "received", the outcome coming later
+    rate_limit = None
+    confirms_async = False
 
     def __init__(self, config, session=None):
         self.config = config
@@ -201,9 +205,16 @@ class Connector:
         """Send one batch (one HTTP call) -> PushResult; raises RetryableError/PermanentError."""
         raise NotImplementedError
 
-    def fetch_levels(self, skus):
-        """Current levels on the channel -> {sku: int} (unknown SKUs left out)."""
-        raise NotImplementedError(f"{self.code}: fetch_levels is not supported")
+    def read_quantities(self, skus):
+        """What the channel holds -> {sku: int} (SKUs it does not know left out), read in
+        batches within its limits; raises RetryableError/PermanentError."""
+        raise NotImplementedError(f"{self.code}: reading quantities back is not supported")
+
+    def poll_orders(self, cursor):
+        """For channels that do not push their orders: ``(messages, next_cursor)``, each
+        message a (kind, raw body) to store and judge as a webhook delivery; a failed
+        poll raises and keeps its cursor."""
+        raise NotImplementedError(f"{self.code}: the channel pushes its orders")
 
     def push_order_status(self, external_order_id, body, sequence=None):
         """Send an order's status (core.orders.status_body) -> PushResult;
@@ -219,8 +230,9 @@ class Connector:
         raise NotImplementedError(f"{cls.code}: the channel sends no webhooks")
 
     @classmethod
-    def describe_delivery(cls, route_kind, headers):
-        """The Delivery a genuine request to the route of ``route_kind`` is."""
+    def webhook_kind(cls, route_kind, headers, body=b""):
+        """The Delivery a genuine request to the route of ``route_kind`` is: an order, a
+        cancellation, a return, or an ignored topic."""
         return Delivery(kind=route_kind)
 
     @classmethod

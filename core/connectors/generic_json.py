@@ -1,9 +1,11 @@
-"""Generic JSON channel: one signed POST per batch, levels read back with a signed GET,
-order statuses pushed with a signed POST per order."""
+"""Generic JSON channel: one signed POST per batch, quantities read back with a signed GET,
+order statuses pushed with a signed POST per order, signed order webhooks."""
 
 import json
 import time
 from urllib.parse import quote
+
+import requests
 
 from .. import orders
 from ..errors import PermanentError
@@ -23,8 +25,7 @@ HEADER_IDEMPOTENCY_KEY = "Idempotency-Key"
 HEADER_SIGNATURE = "X-Channel-Signature"
 HEADER_TIMESTAMP = "X-Channel-Timestamp"
 WRONG_SIGNATURE = "missing or wrong signature"
-SKUS_PARAM = "skus"
-SKU_SEPARATOR = ","
+SKU_PARAM = "sku"
 ORDER_STATUS_PATH = "/orders/{order_id}/status"
 
 
@@ -136,32 +137,36 @@ class GenericJsonConnector(Connector):
             stale_skus=stale_skus,
         )
 
-    def fetch_levels(self, skus):
-        """``GET <endpoint_url>?skus=a,b`` (signature of the empty body) -> {sku: quantity}."""
+    def read_quantities(self, skus):
+        """What the channel holds: {sku: quantity} (unknown SKUs left out), one signed
+        ``GET <endpoint_url>?sku=a&sku=b`` per batch (see README, read-back)."""
         skus = list(dict.fromkeys(str(sku) for sku in skus))
-        signature = self._signature(b"")
-        levels = {}
-        for start in range(0, len(skus), self.max_batch_size):
-            chunk = skus[start : start + self.max_batch_size]
-            response = self._request(
-                "GET",
-                self.config.endpoint_url,
-                headers={HEADER_SIGNATURE: signature},
-                params={SKUS_PARAM: SKU_SEPARATOR.join(chunk)},
+        quantities = {}
+        for chunk in self.batches(skus):
+            response = self._signed_get(
+                self.config.endpoint_url, [(SKU_PARAM, sku) for sku in chunk]
             )
             self.classify(response)
             payload = _json_or_none(response)
             rows = payload.get("items") if isinstance(payload, dict) else None
             if not isinstance(rows, list):
                 raise PermanentError(
-                    self._error_message(response, "unexpected levels payload"),
+                    self._error_message(response, "unexpected read-back payload"),
                     **self._error_fields(response),
                 )
             wanted = set(chunk)
             for row in rows:
                 if isinstance(row, dict) and row.get("sku") in wanted:
-                    levels[row["sku"]] = int(row["quantity"])
-        return levels
+                    quantities[row["sku"]] = int(row["quantity"])
+        return quantities
+
+    def _signed_get(self, url, params):
+        """GET signed over "<timestamp>.<path>?<query>" as it goes on the request line."""
+        prepared = requests.Request("GET", url, params=params).prepare()
+        timestamp = str(int(time.time()))
+        signed = f"{timestamp}.{prepared.path_url}".encode()
+        headers = {HEADER_TIMESTAMP: timestamp, HEADER_SIGNATURE: self._signature(signed)}
+        return self._request("GET", prepared.url, headers=headers)
 
     def order_status_url(self, external_order_id):
         """``<endpoint_url>/orders/<quoted id>/status`` (a "/" in the id is quoted too)."""

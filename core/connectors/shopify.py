@@ -1,6 +1,7 @@
 """Shopify Admin GraphQL: ``inventorySetQuantities`` with ``@idempotent``, throttle-aware."""
 
 import json
+import time
 
 from ..errors import PermanentError, RetryableError
 from ..idempotency import idempotency_key, utc_now
@@ -30,6 +31,8 @@ RETRYABLE_GRAPHQL_CODES = frozenset({"INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILAB
 DEFAULT_THROTTLE_SECONDS = 1.0
 # SKUs per inventoryItems search (keeps the search string short).
 LEVELS_CHUNK = 50
+READ_ATTEMPTS = 5
+MAX_READ_WAIT = 10.0  # seconds a read waits for the bucket to refill, at most
 MISSING_ITEM_ID = "no Shopify inventory item id"
 MISSING_LOCATION_ID = "no Shopify location id"
 
@@ -128,7 +131,7 @@ class ShopifyConnector(Connector):
         return "missing or wrong signature"
 
     @classmethod
-    def describe_delivery(cls, route_kind, headers):
+    def webhook_kind(cls, route_kind, headers, body=b""):
         """Every topic comes to the orders route: the topic says what it is (a
         cancellation is then checked in the payload itself, the header being unsigned)."""
         topic = headers.get(webhooks.HEADER_TOPIC) or ""
@@ -233,6 +236,17 @@ class ShopifyConnector(Connector):
             )
         return response, answer.get("data") or {}
 
+    def _graphql_read(self, payload, attempts=READ_ATTEMPTS):
+        """A read-only query, tried again after a throttle's wait (safe to repeat)."""
+        for attempt in range(attempts):
+            try:
+                return self._graphql(payload)
+            except RetryableError as error:
+                if attempt == attempts - 1 or error.seconds is None:
+                    raise
+                time.sleep(min(error.seconds, MAX_READ_WAIT))
+        raise AssertionError("unreachable")
+
     def push(self, items):
         items = self._check_batch(items)
         local_errors, sendable = {}, []
@@ -281,18 +295,20 @@ class ShopifyConnector(Connector):
             remote_id=str(group.get("id") or ""),
         )
 
-    def fetch_levels(self, skus):
-        """``available`` at ``config.location_id`` per SKU, via an ``inventoryItems`` search."""
+    def read_quantities(self, skus):
+        """``available`` at ``config.location_id`` per SKU (``inventoryLevel`` of an
+        ``inventoryItems`` search), LEVELS_CHUNK SKUs per query: a read waits out a
+        throttle (query cost) and tries again."""
         location_gid = self._location_gid()
         if not location_gid:
-            raise PermanentError(f"{self.code}: fetch_levels needs config.location_id")
+            raise PermanentError(f"{self.code}: reading quantities needs a location id")
         skus = list(dict.fromkeys(str(sku) for sku in skus))
         levels = {}
         for start in range(0, len(skus), LEVELS_CHUNK):
             chunk = skus[start : start + LEVELS_CHUNK]
             search = " OR ".join(f'sku:"{_escape(sku)}"' for sku in chunk)
             variables = {"query": search, "first": len(chunk), "locationId": location_gid}
-            _response, data = self._graphql({"query": LEVELS_QUERY, "variables": variables})
+            _response, data = self._graphql_read({"query": LEVELS_QUERY, "variables": variables})
             nodes = (data.get("inventoryItems") or {}).get("nodes") or []
             wanted = set(chunk)
             for node in nodes:

@@ -303,12 +303,21 @@ def test_slow_answer_within_the_timeout_succeeds(sim, web):
     assert web.push(_items(("A", 1, 1))).status == 200
 
 
-def test_generic_fetch_levels(sim, web):
-    web.push(_items(("A", 5, 1), ("B", 0, 1), ("C", 9, 1)))
-    assert web.fetch_levels(["A", "B", "missing"]) == {"A": 5, "B": 0}
+def test_generic_read_quantities(sim, web):
+    web.push(_items(("A", 5, 1), ("B", 0, 1), ("C", 9, 1), ("D E/F", 2, 1)))
+    assert web.read_quantities(["A", "B", "missing", "D E/F"]) == {"A": 5, "B": 0, "D E/F": 2}
     [request] = sim.received(f"/generic/{CHANNEL}")[-1:]
     assert request["method"] == "GET"
-    assert request["query"] == "skus=A%2CB%2Cmissing"
+    assert request["query"] == "sku=A&sku=B&sku=missing&sku=D+E%2FF"
+    assert request["headers"]["X-Channel-Timestamp"]
+
+
+def test_generic_read_quantities_in_batches(sim, web):
+    web.config.batch_size = 2
+    web.push(_items(("A", 5, 1), ("B", 0, 1), ("C", 9, 1)))
+    assert web.read_quantities(["A", "B", "C"]) == {"A": 5, "B": 0, "C": 9}
+    reads = [r for r in sim.received(f"/generic/{CHANNEL}") if r["method"] == "GET"]
+    assert [r["query"] for r in reads] == ["sku=A&sku=B", "sku=C"]
 
 
 # -- generic JSON: order statuses -------------------------------------------------
@@ -551,10 +560,13 @@ def test_shopify_server_error_and_timeout_are_retryable(sim):
         connector.push(_shop_items(1))
 
 
-def test_shopify_fetch_levels(sim, shop):
+def test_shopify_read_quantities(sim, shop):
     sim.configure_shop(SHOP, catalog={"SKU-1": _item_gid(1), 'ODD "SKU"': _item_gid(2)})
     shop.push([*_shop_items(1, quantity=6), PushItem('ODD "SKU"', 2, 1, WHEN, external_id="2")])
-    assert shop.fetch_levels(["SKU-1", 'ODD "SKU"', "SKU-404"]) == {"SKU-1": 6, 'ODD "SKU"': 2}
+    assert shop.read_quantities(["SKU-1", 'ODD "SKU"', "SKU-404"]) == {
+        "SKU-1": 6,
+        'ODD "SKU"': 2,
+    }
 
 
 def test_gid_normalisation():

@@ -49,21 +49,21 @@ def test_a_timestamp_that_is_no_time_is_refused(value):
 
 
 def test_generic_deliveries_are_what_their_route_says():
-    assert GENERIC_JSON.describe_delivery(KIND_CANCEL, {}).kind == KIND_CANCEL
+    assert GENERIC_JSON.webhook_kind(KIND_CANCEL, {}).kind == KIND_CANCEL
 
 
 def test_shopify_signature_and_topics():
     body, headers = shopify_webhook_request(SECRET, SHOPIFY, "orders/create", "wh-1")
     assert SHOPIFY_CONNECTOR.verify_webhook(SECRET, headers, body) is None
     assert SHOPIFY_CONNECTOR.verify_webhook("x", headers, body) == "missing or wrong signature"
-    delivery = SHOPIFY_CONNECTOR.describe_delivery(KIND_CANCEL, headers)
+    delivery = SHOPIFY_CONNECTOR.webhook_kind(KIND_CANCEL, headers)
     assert (delivery.kind, delivery.topic, delivery.delivery_id) == (
         KIND_ORDER,
         "orders/create",
         "wh-1",
     )
     _body, headers = shopify_webhook_request(SECRET, SHOPIFY, "orders/updated", "wh-2")
-    ignored = SHOPIFY_CONNECTOR.describe_delivery(KIND_ORDER, headers)
+    ignored = SHOPIFY_CONNECTOR.webhook_kind(KIND_ORDER, headers)
     assert ignored.kind == KIND_IGNORED
     assert "orders/updated" in ignored.ignored_reason
     assert SHOPIFY_CONNECTOR.kept_headers and "X-Shopify-Hmac-Sha256" not in (

@@ -202,13 +202,20 @@ def test_generic_sequences_keep_the_highest(sim, http):
     assert sim.stale_count("web") == 2
 
 
-def test_generic_levels_are_read_back_signed(sim, http):
+def test_generic_levels_are_read_back_signed_with_a_timestamp(sim, http):
     _push(http, sim, [_item("A", 5, 1), _item("B", 0, 1)])
-    url = sim.generic_url("web")
-    headers = {"X-Channel-Signature": _sign(b"")}
-    answer = http.get(url, params={"skus": "A,B,Z"}, headers=headers)
+    query = "sku=A&sku=B&sku=Z"
+    url = f"{sim.generic_url('web')}?{query}"
+    now = str(int(time.time()))
+    signed = f"{now}./generic/web?{query}".encode()
+    headers = {"X-Channel-Timestamp": now, "X-Channel-Signature": _sign(signed)}
+    answer = http.get(url, headers=headers)
     assert answer.json() == {"items": [{"sku": "A", "quantity": 5}, {"sku": "B", "quantity": 0}]}
-    assert http.get(url, params={"skus": "A"}).status_code == 401
+    assert http.get(url).status_code == 401
+    old = str(int(time.time()) - 400)
+    stale = {"X-Channel-Timestamp": old,
+             "X-Channel-Signature": _sign(f"{old}./generic/web?{query}".encode())}  # fmt: skip
+    assert http.get(url, headers=stale).status_code == 401
 
 
 def test_order_status_is_recorded_once(sim, http):

@@ -1,0 +1,286 @@
+"""A Shopify-like Admin GraphQL endpoint: ``inventorySetQuantities`` (with
+``@idempotent`` and ``changeFromQuantity``) and an ``inventoryItems`` levels query, behind
+the shop's access token and a leaky-bucket cost limit.
+
+``POST /shopify/<shop>/admin/api/<version>/graphql.json``
+"""
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+from .common import (
+    DEFAULT_TOKEN,
+    METHOD_NOT_ALLOWED,
+    NOT_FOUND,
+    Marketplace,
+    Reply,
+    error,
+    fingerprint,
+    is_int,
+    same,
+)
+
+HEADER_SHOPIFY_TOKEN = "X-Shopify-Access-Token"
+SHOPIFY_MAX_INPUT = 250
+QUANTITY_NAMES = ("available", "on_hand")
+QUANTITY_LIMIT = 1_000_000_000
+THROTTLED = "THROTTLED"
+THROTTLE_DOC = "https://shopify.dev/api/usage/rate-limits"
+INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
+ITEM_GID_RE = re.compile(r"^gid://shopify/InventoryItem/\d+$")
+LOCATION_GID_RE = re.compile(r"^gid://shopify/Location/\d+$")
+SET_QUANTITIES_RE = re.compile(r"inventorySetQuantities\s*\(\s*input\s*:\s*\$(\w+)\s*\)")
+IDEMPOTENT_RE = re.compile(r'@idempotent\s*\(\s*key\s*:\s*"([^"]*)"\s*\)')
+SKU_TERM_RE = re.compile(r"""sku:(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([^\s()]+))""")
+UNESCAPE_RE = re.compile(r"\\(.)")
+INVALID_VARIABLE = "INVALID_VARIABLE"
+OP_SET_QUANTITIES = "inventorySetQuantities"
+OP_INVENTORY_ITEMS = "inventoryItems"
+
+
+@dataclass
+class ShopSettings:
+    """Shopify shop settings; ``catalog`` maps SKU -> inventory item gid."""
+
+    token: str = DEFAULT_TOKEN
+    maximum_available: float = 1000.0
+    restore_rate: float = 50.0
+    mutation_cost: int = 10
+    query_cost: int = 2
+    throttle_status: int = 200
+    require_change_from_quantity: bool = True
+    require_idempotency: bool = False
+    catalog: dict = field(default_factory=dict)
+    locations: list = field(default_factory=list)
+
+
+class Shopify(Marketplace):
+    name = "shopify"
+    prefix = "/shopify/"
+    config_key = "shops"
+    settings_class = ShopSettings
+
+    def reset(self):
+        super().reset()
+        self.levels = {}  # (shop, inventory item gid, location gid) -> quantity
+        self.replies = {}  # (shop, idempotency key) -> (fingerprint, payload)
+        self.buckets = {}  # shop -> (available points, when)
+
+    def configure(self, name, values):
+        super().configure(name, values)
+        self.buckets.pop(name, None)
+
+    def stock(self):
+        with self.lock:
+            shopify = {}
+            for (shop, item, location), quantity in sorted(self.levels.items()):
+                shopify.setdefault(shop, {}).setdefault(location, {})[item] = quantity
+            return {"shopify": shopify}
+
+    def route(self, method, parts, query, headers, body):
+        if len(parts) == 5 and parts[0] and parts[1:3] == ["admin", "api"]:
+            if parts[4] != "graphql.json":
+                return error(404, NOT_FOUND)
+            if method != "POST":
+                return Reply(405, {"errors": METHOD_NOT_ALLOWED})
+            return self.graphql(unquote(parts[0]), headers, body)
+        return error(404, NOT_FOUND)
+
+    def _bucket(self, name, settings):
+        """Currently available points of the shop's leaky bucket (refilled up to now)."""
+        now = time.monotonic()
+        available, since = self.buckets.get(name, (float(settings.maximum_available), now))
+        available = min(
+            float(settings.maximum_available), available + (now - since) * settings.restore_rate
+        )
+        self.buckets[name] = (available, now)
+        return available
+
+    @staticmethod
+    def _cost(settings, requested, actual, available):
+        return {
+            "requestedQueryCost": requested,
+            "actualQueryCost": actual,
+            "throttleStatus": {
+                "maximumAvailable": float(settings.maximum_available),
+                "currentlyAvailable": int(available),
+                "restoreRate": float(settings.restore_rate),
+            },
+        }
+
+    def graphql(self, name, headers, body):
+        settings = self.account(name)
+        if not same(settings.token, headers.get(HEADER_SHOPIFY_TOKEN)):
+            return Reply(401, {"errors": INVALID_TOKEN})
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or not isinstance(data.get("query"), str):
+            return Reply(400, {"errors": {"query": "Required parameter missing or invalid"}})
+        query, variables = data["query"], data.get("variables") or {}
+        if OP_SET_QUANTITIES in query:
+            cost, operation = settings.mutation_cost, self._set_quantities
+        elif OP_INVENTORY_ITEMS in query:
+            cost, operation = settings.query_cost, self._inventory_items
+        else:
+            return Reply(200, _graphql_error("simulator: unsupported operation", "UNSUPPORTED"))
+        with self.lock:
+            available = self._bucket(name, settings)
+            if available < cost:
+                payload = _graphql_error("Throttled", THROTTLED, documentation=THROTTLE_DOC)
+                payload["extensions"] = {"cost": self._cost(settings, cost, None, available)}
+                return Reply(settings.throttle_status, payload)
+            available -= cost
+            self.buckets[name] = (available, time.monotonic())
+            payload = operation(name, settings, query, variables)
+            payload["extensions"] = {"cost": self._cost(settings, cost, cost, available)}
+            return Reply(200, payload)
+
+    def _set_quantities(self, name, settings, query, variables):
+        match = SET_QUANTITIES_RE.search(query)
+        if not match:
+            return _graphql_error("simulator: pass the input as a variable", "BAD_REQUEST")
+        data = variables.get(match.group(1))
+        quantities = data.get("quantities") if isinstance(data, dict) else None
+        if not isinstance(quantities, list):
+            return _graphql_error("Variable $input was provided an invalid value", INVALID_VARIABLE)
+        if len(quantities) > SHOPIFY_MAX_INPUT:
+            return _graphql_error(
+                f"The input array size of {len(quantities)} is greater than the maximum "
+                f"allowed of {SHOPIFY_MAX_INPUT}.",
+                "MAX_INPUT_SIZE_EXCEEDED",
+                path=["inventorySetQuantities", "input", "quantities"],
+            )
+        key_match = IDEMPOTENT_RE.search(query)
+        key = key_match.group(1) if key_match else None
+        if not key and settings.require_idempotency:
+            return _graphql_error("The @idempotent directive is required", "BAD_REQUEST")
+        print_ = fingerprint(data)
+        if key and (name, key) in self.replies:
+            stored_fingerprint, stored = self.replies[(name, key)]
+            if stored_fingerprint == print_:
+                return json.loads(json.dumps(stored))
+            return _set_result(
+                None,
+                [_user_error("IDEMPOTENCY_KEY_PARAMETER_MISMATCH", ["input"], "key reused")],
+            )
+        errors = self._quantity_errors(name, settings, data, quantities)
+        if errors:
+            payload = _set_result(None, errors)
+        else:
+            for row in quantities:
+                level_key = (name, row["inventoryItemId"], row["locationId"])
+                self.levels[level_key] = row["quantity"]
+            group = f"gid://shopify/InventoryAdjustmentGroup/{self.sim.next_id()}"
+            payload = _set_result({"id": group}, [])
+        if key:
+            self.replies[(name, key)] = (print_, payload)
+        return json.loads(json.dumps(payload))
+
+    def _quantity_errors(self, name, settings, data, quantities):
+        errors = []
+        if data.get("name") not in QUANTITY_NAMES:
+            errors.append(_user_error("INVALID_NAME", ["input", "name"], "invalid name"))
+        if not data.get("reason"):
+            errors.append(_user_error("INVALID_REASON", ["input", "reason"], "reason required"))
+        items = set(settings.catalog.values())
+        for index, row in enumerate(quantities):
+            errors += self._row_errors(
+                name, settings, items, row, ["input", "quantities", str(index)]
+            )
+        return errors
+
+    def _row_errors(self, name, settings, items, row, where):
+        if not isinstance(row, dict):
+            return [_user_error("INVALID_QUANTITY", where, "quantity must be an object")]
+        errors = []
+        item, location = row.get("inventoryItemId"), row.get("locationId")
+        quantity = row.get("quantity")
+        if not (isinstance(item, str) and ITEM_GID_RE.match(item)) or (items and item not in items):
+            errors.append(
+                _user_error("INVALID_INVENTORY_ITEM", [*where, "inventoryItemId"],
+                            "The specified inventory item could not be found.")
+            )  # fmt: skip
+        if not (isinstance(location, str) and LOCATION_GID_RE.match(location)) or (
+            settings.locations and location not in settings.locations
+        ):
+            errors.append(
+                _user_error("INVALID_LOCATION", [*where, "locationId"],
+                            "The specified location could not be found.")
+            )  # fmt: skip
+        if not is_int(quantity) or abs(quantity) > QUANTITY_LIMIT:
+            errors.append(_user_error("INVALID_QUANTITY", [*where, "quantity"], "invalid quantity"))
+        return errors + self._compare_errors(name, settings, row, where)
+
+    def _compare_errors(self, name, settings, row, where):
+        """changeFromQuantity: required (null skips the check), else the current level."""
+        if "changeFromQuantity" not in row:
+            if not settings.require_change_from_quantity:
+                return []
+            return [
+                _user_error("CHANGE_FROM_QUANTITY_REQUIRED", [*where, "changeFromQuantity"],
+                            "changeFromQuantity is required; pass null to skip the check.")
+            ]  # fmt: skip
+        expected = row["changeFromQuantity"]
+        current = self.levels.get((name, row.get("inventoryItemId"), row.get("locationId")), 0)
+        if expected is None or expected == current:
+            return []
+        return [
+            _user_error("CHANGE_FROM_QUANTITY_STALE", [*where, "changeFromQuantity"],
+                        "The quantity has changed since changeFromQuantity was read.")
+        ]  # fmt: skip
+
+    def _inventory_items(self, name, settings, query, variables):
+        search = variables.get("query")
+        location = variables.get("locationId")
+        if not isinstance(search, str):
+            return _graphql_error("Variable $query was provided an invalid value", INVALID_VARIABLE)
+        skus = [
+            UNESCAPE_RE.sub(r"\1", quoted) if quoted else single or bare
+            for quoted, single, bare in SKU_TERM_RE.findall(search)
+        ]
+        first = variables.get("first")
+        nodes = []
+        for sku in dict.fromkeys(skus):
+            item = settings.catalog.get(sku)
+            if not item:
+                continue
+            level = self.levels.get((name, item, location))
+            nodes.append(
+                {
+                    "id": item,
+                    "sku": sku,
+                    "inventoryLevel": None
+                    if level is None
+                    else {"quantities": [{"name": QUANTITY_NAMES[0], "quantity": level}]},
+                }
+            )
+        if is_int(first):
+            nodes = nodes[:first]
+        return {"data": {OP_INVENTORY_ITEMS: {"nodes": nodes}}}
+
+    def level(self, shop, item, location):
+        with self.lock:
+            return self.levels.get((shop, item, location))
+
+
+def _graphql_error(message, code, **extra):
+    error = {"message": message, "extensions": {"code": code}}
+    if "documentation" in extra:
+        error["extensions"]["documentation"] = extra.pop("documentation")
+    error.update(extra)
+    return {"errors": [error]}
+
+
+def _user_error(code, field_path, message):
+    return {"code": code, "field": field_path, "message": message}
+
+
+def _set_result(group, user_errors):
+    return {
+        "data": {OP_SET_QUANTITIES: {"inventoryAdjustmentGroup": group, "userErrors": user_errors}}
+    }
