@@ -148,6 +148,10 @@ class Marketplace:
 
     def reset(self):
         self.accounts = {}
+        self._reset()
+
+    def _reset(self):
+        """Forget what the marketplace holds (settings are reset by ``reset``)."""
 
     def account(self, name):
         with self.lock:
@@ -155,6 +159,10 @@ class Marketplace:
 
     def configure(self, name, values):
         update_settings(self.account(name), values)
+        self._configured(name)
+
+    def _configured(self, name):
+        """Called when the settings of account ``name`` changed."""
 
     def config_snapshot(self):
         with self.lock:

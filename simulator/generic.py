@@ -51,8 +51,7 @@ class GenericJson(Marketplace):
     config_key = "channels"
     settings_class = ChannelSettings
 
-    def reset(self):
-        super().reset()
+    def _reset(self):
         self.levels = {}  # channel -> {sku: {quantity, sequence, computed_at, updated_at}}
         self.replies = {}  # (channel, idempotency key) -> (fingerprint, Reply)
         self.stale = {}  # channel -> how many items were dropped as stale
@@ -74,7 +73,7 @@ class GenericJson(Marketplace):
             if method == "POST":
                 return self.push(parts[0], headers, body)
             if method == "GET":
-                return self.read(parts[0], headers, query)
+                return self.read_levels(parts[0], headers, query)
             return error(405, METHOD_NOT_ALLOWED)
         if len(parts) == 4 and parts[1] == "orders" and parts[3] == "status" and parts[2]:
             if method != "POST":
@@ -156,7 +155,7 @@ class GenericJson(Marketplace):
             payload["errors"] = errors
         return payload
 
-    def read(self, code, headers, query):
+    def read_levels(self, code, headers, query):
         """Levels of the SKUs asked (``sku`` repeated), signed over the path and query."""
         settings = self.account(code)
         timestamp = headers.get(HEADER_TIMESTAMP) or ""

@@ -63,14 +63,12 @@ class Shopify(Marketplace):
     config_key = "shops"
     settings_class = ShopSettings
 
-    def reset(self):
-        super().reset()
+    def _reset(self):
         self.levels = {}  # (shop, inventory item gid, location gid) -> quantity
         self.replies = {}  # (shop, idempotency key) -> (fingerprint, payload)
         self.buckets = {}  # shop -> (available points, when)
 
-    def configure(self, name, values):
-        super().configure(name, values)
+    def _configured(self, name):
         self.buckets.pop(name, None)
 
     def stock(self):
