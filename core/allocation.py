@@ -160,6 +160,24 @@ def publishable(
     qty = math.floor(shared * rule.share_percent / 100 + EPSILON)
     if rule.share_percent != 100:
         steps.append((STEP_SHARE, qty - shared, label))
+    qty = _after_share(qty, rule, own_fence, sellable == 0 and allow_backorder, steps)
+    steps.append((STEP_PUBLISHABLE, qty, label))
+    return Result(
+        publishable=qty,
+        sellable=sellable,
+        stock=stock,
+        incoming=incoming,
+        ring_fenced=own_fence,
+        fence_shortfall=fence_shortfall,
+        rule=label,
+        steps=[{"step": code, "qty": value, "rule": why} for code, value, why in steps],
+    )
+
+
+def _after_share(qty, rule, own_fence, backorder, steps):
+    """Steps 4 to 8 (buffer, own fence, cap, threshold, backorder) on the shared units;
+    appends their explain steps; returns the publishable quantity."""
+    label = rule.label
     if rule.safety_buffer:
         before, qty = qty, max(0, qty - rule.safety_buffer)
         steps.append((STEP_SAFETY_BUFFER, qty - before, label))
@@ -172,21 +190,10 @@ def publishable(
     if rule.min_publish_threshold and 0 < qty < rule.min_publish_threshold:
         steps.append((STEP_MIN_THRESHOLD, -qty, label))
         qty = 0
-    if sellable == 0 and allow_backorder and rule.backorder_qty:
+    if backorder and rule.backorder_qty:
         steps.append((STEP_BACKORDER, rule.backorder_qty - qty, label))
         qty = rule.backorder_qty
-    qty = max(0, int(qty))
-    steps.append((STEP_PUBLISHABLE, qty, label))
-    return Result(
-        publishable=qty,
-        sellable=sellable,
-        stock=stock,
-        incoming=incoming,
-        ring_fenced=own_fence,
-        fence_shortfall=fence_shortfall,
-        rule=label,
-        steps=[{"step": code, "qty": value, "rule": why} for code, value, why in steps],
-    )
+    return max(0, int(qty))
 
 
 def allocate(stock, channel_rules, *, allow_backorder=None, today=None):

@@ -129,59 +129,75 @@ class StockChannelInbound(models.Model):
 
     def _resolve(self, order_in):
         """Map the payload on Odoo records; problems = (exception, reasons, next action)."""
-        channel = self.channel_id
-        env = self.env
-        to_complete, to_check = [], []
-        products, ambiguous = self._products_by_sku({line.sku for line in order_in.lines})
-        for line in order_in.lines:
-            if line.sku in ambiguous:
-                to_complete.append(
-                    env._(
-                        "SKU %(sku)r (line %(line)s) matches several variants",
-                        sku=line.sku,
-                        line=line.id,
-                    )
-                )
-            elif line.sku not in products:
-                to_complete.append(
-                    env._("unknown SKU %(sku)r (line %(line)s)", sku=line.sku, line=line.id)
-                )
+        products, to_complete = self._resolve_lines(order_in)
         next_action = NEXT_ACTION_MAPPING if to_complete else ""
-        address_problems = order_core.address_problems(order_in.shipping_address)
-        country = env["res.country"]
-        code = order_in.shipping_address.country_code
-        if code:
-            country = country.search([("code", "=", code)], limit=1)
-            if not country:
-                address_problems.append(env._("unknown country code %(code)r", code=code))
+        country, address_problems = self._resolve_country(order_in.shipping_address)
         if address_problems:
             to_complete += address_problems
             next_action = next_action or NEXT_ACTION_ADDRESS
-        currency = env["res.currency"].search([("name", "=", order_in.currency)], limit=1)
-        pricelist = env["product.pricelist"]
-        if not currency:
-            to_check.append(env._("unknown currency %(code)r", code=order_in.currency))
-        elif currency != channel.company_id.currency_id:
-            pricelist = pricelist.search(
-                [("currency_id", "=", currency.id),
-                 ("company_id", "in", [False, channel.company_id.id])], limit=1,
-            )  # fmt: skip
-            if not pricelist:
-                to_check.append(env._("no active pricelist in %(code)s", code=order_in.currency))
-        totals = order_core.totals_problem(order_in)
-        if totals:
-            to_check.append(totals)
+        pricelist, to_check = self._resolve_money(order_in)
         problems = None
         if to_complete:
-            problems = (status_core.TO_COMPLETE, to_complete + to_check, env._(next_action))
+            problems = (status_core.TO_COMPLETE, to_complete + to_check, self.env._(next_action))
         elif to_check:
-            problems = (status_core.TO_CHECK, to_check, env._(NEXT_ACTION_CHECK))
+            problems = (status_core.TO_CHECK, to_check, self.env._(NEXT_ACTION_CHECK))
         return {
             "problems": problems,
             "products": products,
             "country": country,
             "pricelist": pricelist,
         }
+
+    def _resolve_lines(self, order_in):
+        """({sku: product}, [why a line cannot be mapped])."""
+        env = self.env
+        problems = []
+        products, ambiguous = self._products_by_sku({line.sku for line in order_in.lines})
+        for line in order_in.lines:
+            if line.sku in ambiguous:
+                problems.append(
+                    env._("SKU %(sku)r (line %(line)s) matches several variants",
+                          sku=line.sku, line=line.id)
+                )  # fmt: skip
+            elif line.sku not in products:
+                problems.append(
+                    env._("unknown SKU %(sku)r (line %(line)s)", sku=line.sku, line=line.id)
+                )
+        return products, problems
+
+    def _resolve_country(self, address):
+        """(res.country, [what the shipping address lacks])."""
+        problems = order_core.address_problems(address)
+        country = self.env["res.country"]
+        if address.country_code:
+            country = country.search([("code", "=", address.country_code)], limit=1)
+            if not country:
+                problems.append(
+                    self.env._("unknown country code %(code)r", code=address.country_code)
+                )
+        return country, problems
+
+    def _resolve_money(self, order_in):
+        """(the pricelist in a foreign currency, [what a person must check]): the
+        currency, a pricelist in it, and the totals."""
+        env = self.env
+        company = self.channel_id.company_id
+        problems = []
+        currency = env["res.currency"].search([("name", "=", order_in.currency)], limit=1)
+        pricelist = env["product.pricelist"]
+        if not currency:
+            problems.append(env._("unknown currency %(code)r", code=order_in.currency))
+        elif currency != company.currency_id:
+            pricelist = pricelist.search(
+                [("currency_id", "=", currency.id), ("company_id", "in", [False, company.id])],
+                limit=1,
+            )
+            if not pricelist:
+                problems.append(env._("no active pricelist in %(code)s", code=order_in.currency))
+        totals = order_core.totals_problem(order_in)
+        if totals:
+            problems.append(totals)
+        return pricelist, problems
 
     def _products_by_sku(self, skus):
         """({sku: product.product}, {sku: why it is ambiguous}): a SKU is the channel's

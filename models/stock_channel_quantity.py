@@ -85,34 +85,7 @@ class StockChannelQuantity(models.Model):
             [channel_ids, product_ids],
         )
         before = {(ch, prod): qty for ch, prod, qty in self.env.cr.fetchall()}
-        now = fields.Datetime.now()
-        uid = self.env.uid
-        companies = {
-            channel.id: channel.company_id.id
-            for channel in self.env["stock.channel"].sudo().browse(channel_ids)
-        }
-        rows = [
-            (
-                channel_id,
-                companies[channel_id],
-                product_id,
-                res.stock.on_hand,
-                res.stock.reserved,
-                res.stock.non_sellable,
-                res.sellable,
-                res.incoming,
-                res.ring_fenced,
-                res.fence_shortfall,
-                res.publishable,
-                res.rule,
-                now,
-                uid,
-                now,
-                uid,
-                now,
-            )
-            for (channel_id, product_id), res in results.items()
-        ]
+        rows = self._result_rows(results, channel_ids)
         returned = execute_values(
             self.env.cr._obj,
             """
@@ -143,6 +116,37 @@ class StockChannelQuantity(models.Model):
         self.invalidate_model()
         changed = [rid for rid, ch, prod, qty in returned if before.get((ch, prod)) != qty]
         return self.browse(changed)
+
+    def _result_rows(self, results, channel_ids):
+        """The rows of _store_results' upsert, in its columns' order."""
+        now = fields.Datetime.now()
+        uid = self.env.uid
+        companies = {
+            channel.id: channel.company_id.id
+            for channel in self.env["stock.channel"].sudo().browse(channel_ids)
+        }
+        return [
+            (
+                channel_id,
+                companies[channel_id],
+                product_id,
+                res.stock.on_hand,
+                res.stock.reserved,
+                res.stock.non_sellable,
+                res.sellable,
+                res.incoming,
+                res.ring_fenced,
+                res.fence_shortfall,
+                res.publishable,
+                res.rule,
+                now,
+                uid,
+                now,
+                uid,
+                now,
+            )
+            for (channel_id, product_id), res in results.items()
+        ]
 
     @api.model
     def _claim_sequences(self, channel, product_ids):
