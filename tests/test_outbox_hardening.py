@@ -105,6 +105,18 @@ class TestOutboxHardening(OrderCase):
         self.assertEqual((dead.product_id, dead.attempts), (self.product, 2))
         self.assertNotIn("shop-token", dead.last_error)
 
+    def test_defect_10_a_header_value_with_a_newline_is_a_logged_failure(self):
+        self.shop.api_key = "shop-\ntoken"
+        self.set_stock(self.product, 5)
+        self.dispatch()
+        self.assertEqual(self.market_level(), 5, "the other channel was pushed")
+        logs = self.shop.sync_log_ids
+        self.assertTrue(logs)
+        self.assertEqual(set(logs.mapped("state")) - {"retry", "dead"}, set())
+        rows = self.outbox(self.shop) | self.outbox(self.shop, state="dead")
+        for text in [*logs.mapped("error"), *rows.mapped("last_error")]:
+            self.assertNotIn("shop-\ntoken", text or "")
+
     # -- 12 ---------------------------------------------------------------------
     def test_defect_12_a_retry_is_attempted_at_its_due_time_not_at_the_next_wake_up(self):
         self.sim.add_fault("status", "/generic/market", status=429, retry_after=1, count=3)
