@@ -93,9 +93,10 @@ def after_failure(
     rng=random,
 ):
     """The retry-or-dead decision of a failed push: dead when the failure is permanent or
-    the attempts reach ``max_attempts``; otherwise retried after ``next_delay``."""
+    the attempts reach ``max_attempts`` (None: never, a rate limit); otherwise retried
+    after ``next_delay``."""
     attempts = max(int(attempts_before), 0) + 1
-    if not retryable or attempts >= max_attempts:
+    if not retryable or (max_attempts is not None and attempts >= max_attempts):
         return Verdict(attempts, dead=True)
     delay = next_delay(attempts - 1, retry_after=retry_after, base=base, cap=cap, rng=rng)
     return Verdict(attempts, dead=False, delay=delay)

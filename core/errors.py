@@ -22,13 +22,16 @@ class SyncError(Exception):
 
 
 class RetryableError(SyncError):
-    """Sending the same request later may succeed; ``seconds`` is the server's wish or None."""
+    """Sending the same request later may succeed; ``seconds`` is the server's wish or None.
+    ``throttled``: the channel's rate limit (a 429, a throttle): waited out, never a dead
+    letter."""
 
     retryable = True
 
-    def __init__(self, message="", *, seconds=None, **kwargs):
+    def __init__(self, message="", *, seconds=None, throttled=False, **kwargs):
         super().__init__(message, **kwargs)
         self.seconds = seconds
+        self.throttled = throttled
 
 
 class PermanentError(SyncError):

@@ -205,8 +205,8 @@ def read_amount(data, name, parent="", *, default=None, strings=False):
     return amount + 0  # no "-0"
 
 
-def read_created_at(data):
-    name = "created_at"
+def read_created_at(data, name="created_at"):
+    """A naive UTC datetime from an ISO 8601 field (no offset: UTC)."""
     value = read_text(data, name, required=True)
     try:
         return parse_iso_utc(value).replace(tzinfo=None)

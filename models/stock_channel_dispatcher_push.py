@@ -230,7 +230,8 @@ class StockChannelDispatcher(models.AbstractModel):
         verdict = backoff.after_failure(
             job.attempts,
             retryable=retryable,
-            max_attempts=channel.retry_max_attempts,
+            # a rate limit is waited out, never a dead letter
+            max_attempts=None if getattr(error, "throttled", False) else channel.retry_max_attempts,
             retry_after=error.seconds,
             base=channel.retry_base_seconds,
             cap=channel.retry_cap_seconds,

@@ -234,6 +234,7 @@ class Simulator:
         self._thread = None
         self.generic = self.state.marketplaces["generic"]
         self.shopify = self.state.marketplaces["shopify"]
+        self.woocommerce = self.state.marketplaces["woocommerce"]
 
     def start(self):
         """Serve in a daemon thread; returns self."""
@@ -278,6 +279,14 @@ class Simulator:
     def shopify_url(self, shop):
         """``endpoint_url`` of a Shopify channel (the shop's base URL)."""
         return f"{self.url}{Shopify.prefix}{shop}"
+
+    def woocommerce_url(self, shop):
+        """``endpoint_url`` of a WooCommerce channel (the site's base URL)."""
+        return f"{self.url}/woocommerce/{shop}"
+
+    def configure_woocommerce(self, shop, **settings):
+        """Settings: see WooSettings (consumer_key, consumer_secret, webhook_secret...)."""
+        self.state.configure({"woocommerce": {shop: settings}})
 
     # -- control --------------------------------------------------------------
 

@@ -9,9 +9,10 @@ from dataclasses import fields
 from .common import FAULT_KINDS, FAULT_RATE_LIMIT, Fault, now_iso
 from .generic import GenericJson
 from .shopify import Shopify
+from .woocommerce import WooCommerce
 
 # one module per marketplace; each serves its path prefix
-MARKETPLACES = (GenericJson, Shopify)
+MARKETPLACES = (GenericJson, Shopify, WooCommerce)
 
 
 class SimulatorState:

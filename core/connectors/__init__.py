@@ -1,6 +1,6 @@
 """Channel connectors: one module per wire format, registered by connector code."""
 
-from . import generic_json, shopify
+from . import generic_json, shopify, woocommerce
 from .base import (
     CONNECTOR_SELECTION,
     CONNECTORS,
@@ -38,4 +38,5 @@ __all__ = [
     "order_status_connectors",
     "register",
     "shopify",
+    "woocommerce",
 ]

@@ -11,13 +11,19 @@ from ..errors import PermanentError, RetryableError
 
 GENERIC_JSON = "generic_json"
 SHOPIFY = "shopify"
+WOOCOMMERCE = "woocommerce"
 # Ordered (code, label) pairs, usable as an Odoo selection.
-CONNECTOR_SELECTION = [(GENERIC_JSON, "Generic JSON"), (SHOPIFY, "Shopify")]
+CONNECTOR_SELECTION = [
+    (GENERIC_JSON, "Generic JSON"),
+    (SHOPIFY, "Shopify"),
+    (WOOCOMMERCE, "WooCommerce"),
+]
 
 # Connector classes by code, filled by @register.
 CONNECTORS = {}
 
-RETRY_AFTER_STATUSES = frozenset({429, 503})
+TOO_MANY_REQUESTS = 429
+RETRY_AFTER_STATUSES = frozenset({TOO_MANY_REQUESTS, 503})
 REQUEST_TIMEOUT_STATUS = 408
 HEADER_RETRY_AFTER = "Retry-After"
 HEADER_CONTENT_TYPE = "Content-Type"
@@ -68,6 +74,9 @@ class ChannelConfig:
     read_timeout: float = 30.0
     api_version: str = DEFAULT_API_VERSION
     location_id: str = ""
+    # marketplace-specific switches (WooCommerce: tracking_extension; Shopify:
+    # refund_returns)
+    options: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,7 @@ class PushItem:
     external_id: str = ""
     external_location_id: str = ""
     previous_quantity: int | None = None
+    external_parent_id: str = ""  # WooCommerce: the product of a variation
 
 
 @dataclass
@@ -102,12 +112,19 @@ class PushResult:
     stale: int = 0
     stale_skus: tuple = ()
     remote_id: str = ""
+    # {sku: why} of items not applied that may be sent again (a part of the batch that
+    # failed on its own); {sku: (expected, found)} of quantities found changed on the
+    # channel (a compare-and-set that failed, then settled)
+    retry_errors: dict = field(default_factory=dict)
+    drift: dict = field(default_factory=dict)
 
     def split(self, skus):
         """(applied, refused, stale) for the pushed ``skus``: the SKUs applied, {sku:
         message} of those refused, and the set of those dropped as stale. A channel that
         counts stale items without naming them leaves every unrefused item in doubt."""
         refused = {sku: str(self.item_errors[sku]) for sku in skus if sku in self.item_errors}
+        if self.retry_errors:
+            return self._split_retry(skus, refused)
         if self.stale_skus:
             stale = set(self.stale_skus) & set(skus)
         elif self.stale:
@@ -117,6 +134,34 @@ class PushResult:
         stale -= set(refused)
         applied = [sku for sku in skus if sku not in refused and sku not in stale]
         return applied, refused, stale
+
+    def _split_retry(self, skus, refused):
+        retry = {sku for sku in skus if sku in self.retry_errors} | set(self.stale_skus)
+        retry -= set(refused)
+        applied = [sku for sku in skus if sku not in refused and sku not in retry]
+        return applied, refused, retry
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """A product of the channel's catalogue: its SKU and the ids it is known by there."""
+
+    sku: str
+    external_id: str
+    external_parent_id: str = ""
+    quantity: int | None = None
+
+
+@dataclass(frozen=True)
+class PolledMessage:
+    """An order message read by polling, stored and judged as a webhook delivery is:
+    ``delivery_id`` names this version of it (a later poll of the same version is no
+    new message)."""
+
+    kind: str
+    body: bytes
+    delivery_id: str
+    external_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -150,6 +195,16 @@ class Connector:
     # whether a 2xx only means "received", the outcome coming later
     rate_limit = None
     confirms_async = False
+    # orders read by polling (a backstop of webhooks, or the only way in), how often at
+    # most, and how far back each poll reads again (a safety overlap)
+    polls_orders = False
+    poll_interval_minutes = 5
+    poll_overlap_minutes = 10
+
+    @classmethod
+    def is_ping(cls, headers, form):
+        """A platform's unsigned test delivery, answered 200 and nothing else."""
+        return False
 
     def __init__(self, config, session=None):
         self.config = config
@@ -205,10 +260,15 @@ class Connector:
         """Send one batch (one HTTP call) -> PushResult; raises RetryableError/PermanentError."""
         raise NotImplementedError
 
-    def read_quantities(self, skus):
+    def read_quantities(self, skus, refs=None):
         """What the channel holds -> {sku: int} (SKUs it does not know left out), read in
-        batches within its limits; raises RetryableError/PermanentError."""
+        batches within its limits; ``refs``: {sku: (external id, parent id)} for channels
+        that address items by id; raises RetryableError/PermanentError."""
         raise NotImplementedError(f"{self.code}: reading quantities back is not supported")
+
+    def list_catalog(self):
+        """Every product of the channel's catalogue, as CatalogEntry (for the mapping)."""
+        raise NotImplementedError(f"{self.code}: the catalogue cannot be read")
 
     def poll_orders(self, cursor):
         """For channels that do not push their orders: ``(messages, next_cursor)``, each
@@ -317,5 +377,6 @@ class Connector:
         message = self._error_message(response)
         if status in RETRY_AFTER_STATUSES or status == REQUEST_TIMEOUT_STATUS or status >= 500:
             seconds = parse_retry_after(response.headers.get(HEADER_RETRY_AFTER))
-            raise RetryableError(message, seconds=seconds, **fields)
+            throttled = status == TOO_MANY_REQUESTS
+            raise RetryableError(message, seconds=seconds, throttled=throttled, **fields)
         raise PermanentError(message, **fields)

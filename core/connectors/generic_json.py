@@ -137,7 +137,7 @@ class GenericJsonConnector(Connector):
             stale_skus=stale_skus,
         )
 
-    def read_quantities(self, skus):
+    def read_quantities(self, skus, refs=None):
         """What the channel holds: {sku: quantity} (unknown SKUs left out), one signed
         ``GET <endpoint_url>?sku=a&sku=b`` per batch (see README, read-back)."""
         skus = list(dict.fromkeys(str(sku) for sku in skus))

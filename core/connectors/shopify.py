@@ -213,6 +213,7 @@ class ShopifyConnector(Connector):
             raise RetryableError(
                 self._error_message(response, THROTTLED),
                 seconds=throttle_seconds(answer),
+                throttled=True,
                 **self._error_fields(response),
             )
         self.classify(response)
@@ -295,7 +296,7 @@ class ShopifyConnector(Connector):
             remote_id=str(group.get("id") or ""),
         )
 
-    def read_quantities(self, skus):
+    def read_quantities(self, skus, refs=None):
         """``available`` at ``config.location_id`` per SKU (``inventoryLevel`` of an
         ``inventoryItems`` search), LEVELS_CHUNK SKUs per query: a read waits out a
         throttle (query cost) and tries again."""

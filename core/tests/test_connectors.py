@@ -80,7 +80,11 @@ def _item_gid(n):
 
 
 def test_registry_matches_the_selection():
-    assert [code for code, _label in CONNECTOR_SELECTION] == ["generic_json", "shopify"]
+    assert [code for code, _label in CONNECTOR_SELECTION] == [
+        "generic_json",
+        "shopify",
+        "woocommerce",
+    ]
     assert set(CONNECTORS) == {code for code, _label in CONNECTOR_SELECTION}
     assert get_connector("generic_json") is generic_json.GenericJsonConnector
     assert get_connector("shopify") is shopify.ShopifyConnector

@@ -125,7 +125,12 @@ def test_reset_forgets_everything(sim, http):
     assert http.post(f"{sim.url}/_sim/reset").json() == {"ok": True}
     assert sim.received() == []
     assert sim.faults() == []
-    assert http.get(f"{sim.url}/_sim/stock").json() == {"generic": {}, "shopify": {}, "stale": {}}
+    assert http.get(f"{sim.url}/_sim/stock").json() == {
+        "generic": {},
+        "shopify": {},
+        "stale": {},
+        "woocommerce": {},
+    }
 
 
 # -- generic JSON receiver ------------------------------------------------------
