@@ -75,6 +75,9 @@ class ChannelOrdersController(http.Controller):
             head, size = self._read_body(REFUSED_HEAD_BYTES)
             return self._refuse(env, channels, code, 404, f"no sales channel with code {code!r}",
                                 head, size)  # fmt: skip
+        ping = self._ping(channels)
+        if ping:
+            return ping
         limit = max(channels.mapped("max_order_body_kb") or [DEFAULT_MAX_ORDER_KB]) * 1024
         body, size = self._read_body(limit)
         # codes are unique per company: a refusal names a channel only when one has it
@@ -108,6 +111,16 @@ class ChannelOrdersController(http.Controller):
         return bytes(data), len(data) if length is None else length
 
     @staticmethod
+    def _ping(channels):
+        """A platform's unsigned test delivery (WooCommerce's creation ping): 200 and
+        nothing else."""
+        httprequest = request.httprequest
+        for channel in channels:
+            if channel._webhook_connector().is_ping(httprequest.headers, httprequest.form):
+                return _json(200, {})
+        return None
+
+    @staticmethod
     def _authenticate(channels, body):
         """(the channel whose connector says its secret signed the body, None) or (an
         empty recordset, why not)."""
@@ -115,7 +128,7 @@ class ChannelOrdersController(http.Controller):
         reasons = []
         for channel in channels:
             reason = channel._webhook_connector().verify_webhook(
-                channel.sudo().api_secret, headers, body
+                channel._webhook_secret(), headers, body
             )
             if reason is None:
                 return channel, None

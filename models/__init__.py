@@ -13,6 +13,7 @@ from . import (
     stock_channel_inbound_cancel,
     stock_channel_inbound_order,
     stock_channel_inbound_return,
+    stock_channel_marketplace,
     stock_channel_outbox,
     stock_channel_policy,
     stock_channel_policy_rule,

@@ -28,7 +28,7 @@ CHANNEL_TYPES = [
 # changing these can move the publishable quantities of the warehouse's channels
 REPUBLISH_FIELDS = {
     "active", "warehouse_id", "company_id", "allow_backorder", "connector", "endpoint_url",
-    "api_key", "api_secret", "api_version", "external_location_id",
+    "api_key", "api_secret", "api_version", "external_location_id", "tracking_extension",
 }  # fmt: skip
 
 
@@ -373,6 +373,7 @@ class StockChannel(models.Model):
             read_timeout=channel.read_timeout,
             api_version=channel.api_version or "",
             location_id=channel.external_location_id or "",
+            options=channel._connector_options(),
         )
 
     def _bindings(self, products):

@@ -22,6 +22,10 @@ class StockChannelBinding(models.Model):
     )
     external_id = fields.Char(help="The channel's id of the item (Shopify: inventory item id).")
     external_location_id = fields.Char(help="The channel's location id, when it has several.")
+    external_parent_id = fields.Char(
+        string="External Parent Id",
+        help="WooCommerce: the product of a variation (the variation's id is the External Id).",
+    )
     active = fields.Boolean(default=True)
     sku_warning = fields.Char(
         compute="_compute_sku_warning",

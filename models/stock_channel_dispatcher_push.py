@@ -96,6 +96,7 @@ class StockChannelDispatcher(models.AbstractModel):
                         computed_at=computed_at,
                         external_id=binding.external_id or "" if binding else "",
                         external_location_id=binding.external_location_id or "" if binding else "",
+                        external_parent_id=binding.external_parent_id or "" if binding else "",
                         previous_quantity=line.published_qty if line.published_at else None,
                     )
                 )
@@ -194,8 +195,8 @@ class StockChannelDispatcher(models.AbstractModel):
     def _stock_done(self, channel, job, rows, log_vals, result):
         skus = [item.sku for item in job.items]
         applied, refused, stale = result.split(skus)
-        errors = [f"{sku}: {message}" for sku, message in refused.items()]
-        errors += [f"{sku}: {REASON_STALE}" for sku in sorted(stale)]
+        retry = {sku: result.retry_errors.get(sku) or REASON_STALE for sku in sorted(stale)}
+        errors = [f"{sku}: {message}" for sku, message in {**refused, **retry}.items()]
         acked_at = self._log_accepted(job, log_vals, result, error="\n".join(errors) or False)
         by_sku = dict(zip(skus, zip(job.rows, job.items, job.products, strict=True), strict=True))
         Outbox = self.env["stock.channel.outbox"]
@@ -207,10 +208,10 @@ class StockChannelDispatcher(models.AbstractModel):
         self.env["stock.channel.quantity"]._mark_published(channel, published, acked_at)
         done = Outbox.browse([by_sku[sku][0][0] for sku in applied]) & rows
         done._delete_sent(self._generations(job))
-        for sku in sorted(stale):
+        for sku, message in retry.items():
             row_key = by_sku[sku][0]
             stale_job = Job(rows=[row_key], items=[by_sku[sku][1]], sent_at=job.sent_at)
-            error = RetryableError(f"{channel.code}: {sku}: {REASON_STALE}", status=result.status)
+            error = RetryableError(f"{channel.code}: {sku}: {message}", status=result.status)
             self._failed(
                 channel,
                 Outbox.browse(row_key[0]) & rows,

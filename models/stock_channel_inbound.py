@@ -303,6 +303,34 @@ class StockChannelInbound(models.Model):
                 self.env["ir.cron"]._commit_progress(1, remaining=len(stale))
         return len(stale)
 
+    @api.model
+    def _take_polled(self, channel, messages):
+        """Orders read by polling, through the webhooks' path: each stored (committed)
+        then judged, a version already stored skipped. Returns the messages stored."""
+        testing = getattr(threading.current_thread(), "testing", False)
+        known = set(
+            self.search(
+                [("channel_id", "=", channel.id),
+                 ("delivery_id", "in", [message.delivery_id for message in messages])]
+            ).mapped("delivery_id")
+        )  # fmt: skip
+        stored = self.browse()
+        for message in messages:
+            if message.delivery_id in known:
+                continue
+            known.add(message.delivery_id)
+            inbound = self._store(
+                channel, message.kind, message.body, {"X-Polled": "true"},
+                channel_code=channel.code, delivery_id=message.delivery_id,
+            )  # fmt: skip
+            if not testing:
+                self.env["ir.cron"]._commit_progress()  # stored before it is judged
+            inbound._process_in_cron()
+            if not testing:
+                self.env["ir.cron"]._commit_progress(1)
+            stored |= inbound
+        return stored
+
     def _process_in_cron(self):
         attempts = self.attempts
         try:

@@ -118,7 +118,9 @@ class WooCommerceConnector(Connector):
                 PolledMessage(
                     kind=webhooks.order_kind(order.get("status")),
                     body=json.dumps(order).encode(),
-                    delivery_id=f"poll:{order.get('id')}:{modified}",
+                    # this version of the order: its last change, and its status (a change
+                    # within the same second as the one before is still another version)
+                    delivery_id=f"poll:{order.get('id')}:{modified}:{order.get('status')}",
                     external_id=str(order.get("id", "")),
                 )
             )

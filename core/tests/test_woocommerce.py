@@ -169,7 +169,10 @@ def test_the_catch_up_poll_reads_every_page_since_the_cursor_with_an_overlap(sim
     assert len(messages) == 121
     assert cursor == "2026-11-23T10:08:00"
     cancel = next(m for m in messages if m.external_id == "2000")
-    assert (cancel.kind, cancel.delivery_id) == (KIND_CANCEL, "poll:2000:2026-11-23T10:05:00")
+    assert (cancel.kind, cancel.delivery_id) == (
+        KIND_CANCEL,
+        "poll:2000:2026-11-23T10:05:00:cancelled",
+    )
     _messages, newest = woo.poll_orders("2026-11-23T09:00:00")
     assert newest == "2026-11-23T10:05:00"
 

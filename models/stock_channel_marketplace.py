@@ -1,0 +1,190 @@
+import logging
+import threading
+from datetime import timedelta
+
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+
+from ..core.errors import SyncError
+from .access import check_channel_manager
+
+_logger = logging.getLogger(__name__)
+
+MAPPING_LISTED = 50  # SKUs and variants named in the mapping report, at most
+
+
+class StockChannel(models.Model):
+    """The channel's marketplace side: the secrets and switches its connector needs, the
+    catch-up poll of orders, the import of the mapping, reading quantities back."""
+
+    _inherit = "stock.channel"
+
+    webhook_secret = fields.Char(
+        groups="stock_channel_sync.group_channel_manager",
+        help="The secret the channel's webhooks are signed with, when it is not the API "
+        "secret (WooCommerce: the webhook's secret).",
+    )
+    tracking_extension = fields.Boolean(
+        string="Shipment Tracking Extension",
+        help="WooCommerce: the shop has the Shipment Tracking extension; tracking numbers "
+        "go there instead of into an order note.",
+    )
+    refund_returns = fields.Boolean(
+        help="Shopify: a return received in quarantine creates a refund of its lines on "
+        "the channel.",
+    )
+    order_poll_cursor = fields.Char(
+        readonly=True, help="The last change of an order the poll has read (the channel's time)."
+    )
+    order_polled_at = fields.Datetime(readonly=True)
+    mapping_imported_at = fields.Datetime(readonly=True)
+    mapping_report = fields.Html(readonly=True, sanitize=True)
+    polls_orders = fields.Boolean(compute="_compute_connector_abilities")
+
+    @api.depends("connector")
+    def _compute_connector_abilities(self):
+        for channel in self:
+            channel.polls_orders = bool(
+                channel.connector and channel._webhook_connector().polls_orders
+            )
+
+    def _webhook_secret(self):
+        """The secret that signs the channel's webhooks."""
+        channel = self.sudo()
+        return channel.webhook_secret or channel.api_secret
+
+    def _connector_options(self):
+        return {
+            "tracking_extension": self.tracking_extension,
+            "refund_returns": self.refund_returns,
+        }
+
+    # ------------------------------------------------------------------
+    # Orders read by polling (WooCommerce's catch-up; the only way in for others)
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_poll_orders(self):
+        """Scheduled action: every channel whose connector polls orders, when its
+        interval has passed; each channel in its own transaction."""
+        testing = getattr(threading.current_thread(), "testing", False)
+        for channel in self.search([("connector", "!=", False)]):
+            if channel.polls_orders and channel._poll_due():
+                channel._poll_orders()
+                if not testing:
+                    self.env["ir.cron"]._commit_progress(1)
+
+    def _poll_due(self):
+        interval = timedelta(minutes=self._webhook_connector().poll_interval_minutes)
+        return not self.order_polled_at or self.order_polled_at + interval <= fields.Datetime.now()
+
+    def _poll_orders(self):
+        """Read the orders changed since the cursor and take each one through the
+        webhooks' path (stored, then judged); a version already stored is skipped. A poll
+        that fails keeps its cursor. Returns the messages stored."""
+        self.ensure_one()
+        channel = self.sudo()
+        try:
+            with channel._connector() as connector:
+                messages, cursor = connector.poll_orders(channel.order_poll_cursor)
+        except SyncError as error:
+            _logger.warning("channel %s: polling orders failed: %s", channel.code, error)
+            channel.order_polled_at = fields.Datetime.now()
+            return self.env["stock.channel.inbound"]
+        stored = self.env["stock.channel.inbound"].sudo()._take_polled(channel, messages)
+        channel.write({"order_poll_cursor": cursor, "order_polled_at": fields.Datetime.now()})
+        return stored
+
+    def action_poll_orders(self):
+        check_channel_manager(self.env)
+        for channel in self:
+            channel._poll_orders()
+        return True
+
+    # ------------------------------------------------------------------
+    # The mapping: the channel's catalogue bound to variants by SKU
+    # ------------------------------------------------------------------
+    def action_import_mapping(self):
+        """Read the channel's catalogue and bind its products to variants by SKU; report
+        the SKUs that match no variant and the variants that match no product."""
+        check_channel_manager(self.env)
+        for channel in self.sudo():
+            channel._import_mapping()
+        return True
+
+    def _import_mapping(self):
+        self.ensure_one()
+        with self._connector() as connector:
+            catalog = [entry for entry in connector.list_catalog() if entry.sku]
+        Binding = self.env["stock.channel.binding"].with_context(active_test=False)
+        owners = Binding._sku_owners(self, [entry.sku for entry in catalog])
+        bindings = {b.product_id.id: b for b in Binding.search([("channel_id", "=", self.id)])}
+        bound, unmatched = self.env["product.product"], []
+        for entry in catalog:
+            product_ids = owners.get(entry.sku) or []
+            if len(product_ids) != 1:
+                unmatched.append(entry.sku)
+                continue
+            vals = {
+                "external_sku": entry.sku,
+                "external_id": entry.external_id,
+                "external_parent_id": entry.external_parent_id or False,
+                "active": True,
+            }
+            binding = bindings.get(product_ids[0])
+            if binding:
+                binding.write(vals)
+            else:
+                Binding.create({"channel_id": self.id, "product_id": product_ids[0], **vals})
+            bound |= self.env["product.product"].browse(product_ids)
+        missing = self._channel_products(self.company_id).filtered("default_code") - bound
+        self.write(
+            {
+                "mapping_imported_at": fields.Datetime.now(),
+                "mapping_report": self._mapping_report(len(catalog), bound, unmatched, missing),
+            }
+        )
+        return bound, unmatched, missing
+
+    def _mapping_report(self, read, bound, unmatched, missing):
+        env = self.env
+        parts = [
+            escape(env._("%(read)s products read, %(bound)s bound.", read=read, bound=len(bound)))
+        ]
+        if unmatched:
+            parts.append(
+                escape(env._("SKUs of the channel matching no variant (or several): %(skus)s",
+                             skus=_listed(unmatched)))
+            )  # fmt: skip
+        if missing:
+            names = missing.mapped("display_name")
+            parts.append(
+                escape(env._("Variants matching no product of the channel: %(names)s",
+                             names=_listed(names)))
+            )  # fmt: skip
+        return Markup("<br/>").join(parts)
+
+    # ------------------------------------------------------------------
+    # Reading back what the channel holds
+    # ------------------------------------------------------------------
+    def _read_back(self, products):
+        """{product_id: quantity on the channel} of `products` (bound, or published under
+        their internal reference); those the channel does not know are left out."""
+        self.ensure_one()
+        Binding = self.env["stock.channel.binding"]
+        bindings = self._bindings(products)
+        skus, _conflicts = Binding._channel_skus(self, products, bindings)
+        refs = {
+            sku: (bindings[pid].external_id or "", bindings[pid].external_parent_id or "")
+            for pid, sku in skus.items()
+            if sku and pid in bindings
+        }
+        with self._connector() as connector:
+            quantities = connector.read_quantities([sku for sku in skus.values() if sku], refs)
+        return {pid: quantities[sku] for pid, sku in skus.items() if sku in quantities}
+
+
+def _listed(names):
+    names = list(names)
+    shown = ", ".join(names[:MAPPING_LISTED])
+    return shown if len(names) <= MAPPING_LISTED else f"{shown} (+{len(names) - MAPPING_LISTED})"
