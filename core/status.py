@@ -135,24 +135,58 @@ def _json_quantity(qty):
     return whole if abs(qty - whole) <= EPSILON else qty
 
 
-def status_body(order_id, status, lines, tracking=()):
-    """The status push of one order; lines: iterable of (line id, status, quantity)."""
+@dataclass(frozen=True)
+class Shipment:
+    """One done delivery to the customer: its name, ``lines`` ((line id, quantity), in
+    the product's unit) and its parcel's Tracking, if it has one."""
+
+    name: str
+    lines: tuple = ()
+    tracking: Tracking | None = None
+
+
+def _parcel(parcel):
+    return {
+        "number": parcel.number,
+        "carrier_code": parcel.carrier_code,
+        "service": parcel.service,
+        "url": parcel.url,
+    }
+
+
+def _line(line):
+    """A body line from (id, status, quantity) or (id, status, quantity, returned)."""
+    line_id, line_state, qty, *rest = line
+    returned = rest[0] if rest else 0
+    return {
+        "id": str(line_id),
+        "status": line_state,
+        "quantity": _json_quantity(qty),
+        "returned": _json_quantity(returned),
+    }
+
+
+def status_body(order_id, status, lines, tracking=(), shipments=()):
+    """The status push of one order. ``lines``: (line id, status, quantity[, returned]);
+    ``tracking``: the parcels (Tracking), or ``shipments`` (Shipment) whose parcels make
+    them; each shipment also says which lines left in it."""
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
+    parcels = list(tracking) or [shipment.tracking for shipment in shipments if shipment.tracking]
     return {
         "id": str(order_id),
         "status": status,
-        "lines": [
-            {"id": str(line_id), "status": line_state, "quantity": _json_quantity(qty)}
-            for line_id, line_state, qty in lines
-        ],
-        "tracking": [
+        "lines": [_line(line) for line in lines],
+        "tracking": [_parcel(parcel) for parcel in parcels],
+        "shipments": [
             {
-                "number": parcel.number,
-                "carrier_code": parcel.carrier_code,
-                "service": parcel.service,
-                "url": parcel.url,
+                "id": shipment.name,
+                "lines": [
+                    {"id": str(line_id), "quantity": _json_quantity(qty)}
+                    for line_id, qty in shipment.lines
+                ],
+                "tracking": _parcel(shipment.tracking) if shipment.tracking else None,
             }
-            for parcel in tracking
+            for shipment in shipments
         ],
     }

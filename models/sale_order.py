@@ -76,7 +76,8 @@ class SaleOrder(models.Model):
             order.channel_status = order._channel_status_parts()[0]
 
     def _channel_status_parts(self):
-        """(order status, [(line, status, quantity)]) derived from the sale and its moves."""
+        """(order status, [(line, status, quantity, returned)]) derived from the sale and
+        its moves."""
         self.ensure_one()
         backorder = bool(self.channel_id.sudo().allow_backorder)
         lines = []
@@ -90,9 +91,9 @@ class SaleOrder(models.Model):
                 quantity = facts.delivered
             elif status == status_core.RETURNED:
                 quantity = facts.returned
-            lines.append((line, status, quantity))
+            lines.append((line, status, quantity, facts.returned))
         status = status_core.order_status(
-            [status for _line, status, _qty in lines],
+            [status for _line, status, _qty, _returned in lines],
             cancelled=self.state == "cancel",
             exception=self.channel_exception or None,
             locked=self.locked,
@@ -105,25 +106,39 @@ class SaleOrder(models.Model):
             lambda p: p.state == "done" and p.location_dest_id.usage == "customer"
         )
 
-    def _channel_tracking(self):
-        """One parcel per done delivery to the customer that has a tracking reference."""
-        parcels = []
+    @staticmethod
+    def _channel_parcel(picking):
+        """The Tracking of a done delivery, or None when it has no tracking reference."""
+        if not picking.carrier_tracking_ref:
+            return None
+        carrier = picking.carrier_id
+        url = picking.carrier_tracking_url or ""
+        return status_core.Tracking(
+            number=picking.carrier_tracking_ref,
+            carrier_code=carrier.channel_carrier_code or carrier.delivery_type or ""
+            if carrier
+            else "",
+            service=carrier.name or "" if carrier else "",
+            url=url if url.startswith("http") else "",
+        )
+
+    def _channel_shipments(self):
+        """One Shipment per done delivery to the customer, oldest first: the lines that
+        left in it (quantities in the product's unit) and its parcel."""
+        shipments = []
         for picking in self._channel_done_deliveries().sorted(lambda p: (p.date_done, p.id)):
-            if not picking.carrier_tracking_ref:
-                continue
-            carrier = picking.carrier_id
-            url = picking.carrier_tracking_url or ""
-            parcels.append(
-                status_core.Tracking(
-                    number=picking.carrier_tracking_ref,
-                    carrier_code=carrier.channel_carrier_code or carrier.delivery_type or ""
-                    if carrier
-                    else "",
-                    service=carrier.name or "" if carrier else "",
-                    url=url if url.startswith("http") else "",
+            quantities = defaultdict(float)
+            for move in picking.move_ids.filtered(lambda m: m.state == "done" and m.sale_line_id):
+                line = move.sale_line_id
+                quantities[line.channel_line_ref or str(line.id)] += move.product_qty
+            shipments.append(
+                status_core.Shipment(
+                    name=picking.name,
+                    lines=tuple(quantities.items()),
+                    tracking=self._channel_parcel(picking),
                 )
             )
-        return parcels
+        return shipments
 
     def _channel_status_body(self):
         """The body pushed to the channel for this order's current status."""
@@ -132,8 +147,11 @@ class SaleOrder(models.Model):
         return status_core.status_body(
             self.channel_order_ref,
             status,
-            [(line.channel_line_ref or str(line.id), st, qty) for line, st, qty in lines],
-            self._channel_tracking(),
+            [
+                (line.channel_line_ref or str(line.id), st, qty, returned)
+                for line, st, qty, returned in lines
+            ],
+            shipments=self._channel_shipments(),
         )
 
     def _channel_enqueue_status(self):

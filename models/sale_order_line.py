@@ -21,7 +21,7 @@ class SaleOrderLine(models.Model):
     def _compute_channel_status(self):
         self.channel_status = False
         for order in self.order_id.filtered("channel_id"):
-            for line, status, _qty in order._channel_status_parts()[1]:
+            for line, status, _qty, _returned in order._channel_status_parts()[1]:
                 if line in self:
                     line.channel_status = status
 

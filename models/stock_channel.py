@@ -11,6 +11,7 @@ from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from ..core import allocation
 from ..core.connectors import CONNECTOR_SELECTION, GENERIC_JSON, ChannelConfig, get_connector
+from ..core.connectors.base import DEFAULT_API_VERSION
 from ..core.connectors.pool import POOL
 from ..core.inbound import DEFAULT_MAX_ORDER_KB, MAX_ORDER_KB
 from .access import check_channel_manager
@@ -75,7 +76,10 @@ class StockChannel(models.Model):
         groups="stock_channel_sync.group_channel_manager",
         help="Signs the payloads (HMAC-SHA256); never logged.",
     )
-    api_version = fields.Char(default="2026-01", help="Shopify Admin API version.")
+    api_version = fields.Char(
+        default=DEFAULT_API_VERSION,
+        help="Shopify Admin API version (each is supported for 12 months: keep it current).",
+    )
     external_location_id = fields.Char(
         string="Default External Location", help="Shopify: the location id stock is set at."
     )

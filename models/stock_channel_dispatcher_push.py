@@ -19,6 +19,10 @@ REASON_STALE = (
     "the channel dropped it as stale: it holds a newer sequence for this SKU "
     "(sent again with a fresh sequence)"
 )
+REASON_DRIFT = (
+    "changed on the channel (cause: channel_edit): Odoo last set {expected}, the channel "
+    "held {found}; set again from what it held"
+)
 
 
 class StockChannelDispatcher(models.AbstractModel):
@@ -197,6 +201,10 @@ class StockChannelDispatcher(models.AbstractModel):
         applied, refused, stale = result.split(skus)
         retry = {sku: result.retry_errors.get(sku) or REASON_STALE for sku in sorted(stale)}
         errors = [f"{sku}: {message}" for sku, message in {**refused, **retry}.items()]
+        errors += [
+            f"{sku}: {REASON_DRIFT.format(expected=expected, found=found)}"
+            for sku, (expected, found) in sorted(result.drift.items())
+        ]
         acked_at = self._log_accepted(job, log_vals, result, error="\n".join(errors) or False)
         by_sku = dict(zip(skus, zip(job.rows, job.items, job.products, strict=True), strict=True))
         Outbox = self.env["stock.channel.outbox"]

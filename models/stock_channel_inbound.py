@@ -261,7 +261,7 @@ class StockChannelInbound(models.Model):
             "status": status,
             "lines": [
                 {"id": line.channel_line_ref or str(line.id), "status": st}
-                for line, st, _qty in lines
+                for line, st, _qty, _returned in lines
             ],
         }
         if order.channel_exception:

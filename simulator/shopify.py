@@ -22,6 +22,7 @@ from .common import (
     is_int,
     same,
 )
+from .shopify_orders import ShopifyOrders
 
 HEADER_SHOPIFY_TOKEN = "X-Shopify-Access-Token"
 SHOPIFY_MAX_INPUT = 250
@@ -37,6 +38,11 @@ IDEMPOTENT_RE = re.compile(r'@idempotent\s*\(\s*key\s*:\s*"([^"]*)"\s*\)')
 SKU_TERM_RE = re.compile(r"""sku:(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([^\s()]+))""")
 UNESCAPE_RE = re.compile(r"\\(.)")
 INVALID_VARIABLE = "INVALID_VARIABLE"
+# inventorySetQuantities by API version: changeFromQuantity from 2026-01, required with
+# @idempotent from 2026-04; before 2026-01, compareQuantity or ignoreCompareQuantity
+CAS_VERSION = "2026-01"
+CAS_REQUIRED_VERSION = "2026-04"
+LATEST_VERSION = "2026-10"
 OP_SET_QUANTITIES = "inventorySetQuantities"
 OP_INVENTORY_ITEMS = "inventoryItems"
 
@@ -51,13 +57,12 @@ class ShopSettings:
     mutation_cost: int = 10
     query_cost: int = 2
     throttle_status: int = 200
-    require_change_from_quantity: bool = True
-    require_idempotency: bool = False
+    webhook_secret: str = "shopify-webhook-secret"
     catalog: dict = field(default_factory=dict)
     locations: list = field(default_factory=list)
 
 
-class Shopify(Marketplace):
+class Shopify(ShopifyOrders, Marketplace):
     name = "shopify"
     prefix = "/shopify/"
     config_key = "shops"
@@ -67,6 +72,7 @@ class Shopify(Marketplace):
         self.levels = {}  # (shop, inventory item gid, location gid) -> quantity
         self.replies = {}  # (shop, idempotency key) -> (fingerprint, payload)
         self.buckets = {}  # shop -> (available points, when)
+        self._reset_orders()
 
     def _configured(self, name):
         self.buckets.pop(name, None)
@@ -84,7 +90,7 @@ class Shopify(Marketplace):
                 return error(404, NOT_FOUND)
             if method != "POST":
                 return Reply(405, {"errors": METHOD_NOT_ALLOWED})
-            return self.graphql(unquote(parts[0]), headers, body)
+            return self.graphql(unquote(parts[0]), headers, body, version=parts[3])
         return error(404, NOT_FOUND)
 
     def _bucket(self, name, settings):
@@ -109,7 +115,7 @@ class Shopify(Marketplace):
             },
         }
 
-    def graphql(self, name, headers, body):
+    def graphql(self, name, headers, body, version=LATEST_VERSION):
         settings = self.account(name)
         if not same(settings.token, headers.get(HEADER_SHOPIFY_TOKEN)):
             return Reply(401, {"errors": INVALID_TOKEN})
@@ -120,12 +126,10 @@ class Shopify(Marketplace):
         if not isinstance(data, dict) or not isinstance(data.get("query"), str):
             return Reply(400, {"errors": {"query": "Required parameter missing or invalid"}})
         query, variables = data["query"], data.get("variables") or {}
-        if OP_SET_QUANTITIES in query:
-            cost, operation = settings.mutation_cost, self._set_quantities
-        elif OP_INVENTORY_ITEMS in query:
-            cost, operation = settings.query_cost, self._inventory_items
-        else:
+        found = self._operation(query, settings)
+        if not found:
             return Reply(200, _graphql_error("simulator: unsupported operation", "UNSUPPORTED"))
+        cost, operation = found
         with self.lock:
             available = self._bucket(name, settings)
             if available < cost:
@@ -134,11 +138,34 @@ class Shopify(Marketplace):
                 return Reply(settings.throttle_status, payload)
             available -= cost
             self.buckets[name] = (available, time.monotonic())
-            payload = operation(name, settings, query, variables)
+            payload = operation(name, settings, query, variables, version)
             payload["extensions"] = {"cost": self._cost(settings, cost, cost, available)}
             return Reply(200, payload)
 
-    def _set_quantities(self, name, settings, query, variables):
+    def _operation(self, query, settings):
+        """(cost, handler) of the operation a query holds; mutations first."""
+        mutations = {
+            OP_SET_QUANTITIES: self._set_quantities,
+            "fulfillmentCreate": self._fulfillment_create,
+            "fulfillmentTrackingInfoUpdate": self._tracking_update,
+            "orderCancel": self._order_cancel,
+            "refundCreate": self._refund_create,
+        }
+        for name, handler in mutations.items():
+            if f"{name}(" in query:
+                return settings.mutation_cost, handler
+        queries = {
+            OP_INVENTORY_ITEMS: self._inventory_items,
+            "productVariants": self._product_variants,
+            "nodes": self._nodes,
+            "order": self._order_query,
+        }
+        for name, handler in queries.items():
+            if re.search(rf"\b{name}\s*\(", query):
+                return settings.query_cost, handler
+        return None
+
+    def _set_quantities(self, name, settings, query, variables, version):
         match = SET_QUANTITIES_RE.search(query)
         if not match:
             return _graphql_error("simulator: pass the input as a variable", "BAD_REQUEST")
@@ -155,8 +182,11 @@ class Shopify(Marketplace):
             )
         key_match = IDEMPOTENT_RE.search(query)
         key = key_match.group(1) if key_match else None
-        if not key and settings.require_idempotency:
+        if not key and version >= CAS_REQUIRED_VERSION:
             return _graphql_error("The @idempotent directive is required", "BAD_REQUEST")
+        shape = _shape_problem(data, quantities, version)
+        if shape:
+            return shape
         print_ = fingerprint(data)
         if key and (name, key) in self.replies:
             stored_fingerprint, stored = self.replies[(name, key)]
@@ -166,7 +196,7 @@ class Shopify(Marketplace):
                 None,
                 [_user_error("IDEMPOTENCY_KEY_PARAMETER_MISMATCH", ["input"], "key reused")],
             )
-        errors = self._quantity_errors(name, settings, data, quantities)
+        errors = self._quantity_errors(name, settings, data, quantities, version)
         if errors:
             payload = _set_result(None, errors)
         else:
@@ -179,7 +209,7 @@ class Shopify(Marketplace):
             self.replies[(name, key)] = (print_, payload)
         return json.loads(json.dumps(payload))
 
-    def _quantity_errors(self, name, settings, data, quantities):
+    def _quantity_errors(self, name, settings, data, quantities, version):
         errors = []
         if data.get("name") not in QUANTITY_NAMES:
             errors.append(_user_error("INVALID_NAME", ["input", "name"], "invalid name"))
@@ -187,12 +217,11 @@ class Shopify(Marketplace):
             errors.append(_user_error("INVALID_REASON", ["input", "reason"], "reason required"))
         items = set(settings.catalog.values())
         for index, row in enumerate(quantities):
-            errors += self._row_errors(
-                name, settings, items, row, ["input", "quantities", str(index)]
-            )
+            where = ["input", "quantities", str(index)]
+            errors += self._row_errors(name, settings, items, row, where, version)
         return errors
 
-    def _row_errors(self, name, settings, items, row, where):
+    def _row_errors(self, name, settings, items, row, where, version):
         if not isinstance(row, dict):
             return [_user_error("INVALID_QUANTITY", where, "quantity must be an object")]
         errors = []
@@ -200,39 +229,52 @@ class Shopify(Marketplace):
         quantity = row.get("quantity")
         if not (isinstance(item, str) and ITEM_GID_RE.match(item)) or (items and item not in items):
             errors.append(
-                _user_error("INVALID_INVENTORY_ITEM", [*where, "inventoryItemId"],
-                            "The specified inventory item could not be found.")
-            )  # fmt: skip
+                _user_error(
+                    "INVALID_INVENTORY_ITEM",
+                    [*where, "inventoryItemId"],
+                    "The specified inventory item could not be found.",
+                )
+            )
         if not (isinstance(location, str) and LOCATION_GID_RE.match(location)) or (
             settings.locations and location not in settings.locations
         ):
             errors.append(
-                _user_error("INVALID_LOCATION", [*where, "locationId"],
-                            "The specified location could not be found.")
-            )  # fmt: skip
+                _user_error(
+                    "INVALID_LOCATION",
+                    [*where, "locationId"],
+                    "The specified location could not be found.",
+                )
+            )
         if not is_int(quantity) or abs(quantity) > QUANTITY_LIMIT:
             errors.append(_user_error("INVALID_QUANTITY", [*where, "quantity"], "invalid quantity"))
-        return errors + self._compare_errors(name, settings, row, where)
+        return errors + self._compare_errors(name, row, where, version)
 
-    def _compare_errors(self, name, settings, row, where):
-        """changeFromQuantity: required (null skips the check), else the current level."""
+    def _compare_errors(self, name, row, where, version):
+        """changeFromQuantity: required from 2026-04 (null skips the check), else
+        compared with the current level."""
         if "changeFromQuantity" not in row:
-            if not settings.require_change_from_quantity:
+            if version < CAS_REQUIRED_VERSION:
                 return []
             return [
-                _user_error("CHANGE_FROM_QUANTITY_REQUIRED", [*where, "changeFromQuantity"],
-                            "changeFromQuantity is required; pass null to skip the check.")
-            ]  # fmt: skip
+                _user_error(
+                    "CHANGE_FROM_QUANTITY_REQUIRED",
+                    [*where, "changeFromQuantity"],
+                    "changeFromQuantity is required; pass null to skip the check.",
+                )
+            ]
         expected = row["changeFromQuantity"]
         current = self.levels.get((name, row.get("inventoryItemId"), row.get("locationId")), 0)
         if expected is None or expected == current:
             return []
         return [
-            _user_error("CHANGE_FROM_QUANTITY_STALE", [*where, "changeFromQuantity"],
-                        "The quantity has changed since changeFromQuantity was read.")
-        ]  # fmt: skip
+            _user_error(
+                "CHANGE_FROM_QUANTITY_STALE",
+                [*where, "changeFromQuantity"],
+                "The quantity has changed since changeFromQuantity was read.",
+            )
+        ]
 
-    def _inventory_items(self, name, settings, query, variables):
+    def _inventory_items(self, name, settings, query, variables, version):
         search = variables.get("query")
         location = variables.get("locationId")
         if not isinstance(search, str):
@@ -261,9 +303,66 @@ class Shopify(Marketplace):
             nodes = nodes[:first]
         return {"data": {OP_INVENTORY_ITEMS: {"nodes": nodes}}}
 
+    def _product_variants(self, name, settings, query, variables, version):
+        """The catalogue (``catalog``: SKU -> inventory item), paged by ``first``/``after``."""
+        rows = sorted(settings.catalog.items())
+        start = int(variables.get("after") or 0)
+        first = variables.get("first") if is_int(variables.get("first")) else 50
+        page = rows[start : start + first]
+        nodes = [
+            {
+                "sku": sku,
+                "inventoryItem": {"id": item},
+                "inventoryQuantity": sum(
+                    q for (shop, i, _l), q in self.levels.items() if shop == name and i == item
+                ),
+            }
+            for sku, item in page
+        ]
+        more = start + first < len(rows)
+        info = {"hasNextPage": more, "endCursor": str(start + first) if more else None}
+        return {"data": {"productVariants": {"pageInfo": info, "nodes": nodes}}}
+
+    def _nodes(self, name, settings, query, variables, version):
+        """``nodes(ids:)`` of inventory items, with their level at ``locationId``."""
+        location = variables.get("locationId")
+        nodes = []
+        for item in variables.get("ids") or []:
+            level = self.levels.get((name, item, location))
+            quantities = [] if level is None else [{"name": QUANTITY_NAMES[0], "quantity": level}]
+            nodes.append({"id": item, "inventoryLevel": {"quantities": quantities}})
+        return {"data": {"nodes": nodes}}
+
     def level(self, shop, item, location):
         with self.lock:
             return self.levels.get((shop, item, location))
+
+
+def _shape_problem(data, quantities, version):
+    """The errors of a request shaped for another API version, or None."""
+    has_change_from = any(
+        isinstance(row, dict) and "changeFromQuantity" in row for row in quantities
+    )
+    if version < CAS_VERSION:
+        if has_change_from:
+            return _graphql_error(
+                "Variable $input: field 'changeFromQuantity' is not defined on "
+                f"'InventoryQuantityInput' in API version {version}",
+                INVALID_VARIABLE,
+            )
+        compared = all(isinstance(row, dict) and "compareQuantity" in row for row in quantities)
+        if not (data.get("ignoreCompareQuantity") is True or compared):
+            return _set_result(
+                None,
+                [
+                    _user_error(
+                        "COMPARE_QUANTITY_REQUIRED",
+                        ["input", "ignoreCompareQuantity"],
+                        "Pass compareQuantity, or ignoreCompareQuantity: true.",
+                    )
+                ],
+            )
+    return None
 
 
 def _graphql_error(message, code, **extra):

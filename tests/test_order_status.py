@@ -45,8 +45,8 @@ class TestOrderStatus(OrderCase):
         self.assertEqual(body["status"], "shipped")
         self.assertEqual(
             body["lines"],
-            [{"id": "M-1-1", "status": "shipped", "quantity": 2},
-             {"id": "M-1-2", "status": "shipped", "quantity": 1}],
+            [{"id": "M-1-1", "status": "shipped", "quantity": 2, "returned": 0},
+             {"id": "M-1-2", "status": "shipped", "quantity": 1, "returned": 0}],
         )  # fmt: skip
         self.assertEqual(body["tracking"][0]["number"], "JD0001")
         self.assertEqual(body["tracking"][0]["carrier_code"], "DHL")
@@ -219,9 +219,10 @@ class TestCancellationsAndReturns(OrderCase):
         self.assertEqual(line.channel_status, "shipped", "1 of 2 returned: still shipped")
         self.assertEqual(self.publishable(self.web), 1)
         self.dispatch(until_empty=True)
-        self.assertEqual(
-            len(self.sim.order_statuses("market")), told, "nothing changed for the channel"
-        )
+        statuses = self.sim.order_statuses("market")
+        self.assertEqual(len(statuses), told + 1, "the channel hears of the unit back")
+        [widget] = [x for x in statuses[-1]["payload"]["lines"] if x["id"] == "R-1-1"]
+        self.assertEqual((widget["status"], widget["returned"]), ("shipped", 1))
         # a return of more than what shipped is refused
         request = {
             "type": "return",
@@ -263,7 +264,9 @@ class TestCancellationsAndReturns(OrderCase):
         self.dispatch(until_empty=True)
         body = self.sim.order_statuses("market")[-1]["payload"]
         self.assertEqual(body["status"], "returned")
-        self.assertEqual(body["lines"], [{"id": "R-2-1", "status": "returned", "quantity": 1}])
+        self.assertEqual(
+            body["lines"], [{"id": "R-2-1", "status": "returned", "quantity": 1, "returned": 1}]
+        )
 
     def test_a_return_created_in_odoo_is_reported_too(self):
         self.receive_order(self.order_payload("R-3", [("WIDGET", 1)]))

@@ -29,7 +29,7 @@ HEADER_RETRY_AFTER = "Retry-After"
 HEADER_CONTENT_TYPE = "Content-Type"
 JSON_CONTENT_TYPE = "application/json"
 # Shopify Admin API version of requests and of simulated webhooks.
-DEFAULT_API_VERSION = "2026-01"
+DEFAULT_API_VERSION = "2026-10"
 REDACTED = "***"
 # Response text quoted in exception messages.
 MESSAGE_SNIPPET_CHARS = 500

@@ -2,105 +2,54 @@
 
 import json
 import time
+from dataclasses import replace
 
 from ..errors import PermanentError, RetryableError
 from ..idempotency import idempotency_key, utc_now
 from ..inbound import KIND_IGNORED
 from ..signing import verify_b64
+from . import shopify_fulfillment as fulfillment
 from . import shopify_orders as webhooks
 from .base import (
     HEADER_CONTENT_TYPE,
     JSON_CONTENT_TYPE,
     SHOPIFY,
+    CatalogEntry,
     Connector,
     Delivery,
     PushResult,
     register,
 )
-
-HEADER_ACCESS_TOKEN = "X-Shopify-Access-Token"
-GID_INVENTORY_ITEM = "InventoryItem"
-GID_LOCATION = "Location"
-QUANTITY_NAME = "available"
-REASON = "correction"
-REFERENCE_URI = "gid://stock-channel-sync/SyncJob/{key}"
-THROTTLED = "THROTTLED"
-# GraphQL error codes worth retrying besides THROTTLED.
-RETRYABLE_GRAPHQL_CODES = frozenset({"INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE"})
-# Seconds to wait when a THROTTLED answer does not say how long.
-DEFAULT_THROTTLE_SECONDS = 1.0
-# SKUs per inventoryItems search (keeps the search string short).
-LEVELS_CHUNK = 50
-READ_ATTEMPTS = 5
-MAX_READ_WAIT = 10.0  # seconds a read waits for the bucket to refill, at most
-MISSING_ITEM_ID = "no Shopify inventory item id"
-MISSING_LOCATION_ID = "no Shopify location id"
-
-SET_QUANTITIES_MUTATION = """\
-mutation StockChannelSync($input: InventorySetQuantitiesInput!) {
-  inventorySetQuantities(input: $input) @idempotent(key: "%s") {
-    inventoryAdjustmentGroup { id }
-    userErrors { code field message }
-  }
-}"""
-
-LEVELS_QUERY = """\
-query StockChannelSyncLevels($query: String!, $first: Int!, $locationId: ID!) {
-  inventoryItems(first: $first, query: $query) {
-    nodes {
-      id
-      sku
-      inventoryLevel(locationId: $locationId) { quantities(names: ["available"]) { name quantity } }
-    }
-  }
-}"""
-
-
-def to_gid(kind, value):
-    """``gid://shopify/<kind>/<id>`` from a numeric id or a gid; None when unusable."""
-    text = str(value or "").strip()
-    if text.startswith("gid://"):
-        return text
-    if text.isdigit():
-        return f"gid://shopify/{kind}/{text}"
-    return None
-
-
-def throttle_seconds(payload):
-    """(requestedQueryCost - currentlyAvailable) / restoreRate from a THROTTLED answer."""
-    cost = (payload.get("extensions") or {}).get("cost") or {}
-    status = cost.get("throttleStatus") or {}
-    try:
-        missing = float(cost["requestedQueryCost"]) - float(status["currentlyAvailable"])
-        seconds = missing / float(status["restoreRate"])
-    except (KeyError, TypeError, ValueError, ZeroDivisionError):
-        return DEFAULT_THROTTLE_SECONDS
-    return seconds if seconds > 0 else DEFAULT_THROTTLE_SECONDS
-
-
-def _graphql_errors(payload):
-    errors = payload.get("errors")
-    if not errors:
-        return []
-    if isinstance(errors, list):
-        return [error if isinstance(error, dict) else {"message": str(error)} for error in errors]
-    return [{"message": str(errors)}]
-
-
-def _error_code(error):
-    return (error.get("extensions") or {}).get("code")
-
-
-def _quantity_index(field_path):
-    """Index into ``input.quantities`` named by a userError's ``field``, or None."""
-    if (
-        isinstance(field_path, list)
-        and len(field_path) >= 3
-        and field_path[:2] == ["input", "quantities"]
-        and str(field_path[2]).isdigit()
-    ):
-        return int(field_path[2])
-    return None
+from .shopify_graphql import (
+    CAS_VERSION,
+    CATALOG_PAGE,
+    CATALOG_QUERY,
+    DEFAULT_THROTTLE_SECONDS,
+    GID_INVENTORY_ITEM,
+    GID_LOCATION,
+    GID_ORDER,
+    HEADER_ACCESS_TOKEN,
+    ITEM_LEVELS_QUERY,
+    LEVELS_CHUNK,
+    LEVELS_QUERY,
+    MAX_THROTTLE_WAIT,
+    MISSING_ITEM_ID,
+    MISSING_LOCATION_ID,
+    QUANTITY_NAME,
+    REASON,
+    REFERENCE_URI,
+    RETRYABLE_GRAPHQL_CODES,
+    SET_QUANTITIES_MUTATION,
+    THROTTLE_ATTEMPTS,
+    THROTTLED,
+    error_code,
+    escape,
+    graphql_errors,
+    quantity_index,
+    stale_indexes,
+    throttle_seconds,
+    to_gid,
+)
 
 
 @register(SHOPIFY)
@@ -177,24 +126,24 @@ class ShopifyConnector(Connector):
             "inventoryItemId": item_gid,
             "locationId": location_gid,
             "quantity": int(item.quantity),
-            "changeFromQuantity": None,
         }
+        if self.config.api_version >= CAS_VERSION:
+            # compare and set: the quantity Shopify last accepted from us (None: unknown)
+            row["changeFromQuantity"] = item.previous_quantity
         return row, None
 
     def build_payload(self, items, key):
         """The GraphQL request ({"query", "variables"}) setting ``items`` (all valid)."""
         quantities = [self._quantity_row(item)[0] for item in items]
-        return {
-            "query": SET_QUANTITIES_MUTATION % key,
-            "variables": {
-                "input": {
-                    "name": QUANTITY_NAME,
-                    "reason": REASON,
-                    "referenceDocumentUri": REFERENCE_URI.format(key=key),
-                    "quantities": quantities,
-                }
-            },
+        payload = {
+            "name": QUANTITY_NAME,
+            "reason": REASON,
+            "referenceDocumentUri": REFERENCE_URI.format(key=key),
+            "quantities": quantities,
         }
+        if self.config.api_version < CAS_VERSION:
+            payload["ignoreCompareQuantity"] = True
+        return {"query": SET_QUANTITIES_MUTATION % key, "variables": {"input": payload}}
 
     def _graphql(self, payload):
         """POST a GraphQL request -> (response, data); throttling and errors raise."""
@@ -208,8 +157,8 @@ class ShopifyConnector(Connector):
             answer = response.json()
         except ValueError:
             answer = None
-        errors = _graphql_errors(answer) if isinstance(answer, dict) else []
-        if any(_error_code(error) == THROTTLED for error in errors):
+        errors = graphql_errors(answer) if isinstance(answer, dict) else []
+        if any(error_code(error) == THROTTLED for error in errors):
             raise RetryableError(
                 self._error_message(response, THROTTLED),
                 seconds=throttle_seconds(answer),
@@ -225,11 +174,11 @@ class ShopifyConnector(Connector):
         if errors:
             error_class = (
                 RetryableError
-                if all(_error_code(error) in RETRYABLE_GRAPHQL_CODES for error in errors)
+                if all(error_code(error) in RETRYABLE_GRAPHQL_CODES for error in errors)
                 else PermanentError
             )
             summary = "; ".join(
-                f"{_error_code(error) or 'ERROR'}: {error.get('message', '')}" for error in errors
+                f"{error_code(error) or 'ERROR'}: {error.get('message', '')}" for error in errors
             )
             raise error_class(
                 self._redact(f"{self.code}: GraphQL errors: {summary}"),
@@ -237,18 +186,26 @@ class ShopifyConnector(Connector):
             )
         return response, answer.get("data") or {}
 
-    def _graphql_read(self, payload, attempts=READ_ATTEMPTS):
-        """A read-only query, tried again after a throttle's wait (safe to repeat)."""
-        for attempt in range(attempts):
+    def _graphql_patient(self, payload):
+        """A call that waits out a throttle (the bucket's restore rate) and tries again,
+        rather than failing: safe, reads and @idempotent mutations being repeatable. A
+        wait longer than MAX_THROTTLE_WAIT, or past THROTTLE_ATTEMPTS waits, is raised (a
+        rate limit: the dispatcher comes back then, never a dead letter)."""
+        for attempt in range(THROTTLE_ATTEMPTS):
             try:
                 return self._graphql(payload)
             except RetryableError as error:
-                if attempt == attempts - 1 or error.seconds is None:
-                    raise
-                time.sleep(min(error.seconds, MAX_READ_WAIT))
+                wait = error.seconds or DEFAULT_THROTTLE_SECONDS
+                last = attempt == THROTTLE_ATTEMPTS - 1
+                if not error.throttled or wait > MAX_THROTTLE_WAIT or last:
+                    raise  # longer than a short wait: the dispatcher comes back then
+                time.sleep(wait)
         raise AssertionError("unreachable")
 
     def push(self, items):
+        """One ``inventorySetQuantities``; a compare-and-set that finds the quantity changed
+        on Shopify reads the level, records the drift, and sets again from what it read,
+        once (never a loop)."""
         items = self._check_batch(items)
         local_errors, sendable = {}, []
         for item in items:
@@ -262,29 +219,26 @@ class ShopifyConnector(Connector):
                 f"{self.code}: no item can be sent to channel {self.config.code!r}",
                 item_errors=local_errors,
             )
-        key = idempotency_key(self.config.code, sendable)
-        response, data = self._graphql(self.build_payload(sendable, key))
-        result = data.get("inventorySetQuantities")
-        if not isinstance(result, dict):
-            raise PermanentError(
-                self._error_message(response, "no inventorySetQuantities payload"),
-                **self._error_fields(response),
-            )
-        user_errors = result.get("userErrors") or []
-        if user_errors:
-            item_errors, lines = {}, []
-            for error in user_errors:
-                line = f"{error.get('code') or 'ERROR'}: {error.get('message', '')}"
-                lines.append(f"{line} ({'.'.join(map(str, error.get('field') or []))})")
-                index = _quantity_index(error.get("field"))
-                if index is not None and index < len(sendable):
-                    sku = sendable[index].sku
-                    item_errors[sku] = "; ".join(filter(None, [item_errors.get(sku), line]))
-            raise PermanentError(
-                self._redact(f"{self.code}: user errors: {'; '.join(lines)}"),
-                item_errors=item_errors,
-                **self._error_fields(response),
-            )
+        response, result, key = self._set(sendable)
+        drift = {}
+        stale = stale_indexes(result)
+        if stale:
+            stale_items = [sendable[index] for index in stale]
+            found = self._levels_of(stale_items)
+            drift = {
+                item.sku: (item.previous_quantity, found.get(item.sku)) for item in stale_items
+            }
+            sendable = [
+                replace(item, previous_quantity=found.get(item.sku)) if index in stale else item
+                for index, item in enumerate(sendable)
+            ]
+            response, result, key = self._set(sendable)
+            if stale_indexes(result):  # changed again meanwhile: later, not in a loop
+                raise RetryableError(
+                    f"{self.code}: the quantity changed on Shopify while it was set",
+                    **self._error_fields(response),
+                )
+        self._raise_user_errors(response, result, sendable)
         group = result.get("inventoryAdjustmentGroup") or {}
         return PushResult(
             status=response.status_code,
@@ -294,7 +248,112 @@ class ShopifyConnector(Connector):
             accepted_at=utc_now(),
             item_errors=local_errors,
             remote_id=str(group.get("id") or ""),
+            drift=drift,
         )
+
+    def _set(self, items):
+        """(response, the inventorySetQuantities payload, its idempotency key)."""
+        # the compare-and-set values are part of what makes the request the same
+        compared = json.dumps(sorted((item.sku, item.previous_quantity) for item in items))
+        key = idempotency_key(f"{self.config.code}|{compared}", items)
+        response, data = self._graphql_patient(self.build_payload(items, key))
+        result = data.get("inventorySetQuantities")
+        if not isinstance(result, dict):
+            raise PermanentError(
+                self._error_message(response, "no inventorySetQuantities payload"),
+                **self._error_fields(response),
+            )
+        return response, result, key
+
+    def _raise_user_errors(self, response, result, sendable):
+        user_errors = result.get("userErrors") or []
+        if not user_errors:
+            return
+        item_errors, lines = {}, []
+        for error in user_errors:
+            line = f"{error.get('code') or 'ERROR'}: {error.get('message', '')}"
+            lines.append(f"{line} ({'.'.join(map(str, error.get('field') or []))})")
+            index = quantity_index(error.get("field"))
+            if index is not None and index < len(sendable):
+                sku = sendable[index].sku
+                item_errors[sku] = "; ".join(filter(None, [item_errors.get(sku), line]))
+        raise PermanentError(
+            self._redact(f"{self.code}: user errors: {'; '.join(lines)}"),
+            item_errors=item_errors,
+            **self._error_fields(response),
+        )
+
+    def _levels_of(self, items):
+        """{sku: available} of ``items`` at their location, read by inventory item id."""
+        by_gid = {to_gid(GID_INVENTORY_ITEM, item.external_id): item for item in items}
+        location = self._location_gid(items[0])
+        variables = {"ids": list(by_gid), "locationId": location}
+        _response, data = self._graphql_patient(
+            {"query": ITEM_LEVELS_QUERY, "variables": variables}
+        )
+        levels = {}
+        for node in data.get("nodes") or []:
+            item = by_gid.get((node or {}).get("id"))
+            for quantity in (
+                ((node.get("inventoryLevel") or {}).get("quantities") or []) if item else []
+            ):
+                if quantity.get("name") == QUANTITY_NAME:
+                    levels[item.sku] = int(quantity["quantity"])
+        return levels
+
+    # -- orders back ----------------------------------------------------------
+
+    def push_order_status(self, external_order_id, body, sequence=None):
+        """Bring the Shopify order to Odoo's status: fulfilments with tracking (only what
+        left), a tracking update, the cancellation, refunds of returned lines when the
+        channel wants them. What Shopify already has is read first and not sent again."""
+        order_gid = to_gid(GID_ORDER, external_order_id)
+        _response, data = self._graphql_patient(
+            {"query": fulfillment.ORDER_QUERY, "variables": {"id": order_gid}}
+        )
+        order = data.get("order")
+        if not order:
+            raise PermanentError(f"{self.code}: order {external_order_id} not found on Shopify")
+        done = []
+        for name, mutation, variables in fulfillment.plan(
+            order, body, refund_returns=bool(self.config.options.get("refund_returns"))
+        ):
+            _response, data = self._graphql_patient({"query": mutation, "variables": variables})
+            answer = data.get(name) or {}
+            errors = answer.get("userErrors") or answer.get("orderCancelUserErrors") or []
+            if errors:
+                messages = "; ".join(str(error.get("message")) for error in errors)
+                raise PermanentError(self._redact(f"{self.code}: {name}: {messages}"))
+            done.append({name: variables})
+        return PushResult(
+            status=200,
+            body=json.dumps(done),
+            request_body=json.dumps(done),
+            idempotency_key=f"{self.config.code}:{external_order_id}:{sequence}",
+            accepted_at=utc_now(),
+        )
+
+    def list_catalog(self):
+        """Every variant with its inventory item (the id quantities are set by)."""
+        after = None
+        while True:
+            variables = {"first": CATALOG_PAGE, "after": after}
+            _response, data = self._graphql_patient(
+                {"query": CATALOG_QUERY, "variables": variables}
+            )
+            variants = data.get("productVariants") or {}
+            for node in variants.get("nodes") or []:
+                item = (node.get("inventoryItem") or {}).get("id")
+                if item:
+                    yield CatalogEntry(
+                        sku=node.get("sku") or "",
+                        external_id=str(item).rsplit("/", 1)[-1],
+                        quantity=node.get("inventoryQuantity"),
+                    )
+            page = variants.get("pageInfo") or {}
+            if not page.get("hasNextPage"):
+                return
+            after = page.get("endCursor")
 
     def read_quantities(self, skus, refs=None):
         """``available`` at ``config.location_id`` per SKU (``inventoryLevel`` of an
@@ -307,9 +366,9 @@ class ShopifyConnector(Connector):
         levels = {}
         for start in range(0, len(skus), LEVELS_CHUNK):
             chunk = skus[start : start + LEVELS_CHUNK]
-            search = " OR ".join(f'sku:"{_escape(sku)}"' for sku in chunk)
+            search = " OR ".join(f'sku:"{escape(sku)}"' for sku in chunk)
             variables = {"query": search, "first": len(chunk), "locationId": location_gid}
-            _response, data = self._graphql_read({"query": LEVELS_QUERY, "variables": variables})
+            _response, data = self._graphql_patient({"query": LEVELS_QUERY, "variables": variables})
             nodes = (data.get("inventoryItems") or {}).get("nodes") or []
             wanted = set(chunk)
             for node in nodes:
@@ -318,7 +377,3 @@ class ShopifyConnector(Connector):
                     if node.get("sku") in wanted and quantity.get("name") == QUANTITY_NAME:
                         levels[node["sku"]] = int(quantity["quantity"])
         return levels
-
-
-def _escape(text):
-    return text.replace("\\", "\\\\").replace('"', '\\"')

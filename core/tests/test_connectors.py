@@ -438,8 +438,8 @@ def test_order_status_timeout_is_retryable_and_the_retry_is_not_recorded_twice(s
     assert [r["replayed"] for r in sim.received(ORDERS_PREFIX)] == [False, True]
 
 
-def test_shopify_does_not_push_order_statuses(shop):
-    with pytest.raises(NotImplementedError, match="push_order_status"):
+def test_shopify_order_status_of_an_unknown_order_is_refused(shop):
+    with pytest.raises(PermanentError, match="not found on Shopify"):
         shop.push_order_status("1", _status_body())
 
 
@@ -457,7 +457,7 @@ def test_shopify_push_is_applied(sim, shop):
     assert sim.shopify_level(SHOP, _item_gid(99), "gid://shopify/Location/8") == 9
 
     [request] = sim.received("/shopify/")
-    assert request["path"] == f"/shopify/{SHOP}/admin/api/2026-01/graphql.json"
+    assert request["path"] == f"/shopify/{SHOP}/admin/api/2026-10/graphql.json"
     assert request["headers"]["X-Shopify-Access-Token"] == TOKEN
     body = json.loads(request["body"])
     assert f'@idempotent(key: "{result.idempotency_key}")' in body["query"]
@@ -536,7 +536,16 @@ def test_shopify_throttled_is_retryable_after_the_computed_delay(sim, shop, thro
     expected = (cost["requestedQueryCost"] - status["currentlyAvailable"]) / status["restoreRate"]
     assert error.seconds == pytest.approx(expected)
     assert error.seconds == pytest.approx(20.0)
+    assert error.throttled
     assert sim.shopify_level(SHOP, _item_gid(1), LOCATION) == 3
+
+
+def test_shopify_a_short_throttle_is_waited_out_not_failed(sim, shop):
+    sim.configure_shop(SHOP, maximum_available=10, restore_rate=40, mutation_cost=10)
+    shop.push(_shop_items(1))
+    shop.push(_shop_items(1, quantity=5, sequence=2))  # waits ~0.25 s for the bucket
+    assert sim.shopify_level(SHOP, _item_gid(1), LOCATION) == 5
+    assert len(sim.received()) == 3, "the set, the throttled one, the same again"
 
 
 def test_shopify_throttle_without_cost_waits_one_second():

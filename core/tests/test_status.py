@@ -22,6 +22,7 @@ from core.status import (
     TO_CHECK,
     TO_COMPLETE,
     LineFacts,
+    Shipment,
     Tracking,
 )
 
@@ -189,8 +190,8 @@ def test_status_body_is_exact():
         "id": "M-1",
         "status": "shipped",
         "lines": [
-            {"id": "M-1-1", "status": "shipped", "quantity": 2},
-            {"id": "M-1-2", "status": "in_preparation", "quantity": 1.5},
+            {"id": "M-1-1", "status": "shipped", "quantity": 2, "returned": 0},
+            {"id": "M-1-2", "status": "in_preparation", "quantity": 1.5, "returned": 0},
         ],
         "tracking": [
             {
@@ -200,14 +201,36 @@ def test_status_body_is_exact():
                 "url": "https://track.example/JD0001",
             }
         ],
+        "shipments": [],
     }
     assert isinstance(body["lines"][0]["quantity"], int)
     assert orders.status_body("M-2", ACCEPTED, [])["tracking"] == []
     assert orders.status_body("M-2", ACCEPTED, [(7, ACCEPTED, 0.1 + 0.2 + 2.7)])["lines"] == [
-        {"id": "7", "status": "accepted", "quantity": 3}
+        {"id": "7", "status": "accepted", "quantity": 3, "returned": 0}
     ]
     with pytest.raises(ValueError, match="unknown status"):
         orders.status_body("M-3", "sent", [])
+
+
+def test_shipments_say_what_left_in_each_and_make_the_parcels():
+    parcel = Tracking("JD0002", "DHL")
+    shipments = [
+        Shipment("WH/OUT/1", (("L1", 1.0),)),
+        Shipment("WH/OUT/2", (("L1", 1), ("L2", 2)), parcel),
+    ]
+    body = orders.status_body("M-4", SHIPPED, [("L1", SHIPPED, 2, 1)], shipments=shipments)
+    assert body["lines"] == [{"id": "L1", "status": "shipped", "quantity": 2, "returned": 1}]
+    assert body["tracking"] == [
+        {"number": "JD0002", "carrier_code": "DHL", "service": "", "url": ""}
+    ]
+    assert body["shipments"] == [
+        {"id": "WH/OUT/1", "lines": [{"id": "L1", "quantity": 1}], "tracking": None},
+        {
+            "id": "WH/OUT/2",
+            "lines": [{"id": "L1", "quantity": 1}, {"id": "L2", "quantity": 2}],
+            "tracking": body["tracking"][0],
+        },
+    ]
 
 
 @given(st.lists(st.floats(0, 10**6, allow_nan=False), max_size=5))

@@ -23,7 +23,7 @@ def test_shopify_webhook_request_has_shopify_headers():
     assert headers["X-Shopify-Topic"] == "orders/create"
     assert headers["X-Shopify-Webhook-Id"] == "wh-1"
     assert headers["X-Shopify-Shop-Domain"] == "test.myshopify.com"
-    assert headers["X-Shopify-API-Version"] == "2026-01"
+    assert headers["X-Shopify-API-Version"] == "2026-10"
     triggered = datetime.fromisoformat(headers["X-Shopify-Triggered-At"])
     assert before <= triggered <= datetime.now(UTC)
     assert shopify_orders.parse_order(body).name == "#1001"

@@ -1,0 +1,190 @@
+"""Shopify beyond quantities: compare-and-set per API version, the catalogue, and orders
+back (fulfilments with tracking, tracking updates, cancellation, refunds), against the
+simulator's shop over real HTTP on loopback."""
+
+import json
+from datetime import datetime
+
+import pytest
+import requests
+
+from core.connectors import ChannelConfig, PushItem, get_connector
+from core.connectors.shopify_fulfillment import plan
+from core.status import Shipment, Tracking, status_body
+from simulator import server
+
+SHOP = "demo"
+TOKEN = "shpat_sync"
+LOCATION = "gid://shopify/Location/7"
+WHEN = datetime(2026, 11, 23, 10, 0, 0)
+SHOPIFY = get_connector("shopify")
+ORDER = {"id": 5001, "line_items": [{"id": 11, "sku": "A", "quantity": 2},
+                                    {"id": 12, "sku": "B", "quantity": 1}]}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def sim():
+    simulator = server.start(port=0)
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture(autouse=True)
+def _clean(sim):
+    sim.reset()
+    sim.configure_shop(SHOP, token=TOKEN)
+
+
+def _shop(sim, version="2026-10", **options):
+    config = ChannelConfig("shop", sim.shopify_url(SHOP), api_key=TOKEN, location_id="7",
+                           api_version=version, options=options)  # fmt: skip
+    return SHOPIFY(config)
+
+
+def _item(sku, quantity, item, previous=None):
+    return PushItem(sku, quantity, 1, WHEN, external_id=str(item), previous_quantity=previous)
+
+
+def _level(sim, item):
+    return sim.shopify_level(SHOP, f"gid://shopify/InventoryItem/{item}", LOCATION)
+
+
+# -- compare and set ---------------------------------------------------------------
+
+
+def test_a_quantity_changed_on_shopify_is_read_recorded_and_set_once(sim):
+    with _shop(sim) as shop:
+        shop.push([_item("A", 5, 1), _item("B", 2, 2)])
+        sim.shopify.levels[(SHOP, "gid://shopify/InventoryItem/1", LOCATION)] = 9  # edited there
+        result = shop.push([_item("A", 4, 1, previous=5), _item("B", 1, 2, previous=2)])
+    assert (_level(sim, 1), _level(sim, 2)) == (4, 1)
+    assert result.drift == {"A": (5, 9)}
+    bodies = [json.loads(r["body"])["variables"]["input"]["quantities"] for r in sim.received()
+              if "inventorySetQuantities" in r["body"]]  # fmt: skip
+    assert [row["changeFromQuantity"] for row in bodies[-1]] == [9, 2]
+
+
+@pytest.mark.parametrize(
+    ("version", "change_from"),
+    [("2025-10", False), ("2026-01", True), ("2026-04", True), ("2026-10", True)],
+)
+def test_the_request_has_the_shape_of_its_api_version(sim, version, change_from):
+    with _shop(sim, version) as shop:
+        shop.push([_item("A", 5, 1, previous=None)])
+    assert _level(sim, 1) == 5
+    [request] = sim.received()
+    assert request["path"] == f"/shopify/{SHOP}/admin/api/{version}/graphql.json"
+    payload = json.loads(request["body"])["variables"]["input"]
+    assert ("changeFromQuantity" in payload["quantities"][0]) is change_from
+    assert payload.get("ignoreCompareQuantity", False) is (not change_from)
+
+
+def _raw_set(sim, version, row, idempotent=True):
+    key = f' @idempotent(key: "{version}-{sorted(row)}")' if idempotent else ""
+    query = ("mutation M($input: InventorySetQuantitiesInput!) { inventorySetQuantities("
+             f"input: $input){key} {{ userErrors {{ code field message }} }} }}")  # fmt: skip
+    row = {"inventoryItemId": "gid://shopify/InventoryItem/1", "locationId": LOCATION,
+           "quantity": 3, **row}  # fmt: skip
+    body = {"query": query, "variables": {"input": {"name": "available", "reason": "correction",
+                                                     "quantities": [row]}}}  # fmt: skip
+    url = f"{sim.shopify_url(SHOP)}/admin/api/{version}/graphql.json"
+    return requests.post(
+        url, json=body, headers={"X-Shopify-Access-Token": TOKEN}, timeout=5
+    ).json()
+
+
+def test_the_simulator_checks_the_shape_per_version(sim):
+    assert (
+        "not defined"
+        in _raw_set(sim, "2025-10", {"changeFromQuantity": None})["errors"][0]["message"]
+    )
+    errors = _raw_set(sim, "2025-10", {})["data"]["inventorySetQuantities"]["userErrors"]
+    assert errors[0]["code"] == "COMPARE_QUANTITY_REQUIRED"
+    assert _raw_set(sim, "2026-01", {})["data"]["inventorySetQuantities"]["userErrors"] == []
+    errors = _raw_set(sim, "2026-04", {})["data"]["inventorySetQuantities"]["userErrors"]
+    assert errors[0]["code"] == "CHANGE_FROM_QUANTITY_REQUIRED"
+    answer = _raw_set(sim, "2026-04", {"changeFromQuantity": None}, idempotent=False)
+    assert "@idempotent" in answer["errors"][0]["message"]
+
+
+def test_the_catalogue_is_read_page_by_page(sim):
+    catalog = {f"SKU-{n:03d}": f"gid://shopify/InventoryItem/{n}" for n in range(300)}
+    sim.configure_shop(SHOP, catalog=catalog)
+    with _shop(sim) as shop:
+        entries = list(shop.list_catalog())
+    assert len(entries) == 300
+    assert entries[0].sku == "SKU-000" and entries[-1].external_id == "299"
+
+
+# -- orders back ---------------------------------------------------------------------
+
+
+def _body(status, shipments=(), returned=None):
+    lines = [("11", status, 2, (returned or {}).get("11", 0)), ("12", status, 1, 0)]
+    return status_body("5001", status, lines, shipments=shipments)
+
+
+def _shipment(name, lines, number=None):
+    return Shipment(
+        name, tuple(lines), Tracking(number, "DHL", "DHL Parcel", "") if number else None
+    )
+
+
+def test_a_partial_delivery_fulfils_only_its_lines_then_the_rest(sim):
+    state = sim.shopify.add_order(SHOP, ORDER)
+    first = _shipment("WH/OUT/1", [("11", 1)], "T-1")
+    with _shop(sim) as shop:
+        shop.push_order_status("5001", _body("in_preparation", [first]))
+        [fulfillment] = state["fulfillments"]
+        assert fulfillment["lineItems"] == [("gid://shopify/LineItem/11", 1)]
+        assert fulfillment["trackingInfo"] == [{"number": "T-1", "company": "DHL Parcel"}]
+        second = _shipment("WH/OUT/2", [("11", 1), ("12", 1)], "T-2")
+        shop.push_order_status("5001", _body("shipped", [first, second]))
+        shop.push_order_status("5001", _body("shipped", [first, second]))  # again: nothing
+    assert len(state["fulfillments"]) == 2
+    assert sorted(state["fulfillments"][1]["lineItems"]) == [
+        ("gid://shopify/LineItem/11", 1),
+        ("gid://shopify/LineItem/12", 1),
+    ]
+    assert state["fulfillmentOrders"]["nodes"][0]["status"] == "CLOSED"
+
+
+def test_a_changed_tracking_number_updates_the_fulfilment(sim):
+    state = sim.shopify.add_order(SHOP, ORDER)
+    with _shop(sim) as shop:
+        shop.push_order_status(
+            "5001", _body("shipped", [_shipment("D", [("11", 2), ("12", 1)], "T-1")])
+        )
+        shop.push_order_status(
+            "5001", _body("shipped", [_shipment("D", [("11", 2), ("12", 1)], "T-9")])
+        )
+    [fulfillment] = state["fulfillments"]
+    assert fulfillment["trackingInfo"][0]["number"] == "T-9"
+
+
+def test_a_cancellation_in_odoo_cancels_on_shopify_without_restocking(sim):
+    state = sim.shopify.add_order(SHOP, ORDER)
+    with _shop(sim) as shop:
+        shop.push_order_status("5001", _body("cancelled"))
+        shop.push_order_status("5001", _body("cancelled"))  # already cancelled: nothing
+    assert state["cancelledAt"]
+    assert state["cancel"]["restock"] is False
+    assert sum("orderCancel(" in r["body"] for r in sim.received()) == 1
+
+
+def test_returns_are_refunded_only_when_the_channel_says_so(sim):
+    state = sim.shopify.add_order(SHOP, ORDER)
+    shipped = [_shipment("D", [("11", 2), ("12", 1)], "T-1")]
+    with _shop(sim) as shop:
+        shop.push_order_status("5001", _body("shipped", shipped, returned={"11": 1}))
+    assert state["refunds"] == []
+    with _shop(sim, refund_returns=True) as shop:
+        shop.push_order_status("5001", _body("shipped", shipped, returned={"11": 1}))
+        shop.push_order_status("5001", _body("shipped", shipped, returned={"11": 1}))
+    [refund] = state["refunds"]
+    assert refund["refundLineItems"]["nodes"][0]["quantity"] == 1
+
+
+def test_the_plan_of_a_cancelled_or_shipped_order_is_nothing():
+    order = {"id": "gid://shopify/Order/1", "cancelledAt": "2026-11-23T10:00:00Z"}
+    assert plan(order, _body("shipped")) == []

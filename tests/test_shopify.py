@@ -1,0 +1,179 @@
+"""Shopify end to end, against the simulator's shop over real HTTP: stock out with
+compare-and-set, the mapping, orders in by webhook, fulfilments with tracking back
+(partial deliveries: only what left), cancellation, refunds, read-back."""
+
+from odoo.tests import HttpCase, tagged
+
+from .common import OrderCase
+
+SHOP = "demo"
+URL = "/stock_channel_sync/shopify/orders"
+ITEM = "gid://shopify/InventoryItem/{}"
+
+
+def shopify_order(order_id, currency, lines, **over):
+    """An orders/create payload; lines: [(line id, sku, quantity)] at 10.00 each."""
+    total = sum(quantity for _id, _sku, quantity in lines) * 10
+    order = {
+        "id": order_id, "name": f"#{order_id}", "created_at": "2026-11-23T10:00:00+01:00",
+        "currency": currency, "email": "sam@example.com",
+        "customer": {"first_name": "Sam", "last_name": "Shop", "email": "sam@example.com"},
+        "shipping_address": {"name": "Sam Shop", "address1": "Rue Haute 1", "zip": "1000",
+                             "city": "Brussels", "country_code": "BE"},
+        "line_items": [{"id": line_id, "sku": sku, "quantity": quantity, "price": "10.00"}
+                       for line_id, sku, quantity in lines],
+        "total_price": f"{total:.2f}", "taxes_included": True, "cancelled_at": None,
+    }  # fmt: skip
+    order.update(over)
+    return order
+
+
+@tagged("post_install", "-at_install")
+class TestShopify(OrderCase, HttpCase):
+    def setUp(self):
+        super().setUp()
+        self.sim.configure_shop(
+            SHOP,
+            token="shop-token",
+            webhook_secret="shop-secret",
+            catalog={"WIDGET": ITEM.format(1001), "GADGET": ITEM.format(1002)},
+        )
+        self.carrier = self.env["delivery.carrier"].create(
+            {"name": "DHL Parcel", "product_id": self.shop._shipping_product().id,
+             "channel_carrier_code": "DHL"}
+        )  # fmt: skip
+
+    def deliver(self, topic, order, webhook_id):
+        body, headers = self.sim.shopify.delivery(SHOP, topic, order, webhook_id)
+        response = self.url_open(URL, data=body, headers=headers)
+        return response.status_code, response.json()
+
+    def place(self, order_id, lines):
+        """An order placed on Shopify and delivered to Odoo by webhook."""
+        order = shopify_order(order_id, self.currency, lines)
+        state = self.sim.shopify.add_order(SHOP, order)
+        status, answer = self.deliver("orders/create", order, f"wh-{order_id}")
+        self.assertEqual((status, answer["status"]), (200, "accepted"), answer)
+        return state, self.order_of(str(order_id), self.shop)
+
+    # -- stock out ------------------------------------------------------------------
+    def test_a_refused_item_is_a_dead_letter_the_rest_applied_and_cas_recovers(self):
+        stray = self._create_product("Stray", "STRAY")
+        self.env["stock.channel.binding"].create(
+            {"channel_id": self.shop.id, "product_id": stray.id, "external_id": "1999"}
+        )
+        for product, qty in ((self.product, 5), (self.product_b, 3), (stray, 2)):
+            self.set_stock(product, qty)
+        self.dispatch(until_empty=True)
+        self.assertEqual((self.shop_level(), self.shop_level(index=2)), (5, 3))
+        dead = self.outbox(self.shop, state="dead")
+        self.assertEqual(dead.product_id, stray)
+        self.assertIn("INVALID_INVENTORY_ITEM", dead.last_error)
+        # someone sets 9 in Shopify's admin: the compare-and-set finds it, logs it, sets again
+        self.sim.shopify.levels[(SHOP, ITEM.format(1001), "gid://shopify/Location/77")] = 9
+        self.set_stock(self.product, 4)
+        self.dispatch(until_empty=True)
+        self.assertEqual(self.shop_level(), 4)
+        log = self.shop.sync_log_ids.filtered(
+            lambda log: "changed on the channel" in (log.error or "")
+        )
+        self.assertEqual(log.state, "done")
+        self.assertIn("Odoo last set 5, the channel held 9", log.error)
+
+    # -- the mapping -----------------------------------------------------------------
+    def test_import_mapping_binds_variants_by_sku(self):
+        self.shop.binding_ids.unlink()
+        catalog = {
+            "WIDGET": ITEM.format(2001),
+            "GADGET": ITEM.format(2002),
+            "ORPHAN": ITEM.format(2003),
+        }
+        self.sim.configure_shop(SHOP, catalog=catalog)
+        self.shop.action_import_mapping()
+        by_product = {b.product_id: b.external_id for b in self.shop.binding_ids}
+        self.assertEqual(by_product, {self.product: "2001", self.product_b: "2002"})
+        self.assertIn("ORPHAN", self.shop.mapping_report)
+
+    def test_read_back(self):
+        self.set_stock(self.product, 5)
+        self.dispatch(until_empty=True)
+        self.sim.shopify.levels[(SHOP, ITEM.format(1001), "gid://shopify/Location/77")] = 8
+        self.assertEqual(self.shop._read_back(self.product | self.product_b), {self.product.id: 8})
+
+    # -- orders in and back -----------------------------------------------------------
+    def test_the_same_delivery_twice_is_one_order(self):
+        self.set_stock(self.product, 5)
+        order = shopify_order(4001, self.currency, [(41, "WIDGET", 2)])
+        first = self.deliver("orders/create", order, "wh-x")
+        self.assertEqual(self.deliver("orders/create", order, "wh-x"), first)
+        self.assertEqual(len(self.order_of("4001", self.shop)), 1)
+        self.assertEqual(self.publishable(self.web), 3)
+
+    def test_a_partial_delivery_is_fulfilled_with_its_lines_and_tracking_then_the_rest(self):
+        self.set_stock(self.product, 5)
+        self.set_stock(self.product_b, 5)
+        state, order = self.place(4101, [(51, "WIDGET", 2), (52, "GADGET", 1)])
+        picking = order.picking_ids
+        picking.carrier_id = self.carrier
+        widget_move = picking.move_ids.filtered(lambda m: m.product_id == self.product)
+        picking.carrier_tracking_ref = "PART-1"
+        widget_move.quantity = 1
+        widget_move.picked = True
+        (picking.move_ids - widget_move).quantity = 0
+        picking.with_context(skip_backorder=True).button_validate()
+        self.dispatch(until_empty=True)
+        [first] = state["fulfillments"]
+        self.assertEqual(first["lineItems"], [("gid://shopify/LineItem/51", 1)])
+        self.assertEqual(first["trackingInfo"], [{"number": "PART-1", "company": "DHL Parcel"}])
+        self.ship(order, tracking="PART-2")
+        self.dispatch(until_empty=True)
+        self.assertEqual(len(state["fulfillments"]), 2)
+        self.assertEqual(
+            sorted(state["fulfillments"][1]["lineItems"]),
+            [("gid://shopify/LineItem/51", 1), ("gid://shopify/LineItem/52", 1)],
+        )
+        self.assertEqual(state["fulfillments"][1]["trackingInfo"][0]["number"], "PART-2")
+        self.assertEqual(state["fulfillmentOrders"]["nodes"][0]["status"], "CLOSED")
+        # a corrected tracking number updates the fulfilment, nothing is fulfilled twice
+        order.picking_ids.filtered(lambda p: p.carrier_tracking_ref == "PART-2").write(
+            {"carrier_tracking_ref": "PART-2B"}
+        )
+        self.dispatch(until_empty=True)
+        self.assertEqual(len(state["fulfillments"]), 2)
+        self.assertEqual(state["fulfillments"][1]["trackingInfo"][0]["number"], "PART-2B")
+
+    def test_cancelled_in_odoo_before_shipment_is_cancelled_on_shopify_not_restocked(self):
+        self.set_stock(self.product, 5)
+        state, order = self.place(4201, [(61, "WIDGET", 1)])
+        order._action_cancel()
+        self.dispatch(until_empty=True)
+        self.assertTrue(state["cancelledAt"])
+        self.assertEqual(state["cancel"]["restock"], False)
+
+    def test_a_cancellation_from_shopify_is_not_sent_back(self):
+        self.set_stock(self.product, 5)
+        state, _order = self.place(4301, [(71, "WIDGET", 1)])
+        state["cancelledAt"] = "2026-11-23T11:00:00Z"  # cancelled in Shopify's admin
+        cancelled = shopify_order(4301, self.currency, [(71, "WIDGET", 1)],
+                                  cancelled_at="2026-11-23T11:00:00+01:00")  # fmt: skip
+        status, answer = self.deliver("orders/cancelled", cancelled, "wh-4301-c")
+        self.assertEqual((status, answer["status"]), (200, "cancelled"))
+        self.dispatch(until_empty=True)
+        self.assertFalse(any("orderCancel(" in r["body"] for r in self.sim.received("/shopify/")))
+
+    def test_a_return_is_refunded_on_shopify_only_when_the_channel_says_so(self):
+        self.set_stock(self.product, 5)
+        state, order = self.place(4401, [(81, "WIDGET", 2)])
+        self.ship(order, tracking="RET-T")
+        self.dispatch(until_empty=True)
+        return_picking = order._channel_create_returns({order.order_line[:1]: 1})
+        return_picking.move_ids.write({"quantity": 1, "picked": True})
+        return_picking.button_validate()
+        self.dispatch(until_empty=True)
+        self.assertEqual(state["refunds"], [], "off by default")
+        self.shop.refund_returns = True
+        order.channel_status_pushed = False  # as if the status had not gone yet
+        order._channel_enqueue_status()
+        self.dispatch(until_empty=True)
+        [refund] = state["refunds"]
+        self.assertEqual(refund["refundLineItems"]["nodes"][0]["quantity"], 1)
