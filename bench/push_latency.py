@@ -5,21 +5,22 @@ database, the marketplace simulator in this process, and writer threads that com
 changes at a fixed rate through Odoo's own choke point
 (stock.quant._update_available_quantity: what done moves, inventory adjustments, scrap
 and POS pickings call). Each change adds one unit to one of the bench variants; a change
-counts as delivered on a channel when the simulator receives, after the commit, a
-quantity at least as high for that SKU. Each rate is run `--runs` times (3 by default);
-the first table gives, per run, the latency percentiles over every channel and p99 / max
-per channel. Then times a forced republish of every variant on every channel. Prints two
-tables. Started by `bench/run push_latency`.
+counts as delivered on a channel when the simulator receives a quantity at least as high
+for that SKU (quantities only grow: that push reflects the change). Each rate is run
+`--runs` times (3 by default); the first table gives, per run, the latency percentiles
+over every channel and p99 / max per channel. Then times a forced republish of every
+variant on every channel. `--connector` picks the channels' wire format (generic_json,
+shopify, woocommerce). Prints two tables. Started by `bench/run push_latency`.
 """
 
 import argparse
-import json
 import os
 import threading
 import time
 from datetime import datetime
 
 from bench._server import ServerBench, add_arguments
+from bench.wires import WIRES
 
 SECRET = "bench-secret"
 CHANNELS = ("bench_a", "bench_b", "bench_c")
@@ -45,6 +46,7 @@ class Bench(ServerBench):
     def __init__(self, args):
         super().__init__(args)
         self.slowest = []
+        self.wire = WIRES[args.connector](self.sim, SECRET)
 
     # -- set-up ------------------------------------------------------------
     def setup(self, variants, batch_size):
@@ -52,10 +54,24 @@ class Bench(ServerBench):
             env = self.env(cr)
             warehouse = env["stock.warehouse"].search([], limit=1)
             products = self.create_variants(env, "bench", variants, 1000, warehouse.lot_stock_id)
-            self.create_channels(env, warehouse, batch_size=batch_size)
+            self.channel_ids = []
+            for code in CHANNELS:
+                self.wire.configure(code)
+                channel = env["stock.channel"].create(
+                    {"name": code, "code": code, "channel_type": "marketplace",
+                     "warehouse_id": warehouse.id, "connector": self.wire.connector,
+                     "batch_size": batch_size, **self.wire.channel_vals(code)}
+                )  # fmt: skip
+                self.wire.bind(env, channel, products)
+                self.channel_ids.append(channel.id)
             self.location_id = warehouse.lot_stock_id.id
             self.product_ids = products.ids
             self.skus = {p.id: p.default_code for p in products}
+
+    def bind(self, env, products):
+        """Bind new variants on every channel (and in the shops' catalogues)."""
+        for channel in env["stock.channel"].browse(self.channel_ids):
+            self.wire.bind(env, channel, products)
 
     def wait_items(self, expected_requests_items, timeout):
         """Wait until every channel received `expected` items in total."""
@@ -67,13 +83,19 @@ class Bench(ServerBench):
             time.sleep(0.2)
         return False
 
+    def pushes(self, code):
+        """[(request, {sku: quantity})] of the pushes `code` received."""
+        return [
+            (request, items)
+            for request in self.sim.received(self.wire.prefix(code))
+            if (items := self.wire.items(request))
+        ]
+
     def items_received(self):
-        counts = dict.fromkeys(CHANNELS, 0)
-        for request in self.sim.received("/generic/"):
-            code = request["path"].rsplit("/", 1)[-1]
-            if code in counts and request["status"] == 200:
-                counts[code] += request["body"].count('"sku"')
-        return counts
+        return {code: sum(len(items) for _r, items in self.pushes(code)) for code in CHANNELS}
+
+    def requests_received(self):
+        return sum(len(self.sim.received(self.wire.prefix(code))) for code in CHANNELS)
 
     # -- stock changes -----------------------------------------------------
     def run_rate(self, per_minute, seconds):
@@ -134,9 +156,9 @@ class Bench(ServerBench):
     def pushes_of(self, code, sku, first):
         """[(seconds since `first`, quantity, status)] of the pushes of `sku` to `code`."""
         return [
-            (round(epoch(r["time"]) - first, 2), quantity, r["status"])
-            for r in self.sim.received(f"/generic/{code}")
-            for quantity in _item_quantities(r["body"], sku)
+            (round(epoch(request["time"]) - first, 2), items[sku], request["status"])
+            for request, items in self.pushes(code)
+            if sku in items
         ]
 
     def latencies(self, changes, timeout=60):
@@ -144,45 +166,33 @@ class Bench(ServerBench):
         deadline = time.monotonic() + timeout
         pending = {(code, sku, qty, t) for sku, qty, t in changes for code in CHANNELS}
         result = {code: [] for code in CHANNELS}
-        seen = set()
         while pending and time.monotonic() < deadline:
-            pushes = {}
-            for request in self.sim.received("/generic/"):
-                if request["status"] != 200 or request["id"] in seen:
-                    continue
-                code = request["path"].rsplit("/", 1)[-1]
-                body = request["body"]
-                pushes.setdefault(code, []).append((epoch(request["time"]), body))
+            pushes = {
+                code: [(epoch(request["time"]), items) for request, items in self.pushes(code)]
+                for code in CHANNELS
+            }
             for key in list(pending):
                 code, sku, qty, t = key
-                for received_at, body in pushes.get(code, ()):
-                    if received_at + 0.002 < t or f'"sku": "{sku}"' not in body:
+                for received_at, items in pushes[code]:
+                    # quantities only grow: a push of at least `qty` reflects this change
+                    # (its commit may be timed after the push, the writer thread having
+                    # waited for the GIL after committing: then 0 ms)
+                    if items.get(sku, -1) < qty:
                         continue
-                    quantity = _item_quantity(body, sku)
-                    if quantity is not None and quantity >= qty:
-                        result[code].append(max(0.0, (received_at - t) * 1000))
-                        self.slowest.append((result[code][-1], code, sku, t, qty))
-                        pending.discard(key)
-                        break
+                    result[code].append(max(0.0, (received_at - t) * 1000))
+                    self.slowest.append((result[code][-1], code, sku, t, qty))
+                    pending.discard(key)
+                    break
             if pending:
                 time.sleep(0.5)
         return result, len(pending)
 
 
-def _item_quantities(body, sku):
-    return [item["quantity"] for item in json.loads(body)["items"] if item["sku"] == sku]
-
-
-def _item_quantity(body, sku):
-    for item in json.loads(body)["items"]:
-        if item["sku"] == sku:
-            return item["quantity"]
-    return None
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     add_arguments(parser, workers=2, cron_workers=2)
+    parser.add_argument("--connector", default="generic_json", choices=sorted(WIRES),
+                        help="the channels' connector (the simulator speaks each)")  # fmt: skip
     parser.add_argument("--rates", default="60,600,3000", help="stock changes per minute")
     parser.add_argument("--runs", type=int, default=3, help="runs of each rate")
     parser.add_argument("--seconds", type=float, default=30, help="duration of each run")
@@ -211,12 +221,10 @@ def main():
 
 def measure(bench, rate, args):
     """One run of `rate`: (changes, achieved/min, HTTP pushes, latencies, undelivered)."""
-    bench.sim.reset()
-    for code in CHANNELS:
-        bench.sim.configure_channel(code, secret=SECRET)
+    bench.sim.clear_received()
     changes, elapsed = bench.run_rate(rate, args.seconds)
     latencies, missing = bench.latencies(changes)
-    http = len(bench.sim.received("/generic/"))
+    http = bench.requests_received()
     if args.verbose:
         first = min(t for _sku, _qty, t in changes)
         for ms, code, sku, t, qty in sorted(bench.slowest, reverse=True)[:8]:
@@ -228,7 +236,8 @@ def measure(bench, rate, args):
 
 def print_table(rows, args):
     print()
-    print(f"Accepted latency, stock change commit -> simulator 2xx ({len(CHANNELS)} channels, "
+    print(f"Accepted latency, stock change commit -> simulator 2xx ({len(CHANNELS)} "
+          f"{args.connector} channels, "
           f"{args.workers} HTTP workers + {args.cron_workers} cron workers, "
           f"{args.variants} variants, "
           f"{args.seconds:.0f} s per run, {os.cpu_count()} cores)")  # fmt: skip
@@ -257,9 +266,7 @@ def _max(values):
 
 def republish(bench, args):
     extra = args.republish_variants - args.variants
-    bench.sim.reset()
-    for code in CHANNELS:
-        bench.sim.configure_channel(code, secret=SECRET)
+    bench.sim.clear_received()
     with bench.registry.cursor() as cr:
         env = bench.env(cr)
         if extra > 0:
@@ -270,13 +277,12 @@ def republish(bench, args):
                     for i in range(extra)
                 ]
             )  # fmt: skip
+            bench.bind(env, products)
             location = env["stock.location"].browse(bench.location_id)
             for product in products:
                 env["stock.quant"]._update_available_quantity(product, location, 5)
     bench.wait_items(extra, timeout=600)  # the new variants' first push
-    bench.sim.reset()
-    for code in CHANNELS:
-        bench.sim.configure_channel(code, secret=SECRET)
+    bench.sim.clear_received()
     start = time.monotonic()
     with bench.registry.cursor() as cr:
         env = bench.env(cr)
@@ -286,7 +292,8 @@ def republish(bench, args):
     total = time.monotonic() - start
     counts = bench.items_received()
     print()
-    print(f"Republish every variant on every channel (forced; batch size {args.batch_size})")
+    print(f"Republish every variant on every channel (forced; {args.connector}, "
+          f"batch size {args.batch_size})")  # fmt: skip
     print("| variants x channels | items pushed | queued in s | all accepted in s | items/s |")
     print("|---:|---:|---:|---:|---:|")
     items = sum(counts.values())

@@ -197,11 +197,29 @@ class _Handler(BaseHTTPRequestHandler):
             return Reply(200, {"requests": state.received_requests(prefix)})
         if (method, action) == ("GET", "stock"):
             return Reply(200, state.stock())
+        if (method, action) == ("POST", "deliver"):
+            return _deliver(state, data)
         if (method, action) == ("GET", "orders"):
             generic = state.marketplaces["generic"]
             with state.lock:
                 return Reply(200, {"statuses": list(generic.order_statuses)})
         return error(404, NOT_FOUND)
+
+
+def _deliver(state, data):
+    """``POST /_sim/deliver`` ``{"marketplace": "woocommerce"|"shopify", "shop", "topic",
+    "order": {...}, "delivery_id", "url"}``: send a signed webhook delivery to Odoo (the
+    same one twice, or an update before its creation: as the caller says)."""
+    marketplace = state.marketplaces.get(data.get("marketplace"))
+    if not hasattr(marketplace, "deliver"):
+        raise ValueError("marketplace must be woocommerce or shopify")
+    missing = [k for k in ("shop", "topic", "order", "delivery_id", "url") if not data.get(k)]
+    if missing:
+        raise ValueError(f"missing {missing}")
+    status, answer = marketplace.deliver(
+        data["url"], data["shop"], data["topic"], data["order"], data["delivery_id"]
+    )
+    return Reply(200, {"status": status, "answer": answer})
 
 
 class _Server(ThreadingHTTPServer):
@@ -313,6 +331,11 @@ class Simulator:
             return [f.to_dict() for f in self.state.faults]
 
     # -- observations ---------------------------------------------------------
+
+    def clear_received(self):
+        """Forget the requests received so far (the journal), nothing else."""
+        with self.state.lock:
+            self.state.received = []
 
     def received(self, path_prefix=""):
         """Recorded requests (oldest first) whose path starts with ``path_prefix``."""

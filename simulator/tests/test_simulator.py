@@ -424,3 +424,24 @@ def test_command_line_serves_until_terminated():
         process.terminate()
         process.wait(timeout=5)
     assert "/_sim/health" in process.stderr.read()
+
+
+def test_webhook_deliveries_are_sent_signed_to_a_url(sim, http):
+    """The simulator delivers WooCommerce and Shopify webhooks itself (to Odoo; here to its
+    own generic receiver, which answers 401: the delivery went out and the answer came
+    back)."""
+    for marketplace, topic in (("woocommerce", "order.created"), ("shopify", "orders/create")):
+        answer = http.post(
+            f"{sim.url}/_sim/deliver",
+            json={"marketplace": marketplace, "shop": "s", "topic": topic, "order": {"id": 1},
+                  "delivery_id": "d-1", "url": sim.generic_url("web")},
+            timeout=10,
+        )  # fmt: skip
+        assert answer.json()["status"] == 401
+    woo, shop = (
+        {k.lower(): v for k, v in r["headers"].items()} for r in sim.received("/generic/web")
+    )
+    assert woo["x-wc-webhook-delivery-id"] == "d-1"
+    assert woo["x-wc-webhook-signature"]
+    assert shop["x-shopify-webhook-id"] == "d-1"
+    assert http.post(f"{sim.url}/_sim/deliver", json={"marketplace": "generic"}).status_code == 400
