@@ -158,6 +158,7 @@ class Shopify(ShopifyOrders, Marketplace):
             OP_INVENTORY_ITEMS: self._inventory_items,
             "productVariants": self._product_variants,
             "nodes": self._nodes,
+            "orders": self._orders_query,
             "order": self._order_query,
         }
         for name, handler in queries.items():

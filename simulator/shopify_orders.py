@@ -1,14 +1,18 @@
 """A Shopify shop's orders, for the simulator: placed (``add_order``, from the REST-like
-JSON its webhooks carry), delivered to Odoo as signed webhooks, read by GraphQL with their
-fulfillment orders, and changed by ``fulfillmentCreate``, ``fulfillmentTrackingInfoUpdate``,
-``orderCancel`` and ``refundCreate`` as Shopify's Admin GraphQL API does."""
+JSON its webhooks carry), changed in the shop (``update_order``), delivered to Odoo as
+signed webhooks, read by GraphQL (``order`` with its fulfillment orders; ``orders``
+changed since a time, page by page, as the catch-up poll reads them), and changed by
+``fulfillmentCreate``, ``fulfillmentTrackingInfoUpdate``, ``orderCancel`` and
+``refundCreate`` as Shopify's Admin GraphQL API does."""
 
 import base64
 import hashlib
 import hmac
 import json
+import re
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime
 
 from .common import now_iso
 
@@ -17,6 +21,78 @@ WEBHOOK_TIMEOUT = 10
 
 def _gid(kind, number):
     return f"gid://shopify/{kind}/{number}"
+
+
+def _now():
+    """Shopify's DateTime: UTC, to the second."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+UPDATED_SINCE_RE = re.compile(r"updated_at:>=?'?\"?([0-9T:\-]+Z)")
+
+
+def _money(amount):
+    return {"shopMoney": {"amount": None if amount is None else str(amount)}}
+
+
+def _graphql_order(state):
+    """The ``orders`` node of an order, from the JSON it was placed with."""
+    order = state["json"]
+    customer = order.get("customer") or {}
+    address = order.get("shipping_address") or {}
+    shipping = sum(float(line.get("price") or 0) for line in order.get("shipping_lines") or [])
+    return {
+        "id": state["id"],
+        "legacyResourceId": str(order["id"]),
+        "name": order.get("name"),
+        "createdAt": order.get("created_at"),
+        "updatedAt": state["updatedAt"],
+        "cancelledAt": state["cancelledAt"],
+        "email": order.get("email"),
+        "phone": order.get("phone"),
+        "currencyCode": order.get("currency"),
+        "taxesIncluded": bool(order.get("taxes_included")),
+        "totalPriceSet": _money(order.get("total_price")),
+        "totalDiscountsSet": _money(order.get("total_discounts") or "0.00"),
+        "totalTaxSet": _money(order.get("total_tax") or "0.00"),
+        "totalShippingPriceSet": _money(f"{shipping:.2f}"),
+        "customer": {
+            "firstName": customer.get("first_name"),
+            "lastName": customer.get("last_name"),
+            "defaultEmailAddress": {"emailAddress": customer["email"]}
+            if customer.get("email")
+            else None,
+            "defaultPhoneNumber": {"phoneNumber": customer["phone"]}
+            if customer.get("phone")
+            else None,
+        }
+        if customer
+        else None,
+        "shippingAddress": {
+            "name": address.get("name"),
+            "firstName": address.get("first_name"),
+            "lastName": address.get("last_name"),
+            "address1": address.get("address1"),
+            "address2": address.get("address2"),
+            "zip": address.get("zip"),
+            "city": address.get("city"),
+            "countryCodeV2": address.get("country_code"),
+            "phone": address.get("phone"),
+        }
+        if address
+        else None,
+        "lineItems": {
+            "nodes": [
+                {
+                    "id": _gid("LineItem", line["id"]),
+                    "sku": line.get("sku"),
+                    "quantity": int(line["quantity"]),
+                    "originalUnitPriceSet": _money(line.get("price")),
+                }
+                for line in order.get("line_items") or []
+            ]
+        },
+    }
 
 
 def _user_errors(*messages):
@@ -52,7 +128,8 @@ class ShopifyOrders:
             }
             state = {
                 "id": gid,
-                "cancelledAt": None,
+                "updatedAt": _now(),
+                "cancelledAt": order.get("cancelled_at") or None,
                 "cancel": None,
                 "json": order,
                 "fulfillmentOrders": {"nodes": [fulfillment_order]},
@@ -60,6 +137,17 @@ class ShopifyOrders:
                 "refunds": [],
             }
             self.orders[(shop, gid)] = state
+            return state
+
+    def update_order(self, shop, order_id, **changes):
+        """Change an order in the shop (its JSON's fields; ``cancelled_at`` cancels it),
+        as a merchant or a customer does: its ``updatedAt`` moves, no webhook is sent."""
+        with self.lock:
+            state = self.orders[(shop, _gid("Order", order_id))]
+            state["json"].update(changes)
+            if changes.get("cancelled_at"):
+                state["cancelledAt"] = changes["cancelled_at"]
+            state["updatedAt"] = _now()
             return state
 
     def order_state(self, shop, order_id):
@@ -103,6 +191,28 @@ class ShopifyOrders:
         }
         return {"data": {"order": json.loads(json.dumps(order))}}
 
+    def _orders_query(self, name, settings, query, variables, version):
+        """``orders(first, after, sortKey: UPDATED_AT, query: "updated_at:>='…'")``."""
+        match = UPDATED_SINCE_RE.search(str(variables.get("query") or ""))
+        since = match.group(1) if match else ""
+        states = sorted(
+            (state for (shop, _gid_), state in self.orders.items() if shop == name),
+            key=lambda state: (state["updatedAt"], state["id"]),
+        )
+        states = [state for state in states if state["updatedAt"] >= since]
+        start = int(str(variables.get("after") or "cursor:0").split(":")[-1])
+        first = int(variables.get("first") or 50)
+        page = states[start : start + first]
+        end = start + len(page)
+        return {
+            "data": {
+                "orders": {
+                    "pageInfo": {"hasNextPage": end < len(states), "endCursor": f"cursor:{end}"},
+                    "nodes": [json.loads(json.dumps(_graphql_order(s))) for s in page],
+                }
+            }
+        }
+
     def _fulfillment_create(self, name, settings, query, variables, version):
         fulfillment = variables.get("fulfillment") or {}
         errors, moves = [], []
@@ -139,6 +249,7 @@ class ShopifyOrders:
             "notifyCustomer": bool(fulfillment.get("notifyCustomer")),
         }
         state["fulfillments"].append(created)
+        state["updatedAt"] = _now()
         return _payload("fulfillmentCreate", {"fulfillment": {"id": created["id"]}}, [])
 
     def _fulfillment_order(self, name, fulfillment_order_id):
@@ -172,7 +283,7 @@ class ShopifyOrders:
             return _cancel_payload("Order has already been cancelled.")
         if state["fulfillments"]:
             return _cancel_payload("Order has fulfillments: it cannot be cancelled.")
-        state["cancelledAt"] = now_iso()
+        state["cancelledAt"] = state["updatedAt"] = _now()
         state["cancel"] = {
             "refund": "refund: true" in query,
             "restock": "restock: true" in query,
@@ -198,6 +309,7 @@ class ShopifyOrders:
             for line in refund.get("refundLineItems") or []
         ]
         state["refunds"].append({"refundLineItems": {"nodes": lines}, "note": refund.get("note")})
+        state["updatedAt"] = _now()
         return _payload("refundCreate", {"refund": {"id": _gid("Refund", self.sim.next_id())}}, [])
 
 

@@ -141,10 +141,10 @@ class TestOrderHttp(OrderCase, HttpCase):
         self.assertEqual((status, answer["status"]), (200, "cancelled"))
         self.assertEqual(self.publishable(self.web), 4)
         # a topic the addon does not handle: answered 2xx (Shopify), kept, known genuine
-        body, headers = shopify_webhook_request("shop-secret", order, "orders/updated", "wh-4")
+        body, headers = shopify_webhook_request("shop-secret", order, "orders/paid", "wh-4")
         status, answer = self.post(code="shopify", body=body, headers=headers)
         self.assertEqual(status, 200)
-        self.assertIn("orders/updated", answer["error"])
+        self.assertIn("orders/paid", answer["error"])
         last = self.inbounds()[-1]
         self.assertEqual((last.kind, last.state, last.authenticated), ("ignored", "rejected", True))
         # a wrong Shopify signature

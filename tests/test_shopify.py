@@ -109,6 +109,59 @@ class TestShopify(OrderCase, HttpCase):
         self.assertEqual(len(self.order_of("4001", self.shop)), 1)
         self.assertEqual(self.publishable(self.web), 3)
 
+    def test_updated_before_created_imports_once_and_an_updated_cancellation(self):
+        self.set_stock(self.product, 5)
+        order = shopify_order(4401, self.currency, [(81, "WIDGET", 1)])
+        self.sim.shopify.add_order(SHOP, order)
+        status, answer = self.deliver("orders/updated", order, "wh-u1")
+        self.assertEqual((status, answer["status"]), (200, "accepted"))
+        status, answer = self.deliver("orders/create", order, "wh-c1")
+        self.assertEqual((status, answer["status"]), (200, "accepted"))
+        self.assertEqual(len(self.order_of("4401", self.shop)), 1)
+        self.assertEqual(self.publishable(self.web), 4, "one reservation")
+        # cancelled in Shopify's admin: orders/updated says so before orders/cancelled
+        cancelled = dict(order, cancelled_at="2026-11-23T12:00:00+01:00")
+        status, answer = self.deliver("orders/updated", cancelled, "wh-u2")
+        self.assertEqual((status, answer["status"]), (200, "cancelled"))
+        self.assertEqual(self.deliver("orders/cancelled", cancelled, "wh-x2")[1]["status"],
+                         "cancelled")  # fmt: skip
+        self.assertEqual(self.order_of("4401", self.shop).state, "cancel")
+        self.assertEqual(self.publishable(self.web), 5)
+        # a topic the addon does not handle is answered, and kept as ignored
+        status, _answer = self.deliver("products/update", {"id": 1}, "wh-p1")
+        self.assertEqual(status, 200)
+
+    def test_a_missed_webhook_is_picked_up_by_the_catch_up_poll(self):
+        self.set_stock(self.product, 5)
+        self.assertTrue(self.shop.polls_orders)
+        order = shopify_order(4501, self.currency, [(91, "WIDGET", 2)])
+        self.sim.shopify.add_order(SHOP, order)  # its webhook never arrives
+        self.shop._poll_orders()
+        self.assertEqual(self.order_of("4501", self.shop).state, "sale")
+        self.assertEqual(self.publishable(self.web), 3)
+        self.assertTrue(self.shop.order_poll_cursor)
+        inbound = self.env["stock.channel.inbound"].search([("channel_id", "=", self.shop.id)])
+        self.assertEqual(inbound.state, "done")
+        self.assertIn("legacyResourceId", inbound.body, "what Shopify answered is stored")
+        # the late webhook, and the overlap of the next poll: nothing twice
+        status, answer = self.deliver("orders/create", order, "wh-4501")
+        self.assertEqual((status, answer["status"]), (200, "accepted"))
+        self.shop._poll_orders()
+        self.assertEqual(len(self.order_of("4501", self.shop)), 1)
+        self.assertEqual(
+            self.env["stock.channel.inbound"].search_count([("channel_id", "=", self.shop.id)]), 2
+        )
+        # cancelled on Shopify and its webhooks lost: the next poll cancels it in Odoo
+        self.sim.shopify.update_order(SHOP, 4501, cancelled_at="2026-11-23T12:00:00Z")
+        self.shop._poll_orders()
+        self.assertEqual(self.order_of("4501", self.shop).state, "cancel")
+        self.assertEqual(self.publishable(self.web), 5)
+        # a failing poll keeps its cursor
+        cursor = self.shop.order_poll_cursor
+        self.sim.add_fault("status", "/shopify/", status=500)
+        self.shop._poll_orders()
+        self.assertEqual(self.shop.order_poll_cursor, cursor)
+
     def test_a_partial_delivery_is_fulfilled_with_its_lines_and_tracking_then_the_rest(self):
         self.set_stock(self.product, 5)
         self.set_stock(self.product_b, 5)

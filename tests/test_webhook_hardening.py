@@ -326,6 +326,6 @@ class TestWebhookHardening(OrderCase, HttpCase):
         self.assertIn("shipped", answer["error"])
         inbound = self.inbounds()[-1]
         self.assertEqual((inbound.state, inbound.http_status), ("exception", 200))
-        status, answer = self.post_shopify(order, "orders/updated", "w-13")
+        status, answer = self.post_shopify(order, "orders/paid", "w-13")
         self.assertEqual(status, 200, "a topic the addon does not handle")
         self.assertEqual(self.inbounds()[-1].kind, "ignored")

@@ -10,6 +10,7 @@ from ..inbound import KIND_IGNORED
 from ..signing import verify_b64
 from . import shopify_fulfillment as fulfillment
 from . import shopify_orders as webhooks
+from . import shopify_poll as poll
 from .base import (
     HEADER_CONTENT_TYPE,
     JSON_CONTENT_TYPE,
@@ -17,6 +18,7 @@ from .base import (
     CatalogEntry,
     Connector,
     Delivery,
+    PolledMessage,
     PushResult,
     register,
 )
@@ -70,6 +72,9 @@ class ShopifyConnector(Connector):
     # gives up on an answer after 5 s.
     webhook_always_ok = True
     webhook_deadline = 3.5
+    # webhooks are not guaranteed (a subscription failing for long is removed): a
+    # catch-up poll reads what was missed
+    polls_orders = True
 
     # -- webhooks -------------------------------------------------------------
 
@@ -85,15 +90,9 @@ class ShopifyConnector(Connector):
         cancellation is then checked in the payload itself, the header being unsigned)."""
         topic = headers.get(webhooks.HEADER_TOPIC) or ""
         delivery_id = headers.get(webhooks.HEADER_WEBHOOK_ID) or ""
-        kind = webhooks.TOPICS.get(topic)
-        if not kind:
-            return Delivery(
-                kind=KIND_IGNORED,
-                topic=topic,
-                delivery_id=delivery_id,
-                ignored_reason=f"webhook topic {topic!r} is not handled",
-            )
-        return Delivery(kind=kind, topic=topic, delivery_id=delivery_id)
+        kind = webhooks.topic_kind(topic, body)
+        reason = f"webhook topic {topic!r} is not handled" if kind == KIND_IGNORED else ""
+        return Delivery(kind=kind, topic=topic, delivery_id=delivery_id, ignored_reason=reason)
 
     @classmethod
     def parse_order(cls, raw):
@@ -332,6 +331,35 @@ class ShopifyConnector(Connector):
             idempotency_key=f"{self.config.code}:{external_order_id}:{sequence}",
             accepted_at=utc_now(),
         )
+
+    def poll_orders(self, cursor):
+        """Orders changed since ``cursor`` (less the overlap), every page, oldest change
+        first: (messages, the newest change seen)."""
+        variables = {
+            "first": poll.ORDERS_PAGE,
+            "after": None,
+            "query": poll.since_query(cursor, self.poll_overlap_minutes),
+        }
+        messages, newest = [], cursor or ""
+        while True:
+            _response, data = self._graphql_patient(
+                {"query": poll.ORDERS_QUERY, "variables": variables}
+            )
+            orders = data.get("orders") or {}
+            for node in orders.get("nodes") or []:
+                newest = max(newest, str(node.get("updatedAt") or ""))
+                messages.append(
+                    PolledMessage(
+                        kind=poll.message_kind(node),
+                        body=json.dumps(node).encode(),
+                        delivery_id=poll.delivery_id(node),
+                        external_id=str(node.get("legacyResourceId") or ""),
+                    )
+                )
+            page = orders.get("pageInfo") or {}
+            if not page.get("hasNextPage"):
+                return messages, newest
+            variables["after"] = page.get("endCursor")
 
     def list_catalog(self):
         """Every variant with its inventory item (the id quantities are set by)."""

@@ -1,8 +1,10 @@
 """Shopify webhooks: the headers of a delivery, its topics, and the parsing of the order
-payloads (orders/create, orders/cancelled) into the core's Order, with core.orders'
-readers."""
+payloads (orders/create, orders/updated, orders/cancelled, or an order read by the
+catch-up poll) into the core's Order, with core.orders' readers."""
 
-from ..inbound import KIND_CANCEL, KIND_ORDER
+import json
+
+from ..inbound import KIND_CANCEL, KIND_IGNORED, KIND_ORDER
 from ..orders import (
     NO_CUSTOMER_NAME,
     SHIPPING_ADDRESS,
@@ -27,6 +29,7 @@ from ..payload import (
     read_quantity,
     read_text,
 )
+from .shopify_poll import is_graphql_order, webhook_json
 
 HEADER_HMAC = "X-Shopify-Hmac-Sha256"
 HEADER_TOPIC = "X-Shopify-Topic"
@@ -35,14 +38,35 @@ HEADER_SHOP_DOMAIN = "X-Shopify-Shop-Domain"
 HEADER_API_VERSION = "X-Shopify-API-Version"
 HEADER_TRIGGERED_AT = "X-Shopify-Triggered-At"
 HEADER_EVENT_ID = "X-Shopify-Event-Id"
-# the topics the addon handles, and what they are
-TOPICS = {"orders/create": KIND_ORDER, "orders/cancelled": KIND_CANCEL}
+TOPIC_CREATE = "orders/create"
+TOPIC_UPDATED = "orders/updated"
+TOPIC_CANCELLED = "orders/cancelled"
 NOT_CANCELLED = "cancelled_at is not set: the order is not cancelled"
 
 
+def topic_kind(topic, body):
+    """What a delivery of ``topic`` is: orders/create an order, orders/cancelled a
+    cancellation, orders/updated an order (it may come before orders/create) or, once the
+    order is cancelled, a cancellation; any other topic is ignored."""
+    if topic == TOPIC_CREATE:
+        return KIND_ORDER
+    if topic == TOPIC_CANCELLED:
+        return KIND_CANCEL
+    if topic == TOPIC_UPDATED:
+        try:
+            cancelled = json.loads(body).get("cancelled_at")
+        except (ValueError, AttributeError):
+            cancelled = None  # judged as an order: its parsing says what is wrong
+        return KIND_CANCEL if cancelled else KIND_ORDER
+    return KIND_IGNORED
+
+
 def parse_order(raw):
-    """The Order of a Shopify order webhook (orders/create, orders/cancelled)."""
-    return _shopify_order(load_object(raw))
+    """The Order of a Shopify order webhook, or of an order read by the poll."""
+    data = load_object(raw)
+    if is_graphql_order(data):
+        data = webhook_json(data)
+    return _shopify_order(data)
 
 
 def parse_cancel(raw):

@@ -10,7 +10,11 @@ import requests
 
 from core.connectors import ChannelConfig, PushItem, get_connector
 from core.connectors.shopify_fulfillment import plan
+from core.errors import RetryableError
+from core.inbound import KIND_CANCEL, KIND_IGNORED, KIND_ORDER
+from core.payload import PayloadError
 from core.status import Shipment, Tracking, status_body
+from core.tests.samples import encoded, shopify
 from simulator import server
 
 SHOP = "demo"
@@ -188,3 +192,69 @@ def test_returns_are_refunded_only_when_the_channel_says_so(sim):
 def test_the_plan_of_a_cancelled_or_shipped_order_is_nothing():
     order = {"id": "gid://shopify/Order/1", "cancelledAt": "2026-11-23T10:00:00Z"}
     assert plan(order, _body("shipped")) == []
+
+
+# -- orders in: webhook topics and the catch-up poll ---------------------------------
+
+
+def _stamp(sim, order_id, when):
+    sim.shopify.order_state(SHOP, order_id)["updatedAt"] = when
+
+
+def test_the_catch_up_poll_reads_every_page_since_the_cursor_with_an_overlap(sim):
+    for n in range(120):
+        sim.shopify.add_order(SHOP, dict(ORDER, id=1000 + n))
+        _stamp(sim, 1000 + n, "2026-11-23T10:00:00Z")
+    sim.shopify.add_order(SHOP, dict(ORDER, id=2000))
+    sim.shopify.update_order(SHOP, 2000, cancelled_at="2026-11-23T10:05:00Z")
+    _stamp(sim, 2000, "2026-11-23T10:05:00Z")
+    sim.shopify.add_order(SHOP, dict(ORDER, id=3000))
+    _stamp(sim, 3000, "2026-11-23T09:00:00Z")
+    with _shop(sim) as shop:
+        messages, cursor = shop.poll_orders("2026-11-23T10:08:00Z")  # 10 minutes back
+        assert len(messages) == 121
+        assert cursor == "2026-11-23T10:08:00Z"
+        assert len([r for r in sim.received() if "orders(" in r["body"]]) == 3  # 50 a page
+        cancel = next(m for m in messages if m.external_id == "2000")
+        assert (cancel.kind, cancel.delivery_id) == (
+            KIND_CANCEL,
+            "poll:2000:2026-11-23T10:05:00Z:cancelled",
+        )
+        _messages, newest = shop.poll_orders("2026-11-23T09:00:00Z")
+        assert newest == "2026-11-23T10:05:00Z"
+        sim.add_fault("status", "/shopify/", status=500)
+        with pytest.raises(RetryableError):
+            shop.poll_orders(cursor)
+
+
+def test_a_polled_order_is_judged_as_its_webhook_is(sim):
+    webhook = shopify(total_discounts="10.00", total_tax="10.40", taxes_included=False,
+                      total_price="67.90")  # fmt: skip
+    sim.shopify.add_order(SHOP, webhook)
+    with _shop(sim) as shop:
+        [message] = shop.poll_orders(None)[0]
+    assert message.kind == KIND_ORDER
+    assert SHOPIFY.parse_order(message.body) == SHOPIFY.parse_order(encoded(webhook))
+    assert SHOPIFY.parse_order(message.body).customer.email == "bob@example.com"
+    broken = dict(json.loads(message.body), lineItems={"nodes": [{"id": "x", "quantity": "two"}]})
+    with pytest.raises(PayloadError):
+        SHOPIFY.parse_order(json.dumps(broken).encode())
+
+
+@pytest.mark.parametrize(
+    ("topic", "cancelled_at", "kind"),
+    [
+        ("orders/create", None, KIND_ORDER),
+        ("orders/updated", None, KIND_ORDER),
+        ("orders/updated", "2026-11-23T11:00:00Z", KIND_CANCEL),
+        ("orders/cancelled", "2026-11-23T11:00:00Z", KIND_CANCEL),
+        ("products/update", None, KIND_IGNORED),
+    ],
+)
+def test_webhook_topics(sim, topic, cancelled_at, kind):
+    body, headers = sim.shopify.delivery(SHOP, topic, dict(ORDER, cancelled_at=cancelled_at),
+                                         "wh-1", secret="s")  # fmt: skip
+    assert SHOPIFY.verify_webhook("s", headers, body) is None
+    delivery = SHOPIFY.webhook_kind("orders", headers, body)
+    assert (delivery.kind, delivery.topic, delivery.delivery_id) == (kind, topic, "wh-1")
+    assert bool(delivery.ignored_reason) is (kind == KIND_IGNORED)

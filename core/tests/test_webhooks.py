@@ -62,10 +62,10 @@ def test_shopify_signature_and_topics():
         "orders/create",
         "wh-1",
     )
-    _body, headers = shopify_webhook_request(SECRET, SHOPIFY, "orders/updated", "wh-2")
+    _body, headers = shopify_webhook_request(SECRET, SHOPIFY, "orders/paid", "wh-2")
     ignored = SHOPIFY_CONNECTOR.webhook_kind(KIND_ORDER, headers)
     assert ignored.kind == KIND_IGNORED
-    assert "orders/updated" in ignored.ignored_reason
+    assert "orders/paid" in ignored.ignored_reason
     assert SHOPIFY_CONNECTOR.kept_headers and "X-Shopify-Hmac-Sha256" not in (
         SHOPIFY_CONNECTOR.kept_headers
     )
