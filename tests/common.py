@@ -1,5 +1,6 @@
 import json
 import time
+from contextlib import contextmanager
 from unittest.mock import patch
 from urllib.parse import urlsplit
 
@@ -266,6 +267,16 @@ class OrderCase(SyncCase):
         super().setUpClass()
         cls.shop.api_secret = "shop-secret"
         cls.currency = cls.company.currency_id.name
+
+    @contextmanager
+    def from_outside(self):
+        """For an HttpCase: let a request that does not come through ``url_open`` (the
+        simulator delivering a webhook) reach Odoo, the test's writes flushed first, as
+        ``url_open`` does."""
+        self.cr.flush()
+        self.cr.clear()
+        with self.allow_requests(all_requests=True):
+            yield
 
     def order_payload(self, order_id, lines, shipping=0, total=None, **over):
         """A generic_json order; lines: [(sku, quantity)] or [(sku, quantity, price)]."""
