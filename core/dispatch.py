@@ -47,9 +47,15 @@ class Job:
             skus, items = self.label, [self.body]
         else:
             skus = ", ".join(item.sku for item in self.items)
+            products = list(self.products) + [None] * (len(self.items) - len(self.products))
             items = [
-                {"sku": item.sku, "quantity": item.quantity, "sequence": item.sequence}
-                for item in self.items
+                {
+                    "sku": item.sku,
+                    "quantity": item.quantity,
+                    "sequence": item.sequence,
+                    "product_id": product_id,
+                }
+                for item, product_id in zip(self.items, products, strict=True)
             ]
         return {
             "channel_id": channel.id,

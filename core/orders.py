@@ -87,6 +87,9 @@ class Order:
     cancelled: bool = False  # Shopify: cancelled_at set
     name: str = ""  # the channel's display reference (Shopify "#1001"), "" for generic
     adjustments: Decimal = ZERO
+    # the channel shows the customer's address only once the order is accepted (Mirakl's
+    # WAITING_ACCEPTANCE): reserved and accepted without it, completed by a later version
+    address_later: bool = False
 
 
 # -- generic JSON ----------------------------------------------------------------------

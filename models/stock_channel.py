@@ -15,6 +15,7 @@ from ..core.connectors.base import DEFAULT_API_VERSION
 from ..core.connectors.pool import POOL
 from ..core.inbound import DEFAULT_MAX_ORDER_KB, MAX_ORDER_KB
 from .access import check_channel_manager
+from .stock_channel_limits import DatabaseLimiter, DatabaseTokenStore
 
 REFRESH_ATTEMPTS = 3
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]+")
@@ -363,6 +364,9 @@ class StockChannel(models.Model):
         self.ensure_one()
         key = (self.env.cr.dbname, self.id)
         with POOL.connector(key, self.sudo().connector, self._connector_config()) as connector:
+            # the channel's limits and token, shared by every worker of the database
+            connector.limiter = DatabaseLimiter(self.env, self.id)
+            connector.tokens = DatabaseTokenStore(self.env, self.id)
             yield connector
 
     def _connector_config(self):
@@ -377,6 +381,9 @@ class StockChannel(models.Model):
             read_timeout=channel.read_timeout,
             api_version=channel.api_version or "",
             location_id=channel.external_location_id or "",
+            token_url=channel.token_url or "",
+            seller_id=channel.seller_id or "",
+            marketplace_id=channel.marketplace_code or "",
             options=channel._connector_options(),
         )
 

@@ -211,11 +211,12 @@ class StockChannelDispatcher(models.AbstractModel):
     # One channel
     # ------------------------------------------------------------------
     @contextmanager
-    def _channel_lock(self, channel):
+    def _channel_lock(self, channel, lock_class=CHANNEL_LOCK_CLASS):
         """Hold the channel's dispatch lock (a session advisory lock, kept across the
-        round's commits); yields False when another dispatcher holds it."""
+        round's commits); yields False when another dispatcher holds it. `lock_class`:
+        another job of the channel (reading its verdicts) has a lock of its own."""
         cr = self.env.cr
-        cr.execute("SELECT pg_try_advisory_lock(%s, %s)", [CHANNEL_LOCK_CLASS, channel.id])
+        cr.execute("SELECT pg_try_advisory_lock(%s, %s)", [lock_class, channel.id])
         if not cr.fetchone()[0]:
             yield False
             return
@@ -224,12 +225,12 @@ class StockChannelDispatcher(models.AbstractModel):
         finally:
             unlock = "SELECT pg_advisory_unlock(%s, %s)"
             try:
-                cr.execute(unlock, [CHANNEL_LOCK_CLASS, channel.id])
+                cr.execute(unlock, [lock_class, channel.id])
             except PgError:
                 if self._testing():
                     raise
                 cr.rollback()  # an aborted transaction: the lock is the session's
-                cr.execute(unlock, [CHANNEL_LOCK_CLASS, channel.id])
+                cr.execute(unlock, [lock_class, channel.id])
 
     @api.model
     def _dispatch_channel(self, channel, commit=None, max_rounds=None):

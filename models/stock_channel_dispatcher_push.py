@@ -174,12 +174,12 @@ class StockChannelDispatcher(models.AbstractModel):
     def _log(self, log_vals, state, **values):
         return self.env["stock.channel.sync.log"].create(dict(log_vals, state=state, **values))
 
-    def _log_accepted(self, job, log_vals, result, **values):
+    def _log_accepted(self, job, log_vals, result, state="done", **values):
         """Log an accepted push with its latency (from the oldest change); returns when."""
         acked_at = utcnow()
         self._log(
             log_vals,
-            "done",
+            state,
             http_status=result.status,
             idempotency_key=result.idempotency_key,
             acked_at=acked_at,
@@ -205,21 +205,42 @@ class StockChannelDispatcher(models.AbstractModel):
             f"{sku}: {REASON_DRIFT.format(expected=expected, found=found)}"
             for sku, (expected, found) in sorted(result.drift.items())
         ]
-        acked_at = self._log_accepted(job, log_vals, result, error="\n".join(errors) or False)
+        # accepted for processing: the channel's verdict comes later (stock.channel.confirmer)
+        tracked = {sku: str(result.tracking[sku]) for sku in applied if sku in result.tracking}
+        acked_at = self._log_accepted(
+            job,
+            log_vals,
+            result,
+            state="sent" if tracked else "done",
+            error="\n".join(errors) or False,
+            **self.env["stock.channel.confirmer"]._awaiting_vals(channel, tracked),
+        )
         by_sku = dict(zip(skus, zip(job.rows, job.items, job.products, strict=True), strict=True))
         Outbox = self.env["stock.channel.outbox"]
         for sku, message in refused.items():
             Outbox.browse(by_sku[sku][0][0]).exists()._to_dead_letter(
                 message, result.request_body, result.body
             )
-        published = {by_sku[sku][2]: by_sku[sku][1].quantity for sku in applied}
+        published = {
+            by_sku[sku][2]: by_sku[sku][1].quantity for sku in applied if sku not in tracked
+        }
         self.env["stock.channel.quantity"]._mark_published(channel, published, acked_at)
         done = Outbox.browse([by_sku[sku][0][0] for sku in applied]) & rows
         done._delete_sent(self._generations(job))
         for sku, message in retry.items():
             row_key = by_sku[sku][0]
-            stale_job = Job(rows=[row_key], items=[by_sku[sku][1]], sent_at=job.sent_at)
-            error = RetryableError(f"{channel.code}: {sku}: {message}", status=result.status)
+            stale_job = Job(
+                rows=[row_key],
+                items=[by_sku[sku][1]],
+                products=[by_sku[sku][2]],
+                sent_at=job.sent_at,
+            )
+            error = RetryableError(
+                f"{channel.code}: {sku}: {message}",
+                status=result.status,
+                seconds=result.throttled.get(sku),
+                throttled=sku in result.throttled,
+            )
             self._failed(
                 channel,
                 Outbox.browse(row_key[0]) & rows,

@@ -52,7 +52,8 @@ class StockChannelInbound(models.Model):
                 ),
             )
         order._action_cancel()
-        order.channel_status_pushed = order._channel_status_body()
+        if not self._connector().acknowledges_cancellations:
+            order.channel_status_pushed = order._channel_status_body()  # the channel knows
         return self._finish(DONE, order)
 
     # -- returns -----------------------------------------------------------

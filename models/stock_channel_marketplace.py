@@ -34,6 +34,22 @@ class StockChannel(models.Model):
         help="Shopify: a return received in quarantine creates a refund of its lines on "
         "the channel.",
     )
+    token_url = fields.Char(
+        string="Token URL",
+        help="bol.com, Amazon: where access tokens are asked for (empty: the marketplace's "
+        "documented address).",
+    )
+    seller_id = fields.Char(
+        string="Seller Id", help="Amazon: the seller id (merchant token); Mirakl: the shop id."
+    )
+    marketplace_code = fields.Char(
+        string="Marketplace Id", help="Amazon: the marketplace id (e.g. A1PA6795UKMFR9 for .de)."
+    )
+    confirm_timeout_minutes = fields.Integer(
+        string="Verdict Timeout (min)",
+        help="Marketplaces that confirm later: a push without a verdict after this many "
+        "minutes is sent again (0: the marketplace's default).",
+    )
     order_poll_cursor = fields.Char(
         readonly=True, help="The last change of an order the poll has read (the channel's time)."
     )
@@ -41,13 +57,19 @@ class StockChannel(models.Model):
     mapping_imported_at = fields.Datetime(readonly=True)
     mapping_report = fields.Html(readonly=True, sanitize=True)
     polls_orders = fields.Boolean(compute="_compute_connector_abilities")
+    confirms_async = fields.Boolean(compute="_compute_connector_abilities")
 
     @api.depends("connector")
     def _compute_connector_abilities(self):
         for channel in self:
-            channel.polls_orders = bool(
-                channel.connector and channel._webhook_connector().polls_orders
-            )
+            connector = channel.connector and channel._webhook_connector()
+            channel.polls_orders = bool(connector and connector.polls_orders)
+            channel.confirms_async = bool(connector and connector.confirms_async)
+
+    def _confirm_timeout_minutes(self):
+        """Minutes a push waits for the channel's verdict before it is sent again."""
+        self.ensure_one()
+        return self.confirm_timeout_minutes or self._webhook_connector().confirm_timeout_minutes
 
     def _webhook_secret(self):
         """The secret that signs the channel's webhooks."""
@@ -118,10 +140,11 @@ class StockChannel(models.Model):
             catalog = [entry for entry in connector.list_catalog() if entry.sku]
         Binding = self.env["stock.channel.binding"].with_context(active_test=False)
         owners = Binding._sku_owners(self, [entry.sku for entry in catalog])
+        by_barcode = self._barcode_owners([entry.barcode for entry in catalog if entry.barcode])
         bindings = {b.product_id.id: b for b in Binding.search([("channel_id", "=", self.id)])}
         bound, unmatched = self.env["product.product"], []
         for entry in catalog:
-            product_ids = owners.get(entry.sku) or []
+            product_ids = owners.get(entry.sku) or by_barcode.get(entry.barcode) or []
             if len(product_ids) != 1:
                 unmatched.append(entry.sku)
                 continue
@@ -145,6 +168,20 @@ class StockChannel(models.Model):
             }
         )
         return bound, unmatched, missing
+
+    def _barcode_owners(self, barcodes):
+        """{barcode: [product ids]} of the company's storable variants (an EAN the channel
+        knows its products by, when their SKU matches no variant)."""
+        if not barcodes:
+            return {}
+        owners = {}
+        products = self.env["product.product"].search(
+            [("barcode", "in", barcodes), ("is_storable", "=", True),
+             ("company_id", "in", [False, self.company_id.id])]
+        )  # fmt: skip
+        for product in products:
+            owners.setdefault(product.barcode, []).append(product.id)
+        return owners
 
     def _mapping_report(self, read, bound, unmatched, missing):
         env = self.env

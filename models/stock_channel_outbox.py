@@ -62,7 +62,9 @@ class StockChannelOutbox(models.Model):
     last_response = fields.Text()
     dead_at = fields.Datetime()
     generation = fields.Integer(
-        readonly=True, help="Bumped by every change queued on this row while it is pending."
+        readonly=True,
+        default=0,
+        help="Bumped by every change queued on this row while it is pending.",
     )
 
     _pending_uniq = models.UniqueIndex(

@@ -177,18 +177,23 @@ class StockChannelQuantity(models.Model):
         return sequences
 
     @api.model
-    def _mark_published(self, channel, quantities, when):
-        """Record what `channel` accepted: {product_id: quantity}, in one statement."""
+    def _mark_published(self, channel, quantities, when, sequences=None):
+        """Record what `channel` accepted: {product_id: quantity}, in one statement.
+        With `sequences` ({product_id: sequence}: a verdict that came later), only where
+        no newer push of the variant left since."""
         if not quantities:
             return
         self.flush_model(["published_qty", "published_at", "push_in_doubt"])
+        products = list(quantities)
+        seqs = [(sequences or {}).get(product_id) for product_id in products]
         self.env.cr.execute(
             """
             UPDATE stock_channel_quantity q
                SET published_qty = v.qty, published_at = %s, push_in_doubt = false
-              FROM unnest(%s::int[], %s::int[]) AS v(product_id, qty)
+              FROM unnest(%s::int[], %s::int[], %s::bigint[]) AS v(product_id, qty, seq)
              WHERE q.channel_id = %s AND q.product_id = v.product_id
+               AND (v.seq IS NULL OR q.last_sequence = v.seq)
             """,
-            [when, list(quantities), list(quantities.values()), channel.id],
+            [when, products, [quantities[p] for p in products], seqs, channel.id],
         )
         self.invalidate_model(["published_qty", "published_at", "push_in_doubt"])

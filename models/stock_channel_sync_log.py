@@ -41,6 +41,13 @@ class StockChannelSyncLog(models.Model):
     confirmed_at = fields.Datetime(
         help="Channels that process asynchronously: when their processing status said done."
     )
+    remote_ids = fields.Json(
+        string="Processing Ids",
+        help="Channels that confirm later: {SKU: the channel's id of its processing} of the "
+        "items still waiting for a verdict.",
+    )
+    confirm_next_at = fields.Datetime(help="When the channel's verdict is read next.")
+    confirm_deadline = fields.Datetime(help="Without a verdict by then, the items are sent again.")
     latency_ms = fields.Integer(string="Accepted Latency (ms)", aggregator="avg")
     confirmed_latency_ms = fields.Integer(string="Confirmed Latency (ms)", aggregator="avg")
     error = fields.Text()
@@ -48,6 +55,7 @@ class StockChannelSyncLog(models.Model):
     response_body = fields.Text()
 
     _done_latency_idx = models.Index("(channel_id, acked_at) WHERE state = 'done'")
+    _awaiting_idx = models.Index("(channel_id, confirm_next_at) WHERE state = 'sent'")
 
     def init(self):
         # sequences come from the database clock now (a restore set this one back)
@@ -56,8 +64,10 @@ class StockChannelSyncLog(models.Model):
     @api.model
     def _channel_stats(self, channels):
         """{channel_id: {field: value}} of `channels`: latency percentiles over the last
-        hour and day, failure rate over the day, pending and dead-letter counts, in two
-        queries (the fields SYNC_STAT_FIELDS of stock.channel)."""
+        hour and day (accepted: the channel's 2xx, also of pushes whose verdict failed
+        later; confirmed: the verdict of channels that confirm later), failure rate over
+        the day, pending and dead-letter counts, in two queries (the fields
+        SYNC_STAT_FIELDS of stock.channel)."""
         empty = dict.fromkeys(SYNC_STAT_FIELDS, 0)
         stats = {channel.id: dict(empty) for channel in channels}
         if not channels.ids:
@@ -68,17 +78,17 @@ class StockChannelSyncLog(models.Model):
             """
             SELECT channel_id,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)
-                       FILTER (WHERE state = 'done' AND acked_at >= %(hour)s),
+                       FILTER (WHERE acked_at >= %(hour)s),
                    percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
-                       FILTER (WHERE state = 'done' AND acked_at >= %(hour)s),
+                       FILTER (WHERE acked_at >= %(hour)s),
                    percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)
-                       FILTER (WHERE state = 'done' AND acked_at >= %(hour)s),
+                       FILTER (WHERE acked_at >= %(hour)s),
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)
-                       FILTER (WHERE state = 'done'),
+                       FILTER (WHERE acked_at IS NOT NULL),
                    percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
-                       FILTER (WHERE state = 'done'),
+                       FILTER (WHERE acked_at IS NOT NULL),
                    percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)
-                       FILTER (WHERE state = 'done'),
+                       FILTER (WHERE acked_at IS NOT NULL),
                    percentile_cont(0.95) WITHIN GROUP (ORDER BY confirmed_latency_ms)
                        FILTER (WHERE confirmed_at IS NOT NULL),
                    100.0 * count(*) FILTER (WHERE state IN ('retry', 'dead')) / count(*)

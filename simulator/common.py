@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import json
+import time
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 
@@ -175,3 +176,92 @@ class Marketplace:
     def route(self, method, parts, query, headers, body):
         """The Reply to a request under ``prefix`` (``parts``: the rest of the path)."""
         raise NotImplementedError
+
+
+# -- what the marketplaces that confirm later and limit their rate share ----------------
+
+PENDING = "PENDING"
+SUCCESS = "SUCCESS"
+FAILURE = "FAILURE"
+TIMEOUT = "TIMEOUT"
+
+
+@dataclass
+class Window:
+    """A documented limit: ``limit`` requests per ``seconds`` (a sliding window)."""
+
+    limit: int
+    seconds: float
+
+
+class RateLimits:
+    """The marketplace's limits per (account, endpoint): a request over the limit is
+    answered 429 with ``Retry-After`` (seconds) and the ``X-RateLimit-*`` headers; every
+    answer carries them. ``served`` keeps when each request was served (for tests:
+    never more than the limit within a window)."""
+
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        self.hits = {}
+        self.served = {}
+
+    def take(self, key, window, headers_prefix="X-RateLimit"):
+        """(None, headers) when the request may be served, else (Reply 429, headers)."""
+        now = self.clock()
+        hits = [hit for hit in self.hits.get(key, []) if now - hit < window.seconds]
+        self.hits[key] = hits
+        if len(hits) >= window.limit:
+            retry_after = max(1, int(window.seconds - (now - hits[0]) + 0.999))
+            headers = {
+                f"{headers_prefix}-Limit": str(window.limit),
+                f"{headers_prefix}-Remaining": "0",
+                f"{headers_prefix}-Reset": str(retry_after),
+                HEADER_RETRY_AFTER: str(retry_after),
+            }
+            return retry_after, headers
+        hits.append(now)
+        self.served.setdefault(key, []).append(now)
+        headers = {
+            f"{headers_prefix}-Limit": str(window.limit),
+            f"{headers_prefix}-Remaining": str(window.limit - len(hits)),
+            f"{headers_prefix}-Reset": str(max(1, int(window.seconds))),
+        }
+        return None, headers
+
+    def max_in_window(self, key, seconds):
+        """The most requests of ``key`` served within any ``seconds`` (a test's check)."""
+        times = self.served.get(key, [])
+        best, start = 0, 0
+        for end, when in enumerate(times):
+            while when - times[start] >= seconds:
+                start += 1
+            best = max(best, end - start + 1)
+        return best
+
+
+@dataclass
+class Job:
+    """Something a marketplace processes after answering "received": PENDING until
+    ``delay`` seconds passed, then its ``outcome`` (SUCCESS, FAILURE, or TIMEOUT);
+    ``errors`` {sku: message} of the items that failed; ``apply`` is called once, when
+    it succeeds (the quantities change then, not at the request)."""
+
+    id: str
+    created: float
+    delay: float
+    outcome: str = SUCCESS
+    errors: dict = field(default_factory=dict)
+    apply: object = None
+    detail: dict = field(default_factory=dict)
+    settled: bool = False
+
+    def state(self, now):
+        return PENDING if now < self.created + self.delay else self.outcome
+
+    def settle(self, now):
+        """Apply it once it is done (at most once)."""
+        if self.settled or self.state(now) == PENDING:
+            return
+        self.settled = True
+        if self.outcome == SUCCESS and self.apply:
+            self.apply(self)

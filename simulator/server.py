@@ -48,6 +48,7 @@ CONTROL_PREFIX = "/_sim/"
 # what a marketplace's route gets of the query: the parsed parameters, and the path with
 # the raw query string as sent (what a signature may cover)
 Query = namedtuple("Query", "params path_and_query")
+NO_BODY_STATUSES = frozenset({204, 304})  # answers that carry no body (RFC 9110)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -76,6 +77,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self):
         self._handle()
 
+    def do_PATCH(self):
+        self._handle()
+
     def _read_body(self):
         """The request body, or None when its length is not given in a usable form."""
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
@@ -87,12 +91,21 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def _send(self, reply):
-        data = json.dumps(reply.payload).encode("utf-8")
+        """Send ``reply``: its payload as JSON, or as it is when bytes (a CSV, a file),
+        with its own Content-Type when its headers name one."""
+        if reply.status in NO_BODY_STATUSES:
+            data = b""
+        elif isinstance(reply.payload, bytes):
+            data = reply.payload
+        else:
+            data = json.dumps(reply.payload).encode("utf-8")
+        headers = {name.lower(): (name, value) for name, value in reply.headers.items()}
+        content_type = headers.pop("content-type", ("", JSON_CONTENT_TYPE))[1]
         try:
             self.send_response(reply.status)
-            self.send_header("Content-Type", JSON_CONTENT_TYPE)
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
-            for name, value in reply.headers.items():
+            for name, value in headers.values():
                 self.send_header(name, str(value))
             self.end_headers()
             self.wfile.write(data)
@@ -253,6 +266,9 @@ class Simulator:
         self.generic = self.state.marketplaces["generic"]
         self.shopify = self.state.marketplaces["shopify"]
         self.woocommerce = self.state.marketplaces["woocommerce"]
+        self.bol = self.state.marketplaces["bol"]
+        self.mirakl = self.state.marketplaces["mirakl"]
+        self.amazon = self.state.marketplaces["amazon"]
 
     def start(self):
         """Serve in a daemon thread; returns self."""
@@ -301,6 +317,15 @@ class Simulator:
     def woocommerce_url(self, shop):
         """``endpoint_url`` of a WooCommerce channel (the site's base URL)."""
         return f"{self.url}/woocommerce/{shop}"
+
+    def marketplace_url(self, marketplace, account):
+        """``endpoint_url`` of a bol.com, Mirakl or Amazon channel: the account's API
+        base URL (its token endpoint, where it has one, is under it too)."""
+        return f"{self.url}/{marketplace}/{account}"
+
+    def configure_marketplace(self, marketplace, account, **settings):
+        """Settings of a bol.com, Mirakl or Amazon account (see their settings classes)."""
+        self.state.configure({marketplace: {account: settings}})
 
     def configure_woocommerce(self, shop, **settings):
         """Settings: see WooSettings (consumer_key, consumer_secret, webhook_secret...)."""

@@ -6,13 +6,16 @@ import threading
 import time
 from dataclasses import fields
 
+from .amazon import Amazon
+from .bol import Bol
 from .common import FAULT_KINDS, FAULT_RATE_LIMIT, Fault, now_iso
 from .generic import GenericJson
+from .mirakl import Mirakl
 from .shopify import Shopify
 from .woocommerce import WooCommerce
 
 # one module per marketplace; each serves its path prefix
-MARKETPLACES = (GenericJson, Shopify, WooCommerce)
+MARKETPLACES = (GenericJson, Shopify, WooCommerce, Bol, Mirakl, Amazon)
 
 
 class SimulatorState:

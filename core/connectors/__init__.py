@@ -1,6 +1,6 @@
 """Channel connectors: one module per wire format, registered by connector code."""
 
-from . import generic_json, shopify, woocommerce
+from . import amazon, bol, generic_json, mirakl, shopify, woocommerce
 from .base import (
     CONNECTOR_SELECTION,
     CONNECTORS,
@@ -33,8 +33,11 @@ __all__ = [
     "Connector",
     "PushItem",
     "PushResult",
+    "amazon",
+    "bol",
     "generic_json",
     "get_connector",
+    "mirakl",
     "order_status_connectors",
     "register",
     "shopify",

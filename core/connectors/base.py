@@ -8,15 +8,28 @@ from requests.adapters import HTTPAdapter
 
 from ..backoff import parse_retry_after
 from ..errors import PermanentError, RetryableError
+from ..ratelimit import Limiter
+from ..tokens import TokenStore
 
 GENERIC_JSON = "generic_json"
 SHOPIFY = "shopify"
 WOOCOMMERCE = "woocommerce"
+BOL = "bol"
+MIRAKL = "mirakl"
+AMAZON = "amazon"
+# the verdicts of a push accepted for processing (channels that confirm later)
+PENDING = "pending"
+SUCCESS = "success"
+FAILURE = "failure"
+TIMEOUT = "timeout"
 # Ordered (code, label) pairs, usable as an Odoo selection.
 CONNECTOR_SELECTION = [
     (GENERIC_JSON, "Generic JSON"),
     (SHOPIFY, "Shopify"),
     (WOOCOMMERCE, "WooCommerce"),
+    (BOL, "bol.com"),
+    (MIRAKL, "Mirakl"),
+    (AMAZON, "Amazon"),
 ]
 
 # Connector classes by code, filled by @register.
@@ -74,6 +87,12 @@ class ChannelConfig:
     read_timeout: float = 30.0
     api_version: str = DEFAULT_API_VERSION
     location_id: str = ""
+    # channels with short-lived tokens: where to get them (empty: the connector's
+    # documented default); the seller's account and marketplace on the channel
+    # (Amazon: sellerId and marketplaceIds; Mirakl: shop_id)
+    token_url: str = ""
+    seller_id: str = ""
+    marketplace_id: str = ""
     # marketplace-specific switches (WooCommerce: tracking_extension; Shopify:
     # refund_returns)
     options: dict = field(default_factory=dict)
@@ -117,6 +136,12 @@ class PushResult:
     # channel (a compare-and-set that failed, then settled)
     retry_errors: dict = field(default_factory=dict)
     drift: dict = field(default_factory=dict)
+    # channels that confirm later: {sku: the channel's id of its processing} of the
+    # items accepted for processing (one id for the whole batch, or one per item);
+    # {sku: seconds} of the items not sent because of the rate limit (sent again then,
+    # never a dead letter)
+    tracking: dict = field(default_factory=dict)
+    throttled: dict = field(default_factory=dict)
 
     def split(self, skus):
         """(applied, refused, stale) for the pushed ``skus``: the SKUs applied, {sku:
@@ -143,6 +168,25 @@ class PushResult:
 
 
 @dataclass(frozen=True)
+class Verdict:
+    """What a channel that confirms later says of a push it accepted: ``state``
+    PENDING (still processing), SUCCESS (``item_errors``: the items that failed anyway),
+    FAILURE (every item failed, ``reason`` says why, unless ``item_errors`` names them),
+    TIMEOUT (the channel gave up: sent again). ``body``: what the channel answered."""
+
+    state: str
+    item_errors: dict = field(default_factory=dict)
+    reason: str = ""
+    body: str = ""
+
+    def errors(self, skus):
+        """{sku: why} of the ``skus`` that failed by this verdict."""
+        if self.state == FAILURE and not self.item_errors:
+            return dict.fromkeys(skus, self.reason or "failed on the channel")
+        return {sku: str(self.item_errors[sku]) for sku in skus if sku in self.item_errors}
+
+
+@dataclass(frozen=True)
 class CatalogEntry:
     """A product of the channel's catalogue: its SKU and the ids it is known by there."""
 
@@ -150,6 +194,7 @@ class CatalogEntry:
     external_id: str
     external_parent_id: str = ""
     quantity: int | None = None
+    barcode: str = ""  # the EAN the channel knows it by (bol.com), matched when the SKU is not
 
 
 @dataclass(frozen=True)
@@ -175,6 +220,10 @@ class Delivery:
     ignored_reason: str = ""
 
 
+LOCAL_LIMITER = Limiter()
+LOCAL_TOKENS = TokenStore()
+
+
 class Connector:
     """Base class: one ``requests.Session`` (pooled) per instance; not thread-safe.
 
@@ -191,6 +240,9 @@ class Connector:
     webhook_always_ok = False
     # ... and within how many seconds a delivery must be answered
     webhook_deadline = 20.0
+    # a cancellation the channel sends is a request the seller answers (bol.com's
+    # customer cancellation requests): the cancelled status is pushed back to it
+    acknowledges_cancellations = False
     # limits: requests per second the channel allows (None: no documented limit), and
     # whether a 2xx only means "received", the outcome coming later
     rate_limit = None
@@ -200,16 +252,27 @@ class Connector:
     polls_orders = False
     poll_interval_minutes = 5
     poll_overlap_minutes = 10
+    # the channel's documented limits, per endpoint (a name the connector gives): the
+    # limiter spaces the requests (shared by every worker of the database in Odoo); a
+    # request waits for its turn up to max_limit_wait seconds, else comes back later
+    limits = {}
+    max_limit_wait = 10.0
+    # channels that confirm later: their verdicts are read every check_interval seconds
+    # at most; a push without a verdict after confirm_timeout_minutes is sent again
+    check_interval = 15.0
+    confirm_timeout_minutes = 30
 
     @classmethod
     def is_ping(cls, headers, form):
         """A platform's unsigned test delivery, answered 200 and nothing else."""
         return False
 
-    def __init__(self, config, session=None):
+    def __init__(self, config, session=None, limiter=None, tokens=None):
         self.config = config
         self._owns_session = session is None
         self.session = self._new_session() if session is None else session
+        self.limiter = limiter or LOCAL_LIMITER
+        self.tokens = tokens or LOCAL_TOKENS
 
     @staticmethod
     def _new_session():
@@ -280,6 +343,30 @@ class Connector:
         """Send an order's status (core.orders.status_body) -> PushResult;
         raises RetryableError/PermanentError."""
         raise NotImplementedError(f"{self.code}: push_order_status is not supported")
+
+    def check_pushes(self, tracking):
+        """Channels that confirm later: ``tracking`` {the channel's processing id: [the
+        SKUs it carries]} -> {processing id: Verdict}, read within the channel's limits
+        (an id left out is still pending); raises RetryableError/PermanentError."""
+        raise NotImplementedError(f"{self.code}: the channel confirms its pushes at once")
+
+    # -- limits -------------------------------------------------------------
+
+    def _limit_key(self, endpoint):
+        return (self.config.code, endpoint)
+
+    def wait_turn(self, endpoint):
+        """Wait until a request to ``endpoint`` may leave within its documented limit
+        (RetryableError(throttled) when that is over max_limit_wait seconds away)."""
+        limit = self.limits.get(endpoint)
+        if limit:
+            self.limiter.wait_for(self._limit_key(endpoint), limit, self.max_limit_wait)
+
+    def hold_endpoint(self, endpoint, seconds):
+        """The channel answered 429: nobody calls ``endpoint`` for ``seconds``."""
+        limit = self.limits.get(endpoint)
+        if limit and seconds:
+            self.limiter.hold(self._limit_key(endpoint), limit, seconds)
 
     # -- webhooks -----------------------------------------------------------
 

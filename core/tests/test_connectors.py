@@ -84,6 +84,9 @@ def test_registry_matches_the_selection():
         "generic_json",
         "shopify",
         "woocommerce",
+        "bol",
+        "mirakl",
+        "amazon",
     ]
     assert set(CONNECTORS) == {code for code, _label in CONNECTOR_SELECTION}
     assert get_connector("generic_json") is generic_json.GenericJsonConnector

@@ -130,6 +130,9 @@ def test_reset_forgets_everything(sim, http):
         "shopify": {},
         "stale": {},
         "woocommerce": {},
+        "bol": {},
+        "mirakl": {},
+        "amazon": {},
     }
 
 

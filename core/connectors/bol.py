@@ -1,0 +1,388 @@
+"""bol.com Retailer API v10: a marketplace that confirms later and is polled.
+
+* Stock: ``PUT /retailer/offers/{offer-id}/stock`` ``{"amount", "managedByRetailer":
+  true}``, one request per offer (bol asks for changes only, not batches), within the
+  endpoint's limit. ``managedByRetailer`` is true: the amount Odoo sends already leaves
+  out the orders Odoo knows (reserved), bol subtracts only the orders placed after it.
+  bol takes 0-999: a larger quantity is sent as 999.
+* Every write answers 202 with a process status (``processStatusId``): PENDING, then
+  SUCCESS, FAILURE (``errorMessage``) or TIMEOUT, read in bulk by
+  ``POST /shared/process-status`` (kept 2 days by bol).
+* Orders are polled (``GET /retailer/orders``, changes of the last minutes, pages of 50,
+  then each order's detail); shipments (``POST /retailer/shipments``) and cancellations
+  (``PUT /retailer/orders/cancellation``, one item a call) go back.
+* Read-back: ``GET /retailer/offers/{offer-id}`` (the offers export is not current);
+  the mapping reads the offers export (CSV).
+* Auth: OAuth2 client credentials (``api_key`` = client id, ``api_secret`` = secret) at
+  login.bol.com, tokens of about 5 minutes kept and refreshed by core.tokens.
+"""
+
+import base64
+import csv
+import io
+import json
+import math
+import time
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+
+from ..backoff import parse_retry_after
+from ..errors import PermanentError, RetryableError
+from ..idempotency import idempotency_key, utc_now
+from ..ratelimit import Limit
+from ..tokens import Token
+from . import bol_orders as orders
+from .base import (
+    BOL,
+    FAILURE,
+    PENDING,
+    SUCCESS,
+    TIMEOUT,
+    CatalogEntry,
+    Connector,
+    PolledMessage,
+    PushResult,
+    Verdict,
+    register,
+)
+
+MEDIA = "application/vnd.retailer.v10+json"
+CSV_MEDIA = "application/vnd.retailer.v10+csv"
+DEFAULT_TOKEN_URL = "https://login.bol.com/token"
+MAX_AMOUNT = 999
+PAGE_SIZE = 50  # orders per page
+STATUS_QUERY_MAX = 1000  # process statuses per bulk read
+MAX_CHANGE_INTERVAL = 60  # minutes bol's change-interval-minute takes at most
+EXPORT_WAIT_SECONDS = 60  # how long Import mapping waits for the offers export
+EXPORT_POLL_SECONDS = 1.0
+# answers about one offer (a bad amount, an unknown offer), not about the account
+ITEM_STATUSES = frozenset({400, 404})
+MISSING_OFFER = "no bol.com offer id: import the mapping, or set it on the binding"
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+HEADER_RATE_RESET = "X-RateLimit-Reset"
+EPOCH_THRESHOLD = 10**9  # an X-RateLimit-Reset above this is an epoch time
+VERDICTS = {"PENDING": PENDING, "SUCCESS": SUCCESS, "FAILURE": FAILURE, "TIMEOUT": TIMEOUT}
+
+
+@register(BOL)
+class BolConnector(Connector):
+    """``endpoint_url``: https://api.bol.com; ``token_url``: login.bol.com's by default."""
+
+    confirms_async = True
+    max_batch_size = 50
+    # the listing of bol's per-endpoint limits (requests per second, burst); the process
+    # status read has no published number: a modest one
+    limits = {
+        "offer_stock": Limit(50, 50),
+        "offer": Limit(25, 25),
+        "process_status": Limit(10, 10),
+        "orders": Limit(25 / 60, 25),
+        "order": Limit(25, 25),
+        "shipment": Limit(25, 25),
+        "cancellation": Limit(25 / 60, 25),
+        "export": Limit(9 / 3600, 9),
+    }
+    check_interval = 10.0
+    # bol retries its own processing up to 5 times in 5 minutes, and may take hours:
+    # its TIMEOUT says when it gave up; without a verdict after this, Odoo sends again
+    confirm_timeout_minutes = 180
+    # a customer's cancellation request is honoured by cancelling the items on bol
+    acknowledges_cancellations = True
+    polls_orders = True
+    poll_interval_minutes = 5
+    poll_overlap_minutes = 10
+
+    def __init__(self, config, session=None, limiter=None, tokens=None):
+        super().__init__(config, session, limiter, tokens)
+        self._token_value = ""
+
+    # -- HTTP -------------------------------------------------------------------
+
+    def _redact(self, text):
+        text = super()._redact(text)
+        if text and self._token_value:
+            text = text.replace(self._token_value, "***")
+        return text
+
+    def _fetch_token(self):
+        credentials = f"{self.config.api_key}:{self.config.api_secret}".encode()
+        response = self._request(
+            "POST",
+            self.config.token_url or DEFAULT_TOKEN_URL,
+            body=b"grant_type=client_credentials",
+            headers={
+                "Authorization": "Basic " + base64.b64encode(credentials).decode(),
+                "Accept": "application/json",
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+        )
+        self.classify(response)
+        try:
+            data = response.json()
+            return Token(data["access_token"], time.time() + float(data.get("expires_in") or 0))
+        except (ValueError, KeyError, TypeError):
+            raise PermanentError(self._error_message(response, "no access token")) from None
+
+    def _call(self, method, path, endpoint, payload=None, params=None, accept=MEDIA):
+        """One request within ``endpoint``'s limit, with a valid token (fetched again
+        once when bol says it expired); a 429 holds the endpoint for its Retry-After."""
+        url = self.config.endpoint_url.rstrip("/") + path
+        body = json.dumps(payload).encode() if payload is not None else None
+        key = (self.config.code, "token")
+        for attempt in range(2):
+            self.wait_turn(endpoint)
+            self._token_value = self.tokens.get(key, self._fetch_token)
+            headers = {"Accept": accept, "Authorization": f"Bearer {self._token_value}"}
+            if body is not None:
+                headers["Content-Type"] = MEDIA
+            response = self._request(method, url, body=body, headers=headers, params=params)
+            if response.status_code == 401 and attempt == 0:
+                self.tokens.forget(key, self._token_value)
+                continue
+            if response.status_code == 429:
+                seconds = self._wait_of(response, endpoint)
+                self.hold_endpoint(endpoint, seconds)
+                raise RetryableError(
+                    self._error_message(response),
+                    seconds=seconds,
+                    throttled=True,
+                    **self._error_fields(response),
+                )
+            self.classify(response)
+            return response
+        raise AssertionError("unreachable")
+
+    def _wait_of(self, response, endpoint):
+        """Seconds a 429 asks to wait: Retry-After, else X-RateLimit-Reset (seconds or
+        an epoch time), else one interval of the endpoint's limit."""
+        seconds = parse_retry_after(response.headers.get("Retry-After"))
+        if seconds is None:
+            try:
+                reset = float(response.headers.get(HEADER_RATE_RESET) or "")
+                seconds = reset - time.time() if reset > EPOCH_THRESHOLD else reset
+            except ValueError:
+                seconds = self.limits[endpoint].interval
+        return max(float(seconds), 0.0)
+
+    @staticmethod
+    def _json(response):
+        try:
+            data = response.json()
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    # -- stock ------------------------------------------------------------------
+
+    def push(self, items):
+        """One stock update per offer; each accepted one is tracked by its process
+        status. Nothing accepted and a failure of the whole channel (down, throttled):
+        that error, for the whole push."""
+        items = self._check_batch(items)
+        result = PushResult(
+            status=202,
+            body="",
+            request_body="",
+            idempotency_key=idempotency_key(self.config.code, items),
+            accepted_at=None,
+        )
+        answers, sent = [], []
+        for index, item in enumerate(items):
+            if not item.external_id:
+                result.item_errors[item.sku] = MISSING_OFFER
+                continue
+            payload = {
+                "amount": min(max(int(item.quantity), 0), MAX_AMOUNT),
+                "managedByRetailer": True,
+            }
+            try:
+                response = self._call(
+                    "PUT",
+                    f"/retailer/offers/{quote(item.external_id)}/stock",
+                    "offer_stock",
+                    payload,
+                )
+            except PermanentError as error:
+                if error.status in ITEM_STATUSES:  # this offer: refused for good
+                    result.item_errors[item.sku] = str(error)
+                    continue
+                if not result.tracking:  # the account (credentials...): the whole push
+                    raise
+                self._leave_the_rest(result, items[index:], error)
+                break
+            except RetryableError as error:
+                if not result.tracking and not result.item_errors:
+                    raise
+                self._leave_the_rest(result, items[index:], error)
+                break
+            status = self._json(response)
+            result.tracking[item.sku] = str(status.get("processStatusId") or "")
+            answers.append(status)
+            sent.append({"offer": item.external_id, **payload})
+        if not result.tracking and not result.retry_errors:
+            raise PermanentError(
+                f"{self.code}: nothing could be sent", item_errors=result.item_errors
+            )
+        result.body = json.dumps(answers)
+        result.request_body = json.dumps(sent)
+        result.accepted_at = utc_now()
+        return result
+
+    @staticmethod
+    def _leave_the_rest(result, rest, error):
+        for item in rest:
+            result.retry_errors[item.sku] = str(error)
+            if getattr(error, "throttled", False):
+                result.throttled[item.sku] = error.seconds or 1.0
+
+    def check_pushes(self, tracking):
+        """The process statuses, a thousand a request; an id bol no longer knows is left
+        out (the deadline sends it again)."""
+        ids = [remote_id for remote_id in tracking if remote_id]
+        verdicts = {}
+        for start in range(0, len(ids), STATUS_QUERY_MAX):
+            chunk = ids[start : start + STATUS_QUERY_MAX]
+            payload = {"processStatusQueries": [{"processStatusId": rid} for rid in chunk]}
+            response = self._call("POST", "/shared/process-status", "process_status", payload)
+            for status in self._json(response).get("processStatuses") or []:
+                remote_id = str(status.get("processStatusId") or "")
+                state = VERDICTS.get(status.get("status"))
+                if remote_id in tracking and state:
+                    reason = status.get("errorMessage") or status.get("description") or ""
+                    verdicts[remote_id] = Verdict(
+                        state, reason=reason if state == FAILURE else "", body=json.dumps(status)
+                    )
+        return verdicts
+
+    def read_quantities(self, skus, refs=None):
+        """The amount each offer holds (``GET /retailer/offers/{offer-id}``)."""
+        refs = refs or {}
+        quantities = {}
+        for sku in dict.fromkeys(skus):
+            offer_id = (refs.get(sku) or ("", ""))[0]
+            if not offer_id:
+                continue
+            offer = self._json(self._call("GET", f"/retailer/offers/{quote(offer_id)}", "offer"))
+            amount = (offer.get("stock") or {}).get("amount")
+            if isinstance(amount, int):
+                quantities[sku] = amount
+        return quantities
+
+    def list_catalog(self):
+        """The offers export (CSV), asked for and waited for: every offer fulfilled by the
+        retailer (FBB offers are bol's stock), its SKU the reference, else the EAN."""
+        status = self._json(
+            self._call("POST", "/retailer/offers/export", "export", {"format": "CSV"})
+        )
+        report_id = self._wait_for(str(status.get("processStatusId") or ""))
+        response = self._call(
+            "GET", f"/retailer/offers/export/{quote(report_id)}", "offer", accept=CSV_MEDIA
+        )
+        for row in csv.DictReader(io.StringIO(response.text)):
+            if (row.get("fulfilmentType") or "FBR").upper() == "FBB":
+                continue
+            ean = (row.get("ean") or "").strip()
+            yield CatalogEntry(
+                sku=(row.get("referenceCode") or "").strip() or ean,
+                external_id=(row.get("offerId") or "").strip(),
+                barcode=ean,
+                quantity=int(row["stockAmount"])
+                if (row.get("stockAmount") or "").isdigit()
+                else None,
+            )
+
+    def _wait_for(self, process_status_id):
+        """The entity id of a process once it succeeded (the export's report id)."""
+        deadline = time.monotonic() + EXPORT_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            response = self._call(
+                "GET", f"/shared/process-status/{quote(process_status_id)}", "process_status"
+            )
+            status = self._json(response)
+            if status.get("status") == "SUCCESS":
+                return str(status.get("entityId") or "")
+            if status.get("status") in ("FAILURE", "TIMEOUT"):
+                why = status.get("errorMessage") or status.get("status")
+                raise PermanentError(f"{self.code}: the offers export failed: {why}")
+            time.sleep(EXPORT_POLL_SECONDS)
+        raise RetryableError(
+            f"{self.code}: the offers export is not ready yet: try again in a minute"
+        )
+
+    # -- orders -----------------------------------------------------------------
+
+    def poll_orders(self, cursor):
+        """The orders bol changed since the cursor less the overlap, every page, each
+        read in detail: (messages, this poll's time). bol filters on the last minutes
+        (60 at most); a longer gap reads the days since."""
+        started = datetime.now(UTC)
+        params = {"status": "ALL", "fulfilment-method": "FBR"}
+        since = (
+            datetime.strptime(cursor[:19], TIME_FORMAT[:-1]).replace(tzinfo=UTC)
+            if cursor
+            else started - timedelta(days=1)
+        ) - timedelta(minutes=self.poll_overlap_minutes)
+        minutes = math.ceil((started - since).total_seconds() / 60)
+        if minutes <= MAX_CHANGE_INTERVAL:
+            params["change-interval-minute"] = max(minutes, 1)
+        else:
+            params["latest-change-date"] = since.strftime("%Y-%m-%d")
+        messages = []
+        for order_id in self._changed_order_ids(params):
+            order = self._json(self._call("GET", f"/retailer/orders/{quote(order_id)}", "order"))
+            kind = orders.order_kind(order)
+            messages.append(
+                PolledMessage(
+                    kind=kind,
+                    body=json.dumps(order).encode(),
+                    delivery_id=orders.delivery_id(order, kind),
+                    external_id=order_id,
+                )
+            )
+        return messages, started.strftime(TIME_FORMAT)
+
+    def _changed_order_ids(self, params):
+        page, seen = 1, []
+        while True:
+            response = self._call(
+                "GET", "/retailer/orders", "orders", params={**params, "page": page}
+            )
+            rows = self._json(response).get("orders") or []
+            for row in rows:
+                order_id = str(row.get("orderId") or "")
+                if order_id and order_id not in seen:
+                    seen.append(order_id)
+            if len(rows) < PAGE_SIZE:
+                return seen
+            page += 1
+
+    @classmethod
+    def parse_order(cls, raw):
+        return orders.parse_order(raw)
+
+    @classmethod
+    def parse_cancel(cls, raw):
+        return orders.parse_cancel(raw)
+
+    def push_order_status(self, external_order_id, body, sequence=None):
+        """Shipments of what left (with the transporter code and track and trace), or
+        the cancellation of what is still open, from the order as bol holds it: nothing
+        bol already has is sent again. bol answers each with a process status."""
+        order_id = str(external_order_id)
+        order = self._json(self._call("GET", f"/retailer/orders/{quote(order_id)}", "order"))
+        shipments, cancels = orders.plan(order, body)
+        sent = []
+        for shipment in shipments:
+            self._call("POST", "/retailer/shipments", "shipment", shipment)
+            sent.append(shipment)
+        for item_id, reason in cancels:
+            payload = {"orderItems": [{"orderItemId": item_id, "reasonCode": reason}]}
+            self._call("PUT", "/retailer/orders/cancellation", "cancellation", payload)
+            sent.append(payload)
+        return PushResult(
+            status=202 if sent else 200,
+            body=json.dumps(sent),
+            request_body=json.dumps(sent),
+            idempotency_key=f"{self.config.code}:{order_id}:{sequence}",
+            accepted_at=utc_now(),
+        )

@@ -1,0 +1,362 @@
+"""Mirakl seller (shop) API, on any Mirakl marketplace (``endpoint_url`` is the
+operator's ``https://<instance>.mirakl.net``; ``api_key`` the shop's key, sent as is in
+``Authorization``; ``seller_id`` the ``shop_id`` when the key reaches several shops):
+
+* stock by STO01 stock file imports (one per push, at most one a minute per shop), whose
+  outcome is read later by STO02 (at most every 15 s) and STO03's error report;
+* orders by polling OR11 (``start_update_date``, every page), accepted or refused line
+  by line (OR21), tracking (OR23), shipped (OR24) or cancelled (OR29) back;
+* read-back and the catalogue from the shop's offers (OF21, OF22).
+
+Never OF24 for stock: it resets every offer field it is not given."""
+
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+
+from ..backoff import parse_retry_after
+from ..errors import PermanentError, RetryableError
+from ..idempotency import idempotency_key, iso_utc, order_status_key, parse_iso_utc, utc_now
+from ..ratelimit import Limit
+from ..status import CANCELLED
+from . import mirakl_orders as orders
+from . import mirakl_stock as stock
+from .base import (
+    HEADER_CONTENT_TYPE,
+    HEADER_RETRY_AFTER,
+    JSON_CONTENT_TYPE,
+    MIRAKL,
+    TIMEOUT,
+    TOO_MANY_REQUESTS,
+    CatalogEntry,
+    Connector,
+    PolledMessage,
+    PushResult,
+    Verdict,
+    register,
+)
+
+STOCK_IMPORTS = "/api/offers/stock/imports"
+IMPORT_STATUS = STOCK_IMPORTS + "/{}/status"
+ERROR_REPORT = STOCK_IMPORTS + "/{}/error_report"
+ORDERS = "/api/orders"
+ORDER_ACTION = ORDERS + "/{}/{}"
+OFFERS = "/api/offers"
+# the limiter's names of the limited endpoints
+STOCK_IMPORT = "stock_import"
+STOCK_STATUS = "stock_status"
+STOCK_REPORT = "stock_error_report"
+PAGE_SIZE = 100  # OR11 and OF21 answer at most 100 per page
+OFFER_READS = 20  # read back up to this many offers one by one (OF22), else every page
+FIRST_POLL_DAYS = 1
+# an order accepted but not debited yet: its shipment is sent again after this long
+DEBIT_WAIT_SECONDS = 300
+NOT_FOUND = 404
+UNKNOWN_IMPORT = "Mirakl does not know this stock import (404)"
+LINES_CANCELLED = (
+    "lines {} are not shipped in Odoo but Mirakl is shipping them, and OR24 ships the "
+    "whole order: cancel them on Mirakl (OR30) first"
+)
+
+
+@register(MIRAKL)
+class MiraklConnector(Connector):
+    """One shop of one Mirakl marketplace; stock files are confirmed later."""
+
+    confirms_async = True
+    max_batch_size = 10000  # one stock file per push: every SKU of the shop at once
+    check_interval = 15.0  # STO02: at most once every 15 s
+    confirm_timeout_minutes = 30
+    polls_orders = True
+    poll_interval_minutes = 5  # OR11: every 5 minutes recommended, once a minute at most
+    poll_overlap_minutes = 10
+    # the documented call frequencies, per shop (STO01 once a minute is the batching
+    # window: a push waits for it, or comes back when it opens)
+    limits = {
+        STOCK_IMPORT: Limit(rate=1 / 60, burst=1),
+        STOCK_STATUS: Limit(rate=1 / 15, burst=1),
+        STOCK_REPORT: Limit(rate=1 / 60, burst=1),
+    }
+
+    def __init__(self, config, session=None, limiter=None, tokens=None):
+        super().__init__(config, session, limiter, tokens)
+        self.session.headers.update({"Authorization": config.api_key, "Accept": JSON_CONTENT_TYPE})
+
+    @classmethod
+    def parse_order(cls, raw):
+        return orders.parse_order(raw)
+
+    @classmethod
+    def parse_cancel(cls, raw):
+        return orders.parse_cancel(raw)
+
+    # -- HTTP -----------------------------------------------------------------------
+
+    def _url(self, path):
+        return f"{self.config.endpoint_url.rstrip('/')}{path}"
+
+    def _call(self, method, path, *, endpoint=None, payload=None, params=None, **raw):
+        """One request (within ``endpoint``'s limit); a 429 holds the endpoint. ``payload``
+        is sent as JSON; ``raw`` may give another ``body`` and its ``content_type``."""
+        body, content_type = raw.get("body"), raw.get("content_type")
+        if payload is not None:
+            body, content_type = json.dumps(payload).encode(), JSON_CONTENT_TYPE
+        params = dict(params or {})
+        if self.config.seller_id:
+            params["shop_id"] = self.config.seller_id
+        if endpoint:
+            self.wait_turn(endpoint)
+        response = self._request(
+            method,
+            self._url(path),
+            body=body,
+            headers={HEADER_CONTENT_TYPE: content_type} if content_type else None,
+            params=params,
+        )
+        if response.status_code == TOO_MANY_REQUESTS and endpoint:
+            seconds = parse_retry_after(response.headers.get(HEADER_RETRY_AFTER))
+            self.hold_endpoint(endpoint, seconds)
+        self.classify(response)
+        return response
+
+    def _json(self, response):
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise PermanentError(self._error_message(response, "not a JSON object"))
+        return data
+
+    def _pages(self, path, key, params=None):
+        """Every object of an offset-paged list (``max``, ``offset``, ``total_count``)."""
+        offset = 0
+        while True:
+            page = {**(params or {}), "max": PAGE_SIZE, "offset": offset}
+            response = self._call("GET", path, params=page)
+            data = self._json(response)
+            rows = data.get(key)
+            if not isinstance(rows, list):
+                raise PermanentError(self._error_message(response, f"no {key} list"))
+            yield from (row for row in rows if isinstance(row, dict))
+            offset += len(rows)
+            total = data.get("total_count")
+            more = offset < total if isinstance(total, int) else len(rows) >= PAGE_SIZE
+            if not rows or not more:
+                return
+
+    # -- stock ------------------------------------------------------------------------
+
+    def push(self, items):
+        """One STO01 stock file of every item (``location_id``: the warehouse code, empty
+        for the offer's global quantity). Mirakl takes one a minute per shop: a push that
+        would wait longer than ``max_limit_wait`` raises RetryableError(throttled) and is
+        sent when the minute is over. Every item is tracked by the import's id."""
+        items = self._check_batch(items)
+        text = stock.stock_csv(stock.stock_rows(items, self.config.location_id))
+        body, content_type = stock.multipart(text)
+        response = self._call(
+            "POST", STOCK_IMPORTS, endpoint=STOCK_IMPORT, body=body, content_type=content_type
+        )
+        import_id = str(self._json(response).get("import_id") or "")
+        if not import_id:
+            raise RetryableError(
+                self._error_message(response, "no import_id"), **self._error_fields(response)
+            )
+        return PushResult(
+            status=response.status_code,
+            body=self._redact(response.text),
+            request_body=text,
+            idempotency_key=idempotency_key(self.config.code, items),
+            accepted_at=utc_now(),
+            remote_id=import_id,
+            tracking=dict.fromkeys((item.sku for item in items), import_id),
+        )
+
+    def check_pushes(self, tracking):
+        """STO02 of each import (and STO03 when lines failed), within the shop's limits:
+        the imports left out when the limit is reached are still pending (read in a
+        random order, so that an import that stays waiting holds no other back). Raises
+        only when nothing could be read."""
+        verdicts = {}
+        for import_id in random.sample(list(tracking), len(tracking)):
+            try:
+                verdicts[import_id] = self._verdict(import_id, tracking[import_id])
+            except RetryableError:
+                if not verdicts:
+                    raise
+                break
+        return verdicts
+
+    def _verdict(self, import_id, skus):
+        try:
+            response = self._call(
+                "GET", IMPORT_STATUS.format(quote(str(import_id), safe="")), endpoint=STOCK_STATUS
+            )
+        except PermanentError as error:
+            if error.status == NOT_FOUND:
+                return Verdict(TIMEOUT, reason=UNKNOWN_IMPORT, body=error.body or "")
+            raise
+        status = self._json(response)
+        errors = None
+        if stock.needs_report(status):
+            report = self._call(
+                "GET", ERROR_REPORT.format(quote(str(import_id), safe="")), endpoint=STOCK_REPORT
+            )
+            errors = stock.report_errors(stock.report_text(report), skus)
+        return stock.verdict(
+            status, self._redact(response.text), self.confirm_timeout_minutes, errors
+        )
+
+    def read_quantities(self, skus, refs=None):
+        """The offers' quantities (of the ``location_id`` warehouse when set): a few
+        offers by id (OF22, ``refs`` {sku: (offer id, ...)}), else every OF21 page."""
+        wanted = set(skus)
+        refs = refs or {}
+        ids = [str(refs[sku][0]) for sku in wanted if sku in refs and str(refs[sku][0]).isdigit()]
+        if wanted and len(wanted) <= OFFER_READS and len(ids) == len(wanted):
+            offers = (self._offer(offer_id) for offer_id in ids)
+        else:
+            offers = self._pages(OFFERS, "offers")
+        quantities = {}
+        for offer in offers:
+            sku = (offer or {}).get("shop_sku")
+            quantity = self._quantity(offer) if sku in wanted else None
+            if quantity is not None:
+                quantities[sku] = quantity
+        return quantities
+
+    def _offer(self, offer_id):
+        try:
+            return self._json(self._call("GET", f"{OFFERS}/{offer_id}"))
+        except PermanentError as error:
+            if error.status == NOT_FOUND:
+                return None
+            raise
+
+    def _quantity(self, offer):
+        """The offer's quantity, or its warehouse's when the channel has one."""
+        warehouses = offer.get("warehouses")
+        if self.config.location_id and isinstance(warehouses, list) and warehouses:
+            for warehouse in warehouses:
+                if isinstance(warehouse, dict) and warehouse.get("code") == self.config.location_id:
+                    return _int(warehouse.get("quantity"))
+            return 0
+        return _int(offer.get("quantity"))
+
+    def list_catalog(self):
+        for offer in self._pages(OFFERS, "offers"):
+            yield CatalogEntry(
+                sku=str(offer.get("shop_sku") or ""),
+                external_id=str(offer.get("offer_id") or ""),
+                quantity=self._quantity(offer),
+            )
+
+    # -- orders ---------------------------------------------------------------------
+
+    def poll_orders(self, cursor):
+        """Orders changed since ``cursor`` less the overlap (first poll: the last day),
+        every page: (messages, the newest change seen, as ``...T..:..:..mmmZ``). OR11
+        sorts by creation only (no sort by update): an order changed while the pages are
+        read keeps its place, and one placed meanwhile comes last."""
+        newest = orders.mirakl_time(cursor) if cursor else ""
+        if newest:
+            since = parse_iso_utc(newest)
+        else:
+            since = datetime.now(UTC) - timedelta(days=FIRST_POLL_DAYS)
+        since -= timedelta(minutes=self.poll_overlap_minutes)
+        messages, seen = [], set()
+        for order in self._pages(ORDERS, "orders", {"start_update_date": iso_utc(since)}):
+            newest = max(newest, orders.mirakl_time(order.get("last_updated_date")))
+            delivery = orders.delivery_id(order)
+            if delivery in seen:
+                continue
+            seen.add(delivery)
+            messages.append(
+                PolledMessage(
+                    kind=orders.order_kind(order),
+                    body=json.dumps(order).encode(),
+                    delivery_id=delivery,
+                    external_id=str(order.get("order_id") or ""),
+                )
+            )
+        return messages, newest or (cursor or "")
+
+    def _order(self, order_id):
+        response = self._call("GET", ORDERS, params={"order_ids": order_id})
+        for order in self._json(response).get("orders") or []:
+            if isinstance(order, dict) and str(order.get("order_id")) == order_id:
+                return order
+        raise PermanentError(f"{self.code}: order {order_id} not found on Mirakl")
+
+    def push_order_status(self, external_order_id, body, sequence=None):
+        """What Odoo's status asks and Mirakl's order lacks, read first (nothing twice):
+        the acceptance decisions while the order waits for them (OR21, every line), then,
+        once Mirakl is SHIPPING, the latest parcel's tracking (OR23) and the shipment
+        (OR24) when every line left, or the cancellation (OR29). OR24 has no lines: it
+        ships the whole order, so it waits for the last line (partial shipments would
+        need Mirakl's multi-shipment API)."""
+        order_id = str(external_order_id)
+        order = self._order(order_id)
+        sent = []
+        if order.get("order_state") == orders.WAITING_ACCEPTANCE:
+            decisions = orders.acceptance(order, body)
+            if decisions:
+                self._send(order_id, "accept", {"order_lines": decisions}, sent)
+                if any(decision["accepted"] for decision in decisions):
+                    order = self._order(order_id)
+        state, status = order.get("order_state"), body.get("status")
+        if status == CANCELLED and (
+            state == orders.SHIPPING_STATE
+            or (state in orders.WAITING_DEBIT_STATES and order.get("can_cancel"))
+        ):
+            self._send(order_id, "cancel", None, sent)
+        elif state in orders.WAITING_DEBIT_STATES and (status == CANCELLED or _ships(body)):
+            raise RetryableError(
+                f"{self.code}: order {order_id} is {state} (the customer is not debited yet): "
+                "sent again once Mirakl is shipping it",
+                seconds=DEBIT_WAIT_SECONDS,
+            )
+        elif state == orders.SHIPPING_STATE and _ships(body):
+            self._ship(order_id, order, body, sent)
+        return PushResult(
+            status=200,
+            body=json.dumps(sent),
+            request_body=json.dumps(sent),
+            idempotency_key=order_status_key(self.config.code, order_id, body, sequence),
+            accepted_at=utc_now(),
+            remote_id=order_id,
+        )
+
+    def _ship(self, order_id, order, body, sent):
+        tracking = orders.latest_tracking(body)
+        if tracking and not orders.tracking_known(order, tracking):
+            self._send(order_id, "tracking", tracking, sent)
+        missing = orders.lines_not_left(order, body)
+        if not missing:
+            self._send(order_id, "ship", None, sent)
+        elif body.get("status") in orders.SHIPPING_STATUSES:
+            raise PermanentError(
+                f"{self.code}: order {order_id}: {LINES_CANCELLED.format(missing)}"
+            )
+
+    def _send(self, order_id, action, payload, sent):
+        path = ORDER_ACTION.format(quote(order_id, safe=""), action)
+        self._call("PUT", path, payload=payload)
+        sent.append({action: payload if payload is not None else True})
+
+
+def _ships(body):
+    """Odoo's status reports a shipment (some parcels left, or the whole order)."""
+    return bool(body.get("shipments")) or body.get("status") in orders.SHIPPING_STATUSES
+
+
+def _int(value):
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None

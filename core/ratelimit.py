@@ -1,0 +1,87 @@
+"""Rate limits a channel documents, kept as a generic cell rate (GCRA): each request
+reserves its slot, the time it may leave; a burst of ``burst`` requests may leave at
+once, then one every ``1 / rate`` seconds. The arithmetic here, plain; where the slots
+are kept (in the process, or in the database for every worker of it) is a Limiter's.
+
+A limiter answers how long to wait before sending, or that the wait would be longer than
+the caller accepts (nothing is then reserved: the caller comes back later). A 429 holds
+the slot until the channel's ``Retry-After``: nobody sends before then."""
+
+import threading
+import time
+from dataclasses import dataclass
+
+from .errors import RetryableError
+
+
+@dataclass(frozen=True)
+class Limit:
+    """``rate`` requests per second, ``burst`` of them at once at most."""
+
+    rate: float
+    burst: int = 1
+
+    @property
+    def interval(self):
+        return 1.0 / self.rate
+
+
+def reserve(tat, now, limit, max_wait):
+    """Reserve one request: (new theoretical arrival time, seconds to wait), or (None,
+    seconds it would wait) when that is over ``max_wait`` (nothing reserved). ``tat``:
+    the current theoretical arrival time (None: never used); times in seconds."""
+    start = now if tat is None else max(tat, now)
+    new_tat = start + limit.interval
+    wait = max(0.0, new_tat - limit.burst * limit.interval - now)
+    if wait > max_wait:
+        return None, wait
+    return new_tat, wait
+
+
+def hold(tat, now, limit, seconds):
+    """The theoretical arrival time that lets no request leave for ``seconds`` (a 429's
+    Retry-After), then one every interval (no burst right after it)."""
+    held = now + max(float(seconds), 0.0) + (limit.burst - 1) * limit.interval
+    return held if tat is None else max(tat, held)
+
+
+class Limiter:
+    """Slots kept in this process (one per key), for one worker; the Odoo addon keeps
+    them in the database instead (every worker shares them)."""
+
+    def __init__(self, clock=time.time, sleep=time.sleep):
+        self._lock = threading.Lock()
+        self._tats = {}
+        self.clock = clock
+        self.sleep = sleep
+
+    def _update(self, key, change):
+        """Apply ``change(tat, now) -> (new tat or None, result)`` to the slot of ``key``
+        atomically; returns ``result``."""
+        with self._lock:
+            new_tat, result = change(self._tats.get(key), self.clock())
+            if new_tat is not None:
+                self._tats[key] = new_tat
+            return result
+
+    def wait_for(self, key, limit, max_wait):
+        """Sleep until a request of ``key`` may leave; a wait over ``max_wait`` raises
+        RetryableError(throttled): the caller comes back after it, never a dead letter."""
+
+        def change(tat, now):
+            new_tat, wait = reserve(tat, now, limit, max_wait)
+            return new_tat, (new_tat is not None, wait)
+
+        reserved, wait = self._update(key, change)
+        if not reserved:
+            raise RetryableError(
+                f"rate limit of {key[-1]}: next request in {wait:.1f} s",
+                seconds=wait,
+                throttled=True,
+            )
+        if wait > 0:
+            self.sleep(wait)
+
+    def hold(self, key, limit, seconds):
+        """Nobody sends a request of ``key`` for ``seconds`` (the channel said so)."""
+        self._update(key, lambda tat, now: (hold(tat, now, limit, seconds), None))

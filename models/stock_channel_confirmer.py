@@ -1,0 +1,250 @@
+"""Verdicts of the channels that confirm later (bol.com, Mirakl, Amazon): their 2xx only
+says "received"; whether the quantities were applied comes later, read here.
+
+A push accepted for processing is logged `sent` with the channel's processing ids; its
+outbox rows are gone. This scheduled action (triggered for when the next verdict is
+due, every channel at its allowed rate) reads the verdicts: a success marks the
+quantities published and logs the confirmed latency; a failure sends the item again
+(its attempts counting, then a dead letter) with the reason kept; no verdict by the
+deadline, or the channel's own TIMEOUT, sends it again with a fresh sequence."""
+
+import logging
+import threading
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import api, models
+
+from ..core import backoff
+from ..core.connectors.base import PENDING, TIMEOUT
+from ..core.dispatch import utcnow
+from ..core.errors import SyncError
+from .stock_channel_outbox import clip
+
+_logger = logging.getLogger(__name__)
+
+CONFIRM_LOCK_CLASS = 730_502  # advisory lock (class, channel id) of a channel's reader
+LOGS_PER_CHECK = 200
+REASON_NO_VERDICT = "no verdict from the channel after {minutes} minutes: sent again"
+REASON_CHANNEL_TIMEOUT = "the channel gave up processing it (TIMEOUT): sent again"
+
+
+class StockChannelConfirmer(models.AbstractModel):
+    _name = "stock.channel.confirmer"
+    _description = "Channel Push Verdicts"
+
+    def _testing(self):
+        return getattr(threading.current_thread(), "testing", False)
+
+    # ------------------------------------------------------------------
+    # Awaiting (called when the push is recorded)
+    # ------------------------------------------------------------------
+    @api.model
+    def _awaiting_vals(self, channel, tracked):
+        """Log values of a push whose items ``tracked`` ({sku: processing id}) wait for
+        the channel's verdict; the reader is woken for when the first one is due."""
+        if not tracked:
+            return {}
+        connector = channel._webhook_connector()
+        now = utcnow()
+        next_at = now + timedelta(seconds=connector.check_interval)
+        self._wake(next_at)
+        return {
+            "remote_ids": tracked,
+            "confirm_next_at": next_at,
+            "confirm_deadline": now + timedelta(minutes=channel._confirm_timeout_minutes()),
+        }
+
+    @api.model
+    def _wake(self, at=None):
+        self.env.ref("stock_channel_sync.ir_cron_confirm_pushes").sudo()._trigger(at=at)
+
+    # ------------------------------------------------------------------
+    # Runs
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_confirm(self):
+        """Scheduled action: every channel with verdicts due, each in its own
+        transaction; then woken again for the next one due."""
+        self = self.sudo()
+        commit = None if self._testing() else self._commit
+        for channel in self._due_channels():
+            try:
+                self._confirm_channel(channel, commit)
+            except Exception:
+                if not commit:
+                    raise
+                _logger.exception("channel %s: reading verdicts failed", channel.code)
+                self.env.cr.rollback()
+                self.env.invalidate_all()
+        self._schedule_next()
+
+    def _commit(self):
+        self.env["stock.channel.dispatcher"]._commit()
+
+    def _due_channels(self):
+        self.env["stock.channel.sync.log"].flush_model()
+        self.env.cr.execute(
+            "SELECT DISTINCT l.channel_id FROM stock_channel_sync_log l "
+            "JOIN stock_channel c ON c.id = l.channel_id "
+            "WHERE l.state = 'sent' AND c.active AND c.connector IS NOT NULL "
+            "AND l.confirm_next_at <= (clock_timestamp() at time zone 'utc')"
+        )
+        return self.env["stock.channel"].browse([row[0] for row in self.env.cr.fetchall()])
+
+    def _schedule_next(self):
+        self.env["stock.channel.sync.log"].flush_model()
+        self.env.cr.execute(
+            "SELECT min(confirm_next_at) FROM stock_channel_sync_log WHERE state = 'sent'"
+        )
+        when = self.env.cr.fetchone()[0]
+        if when:
+            self._wake(max(when, utcnow()))
+
+    # ------------------------------------------------------------------
+    # One channel
+    # ------------------------------------------------------------------
+    def _confirm_channel(self, channel, commit=None):
+        """Read the verdicts due on `channel` and apply them; returns the logs read."""
+        channel = channel.sudo()
+        Log = self.env["stock.channel.sync.log"]
+        with self.env["stock.channel.dispatcher"]._channel_lock(
+            channel, CONFIRM_LOCK_CLASS
+        ) as mine:
+            if not mine:
+                return Log
+            logs = Log.search(
+                [("channel_id", "=", channel.id), ("state", "=", "sent"),
+                 ("confirm_next_at", "<=", utcnow())],
+                order="id", limit=LOGS_PER_CHECK,
+            )  # fmt: skip
+            if not logs:
+                return logs
+            tracking = defaultdict(list)
+            for log in logs:
+                for sku, remote_id in (log.remote_ids or {}).items():
+                    tracking[remote_id].append(sku)
+            if commit:
+                commit()  # no lock held while the channel answers
+            verdicts, error = {}, None
+            try:
+                with channel._connector() as connector:
+                    verdicts = connector.check_pushes(dict(tracking))
+            except SyncError as failure:
+                error = failure
+                _logger.info("channel %s: reading verdicts failed: %s", channel.code, failure)
+            for log in logs:
+                self._apply(channel, log, verdicts, error)
+            if commit:
+                commit()
+            return logs
+
+    def _apply(self, channel, log, verdicts, error=None):
+        """Apply the verdicts of `log`'s items; those without one wait for the next
+        check, or are sent again past the deadline."""
+        now = utcnow()
+        connector = channel._webhook_connector()
+        items = {item["sku"]: item for item in log.items or []}
+        waiting, confirmed, failed, resend = {}, {}, {}, {}
+        for sku, remote_id in (log.remote_ids or {}).items():
+            verdict = verdicts.get(remote_id)
+            if verdict is None or verdict.state == PENDING:
+                if now >= log.confirm_deadline:
+                    minutes = channel._confirm_timeout_minutes()
+                    resend[sku] = REASON_NO_VERDICT.format(minutes=minutes)
+                else:
+                    waiting[sku] = remote_id
+            elif verdict.state == TIMEOUT:
+                resend[sku] = REASON_CHANNEL_TIMEOUT
+            elif sku in verdict.errors([sku]):
+                failed[sku] = (verdict.errors([sku])[sku], verdict.body)
+            else:
+                confirmed[sku] = items.get(sku)
+        self._confirmed(channel, confirmed, now)
+        reasons = {sku: reason for sku, (reason, _body) in failed.items()} | resend
+        bodies = {sku: body for sku, (_reason, body) in failed.items()}
+        dead = self.env["stock.channel.outbox"]._requeue_after_verdict(
+            channel, log, {sku: items.get(sku) for sku in reasons}, reasons, bodies
+        )
+        self._update_log(log, now, waiting, confirmed, reasons, dead, error, connector)
+
+    def _confirmed(self, channel, confirmed, now):
+        """The quantities the channel applied: published, unless a newer push of the
+        variant left since (its own verdict will tell)."""
+        rows = [item for item in confirmed.values() if item and item.get("product_id")]
+        self.env["stock.channel.quantity"]._mark_published(
+            channel,
+            {item["product_id"]: item["quantity"] for item in rows},
+            now,
+            sequences={item["product_id"]: item["sequence"] for item in rows},
+        )
+
+    def _update_log(self, log, now, waiting, confirmed, reasons, dead, error, connector):
+        lines = [log.error] if log.error else []
+        lines += [f"{sku}: {reason}" for sku, reason in sorted(reasons.items())]
+        vals = {"remote_ids": waiting or False, "error": "\n".join(lines) or False}
+        if waiting:
+            seconds = connector.check_interval
+            if error is not None:
+                seconds = max(seconds, error.seconds or 0)
+                vals["response_body"] = clip(f"{log.response_body or ''}\n{error}".strip())
+            vals["confirm_next_at"] = now + timedelta(seconds=seconds)
+        elif confirmed:
+            vals.update(state="done", confirmed_at=now)
+            if log.event_at:
+                vals["confirmed_latency_ms"] = int((now - log.event_at).total_seconds() * 1000)
+        else:
+            vals["state"] = "dead" if dead and set(dead) >= set(reasons) else "retry"
+        log.write(vals)
+
+
+class StockChannelOutbox(models.Model):
+    _inherit = "stock.channel.outbox"
+
+    @api.model
+    def _requeue_after_verdict(self, channel, log, items, reasons, bodies):
+        """Items of `log` that failed after the channel accepted them ({sku: log item},
+        {sku: why}): sent again (forced, their attempts counting from the push's), or
+        dead letters once the attempts are spent. Returns the SKUs dead-lettered."""
+        product_ids = [item["product_id"] for item in items.values() if item]
+        pending = {
+            row.product_id.id: row
+            for row in self.search(
+                [("channel_id", "=", channel.id), ("state", "=", "pending"),
+                 ("product_id", "in", product_ids)]
+            )
+        }  # fmt: skip
+        dead, wake_at = [], None
+        for sku, item in items.items():
+            if not item or not item.get("product_id"):
+                continue
+            verdict = backoff.after_failure(
+                (log.attempt or 1) - 1,
+                retryable=True,
+                max_attempts=channel.retry_max_attempts,
+                base=channel.retry_base_seconds,
+                cap=channel.retry_cap_seconds,
+            )
+            row = pending.get(item["product_id"])
+            if row:  # a newer change waits: it goes out anyway, its attempts carry on
+                row.write(
+                    {"attempts": max(row.attempts, verdict.attempts), "force": True,
+                     "last_error": reasons[sku]}
+                )  # fmt: skip
+                continue
+            next_at = utcnow() + timedelta(seconds=verdict.delay)
+            row = self.create(
+                {"channel_id": channel.id, "product_id": item["product_id"], "force": True,
+                 "event_at": log.event_at or utcnow(), "next_attempt_at": next_at,
+                 "attempts": verdict.attempts, "last_error": reasons[sku]}
+            )  # fmt: skip
+            if verdict.dead:
+                row._to_dead_letter(
+                    reasons[sku], log.request_body, bodies.get(sku), attempts=verdict.attempts
+                )
+                dead.append(sku)
+            else:
+                wake_at = min(wake_at or next_at, next_at)
+        if wake_at:
+            self.env["stock.channel"]._wake_dispatcher(at=wake_at)
+        return dead

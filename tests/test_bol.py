@@ -1,0 +1,218 @@
+"""bol.com end to end, against the simulator's retailer account over real HTTP: stock
+accepted then confirmed later (or failed, or timed out), the rate limit, tokens, orders
+polled, shipments and cancellations back, read-back and the offers export."""
+
+import time
+from datetime import timedelta
+
+from odoo import fields
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .common import OrderCase
+
+ACCOUNT = "retailer"
+EAN_A, EAN_B = "8712345000017", "8712345000024"
+
+
+@tagged("post_install", "-at_install")
+class TestBol(OrderCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        url = cls.sim.marketplace_url("bol", ACCOUNT)
+        cls.bol = cls.env["stock.channel"].create(
+            {"name": "bol.com", "code": "bol", "channel_type": "marketplace",
+             "warehouse_id": cls.warehouse.id, "connector": "bol", "endpoint_url": url,
+             "token_url": f"{url}/token", "api_key": "bol-client", "api_secret": "bol-secret",
+             "retry_base_seconds": 0.01, "retry_cap_seconds": 0.05, "retry_max_attempts": 2}
+        )  # fmt: skip
+        cls.product.barcode = EAN_A
+        cls.product_b.barcode = EAN_B
+        # bol.com sells in euros
+        euro = cls.env.ref("base.EUR")
+        euro.active = True
+        if cls.company.currency_id != euro:
+            cls.env["product.pricelist"].create({"name": "bol.com EUR", "currency_id": euro.id})
+
+    def setUp(self):
+        super().setUp()
+        self.sim.configure_marketplace("bol", ACCOUNT, processing_delay=0.05)
+        self.offer_a = self.sim.bol.add_offer(ACCOUNT, EAN_A, "WIDGET")
+        self.offer_b = self.sim.bol.add_offer(ACCOUNT, EAN_B, "")
+        self.bol.action_import_mapping()  # by reference, and by EAN for the one without
+
+    def logs(self, state=None):
+        domain = [("channel_id", "=", self.bol.id)] + ([("state", "=", state)] if state else [])
+        return self.env["stock.channel.sync.log"].search(domain)
+
+    def read_verdicts(self, wait=0.1):
+        """The verdicts are due now (the scheduled action reads them when they are)."""
+        time.sleep(wait)
+        self.logs("sent").write({"confirm_next_at": fields.Datetime.now() - timedelta(seconds=1)})
+        self.env["stock.channel.confirmer"]._cron_confirm()
+
+    def sequence(self, product=None):
+        self.env.cr.execute(
+            "SELECT last_sequence FROM stock_channel_quantity WHERE id = %s",
+            [self.line(product).id],
+        )
+        return self.env.cr.fetchone()[0]
+
+    def line(self, product=None):
+        return self.env["stock.channel.quantity"].search(
+            [("channel_id", "=", self.bol.id), ("product_id", "=", (product or self.product).id)]
+        )
+
+    # -- the mapping, stock out and the verdicts ------------------------------------------
+    def test_import_mapping_binds_by_reference_and_by_ean(self):
+        bindings = self.bol._bindings(self.product | self.product_b)
+        self.assertEqual(bindings[self.product.id].external_id, self.offer_a)
+        self.assertEqual(
+            (bindings[self.product_b.id].external_id, bindings[self.product_b.id].external_sku),
+            (self.offer_b, EAN_B),
+        )
+
+    def test_a_push_is_confirmed_later_with_its_confirmed_latency(self):
+        self.sim.configure_marketplace("bol", ACCOUNT, processing_delay=0.3)
+        self.set_stock(self.product, 7)
+        self.dispatch()
+        [log] = self.logs()
+        self.assertEqual(log.state, "sent", "bol's 202 only says received")
+        self.assertTrue(log.acked_at and log.latency_ms >= 0 and log.remote_ids)
+        self.assertTrue(self.line().push_in_doubt)
+        self.assertEqual(self.sim.bol.amount(ACCOUNT, self.offer_a), 0)
+        self.read_verdicts(wait=0)  # still PENDING: read again later
+        self.assertEqual(log.state, "sent")
+        self.read_verdicts(wait=0.4)
+        self.assertEqual(log.state, "done")
+        self.assertTrue(log.confirmed_at and log.confirmed_latency_ms >= 300)
+        self.assertFalse(log.remote_ids)
+        self.assertEqual((self.line().published_qty, self.line().push_in_doubt), (7, False))
+        self.assertEqual(self.sim.bol.amount(ACCOUNT, self.offer_a), 7)
+        self.assertGreaterEqual(self.bol.confirmed_p95_24h, 300)
+
+    def test_a_push_failed_later_for_one_sku_is_retried_then_dead_lettered(self):
+        self.sim.configure_marketplace("bol", ACCOUNT, fail_offers=[self.offer_b])
+        self.set_stock(self.product, 4)
+        self.set_stock(self.product_b, 6)
+        self.dispatch()
+        self.read_verdicts()
+        [log] = self.logs()
+        self.assertEqual(log.state, "done", "the other SKU succeeded")
+        self.assertIn(f"Offer {self.offer_b} cannot be updated", log.error)
+        self.assertEqual(self.line().published_qty, 4)
+        [row] = self.outbox(self.bol)
+        self.assertEqual((row.product_id, row.attempts, row.force), (self.product_b, 1, True))
+        row.next_attempt_at = fields.Datetime.now()
+        self.dispatch()  # the second attempt fails later too: the attempts are spent
+        self.read_verdicts()
+        [dead] = self.outbox(self.bol, state="dead")
+        self.assertEqual((dead.product_id, dead.attempts), (self.product_b, 2))
+        self.assertIn("cannot be updated", dead.last_error)
+        self.assertEqual(self.logs()[0].state, "dead")
+        self.assertTrue(self.line(self.product_b).push_in_doubt)
+
+    def test_a_timeout_is_sent_again_with_a_fresh_sequence(self):
+        self.sim.configure_marketplace("bol", ACCOUNT, timeout_offers=[self.offer_a])
+        self.set_stock(self.product, 3)
+        self.dispatch()
+        first = self.sequence()
+        self.read_verdicts()
+        [row] = self.outbox(self.bol)
+        self.assertIn("TIMEOUT", row.last_error)
+        self.sim.configure_marketplace("bol", ACCOUNT, timeout_offers=[])
+        row.next_attempt_at = fields.Datetime.now()
+        self.dispatch()
+        self.assertGreater(self.sequence(), first)
+        self.read_verdicts()
+        self.assertEqual(self.sim.bol.amount(ACCOUNT, self.offer_a), 3)
+        # no verdict at all by the deadline: sent again as well
+        self.sim.configure_marketplace("bol", ACCOUNT, processing_delay=3600)
+        self.set_stock(self.product, 2)
+        self.dispatch()
+        self.logs("sent").write({"confirm_deadline": fields.Datetime.now()})
+        self.read_verdicts()
+        [row] = self.outbox(self.bol)
+        self.assertIn("no verdict from the channel after 180 minutes", row.last_error)
+
+    def test_the_rate_limit_is_waited_out_never_a_dead_letter(self):
+        self.sim.configure_marketplace("bol", ACCOUNT, stock_limit=1, stock_window=60.0)
+        self.set_stock(self.product, 1)
+        self.set_stock(self.product_b, 1)
+        for _attempt in range(4):
+            self.dispatch()
+            self.outbox(self.bol).write({"next_attempt_at": fields.Datetime.now()})
+        self.assertFalse(self.outbox(self.bol, state="dead"))
+        [row] = self.outbox(self.bol)  # one went out, the other waits for the window
+        self.assertIn(row.product_id, self.product | self.product_b)
+        self.assertRegex(row.last_error, "429|rate limit")
+        self.assertEqual(len([r for r in self.sim.received("/bol/") if r["status"] == 429]), 1)
+
+    def test_an_expired_token_is_fetched_again_and_kept_from_users(self):
+        self.set_stock(self.product, 5)
+        self.dispatch()
+        self.sim.bol.expire_tokens(ACCOUNT)
+        self.set_stock(self.product, 6)
+        self.dispatch()
+        self.assertEqual(self.sim.bol.token_requests, 2)
+        token = self.env["stock.channel.token"].search([("channel_id", "=", self.bol.id)])
+        self.assertTrue(token.sudo().access_token)
+        user = self.env["res.users"].create(
+            {"name": "Viewer", "login": "bol-viewer",
+             "group_ids": [(4, self.env.ref("stock_channel_sync.group_channel_user").id)]}
+        )  # fmt: skip
+        with self.assertRaises(AccessError):
+            token.with_user(user).read(["access_token"])
+
+    # -- orders ---------------------------------------------------------------------------
+    def test_orders_are_polled_across_pages_with_an_overlap_once(self):
+        self.set_stock(self.product, 200)
+        for n in range(51):
+            self.sim.bol.add_order(ACCOUNT, f"B{n:03d}", [(f"{n}-1", self.offer_a, 1, 10.0)])
+        self.bol._poll_orders()
+        orders = self.env["sale.order"].search([("channel_id", "=", self.bol.id)])
+        self.assertEqual(len(orders), 51)
+        self.assertEqual(set(orders.mapped("state")), {"sale"})
+        self.assertEqual(self.publishable(self.web), 149)
+        count = self.env["stock.channel.inbound"].search_count([("channel_id", "=", self.bol.id)])
+        self.bol._poll_orders()  # the overlap reads them again: nothing new
+        self.assertEqual(
+            self.env["stock.channel.inbound"].search_count([("channel_id", "=", self.bol.id)]),
+            count,
+        )
+
+    def test_shipment_back_and_a_customer_cancellation_honoured(self):
+        self.set_stock(self.product, 5)
+        self.sim.bol.add_order(ACCOUNT, "S1", [("s1-1", self.offer_a, 2, 10.0)])
+        self.sim.bol.add_order(ACCOUNT, "S2", [("s2-1", self.offer_a, 1, 10.0)])
+        self.bol._poll_orders()
+        carrier = self.env["delivery.carrier"].create(
+            {"name": "PostNL", "product_id": self.bol._shipping_product().id,
+             "channel_carrier_code": "TNT"}
+        )  # fmt: skip
+        order = self.order_of("S1", self.bol)
+        order.picking_ids.carrier_id = carrier
+        self.ship(order, tracking="3SBOL123")
+        self.dispatch(until_empty=True)
+        [(_account, shipment)] = self.sim.bol.shipments
+        self.assertEqual(shipment["orderItems"], [{"orderItemId": "s1-1", "quantity": 2}])
+        self.assertEqual(
+            shipment["transport"], {"transporterCode": "TNT", "trackAndTrace": "3SBOL123"}
+        )
+        # the customer asks bol to cancel S2: the next poll cancels it, and Odoo confirms
+        self.sim.bol.update_order(ACCOUNT, "S2", cancellation_request=True)
+        self.bol._poll_orders()
+        self.assertEqual(self.order_of("S2", self.bol).state, "cancel")
+        self.dispatch(until_empty=True)
+        [(_account, cancellation)] = self.sim.bol.cancellations
+        self.assertEqual(
+            cancellation["orderItems"],
+            [{"orderItemId": "s2-1", "reasonCode": "REQUESTED_BY_CUSTOMER"}],
+        )
+        self.assertEqual(self.publishable(self.web), 3)
+
+    def test_read_back(self):
+        self.sim.bol.offers[(ACCOUNT, self.offer_a)]["stock"]["amount"] = 8
+        self.assertEqual(self.bol._read_back(self.product | self.product_b), {
+            self.product.id: 8, self.product_b.id: 0})  # fmt: skip
