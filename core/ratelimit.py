@@ -26,6 +26,18 @@ class Limit:
         return 1.0 / self.rate
 
 
+# a limit of N requests within any window is kept with this margin: requests leave at
+# most at 90 % of it, evenly spaced (the network's jitter must not bring two of them
+# closer than the window allows)
+WINDOW_MARGIN = 0.9
+
+
+def per_window(requests, seconds):
+    """The Limit of ``requests`` within any ``seconds`` (a sliding window, as bol.com's
+    capacity per time to live): evenly spaced, no burst, with WINDOW_MARGIN."""
+    return Limit(rate=requests / seconds * WINDOW_MARGIN, burst=1)
+
+
 def reserve(tat, now, limit, max_wait):
     """Reserve one request: (new theoretical arrival time, seconds to wait), or (None,
     seconds it would wait) when that is over ``max_wait`` (nothing reserved). ``tat``:

@@ -47,6 +47,12 @@ class SaleOrder(models.Model):
         compute="_compute_channel_status",
         help="The order's status in the vocabulary shared with every channel.",
     )
+    channel_address_pending = fields.Boolean(
+        copy=False,
+        readonly=True,
+        help="The channel gives the customer's address once the order is accepted (Mirakl, "
+        "Amazon's pending orders): imported without it, completed by the next version.",
+    )
     channel_status_pushed = fields.Json(
         copy=False, readonly=True, help="The last status body the channel accepted."
     )

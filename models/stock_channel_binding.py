@@ -27,6 +27,11 @@ class StockChannelBinding(models.Model):
         help="WooCommerce: the product of a variation (the variation's id is the External Id).",
     )
     active = fields.Boolean(default=True)
+    fulfilled_by_channel = fields.Boolean(
+        string="Fulfilled by the Channel",
+        help="Amazon FBA, bol.com FBB: the channel holds and ships this stock itself; its "
+        "quantity is never pushed (set by Import mapping).",
+    )
     sku_warning = fields.Char(
         compute="_compute_sku_warning",
         help="Another variant is published under the same SKU on this channel: neither is "

@@ -71,6 +71,10 @@ class StockChannelDispatcher(models.AbstractModel):
         to_send, unchanged = [], rows.browse()
         for row in rows:
             product_id = row.product_id.id
+            binding = bindings.get(product_id)
+            if binding and binding.fulfilled_by_channel:  # the channel's own stock
+                unchanged |= row
+                continue
             if product_id in conflicts or not skus.get(product_id):
                 row._to_dead_letter(conflicts.get(product_id) or REASON_NO_SKU)
                 continue

@@ -40,6 +40,9 @@ class StockChannelInbound(models.Model):
             self.duplicate_of_id = order.channel_inbound_ids.filtered(
                 lambda i: i.kind == KIND_ORDER and i.state == DONE
             )[:1]
+            if order.channel_address_pending and not order_in.address_later:
+                self._complete_address(order, order_in)
+                self._complete_prices(order, order_in)
             return self._finish(DUPLICATE, order)
         if order:  # Retry of this message: resume where it stopped
             if order.state in ("draft", "sent") and order.channel_exception:
@@ -54,13 +57,15 @@ class StockChannelInbound(models.Model):
         self._supersede_held(order_in.id)
         order = self._create_order(order_in, resolved)
         cancel = self._waiting_cancellation(order_in.id)
+        connector = self._connector()
         if order_in.cancelled or cancel:
             order._action_cancel()
             if cancel:
                 cancel.write({"state": DONE, "sale_order_id": order.id, "error": False})
-        else:
-            order._channel_reserve()
-        order.channel_status_pushed = order._channel_status_body()
+        elif not order._channel_reserve() and connector.accepts_orders:
+            order._action_cancel()  # refused on the channel: its lines, now
+        if not connector.accepts_orders:  # the channel knows the status it was answered
+            order.channel_status_pushed = order._channel_status_body()
         return self._finish(DONE, order)
 
     def _hold(self, order_in, resolved):
@@ -131,7 +136,9 @@ class StockChannelInbound(models.Model):
         """Map the payload on Odoo records; problems = (exception, reasons, next action)."""
         products, to_complete = self._resolve_lines(order_in)
         next_action = NEXT_ACTION_MAPPING if to_complete else ""
-        country, address_problems = self._resolve_country(order_in.shipping_address)
+        country, address_problems = self._resolve_country(
+            order_in.shipping_address, order_in.address_later
+        )
         if address_problems:
             to_complete += address_problems
             next_action = next_action or NEXT_ACTION_ADDRESS
@@ -165,9 +172,10 @@ class StockChannelInbound(models.Model):
                 )
         return products, problems
 
-    def _resolve_country(self, address):
-        """(res.country, [what the shipping address lacks])."""
-        problems = order_core.address_problems(address)
+    def _resolve_country(self, address, later=False):
+        """(res.country, [what the shipping address lacks]); ``later``: the channel gives
+        the address once the order is accepted: nothing lacks yet."""
+        problems = [] if later else order_core.address_problems(address)
         country = self.env["res.country"]
         if address.country_code:
             country = country.search([("code", "=", address.country_code)], limit=1)
@@ -241,6 +249,7 @@ class StockChannelInbound(models.Model):
             "partner_id": partner.id,
             "partner_invoice_id": partner.id,
             "partner_shipping_id": shipping.id,
+            "channel_address_pending": order_in.address_later,
             "company_id": channel.company_id.id,
             "warehouse_id": channel.warehouse_id.id,
             "channel_id": channel.id,
@@ -271,8 +280,17 @@ class StockChannelInbound(models.Model):
         }
         partner = self._customer_by_email(customer.email)
         if not partner:
+            name = (
+                customer.name
+                or address.name
+                or self.env._(
+                    "%(channel)s customer of %(order)s",
+                    channel=self.channel_id.name,
+                    order=order_in.name or order_in.id,
+                )
+            )
             partner = Partner.create(
-                {"name": customer.name, "email": customer.email or False,
+                {"name": name, "email": customer.email or False,
                  "phone": customer.phone or False, **address_vals}
             )  # fmt: skip
         name = address.name or customer.name
@@ -287,6 +305,54 @@ class StockChannelInbound(models.Model):
             {"parent_id": partner.id, "type": "delivery", "name": name, **address_vals}
         )
         return partner, shipping
+
+    def _complete_address(self, order, order_in):
+        """The address the channel gives once the order is accepted: the customer the
+        order created without it gets it (name, e-mail, phone too); a customer of other
+        orders gets a delivery contact. The deliveries not done yet ship there."""
+        country, problems = self._resolve_country(order_in.shipping_address)
+        if problems:  # still incomplete: a later version completes it
+            return
+        address, customer = order_in.shipping_address, order_in.customer
+        vals = {
+            "street": address.street or False,
+            "street2": address.street2 or False,
+            "zip": address.zip or False,
+            "city": address.city or False,
+            "country_id": country.id,
+        }
+        partner = order.partner_id.sudo()
+        name = address.name or customer.name or partner.name
+        if self.env["sale.order"].sudo().search_count([("partner_id", "=", partner.id)]) == 1:
+            partner.write(
+                {"name": customer.name or name, "email": customer.email or partner.email,
+                 "phone": customer.phone or partner.phone, **vals}
+            )  # fmt: skip
+            shipping = partner
+        else:
+            shipping = partner.create(
+                {"parent_id": partner.id, "type": "delivery", "name": name, **vals}
+            )
+        order.write({"partner_shipping_id": shipping.id, "channel_address_pending": False})
+        order.picking_ids.filtered(lambda p: p.state not in ("done", "cancel")).write(
+            {"partner_id": shipping.id}
+        )
+
+    def _complete_prices(self, order, order_in):
+        """The prices an order imported before its payment lacked (Amazon's pending
+        orders: no prices yet), and its shipping, once the channel gives them."""
+        prices = {line.id: line.price_unit for line in order_in.lines}
+        for line in order.order_line.filtered(lambda sol: sol.channel_line_ref in prices):
+            if not line.price_unit and prices[line.channel_line_ref]:
+                line.price_unit = float(prices[line.channel_line_ref])
+        shipping_product = self.channel_id._shipping_product()
+        if order_in.shipping_amount and shipping_product not in order.order_line.product_id:
+            order.write(
+                {"order_line": [Command.create(
+                    {"product_id": shipping_product.id, "product_uom_qty": 1,
+                     "price_unit": float(order_in.shipping_amount)}
+                )]}
+            )  # fmt: skip
 
     def _customer_by_email(self, email):
         """The company's (or shared) customer with exactly this e-mail, ignoring case: no

@@ -5,6 +5,7 @@ from datetime import timedelta
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from ..core.errors import SyncError
 from .access import check_channel_manager
@@ -45,6 +46,22 @@ class StockChannel(models.Model):
     marketplace_code = fields.Char(
         string="Marketplace Id", help="Amazon: the marketplace id (e.g. A1PA6795UKMFR9 for .de)."
     )
+    refresh_token = fields.Char(
+        groups="stock_channel_sync.group_channel_manager",
+        help="Amazon: the seller's Login with Amazon refresh token (the API Key and API "
+        "Secret are the app's LWA client id and secret).",
+    )
+    amazon_product_type = fields.Char(
+        string="Product Type",
+        default="PRODUCT",
+        help="Amazon: the product type sent with each quantity patch.",
+    )
+    feed_threshold = fields.Integer(
+        string="Feed Above (SKUs)",
+        default=50,
+        help="Amazon: a push of more SKUs than this goes as one listings feed instead of "
+        "one patch per SKU.",
+    )
     confirm_timeout_minutes = fields.Integer(
         string="Verdict Timeout (min)",
         help="Marketplaces that confirm later: a push without a verdict after this many "
@@ -80,6 +97,9 @@ class StockChannel(models.Model):
         return {
             "tracking_extension": self.tracking_extension,
             "refund_returns": self.refund_returns,
+            "refresh_token": self.sudo().refresh_token or "",
+            "product_type": self.amazon_product_type or "",
+            "feed_threshold": self.feed_threshold,
         }
 
     # ------------------------------------------------------------------
@@ -100,10 +120,11 @@ class StockChannel(models.Model):
         interval = timedelta(minutes=self._webhook_connector().poll_interval_minutes)
         return not self.order_polled_at or self.order_polled_at + interval <= fields.Datetime.now()
 
-    def _poll_orders(self):
+    def _poll_orders(self, raise_errors=False):
         """Read the orders changed since the cursor and take each one through the
         webhooks' path (stored, then judged); a version already stored is skipped. A poll
-        that fails keeps its cursor. Returns the messages stored."""
+        that fails keeps its cursor (``raise_errors``: and says why, as a UserError).
+        Returns the messages stored."""
         self.ensure_one()
         channel = self.sudo()
         try:
@@ -112,6 +133,11 @@ class StockChannel(models.Model):
         except SyncError as error:
             _logger.warning("channel %s: polling orders failed: %s", channel.code, error)
             channel.order_polled_at = fields.Datetime.now()
+            if raise_errors:
+                raise UserError(
+                    self.env._("Polling the orders of %(channel)s failed: %(error)s",
+                               channel=channel.display_name, error=error)
+                ) from None  # fmt: skip
             return self.env["stock.channel.inbound"]
         stored = self.env["stock.channel.inbound"].sudo()._take_polled(channel, messages)
         channel.write({"order_poll_cursor": cursor, "order_polled_at": fields.Datetime.now()})
@@ -120,7 +146,7 @@ class StockChannel(models.Model):
     def action_poll_orders(self):
         check_channel_manager(self.env)
         for channel in self:
-            channel._poll_orders()
+            channel._poll_orders(raise_errors=True)
         return True
 
     # ------------------------------------------------------------------
@@ -136,8 +162,14 @@ class StockChannel(models.Model):
 
     def _import_mapping(self):
         self.ensure_one()
-        with self._connector() as connector:
-            catalog = [entry for entry in connector.list_catalog() if entry.sku]
+        try:
+            with self._connector() as connector:
+                catalog = [entry for entry in connector.list_catalog() if entry.sku]
+        except SyncError as error:
+            raise UserError(
+                self.env._("Reading the catalogue of %(channel)s failed: %(error)s",
+                           channel=self.display_name, error=error)
+            ) from None  # fmt: skip
         Binding = self.env["stock.channel.binding"].with_context(active_test=False)
         owners = Binding._sku_owners(self, [entry.sku for entry in catalog])
         by_barcode = self._barcode_owners([entry.barcode for entry in catalog if entry.barcode])
@@ -152,6 +184,7 @@ class StockChannel(models.Model):
                 "external_sku": entry.sku,
                 "external_id": entry.external_id,
                 "external_parent_id": entry.external_parent_id or False,
+                "fulfilled_by_channel": entry.fulfilled_by_channel,
                 "active": True,
             }
             binding = bindings.get(product_ids[0])

@@ -56,6 +56,9 @@ def no_content():
     return Reply(204, None)
 
 
+MAX_PAGE_SIZE = 100  # OR11 and OF21 answer at most 100 a page
+
+
 def page_params(params, max_size):
     """(the slice of the page asked (None: every row, ``paginate=false``), problem)."""
     if (params.get("paginate") or ["true"])[0].lower() == "false":
@@ -65,9 +68,10 @@ def page_params(params, max_size):
         offset = int((params.get("offset") or [0])[0])
     except ValueError:
         return None, "max and offset must be integers"
-    if not 1 <= size <= max_size or offset < 0:
-        return None, f"max must be between 1 and {max_size}, offset >= 0"
-    return slice(offset, offset + size), None
+    if not 1 <= size <= MAX_PAGE_SIZE or offset < 0:
+        return None, f"max must be between 1 and {MAX_PAGE_SIZE}, offset >= 0"
+    # an operator may serve smaller pages than asked (``max_page_size``)
+    return slice(offset, offset + min(size, max_size)), None
 
 
 def mirakl_time(when):

@@ -1,12 +1,13 @@
 import json
 import time
 from contextlib import contextmanager
+from datetime import timedelta
 from unittest.mock import patch
 from urllib.parse import urlsplit
 
 import requests
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import TransactionCase
 from odoo.tests.common import _super_send
 
@@ -277,6 +278,44 @@ class OrderCase(SyncCase):
         self.cr.clear()
         with self.allow_requests(all_requests=True):
             yield
+
+    @classmethod
+    def sell_in_euros(cls):
+        """The marketplaces that sell in euros need the currency, and a pricelist in it
+        when the company's currency is another one."""
+        euro = cls.env.ref("base.EUR")
+        euro.active = True
+        if cls.company.currency_id != euro:
+            cls.env["product.pricelist"].create(
+                {"name": "Marketplaces EUR", "currency_id": euro.id}
+            )
+
+    @classmethod
+    def marketplace_channel(cls, code, connector, **vals):
+        """A channel of a marketplace that confirms later, on the simulator."""
+        return cls.env["stock.channel"].create(
+            {"name": code, "code": code, "channel_type": "marketplace",
+             "warehouse_id": cls.warehouse.id, "connector": connector,
+             "retry_base_seconds": 0.01, "retry_cap_seconds": 0.05, "retry_max_attempts": 2,
+             **vals}
+        )  # fmt: skip
+
+    def logs(self, channel, state=None):
+        domain = [("channel_id", "=", channel.id)] + ([("state", "=", state)] if state else [])
+        return self.env["stock.channel.sync.log"].search(domain)
+
+    def read_verdicts(self, channel, wait=0.1):
+        """Read the channel's verdicts now (the scheduled action reads them when due)."""
+        time.sleep(wait)
+        self.logs(channel, "sent").write(
+            {"confirm_next_at": fields.Datetime.now() - timedelta(seconds=1)}
+        )
+        self.env["stock.channel.confirmer"]._cron_confirm()
+
+    def quantity_line(self, channel, product=None):
+        return self.env["stock.channel.quantity"].search(
+            [("channel_id", "=", channel.id), ("product_id", "=", (product or self.product).id)]
+        )
 
     def order_payload(self, order_id, lines, shipping=0, total=None, **over):
         """A generic_json order; lines: [(sku, quantity)] or [(sku, quantity, price)]."""

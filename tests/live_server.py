@@ -2,6 +2,7 @@
 whose point is what separate processes do at the same time. Such tests commit their data
 (the server only sees committed data) and remove it afterwards."""
 
+import functools
 import logging
 import os
 import socket
@@ -14,9 +15,10 @@ import requests
 
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
+from odoo.service.model import retrying
 from odoo.tests import BaseCase
 from odoo.tests.common import get_db_name
-from odoo.tools import config
+from odoo.tools import config, mute_logger
 
 _logger = logging.getLogger(__name__)
 
@@ -139,3 +141,47 @@ class LiveServerCase(BaseCase):
         moved = products.env["stock.move"].search([("product_id", "in", products.ids)]).product_id
         moved.action_archive()
         (products - moved).unlink()
+
+
+def sell_at_pos(registry, product_id, results):
+    """A POS sale of 1 unit of `product_id` from the first warehouse's stock, as
+    models/pos_order.py makes it (the variant's lock, then the POS picking, validated),
+    run again on a serialization failure as Odoo runs a request again (the failure it
+    logs is expected: muted); its picking's state, or the error, in `results`."""
+    try:
+        with mute_logger("odoo.sql_db"), registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            picking = retrying(functools.partial(_sell_one, env, product_id), env)
+            results["state"] = picking.state
+    except Exception as error:  # reported by the test
+        results["error"] = repr(error)
+
+
+def _sell_one(env, product_id):
+    warehouse = env["stock.warehouse"].search([("company_id", "=", env.company.id)], limit=1)
+    customers = env.ref("stock.stock_location_customers")
+    product = env["product.product"].browse(product_id)
+    env["stock.channel.variant.lock"]._acquire(product)
+    picking = env["stock.picking"].create(
+        {
+            "picking_type_id": (warehouse.pos_type_id or warehouse.out_type_id).id,
+            "location_id": warehouse.lot_stock_id.id,
+            "location_dest_id": customers.id,
+            "move_type": "direct",
+        }
+    )
+    move = env["stock.move"].create(
+        {
+            "picking_id": picking.id,
+            "product_id": product.id,
+            "product_uom": product.uom_id.id,
+            "product_uom_qty": 1,
+            "location_id": warehouse.lot_stock_id.id,
+            "location_dest_id": customers.id,
+        }
+    )
+    move._action_confirm()
+    move.quantity = 1
+    move.picked = True
+    picking._action_done()
+    return picking

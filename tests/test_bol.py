@@ -6,7 +6,7 @@ import time
 from datetime import timedelta
 
 from odoo import fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import OrderCase
@@ -29,11 +29,7 @@ class TestBol(OrderCase):
         )  # fmt: skip
         cls.product.barcode = EAN_A
         cls.product_b.barcode = EAN_B
-        # bol.com sells in euros
-        euro = cls.env.ref("base.EUR")
-        euro.active = True
-        if cls.company.currency_id != euro:
-            cls.env["product.pricelist"].create({"name": "bol.com EUR", "currency_id": euro.id})
+        cls.sell_in_euros()
 
     def setUp(self):
         super().setUp()
@@ -211,6 +207,16 @@ class TestBol(OrderCase):
             [{"orderItemId": "s2-1", "reasonCode": "REQUESTED_BY_CUSTOMER"}],
         )
         self.assertEqual(self.publishable(self.web), 3)
+
+    def test_the_buttons_say_what_failed_without_the_secret(self):
+        with self.assertRaisesRegex(UserError, "rate limit of export"):  # 9 exports an hour
+            self.bol.action_import_mapping()
+        self.bol.api_secret = "wrong-secret"
+        self.env["stock.channel.token"].search([("channel_id", "=", self.bol.id)]).unlink()
+        with self.assertRaises(UserError) as raised:
+            self.bol.action_poll_orders()
+        self.assertIn("invalid_client", str(raised.exception))
+        self.assertNotIn("wrong-secret", str(raised.exception))
 
     def test_read_back(self):
         self.sim.bol.offers[(ACCOUNT, self.offer_a)]["stock"]["amount"] = 8

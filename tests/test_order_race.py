@@ -1,4 +1,3 @@
-import functools
 import logging
 import threading
 import time
@@ -7,13 +6,11 @@ import uuid
 import requests
 
 from odoo import SUPERUSER_ID, api
-from odoo.service.model import retrying
 from odoo.tests import tagged
-from odoo.tools import mute_logger
 
 from ..simulator.clients import signed_order_request
 from .common import start_simulator
-from .live_server import LiveServerCase
+from .live_server import LiveServerCase, sell_at_pos
 
 _logger = logging.getLogger(__name__)
 
@@ -54,7 +51,6 @@ class TestOrderRace(LiveServerCase):
             cls.warehouse_id = warehouse.id
             cls.stock_location_id = warehouse.lot_stock_id.id
             cls.customer_location_id = env.ref("stock.stock_location_customers").id
-            cls.pos_type_id = (warehouse.pos_type_id or warehouse.out_type_id).id
             cls.currency = env.company.currency_id.name
             products = env["product.product"].create(
                 [
@@ -121,46 +117,11 @@ class TestOrderRace(LiveServerCase):
             answers[order_id] = (None, repr(error))
 
     def _pos_sale(self, barrier, delay, product_id, results):
-        """A POS sale of 1 unit, as models/pos_order.py makes it: the variant's lock,
-        then the POS picking, validated; run again on a serialization failure, as
-        Odoo runs a request again (the failure it logs is expected: muted). `delay`
-        after the others start: rounds vary which one commits first."""
+        """A POS sale of 1 unit, `delay` after the others start: rounds vary which one
+        commits first."""
         barrier.wait()
         time.sleep(delay)
-        try:
-            with mute_logger("odoo.sql_db"), self.registry.cursor() as cr:
-                env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-                picking = retrying(functools.partial(self._sell_at_pos, env, product_id), env)
-                results["state"] = picking.state
-        except Exception as error:  # reported by the test
-            results["error"] = repr(error)
-
-    def _sell_at_pos(self, env, product_id):
-        product = env["product.product"].browse(product_id)
-        env["stock.channel.variant.lock"]._acquire(product)
-        picking = env["stock.picking"].create(
-            {
-                "picking_type_id": self.pos_type_id,
-                "location_id": self.stock_location_id,
-                "location_dest_id": self.customer_location_id,
-                "move_type": "direct",
-            }
-        )
-        move = env["stock.move"].create(
-            {
-                "picking_id": picking.id,
-                "product_id": product.id,
-                "product_uom": product.uom_id.id,
-                "product_uom_qty": 1,
-                "location_id": self.stock_location_id,
-                "location_dest_id": self.customer_location_id,
-            }
-        )
-        move._action_confirm()
-        move.quantity = 1
-        move.picked = True
-        picking._action_done()
-        return picking
+        sell_at_pos(self.registry, product_id, results)
 
     def _race(self, round_no, codes, product_id, pos=False):
         """Fire one order per channel of `codes` (and a POS sale) at the same moment.

@@ -260,8 +260,8 @@ class AmazonConnector(AmazonApi):
         return quantities
 
     def list_catalog(self):
-        """Every merchant-fulfilled listing (searchListingsItems, 20 a page): SKU and
-        ASIN. Listings fulfilled by Amazon are left out: their stock is Amazon's."""
+        """Every listing (searchListingsItems, 20 a page): SKU and ASIN; those fulfilled
+        by Amazon (FBA) are marked so: their stock is Amazon's, never pushed."""
         self._check_config()
         params = {
             "marketplaceIds": self.config.marketplace_id,
@@ -271,7 +271,7 @@ class AmazonConnector(AmazonApi):
         while True:
             answer = self._json(self._call("GET", self._listing_path(), "listing_search", params))
             for listing in answer.get("items") or []:
-                if not isinstance(listing, dict) or feeds.fulfilled_by_amazon(listing):
+                if not isinstance(listing, dict):
                     continue
                 summaries = [s for s in listing.get("summaries") or [] if isinstance(s, dict)]
                 asin = next((s.get("asin") for s in summaries if s.get("asin")), "")
@@ -279,6 +279,7 @@ class AmazonConnector(AmazonApi):
                     sku=str(listing.get("sku") or ""),
                     external_id=str(asin or ""),
                     quantity=feeds.default_quantity(listing),
+                    fulfilled_by_channel=feeds.fulfilled_by_amazon(listing),
                 )
             token = (answer.get("pagination") or {}).get("nextToken")
             if not token:

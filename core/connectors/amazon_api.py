@@ -159,16 +159,13 @@ class AmazonApi(Connector):
 
 
 def expired(response):
-    """403 Unauthorized "...has expired": the access token is refreshed, once."""
+    """403 Unauthorized: the access token expired, or Amazon no longer knows it (revoked,
+    or issued before a restore): a new one is fetched, once; refused again, it is an
+    error (the app's roles)."""
     if response.status_code != FORBIDDEN:
         return False
     try:
         errors = response.json().get("errors") or []
     except (ValueError, AttributeError):
         return False
-    return any(
-        isinstance(error, dict)
-        and error.get("code") == UNAUTHORIZED
-        and "expired" in f"{error.get('details')} {error.get('message')}".lower()
-        for error in errors
-    )
+    return any(isinstance(error, dict) and error.get("code") == UNAUTHORIZED for error in errors)

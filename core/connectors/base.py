@@ -195,6 +195,9 @@ class CatalogEntry:
     external_parent_id: str = ""
     quantity: int | None = None
     barcode: str = ""  # the EAN the channel knows it by (bol.com), matched when the SKU is not
+    # the channel holds and ships this stock itself (Amazon FBA, bol.com FBB): bound,
+    # never pushed
+    fulfilled_by_channel: bool = False
 
 
 @dataclass(frozen=True)
@@ -243,6 +246,9 @@ class Connector:
     # a cancellation the channel sends is a request the seller answers (bol.com's
     # customer cancellation requests): the cancelled status is pushed back to it
     acknowledges_cancellations = False
+    # the seller accepts or refuses each order (Mirakl's OR21): the order's status is
+    # pushed as soon as it is imported, and one that cannot be reserved is refused
+    accepts_orders = False
     # limits: requests per second the channel allows (None: no documented limit), and
     # whether a 2xx only means "received", the outcome coming later
     rate_limit = None

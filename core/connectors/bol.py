@@ -29,7 +29,7 @@ from urllib.parse import quote
 from ..backoff import parse_retry_after
 from ..errors import PermanentError, RetryableError
 from ..idempotency import idempotency_key, utc_now
-from ..ratelimit import Limit
+from ..ratelimit import per_window
 from ..tokens import Token
 from . import bol_orders as orders
 from .base import (
@@ -70,17 +70,18 @@ class BolConnector(Connector):
 
     confirms_async = True
     max_batch_size = 50
-    # the listing of bol's per-endpoint limits (requests per second, burst); the process
-    # status read has no published number: a modest one
+    # bol's per-endpoint limits are a capacity per time to live (N requests within any
+    # window): spaced evenly, N per window, never a burst that would run over a window;
+    # the process status read has no published number: a modest one
     limits = {
-        "offer_stock": Limit(50, 50),
-        "offer": Limit(25, 25),
-        "process_status": Limit(10, 10),
-        "orders": Limit(25 / 60, 25),
-        "order": Limit(25, 25),
-        "shipment": Limit(25, 25),
-        "cancellation": Limit(25 / 60, 25),
-        "export": Limit(9 / 3600, 9),
+        "offer_stock": per_window(50, 1),
+        "offer": per_window(25, 1),
+        "process_status": per_window(10, 1),
+        "orders": per_window(25, 60),
+        "order": per_window(25, 1),
+        "shipment": per_window(25, 1),
+        "cancellation": per_window(25, 60),
+        "export": per_window(9, 3600),
     }
     check_interval = 10.0
     # bol retries its own processing up to 5 times in 5 minutes, and may take hours:
@@ -269,8 +270,9 @@ class BolConnector(Connector):
         return quantities
 
     def list_catalog(self):
-        """The offers export (CSV), asked for and waited for: every offer fulfilled by the
-        retailer (FBB offers are bol's stock), its SKU the reference, else the EAN."""
+        """The offers export (CSV), asked for and waited for: every offer, its SKU the
+        reference, else the EAN; those fulfilled by bol (FBB) are marked so: their stock
+        is bol's, never pushed."""
         status = self._json(
             self._call("POST", "/retailer/offers/export", "export", {"format": "CSV"})
         )
@@ -279,13 +281,12 @@ class BolConnector(Connector):
             "GET", f"/retailer/offers/export/{quote(report_id)}", "offer", accept=CSV_MEDIA
         )
         for row in csv.DictReader(io.StringIO(response.text)):
-            if (row.get("fulfilmentType") or "FBR").upper() == "FBB":
-                continue
             ean = (row.get("ean") or "").strip()
             yield CatalogEntry(
                 sku=(row.get("referenceCode") or "").strip() or ean,
                 external_id=(row.get("offerId") or "").strip(),
                 barcode=ean,
+                fulfilled_by_channel=(row.get("fulfilmentType") or "").upper() == "FBB",
                 quantity=int(row["stockAmount"])
                 if (row.get("stockAmount") or "").isdigit()
                 else None,

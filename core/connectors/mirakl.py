@@ -65,6 +65,7 @@ class MiraklConnector(Connector):
     """One shop of one Mirakl marketplace; stock files are confirmed later."""
 
     confirms_async = True
+    accepts_orders = True  # OR21, from the central reservation's answer
     max_batch_size = 10000  # one stock file per push: every SKU of the shop at once
     check_interval = 15.0  # STO02: at most once every 15 s
     confirm_timeout_minutes = 30

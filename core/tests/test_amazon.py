@@ -412,14 +412,15 @@ def test_quantities_are_read_back_per_sku(sim):
     assert "includedData=fulfillmentAvailability" in query
 
 
-def test_the_catalogue_lists_merchant_listings_page_by_page_without_fba(sim):
+def test_the_catalogue_is_read_page_by_page_fba_listings_marked(sim):
     skus = [f"K{n:02d}" for n in range(23)]
     asins = {sku: sim.amazon.add_listing(ACCOUNT, sku, 1)["asin"] for sku in skus}
     sim.amazon.add_listing(ACCOUNT, "FBA-1", 5, fulfillment="AMAZON_EU")
     with _amazon(sim) as amazon:
-        entries = list(amazon.list_catalog())
-    assert [entry.sku for entry in entries] == skus
-    assert all(entry.external_id == asins[entry.sku] for entry in entries)
+        entries = sorted(amazon.list_catalog(), key=lambda entry: entry.sku)  # by SKU there
+    assert [entry.sku for entry in entries] == ["FBA-1", *skus]
+    assert all(entry.external_id == asins[entry.sku] for entry in entries[1:])
+    assert [entry.fulfilled_by_channel for entry in entries] == [True] + [False] * 23
     assert len(_requests(sim, LISTINGS, "GET")) == 2
 
 

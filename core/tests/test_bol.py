@@ -174,9 +174,13 @@ def test_read_back_and_the_offers_export(sim):
                                    {"SKU-A": (a, ""), "8712345000024": (b, "")}) == {
             "SKU-A": 7, "8712345000024": 2}  # fmt: skip
         catalog = sorted(bol.list_catalog(), key=lambda entry: entry.sku)
-    assert [(e.sku, e.external_id, e.barcode, e.quantity) for e in catalog] == [
+    assert [(e.sku, e.external_id, e.barcode, e.quantity) for e in catalog][:2] == [
         ("8712345000024", b, "8712345000024", 2),
         ("SKU-A", a, "8712345000017", 7),
+    ]
+    assert [(e.sku, e.fulfilled_by_channel) for e in catalog][1:] == [
+        ("SKU-A", False),
+        ("SKU-FBB", True),
     ]
 
 
