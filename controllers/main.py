@@ -12,6 +12,7 @@ from ..core.inbound import (
     DEFAULT_MAX_ORDER_KB,
     DUPLICATE,
     KIND_CANCEL,
+    KIND_EVENT,
     KIND_IGNORED,
     KIND_ORDER,
     KIND_RETURN,
@@ -25,6 +26,7 @@ from ..core.inbound import (
 _logger = logging.getLogger(__name__)
 
 ROUTE = "/stock_channel_sync/<string:code>/orders"
+EVENTS_ROUTE = "/stock_channel_sync/<string:code>/events"
 WEBHOOK = {
     "type": "http",
     "auth": "public",
@@ -50,7 +52,7 @@ def _json(status, payload):
 
 
 class ChannelOrdersController(http.Controller):
-    """Orders, cancellations and returns sent by the channels: read (no more than the
+    """Orders, cancellations, returns and notifications sent by the channels: read (no more than the
     channel's limit) -> find the channel -> its connector authenticates the delivery ->
     store (committed) -> judge. What the channel sends, and how it signs it, is its
     connector's business (core/connectors); nothing here knows a marketplace."""
@@ -66,6 +68,11 @@ class ChannelOrdersController(http.Controller):
     @http.route(f"{ROUTE}/<string:external_id>/returns", **WEBHOOK)
     def receive_return(self, code, external_id, **_kwargs):
         return self._receive(code, KIND_RETURN, external_id)
+
+    @http.route(EVENTS_ROUTE, **WEBHOOK)
+    def receive_event(self, code, **_kwargs):
+        """A marketplace's push notification (bol.com: a process status is ready)."""
+        return self._receive(code, KIND_EVENT)
 
     # ------------------------------------------------------------------
     def _receive(self, code, route_kind, url_ref=None):

@@ -10,10 +10,16 @@ KIND_ORDER = "order"
 KIND_CANCEL = "cancel"
 KIND_RETURN = "return"
 KIND_IGNORED = "ignored"  # a genuine delivery of a topic the addon does not handle
+# a channel's notification that its verdict on a push is there (bol.com's PROCESS_STATUS
+# subscription): the verdict is read at once
+KIND_VERDICT = "verdict"
+# what the events route receives: the connector says which kind each delivery is
+KIND_EVENT = "event"
 INBOUND_KINDS = [
     (KIND_ORDER, "Order"),
     (KIND_CANCEL, "Cancellation"),
     (KIND_RETURN, "Return"),
+    (KIND_VERDICT, "Verdict Notification"),
     (KIND_IGNORED, "Ignored Topic"),
 ]
 

@@ -190,6 +190,18 @@ class StockChannelInbound(models.Model):
         self.write({"http_status": status, "response": answer})
         return status, answer
 
+    def _process_verdict(self):
+        """The channel says its verdict on a push is there: it is read now (the reader,
+        woken; the scheduled checks stay the backstop)."""
+        remote_ids, rejected = self._parsed(self._connector().parse_verdict)
+        if rejected:
+            return rejected
+        logs = self.env["stock.channel.sync.log"].sudo()._awaiting(self.channel_id, remote_ids)
+        logs.write({"confirm_next_at": fields.Datetime.now()})
+        self.env["stock.channel.confirmer"]._wake()
+        self.write({"state": DONE, "error": False})
+        return 200, {"status": "received", "pushes": len(logs)}
+
     def _process_ignored(self):
         return self._reject(400, self.error or f"topic {self.topic!r} is not handled")
 

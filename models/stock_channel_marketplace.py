@@ -165,6 +165,8 @@ class StockChannel(models.Model):
         try:
             with self._connector() as connector:
                 catalog = [entry for entry in connector.list_catalog() if entry.sku]
+                if hasattr(connector, "signature_keys"):  # of its push notifications
+                    self.webhook_secret = connector.signature_keys()
         except SyncError as error:
             raise UserError(
                 self.env._("Reading the catalogue of %(channel)s failed: %(error)s",

@@ -117,6 +117,19 @@ class StockChannelSyncLog(models.Model):
             stats[channel_id].update(pending_count=pending, dead_letter_count=dead)
         return stats
 
+    @api.model
+    def _awaiting(self, channel, remote_ids):
+        """The pushes of `channel` still waiting for the verdict of one of `remote_ids`."""
+        if not remote_ids:
+            return self.browse()
+        self.flush_model(["remote_ids", "state", "channel_id"])
+        self.env.cr.execute(
+            "SELECT id FROM stock_channel_sync_log WHERE channel_id = %s AND state = 'sent' "
+            "AND EXISTS (SELECT 1 FROM jsonb_each_text(remote_ids) r WHERE r.value = ANY(%s))",
+            [channel.id, list(remote_ids)],
+        )
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
     @api.autovacuum
     def _gc_old_logs(self):
         days = int(

@@ -12,20 +12,28 @@ it:
   SUCCESS, or FAILURE for the offers of ``fail_offers`` ("accepted but failed later"),
   or TIMEOUT for those of ``timeout_offers``;
 * per endpoint limits: 429 with ``Retry-After`` and the ``X-RateLimit-*`` headers;
-* orders, shipments and cancellations: simulator.bol_orders.
+* orders, shipments and cancellations: simulator.bol_orders;
+* push notifications *to* Odoo (``deliver_event``), signed with the simulator's RSA key,
+  published at ``GET /retailer/subscriptions/signature-keys``.
 
 Media type ``application/vnd.retailer.v10+json``; errors are bol's Problem objects.
 """
 
 import base64
 import csv
+import functools
 import hmac
 import io
 import json
 import time
+import urllib.error
+import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from .bol_orders import MEDIA, BolOrders, bol_time, problem
 from .common import FAILURE, SUCCESS, TIMEOUT, Job, Marketplace, RateLimits, Reply, Window
@@ -36,6 +44,23 @@ CSV_HEADER = (
     "referenceCode"
 )
 MAX_AMOUNT = 999
+SIGNATURE_KEY_ID = "0"
+WEBHOOK_TIMEOUT = 10
+
+
+@functools.cache
+def signing_key():
+    """The simulator's RSA key of its push notifications (one per process)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def public_key_b64():
+    der = (
+        signing_key()
+        .public_key()
+        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    return base64.b64encode(der).decode()
 
 
 @dataclass
@@ -109,6 +134,29 @@ class Bol(BolOrders, Marketplace):
                 if owner == account:
                     self.tokens[token] = (owner, 0.0, 0.0)
 
+    def event(self, account, resource, kind, resource_id):
+        """(body, headers) of a push notification as bol sends it, signed."""
+        body = json.dumps(
+            {"retailerId": 1234567, "timestamp": bol_time(),
+             "event": {"resource": resource, "type": kind, "resourceId": str(resource_id)}}
+        ).encode()  # fmt: skip
+        signature = signing_key().sign(body, padding.PKCS1v15(), hashes.SHA256())
+        header = (
+            f'keyId={SIGNATURE_KEY_ID}, algorithm="rsa-sha256", '
+            f"signature={base64.b64encode(signature).decode()}"
+        )
+        return body, {"Content-Type": "application/json", "Signature": header}
+
+    def deliver_event(self, url, account, resource, kind, resource_id):
+        """POST a push notification to Odoo at ``url``: (status, answer text)."""
+        body, headers = self.event(account, resource, kind, resource_id)
+        request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:
+                return response.status, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as failure:
+            return failure.code, failure.read().decode("utf-8", "replace")
+
     def served(self, account, endpoint):
         """When each request to ``endpoint`` was served (monotonic seconds)."""
         with self.lock:
@@ -138,6 +186,9 @@ class Bol(BolOrders, Marketplace):
             return self._process_status(account, method, rest[2:], data)
         if rest[:2] == ["retailer", "offers"]:
             return self._offers(account, method, rest[2:], data)
+        if rest == ["retailer", "subscriptions", "signature-keys"] and method == "GET":
+            keys = [{"id": SIGNATURE_KEY_ID, "type": "RSA", "publicKey": public_key_b64()}]
+            return Reply(200, {"signatureKeys": keys}, {"Content-Type": MEDIA})
         if rest[:2] in (["retailer", "orders"], ["retailer", "shipments"]):
             return self._orders_api(account, method, rest[1:], params, data)
         return problem(404, "Not Found", "No route matches the request.")

@@ -2,12 +2,13 @@
 accepted then confirmed later (or failed, or timed out), the rate limit, tokens, orders
 polled, shipments and cancellations back, read-back and the offers export."""
 
+import json
 import time
 from datetime import timedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import OrderCase
 
@@ -15,8 +16,7 @@ ACCOUNT = "retailer"
 EAN_A, EAN_B = "8712345000017", "8712345000024"
 
 
-@tagged("post_install", "-at_install")
-class TestBol(OrderCase):
+class BolCase(OrderCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -60,6 +60,9 @@ class TestBol(OrderCase):
             [("channel_id", "=", self.bol.id), ("product_id", "=", (product or self.product).id)]
         )
 
+
+@tagged("post_install", "-at_install")
+class TestBol(BolCase):
     # -- the mapping, stock out and the verdicts ------------------------------------------
     def test_import_mapping_binds_by_reference_and_by_ean(self):
         bindings = self.bol._bindings(self.product | self.product_b)
@@ -222,3 +225,38 @@ class TestBol(OrderCase):
         self.sim.bol.offers[(ACCOUNT, self.offer_a)]["stock"]["amount"] = 8
         self.assertEqual(self.bol._read_back(self.product | self.product_b), {
             self.product.id: 8, self.product_b.id: 0})  # fmt: skip
+
+
+@tagged("post_install", "-at_install")
+class TestBolNotifications(BolCase, HttpCase):
+    def notify(self, kind, resource_id, resource="PROCESS_STATUS"):
+        url = f"{self.base_url()}/stock_channel_sync/bol/events"
+        with self.from_outside():
+            status, text = self.sim.bol.deliver_event(url, ACCOUNT, resource, kind, resource_id)
+        return status, json.loads(text)
+
+    def test_a_process_status_notification_has_the_verdict_read_at_once(self):
+        self.assertIn('"0":', self.bol.webhook_secret, "Import mapping read bol's keys")
+        self.set_stock(self.product, 7)
+        self.dispatch()
+        [log] = self.logs()
+        remote_id = log.remote_ids["WIDGET"]
+        time.sleep(0.1)  # bol processed it
+        status, answer = self.notify("SUCCESS", remote_id)
+        self.assertEqual((status, answer["pushes"]), (200, 1))
+        self.assertLessEqual(log.confirm_next_at, fields.Datetime.now(), "due now")
+        self.env["stock.channel.confirmer"]._cron_confirm()
+        self.assertEqual(log.state, "done")
+        # the same notification again (bol retries): the same answer, nothing else
+        self.assertEqual(self.notify("SUCCESS", remote_id), (status, answer))
+        # another resource: answered, kept as not handled
+        status, answer = self.notify("UPDATE_TRANSPORT_EVENT", "77", resource="SHIPMENT")
+        self.assertEqual(status, 200)
+        self.assertIn("not handled", answer["error"])
+
+    def test_a_notification_not_signed_by_bol_is_refused(self):
+        body, headers = self.sim.bol.event(ACCOUNT, "PROCESS_STATUS", "SUCCESS", "1")
+        headers["Signature"] = headers["Signature"].replace("signature=", "signature=AAAA")
+        response = self.url_open("/stock_channel_sync/bol/events", data=body, headers=headers)
+        self.assertEqual(response.status_code, 401)
+        self.assertEqual(response.json(), {"error": "missing or wrong signature"})

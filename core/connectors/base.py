@@ -399,6 +399,11 @@ class Connector:
         raise NotImplementedError(f"{cls.code}: the channel sends no cancellations")
 
     @classmethod
+    def parse_verdict(cls, raw):
+        """The processing ids a verdict notification is about; PayloadError."""
+        raise NotImplementedError(f"{cls.code}: the channel sends no verdicts")
+
+    @classmethod
     def parse_return(cls, raw):
         """{"id", "order_id", "lines": [{"id", "quantity"}], "reason"}; PayloadError."""
         raise NotImplementedError(f"{cls.code}: the channel sends no returns")

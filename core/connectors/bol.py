@@ -29,8 +29,10 @@ from urllib.parse import quote
 from ..backoff import parse_retry_after
 from ..errors import PermanentError, RetryableError
 from ..idempotency import idempotency_key, utc_now
+from ..inbound import KIND_VERDICT
 from ..ratelimit import per_window
 from ..tokens import Token
+from . import bol_events as events
 from . import bol_orders as orders
 from .base import (
     BOL,
@@ -40,6 +42,7 @@ from .base import (
     TIMEOUT,
     CatalogEntry,
     Connector,
+    Delivery,
     PolledMessage,
     PushResult,
     Verdict,
@@ -89,6 +92,10 @@ class BolConnector(Connector):
     confirm_timeout_minutes = 180
     # a customer's cancellation request is honoured by cancelling the items on bol
     acknowledges_cancellations = True
+    # push notifications (a process status is ready): retried 10 times in 10 minutes,
+    # then the subscription is disabled: a genuine one is always answered 2xx
+    kept_headers = (*Connector.kept_headers, events.HEADER_SIGNATURE)
+    webhook_always_ok = True
     polls_orders = True
     poll_interval_minutes = 5
     poll_overlap_minutes = 10
@@ -356,6 +363,32 @@ class BolConnector(Connector):
             if len(rows) < PAGE_SIZE:
                 return seen
             page += 1
+
+    # -- push notifications -----------------------------------------------------
+
+    @classmethod
+    def verify_webhook(cls, secret, headers, raw_body, now=None):
+        """``secret``: bol's signature keys, as ``signature_keys`` read them."""
+        return events.verify(secret, headers, raw_body)
+
+    @classmethod
+    def webhook_kind(cls, route_kind, headers, body=b""):
+        kind, topic, delivery_id = events.event_kind(body)
+        reason = f"notification {topic!r} is not handled" if kind != KIND_VERDICT else ""
+        return Delivery(kind=kind, topic=topic, delivery_id=delivery_id, ignored_reason=reason)
+
+    @classmethod
+    def parse_verdict(cls, raw):
+        return events.parse_verdict(raw)
+
+    def signature_keys(self):
+        """bol's public keys of its push notifications, as JSON {key id: base64 DER}."""
+        response = self._call("GET", "/retailer/subscriptions/signature-keys", "offer")
+        keys = self._json(response).get("signatureKeys") or []
+        return json.dumps(
+            {str(key.get("id")): key.get("publicKey") for key in keys if isinstance(key, dict)},
+            sort_keys=True,
+        )
 
     @classmethod
     def parse_order(cls, raw):

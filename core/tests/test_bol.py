@@ -265,3 +265,23 @@ def test_shipments_go_back_once_with_their_tracking_and_cancellations(sim):
     time.sleep(0.1)
     items = sim.bol.order_detail(ACCOUNT, "A1")["orderItems"]
     assert [(i["quantityShipped"], i["quantityCancelled"]) for i in items] == [(2, 1), (0, 1)]
+
+
+# -- push notifications ---------------------------------------------------------------------
+
+
+def test_a_process_status_notification_is_signed_by_bols_key(sim):
+    with _bol(sim) as bol:
+        keys = bol.signature_keys()
+    body, headers = sim.bol.event(ACCOUNT, "PROCESS_STATUS", "SUCCESS", "1000042")
+    assert BOL.verify_webhook(keys, headers, body) is None
+    assert BOL.verify_webhook(keys, headers, body.replace(b"SUCCESS", b"FAILURE")) == (
+        "missing or wrong signature"
+    )
+    assert "Import mapping" in BOL.verify_webhook("", headers, body)
+    delivery = BOL.webhook_kind("event", headers, body)
+    assert (delivery.kind, delivery.topic, delivery.delivery_id) == (
+        "verdict", "PROCESS_STATUS:SUCCESS", "1000042:SUCCESS")  # fmt: skip
+    assert BOL.parse_verdict(body) == ["1000042"]
+    body, headers = sim.bol.event(ACCOUNT, "SHIPMENT", "UPDATE_TRANSPORT_EVENT", "77")
+    assert BOL.webhook_kind("event", headers, body).kind == "ignored"
