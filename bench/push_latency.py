@@ -10,7 +10,10 @@ for that SKU (quantities only grow: that push reflects the change). Each rate is
 `--runs` times (3 by default); the first table gives, per run, the latency percentiles
 over every channel and p99 / max per channel. Then times a forced republish of every
 variant on every channel. `--connector` picks the channels' wire format (generic_json,
-shopify, woocommerce). Prints two tables. Started by `bench/run push_latency`.
+shopify, woocommerce, bol, mirakl, amazon). For the marketplaces that confirm later, a
+third table gives the confirmed latency (commit -> the verdict read by Odoo, as the sync
+log records it) against the simulator's processing delay (`--processing-delay`).
+Started by `bench/run push_latency`.
 """
 
 import argparse
@@ -21,6 +24,7 @@ from datetime import datetime
 
 from bench._server import ServerBench, add_arguments
 from bench.wires import WIRES
+from core.connectors import get_connector
 
 SECRET = "bench-secret"
 CHANNELS = ("bench_a", "bench_b", "bench_c")
@@ -47,13 +51,34 @@ class Bench(ServerBench):
         super().__init__(args)
         self.slowest = []
         self.wire = WIRES[args.connector](self.sim, SECRET)
+        self.wire.processing_delay = args.processing_delay
+        self.confirms_async = get_connector(args.connector).confirms_async
+
+    def confirmed(self, since, timeout):
+        """Confirmed latencies (ms) of the pushes sent since `since` (epoch), once none
+        of them waits for its verdict (or `timeout` passed); and how many still wait."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.registry.cursor() as cr:
+                cr.execute(
+                    "SELECT confirmed_latency_ms, state FROM stock_channel_sync_log "
+                    "WHERE channel_id = ANY(%s) AND sent_at >= to_timestamp(%s) at time zone 'utc'",
+                    [self.channel_ids, since],
+                )
+                rows = cr.fetchall()
+            waiting = sum(1 for _ms, state in rows if state == "sent")
+            if not waiting or time.monotonic() > deadline:
+                return [ms for ms, _state in rows if ms is not None], waiting
+            time.sleep(1)
 
     # -- set-up ------------------------------------------------------------
     def setup(self, variants, batch_size):
         with self.registry.cursor() as cr:
             env = self.env(cr)
             warehouse = env["stock.warehouse"].search([], limit=1)
-            products = self.create_variants(env, "bench", variants, 1000, warehouse.lot_stock_id)
+            products = self.create_variants(
+                env, "bench", variants, self.wire.initial_quantity, warehouse.lot_stock_id
+            )
             self.channel_ids = []
             for code in CHANNELS:
                 self.wire.configure(code)
@@ -200,6 +225,12 @@ def main():
     parser.add_argument("--republish-variants", type=int, default=10_000)
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--verbose", action="store_true", help="print the slowest changes")
+    parser.add_argument(
+        "--processing-delay",
+        type=float,
+        default=2.0,
+        help="seconds the marketplaces that confirm later take to process a push",
+    )
     args = parser.parse_args()
 
     bench = Bench(args)
@@ -213,6 +244,8 @@ def main():
             for run in range(1, args.runs + 1):
                 rows.append((rate, run, *measure(bench, rate, args)))
         print_table(rows, args)
+        if bench.confirms_async:
+            print_confirmed(rows, args)
         republish(bench, args)
     finally:
         bench.stop_server()
@@ -220,18 +253,22 @@ def main():
 
 
 def measure(bench, rate, args):
-    """One run of `rate`: (changes, achieved/min, HTTP pushes, latencies, undelivered)."""
+    """One run of `rate`: (changes, achieved/min, HTTP pushes, latencies, undelivered,
+    (confirmed latencies, pushes without a verdict))."""
     bench.sim.clear_received()
+    started = time.time()
     changes, elapsed = bench.run_rate(rate, args.seconds)
-    latencies, missing = bench.latencies(changes)
+    # Mirakl takes one stock file a minute: a change may wait for the next minute
+    latencies, missing = bench.latencies(changes, timeout=150 if bench.confirms_async else 60)
     http = bench.requests_received()
+    confirmed = bench.confirmed(started, timeout=180) if bench.confirms_async else ([], 0)
     if args.verbose:
         first = min(t for _sku, _qty, t in changes)
         for ms, code, sku, t, qty in sorted(bench.slowest, reverse=True)[:8]:
             print(f"  {rate}/min slow: {ms:.0f} ms {code} {sku} = {qty} at +{t - first:.2f} s")
             print(f"    pushes of it: {bench.pushes_of(code, sku, first)}")
     bench.slowest = []
-    return len(changes), len(changes) * 60 / elapsed, http, latencies, missing
+    return len(changes), len(changes) * 60 / elapsed, http, latencies, missing, confirmed
 
 
 def print_table(rows, args):
@@ -247,7 +284,7 @@ def print_table(rows, args):
         f"| p95 ms | p99 ms | max ms | {per_channel} | not delivered |"
     )
     print("|---:" * (10 + len(CHANNELS)) + "|")
-    for rate, run, count, achieved, http, latencies, missing in rows:
+    for rate, run, count, achieved, http, latencies, missing, _confirmed in rows:
         every = [ms for values in latencies.values() for ms in values]
         channels = " | ".join(
             f"{percentile(latencies[code], 99):.0f} / {_max(latencies[code]):.0f}"
@@ -257,6 +294,23 @@ def print_table(rows, args):
             f"| {rate} | {run} | {count} | {achieved:.0f} | {http} | "
             f"{percentile(every, 50):.0f} | {percentile(every, 95):.0f} | "
             f"{percentile(every, 99):.0f} | {_max(every):.0f} | {channels} | {missing} |"
+        )
+
+
+def print_confirmed(rows, args):
+    check = get_connector(args.connector).check_interval
+    print()
+    print(f"Confirmed latency, stock change commit -> the marketplace's verdict read by Odoo "
+          f"({args.connector}: processing delay {args.processing_delay:.1f} s on the "
+          f"simulator, verdicts read every {check:.0f} s at most), per push")  # fmt: skip
+    print("| changes/min (target) | run | pushes confirmed | p50 ms | p95 ms | p99 ms | max ms "
+          "| still waiting |")  # fmt: skip
+    print("|---:" * 8 + "|")
+    for rate, run, *_rest, (confirmed, waiting) in rows:
+        print(
+            f"| {rate} | {run} | {len(confirmed)} | {percentile(confirmed, 50):.0f} | "
+            f"{percentile(confirmed, 95):.0f} | {percentile(confirmed, 99):.0f} | "
+            f"{_max(confirmed):.0f} | {waiting} |"
         )
 
 

@@ -2,8 +2,10 @@
 says "received"; whether the quantities were applied comes later, read here.
 
 A push accepted for processing is logged `sent` with the channel's processing ids; its
-outbox rows are gone. This scheduled action (triggered for when the next verdict is
-due, every channel at its allowed rate) reads the verdicts: a success marks the
+outbox rows are gone. The dispatcher reads the verdicts of a channel when they are due
+(it is woken for them, and stays while they come due within its horizon, as for
+retries); this scheduled action, every minute, is the backstop. At the channel's
+allowed rate: a success marks the
 quantities published and logs the confirmed latency; a failure sends the item again
 (its attempts counting, then a dead letter) with the reason kept; no verdict by the
 deadline, or the channel's own TIMEOUT, sends it again with a fresh sequence."""
@@ -42,30 +44,26 @@ class StockChannelConfirmer(models.AbstractModel):
     @api.model
     def _awaiting_vals(self, channel, tracked):
         """Log values of a push whose items ``tracked`` ({sku: processing id}) wait for
-        the channel's verdict; the reader is woken for when the first one is due."""
+        the channel's verdict; the dispatcher is woken for when it is due."""
         if not tracked:
             return {}
         connector = channel._webhook_connector()
         now = utcnow()
         next_at = now + timedelta(seconds=connector.check_interval)
-        self._wake(next_at)
+        self.env["stock.channel"]._wake_dispatcher(at=next_at)
         return {
             "remote_ids": tracked,
             "confirm_next_at": next_at,
             "confirm_deadline": now + timedelta(minutes=channel._confirm_timeout_minutes()),
         }
 
-    @api.model
-    def _wake(self, at=None):
-        self.env.ref("stock_channel_sync.ir_cron_confirm_pushes").sudo()._trigger(at=at)
-
     # ------------------------------------------------------------------
     # Runs
     # ------------------------------------------------------------------
     @api.model
     def _cron_confirm(self):
-        """Scheduled action: every channel with verdicts due, each in its own
-        transaction; then woken again for the next one due."""
+        """Scheduled action (the backstop of the dispatcher): every channel with verdicts
+        due, each in its own transaction."""
         self = self.sudo()
         commit = None if self._testing() else self._commit
         for channel in self._due_channels():
@@ -77,7 +75,6 @@ class StockChannelConfirmer(models.AbstractModel):
                 _logger.exception("channel %s: reading verdicts failed", channel.code)
                 self.env.cr.rollback()
                 self.env.invalidate_all()
-        self._schedule_next()
 
     def _commit(self):
         self.env["stock.channel.dispatcher"]._commit()
@@ -92,22 +89,15 @@ class StockChannelConfirmer(models.AbstractModel):
         )
         return self.env["stock.channel"].browse([row[0] for row in self.env.cr.fetchall()])
 
-    def _schedule_next(self):
-        self.env["stock.channel.sync.log"].flush_model()
-        self.env.cr.execute(
-            "SELECT min(confirm_next_at) FROM stock_channel_sync_log WHERE state = 'sent'"
-        )
-        when = self.env.cr.fetchone()[0]
-        if when:
-            self._wake(max(when, utcnow()))
-
     # ------------------------------------------------------------------
     # One channel
     # ------------------------------------------------------------------
     def _confirm_channel(self, channel, commit=None):
         """Read the verdicts due on `channel` and apply them; returns the logs read."""
         channel = channel.sudo()
-        Log = self.env["stock.channel.sync.log"]
+        Log = self.env["stock.channel.sync.log"].sudo()
+        if not channel.connector or not channel._webhook_connector().confirms_async:
+            return Log
         with self.env["stock.channel.dispatcher"]._channel_lock(
             channel, CONFIRM_LOCK_CLASS
         ) as mine:

@@ -15,9 +15,10 @@ _logger = logging.getLogger(__name__)
 
 MAX_PARALLEL_CHANNELS = 4
 RUN_BUDGET_SECONDS = 50  # leave the cron thread before its time limit; the rest waits a trigger
-# A run of the scheduled action stays alive for retries due within this many seconds, so a
-# retry is attempted at its due time instead of at the cron's next wake-up (up to a minute).
-FOLLOW_HORIZON_SECONDS = 20
+# A run of the scheduled action stays alive for retries (and verdicts of the marketplaces
+# that confirm later) due within this many seconds, so that they are attempted at their
+# due time instead of at the cron's next wake-up (up to a minute).
+FOLLOW_HORIZON_SECONDS = 30
 FOLLOW_POLL_SECONDS = 0.1  # while it waits for a retry, changes made meanwhile go out too
 CANDIDATES_PER_BATCH = 4  # rows taken per dispatch round, in batches of the connector's size
 # PostgreSQL advisory lock (class id, channel id) held by the one dispatcher of a channel
@@ -44,17 +45,21 @@ class StockChannelDispatcher(models.AbstractModel):
     # Runs
     # ------------------------------------------------------------------
     def _due_channels(self, channels=None):
+        """Channels with rows due, or verdicts due (marketplaces that confirm later)."""
         self.env["stock.channel.outbox"].flush_model()
+        self.env["stock.channel.sync.log"].flush_model()
         query = (
-            "SELECT DISTINCT o.channel_id FROM stock_channel_outbox o "
-            "JOIN stock_channel c ON c.id = o.channel_id "
-            "WHERE o.state = 'pending' "
-            "AND o.next_attempt_at <= (clock_timestamp() at time zone 'utc') "
-            "AND c.active AND c.connector IS NOT NULL"
+            "SELECT c.id FROM stock_channel c WHERE c.active AND c.connector IS NOT NULL "
+            "AND (EXISTS (SELECT 1 FROM stock_channel_outbox o WHERE o.channel_id = c.id "
+            "AND o.state = 'pending' "
+            "AND o.next_attempt_at <= (clock_timestamp() at time zone 'utc')) "
+            "OR EXISTS (SELECT 1 FROM stock_channel_sync_log l WHERE l.channel_id = c.id "
+            "AND l.state = 'sent' "
+            "AND l.confirm_next_at <= (clock_timestamp() at time zone 'utc')))"
         )
         params = []
         if channels:
-            query += " AND o.channel_id = ANY(%s)"
+            query += " AND c.id = ANY(%s)"
             params.append(channels.ids)
         self.env.cr.execute(query, params)
         return self.env["stock.channel"].sudo().browse([row[0] for row in self.env.cr.fetchall()])
@@ -149,18 +154,24 @@ class StockChannelDispatcher(models.AbstractModel):
         return False
 
     def _seconds_to_next_due(self, channels=None):
+        """Seconds to the next row (or verdict) due, None when nothing is pending."""
         self.env["stock.channel.outbox"].flush_model()
-        query = (
-            "SELECT extract(epoch FROM min(o.next_attempt_at) "
-            "- (clock_timestamp() at time zone 'utc')) FROM stock_channel_outbox o "
-            "JOIN stock_channel c ON c.id = o.channel_id "
-            "WHERE o.state = 'pending' AND c.active AND c.connector IS NOT NULL"
+        self.env["stock.channel.sync.log"].flush_model()
+        only = " AND c.id = ANY(%(ids)s)" if channels else ""
+        self.env.cr.execute(
+            f"""
+            SELECT extract(epoch FROM min(due) - (clock_timestamp() at time zone 'utc'))
+              FROM (SELECT o.next_attempt_at AS due FROM stock_channel_outbox o
+                      JOIN stock_channel c ON c.id = o.channel_id
+                     WHERE o.state = 'pending' AND c.active AND c.connector IS NOT NULL{only}
+                    UNION ALL
+                    SELECT l.confirm_next_at FROM stock_channel_sync_log l
+                      JOIN stock_channel c ON c.id = l.channel_id
+                     WHERE l.state = 'sent' AND c.active AND c.connector IS NOT NULL{only}
+                   ) AS dues
+            """,
+            {"ids": channels.ids if channels else []},
         )
-        params = []
-        if channels:
-            query += " AND o.channel_id = ANY(%s)"
-            params.append(channels.ids)
-        self.env.cr.execute(query, params)
         seconds = self.env.cr.fetchone()[0]
         return None if seconds is None else float(seconds)
 
@@ -173,6 +184,7 @@ class StockChannelDispatcher(models.AbstractModel):
         while time.monotonic() < deadline:
             try:
                 total += self._dispatch_channel(channel, commit=commit, max_rounds=1)
+                self.env["stock.channel.confirmer"]._confirm_channel(channel, commit)
                 if not Outbox._lock_due(channel, 1, commit):
                     break
             except Exception:
@@ -198,10 +210,14 @@ class StockChannelDispatcher(models.AbstractModel):
             return 0
 
     def _schedule_next_retry(self):
+        """Wake the scheduled action for the next retry, or verdict, due."""
         self.env["stock.channel.outbox"].flush_model()
+        self.env["stock.channel.sync.log"].flush_model()
         self.env.cr.execute(
-            "SELECT min(next_attempt_at) FROM stock_channel_outbox WHERE state = 'pending' "
-            "AND next_attempt_at > (clock_timestamp() at time zone 'utc')"
+            "SELECT min(due) FROM (SELECT min(next_attempt_at) AS due FROM stock_channel_outbox "
+            "WHERE state = 'pending' UNION ALL SELECT min(confirm_next_at) "
+            "FROM stock_channel_sync_log WHERE state = 'sent') AS dues "
+            "WHERE due > (clock_timestamp() at time zone 'utc')"
         )
         when = self.env.cr.fetchone()[0]
         if when:

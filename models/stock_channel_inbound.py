@@ -198,7 +198,7 @@ class StockChannelInbound(models.Model):
             return rejected
         logs = self.env["stock.channel.sync.log"].sudo()._awaiting(self.channel_id, remote_ids)
         logs.write({"confirm_next_at": fields.Datetime.now()})
-        self.env["stock.channel.confirmer"]._wake()
+        self.env["stock.channel"]._wake_dispatcher()
         self.write({"state": DONE, "error": False})
         return 200, {"status": "received", "pushes": len(logs)}
 

@@ -91,6 +91,19 @@ class TestBol(BolCase):
         self.assertEqual(self.sim.bol.amount(ACCOUNT, self.offer_a), 7)
         self.assertGreaterEqual(self.bol.confirmed_p95_24h, 300)
 
+    def test_the_dispatcher_reads_the_verdicts_due_and_waits_for_them(self):
+        self.set_stock(self.product, 3)
+        self.dispatch()
+        [log] = self.logs("sent")
+        Dispatcher = self.env["stock.channel.dispatcher"]
+        due_in = Dispatcher._seconds_to_next_due(self.bol)
+        self.assertTrue(0 < due_in <= 10, "it stays for the verdict (within its horizon)")
+        time.sleep(0.1)
+        log.confirm_next_at = fields.Datetime.now() - timedelta(seconds=1)
+        self.assertIn(self.bol, Dispatcher._due_channels())
+        self.dispatch()  # no row to push: the verdict is read
+        self.assertEqual(log.state, "done")
+
     def test_a_push_failed_later_for_one_sku_is_retried_then_dead_lettered(self):
         self.sim.configure_marketplace("bol", ACCOUNT, fail_offers=[self.offer_b])
         self.set_stock(self.product, 4)
