@@ -114,6 +114,17 @@ class TestAmazon(OrderCase):
         self.assertEqual(dead.product_id, self.product_b)
         self.assertEqual(self.sim.amazon.quantity(ACCOUNT, "WIDGET"), 2)
 
+    def test_no_verdict_by_the_deadline_is_sent_again(self):
+        self.sim.configure_marketplace("amazon", ACCOUNT, processing_delay=3600)
+        self.set_stock(self.product, 3)
+        self.dispatch()
+        self.logs(self.amazon, "sent").write({"confirm_deadline": fields.Datetime.now()})
+        self.read_verdicts(self.amazon)
+        [row] = self.outbox(self.amazon)
+        self.assertEqual((row.product_id, row.attempts, row.force), (self.product, 1, True))
+        self.assertIn("no verdict from the channel after 60 minutes", row.last_error)
+        self.assertEqual(self.logs(self.amazon)[0].state, "retry")
+
     def test_a_large_push_goes_as_one_feed_confirmed_by_its_report(self):
         products = [self._create_product(f"Many {n}", f"MANY-{n}") for n in range(4)]
         for product in products:
