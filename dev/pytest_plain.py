@@ -11,3 +11,14 @@ import pytest
 @pytest.hookimpl(tryfirst=True)
 def pytest_collect_directory(path, parent):
     return pytest.Dir.from_parent(parent, path=path)
+
+
+@pytest.fixture(scope="module")
+def sim():
+    """The marketplace simulator on a free loopback port, one per test module (each
+    module resets and configures it for its tests)."""
+    from simulator import server  # noqa: PLC0415 (a plain import once collected)
+
+    simulator = server.start(port=0)
+    yield simulator
+    simulator.stop()

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from ..errors import PermanentError, RetryableError
 from ..idempotency import idempotency_key, iso_utc, utc_now
-from ..ratelimit import Limit
+from ..ratelimit import Limit, per_window
 from . import amazon_feeds as feeds
 from . import amazon_orders as orders
 from .amazon_api import FORBIDDEN, AmazonApi, TokenRefused
@@ -47,6 +47,8 @@ class AmazonConnector(AmazonApi):
     (0.0056/s) with a burst of 20: a poll every 5 minutes reads up to 20 pages (2,000
     changed orders) at once, the bucket refilling between polls."""
 
+    order_format = orders
+
     confirms_async = True
     max_batch_size = 1000
     check_interval = 30.0
@@ -59,7 +61,7 @@ class AmazonConnector(AmazonApi):
         "listing_reads": Limit(5, 5),  # getListingsItem
         "listing_search": Limit(5, 5),  # searchListingsItems
         "feed_documents": Limit(0.5, 15),  # createFeedDocument
-        "feeds": Limit(1 / 60, 5),  # createFeed of JSON_LISTINGS_FEED: 5 per 5 minutes
+        "feeds": per_window(5, 300),  # JSON_LISTINGS_FEED: 5 submissions in any 5 minutes
         "feed_status": Limit(2, 15),  # getFeed
         "feed_results": Limit(0.0222, 10),  # getFeedDocument
         "orders": Limit(0.0056, 20),  # searchOrders
@@ -287,14 +289,6 @@ class AmazonConnector(AmazonApi):
             params = {**params, "pageToken": token}
 
     # -- orders ---------------------------------------------------------------------------
-
-    @classmethod
-    def parse_order(cls, raw):
-        return orders.parse_order(raw)
-
-    @classmethod
-    def parse_cancel(cls, raw):
-        return orders.parse_cancel(raw)
 
     def poll_orders(self, cursor):
         """Merchant-fulfilled orders changed since ``cursor`` less the overlap, every page

@@ -236,6 +236,8 @@ class Connector:
 
     code = ""
     max_batch_size = 100
+    # the module reading the channel's orders (its parse_order and parse_cancel)
+    order_format = None
     # webhooks: the headers kept with a stored delivery (never a signature) ...
     kept_headers = (HEADER_CONTENT_TYPE, "Content-Length", "User-Agent")
     # ... whether every genuine delivery is answered 2xx (a platform that disables
@@ -391,12 +393,16 @@ class Connector:
     @classmethod
     def parse_order(cls, raw):
         """core.orders.Order of an order delivery; PayloadError when unusable."""
-        raise NotImplementedError(f"{cls.code}: the channel sends no orders")
+        if cls.order_format is None:
+            raise NotImplementedError(f"{cls.code}: the channel sends no orders")
+        return cls.order_format.parse_order(raw)
 
     @classmethod
     def parse_cancel(cls, raw):
         """{"id": the cancelled order's id, "reason": str}; PayloadError when unusable."""
-        raise NotImplementedError(f"{cls.code}: the channel sends no cancellations")
+        if cls.order_format is None:
+            raise NotImplementedError(f"{cls.code}: the channel sends no cancellations")
+        return cls.order_format.parse_cancel(raw)
 
     @classmethod
     def parse_verdict(cls, raw):

@@ -71,6 +71,8 @@ VERDICTS = {"PENDING": PENDING, "SUCCESS": SUCCESS, "FAILURE": FAILURE, "TIMEOUT
 class BolConnector(Connector):
     """``endpoint_url``: https://api.bol.com; ``token_url``: login.bol.com's by default."""
 
+    order_format = orders
+
     confirms_async = True
     max_batch_size = 50
     # bol's per-endpoint limits are a capacity per time to live (N requests within any
@@ -389,14 +391,6 @@ class BolConnector(Connector):
             {str(key.get("id")): key.get("publicKey") for key in keys if isinstance(key, dict)},
             sort_keys=True,
         )
-
-    @classmethod
-    def parse_order(cls, raw):
-        return orders.parse_order(raw)
-
-    @classmethod
-    def parse_cancel(cls, raw):
-        return orders.parse_cancel(raw)
 
     def push_order_status(self, external_order_id, body, sequence=None):
         """Shipments of what left (with the transporter code and track and trace), or

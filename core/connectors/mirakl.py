@@ -64,6 +64,8 @@ LINES_CANCELLED = (
 class MiraklConnector(Connector):
     """One shop of one Mirakl marketplace; stock files are confirmed later."""
 
+    order_format = orders
+
     confirms_async = True
     accepts_orders = True  # OR21, from the central reservation's answer
     max_batch_size = 10000  # one stock file per push: every SKU of the shop at once
@@ -83,14 +85,6 @@ class MiraklConnector(Connector):
     def __init__(self, config, session=None, limiter=None, tokens=None):
         super().__init__(config, session, limiter, tokens)
         self.session.headers.update({"Authorization": config.api_key, "Accept": JSON_CONTENT_TYPE})
-
-    @classmethod
-    def parse_order(cls, raw):
-        return orders.parse_order(raw)
-
-    @classmethod
-    def parse_cancel(cls, raw):
-        return orders.parse_cancel(raw)
 
     # -- HTTP -----------------------------------------------------------------------
 

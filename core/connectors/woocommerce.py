@@ -42,6 +42,8 @@ class WooCommerceConnector(Connector):
     """``endpoint_url`` is the site's base URL; ``api_key`` / ``api_secret`` the REST
     consumer key and secret (HTTP Basic: HTTPS only in production)."""
 
+    order_format = webhooks
+
     max_batch_size = 100
     kept_headers = (
         *Connector.kept_headers,
@@ -92,14 +94,6 @@ class WooCommerceConnector(Connector):
         kind = webhooks.topic_kind(topic, body)
         reason = f"webhook topic {topic!r} is not handled" if kind == "ignored" else ""
         return Delivery(kind=kind, topic=topic, delivery_id=delivery_id, ignored_reason=reason)
-
-    @classmethod
-    def parse_order(cls, raw):
-        return webhooks.parse_order(raw)
-
-    @classmethod
-    def parse_cancel(cls, raw):
-        return webhooks.parse_cancel(raw)
 
     def poll_orders(self, cursor):
         """Orders modified since ``cursor`` (less the overlap), every page: (messages,

@@ -21,7 +21,6 @@ from core.payload import PayloadError
 from core.ratelimit import Limiter
 from core.status import Shipment, Tracking, status_body
 from core.tokens import TokenStore
-from simulator import server
 
 ACCOUNT = "seller"
 SELLER = "A2SELLER"
@@ -53,13 +52,6 @@ ORDER = {
          "product": {"asin": "B0B", "sellerSku": "B-2",
                      "price": {"unitPrice": {"amount": "7.50", "currencyCode": "EUR"}}}}],
 }  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def sim():
-    simulator = server.start(port=0)
-    yield simulator
-    simulator.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -168,6 +160,7 @@ def test_a_cancelled_feed_is_sent_again_and_a_fatal_one_fails(sim):
     with _amazon(sim, feed_threshold=0) as amazon:
         cancelled = amazon.push([_item("C-1", 1)]).tracking["C-1"]
         sim.configure_marketplace("amazon", ACCOUNT, feed_outcome="FATAL")
+        amazon.limiter = Limiter()  # a minute later: 5 feeds in 5 minutes, evenly spaced
         fatal = amazon.push([_item("C-1", 2)]).tracking["C-1"]
         time.sleep(DELAY + 0.1)
         verdicts = amazon.check_pushes({cancelled: ["C-1"], fatal: ["C-1"]})
@@ -427,5 +420,5 @@ def test_the_catalogue_is_read_page_by_page_fba_listings_marked(sim):
 def test_the_connector_declares_amazons_limits():
     assert AMAZON.confirms_async and AMAZON.polls_orders
     assert AMAZON.limits["listings"].rate == 5 and AMAZON.limits["orders"].burst == 20
-    assert AMAZON.limits["feeds"].interval == pytest.approx(60)
+    assert AMAZON.limits["feeds"].interval == pytest.approx(300 / 5 / 0.9)  # 5 in 5 minutes
     assert AMAZON.poll_interval_minutes == 5 and AMAZON.check_interval == 30

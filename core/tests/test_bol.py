@@ -18,18 +18,10 @@ from core.payload import PayloadError
 from core.ratelimit import Limiter
 from core.status import Shipment, Tracking, status_body
 from core.tokens import TokenStore
-from simulator import server
 
 ACCOUNT = "retailer"
 WHEN = datetime(2026, 11, 23, 10, 0, 0)
 BOL = get_connector("bol")
-
-
-@pytest.fixture(scope="module")
-def sim():
-    simulator = server.start(port=0)
-    yield simulator
-    simulator.stop()
 
 
 @pytest.fixture(autouse=True)

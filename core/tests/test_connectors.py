@@ -20,7 +20,6 @@ from core.connectors import (
 )
 from core.errors import PermanentError, RetryableError, SyncError
 from core.idempotency import idempotency_key, order_status_key
-from simulator import server
 
 SECRET = "s3cret-web-key"
 TOKEN = "shpat_token_123"
@@ -29,13 +28,6 @@ SHOP = "demo"
 LOCATION = "gid://shopify/Location/7"
 WHEN = datetime(2026, 11, 23, 10, 0, 0)
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-
-
-@pytest.fixture(scope="module")
-def sim():
-    simulator = server.start(port=0)
-    yield simulator
-    simulator.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,6 @@ from core.orders import totals_problem
 from core.payload import PayloadError
 from core.ratelimit import Limiter
 from core.status import Shipment, Tracking, status_body
-from simulator import server
 
 SHOP = "shop-fr"
 KEY = "mirakl-test-key"
@@ -42,13 +41,6 @@ class Clock:
 
     def sleep(self, seconds):
         self.now += seconds
-
-
-@pytest.fixture(scope="module")
-def sim():
-    simulator = server.start(port=0)
-    yield simulator
-    simulator.stop()
 
 
 @pytest.fixture(autouse=True)

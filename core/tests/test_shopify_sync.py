@@ -15,7 +15,6 @@ from core.inbound import KIND_CANCEL, KIND_IGNORED, KIND_ORDER
 from core.payload import PayloadError
 from core.status import Shipment, Tracking, status_body
 from core.tests.samples import encoded, shopify
-from simulator import server
 
 SHOP = "demo"
 TOKEN = "shpat_sync"
@@ -24,13 +23,6 @@ WHEN = datetime(2026, 11, 23, 10, 0, 0)
 SHOPIFY = get_connector("shopify")
 ORDER = {"id": 5001, "line_items": [{"id": 11, "sku": "A", "quantity": 2},
                                     {"id": 12, "sku": "B", "quantity": 1}]}  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def sim():
-    simulator = server.start(port=0)
-    yield simulator
-    simulator.stop()
 
 
 @pytest.fixture(autouse=True)

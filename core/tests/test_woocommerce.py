@@ -12,7 +12,6 @@ from core.errors import PermanentError, RetryableError
 from core.inbound import KIND_CANCEL, KIND_IGNORED, KIND_ORDER
 from core.orders import totals_problem
 from core.payload import PayloadError
-from simulator import server
 
 SHOP = "woo"
 KEY, SECRET, HOOK = "ck_test", "cs_test", "whsec_test"
@@ -30,13 +29,6 @@ ORDER = {
                    {"id": 316, "sku": "W-2", "quantity": 3, "total": "10.00"}],
     "shipping_total": "5.00", "total_tax": "7.56", "total": "43.56",
 }  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def sim():
-    simulator = server.start(port=0)
-    yield simulator
-    simulator.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -4,18 +4,9 @@ presigned documents, searchOrders and confirmShipment checks."""
 import pytest
 import requests
 
-from simulator import server
-
 ACCOUNT = "wire"
 SELLER = "A3SIMULATOR"
 DE = "A1PA6795UKMFR9"
-
-
-@pytest.fixture(scope="module")
-def sim():
-    simulator = server.start(port=0)
-    yield simulator
-    simulator.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -5,18 +5,9 @@ import time
 import pytest
 import requests
 
-from simulator import server
-
 SHOP = "shop-be"
 KEY = "sim-key"
 QUOTED = b'"offer-sku";"quantity";"warehouse-code";"update-delete"\n"A";"12";"";""\n"B";"x";"";""\n'
-
-
-@pytest.fixture(scope="module")
-def sim():
-    simulator = server.start(port=0)
-    yield simulator
-    simulator.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -25,13 +25,6 @@ SET_QUANTITIES = (
 )
 
 
-@pytest.fixture(scope="module")
-def sim():
-    simulator = server.start(port=0)
-    yield simulator
-    simulator.stop()
-
-
 @pytest.fixture(autouse=True)
 def _clean(sim):
     sim.reset()
