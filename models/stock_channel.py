@@ -2,7 +2,6 @@ import re
 import threading
 import time
 from collections import defaultdict
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from odoo import api, fields, models
@@ -10,12 +9,10 @@ from odoo.exceptions import ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from ..core import allocation
-from ..core.connectors import CONNECTOR_SELECTION, GENERIC_JSON, ChannelConfig, get_connector
+from ..core.connectors import CONNECTOR_SELECTION, GENERIC_JSON, get_connector
 from ..core.connectors.base import DEFAULT_API_VERSION
-from ..core.connectors.pool import POOL
 from ..core.inbound import DEFAULT_MAX_ORDER_KB, MAX_ORDER_KB
 from .access import check_channel_manager
-from .stock_channel_limits import DatabaseLimiter, DatabaseTokenStore
 
 REFRESH_ATTEMPTS = 3
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]+")
@@ -358,35 +355,6 @@ class StockChannel(models.Model):
     # ------------------------------------------------------------------
     # Pushing
     # ------------------------------------------------------------------
-    @contextmanager
-    def _connector(self):
-        """The channel's connector, kept per process (core.connectors.pool)."""
-        self.ensure_one()
-        key = (self.env.cr.dbname, self.id)
-        with POOL.connector(key, self.sudo().connector, self._connector_config()) as connector:
-            # the channel's limits and token, shared by every worker of the database
-            connector.limiter = DatabaseLimiter(self.env, self.id)
-            connector.tokens = DatabaseTokenStore(self.env, self.id)
-            yield connector
-
-    def _connector_config(self):
-        channel = self.sudo()
-        return ChannelConfig(
-            code=channel.code,
-            endpoint_url=channel.endpoint_url or "",
-            api_key=channel.api_key or "",
-            api_secret=channel.api_secret or "",
-            batch_size=channel.batch_size,
-            connect_timeout=channel.connect_timeout,
-            read_timeout=channel.read_timeout,
-            api_version=channel.api_version or "",
-            location_id=channel.external_location_id or "",
-            token_url=channel.token_url or "",
-            seller_id=channel.seller_id or "",
-            marketplace_id=channel.marketplace_code or "",
-            options=channel._connector_options(),
-        )
-
     def _bindings(self, products):
         """{product_id: stock.channel.binding} of this channel for `products`."""
         self.ensure_one()

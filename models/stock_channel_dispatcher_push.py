@@ -89,27 +89,31 @@ class StockChannelDispatcher(models.AbstractModel):
         # quantities falling to 0 first, then priority, then the oldest change
         to_send.sort(key=lambda t: (t[1].publishable != 0, -t[0].priority, t[0].event_at, t[0].id))
         sequences = Quantity._claim_sequences(channel, [t[0].product_id.id for t in to_send])
-        jobs = []
-        for batch in connector.batches(to_send):
-            job = Job(rows=[self._row_key(row) for row, _result, _line in batch])
-            for row, result, line in batch:
-                product_id = row.product_id.id
-                binding = bindings.get(product_id)
-                job.products.append(product_id)
-                job.items.append(
-                    PushItem(
-                        sku=skus[product_id],
-                        quantity=result.publishable,
-                        sequence=sequences[product_id],
-                        computed_at=computed_at,
-                        external_id=binding.external_id or "" if binding else "",
-                        external_location_id=binding.external_location_id or "" if binding else "",
-                        external_parent_id=binding.external_parent_id or "" if binding else "",
-                        previous_quantity=line.published_qty if line.published_at else None,
-                    )
+        return [
+            self._stock_job(batch, skus, bindings, sequences, computed_at)
+            for batch in connector.batches(to_send)
+        ]
+
+    def _stock_job(self, batch, skus, bindings, sequences, computed_at):
+        """The Job of one batch of (row, publishable result, quantity line)."""
+        job = Job(rows=[self._row_key(row) for row, _result, _line in batch])
+        for row, result, line in batch:
+            product_id = row.product_id.id
+            binding = bindings.get(product_id)
+            job.products.append(product_id)
+            job.items.append(
+                PushItem(
+                    sku=skus[product_id],
+                    quantity=result.publishable,
+                    sequence=sequences[product_id],
+                    computed_at=computed_at,
+                    external_id=binding.external_id or "" if binding else "",
+                    external_location_id=binding.external_location_id or "" if binding else "",
+                    external_parent_id=binding.external_parent_id or "" if binding else "",
+                    previous_quantity=line.published_qty if line.published_at else None,
                 )
-            jobs.append(job)
-        return jobs
+            )
+        return job
 
     def _failed_plan(self, rows, trace):
         job = Job(rows=[self._row_key(row) for row in rows], sent_at=utcnow(), trace=trace)
@@ -232,28 +236,22 @@ class StockChannelDispatcher(models.AbstractModel):
         done = Outbox.browse([by_sku[sku][0][0] for sku in applied]) & rows
         done._delete_sent(self._generations(job))
         for sku, message in retry.items():
-            row_key = by_sku[sku][0]
-            stale_job = Job(
-                rows=[row_key],
-                items=[by_sku[sku][1]],
-                products=[by_sku[sku][2]],
-                sent_at=job.sent_at,
-            )
-            error = RetryableError(
-                f"{channel.code}: {sku}: {message}",
-                status=result.status,
-                seconds=result.throttled.get(sku),
-                throttled=sku in result.throttled,
-            )
-            self._failed(
-                channel,
-                Outbox.browse(row_key[0]) & rows,
-                stale_job,
-                stale_job.log_vals(channel),
-                error,
-                retryable=True,
-            )
+            self._retry_item(channel, job, rows, result, by_sku[sku], f"{sku}: {message}")
         return len(done)
+
+    def _retry_item(self, channel, job, rows, result, entry, message):
+        """One item of an accepted push to send again (stale, failed on its own, or not
+        sent for the rate limit: never a dead letter then), logged on its own."""
+        row_key, item, product_id = entry
+        one = Job(rows=[row_key], items=[item], products=[product_id], sent_at=job.sent_at)
+        error = RetryableError(
+            f"{channel.code}: {message}",
+            status=result.status,
+            seconds=result.throttled.get(item.sku),
+            throttled=item.sku in result.throttled,
+        )
+        rows = self.env["stock.channel.outbox"].browse(row_key[0]) & rows
+        self._failed(channel, rows, one, one.log_vals(channel), error, retryable=True)
 
     @staticmethod
     def _generations(job):

@@ -1,5 +1,6 @@
 import logging
 import threading
+from contextlib import contextmanager
 from datetime import timedelta
 
 from markupsafe import Markup, escape
@@ -7,8 +8,11 @@ from markupsafe import Markup, escape
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..core.connectors import ChannelConfig
+from ..core.connectors.pool import POOL
 from ..core.errors import SyncError
 from .access import check_channel_manager
+from .stock_channel_limits import DatabaseLimiter, DatabaseTokenStore
 
 _logger = logging.getLogger(__name__)
 
@@ -16,8 +20,9 @@ MAPPING_LISTED = 50  # SKUs and variants named in the mapping report, at most
 
 
 class StockChannel(models.Model):
-    """The channel's marketplace side: the secrets and switches its connector needs, the
-    catch-up poll of orders, the import of the mapping, reading quantities back."""
+    """The channel's marketplace side: its connector (configured from the channel, with
+    the limits and token shared by the workers), the secrets and switches it needs, the
+    poll of orders, the import of the mapping, reading quantities back."""
 
     _inherit = "stock.channel"
 
@@ -82,6 +87,35 @@ class StockChannel(models.Model):
             connector = channel.connector and channel._webhook_connector()
             channel.polls_orders = bool(connector and connector.polls_orders)
             channel.confirms_async = bool(connector and connector.confirms_async)
+
+    @contextmanager
+    def _connector(self):
+        """The channel's connector, kept per process (core.connectors.pool)."""
+        self.ensure_one()
+        key = (self.env.cr.dbname, self.id)
+        with POOL.connector(key, self.sudo().connector, self._connector_config()) as connector:
+            # the channel's limits and token, shared by every worker of the database
+            connector.limiter = DatabaseLimiter(self.env, self.id)
+            connector.tokens = DatabaseTokenStore(self.env, self.id)
+            yield connector
+
+    def _connector_config(self):
+        channel = self.sudo()
+        return ChannelConfig(
+            code=channel.code,
+            endpoint_url=channel.endpoint_url or "",
+            api_key=channel.api_key or "",
+            api_secret=channel.api_secret or "",
+            batch_size=channel.batch_size,
+            connect_timeout=channel.connect_timeout,
+            read_timeout=channel.read_timeout,
+            api_version=channel.api_version or "",
+            location_id=channel.external_location_id or "",
+            token_url=channel.token_url or "",
+            seller_id=channel.seller_id or "",
+            marketplace_id=channel.marketplace_code or "",
+            options=channel._connector_options(),
+        )
 
     def _confirm_timeout_minutes(self):
         """Minutes a push waits for the channel's verdict before it is sent again."""

@@ -13,11 +13,9 @@
   (``PUT /retailer/orders/cancellation``, one item a call) go back.
 * Read-back: ``GET /retailer/offers/{offer-id}`` (the offers export is not current);
   the mapping reads the offers export (CSV).
-* Auth: OAuth2 client credentials (``api_key`` = client id, ``api_secret`` = secret) at
-  login.bol.com, tokens of about 5 minutes kept and refreshed by core.tokens.
+* Auth and HTTP: core.connectors.bol_api.
 """
 
-import base64
 import csv
 import io
 import json
@@ -26,12 +24,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
-from ..backoff import parse_retry_after
 from ..errors import PermanentError, RetryableError
 from ..idempotency import idempotency_key, utc_now
 from ..inbound import KIND_VERDICT
 from ..ratelimit import per_window
-from ..tokens import Token
 from . import bol_events as events
 from . import bol_orders as orders
 from .base import (
@@ -48,10 +44,9 @@ from .base import (
     Verdict,
     register,
 )
+from .bol_api import BolApi
 
-MEDIA = "application/vnd.retailer.v10+json"
 CSV_MEDIA = "application/vnd.retailer.v10+csv"
-DEFAULT_TOKEN_URL = "https://login.bol.com/token"
 MAX_AMOUNT = 999
 PAGE_SIZE = 50  # orders per page
 STATUS_QUERY_MAX = 1000  # process statuses per bulk read
@@ -62,14 +57,13 @@ EXPORT_POLL_SECONDS = 1.0
 ITEM_STATUSES = frozenset({400, 404})
 MISSING_OFFER = "no bol.com offer id: import the mapping, or set it on the binding"
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-HEADER_RATE_RESET = "X-RateLimit-Reset"
-EPOCH_THRESHOLD = 10**9  # an X-RateLimit-Reset above this is an epoch time
 VERDICTS = {"PENDING": PENDING, "SUCCESS": SUCCESS, "FAILURE": FAILURE, "TIMEOUT": TIMEOUT}
 
 
 @register(BOL)
-class BolConnector(Connector):
-    """``endpoint_url``: https://api.bol.com; ``token_url``: login.bol.com's by default."""
+class BolConnector(BolApi):
+    """``endpoint_url``: https://api.bol.com; ``token_url``: login.bol.com's by default
+    (the HTTP side: core.connectors.bol_api)."""
 
     order_format = orders
 
@@ -102,86 +96,6 @@ class BolConnector(Connector):
     poll_interval_minutes = 5
     poll_overlap_minutes = 10
 
-    def __init__(self, config, session=None, limiter=None, tokens=None):
-        super().__init__(config, session, limiter, tokens)
-        self._token_value = ""
-
-    # -- HTTP -------------------------------------------------------------------
-
-    def _redact(self, text):
-        text = super()._redact(text)
-        if text and self._token_value:
-            text = text.replace(self._token_value, "***")
-        return text
-
-    def _fetch_token(self):
-        credentials = f"{self.config.api_key}:{self.config.api_secret}".encode()
-        response = self._request(
-            "POST",
-            self.config.token_url or DEFAULT_TOKEN_URL,
-            body=b"grant_type=client_credentials",
-            headers={
-                "Authorization": "Basic " + base64.b64encode(credentials).decode(),
-                "Accept": "application/json",
-                "Content-Type": "application/x-www-form-urlencoded",
-            },
-        )
-        self.classify(response)
-        try:
-            data = response.json()
-            return Token(data["access_token"], time.time() + float(data.get("expires_in") or 0))
-        except (ValueError, KeyError, TypeError):
-            raise PermanentError(self._error_message(response, "no access token")) from None
-
-    def _call(self, method, path, endpoint, payload=None, params=None, accept=MEDIA):
-        """One request within ``endpoint``'s limit, with a valid token (fetched again
-        once when bol says it expired); a 429 holds the endpoint for its Retry-After."""
-        url = self.config.endpoint_url.rstrip("/") + path
-        body = json.dumps(payload).encode() if payload is not None else None
-        key = (self.config.code, "token")
-        for attempt in range(2):
-            self.wait_turn(endpoint)
-            self._token_value = self.tokens.get(key, self._fetch_token)
-            headers = {"Accept": accept, "Authorization": f"Bearer {self._token_value}"}
-            if body is not None:
-                headers["Content-Type"] = MEDIA
-            response = self._request(method, url, body=body, headers=headers, params=params)
-            if response.status_code == 401 and attempt == 0:
-                self.tokens.forget(key, self._token_value)
-                continue
-            if response.status_code == 429:
-                seconds = self._wait_of(response, endpoint)
-                self.hold_endpoint(endpoint, seconds)
-                raise RetryableError(
-                    self._error_message(response),
-                    seconds=seconds,
-                    throttled=True,
-                    **self._error_fields(response),
-                )
-            self.classify(response)
-            return response
-        raise AssertionError("unreachable")
-
-    def _wait_of(self, response, endpoint):
-        """Seconds a 429 asks to wait: Retry-After, else X-RateLimit-Reset (seconds or
-        an epoch time), else one interval of the endpoint's limit."""
-        seconds = parse_retry_after(response.headers.get("Retry-After"))
-        if seconds is None:
-            try:
-                reset = float(response.headers.get(HEADER_RATE_RESET) or "")
-                seconds = reset - time.time() if reset > EPOCH_THRESHOLD else reset
-            except ValueError:
-                seconds = self.limits[endpoint].interval
-        return max(float(seconds), 0.0)
-
-    @staticmethod
-    def _json(response):
-        try:
-            data = response.json()
-        except ValueError:
-            return {}
-        return data if isinstance(data, dict) else {}
-
     # -- stock ------------------------------------------------------------------
 
     def push(self, items):
@@ -198,37 +112,16 @@ class BolConnector(Connector):
         )
         answers, sent = [], []
         for index, item in enumerate(items):
-            if not item.external_id:
-                result.item_errors[item.sku] = MISSING_OFFER
-                continue
-            payload = {
-                "amount": min(max(int(item.quantity), 0), MAX_AMOUNT),
-                "managedByRetailer": True,
-            }
             try:
-                response = self._call(
-                    "PUT",
-                    f"/retailer/offers/{quote(item.external_id)}/stock",
-                    "offer_stock",
-                    payload,
-                )
-            except PermanentError as error:
-                if error.status in ITEM_STATUSES:  # this offer: refused for good
-                    result.item_errors[item.sku] = str(error)
-                    continue
-                if not result.tracking:  # the account (credentials...): the whole push
-                    raise
+                answer = self._push_one(item, result)
+            except (PermanentError, RetryableError) as error:
+                if not result.tracking and (error.retryable is False or not result.item_errors):
+                    raise  # the account (down, credentials, throttled): the whole push
                 self._leave_the_rest(result, items[index:], error)
                 break
-            except RetryableError as error:
-                if not result.tracking and not result.item_errors:
-                    raise
-                self._leave_the_rest(result, items[index:], error)
-                break
-            status = self._json(response)
-            result.tracking[item.sku] = str(status.get("processStatusId") or "")
-            answers.append(status)
-            sent.append({"offer": item.external_id, **payload})
+            if answer:
+                answers.append(answer)
+                sent.append({"offer": item.external_id, **answer.pop("_sent")})
         if not result.tracking and not result.retry_errors:
             raise PermanentError(
                 f"{self.code}: nothing could be sent", item_errors=result.item_errors
@@ -237,6 +130,26 @@ class BolConnector(Connector):
         result.request_body = json.dumps(sent)
         result.accepted_at = utc_now()
         return result
+
+    def _push_one(self, item, result):
+        """Send one offer's amount: its process status (with ``_sent``: the body), or
+        None when the offer itself is refused (in ``result.item_errors``); raises when
+        the failure is not the offer's."""
+        if not item.external_id:
+            result.item_errors[item.sku] = MISSING_OFFER
+            return None
+        payload = {"amount": min(max(int(item.quantity), 0), MAX_AMOUNT), "managedByRetailer": True}
+        path = f"/retailer/offers/{quote(item.external_id)}/stock"
+        try:
+            response = self._call("PUT", path, "offer_stock", payload)
+        except PermanentError as error:
+            if error.status not in ITEM_STATUSES:
+                raise
+            result.item_errors[item.sku] = str(error)  # this offer: refused for good
+            return None
+        status = self._json(response)
+        result.tracking[item.sku] = str(status.get("processStatusId") or "")
+        return {**status, "_sent": payload}
 
     @staticmethod
     def _leave_the_rest(result, rest, error):

@@ -149,6 +149,19 @@ def _line_total(item, path):
     )
 
 
+def _address(address, name):
+    return make_address(
+        {
+            "name": _name(address, SHIPPING_ADDRESS) or name,
+            "street": read_text(address, "street_1", SHIPPING_ADDRESS),
+            "street2": read_text(address, "street_2", SHIPPING_ADDRESS),
+            "zip": read_text(address, "zip_code", SHIPPING_ADDRESS),
+            "city": read_text(address, "city", SHIPPING_ADDRESS),
+            "country_code": _country(address),
+        }
+    )
+
+
 def parse_order(raw):
     """The Order of a Mirakl order (as OR11 answers it). Lines refused or cancelled on
     Mirakl are not ordered (their amounts leave the total), unless the whole order is
@@ -184,16 +197,7 @@ def parse_order(raw):
         customer=Customer(
             name=name, email=email, phone=read_text(address, "phone", SHIPPING_ADDRESS)
         ),
-        shipping_address=make_address(
-            {
-                "name": _name(address, SHIPPING_ADDRESS) or name,
-                "street": read_text(address, "street_1", SHIPPING_ADDRESS),
-                "street2": read_text(address, "street_2", SHIPPING_ADDRESS),
-                "zip": read_text(address, "zip_code", SHIPPING_ADDRESS),
-                "city": read_text(address, "city", SHIPPING_ADDRESS),
-                "country_code": _country(address),
-            }
-        ),
+        shipping_address=_address(address, name),
         lines=tuple(_line(item, path) for path, item in kept),
         shipping_amount=sum(
             (read_amount(item, "shipping_price", path, default=ZERO) for path, item in kept),

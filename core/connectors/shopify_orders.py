@@ -84,12 +84,7 @@ def _full_name(data, parent):
     return f"{first} {last}".strip()
 
 
-def _shopify_order(data):
-    order_id = read_text(data, "id", required=True)
-    created_at = read_created_at(data)
-    currency = read_currency(data)
-    customer = read_object(data, "customer", required=False)
-    address = read_object(data, SHIPPING_ADDRESS, required=False)
+def _lines(data):
     lines = tuple(
         OrderLine(
             id=read_text(item, "id", path, required=True),
@@ -100,6 +95,16 @@ def _shopify_order(data):
         for path, item in read_items(data, "line_items")
     )
     check_unique_ids([line.id for line in lines], "line_items")
+    return lines
+
+
+def _shopify_order(data):
+    order_id = read_text(data, "id", required=True)
+    created_at = read_created_at(data)
+    currency = read_currency(data)
+    customer = read_object(data, "customer", required=False)
+    address = read_object(data, SHIPPING_ADDRESS, required=False)
+    lines = _lines(data)
     address_name = read_text(address, "name", SHIPPING_ADDRESS) or _full_name(
         address, SHIPPING_ADDRESS
     )

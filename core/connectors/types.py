@@ -1,0 +1,163 @@
+"""What connectors and the addon exchange, as plain data: a channel's configuration, the
+items of a push and its result, a verdict of a marketplace that confirms later, a
+catalogue entry, an order message read by polling, what a webhook delivery is."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+# the Shopify Admin API version of requests and of simulated webhooks
+DEFAULT_API_VERSION = "2026-10"
+# the verdicts of a push accepted for processing (channels that confirm later)
+PENDING = "pending"
+SUCCESS = "success"
+FAILURE = "failure"
+TIMEOUT = "timeout"
+
+
+@dataclass
+class ChannelConfig:
+    """What a connector needs to know about one channel (``code`` is the channel's code)."""
+
+    code: str
+    endpoint_url: str
+    api_key: str = field(default="", repr=False)
+    api_secret: str = field(default="", repr=False)
+    batch_size: int = 100
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    api_version: str = DEFAULT_API_VERSION
+    location_id: str = ""
+    # channels with short-lived tokens: where to get them (empty: the connector's
+    # documented default); the seller's account and marketplace on the channel
+    # (Amazon: sellerId and marketplaceIds; Mirakl: shop_id)
+    token_url: str = ""
+    seller_id: str = ""
+    marketplace_id: str = ""
+    # marketplace-specific switches (WooCommerce: tracking_extension; Shopify:
+    # refund_returns)
+    options: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PushItem:
+    """One quantity to publish for one SKU; ``sequence`` grows per (channel, SKU)."""
+
+    sku: str
+    quantity: int
+    sequence: int
+    computed_at: datetime
+    external_id: str = ""
+    external_location_id: str = ""
+    previous_quantity: int | None = None
+    external_parent_id: str = ""  # WooCommerce: the product of a variation
+
+
+@dataclass
+class PushResult:
+    """An accepted push (2xx).
+
+    ``item_errors``: {sku: message} for items of the batch that were not applied
+    (all others were). ``stale``: how many items the channel dropped as stale (it holds
+    a newer sequence), ``stale_skus`` which ones when it says so.
+    ``remote_id``: the channel's id for the change, when it gives one.
+    """
+
+    status: int
+    body: str
+    request_body: str
+    idempotency_key: str
+    accepted_at: datetime
+    item_errors: dict = field(default_factory=dict)
+    stale: int = 0
+    stale_skus: tuple = ()
+    remote_id: str = ""
+    # {sku: why} of items not applied that may be sent again (a part of the batch that
+    # failed on its own); {sku: (expected, found)} of quantities found changed on the
+    # channel (a compare-and-set that failed, then settled)
+    retry_errors: dict = field(default_factory=dict)
+    drift: dict = field(default_factory=dict)
+    # channels that confirm later: {sku: the channel's id of its processing} of the
+    # items accepted for processing (one id for the whole batch, or one per item);
+    # {sku: seconds} of the items not sent because of the rate limit (sent again then,
+    # never a dead letter)
+    tracking: dict = field(default_factory=dict)
+    throttled: dict = field(default_factory=dict)
+
+    def split(self, skus):
+        """(applied, refused, stale) for the pushed ``skus``: the SKUs applied, {sku:
+        message} of those refused, and the set of those dropped as stale. A channel that
+        counts stale items without naming them leaves every unrefused item in doubt."""
+        refused = {sku: str(self.item_errors[sku]) for sku in skus if sku in self.item_errors}
+        if self.retry_errors:
+            return self._split_retry(skus, refused)
+        if self.stale_skus:
+            stale = set(self.stale_skus) & set(skus)
+        elif self.stale:
+            stale = set(skus) - set(refused)
+        else:
+            stale = set()
+        stale -= set(refused)
+        applied = [sku for sku in skus if sku not in refused and sku not in stale]
+        return applied, refused, stale
+
+    def _split_retry(self, skus, refused):
+        retry = {sku for sku in skus if sku in self.retry_errors} | set(self.stale_skus)
+        retry -= set(refused)
+        applied = [sku for sku in skus if sku not in refused and sku not in retry]
+        return applied, refused, retry
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a channel that confirms later says of a push it accepted: ``state``
+    PENDING (still processing), SUCCESS (``item_errors``: the items that failed anyway),
+    FAILURE (every item failed, ``reason`` says why, unless ``item_errors`` names them),
+    TIMEOUT (the channel gave up: sent again). ``body``: what the channel answered."""
+
+    state: str
+    item_errors: dict = field(default_factory=dict)
+    reason: str = ""
+    body: str = ""
+
+    def errors(self, skus):
+        """{sku: why} of the ``skus`` that failed by this verdict."""
+        if self.state == FAILURE and not self.item_errors:
+            return dict.fromkeys(skus, self.reason or "failed on the channel")
+        return {sku: str(self.item_errors[sku]) for sku in skus if sku in self.item_errors}
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """A product of the channel's catalogue: its SKU and the ids it is known by there."""
+
+    sku: str
+    external_id: str
+    external_parent_id: str = ""
+    quantity: int | None = None
+    barcode: str = ""  # the EAN the channel knows it by (bol.com), matched when the SKU is not
+    # the channel holds and ships this stock itself (Amazon FBA, bol.com FBB): bound,
+    # never pushed
+    fulfilled_by_channel: bool = False
+
+
+@dataclass(frozen=True)
+class PolledMessage:
+    """An order message read by polling, stored and judged as a webhook delivery is:
+    ``delivery_id`` names this version of it (a later poll of the same version is no
+    new message)."""
+
+    kind: str
+    body: bytes
+    delivery_id: str
+    external_id: str = ""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a genuine webhook delivery is: its ``kind`` (core.inbound KIND_*), the
+    platform's ``topic`` and ``delivery_id`` when it has them, and for KIND_IGNORED why."""
+
+    kind: str
+    topic: str = ""
+    delivery_id: str = ""
+    ignored_reason: str = ""
