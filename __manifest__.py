@@ -25,6 +25,7 @@
         "views/sale_order_views.xml",
         "views/stock_picking_views.xml",
         "views/stock_channel_menus.xml",
+        "views/stock_channel_trust_views.xml",
     ],
     "demo": ["demo/stock_channel_demo.xml"],
     "post_init_hook": "post_init_hook",

@@ -9,10 +9,13 @@ publishable = sellable after the channel's rule, step by step:
  2. confirmed receipts due within the rule's horizon are added to the shared pool;
  3. share % of the shared pool (rounded down);
  4. minus the safety buffer;
- 5. plus the channel's own ring-fenced units;
- 6. capped at the maximum exposure;
- 7. 0 below the minimum publish threshold;
- 8. backorder: when sellable is 0 and the channel allows backorder, the backorder quantity.
+ 5. latency-adaptive buffer (rules with the option): minus the units expected to sell
+    while a quantity is on its way to the channel, the variant's sales per day on the
+    channel x the channel's p95 push latency, rounded up (see Velocity);
+ 6. plus the channel's own ring-fenced units;
+ 7. capped at the maximum exposure;
+ 8. 0 below the minimum publish threshold;
+ 9. backorder: when sellable is 0 and the channel allows backorder, the backorder quantity.
 
 Results are whole units, rounded down, never negative and never above
 sellable + counted incoming, except for backorder.
@@ -33,6 +36,7 @@ STEP_RING_FENCED_OTHERS = "ring_fenced_others"
 STEP_INCOMING = "incoming"
 STEP_SHARE = "share"
 STEP_SAFETY_BUFFER = "safety_buffer"
+STEP_LATENCY_BUFFER = "latency_buffer"
 STEP_RING_FENCED_OWN = "ring_fenced_own"
 STEP_MAX_EXPOSURE = "max_exposure"
 STEP_MIN_THRESHOLD = "min_threshold"
@@ -56,6 +60,7 @@ class Rule:
     include_incoming_days: int = 0  # 0 = never count incoming
     backorder_qty: int = 0
     min_publish_threshold: int = 0  # 0 = no threshold
+    latency_buffer: bool = False  # add the units selling during the p95 push latency
     label: str = ""  # what names the rule in explanations (scope, policy version)
 
     def errors(self):
@@ -79,6 +84,8 @@ RULE_VALUES = (
     "backorder_qty",
     "min_publish_threshold",
 )
+# The options (booleans) of a rule; a missing one is off (versions stored before it existed).
+RULE_OPTIONS = ("latency_buffer",)
 DEFAULT_RULE = Rule(label="default: no rule, 100 % of sellable")
 
 
@@ -100,6 +107,32 @@ class Stock:
             return 0
         horizon = today + timedelta(days=days)
         return whole_units(sum(qty for when, qty in self.incoming if when <= horizon))
+
+
+@dataclass(frozen=True)
+class Velocity:
+    """The variant's sales on one channel and the channel's push latency."""
+
+    units_per_day: float = 0.0
+    p95_seconds: float = 0.0  # p95 of the channel's accepted push latency
+
+    @property
+    def units(self):
+        """Whole units expected to sell during the p95 latency, rounded to the nearest
+        (half a unit up): a variant expected to sell less than half a unit meanwhile
+        keeps no cushion (0 when either figure is 0)."""
+        if self.units_per_day <= 0 or self.p95_seconds <= 0:
+            return 0
+        return math.floor(self.units_per_day / 86400 * self.p95_seconds + 0.5 + EPSILON)
+
+    def describe(self):
+        """Where the units come from, e.g. "12.5 units/day x p95 95 s"."""
+        return f"{_figure(self.units_per_day)} units/day x p95 {_figure(self.p95_seconds)} s"
+
+
+def _figure(value):
+    """A figure with at most 2 decimals, without trailing zeros (2.0 -> "2")."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 @dataclass
@@ -135,11 +168,13 @@ def publishable(
     allow_backorder=False,
     fence_shortfall=False,
     today=None,
+    velocity=None,
 ):
     """Compute the publishable quantity of one channel and explain it.
 
     `own_fence` / `others_fence` are the effective ring-fenced units (see
     fenced_shares) of this channel and of all the other channels together.
+    `velocity` (a Velocity) only counts when the rule has the latency buffer.
     """
     today = today or datetime.now(UTC).date()  # incoming days are UTC days
     sellable = stock.sellable
@@ -160,7 +195,8 @@ def publishable(
     qty = math.floor(shared * rule.share_percent / 100 + EPSILON)
     if rule.share_percent != 100:
         steps.append((STEP_SHARE, qty - shared, label))
-    qty = _after_share(qty, rule, own_fence, sellable == 0 and allow_backorder, steps)
+    qty = _buffers(qty, rule, velocity, steps)
+    qty = _after_buffers(qty, rule, own_fence, sellable == 0 and allow_backorder, steps)
     steps.append((STEP_PUBLISHABLE, qty, label))
     return Result(
         publishable=qty,
@@ -174,13 +210,25 @@ def publishable(
     )
 
 
-def _after_share(qty, rule, own_fence, backorder, steps):
-    """Steps 4 to 8 (buffer, own fence, cap, threshold, backorder) on the shared units;
-    appends their explain steps; returns the publishable quantity."""
+def _buffers(qty, rule, velocity, steps):
+    """Steps 4 and 5 (safety and latency buffers) on the shared units; appends their
+    explain steps; returns the units left."""
     label = rule.label
     if rule.safety_buffer:
         before, qty = qty, max(0, qty - rule.safety_buffer)
         steps.append((STEP_SAFETY_BUFFER, qty - before, label))
+    if rule.latency_buffer:
+        velocity = velocity or Velocity()
+        before, qty = qty, max(0, qty - velocity.units)
+        why = f"{label}: {velocity.describe()}" if label else velocity.describe()
+        steps.append((STEP_LATENCY_BUFFER, qty - before, why))
+    return qty
+
+
+def _after_buffers(qty, rule, own_fence, backorder, steps):
+    """Steps 6 to 9 (own fence, cap, threshold, backorder); appends their explain
+    steps; returns the publishable quantity."""
+    label = rule.label
     if own_fence:
         qty += own_fence
         steps.append((STEP_RING_FENCED_OWN, own_fence, label))
@@ -196,13 +244,15 @@ def _after_share(qty, rule, own_fence, backorder, steps):
     return max(0, int(qty))
 
 
-def allocate(stock, channel_rules, *, allow_backorder=None, today=None):
+def allocate(stock, channel_rules, *, allow_backorder=None, today=None, velocity=None):
     """Publishable quantity of one variant for several channels sharing one warehouse.
 
-    channel_rules: {channel_key: Rule}; allow_backorder: {channel_key: bool}.
+    channel_rules: {channel_key: Rule}; allow_backorder: {channel_key: bool};
+    velocity: {channel_key: Velocity} (for the rules with the latency buffer).
     Returns {channel_key: Result}.
     """
     allow_backorder = allow_backorder or {}
+    velocity = velocity or {}
     quotas = {key: rule.ring_fenced_qty for key, rule in channel_rules.items()}
     fences = fenced_shares(stock.sellable, quotas)
     total_fenced = sum(fences.values())
@@ -216,6 +266,7 @@ def allocate(stock, channel_rules, *, allow_backorder=None, today=None):
             allow_backorder=allow_backorder.get(key, False),
             fence_shortfall=shortfall and rule.ring_fenced_qty > 0,
             today=today,
+            velocity=velocity.get(key),
         )
         for key, rule in channel_rules.items()
     }

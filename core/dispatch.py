@@ -15,13 +15,15 @@ class Job:
     """One push of a round: the outbox rows it serves and what it sends.
 
     `rows`: [(row id, generation, attempts, event_at)]; for stock, `items` are the
-    PushItems (same order as `rows`) and `products` their variant ids; for a status,
+    PushItems (same order as `rows`), `products` their variant ids and `explains` the
+    formula inputs of their quantities (see explain_inputs); for a status,
     `order_id` and `body`. `outcome` is the PushResult or the exception of the push.
     """
 
     rows: list
     items: list = field(default_factory=list)
     products: list = field(default_factory=list)
+    explains: list = field(default_factory=list)
     order_id: int = 0
     body: dict = None
     label: str = ""
@@ -47,15 +49,19 @@ class Job:
             skus, items = self.label, [self.body]
         else:
             skus = ", ".join(item.sku for item in self.items)
-            products = list(self.products) + [None] * (len(self.items) - len(self.products))
+            missing = [None] * (len(self.items) - len(self.products))
+            explains = list(self.explains) + [None] * (len(self.items) - len(self.explains))
             items = [
                 {
                     "sku": item.sku,
                     "quantity": item.quantity,
                     "sequence": item.sequence,
                     "product_id": product_id,
+                    **({"explain": explain} if explain else {}),
                 }
-                for item, product_id in zip(self.items, products, strict=True)
+                for item, product_id, explain in zip(
+                    self.items, list(self.products) + missing, explains, strict=True
+                )
             ]
         return {
             "channel_id": channel.id,
@@ -66,3 +72,21 @@ class Job:
             "event_at": self.event_at,
             "sent_at": self.sent_at,
         }
+
+
+def explain_inputs(result):
+    """What a pushed quantity was computed from (a core.allocation.Result), kept with the
+    push so that "why did the channel show 4 at 10:02?" is read, not recomputed."""
+    stock = result.stock
+    others = sum(-step["qty"] for step in result.steps if step["step"] == "ring_fenced_others")
+    return {
+        "on_hand": stock.on_hand,
+        "reserved": stock.reserved,
+        "non_sellable": stock.non_sellable,
+        "sellable": result.sellable,
+        "incoming": result.incoming,
+        "ring_fenced": result.ring_fenced,
+        "ring_fenced_others": others,
+        "rule": result.rule,
+        "steps": [[step["step"], step["qty"]] for step in result.steps],
+    }

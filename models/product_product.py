@@ -16,6 +16,7 @@ STEP_LABELS = {
     allocation.STEP_INCOMING: _lt("Incoming within horizon"),
     allocation.STEP_SHARE: _lt("Share %"),
     allocation.STEP_SAFETY_BUFFER: _lt("Safety buffer"),
+    allocation.STEP_LATENCY_BUFFER: _lt("Latency buffer (sales during p95 push latency)"),
     allocation.STEP_RING_FENCED_OWN: _lt("Ring-fenced for this channel"),
     allocation.STEP_MAX_EXPOSURE: _lt("Maximum exposure"),
     allocation.STEP_MIN_THRESHOLD: _lt("Below minimum threshold"),

@@ -230,6 +230,7 @@ class SaleOrder(models.Model):
         self.ensure_one()
         channel = self.channel_id
         shortfalls = self._channel_shortfalls(channel)
+        Incident = self.env["stock.channel.incident"]
         if shortfalls and not channel.allow_backorder:
             self._channel_set_exception(
                 status_core.TO_CHECK,
@@ -238,11 +239,29 @@ class SaleOrder(models.Model):
             )
             for line in self.order_line:
                 line.channel_shortfall = line.product_id in shortfalls
+            Incident._record_shortfalls(self, channel, shortfalls)
             return False
+        beyond = self._channel_beyond_backorder(channel, shortfalls)
+        if beyond:
+            Incident.with_context(channel_backorder=True)._record_shortfalls(self, channel, beyond)
         self.order_line.filtered("channel_shortfall").channel_shortfall = False
         self._channel_set_exception(False)
         self.with_context(stock_channel_checked=True).action_confirm()
+        Incident._resolve_orders(self, "restocked")
         return True
+
+    def _channel_beyond_backorder(self, channel, shortfalls):
+        """{product: (needed, available + backorder quantity)} of the shortfalls a
+        channel taking backorders sold beyond its rule's backorder quantity."""
+        if not shortfalls:
+            return {}
+        resolve = self.env["stock.channel.policy.rule"].sudo()._resolver(channel)
+        beyond = {}
+        for product, (needed, available) in shortfalls.items():
+            allowed = max(available, 0) + resolve(channel, product).backorder_qty
+            if product.uom_id.compare(needed, allowed) > 0:
+                beyond[product] = (needed, allowed)
+        return beyond
 
     def _channel_set_exception(self, exception, reason=False, next_action=False):
         self.write(
@@ -274,6 +293,7 @@ class SaleOrder(models.Model):
                 order._channel_set_exception(
                     status_core.TO_CHECK, reason, self.env._(SHORTFALL_NEXT_ACTION)
                 )
+                self.env["stock.channel.incident"]._record_shortfalls(order, channel, shortfalls)
         res = super().action_confirm()
         self._channel_enqueue_status()
         return res
@@ -308,6 +328,7 @@ class SaleOrder(models.Model):
     def _action_cancel(self):
         res = super()._action_cancel()
         self._channel_enqueue_status()
+        self.env["stock.channel.incident"]._resolve_orders(self, "cancelled")
         return res
 
     def write(self, vals):

@@ -241,7 +241,9 @@ class StockChannel(models.Model):
 
         One set of grouped queries per warehouse, then pure arithmetic
         (core.allocation). Ring-fenced quotas of every active channel of the
-        warehouse are taken into account, not only those of self.
+        warehouse are taken into account, not only those of self. The sales velocity
+        and push latency of self x products are read once, only when a rule of a
+        channel of self has the latency-adaptive buffer.
         """
         today = today or datetime.now(UTC).date()  # the receipts' days are UTC days too
         results = {}
@@ -250,6 +252,7 @@ class StockChannel(models.Model):
         by_warehouse = defaultdict(lambda: self.browse())
         for channel in self:
             by_warehouse[channel.warehouse_id] |= channel
+        velocity_of = None  # velocity(channel, product), read at the first rule needing it
         for warehouse, channels in by_warehouse.items():
             siblings = channels | self.search(
                 [("warehouse_id", "=", warehouse.id), ("company_id", "=", warehouse.company_id.id)]
@@ -259,9 +262,12 @@ class StockChannel(models.Model):
             allow_backorder = {ch.id: ch.allow_backorder for ch in siblings}
             for product in products:
                 rules = {ch.id: resolve(ch, product) for ch in siblings}
+                if not velocity_of and any(rules[ch.id].latency_buffer for ch in channels):
+                    velocity_of = self._velocity_reader(products)
                 per_channel = allocation.allocate(
-                    figures[product.id], rules, allow_backorder=allow_backorder, today=today
-                )
+                    figures[product.id], rules, allow_backorder=allow_backorder, today=today,
+                    velocity=velocity_of and {ch.id: velocity_of(ch, product) for ch in channels},
+                )  # fmt: skip
                 for channel in channels:
                     results[channel.id, product.id] = per_channel[channel.id]
         return results

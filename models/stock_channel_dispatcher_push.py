@@ -7,7 +7,7 @@ from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from ..core import backoff
 from ..core.connectors import PushItem
-from ..core.dispatch import Job, utcnow
+from ..core.dispatch import Job, explain_inputs, utcnow
 from ..core.errors import PermanentError, RetryableError, SyncError
 from .stock_channel_outbox import clip
 
@@ -89,18 +89,22 @@ class StockChannelDispatcher(models.AbstractModel):
         # quantities falling to 0 first, then priority, then the oldest change
         to_send.sort(key=lambda t: (t[1].publishable != 0, -t[0].priority, t[0].event_at, t[0].id))
         sequences = Quantity._claim_sequences(channel, [t[0].product_id.id for t in to_send])
-        return [
-            self._stock_job(batch, skus, bindings, sequences, computed_at)
-            for batch in connector.batches(to_send)
-        ]
+        # reconciliation's corrections: compared with what the channel was read holding
+        sent = self.env["product.product"].browse([t[0].product_id.id for t in to_send])
+        read = self.env["stock.channel.drift"]._correction_bases(channel, sent)
+        context = (skus, bindings, sequences, computed_at, read)
+        return [self._stock_job(batch, *context) for batch in connector.batches(to_send)]
 
-    def _stock_job(self, batch, skus, bindings, sequences, computed_at):
+    def _stock_job(self, batch, skus, bindings, sequences, computed_at, read):
         """The Job of one batch of (row, publishable result, quantity line)."""
         job = Job(rows=[self._row_key(row) for row, _result, _line in batch])
         for row, result, line in batch:
             product_id = row.product_id.id
             binding = bindings.get(product_id)
             job.products.append(product_id)
+            job.explains.append(explain_inputs(result))
+            correction = product_id in read
+            previous = line.published_qty if line.published_at else None
             job.items.append(
                 PushItem(
                     sku=skus[product_id],
@@ -110,7 +114,8 @@ class StockChannelDispatcher(models.AbstractModel):
                     external_id=binding.external_id or "" if binding else "",
                     external_location_id=binding.external_location_id or "" if binding else "",
                     external_parent_id=binding.external_parent_id or "" if binding else "",
-                    previous_quantity=line.published_qty if line.published_at else None,
+                    previous_quantity=read[product_id] if correction else previous,
+                    correction=correction,
                 )
             )
         return job
@@ -230,7 +235,9 @@ class StockChannelDispatcher(models.AbstractModel):
                 message, result.request_body, result.body
             )
         published = {
-            by_sku[sku][2]: by_sku[sku][1].quantity for sku in applied if sku not in tracked
+            by_sku[sku][2]: result.quantities.get(sku, by_sku[sku][1].quantity)
+            for sku in applied
+            if sku not in tracked
         }
         self.env["stock.channel.quantity"]._mark_published(channel, published, acked_at)
         done = Outbox.browse([by_sku[sku][0][0] for sku in applied]) & rows

@@ -135,6 +135,8 @@ class StockChannelOutbox(models.Model):
         pending = self.env.cr.precommit.data.pop(PRECOMMIT_KEY, None)
         if not pending:
             return
+        # channel orders whose units another sale took: the oversell ledger
+        self.env["stock.channel.incident"]._record_lost_units(pending["orders"])
         order_rows = self._order_rows(pending["orders"])
         if order_rows:
             self._insert_order_rows(order_rows)

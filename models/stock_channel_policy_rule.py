@@ -12,6 +12,8 @@ RULE_SCOPES = [
 SCOPE_FIELD = {"variant": "product_id", "template": "product_tmpl_id", "category": "categ_id"}
 # Values of a rule, as kept in policy versions and passed to core.allocation.Rule.
 RULE_VALUE_FIELDS = allocation.RULE_VALUES
+# Options of a rule: kept in versions only when on (older versions have none: off).
+RULE_OPTION_FIELDS = allocation.RULE_OPTIONS
 RULE_REF_FIELDS = ("channel_id", "product_id", "product_tmpl_id", "categ_id")
 
 
@@ -54,6 +56,14 @@ class StockChannelPolicyRule(models.Model):
     )
     min_publish_threshold = fields.Integer(
         string="Minimum Threshold", help="Publish 0 when the result is below this (0 = none)."
+    )
+    latency_buffer = fields.Boolean(
+        string="Latency-adaptive Buffer",
+        help="Also hold back the units expected to sell while a quantity is on its way to "
+        "the channel: the variant's sales per day on the channel (confirmed orders of the "
+        "last 7 days / 7) x the channel's p95 accepted push latency over the last 7 days, "
+        "to the nearest unit. Fast sellers on slow channels keep a cushion, slow sellers do "
+        "not.",
     )
 
     _unique_scope = models.UniqueIndex(
@@ -108,7 +118,7 @@ class StockChannelPolicyRule(models.Model):
 
     def _to_core(self, label=""):
         return allocation.Rule(
-            **{name: self[name] for name in RULE_VALUE_FIELDS},
+            **{name: self[name] for name in RULE_VALUE_FIELDS + RULE_OPTION_FIELDS},
             label=label,
         )
 
@@ -124,6 +134,7 @@ class StockChannelPolicyRule(models.Model):
 
     def _snapshot_values(self):
         values = {name: self[name] for name in RULE_VALUE_FIELDS}
+        values.update({name: True for name in RULE_OPTION_FIELDS if self[name]})
         values.update({name: self[name].id or False for name in RULE_REF_FIELDS})
         values.update(scope=self.scope, sequence=self.sequence)
         return values

@@ -197,3 +197,5 @@ class StockChannelQuantity(models.Model):
             [when, products, [quantities[p] for p in products], seqs, channel.id],
         )
         self.invalidate_model(["published_qty", "published_at", "push_in_doubt"])
+        # a reconciliation's corrections that the channel now holds
+        self.env["stock.channel.drift"]._mark_corrected(channel, products, when)

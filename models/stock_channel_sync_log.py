@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from markupsafe import Markup, escape
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -76,11 +78,22 @@ class StockChannelSyncLog(models.Model):
     latency_ms = fields.Integer(string="Accepted Latency (ms)", aggregator="avg")
     confirmed_latency_ms = fields.Integer(string="Confirmed Latency (ms)", aggregator="avg")
     error = fields.Text()
+    explain_html = fields.Html(
+        string="Why These Quantities",
+        compute="_compute_explain_html",
+        sanitize=False,
+        help="The formula inputs of each pushed quantity, as they were when it was pushed.",
+    )
     request_body = fields.Text()
     response_body = fields.Text()
 
     _done_latency_idx = models.Index("(channel_id, acked_at) WHERE state = 'done'")
     _awaiting_idx = models.Index("(channel_id, confirm_next_at) WHERE state = 'sent'")
+
+    @api.depends("items")
+    def _compute_explain_html(self):
+        for log in self:
+            log.explain_html = _explain_table(log.items)
 
     def init(self):
         # sequences come from the database clock now (a restore set this one back)
@@ -147,3 +160,43 @@ class StockChannelSyncLog(models.Model):
             "- make_interval(days => %s)",
             [days],
         )
+
+
+EXPLAIN_COLUMNS = (
+    ("on_hand", "On Hand"), ("reserved", "Reserved"), ("non_sellable", "Non-sellable"),
+    ("sellable", "Sellable"), ("incoming", "Incoming"), ("ring_fenced", "Ring-fenced"),
+    ("ring_fenced_others", "Fenced for Others"),
+)  # fmt: skip
+
+
+def _explain_table(items):
+    """The pushed items' explain records as an HTML table (None: nothing recorded)."""
+    rows = [item for item in items or [] if isinstance(item, dict) and item.get("explain")]
+    if not rows:
+        return None
+    head = Markup("").join(Markup("<th class='text-end'>%s</th>") % label
+                           for _key, label in EXPLAIN_COLUMNS)  # fmt: skip
+    body = Markup("").join(
+        Markup("<tr><td>%s</td><td class='text-end'>%s</td>%s<td>%s</td></tr>")
+        % (
+            item["sku"],
+            item["quantity"],
+            Markup("").join(
+                Markup("<td class='text-end'>%s</td>") % _figure(item["explain"].get(key))
+                for key, _label in EXPLAIN_COLUMNS
+            ),
+            item["explain"].get("rule") or "",
+        )
+        for item in rows
+    )
+    return (
+        Markup("<table class='table table-sm o_channel_push_explain'><thead><tr><th>SKU</th>"
+               "<th class='text-end'>Pushed</th>%s<th>Rule</th></tr></thead><tbody>%s"
+               "</tbody></table>") % (head, body)
+    )  # fmt: skip
+
+
+def _figure(value):
+    if isinstance(value, float):
+        return f"{value:g}"
+    return escape("" if value is None else value)

@@ -239,6 +239,21 @@ class TestBol(BolCase):
         self.assertEqual(self.bol._read_back(self.product | self.product_b), {
             self.product.id: 8, self.product_b.id: 0})  # fmt: skip
 
+    def test_reconcile_takes_the_orders_bol_counted_before_judging(self):
+        self.set_stock(self.product, 5)
+        self.dispatch()
+        self.read_verdicts()
+        self.assertEqual(self.line().published_qty, 5)
+        # bol took an order for 2 and lowered the offer's stock; Odoo has not polled it
+        self.sim.bol.add_order(ACCOUNT, "R1", [("r1-1", self.offer_a, 2, 10.0)])
+        self.sim.bol.offers[(ACCOUNT, self.offer_a)]["stock"]["amount"] = 3
+        run = self.bol._reconcile("manual")
+        self.assertEqual(self.order_of("R1", self.bol).state, "sale", "polled first")
+        drift = self.env["stock.channel.drift"].search([("channel_id", "=", self.bol.id)])
+        self.assertNotIn("channel_edit", drift.mapped("cause"), "a sale is not an edit")
+        self.assertFalse(drift.filtered("correcting"), "nothing overwrites bol's count")
+        self.assertEqual((run.state, run.skus_read), ("done", 2))
+
 
 @tagged("post_install", "-at_install")
 class TestBolNotifications(BolCase, HttpCase):

@@ -171,6 +171,12 @@ class TestMarketplaceRaces(LiveServerCase):
                 f"{connector} round {round_no}: the POS sold the unit: the order cannot have it",
             )
             self.assertIn(order.channel_status, ("to_check", "cancelled"))
+            incident = env["stock.channel.incident"].search([("sale_order_id", "=", order.id)])
+            self.assertEqual(
+                incident.qty_short, 1.0, f"{connector} round {round_no}: the oversell is recorded"
+            )
+            if connector == "mirakl":  # refused on Mirakl: the order is cancelled
+                self.assertEqual(incident.resolution, "cancelled")
             if connector == "mirakl":
                 self.assertEqual(order.state, "cancel", "refused on Mirakl, line by line")
             [(on_hand, reserved)] = env["stock.quant"]._read_group(

@@ -174,6 +174,16 @@ class TestOrderRace(LiveServerCase):
         )
         self.assertGreaterEqual(quant_on_hand - quant_reserved, 0, f"round {round_no}: oversold")
 
+    def _assert_incidents(self, env, orders, round_no):
+        """One oversell incident per order left short, with a cause."""
+        incidents = env["stock.channel.incident"].search([("sale_order_id", "in", orders.ids)])
+        self.assertEqual(
+            sorted(incidents.sale_order_id.ids), sorted(orders.ids),
+            f"round {round_no}: an incident per order that lost the unit",
+        )  # fmt: skip
+        self.assertEqual(set(incidents.mapped("qty_short")), {1.0}, f"round {round_no}")
+        self.assertTrue(all(incidents.mapped("cause")), f"round {round_no}")
+
     def _orders(self, env, answers):
         return env["sale.order"].search(
             [("channel_id", "in", self.channel_ids), ("channel_order_ref", "in", list(answers))]
@@ -212,6 +222,7 @@ class TestOrderRace(LiveServerCase):
                     [ACCEPTED] + [TO_CHECK] * (CHANNELS - 1),
                     f"round {round_no}: statuses in the database",
                 )
+                self._assert_incidents(env, orders - confirmed, round_no)
                 self._assert_stock(env, product_id, 1, 1, round_no)
 
     def test_a_pos_sale_racing_channel_orders_for_the_last_unit(self):
@@ -246,4 +257,5 @@ class TestOrderRace(LiveServerCase):
                     set(orders.mapped("channel_status")), {TO_CHECK},
                     f"round {round_no}: an order whose unit the POS took is to check",
                 )  # fmt: skip
+                self._assert_incidents(env, orders, round_no)
                 self._assert_stock(env, product_id, 0, 0, round_no)

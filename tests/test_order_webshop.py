@@ -51,6 +51,10 @@ class TestWebshopThroughTheSameCheck(OrderCase):
         self.assertEqual(cart.state, "sale")
         self.assertEqual(cart.channel_exception, "to_check")
         self.assertIn("stock shortfall", cart.channel_exception_reason)
+        # the oversell ledger: on the webshop's channel, the marketplace's order took it
+        incident = self.env["stock.channel.incident"].search([("sale_order_id", "=", cart.id)])
+        self.assertEqual((incident.channel_id, incident.qty_short), (self.web, 1.0))
+        self.assertTrue(incident.cause)
 
     def test_the_shop_never_offers_quarantine_or_other_channels_fences(self):
         self.set_stock(self.product, 2, self.quarantine)

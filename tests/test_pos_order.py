@@ -89,3 +89,7 @@ class TestPosOrderPush(TestPoSCommon):
         self.assertEqual(Lock.search([("product_id", "=", self.product.id)]).version, taken + 1)
         self.assertEqual(order.picking_ids.move_ids.quantity, 0, "the POS took the unit")
         self.assertEqual(order.channel_status, "to_check")
+        self.env.cr.flush()
+        Incident = self.env["stock.channel.incident"].sudo()
+        incident = Incident.search([("sale_order_id", "=", order.id)])
+        self.assertEqual((incident.product_id, incident.qty_short), (self.product, 1.0))

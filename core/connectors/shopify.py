@@ -52,6 +52,7 @@ from .shopify_graphql import (
     throttle_seconds,
     to_gid,
 )
+from .types import rebased_quantity
 
 
 @register(SHOPIFY)
@@ -219,7 +220,7 @@ class ShopifyConnector(Connector):
                 item_errors=local_errors,
             )
         response, result, key = self._set(sendable)
-        drift = {}
+        drift, rebased = {}, {}
         stale = stale_indexes(result)
         if stale:
             stale_items = [sendable[index] for index in stale]
@@ -228,9 +229,10 @@ class ShopifyConnector(Connector):
                 item.sku: (item.previous_quantity, found.get(item.sku)) for item in stale_items
             }
             sendable = [
-                replace(item, previous_quantity=found.get(item.sku)) if index in stale else item
+                _rebased(item, found.get(item.sku)) if index in stale else item
                 for index, item in enumerate(sendable)
             ]
+            rebased = {item.sku: item.quantity for item in sendable if item.correction}
             response, result, key = self._set(sendable)
             if stale_indexes(result):  # changed again meanwhile: later, not in a loop
                 raise RetryableError(
@@ -248,6 +250,7 @@ class ShopifyConnector(Connector):
             item_errors=local_errors,
             remote_id=str(group.get("id") or ""),
             drift=drift,
+            quantities=rebased,
         )
 
     def _set(self, items):
@@ -405,3 +408,11 @@ class ShopifyConnector(Connector):
                     if node.get("sku") in wanted and quantity.get("name") == QUANTITY_NAME:
                         levels[node["sku"]] = int(quantity["quantity"])
         return levels
+
+
+def _rebased(item, found):
+    """A stale item set again from the level read: a correction keeps the channel's
+    sales since its read (rebased_quantity); a push sets Odoo's quantity."""
+    if item.correction:
+        return replace(item, quantity=rebased_quantity(item, found), previous_quantity=found)
+    return replace(item, previous_quantity=found)

@@ -50,6 +50,16 @@ class PushItem:
     external_location_id: str = ""
     previous_quantity: int | None = None
     external_parent_id: str = ""  # WooCommerce: the product of a variation
+    # a reconciliation's correction: ``previous_quantity`` is what the channel was read
+    # holding; units it sold since are kept sold (see rebased_quantity)
+    correction: bool = False
+
+
+def rebased_quantity(item, found):
+    """What a correction sets when the channel no longer holds what it was read holding:
+    its quantity less the units the channel sold since the read (never a sale undone)."""
+    sold = max(0, (item.previous_quantity or 0) - (found or 0))
+    return max(0, item.quantity - sold)
 
 
 @dataclass
@@ -82,6 +92,9 @@ class PushResult:
     # never a dead letter)
     tracking: dict = field(default_factory=dict)
     throttled: dict = field(default_factory=dict)
+    # {sku: quantity} of the items the channel was set to another quantity than the
+    # item's (a correction rebased on a sale made on the channel meanwhile)
+    quantities: dict = field(default_factory=dict)
 
     def split(self, skus):
         """(applied, refused, stale) for the pushed ``skus``: the SKUs applied, {sku:

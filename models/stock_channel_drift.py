@@ -1,0 +1,149 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..core import drift as drift_core
+from ..core.dispatch import utcnow
+from .access import check_channel_manager
+
+DRIFT_STATES = [("open", "Open"), ("corrected", "Corrected"), ("accepted", "Accepted")]
+RUN_KINDS = [
+    ("full", "Daily Full Run"),
+    ("rolling", "Rolling Slice"),
+    ("manual", "Reconcile Now"),
+    ("recheck", "Re-check After Pushes"),
+]
+RUN_STATES = [("running", "Running"), ("done", "Done"), ("failed", "Failed")]
+
+
+class StockChannelReconcile(models.Model):
+    """One reconciliation run: what was read back from a channel, and its totals."""
+
+    _name = "stock.channel.reconcile"
+    _description = "Channel Reconciliation Run"
+    _order = "started_at desc, id desc"
+    _rec_name = "started_at"
+
+    channel_id = fields.Many2one("stock.channel", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="channel_id.company_id", store=True, index=True)
+    kind = fields.Selection(RUN_KINDS, required=True, default="manual")
+    state = fields.Selection(RUN_STATES, required=True, default="running", index=True)
+    user_id = fields.Many2one("res.users", string="Started By", default=lambda self: self.env.user)
+    started_at = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
+    finished_at = fields.Datetime()
+    duration = fields.Float(string="Duration (s)", digits=(16, 2), aggregator="avg")
+    skus_read = fields.Integer(string="SKUs Read")
+    in_sync = fields.Integer()
+    drifted = fields.Integer(help="SKUs found drifted (a push in flight is not counted).")
+    in_flight = fields.Integer(help="SKUs with a push on its way: re-checked once it lands.")
+    unbound = fields.Integer(string="Not Mapped")
+    unknown_on_channel = fields.Integer(
+        string="Unknown on the Channel", help="SKUs the channel lists that no variant maps."
+    )
+    corrections = fields.Integer(help="Corrections queued (pushes through the outbox).")
+    skus_per_second = fields.Float(string="SKUs/s", digits=(16, 1), aggregator="avg")
+    error = fields.Text()
+    note = fields.Text(help="What the run could not do (it is done all the same).")
+    drift_ids = fields.One2many("stock.channel.drift", "run_id", string="Drifts")
+
+    def _finish(self, totals, started, error=None):
+        """Record the totals; `started`: naive UTC with microseconds (the duration)."""
+        finished = utcnow()
+        seconds = max((finished - started).total_seconds(), 0.0)
+        self.write(
+            {
+                "state": "failed" if error else "done",
+                "error": error or False,
+                "finished_at": finished,
+                "duration": seconds,
+                "skus_per_second": totals.read / seconds if seconds else 0.0,
+                "skus_read": totals.read,
+                "in_sync": totals.in_sync,
+                "drifted": totals.drifted,
+                "in_flight": totals.in_flight,
+                "unbound": totals.unbound,
+                "unknown_on_channel": totals.unknown_on_channel,
+            }
+        )
+
+
+class StockChannelDrift(models.Model):
+    """A SKU whose quantity on the channel is not what Odoo published, and why."""
+
+    _name = "stock.channel.drift"
+    _description = "Channel Drift"
+    _order = "detected_at desc, id desc"
+    _rec_name = "sku"
+
+    channel_id = fields.Many2one("stock.channel", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="channel_id.company_id", store=True, index=True)
+    product_id = fields.Many2one(
+        "product.product", string="Variant", ondelete="cascade", index=True
+    )
+    sku = fields.Char(string="SKU", required=True, index=True)
+    run_id = fields.Many2one("stock.channel.reconcile", ondelete="set null")
+    expected_qty = fields.Integer(
+        string="Last Published", help="What Odoo last published and the channel accepted."
+    )
+    publishable_qty = fields.Integer(string="Publishable", help="What Odoo publishes now.")
+    channel_qty = fields.Integer(string="On the Channel", help="What the channel was read holding.")
+    listed = fields.Boolean(string="Listed by the Channel", default=True)
+    cause = fields.Selection(drift_core.DRIFT_CAUSES, required=True, index=True)
+    state = fields.Selection(DRIFT_STATES, required=True, default="open", index=True)
+    correcting = fields.Boolean(
+        help="A correction is queued: it is set compared with the quantity read (where the "
+        "channel supports compare-and-set), so that a sale made meanwhile stays sold."
+    )
+    detected_at = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
+    corrected_at = fields.Datetime()
+    note = fields.Text()
+
+    _open_idx = models.Index("(channel_id, product_id) WHERE state = 'open'")
+
+    @api.model
+    def _correction_bases(self, channel, products):
+        """{product_id: quantity read on the channel} of the corrections queued for
+        `products`: the base of their compare-and-set."""
+        if not products:
+            return {}
+        drifts = self.sudo().search(
+            [("channel_id", "=", channel.id), ("product_id", "in", products.ids),
+             ("state", "=", "open"), ("correcting", "=", True)],
+        )  # fmt: skip
+        return {drift.product_id.id: drift.channel_qty for drift in drifts}
+
+    @api.model
+    def _mark_corrected(self, channel, product_ids, when):
+        """Corrections that the channel has accepted (or verdict confirmed)."""
+        if not product_ids:
+            return
+        self.sudo().search(
+            [("channel_id", "=", channel.id), ("product_id", "in", list(product_ids)),
+             ("state", "=", "open"), ("correcting", "=", True)],
+        ).write({"state": "corrected", "corrected_at": when, "correcting": False})  # fmt: skip
+
+    def action_accept(self):
+        """The channel is right (e.g. stock the marketplace keeps itself): kept as
+        accepted with a note; the same quantity is not reported again."""
+        check_channel_manager(self.env)
+        for drift in self:
+            if drift.state != "open":
+                raise UserError(self.env._("Only an open drift can be accepted."))
+            if not (drift.note or "").strip():
+                raise UserError(
+                    self.env._("Say why the channel is right in the note, then accept.")
+                )
+        self.sudo().write({"state": "accepted", "correcting": False})
+        return True
+
+    def action_correct(self):
+        """Push the publishable quantity now, compared with the quantity read."""
+        check_channel_manager(self.env)
+        drifts = self.sudo().filtered(lambda d: d.state == "open" and d.product_id)
+        if drifts.filtered(lambda d: d.cause == drift_core.UNBOUND):
+            raise UserError(
+                self.env._("A SKU that is not mapped cannot be corrected: bind it first.")
+            )
+        for channel in drifts.channel_id:
+            mine = drifts.filtered(lambda d, c=channel: d.channel_id == c)
+            channel._queue_corrections(mine)
+        return True

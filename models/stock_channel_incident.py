@@ -1,0 +1,214 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..core import oversell
+from ..core.allocation import STEP_RING_FENCED_OTHERS
+from ..core.dispatch import utcnow
+from .access import check_channel_manager
+
+
+class StockChannelIncident(models.Model):
+    """The oversell ledger: units a channel sold that Odoo could not serve, and why."""
+
+    _name = "stock.channel.incident"
+    _description = "Oversell Incident"
+    _order = "detected_at desc, id desc"
+    _rec_name = "order_ref"
+
+    channel_id = fields.Many2one("stock.channel", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="channel_id.company_id", store=True, index=True)
+    product_id = fields.Many2one("product.product", string="Variant", required=True, index=True)
+    sale_order_id = fields.Many2one("sale.order", string="Order", ondelete="set null", index=True)
+    sale_line_id = fields.Many2one("sale.order.line", string="Order Line", ondelete="set null")
+    order_ref = fields.Char(string="Order Reference", required=True)
+    ordered_at = fields.Datetime(help="When the channel took the order.")
+    qty_short = fields.Float(string="Short", digits="Product Unit", required=True)
+    detected_at = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
+    cause = fields.Selection(oversell.INCIDENT_CAUSES, required=True, index=True)
+    gap_seconds = fields.Integer(
+        string="Gap (s)",
+        help="Latency: how long before the order Odoo had committed the lower quantity "
+        "that the channel had not received yet.",
+    )
+    accepted_qty = fields.Integer(
+        string="Channel Showed", help="The quantity the channel had accepted last before the order."
+    )
+    resolved_at = fields.Datetime()
+    resolution = fields.Selection(oversell.RESOLUTIONS)
+    note = fields.Text()
+
+    # ------------------------------------------------------------------
+    # Recording
+    # ------------------------------------------------------------------
+    @api.model
+    def _record_shortfalls(self, order, channel, shortfalls, backorder=False):
+        """One incident per variant of `order` short of stock ({product: (needed,
+        available)}), unless one is open for that order and variant already."""
+        self = self.sudo()
+        existing = self.search(
+            [("sale_order_id", "=", order.id), ("product_id", "in", [p.id for p in shortfalls]),
+             ("resolved_at", "=", False)]
+        ).product_id  # fmt: skip
+        results = channel.sudo()._compute_publishable(order.order_line.product_id)
+        vals = []
+        for product, (needed, available) in shortfalls.items():
+            if product in existing:
+                continue
+            facts = self._oversell_facts(order, channel, product, needed, available, results)
+            cause, gap = oversell.classify(facts)
+            line = order.order_line.filtered(lambda ln, p=product: ln.product_id == p)[:1]
+            vals.append({
+                "channel_id": channel.id,
+                "product_id": product.id,
+                "sale_order_id": order.id,
+                "sale_line_id": line.id,
+                "order_ref": order.channel_order_ref or order.name,
+                "ordered_at": facts.ordered_at,
+                "qty_short": oversell.qty_short(needed, available),
+                "cause": cause,
+                "gap_seconds": gap or 0,
+                "accepted_qty": facts.accepted_qty or 0,
+            })  # fmt: skip
+        return self.create(vals)
+
+    @api.model
+    def _record_lost_units(self, order_ids):
+        """Confirmed channel orders whose reserved units another sale took (a POS sale
+        under the lock): an incident per variant left short."""
+        orders = self.env["sale.order"].sudo().browse(list(order_ids)).exists()
+        for order in orders.filtered(lambda o: o.channel_id and o.state == "sale"):
+            if order.channel_id.allow_backorder:
+                continue
+            shortfalls = {}
+            for line in order.order_line.filtered(lambda ln: not ln.display_type):
+                facts = line._channel_line_facts(False)
+                if facts.shortfall and facts.confirmed and not facts.cancelled:
+                    reserved = sum(
+                        line.move_ids.filtered(
+                            lambda m: (
+                                m.state not in ("done", "cancel")
+                                and m.location_id.usage == "internal"
+                            )
+                        ).mapped("quantity")
+                    )
+                    needed = facts.ordered - facts.delivered
+                    shortfalls[line.product_id] = (needed, reserved)
+            if shortfalls:
+                self._record_shortfalls(order, order.channel_id, shortfalls)
+
+    def _oversell_facts(self, order, channel, product, needed, available, results):
+        # found short as it arrives (or is paid): the order's time, to the microsecond
+        ordered_at = utcnow()
+        accepted_qty, accepted_at = self._accepted_before(channel, product, ordered_at)
+        # a count is dated to the second: compared at that precision
+        accepted_at = accepted_at and accepted_at.replace(microsecond=0)
+        result = results.get((channel.id, product.id))
+        others = sum(
+            -step["qty"] for step in (result.steps if result else [])
+            if step["step"] == STEP_RING_FENCED_OTHERS
+        )  # fmt: skip
+        return oversell.OversellFacts(
+            ordered_at=ordered_at,
+            qty_needed=needed,
+            qty_available=available,
+            accepted_qty=accepted_qty,
+            accepted_at=accepted_at,
+            lower_committed_at=self._lower_committed_at(channel, product, ordered_at, needed),
+            counted_down_at=self._counted_down_at(channel, product, accepted_at, ordered_at),
+            fenced_for_others=others,
+            sellable=result.sellable if result else 0,
+            backorder=self.env.context.get("channel_backorder", False),
+        )
+
+    def _accepted_before(self, channel, product, when):
+        """(quantity, when) the channel accepted last for `product` before `when`."""
+        self.env["stock.channel.sync.log"].flush_model()
+        self.env.cr.execute(
+            """SELECT (item->>'quantity')::int, l.acked_at
+                 FROM stock_channel_sync_log l, jsonb_array_elements(l.items) item
+                WHERE l.channel_id = %s AND l.state IN ('sent', 'done') AND l.acked_at <= %s
+                  AND item->>'product_id' = %s
+             ORDER BY l.acked_at DESC, l.id DESC LIMIT 1""",
+            [channel.id, when, str(product.id)],
+        )
+        row = self.env.cr.fetchone()
+        return row if row else (None, None)
+
+    def _lower_committed_at(self, channel, product, when, needed):
+        """When Odoo had queued a quantity below `needed` that the channel had not
+        accepted by `when` (a push still queued then, or accepted after)."""
+        cr = self.env.cr
+        cr.execute(
+            """SELECT min(l.event_at)
+                 FROM stock_channel_sync_log l, jsonb_array_elements(l.items) item
+                WHERE l.channel_id = %s AND l.event_at <= %s
+                  AND (l.acked_at IS NULL OR l.acked_at > %s)
+                  AND item->>'product_id' = %s AND (item->>'quantity')::int < %s""",
+            [channel.id, when, when, str(product.id), needed],
+        )
+        logged = cr.fetchone()[0]
+        self.env["stock.channel.outbox"].flush_model()
+        cr.execute(
+            """SELECT min(event_at) FROM stock_channel_outbox
+                WHERE channel_id = %s AND product_id = %s AND state = 'pending'
+                  AND event_at <= %s""",
+            [channel.id, product.id, when],
+        )
+        queued = cr.fetchone()[0]
+        return min(filter(None, (logged, queued)), default=None)
+
+    def _counted_down_at(self, channel, product, after, until):
+        """The last inventory count that lowered `product` in the channel's warehouse
+        after the channel's last accepted quantity."""
+        domain = [
+            ("product_id", "=", product.id), ("is_inventory", "=", True), ("state", "=", "done"),
+            ("location_dest_usage", "=", "inventory"), ("date", "<=", until),
+            ("location_id.warehouse_id", "=", channel.warehouse_id.id),
+        ]  # fmt: skip
+        if after:
+            domain.append(("date", ">=", after))
+        move = self.env["stock.move"].sudo().search(domain, order="date desc", limit=1)
+        return move.date or None
+
+    # ------------------------------------------------------------------
+    # Resolution
+    # ------------------------------------------------------------------
+    @api.model
+    def _resolve_orders(self, orders, resolution):
+        self.sudo().search(
+            [("sale_order_id", "in", orders.ids), ("resolved_at", "=", False)]
+        ).write({"resolved_at": fields.Datetime.now(), "resolution": resolution})
+
+    def action_resolve(self):
+        """A person resolved it (e.g. substituted): the resolution is required."""
+        check_channel_manager(self.env)
+        if self.filtered(lambda incident: not incident.resolution):
+            raise UserError(self.env._("Choose a resolution first."))
+        self.sudo().filtered(lambda i: not i.resolved_at).resolved_at = fields.Datetime.now()
+        return True
+
+    # ------------------------------------------------------------------
+    # KPI
+    # ------------------------------------------------------------------
+    @api.model
+    def _oversell_rates(self, channels, days=7):
+        """{channel_id: (oversold lines, order lines)} over the last `days`."""
+        since = fields.Datetime.now() - timedelta(days=days)
+        short = dict(
+            self.sudo()._read_group(
+                [("channel_id", "in", channels.ids), ("detected_at", ">=", since)],
+                ["channel_id"], ["sale_line_id:count_distinct"],
+            )
+        )  # fmt: skip
+        lines = {}
+        Line = self.env["sale.order.line"].sudo()
+        for channel in channels:
+            domain = [("create_date", ">=", since), ("display_type", "=", False)]
+            if channel.channel_type == "website" and channel.website_id:
+                domain.append(("order_id.website_id", "=", channel.website_id.id))
+            else:
+                domain.append(("order_id.channel_id", "=", channel.id))
+            lines[channel.id] = Line.search_count(domain)
+        return {ch.id: (short.get(ch, 0), lines[ch.id]) for ch in channels}
