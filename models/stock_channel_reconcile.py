@@ -394,13 +394,19 @@ class StockChannel(models.Model):
             self._retry_held_orders()
 
     def _retry_held_orders(self):
-        """Orders the channel counted and Odoo holds: judged again (their cause may be
-        gone), else they stay for a person in the order exceptions."""
+        """Orders the channel counted and Odoo has not imported: those left for later are
+        judged again now, the channel's orders polled again (a newer version may complete
+        them); those held for a person stay in the order exceptions."""
         held = self.env["stock.channel.inbound"].sudo().search(
             [("channel_id", "=", self.id), ("kind", "=", KIND_ORDER), ("state", "=", RECEIVED),
              ("sale_order_id", "=", False), ("authenticated", "=", True)]
         )  # fmt: skip
         held.write({"retry_at": fields.Datetime.now()})
+        crons = [("stock_channel_sync.ir_cron_process_inbound", bool(held))]
+        crons.append(("stock_channel_sync.ir_cron_poll_orders", self.polls_orders))
+        for xmlid, wanted in crons:
+            if wanted:
+                self.env.ref(xmlid).sudo()._trigger()
 
     def _queue_corrections(self, drifts):
         """Push the publishable quantity of the drifts' variants through the outbox,

@@ -2,6 +2,7 @@
 cause of drift found and handled, corrections through the outbox (compare-and-set on
 Shopify), the runs' totals and the drift rate."""
 
+import json
 from datetime import timedelta
 
 from odoo import fields
@@ -9,6 +10,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import OrderCase
+from .test_shopify import shopify_order
 
 SHOP = "demo"
 ITEM = "gid://shopify/InventoryItem/{}"
@@ -99,6 +101,24 @@ class TestReconcile(OrderCase):
         self.assertEqual(drift.cause, "unimported_order")
         self.assertFalse(drift.correcting)  # for the order to be imported, not overwritten
         self.assertFalse(self.outbox(self.market))
+
+    def test_an_order_held_on_a_channel_that_polls_triggers_the_poll(self):
+        self.publish(5)
+        self.shop.api_secret = "shop-secret"
+        payload = shopify_order(7001, "XXX", [(1, "WIDGET", 1)])  # a currency Odoo lacks
+        inbound = self.env["stock.channel.inbound"]._store(
+            self.shop, "order", json.dumps(payload).encode(), {}
+        )
+        _status, answer = inbound._process()
+        self.assertEqual((inbound.state, answer["status"]), ("exception", "to_check"), answer)
+        self.sim.shopify.levels[(SHOP, ITEM.format(1001), LOCATION)] = 4
+        poll = self.env.ref("stock_channel_sync.ir_cron_poll_orders")
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", poll.id)])
+        self.shop._reconcile("manual")
+        self.assertEqual(self.drifts(self.shop, sku="WIDGET").cause, "unimported_order")
+        self.assertGreater(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", poll.id)]), triggers
+        )
 
     def test_unmapped_skus_are_listed_for_a_person(self):
         self.publish(5)
@@ -237,7 +257,5 @@ class TestReconcile(OrderCase):
 
 
 def _quantities(entry):
-    import json  # noqa: PLC0415
-
     body = json.loads(entry["body"])
     return body["variables"]["input"]["quantities"]
