@@ -124,16 +124,26 @@ class StockChannel(models.Model):
     # Buttons
     # ------------------------------------------------------------------
     def action_reconcile_now(self):
-        """Read the whole catalogue back now; a failure is told, the run kept."""
+        """Read the whole catalogue back now, then show the open drift; a failed read is
+        told (a notification: the failed run is kept, not rolled back)."""
         check_channel_manager(self.env)
-        for channel in self:
-            if not channel.reads_back:
-                raise UserError(
-                    self.env._("%(channel)s cannot read quantities back.", channel=channel.name)
-                )
-            run = channel.sudo()._reconcile("manual")
-            if run.state == "failed":
-                raise UserError(self.env._("Reconciliation failed: %(error)s", error=run.error))
+        self.ensure_one()
+        if not self.reads_back:
+            raise UserError(
+                self.env._("%(channel)s cannot read quantities back.", channel=self.name)
+            )
+        run = self.sudo()._reconcile("manual")
+        if run.state == "failed":
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "title": self.env._("Reconciliation failed"),
+                    "message": run.error,
+                    "type": "danger",
+                    "sticky": True,
+                },
+            }
         return self.action_open_drifts()
 
     def action_open_drifts(self):
