@@ -147,28 +147,20 @@ class StockChannel(models.Model):
         return self.action_open_drifts()
 
     def action_open_drifts(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "stock_channel_sync.action_stock_channel_drift"
-        )
-        action["domain"] = [("channel_id", "=", self.id)]
-        action["context"] = {"search_default_open": 1, "default_channel_id": self.id}
-        return action
+        return self._open_channel_list("action_stock_channel_drift", search_default_open=1)
 
     def action_open_incidents(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "stock_channel_sync.action_stock_channel_incident"
-        )
-        action["domain"] = [("channel_id", "=", self.id)]
-        return action
+        return self._open_channel_list("action_stock_channel_incident")
 
     def action_open_reconcile_runs(self):
+        return self._open_channel_list("action_stock_channel_reconcile")
+
+    def _open_channel_list(self, action_name, **context):
+        """The addon's window action `action_name`, filtered on this channel."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "stock_channel_sync.action_stock_channel_reconcile"
-        )
+        action = self.env["ir.actions.act_window"]._for_xml_id(f"stock_channel_sync.{action_name}")
         action["domain"] = [("channel_id", "=", self.id)]
+        action["context"] = dict(context, default_channel_id=self.id)
         return action
 
     # ------------------------------------------------------------------

@@ -214,6 +214,9 @@ class TestReconcile(OrderCase):
                     "drifted": 1, "started_at": yesterday})  # fmt: skip
         self.market.invalidate_recordset()
         self.assertEqual(self.market.drift_rate_prev_24h, 1.0)
+        for action in (self.market.action_open_drifts(), self.market.action_open_incidents(),
+                       self.market.action_open_reconcile_runs()):  # fmt: skip
+            self.assertEqual(action["domain"], [("channel_id", "=", self.market.id)])
 
     def test_a_failing_read_keeps_a_failed_run_and_the_button_says_why(self):
         self.sim.add_fault("status", path_prefix="/generic/market", status=401, count=100)
