@@ -237,10 +237,14 @@ class StockChannel(models.Model):
         try:
             with channel._connector() as connector:
                 context = (run, started, totals, channel._unimported_quantities())
-                for start in range(0, len(products), RECONCILE_CHUNK):
-                    chunk = products[start : start + RECONCILE_CHUNK]
-                    channel._reconcile_chunk(connector, chunk, *context)
-                    chunk.invalidate_recordset()
+                size = RECONCILE_CHUNK
+                if connector.reads_whole_listing:  # one listing, not one per chunk
+                    size = max(len(products), 1)
+                for start in range(0, len(products), size):
+                    channel._reconcile_chunk(connector, products[start : start + size], *context)
+                    # memory stays flat: the chunk's records leave the cache
+                    self.env.flush_all()
+                    self.env.invalidate_all()
                 if kind in ("full", "manual"):
                     channel._reconcile_unmapped(connector, run, totals)
         except (SyncError, NotImplementedError) as err:

@@ -4,10 +4,12 @@ accepted or refused line by line from the central reservation, the address the s
 gives once accepted, tracking and shipment back, read-back."""
 
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import tagged
 
+from ..models import stock_channel_reconcile as reconcile_module
 from .common import OrderCase
 
 SHOP = "fnac"
@@ -176,6 +178,22 @@ class TestMirakl(OrderCase):
         self.poll()
         self.assertEqual(self.order_of(placed["order_id"], self.mirakl).state, "cancel")
         self.assertEqual(self.publishable(self.web), 5)
+
+    def test_a_reconciliation_lists_the_offers_once(self):
+        products = self.product | self.product_b
+        for n in range(25):  # above the offers Mirakl reads one by one
+            products |= self._create_product(f"Many {n}", f"MANY-{n:02d}")
+            self.sim.mirakl.add_offer(SHOP, f"MANY-{n:02d}")
+        self.sim.clear_received()
+        with patch.object(reconcile_module, "RECONCILE_CHUNK", 5):
+            run = self.mirakl._reconcile("manual", products)
+        self.assertEqual((run.state, run.skus_read), ("done", 27))
+        listings = [
+            r for r in self.sim.received("/mirakl/")
+            if r["method"] == "GET" and r["path"].endswith("/api/offers")
+        ]  # fmt: skip
+        # the quantities' listing and the catalogue's (SKUs nobody maps), not one per chunk
+        self.assertEqual(len(listings), 2)
 
     def test_read_back(self):
         self.sim.mirakl._offer_by_sku(SHOP, "WIDGET")["quantity"] = 9

@@ -152,6 +152,9 @@ class Connector:
     # limiter spaces the requests (shared by every worker of the database in Odoo); a
     # request waits for its turn up to max_limit_wait seconds, else comes back later
     limits = {}
+    # read-back: a channel that lists its whole catalogue to answer (Mirakl's OF21 pages)
+    # is read once per reconciliation, not once per chunk of SKUs
+    reads_whole_listing = False
     max_limit_wait = 10.0
     # channels that confirm later: their verdicts are read every check_interval seconds
     # at most; a push without a verdict after confirm_timeout_minutes is sent again

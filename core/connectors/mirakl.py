@@ -76,6 +76,7 @@ class MiraklConnector(Connector):
     poll_overlap_minutes = 10
     # the documented call frequencies, per shop (STO01 once a minute is the batching
     # window: a push waits for it, or comes back when it opens)
+    reads_whole_listing = True  # above OFFER_READS SKUs, every OF21 page
     limits = {
         STOCK_IMPORT: Limit(rate=1 / 60, burst=1),
         STOCK_STATUS: Limit(rate=1 / 15, burst=1),
