@@ -194,7 +194,8 @@ class StockChannelIncident(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _oversell_rates(self, channels, days=7):
-        """{channel_id: (oversold lines, order lines)} over the last `days`."""
+        """{channel_id: (oversold lines, order lines)} over the last `days`, in grouped
+        queries for all `channels` (a website channel counts its website's orders)."""
         since = fields.Datetime.now() - timedelta(days=days)
         short = dict(
             self.sudo()._read_group(
@@ -202,13 +203,25 @@ class StockChannelIncident(models.Model):
                 ["channel_id"], ["sale_line_id:count_distinct"],
             )
         )  # fmt: skip
-        lines = {}
         Line = self.env["sale.order.line"].sudo()
-        for channel in channels:
-            domain = [("create_date", ">=", since), ("display_type", "=", False)]
-            if channel.channel_type == "website" and channel.website_id:
-                domain.append(("order_id.website_id", "=", channel.website_id.id))
-            else:
-                domain.append(("order_id.channel_id", "=", channel.id))
-            lines[channel.id] = Line.search_count(domain)
-        return {ch.id: (short.get(ch, 0), lines[ch.id]) for ch in channels}
+        recent = [("create_date", ">=", since), ("display_type", "=", False)]
+        webshops = channels.filtered(lambda ch: ch.channel_type == "website" and ch.website_id)
+        by_channel = dict(
+            Line._read_group(
+                [*recent, ("order_id.channel_id", "in", (channels - webshops).ids)],
+                ["order_id.channel_id"], ["__count"],
+            )
+        )  # fmt: skip
+        by_website = dict(
+            Line._read_group(
+                [*recent, ("order_id.website_id", "in", webshops.website_id.ids)],
+                ["order_id.website_id"], ["__count"],
+            )
+        ) if webshops else {}  # fmt: skip
+        return {
+            ch.id: (
+                short.get(ch, 0),
+                by_website.get(ch.website_id, 0) if ch in webshops else by_channel.get(ch, 0),
+            )
+            for ch in channels
+        }

@@ -167,8 +167,8 @@ class StockChannelPolicyRule(models.Model):
     # Resolution: the most specific rule wins (variant > product > category > all)
     # ------------------------------------------------------------------
     @api.model
-    def _resolver(self, channels):
-        """Return resolve(channel, product) -> core.allocation.Rule for the policies in force."""
+    def _rule_finder(self, channels):
+        """Return find(channel, product) -> the rule in force (empty when none)."""
         Policy = self.env["stock.channel.policy"]
         policies = Policy.browse()
         for company in channels.company_id:
@@ -178,14 +178,8 @@ class StockChannelPolicyRule(models.Model):
         for rule in rules:
             target = rule[SCOPE_FIELD[rule.scope]].id if rule.scope in SCOPE_FIELD else 0
             index.setdefault((rule.channel_id.id, rule.scope, target), rule)
-        core_rules = {}
 
-        def core_rule(rule):
-            if rule.id not in core_rules:
-                core_rules[rule.id] = rule._to_core(rule._label(rule.policy_id.version))
-            return core_rules[rule.id]
-
-        def resolve(channel, product):
+        def find(channel, product):
             rule = index.get((channel.id, "variant", product.id)) or index.get(
                 (channel.id, "template", product.product_tmpl_id.id)
             )
@@ -194,7 +188,22 @@ class StockChannelPolicyRule(models.Model):
                     rule = index.get((channel.id, "category", int(categ_id)))
                     if rule:
                         break
-            rule = rule or index.get((channel.id, "all", 0))
-            return core_rule(rule) if rule else allocation.DEFAULT_RULE
+            return rule or index.get((channel.id, "all", 0)) or self.browse()
+
+        return find
+
+    @api.model
+    def _resolver(self, channels):
+        """Return resolve(channel, product) -> core.allocation.Rule for the policies in force."""
+        find = self._rule_finder(channels)
+        core_rules = {}
+
+        def resolve(channel, product):
+            rule = find(channel, product)
+            if not rule:
+                return allocation.DEFAULT_RULE
+            if rule.id not in core_rules:
+                core_rules[rule.id] = rule._to_core(rule._label(rule.policy_id.version))
+            return core_rules[rule.id]
 
         return resolve

@@ -1,0 +1,176 @@
+"""Channel alerts: thresholds in force, crossing, open/keep/resolve, stall (no Odoo)."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core import alerts
+from core.alerts import (
+    ALERT_KINDS,
+    BACKLOG,
+    CRITICAL_STOCK,
+    DEAD_LETTERS,
+    DRIFT,
+    FIGURE_KINDS,
+    KEEP,
+    NOT_MEASURED,
+    OPEN,
+    OVERSELL,
+    P95,
+    RESOLVE,
+    STALL,
+    THRESHOLDS,
+)
+
+NOW = datetime(2026, 11, 26, 10, 0, 0)
+
+
+def _ago(minutes):
+    return NOW - timedelta(minutes=minutes)
+
+
+# -- vocabulary ------------------------------------------------------------------------------
+
+
+def test_every_figure_has_a_threshold_and_a_label():
+    labels = dict(ALERT_KINDS)
+    assert set(FIGURE_KINDS) | {CRITICAL_STOCK} == set(labels)
+    assert CRITICAL_STOCK not in THRESHOLDS
+
+
+def test_defaults_are_the_documented_ones():
+    defaults = {kind: threshold.default for kind, threshold in THRESHOLDS.items()}
+    assert defaults == {
+        BACKLOG: 10, P95: 5.0, DEAD_LETTERS: 1, DRIFT: 0.2, OVERSELL: 0.5, STALL: 5,
+    }  # fmt: skip
+
+
+# -- thresholds in force ---------------------------------------------------------------------
+
+
+def test_the_channels_own_threshold_overrides_the_company():
+    assert alerts.in_force(3, 10) == 3
+
+
+def test_an_unset_channel_threshold_takes_the_company_default():
+    assert alerts.in_force(0, 10) == 10
+    assert alerts.in_force(None, 0.2) == 0.2
+
+
+def test_a_company_threshold_of_0_turns_the_alert_off():
+    assert alerts.in_force(0, 0) == 0
+    assert alerts.in_force(0, -1) == 0
+
+
+# -- crossing --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "figure", "threshold", "expected"),
+    [
+        (BACKLOG, 10.1, 10, True),
+        (BACKLOG, 10, 10, False),  # older than 10 minutes, not 10 minutes old
+        (P95, 5.01, 5, True),
+        (P95, 4.99, 5, False),
+        (DEAD_LETTERS, 1, 1, True),  # one dead letter reaches a threshold of 1
+        (DEAD_LETTERS, 0, 1, False),
+        (DRIFT, 0.21, 0.2, True),
+        (DRIFT, 0.2, 0.2, False),
+        (OVERSELL, 0.6, 0.5, True),
+        (STALL, 5.1, 5, True),
+    ],
+)
+def test_crossed(kind, figure, threshold, expected):
+    assert alerts.crossed(kind, figure, threshold) is expected
+
+
+def test_a_figure_not_measured_never_crosses():
+    for kind in FIGURE_KINDS:
+        assert alerts.crossed(kind, None, 0.001) is False
+
+
+def test_a_threshold_of_0_never_crosses():
+    assert alerts.crossed(DEAD_LETTERS, 5, 0) is False
+
+
+# -- transitions -----------------------------------------------------------------------------
+
+
+def test_crossing_opens_once_then_keeps():
+    assert alerts.transition(BACKLOG, 14, 10, is_open=False) == OPEN
+    assert alerts.transition(BACKLOG, 20, 10, is_open=True) == KEEP
+
+
+def test_back_under_resolves_an_open_alert():
+    assert alerts.transition(BACKLOG, 2, 10, is_open=True) == RESOLVE
+    assert alerts.transition(BACKLOG, 2, 10, is_open=False) is None
+
+
+def test_not_measured_neither_opens_nor_resolves():
+    assert alerts.transition(DRIFT, None, 0.2, is_open=False) is None
+    assert alerts.transition(DRIFT, None, 0.2, is_open=True) == KEEP
+
+
+def test_an_alert_turned_off_is_resolved():
+    assert alerts.transition(P95, 30, 0, is_open=True) == RESOLVE
+    assert alerts.transition(P95, 30, 0, is_open=False) is None
+
+
+@given(
+    kind=st.sampled_from(FIGURE_KINDS),
+    figure=st.one_of(st.none(), st.floats(0, 1000)),
+    threshold=st.floats(0, 100),
+    is_open=st.booleans(),
+)
+def test_transitions_are_consistent(kind, figure, threshold, is_open):
+    action = alerts.transition(kind, figure, threshold, is_open)
+    if is_open:
+        assert action in (KEEP, RESOLVE)
+    else:
+        assert action in (OPEN, None)
+    assert (action == OPEN) == (not is_open and alerts.crossed(kind, figure, threshold))
+
+
+# -- critical stock --------------------------------------------------------------------------
+
+
+def test_critical_stock_below_the_critical_quantity():
+    assert alerts.critical_transition(2, 5, is_open=False) == OPEN
+    assert alerts.critical_transition(4, 5, is_open=True) == KEEP
+    assert alerts.critical_transition(5, 5, is_open=True) == RESOLVE
+    assert alerts.critical_transition(5, 5, is_open=False) is None
+
+
+def test_no_critical_quantity_no_alert():
+    assert alerts.critical_transition(0, 0, is_open=False) is None
+    assert alerts.critical_transition(0, 0, is_open=True) == RESOLVE
+
+
+# -- figures ---------------------------------------------------------------------------------
+
+
+def test_backlog_is_the_age_of_the_oldest_pending_push():
+    assert alerts.backlog_minutes(NOW, _ago(14)) == 14.0
+    assert alerts.backlog_minutes(NOW, NOW - timedelta(seconds=90)) == 1.5
+    assert alerts.backlog_minutes(NOW, None) == 0.0
+
+
+def test_stalled_since_the_later_of_the_oldest_due_row_and_the_last_push():
+    assert alerts.stall_minutes(NOW, oldest_due=_ago(20), last_push=_ago(8)) == 8.0
+    assert alerts.stall_minutes(NOW, oldest_due=_ago(3), last_push=_ago(60)) == 3.0
+    assert alerts.stall_minutes(NOW, oldest_due=_ago(7), last_push=None) == 7.0
+
+
+def test_not_stalled_when_nothing_is_due():
+    assert alerts.stall_minutes(NOW, oldest_due=None, last_push=_ago(60)) == 0.0
+    assert alerts.stall_minutes(NOW, oldest_due=NOW + timedelta(minutes=2), last_push=None) == 0
+
+
+def test_figures_are_written_with_their_unit():
+    assert alerts.format_figure(BACKLOG, 14.0) == "14 min"
+    assert alerts.format_figure(P95, 7.25) == "7.25 s"
+    assert alerts.format_figure(DEAD_LETTERS, 3) == "3"
+    assert alerts.format_figure(DRIFT, 0.3456) == "0.35 %"
+    assert alerts.format_figure(OVERSELL, None) == NOT_MEASURED

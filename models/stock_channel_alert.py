@@ -1,0 +1,243 @@
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.tools import format_datetime
+
+from ..core import alerts
+
+ALERT_STATES = [("open", "Open"), ("resolved", "Resolved")]
+ACTIVITY_TYPE = "stock_channel_sync.mail_activity_channel_alert"
+# the list behind each figure, opened on the channel (its window action reads active_id)
+LIST_ACTIONS = {
+    alerts.BACKLOG: "action_channel_alert_pending",
+    alerts.STALL: "action_channel_alert_pending",
+    alerts.P95: "action_channel_alert_sync_log",
+    alerts.DEAD_LETTERS: "action_channel_alert_dead_letters",
+    alerts.DRIFT: "action_channel_alert_drift",
+    alerts.OVERSELL: "action_channel_alert_incidents",
+}
+
+
+class StockChannelAlert(models.Model):
+    """A threshold a channel crossed: open while it stays crossed (one at a time per
+    channel, alert and variant), with the activity scheduled for the channel's
+    responsible user; resolved (the activity done) once the figure is back under."""
+
+    _name = "stock.channel.alert"
+    _description = "Channel Alert"
+    _order = "opened_at desc, id desc"
+    _rec_name = "summary"
+
+    channel_id = fields.Many2one("stock.channel", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="channel_id.company_id", store=True, index=True)
+    kind = fields.Selection(alerts.ALERT_KINDS, string="Alert", required=True, index=True)
+    product_id = fields.Many2one(
+        "product.product", string="Variant", ondelete="cascade", help="Critical stock: the variant."
+    )
+    state = fields.Selection(ALERT_STATES, required=True, default="open", index=True)
+    summary = fields.Char(required=True)
+    figure = fields.Float(string="Value", digits=(16, 2), help="The figure when last evaluated.")
+    figure_text = fields.Char(string="Figure", help="The figure when last evaluated.")
+    threshold_text = fields.Char(string="Threshold")
+    detail = fields.Text(help="Critical stock: the move that took the quantity below, its "
+                         "author and reason.")  # fmt: skip
+    user_id = fields.Many2one("res.users", string="Assigned To")
+    activity_id = fields.Many2one("mail.activity", ondelete="set null", readonly=True)
+    opened_at = fields.Datetime(required=True, default=fields.Datetime.now)
+    resolved_at = fields.Datetime()
+    resolution = fields.Char(help="What the figure was when the alert was resolved.")
+
+    _open_uniq = models.UniqueIndex(
+        "(channel_id, kind, COALESCE(product_id, 0)) WHERE state = 'open'",
+        "One open alert per channel, alert and variant.",
+    )
+
+    def _label(self, kind):
+        return dict(self._fields["kind"]._description_selection(self.env))[kind]
+
+    # ------------------------------------------------------------------
+    # Figures: open, keep, resolve
+    # ------------------------------------------------------------------
+    @api.model
+    def _open(self, channel, kind, figure, threshold):
+        """A figure crossed its threshold: an alert, and an activity for the channel's
+        responsible user with the figures and the link to the list behind them."""
+        label = self._label(kind)
+        figure_text = alerts.format_figure(kind, figure)
+        threshold_text = alerts.format_figure(kind, threshold)
+        note = Markup("<p>%s</p><p><a href='%s'>%s</a></p>") % (
+            self.env._(
+                "%(alert)s on %(channel)s: %(figure)s (threshold %(threshold)s).",
+                alert=label, channel=channel.display_name, figure=figure_text,
+                threshold=threshold_text,
+            ),
+            _list_url(channel, LIST_ACTIONS[kind]),
+            self.env._("Open the list"),
+        )  # fmt: skip
+        return self._create_with_activity(
+            channel,
+            {"kind": kind, "figure": figure, "figure_text": figure_text,
+             "threshold_text": threshold_text},
+            label,
+            note,
+        )  # fmt: skip
+
+    def _create_with_activity(self, channel, vals, summary, note):
+        user = channel.user_id or channel.create_uid
+        activity = channel.activity_schedule(
+            ACTIVITY_TYPE, summary=summary, note=note, user_id=user.id
+        )
+        return self.create(
+            dict(vals, channel_id=channel.id, summary=summary, user_id=user.id,
+                 activity_id=activity.id if activity else False)
+        )  # fmt: skip
+
+    def _refresh(self, figure):
+        """Still crossed: the figure is kept current (no new activity)."""
+        text = alerts.format_figure(self.kind, figure)
+        if self.figure_text != text:
+            self.write({"figure": figure or 0.0, "figure_text": text})
+
+    def _resolve(self, figure, threshold):
+        """Back under the threshold (or turned off)."""
+        if threshold:
+            text = self.env._(
+                "%(alert)s back under the threshold: %(figure)s (threshold %(threshold)s).",
+                alert=self._label(self.kind), figure=alerts.format_figure(self.kind, figure),
+                threshold=alerts.format_figure(self.kind, threshold),
+            )  # fmt: skip
+        else:
+            text = self.env._("%(alert)s: alert turned off.", alert=self._label(self.kind))
+        self._close(text, figure)
+
+    def _close(self, text, figure=None):
+        """Resolved: the activity is marked done with `text` (a chatter message on the
+        channel); without an activity left, `text` is posted."""
+        vals = {"state": "resolved", "resolved_at": fields.Datetime.now(), "resolution": text}
+        if figure is not None:
+            vals.update(figure=figure, figure_text=alerts.format_figure(self.kind, figure))
+        self.write(vals)
+        for alert in self:
+            activity = alert.activity_id
+            if activity and activity.active:
+                activity.action_feedback(feedback=text)
+            else:
+                alert.channel_id.message_post(body=text, subtype_xmlid="mail.mt_note")
+
+    # ------------------------------------------------------------------
+    # Critical stock
+    # ------------------------------------------------------------------
+    @api.model
+    def _evaluate_critical(self, channels, since):
+        """Critical stock of `channels`: the variants moved (done moves) since `since`
+        in their warehouses, and those of the open alerts, against the critical quantity
+        of the rule in force; publishable quantities in one batch."""
+        Rule = self.env["stock.channel.policy.rule"].sudo()
+        opened = self.search(
+            [("channel_id", "in", channels.ids), ("state", "=", "open"),
+             ("kind", "=", alerts.CRITICAL_STOCK)]
+        )  # fmt: skip
+        watched = channels.filtered(lambda ch: ch.active and ch.alert_active)
+        critical = Rule.search([("channel_id", "in", watched.ids), ("critical_qty", ">", 0)])
+        moved = self._moved_products(critical.channel_id.warehouse_id, since)
+        pairs = {(a.channel_id.id, a.product_id.id) for a in opened}
+        for channel in critical.channel_id:
+            pairs.update((channel.id, pid) for pid in moved.get(channel.warehouse_id.id, ()))
+        if not pairs:
+            return
+        Channel, Product = self.env["stock.channel"].sudo(), self.env["product.product"]
+        in_play = Channel.browse({pair[0] for pair in pairs})
+        results = in_play._compute_publishable(Product.browse({pair[1] for pair in pairs}))
+        find = Rule._rule_finder(in_play)
+        open_by_pair = {(a.channel_id.id, a.product_id.id): a for a in opened}
+        for channel_id, product_id in sorted(pairs):
+            channel, product = Channel.browse(channel_id), Product.browse(product_id)
+            rule = find(channel, product) if channel in watched else Rule
+            alert = open_by_pair.get((channel_id, product_id), self)
+            publishable = results[channel_id, product_id].publishable
+            action = alerts.critical_transition(publishable, rule.critical_qty, bool(alert))
+            if action == alerts.OPEN:
+                self._open_critical(channel, product, publishable, rule.critical_qty, since)
+            elif action == alerts.RESOLVE:
+                alert._close(self.env._(
+                    "Critical stock of %(variant)s over: %(qty)s publishable.",
+                    variant=product.display_name, qty=publishable,
+                ), publishable)  # fmt: skip
+            elif action == alerts.KEEP:
+                alert._refresh(publishable)
+
+    @api.model
+    def _moved_products(self, warehouses, since):
+        """{warehouse_id: {product_id}} of the done moves dated since `since` from or to
+        a location of `warehouses` (the date of a done move is when it was done)."""
+        moved = {}
+        if not warehouses:
+            return moved
+        Move = self.env["stock.move"].sudo()
+        domain = [("state", "=", "done"), ("date", ">=", since)]
+        for side in ("location_id", "location_dest_id"):
+            for warehouse, product in Move._read_group(
+                [*domain, (f"{side}.warehouse_id", "in", warehouses.ids)],
+                [f"{side}.warehouse_id", "product_id"],
+            ):
+                moved.setdefault(warehouse.id, set()).add(product.id)
+        return moved
+
+    @api.model
+    def _open_critical(self, channel, product, publishable, critical_qty, since):
+        """Critical stock: the alert names the variant, the channel, and the move that
+        took it below (its author and reason)."""
+        detail = self._critical_cause(channel, product, since)
+        summary = self.env._("Critical stock: %(variant)s", variant=product.display_name)
+        note = Markup("<p>%s</p><p>%s</p><p><a href='%s'>%s</a></p>") % (
+            self.env._(
+                "%(variant)s: %(qty)s publishable on %(channel)s, below its critical quantity "
+                "%(critical)s.",
+                variant=product.display_name, qty=publishable, channel=channel.display_name,
+                critical=critical_qty,
+            ),
+            detail,
+            f"{channel.get_base_url()}/odoo/product.product/{product.id}",
+            self.env._("Open the variant"),
+        )  # fmt: skip
+        vals = {
+            "kind": alerts.CRITICAL_STOCK, "product_id": product.id, "figure": publishable,
+            "figure_text": str(publishable), "threshold_text": str(critical_qty),
+            "detail": detail,
+        }  # fmt: skip
+        return self._create_with_activity(channel, vals, summary, note)
+
+    @api.model
+    def _critical_cause(self, channel, product, since):
+        """Who took the variant below, and why: the last done move of the variant in the
+        channel's warehouse since `since` (an inventory count: its reason)."""
+        warehouse = channel.warehouse_id
+        move = self.env["stock.move"].sudo().search(
+            [("product_id", "=", product.id), ("state", "=", "done"), ("date", ">=", since),
+             "|", ("location_id.warehouse_id", "=", warehouse.id),
+             ("location_dest_id.warehouse_id", "=", warehouse.id)],
+            order="date desc, id desc", limit=1,
+        )  # fmt: skip
+        if not move:
+            return self.env._("No stock move since the last check (reservations).")
+        author = move.write_uid.name or ""
+        date = format_datetime(self.env, move.date, tz=channel.user_id.tz or "UTC")
+        if move.is_inventory:
+            return self.env._(
+                "Inventory count by %(author)s on %(date)s, reason: %(reason)s.",
+                author=author, date=date,
+                reason=move.inventory_name or self.env._("none given"),
+            )  # fmt: skip
+        return self.env._(
+            "%(reference)s by %(author)s on %(date)s (%(qty)s %(uom)s).",
+            reference=move.reference or move.origin or move.display_name, author=author,
+            date=date, qty=move.quantity, uom=move.product_uom.name,
+        )  # fmt: skip
+
+
+def _list_url(channel, action):
+    """The list behind an alert, filtered on the channel (absolute: it is mailed too)."""
+    return (
+        f"{channel.get_base_url()}/odoo/stock.channel/{channel.id}"
+        f"/action-stock_channel_sync.{action}"
+    )
