@@ -10,6 +10,7 @@
     "data": [
         "security/stock_channel_security.xml",
         "security/ir.model.access.csv",
+        "security/stock_channel_report_security.xml",
         "data/ir_cron.xml",
         "data/product_data.xml",
         "views/stock_channel_binding_views.xml",
@@ -26,6 +27,7 @@
         "views/stock_picking_views.xml",
         "views/stock_channel_menus.xml",
         "views/stock_channel_trust_views.xml",
+        "views/stock_channel_report_views.xml",
     ],
     "demo": ["demo/stock_channel_demo.xml"],
     "post_init_hook": "post_init_hook",
