@@ -1,0 +1,128 @@
+"""Order-flow KPIs of a channel over 7 days (touchless rate, order to ship, handling
+time kept, tracking freshness), and the facts the dispatcher and the intake record for
+them."""
+
+from odoo import api, fields, models
+
+from ..core import kpis as kpi_core
+from ..core.connectors import order_status_connectors
+from ..core.dispatch import utcnow
+
+KPI_FIELDS = {
+    "touchless_rate": ("touchless_rate_7d", "touchless_measured"),
+    "ship_p50_hours": ("ship_time_p50_7d", "ship_time_measured"),
+    "ship_p95_hours": ("ship_time_p95_7d", "ship_time_measured"),
+    "sla_rate": ("sla_rate_7d", "sla_measured"),
+    "tracking_rate": ("tracking_rate_7d", "tracking_measured"),
+}
+EMPTY_COUNTS = kpi_core.OrderFlowCounts()
+
+
+class StockChannel(models.Model):
+    _inherit = "stock.channel"
+
+    handling_hours = fields.Integer(
+        string="Handling Time (h)",
+        default=48,
+        help="The time the channel gives to ship an order, from its import, in hours "
+        "(calendar hours). 0: no commitment, the handling time kept is not measured.",
+    )
+    takes_order_status = fields.Boolean(compute="_compute_takes_order_status")
+    shipped_count_7d = fields.Integer(
+        string="Orders Shipped (7 d)", compute="_compute_order_flow_kpis"
+    )
+    touchless_rate_7d = fields.Float(
+        string="Touchless Rate (7 d)",
+        compute="_compute_order_flow_kpis",
+        digits=(16, 1),
+        help="Orders shipped over the last 7 days that were imported, confirmed and shipped "
+        "without a person: never held (to check, to complete) and not edited by a user "
+        "before their delivery, in %.",
+    )
+    touchless_measured = fields.Boolean(compute="_compute_order_flow_kpis")
+    ship_time_p50_7d = fields.Float(
+        string="Order to Ship p50 (7 d, h)",
+        compute="_compute_order_flow_kpis",
+        digits=(16, 1),
+        help="From the import of the order to its first delivery to the customer, in hours, "
+        "over the orders shipped in the last 7 days.",
+    )
+    ship_time_p95_7d = fields.Float(
+        string="Order to Ship p95 (7 d, h)", compute="_compute_order_flow_kpis", digits=(16, 1)
+    )
+    ship_time_measured = fields.Boolean(compute="_compute_order_flow_kpis")
+    sla_rate_7d = fields.Float(
+        string="Handling Time Kept (7 d)",
+        compute="_compute_order_flow_kpis",
+        digits=(16, 1),
+        help="Orders shipped within the channel's handling time / orders shipped in time or "
+        "whose handling time ran out over the last 7 days (cancelled orders aside), in %.",
+    )
+    sla_measured = fields.Boolean(compute="_compute_order_flow_kpis")
+    tracking_rate_7d = fields.Float(
+        string="Tracking Within 1 h (7 d)",
+        compute="_compute_order_flow_kpis",
+        digits=(16, 1),
+        help="Orders shipped over the last 7 days whose tracking number the channel accepted "
+        "within an hour of the delivery's validation, in % (those validated less than an "
+        "hour ago count once accepted).",
+    )
+    tracking_measured = fields.Boolean(compute="_compute_order_flow_kpis")
+
+    _handling_hours_positive = models.Constraint(
+        "CHECK (handling_hours >= 0)", "The handling time cannot be negative."
+    )
+
+    @api.depends("connector")
+    def _compute_takes_order_status(self):
+        codes = set(order_status_connectors())
+        for channel in self:
+            channel.takes_order_status = channel.connector in codes
+
+    def _compute_order_flow_kpis(self):
+        counts = self.env["sale.order"].sudo()._channel_order_flow_counts(self)
+        for channel in self:
+            flow = counts.get(channel.id, EMPTY_COUNTS)
+            kpis = kpi_core.order_flow_kpis(flow, tracking=channel.takes_order_status)
+            channel.shipped_count_7d = flow.shipped
+            for name, (field, measured) in KPI_FIELDS.items():
+                value = getattr(kpis, name)
+                channel[field] = value or 0.0
+                channel[measured] = value is not None
+
+
+class StockChannelDispatcher(models.AbstractModel):
+    _inherit = "stock.channel.dispatcher"
+
+    def _status_done(self, job, rows, log_vals, result):
+        """A status carrying a tracking number accepted: the order's tracking is pushed."""
+        sent = super()._status_done(job, rows, log_vals, result)
+        if job.body.get("tracking"):
+            order = self.env["sale.order"].browse(job.order_id)
+            if not order.channel_tracking_pushed_at:
+                order.channel_tracking_pushed_at = utcnow()
+        return sent
+
+
+class StockChannelInbound(models.Model):
+    _inherit = "stock.channel.inbound"
+
+    def action_retry(self):
+        """A person retries: the order it makes was held for a person."""
+        retried = self.with_context(stock_channel_retried=True)
+        return super(StockChannelInbound, retried).action_retry()
+
+    def _create_order(self, order_in, resolved):
+        """An order created from a message a person retried, or that was held before
+        (this one, or an earlier version it replaces), was held for a person."""
+        order = super()._create_order(order_in, resolved)
+        held = (
+            self.env.context.get("stock_channel_retried")
+            or self.exception
+            or self.search_count(
+                [("duplicate_of_id", "=", self.id), ("exception", "!=", False)], limit=1
+            )
+        )
+        if held:
+            order.channel_held_at = fields.Datetime.now()
+        return order
