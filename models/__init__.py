@@ -29,6 +29,7 @@ from . import (
     stock_channel_policy_version,
     stock_channel_quantity,
     stock_channel_reconcile,
+    stock_channel_reconcile_run,
     stock_channel_refused,
     stock_channel_report,
     stock_channel_sync_log,

@@ -9,7 +9,7 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.tests import tagged
 
-from ..models import stock_channel_reconcile as reconcile_module
+from ..models import stock_channel_reconcile_run as reconcile_module
 from .common import OrderCase
 
 SHOP = "fnac"
