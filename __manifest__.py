@@ -26,8 +26,9 @@
         "views/stock_picking_views.xml",
         "views/stock_channel_menus.xml",
         "views/stock_channel_trust_views.xml",
+        "views/stock_channel_demo_views.xml",
     ],
-    "demo": ["demo/stock_channel_demo.xml"],
+    "demo": ["demo/stock_channel_demo.xml", "demo/stock_channel_demo_simulator.xml"],
     "post_init_hook": "post_init_hook",
     "development_status": "Alpha",
 }
