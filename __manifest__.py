@@ -31,8 +31,9 @@
         "data/stock_channel_alert_data.xml",
         "views/stock_channel_alert_views.xml",
         "views/stock_channel_report_views.xml",
+        "views/stock_channel_demo_views.xml",
     ],
-    "demo": ["demo/stock_channel_demo.xml"],
+    "demo": ["demo/stock_channel_demo.xml", "demo/stock_channel_demo_simulator.xml"],
     "post_init_hook": "post_init_hook",
     "development_status": "Alpha",
 }

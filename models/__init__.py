@@ -12,6 +12,7 @@ from . import (
     stock_channel_alerting,
     stock_channel_binding,
     stock_channel_confirmer,
+    stock_channel_demo,
     stock_channel_dispatcher,
     stock_channel_dispatcher_push,
     stock_channel_drift,

@@ -1,6 +1,9 @@
-"""``python -m simulator [--host H] [--port P] [--verbose]``: serve until interrupted."""
+"""``python -m simulator [--host H] [--port P] [--config FILE] [--verbose]``: serve until
+interrupted; ``--config`` applies a JSON file shaped as ``POST /_sim/config`` first (the
+accounts' secrets, a shop's catalogue...)."""
 
 import argparse
+import json
 import sys
 
 from .server import DEFAULT_HOST, DEFAULT_PORT, Simulator
@@ -12,9 +15,24 @@ def main(argv=None):
     )
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
+    parser.add_argument(
+        "--config", metavar="FILE", help="JSON settings, as POST /_sim/config takes them"
+    )
     parser.add_argument("--verbose", action="store_true", help="log each request to stderr")
     args = parser.parse_args(argv)
+    settings = None
+    if args.config:
+        try:
+            with open(args.config, encoding="utf-8") as file:
+                settings = json.load(file)
+        except (OSError, ValueError) as exc:
+            parser.error(f"--config {args.config}: {exc}")
     simulator = Simulator(args.host, args.port, verbose=args.verbose)
+    if settings is not None:
+        try:
+            simulator.state.configure(settings)
+        except (TypeError, ValueError) as exc:
+            parser.error(f"--config {args.config}: {exc}")
     sys.stdout.write(f"simulator listening on {simulator.url}\n")
     sys.stdout.flush()
     simulator.serve_forever()

@@ -4,7 +4,7 @@ Standard library only, and independent of ``core`` (it checks the wire, not the 
 One module per marketplace (``generic``, ``shopify``), each serving its path prefix; this
 module holds what they share: the HTTP plumbing, the fault injection, the journal of
 received requests, and the control API under ``/_sim/`` (reset, config, faults, received
-requests, stock, health).
+requests, stock, health, orders generated and sent to Odoo: ``generator``).
 """
 
 import json
@@ -34,6 +34,7 @@ from .common import (
     error,
     now_iso,
 )
+from .generator import generate_control
 from .generic import GenericJson
 from .shopify import Shopify
 from .state import SimulatorState
@@ -212,6 +213,8 @@ class _Handler(BaseHTTPRequestHandler):
             return Reply(200, state.stock())
         if (method, action) == ("POST", "deliver"):
             return _deliver(state, data)
+        if action == "orders/generate":
+            return generate_control(state, method, query, data)
         if (method, action) == ("GET", "orders"):
             generic = state.marketplaces["generic"]
             with state.lock:
@@ -293,6 +296,7 @@ class Simulator:
     def stop(self):
         """Stop serving, release the port, wake requests held by slow/timeout faults."""
         self.state.stopping.set()
+        self.state.order_runs.stop()
         self._server.shutdown()
         self._server.server_close()
         if self._thread:
@@ -389,6 +393,10 @@ class Simulator:
 
     def shopify_level(self, shop, inventory_item_id, location_id):
         return self.shopify.level(shop, inventory_item_id, location_id)
+
+    def order_runs(self):
+        """The progress of every order generation (``/_sim/orders/generate``), oldest first."""
+        return [run.progress() for run in self.state.order_runs.all()]
 
     def order_statuses(self, channel=None):
         with self.state.lock:

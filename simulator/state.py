@@ -9,6 +9,7 @@ from dataclasses import fields
 from .amazon import Amazon
 from .bol import Bol
 from .common import FAULT_KINDS, FAULT_RATE_LIMIT, Fault, now_iso
+from .generator import OrderRuns
 from .generic import GenericJson
 from .mirakl import Mirakl
 from .shopify import Shopify
@@ -26,6 +27,7 @@ class SimulatorState:
         self.stopping = threading.Event()
         self._ids = 0
         self.marketplaces = {cls.name: cls(self) for cls in MARKETPLACES}
+        self.order_runs = OrderRuns()
         self.reset()
 
     def reset(self):
@@ -33,6 +35,7 @@ class SimulatorState:
             self.faults = []
             self.received = []
             self._ids = 0
+            self.order_runs.reset()
             for marketplace in self.marketplaces.values():
                 marketplace.reset()
 

@@ -1,0 +1,157 @@
+import requests
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import config
+
+from ..core import demo
+from .access import check_channel_manager
+
+# connecting to the simulator on this machine, reading its answer (seconds)
+SIMULATOR_TIMEOUT = (2, 10)
+ERROR_CHARS = 300
+# demo data: the inventory item of a variant in the simulator's shops, from its id
+DEMO_FIRST_ITEM_ID = 7_000_000
+
+
+class StockChannel(models.Model):
+    """Demo mode (core/demo.py): a channel whose endpoint is the marketplace simulator on
+    this machine can have the simulator send it orders, through the real webhook route."""
+
+    _inherit = "stock.channel"
+
+    demo_mode = fields.Boolean(
+        compute="_compute_demo_mode",
+        help="The endpoint is the marketplace simulator on this machine: Generate orders "
+        "has it send orders to this channel.",
+    )
+
+    @api.depends("connector", "endpoint_url")
+    def _compute_demo_mode(self):
+        for channel in self:
+            channel.demo_mode = bool(demo.simulator_target(channel.connector, channel.endpoint_url))
+
+    def action_generate_orders(self):
+        """Have the simulator send orders for what this channel shows (its variants
+        published above 0), signed with the channel's secret, to this server's webhook
+        route, a few a minute (core.demo's figures)."""
+        check_channel_manager(self.env)
+        self.ensure_one()
+        target = demo.simulator_target(self.connector, self.endpoint_url)
+        if not target:
+            raise UserError(
+                self.env._(
+                    "Generate orders works in demo mode only: the channel's endpoint must be "
+                    "the marketplace simulator on this machine, e.g. "
+                    "http://127.0.0.1:8071/generic/%(code)s or "
+                    "http://127.0.0.1:8071/shopify/<shop>.",
+                    code=self.code,
+                )
+            )
+        secret = self._webhook_secret()
+        if not secret:
+            raise UserError(self.env._("Set the channel's API Secret: it signs the orders."))
+        prices = self._demo_prices()
+        if not prices:
+            raise UserError(
+                self.env._(
+                    "%(channel)s shows nothing to order yet: no variant is published above "
+                    "0. Push now, then generate orders.",
+                    channel=self.name,
+                )
+            )
+        odoo_url = demo.odoo_url(config.get("http_interface"), config["http_port"])
+        body = demo.generation(
+            target, odoo_url, self.code, secret, prices, self.company_id.currency_id.name
+        )
+        self._ask_simulator(target, body)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Orders on their way"),
+                "message": self.env._(
+                    "The simulator sends %(count)s orders to %(channel)s, %(rate)s a minute: "
+                    "watch its Messages, the sales orders and its quantities.",
+                    count=body["count"],
+                    channel=self.name,
+                    rate=body["rate_per_minute"],
+                ),
+                "type": "success",
+            },
+        }
+
+    def _demo_prices(self):
+        """{SKU: sales price} of the variants the channel shows (published above 0)."""
+        lines = self.env["stock.channel.quantity"].search(
+            [("channel_id", "=", self.id), ("published_qty", ">", 0)], limit=demo.MAX_SKUS
+        )
+        products = lines.product_id
+        skus, conflicts = self.env["stock.channel.binding"]._channel_skus(self, products)
+        return {
+            skus[product.id]: product.lst_price
+            for product in products
+            if skus.get(product.id) and product.id not in conflicts
+        }
+
+    def _ask_simulator(self, target, body):
+        """POST the generation to the simulator; UserError when it is down or refuses."""
+        url = target.generate_url
+        try:
+            response = requests.post(url, json=body, timeout=SIMULATOR_TIMEOUT)
+        except requests.RequestException as exc:
+            raise UserError(
+                self.env._(
+                    "The marketplace simulator does not answer at %(url)s (%(error)s). Start "
+                    "it: dev/run does, or python -m simulator.",
+                    url=target.base_url,
+                    error=type(exc).__name__,
+                )
+            )
+        if response.status_code != 202:
+            try:
+                reason = response.json().get("error") or response.text
+            except (AttributeError, ValueError):  # not JSON, or not an object
+                reason = response.text
+            raise UserError(
+                self.env._(
+                    "The marketplace simulator at %(url)s refused to generate orders (HTTP "
+                    "%(status)s): %(reason)s",
+                    url=target.base_url,
+                    status=response.status_code,
+                    reason=str(reason)[:ERROR_CHARS],
+                )
+            )
+
+    @api.model
+    def _demo_refresh_simulator(self):
+        """Demo data, run at each update of the module (dev/run's): every channel in demo
+        mode binds the storable variants added since, and publishes everything again to
+        the simulator dev/run has just restarted (it keeps nothing between runs)."""
+        channels = self.search([]).filtered("demo_mode")
+        for channel in channels:
+            channel._demo_bind_variants()
+        channels.action_republish()
+
+    def _demo_bind_variants(self):
+        """Bind every storable variant not bound to this channel yet, so that each is
+        published: under its internal reference (``DEMO-<id>`` without one; the first
+        variant only when several share one), as the inventory item DEMO_FIRST_ITEM_ID +
+        its id (what a Shopify channel pushes to; dev/run gives the simulator's shops
+        their channel's bindings as their catalogue)."""
+        self.ensure_one()
+        Binding = self.env["stock.channel.binding"].with_context(active_test=False)
+        bound = Binding.search([("channel_id", "=", self.id)])
+        skus = set(bound.mapped("external_sku"))
+        values = []
+        for variant in self.env["product.product"].search(
+            [("is_storable", "=", True), ("id", "not in", bound.product_id.ids),
+             ("company_id", "in", [False, self.company_id.id])], order="id"
+        ):  # fmt: skip
+            sku = variant.default_code or f"DEMO-{variant.id}"
+            if sku not in skus:
+                skus.add(sku)
+                values.append({"channel_id": self.id, "product_id": variant.id,
+                               "external_sku": sku,
+                               "external_id": str(DEMO_FIRST_ITEM_ID + variant.id)})  # fmt: skip
+        return Binding.create(values)
