@@ -241,13 +241,15 @@ class SaleOrder(models.Model):
                 line.channel_shortfall = line.product_id in shortfalls
             Incident._record_shortfalls(self, channel, shortfalls)
             return False
+        # served now: what was short before is restocked (a backorder beyond the
+        # channel's quantity, recorded below, stays open)
+        Incident._resolve_orders(self, "restocked")
         beyond = self._channel_beyond_backorder(channel, shortfalls)
         if beyond:
             Incident.with_context(channel_backorder=True)._record_shortfalls(self, channel, beyond)
         self.order_line.filtered("channel_shortfall").channel_shortfall = False
         self._channel_set_exception(False)
         self.with_context(stock_channel_checked=True).action_confirm()
-        Incident._resolve_orders(self, "restocked")
         return True
 
     def _channel_beyond_backorder(self, channel, shortfalls):

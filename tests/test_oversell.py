@@ -73,6 +73,7 @@ class TestOversellLedger(OrderCase):
         incident = self.incidents()
         self.assertEqual((incident.cause, incident.qty_short), ("backorder", 2.0))
         self.assertEqual(order.state, "sale")
+        self.assertFalse(incident.resolved_at, "taken beyond the backorder quantity: open")
         # within the backorder quantity: no incident
         self.order("BACK-2", qty=1)
         self.assertEqual(len(self.incidents()), 1)
