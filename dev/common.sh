@@ -43,6 +43,29 @@ ensure_venv() {
     export PATH="$VENV/bin:$PATH"
 }
 
+# --- Chromium, for Odoo's browser tests (tours) -------------------------------------
+# Odoo looks for google-chrome, chromium, chromium-browser on the PATH and skips its tours
+# without one; installed from the system's packages when missing (root), else a clear stop.
+find_chromium() {
+    local bin
+    for bin in google-chrome chromium chromium-browser google-chrome-stable; do
+        command -v "$bin" >/dev/null 2>&1 && { command -v "$bin"; return 0; }
+    done
+    return 1
+}
+
+ensure_chromium() {
+    find_chromium >/dev/null && return
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        say "installing Chromium for the browser tests (first run only)"
+        local log=$STATE/log/apt-chromium.log
+        mkdir -p "$STATE/log"
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
+            >"$log" 2>&1 || { tail -n 20 "$log" >&2; die "installing chromium failed"; }
+    fi
+    find_chromium >/dev/null || die "Chromium not found: install it (apt-get install chromium) or put google-chrome on the PATH; the browser tests (tours) need it"
+}
+
 # --- PostgreSQL ----------------------------------------------------------------
 # PGHOST set: use that server. Otherwise a private cluster on a unix socket.
 # PostgreSQL refuses to run as root, so as root the cluster belongs to the unprivileged

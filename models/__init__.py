@@ -25,6 +25,7 @@ from . import (
     stock_channel_marketplace,
     stock_channel_order_flow,
     stock_channel_outbox,
+    stock_channel_overview,
     stock_channel_policy,
     stock_channel_policy_rule,
     stock_channel_policy_version,

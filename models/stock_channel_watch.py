@@ -1,7 +1,9 @@
 """Watching for alerts: the events that move an alert's figure (a failed push, a dead
 letter, a finished reconciliation, a drift, an oversell, a done move under a critical
 quantity) trigger the alert cron at their commit, once a transaction, rather than
-evaluating inline; the critical quantity of the rules; the index the figures read."""
+evaluating inline; the critical quantity of the rules; the index the figures read.
+Watching for the overview: a push logged or answered, an order message changing state
+(also the alerts' events, see stock_channel_overview) refresh the open overviews."""
 
 from odoo import api, fields, models
 
@@ -59,6 +61,35 @@ class StockChannelSyncLog(models.Model):
 
     # the last push of each channel and the pushes of the last hours, read every minute
     _channel_sent_idx = models.Index("(channel_id, sent_at)")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        logs = super().create(vals_list)
+        self.env["stock.channel"]._overview_changed()
+        return logs
+
+    def write(self, vals):
+        res = super().write(vals)
+        if {"state", "acked_at", "confirmed_at"} & vals.keys():
+            self.env["stock.channel"]._overview_changed()
+        return res
+
+
+class StockChannelInbound(models.Model):
+    _inherit = "stock.channel.inbound"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        messages = super().create(vals_list)
+        if any(vals.get("state") == "exception" for vals in vals_list):
+            self.env["stock.channel"]._overview_changed()
+        return messages
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "state" in vals:
+            self.env["stock.channel"]._overview_changed()
+        return res
 
 
 class StockChannelPolicyRule(models.Model):

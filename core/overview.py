@@ -1,0 +1,50 @@
+"""The overview's verdict on a channel: green, amber or red, and why.
+
+ - red: a watched figure crosses its threshold (the figure an alert is open for, see
+   core.alerts.crossed);
+ - amber: nothing crossed, but a figure is at half its threshold or more, or something
+   waits for a person (orders in exception, open drift);
+ - green: everything else, also while a figure is not measured yet (not knowing is not
+   a fault: the card says "not measured yet").
+
+Thresholds of 0 (an alert turned off) never colour a card.
+"""
+
+from . import alerts
+
+GREEN = "green"
+AMBER = "amber"
+RED = "red"
+HEALTH = [(GREEN, "Healthy"), (AMBER, "Needs Attention"), (RED, "Failing")]
+# amber from this share of a threshold on
+WARNING_SHARE = 0.5
+
+
+def health(
+    figures: dict, thresholds: dict, labels: dict, waiting: dict | None = None
+) -> tuple[str, list[str]]:
+    """(colour, reasons) of a channel.
+
+    `figures` and `thresholds`: {kind: value} for the kinds of core.alerts.THRESHOLDS
+    (a figure None: not measured); `labels`: {kind: label}; `waiting`: {label: count}
+    of what waits for a person.
+    """
+    red, amber = [], []
+    for kind in alerts.FIGURE_KINDS:
+        figure, threshold = figures.get(kind), thresholds.get(kind) or 0
+        if figure is None or threshold <= 0:
+            continue
+        text = (
+            f"{labels[kind]}: {alerts.format_figure(kind, figure)} "
+            f"(threshold {alerts.format_figure(kind, threshold)})"
+        )
+        if alerts.crossed(kind, figure, threshold):
+            red.append(text)
+        elif figure > 0 and figure >= threshold * WARNING_SHARE:
+            amber.append(text)
+    amber += [f"{label}: {count}" for label, count in (waiting or {}).items() if count]
+    if red:
+        return RED, red + amber
+    if amber:
+        return AMBER, amber
+    return GREEN, []

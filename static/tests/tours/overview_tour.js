@@ -1,0 +1,65 @@
+import { registry } from "@web/core/registry";
+
+// the card of a channel, by name
+const card = (name) => `.o_kanban_record:contains("${name}")`;
+
+registry.category("web_tour.tours").add("stock_channel_sync_overview", {
+    url: "/odoo/action-stock_channel_sync.action_stock_channel_overview",
+    steps: () => [
+        {
+            content: "The channel with a dead letter is red, its reason on hover",
+            trigger: `${card("Tour Market")} .o_channel_health[data-health=red][title*="Dead Letters: 1 (threshold 1)"]`,
+        },
+        {
+            content: "The healthy channel is green",
+            trigger: `${card("Tour Web")} .o_channel_health[data-health=green]`,
+        },
+        {
+            content: "The cards show their figures",
+            trigger: `${card("Tour Market")} .o_figure_accepted_p95:contains("0.25 s")`,
+        },
+        {
+            trigger: `${card("Tour Market")} .o_figure_pending:contains("1 · oldest")`,
+        },
+        {
+            content: "A figure not measured yet says so, never 0",
+            trigger: `${card("Tour Web")} .o_figure_accepted_p95:contains("not measured yet")`,
+        },
+        {
+            trigger: `${card("Tour Web")} .o_figure_drift:contains("not measured yet")`,
+        },
+        {
+            content: "The red card opens its dead letters",
+            trigger: `${card("Tour Market")} .o_figure_dead_letters:contains("1")`,
+            run: "click",
+        },
+        {
+            content: "Only the channel's dead letter is listed",
+            trigger: ".o_list_view .o_data_row:contains('Tour Market'):contains('Dead Letter')",
+        },
+        {
+            trigger: ".o_list_view:not(:has(.o_data_row:contains('Tour Web')))",
+        },
+        {
+            content: "Replay it",
+            trigger: ".o_data_row:contains('Tour Market') button[name=action_replay]",
+            run: "click",
+        },
+        {
+            content: "No dead letter is left",
+            trigger: ".o_list_view:not(:has(.o_data_row))",
+        },
+        {
+            content: "Back to the overview",
+            trigger: ".o_breadcrumb a:contains('Overview')",
+            run: "click",
+        },
+        {
+            content: "The card is green again",
+            trigger: `${card("Tour Market")} .o_channel_health[data-health=green]`,
+        },
+        {
+            trigger: `${card("Tour Market")} .o_figure_dead_letters:contains("0")`,
+        },
+    ],
+});
