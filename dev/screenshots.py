@@ -1,0 +1,269 @@
+"""Screenshots of the running demo (dev/run) for the README and Odoo's app page.
+
+Drives a headless Chromium over the DevTools protocol (websocket-client), logged in as the
+demo's admin, and saves PNGs under static/description/. Before the shots, the simulator
+sends the Demo Marketplace 10 orders (Generate orders) and refuses one of its pushes, so
+that a dead letter makes its card red and opens an alert; after them the dead letters are
+replayed.
+
+    dev/screenshots              # against http://localhost:8069, database scs_demo
+"""
+
+import argparse
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import requests
+import websocket
+
+SHOTS_DIR = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "static", "description"
+)
+MARKET = "demo_market"
+
+
+class Odoo:
+    """JSON-RPC as the demo's admin: the session cookie is handed to the browser."""
+
+    def __init__(self, url, db, login, password):
+        self.url = url.rstrip("/")
+        self.http = requests.Session()
+        reply = self._post(
+            "/web/session/authenticate", {"db": db, "login": login, "password": password}
+        )
+        if not reply.get("uid"):
+            sys.exit(f"cannot log in to {url} as {login} on {db}")
+        self.session_id = self.http.cookies["session_id"]
+
+    def _post(self, path, params):
+        answer = self.http.post(
+            f"{self.url}{path}", json={"jsonrpc": "2.0", "params": params}, timeout=60
+        )
+        answer.raise_for_status()
+        body = answer.json()
+        if "error" in body:
+            sys.exit(f"{path}: {body['error'].get('data', {}).get('message') or body['error']}")
+        return body["result"]
+
+    def call(self, model, method, *args, **kwargs):
+        params = {"model": model, "method": method, "args": list(args), "kwargs": kwargs}
+        return self._post(f"/web/dataset/call_kw/{model}/{method}", params)
+
+
+class Browser:
+    """A headless Chromium and one page of it, over the DevTools protocol."""
+
+    def __init__(self, width, height):
+        binary = next(
+            filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None
+        )
+        if not binary:
+            sys.exit("no Chromium found (apt-get install chromium)")
+        self.profile = tempfile.mkdtemp(prefix="scs-shots-")
+        self.process = subprocess.Popen(
+            [binary, "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+             f"--window-size={width},{height}", "--remote-debugging-port=0",
+             f"--user-data-dir={self.profile}", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        port_file = os.path.join(self.profile, "DevToolsActivePort")
+        for _ in range(100):
+            if os.path.exists(port_file) and open(port_file).read().strip():
+                break
+            time.sleep(0.1)
+        port = open(port_file).read().split()[0]
+        page = next(
+            t
+            for t in requests.get(f"http://127.0.0.1:{port}/json/list", timeout=10).json()
+            if t["type"] == "page"
+        )
+        self.ws = websocket.create_connection(
+            page["webSocketDebuggerUrl"], timeout=60, suppress_origin=True
+        )
+        self.next_id = 0
+        self.send("Page.enable")
+        self.send("Network.enable")
+
+    def send(self, method, **params):
+        self.next_id += 1
+        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.ws.recv())
+            if message.get("id") == self.next_id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+
+    def evaluate(self, expression):
+        result = self.send(
+            "Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True
+        )
+        return result.get("result", {}).get("value")
+
+    def wait_for(self, selector, timeout=30):
+        """Wait until `selector` is in the page and Odoo has stopped loading."""
+        check = (
+            f"!!document.querySelector({json.dumps(selector)})"
+            " && !document.querySelector('.o_loading_indicator, .o_blockUI')"
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.evaluate(check):
+                time.sleep(0.8)  # fonts and the last paint
+                return
+            time.sleep(0.25)
+        raise RuntimeError(f"{selector} did not show within {timeout} s")
+
+    def click(self, selector):
+        self.evaluate(f"document.querySelector({json.dumps(selector)}).click()")
+
+    def scroll_to(self, selector, text):
+        """Scroll the first `selector` whose text starts with `text` to the top."""
+        self.evaluate(
+            f"[...document.querySelectorAll({json.dumps(selector)})]"
+            f".find(e => e.textContent.trim().startsWith({json.dumps(text)}))"
+            ".scrollIntoView({block: 'start'})"
+        )
+        time.sleep(0.5)
+
+    def open(self, url, selector):
+        self.send("Page.navigate", url=url)
+        self.wait_for(selector)
+
+    def shoot(self, name):
+        data = self.send("Page.captureScreenshot", format="png")["data"]
+        path = os.path.join(SHOTS_DIR, name)
+        with open(path, "wb") as png:
+            png.write(base64.b64decode(data))
+        print(path)
+
+    def close(self):
+        self.ws.close()
+        self.process.terminate()
+        self.process.wait(10)
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def wait_until(what, check, timeout=90):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(1)
+    sys.exit(f"the demo did not get there within {timeout} s: {what}")
+
+
+def generate_orders(odoo, market, count=10):
+    """The simulator sends orders through the real webhook route (Generate orders)."""
+
+    def orders():
+        return odoo.call("stock.channel.inbound", "search_count", [("channel_id", "=", market)])
+
+    before = orders()
+    odoo.call("stock.channel", "action_generate_orders", [market])
+    wait_until(f"{count} orders received from the simulator", lambda: orders() >= before + count)
+
+
+def make_a_dead_letter(odoo, simulator, market):
+    """The simulator refuses the Demo Marketplace's next push: a dead letter, an alert."""
+    refused = {
+        "kind": "status",
+        "status": 422,
+        "path_prefix": f"/generic/{MARKET}",
+        "count": 1,
+        "body": {"error": "quantity refused: listing blocked by the marketplace"},
+    }
+    requests.post(f"{simulator}/_sim/faults", json=refused, timeout=10).raise_for_status()
+    bound = [("channel_id", "=", market), ("active", "=", True)]
+    product = odoo.call(
+        "stock.channel.binding", "search_read", bound, fields=["product_id"], limit=1
+    )
+    product = product[0]["product_id"][0]
+    odoo.call(
+        "stock.channel.outbox",
+        "create",
+        {"channel_id": market, "product_id": product, "force": True},
+    )
+    odoo.call("stock.channel", "action_dispatch_now", [market])
+
+    def dead_letter():
+        return odoo.call(
+            "stock.channel.outbox",
+            "search_count",
+            [("channel_id", "=", market), ("state", "=", "dead")],
+        )
+
+    wait_until("a dead letter on the Demo Marketplace", dead_letter)
+    odoo.call("stock.channel", "action_check_alerts", [market])
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--url", default="http://localhost:8069")
+    parser.add_argument("--db", default="scs_demo")
+    parser.add_argument("--login", default="admin")
+    parser.add_argument("--password", default="admin")
+    parser.add_argument("--simulator", default="http://127.0.0.1:8071")
+    parser.add_argument("--size", default="1440x900", help="window size, WIDTHxHEIGHT")
+    args = parser.parse_args()
+
+    odoo = Odoo(args.url, args.db, args.login, args.password)
+    channels = {
+        c["code"]: c for c in odoo.call("stock.channel", "search_read", [], fields=["code", "name"])
+    }
+    if MARKET not in channels:
+        sys.exit(f"no channel {MARKET} in {args.db}: run dev/run (FRESH=1 for a new demo database)")
+    market = channels[MARKET]["id"]
+    generate_orders(odoo, market)
+    make_a_dead_letter(odoo, args.simulator.rstrip("/"), market)
+    shown = [("channel_id", "=", market), ("publishable_qty", ">", 0)]
+    product = odoo.call(
+        "stock.channel.quantity", "search_read", shown, fields=["product_id"], limit=1
+    )
+    product = product[0]["product_id"][0]
+
+    os.makedirs(SHOTS_DIR, exist_ok=True)
+    browser = Browser(*map(int, args.size.split("x")))
+    try:
+        host = args.url.split("//", 1)[1].split("/", 1)[0].split(":")[0]
+        browser.send(
+            "Network.setCookie", name="session_id", value=odoo.session_id, domain=host, path="/"
+        )
+        action = f"{args.url}/odoo/action-stock_channel_sync"
+        browser.open(
+            f"{action}.action_stock_channel_overview", ".o_channel_health[data-health=red]"
+        )
+        browser.shoot("screenshot_overview.png")
+        browser.open(
+            f"{action}.action_stock_channel/{market}", ".o_form_view .o_field_widget[name=name]"
+        )
+        browser.shoot("screenshot_channel.png")
+        browser.click(".o_notebook a[name=alerts]")
+        browser.wait_for(".o_notebook .tab-pane.active .o_field_widget")
+        browser.shoot("screenshot_channel_alerts.png")
+        browser.open(f"{action}.action_stock_channel_alert", ".o_list_view .o_data_row")
+        browser.shoot("screenshot_alerts.png")
+        browser.open(
+            f"{args.url}/odoo/action-stock.stock_product_normal_action/{product}", ".o_form_view"
+        )
+        browser.click(".o_notebook a[name=stock_channels]")
+        browser.wait_for(
+            ".o_notebook .tab-pane.active .o_field_widget[name=channel_explanation_html]"
+        )
+        browser.scroll_to("h5", channels[MARKET]["name"])
+        browser.shoot("screenshot_explain.png")
+    finally:
+        browser.close()
+        odoo.call("stock.channel", "action_replay_dead_letters", [market])
+
+
+if __name__ == "__main__":
+    main()
