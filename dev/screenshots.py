@@ -141,7 +141,7 @@ class Browser:
         path = os.path.join(SHOTS_DIR, name)
         with open(path, "wb") as png:
             png.write(base64.b64decode(data))
-        print(path)
+        sys.stdout.write(f"{path}\n")
 
     def close(self):
         self.ws.close()
