@@ -2,6 +2,8 @@
 
 ``classify`` names the cause of an order line Odoo cannot serve, rules in order:
 
+ 0. the order had its units reserved when it arrived, and a later sale took them (a POS
+    sale under the variant's lock): TAKEN; nothing at the order's time was wrong;
  1. the order was taken on backorder beyond the channel's backorder quantity: BACKORDER;
  2. the channel had accepted a quantity below what the line needs before the order,
     and sold anyway: CHANNEL_IGNORED;
@@ -21,6 +23,7 @@ from datetime import datetime
 from .allocation import EPSILON
 
 LATENCY = "latency"
+TAKEN = "taken"
 CHANNEL_IGNORED = "channel_ignored"
 RING_FENCE = "ring_fence"
 MANUAL = "manual"
@@ -33,6 +36,7 @@ INCIDENT_CAUSES = [
     (RING_FENCE, "Ring Fence"),
     (MANUAL, "Stock Counted Down"),
     (BACKORDER, "Backorder Beyond Limit"),
+    (TAKEN, "Taken by Another Sale"),
     (UNKNOWN, "Unknown"),
 ]
 RESOLUTIONS = [
@@ -58,6 +62,7 @@ class OversellFacts:
     fenced_for_others: float = 0  # units of the variant ring-fenced for other channels
     sellable: float = 0  # sellable units of the variant (before fences)
     backorder: bool = False  # taken on backorder beyond the channel's backorder quantity
+    taken_later: bool = False  # reserved when it arrived, the units taken by a later sale
 
 
 def _counted_down(facts):
@@ -75,6 +80,8 @@ def _ring_fenced(facts):
 
 def classify(facts: OversellFacts) -> tuple[str, int | None]:
     """The cause of an oversell and, for LATENCY, the gap in seconds (else None)."""
+    if facts.taken_later:
+        return TAKEN, None
     if facts.backorder:
         return BACKORDER, None
     if facts.accepted_qty is not None and facts.accepted_qty < facts.qty_needed - EPSILON:

@@ -43,9 +43,10 @@ class StockChannelIncident(models.Model):
     # Recording
     # ------------------------------------------------------------------
     @api.model
-    def _record_shortfalls(self, order, channel, shortfalls, backorder=False):
+    def _record_shortfalls(self, order, channel, shortfalls, taken_later=False):
         """One incident per variant of `order` short of stock ({product: (needed,
-        available)}), unless one is open for that order and variant already."""
+        available)}), unless one is open for that order and variant already.
+        `taken_later`: the order had its units when it arrived, a later sale took them."""
         self = self.sudo()
         existing = self.search(
             [("sale_order_id", "=", order.id), ("product_id", "in", [p.id for p in shortfalls]),
@@ -56,7 +57,9 @@ class StockChannelIncident(models.Model):
         for product, (needed, available) in shortfalls.items():
             if product in existing:
                 continue
-            facts = self._oversell_facts(order, channel, product, needed, available, results)
+            facts = self._oversell_facts(
+                order, channel, product, needed, available, results, taken_later
+            )
             cause, gap = oversell.classify(facts)
             line = order.order_line.filtered(lambda ln, p=product: ln.product_id == p)[:1]
             vals.append({
@@ -96,11 +99,12 @@ class StockChannelIncident(models.Model):
                     needed = facts.ordered - facts.delivered
                     shortfalls[line.product_id] = (needed, reserved)
             if shortfalls:
-                self._record_shortfalls(order, order.channel_id, shortfalls)
+                self._record_shortfalls(order, order.channel_id, shortfalls, taken_later=True)
 
-    def _oversell_facts(self, order, channel, product, needed, available, results):
-        # found short as it arrives (or is paid): the order's time, to the microsecond
-        ordered_at = utcnow()
+    def _oversell_facts(self, order, channel, product, needed, available, results, taken_later):
+        # found short as it arrives (or is paid): the order's time, to the microsecond;
+        # its units taken later: when it arrived
+        ordered_at = order.create_date if taken_later else utcnow()
         accepted_qty, accepted_at = self._accepted_before(channel, product, ordered_at)
         # a count is dated to the second: compared at that precision
         accepted_at = accepted_at and accepted_at.replace(microsecond=0)
@@ -120,6 +124,7 @@ class StockChannelIncident(models.Model):
             fenced_for_others=others,
             sellable=result.sellable if result else 0,
             backorder=self.env.context.get("channel_backorder", False),
+            taken_later=taken_later,
         )
 
     def _accepted_before(self, channel, product, when):

@@ -93,3 +93,6 @@ class TestPosOrderPush(TestPoSCommon):
         Incident = self.env["stock.channel.incident"].sudo()
         incident = Incident.search([("sale_order_id", "=", order.id)])
         self.assertEqual((incident.product_id, incident.qty_short), (self.product, 1.0))
+        # the order had its unit when it arrived: a later sale took it, not push latency
+        self.assertEqual((incident.cause, incident.gap_seconds), ("taken", 0))
+        self.assertEqual(incident.ordered_at, order.create_date, "when the order arrived")

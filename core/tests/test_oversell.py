@@ -16,6 +16,7 @@ from core.oversell import (
     MANUAL,
     RESOLUTIONS,
     RING_FENCE,
+    TAKEN,
     UNKNOWN,
     OversellFacts,
 )
@@ -38,11 +39,22 @@ def _before(seconds):
 
 def test_causes_and_resolutions_are_distinct_codes():
     causes = [code for code, _label in INCIDENT_CAUSES]
-    assert len(causes) == len(set(causes)) == 6
+    assert len(causes) == len(set(causes)) == 7
     assert [code for code, _label in RESOLUTIONS] == ["restocked", "cancelled", "substituted"]
 
 
 # -- classify, one test per rule -------------------------------------------------------------
+
+
+def test_rule_0_units_taken_by_a_later_sale_beat_every_other_cause():
+    # what the channel showed and when Odoo pushed does not matter: the order got its
+    # units when it arrived
+    facts = _facts(
+        taken_later=True, backorder=True, accepted_qty=1, accepted_at=_before(60),
+        lower_committed_at=_before(3), counted_down_at=_before(30),
+    )  # fmt: skip
+    assert oversell.classify(facts) == (TAKEN, None)
+    assert oversell.classify(_facts(lower_committed_at=_before(3)))[0] == LATENCY
 
 
 def test_rule_1_backorder():
