@@ -6,6 +6,7 @@ from . import (
     test_policy_rules,
     test_policy_versions,
     test_pos_order,
+    test_pos_tour,
     test_publishable,
     test_quarantine,
     test_security,
