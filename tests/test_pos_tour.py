@@ -84,6 +84,7 @@ class TestPosLastUnitTour(OrderCase, HttpCase):
             (incident.channel_id, incident.product_id, incident.qty_short, incident.resolved_at),
             (self.market, self.product, 1.0, False),
         )
+        self.assertEqual(incident.cause, "taken", "taken by the POS sale, not push latency")
 
         # never sold twice: nothing on hand, no negative quant, nothing publishable
         quants = self.env["stock.quant"].search(
