@@ -18,6 +18,7 @@
         "views/stock_channel_outbox_views.xml",
         "views/stock_channel_sync_log_views.xml",
         "views/stock_channel_inbound_views.xml",
+        "views/stock_channel_job_views.xml",
         "views/stock_channel_views.xml",
         "views/stock_channel_policy_views.xml",
         "views/stock_channel_quantity_views.xml",

@@ -21,6 +21,7 @@ from . import (
     stock_channel_inbound_order,
     stock_channel_inbound_return,
     stock_channel_incident,
+    stock_channel_job,
     stock_channel_limits,
     stock_channel_marketplace,
     stock_channel_order_flow,

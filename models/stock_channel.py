@@ -12,6 +12,7 @@ from ..core import allocation
 from ..core.connectors import CONNECTOR_SELECTION, GENERIC_JSON, get_connector
 from ..core.connectors.base import DEFAULT_API_VERSION
 from ..core.inbound import DEFAULT_MAX_ORDER_KB, MAX_ORDER_KB
+from ..core.progress import ACTIVE, REPUBLISH
 from .access import check_channel_manager
 
 REFRESH_ATTEMPTS = 3
@@ -122,6 +123,11 @@ class StockChannel(models.Model):
         help="Variants whose ring-fenced quotas (all channels) exceed their sellable quantity.",
     )
     fence_warning = fields.Char(compute="_compute_fence_warning")
+    job_ids = fields.One2many("stock.channel.job", "channel_id", string="Jobs")
+    running_job_summary = fields.Text(
+        compute="_compute_running_job_summary",
+        help="The long work queued or running on the channel, with its progress.",
+    )
 
     _positive_settings = models.Constraint(
         "CHECK (batch_size > 0 AND retry_max_attempts > 0 AND connect_timeout > 0 "
@@ -187,6 +193,14 @@ class StockChannel(models.Model):
                 "warehouse exceed the sellable quantity: they are scaled down proportionally.",
                 count=count,
             )
+
+    def _compute_running_job_summary(self):
+        jobs = self.env["stock.channel.job"].search(
+            [("channel_id", "in", self.ids), ("state", "in", ACTIVE)], order="id"
+        )
+        for channel in self:
+            mine = jobs.filtered(lambda job, ch=channel: job.channel_id == ch)
+            channel.running_job_summary = "\n".join(mine.mapped("summary")) or False
 
     def _compute_sync_stats(self):
         stats = self.env["stock.channel.sync.log"]._channel_stats(self)
@@ -387,10 +401,18 @@ class StockChannel(models.Model):
         self.env.ref("stock_channel_sync.ir_cron_dispatch").sudo()._trigger(at=at)
 
     def action_republish(self):
-        """Push every variant again (forced), e.g. after connecting a channel."""
+        """Push every variant again (forced), e.g. after connecting a channel: a
+        background job queues them, chunk by chunk."""
         check_channel_manager(self.env)
-        self.env["stock.channel.outbox"]._enqueue(channels=self, force=True)
-        return True
+        Job = self.env["stock.channel.job"]
+        for channel in self:
+            Job._start(REPUBLISH, channel)
+        return Job._queued_notification(
+            self.env._(
+                "Republish all is queued on %(channels)s: its progress shows on the channel.",
+                channels=", ".join(self.mapped("display_name")),
+            )
+        )
 
     def action_replay_dead_letters(self):
         check_channel_manager(self.env)

@@ -11,12 +11,14 @@ from odoo.exceptions import UserError
 from ..core.connectors import ChannelConfig
 from ..core.connectors.pool import POOL
 from ..core.errors import SyncError
+from ..core.progress import IMPORT_MAPPING
 from .access import check_channel_manager
 from .stock_channel_limits import DatabaseLimiter, DatabaseTokenStore
 
 _logger = logging.getLogger(__name__)
 
 MAPPING_LISTED = 50  # SKUs and variants named in the mapping report, at most
+MAPPING_CHUNK = 500  # catalogue entries bound between two progress records
 
 
 class StockChannel(models.Model):
@@ -187,14 +189,23 @@ class StockChannel(models.Model):
     # The mapping: the channel's catalogue bound to variants by SKU
     # ------------------------------------------------------------------
     def action_import_mapping(self):
-        """Read the channel's catalogue and bind its products to variants by SKU; report
-        the SKUs that match no variant and the variants that match no product."""
+        """Queue the import (a background job): read the channel's catalogue and bind its
+        products to variants by SKU; report the SKUs that match no variant and the
+        variants that match no product. A failed read is the job's error."""
         check_channel_manager(self.env)
-        for channel in self.sudo():
-            channel._import_mapping()
-        return True
+        Job = self.env["stock.channel.job"]
+        for channel in self:
+            Job._start(IMPORT_MAPPING, channel)
+        return Job._queued_notification(
+            self.env._(
+                "Import mapping is queued on %(channels)s: its progress shows on the channel.",
+                channels=", ".join(self.mapped("display_name")),
+            )
+        )
 
-    def _import_mapping(self):
+    def _import_mapping(self, progress=None):
+        """Bind the catalogue MAPPING_CHUNK entries at a time; `progress(done, total)`
+        once it is read and after each chunk (a background job records it)."""
         self.ensure_one()
         try:
             with self._connector() as connector:
@@ -211,24 +222,19 @@ class StockChannel(models.Model):
         by_barcode = self._barcode_owners([entry.barcode for entry in catalog if entry.barcode])
         bindings = {b.product_id.id: b for b in Binding.search([("channel_id", "=", self.id)])}
         bound, unmatched = self.env["product.product"], []
-        for entry in catalog:
-            product_ids = owners.get(entry.sku) or by_barcode.get(entry.barcode) or []
-            if len(product_ids) != 1:
-                unmatched.append(entry.sku)
-                continue
-            vals = {
-                "external_sku": entry.sku,
-                "external_id": entry.external_id,
-                "external_parent_id": entry.external_parent_id or False,
-                "fulfilled_by_channel": entry.fulfilled_by_channel,
-                "active": True,
-            }
-            binding = bindings.get(product_ids[0])
-            if binding:
-                binding.write(vals)
-            else:
-                Binding.create({"channel_id": self.id, "product_id": product_ids[0], **vals})
-            bound |= self.env["product.product"].browse(product_ids)
+        if progress:
+            progress(0, len(catalog))
+        for start in range(0, len(catalog), MAPPING_CHUNK):
+            chunk = catalog[start : start + MAPPING_CHUNK]
+            for entry in chunk:
+                product_ids = owners.get(entry.sku) or by_barcode.get(entry.barcode) or []
+                if len(product_ids) != 1:
+                    unmatched.append(entry.sku)
+                    continue
+                self._bind_entry(Binding, bindings.get(product_ids[0]), product_ids[0], entry)
+                bound |= self.env["product.product"].browse(product_ids)
+            if progress:
+                progress(start + len(chunk))
         missing = self._channel_products(self.company_id).filtered("default_code") - bound
         self.write(
             {
@@ -237,6 +243,20 @@ class StockChannel(models.Model):
             }
         )
         return bound, unmatched, missing
+
+    def _bind_entry(self, Binding, binding, product_id, entry):
+        """Bind the catalogue's `entry` to the variant (its binding updated, or made)."""
+        vals = {
+            "external_sku": entry.sku,
+            "external_id": entry.external_id,
+            "external_parent_id": entry.external_parent_id or False,
+            "fulfilled_by_channel": entry.fulfilled_by_channel,
+            "active": True,
+        }
+        if binding:
+            binding.write(vals)
+        else:
+            Binding.create({"channel_id": self.id, "product_id": product_id, **vals})
 
     def _barcode_owners(self, barcodes):
         """{barcode: [product ids]} of the company's storable variants (an EAN the channel

@@ -7,6 +7,7 @@ from odoo.exceptions import UserError
 from ..core import drift as drift_core
 from ..core import oversell as oversell_core
 from ..core.connectors import CONNECTORS, Connector
+from ..core.progress import RECONCILE
 from .access import check_channel_manager
 
 
@@ -111,27 +112,23 @@ class StockChannel(models.Model):
     # Buttons
     # ------------------------------------------------------------------
     def action_reconcile_now(self):
-        """Read the whole catalogue back now, then show the open drift; a failed read is
-        told (a notification: the failed run is kept, not rolled back)."""
+        """Queue a full read-back (a background job); its drifts show on the channel, a
+        failed read is the job's error (and the failed run is kept)."""
         check_channel_manager(self.env)
         self.ensure_one()
         if not self.reads_back:
             raise UserError(
                 self.env._("%(channel)s cannot read quantities back.", channel=self.name)
             )
-        run = self.sudo()._reconcile("manual")
-        if run.state == "failed":
-            return {
-                "type": "ir.actions.client",
-                "tag": "display_notification",
-                "params": {
-                    "title": self.env._("Reconciliation failed"),
-                    "message": run.error,
-                    "type": "danger",
-                    "sticky": True,
-                },
-            }
-        return self.action_open_drifts()
+        Job = self.env["stock.channel.job"]
+        Job._start(RECONCILE, self)
+        return Job._queued_notification(
+            self.env._(
+                "Reconcile now is queued on %(channel)s: its progress shows on the channel, "
+                "the drift it finds under Open Drift.",
+                channel=self.display_name,
+            )
+        )
 
     def action_open_drifts(self):
         return self._open_channel_list("action_stock_channel_drift", search_default_open=1)

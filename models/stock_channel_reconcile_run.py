@@ -26,9 +26,11 @@ class StockChannel(models.Model):
     # ------------------------------------------------------------------
     # A run
     # ------------------------------------------------------------------
-    def _reconcile(self, kind, products=None):
+    def _reconcile(self, kind, products=None, progress=None):
         """Read `products` (None: per `kind`) back in chunks, judge each SKU, record the
-        drifts and queue the corrections. Returns the run (failed: its error kept)."""
+        drifts and queue the corrections. Returns the run (failed: its error kept).
+        `progress(done, total)` is called before the first chunk and after each (a
+        background job records it, and commits there in the cron)."""
         self.ensure_one()
         channel = self.sudo()
         run = (
@@ -49,11 +51,16 @@ class StockChannel(models.Model):
                 size = RECONCILE_CHUNK
                 if connector.reads_whole_listing:  # one listing, not one per chunk
                     size = max(len(products), 1)
+                if progress:
+                    progress(0, len(products))
                 for start in range(0, len(products), size):
-                    channel._reconcile_chunk(connector, products[start : start + size], *context)
+                    chunk = products[start : start + size]
+                    channel._reconcile_chunk(connector, chunk, *context)
                     # memory stays flat: the chunk's records leave the cache
                     self.env.flush_all()
                     self.env.invalidate_all()
+                    if progress:
+                        progress(start + len(chunk))
                 if kind in ("full", "manual"):
                     channel._reconcile_unmapped(connector, run, totals)
         except (SyncError, NotImplementedError) as err:

@@ -2,6 +2,7 @@ from . import (
     test_channel,
     test_concurrent_dispatch,
     test_dispatch,
+    test_jobs,
     test_outbox,
     test_policy_rules,
     test_policy_versions,

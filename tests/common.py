@@ -170,6 +170,11 @@ class ChannelStockCase(TransactionCase):
         values.update(vals)
         return policy.env["stock.channel.policy.rule"].create(values)
 
+    def run_jobs(self):
+        """Run the queued background jobs now, as the scheduled action does (in the
+        test's transaction: no commit); returns them."""
+        return self.env["stock.channel.job"]._run_jobs()
+
     def publishable(self, channel, product=None):
         """The variant's publishable quantity on `channel`, computed afresh."""
         product = (product or self.product).with_context(channel_id=channel.id)

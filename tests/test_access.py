@@ -85,6 +85,7 @@ class TestAccess(OrderCase):
         self.assertTrue(self.company.channel_peak_active)
         self.policy.with_user(self.manager).action_switch_standard()
         self.market.with_user(self.manager).action_republish()
+        self.assertEqual(self.market.job_ids.mapped("state"), ["queued"])
         self.market.with_user(self.manager).action_refresh_quantities()
         dead.with_user(self.manager).action_replay()
         self.assertEqual(dead.state, "pending")

@@ -67,6 +67,7 @@ class TestAmazon(OrderCase):
         self.sim.amazon.add_listing(ACCOUNT, "GADGET")
         self.sim.amazon.add_listing(ACCOUNT, "BULKY", 40, fulfillment="AMAZON_EU")
         self.amazon.action_import_mapping()
+        self.run_jobs()
         self.dispatch()  # the mapping's pushes (the FBA listing: none)
         self.read_verdicts(self.amazon)
         self.sim.clear_received()

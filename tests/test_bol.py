@@ -37,6 +37,7 @@ class BolCase(OrderCase):
         self.offer_a = self.sim.bol.add_offer(ACCOUNT, EAN_A, "WIDGET")
         self.offer_b = self.sim.bol.add_offer(ACCOUNT, EAN_B, "")
         self.bol.action_import_mapping()  # by reference, and by EAN for the one without
+        self.run_jobs()
 
     def logs(self, state=None):
         domain = [("channel_id", "=", self.bol.id)] + ([("state", "=", state)] if state else [])
@@ -225,8 +226,10 @@ class TestBol(BolCase):
         self.assertEqual(self.publishable(self.web), 3)
 
     def test_the_buttons_say_what_failed_without_the_secret(self):
-        with self.assertRaisesRegex(UserError, "rate limit of export"):  # 9 exports an hour
-            self.bol.action_import_mapping()
+        self.bol.action_import_mapping()  # runs in the background: its job says why
+        [job] = self.run_jobs()
+        self.assertEqual(job.state, "failed")
+        self.assertIn("rate limit of export", job.error)  # 9 exports an hour
         self.bol.api_secret = "wrong-secret"
         self.env["stock.channel.token"].search([("channel_id", "=", self.bol.id)]).unlink()
         with self.assertRaises(UserError) as raised:

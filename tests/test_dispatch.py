@@ -219,6 +219,7 @@ class TestDispatch(SyncCase):
         self.dispatch()
         before = len(self.sim.received("/generic/market"))
         self.market.action_republish()
+        self.run_jobs()
         self.dispatch()
         pushed = self.sim.received("/generic/market")[before:]
         skus = {item["sku"] for r in pushed for item in json.loads(r["body"])["items"]}

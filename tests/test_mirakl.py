@@ -35,6 +35,7 @@ class TestMirakl(OrderCase):
         self.sim.mirakl.add_offer(SHOP, "WIDGET")
         self.sim.mirakl.add_offer(SHOP, "GADGET")
         self.mirakl.action_import_mapping()
+        self.run_jobs()
 
     def minute_passed(self):
         """Mirakl takes one stock file a minute, and status reads every 15 s: let the time

@@ -220,12 +220,13 @@ class TestReconcile(OrderCase):
 
     def test_a_failing_read_keeps_a_failed_run_and_the_button_says_why(self):
         self.sim.add_fault("status", path_prefix="/generic/market", status=401, count=100)
-        action = self.market.action_reconcile_now()
-        self.assertEqual(action["params"]["title"], "Reconciliation failed")
+        self.market.action_reconcile_now()
+        [job] = self.run_jobs()
         run = self.env["stock.channel.reconcile"].search([("channel_id", "=", self.market.id)])
         self.assertEqual(run.state, "failed")
         self.assertIn("401", run.error)
-        self.assertEqual(action["params"]["message"], run.error)
+        self.assertEqual(job.state, "failed")
+        self.assertEqual(job.error, run.error)
         self.assertFalse(self.market.last_full_reconcile_at)
 
     def test_only_a_manager_reconciles_or_accepts(self):

@@ -96,6 +96,7 @@ class TestShopify(OrderCase, HttpCase):
         }
         self.sim.configure_shop(SHOP, catalog=catalog)
         self.shop.action_import_mapping()
+        self.run_jobs()
         by_product = {b.product_id: b.external_id for b in self.shop.binding_ids}
         self.assertEqual(by_product, {self.product: "2001", self.product_b: "2002"})
         self.assertIn("ORPHAN", self.shop.mapping_report)

@@ -63,6 +63,7 @@ class TestWooCommerce(OrderCase, HttpCase):
 
     def import_mapping(self):
         self.woo.action_import_mapping()
+        self.run_jobs()
         self.flush_outbox()
         self.env["stock.channel.outbox"].search([("channel_id", "!=", self.woo.id)]).unlink()
 
@@ -96,6 +97,7 @@ class TestWooCommerce(OrderCase, HttpCase):
         self.assertIn("ORPHAN", self.woo.mapping_report)
         self.assertIn("Lonely", self.woo.mapping_report)
         self.woo.action_import_mapping()  # again: the same bindings, none twice
+        self.run_jobs()
         self.assertEqual(self.woo.binding_ids, bindings)
 
     # -- stock out --------------------------------------------------------------------

@@ -1,9 +1,14 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from ..core.progress import QUARANTINE
 from ..models.access import CHANNEL_MANAGER, STOCK_MANAGER, check_groups
 
 QUARANTINE_ACTIONS = [("release", "Release to stock"), ("scrap", "Scrap")]
+# more lines than this (ir.config_parameter) are released or scrapped by a background job
+BACKGROUND_LINES_PARAM = "stock_channel_sync.background_lines"
+DEFAULT_BACKGROUND_LINES = 200
+QUARANTINE_CHUNK = 100  # lines a background job releases or scraps between two commits
 
 
 class StockQuarantineWizard(models.TransientModel):
@@ -32,27 +37,77 @@ class StockQuarantineWizard(models.TransientModel):
 
     def action_confirm(self):
         """Release or scrap: the quality decision on returned goods, for inventory or
-        channel managers (releasing makes them sellable on every channel)."""
+        channel managers (releasing makes them sellable on every channel). Above
+        `stock_channel_sync.background_lines` lines, checked here then done by a
+        background job."""
         check_groups(self.env, STOCK_MANAGER, CHANNEL_MANAGER)
         self.ensure_one()
         lines = self.line_ids.filtered(lambda line: line.quantity > 0)
         if not lines:
             raise UserError(self.env._("Nothing to do: set a quantity on at least one line."))
-        for line in lines:
-            available = line.quant_id.quantity - line.quant_id.reserved_quantity
-            if line.product_id.uom_id.compare(line.quantity, available) > 0:
-                raise UserError(
-                    self.env._(
-                        "Only %(qty)s %(uom)s of %(product)s are available in %(location)s.",
-                        qty=available,
-                        uom=line.product_id.uom_id.name,
-                        product=line.product_id.display_name,
-                        location=line.quant_id.location_id.display_name,
-                    )
-                )
+        lines._check_available()
+        if len(lines) > self._background_lines():
+            return self._queue(lines)
         if self.action == "scrap":
             return lines._scrap()
         return lines._release()
+
+    @api.model
+    def _background_lines(self):
+        value = self.env["ir.config_parameter"].sudo().get_param(BACKGROUND_LINES_PARAM)
+        try:
+            return int(value) if value else DEFAULT_BACKGROUND_LINES
+        except ValueError:
+            return DEFAULT_BACKGROUND_LINES
+
+    def _queue(self, lines):
+        """The lines kept in a background job's payload; the job releases or scraps them
+        QUARANTINE_CHUNK at a time."""
+        payload = {
+            "action": self.action,
+            "lines": [[line.quant_id.id, line.quantity] for line in lines],
+        }
+        Job = self.env["stock.channel.job"]
+        Job._start(QUARANTINE, total=len(lines), payload=payload)
+        action = dict(QUARANTINE_ACTIONS)[self.action]
+        return Job._queued_notification(
+            self.env._(
+                "%(action)s of %(count)s lines is queued: its progress shows in "
+                "Inventory > Channels > Jobs.",
+                action=action,
+                count=len(lines),
+            )
+        )
+
+    @api.model
+    def _run_job(self, job):
+        """A background job's lines, released or scrapped QUARANTINE_CHUNK at a time
+        (each chunk checked as the wizard checks them)."""
+        action, lines = job.payload["action"], job.payload["lines"]
+        job._advance(0, len(lines))
+        for start in range(0, len(lines), QUARANTINE_CHUNK):
+            chunk = lines[start : start + QUARANTINE_CHUNK]
+            quants = self.env["stock.quant"].browse([quant_id for quant_id, _qty in chunk])
+            missing = set(quants.ids) - set(quants.exists().ids)
+            if missing:
+                raise UserError(
+                    self.env._("Quantities were removed meanwhile: nothing to release or scrap.")
+                )
+            wizard = self.create(
+                {
+                    "action": action,
+                    "line_ids": [
+                        Command.create({"quant_id": quant_id, "quantity": qty})
+                        for quant_id, qty in chunk
+                    ],
+                }
+            )
+            wizard.line_ids._check_available()
+            if action == "scrap":
+                wizard.line_ids._scrap()
+            else:
+                wizard.line_ids._release()
+            job._advance(start + len(chunk))
 
 
 class StockQuarantineWizardLine(models.TransientModel):
@@ -65,6 +120,20 @@ class StockQuarantineWizardLine(models.TransientModel):
     lot_id = fields.Many2one(related="quant_id.lot_id")
     location_id = fields.Many2one(related="quant_id.location_id")
     quantity = fields.Float(digits="Product Unit", required=True)
+
+    def _check_available(self):
+        for line in self:
+            available = line.quant_id.quantity - line.quant_id.reserved_quantity
+            if line.product_id.uom_id.compare(line.quantity, available) > 0:
+                raise UserError(
+                    self.env._(
+                        "Only %(qty)s %(uom)s of %(product)s are available in %(location)s.",
+                        qty=available,
+                        uom=line.product_id.uom_id.name,
+                        product=line.product_id.display_name,
+                        location=line.quant_id.location_id.display_name,
+                    )
+                )
 
     def _release(self):
         """One internal transfer per quarantine location, back to the warehouse's stock."""

@@ -1,0 +1,340 @@
+import logging
+import threading
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..core import progress
+from ..core.progress import ACTIVE, DONE, FAILED, KINDS, QUARANTINE, QUEUED, RUNNING, STATES
+
+_logger = logging.getLogger(__name__)
+
+JOB_CRON = "stock_channel_sync.ir_cron_channel_jobs"
+# finished jobs are kept this long (autovacuum)
+JOB_RETENTION_DAYS = 30
+# variants queued again (republish) or catalogue entries bound (import mapping) per chunk
+JOB_CHUNK = 500
+
+
+class StockChannelJob(models.Model):
+    """Long work started by a button (republish, reconcile, import mapping, quarantine
+    on many lines), run by the scheduled action chunk by chunk, with its progress. The
+    buttons queue it (`_start`); `_run_jobs` runs what is queued (core.progress: the
+    arithmetic shown)."""
+
+    _name = "stock.channel.job"
+    _description = "Channel Background Job"
+    _order = "id desc"
+    _check_company_auto = True
+
+    channel_id = fields.Many2one(
+        "stock.channel", index=True, ondelete="cascade", check_company=True, readonly=True
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, readonly=True
+    )
+    kind = fields.Selection(KINDS, required=True, readonly=True)
+    state = fields.Selection(STATES, required=True, default=QUEUED, index=True, readonly=True)
+    total = fields.Integer(readonly=True)
+    done = fields.Integer(readonly=True)
+    started_by_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
+    started_at = fields.Datetime(readonly=True, help="When a worker took it.")
+    progress_at = fields.Datetime(string="Last Progress", readonly=True)
+    finished_at = fields.Datetime(readonly=True)
+    error = fields.Text(readonly=True)
+    payload = fields.Json(readonly=True, help="What the job works on (e.g. the wizard's lines).")
+    rate = fields.Float(string="Items per Second", compute="_compute_progress", digits=(16, 1))
+    percent = fields.Float(compute="_compute_progress")
+    estimated_end = fields.Datetime(compute="_compute_progress")
+    summary = fields.Char(compute="_compute_progress")
+
+    _one_active = models.UniqueIndex(
+        "(channel_id, kind) WHERE state IN ('queued', 'running') AND channel_id IS NOT NULL",
+        "This work is already queued or running on the channel.",
+    )
+
+    @api.depends("kind", "channel_id")
+    def _compute_display_name(self):
+        labels = dict(self._fields["kind"]._description_selection(self.env))
+        for job in self:
+            name = labels.get(job.kind, "")
+            job.display_name = f"{name}: {job.channel_id.name}" if job.channel_id else name
+
+    @api.depends("state", "done", "total", "started_at", "progress_at", "finished_at")
+    @api.depends_context("tz")
+    def _compute_progress(self):
+        now = fields.Datetime.now()
+        for job in self:
+            until = job.finished_at or now
+            elapsed = (until - job.started_at).total_seconds() if job.started_at else 0
+            job.rate = progress.rate(job.done, elapsed) or 0.0
+            job.percent = progress.percent(job.done, job.total)
+            end = job.state == RUNNING and progress.estimated_end(
+                job.done, job.total, job.started_at, now
+            )
+            job.estimated_end = end.replace(microsecond=0) if end else False
+            job.summary = job._summary()
+
+    def _summary(self):
+        """'Republish all: 340 / 1,200 (28 %), 45 a second, started by Mitchell Admin at
+        10:02, estimated end 10:03'."""
+        env = self.env
+        label = dict(self._fields["kind"]._description_selection(env))[self.kind]
+        parts = [
+            env._(
+                "%(kind)s: %(done)s / %(total)s (%(percent)s %%)",
+                kind=label,
+                done=progress.format_count(self.done),
+                total=progress.format_count(self.total),
+                percent=int(self.percent),
+            )
+        ]
+        if self.state == RUNNING and self.started_at:
+            parts.append(env._("%(rate)s a second", rate=progress.format_rate(self.rate)))
+        parts.append(
+            env._(
+                "started by %(user)s at %(time)s",
+                user=self.started_by_id.name or "?",
+                time=self._clock(self.started_at or self.create_date),
+            )
+        )
+        if self.estimated_end:
+            parts.append(env._("estimated end %(time)s", time=self._clock(self.estimated_end)))
+        if self.state == QUEUED:
+            parts.append(env._("queued"))
+        return ", ".join(parts)
+
+    def _clock(self, value):
+        if not value:
+            return "?"
+        return fields.Datetime.context_timestamp(self, value).strftime("%H:%M")
+
+    # ------------------------------------------------------------------
+    # Queueing (the buttons)
+    # ------------------------------------------------------------------
+    @api.model
+    def _start(self, kind, channel=None, total=0, payload=None):
+        """Queue a job of `kind` (on `channel`) and wake the scheduled action; a
+        UserError when the same work is queued or running already."""
+        self._fail_stale()
+        running = self._active(kind, channel, payload)
+        if running:
+            raise UserError(running[0]._already_running_message())
+        job = self.sudo().create(
+            {
+                "kind": kind,
+                "channel_id": channel.id if channel else False,
+                "company_id": (channel.company_id if channel else self.env.company).id,
+                "total": total,
+                "payload": payload,
+                "started_by_id": self.env.uid,
+            }
+        )
+        self.env.ref(JOB_CRON).sudo()._trigger()
+        return job
+
+    @api.model
+    def _active(self, kind, channel=None, payload=None):
+        """The queued or running jobs doing the same work: the same kind on the same
+        channel; for the quarantine, on one of the same quants."""
+        domain = [("kind", "=", kind), ("state", "in", ACTIVE)]
+        if channel:
+            return self.sudo().search([*domain, ("channel_id", "=", channel.id)])
+        jobs = self.sudo().search([*domain, ("company_id", "=", self.env.company.id)])
+        if kind != QUARANTINE:
+            return jobs
+        quants = _quant_ids(payload)
+        return jobs.filtered(lambda job: quants & _quant_ids(job.payload))
+
+    def _already_running_message(self):
+        where = self.channel_id.display_name
+        figures = {
+            "done": progress.format_count(self.done),
+            "total": progress.format_count(self.total),
+            "user": self.started_by_id.name or "?",
+            "time": self._clock(self.started_at or self.create_date),
+        }
+        kind = dict(self._fields["kind"]._description_selection(self.env))[self.kind]
+        if where:
+            return self.env._(
+                "%(kind)s is already running on %(channel)s: %(done)s / %(total)s done, "
+                "started by %(user)s at %(time)s.",
+                kind=kind,
+                channel=where,
+                **figures,
+            )
+        return self.env._(
+            "%(kind)s is already running on these quantities: %(done)s / %(total)s done, "
+            "started by %(user)s at %(time)s.",
+            kind=kind,
+            **figures,
+        )
+
+    def _queued_notification(self, message):
+        """The button's answer: a notification, then the view reloads (the progress
+        shows on the channel, and in Inventory > Channels > Jobs)."""
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Running in the background"),
+                "message": message,
+                "type": "info",
+                "sticky": False,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # Running (the scheduled action)
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_run_jobs(self):
+        """Scheduled action (triggered when a job is queued): fail the jobs whose worker
+        died, then run the queued ones, each committing after every chunk."""
+        self._run_jobs()
+
+    @api.model
+    def _run_jobs(self):
+        """Run the queued jobs one after the other; returns the jobs run. In a test (no
+        commit) everything happens in the current transaction."""
+        commit = None if _testing() else self._commit
+        self._fail_stale()
+        if commit:
+            commit()
+        ran = self.browse()
+        while True:
+            job = self._take_next()
+            if not job:
+                break
+            if commit:
+                commit()
+            job._execute(commit)
+            ran |= job
+        return ran
+
+    def _commit(self, processed=0):
+        """Commit (the cron reports its progress); the next statement starts afresh."""
+        self.env["ir.cron"]._commit_progress(processed)
+        self.env.invalidate_all()
+
+    @api.model
+    def _take_next(self):
+        """The oldest queued job, now running (SKIP LOCKED: one worker takes it)."""
+        self.flush_model()
+        self.env.cr.execute(
+            """SELECT id FROM stock_channel_job WHERE state = %s
+                ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED""",
+            [QUEUED],
+        )
+        row = self.env.cr.fetchone()
+        if not row:
+            return self.browse()
+        job = self.sudo().browse(row[0])
+        now = fields.Datetime.now()
+        job.write({"state": RUNNING, "started_at": now, "progress_at": now})
+        return job
+
+    def _execute(self, commit):
+        """Run the job's work; an exception rolls its chunk back (in the cron; in a test,
+        all its work) and keeps the job failed with the error."""
+        self.ensure_one()
+        env = self.env
+        try:
+            if commit:
+                error = self._work(commit)
+            else:
+                with env.cr.savepoint():
+                    error = self._work(commit)
+        except Exception as exc:  # pylint: disable=broad-except
+            if commit:
+                env.cr.rollback()  # back to the last chunk committed
+            env.invalidate_all()
+            if isinstance(exc, UserError):
+                error = exc.args[0]
+            else:
+                _logger.exception("channel job %s (%s) failed", self.id, self.kind)
+                error = f"{type(exc).__name__}: {exc}"
+        self.write(
+            {"state": FAILED if error else DONE, "error": error or False,
+             "finished_at": fields.Datetime.now()}
+        )  # fmt: skip
+        if commit:
+            commit()
+
+    def _work(self, commit):
+        """The kind's work, in the starter's name with superuser rights (the button
+        checked the group); returns an error to keep (failed without rollback) or None."""
+        self.env.invalidate_all()
+        job = self.with_user(self.started_by_id or self.env.user).sudo()
+        job = job.with_company(self.company_id).with_context(channel_job_commit=commit)
+        return getattr(job, f"_work_{self.kind}")()
+
+    def _advance(self, done, total=None):
+        """Record the progress after a chunk; the cron commits it (and the chunk)."""
+        vals = {"done": done, "progress_at": fields.Datetime.now()}
+        if total is not None:
+            vals["total"] = total
+        previous = self.done
+        self.sudo().write(vals)
+        commit = self.env.context.get("channel_job_commit")
+        if commit:
+            commit(max(done - previous, 0))
+
+    # ------------------------------------------------------------------
+    # The work of each kind (chunk by chunk, `_advance` after each)
+    # ------------------------------------------------------------------
+    def _work_republish(self):
+        """Every variant of the channel queued again, forced, JOB_CHUNK at a time."""
+        channel = self.channel_id
+        ids = sorted(channel._channel_products(channel.company_id).ids)
+        self._advance(0, len(ids))
+        Outbox = self.env["stock.channel.outbox"]
+        for start in range(0, len(ids), JOB_CHUNK):
+            chunk = self.env["product.product"].browse(ids[start : start + JOB_CHUNK])
+            Outbox._enqueue(products=chunk, channels=channel, force=True)
+            Outbox._flush_enqueued()
+            self._advance(start + len(chunk))
+
+    def _work_reconcile(self):
+        run = self.channel_id._reconcile("manual", progress=self._advance)
+        return run.error if run.state == "failed" else None
+
+    def _work_import_mapping(self):
+        self.channel_id._import_mapping(progress=self._advance)
+
+    def _work_quarantine(self):
+        self.env["stock.quarantine.wizard"]._run_job(self)
+
+    @api.model
+    def _fail_stale(self):
+        """Running jobs without progress for STALE_MINUTES lost their worker: failed, so
+        that the button can start the work again."""
+        now = fields.Datetime.now()
+        running = self.sudo().search([("state", "=", RUNNING)])
+        stale = running.filtered(lambda job: progress.is_stale(job.state, job.progress_at, now))
+        if stale:
+            stale.write(
+                {
+                    "state": FAILED,
+                    "finished_at": now,
+                    "error": self.env._(
+                        "No progress for %(minutes)s minutes: its worker stopped. Start it again.",
+                        minutes=progress.STALE_MINUTES,
+                    ),
+                }
+            )
+        return stale
+
+    @api.autovacuum
+    def _gc_old_jobs(self):
+        limit = fields.Datetime.subtract(fields.Datetime.now(), days=JOB_RETENTION_DAYS)
+        self.sudo().search([("state", "in", (DONE, FAILED)), ("finished_at", "<", limit)]).unlink()
+
+
+def _testing():
+    return getattr(threading.current_thread(), "testing", False)
+
+
+def _quant_ids(payload):
+    return {quant_id for quant_id, _qty in (payload or {}).get("lines", [])}

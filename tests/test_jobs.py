@@ -1,0 +1,283 @@
+"""Long work runs in the background: Republish all, Reconcile now, Import mapping and the
+quarantine wizard on many lines queue a job (nothing done in the request), the scheduled
+action runs it chunk by chunk with its progress; a second click says it runs; a failed
+job keeps its error; a job whose worker died is failed by the cron."""
+
+from datetime import datetime, timedelta
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo import fields
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from ..models import stock_channel_job, stock_channel_marketplace, stock_channel_reconcile_run
+from ..models.stock_channel_job import StockChannelJob
+from ..wizard import stock_quarantine_wizard
+from .common import SyncCase
+
+SHOP = "demo"
+ITEM = "gid://shopify/InventoryItem/{}"
+
+
+@tagged("post_install", "-at_install")
+class TestJobs(SyncCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.clerk = cls.env["res.users"].create(
+            {"name": "Clerk", "login": "clerk-jobs",
+             "group_ids": [(6, 0, [cls.env.ref("stock_channel_sync.group_channel_user").id])]}
+        )  # fmt: skip
+
+    def jobs(self, channel=None, **domain):
+        domain = [(key, "=", value) for key, value in domain.items()]
+        if channel:
+            domain.append(("channel_id", "=", channel.id))
+        return self.env["stock.channel.job"].search(domain, order="id")
+
+    def run_recording(self):
+        """Run the queued jobs; returns them and the progress each recorded, in order."""
+        steps = []
+        original = StockChannelJob._advance
+
+        def spy(job, done, total=None):
+            steps.append((job.kind, done, total))
+            return original(job, done, total)
+
+        with patch.object(StockChannelJob, "_advance", spy):
+            return self.run_jobs(), steps
+
+    def variant_ids(self, channel):
+        return set(channel._channel_products(channel.company_id).ids)
+
+    # -- Republish all -----------------------------------------------------------------
+    def test_republish_queues_a_job_then_runs_it_in_chunks(self):
+        action = self.market.action_republish()
+        self.assertEqual(action["params"]["type"], "info")
+        self.assertIn("Republish all is queued on", action["params"]["message"])
+        self.assertFalse(self.outbox(self.market), "nothing is queued in the request")
+        job = self.jobs(self.market)
+        self.assertRecordValues(job, [{"kind": "republish", "state": "queued", "done": 0,
+                                       "started_by_id": self.env.uid}])  # fmt: skip
+        cron = self.env.ref("stock_channel_sync.ir_cron_channel_jobs")
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
+
+        variants = self.variant_ids(self.market)
+        with patch.object(stock_channel_job, "JOB_CHUNK", 1):
+            ran, steps = self.run_recording()
+        self.assertEqual(ran, job)
+        count = len(variants)
+        self.assertEqual(
+            steps, [("republish", 0, count)] + [("republish", n, None) for n in range(1, count + 1)]
+        )
+        self.assertRecordValues(job, [{"state": "done", "done": count, "total": count,
+                                       "percent": 100, "error": False}])  # fmt: skip
+        self.assertTrue(job.finished_at)
+        rows = self.outbox(self.market)
+        self.assertEqual(set(rows.product_id.ids), variants)
+        self.assertTrue(all(rows.mapped("force")))
+
+    def test_a_second_click_while_queued_or_running_says_so(self):
+        self.market.action_republish()
+        with self.assertRaisesRegex(UserError, "Republish all is already running on Market"):
+            self.market.action_republish()
+        job = self.jobs(self.market)
+        job.write({"state": "running", "started_at": fields.Datetime.now(),
+                   "progress_at": fields.Datetime.now(), "done": 340, "total": 1200})  # fmt: skip
+        with self.assertRaises(UserError) as raised:
+            self.market.action_republish()
+        self.assertIn("340 / 1,200 done, started by", str(raised.exception))
+        self.shop.action_republish()  # another channel: its own job
+        job.write({"state": "done"})
+        self.market.action_republish()  # once done, again
+        self.assertEqual(self.jobs(self.market).mapped("state"), ["done", "queued"])
+
+    def test_only_a_manager_starts_long_work(self):
+        for button in ("action_republish", "action_reconcile_now", "action_import_mapping"):
+            with self.subTest(button=button), self.assertRaises(AccessError):
+                getattr(self.shop.with_user(self.clerk), button)()
+        self.assertFalse(self.jobs())
+
+    # -- Reconcile now and Import mapping ----------------------------------------------
+    def test_reconcile_now_reads_back_in_the_background_in_chunks(self):
+        self.set_stock(self.product, 5)
+        self.dispatch(until_empty=True)
+        Run = self.env["stock.channel.reconcile"]
+        self.market.action_reconcile_now()
+        self.assertFalse(Run.search([("channel_id", "=", self.market.id)]), "not read yet")
+        count = len(self.market._reconcile_products("manual"))
+        with patch.object(stock_channel_reconcile_run, "RECONCILE_CHUNK", 1):
+            _ran, steps = self.run_recording()
+        self.assertEqual(
+            steps, [("reconcile", 0, count)] + [("reconcile", n, None) for n in range(1, count + 1)]
+        )
+        run = Run.search([("channel_id", "=", self.market.id)])
+        self.assertEqual((run.kind, run.state), ("manual", "done"))
+        job = self.jobs(self.market)
+        self.assertRecordValues(job, [{"state": "done", "done": count, "total": count}])
+
+    def test_import_mapping_binds_in_the_background_in_chunks(self):
+        catalog = {"WIDGET": ITEM.format(2001), "GADGET": ITEM.format(2002),
+                   "ORPHAN": ITEM.format(2003)}  # fmt: skip
+        self.sim.configure_shop(SHOP, catalog=catalog)
+        self.shop.action_import_mapping()
+        self.assertEqual(sorted(self.shop.binding_ids.mapped("external_id")), ["1001", "1002"])
+        with patch.object(stock_channel_marketplace, "MAPPING_CHUNK", 2):
+            _ran, steps = self.run_recording()
+        self.assertEqual(
+            steps,
+            [("import_mapping", 0, 3), ("import_mapping", 2, None), ("import_mapping", 3, None)],
+        )
+        by_product = {b.product_id: b.external_id for b in self.shop.binding_ids}
+        self.assertEqual(by_product, {self.product: "2001", self.product_b: "2002"})
+        self.assertIn("ORPHAN", self.shop.mapping_report)
+        self.assertRecordValues(self.jobs(self.shop), [{"state": "done", "done": 3, "total": 3}])
+
+    # -- failures ----------------------------------------------------------------------
+    def test_a_failing_job_keeps_its_error_and_the_next_one_runs(self):
+        self.market.action_republish()
+        self.shop.action_republish()
+        original = StockChannelJob._advance
+
+        def lost_after_first_chunk(job, done, total=None):
+            original(job, done, total)
+            if job.channel_id == self.market and done > 0:
+                raise RuntimeError("connection lost")
+
+        with (
+            patch.object(stock_channel_job, "JOB_CHUNK", 1),
+            patch.object(StockChannelJob, "_advance", lost_after_first_chunk),
+            self.assertLogs(stock_channel_job.__name__, "ERROR"),
+        ):
+            ran = self.run_jobs()
+        failed, done = ran
+        self.assertEqual((failed.channel_id, done.channel_id), (self.market, self.shop))
+        self.assertRecordValues(failed, [{"state": "failed", "done": 0,
+                                          "error": "RuntimeError: connection lost"}])  # fmt: skip
+        self.assertFalse(self.outbox(self.market), "its work is rolled back")
+        self.assertEqual(done.state, "done")
+        self.assertEqual(set(self.outbox(self.shop).product_id.ids), self.variant_ids(self.shop))
+        self.market.action_republish()  # a failed job does not block the button
+
+    def test_a_stale_running_job_is_failed_by_the_cron(self):
+        Job = self.env["stock.channel.job"]
+        now = fields.Datetime.now()
+        stale = Job.create({"kind": "republish", "channel_id": self.market.id,
+                            "state": "running", "started_at": now - timedelta(minutes=30),
+                            "progress_at": now - timedelta(minutes=11)})  # fmt: skip
+        alive = Job.create({"kind": "republish", "channel_id": self.shop.id,
+                            "state": "running", "started_at": now - timedelta(minutes=30),
+                            "progress_at": now - timedelta(minutes=5)})  # fmt: skip
+        self.assertFalse(self.run_jobs(), "nothing queued")
+        self.assertEqual(stale.state, "failed")
+        self.assertIn("No progress for 10 minutes", stale.error)
+        self.assertEqual(alive.state, "running")
+        self.market.action_republish()  # a new click starts again
+        with self.assertRaisesRegex(UserError, "already running on Shopify"):
+            self.shop.action_republish()
+
+    # -- what the channel shows ----------------------------------------------------------
+    def test_the_summary_and_the_channel_show_the_progress(self):
+        job = self.env["stock.channel.job"].create(
+            {"kind": "republish", "channel_id": self.market.id, "state": "running",
+             "started_by_id": self.clerk.id, "started_at": datetime(2026, 11, 23, 10, 2),
+             "progress_at": datetime(2026, 11, 23, 10, 2, 20), "done": 340, "total": 1200}
+        )  # fmt: skip
+        with freeze_time("2026-11-23 10:02:20"):
+            job = job.with_context(tz="UTC")
+            job.invalidate_recordset()
+            self.assertEqual(job.rate, 17.0)
+            self.assertEqual(job.percent, 28)
+            # 860 left at 17 a second: 50.6 s more
+            self.assertEqual(job.estimated_end, datetime(2026, 11, 23, 10, 3, 10))
+            self.assertEqual(
+                job.summary,
+                "Republish all: 340 / 1,200 (28 %), 17 a second, started by Clerk at 10:02, "
+                "estimated end 10:03",
+            )
+            market = self.market.with_context(tz="UTC")
+            self.assertEqual(market.running_job_summary, job.summary)
+        self.assertEqual(self.market.job_ids, job)
+        self.assertIn(job, self.jobs(self.market).with_user(self.clerk), "users read the jobs")
+
+
+@tagged("post_install", "-at_install")
+class TestQuarantineJobs(SyncCase):
+    def setUp(self):
+        super().setUp()
+        self.set_stock(self.product, 3, self.quarantine)
+        self.set_stock(self.product_b, 2, self.quarantine)
+
+    def threshold(self, lines):
+        self.env["ir.config_parameter"].set_param("stock_channel_sync.background_lines", lines)
+
+    def wizard(self, action="release"):
+        quants = self.env["stock.quant"].search([("location_id", "=", self.quarantine.id)])
+        return (
+            self.env["stock.quarantine.wizard"]
+            .with_context(active_model="stock.quant", active_ids=quants.ids)
+            .create({"action": action})
+        )
+
+    def in_quarantine(self, product):
+        return product.with_context(location=self.quarantine.id).qty_available
+
+    def test_the_default_threshold_is_200_lines(self):
+        self.assertEqual(self.env["stock.quarantine.wizard"]._background_lines(), 200)
+
+    def test_above_the_threshold_a_job_releases_what_the_wizard_would(self):
+        self.threshold(1)
+        action = self.wizard().action_confirm()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertIn("Release to stock of 2 lines is queued", action["params"]["message"])
+        self.assertEqual(self.in_quarantine(self.product), 3, "nothing moved in the request")
+        job = self.env["stock.channel.job"].search([("kind", "=", "quarantine")])
+        self.assertRecordValues(job, [{"state": "queued", "total": 2, "channel_id": False}])
+        with self.assertRaisesRegex(UserError, "already running on these quantities"):
+            self.wizard().action_confirm()
+        with patch.object(stock_quarantine_wizard, "QUARANTINE_CHUNK", 1):
+            self.run_jobs()
+        self.assertRecordValues(job, [{"state": "done", "done": 2, "total": 2}])
+        for product, qty in ((self.product, 3), (self.product_b, 2)):
+            self.assertEqual(self.in_quarantine(product), 0)
+            in_stock = product.with_context(location=self.stock_location.id).qty_available
+            self.assertEqual(in_stock, qty)
+        self.assertEqual(self.publishable(self.web), 3)
+        moves = self.env["stock.move"].search([("location_id", "=", self.quarantine.id)])
+        self.assertEqual(set(moves.mapped("state")), {"done"})
+        self.assertEqual(moves.location_dest_id, self.stock_location)
+
+    def test_above_the_threshold_a_job_scraps(self):
+        self.threshold(1)
+        self.wizard("scrap").action_confirm()
+        self.run_jobs()
+        scraps = self.env["stock.scrap"].search([("location_id", "=", self.quarantine.id)])
+        self.assertEqual(sorted(scraps.mapped("scrap_qty")), [2, 3])
+        self.assertEqual(set(scraps.mapped("state")), {"done"})
+        self.assertEqual(self.in_quarantine(self.product), 0)
+
+    def test_at_the_threshold_the_wizard_works_at_once(self):
+        self.threshold(2)
+        self.wizard().action_confirm()
+        self.assertEqual(self.in_quarantine(self.product), 0)
+        self.assertEqual(self.in_quarantine(self.product_b), 0)
+        self.assertFalse(self.env["stock.channel.job"].search([]))
+
+    def test_the_wizard_checks_before_queueing(self):
+        self.threshold(1)
+        wizard = self.wizard()
+        wizard.line_ids.filtered(lambda line: line.product_id == self.product).quantity = 4
+        with self.assertRaisesRegex(UserError, "Only 3"):
+            wizard.action_confirm()
+        self.assertFalse(self.env["stock.channel.job"].search([]))
+
+    def test_quantities_taken_meanwhile_fail_the_job(self):
+        self.threshold(1)
+        self.wizard().action_confirm()
+        self.set_stock(self.product_b, 1, self.quarantine)  # someone moved one meanwhile
+        [job] = self.run_jobs()
+        self.assertEqual(job.state, "failed")
+        self.assertIn("Only 1", job.error)
+        self.assertEqual(self.in_quarantine(self.product), 3, "rolled back")
