@@ -36,7 +36,10 @@
         "views/stock_channel_demo_views.xml",
     ],
     "assets": {
-        "web.assets_backend": ["stock_channel_sync/static/src/overview/**/*"],
+        "web.assets_backend": [
+            "stock_channel_sync/static/src/overview/**/*",
+            "stock_channel_sync/static/src/channel_form/**/*",
+        ],
         "web.assets_tests": ["stock_channel_sync/static/tests/tours/**/*"],
     },
     "demo": ["demo/stock_channel_demo.xml", "demo/stock_channel_demo_simulator.xml"],

@@ -131,6 +131,7 @@ class StockChannelJob(models.Model):
             }
         )
         self.env.ref(JOB_CRON).sudo()._trigger()
+        self.env["stock.channel"]._overview_changed()
         return job
 
     @api.model
@@ -259,6 +260,7 @@ class StockChannelJob(models.Model):
             {"state": FAILED if error else DONE, "error": error or False,
              "finished_at": fields.Datetime.now()}
         )  # fmt: skip
+        self.env["stock.channel"]._overview_changed()
         if commit:
             commit()
 
@@ -277,6 +279,7 @@ class StockChannelJob(models.Model):
             vals["total"] = total
         previous = self.done
         self.sudo().write(vals)
+        self.env["stock.channel"]._overview_changed()  # the card and the form follow
         commit = self.env.context.get("channel_job_commit")
         if commit:
             commit(max(done - previous, 0))

@@ -8,7 +8,8 @@ from markupsafe import Markup, escape
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..core.connectors import ChannelConfig
+from ..core.connectors import CONNECTORS, ChannelConfig
+from ..core.connectors.base import Connector
 from ..core.connectors.pool import POOL
 from ..core.errors import SyncError
 from ..core.progress import IMPORT_MAPPING
@@ -32,6 +33,10 @@ class StockChannel(models.Model):
         groups="stock_channel_sync.group_channel_manager",
         help="The secret the channel's webhooks are signed with, when it is not the API "
         "secret (WooCommerce: the webhook's secret).",
+    )
+    imports_mapping = fields.Boolean(
+        compute="_compute_imports_mapping",
+        help="The channel's connector can read its catalogue (Import mapping).",
     )
     tracking_extension = fields.Boolean(
         string="Shipment Tracking Extension",
@@ -188,11 +193,23 @@ class StockChannel(models.Model):
     # ------------------------------------------------------------------
     # The mapping: the channel's catalogue bound to variants by SKU
     # ------------------------------------------------------------------
+    @api.depends("connector")
+    def _compute_imports_mapping(self):
+        base = Connector.list_catalog
+        for channel in self:
+            cls = CONNECTORS.get(channel.connector or "")
+            channel.imports_mapping = bool(cls) and cls.list_catalog is not base
+
     def action_import_mapping(self):
         """Queue the import (a background job): read the channel's catalogue and bind its
         products to variants by SKU; report the SKUs that match no variant and the
         variants that match no product. A failed read is the job's error."""
         check_channel_manager(self.env)
+        if cannot := self.filtered(lambda channel: not channel.imports_mapping):
+            raise UserError(
+                self.env._("%(channels)s cannot read its catalogue: bind its variants by hand.",
+                           channels=", ".join(cannot.mapped("display_name")))
+            )  # fmt: skip
         Job = self.env["stock.channel.job"]
         for channel in self:
             Job._start(IMPORT_MAPPING, channel)

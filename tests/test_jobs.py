@@ -135,6 +135,55 @@ class TestJobs(SyncCase):
         self.assertIn("ORPHAN", self.shop.mapping_report)
         self.assertRecordValues(self.jobs(self.shop), [{"state": "done", "done": 3, "total": 3}])
 
+    def test_import_mapping_only_where_the_connector_reads_its_catalogue(self):
+        can = {
+            connector: self.market.new({"connector": connector}).imports_mapping
+            for connector in ("generic_json", "shopify", "woocommerce", "bol", "mirakl", "amazon")
+        }
+        self.assertEqual(
+            can, {"generic_json": False, "shopify": True, "woocommerce": True, "bol": True,
+                  "mirakl": True, "amazon": True},
+        )  # fmt: skip
+        self.assertEqual(self.market.connector, "generic_json")
+        with self.assertRaisesRegex(UserError, "cannot read its catalogue"):
+            self.market.action_import_mapping()
+        self.assertFalse(self.jobs(self.market), "no job queued to fail")
+
+    def test_the_card_and_the_form_follow_a_job_live(self):
+        """Queued, each chunk, and the end tell the open overviews and channel forms (a
+        bus notification at the commit); the card shows the job while it runs."""
+        group = self.env.ref("stock_channel_sync.group_channel_user")
+        bus_channel = f'["{self.env.cr.dbname}","res.groups",{group.id}]'
+
+        def told():
+            self.env.cr.precommit.run()  # what the commit would send
+            messages = self.env["bus.bus"].sudo().search([("channel", "=", bus_channel)])
+            count = len(messages.filtered(lambda m: "stock_channel_sync/overview" in m.message))
+            messages.unlink()
+            return count
+
+        told()
+        self.market.action_republish()
+        self.assertEqual(told(), 1)
+        self.assertIn("Republish all: 0 / 0", self.market.running_job_summary)
+        chunks = []
+        original = StockChannelJob._advance
+
+        def one_transaction_per_chunk(job, done, total=None):
+            original(job, done, total)
+            chunks.append(told())
+
+        with (
+            patch.object(stock_channel_job, "JOB_CHUNK", 1),
+            patch.object(StockChannelJob, "_advance", one_transaction_per_chunk),
+        ):
+            self.run_jobs()
+        count = len(self.variant_ids(self.market))
+        self.assertEqual(chunks, [1] * (count + 1), "the total, then each chunk")
+        self.assertEqual(told(), 1, "the end")
+        self.market.invalidate_recordset()
+        self.assertFalse(self.market.running_job_summary)
+
     # -- failures ----------------------------------------------------------------------
     def test_a_failing_job_keeps_its_error_and_the_next_one_runs(self):
         self.market.action_republish()
