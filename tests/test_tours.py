@@ -6,7 +6,7 @@ figures in the UI; the records are checked afterwards."""
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import ChannelStockCase
+from .common import ChannelStockCase, SyncCase
 
 MANAGER_GROUPS = (
     "stock_channel_sync.group_channel_manager,stock.group_stock_user,product.group_product_variant"
@@ -38,3 +38,44 @@ class TestRuleExplainTour(HttpCase, ChannelStockCase):
         explain = self.product._channel_explain(self.market)
         self.assertEqual(explain["publishable"], 6)
         self.assertEqual(explain["rule"], "Standard v3, all products rule: All Products")
+
+
+@tagged("post_install", "-at_install")
+class TestQuarantineReleaseTour(SyncCase, HttpCase):
+    """3 returned Widgets in quarantine released from Inventory > Operations > Quarantine:
+    sellable 4 -> 7, the market's half 2 -> 3, Shopify's 4 -> 7; one done transfer back to
+    stock and a push of the Widget queued for each connected channel."""
+
+    def test_quarantine_released_through_the_wizard_becomes_publishable(self):
+        manager = new_test_user(
+            self.env, "quarantine_manager", password="quarantine_manager", groups=MANAGER_GROUPS
+        )
+        self.set_stock(self.product, 4)
+        self.set_stock(self.product, 3, location=self.quarantine)
+        self.add_rule(self.market, share_percent=50)
+        self.assertEqual(self.publishable(self.market), 2)
+        self.flush_outbox()
+        self.env["stock.channel.outbox"].search([]).unlink()
+        self.start_tour(
+            "/odoo/inventory", "stock_channel_sync_quarantine_release", login=manager.login
+        )
+        moves = self.env["stock.move"].search(
+            [("product_id", "=", self.product.id), ("location_id", "=", self.quarantine.id)]
+        )
+        self.assertEqual(len(moves), 1)
+        self.assertEqual(
+            (moves.state, moves.quantity, moves.location_dest_id),
+            ("done", 3, self.stock_location),
+        )
+        self.assertEqual(moves.picking_id.state, "done")
+        self.assertEqual(moves.picking_id.picking_type_id, self.warehouse.int_type_id)
+        self.assertEqual(moves.picking_id.create_uid, manager)
+        self.assertEqual(self.product.with_context(location=self.quarantine.id).qty_available, 0)
+        self.assertEqual(self.publishable(self.market), 3)
+        self.assertEqual(self.publishable(self.shop), 7)
+        queued = self.outbox()
+        self.assertEqual(
+            {(row.channel_id, row.product_id) for row in queued},
+            {(self.market, self.product), (self.shop, self.product)},
+            "the released Widget is queued for each connected channel, once",
+        )
