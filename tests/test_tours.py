@@ -6,11 +6,13 @@ figures in the UI; the records are checked afterwards."""
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import ChannelStockCase, SyncCase
+from ..simulator.clients import signed_order_request
+from .common import ChannelStockCase, OrderCase, SyncCase
 
 MANAGER_GROUPS = (
     "stock_channel_sync.group_channel_manager,stock.group_stock_user,product.group_product_variant"
 )
+ORDERS_URL = "/stock_channel_sync/{code}/orders"
 
 
 @tagged("post_install", "-at_install")
@@ -79,3 +81,46 @@ class TestQuarantineReleaseTour(SyncCase, HttpCase):
             {(self.market, self.product), (self.shop, self.product)},
             "the released Widget is queued for each connected channel, once",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestOrderExceptionRetryTour(OrderCase, HttpCase):
+    """Order T-100 comes through the signed webhook with a SKU the market knows the Gadget
+    by: held to complete. The manager binds the Gadget under that SKU and Retries from the
+    Order Exceptions: done, a confirmed sale order that reserved its units."""
+
+    def test_an_order_held_for_an_unknown_sku_is_mapped_and_retried(self):
+        manager = new_test_user(
+            self.env, "orders_manager", password="orders_manager",
+            groups=MANAGER_GROUPS + ",sales_team.group_sale_salesman",
+        )  # fmt: skip
+        self.set_stock(self.product, 5)
+        self.set_stock(self.product_b, 4)
+        body, headers = signed_order_request(
+            self.secret, self.order_payload("T-100", [("WIDGET", 1), ("MKT-GADGET", 2)])
+        )
+        response = self.url_open(ORDERS_URL.format(code="market"), data=body, headers=headers)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json()["status"], "to_complete")
+        inbound = self.env["stock.channel.inbound"].search([("external_id", "=", "T-100")])
+        self.assertEqual(inbound.state, "exception")
+        self.assertFalse(self.order_of("T-100"))
+        self.start_tour(
+            "/odoo/inventory", "stock_channel_sync_order_exception_retry", login=manager.login
+        )
+        binding = self.env["stock.channel.binding"].search([("external_sku", "=", "MKT-GADGET")])
+        self.assertEqual((binding.channel_id, binding.product_id), (self.market, self.product_b))
+        self.assertEqual(inbound.state, "done")
+        order = self.order_of("T-100")
+        self.assertEqual(inbound.sale_order_id, order)
+        self.assertEqual(order.state, "sale")
+        self.assertFalse(order.channel_exception)
+        moves = order.picking_ids.move_ids
+        self.assertEqual(
+            {(move.product_id, move.product_uom_qty, move.quantity) for move in moves},
+            {(self.product, 1, 1), (self.product_b, 2, 2)},
+            "every line reserved in full",
+        )
+        self.assertEqual(set(moves.mapped("state")), {"assigned"})
+        self.assertEqual(self.publishable(self.market, self.product_b), 2)
+        self.assertEqual(self.publishable(self.market), 4)
