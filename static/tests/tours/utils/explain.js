@@ -11,7 +11,8 @@ export const quantity = (channel, label, qty) =>
 export const ruleOf = (channel, label, rule) =>
     `${step(channel, label)} td:last-child:contains("${rule}")`;
 
-// From anywhere in Inventory: Products › Product Variants › Widget, its Channels tab.
+// From anywhere in Inventory: Products › Products › Widget, its Channels tab (a store
+// manager without product variants).
 export const openWidgetChannels = () => [
     {
         content: "Open Inventory › Products",
@@ -19,13 +20,13 @@ export const openWidgetChannels = () => [
         run: "click",
     },
     {
-        content: "Product Variants",
-        trigger: 'a[data-menu-xmlid="stock.product_product_menu"]',
+        content: "Products",
+        trigger: 'a[data-menu-xmlid="stock.menu_product_variant_config_stock"]',
         run: "click",
     },
     {
         content: "Open the Widget",
-        trigger: ".o_list_view .o_data_row:contains('Widget') td.o_data_cell",
+        trigger: ".o_kanban_view .o_kanban_record:contains('Widget')",
         run: "click",
     },
     {
