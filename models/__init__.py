@@ -2,6 +2,7 @@ from . import (
     delivery_carrier,
     pos_order,
     product_product,
+    product_template,
     res_company,
     res_config_settings,
     sale_order,

@@ -12,4 +12,5 @@ from . import (
     test_quarantine,
     test_security,
     test_stock_figures,
+    test_tours,
 )

@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.tests import tagged
 
 from .common import ChannelStockCase
@@ -68,6 +69,31 @@ class TestPublishable(ChannelStockCase):
         self.assertRegex(
             log.message, r"refreshed \d+ channel\(s\), \d+ quantity change\(s\) in \d+ ms"
         )
+
+    def test_a_product_without_variants_shows_its_variant_channel_tab(self):
+        self.set_stock(self.product, 4)
+        self.add_rule(self.web, share_percent=50)
+        self.channels._refresh_quantities(self.product)
+        template = self.product.product_tmpl_id
+        self.assertEqual(template.channel_quantity_ids, self.product.channel_quantity_ids)
+        self.assertEqual(len(template.channel_quantity_ids), 3)
+        self.assertEqual(template.channel_explanation_html, self.product.channel_explanation_html)
+        self.assertIn("Standard v2, all products rule", template.channel_explanation_html)
+        size = self.env["product.attribute"].create(
+            {
+                "name": "Size",
+                "value_ids": [Command.create({"name": "S"}), Command.create({"name": "M"})],
+            }
+        )
+        shirt = self.env["product.template"].create({
+            "name": "Shirt", "type": "consu", "is_storable": True,
+            "attribute_line_ids": [Command.create(
+                {"attribute_id": size.id, "value_ids": [Command.set(size.value_ids.ids)]}
+            )],
+        })  # fmt: skip
+        self.assertEqual(len(shirt.product_variant_ids), 2)
+        self.assertFalse(shirt.channel_quantity_ids, "each variant has its own tab")
+        self.assertFalse(shirt.channel_explanation_html)
 
     def test_explain_breaks_down_each_step(self):
         self.set_stock(self.product, 20)
