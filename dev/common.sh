@@ -157,6 +157,11 @@ db_password = $DB_PASSWORD
 admin_passwd = admin
 http_interface = 127.0.0.1
 CONF
+    # SCS_HTTP_PORT: another port than 8069 (the HTTP tests and tours serve on it), e.g.
+    # for dev/test beside a running dev/run or a second dev/test
+    if [ -n "${SCS_HTTP_PORT:-}" ]; then
+        printf 'http_port = %s\ngevent_port = %s\n' "$SCS_HTTP_PORT" "$((SCS_HTTP_PORT + 1))" >>"$ODOO_CONF"
+    fi
 }
 
 odoo_bin() { python "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" "$@"; }
