@@ -330,3 +330,18 @@ class TestQuarantineJobs(SyncCase):
         self.assertEqual(job.state, "failed")
         self.assertIn("Only 1", job.error)
         self.assertEqual(self.in_quarantine(self.product), 3, "rolled back")
+
+    def test_a_quant_gone_meanwhile_fails_the_job_and_says_which_lines(self):
+        self.threshold(1)
+        self.wizard().action_confirm()
+        job = self.env["stock.channel.job"].search([("kind", "=", "quarantine")])
+        gone = self.env["stock.quant"].browse(job.payload["lines"][1][0])
+        gone.sudo().unlink()  # emptied and cleaned up meanwhile
+        with patch.object(stock_quarantine_wizard, "QUARANTINE_CHUNK", 1):
+            self.run_jobs()
+        self.assertEqual(job.state, "failed")
+        self.assertEqual(
+            job.error,
+            "Quantities in quarantine were removed meanwhile: lines 2 to 2 and the ones "
+            "after them were not done (the 1 before them were).",
+        )

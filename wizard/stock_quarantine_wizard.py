@@ -91,8 +91,13 @@ class StockQuarantineWizard(models.TransientModel):
             missing = set(quants.ids) - set(quants.exists().ids)
             if missing:
                 raise UserError(
-                    self.env._("Quantities were removed meanwhile: nothing to release or scrap.")
-                )
+                    self.env._(
+                        "Quantities in quarantine were removed meanwhile: lines %(first)s to "
+                        "%(last)s and the ones after them were not done (the %(done)s before "
+                        "them were).",
+                        first=start + 1, last=start + len(chunk), done=start,
+                    )
+                )  # fmt: skip
             wizard = self.create(
                 {
                     "action": action,
