@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools import config
 
 from ..core import demo
+from ..core.progress import REPUBLISH
 from .access import check_channel_manager
 
 # connecting to the simulator on this machine, reading its answer (seconds)
@@ -127,11 +128,22 @@ class StockChannel(models.Model):
     def _demo_refresh_simulator(self):
         """Demo data, run at each update of the module (dev/run's): every channel in demo
         mode binds the storable variants added since, and publishes everything again to
-        the simulator dev/run has just restarted (it keeps nothing between runs)."""
+        the simulator dev/run has just restarted (it keeps nothing between runs): a
+        Republish all job, run once the server is up, replaces the quantity pushes queued
+        meanwhile (the demo data's stock moves: they would be pushed late, as slow pushes
+        and an alert on a demo that just started)."""
         channels = self.search([]).filtered("demo_mode")
+        Job = self.env["stock.channel.job"]
         for channel in channels:
             channel._demo_bind_variants()
-        channels.action_republish()
+            if not Job._active(REPUBLISH, channel):  # a job of a previous run not run yet
+                Job._start(REPUBLISH, channel)
+        Outbox = self.env["stock.channel.outbox"].sudo()
+        Outbox._flush_enqueued()  # what this transaction queued, in the table
+        Outbox.search(
+            [("channel_id", "in", channels.ids), ("state", "=", "pending"),
+             ("product_id", "!=", False), ("sale_order_id", "=", False)]
+        ).unlink()  # fmt: skip
 
     def _demo_bind_variants(self):
         """Bind every storable variant not bound to this channel yet, so that each is

@@ -184,6 +184,25 @@ class TestJobs(SyncCase):
         self.market.invalidate_recordset()
         self.assertFalse(self.market.running_job_summary)
 
+    def test_the_demo_republishes_once_the_server_is_up(self):
+        """dev/run's update: a Republish all job per channel in demo mode replaces the
+        quantity pushes queued meanwhile, which the server would send late."""
+        demo_channels = self.env["stock.channel"].search([]).filtered("demo_mode")
+        self.assertIn(self.market, demo_channels)
+        self.set_stock(self.product, 9)
+        self.assertTrue(self.outbox(self.market))
+        self.env["stock.channel"]._demo_refresh_simulator()
+        self.assertFalse(self.outbox(self.market), "replaced by the job")
+        jobs = self.jobs(kind="republish")
+        self.assertEqual(jobs.channel_id, demo_channels)
+        # updated again before the server ran them: no second job, no error
+        self.env["stock.channel"]._demo_refresh_simulator()
+        self.assertEqual(self.jobs(kind="republish"), jobs)
+        self.run_jobs()
+        self.assertEqual(
+            set(self.outbox(self.market).product_id.ids), self.variant_ids(self.market)
+        )
+
     # -- failures ----------------------------------------------------------------------
     def test_a_failing_job_keeps_its_error_and_the_next_one_runs(self):
         self.market.action_republish()
