@@ -7,7 +7,7 @@ from odoo.exceptions import UserError
 from ..core import drift as drift_core
 from ..core import oversell as oversell_core
 from ..core.connectors import CONNECTORS, Connector
-from ..core.progress import RECONCILE
+from ..core.progress import ACTIVE, RECONCILE, REPUBLISH
 from .access import check_channel_manager
 
 
@@ -156,7 +156,14 @@ class StockChannel(models.Model):
         has come, else the rolling slice; a channel at a time, each committed."""
         testing = getattr(threading.current_thread(), "testing", False)
         channels = self.search([("connector", "!=", False), ("active", "=", True)])
-        for channel in channels.filtered("reads_back"):
+        # a Republish all queued or running replaces every quantity: read back now, the
+        # channel would show drift for what is about to be pushed; the next run reads it
+        republishing = (
+            self.env["stock.channel.job"]
+            .search([("kind", "=", REPUBLISH), ("state", "in", ACTIVE)])
+            .channel_id
+        )
+        for channel in (channels - republishing).filtered("reads_back"):
             channel._recheck_in_flight()
             if channel._full_run_due():
                 channel._reconcile("full")

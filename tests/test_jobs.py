@@ -203,6 +203,15 @@ class TestJobs(SyncCase):
             set(self.outbox(self.market).product_id.ids), self.variant_ids(self.market)
         )
 
+    def test_the_scheduled_reconciliation_waits_for_a_republish(self):
+        Run = self.env["stock.channel.reconcile"]
+        self.market.action_republish()
+        self.env["stock.channel"]._cron_reconcile()
+        self.assertFalse(Run.search([("channel_id", "=", self.market.id)]), "not read back")
+        self.run_jobs()
+        self.env["stock.channel"]._cron_reconcile()
+        self.assertEqual(Run.search([("channel_id", "=", self.market.id)]).kind, "full")
+
     # -- failures ----------------------------------------------------------------------
     def test_a_failing_job_keeps_its_error_and_the_next_one_runs(self):
         self.market.action_republish()
