@@ -8,8 +8,7 @@ from markupsafe import Markup, escape
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..core.connectors import CONNECTORS, ChannelConfig
-from ..core.connectors.base import Connector
+from ..core.connectors import ChannelConfig, implements
 from ..core.connectors.pool import POOL
 from ..core.errors import SyncError
 from ..core.progress import IMPORT_MAPPING
@@ -195,10 +194,8 @@ class StockChannel(models.Model):
     # ------------------------------------------------------------------
     @api.depends("connector")
     def _compute_imports_mapping(self):
-        base = Connector.list_catalog
         for channel in self:
-            cls = CONNECTORS.get(channel.connector or "")
-            channel.imports_mapping = bool(cls) and cls.list_catalog is not base
+            channel.imports_mapping = implements(channel.connector, "list_catalog")
 
     def action_import_mapping(self):
         """Queue the import (a background job): read the channel's catalogue and bind its

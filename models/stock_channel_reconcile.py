@@ -6,7 +6,7 @@ from odoo.exceptions import UserError
 
 from ..core import drift as drift_core
 from ..core import oversell as oversell_core
-from ..core.connectors import CONNECTORS, Connector
+from ..core.connectors import implements
 from ..core.progress import ACTIVE, RECONCILE, REPUBLISH
 from .access import check_channel_manager
 
@@ -63,10 +63,8 @@ class StockChannel(models.Model):
 
     @api.depends("connector")
     def _compute_reads_back(self):
-        base = Connector.read_quantities
         for channel in self:
-            cls = CONNECTORS.get(channel.connector or "")
-            channel.reads_back = bool(cls) and cls.read_quantities is not base
+            channel.reads_back = implements(channel.connector, "read_quantities")
 
     def _compute_drift_kpis(self):
         now = fields.Datetime.now()

@@ -15,13 +15,15 @@ from .base import (
 )
 
 
+def implements(code, method):
+    """Whether the connector `code` does `method` (overrides the base's refusal)."""
+    cls = CONNECTORS.get(code or "")
+    return bool(cls) and getattr(cls, method, None) is not getattr(Connector, method)
+
+
 def order_status_connectors():
     """Codes of the connectors that can push an order's status to their channel."""
-    return sorted(
-        code
-        for code, cls in CONNECTORS.items()
-        if getattr(cls, "push_order_status", None) is not Connector.push_order_status
-    )
+    return sorted(code for code in CONNECTORS if implements(code, "push_order_status"))
 
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "bol",
     "generic_json",
     "get_connector",
+    "implements",
     "mirakl",
     "order_status_connectors",
     "register",
