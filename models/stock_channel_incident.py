@@ -78,10 +78,12 @@ class StockChannelIncident(models.Model):
 
     @api.model
     def _record_lost_units(self, order_ids):
-        """Confirmed channel orders whose reserved units another sale took (a POS sale
-        under the lock): an incident per variant left short."""
+        """Confirmed channel orders whose reserved units are gone (another sale took them,
+        a count removed them...): an incident per variant left short."""
         orders = self.env["sale.order"].sudo().browse(list(order_ids)).exists()
-        for order in orders.filtered(lambda o: o.channel_id and o.state == "sale"):
+        orders = orders.filtered(lambda o: o.channel_id and o.state == "sale")
+        taken = self._sold_since(orders)
+        for order in orders:
             if order.channel_id.allow_backorder:
                 continue
             shortfalls = {}
@@ -98,8 +100,31 @@ class StockChannelIncident(models.Model):
                     )
                     needed = facts.ordered - facts.delivered
                     shortfalls[line.product_id] = (needed, reserved)
-            if shortfalls:
-                self._record_shortfalls(order, order.channel_id, shortfalls, taken_later=True)
+            for product, shortfall in shortfalls.items():
+                self._record_shortfalls(
+                    order, order.channel_id, {product: shortfall},
+                    taken_later=(order.id, product.id) in taken,
+                )  # fmt: skip
+
+    def _sold_since(self, orders):
+        """{(order id, product id)}: a later sale (a done delivery to a customer from the
+        order's warehouse, not the order's own: a POS sale, another order) took units of
+        the order's variant after it arrived; one query for all the orders."""
+        if not orders:
+            return set()
+        moves = self.env["stock.move"].sudo().search(
+            [("state", "=", "done"), ("product_id", "in", orders.order_line.product_id.ids),
+             ("location_dest_usage", "=", "customer"), ("location_usage", "=", "internal"),
+             ("date", ">=", min(orders.mapped("create_date")))]
+        )  # fmt: skip
+        taken = set()
+        for order in orders:
+            own = order.picking_ids.move_ids
+            warehouse = order.warehouse_id
+            for move in moves - own:
+                if move.date >= order.create_date and move.location_id.warehouse_id == warehouse:
+                    taken.add((order.id, move.product_id.id))
+        return taken
 
     def _oversell_facts(self, order, channel, product, needed, available, results, taken_later):
         # found short as it arrives (or is paid): the order's time, to the microsecond;

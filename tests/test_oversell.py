@@ -56,6 +56,19 @@ class TestOversellLedger(OrderCase):
         self.order("MAN-1")
         self.assertEqual(self.incidents().cause, "manual")
 
+    def test_reserved_units_counted_away_are_manual_not_taken(self):
+        """A confirmed order's reservation freed by a count: the count is the cause; only
+        a later sale taking the units is 'taken' (test_pos_order)."""
+        self.publish(2)
+        answer, order = self.order("CNT-1", 2)
+        self.assertEqual(answer["status"], "accepted")
+        self.assertEqual(order.picking_ids.move_ids.quantity, 2)
+        self.set_stock(self.product, 0)  # an inventory count removes the reserved units
+        self.flush_outbox()
+        incident = self.incidents()
+        self.assertEqual((incident.sale_order_id, incident.qty_short), (order, 2.0))
+        self.assertEqual(incident.cause, "manual")
+
     def test_units_fenced_for_another_channel(self):
         self.add_rule(self.web, ring_fenced_qty=2)
         self.set_stock(self.product, 2)
