@@ -131,7 +131,7 @@ class StockChannelJob(models.Model):
             }
         )
         self.env.ref(JOB_CRON).sudo()._trigger()
-        self.env["stock.channel"]._overview_changed()
+        self.env["stock.channel"]._overview_changed(job.channel_id)
         return job
 
     @api.model
@@ -260,7 +260,7 @@ class StockChannelJob(models.Model):
             {"state": FAILED if error else DONE, "error": error or False,
              "finished_at": fields.Datetime.now()}
         )  # fmt: skip
-        self.env["stock.channel"]._overview_changed()
+        self.env["stock.channel"]._overview_changed(self.channel_id)
         if commit:
             commit()
 
@@ -279,7 +279,7 @@ class StockChannelJob(models.Model):
             vals["total"] = total
         previous = self.done
         self.sudo().write(vals)
-        self.env["stock.channel"]._overview_changed()  # the card and the form follow
+        self.env["stock.channel"]._overview_changed(self.channel_id)  # card and form follow
         commit = self.env.context.get("channel_job_commit")
         if commit:
             commit(max(done - previous, 0))

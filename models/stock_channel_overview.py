@@ -138,16 +138,28 @@ class StockChannel(models.Model):
     # Live: a notification at the commit of a transaction that moved a figure
     # ------------------------------------------------------------------
     @api.model
-    def _overview_changed(self):
-        """Tell the open overviews to load their figures again, once a transaction (at
-        its commit: a rolled back change tells nothing)."""
-        data = self.env.cr.precommit.data
-        if data.get(OVERVIEW_PRECOMMIT_KEY):
-            return
-        data[OVERVIEW_PRECOMMIT_KEY] = True
+    def _overview_changed(self, channels=None):
+        """Tell the open overviews (and the forms of `channels`) to load their figures
+        again: one notification a transaction, at its commit (a rolled back change tells
+        nothing), naming the channels that moved (none named: any may have)."""
+        precommit = self.env.cr.precommit
+        moved = precommit.data.get(OVERVIEW_PRECOMMIT_KEY)
+        if moved is None:
+            moved = precommit.data[OVERVIEW_PRECOMMIT_KEY] = {"all": False, "ids": set()}
+            precommit.add(self._send_overview_changed)
+        if channels is None:
+            moved["all"] = True
+        else:
+            moved["ids"].update(channels.ids)
+
+    def _send_overview_changed(self):
+        moved = self.env.cr.precommit.data.pop(OVERVIEW_PRECOMMIT_KEY, None)
         group = self.env.ref(CHANNEL_USER_GROUP, raise_if_not_found=False)
-        if group:
-            group.sudo()._bus_send(OVERVIEW_NOTIFICATION, {"at": fields.Datetime.now()})
+        if moved and group:
+            ids = None if moved["all"] else sorted(moved["ids"])
+            group.sudo()._bus_send(
+                OVERVIEW_NOTIFICATION, {"at": fields.Datetime.now(), "channel_ids": ids}
+            )
 
     # ------------------------------------------------------------------
     # Each figure opens its list, filtered on the channel

@@ -65,13 +65,13 @@ class StockChannelSyncLog(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         logs = super().create(vals_list)
-        self.env["stock.channel"]._overview_changed()
+        self.env["stock.channel"]._overview_changed(logs.channel_id)
         return logs
 
     def write(self, vals):
         res = super().write(vals)
         if {"state", "acked_at", "confirmed_at"} & vals.keys():
-            self.env["stock.channel"]._overview_changed()
+            self.env["stock.channel"]._overview_changed(self.channel_id)
         return res
 
 
@@ -82,13 +82,13 @@ class StockChannelInbound(models.Model):
     def create(self, vals_list):
         messages = super().create(vals_list)
         if any(vals.get("state") == "exception" for vals in vals_list):
-            self.env["stock.channel"]._overview_changed()
+            self.env["stock.channel"]._overview_changed(messages.channel_id)
         return messages
 
     def write(self, vals):
         res = super().write(vals)
         if "state" in vals:
-            self.env["stock.channel"]._overview_changed()
+            self.env["stock.channel"]._overview_changed(self.channel_id)
         return res
 
 

@@ -3,6 +3,7 @@ quarantine wizard on many lines queue a job (nothing done in the request), the s
 action runs it chunk by chunk with its progress; a second click says it runs; a failed
 job keeps its error; a job whose worker died is failed by the cron."""
 
+import json
 from datetime import datetime, timedelta
 from unittest.mock import patch
 
@@ -158,9 +159,15 @@ class TestJobs(SyncCase):
         def told():
             self.env.cr.precommit.run()  # what the commit would send
             messages = self.env["bus.bus"].sudo().search([("channel", "=", bus_channel)])
-            count = len(messages.filtered(lambda m: "stock_channel_sync/overview" in m.message))
+            told = [
+                json.loads(m.message)["payload"]["channel_ids"]
+                for m in messages
+                if "stock_channel_sync/overview" in m.message
+            ]
             messages.unlink()
-            return count
+            # the job's channel is named (or any, when pushes were queued): its forms follow
+            self.assertTrue(all(ids is None or self.market.id in ids for ids in told), told)
+            return len(told)
 
         told()
         self.market.action_republish()

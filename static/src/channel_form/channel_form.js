@@ -1,29 +1,24 @@
-import { onWillDestroy } from "@odoo/owl";
 import { registry } from "@web/core/registry";
-import { useService } from "@web/core/utils/hooks";
-import { useThrottleForAnimation } from "@web/core/utils/timing";
 import { FormController } from "@web/views/form/form_controller";
 import { formView } from "@web/views/form/form_view";
-import { OVERVIEW_NOTIFICATION } from "../overview/overview_kanban";
+import { useChannelNotifications } from "../overview/live";
 
 // A channel's form follows its background jobs: while one is queued or running (the
-// banner shows its progress), each notification the server sends at the commit of a
-// chunk reloads the record, unless someone is editing it.
+// banner shows its progress), a notification naming this channel or any (a chunk
+// committed, the job done) reloads the record, unless someone is editing it.
 export class ChannelFormController extends FormController {
     setup() {
         super.setup();
-        const busService = useService("bus_service");
-        this.reloadJob = useThrottleForAnimation(() => this.reloadWhileJobRuns());
-        this.onOverviewChanged = () => this.reloadJob();
-        busService.subscribe(OVERVIEW_NOTIFICATION, this.onOverviewChanged);
-        busService.start();
-        onWillDestroy(() => busService.unsubscribe(OVERVIEW_NOTIFICATION, this.onOverviewChanged));
+        useChannelNotifications((channelIds) => this.reloadWhileJobRuns(channelIds));
     }
 
-    async reloadWhileJobRuns() {
+    async reloadWhileJobRuns(channelIds) {
         const record = this.model.root;
         if (!record || record.isNew || !record.data.running_job_summary) {
             return;
+        }
+        if (channelIds && !channelIds.includes(record.resId)) {
+            return; // other channels moved
         }
         if (!(await record.isDirty())) {
             await record.load();
