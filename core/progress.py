@@ -1,6 +1,6 @@
 """Progress of long work run in the background (a job): its kinds and states, and the
-arithmetic the channel shows: rate, percent, estimated end, and whether a running job
-has stopped moving (its worker died). Pure functions, no Odoo.
+arithmetic the channel shows: rate, percent, estimated end, and when a job whose worker
+ended is given up. Pure functions, no Odoo.
 """
 
 from datetime import timedelta
@@ -23,8 +23,9 @@ FAILED = "failed"
 STATES = [(QUEUED, "Queued"), (RUNNING, "Running"), (DONE, "Done"), (FAILED, "Failed")]
 ACTIVE = (QUEUED, RUNNING)
 
-# a running job without progress for this long lost its worker
-STALE_MINUTES = 10
+# workers that may take a job without finishing it (a restart, the server's time limit)
+# before it is failed: each goes on where the last stopped, or starts again
+MAX_ATTEMPTS = 3
 
 
 def rate(done, elapsed_seconds):
@@ -52,11 +53,9 @@ def estimated_end(done, total, started, now):
     return now + timedelta(seconds=elapsed * (total - done) / done)
 
 
-def is_stale(state, last_progress, now, minutes=STALE_MINUTES):
-    """A running job whose last progress is `minutes` old or more (or never recorded)."""
-    if state != RUNNING:
-        return False
-    return last_progress is None or now - last_progress >= timedelta(minutes=minutes)
+def gives_up(attempts, max_attempts=MAX_ATTEMPTS):
+    """A job that lost its worker `attempts` times in a row is failed, not queued again."""
+    return attempts >= max_attempts
 
 
 def format_count(count):

@@ -5,7 +5,18 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..core import progress
-from ..core.progress import ACTIVE, DONE, FAILED, KINDS, QUARANTINE, QUEUED, RUNNING, STATES
+from ..core.progress import (
+    ACTIVE,
+    DONE,
+    FAILED,
+    KINDS,
+    QUARANTINE,
+    QUEUED,
+    RECONCILE,
+    REPUBLISH,
+    RUNNING,
+    STATES,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -14,6 +25,12 @@ JOB_CRON = "stock_channel_sync.ir_cron_channel_jobs"
 JOB_RETENTION_DAYS = 30
 # variants queued again (republish) or catalogue entries bound (import mapping) per chunk
 JOB_CHUNK = 500
+# the kinds that go on where they stopped when the cron's share of time is used
+PAUSABLE = (REPUBLISH, QUARANTINE)
+
+
+class _Paused(Exception):
+    """Out of the cron's share of time: the job goes back to the queue where it is."""
 
 
 class StockChannelJob(models.Model):
@@ -43,6 +60,9 @@ class StockChannelJob(models.Model):
     finished_at = fields.Datetime(readonly=True)
     error = fields.Text(readonly=True)
     payload = fields.Json(readonly=True, help="What the job works on (e.g. the wizard's lines).")
+    attempts = fields.Integer(
+        readonly=True, help="Workers that took it since it last paused or was queued."
+    )
     rate = fields.Float(string="Items per Second", compute="_compute_progress", digits=(16, 1))
     percent = fields.Float(compute="_compute_progress")
     estimated_end = fields.Datetime(compute="_compute_progress")
@@ -116,7 +136,6 @@ class StockChannelJob(models.Model):
     def _start(self, kind, channel=None, total=0, payload=None):
         """Queue a job of `kind` (on `channel`) and wake the scheduled action; a
         UserError when the same work is queued or running already."""
-        self._fail_stale()
         running = self._active(kind, channel, payload)
         if running:
             raise UserError(running[0]._already_running_message())
@@ -191,33 +210,42 @@ class StockChannelJob(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _cron_run_jobs(self):
-        """Scheduled action (triggered when a job is queued): fail the jobs whose worker
-        died, then run the queued ones, each committing after every chunk."""
+        """Scheduled action (triggered when a job is queued): take back the jobs whose
+        worker ended, then run the queued ones, each committing after every chunk."""
         self._run_jobs()
 
     @api.model
-    def _run_jobs(self):
-        """Run the queued jobs one after the other; returns the jobs run. In a test (no
-        commit) everything happens in the current transaction."""
-        commit = None if _testing() else self._commit
-        self._fail_stale()
+    def _run_jobs(self, commit=None):
+        """Run the queued jobs one after the other; returns the jobs run.
+
+        `commit(processed)` commits a chunk and returns the seconds left of the cron's
+        share of time (ir.cron._commit_progress): when none is left, a job that can pause
+        (PAUSABLE) goes back to the queue where it stopped, and the cron runs again at
+        once (Odoo's own loop), so that no run meets the server's time limit. In a test
+        (no commit), everything happens in the current transaction."""
+        if commit is None and not _testing():
+            commit = self._commit
+        self._take_back_orphans()
         if commit:
             commit()
         ran = self.browse()
-        while True:
-            job = self._take_next()
-            if not job:
-                break
+        while job := self._take_next():
             if commit:
                 commit()
             job._execute(commit)
             ran |= job
+            if job.state == QUEUED:  # paused: the rest in the cron's next run
+                if commit is self._commit:
+                    self.env["ir.cron"]._commit_progress(remaining=1)
+                break
         return ran
 
     def _commit(self, processed=0):
-        """Commit (the cron reports its progress); the next statement starts afresh."""
-        self.env["ir.cron"]._commit_progress(processed)
+        """Commit (the cron reports its progress); the next statement starts afresh.
+        Returns the seconds left of the cron's share."""
+        left = self.env["ir.cron"]._commit_progress(processed)
         self.env.invalidate_all()
+        return left
 
     @api.model
     def _take_next(self):
@@ -233,12 +261,16 @@ class StockChannelJob(models.Model):
             return self.browse()
         job = self.sudo().browse(row[0])
         now = fields.Datetime.now()
-        job.write({"state": RUNNING, "started_at": now, "progress_at": now})
+        job.write(
+            {"state": RUNNING, "started_at": job.started_at or now, "progress_at": now,
+             "attempts": job.attempts + 1}
+        )  # fmt: skip
         return job
 
     def _execute(self, commit):
         """Run the job's work; an exception rolls its chunk back (in the cron; in a test,
-        all its work) and keeps the job failed with the error."""
+        all its work) and keeps the job failed with the error; out of time, a job that
+        can pause goes back to the queue."""
         self.ensure_one()
         env = self.env
         try:
@@ -247,6 +279,12 @@ class StockChannelJob(models.Model):
             else:
                 with env.cr.savepoint():
                     error = self._work(commit)
+        except _Paused:
+            self.write({"state": QUEUED, "attempts": 0})
+            self.env["stock.channel"]._overview_changed(self.channel_id)
+            if commit:
+                commit()
+            return
         except Exception as exc:  # pylint: disable=broad-except
             if commit:
                 env.cr.rollback()  # back to the last chunk committed
@@ -256,13 +294,18 @@ class StockChannelJob(models.Model):
             else:
                 _logger.exception("channel job %s (%s) failed", self.id, self.kind)
                 error = f"{type(exc).__name__}: {exc}"
+        self._finish(error)
+        if commit:
+            commit()
+
+    def _finish(self, error=None):
         self.write(
             {"state": FAILED if error else DONE, "error": error or False,
              "finished_at": fields.Datetime.now()}
         )  # fmt: skip
+        if error and self.kind == RECONCILE:  # its run ends with it
+            self.channel_id._abandon_reconcile_runs(error)
         self.env["stock.channel"]._overview_changed(self.channel_id)
-        if commit:
-            commit()
 
     def _work(self, commit):
         """The kind's work, in the starter's name with superuser rights (the button
@@ -273,7 +316,8 @@ class StockChannelJob(models.Model):
         return getattr(job, f"_work_{self.kind}")()
 
     def _advance(self, done, total=None):
-        """Record the progress after a chunk; the cron commits it (and the chunk)."""
+        """Record the progress after a chunk; the cron commits it (and the chunk). Out of
+        the cron's time, a job that can pause stops here (_Paused) and resumes later."""
         vals = {"done": done, "progress_at": fields.Datetime.now()}
         if total is not None:
             vals["total"] = total
@@ -281,23 +325,57 @@ class StockChannelJob(models.Model):
         self.sudo().write(vals)
         self.env["stock.channel"]._overview_changed(self.channel_id)  # card and form follow
         commit = self.env.context.get("channel_job_commit")
-        if commit:
-            commit(max(done - previous, 0))
+        if not commit:
+            return
+        left = commit(max(done - previous, 0))
+        # paused after a chunk only: a job resumed always moves before it pauses again
+        if left <= 0 and done > previous and done < self.total and self.kind in PAUSABLE:
+            raise _Paused()
+
+    @api.model
+    def _take_back_orphans(self):
+        """Jobs left running lost their worker (a restart, the server's time limit: only
+        the scheduled action runs jobs, one at a time, and it is here): queued again to
+        go on where they were (those that can pause) or start again, failed after
+        progress.MAX_ATTEMPTS workers took them without finishing."""
+        orphans = self.sudo().search([("state", "=", RUNNING)])
+        for job in orphans:
+            if job.kind == RECONCILE:
+                job.channel_id._abandon_reconcile_runs(
+                    self.env._("Stopped before the end: its worker ended.")
+                )
+            if progress.gives_up(job.attempts):
+                job._finish(
+                    self.env._(
+                        "Stopped %(count)s times before the end (its worker ended: a restart, "
+                        "the server's time limit). Start it again.",
+                        count=job.attempts,
+                    )
+                )
+            else:
+                job.write({"state": QUEUED})
+        return orphans
 
     # ------------------------------------------------------------------
     # The work of each kind (chunk by chunk, `_advance` after each)
     # ------------------------------------------------------------------
     def _work_republish(self):
-        """Every variant of the channel queued again, forced, JOB_CHUNK at a time."""
+        """Every variant of the channel queued again, forced, JOB_CHUNK at a time; a job
+        that paused goes on after the last variant it queued (payload `after_id`)."""
         channel = self.channel_id
         ids = sorted(channel._channel_products(channel.company_id).ids)
-        self._advance(0, len(ids))
+        after = (self.payload or {}).get("after_id", 0)
+        todo = [product_id for product_id in ids if product_id > after]
+        done = len(ids) - len(todo)
+        self._advance(done, len(ids))
         Outbox = self.env["stock.channel.outbox"]
-        for start in range(0, len(ids), JOB_CHUNK):
-            chunk = self.env["product.product"].browse(ids[start : start + JOB_CHUNK])
-            Outbox._enqueue(products=chunk, channels=channel, force=True)
+        for start in range(0, len(todo), JOB_CHUNK):
+            chunk = todo[start : start + JOB_CHUNK]
+            Outbox._enqueue(products=self.env["product.product"].browse(chunk),
+                            channels=channel, force=True)  # fmt: skip
             Outbox._flush_enqueued()
-            self._advance(start + len(chunk))
+            self.sudo().payload = {"after_id": chunk[-1]}
+            self._advance(done + start + len(chunk))
 
     def _work_reconcile(self):
         run = self.channel_id._reconcile("manual", progress=self._advance)
@@ -308,26 +386,6 @@ class StockChannelJob(models.Model):
 
     def _work_quarantine(self):
         self.env["stock.quarantine.wizard"]._run_job(self)
-
-    @api.model
-    def _fail_stale(self):
-        """Running jobs without progress for STALE_MINUTES lost their worker: failed, so
-        that the button can start the work again."""
-        now = fields.Datetime.now()
-        running = self.sudo().search([("state", "=", RUNNING)])
-        stale = running.filtered(lambda job: progress.is_stale(job.state, job.progress_at, now))
-        if stale:
-            stale.write(
-                {
-                    "state": FAILED,
-                    "finished_at": now,
-                    "error": self.env._(
-                        "No progress for %(minutes)s minutes: its worker stopped. Start it again.",
-                        minutes=progress.STALE_MINUTES,
-                    ),
-                }
-            )
-        return stale
 
     @api.autovacuum
     def _gc_old_jobs(self):

@@ -71,6 +71,17 @@ class StockChannel(models.Model):
             channel.last_full_reconcile_at = run.started_at
         return run
 
+    def _abandon_reconcile_runs(self, error):
+        """The runs of these channels left running (their job failed, or its worker
+        ended): failed with `error`, so that none stays running for ever."""
+        runs = (
+            self.env["stock.channel.reconcile"]
+            .sudo()
+            .search([("channel_id", "in", self.ids), ("state", "=", "running")])
+        )
+        runs.write({"state": "failed", "error": error, "finished_at": fields.Datetime.now()})
+        return runs
+
     def _reconcile_chunk(self, connector, products, run, started, totals, unimported):
         Binding = self.env["stock.channel.binding"]
         bindings = self._bindings(products)

@@ -4,7 +4,7 @@ action runs it chunk by chunk with its progress; a second click says it runs; a 
 job keeps its error; a job whose worker died is failed by the cron."""
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from unittest.mock import patch
 
 from freezegun import freeze_time
@@ -245,22 +245,80 @@ class TestJobs(SyncCase):
         self.assertEqual(set(self.outbox(self.shop).product_id.ids), self.variant_ids(self.shop))
         self.market.action_republish()  # a failed job does not block the button
 
-    def test_a_stale_running_job_is_failed_by_the_cron(self):
+    def test_out_of_the_crons_time_a_republish_pauses_and_goes_on_where_it_stopped(self):
+        """The cron's share of time used (ir.cron._commit_progress returns 0 left), the
+        job goes back to the queue after its chunk; the next run goes on after it."""
+        ids = sorted(self.variant_ids(self.market))
+        self.market.action_republish()
+        job = self.jobs(self.market)
+        commits = []
+
+        def out_of_time(processed=0):
+            commits.append(processed)
+            return 0.0  # no time left
+
+        with patch.object(stock_channel_job, "JOB_CHUNK", 1):
+            runs = 0
+            while job.state != "done":
+                self.env["stock.channel.job"]._run_jobs(commit=out_of_time)
+                runs += 1
+                if job.state == "queued":
+                    self.assertEqual(job.payload, {"after_id": ids[job.done - 1]})
+                    self.assertEqual(self.outbox(self.market).product_id.ids, ids[: job.done])
+        self.assertEqual(runs, len(ids), "a chunk a run")
+        self.assertRecordValues(job, [{"state": "done", "done": len(ids), "total": len(ids)}])
+        self.assertEqual(sorted(self.outbox(self.market).product_id.ids), ids)
+        self.assertEqual(sum(commits), len(ids), "each variant committed once")
+
+    def test_a_job_whose_worker_ended_is_taken_back_where_it_was(self):
+        """Only the scheduled action runs jobs, one at a time: a job it finds running
+        lost its worker (a restart, the server's time limit) and goes on."""
+        ids = sorted(self.variant_ids(self.market))
         Job = self.env["stock.channel.job"]
-        now = fields.Datetime.now()
-        stale = Job.create({"kind": "republish", "channel_id": self.market.id,
-                            "state": "running", "started_at": now - timedelta(minutes=30),
-                            "progress_at": now - timedelta(minutes=11)})  # fmt: skip
-        alive = Job.create({"kind": "republish", "channel_id": self.shop.id,
-                            "state": "running", "started_at": now - timedelta(minutes=30),
-                            "progress_at": now - timedelta(minutes=5)})  # fmt: skip
-        self.assertFalse(self.run_jobs(), "nothing queued")
-        self.assertEqual(stale.state, "failed")
-        self.assertIn("No progress for 10 minutes", stale.error)
-        self.assertEqual(alive.state, "running")
+        orphan = Job.create({"kind": "republish", "channel_id": self.market.id,
+                             "state": "running", "attempts": 1, "done": 1,
+                             "total": len(ids), "payload": {"after_id": ids[0]}})  # fmt: skip
+        self.assertEqual(self.run_jobs(), orphan)
+        self.assertRecordValues(orphan, [{"state": "done", "done": len(ids)}])
+        self.assertEqual(sorted(self.outbox(self.market).product_id.ids), ids[1:])
+
+    def test_a_job_whose_worker_ended_three_times_is_given_up(self):
+        Job = self.env["stock.channel.job"]
+        orphan = Job.create({"kind": "republish", "channel_id": self.market.id,
+                             "state": "running", "attempts": 3})  # fmt: skip
+        self.assertFalse(self.run_jobs(), "nothing run")
+        self.assertEqual(orphan.state, "failed")
+        self.assertIn("Stopped 3 times before the end", orphan.error)
         self.market.action_republish()  # a new click starts again
-        with self.assertRaisesRegex(UserError, "already running on Shopify"):
-            self.shop.action_republish()
+
+    def test_a_reconcile_whose_worker_ended_fails_its_run_and_starts_again(self):
+        Run = self.env["stock.channel.reconcile"]
+        left = Run.create({"channel_id": self.market.id, "kind": "manual"})
+        self.assertEqual(left.state, "running")
+        orphan = self.env["stock.channel.job"].create(
+            {"kind": "reconcile", "channel_id": self.market.id, "state": "running",
+             "attempts": 1}
+        )  # fmt: skip
+        self.run_jobs()
+        ended = "Stopped before the end: its worker ended."
+        self.assertRecordValues(left, [{"state": "failed", "error": ended}])
+        self.assertEqual(orphan.state, "done")
+        runs = Run.search([("channel_id", "=", self.market.id)]) - left
+        self.assertEqual(runs.mapped("state"), ["done"])
+
+    def test_a_failed_reconcile_job_ends_its_run(self):
+        """In the cron, the run created with the first chunk is committed: a job failing
+        later fails its run with its error, never left running."""
+        run = self.env["stock.channel.reconcile"].create(
+            {"channel_id": self.market.id, "kind": "manual"}
+        )
+        job = self.env["stock.channel.job"].create(
+            {"kind": "reconcile", "channel_id": self.market.id, "state": "running"}
+        )
+        job._finish("RuntimeError: database went away")
+        self.assertRecordValues(job, [{"state": "failed"}])
+        self.assertRecordValues(run, [{"state": "failed",
+                                       "error": "RuntimeError: database went away"}])  # fmt: skip
 
     # -- what the channel shows ----------------------------------------------------------
     def test_the_summary_and_the_channel_show_the_progress(self):
@@ -380,3 +438,16 @@ class TestQuarantineJobs(SyncCase):
             "Quantities in quarantine were removed meanwhile: lines 2 to 2 and the ones "
             "after them were not done (the 1 before them were).",
         )
+
+    def test_out_of_time_a_quarantine_job_goes_on_with_the_next_lines(self):
+        self.threshold(1)
+        self.wizard().action_confirm()
+        job = self.env["stock.channel.job"].search([("kind", "=", "quarantine")])
+        with patch.object(stock_quarantine_wizard, "QUARANTINE_CHUNK", 1):
+            self.env["stock.channel.job"]._run_jobs(commit=lambda processed=0: 0.0)
+            self.assertRecordValues(job, [{"state": "queued", "done": 1, "total": 2}])
+            moved = self.in_quarantine(self.product) + self.in_quarantine(self.product_b)
+            self.assertIn(moved, (2, 3), "one line released")
+            self.env["stock.channel.job"]._run_jobs(commit=lambda processed=0: 0.0)
+        self.assertRecordValues(job, [{"state": "done", "done": 2}])
+        self.assertEqual(self.in_quarantine(self.product) + self.in_quarantine(self.product_b), 0)

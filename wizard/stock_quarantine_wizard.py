@@ -84,8 +84,8 @@ class StockQuarantineWizard(models.TransientModel):
         """A background job's lines, released or scrapped QUARANTINE_CHUNK at a time
         (each chunk checked as the wizard checks them)."""
         action, lines = job.payload["action"], job.payload["lines"]
-        job._advance(0, len(lines))
-        for start in range(0, len(lines), QUARANTINE_CHUNK):
+        job._advance(job.done, len(lines))  # a job that paused goes on where it stopped
+        for start in range(job.done, len(lines), QUARANTINE_CHUNK):
             chunk = lines[start : start + QUARANTINE_CHUNK]
             quants = self.env["stock.quant"].browse([quant_id for quant_id, _qty in chunk])
             missing = set(quants.ids) - set(quants.exists().ids)

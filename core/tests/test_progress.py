@@ -3,7 +3,6 @@
 from datetime import datetime, timedelta
 
 from core import progress
-from core.progress import DONE, FAILED, QUEUED, RUNNING
 
 T0 = datetime(2026, 11, 23, 10, 2, 0)
 
@@ -40,19 +39,10 @@ def test_estimated_end_is_unknown_before_the_first_item():
     assert progress.estimated_end(5, 10, None, now) is None
 
 
-def test_a_running_job_without_progress_for_ten_minutes_is_stale():
-    assert progress.STALE_MINUTES == 10
-    now = T0 + timedelta(minutes=10)
-    assert progress.is_stale(RUNNING, T0, now)
-    assert not progress.is_stale(RUNNING, T0 + timedelta(seconds=1), now)
-    assert progress.is_stale(RUNNING, None, now)
-    assert progress.is_stale(RUNNING, T0, T0 + timedelta(minutes=3), minutes=2)
-
-
-def test_only_a_running_job_can_be_stale():
-    late = T0 + timedelta(hours=1)
-    for state in (QUEUED, DONE, FAILED):
-        assert not progress.is_stale(state, T0, late)
+def test_a_job_whose_worker_ended_three_times_is_given_up():
+    assert progress.MAX_ATTEMPTS == 3
+    assert [progress.gives_up(n) for n in range(5)] == [False, False, False, True, True]
+    assert progress.gives_up(1, max_attempts=1)
 
 
 def test_figures_are_written_for_people():
