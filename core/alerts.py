@@ -30,7 +30,7 @@ CRITICAL_STOCK = "critical_stock"
 # Ordered (code, label) pairs, usable as an Odoo selection.
 ALERT_KINDS = [
     (BACKLOG, "Push Backlog"),
-    (P95, "Slow Pushes (p95)"),
+    (P95, "Slow Pushes (p95, 1 h)"),
     (DEAD_LETTERS, "Dead Letters"),
     (DRIFT, "Drift Rate"),
     (OVERSELL, "Oversell Rate"),

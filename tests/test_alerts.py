@@ -151,7 +151,7 @@ class TestAlerts(ChannelStockCase):
         self.pushed([60000], minutes=90)  # accepted before the last hour: not counted
         self.run_alerts()
         alert, activity = self.assert_one_alert(
-            "p95", "Slow Pushes (p95)", "6.5 s", "5 s", "action_channel_alert_sync_log"
+            "p95", "Slow Pushes (p95, 1 h)", "6.5 s", "5 s", "action_channel_alert_sync_log"
         )
         self.run_alerts()
         self.assertEqual(self.activities(), activity)
@@ -159,7 +159,7 @@ class TestAlerts(ChannelStockCase):
         self.pushed([100] * 3)  # ...only fast pushes: p95 = 0.1 s
         self.run_alerts()
         self.assert_resolved(
-            alert, activity, "Slow Pushes (p95) back under the threshold: 0.1 s (threshold 5 s)."
+            alert, activity, "Slow Pushes (p95, 1 h) back under the threshold: 0.1 s (threshold 5 s)."
         )
 
     def test_dead_letters(self):

@@ -38,7 +38,7 @@ def test_red_lists_the_amber_reasons_after_the_red_ones():
     colour, reasons = overview.health(figures, DEFAULTS, LABELS, {"Orders in Exception": 2})
     assert colour == RED
     assert reasons == [
-        "Slow Pushes (p95): 6.5 s (threshold 5 s)",
+        "Slow Pushes (p95, 1 h): 6.5 s (threshold 5 s)",
         "Oversell Rate: 0.7 % (threshold 0.5 %)",
         "Drift Rate: 0.1 % (threshold 0.2 %)",
         "Orders in Exception: 2",
