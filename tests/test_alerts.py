@@ -159,7 +159,9 @@ class TestAlerts(ChannelStockCase):
         self.pushed([100] * 3)  # ...only fast pushes: p95 = 0.1 s
         self.run_alerts()
         self.assert_resolved(
-            alert, activity, "Slow Pushes (p95, 1 h) back under the threshold: 0.1 s (threshold 5 s)."
+            alert,
+            activity,
+            "Slow Pushes (p95, 1 h) back under the threshold: 0.1 s (threshold 5 s).",
         )
 
     def test_dead_letters(self):

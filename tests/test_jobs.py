@@ -156,7 +156,7 @@ class TestJobs(SyncCase):
         group = self.env.ref("stock_channel_sync.group_channel_user")
         bus_channel = f'["{self.env.cr.dbname}","res.groups",{group.id}]'
 
-        def told():
+        def told(check=True):
             self.env.cr.precommit.run()  # what the commit would send
             messages = self.env["bus.bus"].sudo().search([("channel", "=", bus_channel)])
             told = [
@@ -166,10 +166,11 @@ class TestJobs(SyncCase):
             ]
             messages.unlink()
             # the job's channel is named (or any, when pushes were queued): its forms follow
-            self.assertTrue(all(ids is None or self.market.id in ids for ids in told), told)
+            if check:
+                self.assertTrue(all(ids is None or self.market.id in ids for ids in told), told)
             return len(told)
 
-        told()
+        told(check=False)  # what the set-up sent
         self.market.action_republish()
         self.assertEqual(told(), 1)
         self.assertIn("Republish all: 0 / 0", self.market.running_job_summary)
