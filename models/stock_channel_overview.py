@@ -18,17 +18,22 @@ CHANNEL_USER_GROUP = "stock_channel_sync.group_channel_user"
 # confirmed: the verdict read), the last accepted push, the last reconciliation done, the
 # orders in exception
 OVERVIEW_QUERY = """
+WITH day AS (
+    -- the day's pushes of the channels, read once for both percentiles
+    SELECT l.channel_id,
+           percentile_cont(0.95) WITHIN GROUP (ORDER BY l.latency_ms)
+               FILTER (WHERE l.acked_at IS NOT NULL) AS accepted_p95,
+           percentile_cont(0.95) WITHIN GROUP (ORDER BY l.confirmed_latency_ms)
+               FILTER (WHERE l.confirmed_at IS NOT NULL) AS confirmed_p95
+      FROM stock_channel_sync_log l
+     WHERE l.channel_id = ANY(%(ids)s) AND l.sent_at >= %(day)s
+     GROUP BY l.channel_id
+)
 SELECT c.id,
        (SELECT count(*) FROM stock_channel_outbox o
          WHERE o.channel_id = c.id AND o.state = 'pending'),
-       (SELECT percentile_cont(0.95) WITHIN GROUP (ORDER BY l.latency_ms)
-          FROM stock_channel_sync_log l
-         WHERE l.channel_id = c.id AND l.sent_at >= %(day)s AND l.acked_at IS NOT NULL
-           AND l.latency_ms IS NOT NULL),
-       (SELECT percentile_cont(0.95) WITHIN GROUP (ORDER BY l.confirmed_latency_ms)
-          FROM stock_channel_sync_log l
-         WHERE l.channel_id = c.id AND l.sent_at >= %(day)s AND l.confirmed_at IS NOT NULL
-           AND l.confirmed_latency_ms IS NOT NULL),
+       day.accepted_p95,
+       day.confirmed_p95,
        (SELECT l.acked_at FROM stock_channel_sync_log l
          WHERE l.channel_id = c.id AND l.acked_at IS NOT NULL
          ORDER BY l.sent_at DESC LIMIT 1),
@@ -37,6 +42,7 @@ SELECT c.id,
        (SELECT count(*) FROM stock_channel_inbound i
          WHERE i.channel_id = c.id AND i.state = 'exception')
   FROM unnest(%(ids)s::int[]) AS c(id)
+  LEFT JOIN day ON day.channel_id = c.id
 """
 OVERVIEW_FIGURES = (
     "pending", "accepted_p95_ms", "confirmed_p95_ms", "last_push_at", "last_reconcile_at",
