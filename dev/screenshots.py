@@ -87,6 +87,8 @@ class Browser:
             page["webSocketDebuggerUrl"], timeout=60, suppress_origin=True
         )
         self.next_id = 0
+        self.errors = []  # uncaught exceptions of the page: the script fails on them
+        self.send("Runtime.enable")
         self.send("Page.enable")
         self.send("Network.enable")
 
@@ -95,6 +97,9 @@ class Browser:
         self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
         while True:
             message = json.loads(self.ws.recv())
+            if message.get("method") == "Runtime.exceptionThrown":
+                details = message["params"]["exceptionDetails"]
+                self.errors.append(details.get("exception", {}).get("description") or details)
             if message.get("id") == self.next_id:
                 if "error" in message:
                     raise RuntimeError(f"{method}: {message['error']}")
@@ -263,6 +268,8 @@ def main():
     finally:
         browser.close()
         odoo.call("stock.channel", "action_replay_dead_letters", [market])
+    if browser.errors:
+        sys.exit("errors in the page:\n" + "\n".join(map(str, browser.errors)))
 
 
 if __name__ == "__main__":
