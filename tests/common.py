@@ -13,6 +13,13 @@ from odoo.tests.common import _super_send
 
 from ..simulator import start
 
+# the company's alert thresholds at their documented defaults (README, Alerts)
+ALERT_DEFAULTS = {
+    "channel_alert_backlog_minutes": 10, "channel_alert_p95_seconds": 5.0,
+    "channel_alert_dead_letters": 1, "channel_alert_drift_percent": 0.2,
+    "channel_alert_oversell_percent": 0.5, "channel_alert_stall_minutes": 5,
+}  # fmt: skip
+
 
 def loopback_only_send(session, request, **kwargs):
     if urlsplit(request.url).hostname not in ("127.0.0.1", "localhost"):

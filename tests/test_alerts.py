@@ -11,7 +11,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
 from ..core.drift import RunTotals
-from .common import ChannelStockCase
+from .common import ALERT_DEFAULTS, ChannelStockCase
 
 ACTIVITY_TYPE = "stock_channel_sync.mail_activity_channel_alert"
 
@@ -29,11 +29,7 @@ class TestAlerts(ChannelStockCase):
             cls.env, "alert_reader", groups="stock_channel_sync.group_channel_user"
         )
         cls.market.user_id = cls.manager
-        cls.company.write({
-            "channel_alert_backlog_minutes": 10, "channel_alert_p95_seconds": 5.0,
-            "channel_alert_dead_letters": 1, "channel_alert_drift_percent": 0.2,
-            "channel_alert_oversell_percent": 0.5, "channel_alert_stall_minutes": 5,
-        })  # fmt: skip
+        cls.company.write(ALERT_DEFAULTS)
 
     def setUp(self):
         super().setUp()

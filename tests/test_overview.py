@@ -9,7 +9,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import ChannelStockCase
+from .common import ALERT_DEFAULTS, ChannelStockCase
 
 NOTIFICATION = "stock_channel_sync/overview"
 
@@ -22,11 +22,7 @@ class TestOverview(ChannelStockCase):
         cls.reader = new_test_user(
             cls.env, "overview_reader", groups="stock_channel_sync.group_channel_user"
         )
-        cls.company.write({
-            "channel_alert_backlog_minutes": 10, "channel_alert_p95_seconds": 5.0,
-            "channel_alert_dead_letters": 1, "channel_alert_drift_percent": 0.2,
-            "channel_alert_oversell_percent": 0.5, "channel_alert_stall_minutes": 5,
-        })  # fmt: skip
+        cls.company.write(ALERT_DEFAULTS)
 
     def setUp(self):
         super().setUp()
