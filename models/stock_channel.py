@@ -404,15 +404,7 @@ class StockChannel(models.Model):
         """Push every variant again (forced), e.g. after connecting a channel: a
         background job queues them, chunk by chunk."""
         check_channel_manager(self.env)
-        Job = self.env["stock.channel.job"]
-        for channel in self:
-            Job._start(REPUBLISH, channel)
-        return Job._queued_notification(
-            self.env._(
-                "Republish all is queued on %(channels)s: its progress shows on the channel.",
-                channels=", ".join(self.mapped("display_name")),
-            )
-        )
+        return self.env["stock.channel.job"]._start_on(REPUBLISH, self)
 
     def action_replay_dead_letters(self):
         check_channel_manager(self.env)

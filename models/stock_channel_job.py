@@ -154,6 +154,20 @@ class StockChannelJob(models.Model):
         return job
 
     @api.model
+    def _start_on(self, kind, channels):
+        """A button's work queued on each of `channels`; its answer (a notification)."""
+        for channel in channels:
+            self._start(kind, channel)
+        label = dict(self._fields["kind"]._description_selection(self.env))[kind]
+        return self._queued_notification(
+            self.env._(
+                "%(kind)s is queued on %(channels)s: its progress shows on the channel.",
+                kind=label,
+                channels=", ".join(channels.mapped("display_name")),
+            )
+        )
+
+    @api.model
     def _active(self, kind, channel=None, payload=None):
         """The queued or running jobs doing the same work: the same kind on the same
         channel; for the quarantine, on one of the same quants."""

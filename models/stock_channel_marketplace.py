@@ -207,15 +207,7 @@ class StockChannel(models.Model):
                 self.env._("%(channels)s cannot read its catalogue: bind its variants by hand.",
                            channels=", ".join(cannot.mapped("display_name")))
             )  # fmt: skip
-        Job = self.env["stock.channel.job"]
-        for channel in self:
-            Job._start(IMPORT_MAPPING, channel)
-        return Job._queued_notification(
-            self.env._(
-                "Import mapping is queued on %(channels)s: its progress shows on the channel.",
-                channels=", ".join(self.mapped("display_name")),
-            )
-        )
+        return self.env["stock.channel.job"]._start_on(IMPORT_MAPPING, self)
 
     def _import_mapping(self, progress=None):
         """Bind the catalogue MAPPING_CHUNK entries at a time; `progress(done, total)`
