@@ -115,14 +115,16 @@ class StockChannelIncident(models.Model):
         moves = self.env["stock.move"].sudo().search(
             [("state", "=", "done"), ("product_id", "in", orders.order_line.product_id.ids),
              ("location_dest_usage", "=", "customer"), ("location_usage", "=", "internal"),
-             ("date", ">=", min(orders.mapped("create_date")))]
+             ("date", ">=", min(_second(order.create_date) for order in orders))]
         )  # fmt: skip
         taken = set()
         for order in orders:
             own = order.picking_ids.move_ids
             warehouse = order.warehouse_id
             for move in moves - own:
-                if move.date >= order.create_date and move.location_id.warehouse_id == warehouse:
+                # a move's date has no microseconds: the same second counts as after
+                arrived = _second(order.create_date)
+                if move.date >= arrived and move.location_id.warehouse_id == warehouse:
                     taken.add((order.id, move.product_id.id))
         return taken
 
@@ -255,3 +257,8 @@ class StockChannelIncident(models.Model):
             )
             for ch in channels
         }
+
+
+def _second(moment):
+    """`moment` to the second (a Datetime field's precision)."""
+    return moment.replace(microsecond=0)

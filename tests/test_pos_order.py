@@ -1,5 +1,9 @@
 import json
+from datetime import timedelta
 
+from freezegun import freeze_time
+
+from odoo import fields
 from odoo.tests import tagged
 
 from odoo.addons.point_of_sale.tests.common import TestPoSCommon
@@ -59,14 +63,15 @@ class TestPosOrderPush(TestPoSCommon):
         self.assertEqual(self.sim.generic_level("market", "POSW"), 7)
         self.assertEqual(session.state, "opened", "published before the session closes")
 
-    def test_a_pos_sale_takes_the_lock_and_wins_the_unit_a_channel_order_reserved(self):
+    def _reserve_last_unit(self, ref):
+        """A channel order that reserved the variant's last unit (through the intake)."""
         warehouse = self.config.picking_type_id.warehouse_id
         quant = self.env["stock.quant"]._gather(self.product, warehouse.lot_stock_id)
         self.env["stock.quant"]._update_available_quantity(
             self.product, warehouse.lot_stock_id, 1 - sum(quant.mapped("quantity"))
         )
         payload = {
-            "id": "POS-RACE-1", "created_at": "2026-11-23T10:00:00Z",
+            "id": ref, "created_at": "2026-11-23T10:00:00Z",
             "currency": self.company.currency_id.name,
             "customer": {"name": "Ann", "email": "ann@example.com"},
             "shipping_address": {"name": "Ann", "street": "Rue Haute 1", "zip": "1000",
@@ -79,20 +84,44 @@ class TestPosOrderPush(TestPoSCommon):
         )
         _status, answer = inbound._process()
         self.assertEqual(answer["status"], "accepted")
-        order = inbound.sale_order_id
-        Lock = self.env["stock.channel.variant.lock"].sudo()
-        taken = Lock.search([("product_id", "=", self.product.id)]).version
-        self.open_new_session()
+        return inbound.sale_order_id
+
+    def _pos_sells_one(self):
         self._create_orders(
             [{"pos_order_lines_ui_args": [(self.product, 1)], "payments": [(self.cash_pm1, 10)]}]
         )
+
+    def _incident(self, order):
+        self.env.cr.flush()
+        return self.env["stock.channel.incident"].sudo().search([("sale_order_id", "=", order.id)])
+
+    def test_a_pos_sale_takes_the_lock_and_wins_the_unit_a_channel_order_reserved(self):
+        order = self._reserve_last_unit("POS-RACE-1")
+        Lock = self.env["stock.channel.variant.lock"].sudo()
+        taken = Lock.search([("product_id", "=", self.product.id)]).version
+        self.open_new_session()
+        self._pos_sells_one()
         self.assertEqual(Lock.search([("product_id", "=", self.product.id)]).version, taken + 1)
         self.assertEqual(order.picking_ids.move_ids.quantity, 0, "the POS took the unit")
         self.assertEqual(order.channel_status, "to_check")
-        self.env.cr.flush()
-        Incident = self.env["stock.channel.incident"].sudo()
-        incident = Incident.search([("sale_order_id", "=", order.id)])
+        incident = self._incident(order)
         self.assertEqual((incident.product_id, incident.qty_short), (self.product, 1.0))
         # the order had its unit when it arrived: a later sale took it, not push latency
         self.assertEqual((incident.cause, incident.gap_seconds), ("taken", 0))
         self.assertEqual(incident.ordered_at, order.create_date, "when the order arrived")
+
+    def test_a_pos_sale_in_the_second_the_order_arrived_took_its_unit(self):
+        """A move's date has no microseconds, an order's arrival has: a POS sale later in
+        the same second is after the order (it was classed push latency)."""
+        order = self._reserve_last_unit("POS-RACE-2")
+        second = fields.Datetime.now() - timedelta(hours=1)
+        self.env.cr.execute(
+            "UPDATE sale_order SET create_date = %s WHERE id = %s",
+            [second.replace(microsecond=400000), order.id],
+        )
+        order.invalidate_recordset(["create_date"])
+        self.open_new_session()
+        with freeze_time(second.replace(microsecond=700000)):
+            self._pos_sells_one()
+        self.assertEqual(order.picking_ids.move_ids.quantity, 0, "the POS took the unit")
+        self.assertEqual(self._incident(order).cause, "taken")
