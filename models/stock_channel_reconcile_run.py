@@ -72,12 +72,15 @@ class StockChannel(models.Model):
         return run
 
     def _abandon_reconcile_runs(self, error):
-        """The runs of these channels left running (their job failed, or its worker
-        ended): failed with `error`, so that none stays running for ever."""
+        """The manual runs (Reconcile now's job) of these channels left running, their job
+        failed or its worker ended: failed with `error`, so that none stays running for
+        ever. A scheduled run (full, rolling, recheck: another cron) is not theirs."""
         runs = (
             self.env["stock.channel.reconcile"]
             .sudo()
-            .search([("channel_id", "in", self.ids), ("state", "=", "running")])
+            .search(
+                [("channel_id", "in", self.ids), ("state", "=", "running"), ("kind", "=", "manual")]
+            )
         )
         runs.write({"state": "failed", "error": error, "finished_at": fields.Datetime.now()})
         return runs

@@ -313,6 +313,9 @@ class TestJobs(SyncCase):
         run = self.env["stock.channel.reconcile"].create(
             {"channel_id": self.market.id, "kind": "manual"}
         )
+        scheduled = self.env["stock.channel.reconcile"].create(
+            {"channel_id": self.market.id, "kind": "full"}
+        )  # the reconciliation cron's, under way in another worker
         job = self.env["stock.channel.job"].create(
             {"kind": "reconcile", "channel_id": self.market.id, "state": "running"}
         )
@@ -320,6 +323,7 @@ class TestJobs(SyncCase):
         self.assertRecordValues(job, [{"state": "failed"}])
         self.assertRecordValues(run, [{"state": "failed",
                                        "error": "RuntimeError: database went away"}])  # fmt: skip
+        self.assertEqual(scheduled.state, "running", "not the job's run")
 
     # -- what the channel shows ----------------------------------------------------------
     def test_the_summary_and_the_channel_show_the_progress(self):
