@@ -7,6 +7,7 @@
     "category": "Inventory/Inventory",
     "summary": "One sellable truth and a publishable quantity per sales channel",
     "depends": ["sale_stock", "stock_delivery", "point_of_sale", "website_sale_stock"],
+    "external_dependencies": {"python": ["cryptography", "requests", "urllib3"]},
     "data": [
         "security/stock_channel_security.xml",
         "security/ir.model.access.csv",
