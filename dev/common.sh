@@ -203,10 +203,18 @@ log_failure() {
     die "${2:-Odoo failed}, see $log"
 }
 
-# Fail when installing/upgrading our module logged a warning or error of its own.
+# Fail when installing/upgrading our module logged a warning or error of its own: a log
+# record is its first line and the lines after it up to the next record (Odoo's view
+# warnings name the view's xmlid and file on their following lines, not on the first).
 check_install_log() {
     local log=$1
-    if grep -E ' (WARNING|ERROR|CRITICAL) ' "$log" | grep -E "$MODULE" >&2; then
+    if ! awk -v module="$MODULE" '
+        function judge() { if (bad && index(record, module)) { print record; found = 1 } }
+        /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9:,]+ [0-9]+ [A-Z]+ / {
+            judge(); record = $0; bad = ($4 == "WARNING" || $4 == "ERROR" || $4 == "CRITICAL"); next
+        }
+        { record = record "\n" $0 }
+        END { judge(); exit found }' "$log" >&2; then
         die "the install of $MODULE logged the warnings/errors above ($log)"
     fi
 }

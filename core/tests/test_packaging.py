@@ -4,6 +4,7 @@ and OCA CI only run those), and every third-party package the Odoo-free code imp
 listed in requirements.txt and in the manifest's external dependencies."""
 
 import ast
+import subprocess
 import sys
 from pathlib import Path
 
@@ -49,3 +50,37 @@ def test_the_manifest_declares_the_python_packages_of_the_core():
     manifest = ast.literal_eval((ROOT / "__manifest__.py").read_text())
     declared = set(manifest.get("external_dependencies", {}).get("python", []))
     assert imported_packages("core") - declared == set()
+
+
+VIEW_WARNING = """\
+2026-12-06 22:05:00,123 4242 INFO scs_test odoo.modules.loading: loading stock_channel_sync
+2026-12-06 22:05:01,456 4242 WARNING scs_test odoo.addons.base.models.ir_ui_view: An alert \
+(class alert-*) must have an alert, alertdialog or status role or an alert-link class.
+View error context:
+{'file': '/addons/stock_channel_sync/views/stock_channel_overview_views.xml',
+ 'xmlid': 'stock_channel_overview_kanban'}
+2026-12-06 22:05:02,789 4242 INFO scs_test odoo.modules.loading: done
+"""
+ANOTHER_MODULES_WARNING = """\
+2026-12-06 22:05:01,456 4242 WARNING scs_test odoo.addons.website.models: a warning of \
+website's own
+{'file': '/addons/website/views/snippets.xml'}
+2026-12-06 22:05:02,789 4242 INFO scs_test odoo.modules.loading: stock_channel_sync loaded
+"""
+
+
+def install_log_check(tmp_path, text):
+    log = tmp_path / "install.log"
+    log.write_text(text)
+    script = f'source "{ROOT}/dev/common.sh"; check_install_log "{log}"'
+    return subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=False)
+
+
+def test_the_install_check_fails_on_a_warning_naming_the_addon_on_a_later_line(tmp_path):
+    result = install_log_check(tmp_path, VIEW_WARNING)
+    assert result.returncode != 0
+    assert "stock_channel_overview_views.xml" in result.stderr
+
+
+def test_the_install_check_passes_other_modules_warnings(tmp_path):
+    assert install_log_check(tmp_path, ANOTHER_MODULES_WARNING).returncode == 0
