@@ -75,6 +75,17 @@ def simulator_target(connector, endpoint_url):
     return SimulatorTarget(f"http://{url.netloc}", marketplace, account_field, parts[1])
 
 
+def at_port(connector, endpoint_url, port):
+    """A demo channel's endpoint moved to the simulator listening on ``port`` (dev/run's
+    SIM_PORT), else None: not in demo mode, or already there."""
+    target = simulator_target(connector, endpoint_url)
+    url = _split(endpoint_url)
+    if not target or url.port == port:
+        return None
+    host = f"[{url.hostname}]" if ":" in url.hostname else url.hostname
+    return url._replace(netloc=f"{host}:{port}").geturl()
+
+
 def odoo_url(interface, port):
     """This server's address as a process of the same machine reaches it: the HTTP
     interface it listens on (loopback when it listens on every interface)."""

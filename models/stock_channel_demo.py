@@ -13,6 +13,8 @@ SIMULATOR_TIMEOUT = (2, 10)
 ERROR_CHARS = 300
 # demo data: the inventory item of a variant in the simulator's shops, from its id
 DEMO_FIRST_ITEM_ID = 7_000_000
+# the port dev/run starts the simulator on (its SIM_PORT), written before each update
+SIMULATOR_PORT_PARAM = "stock_channel_sync.simulator_port"
 
 
 class StockChannel(models.Model):
@@ -133,6 +135,7 @@ class StockChannel(models.Model):
         meanwhile (the demo data's stock moves: they would be pushed late, as slow pushes
         and an alert on a demo that just started)."""
         channels = self.search([]).filtered("demo_mode")
+        channels._demo_follow_simulator()
         Job = self.env["stock.channel.job"]
         for channel in channels:
             channel._demo_bind_variants()
@@ -144,6 +147,17 @@ class StockChannel(models.Model):
             [("channel_id", "in", channels.ids), ("state", "=", "pending"),
              ("product_id", "!=", False), ("sale_order_id", "=", False)]
         ).unlink()  # fmt: skip
+
+    def _demo_follow_simulator(self):
+        """Point these demo channels at the simulator's port when dev/run starts it on
+        another than their endpoint's (SIM_PORT, given as SIMULATOR_PORT_PARAM)."""
+        port = self.env["ir.config_parameter"].sudo().get_param(SIMULATOR_PORT_PARAM)
+        if not port or not port.isdigit():
+            return
+        for channel in self:
+            moved = demo.at_port(channel.connector, channel.endpoint_url, int(port))
+            if moved:
+                channel.endpoint_url = moved
 
     def _demo_bind_variants(self):
         """Bind every storable variant not bound to this channel yet, so that each is

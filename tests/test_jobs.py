@@ -211,6 +211,21 @@ class TestJobs(SyncCase):
             set(self.outbox(self.market).product_id.ids), self.variant_ids(self.market)
         )
 
+    def test_the_demo_channels_follow_the_simulator_to_dev_runs_port(self):
+        """dev/run SIM_PORT=8099: the update points the demo channels at 8099, not
+        channels elsewhere."""
+        self.market.endpoint_url = "http://127.0.0.1:8071/generic/market"
+        self.assertTrue(self.market.demo_mode)
+        elsewhere = self.env["stock.channel"].create({
+            "name": "Elsewhere", "code": "elsewhere", "channel_type": "marketplace",
+            "warehouse_id": self.warehouse.id, "connector": "generic_json",
+            "endpoint_url": "https://shop.example.com/generic/elsewhere",
+        })  # fmt: skip
+        self.env["ir.config_parameter"].set_param("stock_channel_sync.simulator_port", "8099")
+        self.env["stock.channel"]._demo_refresh_simulator()
+        self.assertEqual(self.market.endpoint_url, "http://127.0.0.1:8099/generic/market")
+        self.assertEqual(elsewhere.endpoint_url, "https://shop.example.com/generic/elsewhere")
+
     def test_the_scheduled_reconciliation_waits_for_a_republish(self):
         Run = self.env["stock.channel.reconcile"]
         self.market.action_republish()

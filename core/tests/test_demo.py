@@ -66,3 +66,19 @@ def test_the_generation_asked_is_one_the_simulator_accepts():
     assert (generation.marketplace, generation.account) == ("shopify", "demo")
     assert generation.secret == "s3"
     assert (generation.count, generation.rate_per_minute) == (20, 60)
+
+
+@pytest.mark.parametrize(
+    ("connector", "url", "port", "expected"),
+    [
+        ("generic_json", "http://127.0.0.1:8071/generic/demo_market", 8099,
+         "http://127.0.0.1:8099/generic/demo_market"),
+        ("shopify", "http://[::1]:8071/shopify/demo", 9000, "http://[::1]:9000/shopify/demo"),
+        ("shopify", "http://localhost/shopify/demo", 8071, "http://localhost:8071/shopify/demo"),
+        ("shopify", "http://127.0.0.1:8071/shopify/demo", 8071, None),
+        ("shopify", "https://demo.myshopify.com", 8099, None),
+        ("woocommerce", "http://127.0.0.1:8071/woocommerce/demo", 8099, None),
+    ],
+)  # fmt: skip
+def test_a_demo_channel_follows_the_simulator_to_its_port(connector, url, port, expected):
+    assert demo.at_port(connector, url, port) == expected
