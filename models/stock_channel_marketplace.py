@@ -171,6 +171,10 @@ class StockChannel(models.Model):
             with channel._connector() as connector:
                 messages, cursor = connector.poll_orders(channel.order_poll_cursor)
         except SyncError as error:
+            if getattr(error, "throttled", False) and not raise_errors:
+                # the channel's window (another caller used it): the next run polls
+                _logger.info("channel %s: orders polled later: %s", channel.code, error)
+                return self.env["stock.channel.inbound"]
             _logger.warning("channel %s: polling orders failed: %s", channel.code, error)
             channel.order_polled_at = fields.Datetime.now()
             if raise_errors:

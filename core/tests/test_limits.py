@@ -88,3 +88,16 @@ def test_tokens_are_refreshed_before_they_expire_by_one_caller_at_a_time():
     store.forget("bol", "t2")
     assert store.get("bol", fetch) == "t3"
     assert "t3" not in repr(Token("t3", 0))
+
+
+def test_callers_that_are_not_urgent_leave_the_reserved_slots_to_those_that_are():
+    limit = Limit(rate=1 / 60, burst=3, reserved=2)
+    tat, wait = reserve(None, 0.0, limit, max_wait=10, urgent=False)
+    assert wait == 0, "a free budget: the poll leaves"
+    assert reserve(tat, 0.0, limit, max_wait=10, urgent=False) == (None, pytest.approx(60.0))
+    tat, wait = reserve(tat, 0.0, limit, max_wait=10)  # an acceptance: a reserved slot
+    assert wait == 0
+    tat, wait = reserve(tat, 0.0, limit, max_wait=10)
+    assert wait == 0
+    assert reserve(tat, 0.0, limit, max_wait=10)[0] is None, "the burst is used"
+    assert reserve(tat, 150.0, limit, max_wait=10, urgent=False)[1] == pytest.approx(30.0)
