@@ -165,6 +165,34 @@ class TestMirakl(OrderCase):
         self.assertEqual(set(refused["acceptance"].values()), {False})
         self.assertEqual(refused["order"]["order_state"], "REFUSED")
 
+    def test_an_order_with_a_short_line_accepts_the_others_and_refuses_only_that_line(self):
+        self.set_stock(self.product, 5)
+        self.set_stock(self.product_b, 0)
+        lines = [{"sku": "WIDGET", "quantity": 2, "price_unit": 10.0},
+                 {"sku": "GADGET", "quantity": 1, "price_unit": 4.0}]  # fmt: skip
+        placed = self.sim.mirakl.add_order(SHOP, lines=lines)
+        self.poll()
+        order = self.order_of(placed["order_id"], self.mirakl)
+        self.assertEqual(order.state, "sale", "the order keeps the line Odoo reserved")
+        widget, gadget = order.order_line.filtered(lambda line: line.channel_line_ref)
+        self.assertEqual((widget.product_uom_qty, widget.channel_refused_qty), (2, 0))
+        self.assertEqual((gadget.product_uom_qty, gadget.channel_refused_qty), (0, 1))
+        self.assertIn("1 ordered, 0 available", gadget.channel_refused_reason)
+        self.assertEqual(order.picking_ids.move_ids.product_id, self.product)
+        self.assertEqual(
+            order.amount_untaxed,
+            20.0
+            + sum(
+                order.order_line.filtered(lambda line: line._is_delivery()).mapped("price_subtotal")
+            ),
+        )
+        line_a, line_b = (line["order_line_id"] for line in placed["order_lines"])
+        record = self.sim.mirakl.order(SHOP, placed["order_id"])
+        self.assertEqual(record["acceptance"], {line_a: True, line_b: False})
+        self.assertEqual(record["order"]["order_state"], "SHIPPING")
+        self.assertEqual((self.mirakl.refused_line_count_7d, self.mirakl.refused_qty_7d), (1, 1))
+        self.assertEqual(self.publishable(self.web), 3)
+
     def test_a_reconciliation_right_after_the_poll_waits_for_the_or11_minute(self):
         self.minute_passed()
         self.mirakl._poll_orders()
