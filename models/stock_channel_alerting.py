@@ -173,6 +173,7 @@ class StockChannel(models.Model):
                 _status_row(kind, labels[kind], figures[channel.id][kind],
                             thresholds[channel.id][kind], self.env._("off"))
                 for kind in alerts.FIGURE_KINDS
+                if kind != alerts.ACCEPTANCE or channel._accepts_orders()  # else never measured
             )  # fmt: skip
             channel.alert_status_html = Markup(
                 "<table class='table table-sm o_channel_alert_status'><thead>%s</thead>"
