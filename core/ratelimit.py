@@ -43,10 +43,17 @@ class Limit:
 WINDOW_MARGIN = 0.9
 
 
-def per_window(requests, seconds):
+def per_window(requests, seconds, burst=1):
     """The Limit of ``requests`` within any ``seconds`` (a sliding window, as bol.com's
-    capacity per time to live): evenly spaced, no burst, with WINDOW_MARGIN."""
-    return Limit(rate=requests / seconds * WINDOW_MARGIN, burst=1)
+    capacity per time to live), with WINDOW_MARGIN: evenly spaced without a ``burst``;
+    with one, the rate is what the burst leaves of the window (a burst of b then a rate
+    r let at most b + r * seconds requests in any window: kept within the margin)."""
+    if burst <= 1:
+        return Limit(rate=requests / seconds * WINDOW_MARGIN, burst=1)
+    allowed = requests * WINDOW_MARGIN
+    if burst >= allowed:
+        raise ValueError(f"a burst of {burst} leaves no rate within {requests} a window")
+    return Limit(rate=(allowed - burst) / seconds, burst=burst)
 
 
 def reserve(tat, now, limit, max_wait, urgent=True):
@@ -103,6 +110,7 @@ class Limiter:
                 f"rate limit of {key[-1]}: next request in {wait:.1f} s",
                 seconds=wait,
                 throttled=True,
+                window=key[-1],
             )
         if wait > 0:
             self.sleep(wait)
