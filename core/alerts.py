@@ -11,6 +11,9 @@ and whether the alert is open already:
 
 Crossed means above the threshold, except for the dead letters, crossed when their
 count reaches it. A channel's own threshold (above 0) overrides the company's.
+Acceptance: on a channel where the seller accepts each order (Mirakl's OR21), how long
+the oldest order has waited for the channel to have Odoo's decision (a marketplace
+refuses orders left unaccepted past its deadline); not measured on other channels.
 Critical stock: a variant whose publishable quantity on a channel falls below the
 ``critical_qty`` of the rule in force (0 = none).
 
@@ -27,6 +30,7 @@ DRIFT = "drift"
 OVERSELL = "oversell"
 STALL = "stall"
 CRITICAL_STOCK = "critical_stock"
+ACCEPTANCE = "acceptance"
 # Ordered (code, label) pairs, usable as an Odoo selection.
 ALERT_KINDS = [
     (BACKLOG, "Push Backlog"),
@@ -36,6 +40,7 @@ ALERT_KINDS = [
     (OVERSELL, "Oversell Rate"),
     (STALL, "Dispatcher Stalled"),
     (CRITICAL_STOCK, "Critical Stock"),
+    (ACCEPTANCE, "Order Waiting for Acceptance"),
 ]
 
 
@@ -57,6 +62,7 @@ THRESHOLDS = {
     DRIFT: Threshold("alert_drift_percent", 0.2, "%"),
     OVERSELL: Threshold("alert_oversell_percent", 0.5, "%"),
     STALL: Threshold("alert_stall_minutes", 5, "min"),
+    ACCEPTANCE: Threshold("alert_acceptance_minutes", 60, "min"),
 }
 FIGURE_KINDS = tuple(THRESHOLDS)
 # Crossed when the figure reaches the threshold (the others: when above it).
@@ -122,6 +128,14 @@ def stall_minutes(now: datetime, oldest_due: datetime | None, last_push: datetim
         return 0.0
     since = max(oldest_due, last_push) if last_push else oldest_due
     return minutes_between(since, now)
+
+
+def acceptance_minutes(now: datetime, oldest_waiting: datetime | None, accepts: bool):
+    """How long the oldest order has waited for its acceptance to reach the channel (0
+    when none waits); None on a channel that does not accept orders (not measured)."""
+    if not accepts:
+        return None
+    return minutes_between(oldest_waiting, now)
 
 
 def format_figure(kind: str, value: float | None) -> str:

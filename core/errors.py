@@ -24,14 +24,38 @@ class SyncError(Exception):
 class RetryableError(SyncError):
     """Sending the same request later may succeed; ``seconds`` is the server's wish or None.
     ``throttled``: the channel's rate limit (a 429, a throttle): waited out, never a dead
-    letter."""
+    letter; ``window``: the name of the limited endpoint, when known."""
 
     retryable = True
 
-    def __init__(self, message="", *, seconds=None, throttled=False, **kwargs):
+    def __init__(self, message="", *, seconds=None, throttled=False, window=None, **kwargs):
         super().__init__(message, **kwargs)
         self.seconds = seconds
         self.throttled = throttled
+        self.window = window
+
+
+class WindowWait(Exception):
+    """Work that waits for a channel's documented window (a rate limit): it goes on
+    after ``seconds``; ``window`` names the limited endpoint."""
+
+    def __init__(self, seconds, window=None):
+        super().__init__(f"waiting {seconds:.0f} s for the {window or 'rate'} window")
+        self.seconds = seconds
+        self.window = window
+
+
+# a throttle that names no wait: the window is tried again after this long
+DEFAULT_WINDOW_SECONDS = 60.0
+
+
+def window_wait(error):
+    """The WindowWait of a SyncError that only asks to wait for the channel's window (a
+    throttled RetryableError: the limiter's wait, or a 429's Retry-After), else None."""
+    if not (getattr(error, "retryable", False) and getattr(error, "throttled", False)):
+        return None
+    seconds = error.seconds if error.seconds is not None else DEFAULT_WINDOW_SECONDS
+    return WindowWait(max(float(seconds), 1.0), error.window)
 
 
 class PermanentError(SyncError):

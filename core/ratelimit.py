@@ -5,7 +5,11 @@ are kept (in the process, or in the database for every worker of it) is a Limite
 
 A limiter answers how long to wait before sending, or that the wait would be longer than
 the caller accepts (nothing is then reserved: the caller comes back later). A 429 holds
-the slot until the channel's ``Retry-After``: nobody sends before then."""
+the slot until the channel's ``Retry-After``: nobody sends before then.
+
+Urgent callers go first: a limit may keep ``reserved`` slots of its burst for them (a
+marketplace's order acceptance, before its deadline); the others (polls, read-backs)
+leave only while those slots are free, so they never take the turn of an urgent one."""
 
 import threading
 import time
@@ -16,10 +20,17 @@ from .errors import RetryableError
 
 @dataclass(frozen=True)
 class Limit:
-    """``rate`` requests per second, ``burst`` of them at once at most."""
+    """``rate`` requests per second, ``burst`` of them at once at most, ``reserved`` of
+    the burst for urgent callers only."""
 
     rate: float
     burst: int = 1
+    reserved: int = 0
+
+    def burst_for(self, urgent):
+        """The burst a caller may use: the whole of it when urgent, else what the
+        reserved slots leave (at least one request, once they are all free)."""
+        return self.burst if urgent else max(self.burst - self.reserved, 1)
 
     @property
     def interval(self):
@@ -32,19 +43,27 @@ class Limit:
 WINDOW_MARGIN = 0.9
 
 
-def per_window(requests, seconds):
+def per_window(requests, seconds, burst=1):
     """The Limit of ``requests`` within any ``seconds`` (a sliding window, as bol.com's
-    capacity per time to live): evenly spaced, no burst, with WINDOW_MARGIN."""
-    return Limit(rate=requests / seconds * WINDOW_MARGIN, burst=1)
+    capacity per time to live), with WINDOW_MARGIN: evenly spaced without a ``burst``;
+    with one, the rate is what the burst leaves of the window (a burst of b then a rate
+    r let at most b + r * seconds requests in any window: kept within the margin)."""
+    if burst <= 1:
+        return Limit(rate=requests / seconds * WINDOW_MARGIN, burst=1)
+    allowed = requests * WINDOW_MARGIN
+    if burst >= allowed:
+        raise ValueError(f"a burst of {burst} leaves no rate within {requests} a window")
+    return Limit(rate=(allowed - burst) / seconds, burst=burst)
 
 
-def reserve(tat, now, limit, max_wait):
+def reserve(tat, now, limit, max_wait, urgent=True):
     """Reserve one request: (new theoretical arrival time, seconds to wait), or (None,
     seconds it would wait) when that is over ``max_wait`` (nothing reserved). ``tat``:
-    the current theoretical arrival time (None: never used); times in seconds."""
+    the current theoretical arrival time (None: never used); times in seconds. A caller
+    that is not ``urgent`` leaves the limit's reserved slots free."""
     start = now if tat is None else max(tat, now)
     new_tat = start + limit.interval
-    wait = max(0.0, new_tat - limit.burst * limit.interval - now)
+    wait = max(0.0, new_tat - limit.burst_for(urgent) * limit.interval - now)
     if wait > max_wait:
         return None, wait
     return new_tat, wait
@@ -76,12 +95,13 @@ class Limiter:
                 self._tats[key] = new_tat
             return result
 
-    def wait_for(self, key, limit, max_wait):
+    def wait_for(self, key, limit, max_wait, urgent=True):
         """Sleep until a request of ``key`` may leave; a wait over ``max_wait`` raises
-        RetryableError(throttled): the caller comes back after it, never a dead letter."""
+        RetryableError(throttled): the caller comes back after it, never a dead letter.
+        A caller that is not ``urgent`` leaves the limit's reserved slots free."""
 
         def change(tat, now):
-            new_tat, wait = reserve(tat, now, limit, max_wait)
+            new_tat, wait = reserve(tat, now, limit, max_wait, urgent)
             return new_tat, (new_tat is not None, wait)
 
         reserved, wait = self._update(key, change)
@@ -90,6 +110,7 @@ class Limiter:
                 f"rate limit of {key[-1]}: next request in {wait:.1f} s",
                 seconds=wait,
                 throttled=True,
+                window=key[-1],
             )
         if wait > 0:
             self.sleep(wait)

@@ -43,3 +43,10 @@ class ResCompany(models.Model):
         default=5,
         help="Alert when pushes of a channel have been due this long with none sent (0 = off).",
     )
+    channel_alert_acceptance_minutes = fields.Integer(
+        string="Acceptance Alert (min)",
+        default=60,
+        help="On a channel where each order is accepted (Mirakl), alert when an order has "
+        "waited this long for its acceptance to reach the channel: keep it well under the "
+        "marketplace's automatic refusal delay (0 = off).",
+    )

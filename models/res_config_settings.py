@@ -22,3 +22,6 @@ class ResConfigSettings(models.TransientModel):
     channel_alert_stall_minutes = fields.Integer(
         related="company_id.channel_alert_stall_minutes", readonly=False
     )
+    channel_alert_acceptance_minutes = fields.Integer(
+        related="company_id.channel_alert_acceptance_minutes", readonly=False
+    )

@@ -3,6 +3,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..core import acceptance as acceptance_core
 from ..core import status as status_core
 from .access import check_channel_manager
 
@@ -75,6 +76,7 @@ class SaleOrder(models.Model):
         "order_line.move_ids.state",
         "order_line.move_ids.picked",
         "order_line.channel_shortfall",
+        "order_line.channel_refused_at",
     )
     def _compute_channel_status(self):
         self.channel_status = False
@@ -251,6 +253,39 @@ class SaleOrder(models.Model):
         self._channel_set_exception(False)
         self.with_context(stock_channel_checked=True).action_confirm()
         return True
+
+    def _channel_refuse_short_lines(self):
+        """A channel that accepts each line (Mirakl): the lines the stock cannot serve
+        now are refused (none of their quantity kept; what was ordered, why and when are
+        recorded on the line, and in the oversell ledger, resolved as cancelled), the
+        others kept for the reservation. Returns True while a line is left to accept."""
+        self.ensure_one()
+        channel = self.channel_id
+        shortfalls = {} if channel.allow_backorder else self._channel_shortfalls(channel)
+        short = self.order_line.filtered(
+            lambda line: line.product_id in shortfalls and not line.display_type
+        )
+        _accepted, refusals = acceptance_core.split_lines(
+            [(line, line.product_id, line._channel_ordered_qty()) for line in short],
+            {product: available for product, (_needed, available) in shortfalls.items()},
+        )
+        now = fields.Datetime.now()
+        for refusal in refusals:
+            refusal.line.write({
+                "channel_refused_qty": refusal.quantity,
+                "channel_refused_reason": self.env._(
+                    "short of stock: %(needed)s ordered, %(available)s available",
+                    needed=f"{refusal.quantity:g}", available=f"{refusal.available:g}"),
+                "channel_refused_at": now,
+                "product_uom_qty": 0,
+            })  # fmt: skip
+        if refusals:
+            refused = {refusal.line.product_id for refusal in refusals}
+            Incident = self.env["stock.channel.incident"]
+            Incident._record_shortfalls(
+                self, channel, {p: shortfalls[p] for p in refused}
+            )._resolve_cancelled()
+        return bool(self.order_line.filtered(lambda line: line._channel_accepted()))
 
     def _channel_beyond_backorder(self, channel, shortfalls):
         """{product: (needed, available + backorder quantity)} of the shortfalls a

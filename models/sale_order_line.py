@@ -13,11 +13,22 @@ class SaleOrderLine(models.Model):
     channel_shortfall = fields.Boolean(
         copy=False, help="The channel's order could not reserve this line's stock."
     )
+    channel_refused_qty = fields.Float(
+        string="Refused",
+        digits="Product Unit",
+        copy=False,
+        readonly=True,
+        help="Refused on the channel (line-by-line acceptance): the quantity the customer "
+        "ordered; the line keeps none of it.",
+    )
+    channel_refused_reason = fields.Char(string="Refusal Reason", copy=False, readonly=True)
+    channel_refused_at = fields.Datetime(string="Refused On", copy=False, readonly=True)
     channel_status = fields.Selection(
         status_core.STATUS_SELECTION, compute="_compute_channel_status"
     )
 
-    @api.depends("order_id.channel_status", "move_ids.state", "channel_shortfall")
+    @api.depends("order_id.channel_status", "move_ids.state", "channel_shortfall",
+                 "channel_refused_qty")  # fmt: skip
     def _compute_channel_status(self):
         self.channel_status = False
         for order in self.order_id.filtered("channel_id"):
@@ -61,12 +72,28 @@ class SaleOrderLine(models.Model):
             ordered=ordered,
             delivered=shipped,
             returned=returned,
-            cancelled=order.state == "cancel",
+            cancelled=order.state == "cancel" or bool(self.channel_refused_at),
             confirmed=confirmed,
             picked=picked,
             shortfall=shortfall,
             delivered_confirmed=bool(delivered_pickings)
             and all(delivered_pickings.mapped("channel_delivered_at")),
+        )
+
+    def _channel_ordered_qty(self):
+        """The line's quantity in the product's unit."""
+        self.ensure_one()
+        return self.product_uom_id._compute_quantity(self.product_uom_qty, self.product_id.uom_id)
+
+    def _channel_accepted(self):
+        """A goods line the channel's order keeps (not refused, not a note, shipping or
+        service)."""
+        self.ensure_one()
+        return not (
+            self.display_type
+            or self.channel_refused_at
+            or self._is_delivery()
+            or self.product_id.type == "service"
         )
 
     def _channel_returnable_qty(self):

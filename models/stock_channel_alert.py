@@ -15,6 +15,8 @@ LIST_ACTIONS = {
     alerts.DEAD_LETTERS: "action_channel_alert_dead_letters",
     alerts.DRIFT: "action_channel_alert_drift",
     alerts.OVERSELL: "action_channel_alert_incidents",
+    # the order statuses (acceptances) still to send are pending pushes
+    alerts.ACCEPTANCE: "action_channel_alert_pending",
 }
 
 

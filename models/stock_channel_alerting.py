@@ -6,6 +6,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 
 from ..core import alerts
+from ..core.inbound import EXCEPTION, RECEIVED, WAITING
 from .access import check_channel_manager
 
 ALERT_CRON = "stock_channel_sync.ir_cron_alerts"
@@ -15,6 +16,8 @@ FIRST_RUN_WINDOW = timedelta(hours=1)
 # overlap with the previous run: a move committed while it ran is not missed
 RUN_OVERLAP = timedelta(minutes=1)
 
+# messages of orders the channel has sent that Odoo holds (no order made yet)
+HELD_STATES = (RECEIVED, EXCEPTION, WAITING)
 # the KPIs (not stored) the drift and oversell figures are read from
 KPI_FIELDS = [
     "drift_rate_24h", "drift_rate_prev_24h", "drift_measured", "open_drift_count",
@@ -40,6 +43,20 @@ SELECT c.id,
          WHERE l.channel_id = c.id AND l.sent_at >= %(sent_since)s
            AND l.acked_at >= %(hour)s AND l.latency_ms IS NOT NULL)
   FROM unnest(%(ids)s::int[]) AS c(id)
+"""
+# the oldest order each channel has not had Odoo's acceptance decision for: an order
+# whose status the channel has not accepted yet, or one held before it became an order
+ACCEPTANCE_QUERY = """
+SELECT channel_id, min(waiting_since) FROM (
+    SELECT channel_id, create_date AS waiting_since FROM sale_order
+     WHERE channel_id = ANY(%(ids)s) AND channel_status_pushed IS NULL
+       AND state != 'cancel'
+    UNION ALL
+    SELECT channel_id, create_date FROM stock_channel_inbound
+     WHERE channel_id = ANY(%(ids)s) AND kind = 'order' AND state = ANY(%(held)s)
+       AND sale_order_id IS NULL AND authenticated
+) AS waiting
+ GROUP BY channel_id
 """
 
 
@@ -93,6 +110,12 @@ class StockChannel(models.Model):
         help="Alert when pushes have been due this long with none sent. 0: the company's "
         "default (Settings).",
     )
+    alert_acceptance_minutes = fields.Integer(
+        string="Acceptance Alert (min)",
+        help="Alert when an order has waited this long for its acceptance to reach the "
+        "channel (channels that accept each order: Mirakl); keep it well under the "
+        "marketplace's automatic refusal delay. 0: the company's default (Settings).",
+    )
     alert_ids = fields.One2many("stock.channel.alert", "channel_id", string="Alerts Raised")
     open_alert_count = fields.Integer(compute="_compute_open_alert_count")
     alert_status_html = fields.Html(
@@ -105,7 +128,8 @@ class StockChannel(models.Model):
     _alert_thresholds_positive = models.Constraint(
         "CHECK (COALESCE(alert_backlog_minutes, 0) >= 0 AND COALESCE(alert_p95_seconds, 0) >= 0 "
         "AND COALESCE(alert_dead_letters, 0) >= 0 AND COALESCE(alert_drift_percent, 0) >= 0 "
-        "AND COALESCE(alert_oversell_percent, 0) >= 0 AND COALESCE(alert_stall_minutes, 0) >= 0)",
+        "AND COALESCE(alert_oversell_percent, 0) >= 0 AND COALESCE(alert_stall_minutes, 0) >= 0 "
+        "AND COALESCE(alert_acceptance_minutes, 0) >= 0)",
         "Alert thresholds are not negative (0: the company's default).",
     )
 
@@ -149,6 +173,7 @@ class StockChannel(models.Model):
                 _status_row(kind, labels[kind], figures[channel.id][kind],
                             thresholds[channel.id][kind], self.env._("off"))
                 for kind in alerts.FIGURE_KINDS
+                if kind != alerts.ACCEPTANCE or channel._accepts_orders()  # else never measured
             )  # fmt: skip
             channel.alert_status_html = Markup(
                 "<table class='table table-sm o_channel_alert_status'><thead>%s</thead>"
@@ -187,6 +212,7 @@ class StockChannel(models.Model):
         hour, sent_since = now - timedelta(hours=1), now - timedelta(hours=2)
         cr.execute(PUSH_QUERY, {"ids": self.ids, "hour": hour, "sent_since": sent_since})
         pushes = {row[0]: row[1:] for row in cr.fetchall()}
+        waiting = self._alert_acceptance_waits()
         for channel in self:
             oldest_pending, oldest_due, dead = queues.get(channel.id, (None, None, 0))
             last_push, p95_ms = pushes.get(channel.id, (None, None))
@@ -198,8 +224,21 @@ class StockChannel(models.Model):
                 alerts.DRIFT: round(channel.drift_rate_24h, 2) if channel.drift_measured else None,
                 alerts.OVERSELL: round(channel.oversell_rate_7d, 2)
                 if channel.oversell_measured else None,
+                alerts.ACCEPTANCE: alerts.acceptance_minutes(
+                    now, waiting.get(channel.id), channel._accepts_orders()),
             })  # fmt: skip
         return figures
+
+    def _alert_acceptance_waits(self):
+        """{channel_id: since when its oldest order waits for its acceptance}."""
+        self.env["sale.order"].flush_model(["channel_id", "channel_status_pushed", "state"])
+        self.env["stock.channel.inbound"].flush_model()
+        self.env.cr.execute(ACCEPTANCE_QUERY, {"ids": self.ids, "held": list(HELD_STATES)})
+        return dict(self.env.cr.fetchall())
+
+    def _accepts_orders(self):
+        """The channel's connector accepts or refuses each order (Mirakl's OR21)."""
+        return bool(self.connector and self._webhook_connector().accepts_orders)
 
     # ------------------------------------------------------------------
     # Evaluation

@@ -62,8 +62,13 @@ class StockChannelInbound(models.Model):
             order._action_cancel()
             if cancel:
                 cancel.write({"state": DONE, "sale_order_id": order.id, "error": False})
-        elif not order._channel_reserve() and connector.accepts_orders:
-            order._action_cancel()  # refused on the channel: its lines, now
+        elif connector.accepts_orders:
+            # accepted line by line: the short lines refused, the others reserved; the
+            # order is refused whole (cancelled) only when no line is left
+            if not (order._channel_refuse_short_lines() and order._channel_reserve()):
+                order._action_cancel()
+        else:
+            order._channel_reserve()
         if not connector.accepts_orders:  # the channel knows the status it was answered
             order.channel_status_pushed = order._channel_status_body()
         return self._finish(DONE, order)

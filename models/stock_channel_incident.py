@@ -213,6 +213,10 @@ class StockChannelIncident(models.Model):
             [("sale_order_id", "in", orders.ids), ("resolved_at", "=", False)]
         ).write({"resolved_at": fields.Datetime.now(), "resolution": resolution})
 
+    def _resolve_cancelled(self):
+        """The units were refused to the channel (the order's line is cancelled there)."""
+        self.write({"resolved_at": fields.Datetime.now(), "resolution": "cancelled"})
+
     def action_resolve(self):
         """A person resolved it (e.g. substituted): the resolution is required."""
         check_channel_manager(self.env)

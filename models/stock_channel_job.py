@@ -1,10 +1,13 @@
 import logging
 import threading
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..core import progress
+from ..core.connectors import CONNECTOR_SELECTION
+from ..core.errors import WindowWait
 from ..core.progress import (
     ACTIVE,
     DONE,
@@ -63,6 +66,13 @@ class StockChannelJob(models.Model):
     attempts = fields.Integer(
         readonly=True, help="Workers that took it since it last paused or was queued."
     )
+    not_before = fields.Datetime(
+        string="Waits Until",
+        readonly=True,
+        help="The channel's documented window (a rate limit) holds the work: queued, it "
+        "runs again from then.",
+    )
+    waiting = fields.Char(string="Waiting For", readonly=True)
     rate = fields.Float(string="Items per Second", compute="_compute_progress", digits=(16, 1))
     percent = fields.Float(compute="_compute_progress")
     estimated_end = fields.Datetime(compute="_compute_progress")
@@ -121,7 +131,7 @@ class StockChannelJob(models.Model):
         if self.estimated_end:
             parts.append(env._("estimated end %(time)s", time=self._clock(self.estimated_end)))
         if self.state == QUEUED:
-            parts.append(env._("queued"))
+            parts.append(self.waiting or env._("queued"))
         return ", ".join(parts)
 
     def _clock(self, value):
@@ -266,9 +276,10 @@ class StockChannelJob(models.Model):
         """The oldest queued job, now running (SKIP LOCKED: one worker takes it)."""
         self.flush_model()
         self.env.cr.execute(
-            """SELECT id FROM stock_channel_job WHERE state = %s
+            """SELECT id FROM stock_channel_job
+                WHERE state = %s AND (not_before IS NULL OR not_before <= %s)
                 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED""",
-            [QUEUED],
+            [QUEUED, fields.Datetime.now()],
         )
         row = self.env.cr.fetchone()
         if not row:
@@ -277,7 +288,7 @@ class StockChannelJob(models.Model):
         now = fields.Datetime.now()
         job.write(
             {"state": RUNNING, "started_at": job.started_at or now, "progress_at": now,
-             "attempts": job.attempts + 1}
+             "attempts": job.attempts + 1, "not_before": False, "waiting": False}
         )  # fmt: skip
         return job
 
@@ -299,6 +310,14 @@ class StockChannelJob(models.Model):
             if commit:
                 commit()
             return
+        except WindowWait as wait:
+            if commit:
+                env.cr.rollback()  # back to the last chunk committed
+            env.invalidate_all()
+            self._wait_for_window(wait)
+            if commit:
+                commit()
+            return
         except Exception as exc:  # pylint: disable=broad-except
             if commit:
                 env.cr.rollback()  # back to the last chunk committed
@@ -311,6 +330,26 @@ class StockChannelJob(models.Model):
         self._finish(error)
         if commit:
             commit()
+
+    def _wait_for_window(self, wait):
+        """The channel's documented window holds the work: queued again, it runs from
+        when the window opens (the scheduled action is triggered then); never failed."""
+        until = fields.Datetime.now() + timedelta(seconds=wait.seconds)
+        labels = dict(CONNECTOR_SELECTION)
+        channel = self.channel_id
+        self.write({
+            "state": QUEUED,
+            "attempts": 0,
+            "not_before": until,
+            "waiting": self.env._(
+                "waiting for %(channel)s's %(window)s window until %(time)s",
+                channel=labels.get(channel.connector, channel.display_name),
+                window=wait.window or self.env._("rate"),
+                time=self._clock(until),
+            ),
+        })  # fmt: skip
+        self.env.ref(JOB_CRON).sudo()._trigger(at=until)
+        self.env["stock.channel"]._overview_changed(channel)
 
     def _finish(self, error=None):
         self.write(

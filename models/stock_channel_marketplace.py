@@ -10,7 +10,7 @@ from odoo.exceptions import UserError
 
 from ..core.connectors import ChannelConfig, implements
 from ..core.connectors.pool import POOL
-from ..core.errors import SyncError
+from ..core.errors import SyncError, window_wait
 from ..core.progress import IMPORT_MAPPING
 from .access import check_channel_manager
 from .stock_channel_limits import DatabaseLimiter, DatabaseTokenStore
@@ -171,6 +171,10 @@ class StockChannel(models.Model):
             with channel._connector() as connector:
                 messages, cursor = connector.poll_orders(channel.order_poll_cursor)
         except SyncError as error:
+            if getattr(error, "throttled", False) and not raise_errors:
+                # the channel's window (another caller used it): the next run polls
+                _logger.info("channel %s: orders polled later: %s", channel.code, error)
+                return self.env["stock.channel.inbound"]
             _logger.warning("channel %s: polling orders failed: %s", channel.code, error)
             channel.order_polled_at = fields.Datetime.now()
             if raise_errors:
@@ -211,7 +215,8 @@ class StockChannel(models.Model):
 
     def _import_mapping(self, progress=None):
         """Bind the catalogue MAPPING_CHUNK entries at a time; `progress(done, total)`
-        once it is read and after each chunk (a background job records it)."""
+        once it is read and after each chunk (a background job records it). A read the
+        channel's window holds raises core.errors.WindowWait (the job waits for it)."""
         self.ensure_one()
         try:
             with self._connector() as connector:
@@ -219,6 +224,8 @@ class StockChannel(models.Model):
                 if hasattr(connector, "signature_keys"):  # of its push notifications
                     self.webhook_secret = connector.signature_keys()
         except SyncError as error:
+            if wait := window_wait(error):  # a documented window: the job waits for it
+                raise wait from None
             raise UserError(
                 self.env._("Reading the catalogue of %(channel)s failed: %(error)s",
                            channel=self.display_name, error=error)

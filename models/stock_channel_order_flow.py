@@ -2,6 +2,8 @@
 time kept, tracking freshness), and the facts the dispatcher and the intake record for
 them."""
 
+from datetime import timedelta
+
 from odoo import api, fields, models
 
 from ..core import kpis as kpi_core
@@ -16,6 +18,14 @@ KPI_FIELDS = {
     "tracking_rate": ("tracking_rate_7d", "tracking_measured"),
 }
 EMPTY_COUNTS = kpi_core.OrderFlowCounts()
+KPI_DAYS = 7
+# the order lines each channel refused (line-by-line acceptance) since a date
+REFUSED_QUERY = """
+SELECT o.channel_id, count(*), sum(l.channel_refused_qty)
+  FROM sale_order_line l JOIN sale_order o ON o.id = l.order_id
+ WHERE o.channel_id = ANY(%(ids)s) AND l.channel_refused_at >= %(since)s
+ GROUP BY o.channel_id
+"""
 
 
 class StockChannel(models.Model):
@@ -68,6 +78,16 @@ class StockChannel(models.Model):
         "hour ago count once accepted).",
     )
     tracking_measured = fields.Boolean(compute="_compute_order_flow_kpis")
+    refused_line_count_7d = fields.Integer(
+        string="Lines Refused (7 d)",
+        compute="_compute_refused_lines",
+        help="Order lines refused to the channel over the last 7 days (line-by-line "
+        "acceptance, Mirakl): short of stock when the order came; the rest of their order "
+        "was accepted, or the whole order refused when no line could be served.",
+    )
+    refused_qty_7d = fields.Float(
+        string="Units Refused (7 d)", compute="_compute_refused_lines", digits="Product Unit"
+    )
 
     _handling_hours_positive = models.Constraint(
         "CHECK (handling_hours >= 0)", "The handling time cannot be negative."
@@ -78,6 +98,16 @@ class StockChannel(models.Model):
         codes = set(order_status_connectors())
         for channel in self:
             channel.takes_order_status = channel.connector in codes
+
+    def _compute_refused_lines(self):
+        self.env["sale.order.line"].flush_model(["channel_refused_at", "channel_refused_qty"])
+        since = fields.Datetime.now() - timedelta(days=KPI_DAYS)
+        self.env.cr.execute(REFUSED_QUERY, {"ids": self.ids, "since": since})
+        refused = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        for channel in self:
+            count, quantity = refused.get(channel.id, (0, 0.0))
+            channel.refused_line_count_7d = count
+            channel.refused_qty_7d = quantity or 0.0
 
     def _compute_order_flow_kpis(self):
         counts = self.env["sale.order"].sudo()._channel_order_flow_counts(self)

@@ -18,6 +18,7 @@ ALERT_DEFAULTS = {
     "channel_alert_backlog_minutes": 10, "channel_alert_p95_seconds": 5.0,
     "channel_alert_dead_letters": 1, "channel_alert_drift_percent": 0.2,
     "channel_alert_oversell_percent": 0.5, "channel_alert_stall_minutes": 5,
+    "channel_alert_acceptance_minutes": 60,
 }  # fmt: skip
 
 

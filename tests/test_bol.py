@@ -225,11 +225,32 @@ class TestBol(BolCase):
         )
         self.assertEqual(self.publishable(self.web), 3)
 
-    def test_the_buttons_say_what_failed_without_the_secret(self):
-        self.bol.action_import_mapping()  # runs in the background: its job says why
+    def export_window_used(self, seconds):
+        """bol's export window: its slot used for ``seconds`` from now (or free)."""
+        self.env.cr.execute(
+            "UPDATE stock_channel_rate_slot SET tat = extract(epoch FROM clock_timestamp()) + %s "
+            "WHERE channel_id = %s AND endpoint = 'export'",
+            [seconds, self.bol.id],
+        )
+
+    def test_import_mapping_waits_for_bols_export_window_and_never_fails_for_it(self):
+        self.bol.action_import_mapping()  # right after setUp's export: within the burst
         [job] = self.run_jobs()
-        self.assertEqual(job.state, "failed")
-        self.assertIn("rate limit of export", job.error)  # 9 exports an hour
+        self.assertEqual(job.state, "done")
+        self.export_window_used(3600)  # reconciliations used the hour's exports
+        self.bol.action_import_mapping()
+        [job] = self.run_jobs()
+        self.assertEqual((job.state, job.error), ("queued", False), "waiting, not failed")
+        self.assertRegex(job.waiting, r"^waiting for bol\.com's export window until \d\d:\d\d$")
+        self.assertIn(job.waiting, job.summary)
+        self.assertGreater(job.not_before, fields.Datetime.now() + timedelta(minutes=10))
+        self.assertFalse(self.run_jobs(), "nobody takes it before the window opens")
+        self.export_window_used(-3600)  # the window opens
+        job.not_before = fields.Datetime.now() - timedelta(seconds=1)
+        self.assertEqual(self.run_jobs(), job)
+        self.assertEqual((job.state, job.waiting, job.not_before), ("done", False, False))
+
+    def test_the_buttons_say_what_failed_without_the_secret(self):
         self.bol.api_secret = "wrong-secret"
         self.env["stock.channel.token"].search([("channel_id", "=", self.bol.id)]).unlink()
         with self.assertRaises(UserError) as raised:

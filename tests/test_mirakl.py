@@ -10,7 +10,7 @@ from odoo import fields
 from odoo.tests import tagged
 
 from ..models import stock_channel_reconcile_run as reconcile_module
-from .common import OrderCase
+from .common import ALERT_DEFAULTS, OrderCase
 
 SHOP = "fnac"
 KEY = "mirakl-shop-key"
@@ -108,8 +108,21 @@ class TestMirakl(OrderCase):
 
     # -- orders -------------------------------------------------------------------------
     def poll(self):
+        """Poll, then send the statuses: OR11 is read once a minute, by every caller
+        (the tests let the minutes pass)."""
+        self.minute_passed()
         self.mirakl._poll_orders()
-        self.dispatch(until_empty=True)
+        self.dispatch()
+        for _minute in range(20):
+            if not self.outbox(self.mirakl):
+                return
+            self.minute_passed()
+            self.outbox(self.mirakl).write({"next_attempt_at": fields.Datetime.now()})
+            self.dispatch()
+
+    def or11_listings(self):
+        return [r for r in self.sim.received(f"/mirakl/{SHOP}/api/orders")
+                if r["method"] == "GET" and "start_update_date" in r["query"]]  # fmt: skip
 
     def test_orders_are_polled_across_pages_accepted_and_completed_once_the_address_comes(self):
         self.sim.configure_marketplace("mirakl", SHOP, max_page_size=5)
@@ -151,6 +164,61 @@ class TestMirakl(OrderCase):
         refused = self.sim.mirakl.order(SHOP, lost["order_id"])
         self.assertEqual(set(refused["acceptance"].values()), {False})
         self.assertEqual(refused["order"]["order_state"], "REFUSED")
+
+    def test_an_order_with_a_short_line_accepts_the_others_and_refuses_only_that_line(self):
+        self.set_stock(self.product, 5)
+        self.set_stock(self.product_b, 0)
+        lines = [{"sku": "WIDGET", "quantity": 2, "price_unit": 10.0},
+                 {"sku": "GADGET", "quantity": 1, "price_unit": 4.0}]  # fmt: skip
+        placed = self.sim.mirakl.add_order(SHOP, lines=lines)
+        self.poll()
+        order = self.order_of(placed["order_id"], self.mirakl)
+        self.assertEqual(order.state, "sale", "the order keeps the line Odoo reserved")
+        widget, gadget = order.order_line.filtered(lambda line: line.channel_line_ref)
+        self.assertEqual((widget.product_uom_qty, widget.channel_refused_qty), (2, 0))
+        self.assertEqual((gadget.product_uom_qty, gadget.channel_refused_qty), (0, 1))
+        self.assertIn("1 ordered, 0 available", gadget.channel_refused_reason)
+        self.assertEqual(order.picking_ids.move_ids.product_id, self.product)
+        self.assertEqual(
+            order.amount_untaxed,
+            20.0
+            + sum(
+                order.order_line.filtered(lambda line: line._is_delivery()).mapped("price_subtotal")
+            ),
+        )
+        line_a, line_b = (line["order_line_id"] for line in placed["order_lines"])
+        record = self.sim.mirakl.order(SHOP, placed["order_id"])
+        self.assertEqual(record["acceptance"], {line_a: True, line_b: False})
+        self.assertEqual(record["order"]["order_state"], "SHIPPING")
+        self.assertEqual((self.mirakl.refused_line_count_7d, self.mirakl.refused_qty_7d), (1, 1))
+        self.assertEqual(self.publishable(self.web), 3)
+
+    def test_a_reconciliation_right_after_the_poll_waits_for_the_or11_minute(self):
+        self.minute_passed()
+        self.mirakl._poll_orders()
+        self.mirakl._reconcile("manual", self.product)
+        self.assertEqual(len(self.or11_listings()), 1, "OR11 once a minute, for every caller")
+        self.assertTrue(self.mirakl.order_polled_at, "the scheduled poll ran")
+
+    def test_an_order_left_waiting_for_its_acceptance_raises_an_alert(self):
+        self.env.company.write(ALERT_DEFAULTS)
+        self.set_stock(self.product, 5)
+        placed = self.sim.mirakl.add_order(SHOP, lines=[{"sku": "WIDGET", "quantity": 1}])
+        self.minute_passed()
+        self.mirakl._poll_orders()  # imported; its acceptance not sent yet
+        order = self.order_of(placed["order_id"], self.mirakl)
+        order.flush_recordset()
+        self.env.cr.execute(
+            "UPDATE sale_order SET create_date = now() at time zone 'UTC' - interval '70 minutes' "
+            "WHERE id = %s", [order.id]
+        )  # fmt: skip
+        self.mirakl._alert_evaluate()
+        alert = self.mirakl.alert_ids.filtered(lambda a: a.kind == "acceptance")
+        self.assertEqual(alert.state, "open")
+        self.assertGreaterEqual(alert.figure, 70.0)
+        self.poll()  # accepted on Mirakl
+        self.mirakl._alert_evaluate()
+        self.assertEqual(alert.state, "resolved")
 
     def test_tracking_and_shipment_back(self):
         self.set_stock(self.product, 5)

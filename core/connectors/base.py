@@ -254,12 +254,15 @@ class Connector:
     def _limit_key(self, endpoint):
         return (self.config.code, endpoint)
 
-    def wait_turn(self, endpoint):
+    def wait_turn(self, endpoint, urgent=True):
         """Wait until a request to ``endpoint`` may leave within its documented limit
-        (RetryableError(throttled) when that is over max_limit_wait seconds away)."""
+        (RetryableError(throttled) when that is over max_limit_wait seconds away); a
+        caller that is not ``urgent`` leaves the limit's reserved slots to those that are."""
         limit = self.limits.get(endpoint)
         if limit:
-            self.limiter.wait_for(self._limit_key(endpoint), limit, self.max_limit_wait)
+            self.limiter.wait_for(
+                self._limit_key(endpoint), limit, self.max_limit_wait, urgent=urgent
+            )
 
     def hold_endpoint(self, endpoint, seconds):
         """The channel answered 429: nobody calls ``endpoint`` for ``seconds``."""

@@ -76,6 +76,7 @@ class BolApi(Connector):
                     self._error_message(response),
                     seconds=seconds,
                     throttled=True,
+                    window=endpoint,
                     **self._error_fields(response),
                 )
             self.classify(response)

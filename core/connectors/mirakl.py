@@ -47,6 +47,7 @@ OFFERS = "/api/offers"
 STOCK_IMPORT = "stock_import"
 STOCK_STATUS = "stock_status"
 STOCK_REPORT = "stock_error_report"
+ORDERS_LIST = "orders"  # OR11: the polls, the reconciliation's, and every status push
 PAGE_SIZE = 100  # OR11 and OF21 answer at most 100 per page
 OFFER_READS = 20  # read back up to this many offers one by one (OF22), else every page
 FIRST_POLL_DAYS = 1
@@ -81,6 +82,10 @@ class MiraklConnector(Connector):
         STOCK_IMPORT: Limit(rate=1 / 60, burst=1),
         STOCK_STATUS: Limit(rate=1 / 15, burst=1),
         STOCK_REPORT: Limit(rate=1 / 60, burst=1),
+        # OR11, once a minute at most: one budget for every caller; a poll leaves only
+        # when nothing else used it within the minute (the reserved slots), the reads of
+        # a status push (an order to accept before Mirakl refuses it) may take 5 at once
+        ORDERS_LIST: Limit(rate=1 / 60, burst=5, reserved=4),
     }
 
     def __init__(self, config, session=None, limiter=None, tokens=None):
@@ -93,16 +98,18 @@ class MiraklConnector(Connector):
         return f"{self.config.endpoint_url.rstrip('/')}{path}"
 
     def _call(self, method, path, *, endpoint=None, payload=None, params=None, **raw):
-        """One request (within ``endpoint``'s limit); a 429 holds the endpoint. ``payload``
-        is sent as JSON; ``raw`` may give another ``body`` and its ``content_type``."""
+        """One request (within ``endpoint``'s limit: ``urgent`` callers first, ``turn``
+        False for the next pages of a listing that took its turn); a 429 holds the
+        endpoint. ``payload`` is sent as JSON; ``raw`` may give another ``body`` and its
+        ``content_type``."""
         body, content_type = raw.get("body"), raw.get("content_type")
         if payload is not None:
             body, content_type = json.dumps(payload).encode(), JSON_CONTENT_TYPE
         params = dict(params or {})
         if self.config.seller_id:
             params["shop_id"] = self.config.seller_id
-        if endpoint:
-            self.wait_turn(endpoint)
+        if endpoint and raw.get("turn", True):
+            self.wait_turn(endpoint, urgent=raw.get("urgent", True))
         response = self._request(
             method,
             self._url(path),
@@ -125,12 +132,15 @@ class MiraklConnector(Connector):
             raise PermanentError(self._error_message(response, "not a JSON object"))
         return data
 
-    def _pages(self, path, key, params=None):
-        """Every object of an offset-paged list (``max``, ``offset``, ``total_count``)."""
+    def _pages(self, path, key, params=None, endpoint=None):
+        """Every object of an offset-paged list (``max``, ``offset``, ``total_count``);
+        with ``endpoint``, the listing takes one turn of its limit (not urgent)."""
         offset = 0
         while True:
             page = {**(params or {}), "max": PAGE_SIZE, "offset": offset}
-            response = self._call("GET", path, params=page)
+            response = self._call(
+                "GET", path, params=page, endpoint=endpoint, urgent=False, turn=offset == 0
+            )
             data = self._json(response)
             rows = data.get(key)
             if not isinstance(rows, list):
@@ -263,7 +273,10 @@ class MiraklConnector(Connector):
             since = datetime.now(UTC) - timedelta(days=FIRST_POLL_DAYS)
         since -= timedelta(minutes=self.poll_overlap_minutes)
         messages, seen = [], set()
-        for order in self._pages(ORDERS, "orders", {"start_update_date": iso_utc(since)}):
+        listing = self._pages(
+            ORDERS, "orders", {"start_update_date": iso_utc(since)}, endpoint=ORDERS_LIST
+        )
+        for order in listing:
             newest = max(newest, orders.mirakl_time(order.get("last_updated_date")))
             delivery = orders.delivery_id(order)
             if delivery in seen:
@@ -280,7 +293,7 @@ class MiraklConnector(Connector):
         return messages, newest or (cursor or "")
 
     def _order(self, order_id):
-        response = self._call("GET", ORDERS, params={"order_ids": order_id})
+        response = self._call("GET", ORDERS, params={"order_ids": order_id}, endpoint=ORDERS_LIST)
         for order in self._json(response).get("orders") or []:
             if isinstance(order, dict) and str(order.get("order_id")) == order_id:
                 return order
@@ -292,17 +305,21 @@ class MiraklConnector(Connector):
         once Mirakl is SHIPPING, the latest parcel's tracking (OR23) and the shipment
         (OR24) when every line left, or the cancellation (OR29). OR24 has no lines: it
         ships the whole order, so it waits for the last line (partial shipments would
-        need Mirakl's multi-shipment API)."""
+        need Mirakl's multi-shipment API). The order is read (OR11) within the shared
+        limit, first of its callers; read again after an acceptance only when Odoo's
+        status asks more of it (a shipment, a cancellation)."""
         order_id = str(external_order_id)
         order = self._order(order_id)
         sent = []
+        status = body.get("status")
         if order.get("order_state") == orders.WAITING_ACCEPTANCE:
             decisions = orders.acceptance(order, body)
             if decisions:
                 self._send(order_id, "accept", {"order_lines": decisions}, sent)
-                if any(decision["accepted"] for decision in decisions):
+                accepted = any(decision["accepted"] for decision in decisions)
+                if accepted and (status == CANCELLED or _ships(body)):
                     order = self._order(order_id)
-        state, status = order.get("order_state"), body.get("status")
+        state = order.get("order_state")
         if status == CANCELLED and (
             state == orders.SHIPPING_STATE
             or (state in orders.WAITING_DEBIT_STATES and order.get("can_cancel"))

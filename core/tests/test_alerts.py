@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from core import alerts
 from core.alerts import (
+    ACCEPTANCE,
     ALERT_KINDS,
     BACKLOG,
     CRITICAL_STOCK,
@@ -44,6 +45,7 @@ def test_defaults_are_the_documented_ones():
     defaults = {kind: threshold.default for kind, threshold in THRESHOLDS.items()}
     assert defaults == {
         BACKLOG: 10, P95: 5.0, DEAD_LETTERS: 1, DRIFT: 0.2, OVERSELL: 0.5, STALL: 5,
+        ACCEPTANCE: 60,
     }  # fmt: skip
 
 
@@ -174,3 +176,10 @@ def test_figures_are_written_with_their_unit():
     assert alerts.format_figure(DEAD_LETTERS, 3) == "3"
     assert alerts.format_figure(DRIFT, 0.3456) == "0.35 %"
     assert alerts.format_figure(OVERSELL, None) == NOT_MEASURED
+
+
+def test_an_order_waiting_for_acceptance_is_measured_only_where_orders_are_accepted():
+    assert alerts.acceptance_minutes(NOW, _ago(75), accepts=True) == 75.0
+    assert alerts.acceptance_minutes(NOW, None, accepts=True) == 0.0
+    assert alerts.acceptance_minutes(NOW, _ago(75), accepts=False) is None
+    assert alerts.transition(ACCEPTANCE, 75.0, 60, is_open=False) == OPEN

@@ -277,3 +277,15 @@ def test_a_process_status_notification_is_signed_by_bols_key(sim):
     assert BOL.parse_verdict(body) == ["1000042"]
     body, headers = sim.bol.event(ACCOUNT, "SHIPMENT", "UPDATE_TRANSPORT_EVENT", "77")
     assert BOL.webhook_kind("event", headers, body).kind == "ignored"
+
+
+def test_an_export_right_after_another_goes_at_once_within_bols_hourly_limit(sim):
+    sim.bol.add_offer(ACCOUNT, "8712345000017", "SKU-A", amount=7)
+    with _bol(sim) as bol:
+        bol.max_limit_wait = 5  # the export's 15 minutes are not waited for here
+        for _export in range(4):  # a reconciliation's, then Import mapping's...
+            assert [entry.sku for entry in bol.list_catalog()] == ["SKU-A"]
+        with pytest.raises(RetryableError) as raised:
+            list(bol.list_catalog())
+    assert raised.value.throttled and raised.value.window == "export"
+    assert raised.value.seconds > 600

@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from core.errors import RetryableError
-from core.ratelimit import Limit, Limiter, hold, reserve
+from core.ratelimit import Limit, Limiter, hold, per_window, reserve
 from core.tokens import Token, TokenStore
 
 
@@ -88,3 +88,29 @@ def test_tokens_are_refreshed_before_they_expire_by_one_caller_at_a_time():
     store.forget("bol", "t2")
     assert store.get("bol", fetch) == "t3"
     assert "t3" not in repr(Token("t3", 0))
+
+
+def test_callers_that_are_not_urgent_leave_the_reserved_slots_to_those_that_are():
+    limit = Limit(rate=1 / 60, burst=3, reserved=2)
+    tat, wait = reserve(None, 0.0, limit, max_wait=10, urgent=False)
+    assert wait == 0, "a free budget: the poll leaves"
+    assert reserve(tat, 0.0, limit, max_wait=10, urgent=False) == (None, pytest.approx(60.0))
+    tat, wait = reserve(tat, 0.0, limit, max_wait=10)  # an acceptance: a reserved slot
+    assert wait == 0
+    tat, wait = reserve(tat, 0.0, limit, max_wait=10)
+    assert wait == 0
+    assert reserve(tat, 0.0, limit, max_wait=10)[0] is None, "the burst is used"
+    assert reserve(tat, 150.0, limit, max_wait=10, urgent=False)[1] == pytest.approx(30.0)
+
+
+def test_a_window_with_a_burst_never_lets_more_than_its_requests_through():
+    limit = per_window(9, 3600, burst=4)  # bol.com's offers export: 9 an hour
+    tat, sent = None, []
+    for second in range(0, 4 * 3600, 10):  # a caller at every turn, for 4 hours
+        new_tat, _wait = reserve(tat, float(second), limit, max_wait=0)
+        if new_tat is not None:
+            tat = new_tat
+            sent.append(second)
+    assert sent[:5] == [0, 10, 20, 30, 880], "a burst of 4, then one every 880 s"
+    assert max(sum(1 for t in sent if start <= t < start + 3600) for start in sent) <= 9
+    assert per_window(9, 3600) == Limit(rate=9 / 3600 * 0.9, burst=1), "no burst: as before"

@@ -496,3 +496,50 @@ def test_an_order_cancelled_in_odoo_while_shipping_is_cancelled_once(sim, mirakl
 def test_an_unknown_order_is_a_permanent_error(mirakl):
     with pytest.raises(PermanentError, match="not found"):
         mirakl.push_order_status("NOPE-A", {"status": "accepted", "lines": []})
+
+
+# -- OR11: one budget for every caller, the acceptance first ----------------------------------
+
+
+def _reads(sim):
+    return [r for r in sim.received(ORDERS) if r["method"] == "GET"]
+
+
+def test_every_or11_caller_shares_one_budget_and_the_acceptance_goes_first(sim, clock):
+    placed = sim.mirakl.add_order(SHOP, lines=LINES)
+    mirakl = _connector(sim, clock)
+    mirakl.max_limit_wait = 10
+    mirakl.poll_orders(None)  # the poll's scheduled action
+    with pytest.raises(RetryableError) as again:  # a reconciliation right after it
+        mirakl.poll_orders(None)
+    assert again.value.throttled and again.value.seconds > 50
+    body = _body(placed, "accepted", ["accepted", "accepted"])
+    mirakl.push_order_status(placed["order_id"], body)  # not behind the poll's minute
+    assert set(sim.mirakl.order(SHOP, placed["order_id"])["acceptance"].values()) == {True}
+    assert len(_reads(sim)) == 2, "one listing, one read of the order to accept"
+    clock.sleep(55)
+    with pytest.raises(RetryableError):  # the acceptance used the minute: the poll waits
+        mirakl.poll_orders(None)
+    clock.sleep(60)
+    mirakl.poll_orders(None)
+    assert len(_reads(sim)) == 3
+
+
+def test_a_429_on_or11_holds_the_status_pushes_until_retry_after(sim, clock):
+    placed = sim.mirakl.add_order(SHOP, lines=LINES)
+    sim.add_fault("rate_limit", ORDERS, limit=1, window=60)
+    _connector(sim, Clock()).poll_orders(None)  # another worker used Mirakl's minute
+    mirakl = _connector(sim, clock)
+    mirakl.max_limit_wait = 10
+    body = _body(placed, "accepted", ["accepted", "accepted"])
+    with pytest.raises(RetryableError) as refused:
+        mirakl.push_order_status(placed["order_id"], body)
+    assert refused.value.throttled and refused.value.status == 429
+    with pytest.raises(RetryableError) as held:
+        mirakl.push_order_status(placed["order_id"], body)
+    assert held.value.throttled and held.value.status is None, "held: not sent"
+    assert [r["status"] for r in _reads(sim)] == [200, 429]
+    clock.sleep(60)
+    sim.clear_faults()
+    mirakl.push_order_status(placed["order_id"], body)
+    assert sim.mirakl.order(SHOP, placed["order_id"])["calls"] == ["accept"]
