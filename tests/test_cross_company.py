@@ -216,3 +216,18 @@ class TestCrossCompany(OrderCase):
         companies = (self.company_b | self.company).ids
         dead.with_user(both).with_context(allowed_company_ids=companies).action_replay()
         self.assertEqual(dead.state, "pending")
+
+    def test_a_companys_manager_still_acts_on_its_own_companys_records(self):
+        warehouse_b = self.env["stock.warehouse"].search(
+            [("company_id", "=", self.company_b.id)], limit=1
+        )
+        market_b = self.env["stock.channel"].create({
+            "name": "Market B", "code": "market_b", "channel_type": "marketplace",
+            "company_id": self.company_b.id, "warehouse_id": warehouse_b.id,
+        })  # fmt: skip
+        dead = self.dead_letter(market_b)
+        self.as_b(dead).action_replay()
+        self.assertEqual(dead.state, "pending")
+        self.assertTrue(self.as_b(market_b).action_check_alerts())
+        self.as_b(market_b).action_republish()
+        self.assertEqual(self.jobs(market_b).mapped("state"), ["queued"])
