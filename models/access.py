@@ -1,5 +1,7 @@
-"""Server-side checks of the buttons' groups (a view's `groups` hides a button; it
-protects nothing over RPC)."""
+"""Server-side checks of the buttons: the group (a view's `groups` hides a button; it
+protects nothing over RPC), then the company rules of the records the button acts on
+(the buttons work in superuser mode after the check, where no record rule applies: a
+manager of one company passing another company's ids over RPC must be refused first)."""
 
 from odoo.exceptions import AccessError
 
@@ -18,3 +20,26 @@ def check_groups(env, *groups):
 
 def check_channel_manager(env):
     check_groups(env, CHANNEL_MANAGER)
+
+
+def check_rules(records, operation="write"):
+    """AccessError unless the record rules (the companies the user works in) let the user
+    `operation` every one of `records`. The group is the button's check: the model's
+    access rights are not asked (some models are written by the addon only)."""
+    if records.env.su or not records:
+        return
+    Rule = records.env["ir.rule"]
+    domain = Rule._compute_domain(records._name, operation)
+    if not domain:
+        return
+    allowed = records.sudo().with_context(active_test=False).filtered_domain(domain)
+    forbidden = records - allowed
+    if forbidden:
+        raise Rule._make_access_error(operation, forbidden)
+
+
+def check_manager_of(records, *groups):
+    """A manager button on `records`: the user has one of `groups` (the channel manager by
+    default) and may write each record under the company rules; before any sudo()."""
+    check_groups(records.env, *(groups or (CHANNEL_MANAGER,)))
+    check_rules(records)

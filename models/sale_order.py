@@ -5,7 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..core import acceptance as acceptance_core
 from ..core import status as status_core
-from .access import check_channel_manager
+from .access import check_manager_of
 
 EXCEPTION_SELECTION = [
     (code, label)
@@ -405,7 +405,7 @@ class SaleOrder(models.Model):
     def action_channel_retry(self):
         """Retry the order's intake where it stopped (shortfall: check the stock again),
         through its message when it has one, so that both show the outcome."""
-        check_channel_manager(self.env)
+        check_manager_of(self)
         for order in self.sudo():
             if order.state not in ("draft", "sent") or not order.channel_id:
                 continue

@@ -13,7 +13,7 @@ from ..core.connectors import CONNECTOR_SELECTION, GENERIC_JSON, get_connector
 from ..core.connectors.base import DEFAULT_API_VERSION
 from ..core.inbound import DEFAULT_MAX_ORDER_KB, MAX_ORDER_KB
 from ..core.progress import ACTIVE, REPUBLISH
-from .access import check_channel_manager
+from .access import check_manager_of
 
 REFRESH_ATTEMPTS = 3
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]+")
@@ -360,7 +360,7 @@ class StockChannel(models.Model):
         return self.env["stock.channel.quantity"]
 
     def action_refresh_quantities(self):
-        check_channel_manager(self.env)
+        check_manager_of(self)
         self._refresh_quantities()
         return self.action_open_quantities()
 
@@ -391,7 +391,7 @@ class StockChannel(models.Model):
 
     def action_dispatch_now(self):
         """Wake the dispatcher now (it runs in the cron worker, outside this request)."""
-        check_channel_manager(self.env)
+        check_manager_of(self)
         self._wake_dispatcher()
         return True
 
@@ -403,9 +403,9 @@ class StockChannel(models.Model):
     def action_republish(self):
         """Push every variant again (forced), e.g. after connecting a channel: a
         background job queues them, chunk by chunk."""
-        check_channel_manager(self.env)
+        check_manager_of(self)
         return self.env["stock.channel.job"]._start_on(REPUBLISH, self)
 
     def action_replay_dead_letters(self):
-        check_channel_manager(self.env)
+        check_manager_of(self)
         return self.env["stock.channel.outbox"].action_replay_all(self.ids)

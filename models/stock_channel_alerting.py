@@ -7,7 +7,7 @@ from odoo import api, fields, models
 
 from ..core import alerts
 from ..core.inbound import EXCEPTION, RECEIVED, WAITING
-from .access import check_channel_manager
+from .access import check_manager_of
 
 ALERT_CRON = "stock_channel_sync.ir_cron_alerts"
 ALERT_PRECOMMIT_KEY = "stock_channel_sync.alerts"
@@ -308,7 +308,7 @@ class StockChannel(models.Model):
     # ------------------------------------------------------------------
     def action_check_alerts(self):
         """Evaluate the channel's alerts now (manager)."""
-        check_channel_manager(self.env)
+        check_manager_of(self)
         self.sudo()._alert_evaluate()
         return True
 

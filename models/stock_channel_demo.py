@@ -6,7 +6,7 @@ from odoo.tools import config
 
 from ..core import demo
 from ..core.progress import REPUBLISH
-from .access import check_channel_manager
+from .access import check_manager_of
 
 # connecting to the simulator on this machine, reading its answer (seconds)
 SIMULATOR_TIMEOUT = (2, 10)
@@ -38,7 +38,7 @@ class StockChannel(models.Model):
         """Have the simulator send orders for what this channel shows (its variants
         published above 0), signed with the channel's secret, to this server's webhook
         route, a few a minute (core.demo's figures)."""
-        check_channel_manager(self.env)
+        check_manager_of(self)
         self.ensure_one()
         target = demo.simulator_target(self.connector, self.endpoint_url)
         if not target:

@@ -3,7 +3,7 @@ from odoo.exceptions import UserError
 
 from ..core import drift as drift_core
 from ..core.dispatch import utcnow
-from .access import check_channel_manager
+from .access import check_manager_of
 
 DRIFT_STATES = [("open", "Open"), ("corrected", "Corrected"), ("accepted", "Accepted")]
 RUN_KINDS = [
@@ -124,7 +124,7 @@ class StockChannelDrift(models.Model):
     def action_accept(self):
         """The channel is right (e.g. stock the marketplace keeps itself): kept as
         accepted with a note; the same quantity is not reported again."""
-        check_channel_manager(self.env)
+        check_manager_of(self)
         for drift in self:
             if drift.state != "open":
                 raise UserError(self.env._("Only an open drift can be accepted."))
@@ -137,7 +137,7 @@ class StockChannelDrift(models.Model):
 
     def action_correct(self):
         """Push the publishable quantity now, compared with the quantity read."""
-        check_channel_manager(self.env)
+        check_manager_of(self)
         drifts = self.sudo().filtered(lambda d: d.state == "open" and d.product_id)
         if drifts.filtered(lambda d: d.cause == drift_core.UNBOUND):
             raise UserError(

@@ -23,7 +23,7 @@ from ..core.inbound import (
     clean_text,
 )
 from ..core.payload import PayloadError
-from .access import check_channel_manager
+from .access import check_manager_of
 from .retention import purge
 from .sale_order import EXCEPTION_SELECTION
 
@@ -127,7 +127,7 @@ class StockChannelInbound(models.Model):
         return super().write(vals)
 
     def _check_channel_manager(self):
-        check_channel_manager(self.env)
+        check_manager_of(self)
 
     # ------------------------------------------------------------------
     # Storing

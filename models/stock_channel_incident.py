@@ -6,7 +6,7 @@ from odoo.exceptions import UserError
 from ..core import oversell
 from ..core.allocation import STEP_RING_FENCED_OTHERS
 from ..core.dispatch import utcnow
-from .access import check_channel_manager
+from .access import check_manager_of
 
 
 class StockChannelIncident(models.Model):
@@ -219,7 +219,7 @@ class StockChannelIncident(models.Model):
 
     def action_resolve(self):
         """A person resolved it (e.g. substituted): the resolution is required."""
-        check_channel_manager(self.env)
+        check_manager_of(self)
         if self.filtered(lambda incident: not incident.resolution):
             raise UserError(self.env._("Choose a resolution first."))
         self.sudo().filtered(lambda i: not i.resolved_at).resolved_at = fields.Datetime.now()

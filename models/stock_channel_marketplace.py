@@ -12,7 +12,7 @@ from ..core.connectors import ChannelConfig, implements
 from ..core.connectors.pool import POOL
 from ..core.errors import SyncError, window_wait
 from ..core.progress import IMPORT_MAPPING
-from .access import check_channel_manager
+from .access import check_manager_of
 from .stock_channel_limits import DatabaseLimiter, DatabaseTokenStore
 
 _logger = logging.getLogger(__name__)
@@ -188,7 +188,7 @@ class StockChannel(models.Model):
         return stored
 
     def action_poll_orders(self):
-        check_channel_manager(self.env)
+        check_manager_of(self)
         for channel in self:
             channel._poll_orders(raise_errors=True)
         return True
@@ -205,7 +205,7 @@ class StockChannel(models.Model):
         """Queue the import (a background job): read the channel's catalogue and bind its
         products to variants by SKU; report the SKUs that match no variant and the
         variants that match no product. A failed read is the job's error."""
-        check_channel_manager(self.env)
+        check_manager_of(self)
         if cannot := self.filtered(lambda channel: not channel.imports_mapping):
             raise UserError(
                 self.env._("%(channels)s cannot read its catalogue: bind its variants by hand.",

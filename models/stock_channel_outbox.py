@@ -7,7 +7,7 @@ from odoo import api, fields, models
 from odoo.tools import mute_logger
 
 from ..core.connectors import order_status_connectors
-from .access import check_channel_manager
+from .access import check_manager_of
 from .retention import purge
 
 _logger = logging.getLogger(__name__)
@@ -267,7 +267,7 @@ class StockChannelOutbox(models.Model):
     # ------------------------------------------------------------------
     def action_replay(self):
         """Send again: the current quantity, not the old payload."""
-        check_channel_manager(self.env)
+        check_manager_of(self)
         self = self.sudo()
         dead = self.filtered(lambda row: row.state == "dead")
         for row in dead:
@@ -291,7 +291,7 @@ class StockChannelOutbox(models.Model):
 
     @api.model
     def action_replay_all(self, channel_ids=None):
-        check_channel_manager(self.env)
+        check_manager_of(self.env["stock.channel"].browse(channel_ids or []))
         domain = [("state", "=", "dead")]
         if channel_ids:
             domain.append(("channel_id", "in", channel_ids))

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .access import check_channel_manager
+from .access import check_manager_of
 
 POLICY_TYPES = [("standard", "Standard"), ("peak", "Peak period")]
 
@@ -120,11 +120,11 @@ class StockChannelPolicy(models.Model):
     # Peak mode
     # ------------------------------------------------------------------
     def action_switch_peak(self):
-        check_channel_manager(self.env)
+        check_manager_of(self)
         self._set_peak_mode(True)
 
     def action_switch_standard(self):
-        check_channel_manager(self.env)
+        check_manager_of(self)
         self._set_peak_mode(False)
 
     def _set_peak_mode(self, on):

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .access import check_channel_manager
+from .access import check_manager_of
 from .stock_channel_policy_rule import RULE_REF_FIELDS
 
 
@@ -40,7 +40,7 @@ class StockChannelPolicyVersion(models.Model):
 
     def action_restore(self):
         """Replace the policy's rules by this version's; records a new version."""
-        check_channel_manager(self.env)
+        check_manager_of(self)
         self.ensure_one()
         policy = self.policy_id
         Rule = self.env["stock.channel.policy.rule"].with_context(scs_no_snapshot=True)

@@ -8,7 +8,7 @@ from ..core import drift as drift_core
 from ..core import oversell as oversell_core
 from ..core.connectors import implements
 from ..core.progress import ACTIVE, RECONCILE, REPUBLISH
-from .access import check_channel_manager
+from .access import check_manager_of
 
 
 class StockChannel(models.Model):
@@ -112,7 +112,7 @@ class StockChannel(models.Model):
     def action_reconcile_now(self):
         """Queue a full read-back (a background job); its drifts show on the channel, a
         failed read is the job's error (and the failed run is kept)."""
-        check_channel_manager(self.env)
+        check_manager_of(self)
         self.ensure_one()
         if not self.reads_back:
             raise UserError(

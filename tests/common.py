@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import requests
 
 from odoo import Command, fields
-from odoo.tests import TransactionCase
+from odoo.tests import TransactionCase, new_test_user
 from odoo.tests.common import _super_send
 
 from ..simulator import start
@@ -177,6 +177,18 @@ class ChannelStockCase(TransactionCase):
             values[target] = vals.pop(target).id
         values.update(vals)
         return policy.env["stock.channel.policy.rule"].create(values)
+
+    @classmethod
+    def second_company(cls, login="manager_b"):
+        """(company B, its manager): a second company, and a user who manages its
+        channels, inventory and sales and works in company B only."""
+        company = cls.env["res.company"].create({"name": "Company B"})
+        user = new_test_user(
+            cls.env, login, name="Manager B", company_id=company.id, company_ids=company.ids,
+            groups="stock_channel_sync.group_channel_manager,stock.group_stock_manager,"
+            "sales_team.group_sale_manager",
+        )  # fmt: skip
+        return company, user
 
     def run_jobs(self):
         """Run the queued background jobs now, as the scheduled action does (in the

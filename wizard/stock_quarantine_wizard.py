@@ -2,7 +2,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 from ..core.progress import QUARANTINE
-from ..models.access import CHANNEL_MANAGER, STOCK_MANAGER, check_groups
+from ..models.access import CHANNEL_MANAGER, STOCK_MANAGER, check_groups, check_rules
 
 QUARANTINE_ACTIONS = [("release", "Release to stock"), ("scrap", "Scrap")]
 # more lines than this (ir.config_parameter) are released or scrapped by a background job
@@ -43,6 +43,7 @@ class StockQuarantineWizard(models.TransientModel):
         check_groups(self.env, STOCK_MANAGER, CHANNEL_MANAGER)
         self.ensure_one()
         lines = self.line_ids.filtered(lambda line: line.quantity > 0)
+        check_rules(lines.quant_id)  # another company's quants, passed over RPC
         if not lines:
             raise UserError(self.env._("Nothing to do: set a quantity on at least one line."))
         lines._check_available()
