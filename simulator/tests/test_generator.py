@@ -2,7 +2,6 @@
 Odoo's webhook route (a tiny HTTP server of the test): count, rate, signatures, the
 payloads as the addon parses them, progress, stop, and the 400s naming the field."""
 
-import itertools
 import json
 import subprocess
 import sys
@@ -121,10 +120,11 @@ def test_the_rate_is_respected(sim, receiver):
     progress = _wait(sim, answer.json()["id"])
     assert progress["sent"] == 5
     times = [when for when, _headers, _body in receiver.received]
-    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
-    assert all(gap > 0.15 for gap in gaps), gaps
-    assert 0.75 < times[-1] - times[0] < 1.5
-    assert times[-1] - start < 2
+    # never ahead of the schedule (a late one is the machine's load, not the rate)
+    offsets = [when - times[0] for when in times]
+    assert all(offset >= n * 0.2 - 0.05 for n, offset in enumerate(offsets)), offsets
+    assert 0.75 < times[-1] - times[0] < 3
+    assert times[-1] - start < 4
 
 
 def test_shopify_orders_are_placed_in_the_shop_and_delivered_as_signed_webhooks(sim, receiver):
