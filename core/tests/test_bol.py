@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.connectors import ChannelConfig, PushItem, get_connector
+from core.connectors import CONNECTORS, ChannelConfig, PushItem, get_connector, quantity_ceiling
 from core.connectors.base import FAILURE, PENDING, SUCCESS, TIMEOUT
 from core.errors import RetryableError
 from core.inbound import KIND_CANCEL, KIND_ORDER
@@ -277,3 +277,9 @@ def test_a_process_status_notification_is_signed_by_bols_key(sim):
     assert BOL.parse_verdict(body) == ["1000042"]
     body, headers = sim.bol.event(ACCOUNT, "SHIPMENT", "UPDATE_TRANSPORT_EVENT", "77")
     assert BOL.webhook_kind("event", headers, body).kind == "ignored"
+
+
+def test_bol_declares_the_most_it_takes_and_the_others_no_cap():
+    assert quantity_ceiling("bol").quantity == 999
+    assert quantity_ceiling("bol").why == "bol.com takes at most 999"
+    assert [code for code in sorted(CONNECTORS) if quantity_ceiling(code)] == ["bol"]
