@@ -132,14 +132,14 @@ class StockChannel(models.Model):
         return facts
 
     def _push_states(self, product_ids):
-        """({variants with a push queued or awaiting its verdict}, {variant: when its
-        newest push failed: became a dead letter, or left and has no verdict by its
-        deadline}); core.drift.last_push_lost weighs the failure against the last push
-        the channel accepted."""
+        """({variants with a push queued (a row that is not dead) or awaiting its
+        verdict}, {variant: when its newest push failed: became a dead letter, or left
+        and has no verdict by its deadline}); core.drift.last_push_lost weighs the
+        failure against the last push the channel accepted."""
         cr = self.env.cr
         self.env["stock.channel.outbox"].flush_model()
         cr.execute(
-            """SELECT product_id, bool_or(state = 'pending'),
+            """SELECT product_id, bool_or(state <> 'dead'),
                       max(dead_at) FILTER (WHERE state = 'dead')
                  FROM stock_channel_outbox
                 WHERE channel_id = %s AND product_id = ANY(%s) GROUP BY product_id""",
