@@ -15,7 +15,10 @@ publishable = sellable after the channel's rule, step by step:
  6. plus the channel's own ring-fenced units;
  7. capped at the maximum exposure;
  8. 0 below the minimum publish threshold;
- 9. backorder: when sellable is 0 and the channel allows backorder, the backorder quantity.
+ 9. backorder: when sellable is 0 and the channel allows backorder, the backorder quantity;
+10. capped at the most the channel's platform takes (its connector's ``max_quantity``,
+    e.g. bol.com's 999): what is pushed, what the channel is expected to hold and what a
+    read-back compares are that capped quantity.
 
 Results are whole units, rounded down, never negative and never above
 sellable + counted incoming, except for backorder.
@@ -41,6 +44,7 @@ STEP_RING_FENCED_OWN = "ring_fenced_own"
 STEP_MAX_EXPOSURE = "max_exposure"
 STEP_MIN_THRESHOLD = "min_threshold"
 STEP_BACKORDER = "backorder"
+STEP_CHANNEL_MAX = "channel_max"
 STEP_PUBLISHABLE = "publishable"
 
 
@@ -135,6 +139,14 @@ def _figure(value):
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
+@dataclass(frozen=True)
+class Ceiling:
+    """The most a channel's platform takes (e.g. bol.com: 999), and who says so."""
+
+    quantity: int
+    why: str = ""
+
+
 @dataclass
 class Result:
     publishable: int
@@ -169,12 +181,14 @@ def publishable(
     fence_shortfall=False,
     today=None,
     velocity=None,
+    ceiling=None,
 ):
     """Compute the publishable quantity of one channel and explain it.
 
     `own_fence` / `others_fence` are the effective ring-fenced units (see
     fenced_shares) of this channel and of all the other channels together.
     `velocity` (a Velocity) only counts when the rule has the latency buffer.
+    `ceiling` (a Ceiling, or None) is the most the channel's platform takes.
     """
     today = today or datetime.now(UTC).date()  # incoming days are UTC days
     sellable = stock.sellable
@@ -197,6 +211,9 @@ def publishable(
         steps.append((STEP_SHARE, qty - shared, label))
     qty = _buffers(qty, rule, velocity, steps)
     qty = _after_buffers(qty, rule, own_fence, sellable == 0 and allow_backorder, steps)
+    if ceiling and qty > ceiling.quantity:
+        steps.append((STEP_CHANNEL_MAX, ceiling.quantity - qty, ceiling.why))
+        qty = ceiling.quantity
     steps.append((STEP_PUBLISHABLE, qty, label))
     return Result(
         publishable=qty,
@@ -244,15 +261,19 @@ def _after_buffers(qty, rule, own_fence, backorder, steps):
     return max(0, int(qty))
 
 
-def allocate(stock, channel_rules, *, allow_backorder=None, today=None, velocity=None):
+def allocate(
+    stock, channel_rules, *, allow_backorder=None, today=None, velocity=None, ceilings=None
+):
     """Publishable quantity of one variant for several channels sharing one warehouse.
 
     channel_rules: {channel_key: Rule}; allow_backorder: {channel_key: bool};
-    velocity: {channel_key: Velocity} (for the rules with the latency buffer).
+    velocity: {channel_key: Velocity} (for the rules with the latency buffer);
+    ceilings: {channel_key: Ceiling} (the channels whose platform caps the quantity).
     Returns {channel_key: Result}.
     """
     allow_backorder = allow_backorder or {}
     velocity = velocity or {}
+    ceilings = ceilings or {}
     quotas = {key: rule.ring_fenced_qty for key, rule in channel_rules.items()}
     fences = fenced_shares(stock.sellable, quotas)
     total_fenced = sum(fences.values())
@@ -267,6 +288,7 @@ def allocate(stock, channel_rules, *, allow_backorder=None, today=None, velocity
             fence_shortfall=shortfall and rule.ring_fenced_qty > 0,
             today=today,
             velocity=velocity.get(key),
+            ceiling=ceilings.get(key),
         )
         for key, rule in channel_rules.items()
     }

@@ -3,10 +3,13 @@
 Odoo publishes a quantity per SKU to each channel; a reconciliation reads back what
 the channel holds and ``classify`` names the cause of a difference, rules in order:
 
- 1. the SKU is not mapped on the channel, or the channel does not list it: UNBOUND;
+ 1. the SKU is not mapped on the channel, or the channel does not list it and no push
+    of it is on its way: UNBOUND;
  2. the channel holds the publishable quantity: IN_SYNC (not a drift);
- 3. a push of the SKU is queued or was sent after the read started: IN_FLIGHT;
- 4. Odoo's last push was never confirmed or is a dead letter: LOST_PUSH;
+ 3. a push of the SKU is queued or was sent after the read started: IN_FLIGHT, also
+    when the channel does not list the SKU yet (its first push is on its way);
+ 4. Odoo's last push of the SKU was never confirmed or is a dead letter (a later push
+    the channel accepted supersedes both): LOST_PUSH;
  5. the channel is below its reference by exactly the units of the orders Odoo has
     not imported yet: UNIMPORTED_ORDER (reference: the quantity last accepted by the
     channel, else the publishable quantity);
@@ -66,14 +69,28 @@ def _unimported_order(facts):
     return reference - facts.channel_qty == facts.unimported_qty
 
 
+def last_push_lost(accepted_at, failed_at, in_doubt=False):
+    """Whether Odoo's last push of a SKU is lost: its newest failure (`failed_at`: when
+    it became a dead letter, or when a push left that has no verdict by its deadline;
+    None: none) is not older than the last push the channel accepted (`accepted_at`;
+    None: never), or a push left without a known outcome (`in_doubt`). A dead letter
+    older than an accepted push is history: it says nothing of what the channel holds."""
+    if in_doubt:
+        return True
+    if failed_at is None:
+        return False
+    return accepted_at is None or failed_at >= accepted_at
+
+
 def classify(facts: SkuFacts) -> str:
     """The cause of the difference between the channel and Odoo (IN_SYNC: none)."""
-    if not facts.bound or facts.channel_qty is None:
-        return UNBOUND
-    if facts.channel_qty == facts.publishable_qty:
+    listed = facts.bound and facts.channel_qty is not None
+    if listed and facts.channel_qty == facts.publishable_qty:
         return IN_SYNC
-    if facts.pending_push:
+    if facts.bound and facts.pending_push:
         return IN_FLIGHT
+    if not listed:
+        return UNBOUND
     if facts.last_push_lost:
         return LOST_PUSH
     if _unimported_order(facts):

@@ -56,6 +56,13 @@ def per_window(requests, seconds, burst=1):
     return Limit(rate=(allowed - burst) / seconds, burst=burst)
 
 
+def strictest(*limits):
+    """One Limit within every one of ``limits`` (an operation a channel counts in several
+    usage plans): the slowest rate and the smallest burst. A sender within it is within
+    each: a token bucket with a lower rate and a smaller burst holds less at any time."""
+    return Limit(rate=min(limit.rate for limit in limits), burst=min(lim.burst for lim in limits))
+
+
 def reserve(tat, now, limit, max_wait, urgent=True):
     """Reserve one request: (new theoretical arrival time, seconds to wait), or (None,
     seconds it would wait) when that is over ``max_wait`` (nothing reserved). ``tat``:

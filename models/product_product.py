@@ -21,6 +21,7 @@ STEP_LABELS = {
     allocation.STEP_MAX_EXPOSURE: _lt("Maximum exposure"),
     allocation.STEP_MIN_THRESHOLD: _lt("Below minimum threshold"),
     allocation.STEP_BACKORDER: _lt("Backorder"),
+    allocation.STEP_CHANNEL_MAX: _lt("Most the channel takes"),
     allocation.STEP_PUBLISHABLE: _lt("Publishable"),
 }
 

@@ -9,7 +9,12 @@ from odoo.exceptions import ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from ..core import allocation
-from ..core.connectors import CONNECTOR_SELECTION, GENERIC_JSON, get_connector
+from ..core.connectors import (
+    CONNECTOR_SELECTION,
+    GENERIC_JSON,
+    get_connector,
+    quantity_ceiling,
+)
 from ..core.connectors.base import DEFAULT_API_VERSION
 from ..core.inbound import DEFAULT_MAX_ORDER_KB, MAX_ORDER_KB
 from ..core.progress import ACTIVE, REPUBLISH
@@ -274,6 +279,7 @@ class StockChannel(models.Model):
             figures = warehouse._channel_stock_figures(products)
             resolve = Rule._resolver(siblings)
             allow_backorder = {ch.id: ch.allow_backorder for ch in siblings}
+            ceilings = {ch.id: quantity_ceiling(ch.connector) for ch in channels}
             for product in products:
                 rules = {ch.id: resolve(ch, product) for ch in siblings}
                 if not velocity_of and any(rules[ch.id].latency_buffer for ch in channels):
@@ -281,6 +287,7 @@ class StockChannel(models.Model):
                 per_channel = allocation.allocate(
                     figures[product.id], rules, allow_backorder=allow_backorder, today=today,
                     velocity=velocity_of and {ch.id: velocity_of(ch, product) for ch in channels},
+                    ceilings=ceilings,
                 )  # fmt: skip
                 for channel in channels:
                     results[channel.id, product.id] = per_channel[channel.id]

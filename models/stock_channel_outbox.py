@@ -7,6 +7,7 @@ from odoo import api, fields, models
 from odoo.tools import mute_logger
 
 from ..core.connectors import order_status_connectors
+from ..core.dispatch import utcnow
 from .access import check_manager_of
 from .retention import purge
 
@@ -373,7 +374,8 @@ class StockChannelOutbox(models.Model):
             "last_error": reason,
             "last_request": request or False,
             "last_response": clip(response),
-            "dead_at": fields.Datetime.now(),
+            # to the microsecond: a read-back weighs it against the last accepted push
+            "dead_at": utcnow(),
         }
         if attempts is not None:
             vals["attempts"] = attempts

@@ -109,12 +109,15 @@ class StockChannel(models.Model):
                 [("channel_id", "=", self.id), ("product_id", "in", products.ids)]
             )
         }
-        pending, lost = self._push_states(products.ids)
+        pending, failed = self._push_states(products.ids)
         facts = []
         for product in products:
             line = lines.get(product.id)
             known = line and line.published_at
             sku = skus[product.id]
+            lost = drift_core.last_push_lost(
+                known or None, failed.get(product.id), bool(line and line.push_in_doubt)
+            )
             facts.append((product.id, drift_core.SkuFacts(
                 sku=sku,
                 channel_qty=read.get(sku),
@@ -123,37 +126,48 @@ class StockChannel(models.Model):
                 publishable_qty=results[self.id, product.id].publishable,
                 pending_push=product.id in pending
                 or bool(known and line.published_at > started),
-                last_push_lost=product.id in lost or bool(line and line.push_in_doubt),
+                last_push_lost=lost,
                 unimported_qty=unimported.get(sku, 0),
             )))  # fmt: skip
         return facts
 
     def _push_states(self, product_ids):
-        """({variants with a push queued or awaiting its verdict}, {variants whose last
-        push is lost: a dead letter, or no verdict by its deadline})."""
+        """({variants with a push queued (a row that is not dead) or awaiting its
+        verdict}, {variant: when its newest push failed: became a dead letter, or left
+        and has no verdict by its deadline}); core.drift.last_push_lost weighs the
+        failure against the last push the channel accepted."""
         cr = self.env.cr
         self.env["stock.channel.outbox"].flush_model()
         cr.execute(
-            """SELECT product_id, bool_or(state = 'pending'), bool_or(state = 'dead')
+            """SELECT product_id, bool_or(state <> 'dead'),
+                      max(dead_at) FILTER (WHERE state = 'dead')
                  FROM stock_channel_outbox
                 WHERE channel_id = %s AND product_id = ANY(%s) GROUP BY product_id""",
             [self.id, product_ids],
         )
-        pending, lost = set(), set()
-        for product_id, queued, dead in cr.fetchall():
-            (pending if queued else lost if dead else set()).add(product_id)
+        pending, failed = set(), {}
+        for product_id, queued, dead_at in cr.fetchall():
+            if queued:
+                pending.add(product_id)
+            if dead_at:
+                failed[product_id] = dead_at
         self.env["stock.channel.sync.log"].flush_model()
         cr.execute(
-            """SELECT (item->>'product_id')::int, bool_or(l.confirm_deadline < %s)
+            """SELECT (item->>'product_id')::int,
+                      bool_or(l.confirm_deadline IS NULL OR l.confirm_deadline >= %s),
+                      max(l.sent_at) FILTER (WHERE l.confirm_deadline < %s)
                  FROM stock_channel_sync_log l, jsonb_array_elements(l.items) item
                 WHERE l.channel_id = %s AND l.state = 'sent'
                   AND (item->>'product_id')::int = ANY(%s)
                 GROUP BY 1""",
-            [fields.Datetime.now(), self.id, product_ids],
+            [fields.Datetime.now(), fields.Datetime.now(), self.id, product_ids],
         )
-        for product_id, overdue in cr.fetchall():
-            (lost if overdue else pending).add(product_id)
-        return pending, lost - pending
+        for product_id, waiting, overdue_at in cr.fetchall():
+            if waiting:
+                pending.add(product_id)
+            if overdue_at:
+                failed[product_id] = max(overdue_at, failed.get(product_id, overdue_at))
+        return pending, failed
 
     def _unimported_quantities(self):
         """{sku: units} of the orders the channel sent that made no sale order yet (held

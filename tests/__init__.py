@@ -13,6 +13,7 @@ from . import (
     test_jobs,
     test_latency_buffer,
     test_live_intake,
+    test_live_woocommerce,
     test_marketplace_races,
     test_mirakl,
     test_order_flow_kpis,

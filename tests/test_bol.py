@@ -263,6 +263,29 @@ class TestBol(BolCase):
         self.assertEqual(self.bol._read_back(self.product | self.product_b), {
             self.product.id: 8, self.product_b.id: 0})  # fmt: skip
 
+    def test_above_999_bol_is_expected_to_hold_999_and_a_read_back_is_in_sync(self):
+        self.set_stock(self.product, 1500)
+        self.dispatch()
+        self.read_verdicts()
+        self.assertEqual(self.sim.bol.amount(ACCOUNT, self.offer_a), 999)
+        self.assertEqual((self.line().publishable_qty, self.line().published_qty), (999, 999))
+        explain = self.product._channel_explain(self.bol)
+        self.assertEqual(explain["publishable"], 999)
+        [cap] = [step for step in explain["steps"] if step["step"] == "channel_max"]
+        self.assertEqual((cap["qty"], cap["rule"]), (-501, "bol.com takes at most 999"))
+        self.assertEqual(cap["label"], "Most the channel takes")
+        run = self.bol._reconcile("manual")
+        self.assertEqual((run.state, run.drifted, run.corrections), ("done", 0, 0))
+        self.assertFalse(self.env["stock.channel.drift"].search([("channel_id", "=", self.bol.id)]))
+        self.assertEqual(self.bol.drift_rate_24h, 0.0)
+        # bol holding less than 999 is an edit, corrected to the cap
+        self.sim.bol.offers[(ACCOUNT, self.offer_a)]["stock"]["amount"] = 40
+        self.bol._reconcile("manual")
+        drift = self.env["stock.channel.drift"].search([("channel_id", "=", self.bol.id)])
+        self.assertEqual(
+            (drift.cause, drift.expected_qty, drift.publishable_qty), ("channel_edit", 999, 999)
+        )
+
     def test_reconcile_takes_the_orders_bol_counted_before_judging(self):
         self.set_stock(self.product, 5)
         self.dispatch()

@@ -76,6 +76,44 @@ class TestReconcile(OrderCase):
         self.assertEqual(self.market_level(), 2)
         self.assertEqual(drift.state, "corrected")
 
+    def test_a_dead_letter_older_than_an_accepted_push_leaves_a_channel_edit_an_edit(self):
+        # a push dead-lettered once (a fault, or no mapping yet), then pushes accepted
+        self.market.retry_max_attempts = 1
+        self.sim.add_fault("status", path_prefix="/generic/market", status=500, count=100)
+        self.publish(2)
+        self.assertTrue(self.outbox(self.market, state="dead"))
+        self.sim.clear_faults()
+        self.publish(5)
+        self.assertEqual(self.market_level(), 5)
+        self.sim.set_generic_level("market", "WIDGET", 9)  # edited on the channel
+        self.market._reconcile("manual")
+        drift = self.drifts(sku="WIDGET")
+        self.assertEqual(
+            (drift.cause, drift.expected_qty, drift.channel_qty), ("channel_edit", 5, 9)
+        )
+        # a push dead-lettered after the accepted one is the last push: lost
+        self.sim.add_fault("status", path_prefix="/generic/market", status=500, count=100)
+        self.publish(3)
+        self.sim.clear_faults()
+        self.market._reconcile("manual")
+        self.assertEqual(drift.cause, "lost_push")
+
+    def test_a_first_push_still_queued_is_in_flight_not_unmapped(self):
+        fresh = self._create_product("Fresh", "FRESH")
+        self.set_stock(fresh, 3)  # its first push is queued: the channel does not list it
+        self.flush_outbox()
+        self.assertNotIn("FRESH", self.sim.generic.levels["market"])
+        run = self.market._reconcile("manual", fresh)
+        drift = self.drifts(sku="FRESH")
+        self.assertEqual((drift.cause, run.in_flight, run.unbound), ("in_flight", 1, 0))
+        self.dispatch(until_empty=True)
+        self.market._recheck_in_flight()
+        self.assertEqual((drift.state, self.market_level(fresh)), ("corrected", 3))
+        # nothing on its way and still not listed: not mapped
+        self.sim.generic.levels["market"].pop("FRESH")
+        self.market._reconcile("manual", fresh)
+        self.assertEqual(self.drifts(sku="FRESH", state="open").cause, "unbound")
+
     def test_a_push_in_flight_is_not_drift_and_is_checked_again(self):
         self.publish(5)
         self.set_stock(self.product, 3)  # queued, not sent yet

@@ -1,5 +1,6 @@
 """Channel connectors: one module per wire format, registered by connector code."""
 
+from ..allocation import Ceiling
 from . import amazon, bol, generic_json, mirakl, shopify, woocommerce
 from .base import (
     CONNECTOR_SELECTION,
@@ -19,6 +20,15 @@ def implements(code, method):
     """Whether the connector `code` does `method` (overrides the base's refusal)."""
     cls = CONNECTORS.get(code or "")
     return bool(cls) and getattr(cls, method, None) is not getattr(Connector, method)
+
+
+def quantity_ceiling(code):
+    """The Ceiling of the connector `code` (the most its platform takes), None: no cap."""
+    cls = CONNECTORS.get(code or "")
+    if not cls or cls.max_quantity is None:
+        return None
+    label = dict(CONNECTOR_SELECTION).get(code, code)
+    return Ceiling(cls.max_quantity, f"{label} takes at most {cls.max_quantity}")
 
 
 def order_status_connectors():
@@ -42,6 +52,7 @@ __all__ = [
     "implements",
     "mirakl",
     "order_status_connectors",
+    "quantity_ceiling",
     "register",
     "shopify",
     "woocommerce",

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from ..errors import PermanentError, RetryableError
 from ..idempotency import idempotency_key, iso_utc, utc_now
-from ..ratelimit import Limit, per_window
+from ..ratelimit import Limit, strictest
 from . import amazon_feeds as feeds
 from . import amazon_orders as orders
 from .amazon_api import FORBIDDEN, AmazonApi, TokenRefused
@@ -61,7 +61,9 @@ class AmazonConnector(AmazonApi):
         "listing_reads": Limit(5, 5),  # getListingsItem
         "listing_search": Limit(5, 5),  # searchListingsItems
         "feed_documents": Limit(0.5, 15),  # createFeedDocument
-        "feeds": per_window(5, 300),  # JSON_LISTINGS_FEED: 5 submissions in any 5 minutes
+        # createFeed's usage plan is 0.0083 a second (one every 2 minutes) with a burst
+        # of 15; a JSON_LISTINGS_FEED counts in 5 per 5 minutes too: within both
+        "feeds": strictest(Limit(0.0083, 15), Limit(5 / 300, 5)),
         "feed_status": Limit(2, 15),  # getFeed
         "feed_results": Limit(0.0222, 10),  # getFeedDocument
         "orders": Limit(0.0056, 20),  # searchOrders

@@ -139,6 +139,9 @@ class Connector:
     # the seller accepts or refuses each order (Mirakl's OR21): the order's status is
     # pushed as soon as it is imported, and one that cannot be reserved is refused
     accepts_orders = False
+    # the most the platform takes for a quantity (None: no cap): the publishable quantity
+    # is capped at it, so that what is pushed, expected and read back agree
+    max_quantity = None
     # limits: requests per second the channel allows (None: no documented limit), and
     # whether a 2xx only means "received", the outcome coming later
     rate_limit = None

@@ -4,7 +4,8 @@
   true}``, one request per offer (bol asks for changes only, not batches), within the
   endpoint's limit. ``managedByRetailer`` is true: the amount Odoo sends already leaves
   out the orders Odoo knows (reserved), bol subtracts only the orders placed after it.
-  bol takes 0-999: a larger quantity is sent as 999.
+  bol takes 0-999: the connector declares 999 as its ``max_quantity``, the publishable
+  quantity is capped there (core.allocation), and a larger one is never sent.
 * Every write answers 202 with a process status (``processStatusId``): PENDING, then
   SUCCESS, FAILURE (``errorMessage``) or TIMEOUT, read in bulk by
   ``POST /shared/process-status`` (kept 2 days by bol).
@@ -69,6 +70,7 @@ class BolConnector(BolApi):
 
     confirms_async = True
     max_batch_size = 50
+    max_quantity = MAX_AMOUNT
     # bol's per-endpoint limits are a capacity per time to live (N requests within any
     # window): spaced evenly, N per window, never a burst that would run over a window;
     # the process status read has no published number: a modest one. The offers export

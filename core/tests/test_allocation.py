@@ -6,7 +6,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.allocation import (
+    STEP_CHANNEL_MAX,
     STEP_PUBLISHABLE,
+    Ceiling,
     Rule,
     Stock,
     allocate,
@@ -125,6 +127,21 @@ def test_threshold_and_backorder():
     assert publishable(_stock(0), backorder, allow_backorder=True, today=TODAY).publishable == 4
     assert publishable(_stock(0), backorder, allow_backorder=False, today=TODAY).publishable == 0
     assert publishable(_stock(1), backorder, allow_backorder=True, today=TODAY).publishable == 1
+
+
+def test_a_channel_that_takes_at_most_999_is_given_999_and_the_explain_says_why():
+    bol = Ceiling(999, "bol.com takes at most 999")
+    results = allocate(_stock(1500), {"bol": Rule(), "web": Rule()}, ceilings={"bol": bol},
+                       today=TODAY)  # fmt: skip
+    assert (results["bol"].publishable, results["web"].publishable) == (999, 1500)
+    steps = [(s["step"], s["qty"], s["rule"]) for s in results["bol"].steps]
+    assert steps[-2:] == [(STEP_CHANNEL_MAX, -501, bol.why), (STEP_PUBLISHABLE, 999, "")]
+    assert STEP_CHANNEL_MAX not in [s["step"] for s in results["web"].steps]
+    below = publishable(_stock(40), Rule(), ceiling=bol, today=TODAY)
+    assert below.publishable == 40 and STEP_CHANNEL_MAX not in [s["step"] for s in below.steps]
+    backorder = publishable(_stock(0), Rule(backorder_qty=5000), allow_backorder=True,
+                            ceiling=bol, today=TODAY)  # fmt: skip
+    assert backorder.publishable == 999
 
 
 def test_whole_units_round_down_and_tolerate_float_noise():

@@ -3,6 +3,7 @@ loopback: patches confirmed later, feeds, usage plans, tokens, orders, shipments
 
 import gzip
 import json
+import math
 import threading
 import time
 from datetime import datetime
@@ -21,6 +22,7 @@ from core.payload import PayloadError
 from core.ratelimit import Limiter
 from core.status import Shipment, Tracking, status_body
 from core.tokens import TokenStore
+from simulator.amazon import USAGE_PLANS, UsagePlans
 
 ACCOUNT = "seller"
 SELLER = "A2SELLER"
@@ -160,7 +162,7 @@ def test_a_cancelled_feed_is_sent_again_and_a_fatal_one_fails(sim):
     with _amazon(sim, feed_threshold=0) as amazon:
         cancelled = amazon.push([_item("C-1", 1)]).tracking["C-1"]
         sim.configure_marketplace("amazon", ACCOUNT, feed_outcome="FATAL")
-        amazon.limiter = Limiter()  # a minute later: 5 feeds in 5 minutes, evenly spaced
+        amazon.limiter = Limiter()  # two minutes later: createFeed's next token
         fatal = amazon.push([_item("C-1", 2)]).tracking["C-1"]
         time.sleep(DELAY + 0.1)
         verdicts = amazon.check_pushes({cancelled: ["C-1"], fatal: ["C-1"]})
@@ -179,6 +181,24 @@ def test_report_issues_naming_only_their_message_come_back_to_their_sku():
 
 
 # -- usage plans and tokens ----------------------------------------------------------------
+
+
+def test_feeds_sent_back_to_back_for_hours_stay_within_createfeeds_usage_plan():
+    """createFeed refills 0.0083 a second (burst 15) and a JSON_LISTINGS_FEED counts in 5
+    per 5 minutes as well (the simulator's plans, from Amazon's documentation): feeds
+    sent as fast as the connector lets them, for 3 hours, are never refused."""
+    now = [0.0]
+    limiter = Limiter(
+        clock=lambda: now[0], sleep=lambda seconds: now.__setitem__(0, now[0] + seconds)
+    )
+    amazon_side = UsagePlans(clock=lambda: now[0])
+    plans = [(("seller", op), *USAGE_PLANS[op]) for op in ("createFeed", "JSON_LISTINGS_FEED")]
+    sent = 0
+    while now[0] < 3 * 3600:
+        limiter.wait_for(("amz", "feeds"), AMAZON.limits["feeds"], max_wait=math.inf)
+        assert amazon_side.take_all(plans), f"feed {sent + 1} refused at {now[0]:.0f} s"
+        sent += 1
+    assert 5 + 0.0083 * 3 * 3600 - 1 <= sent <= 15 + 0.0083 * 3 * 3600
 
 
 def test_a_429_rests_the_endpoint_and_the_skus_not_sent_are_throttled(sim):
@@ -420,5 +440,5 @@ def test_the_catalogue_is_read_page_by_page_fba_listings_marked(sim):
 def test_the_connector_declares_amazons_limits():
     assert AMAZON.confirms_async and AMAZON.polls_orders
     assert AMAZON.limits["listings"].rate == 5 and AMAZON.limits["orders"].burst == 20
-    assert AMAZON.limits["feeds"].interval == pytest.approx(300 / 5 / 0.9)  # 5 in 5 minutes
+    assert (AMAZON.limits["feeds"].rate, AMAZON.limits["feeds"].burst) == (0.0083, 5)
     assert AMAZON.poll_interval_minutes == 5 and AMAZON.check_interval == 30

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.connectors import ChannelConfig, PushItem, get_connector
+from core.connectors import CONNECTORS, ChannelConfig, PushItem, get_connector, quantity_ceiling
 from core.connectors.base import FAILURE, PENDING, SUCCESS, TIMEOUT
 from core.errors import RetryableError
 from core.inbound import KIND_CANCEL, KIND_ORDER
@@ -289,3 +289,9 @@ def test_an_export_right_after_another_goes_at_once_within_bols_hourly_limit(sim
             list(bol.list_catalog())
     assert raised.value.throttled and raised.value.window == "export"
     assert raised.value.seconds > 600
+
+
+def test_bol_declares_the_most_it_takes_and_the_others_no_cap():
+    assert quantity_ceiling("bol").quantity == 999
+    assert quantity_ceiling("bol").why == "bol.com takes at most 999"
+    assert [code for code in sorted(CONNECTORS) if quantity_ceiling(code)] == ["bol"]

@@ -2,6 +2,7 @@
 
 import dataclasses
 import math
+from datetime import datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -250,3 +251,20 @@ def test_run_totals_start_at_zero_and_feed_the_rate():
     totals.add(CHANNEL_EDIT, listed_by_channel=True)
     totals.add(IN_SYNC, listed_by_channel=True)
     assert drift.drift_rate(totals.drifted, totals.read) == 50.0
+
+
+# -- what a read-back knows of the last push ---------------------------------------------------
+
+
+def test_a_bound_sku_whose_first_push_is_pending_is_in_flight_not_unbound():
+    facts = _facts(channel_qty=None, expected_qty=None, publishable_qty=5, pending_push=True)
+    assert drift.classify(facts) == IN_FLIGHT
+
+
+def test_a_dead_letter_older_than_an_accepted_push_is_not_a_lost_push():
+    accepted = datetime(2026, 12, 6, 10, 0, 5)
+    assert not drift.last_push_lost(accepted, accepted - timedelta(seconds=5))
+    assert drift.last_push_lost(accepted, accepted + timedelta(seconds=1))
+    assert drift.last_push_lost(None, accepted), "never accepted: the dead letter is the last"
+    assert not drift.last_push_lost(None, None)
+    assert drift.last_push_lost(accepted, None, in_doubt=True)
