@@ -56,6 +56,18 @@ def per_window(requests, seconds, burst=1):
     return Limit(rate=(allowed - burst) / seconds, burst=burst)
 
 
+# a token bucket (Amazon's usage plans) is kept with this many tokens spare: the bucket
+# counts a request when it arrives, and a request that took longer on its way (the first
+# of a connection, a busy network) brings the next ones closer to it than they left here
+BUCKET_SPARE = 1
+
+
+def token_bucket(rate, burst):
+    """The Limit of a documented token bucket (``rate`` tokens a second, up to ``burst``),
+    with BUCKET_SPARE tokens left in it: a whole interval of jitter never makes a 429."""
+    return Limit(rate=rate, burst=max(burst - BUCKET_SPARE, 1))
+
+
 def strictest(*limits):
     """One Limit within every one of ``limits`` (an operation a channel counts in several
     usage plans): the slowest rate and the smallest burst. A sender within it is within

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from ..errors import PermanentError, RetryableError
 from ..idempotency import idempotency_key, iso_utc, utc_now
-from ..ratelimit import Limit, strictest
+from ..ratelimit import strictest, token_bucket
 from . import amazon_feeds as feeds
 from . import amazon_orders as orders
 from .amazon_api import FORBIDDEN, AmazonApi, TokenRefused
@@ -56,19 +56,20 @@ class AmazonConnector(AmazonApi):
     polls_orders = True
     poll_interval_minutes = 5
     poll_overlap_minutes = 10
+    # Amazon's usage plans (rate a second, burst), each kept with a token spare
     limits = {
-        "listings": Limit(5, 5),  # patchListingsItem
-        "listing_reads": Limit(5, 5),  # getListingsItem
-        "listing_search": Limit(5, 5),  # searchListingsItems
-        "feed_documents": Limit(0.5, 15),  # createFeedDocument
+        "listings": token_bucket(5, 5),  # patchListingsItem
+        "listing_reads": token_bucket(5, 5),  # getListingsItem
+        "listing_search": token_bucket(5, 5),  # searchListingsItems
+        "feed_documents": token_bucket(0.5, 15),  # createFeedDocument
         # createFeed's usage plan is 0.0083 a second (one every 2 minutes) with a burst
         # of 15; a JSON_LISTINGS_FEED counts in 5 per 5 minutes too: within both
-        "feeds": strictest(Limit(0.0083, 15), Limit(5 / 300, 5)),
-        "feed_status": Limit(2, 15),  # getFeed
-        "feed_results": Limit(0.0222, 10),  # getFeedDocument
-        "orders": Limit(0.0056, 20),  # searchOrders
-        "order": Limit(0.5, 30),  # getOrder
-        "shipments": Limit(2, 10),  # confirmShipment
+        "feeds": strictest(token_bucket(0.0083, 15), token_bucket(5 / 300, 5)),
+        "feed_status": token_bucket(2, 15),  # getFeed
+        "feed_results": token_bucket(0.0222, 10),  # getFeedDocument
+        "orders": token_bucket(0.0056, 20),  # searchOrders
+        "order": token_bucket(0.5, 30),  # getOrder
+        "shipments": token_bucket(2, 10),  # confirmShipment
     }
 
     @property
