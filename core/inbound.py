@@ -5,6 +5,7 @@ Shared by the webhook controller and the ``stock.channel.inbound`` model.
 """
 
 import math
+from urllib.parse import parse_qs
 
 KIND_ORDER = "order"
 KIND_CANCEL = "cancel"
@@ -43,6 +44,9 @@ RETRYABLE_STATES = (RECEIVED, EXCEPTION, REJECTED, WAITING)
 # Bodies above the channel's limit are refused (413); a channel may allow at most this.
 DEFAULT_MAX_ORDER_KB = 256
 MAX_ORDER_KB = 10 * 1024
+# The routing key of the routes that read their own body, no further than the limit
+# (models/ir_http.py keeps Odoo's dispatcher from parsing it as a form first).
+BOUNDED_BODY = "bounded_body"
 # What is kept of a message refused before its sender was trusted.
 REFUSED_HEAD_BYTES = 1024
 # A signed timestamp (X-Channel-Timestamp) may differ this much from the clock.
@@ -94,3 +98,19 @@ def raw_body_problem(raw):
     except UnicodeDecodeError as exc:
         return f"body is not valid JSON: not UTF-8 ({exc.reason})"
     return None
+
+
+FORM_URLENCODED = "application/x-www-form-urlencoded"
+
+
+def form_fields(mimetype, body):
+    """{name: first value} of a url-encoded form body already read (bounded); {} for any
+    other type or a body that is not text: the routes never let werkzeug parse a form,
+    which would read the whole body."""
+    if mimetype != FORM_URLENCODED:
+        return {}
+    try:
+        text = body.decode("ascii")
+    except UnicodeDecodeError:
+        return {}
+    return {name: values[0] for name, values in parse_qs(text).items()}

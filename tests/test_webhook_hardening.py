@@ -133,7 +133,7 @@ class TestWebhookHardening(OrderCase, HttpCase):
         self.assertIn("X-Channel-Timestamp", inbounds[-1].headers)
 
     # -- 2 ----------------------------------------------------------------------
-    def _raw_post(self, path, first_chunk, timeout):
+    def _raw_post(self, path, first_chunk, timeout, content_type="application/json"):
         """Post a chunked body's first chunk, then wait for an answer without ever
         ending the body: (status line, seconds). As the test opener does: flushed, and
         with the test cursor's cookie."""
@@ -144,7 +144,7 @@ class TestWebhookHardening(OrderCase, HttpCase):
             cookies = "; ".join(f"{k}={v}" for k, v in self.opener.cookies.items())
             head = (
                 f"POST {path} HTTP/1.1\r\nHost: {url.netloc}\r\nCookie: {cookies}\r\n"
-                "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                f"Content-Type: {content_type}\r\nTransfer-Encoding: chunked\r\n\r\n"
             ).encode()
             with socket.create_connection((url.hostname, url.port), timeout=timeout) as sock:
                 sock.sendall(head + b"%x\r\n" % len(first_chunk) + first_chunk + b"\r\n")
@@ -161,6 +161,36 @@ class TestWebhookHardening(OrderCase, HttpCase):
         self.assertEqual(status, b"HTTP/1.1 413 REQUEST ENTITY TOO LARGE", f"after {seconds:.1f} s")
         refused = self.refused()[-1]
         self.assertEqual((refused.http_status, refused.size), (413, 1025))
+
+    def test_a_chunked_form_body_is_read_no_further_than_the_limit(self):
+        """Odoo's dispatcher would parse a form body whole (up to 128 MiB) before the
+        route reads it: it waited here for the body's end that never comes."""
+        self.market.max_order_body_kb = 1
+        multipart = "multipart/form-data; boundary=b0undary"
+        first = {
+            "application/x-www-form-urlencoded": b"a=" + b"x" * 4096,
+            multipart: b'--b0undary\r\nContent-Disposition: form-data; name="a"\r\n\r\n'
+            + b"x" * 4096,
+        }
+        for content_type, chunk in first.items():
+            status, seconds = self._raw_post(
+                URL.format(code="market"), chunk, timeout=10, content_type=content_type
+            )
+            self.assertEqual(
+                status, b"HTTP/1.1 413 REQUEST ENTITY TOO LARGE", f"{content_type} {seconds:.1f} s"
+            )
+            refused = self.refused()[-1]
+            self.assertEqual((refused.http_status, refused.size), (413, 1025))
+            self.assertEqual(refused.body_head[:12], chunk[:12].decode())
+
+    def test_a_form_body_above_the_limit_is_refused_with_its_head_kept(self):
+        self.market.max_order_body_kb = 1
+        body = b"a=" + b"x" * 300_000
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        self.assertEqual(self.post(body, headers)[0], 413)
+        refused = self.refused()[-1]
+        self.assertEqual(refused.size, len(body))
+        self.assertEqual(refused.body_head, body[:1024].decode(), "the head, not what was left")
 
     def test_defect_02_refused_messages_are_small_records(self):
         payload = self.order_payload("U-1", [("WIDGET", 1)], note="x" * 100_000)

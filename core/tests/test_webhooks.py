@@ -9,6 +9,7 @@ from core.inbound import (
     KIND_IGNORED,
     KIND_ORDER,
     clean_text,
+    form_fields,
     raw_body_problem,
     text_problem,
     timestamp_problem,
@@ -95,3 +96,12 @@ def test_text_that_postgresql_cannot_store():
     assert raw_body_problem(b'{"a": 1}') is None
     assert "NUL byte" in raw_body_problem(b'{"a": "\x00"}')
     assert "not UTF-8" in raw_body_problem(b'{"a": "\xff"}')
+
+
+def test_a_form_is_read_from_the_bounded_body_only_when_url_encoded():
+    form = "application/x-www-form-urlencoded"
+    assert form_fields(form, b"webhook_id=7&a=1&a=2") == {"webhook_id": "7", "a": "1"}
+    assert form_fields("application/json", b"webhook_id=7") == {}
+    assert form_fields("multipart/form-data", b"webhook_id=7") == {}
+    assert form_fields(form, "webhook_id=\u00e9".encode()) == {}
+    assert form_fields(form, b"") == {}
