@@ -9,6 +9,7 @@ from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from ..core.inbound import (
+    ANSWERED_LATER,
     BOUNDED_BODY,
     DEFAULT_MAX_ORDER_KB,
     DUPLICATE,
@@ -189,7 +190,19 @@ class ChannelOrdersController(http.Controller):
             return _json(status, {"error": message})
         inbound = Inbound._store(channel, delivery.kind, body, headers, **vals)
         _commit(env)  # stored before it is judged: nothing a channel sent is lost
+        if inbound._judged_later(connector.webhook_deadline):
+            return self._later(inbound, "too many lines to be judged before answering")
         return self._judge(inbound, connector.webhook_deadline, connector.webhook_always_ok)
+
+    @staticmethod
+    def _later(inbound, why):
+        """202: the message is stored and the scheduled action judges it right after."""
+        message = f"the message is stored (#{inbound.id}), {why}: it is judged right after"
+        answer = {"status": RECEIVED, "message": message}
+        inbound.sudo().write({"http_status": ANSWERED_LATER, "response": answer})
+        inbound._defer()
+        _commit(request.env(su=True))
+        return _json(ANSWERED_LATER, answer)
 
     @staticmethod
     def _judge(inbound, budget, always_ok):

@@ -18,6 +18,13 @@ URL = "/stock_channel_sync/{code}/orders"
 SIGNATURE_HEADERS = {"X-Channel-Signature", "X-Shopify-Hmac-Sha256"}
 
 
+def shopify_lines(order_id, count, sku="WIDGET"):
+    """`count` line items of one unit at 19.00, and their total."""
+    items = [{"id": order_id * 10_000 + index, "sku": sku, "quantity": 1, "price": "19.00"}
+             for index in range(count)]  # fmt: skip
+    return {"line_items": items, "total_price": f"{19 * count}.00"}
+
+
 def shopify_order(order_id, currency, **over):
     order = {
         "id": order_id, "name": f"#{order_id}", "created_at": "2026-11-23T10:00:00+01:00",
@@ -131,6 +138,68 @@ class TestWebhookHardening(OrderCase, HttpCase):
         for inbound in inbounds:
             self.assertFalse(SIGNATURE_HEADERS & set(inbound.headers), inbound.headers)
         self.assertIn("X-Channel-Timestamp", inbounds[-1].headers)
+
+    # -- order size ------------------------------------------------------------
+    def test_an_order_with_more_lines_than_the_channel_takes_is_413_and_kept_to_retry(self):
+        self.set_stock(self.product, 10)
+        self.market.max_order_lines = 3
+        lines = [("WIDGET", 1)] * 4
+        status, answer = self.post_signed(self.order_payload("L-1", lines))
+        self.assertEqual(status, 413)
+        self.assertIn("4 lines", answer["error"])
+        self.assertIn("at most 3", answer["error"])
+        inbound = self.inbounds()[-1]
+        self.assertEqual((inbound.state, inbound.http_status), ("rejected", 413))
+        self.assertFalse(self.order_of("L-1"))
+        self.market.max_order_lines = 4
+        inbound.action_retry()
+        self.assertEqual(inbound.state, "done")
+        self.assertEqual(len(self.order_of("L-1").order_line), 4)
+
+    def test_an_order_of_thousands_of_lines_is_answered_within_shopify_s_budget(self):
+        """5,000 lines of a known SKU were judged for 33 s while Shopify waits 5 s."""
+        self.set_stock(self.product, 10)
+        self.shop.max_order_body_kb = 2048
+        order = shopify_order(601, self.currency, **shopify_lines(601, 5000))
+        start = time.monotonic()
+        status, answer = self.post_shopify(order, "orders/create", "w-big")
+        seconds = time.monotonic() - start
+        self.assertLess(seconds, 3.5, "answered within Shopify's budget")
+        self.assertEqual(status, 200, "a genuine Shopify delivery is answered 2xx")
+        self.assertIn("at most 500", answer["error"])
+        inbound = self.inbounds()[-1]
+        self.assertEqual((inbound.state, inbound.http_status), ("rejected", 200))
+        self.assertFalse(self.order_of("601", self.shop))
+
+    def test_a_big_order_is_answered_once_stored_and_judged_right_after(self):
+        """Shopify waits 5 s: 100 lines are more than its budget lets Odoo judge while
+        it waits (87), within the channel's 500."""
+        self.set_stock(self.product, 200)
+        order = shopify_order(602, self.currency, **shopify_lines(602, 100))
+        status, answer = self.post_shopify(order, "orders/create", "w-100")
+        self.assertEqual((status, answer["status"]), (202, "received"))
+        inbound = self.inbounds()[-1]
+        self.assertEqual(inbound.state, "received")
+        self.assertTrue(inbound.retry_at, "left to the scheduled action, at once")
+        self.assertFalse(self.order_of("602", self.shop))
+        self.env["stock.channel.inbound"]._cron_process_stale()
+        self.assertEqual(inbound.state, "done")
+        self.assertEqual(len(self.order_of("602", self.shop).order_line), 100)
+        # a small order is still judged while Shopify waits
+        status, answer = self.post_shopify(shopify_order(603, self.currency), "orders/create",
+                                           "w-1-line")  # fmt: skip
+        self.assertEqual((status, answer["status"]), (200, "accepted"))
+
+    def test_a_big_generic_order_answered_before_its_verdict_hears_it_as_a_status_push(self):
+        self.set_stock(self.product, 600)
+        self.market.max_order_lines = 600
+        status, answer = self.post_signed(self.order_payload("B-1", [("WIDGET", 1)] * 501))
+        self.assertEqual((status, answer["status"]), (202, "received"), "500 lines in 20 s")
+        self.env["stock.channel.inbound"]._cron_process_stale()
+        order = self.order_of("B-1")
+        self.assertEqual(order.state, "sale")
+        self.assertFalse(order.channel_status_pushed, "the channel was not told yet")
+        self.assertTrue(self.outbox(self.market).filtered(lambda row: row.sale_order_id == order))
 
     # -- 2 ----------------------------------------------------------------------
     def _raw_post(self, path, first_chunk, timeout, content_type="application/json"):

@@ -10,9 +10,11 @@ from core.inbound import (
     KIND_ORDER,
     clean_text,
     form_fields,
+    judged_inline,
     raw_body_problem,
     text_problem,
     timestamp_problem,
+    too_many_lines,
 )
 from core.payload import PayloadError
 from core.tests.samples import GENERIC, SECRET, SHOPIFY, encoded, shopify
@@ -105,3 +107,15 @@ def test_a_form_is_read_from_the_bounded_body_only_when_url_encoded():
     assert form_fields("multipart/form-data", b"webhook_id=7") == {}
     assert form_fields(form, "webhook_id=\u00e9".encode()) == {}
     assert form_fields(form, b"") == {}
+
+
+def test_an_order_above_the_channel_s_lines_is_refused_naming_the_limit():
+    assert too_many_lines(500, 500) is None
+    assert "501 lines" in too_many_lines(501, 500)
+    assert "at most 500" in too_many_lines(501, 500)
+
+
+def test_an_order_is_judged_while_its_sender_waits_only_if_its_lines_fit_the_budget():
+    assert judged_inline(87, 3.5)  # Shopify: judged within 3.5 s
+    assert not judged_inline(88, 3.5)
+    assert judged_inline(500, 20.0)
