@@ -7,6 +7,7 @@ from . import (
     test_channel_reports,
     test_concurrent_dispatch,
     test_crons,
+    test_database_down,
     test_demo_orders,
     test_dispatch,
     test_jobs,
