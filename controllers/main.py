@@ -9,6 +9,8 @@ from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from ..core.inbound import (
+    ANSWERED_LATER,
+    BOUNDED_BODY,
     DEFAULT_MAX_ORDER_KB,
     DUPLICATE,
     KIND_CANCEL,
@@ -20,6 +22,7 @@ from ..core.inbound import (
     REFUSED_HEAD_BYTES,
     REJECTED,
     clean_text,
+    form_fields,
     raw_body_problem,
 )
 
@@ -33,6 +36,8 @@ WEBHOOK = {
     "methods": ["POST"],
     "csrf": False,
     "save_session": False,
+    # the body is read here, no further than the channel's limit (models/ir_http.py)
+    BOUNDED_BODY: True,
 }
 # another transaction took the same variants, order or lock first: run again on its result
 INTAKE_RACE_ERRORS = (*PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, pg_errors.UniqueViolation)
@@ -82,11 +87,10 @@ class ChannelOrdersController(http.Controller):
             head, size = self._read_body(REFUSED_HEAD_BYTES)
             return self._refuse(env, channels, code, 404, f"no sales channel with code {code!r}",
                                 head, size)  # fmt: skip
-        ping = self._ping(channels)
-        if ping:
-            return ping
         limit = max(channels.mapped("max_order_body_kb") or [DEFAULT_MAX_ORDER_KB]) * 1024
         body, size = self._read_body(limit)
+        if size <= limit and self._is_ping(channels, body):
+            return _json(200, {})
         # codes are unique per company: a refusal names a channel only when one has it
         addressed = channels if len(channels) == 1 else channels.browse()
         if size > limit:
@@ -118,14 +122,14 @@ class ChannelOrdersController(http.Controller):
         return bytes(data), len(data) if length is None else length
 
     @staticmethod
-    def _ping(channels):
-        """A platform's unsigned test delivery (WooCommerce's creation ping): 200 and
-        nothing else."""
+    def _is_ping(channels, body):
+        """A platform's unsigned test delivery (WooCommerce's creation ping, a form body
+        ``webhook_id=<id>``), read from the bounded body: answered 200 and nothing else."""
         httprequest = request.httprequest
-        for channel in channels:
-            if channel._webhook_connector().is_ping(httprequest.headers, httprequest.form):
-                return _json(200, {})
-        return None
+        form = form_fields(httprequest.mimetype, body)
+        return any(
+            channel._webhook_connector().is_ping(httprequest.headers, form) for channel in channels
+        )
 
     @staticmethod
     def _authenticate(channels, body):
@@ -186,7 +190,19 @@ class ChannelOrdersController(http.Controller):
             return _json(status, {"error": message})
         inbound = Inbound._store(channel, delivery.kind, body, headers, **vals)
         _commit(env)  # stored before it is judged: nothing a channel sent is lost
+        if inbound._judged_later(connector.webhook_deadline):
+            return self._later(inbound, "too many lines to be judged before answering")
         return self._judge(inbound, connector.webhook_deadline, connector.webhook_always_ok)
+
+    @staticmethod
+    def _later(inbound, why):
+        """202: the message is stored and the scheduled action judges it right after."""
+        message = f"the message is stored (#{inbound.id}), {why}: it is judged right after"
+        answer = {"status": RECEIVED, "message": message}
+        inbound.sudo().write({"http_status": ANSWERED_LATER, "response": answer})
+        inbound._defer()
+        _commit(request.env(su=True))
+        return _json(ANSWERED_LATER, answer)
 
     @staticmethod
     def _judge(inbound, budget, always_ok):

@@ -5,6 +5,8 @@ Shared by the webhook controller and the ``stock.channel.inbound`` model.
 """
 
 import math
+import re
+from urllib.parse import parse_qs
 
 KIND_ORDER = "order"
 KIND_CANCEL = "cancel"
@@ -43,6 +45,31 @@ RETRYABLE_STATES = (RECEIVED, EXCEPTION, REJECTED, WAITING)
 # Bodies above the channel's limit are refused (413); a channel may allow at most this.
 DEFAULT_MAX_ORDER_KB = 256
 MAX_ORDER_KB = 10 * 1024
+# The routing key of the routes that read their own body, no further than the limit
+# (models/ir_http.py keeps Odoo's dispatcher from parsing it as a form first).
+BOUNDED_BODY = "bounded_body"
+# The webhook routes (controllers/main.py): what a channel posts to.
+WEBHOOK_PATH = re.compile(r"/stock_channel_sync/[^/]+/(orders|events)(/[^/]+/(cancel|returns))?/?")
+# While the database cannot be reached, a webhook is answered 503 with this Retry-After
+# (seconds): a platform retries a 503 later, while a 404 (unknown channel) is final.
+DATABASE_DOWN_RETRY_AFTER = 30
+DATABASE_DOWN = "the database cannot be reached now: send it again later"
+# SQLSTATEs of a database that cannot be reached: connection exceptions (08), the server
+# shutting down or starting (57P01-57P03), no connection left (53300); psycopg2 gives
+# none (None) for a connection that failed or was lost.
+UNREACHABLE_SQLSTATES = ("57P01", "57P02", "57P03", "53300")
+# Lines per order: an order with more is refused (413), kept to retry once a manager
+# allows more; a channel may allow at most MAX_ORDER_LINES. (Shopify's draft orders,
+# REST and GraphQL, take at most 499 lines.)
+DEFAULT_MAX_ORDER_LINES = 500
+MAX_ORDER_LINES = 5000
+# A delivery is judged while its sender waits for the answer only when its lines fit the
+# connector's answer budget at this rate (measured: about 150 lines a second, 5,000 lines
+# in 33 s; a sixth of it leaves room for a busy server and locks); a bigger order is
+# answered once stored and judged right after by the scheduled action.
+INLINE_LINES_PER_SECOND = 25
+# what such a sender is answered (the verdict reaches it as a status push)
+ANSWERED_LATER = 202
 # What is kept of a message refused before its sender was trusted.
 REFUSED_HEAD_BYTES = 1024
 # A signed timestamp (X-Channel-Timestamp) may differ this much from the clock.
@@ -94,3 +121,47 @@ def raw_body_problem(raw):
     except UnicodeDecodeError as exc:
         return f"body is not valid JSON: not UTF-8 ({exc.reason})"
     return None
+
+
+FORM_URLENCODED = "application/x-www-form-urlencoded"
+
+
+def form_fields(mimetype, body):
+    """{name: first value} of a url-encoded form body already read (bounded); {} for any
+    other type or a body that is not text: the routes never let werkzeug parse a form,
+    which would read the whole body."""
+    if mimetype != FORM_URLENCODED:
+        return {}
+    try:
+        text = body.decode("ascii")
+    except UnicodeDecodeError:
+        return {}
+    return {name: values[0] for name, values in parse_qs(text).items()}
+
+
+def is_webhook_request(method, path):
+    """Whether a request is a channel's delivery to one of the webhook routes."""
+    return method == "POST" and WEBHOOK_PATH.fullmatch(path) is not None
+
+
+def too_many_lines(count, limit):
+    """Why an order of ``count`` lines is refused on a channel that takes at most
+    ``limit``, or None."""
+    if count <= limit:
+        return None
+    return (
+        f"the order has {count} lines; this channel takes at most {limit} "
+        "(Max Lines per Order): raise it on the channel, then Retry the message"
+    )
+
+
+def judged_inline(count, budget):
+    """Whether an order of ``count`` lines is judged within ``budget`` seconds, while its
+    sender waits."""
+    return count <= int(budget * INLINE_LINES_PER_SECOND)
+
+
+def sqlstate_unreachable(pgcode):
+    """Whether a database error's SQLSTATE says the database cannot be reached (not a
+    refused statement, not a lost race)."""
+    return pgcode is None or pgcode.startswith("08") or pgcode in UNREACHABLE_SQLSTATES

@@ -1,5 +1,6 @@
 from . import (
     delivery_carrier,
+    ir_http,
     pos_order,
     product_product,
     product_template,

@@ -16,7 +16,12 @@ from ..core.connectors import (
     quantity_ceiling,
 )
 from ..core.connectors.base import DEFAULT_API_VERSION
-from ..core.inbound import DEFAULT_MAX_ORDER_KB, MAX_ORDER_KB
+from ..core.inbound import (
+    DEFAULT_MAX_ORDER_KB,
+    DEFAULT_MAX_ORDER_LINES,
+    MAX_ORDER_KB,
+    MAX_ORDER_LINES,
+)
 from ..core.progress import ACTIVE, REPUBLISH
 from .access import check_manager_of
 
@@ -100,6 +105,12 @@ class StockChannel(models.Model):
         default=DEFAULT_MAX_ORDER_KB,
         help="Larger order messages are refused with HTTP 413, read no further than this.",
     )
+    max_order_lines = fields.Integer(
+        string="Max Lines per Order",
+        default=DEFAULT_MAX_ORDER_LINES,
+        help="An order with more lines is refused (HTTP 413) and kept: raise this, then "
+        f"Retry the message. At most {MAX_ORDER_LINES}.",
+    )
     shipping_product_id = fields.Many2one(
         "product.product",
         check_company=True,
@@ -142,6 +153,10 @@ class StockChannel(models.Model):
     _order_size = models.Constraint(
         f"CHECK (max_order_body_kb BETWEEN 1 AND {MAX_ORDER_KB})",
         f"The maximum order size is between 1 and {MAX_ORDER_KB} KB.",
+    )
+    _order_lines = models.Constraint(
+        f"CHECK (max_order_lines BETWEEN 1 AND {MAX_ORDER_LINES})",
+        f"The maximum number of lines per order is between 1 and {MAX_ORDER_LINES}.",
     )
     _code_uniq = models.UniqueIndex(
         "(company_id, code)", "A channel code must be unique per company."

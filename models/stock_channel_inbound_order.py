@@ -3,7 +3,19 @@ from odoo.tools import escape_psql
 
 from ..core import orders as order_core
 from ..core import status as status_core
-from ..core.inbound import DONE, DUPLICATE, EXCEPTION, KIND_CANCEL, KIND_ORDER, RECEIVED, WAITING
+from ..core.inbound import (
+    ANSWERED_LATER,
+    DONE,
+    DUPLICATE,
+    EXCEPTION,
+    KIND_CANCEL,
+    KIND_ORDER,
+    RECEIVED,
+    WAITING,
+    judged_inline,
+    too_many_lines,
+)
+from ..core.payload import PayloadError
 
 NEXT_ACTION_MAPPING = (
     "Give the variant this internal reference, or bind it on the channel; then Retry."
@@ -29,10 +41,25 @@ class StockChannelInbound(models.Model):
             )
         )
 
+    def _judged_later(self, budget):
+        """Whether this order has too many lines to be judged within `budget` seconds
+        (but not so many that it is refused): its sender is answered once it is stored,
+        the scheduled action judges it right after."""
+        if self.kind != KIND_ORDER:
+            return False
+        try:
+            count = len(self._connector().parse_order(self._raw()).lines)
+        except (PayloadError, NotImplementedError):
+            return False  # refused at once, with the reason
+        return count <= self.channel_id.max_order_lines and not judged_inline(count, budget)
+
     def _process_order(self):
         order_in, rejected = self._parsed(self._connector().parse_order)
         if rejected:
             return rejected
+        too_many = too_many_lines(len(order_in.lines), self.channel_id.max_order_lines)
+        if too_many:
+            return self._reject(413, too_many)
         self.external_id = order_in.id
         order = self._find_order(order_in.id)
         if order and order != self.sale_order_id:
@@ -69,7 +96,9 @@ class StockChannelInbound(models.Model):
                 order._action_cancel()
         else:
             order._channel_reserve()
-        if not connector.accepts_orders:  # the channel knows the status it was answered
+        if not connector.accepts_orders and self.http_status != ANSWERED_LATER:
+            # the channel knows the status it was answered; one answered "received"
+            # before the verdict hears it as a status push
             order.channel_status_pushed = order._channel_status_body()
         return self._finish(DONE, order)
 

@@ -8,6 +8,7 @@ from . import (
     test_concurrent_dispatch,
     test_crons,
     test_cross_company,
+    test_database_down,
     test_demo_orders,
     test_dispatch,
     test_jobs,

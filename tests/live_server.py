@@ -2,6 +2,7 @@
 whose point is what separate processes do at the same time. Such tests commit their data
 (the server only sees committed data) and remove it afterwards."""
 
+import contextlib
 import functools
 import logging
 import os
@@ -9,6 +10,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import requests
@@ -52,7 +54,7 @@ class LiveServerCase(BaseCase):
 
     # -- the server --------------------------------------------------------------
     @classmethod
-    def start_server(cls, workers, cron_threads=0):
+    def start_server(cls, workers, cron_threads=0, extra_args=()):
         port = free_port()
         log_fd, cls.server_log = tempfile.mkstemp(prefix="scs-live-server-", suffix=".log")
         os.close(log_fd)
@@ -64,6 +66,7 @@ class LiveServerCase(BaseCase):
             f"--workers={workers}", f"--max-cron-threads={cron_threads}",
             "--http-interface=127.0.0.1", f"--http-port={port}",
             f"--gevent-port={free_port()}", "--log-level=warn", f"--logfile={cls.server_log}",
+            *extra_args,
         ]  # fmt: skip
         # its own working directory: the test's may be a copy of the addon replaced meanwhile
         cls.server = subprocess.Popen(
@@ -141,6 +144,72 @@ class LiveServerCase(BaseCase):
         moved = products.env["stock.move"].search([("product_id", "in", products.ids)]).product_id
         moved.action_archive()
         (products - moved).unlink()
+
+
+class PostgresProxy:
+    """A TCP relay from 127.0.0.1:`port` to the test's PostgreSQL: a server started on it
+    sees PostgreSQL go away at `cut()` (every connection dropped, new ones closed at once,
+    as while it restarts) and come back at `restore()`. The cluster itself is never
+    touched: other servers on it see nothing."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.down = False
+        self.lock = threading.Lock()
+        self.open = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @staticmethod
+    def _upstream():
+        host, port = config["db_host"] or "/var/run/postgresql", config["db_port"] or 5432
+        if host.startswith("/"):
+            upstream = socket.socket(socket.AF_UNIX)
+            upstream.connect(f"{host}/.s.PGSQL.{port}")
+            return upstream
+        return socket.create_connection((host, port))
+
+    def _accept(self):
+        while True:
+            try:
+                client, _address = self.listener.accept()
+            except OSError:  # closed
+                return
+            if self.down:
+                client.close()
+                continue
+            upstream = self._upstream()
+            with self.lock:
+                self.open += [client, upstream]
+            for source, target in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
+
+    @staticmethod
+    def _pump(source, target):
+        with contextlib.suppress(OSError):  # the other side went away, or cut()
+            while data := source.recv(65536):
+                target.sendall(data)
+        _drop(target)
+
+    def cut(self):
+        self.down = True
+        with self.lock:
+            sockets, self.open = self.open, []
+        for sock in sockets:
+            _drop(sock)
+
+    def restore(self):
+        self.down = False
+
+    def close(self):
+        self.cut()
+        self.listener.close()
+
+
+def _drop(sock):
+    with contextlib.suppress(OSError):  # already closed
+        sock.shutdown(socket.SHUT_RDWR)
+    sock.close()
 
 
 def sell_at_pos(registry, product_id, results):

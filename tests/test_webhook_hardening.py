@@ -18,6 +18,13 @@ URL = "/stock_channel_sync/{code}/orders"
 SIGNATURE_HEADERS = {"X-Channel-Signature", "X-Shopify-Hmac-Sha256"}
 
 
+def shopify_lines(order_id, count, sku="WIDGET"):
+    """`count` line items of one unit at 19.00, and their total."""
+    items = [{"id": order_id * 10_000 + index, "sku": sku, "quantity": 1, "price": "19.00"}
+             for index in range(count)]  # fmt: skip
+    return {"line_items": items, "total_price": f"{19 * count}.00"}
+
+
 def shopify_order(order_id, currency, **over):
     order = {
         "id": order_id, "name": f"#{order_id}", "created_at": "2026-11-23T10:00:00+01:00",
@@ -132,8 +139,70 @@ class TestWebhookHardening(OrderCase, HttpCase):
             self.assertFalse(SIGNATURE_HEADERS & set(inbound.headers), inbound.headers)
         self.assertIn("X-Channel-Timestamp", inbounds[-1].headers)
 
+    # -- order size ------------------------------------------------------------
+    def test_an_order_with_more_lines_than_the_channel_takes_is_413_and_kept_to_retry(self):
+        self.set_stock(self.product, 10)
+        self.market.max_order_lines = 3
+        lines = [("WIDGET", 1)] * 4
+        status, answer = self.post_signed(self.order_payload("L-1", lines))
+        self.assertEqual(status, 413)
+        self.assertIn("4 lines", answer["error"])
+        self.assertIn("at most 3", answer["error"])
+        inbound = self.inbounds()[-1]
+        self.assertEqual((inbound.state, inbound.http_status), ("rejected", 413))
+        self.assertFalse(self.order_of("L-1"))
+        self.market.max_order_lines = 4
+        inbound.action_retry()
+        self.assertEqual(inbound.state, "done")
+        self.assertEqual(len(self.order_of("L-1").order_line), 4)
+
+    def test_an_order_of_thousands_of_lines_is_answered_within_shopify_s_budget(self):
+        """5,000 lines of a known SKU were judged for 33 s while Shopify waits 5 s."""
+        self.set_stock(self.product, 10)
+        self.shop.max_order_body_kb = 2048
+        order = shopify_order(601, self.currency, **shopify_lines(601, 5000))
+        start = time.monotonic()
+        status, answer = self.post_shopify(order, "orders/create", "w-big")
+        seconds = time.monotonic() - start
+        self.assertLess(seconds, 3.5, "answered within Shopify's budget")
+        self.assertEqual(status, 200, "a genuine Shopify delivery is answered 2xx")
+        self.assertIn("at most 500", answer["error"])
+        inbound = self.inbounds()[-1]
+        self.assertEqual((inbound.state, inbound.http_status), ("rejected", 200))
+        self.assertFalse(self.order_of("601", self.shop))
+
+    def test_a_big_order_is_answered_once_stored_and_judged_right_after(self):
+        """Shopify waits 5 s: 100 lines are more than its budget lets Odoo judge while
+        it waits (87), within the channel's 500."""
+        self.set_stock(self.product, 200)
+        order = shopify_order(602, self.currency, **shopify_lines(602, 100))
+        status, answer = self.post_shopify(order, "orders/create", "w-100")
+        self.assertEqual((status, answer["status"]), (202, "received"))
+        inbound = self.inbounds()[-1]
+        self.assertEqual(inbound.state, "received")
+        self.assertTrue(inbound.retry_at, "left to the scheduled action, at once")
+        self.assertFalse(self.order_of("602", self.shop))
+        self.env["stock.channel.inbound"]._cron_process_stale()
+        self.assertEqual(inbound.state, "done")
+        self.assertEqual(len(self.order_of("602", self.shop).order_line), 100)
+        # a small order is still judged while Shopify waits
+        status, answer = self.post_shopify(shopify_order(603, self.currency), "orders/create",
+                                           "w-1-line")  # fmt: skip
+        self.assertEqual((status, answer["status"]), (200, "accepted"))
+
+    def test_a_big_generic_order_answered_before_its_verdict_hears_it_as_a_status_push(self):
+        self.set_stock(self.product, 600)
+        self.market.max_order_lines = 600
+        status, answer = self.post_signed(self.order_payload("B-1", [("WIDGET", 1)] * 501))
+        self.assertEqual((status, answer["status"]), (202, "received"), "500 lines in 20 s")
+        self.env["stock.channel.inbound"]._cron_process_stale()
+        order = self.order_of("B-1")
+        self.assertEqual(order.state, "sale")
+        self.assertFalse(order.channel_status_pushed, "the channel was not told yet")
+        self.assertTrue(self.outbox(self.market).filtered(lambda row: row.sale_order_id == order))
+
     # -- 2 ----------------------------------------------------------------------
-    def _raw_post(self, path, first_chunk, timeout):
+    def _raw_post(self, path, first_chunk, timeout, content_type="application/json"):
         """Post a chunked body's first chunk, then wait for an answer without ever
         ending the body: (status line, seconds). As the test opener does: flushed, and
         with the test cursor's cookie."""
@@ -144,7 +213,7 @@ class TestWebhookHardening(OrderCase, HttpCase):
             cookies = "; ".join(f"{k}={v}" for k, v in self.opener.cookies.items())
             head = (
                 f"POST {path} HTTP/1.1\r\nHost: {url.netloc}\r\nCookie: {cookies}\r\n"
-                "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                f"Content-Type: {content_type}\r\nTransfer-Encoding: chunked\r\n\r\n"
             ).encode()
             with socket.create_connection((url.hostname, url.port), timeout=timeout) as sock:
                 sock.sendall(head + b"%x\r\n" % len(first_chunk) + first_chunk + b"\r\n")
@@ -161,6 +230,36 @@ class TestWebhookHardening(OrderCase, HttpCase):
         self.assertEqual(status, b"HTTP/1.1 413 REQUEST ENTITY TOO LARGE", f"after {seconds:.1f} s")
         refused = self.refused()[-1]
         self.assertEqual((refused.http_status, refused.size), (413, 1025))
+
+    def test_a_chunked_form_body_is_read_no_further_than_the_limit(self):
+        """Odoo's dispatcher would parse a form body whole (up to 128 MiB) before the
+        route reads it: it waited here for the body's end that never comes."""
+        self.market.max_order_body_kb = 1
+        multipart = "multipart/form-data; boundary=b0undary"
+        first = {
+            "application/x-www-form-urlencoded": b"a=" + b"x" * 4096,
+            multipart: b'--b0undary\r\nContent-Disposition: form-data; name="a"\r\n\r\n'
+            + b"x" * 4096,
+        }
+        for content_type, chunk in first.items():
+            status, seconds = self._raw_post(
+                URL.format(code="market"), chunk, timeout=10, content_type=content_type
+            )
+            self.assertEqual(
+                status, b"HTTP/1.1 413 REQUEST ENTITY TOO LARGE", f"{content_type} {seconds:.1f} s"
+            )
+            refused = self.refused()[-1]
+            self.assertEqual((refused.http_status, refused.size), (413, 1025))
+            self.assertEqual(refused.body_head[:12], chunk[:12].decode())
+
+    def test_a_form_body_above_the_limit_is_refused_with_its_head_kept(self):
+        self.market.max_order_body_kb = 1
+        body = b"a=" + b"x" * 300_000
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        self.assertEqual(self.post(body, headers)[0], 413)
+        refused = self.refused()[-1]
+        self.assertEqual(refused.size, len(body))
+        self.assertEqual(refused.body_head, body[:1024].decode(), "the head, not what was left")
 
     def test_defect_02_refused_messages_are_small_records(self):
         payload = self.order_payload("U-1", [("WIDGET", 1)], note="x" * 100_000)

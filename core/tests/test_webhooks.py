@@ -9,9 +9,14 @@ from core.inbound import (
     KIND_IGNORED,
     KIND_ORDER,
     clean_text,
+    form_fields,
+    is_webhook_request,
+    judged_inline,
     raw_body_problem,
+    sqlstate_unreachable,
     text_problem,
     timestamp_problem,
+    too_many_lines,
 )
 from core.payload import PayloadError
 from core.tests.samples import GENERIC, SECRET, SHOPIFY, encoded, shopify
@@ -95,3 +100,51 @@ def test_text_that_postgresql_cannot_store():
     assert raw_body_problem(b'{"a": 1}') is None
     assert "NUL byte" in raw_body_problem(b'{"a": "\x00"}')
     assert "not UTF-8" in raw_body_problem(b'{"a": "\xff"}')
+
+
+def test_a_form_is_read_from_the_bounded_body_only_when_url_encoded():
+    form = "application/x-www-form-urlencoded"
+    assert form_fields(form, b"webhook_id=7&a=1&a=2") == {"webhook_id": "7", "a": "1"}
+    assert form_fields("application/json", b"webhook_id=7") == {}
+    assert form_fields("multipart/form-data", b"webhook_id=7") == {}
+    assert form_fields(form, "webhook_id=\u00e9".encode()) == {}
+    assert form_fields(form, b"") == {}
+
+
+def test_an_order_above_the_channel_s_lines_is_refused_naming_the_limit():
+    assert too_many_lines(500, 500) is None
+    assert "501 lines" in too_many_lines(501, 500)
+    assert "at most 500" in too_many_lines(501, 500)
+
+
+def test_an_order_is_judged_while_its_sender_waits_only_if_its_lines_fit_the_budget():
+    assert judged_inline(87, 3.5)  # Shopify: judged within 3.5 s
+    assert not judged_inline(88, 3.5)
+    assert judged_inline(500, 20.0)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "expected"),
+    [
+        ("POST", "/stock_channel_sync/market/orders", True),
+        ("POST", "/stock_channel_sync/market/orders/", True),
+        ("POST", "/stock_channel_sync/market/orders/K-1/cancel", True),
+        ("POST", "/stock_channel_sync/market/orders/K-1/returns", True),
+        ("POST", "/stock_channel_sync/bol/events", True),
+        ("GET", "/stock_channel_sync/market/orders", False),
+        ("POST", "/stock_channel_sync/market/other", False),
+        ("POST", "/web/login", False),
+        ("POST", "/stock_channel_sync/a/b/orders", False),
+    ],
+)
+def test_the_webhook_routes_are_known_without_a_database(method, path, expected):
+    assert is_webhook_request(method, path) is expected
+
+
+@pytest.mark.parametrize(
+    ("pgcode", "expected"),
+    [(None, True), ("08006", True), ("57P01", True), ("57P03", True), ("53300", True),
+     ("40001", False), ("40P01", False), ("55P03", False), ("57014", False), ("23505", False)],
+)  # fmt: skip
+def test_only_a_database_that_cannot_be_reached_is_a_503(pgcode, expected):
+    assert sqlstate_unreachable(pgcode) is expected
