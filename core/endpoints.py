@@ -34,6 +34,14 @@ def _host(url):
         return None
 
 
+def _secure(url):
+    """The https:// origin of ``url`` (what to use instead)."""
+    try:
+        return f"{HTTPS}://{urlsplit(url).netloc}"
+    except ValueError:
+        return f"{HTTPS}://..."
+
+
 def clear_text_url(urls):
     """The first of ``urls`` that would carry credentials in clear: an ``http://``
     address of a host other than loopback. None when every one is safe (empty ones are
@@ -52,10 +60,9 @@ def credentials_refusal(connector_label, urls, sends_credentials=True):
     url = clear_text_url(urls) if sends_credentials else None
     if not url:
         return None
-    secure = HTTPS + url[len(HTTP) :]
     return (
         f"{connector_label} sends the channel's credentials with every request, and "
         f"{url} would carry them in clear (http://). Use the https:// address "
-        f"({secure}); plain http:// is accepted only for a loopback host (127.0.0.1, "
-        f"localhost: the simulator, tests)."
+        f"({_secure(url)}); plain http:// is accepted only for a "
+        f"loopback host (127.0.0.1, localhost: the simulator, tests)."
     )
