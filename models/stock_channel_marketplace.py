@@ -90,7 +90,8 @@ class StockChannel(models.Model):
     @api.constrains("connector", "endpoint_url", "token_url")
     def _check_credentials_transport(self):
         """A connector that sends credentials never sends them over plain http:// (but to
-        a loopback host); the dispatcher refuses such an address again at send."""
+        a loopback host); an address stored before is refused again at send, by every
+        request of the connector (core.connectors.base.Connector._request)."""
         for channel in self.filtered("connector"):
             connector = channel._webhook_connector()
             refusal = connector.clear_text_refusal(channel.endpoint_url, channel.token_url)
