@@ -301,3 +301,13 @@ def orderable(stock, channel_rules, key):
     quotas = {other: rule.ring_fenced_qty for other, rule in channel_rules.items()}
     fences = fenced_shares(stock.sellable, quotas)
     return max(0, stock.sellable - (sum(fences.values()) - fences.get(key, 0)))
+
+
+def shop_limit(orderable_qty, rule, allow_backorder, free=None):
+    """Units the webshop of a channel may sell of a variant: its orderable quantity
+    (within the warehouse's ``free`` quantity when given), beyond it only the rule's
+    backorder quantity, and only when the channel takes backorders. The product's own
+    "sell when out of stock" plays no part: the channel decides."""
+    qty = orderable_qty if free is None else min(free, orderable_qty)
+    backorder = max(0, rule.backorder_qty) if allow_backorder else 0
+    return max(0, qty) + backorder

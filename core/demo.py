@@ -8,11 +8,11 @@ loopback address: ``http://127.0.0.1:<port>/generic/<channel>`` or
 ``http://127.0.0.1:<port>/shopify/<shop>`` (``localhost`` and ``[::1]`` too).
 """
 
-import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .connectors.base import GENERIC_JSON, SHOPIFY
+from .endpoints import is_loopback
 
 GENERATE_PATH = "/_sim/orders/generate"
 WEBHOOK_PATH = "/stock_channel_sync/{code}/orders"
@@ -38,18 +38,6 @@ class SimulatorTarget:
     @property
     def generate_url(self):
         return self.base_url + GENERATE_PATH
-
-
-def is_loopback(host):
-    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ::1)."""
-    if not host:
-        return False
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _split(url):

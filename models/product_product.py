@@ -76,6 +76,23 @@ class ProductProduct(models.Model):
             "steps": [dict(step, label=str(STEP_LABELS[step["step"]])) for step in result.steps],
         }
 
+    # ------------------------------------------------------------------
+    # Webshop: the channel decides, whatever "Sell when Out-of-Stock"
+    # ------------------------------------------------------------------
+    def _get_max_quantity(self, website, sale_order, **kwargs):
+        self.ensure_one()
+        if self.allow_out_of_stock_order and website._channel_governing(self):
+            free = website._get_product_available_qty(self.sudo(), **kwargs)
+            return free - sale_order._get_cart_qty(self.id)
+        return super()._get_max_quantity(website, sale_order, **kwargs)
+
+    def _is_sold_out(self):
+        self.ensure_one()
+        website = self.env["website"].get_current_website()
+        if self.allow_out_of_stock_order and website._channel_governing(self):
+            return website._get_product_available_qty(self.sudo()) <= 0
+        return super()._is_sold_out()
+
     def _compute_channel_explanation_html(self):
         channels = self.env["stock.channel"].search([])
         for product in self:

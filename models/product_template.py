@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.http import request
 
 
 class ProductTemplate(models.Model):
@@ -14,6 +15,11 @@ class ProductTemplate(models.Model):
         compute="_compute_channel_tab", sanitize=False, string="Channel Explanation",
         groups="stock_channel_sync.group_channel_user",
     )  # fmt: skip
+    shop_stock_rule = fields.Text(
+        compute="_compute_shop_stock_rule", string="Webshop Stock Rule",
+        help="Which rule decides how much of the product the webshop may sell: the channel "
+        "of a website that has one, else the product's Sell when Out-of-Stock.",
+    )  # fmt: skip
 
     def _compute_channel_tab(self):
         for template in self:
@@ -21,3 +27,41 @@ class ProductTemplate(models.Model):
             variant = variants if len(variants) == 1 else variants.browse()
             template.channel_quantity_ids = variant.channel_quantity_ids
             template.channel_explanation_html = variant.channel_explanation_html or False
+
+    @api.depends("is_storable", "company_id")
+    def _compute_shop_stock_rule(self):
+        self.shop_stock_rule = False
+        channels = self.env["stock.channel"].sudo().search([("website_id", "!=", False)])
+        for template in self.filtered("is_storable"):
+            companies = template.company_id or self.env.companies
+            mine = channels.filtered(lambda ch, c=companies: ch.company_id in c)
+            variant = template._origin.product_variant_id
+            lines = [channel._shop_rule_text(variant) for channel in mine]
+            template.shop_stock_rule = "\n".join(lines) or False
+
+    # ------------------------------------------------------------------
+    # Webshop: the channel decides, whatever "Sell when Out-of-Stock"
+    # ------------------------------------------------------------------
+    def _is_sold_out(self):
+        if self.is_storable and self.allow_out_of_stock_order:
+            website = self.env["website"].get_current_website()
+            if website._channel_governing(self.product_variant_id):
+                return self.product_variant_id._is_sold_out()
+        return super()._is_sold_out()
+
+    def _get_additionnal_combination_info(self, product_or_template, quantity, uom, date, website):
+        """The product page caps the quantity for a product its channel decides, as for a
+        product not sold out of stock (the page hides the stock of those)."""
+        res = super()._get_additionnal_combination_info(
+            product_or_template, quantity, uom, date, website
+        )
+        if not res.get("is_storable") or not res.get("allow_out_of_stock_order"):
+            return res
+        product = product_or_template.sudo()
+        if not product.is_product_variant or not website._channel_governing(product):
+            return res
+        res["allow_out_of_stock_order"] = False
+        if request and "cart_qty" in res:
+            in_cart = request.cart._get_cart_qty(product.id)
+            res["cart_qty"] = product.uom_id._compute_quantity(in_cart, to_unit=uom)
+        return res

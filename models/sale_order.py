@@ -2,6 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_round
 
 from ..core import acceptance as acceptance_core
 from ..core import status as status_core
@@ -193,22 +194,25 @@ class SaleOrder(models.Model):
         return needed
 
     def _channel_shortfalls(self, channel):
-        """Lock the variants of self and return {product: (needed, orderable)} for those
+        """Lock the variants of self and return {product: (needed, available)} for those
         the warehouse cannot serve now (under the lock, so two orders never both get the
-        last unit). Webshop orders leave out the products sold out of stock on purpose."""
+        last unit). A channel order may take the orderable quantity (its backorders are
+        judged by _channel_reserve); a webshop order what its channel lets the shop sell,
+        its backorder rule included, whatever the products' *Sell when Out-of-Stock*."""
         self.ensure_one()
         needed = self._channel_needed_quantities()
-        if not self.channel_id:
-            needed = {p: q for p, q in needed.items() if not p.allow_out_of_stock_order}
         if not needed:
             return {}
         products = self.env["product.product"].union(*needed)
         self.env["stock.channel.variant.lock"].sudo()._acquire(products)
-        orderable = channel.sudo()._orderable(products)
+        if self.channel_id:
+            available = channel.sudo()._orderable(products)
+        else:
+            available = channel.sudo()._shop_limits(products)
         return {
-            product: (qty, orderable[product.id])
+            product: (qty, available[product.id])
             for product, qty in needed.items()
-            if product.uom_id.compare(qty, orderable[product.id]) > 0
+            if product.uom_id.compare(qty, available[product.id]) > 0
         }
 
     def _channel_shortfall_reason(self, shortfalls):
@@ -315,7 +319,7 @@ class SaleOrder(models.Model):
         if not self.env.context.get("stock_channel_checked"):
             for order in self.filtered(lambda o: o.state in ("draft", "sent")):
                 channel = order._channel_for_check()
-                if not channel or channel.allow_backorder:
+                if not channel or (order.channel_id and channel.allow_backorder):
                     continue
                 shortfalls = order._channel_shortfalls(channel)
                 if not shortfalls:
@@ -337,10 +341,11 @@ class SaleOrder(models.Model):
 
     def _check_cart_is_ready_to_be_paid(self):
         """Webshop: before payment, check the cart against the channels under the lock,
-        so that the shop cannot sell what a marketplace has just taken."""
+        so that the shop cannot sell what a marketplace has just taken, nor beyond the
+        backorders its channel allows."""
         res = super()._check_cart_is_ready_to_be_paid()
         channel = self._channel_for_check()
-        if channel and not channel.allow_backorder:
+        if channel:
             shortfalls = self._channel_shortfalls(channel)
             if shortfalls:
                 raise ValidationError(
@@ -352,12 +357,52 @@ class SaleOrder(models.Model):
         return res
 
     def _get_free_qty(self, product):
-        """Webshop: what a customer may put in the cart is what the channels leave."""
+        """Webshop: what a customer may put in the cart is what the channel lets the shop
+        sell (the channels' stock, then its backorder rule)."""
         free = super()._get_free_qty(product)
-        channel = self._channel_for_check() if self else self.env["stock.channel"]
+        channel = self._shop_channel_for(product) if self else self.env["stock.channel"]
         if channel:
-            free = min(free, channel.sudo()._orderable(product)[product.id])
+            free = channel.sudo()._shop_limits(product, {product.id: free})[product.id]
         return free
+
+    def _shop_channel_for(self, product):
+        """The webshop channel deciding `product` in this cart (see
+        website._channel_governing); empty for a channel's own order."""
+        self.ensure_one()
+        if self.channel_id or not self.website_id:
+            return self.env["stock.channel"]
+        return self.website_id._channel_governing(product)
+
+    def _verify_updated_quantity(self, order_line, product_id, new_qty, uom_id, **kwargs):
+        """The cart stops at what the channel lets the shop sell, also for a product that
+        Odoo would sell out of stock (website_sale_stock leaves those uncapped)."""
+        product = self.env["product.product"].browse(product_id)
+        warning = ""
+        if product.allow_out_of_stock_order and self._shop_channel_for(product):
+            new_qty, warning = self._shop_capped_qty(order_line, product, new_qty, uom_id)
+        qty, other = super()._verify_updated_quantity(
+            order_line, product_id, new_qty, uom_id, **kwargs
+        )
+        return qty, warning or other
+
+    def _shop_capped_qty(self, order_line, product, new_qty, uom_id):
+        """(quantity, warning): `new_qty` of the line, within what the shop may sell."""
+        uom = self.env["uom.uom"].browse(uom_id) if uom_id else product.uom_id
+        in_cart, available = self._get_cart_and_free_qty(product)
+        in_cart = product.uom_id._compute_quantity(in_cart, uom)
+        available = float_round(
+            product.uom_id._compute_quantity(available, uom, round=False),
+            precision_digits=0, rounding_method="DOWN",
+        )  # fmt: skip
+        old_qty = order_line.product_uom_qty if order_line else 0
+        allowed = max(available - (in_cart - old_qty), 0)
+        if new_qty <= allowed:
+            return new_qty, ""
+        return allowed, self.env._(
+            "You ask for %(desired)s %(product)s but only %(available)s is available",
+            desired=f"{in_cart - old_qty + new_qty:g}", product=product.name,
+            available=f"{max(available, 0):g}",
+        )  # fmt: skip
 
     # ------------------------------------------------------------------
     # Life cycle hooks: tell the channel

@@ -106,3 +106,34 @@ class SaleOrderLine(models.Model):
             elif move.state != "cancel" and move.location_id.usage == "customer":
                 returning += move.product_qty
         return max(0.0, shipped - returning)
+
+    # ------------------------------------------------------------------
+    # Webshop: the channel caps the cart, whatever "Sell when Out-of-Stock"
+    # ------------------------------------------------------------------
+    def _shop_channel_caps(self):
+        """Whether the webshop's channel caps this line although Odoo would sell its
+        product out of stock (website_sale_stock checks only the others)."""
+        self.ensure_one()
+        product = self.product_id
+        return bool(product.allow_out_of_stock_order and self.order_id._shop_channel_for(product))
+
+    def _check_availability(self):
+        if not self._shop_channel_caps():
+            return super()._check_availability()
+        cart_qty, available = self.order_id._get_cart_and_free_qty(self.product_id)
+        if cart_qty > available:
+            self._set_shop_warning_stock(cart_qty, max(available, 0))
+            return False
+        return True
+
+    def _get_max_available_qty(self):
+        """website_sale_stock's maximum, and the channel's for the lines it would leave
+        uncapped (products sold out of stock)."""
+        maximum = super()._get_max_available_qty()
+        capped = [
+            free - cart
+            for line in self._get_lines_with_price()
+            if line.product_id.is_storable and line._shop_channel_caps()
+            for cart, free in [line.order_id._get_cart_and_free_qty(line.product_id)]
+        ]
+        return min([*capped, *([] if maximum is None else [maximum])], default=None)

@@ -324,6 +324,40 @@ class StockChannel(models.Model):
             for product in products
         }
 
+    def _shop_limits(self, products, free=None):
+        """{product_id: units the webshop of this channel may sell now} (see
+        core.allocation.shop_limit): the orderable quantity, within the warehouse's free
+        quantity (`free`: {product_id: qty}, optional), plus the rule's backorder quantity
+        when the channel takes backorders, whatever the products' own flag."""
+        self.ensure_one()
+        orderable = self._orderable(products)
+        resolve = self.env["stock.channel.policy.rule"]._resolver(self)
+        free = free or {}
+        return {
+            product.id: allocation.shop_limit(
+                orderable[product.id], resolve(self, product), self.allow_backorder,
+                free=free.get(product.id),
+            )
+            for product in products
+        }  # fmt: skip
+
+    def _shop_rule_text(self, product):
+        """What decides how much of `product` the channel's webshop may sell, in words
+        (the product form shows it by *Sell when Out-of-Stock*)."""
+        self.ensure_one()
+        backorder = self.env._("no backorders")
+        if self.allow_backorder and product:
+            rule = self.env["stock.channel.policy.rule"]._resolver(self)(self, product)
+            backorder = self.env._(
+                "then up to %(qty)s on backorder (its rule's backorder quantity)",
+                qty=max(0, rule.backorder_qty),
+            )
+        return self.env._(
+            "%(website)s: channel %(channel)s decides. The cart and the checkout stop at "
+            "the units it may sell, %(backorder)s; Sell when Out-of-Stock does not apply.",
+            website=self.website_id.name, channel=self.display_name, backorder=backorder,
+        )  # fmt: skip
+
     def _shipping_product(self):
         self.ensure_one()
         return self.shipping_product_id or self.env.ref(

@@ -6,7 +6,7 @@ from datetime import timedelta
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from ..core.connectors import ChannelConfig, implements
 from ..core.connectors.pool import POOL
@@ -86,6 +86,20 @@ class StockChannel(models.Model):
     mapping_report = fields.Html(readonly=True, sanitize=True)
     polls_orders = fields.Boolean(compute="_compute_connector_abilities")
     confirms_async = fields.Boolean(compute="_compute_connector_abilities")
+
+    @api.constrains("connector", "endpoint_url", "token_url")
+    def _check_credentials_transport(self):
+        """A connector that sends credentials never sends them over plain http:// (but to
+        a loopback host); an address stored before is refused again at send, by every
+        request of the connector (core.connectors.base.Connector._request)."""
+        for channel in self.filtered("connector"):
+            connector = channel._webhook_connector()
+            refusal = connector.clear_text_refusal(channel.endpoint_url, channel.token_url)
+            if refusal:
+                raise ValidationError(
+                    self.env._("Channel %(name)s: %(refusal)s", name=channel.display_name,
+                               refusal=refusal)
+                )  # fmt: skip
 
     @api.depends("connector")
     def _compute_connector_abilities(self):

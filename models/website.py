@@ -6,11 +6,11 @@ class Website(models.Model):
 
     def _get_product_available_qty(self, product, **kwargs):
         """The shop shows what the channels leave it (never quarantine stock, never the
-        units other channels ring-fence)."""
+        units other channels ring-fence), plus the backorders its channel allows."""
         free = super()._get_product_available_qty(product, **kwargs)
-        channel = self._stock_channel()
+        channel = self._channel_governing(product)
         if channel:
-            free = min(free, channel._orderable(product)[product.id])
+            free = channel.sudo()._shop_limits(product, {product.id: free})[product.id]
         return free
 
     def _stock_channel(self):
@@ -22,3 +22,11 @@ class Website(models.Model):
                 [("website_id", "=", self.id), ("company_id", "=", self.company_id.id)], limit=1
             )
         )
+
+    def _channel_governing(self, product):
+        """The channel that decides how much of `product` this shop may sell (its
+        orderable quantity and backorder rule, whatever the product's *Sell when
+        Out-of-Stock*), or an empty recordset: Odoo's own rule."""
+        if not self or not product.is_storable:
+            return self.env["stock.channel"]
+        return self._stock_channel()

@@ -4,6 +4,7 @@ poll, statuses and tracking back, read-back."""
 
 import json
 
+from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, tagged
 
 from .common import OrderCase
@@ -121,6 +122,40 @@ class TestWooCommerce(OrderCase, HttpCase):
         paths = {r["path"].split("/wp-json/wc/v3")[1] for r in self.sim.received("/woocommerce/")}
         self.assertIn("/products/batch", paths)
         self.assertIn(f"/products/{self.parent_id}/variations/batch", paths)
+
+    # -- credentials never in clear -----------------------------------------------------
+    def test_an_http_address_that_would_carry_the_keys_in_clear_is_refused_at_save(self):
+        with self.assertRaisesRegex(ValidationError, r"in clear.*https://shop\.example\.com"):
+            self.woo.endpoint_url = "http://shop.example.com"
+        with self.assertRaisesRegex(ValidationError, r"http://login\.example\.com/token would"):
+            self.env["stock.channel"].create(
+                {"name": "bol", "code": "bol-clear", "warehouse_id": self.warehouse.id,
+                 "connector": "bol", "endpoint_url": "https://api.bol.com",
+                 "token_url": "http://login.example.com/token"}
+            )  # fmt: skip
+        self.market.endpoint_url = "http://hub.example.com/stock"  # generic JSON only signs
+        with self.assertRaisesRegex(ValidationError, "Mirakl sends the channel's credentials"):
+            self.market.connector = "mirakl"  # its key would travel to that address
+        # loopback (the simulator, tests) is accepted
+        self.woo.endpoint_url = "http://localhost:8071/woocommerce/woo"
+
+    def test_an_http_address_saved_before_is_refused_at_send_and_nothing_leaves(self):
+        self.import_mapping()
+        self.env.cr.execute(
+            "UPDATE stock_channel SET endpoint_url = 'http://shop.example.com' WHERE id = %s",
+            [self.woo.id],
+        )
+        self.woo.invalidate_recordset(["endpoint_url"])
+        self.sim.reset()
+        self.set_stock(self.product, 7)
+        self.dispatch()
+        dead = self.outbox(self.woo, state="dead")
+        self.assertIn(self.product, dead.product_id)
+        self.assertFalse(self.outbox(self.woo))
+        for row in dead:
+            self.assertIn("would carry them in clear", row.last_error)
+            self.assertIn("Use the https:// address (https://shop.example.com)", row.last_error)
+        self.assertFalse(self.sim.received("/woocommerce/"))
 
     def test_read_back(self):
         self.import_mapping()

@@ -6,6 +6,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from ..backoff import parse_retry_after
+from ..endpoints import credentials_refusal
 from ..errors import PermanentError, RetryableError
 from ..ratelimit import Limiter
 from ..tokens import TokenStore
@@ -163,6 +164,16 @@ class Connector:
     # at most; a push without a verdict after confirm_timeout_minutes is sent again
     check_interval = 15.0
     confirm_timeout_minutes = 30
+    # credentials travel with the requests (a key or token header, HTTP Basic, an OAuth
+    # client secret): then every address must be https:// (core.endpoints)
+    sends_credentials = True
+
+    @classmethod
+    def clear_text_refusal(cls, *urls):
+        """Why this connector may not send to ``urls`` (its credentials would travel in
+        clear), or None."""
+        label = dict(CONNECTOR_SELECTION).get(cls.code, cls.code)
+        return credentials_refusal(label, urls, cls.sends_credentials)
 
     @classmethod
     def is_ping(cls, headers, form):
@@ -332,7 +343,11 @@ class Connector:
         return value or ""
 
     def _request(self, method, url, body=None, headers=None, params=None):
-        """One HTTP call; transport failures become RetryableError/PermanentError."""
+        """One HTTP call; transport failures become RetryableError/PermanentError. An
+        address that would carry the credentials in clear is refused, nothing sent."""
+        refusal = self.clear_text_refusal(url)
+        if refusal:
+            raise PermanentError(refusal)
         try:
             return self.session.request(
                 method,

@@ -54,6 +54,8 @@ class GenericJsonConnector(Connector):
 
     max_batch_size = 500
     kept_headers = (*Connector.kept_headers, HEADER_TIMESTAMP, HEADER_IDEMPOTENCY_KEY)
+    # the secret signs the body (HMAC); it never travels
+    sends_credentials = False
 
     # -- webhooks -------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from core.allocation import (
     fenced_shares,
     orderable,
     publishable,
+    shop_limit,
     whole_units,
 )
 
@@ -173,6 +174,18 @@ def test_orders_take_at_most_what_other_fences_leave(on_hand, reserved, channel_
         assert left + sum(fences.values()) - fences[key] <= stock.sellable
         # a channel's own fence never limits its own orders
         assert left >= fences[key]
+
+
+def test_the_shop_sells_the_orderable_quantity_and_only_the_channels_backorders():
+    stock = _stock(10)
+    channel_rules = {"web": Rule(backorder_qty=3), "market": Rule(ring_fenced_qty=4)}
+    can_take = orderable(stock, channel_rules, "web")
+    assert can_take == 6
+    assert shop_limit(can_take, channel_rules["web"], allow_backorder=False) == 6
+    assert shop_limit(can_take, channel_rules["web"], allow_backorder=True) == 9
+    # within the warehouse's free quantity, never negative
+    assert shop_limit(can_take, channel_rules["web"], allow_backorder=False, free=4) == 4
+    assert shop_limit(can_take, Rule(), allow_backorder=True, free=-2) == 0
 
 
 def test_orderable_ignores_caps_and_shares():
