@@ -12,7 +12,9 @@ and whether the alert is open already:
 Crossed means above the threshold, except for the dead letters, crossed when their
 count reaches it. A channel's own threshold (above 0) overrides the company's.
 Critical stock: a variant whose publishable quantity on a channel falls below the
-``critical_qty`` of the rule in force (0 = none).
+``critical_qty`` of the rule in force (0 = none). Unreachable: opened when the channel
+cannot be reached (no connection), resolved when it answers again; meanwhile its backlog
+and stall are not measured (its pushes wait for it: one alert, not three).
 
 Datetimes are naive UTC throughout.
 """
@@ -27,6 +29,7 @@ DRIFT = "drift"
 OVERSELL = "oversell"
 STALL = "stall"
 CRITICAL_STOCK = "critical_stock"
+UNREACHABLE = "unreachable"
 # Ordered (code, label) pairs, usable as an Odoo selection.
 ALERT_KINDS = [
     (BACKLOG, "Push Backlog"),
@@ -36,6 +39,7 @@ ALERT_KINDS = [
     (OVERSELL, "Oversell Rate"),
     (STALL, "Dispatcher Stalled"),
     (CRITICAL_STOCK, "Critical Stock"),
+    (UNREACHABLE, "Channel Unreachable"),
 ]
 
 

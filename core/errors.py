@@ -24,14 +24,16 @@ class SyncError(Exception):
 class RetryableError(SyncError):
     """Sending the same request later may succeed; ``seconds`` is the server's wish or None.
     ``throttled``: the channel's rate limit (a 429, a throttle): waited out, never a dead
-    letter."""
+    letter. ``unreachable``: no connection could be made (refused, no route, name not
+    resolved, connect timeout): the channel is paused as a whole, never this push."""
 
     retryable = True
 
-    def __init__(self, message="", *, seconds=None, throttled=False, **kwargs):
+    def __init__(self, message="", *, seconds=None, throttled=False, unreachable=False, **kwargs):
         super().__init__(message, **kwargs)
         self.seconds = seconds
         self.throttled = throttled
+        self.unreachable = unreachable
 
 
 class PermanentError(SyncError):

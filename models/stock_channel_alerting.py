@@ -199,6 +199,8 @@ class StockChannel(models.Model):
                 alerts.OVERSELL: round(channel.oversell_rate_7d, 2)
                 if channel.oversell_measured else None,
             })  # fmt: skip
+            if channel.unreachable_since:  # its pushes wait for it: its own alert says so
+                figures[channel.id].update({alerts.BACKLOG: None, alerts.STALL: None})
         return figures
 
     # ------------------------------------------------------------------
