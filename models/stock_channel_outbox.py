@@ -87,6 +87,7 @@ class StockChannelOutbox(models.Model):
         "An outbox row pushes a variant's quantity or an order's status.",
     )
     _due_idx = models.Index("(channel_id, next_attempt_at) WHERE state = 'pending'")
+    _late_idx = models.Index("(channel_id) WHERE state = 'late'")
 
     # ------------------------------------------------------------------
     # Enqueue, in the transaction of the change
@@ -178,19 +179,23 @@ class StockChannelOutbox(models.Model):
         """[(channel_id, product_id, priority, force)] of `wanted` ({product_id or None
         (every variant the channel publishes): (priority, force)}) that the channel's
         connector can address: a variant waiting for its binding is not queued."""
-        everything = wanted.get(None)
-        ids = None if everything else list(wanted)
-        return [
-            (channel.id, product_id, *(everything or wanted[product_id]))
-            for product_id, addressable in self._address_book(channel, ids).items()
-            if addressable
-        ]
+        every = wanted.get(None)
+        ids = [product_id for product_id in wanted if product_id is not None]
+        rows = []
+        for product_id, addressable in self._address_book(channel, ids, every=bool(every)).items():
+            if not addressable:
+                continue
+            prio, force = wanted.get(product_id, every)
+            if every:
+                prio, force = max(prio, every[0]), force or every[1]
+            rows.append((channel.id, product_id, prio, force))
+        return rows
 
     @api.model
-    def _address_book(self, channel, product_ids=None):
+    def _address_book(self, channel, product_ids=(), every=True):
         """{product_id: whether `channel`'s connector can address it} for `product_ids`
-        (None: every active storable variant of the channel's company), from the
-        binding's SKU and id (else the internal reference), in one query."""
+        and, with `every`, every active storable variant of the channel's company, from
+        the binding's SKU and id (else the internal reference), in one query."""
         self.env["stock.channel.binding"].flush_model()
         self.env["product.product"].flush_model(["default_code", "active"])
         self.env.cr.execute(
@@ -201,12 +206,12 @@ class StockChannelOutbox(models.Model):
               JOIN product_template pt ON pt.id = pp.product_tmpl_id
               LEFT JOIN stock_channel_binding b
                      ON b.product_id = pp.id AND b.channel_id = %(channel)s AND b.active
-             WHERE CASE WHEN %(all)s THEN pt.is_storable AND pt.active AND pp.active
-                        AND (pt.company_id IS NULL OR pt.company_id = %(company)s)
-                   ELSE pp.id = ANY(%(ids)s) END
+             WHERE pp.id = ANY(%(ids)s)
+                OR (%(every)s AND pt.is_storable AND pt.active AND pp.active
+                    AND (pt.company_id IS NULL OR pt.company_id = %(company)s))
             """,
-            {"channel": channel.id, "company": channel.company_id.id,
-             "all": product_ids is None, "ids": product_ids or []},
+            {"channel": channel.id, "company": channel.company_id.id, "every": every,
+             "ids": list(product_ids)},
         )  # fmt: skip
         addresses = get_connector(channel.connector).addresses
         return {pid: addresses(sku, ext or "") for pid, sku, ext in self.env.cr.fetchall()}

@@ -53,11 +53,17 @@ class StockChannel(models.Model):
             )
 
     def _clock(self, when):
-        return fields.Datetime.context_timestamp(self, when).strftime("%H:%M") if when else "?"
+        """HH:MM of `when` in the user's time zone (the responsible user's, for the
+        dispatcher, which has none)."""
+        if not when:
+            return "?"
+        tz = self.env.context.get("tz") or self.user_id.tz or "UTC"
+        return fields.Datetime.context_timestamp(self.with_context(tz=tz), when).strftime("%H:%M")
 
     def action_open_waiting_bindings(self):
-        """The variants waiting for a binding on this channel."""
+        """The variants waiting for a binding on this channel (its readers only)."""
         self.ensure_one()
+        self.check_access("read")
         book = self.env["stock.channel.outbox"].sudo()._address_book(self)
         return {
             "type": "ir.actions.act_window",
