@@ -64,7 +64,7 @@ class StockChannel(models.Model):
         """The variants waiting for a binding on this channel (its readers only)."""
         self.ensure_one()
         self.check_access("read")
-        book = self.env["stock.channel.outbox"].sudo()._address_book(self)
+        book = self.env["stock.channel.outbox"].sudo()._address_book(self) if self.connector else {}
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Waiting for a Binding: %(channel)s", channel=self.display_name),
