@@ -15,7 +15,9 @@ Acceptance: on a channel where the seller accepts each order (Mirakl's OR21), ho
 the oldest order has waited for the channel to have Odoo's decision (a marketplace
 refuses orders left unaccepted past its deadline); not measured on other channels.
 Critical stock: a variant whose publishable quantity on a channel falls below the
-``critical_qty`` of the rule in force (0 = none).
+``critical_qty`` of the rule in force (0 = none). Unreachable: opened when the channel
+cannot be reached (no connection), resolved when it answers again; meanwhile its backlog
+and stall are not measured (its pushes wait for it: one alert, not three).
 
 Datetimes are naive UTC throughout.
 """
@@ -31,6 +33,7 @@ OVERSELL = "oversell"
 STALL = "stall"
 CRITICAL_STOCK = "critical_stock"
 ACCEPTANCE = "acceptance"
+UNREACHABLE = "unreachable"
 # Ordered (code, label) pairs, usable as an Odoo selection.
 ALERT_KINDS = [
     (BACKLOG, "Push Backlog"),
@@ -41,6 +44,7 @@ ALERT_KINDS = [
     (STALL, "Dispatcher Stalled"),
     (CRITICAL_STOCK, "Critical Stock"),
     (ACCEPTANCE, "Order Waiting for Acceptance"),
+    (UNREACHABLE, "Channel Unreachable"),
 ]
 
 

@@ -11,6 +11,12 @@ DEFAULT_BASE = 1.0
 DEFAULT_CAP = 300.0
 # A server's Retry-After is honoured up to this many seconds.
 DEFAULT_RETRY_AFTER_CAP = 3600.0
+# A channel that cannot be reached is tried again after UNREACHABLE_BASE seconds, then
+# twice as long each time, up to UNREACHABLE_CAP: a short outage is over in a minute or
+# two, a long one is probed once an hour, for as long as it lasts (never a dead letter).
+UNREACHABLE_BASE = 30.0
+UNREACHABLE_CAP = 3600.0
+UNREACHABLE_JITTER = 0.1
 _SECONDS_RE = re.compile(r"^\d+(\.\d+)?$")
 
 
@@ -100,3 +106,11 @@ def after_failure(
         return Verdict(attempts, dead=True)
     delay = next_delay(attempts - 1, retry_after=retry_after, base=base, cap=cap, rng=rng)
     return Verdict(attempts, dead=False, delay=delay)
+
+
+def unreachable_pause(probes, base=UNREACHABLE_BASE, cap=UNREACHABLE_CAP, rng=random):
+    """Seconds until a channel that could not be reached ``probes`` times in a row (1 or
+    more) is tried again: base * 2 ** (probes - 1), at most ``cap``, within
+    UNREACHABLE_JITTER (channels that went down together do not come back together)."""
+    ceiling = backoff_ceiling(max(int(probes), 1) - 1, base, cap)
+    return ceiling * rng.uniform(1.0 - UNREACHABLE_JITTER, 1.0)

@@ -24,15 +24,21 @@ class SyncError(Exception):
 class RetryableError(SyncError):
     """Sending the same request later may succeed; ``seconds`` is the server's wish or None.
     ``throttled``: the channel's rate limit (a 429, a throttle): waited out, never a dead
-    letter; ``window``: the name of the limited endpoint, when known."""
+    letter; ``window``: the name of the limited endpoint, when known. ``unreachable``: no
+    connection could be made (refused, no route, name not resolved, connect timeout): the
+    channel is paused as a whole, never this push."""
 
     retryable = True
 
-    def __init__(self, message="", *, seconds=None, throttled=False, window=None, **kwargs):
+    def __init__(
+        self, message="", *, seconds=None, throttled=False, window=None, unreachable=False,
+        **kwargs,
+    ):  # fmt: skip
         super().__init__(message, **kwargs)
         self.seconds = seconds
         self.throttled = throttled
         self.window = window
+        self.unreachable = unreachable
 
 
 class WindowWait(Exception):

@@ -33,6 +33,7 @@ from . import (
     stock_channel_policy_rule,
     stock_channel_policy_version,
     stock_channel_quantity,
+    stock_channel_reach,
     stock_channel_reconcile,
     stock_channel_reconcile_run,
     stock_channel_refused,

@@ -17,6 +17,7 @@ LIST_ACTIONS = {
     alerts.OVERSELL: "action_channel_alert_incidents",
     # the order statuses (acceptances) still to send are pending pushes
     alerts.ACCEPTANCE: "action_channel_alert_pending",
+    alerts.UNREACHABLE: "action_channel_alert_pending",
 }
 
 
@@ -125,6 +126,36 @@ class StockChannelAlert(models.Model):
                 activity.action_feedback(feedback=text)
             else:
                 alert.channel_id.message_post(body=text, subtype_xmlid="mail.mt_note")
+
+    # ------------------------------------------------------------------
+    # Unreachable (opened by the dispatcher, resolved when the channel answers again)
+    # ------------------------------------------------------------------
+    @api.model
+    def _open_unreachable(self, channel, error):
+        """The channel cannot be reached: one alert for the outage, naming since when and
+        the error; its pushes wait (never dead letters) and it resumes by itself."""
+        existing = self.search(
+            [("channel_id", "=", channel.id), ("kind", "=", alerts.UNREACHABLE),
+             ("state", "=", "open")], limit=1
+        )  # fmt: skip
+        if existing:
+            return existing
+        since = channel._clock(channel.unreachable_since)
+        summary = self.env._("Unreachable since %(since)s", since=since)
+        note = Markup("<p>%s</p><p>%s</p><p><a href='%s'>%s</a></p>") % (
+            self.env._(
+                "%(channel)s cannot be reached since %(since)s: its pushes wait, it is tried "
+                "again at %(next)s, then less and less often (up to once an hour), and "
+                "resumes by itself when it answers.",
+                channel=channel.display_name, since=since,
+                next=channel._clock(channel.unreachable_retry_at),
+            ),
+            error,
+            _list_url(channel, LIST_ACTIONS[alerts.UNREACHABLE]),
+            self.env._("Open the list"),
+        )  # fmt: skip
+        vals = {"kind": alerts.UNREACHABLE, "figure_text": since, "detail": error}
+        return self._create_with_activity(channel, vals, summary, note)
 
     # ------------------------------------------------------------------
     # Critical stock

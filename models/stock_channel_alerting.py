@@ -227,6 +227,8 @@ class StockChannel(models.Model):
                 alerts.ACCEPTANCE: alerts.acceptance_minutes(
                     now, waiting.get(channel.id), channel._accepts_orders()),
             })  # fmt: skip
+            if channel.unreachable_since:  # its pushes wait for it: its own alert says so
+                figures[channel.id].update({alerts.BACKLOG: None, alerts.STALL: None})
         return figures
 
     def _alert_acceptance_waits(self):

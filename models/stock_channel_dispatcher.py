@@ -23,6 +23,11 @@ FOLLOW_POLL_SECONDS = 0.1  # while it waits for a retry, changes made meanwhile 
 CANDIDATES_PER_BATCH = 4  # rows taken per dispatch round, in batches of the connector's size
 # PostgreSQL advisory lock (class id, channel id) held by the one dispatcher of a channel
 CHANNEL_LOCK_CLASS = 730_501
+# a channel that cannot be reached waits for its next try (stock.channel: unreachable_*)
+NOT_PAUSED = (
+    "(c.unreachable_retry_at IS NULL "
+    "OR c.unreachable_retry_at <= (clock_timestamp() at time zone 'utc'))"
+)
 
 
 class StockChannelDispatcher(models.AbstractModel):
@@ -50,8 +55,9 @@ class StockChannelDispatcher(models.AbstractModel):
         self.env["stock.channel.sync.log"].flush_model()
         query = (
             "SELECT c.id FROM stock_channel c WHERE c.active AND c.connector IS NOT NULL "
+            f"AND {NOT_PAUSED} "
             "AND (EXISTS (SELECT 1 FROM stock_channel_outbox o WHERE o.channel_id = c.id "
-            "AND o.state = 'pending' "
+            "AND o.state IN ('pending', 'late') "
             "AND o.next_attempt_at <= (clock_timestamp() at time zone 'utc')) "
             "OR EXISTS (SELECT 1 FROM stock_channel_sync_log l WHERE l.channel_id = c.id "
             "AND l.state = 'sent' "
@@ -161,11 +167,14 @@ class StockChannelDispatcher(models.AbstractModel):
         self.env.cr.execute(
             f"""
             SELECT extract(epoch FROM min(due) - (clock_timestamp() at time zone 'utc'))
-              FROM (SELECT o.next_attempt_at AS due FROM stock_channel_outbox o
+              FROM (SELECT GREATEST(o.next_attempt_at, c.unreachable_retry_at) AS due
+                      FROM stock_channel_outbox o
                       JOIN stock_channel c ON c.id = o.channel_id
-                     WHERE o.state = 'pending' AND c.active AND c.connector IS NOT NULL{only}
+                     WHERE o.state IN ('pending', 'late') AND c.active
+                       AND c.connector IS NOT NULL{only}
                     UNION ALL
-                    SELECT l.confirm_next_at FROM stock_channel_sync_log l
+                    SELECT GREATEST(l.confirm_next_at, c.unreachable_retry_at)
+                      FROM stock_channel_sync_log l
                       JOIN stock_channel c ON c.id = l.channel_id
                      WHERE l.state = 'sent' AND c.active AND c.connector IS NOT NULL{only}
                    ) AS dues
@@ -214,9 +223,12 @@ class StockChannelDispatcher(models.AbstractModel):
         self.env["stock.channel.outbox"].flush_model()
         self.env["stock.channel.sync.log"].flush_model()
         self.env.cr.execute(
-            "SELECT min(due) FROM (SELECT min(next_attempt_at) AS due FROM stock_channel_outbox "
-            "WHERE state = 'pending' UNION ALL SELECT min(confirm_next_at) "
-            "FROM stock_channel_sync_log WHERE state = 'sent') AS dues "
+            "SELECT min(due) FROM (SELECT min(GREATEST(o.next_attempt_at, "
+            "c.unreachable_retry_at)) AS due FROM stock_channel_outbox o "
+            "JOIN stock_channel c ON c.id = o.channel_id WHERE o.state IN ('pending', 'late') "
+            "UNION ALL SELECT min(GREATEST(l.confirm_next_at, c.unreachable_retry_at)) "
+            "FROM stock_channel_sync_log l JOIN stock_channel c ON c.id = l.channel_id "
+            "WHERE l.state = 'sent') AS dues "
             "WHERE due > (clock_timestamp() at time zone 'utc')"
         )
         when = self.env.cr.fetchone()[0]
@@ -292,8 +304,13 @@ class StockChannelDispatcher(models.AbstractModel):
             return 0
         if commit:
             commit()  # the pushes in doubt and their sequences are kept, whatever happens
+        down = None
         for job in jobs:
+            if down:  # the channel cannot be reached: the rest of the round waits with it
+                job.outcome, job.sent_at = down, None
+                continue
             self._push(connector, job)
+            down = job.outcome if getattr(job.outcome, "unreachable", False) else None
         return self._record(channel, connector, jobs, commit)
 
     # ------------------------------------------------------------------

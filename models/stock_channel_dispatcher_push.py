@@ -1,20 +1,22 @@
 import logging
 import traceback
+from contextlib import nullcontext
 from datetime import UTC, timedelta
 
 from odoo import fields, models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import mute_logger
 
 from ..core import backoff
 from ..core.connectors import PushItem
 from ..core.dispatch import Job, explain_inputs, utcnow
 from ..core.errors import PermanentError, RetryableError, SyncError
 from .stock_channel_outbox import clip
+from .stock_channel_sync_log import WAITING
 
 _logger = logging.getLogger(__name__)
 
 RECORD_ATTEMPTS = 5
-REASON_NO_SKU = "The variant has no SKU on this channel (set an internal reference or a binding)."
 REASON_STALE = (
     "the channel dropped it as stale: it holds a newer sequence for this SKU "
     "(sent again with a fresh sequence)"
@@ -75,8 +77,12 @@ class StockChannelDispatcher(models.AbstractModel):
             if binding and binding.fulfilled_by_channel:  # the channel's own stock
                 unchanged |= row
                 continue
-            if product_id in conflicts or not skus.get(product_id):
-                row._to_dead_letter(conflicts.get(product_id) or REASON_NO_SKU)
+            if product_id in conflicts:
+                row._to_dead_letter(conflicts[product_id])
+                continue
+            external_id = binding.external_id or "" if binding else ""
+            if not connector.addresses(skus.get(product_id), external_id):
+                unchanged |= row  # waiting for its binding: queued again when it is bound
                 continue
             result = results[channel.id, product_id]
             line = published.get(product_id)
@@ -154,8 +160,11 @@ class StockChannelDispatcher(models.AbstractModel):
         """Record the outcomes of `jobs`; returns the number of rows sent. A write
         conflict (a change queued meanwhile) records again on a fresh snapshot."""
         for attempt in range(RECORD_ATTEMPTS):
+            last = not commit or attempt == RECORD_ATTEMPTS - 1
             try:
-                with self.env.cr.savepoint():
+                # expected while changes are queued (a Republish all): retried, not logged
+                quiet = nullcontext() if last else mute_logger("odoo.sql_db")
+                with self.env.cr.savepoint(), quiet:
                     sent = self._record_round(channel, connector, jobs)
                 if commit:
                     commit()
@@ -168,7 +177,36 @@ class StockChannelDispatcher(models.AbstractModel):
         return 0
 
     def _record_round(self, channel, connector, jobs):
-        return sum(self._record_job(channel, job) for job in jobs)
+        down = [job for job in jobs if getattr(job.outcome, "unreachable", False)]
+        answered = [job for job in jobs if job not in down]
+        sent = sum(self._record_job(channel, job) for job in answered)
+        if down:
+            self._unreachable(channel, down)
+        else:
+            channel._mark_reachable()  # it answered, whatever it said
+        return sent
+
+    def _unreachable(self, channel, jobs):
+        """The channel could not be reached: paused as a whole until its next try (no
+        attempt of its pushes is counted: they wait, they are never dead letters). The
+        try is logged once (the rest of the round was not sent)."""
+        tried = next(job for job in jobs if job.sent_at)
+        error = tried.outcome
+        pause = channel._mark_unreachable(error)
+        message = self.env._(
+            "%(error)s\nThe channel cannot be reached since %(since)s: its pushes wait, next "
+            "try in %(pause)s s.",
+            error=error, since=channel._clock(channel.unreachable_since), pause=round(pause),
+        )  # fmt: skip
+        self._log(tried.log_vals(channel), "retry", http_status=0, error=message,
+                  request_body=error.request)  # fmt: skip
+        rows = (
+            self.env["stock.channel.outbox"]
+            .browse([row_id for job in jobs for row_id in job.row_ids])
+            .exists()
+        )
+        rows.write({"last_error": message})
+        _logger.warning("channel %s: cannot be reached, paused for %.0f s", channel.code, pause)
 
     def _record_job(self, channel, job):
         outcome = job.outcome
@@ -276,9 +314,12 @@ class StockChannelDispatcher(models.AbstractModel):
             cap=channel.retry_cap_seconds,
         )
         message = str(error)
+        waiting = getattr(error, "throttled", False) and not verdict.dead
+        if waiting:  # the channel's documented window: waited for, not a failure
+            message = self.env._("Waiting for the channel's window: %(reason)s", reason=message)
         self._log(
             log_vals,
-            "dead" if verdict.dead else "retry",
+            "dead" if verdict.dead else WAITING if waiting else "retry",
             http_status=error.status or 0,
             error=f"{message}\n\n{job.trace}" if job.trace else message,
             request_body=error.request,

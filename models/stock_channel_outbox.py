@@ -6,19 +6,26 @@ from psycopg2.errors import SerializationFailure
 from odoo import api, fields, models
 from odoo.tools import mute_logger
 
-from ..core.connectors import order_status_connectors
+from ..core.connectors import get_connector, order_status_connectors
 from ..core.dispatch import utcnow
 from .access import check_manager_of
 from .retention import purge
 
 _logger = logging.getLogger(__name__)
 
-OUTBOX_STATES = [("pending", "Pending"), ("dead", "Dead Letter")]
+OUTBOX_STATES = [("pending", "Pending"), ("late", "Queued, to Merge"), ("dead", "Dead Letter")]
 PRIORITY_NORMAL = 0
 PRIORITY_HIGH = 10  # inventory adjustments; quantities falling to 0 are sorted first too
 PRECOMMIT_KEY = "stock_channel_sync.outbox"
 BODY_KEPT_CHARS = 2000  # of each response body kept in the log and on dead letters
 LOCK_ATTEMPTS = 5
+# a change queued for a variant already pending: coalesced with its row
+PENDING_CONFLICT = (
+    "ON CONFLICT (channel_id, product_id) WHERE state = 'pending' DO UPDATE SET "
+    "priority = GREATEST(stock_channel_outbox.priority, EXCLUDED.priority), "
+    "force = stock_channel_outbox.force OR EXCLUDED.force, "
+    "generation = stock_channel_outbox.generation + 1"
+)
 DEAD_RETENTION_PARAM = "stock_channel_sync.dead_letter_retention_days"
 DEFAULT_DEAD_RETENTION_DAYS = 90
 
@@ -81,6 +88,7 @@ class StockChannelOutbox(models.Model):
         "An outbox row pushes a variant's quantity or an order's status.",
     )
     _due_idx = models.Index("(channel_id, next_attempt_at) WHERE state = 'pending'")
+    _late_idx = models.Index("(channel_id) WHERE state = 'late'")
 
     # ------------------------------------------------------------------
     # Enqueue, in the transaction of the change
@@ -163,15 +171,51 @@ class StockChannelOutbox(models.Model):
                 self.env["stock.channel"]._wake_dispatcher()
             return
         rows = []
-        everything = []
         for channel_id, products in targets.items():
-            for product_id, (prio, force) in products.items():
-                if product_id is None:
-                    everything.append((channel_id, prio, force))
-                else:
-                    rows.append((channel_id, product_id, prio, force))
-        self._insert_rows(rows, everything)
+            rows += self._addressable_rows(Channel.browse(channel_id), products)
+        self._insert_rows(rows)
         self.env["stock.channel"]._wake_dispatcher()
+
+    def _addressable_rows(self, channel, wanted):
+        """[(channel_id, product_id, priority, force)] of `wanted` ({product_id or None
+        (every variant the channel publishes): (priority, force)}) that the channel's
+        connector can address: a variant waiting for its binding is not queued."""
+        every = wanted.get(None)
+        ids = [product_id for product_id in wanted if product_id is not None]
+        rows = []
+        for product_id, addressable in self._address_book(channel, ids, every=bool(every)).items():
+            if not addressable:
+                continue
+            prio, force = wanted.get(product_id, every)
+            if every:
+                prio, force = max(prio, every[0]), force or every[1]
+            rows.append((channel.id, product_id, prio, force))
+        return rows
+
+    @api.model
+    def _address_book(self, channel, product_ids=(), every=True):
+        """{product_id: whether `channel`'s connector can address it} for `product_ids`
+        and, with `every`, every active storable variant of the channel's company, from
+        the binding's SKU and id (else the internal reference), in one query."""
+        self.env["stock.channel.binding"].flush_model()
+        self.env["product.product"].flush_model(["default_code", "active"])
+        self.env.cr.execute(
+            """
+            SELECT pp.id, CASE WHEN b.id IS NULL THEN pp.default_code ELSE b.external_sku END,
+                   b.external_id
+              FROM product_product pp
+              JOIN product_template pt ON pt.id = pp.product_tmpl_id
+              LEFT JOIN stock_channel_binding b
+                     ON b.product_id = pp.id AND b.channel_id = %(channel)s AND b.active
+             WHERE pp.id = ANY(%(ids)s)
+                OR (%(every)s AND pt.is_storable AND pt.active AND pp.active
+                    AND (pt.company_id IS NULL OR pt.company_id = %(company)s))
+            """,
+            {"channel": channel.id, "company": channel.company_id.id, "every": every,
+             "ids": list(product_ids)},
+        )  # fmt: skip
+        addresses = get_connector(channel.connector).addresses
+        return {pid: addresses(sku, ext or "") for pid, sku, ext in self.env.cr.fetchall()}
 
     def _order_rows(self, order_ids):
         """[(channel_id, order_id)] of the orders whose channel takes status pushes."""
@@ -212,56 +256,73 @@ class StockChannelOutbox(models.Model):
         )
         self.invalidate_model()
 
-    def _insert_rows(self, rows, everything):
-        cr = self.env.cr
-        conflict = (
-            "ON CONFLICT (channel_id, product_id) WHERE state = 'pending' DO UPDATE SET "
-            "priority = GREATEST(stock_channel_outbox.priority, EXCLUDED.priority), "
-            "force = stock_channel_outbox.force OR EXCLUDED.force, "
-            "generation = stock_channel_outbox.generation + 1"
-        )
-        columns = (
-            "channel_id, product_id, company_id, state, priority, force, event_at, "
-            "next_attempt_at, attempts, generation, create_uid, create_date, write_uid, "
-            "write_date"
-        )
-        now_utc = "(clock_timestamp() at time zone 'utc')"
-        if rows:
-            cr.execute(
-                f"""
-                INSERT INTO stock_channel_outbox ({columns})
-                SELECT r.channel_id, r.product_id, c.company_id, 'pending', r.priority, r.force,
-                       {now_utc}, {now_utc}, 0, 0, %(uid)s, {now_utc}, %(uid)s, {now_utc}
-                  FROM unnest(%(channels)s::int[], %(products)s::int[], %(prios)s::int[],
-                              %(forces)s::bool[])
-                       AS r(channel_id, product_id, priority, force)
-                  JOIN stock_channel c ON c.id = r.channel_id
-                {conflict}
-                """,
-                {
-                    "uid": self.env.uid,
-                    "channels": [r[0] for r in rows],
-                    "products": [r[1] for r in rows],
-                    "prios": [r[2] for r in rows],
-                    "forces": [r[3] for r in rows],
-                },
-            )
-        for channel_id, prio, force in everything:
-            cr.execute(
-                f"""
-                INSERT INTO stock_channel_outbox ({columns})
-                SELECT c.id, pp.id, c.company_id, 'pending', %(prio)s, %(force)s,
-                       {now_utc}, {now_utc}, 0, 0, %(uid)s, {now_utc}, %(uid)s, {now_utc}
-                  FROM stock_channel c
-                  JOIN product_template pt ON pt.is_storable AND pt.active
-                       AND (pt.company_id IS NULL OR pt.company_id = c.company_id)
-                  JOIN product_product pp ON pp.product_tmpl_id = pt.id AND pp.active
-                 WHERE c.id = %(channel)s
-                {conflict}
-                """,
-                {"uid": self.env.uid, "prio": prio, "force": force, "channel": channel_id},
-            )
+    def _insert_rows(self, rows):
+        """Queue [(channel_id, product_id, priority, force)], coalesced with the pending
+        row of the same channel and variant (its generation bumped), in one statement.
+
+        Odoo's transactions are REPEATABLE READ: when another transaction wrote one of
+        those pending rows after this one began (a Republish all, a stock change, a
+        dispatcher), coalescing fails with a serialization error, at the commit of a
+        change (the procurement scheduler, a sale...) that must not fail for it. The
+        change is then queued as 'late' rows (no unique index: nothing to conflict
+        with), which the dispatcher merges into the pending ones before it takes any."""
+        if not rows:
+            return
+        rows = sorted(rows)  # the same lock order in every transaction: no deadlock
+        try:
+            with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
+                self._write_rows(rows, "pending", PENDING_CONFLICT)
+        except SerializationFailure:
+            _logger.info("outbox: %s change(s) written concurrently, queued to merge", len(rows))
+            self._write_rows(rows, "late", "")
         self.invalidate_model()
+
+    def _write_rows(self, rows, state, conflict):
+        now_utc = "(clock_timestamp() at time zone 'utc')"
+        self.env.cr.execute(
+            f"""
+            INSERT INTO stock_channel_outbox (channel_id, product_id, company_id, state,
+                   priority, force, event_at, next_attempt_at, attempts, generation,
+                   create_uid, create_date, write_uid, write_date)
+            SELECT r.channel_id, r.product_id, c.company_id, %(state)s, r.priority, r.force,
+                   {now_utc}, {now_utc}, 0, 0, %(uid)s, {now_utc}, %(uid)s, {now_utc}
+              FROM unnest(%(channels)s::int[], %(products)s::int[], %(prios)s::int[],
+                          %(forces)s::bool[])
+                   AS r(channel_id, product_id, priority, force)
+              JOIN stock_channel c ON c.id = r.channel_id
+            {conflict}
+            """,
+            {
+                "uid": self.env.uid,
+                "state": state,
+                "channels": [r[0] for r in rows],
+                "products": [r[1] for r in rows],
+                "prios": [r[2] for r in rows],
+                "forces": [r[3] for r in rows],
+            },
+        )
+
+    def _merge_late(self, channel):
+        """The late rows of `channel` (changes that could not be coalesced when they were
+        committed) merged into its pending rows, as _insert_rows would have."""
+        now_utc = "(clock_timestamp() at time zone 'utc')"
+        self.env.cr.execute(
+            f"""
+            WITH late AS (
+                DELETE FROM stock_channel_outbox
+                 WHERE channel_id = %(channel)s AND state = 'late'
+             RETURNING product_id, company_id, priority, force, event_at)
+            INSERT INTO stock_channel_outbox (channel_id, product_id, company_id, state,
+                   priority, force, event_at, next_attempt_at, attempts, generation,
+                   create_uid, create_date, write_uid, write_date)
+            SELECT %(channel)s, product_id, company_id, 'pending', max(priority),
+                   bool_or(force), min(event_at), {now_utc}, 0, 0, %(uid)s, {now_utc},
+                   %(uid)s, {now_utc}
+              FROM late GROUP BY product_id, company_id ORDER BY product_id
+            {PENDING_CONFLICT}
+            """,
+            {"channel": channel.id, "uid": self.env.uid},
+        )
 
     # ------------------------------------------------------------------
     # Dead letters
@@ -307,17 +368,25 @@ class StockChannelOutbox(models.Model):
         Odoo's transactions are REPEATABLE READ: a row another dispatcher sent (deleted)
         after this transaction's snapshot makes the lock fail with a serialization error.
         With `commit` (nothing is pending between rounds) a new transaction, hence a new
-        snapshot, tries again; without it the other dispatcher is left the rows.
+        snapshot, tries again; without it the other dispatcher is left the rows. The late
+        rows of the channel are merged first (see _insert_rows). A channel that cannot
+        be reached has nothing due before its next try.
         """
         self.flush_model()
         for _attempt in range(LOCK_ATTEMPTS):
             try:
                 with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
+                    self._merge_late(channel)
                     self.env.cr.execute(
                         """
                         SELECT id FROM stock_channel_outbox
                          WHERE channel_id = %s AND state = 'pending'
                            AND next_attempt_at <= (clock_timestamp() at time zone 'utc')
+                           AND NOT EXISTS (
+                               SELECT 1 FROM stock_channel c
+                                WHERE c.id = stock_channel_outbox.channel_id
+                                  AND c.unreachable_retry_at
+                                      > (clock_timestamp() at time zone 'utc'))
                          ORDER BY priority DESC, event_at, id
                          LIMIT %s
                            FOR UPDATE SKIP LOCKED

@@ -107,6 +107,8 @@ class StockChannel(models.Model):
                 figure, thresholds[channel.id], labels,
                 {exception_label: figure["exceptions"], drift_label: figure["open_drift"]},
             )  # fmt: skip
+            if channel.unreachable_status:
+                colour, reasons = overview_core.RED, [channel.unreachable_status, *reasons]
             channel.update({
                 "overview_health": colour,
                 "overview_reason": "\n".join(reasons) or self.env._("Every figure is fine."),

@@ -10,8 +10,12 @@ LOG_STATES = [
     ("sent", "Sent"),
     ("done", "Done"),
     ("retry", "To Retry"),
+    ("waiting", "Waiting for the Channel's Window"),
     ("dead", "Dead Letter"),
 ]
+# held for a window the channel documents (its rate limits, Mirakl's one stock import a
+# minute): not a failure, out of the failure rate and the alerts
+WAITING = "waiting"
 DEFAULT_RETENTION_DAYS = 30
 RETENTION_PARAM = "stock_channel_sync.log_retention_days"
 OLD_PUSH_SEQUENCE = "stock_channel_push_seq"
@@ -40,7 +44,8 @@ SELECT channel_id,
            FILTER (WHERE acked_at IS NOT NULL),
        percentile_cont(0.95) WITHIN GROUP (ORDER BY confirmed_latency_ms)
            FILTER (WHERE confirmed_at IS NOT NULL),
-       100.0 * count(*) FILTER (WHERE state IN ('retry', 'dead')) / count(*)
+       100.0 * count(*) FILTER (WHERE state IN ('retry', 'dead'))
+           / NULLIF(count(*) FILTER (WHERE state <> 'waiting'), 0)
   FROM stock_channel_sync_log
  WHERE channel_id = ANY(%(ids)s) AND sent_at >= %(day)s
  GROUP BY channel_id
@@ -104,8 +109,8 @@ class StockChannelSyncLog(models.Model):
         """{channel_id: {field: value}} of `channels`: latency percentiles over the last
         hour and day (accepted: the channel's 2xx, also of pushes whose verdict failed
         later; confirmed: the verdict of channels that confirm later), failure rate over
-        the day, pending and dead-letter counts, in two queries (the fields
-        SYNC_STAT_FIELDS of stock.channel)."""
+        the day (a push waiting for the channel's window is no attempt), pending and
+        dead-letter counts, in two queries (the fields SYNC_STAT_FIELDS of stock.channel)."""
         empty = dict.fromkeys(SYNC_STAT_FIELDS, 0)
         stats = {channel.id: dict(empty) for channel in channels}
         if not channels.ids:

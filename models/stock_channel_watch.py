@@ -22,7 +22,8 @@ class StockChannelDispatcher(models.AbstractModel):
 
     def _failed(self, channel, rows, job, log_vals, error, retryable):
         res = super()._failed(channel, rows, job, log_vals, error, retryable)
-        self.env["stock.channel"]._alert_soon()
+        if not getattr(error, "throttled", False):  # a window waited for moves no figure
+            self.env["stock.channel"]._alert_soon()
         return res
 
 

@@ -40,6 +40,7 @@ from . import (
     test_shopify,
     test_stock_figures,
     test_tours,
+    test_unreachable,
     test_webhook_hardening,
     test_woocommerce,
 )

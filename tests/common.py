@@ -276,6 +276,15 @@ class SyncCase(ChannelStockCase):
             time.sleep(0.05)
             Dispatcher._run()
 
+    def dead_letter(self, product=None, qty=1):
+        """A dead letter on `market`: it refuses the push of `product` (a signature made
+        with a secret it no longer has: 401, permanent); returns the dead rows."""
+        self.sim.configure_channel("market", secret="rotated-elsewhere")
+        self.set_stock(product or self.product, qty)
+        self.dispatch()
+        self.sim.configure_channel("market", secret=self.secret)
+        return self.outbox(self.market, state="dead")
+
     def market_level(self, product=None):
         return self.sim.generic_level("market", (product or self.product).default_code)
 

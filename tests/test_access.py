@@ -38,10 +38,7 @@ class TestAccess(OrderCase):
         return inbound
 
     def _dead_letter(self):
-        nameless = self._create_product("No SKU", False)
-        self.set_stock(nameless, 1)
-        self.dispatch()
-        return self.outbox(self.market, state="dead")
+        return self.dead_letter()
 
     def _quarantine_wizard(self, user):
         self.set_stock(self.product, 2, self.quarantine)

@@ -158,6 +158,75 @@ class TestConcurrentDispatchers(BaseCase):
             self.assertNotIn(first.id, rows.ids)
             cr_a.rollback()
 
+    def test_a_stock_change_committed_during_republish_all_never_fails_and_is_pushed(self):
+        """REPEATABLE READ: a Republish all chunk commits (forcing the pending rows of its
+        variants) while a stock transaction (the procurement scheduler reserving, a
+        sale) is under way; that transaction's own change of the same variant is still
+        queued at its commit, without a serialization error, and pushed."""
+        self.sim.clear_faults()
+        with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
+            env_a = api.Environment(cr_a, SUPERUSER_ID, {})
+            env_b = api.Environment(cr_b, SUPERUSER_ID, {})
+            cr_a.execute("SELECT count(*) FROM stock_channel_outbox")  # takes the snapshot
+            # Republish all, one chunk committed meanwhile (as stock.channel.job does)
+            Outbox_b = env_b["stock.channel.outbox"]
+            Outbox_b._enqueue(env_b["product.product"].browse(self.product_ids),
+                              channels=env_b["stock.channel"].browse(self.channel_id),
+                              force=True)  # fmt: skip
+            Outbox_b._flush_enqueued()
+            cr_b.commit()
+            product = env_a["product.product"].browse(self.product_ids[0])
+            location = env_a["stock.warehouse"].search([], limit=1).lot_stock_id
+            env_a["stock.quant"]._update_available_quantity(product, location, 6)
+            cr_a.commit()  # its precommit queues the change of RACE-0
+        self._dispatch()
+        self.assertEqual(self.sim.generic_level("race", "RACE-0"), 6)
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT state, count(*) FROM stock_channel_outbox WHERE channel_id = %s "
+                "GROUP BY state",
+                [self.channel_id],
+            )
+            self.assertEqual(cr.fetchall(), [], "every row sent, the late one merged")
+
+    def test_a_push_recorded_while_its_row_is_queued_again_is_retried_quietly(self):
+        """The dispatcher's DELETE of a pushed row waits for a transaction that queues
+        the same variant again (a Republish all chunk) and, once that one commits, fails
+        to serialize: expected, it records again on a fresh snapshot (the row, changed
+        since it was taken, stays and is pushed again), with no error in the log."""
+        self.sim.clear_faults()
+        self._dispatch()  # every variant published at 0
+        self._set_stock(2)
+        Dispatcher = self.registry["stock.channel.dispatcher"]
+        push = Dispatcher._push
+        holder = self.registry.cursor()
+        self.addCleanup(holder.close)
+
+        queued = []
+
+        def push_then_queue_again(dispatcher, connector, job):
+            push(dispatcher, connector, job)
+            if queued:
+                return
+            queued.append(job.row_ids)
+            holder.execute(  # the push's row, queued again by an uncommitted transaction
+                "UPDATE stock_channel_outbox SET generation = generation + 1, force = true "
+                "WHERE id = ANY(%s)",
+                [job.row_ids],
+            )
+            threading.Timer(0.5, holder.commit).start()
+
+        Dispatcher._push = push_then_queue_again
+        try:
+            with self.assertNoLogs("odoo.sql_db", "ERROR"):
+                self._dispatch()
+        finally:
+            Dispatcher._push = push
+        sent = [item["sku"] for request in self.sim.received("/generic/race")
+                for item in json.loads(request["body"])["items"]]  # fmt: skip
+        self.assertEqual(sent.count("RACE-0"), 3, "at 0, then 2, then again (queued again)")
+        self.assertEqual(self.sim.generic_level("race", "RACE-0"), 2)
+
     def test_a_slow_channel_does_not_delay_the_others(self):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})

@@ -1,4 +1,5 @@
 import json
+from urllib.parse import urlsplit
 
 from odoo import Command
 from odoo.tests import tagged
@@ -116,8 +117,10 @@ class TestDispatch(SyncCase):
         self.dispatch(until_empty=True)
         self.assertEqual(self.market_level(), 9)
         logs = self.market.sync_log_ids
-        self.assertEqual(logs.mapped("state").count("retry"), 3)
+        self.assertEqual(logs.mapped("state").count("waiting"), 3)  # its window, no failure
         self.assertEqual(logs.filtered(lambda log: log.state == "done").http_status, 200)
+        self.market.invalidate_recordset()
+        self.assertEqual(self.market.failure_rate_24h, 0)
 
     def test_500_timeouts_and_dropped_connections_are_retried(self):
         self.market.read_timeout = 0.3
@@ -170,13 +173,26 @@ class TestDispatch(SyncCase):
         self.dispatch(until_empty=True)
         self.assertEqual(self.market_level(), 3)
 
-    def test_variant_without_sku_is_reported_not_skipped(self):
+    def test_a_variant_without_sku_waits_for_a_binding_never_a_dead_letter(self):
         nameless = self._create_product("No SKU", False)
         self.set_stock(nameless, 2)
+        self.assertFalse(self.outbox(self.market).filtered(lambda r: r.product_id == nameless))
         self.dispatch()
-        dead = self.outbox(self.market, state="dead")
-        self.assertIn("no SKU", dead.last_error)
-        self.assertEqual(dead.product_id, nameless)
+        self.assertFalse(self.outbox(self.market, state="dead"))
+        self.market.invalidate_recordset()
+        self.assertGreaterEqual(self.market.waiting_binding_count, 1)
+        waiting = self.market.action_open_waiting_bindings()["domain"][0][2]
+        self.assertIn(nameless.id, waiting)
+        self.assertNotIn(self.product.id, waiting)
+        # bound: queued and pushed under the binding's SKU
+        self.env["stock.channel.binding"].create(
+            {"channel_id": self.market.id, "product_id": nameless.id, "external_sku": "NAMED"}
+        )
+        self.dispatch()
+        self.assertEqual(self.sim.generic_level("market", "NAMED"), 2)
+        self.market.invalidate_recordset()
+        waiting = self.market.action_open_waiting_bindings()["domain"][0][2]
+        self.assertNotIn(nameless.id, waiting)
 
     def test_shopify_throttling_waits_for_the_bucket(self):
         self.sim.configure_shop("demo", token="shop-token", maximum_available=10, restore_rate=100)
@@ -226,22 +242,56 @@ class TestDispatch(SyncCase):
         self.assertEqual(skus, {"WIDGET", "GADGET"})
         self.assertEqual(self.market_level(), 2)
 
-    def test_shopify_item_without_inventory_item_is_reported_the_rest_applied(self):
+    def test_a_shopify_variant_without_inventory_item_waits_for_its_binding(self):
         unbound = self._create_product("Unbound", "UNBOUND")
         self.set_stock(unbound, 4)
         self.set_stock(self.product, 6)
+        self.assertEqual(self.outbox(self.shop).product_id, self.product)  # nothing for it
         self.dispatch()
         self.assertEqual(self.shop_level(), 6)
-        dead = self.outbox(self.shop, state="dead")
-        self.assertEqual(dead.product_id, unbound)
-        self.assertIn("inventory item", dead.last_error.lower())
+        self.assertFalse(self.outbox(self.shop, state="dead"))
         self.assertFalse(self.outbox(self.shop))
+        self.assertIn(unbound.id, self.shop.action_open_waiting_bindings()["domain"][0][2])
+        # Import mapping (or a person) binds it: pushed then
+        self.env["stock.channel.binding"].create(
+            {"channel_id": self.shop.id, "product_id": unbound.id, "external_id": "1009"}
+        )
+        self.dispatch()
+        self.assertEqual(
+            self.sim.shopify_level(
+                "demo", "gid://shopify/InventoryItem/1009", "gid://shopify/Location/77"
+            ),
+            4,
+        )
+
+    def test_a_new_shopify_channel_queues_nothing_before_its_mapping_no_alert(self):
+        shop2 = self.env["stock.channel"].create(
+            {"name": "Shopify 2", "code": "shopify2", "channel_type": "shop",
+             "warehouse_id": self.warehouse.id, "connector": "shopify",
+             "endpoint_url": self.sim.shopify_url("other"), "api_key": "shop-token",
+             "external_location_id": "77"}
+        )  # fmt: skip
+        self.set_stock(self.product, 5)
+        self.assertFalse(self.outbox(shop2))
+        self.dispatch()
+        self.assertFalse(self.outbox(shop2, state="dead"))
+        self.assertFalse(self.sim.received(urlsplit(shop2.endpoint_url).path), "nothing sent")
+        shop2._alert_evaluate()
+        self.assertFalse(shop2.alert_ids)
+        self.assertGreaterEqual(shop2.waiting_binding_count, 2)
+        # a binding that loses its id: its queued push waits with it, never a dead letter
+        binding = self.env["stock.channel.binding"].create(
+            {"channel_id": shop2.id, "product_id": self.product.id, "external_id": "1001"}
+        )
+        self.assertEqual(self.outbox(shop2).product_id, self.product)
+        binding.external_id = False
+        self.dispatch()
+        self.assertFalse(self.outbox(shop2))
+        self.assertFalse(self.outbox(shop2, state="dead"))
 
     def test_one_dead_letter_per_channel_and_variant(self):
-        nameless = self._create_product("No SKU", False)
         for qty in (1, 2, 3):
-            self.set_stock(nameless, qty)
-            self.dispatch()
+            self.dead_letter(qty=qty)
         self.assertEqual(len(self.outbox(self.market, state="dead")), 1)
 
     def test_connector_session_is_kept_between_pushes(self):

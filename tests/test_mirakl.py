@@ -10,6 +10,7 @@ from odoo import fields
 from odoo.tests import tagged
 
 from ..models import stock_channel_reconcile_run as reconcile_module
+from ..models.stock_channel_alerting import ALERT_PRECOMMIT_KEY
 from .common import ALERT_DEFAULTS, OrderCase
 
 SHOP = "fnac"
@@ -105,6 +106,25 @@ class TestMirakl(OrderCase):
         self.assertFalse(self.outbox(self.mirakl, state="dead"))
         [row] = self.outbox(self.mirakl)
         self.assertIn("rate limit", row.last_error)
+
+    def test_a_file_waiting_for_its_minute_is_no_failure_and_raises_no_alert(self):
+        self.sim.configure_marketplace("mirakl", SHOP, import_window_seconds=60.0)
+        self.set_stock(self.product, 1)
+        self.dispatch()
+        self.set_stock(self.product, 2)
+        for _attempt in range(3):
+            self.dispatch()
+            self.assertNotIn(ALERT_PRECOMMIT_KEY, self.env.cr.precommit.data, "no alert run")
+            self.outbox(self.mirakl).write({"next_attempt_at": fields.Datetime.now()})
+        waiting = self.logs(self.mirakl, "waiting")
+        self.assertEqual(len(waiting), 3)
+        self.assertFalse(self.logs(self.mirakl, "retry"))
+        self.assertIn("Waiting for the channel's window", waiting[0].error)
+        self.assertIn("Waiting for the channel's window", self.outbox(self.mirakl).last_error)
+        self.mirakl.invalidate_recordset()
+        self.assertEqual(self.mirakl.failure_rate_24h, 0)
+        self.mirakl._alert_evaluate()
+        self.assertFalse(self.mirakl.alert_ids)
 
     # -- orders -------------------------------------------------------------------------
     def poll(self):

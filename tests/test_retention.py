@@ -40,10 +40,8 @@ class TestRetention(OrderCase):
         self.assertFalse(held_old.exists())
 
     def test_dead_letters_go_after_their_retention(self):
-        nameless = self._create_product("No SKU", False)
-        self.set_stock(nameless, 1)
-        self.dispatch()
-        dead = self.outbox(self.market, state="dead")
+        dead = self.dead_letter()
+        self.assertEqual(len(dead), 1)
         self.age(dead, "dead_at", 30)
         self.env["stock.channel.outbox"]._gc_dead_letters()
         self.assertTrue(dead.exists())

@@ -44,3 +44,19 @@ class TestSecurity(ChannelStockCase):
         visible = self.env["stock.channel"].with_user(user).search([])
         self.assertIn(self.web, visible)
         self.assertNotIn(foreign, visible)
+
+    def test_the_variants_waiting_for_a_binding_are_listed_to_the_channels_readers_only(self):
+        other = self.env["res.company"].create({"name": "Other Waiting Co"})
+        other_wh = self.env["stock.warehouse"].search([("company_id", "=", other.id)], limit=1)
+        foreign = self.env["stock.channel"].create(
+            {"name": "Foreign Shop", "code": "foreign-shop", "company_id": other.id,
+             "warehouse_id": other_wh.id, "connector": "shopify",
+             "endpoint_url": "https://foreign.example.com"}
+        )  # fmt: skip
+        user = new_test_user(
+            self.env, "channel_mgr_waiting", groups="stock_channel_sync.group_channel_manager",
+            company_id=self.company.id, company_ids=[self.company.id],
+        )  # fmt: skip
+        with self.assertRaises(AccessError):
+            foreign.with_user(user).action_open_waiting_bindings()
+        self.web.with_user(user).action_open_waiting_bindings()

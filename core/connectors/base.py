@@ -4,6 +4,7 @@ The data they exchange: core.connectors.types."""
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 from ..backoff import parse_retry_after
 from ..endpoints import credentials_refusal
@@ -93,6 +94,20 @@ _RETRYABLE_TRANSPORT_ERRORS = (
 )
 
 
+def unreachable(exc):
+    """Whether a transport failure means no connection could be made (refused, no route,
+    name not resolved, connect timeout): the channel is down, not this request. A
+    connection dropped or a read timed out reached the channel: the request's failure."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.ConnectionError):
+        return False
+    reason = exc.args[0] if exc.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
+
+
 def register(code):
     """Class decorator: register a Connector subclass under ``code`` (sets ``cls.code``)."""
 
@@ -174,6 +189,15 @@ class Connector:
         clear), or None."""
         label = dict(CONNECTOR_SELECTION).get(cls.code, cls.code)
         return credentials_refusal(label, urls, cls.sends_credentials)
+
+    @classmethod
+    def addresses(cls, sku, external_id):
+        """Whether a variant published as ``sku``, with the channel's id ``external_id``
+                (its binding's, or ""), can be pushed: by default the SKU is the address (every push
+        is keyed by SKU: connectors that address by id need both). A variant
+                that cannot be addressed waits for its binding (Import mapping): nothing is
+                queued for it, it is never a dead letter."""
+        return bool(sku)
 
     @classmethod
     def is_ping(cls, headers, form):
@@ -365,11 +389,15 @@ class Connector:
 
     def _transport_error(self, error_class, method, url, body, exc):
         reason = exc.__class__.__name__
+        extra = {}
         if error_class is PermanentError:
             reason = f"{reason}: {exc}"
+        elif unreachable(exc):
+            reason, extra = f"{reason}: cannot be reached", {"unreachable": True}
         return error_class(
             self._redact(f"{self.code}: {method} {url} failed ({reason})"),
             request=self._redact(self._text(body)),
+            **extra,
         )
 
     def _error_fields(self, response):

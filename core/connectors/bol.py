@@ -102,6 +102,11 @@ class BolConnector(BolApi):
 
     # -- stock ------------------------------------------------------------------
 
+    @classmethod
+    def addresses(cls, sku, external_id):
+        """bol.com sets the stock of an offer, by its offer id."""
+        return bool(sku) and bool(str(external_id or "").strip())
+
     def push(self, items):
         """One stock update per offer; each accepted one is tracked by its process
         status. Nothing accepted and a failure of the whole channel (down, throttled):

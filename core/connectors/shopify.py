@@ -80,6 +80,11 @@ class ShopifyConnector(Connector):
     # -- webhooks -------------------------------------------------------------
 
     @classmethod
+    def addresses(cls, sku, external_id):
+        """Shopify sets a level by inventory item id (Import mapping binds it)."""
+        return bool(sku) and bool(to_gid(GID_INVENTORY_ITEM, external_id))
+
+    @classmethod
     def verify_webhook(cls, secret, headers, raw_body, now=None):
         if verify_b64(secret, raw_body, headers.get(webhooks.HEADER_HMAC)):
             return None

@@ -58,6 +58,11 @@ class WooCommerceConnector(Connector):
     webhook_always_ok = True
     polls_orders = True  # the catch-up poll: what the webhooks missed
 
+    @classmethod
+    def addresses(cls, sku, external_id):
+        """WooCommerce updates a product or variation by its numeric id."""
+        return bool(sku) and str(external_id or "").isdigit()
+
     def __init__(self, config, session=None):
         super().__init__(config, session)
         self.session.auth = (config.api_key, config.api_secret)

@@ -23,6 +23,7 @@ from core.alerts import (
     RESOLVE,
     STALL,
     THRESHOLDS,
+    UNREACHABLE,
 )
 
 NOW = datetime(2026, 11, 26, 10, 0, 0)
@@ -37,8 +38,9 @@ def _ago(minutes):
 
 def test_every_figure_has_a_threshold_and_a_label():
     labels = dict(ALERT_KINDS)
-    assert set(FIGURE_KINDS) | {CRITICAL_STOCK} == set(labels)
+    assert set(FIGURE_KINDS) | {CRITICAL_STOCK, UNREACHABLE} == set(labels)
     assert CRITICAL_STOCK not in THRESHOLDS
+    assert UNREACHABLE not in THRESHOLDS  # opened by the dispatcher, not a figure
 
 
 def test_defaults_are_the_documented_ones():

@@ -104,3 +104,13 @@ def test_after_failure_retries_then_dies_at_the_limit():
 
 def test_after_failure_of_a_permanent_error_is_dead_at_once():
     assert backoff.after_failure(0, retryable=False, max_attempts=8) == backoff.Verdict(1, True)
+
+
+def test_a_channel_that_cannot_be_reached_is_probed_for_hours_never_given_up():
+    rng = random.Random(7)
+    pauses = [backoff.unreachable_pause(probes, rng=rng) for probes in range(1, 13)]
+    assert 0.9 * backoff.UNREACHABLE_BASE <= pauses[0] <= backoff.UNREACHABLE_BASE
+    assert all(pause <= backoff.UNREACHABLE_CAP for pause in pauses)
+    assert pauses[-1] >= 0.9 * backoff.UNREACHABLE_CAP  # once an hour, for as long as it lasts
+    assert sum(pauses[:8]) > 1.5 * 3600  # the first eight tries span hours, not minutes
+    assert pauses[:8] == sorted(pauses[:8])

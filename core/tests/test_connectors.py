@@ -87,6 +87,36 @@ def test_registry_matches_the_selection():
         get_connector("nope")
 
 
+@pytest.mark.parametrize(
+    ("code", "addressable"),
+    [
+        ("shopify", {("SKU", "4711"), ("SKU", "gid://shopify/InventoryItem/4711")}),
+        ("woocommerce", {("SKU", "4711")}),
+        (
+            "bol",
+            {("SKU", "4711"), ("SKU", "a1b2-offer"), ("SKU", "gid://shopify/InventoryItem/4711")},
+        ),
+        *(
+            (
+                code,
+                {
+                    ("SKU", ""),
+                    ("SKU", "4711"),
+                    ("SKU", "a1b2-offer"),
+                    ("SKU", "gid://shopify/InventoryItem/4711"),
+                },
+            )
+            for code in ("mirakl", "amazon", "generic_json")
+        ),
+    ],
+)
+def test_a_connector_addresses_only_variants_it_has_the_platform_id_of(code, addressable):
+    cases = {("SKU", ""), ("", ""), ("SKU", "4711"), ("", "4711"), ("SKU", "a1b2-offer"),
+             ("SKU", "gid://shopify/InventoryItem/4711")}  # fmt: skip
+    found = {case for case in cases if get_connector(code).addresses(*case)}
+    assert found == addressable
+
+
 def test_batches_respect_config_and_connector_limits(sim):
     items = _items(*[(f"S{n}", 1, 1) for n in range(1201)])
     small = generic_json.GenericJsonConnector(ChannelConfig(CHANNEL, "http://x", batch_size=100))
@@ -272,6 +302,24 @@ def test_refused_connection_is_retryable(sim):
     config = ChannelConfig(CHANNEL, f"http://127.0.0.1:{port}/generic/web", api_secret=SECRET)
     with pytest.raises(RetryableError):
         generic_json.GenericJsonConnector(config).push(_items(("A", 1, 1)))
+
+
+def test_a_channel_that_cannot_be_reached_is_told_apart_from_a_failed_request(sim, web):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = ChannelConfig(CHANNEL, f"http://127.0.0.1:{port}/generic/web", api_secret=SECRET)
+    with pytest.raises(RetryableError) as refused:
+        generic_json.GenericJsonConnector(config).push(_items(("A", 1, 1)))
+    assert refused.value.unreachable
+    assert "cannot be reached" in str(refused.value)
+    # reached, then failed: the request's failure, not the channel's absence
+    sim.add_fault("drop", f"/generic/{CHANNEL}", count=1)
+    sim.add_fault("status", f"/generic/{CHANNEL}", status=503, count=1)
+    for _fault in range(2):
+        with pytest.raises(RetryableError) as reached:
+            web.push(_items(("A", 1, 1)))
+        assert not reached.value.unreachable
 
 
 def test_invalid_url_is_permanent():
