@@ -2,6 +2,10 @@
 limits, tokens, HTTP error classification, the interface each marketplace implements).
 The data they exchange: core.connectors.types."""
 
+import ast
+import platform
+from pathlib import Path
+
 import requests
 from requests.adapters import HTTPAdapter
 
@@ -42,6 +46,7 @@ __all__ = [
     "SUCCESS",
     "TIMEOUT",
     "TOO_MANY_REQUESTS",
+    "USER_AGENT",
     "WOOCOMMERCE",
     "CatalogEntry",
     "ChannelConfig",
@@ -70,6 +75,21 @@ CONNECTOR_SELECTION = [
     (MIRAKL, "Mirakl"),
     (AMAZON, "Amazon"),
 ]
+
+MANIFEST = Path(__file__).resolve().parents[2] / "__manifest__.py"
+
+
+def user_agent(manifest=MANIFEST, python=None):
+    """The User-Agent of every request to a channel, in the form the platforms ask for
+    (Amazon's ``AppId/AppVersion (Language=...; Platform=...)``): the addon and its
+    version, Python's x.y, the Odoo series (the version's first two parts)."""
+    version = str(ast.literal_eval(manifest.read_text(encoding="utf-8"))["version"])
+    series = ".".join(version.split(".")[:2])
+    python = python or ".".join(platform.python_version_tuple()[:2])
+    return f"stock_channel_sync/{version} (Language=Python/{python}; Platform=Odoo/{series})"
+
+
+USER_AGENT = user_agent()
 
 # Connector classes by code, filled by @register.
 CONNECTORS = {}
@@ -179,6 +199,7 @@ class Connector:
     @staticmethod
     def _new_session():
         session = requests.Session()
+        session.headers["User-Agent"] = USER_AGENT
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=POOL_MAXSIZE, max_retries=0)
         session.mount("http://", adapter)
         session.mount("https://", adapter)

@@ -1,11 +1,14 @@
 """Connectors against the simulator over real HTTP on loopback (no mocked transport)."""
 
+import ast
 import hashlib
 import hmac
 import json
 import re
 import socket
+import sys
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -27,6 +30,7 @@ CHANNEL = "web"
 SHOP = "demo"
 LOCATION = "gid://shopify/Location/7"
 WHEN = datetime(2026, 11, 23, 10, 0, 0)
+ROOT = Path(__file__).resolve().parents[2]
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
@@ -110,6 +114,25 @@ def test_secrets_are_not_in_repr():
     config = ChannelConfig(CHANNEL, "http://x", api_key=TOKEN, api_secret=SECRET)
     assert TOKEN not in repr(config)
     assert SECRET not in repr(config)
+
+
+def test_every_connector_names_itself_in_the_user_agent(sim, web, shop):
+    """Every request says which app, version, Python and Odoo it comes from, in the form
+    Amazon asks for (AppId/AppVersion (Language=...; Platform=...))."""
+    manifest = ast.literal_eval((ROOT / "__manifest__.py").read_text())
+    python = ".".join(map(str, sys.version_info[:2]))
+    expected = (
+        f"stock_channel_sync/{manifest['version']} (Language=Python/{python}; Platform=Odoo/19.0)"
+    )
+    web.push(_items(("SKU-1", 5, 1)))
+    shop.read_quantities(["SKU-1"])
+    for code in CONNECTORS:
+        config = ChannelConfig(code, sim.generic_url(CHANNEL), api_key=TOKEN, api_secret=SECRET)
+        with get_connector(code)(config) as connector:
+            connector._request("GET", f"{sim.generic_url(CHANNEL)}/levels?from={code}")
+    agents = [request["headers"].get("User-Agent") for request in sim.received()]
+    assert len(agents) == 2 + len(CONNECTORS)
+    assert set(agents) == {expected}
 
 
 # -- generic JSON ---------------------------------------------------------------
