@@ -205,7 +205,8 @@ class ShopifyConnector(Connector):
     def push(self, items):
         """One ``inventorySetQuantities``; a compare-and-set that finds the quantity changed
         on Shopify reads the level, records the drift, and sets again from what it read,
-        once (never a loop)."""
+        once (never a loop). A first push (Odoo never set the level) reads what the shop
+        holds first: it is set all the same, and what it held is kept (``replaced``)."""
         items = self._check_batch(items)
         local_errors, sendable = {}, []
         for item in items:
@@ -219,26 +220,13 @@ class ShopifyConnector(Connector):
                 f"{self.code}: no item can be sent to channel {self.config.code!r}",
                 item_errors=local_errors,
             )
+        replaced, sendable = self._read_first(sendable)
         response, result, key = self._set(sendable)
         drift, rebased = {}, {}
-        stale = stale_indexes(result)
-        if stale:
-            stale_items = [sendable[index] for index in stale]
-            found = self._levels_of(stale_items)
-            drift = {
-                item.sku: (item.previous_quantity, found.get(item.sku)) for item in stale_items
-            }
-            sendable = [
-                _rebased(item, found.get(item.sku)) if index in stale else item
-                for index, item in enumerate(sendable)
-            ]
-            rebased = {item.sku: item.quantity for item in sendable if item.correction}
-            response, result, key = self._set(sendable)
-            if stale_indexes(result):  # changed again meanwhile: later, not in a loop
-                raise RetryableError(
-                    f"{self.code}: the quantity changed on Shopify while it was set",
-                    **self._error_fields(response),
-                )
+        if stale_indexes(result):
+            response, result, key, drift, rebased = self._set_stale_again(
+                sendable, result, replaced
+            )
         self._raise_user_errors(response, result, sendable)
         group = result.get("inventoryAdjustmentGroup") or {}
         return PushResult(
@@ -251,7 +239,45 @@ class ShopifyConnector(Connector):
             remote_id=str(group.get("id") or ""),
             drift=drift,
             quantities=rebased,
+            replaced=replaced,
         )
+
+    def _read_first(self, sendable):
+        """({sku: level held, None: none} of the items Odoo never set, the items with
+        that level as their compare-and-set base)."""
+        first = [item for item in sendable if item.previous_quantity is None]
+        levels = self._levels_of(first)
+        replaced = {item.sku: levels.get(item.sku) for item in first}
+        return replaced, [
+            replace(item, previous_quantity=replaced[item.sku]) if item.sku in replaced else item
+            for item in sendable
+        ]
+
+    def _set_stale_again(self, sendable, result, replaced):
+        """The items found changed: read, recorded as drift (a first push: as what it
+        replaced), set again from what was read; (response, result, key, drift, rebased)."""
+        stale = stale_indexes(result)
+        stale_items = [sendable[index] for index in stale]
+        found = self._levels_of(stale_items)
+        drift = {
+            item.sku: (item.previous_quantity, found.get(item.sku))
+            for item in stale_items
+            if item.sku not in replaced
+        }
+        replaced.update({item.sku: found.get(item.sku) for item in stale_items
+                         if item.sku in replaced})  # fmt: skip
+        sendable[:] = [
+            _rebased(item, found.get(item.sku)) if index in stale else item
+            for index, item in enumerate(sendable)
+        ]
+        rebased = {item.sku: item.quantity for item in sendable if item.correction}
+        response, result, key = self._set(sendable)
+        if stale_indexes(result):  # changed again meanwhile: later, not in a loop
+            raise RetryableError(
+                f"{self.code}: the quantity changed on Shopify while it was set",
+                **self._error_fields(response),
+            )
+        return response, result, key, drift, rebased
 
     def _set(self, items):
         """(response, the inventorySetQuantities payload, its idempotency key)."""
@@ -286,9 +312,18 @@ class ShopifyConnector(Connector):
         )
 
     def _levels_of(self, items):
-        """{sku: available} of ``items`` at their location, read by inventory item id."""
+        """{sku: available} of ``items`` at their locations (a SKU without a level there
+        left out), read by inventory item id, one query per location."""
+        by_location = {}
+        for item in items:
+            by_location.setdefault(self._location_gid(item), []).append(item)
+        levels = {}
+        for location, located in by_location.items():
+            levels.update(self._levels_at(location, located))
+        return levels
+
+    def _levels_at(self, location, items):
         by_gid = {to_gid(GID_INVENTORY_ITEM, item.external_id): item for item in items}
-        location = self._location_gid(items[0])
         variables = {"ids": list(by_gid), "locationId": location}
         _response, data = self._graphql_patient(
             {"query": ITEM_LEVELS_QUERY, "variables": variables}

@@ -95,6 +95,9 @@ class PushResult:
     # {sku: quantity} of the items the channel was set to another quantity than the
     # item's (a correction rebased on a sale made on the channel meanwhile)
     quantities: dict = field(default_factory=dict)
+    # {sku: the level the channel held (None: none)} of first pushes that set it without
+    # Odoo knowing it (Shopify reads it first): what the push replaced, for the log
+    replaced: dict = field(default_factory=dict)
 
     def split(self, skus):
         """(applied, refused, stale) for the pushed ``skus``: the SKUs applied, {sku:

@@ -61,9 +61,13 @@ def _items(*rows):
     return [PushItem(sku, quantity, sequence, WHEN) for sku, quantity, sequence in rows]
 
 
-def _shop_items(count, quantity=3, sequence=1, start=1):
+def _shop_items(count, quantity=3, sequence=1, start=1, previous=0):
+    """Items of variants Odoo set before (``previous``: what it set; None: a first push,
+    which reads the shop's level first)."""
     return [
-        PushItem(f"SKU-{n}", quantity, sequence, WHEN, external_id=str(n))
+        PushItem(
+            f"SKU-{n}", quantity, sequence, WHEN, external_id=str(n), previous_quantity=previous
+        )
         for n in range(start, start + count)
     ]
 
@@ -465,7 +469,8 @@ def test_shopify_order_status_of_an_unknown_order_is_refused(shop):
 
 
 def test_shopify_push_is_applied(sim, shop):
-    other = PushItem("SKU-X", 9, 1, WHEN, external_id=_item_gid(99), external_location_id="8")
+    other = PushItem("SKU-X", 9, 1, WHEN, external_id=_item_gid(99), external_location_id="8",
+                     previous_quantity=0)  # fmt: skip
     items = [*_shop_items(2, quantity=4), other]
     result = shop.push(items)
 
@@ -489,7 +494,7 @@ def test_shopify_push_is_applied(sim, shop):
         "inventoryItemId": _item_gid(1),
         "locationId": LOCATION,
         "quantity": 4,
-        "changeFromQuantity": None,
+        "changeFromQuantity": 0,
     }
 
 
@@ -561,7 +566,7 @@ def test_shopify_throttled_is_retryable_after_the_computed_delay(sim, shop, thro
 def test_shopify_a_short_throttle_is_waited_out_not_failed(sim, shop):
     sim.configure_shop(SHOP, maximum_available=10, restore_rate=40, mutation_cost=10)
     shop.push(_shop_items(1))
-    shop.push(_shop_items(1, quantity=5, sequence=2))  # waits ~0.25 s for the bucket
+    shop.push(_shop_items(1, quantity=5, sequence=2, previous=3))  # waits ~0.25 s for the bucket
     assert sim.shopify_level(SHOP, _item_gid(1), LOCATION) == 5
     assert len(sim.received()) == 3, "the set, the throttled one, the same again"
 

@@ -60,6 +60,38 @@ def test_a_quantity_changed_on_shopify_is_read_recorded_and_set_once(sim):
     assert [row["changeFromQuantity"] for row in bodies[-1]] == [9, 2]
 
 
+def test_a_first_push_reads_and_keeps_the_level_it_replaces(sim):
+    sim.shopify.levels[(SHOP, "gid://shopify/InventoryItem/1", LOCATION)] = 7  # the shop's own
+    sim.shopify.levels[(SHOP, "gid://shopify/InventoryItem/3", LOCATION)] = 4  # Odoo's
+    with _shop(sim) as shop:
+        result = shop.push([_item("A", 5, 1), _item("B", 2, 2), _item("C", 3, 3, previous=4)])
+    assert (_level(sim, 1), _level(sim, 2)) == (5, 2)  # Odoo stays the truth
+    assert result.replaced == {"A": 7, "B": None}  # B had no level at the location
+    assert result.drift == {}
+    [read, mutation] = [json.loads(r["body"]) for r in sim.received()]
+    assert read["variables"]["ids"] == [
+        "gid://shopify/InventoryItem/1", "gid://shopify/InventoryItem/2"
+    ]  # fmt: skip
+    rows = mutation["variables"]["input"]["quantities"]
+    assert [row["changeFromQuantity"] for row in rows] == [7, None, 4]
+
+
+def test_a_first_push_that_races_an_edit_keeps_the_newer_level_not_a_drift(sim):
+    sim.shopify.levels[(SHOP, "gid://shopify/InventoryItem/1", LOCATION)] = 7
+    with _shop(sim) as shop:
+        read = shop._levels_of
+
+        def edited_meanwhile(items):
+            levels = read(items)
+            sim.shopify.levels[(SHOP, "gid://shopify/InventoryItem/1", LOCATION)] = 6
+            return levels
+
+        shop._levels_of = edited_meanwhile
+        result = shop.push([_item("A", 5, 1)])
+    assert _level(sim, 1) == 5
+    assert (result.replaced, result.drift) == ({"A": 6}, {})
+
+
 @pytest.mark.parametrize(
     ("version", "change_from"),
     [("2025-10", False), ("2026-01", True), ("2026-04", True), ("2026-10", True)],
@@ -68,7 +100,7 @@ def test_the_request_has_the_shape_of_its_api_version(sim, version, change_from)
     with _shop(sim, version) as shop:
         shop.push([_item("A", 5, 1, previous=None)])
     assert _level(sim, 1) == 5
-    [request] = sim.received()
+    [request] = [r for r in sim.received() if "inventorySetQuantities" in r["body"]]
     assert request["path"] == f"/shopify/{SHOP}/admin/api/{version}/graphql.json"
     payload = json.loads(request["body"])["variables"]["input"]
     assert ("changeFromQuantity" in payload["quantities"][0]) is change_from
