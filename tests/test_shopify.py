@@ -86,6 +86,25 @@ class TestShopify(OrderCase, HttpCase):
         self.assertEqual(log.state, "done")
         self.assertIn("Odoo last set 5, the channel held 9", log.error)
 
+    def test_a_first_push_logs_the_level_it_replaced_on_shopify(self):
+        self.sim.shopify.levels[(SHOP, ITEM.format(1001), "gid://shopify/Location/77")] = 7
+        self.set_stock(self.product, 5)
+        self.set_stock(self.product_b, 3)
+        self.dispatch(until_empty=True)
+        self.assertEqual((self.shop_level(), self.shop_level(index=2)), (5, 3), "Odoo's")
+        [log] = self.shop.sync_log_ids
+        self.assertEqual(log.state, "done")
+        self.assertEqual(
+            log.replaced_levels,
+            "GADGET: the channel held nothing before this first push; set to 3\n"
+            "WIDGET: the channel held 7 before this first push; set to 5",
+        )
+        self.assertFalse(log.error)
+        self.set_stock(self.product, 4)  # Odoo knows the level now: nothing replaced
+        self.dispatch(until_empty=True)
+        second = self.logs(self.shop)[0]
+        self.assertEqual((second.skus, second.replaced_levels), ("WIDGET", False))
+
     # -- the mapping -----------------------------------------------------------------
     def test_import_mapping_binds_variants_by_sku(self):
         self.shop.binding_ids.unlink()
