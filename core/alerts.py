@@ -17,6 +17,9 @@ refuses orders left unaccepted past its deadline); not measured on other channel
 Critical stock: a variant whose publishable quantity on a channel falls below the
 ``critical_qty`` of the rule in force (0 = none).
 
+API version: the channel's answers say its API version is no longer served or uses what
+is deprecated (``api_version_transition``).
+
 Datetimes are naive UTC throughout.
 """
 
@@ -31,6 +34,7 @@ OVERSELL = "oversell"
 STALL = "stall"
 CRITICAL_STOCK = "critical_stock"
 ACCEPTANCE = "acceptance"
+API_VERSION = "api_version"
 # Ordered (code, label) pairs, usable as an Odoo selection.
 ALERT_KINDS = [
     (BACKLOG, "Push Backlog"),
@@ -41,6 +45,7 @@ ALERT_KINDS = [
     (STALL, "Dispatcher Stalled"),
     (CRITICAL_STOCK, "Critical Stock"),
     (ACCEPTANCE, "Order Waiting for Acceptance"),
+    (API_VERSION, "API Version to Change"),
 ]
 
 
@@ -65,6 +70,8 @@ THRESHOLDS = {
     ACCEPTANCE: Threshold("alert_acceptance_minutes", 60, "min"),
 }
 FIGURE_KINDS = tuple(THRESHOLDS)
+# the alerts opened by what happens, not by a figure's threshold
+EVENT_KINDS = (CRITICAL_STOCK, API_VERSION)
 # Crossed when the figure reaches the threshold (the others: when above it).
 REACHED = frozenset({DEAD_LETTERS})
 
@@ -107,6 +114,18 @@ def critical_transition(publishable: int, critical_qty: int, is_open: bool) -> s
     if publishable < critical_qty:
         return KEEP if is_open else OPEN
     return RESOLVE if is_open else None
+
+
+def api_version_transition(notice: str | None, version: str, open_for: str | None) -> str | None:
+    """The API version alert from what the channel last said (`notice`: None nothing,
+    "" all well, else why to move) of the channel's `version`, the alert being open for
+    the version `open_for` (None: not open). A clean answer resolves it only once the
+    version changed (a deprecation is said of some requests only)."""
+    if notice:
+        return KEEP if open_for is not None else OPEN
+    if notice == "" and open_for is not None and open_for != version:
+        return RESOLVE
+    return None
 
 
 def minutes_between(start: datetime | None, end: datetime) -> float:

@@ -46,11 +46,11 @@ class TestShopify(OrderCase, HttpCase):
              "channel_carrier_code": "DHL"}
         )  # fmt: skip
 
-    def deliver(self, topic, order, webhook_id):
+    def deliver(self, topic, order, webhook_id, event_id=None):
         """The simulator's shop delivers the webhook to Odoo, as Shopify does."""
         with self.from_outside():
             status, text = self.sim.shopify.deliver(
-                self.base_url() + URL, SHOP, topic, order, webhook_id
+                self.base_url() + URL, SHOP, topic, order, webhook_id, event_id=event_id
             )
         return status, json.loads(text)
 
@@ -105,6 +105,43 @@ class TestShopify(OrderCase, HttpCase):
         second = self.logs(self.shop)[0]
         self.assertEqual((second.skus, second.replaced_levels), ("WIDGET", False))
 
+    def test_a_version_shopify_no_longer_serves_raises_an_alert_naming_the_next(self):
+        self.sim.configure_shop(SHOP, oldest_version="2026-01")
+        self.shop.api_version = "2025-10"
+        self.set_stock(self.product, 5)
+        self.dispatch(until_empty=True)
+        self.assertEqual(self.shop_level(), 5)
+        [alert] = self.env["stock.channel.alert"].search(
+            [("channel_id", "=", self.shop.id), ("kind", "=", "api_version")]
+        )
+        self.assertEqual((alert.state, alert.figure_text), ("open", "2025-10"))
+        self.assertIn("answered in 2026-01", alert.detail)
+        self.assertIn("Set the channel's API Version to 2026-10", alert.detail)
+        self.assertTrue(alert.activity_id)
+        self.set_stock(self.product, 4)
+        self.dispatch(until_empty=True)
+        self.assertEqual(alert.state, "open", "one alert, kept")
+        self.shop.api_version = "2026-10"
+        self.set_stock(self.product, 3)
+        self.dispatch(until_empty=True)
+        self.assertEqual(alert.state, "resolved")
+
+    def test_a_deprecation_shopify_reports_raises_an_alert_until_the_version_moves(self):
+        self.sim.configure_shop(SHOP, deprecated_reason="InventoryLevel.available")
+        self.shop.api_version = "2026-07"
+        self.assertEqual(self.shop._read_back(self.product), {})
+        [alert] = self.env["stock.channel.alert"].search(
+            [("channel_id", "=", self.shop.id), ("kind", "=", "api_version")]
+        )
+        self.assertIn("(InventoryLevel.available)", alert.detail)
+        self.assertIn("Move the channel's API Version to 2026-10", alert.detail)
+        self.sim.configure_shop(SHOP, deprecated_reason="")
+        self.shop._read_back(self.product)
+        self.assertEqual(alert.state, "open", "said of some requests: kept until it moves")
+        self.shop.api_version = "2026-10"
+        self.shop._read_back(self.product)
+        self.assertEqual(alert.state, "resolved")
+
     # -- the mapping -----------------------------------------------------------------
     def test_import_mapping_binds_variants_by_sku(self):
         self.shop.binding_ids.unlink()
@@ -134,6 +171,20 @@ class TestShopify(OrderCase, HttpCase):
         self.assertEqual(self.deliver("orders/create", order, "wh-x"), first)
         self.assertEqual(len(self.order_of("4001", self.shop)), 1)
         self.assertEqual(self.publishable(self.web), 3)
+
+    def test_one_event_delivered_to_two_subscriptions_is_one_order(self):
+        self.set_stock(self.product, 5)
+        order = shopify_order(4002, self.currency, [(42, "WIDGET", 2)])
+        first = self.deliver("orders/create", order, "wh-a", event_id="ev-1")
+        self.assertEqual(self.deliver("orders/create", order, "wh-b", event_id="ev-1"), first)
+        inbounds = self.env["stock.channel.inbound"].search([("event_id", "=", "ev-1")], order="id")
+        self.assertEqual(inbounds.mapped("state"), ["done", "duplicate"])
+        self.assertEqual(inbounds[1].duplicate_of_id, inbounds[0])
+        self.assertEqual(self.publishable(self.web), 3, "reserved once")
+        # another topic of the same event is no duplicate of it
+        cancelled = dict(order, cancelled_at="2026-11-23T11:00:00+01:00")
+        status, answer = self.deliver("orders/cancelled", cancelled, "wh-c", event_id="ev-1")
+        self.assertEqual((status, answer["status"]), (200, "cancelled"))
 
     def test_updated_before_created_imports_once_and_an_updated_cancellation(self):
         self.set_stock(self.product, 5)

@@ -191,6 +191,9 @@ class Connector:
 
     def __init__(self, config, session=None, limiter=None, tokens=None):
         self.config = config
+        # what the channel's last answer said of the API version in use (see
+        # take_api_notice)
+        self.api_notice = None
         self._owns_session = session is None
         self.session = self._new_session() if session is None else session
         self.limiter = limiter or LOCAL_LIMITER
@@ -215,6 +218,12 @@ class Connector:
 
     def __exit__(self, *exc_info):
         self.close()
+
+    def take_api_notice(self):
+        """What the channel said of the API version since the last call, then forgotten:
+        None (nothing said), "" (the version is fine) or why to move to another one."""
+        notice, self.api_notice = self.api_notice, None
+        return notice
 
     # -- batching ---------------------------------------------------------
 

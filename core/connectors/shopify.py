@@ -51,6 +51,7 @@ from .shopify_graphql import (
     stale_indexes,
     throttle_seconds,
     to_gid,
+    version_notice,
 )
 from .types import rebased_quantity
 
@@ -88,12 +89,20 @@ class ShopifyConnector(Connector):
     @classmethod
     def webhook_kind(cls, route_kind, headers, body=b""):
         """Every topic comes to the orders route: the topic says what it is (a
-        cancellation is then checked in the payload itself, the header being unsigned)."""
+        cancellation is then checked in the payload itself, the header being unsigned).
+        Duplicates are known by the delivery id, and by the event id (one event is
+        delivered once per subscription of its topic)."""
         topic = headers.get(webhooks.HEADER_TOPIC) or ""
         delivery_id = headers.get(webhooks.HEADER_WEBHOOK_ID) or ""
         kind = webhooks.topic_kind(topic, body)
         reason = f"webhook topic {topic!r} is not handled" if kind == KIND_IGNORED else ""
-        return Delivery(kind=kind, topic=topic, delivery_id=delivery_id, ignored_reason=reason)
+        return Delivery(
+            kind=kind,
+            topic=topic,
+            delivery_id=delivery_id,
+            ignored_reason=reason,
+            event_id=headers.get(webhooks.HEADER_EVENT_ID) or "",
+        )
 
     @classmethod
     def parse_order(cls, raw):
@@ -153,6 +162,9 @@ class ShopifyConnector(Connector):
             HEADER_ACCESS_TOKEN: self.config.api_key,
         }
         response = self._request("POST", self.graphql_url, body=body, headers=headers)
+        notice = version_notice(self.config.api_version, response.headers)
+        if notice or (notice is not None and self.api_notice is None):
+            self.api_notice = notice  # a warning is kept over a later clean answer
         try:
             answer = response.json()
         except ValueError:

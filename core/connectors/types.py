@@ -171,9 +171,12 @@ class PolledMessage:
 @dataclass(frozen=True)
 class Delivery:
     """What a genuine webhook delivery is: its ``kind`` (core.inbound KIND_*), the
-    platform's ``topic`` and ``delivery_id`` when it has them, and for KIND_IGNORED why."""
+    platform's ``topic`` and ``delivery_id`` when it has them, and for KIND_IGNORED why.
+    ``event_id``: the platform's id of the event behind it (Shopify's X-Shopify-Event-Id:
+    the same for every delivery of one event, to each subscription of the topic)."""
 
     kind: str
     topic: str = ""
     delivery_id: str = ""
     ignored_reason: str = ""
+    event_id: str = ""
