@@ -150,8 +150,10 @@ class StockChannelAlert(models.Model):
         action = alerts.api_version_transition(
             notice, version, alert.figure_text if alert else None
         )
-        try:
-            with self.env.cr.savepoint():
+        if action is None:
+            return
+        try:  # no flush: the caller's pending work (its precommit hooks) stays its own
+            with self.env.cr.savepoint(flush=False):
                 if action == alerts.OPEN:
                     self._open_api_version(channel, version, notice)
                 elif action == alerts.KEEP and alert.detail != notice:
