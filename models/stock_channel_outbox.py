@@ -225,9 +225,8 @@ class StockChannelOutbox(models.Model):
         conflict = (
             "ON CONFLICT (channel_id, product_id) WHERE state = 'pending' DO UPDATE SET "
             "priority = GREATEST(stock_channel_outbox.priority, EXCLUDED.priority), "
-            "force = stock_channel_outbox.force OR EXCLUDED.force, "
-            "push_kind = 'live', "  # a change queued on a replay: the push carries it
-            "generation = stock_channel_outbox.generation + 1"
+            "force = stock_channel_outbox.force OR EXCLUDED.force, push_kind = 'live', "
+            "generation = stock_channel_outbox.generation + 1"  # a replay carries a change now
         )
         columns = (
             "channel_id, product_id, company_id, state, priority, force, event_at, "
