@@ -181,13 +181,20 @@ class TestShopify(OrderCase, HttpCase):
             [("delivery_id", "in", ["wh-a", "wh-b"])], order="id"
         )
         self.assertEqual(inbounds.mapped("state"), ["done", "duplicate"], "not judged again")
-        self.assertEqual(inbounds.mapped("event_id"), ["ev-1", "ev-1"])
         self.assertEqual(inbounds[1].duplicate_of_id, inbounds[0])
         self.assertEqual(self.publishable(self.web), 3, "reserved once")
         # another topic of the same event is no duplicate of it
         cancelled = dict(order, cancelled_at="2026-11-23T11:00:00+01:00")
         status, answer = self.deliver("orders/cancelled", cancelled, "wh-c", event_id="ev-1")
         self.assertEqual((status, answer["status"]), (200, "cancelled"))
+        # the cancellation's event to a second subscription: the same answer, not judged
+        again = self.deliver("orders/cancelled", cancelled, "wh-d", event_id="ev-2")
+        twice = self.deliver("orders/cancelled", cancelled, "wh-e", event_id="ev-2")
+        self.assertEqual(twice, again)
+        second = self.env["stock.channel.inbound"].search([("delivery_id", "=", "wh-e")])
+        first = self.env["stock.channel.inbound"].search([("delivery_id", "=", "wh-d")])
+        self.assertEqual((second.state, second.duplicate_of_id), ("duplicate", first))
+        self.assertEqual(inbounds.mapped("event_id"), ["ev-1", "ev-1"])
 
     def test_updated_before_created_imports_once_and_an_updated_cancellation(self):
         self.set_stock(self.product, 5)
