@@ -80,10 +80,10 @@ SEED_SQL = """
 SELECT setseed(%(seed)s);
 
 INSERT INTO stock_channel_sync_log
-       (channel_id, company_id, state, item_count, attempt, http_status, latency_ms,
+       (channel_id, company_id, state, push_kind, item_count, attempt, http_status, latency_ms,
         confirmed_latency_ms, event_at, sent_at, acked_at, confirmed_at,
         create_uid, write_uid, create_date, write_date)
-SELECT ch, %(company)s, 'done', item_count, 1, 200, latency, latency + confirm_ms,
+SELECT ch, %(company)s, 'done', 'live', item_count, 1, 200, latency, latency + confirm_ms,
        sent - interval '2 seconds', sent, sent + latency * interval '1 ms',
        sent + (latency + confirm_ms) * interval '1 ms', 1, 1, sent, sent
   FROM unnest(%(ids)s::int[]) AS ch,

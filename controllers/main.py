@@ -172,8 +172,11 @@ class ChannelOrdersController(http.Controller):
             "url_ref": clean_text(url_ref) if url_ref else False,
             "topic": clean_text(delivery.topic) or False,
             "delivery_id": clean_text(delivery.delivery_id) or False,
+            "event_id": clean_text(delivery.event_id) or False,
         }
-        earlier = Inbound._earlier_delivery(channel, vals["delivery_id"])
+        earlier = Inbound._earlier_delivery(
+            channel, vals["delivery_id"], vals["event_id"], vals["topic"]
+        )
         if earlier:  # the same delivery again (the platform retries): the same answer
             Inbound._store(channel, delivery.kind, body, headers, state=DUPLICATE,
                            duplicate_of_id=earlier.id, http_status=earlier.http_status,

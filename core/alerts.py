@@ -19,6 +19,9 @@ Critical stock: a variant whose publishable quantity on a channel falls below th
 cannot be reached (no connection), resolved when it answers again; meanwhile its backlog
 and stall are not measured (its pushes wait for it: one alert, not three).
 
+API version: the channel's answers say its API version is no longer served or uses what
+is deprecated (``api_version_transition``).
+
 Datetimes are naive UTC throughout.
 """
 
@@ -34,6 +37,7 @@ STALL = "stall"
 CRITICAL_STOCK = "critical_stock"
 ACCEPTANCE = "acceptance"
 UNREACHABLE = "unreachable"
+API_VERSION = "api_version"
 # Ordered (code, label) pairs, usable as an Odoo selection.
 ALERT_KINDS = [
     (BACKLOG, "Push Backlog"),
@@ -45,6 +49,7 @@ ALERT_KINDS = [
     (CRITICAL_STOCK, "Critical Stock"),
     (ACCEPTANCE, "Order Waiting for Acceptance"),
     (UNREACHABLE, "Channel Unreachable"),
+    (API_VERSION, "API Version to Change"),
 ]
 
 
@@ -69,6 +74,8 @@ THRESHOLDS = {
     ACCEPTANCE: Threshold("alert_acceptance_minutes", 60, "min"),
 }
 FIGURE_KINDS = tuple(THRESHOLDS)
+# the alerts opened by what happens, not by a figure's threshold
+EVENT_KINDS = (CRITICAL_STOCK, API_VERSION, UNREACHABLE)
 # Crossed when the figure reaches the threshold (the others: when above it).
 REACHED = frozenset({DEAD_LETTERS})
 
@@ -111,6 +118,18 @@ def critical_transition(publishable: int, critical_qty: int, is_open: bool) -> s
     if publishable < critical_qty:
         return KEEP if is_open else OPEN
     return RESOLVE if is_open else None
+
+
+def api_version_transition(notice: str | None, version: str, open_for: str | None) -> str | None:
+    """The API version alert from what the channel last said (`notice`: None nothing,
+    "" all well, else why to move) of the channel's `version`, the alert being open for
+    the version `open_for` (None: not open). A clean answer resolves it only once the
+    version changed (a deprecation is said of some requests only)."""
+    if notice:
+        return KEEP if open_for is not None else OPEN
+    if notice == "" and open_for is not None and open_for != version:
+        return RESOLVE
+    return None
 
 
 def minutes_between(start: datetime | None, end: datetime) -> float:

@@ -1,8 +1,27 @@
 """One push of a dispatch round, as plain Python: the outbox rows it serves, what it
-sends, and its outcome (a PushResult or the error); the sync log values built once."""
+sends, and its outcome (a PushResult or the error); the sync log values built once.
+
+What a push is for: LIVE (a stock change: the latency the SLA measures), REPLAY (a dead
+letter sent again by a person: its latency counts from the replay) or CORRECTION (a
+reconciliation setting a drifted quantity); a batch carrying any live change is live."""
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+LIVE = "live"
+REPLAY = "replay"
+CORRECTION = "correction"
+# Ordered (code, label) pairs, usable as an Odoo selection.
+PUSH_KINDS = [(LIVE, "Live"), (REPLAY, "Replay"), (CORRECTION, "Correction")]
+
+
+def push_kind(kinds):
+    """The kind of a push carrying items of `kinds`: live when any is (or none is
+    known), else replay when any is, else correction."""
+    kinds = set(kinds)
+    if not kinds or LIVE in kinds:
+        return LIVE
+    return REPLAY if REPLAY in kinds else CORRECTION
 
 
 def utcnow():
@@ -18,6 +37,7 @@ class Job:
     PushItems (same order as `rows`), `products` their variant ids and `explains` the
     formula inputs of their quantities (see explain_inputs); for a status,
     `order_id` and `body`. `outcome` is the PushResult or the exception of the push.
+    `kinds`: what each row is for (LIVE, REPLAY, CORRECTION; same order as `rows`).
     """
 
     rows: list
@@ -30,6 +50,7 @@ class Job:
     sent_at: datetime = None
     outcome: object = None
     trace: str = ""
+    kinds: list = field(default_factory=list)
 
     @property
     def row_ids(self):
@@ -42,6 +63,25 @@ class Job:
     @property
     def event_at(self):
         return min(row[3] for row in self.rows)
+
+    @property
+    def kind(self):
+        return push_kind(self.kinds)
+
+    def subset(self, skus):
+        """The Job of the items of `skus` only (their rows, variants, formula inputs)."""
+        wanted = set(skus)
+        picked = [index for index, item in enumerate(self.items) if item.sku in wanted]
+        return Job(
+            rows=[self.rows[index] for index in picked],
+            items=[self.items[index] for index in picked],
+            products=[self.products[index] for index in picked if index < len(self.products)],
+            explains=[self.explains[index] for index in picked if index < len(self.explains)],
+            sent_at=self.sent_at,
+            outcome=self.outcome,
+            trace=self.trace,
+            kinds=[self.kinds[index] for index in picked if index < len(self.kinds)],
+        )
 
     def log_vals(self, channel):
         """The sync log values of this push, the same for every outcome."""
@@ -71,6 +111,7 @@ class Job:
             "attempt": self.attempts + 1,
             "event_at": self.event_at,
             "sent_at": self.sent_at,
+            "push_kind": self.kind,
         }
 
 

@@ -131,6 +131,11 @@ class StockChannel(models.Model):
     failure_rate_24h = fields.Float(
         compute="_compute_sync_stats", string="Failure Rate (24 h, %)", digits=(5, 1)
     )
+    # replays and corrections: measured apart (the figures above are live pushes')
+    replay_p95_24h = fields.Integer(compute="_compute_sync_stats", string="Replays p95 (24 h)")
+    correction_p95_24h = fields.Integer(
+        compute="_compute_sync_stats", string="Corrections p95 (24 h)"
+    )
     pending_count = fields.Integer(compute="_compute_sync_stats", string="Pending Pushes")
     dead_letter_count = fields.Integer(compute="_compute_sync_stats", string="Dead Letters")
     quantity_count = fields.Integer(compute="_compute_quantity_count")

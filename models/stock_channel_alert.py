@@ -1,9 +1,14 @@
+import logging
+
 from markupsafe import Markup
+from psycopg2.errors import UniqueViolation
 
 from odoo import api, fields, models
 from odoo.tools import format_datetime
 
 from ..core import alerts
+
+_logger = logging.getLogger(__name__)
 
 ALERT_STATES = [("open", "Open"), ("resolved", "Resolved")]
 ACTIVITY_TYPE = "stock_channel_sync.mail_activity_channel_alert"
@@ -43,7 +48,8 @@ class StockChannelAlert(models.Model):
     figure_text = fields.Char(string="Figure", help="The figure when last evaluated.")
     threshold_text = fields.Char(string="Threshold")
     detail = fields.Text(help="Critical stock: the move that took the quantity below, its "
-                         "author and reason.")  # fmt: skip
+                         "author and reason. API version: what the channel said, and the "
+                         "version to move to.")  # fmt: skip
     user_id = fields.Many2one("res.users", string="Assigned To")
     activity_id = fields.Many2one("mail.activity", ondelete="set null", readonly=True)
     opened_at = fields.Datetime(required=True, default=fields.Datetime.now)
@@ -156,6 +162,51 @@ class StockChannelAlert(models.Model):
         )  # fmt: skip
         vals = {"kind": alerts.UNREACHABLE, "figure_text": since, "detail": error}
         return self._create_with_activity(channel, vals, summary, note)
+
+    # ------------------------------------------------------------------
+    # API version (what the channel's answers say; core.alerts.api_version_transition)
+    # ------------------------------------------------------------------
+    @api.model
+    def _api_version_notice(self, channel, version, notice):
+        """Open, keep or resolve the channel's API version alert from `notice` (see
+        Connector.take_api_notice) about `version`, in a savepoint: a push is recorded
+        whatever happens here."""
+        if notice is None:
+            return
+        self, channel = self.sudo(), channel.sudo()  # whoever's request the channel answered
+        alert = self.search(
+            [("channel_id", "=", channel.id), ("kind", "=", alerts.API_VERSION),
+             ("state", "=", "open")], limit=1,
+        )  # fmt: skip
+        action = alerts.api_version_transition(
+            notice, version, alert.figure_text if alert else None
+        )
+        if action is None:
+            return
+        try:  # no flush: the caller's pending work (its precommit hooks) stays its own
+            with self.env.cr.savepoint(flush=False):
+                if action == alerts.OPEN:
+                    self._open_api_version(channel, version, notice)
+                elif action == alerts.KEEP and alert.detail != notice:
+                    alert.write({"detail": notice, "figure_text": version})
+                elif action == alerts.RESOLVE:
+                    alert._close(self.env._("The API version is now %(version)s.",
+                                            version=version))  # fmt: skip
+        except UniqueViolation:  # another worker opened it meanwhile
+            _logger.info("channel %s: API version alert opened by another worker", channel.code)
+
+    def _open_api_version(self, channel, version, notice):
+        label = self._label(alerts.API_VERSION)
+        note = Markup("<p>%s</p>") % self.env._(
+            "%(alert)s on %(channel)s: %(notice)s",
+            alert=label, channel=channel.display_name, notice=notice,
+        )  # fmt: skip
+        return self._create_with_activity(
+            channel,
+            {"kind": alerts.API_VERSION, "figure_text": version, "detail": notice},
+            label,
+            note,
+        )
 
     # ------------------------------------------------------------------
     # Critical stock

@@ -19,7 +19,7 @@ from odoo import api, models
 
 from ..core import backoff
 from ..core.connectors.base import PENDING, TIMEOUT
-from ..core.dispatch import utcnow
+from ..core.dispatch import LIVE, REPLAY, utcnow
 from ..core.errors import SyncError
 from .stock_channel_outbox import clip
 
@@ -226,7 +226,8 @@ class StockChannelOutbox(models.Model):
             row = self.create(
                 {"channel_id": channel.id, "product_id": item["product_id"], "force": True,
                  "event_at": log.event_at or utcnow(), "next_attempt_at": next_at,
-                 "attempts": verdict.attempts, "last_error": reasons[sku]}
+                 "attempts": verdict.attempts, "last_error": reasons[sku],
+                 "push_kind": log.push_kind if log.push_kind == REPLAY else LIVE}
             )  # fmt: skip
             if verdict.dead:
                 row._to_dead_letter(

@@ -9,7 +9,7 @@ from odoo.tools import mute_logger
 
 from ..core import backoff
 from ..core.connectors import PushItem
-from ..core.dispatch import Job, explain_inputs, utcnow
+from ..core.dispatch import CORRECTION, LIVE, Job, explain_inputs, utcnow
 from ..core.errors import PermanentError, RetryableError, SyncError
 from .stock_channel_outbox import clip
 from .stock_channel_sync_log import WAITING
@@ -21,6 +21,7 @@ REASON_STALE = (
     "the channel dropped it as stale: it holds a newer sequence for this SKU "
     "(sent again with a fresh sequence)"
 )
+REASON_REPLACED = "{sku}: the channel held {found} before this first push; set to {quantity}"
 REASON_DRIFT = (
     "changed on the channel (cause: channel_edit): Odoo last set {expected}, the channel "
     "held {found}; set again from what it held"
@@ -110,6 +111,7 @@ class StockChannelDispatcher(models.AbstractModel):
             job.products.append(product_id)
             job.explains.append(explain_inputs(result))
             correction = product_id in read
+            job.kinds.append(CORRECTION if correction else row.push_kind or LIVE)
             previous = line.published_qty if line.published_at else None
             job.items.append(
                 PushItem(
@@ -220,13 +222,14 @@ class StockChannelDispatcher(models.AbstractModel):
             return self._failed(channel, rows, job, log_vals, outcome, retryable=False)
         if job.body is not None:
             return self._status_done(job, rows, log_vals, outcome)
-        return self._stock_done(channel, job, rows, log_vals, outcome)
+        return self._stock_done(channel, job, rows, outcome)
 
     def _log(self, log_vals, state, **values):
         return self.env["stock.channel.sync.log"].create(dict(log_vals, state=state, **values))
 
     def _log_accepted(self, job, log_vals, result, state="done", **values):
-        """Log an accepted push with its latency (from the oldest change); returns when."""
+        """Log an accepted push with its latency (from the oldest change of `job`, or
+        from the replay); returns when."""
         acked_at = utcnow()
         self._log(
             log_vals,
@@ -247,30 +250,35 @@ class StockChannelDispatcher(models.AbstractModel):
         rows._delete_sent(self._generations(job))
         return len(rows)
 
-    def _stock_done(self, channel, job, rows, log_vals, result):
+    def _stock_done(self, channel, job, rows, result):
+        """A push the channel answered 2xx: the items it took are logged accepted (done,
+        or sent while its verdict is awaited) with their latency; the items it refused
+        are logged apart as dead letters (never done, no accepted latency); the others
+        are sent again."""
         skus = [item.sku for item in job.items]
         applied, refused, stale = result.split(skus)
         retry = {sku: result.retry_errors.get(sku) or REASON_STALE for sku in sorted(stale)}
-        errors = [f"{sku}: {message}" for sku, message in {**refused, **retry}.items()]
-        errors += [
-            f"{sku}: {REASON_DRIFT.format(expected=expected, found=found)}"
-            for sku, (expected, found) in sorted(result.drift.items())
-        ]
-        # accepted for processing: the channel's verdict comes later (stock.channel.confirmer)
-        tracked = {sku: str(result.tracking[sku]) for sku in applied if sku in result.tracking}
-        acked_at = self._log_accepted(
-            job,
-            log_vals,
-            result,
-            state="sent" if tracked else "done",
-            error="\n".join(errors) or False,
-            **self.env["stock.channel.confirmer"]._awaiting_vals(channel, tracked),
-        )
         by_sku = dict(zip(skus, zip(job.rows, job.items, job.products, strict=True), strict=True))
         Outbox = self.env["stock.channel.outbox"]
+        if refused:
+            self._refused_in_accepted(channel, job.subset(refused), result, refused)
         for sku, message in refused.items():
             Outbox.browse(by_sku[sku][0][0]).exists()._to_dead_letter(
                 message, result.request_body, result.body
+            )
+        # accepted for processing: the channel's verdict comes later (stock.channel.confirmer)
+        tracked = {sku: str(result.tracking[sku]) for sku in applied if sku in result.tracking}
+        acked_at = utcnow()
+        if applied:
+            accepted = job.subset(applied)
+            acked_at = self._log_accepted(
+                accepted,
+                accepted.log_vals(channel),
+                result,
+                state="sent" if tracked else "done",
+                error=_drift_lines(result) or False,
+                replaced_levels=_replaced_lines(result, accepted) or False,
+                **self.env["stock.channel.confirmer"]._awaiting_vals(channel, tracked),
             )
         published = {
             by_sku[sku][2]: result.quantities.get(sku, by_sku[sku][1].quantity)
@@ -284,11 +292,24 @@ class StockChannelDispatcher(models.AbstractModel):
             self._retry_item(channel, job, rows, result, by_sku[sku], f"{sku}: {message}")
         return len(done)
 
+    def _refused_in_accepted(self, channel, job, result, refused):
+        """The items a channel refused in a 2xx answer (Amazon's INVALID, the generic
+        receiver's errors): one dead log row, without an accepted time or latency."""
+        self._log(
+            job.log_vals(channel),
+            "dead",
+            http_status=result.status,
+            idempotency_key=result.idempotency_key,
+            error="\n".join(f"{sku}: {message}" for sku, message in refused.items()),
+            request_body=False,
+            response_body=clip(result.body),
+        )
+
     def _retry_item(self, channel, job, rows, result, entry, message):
         """One item of an accepted push to send again (stale, failed on its own, or not
         sent for the rate limit: never a dead letter then), logged on its own."""
-        row_key, item, product_id = entry
-        one = Job(rows=[row_key], items=[item], products=[product_id], sent_at=job.sent_at)
+        row_key, item, _product_id = entry
+        one = job.subset([item.sku])
         error = RetryableError(
             f"{channel.code}: {message}",
             status=result.status,
@@ -363,3 +384,25 @@ class StockChannelDispatcher(models.AbstractModel):
             else:
                 row.next_attempt_at = utcnow()
         return 0
+
+
+def _drift_lines(result):
+    """The quantities found changed on the channel, then set again, one line each."""
+    return "\n".join(
+        f"{sku}: {REASON_DRIFT.format(expected=expected, found=found)}"
+        for sku, (expected, found) in sorted(result.drift.items())
+    )
+
+
+def _replaced_lines(result, job):
+    """What the first pushes of `job` replaced on the channel, one line per SKU."""
+    pushed = {item.sku: item.quantity for item in job.items}
+    return "\n".join(
+        REASON_REPLACED.format(
+            sku=sku,
+            found="nothing" if found is None else found,
+            quantity=result.quantities.get(sku, pushed[sku]),
+        )
+        for sku, found in sorted(result.replaced.items())
+        if sku in pushed
+    )

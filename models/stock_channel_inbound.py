@@ -6,6 +6,7 @@ from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.fields import Domain
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from ..core import status as status_core
@@ -73,6 +74,12 @@ class StockChannelInbound(models.Model):
         string="Delivery Id",
         index="btree_not_null",
         help="The platform's id of the webhook delivery (Shopify: X-Shopify-Webhook-Id).",
+    )
+    event_id = fields.Char(
+        string="Event Id",
+        index="btree_not_null",
+        help="The platform's id of the event delivered (Shopify: X-Shopify-Event-Id, the "
+        "same in every delivery of one event): a second delivery of it is a duplicate.",
     )
     url_ref = fields.Char(
         string="Order in URL", help="The order id of the URL (cancellations and returns)."
@@ -148,13 +155,20 @@ class StockChannelInbound(models.Model):
         )
 
     @api.model
-    def _earlier_delivery(self, channel, delivery_id):
-        """The first judged message of the same platform delivery (a retry of it)."""
-        if not delivery_id:
+    def _earlier_delivery(self, channel, delivery_id, event_id=False, topic=False):
+        """The first judged message of the same platform delivery (a retry of it), or of
+        the same event and topic (a delivery of it to another subscription)."""
+        same = Domain.FALSE
+        if delivery_id:
+            same |= Domain("delivery_id", "=", delivery_id)
+        if event_id:
+            same |= Domain("event_id", "=", event_id) & Domain("topic", "=", topic)
+        if same.is_false():
             return self.browse()
         return self.sudo().search(
-            [("channel_id", "=", channel.id), ("delivery_id", "=", delivery_id),
-             ("state", "!=", RECEIVED), ("http_status", "!=", 0)], order="id", limit=1,
+            Domain("channel_id", "=", channel.id) & same
+            & Domain("state", "!=", RECEIVED) & Domain("http_status", "!=", 0),
+            order="id", limit=1,
         )  # fmt: skip
 
     def _connector(self):

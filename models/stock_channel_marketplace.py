@@ -117,7 +117,13 @@ class StockChannel(models.Model):
             # the channel's limits and token, shared by every worker of the database
             connector.limiter = DatabaseLimiter(self.env, self.id)
             connector.tokens = DatabaseTokenStore(self.env, self.id)
+            connector.take_api_notice()  # said to an earlier user of the pooled connector
             yield connector
+            # the channel named another API version to use (Shopify's fall-forward or
+            # deprecation headers): an alert (core.connectors.shopify_graphql)
+            self.env["stock.channel.alert"]._api_version_notice(
+                self, connector.config.api_version, connector.take_api_notice()
+            )
 
     def _connector_config(self):
         channel = self.sudo()

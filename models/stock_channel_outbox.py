@@ -7,7 +7,7 @@ from odoo import api, fields, models
 from odoo.tools import mute_logger
 
 from ..core.connectors import get_connector, order_status_connectors
-from ..core.dispatch import utcnow
+from ..core.dispatch import LIVE, PUSH_KINDS, REPLAY, utcnow
 from .access import check_manager_of
 from .retention import purge
 
@@ -23,8 +23,8 @@ LOCK_ATTEMPTS = 5
 PENDING_CONFLICT = (
     "ON CONFLICT (channel_id, product_id) WHERE state = 'pending' DO UPDATE SET "
     "priority = GREATEST(stock_channel_outbox.priority, EXCLUDED.priority), "
-    "force = stock_channel_outbox.force OR EXCLUDED.force, "
-    "generation = stock_channel_outbox.generation + 1"
+    "force = stock_channel_outbox.force OR EXCLUDED.force, push_kind = 'live', "
+    "generation = stock_channel_outbox.generation + 1"  # a replay carries a change now
 )
 DEAD_RETENTION_PARAM = "stock_channel_sync.dead_letter_retention_days"
 DEFAULT_DEAD_RETENTION_DAYS = 90
@@ -60,6 +60,14 @@ class StockChannelOutbox(models.Model):
     state = fields.Selection(OUTBOX_STATES, required=True, default="pending", index=True)
     priority = fields.Integer(default=PRIORITY_NORMAL)
     force = fields.Boolean(help="Push even if the channel already has this quantity.")
+    push_kind = fields.Selection(
+        PUSH_KINDS,
+        string="Kind",
+        default=LIVE,
+        help="Live (or empty: the rows the queue inserts in SQL): a stock change, its "
+        "latency is the one the alerts measure. Replay: a dead letter sent again, its "
+        "latency counted from the replay; a change queued meanwhile makes it live.",
+    )
     event_at = fields.Datetime(
         required=True, default=fields.Datetime.now, help="The oldest change waiting for this push."
     )
@@ -328,7 +336,8 @@ class StockChannelOutbox(models.Model):
     # Dead letters
     # ------------------------------------------------------------------
     def action_replay(self):
-        """Send again: the current quantity, not the old payload."""
+        """Send again: the current quantity, not the old payload; a replay, timed from
+        now (not from the change that failed)."""
         check_manager_of(self)
         self = self.sudo()
         dead = self.filtered(lambda row: row.state == "dead")
@@ -343,8 +352,10 @@ class StockChannelOutbox(models.Model):
                         "state": "pending",
                         "force": True,
                         "attempts": 0,
+                        "event_at": fields.Datetime.now(),
                         "next_attempt_at": fields.Datetime.now(),
                         "dead_at": False,
+                        "push_kind": REPLAY,
                     }
                 )
         if dead:

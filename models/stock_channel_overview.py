@@ -9,22 +9,24 @@ from odoo import api, fields, models
 
 from ..core import alerts
 from ..core import overview as overview_core
+from .stock_channel_sync_log import SLA_PUSH
 
 OVERVIEW_NOTIFICATION = "stock_channel_sync/overview"
 OVERVIEW_PRECOMMIT_KEY = "stock_channel_sync.overview"
 CHANNEL_USER_GROUP = "stock_channel_sync.group_channel_user"
 
-# per channel, in one query: the queue, latency p95 over 24 hours (accepted: the 2xx;
-# confirmed: the verdict read), the last accepted push, the last reconciliation done, the
-# orders in exception
-OVERVIEW_QUERY = """
+# per channel, in one query: the queue, latency p95 over 24 hours of live pushes
+# (accepted: the 2xx of pushes the channel took, see SLA_PUSH; confirmed: the verdict
+# read), the last accepted push, the last reconciliation done, the orders in exception
+OVERVIEW_QUERY = f"""
 WITH day AS (
     -- the day's pushes of the channels, read once for both percentiles
     SELECT l.channel_id,
            percentile_cont(0.95) WITHIN GROUP (ORDER BY l.latency_ms)
-               FILTER (WHERE l.acked_at IS NOT NULL) AS accepted_p95,
+               FILTER (WHERE {SLA_PUSH}) AS accepted_p95,
            percentile_cont(0.95) WITHIN GROUP (ORDER BY l.confirmed_latency_ms)
-               FILTER (WHERE l.confirmed_at IS NOT NULL) AS confirmed_p95
+               FILTER (WHERE l.confirmed_at IS NOT NULL AND l.push_kind = 'live')
+               AS confirmed_p95
       FROM stock_channel_sync_log l
      WHERE l.channel_id = ANY(%(ids)s) AND l.sent_at >= %(day)s
      GROUP BY l.channel_id

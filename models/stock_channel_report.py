@@ -5,7 +5,7 @@ the graph and pivot views group them."""
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
-from .stock_channel_sync_log import LOG_STATES
+from .stock_channel_sync_log import LOG_STATES, SLA_PUSH
 
 FAILED_STATES = [(code, label) for code, label in LOG_STATES if code in ("retry", "dead")]
 
@@ -28,9 +28,9 @@ def create_view(model, query):
     )
 
 
-# accepted pushes (the channel's 2xx, also of pushes whose verdict failed later), as the
+# accepted live pushes (the channel's 2xx of pushes it took, see SLA_PUSH), as the
 # channel form counts them: p50 / p95 per channel and hour
-LATENCY_VIEW = """
+LATENCY_VIEW = f"""
 SELECT min(l.id) AS id,
        l.channel_id,
        l.company_id,
@@ -39,7 +39,7 @@ SELECT min(l.id) AS id,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY l.latency_ms) AS latency_p50,
        percentile_cont(0.95) WITHIN GROUP (ORDER BY l.latency_ms) AS latency_p95
   FROM stock_channel_sync_log l
- WHERE l.acked_at IS NOT NULL
+ WHERE {SLA_PUSH}
  GROUP BY l.channel_id, l.company_id, date_trunc('hour', l.acked_at)
 """
 
@@ -79,7 +79,11 @@ class StockChannelLatencyReport(models.Model):
     _auto = False
     _order = "hour desc, channel_id"
     _rec_name = "hour"
-    _depends = {"stock.channel.sync.log": ["channel_id", "company_id", "acked_at", "latency_ms"]}
+    _depends = {
+        "stock.channel.sync.log": [
+            "channel_id", "company_id", "acked_at", "latency_ms", "state", "push_kind",
+        ]
+    }  # fmt: skip
 
     channel_id = fields.Many2one("stock.channel", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)

@@ -5,6 +5,8 @@ from markupsafe import Markup, escape
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..core.dispatch import LIVE, PUSH_KINDS
+
 LOG_STATES = [
     ("pending", "Pending"),
     ("sent", "Sent"),
@@ -22,33 +24,39 @@ OLD_PUSH_SEQUENCE = "stock_channel_push_seq"
 SYNC_STAT_FIELDS = (
     "latency_p50_1h", "latency_p95_1h", "latency_p99_1h",
     "latency_p50_24h", "latency_p95_24h", "latency_p99_24h",
-    "confirmed_p95_24h", "failure_rate_24h", "pending_count", "dead_letter_count",
+    "confirmed_p95_24h", "failure_rate_24h", "replay_p95_24h", "correction_p95_24h",
+    "pending_count", "dead_letter_count",
 )  # fmt: skip
+# the pushes the accepted latency (the SLA: the figures, the alerts, the overview, the
+# report) counts, in SQL on the log aliased `l`: live ones the channel took (answered
+# 2xx and not refused since: done, or sent while its verdict is awaited); replays and
+# corrections are measured apart
+SLA_PUSH = "l.acked_at IS NOT NULL AND l.state IN ('sent', 'done') AND l.push_kind = 'live'"
+TAKEN_PUSH = "l.acked_at IS NOT NULL AND l.state IN ('sent', 'done')"
 
-
-# latency percentiles (accepted: any push the channel answered 2xx, also one whose
-# verdict failed later; confirmed: verdicts read) and failure rate, per channel
-STATS_QUERY = """
-SELECT channel_id,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)
-           FILTER (WHERE acked_at >= %(hour)s),
-       percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
-           FILTER (WHERE acked_at >= %(hour)s),
-       percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)
-           FILTER (WHERE acked_at >= %(hour)s),
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)
-           FILTER (WHERE acked_at IS NOT NULL),
-       percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
-           FILTER (WHERE acked_at IS NOT NULL),
-       percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)
-           FILTER (WHERE acked_at IS NOT NULL),
-       percentile_cont(0.95) WITHIN GROUP (ORDER BY confirmed_latency_ms)
-           FILTER (WHERE confirmed_at IS NOT NULL),
-       100.0 * count(*) FILTER (WHERE state IN ('retry', 'dead'))
-           / NULLIF(count(*) FILTER (WHERE state <> 'waiting'), 0)
-  FROM stock_channel_sync_log
- WHERE channel_id = ANY(%(ids)s) AND sent_at >= %(day)s
- GROUP BY channel_id
+# latency percentiles (accepted: the live pushes the channel took; confirmed: verdicts
+# read; replays and corrections apart) and failure rate, per channel
+STATS_QUERY = f"""
+SELECT l.channel_id,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY l.latency_ms)
+           FILTER (WHERE {SLA_PUSH} AND l.acked_at >= %(hour)s),
+       percentile_cont(0.95) WITHIN GROUP (ORDER BY l.latency_ms)
+           FILTER (WHERE {SLA_PUSH} AND l.acked_at >= %(hour)s),
+       percentile_cont(0.99) WITHIN GROUP (ORDER BY l.latency_ms)
+           FILTER (WHERE {SLA_PUSH} AND l.acked_at >= %(hour)s),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY l.latency_ms) FILTER (WHERE {SLA_PUSH}),
+       percentile_cont(0.95) WITHIN GROUP (ORDER BY l.latency_ms) FILTER (WHERE {SLA_PUSH}),
+       percentile_cont(0.99) WITHIN GROUP (ORDER BY l.latency_ms) FILTER (WHERE {SLA_PUSH}),
+       percentile_cont(0.95) WITHIN GROUP (ORDER BY l.confirmed_latency_ms)
+           FILTER (WHERE l.confirmed_at IS NOT NULL AND l.push_kind = 'live'),
+       100.0 * count(*) FILTER (WHERE l.state IN ('retry', 'dead')) / count(*),
+       percentile_cont(0.95) WITHIN GROUP (ORDER BY l.latency_ms)
+           FILTER (WHERE {TAKEN_PUSH} AND l.push_kind = 'replay'),
+       percentile_cont(0.95) WITHIN GROUP (ORDER BY l.latency_ms)
+           FILTER (WHERE {TAKEN_PUSH} AND l.push_kind = 'correction')
+  FROM stock_channel_sync_log l
+ WHERE l.channel_id = ANY(%(ids)s) AND l.sent_at >= %(day)s
+ GROUP BY l.channel_id
 """
 
 
@@ -65,6 +73,16 @@ class StockChannelSyncLog(models.Model):
     items = fields.Json(string="Pushed Items", help="[{sku, quantity, sequence}] as pushed.")
     idempotency_key = fields.Char(index=True)
     attempt = fields.Integer(help="Attempt number of the oldest item of the batch (1 = first).")
+    push_kind = fields.Selection(
+        PUSH_KINDS,
+        string="Kind",
+        required=True,
+        default=LIVE,
+        index=True,
+        help="Live: carries a stock change; its latency is the one the figures and alerts "
+        "measure. Replay (a dead letter sent again, timed from the replay) and correction "
+        "(a reconciliation setting a drifted quantity) are measured apart.",
+    )
     http_status = fields.Integer(string="HTTP Status")
     state = fields.Selection(LOG_STATES, required=True, default="pending", index=True)
     event_at = fields.Datetime(help="When the oldest stock change of the batch happened.")
@@ -80,9 +98,19 @@ class StockChannelSyncLog(models.Model):
     )
     confirm_next_at = fields.Datetime(help="When the channel's verdict is read next.")
     confirm_deadline = fields.Datetime(help="Without a verdict by then, the items are sent again.")
-    latency_ms = fields.Integer(string="Accepted Latency (ms)", aggregator="avg")
+    latency_ms = fields.Integer(
+        string="Accepted Latency (ms)",
+        aggregator="avg",
+        help="From the oldest change of the push (a replay: from the replay) to the "
+        "channel's 2xx; not set for items the channel refused.",
+    )
     confirmed_latency_ms = fields.Integer(string="Confirmed Latency (ms)", aggregator="avg")
     error = fields.Text()
+    replaced_levels = fields.Text(
+        string="Levels Replaced",
+        help="First pushes of a variant to a channel that holds a level of its own "
+        "(Shopify): what the channel held before Odoo set its quantity.",
+    )
     explain_html = fields.Html(
         string="Why These Quantities",
         compute="_compute_explain_html",
@@ -107,10 +135,11 @@ class StockChannelSyncLog(models.Model):
     @api.model
     def _channel_stats(self, channels):
         """{channel_id: {field: value}} of `channels`: latency percentiles over the last
-        hour and day (accepted: the channel's 2xx, also of pushes whose verdict failed
-        later; confirmed: the verdict of channels that confirm later), failure rate over
-        the day (a push waiting for the channel's window is no attempt), pending and
-        dead-letter counts, in two queries (the fields SYNC_STAT_FIELDS of stock.channel)."""
+        hour and day (accepted: the channel's 2xx of live pushes it took, see SLA_PUSH;
+        confirmed: the verdict of channels that confirm later), failure rate over the
+        day (a push waiting for the channel's window is no attempt), replays' and
+        corrections' p95 apart, pending and dead-letter counts, in two queries (the fields
+        SYNC_STAT_FIELDS of stock.channel)."""
         empty = dict.fromkeys(SYNC_STAT_FIELDS, 0)
         stats = {channel.id: dict(empty) for channel in channels}
         if not channels.ids:
@@ -126,7 +155,7 @@ class StockChannelSyncLog(models.Model):
             },
         )
         for channel_id, *values in self.env.cr.fetchall():
-            for name, value in zip(SYNC_STAT_FIELDS[:8], values, strict=True):
+            for name, value in zip(SYNC_STAT_FIELDS[:10], values, strict=True):
                 stats[channel_id][name] = round(
                     value or 0, 1 if name == "failure_rate_24h" else None
                 )

@@ -43,6 +43,11 @@ INVALID_VARIABLE = "INVALID_VARIABLE"
 CAS_VERSION = "2026-01"
 CAS_REQUIRED_VERSION = "2026-04"
 LATEST_VERSION = "2026-10"
+# every answer names the version that served it; a request for a version older than the
+# oldest supported one is served in that one ("falls forward"); a request using what is
+# deprecated says so (shopify.dev/docs/api/usage/versioning)
+HEADER_API_VERSION = "X-Shopify-API-Version"
+HEADER_DEPRECATED_REASON = "X-Shopify-API-Deprecated-Reason"
 OP_SET_QUANTITIES = "inventorySetQuantities"
 OP_INVENTORY_ITEMS = "inventoryItems"
 
@@ -60,6 +65,10 @@ class ShopSettings:
     webhook_secret: str = "shopify-webhook-secret"
     catalog: dict = field(default_factory=dict)
     locations: list = field(default_factory=list)
+    # the oldest API version the shop still serves (older requests fall forward to it),
+    # and, when set, the deprecations every answer reports
+    oldest_version: str = "2025-01"
+    deprecated_reason: str = ""
 
 
 class Shopify(ShopifyOrders, Marketplace):
@@ -90,8 +99,18 @@ class Shopify(ShopifyOrders, Marketplace):
                 return error(404, NOT_FOUND)
             if method != "POST":
                 return Reply(405, {"errors": METHOD_NOT_ALLOWED})
-            return self.graphql(unquote(parts[0]), headers, body, version=parts[3])
+            return self._versioned(unquote(parts[0]), headers, body, parts[3])
         return error(404, NOT_FOUND)
+
+    def _versioned(self, name, headers, body, requested):
+        """The answer in the version that serves `requested`, saying which."""
+        settings = self.account(name)
+        served = max(requested, settings.oldest_version)
+        reply = self.graphql(name, headers, body, version=served)
+        reply.headers[HEADER_API_VERSION] = served
+        if settings.deprecated_reason:
+            reply.headers[HEADER_DEPRECATED_REASON] = settings.deprecated_reason
+        return reply
 
     def _bucket(self, name, settings):
         """Currently available points of the shop's leaky bucket (refilled up to now)."""

@@ -154,8 +154,9 @@ class ShopifyOrders:
         with self.lock:
             return self.orders.get((shop, _gid("Order", order_id)))
 
-    def delivery(self, shop, topic, order, webhook_id, secret=None):
-        """(body, headers) of a webhook delivery as Shopify sends it."""
+    def delivery(self, shop, topic, order, webhook_id, secret=None, event_id=None):
+        """(body, headers) of a webhook delivery as Shopify sends it: ``event_id`` names
+        the event (the same in its delivery to each subscription of the topic)."""
         secret = secret or self.account(shop).webhook_secret
         body = json.dumps(order).encode()
         digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
@@ -167,11 +168,12 @@ class ShopifyOrders:
             "X-Shopify-Shop-Domain": f"{shop}.myshopify.com",
             "X-Shopify-API-Version": "2026-10",
             "X-Shopify-Triggered-At": now_iso(),
+            "X-Shopify-Event-Id": str(event_id or f"event-{webhook_id}"),
         }
 
-    def deliver(self, url, shop, topic, order, webhook_id, secret=None):
+    def deliver(self, url, shop, topic, order, webhook_id, secret=None, event_id=None):
         """POST a webhook delivery to Odoo at ``url``: (status, answer text)."""
-        body, headers = self.delivery(shop, topic, order, webhook_id, secret)
+        body, headers = self.delivery(shop, topic, order, webhook_id, secret, event_id)
         request = urllib.request.Request(url, data=body, headers=headers, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:

@@ -115,6 +115,54 @@ class TestAmazon(OrderCase):
         self.assertEqual(dead.product_id, self.product_b)
         self.assertEqual(self.sim.amazon.quantity(ACCOUNT, "WIDGET"), 2)
 
+    def forget_logs(self):
+        """The set-up's pushes (the mapping's) out of the figures."""
+        self.logs(self.amazon).unlink()
+
+    def accepted_latency(self):
+        """The channel's accepted latency figures (p95 over the hour and the day)."""
+        self.amazon.invalidate_recordset(["latency_p95_1h", "latency_p95_24h"])
+        return self.amazon.latency_p95_1h, self.amazon.latency_p95_24h
+
+    def test_a_listing_refused_as_invalid_is_dead_never_done_nor_timed(self):
+        self.forget_logs()
+        del self.sim.amazon.listings[ACCOUNT]["GADGET"]  # unknown to Amazon: INVALID at once
+        self.set_stock(self.product_b, 4)
+        self.dispatch()
+        [log] = self.logs(self.amazon)
+        self.assertEqual(log.state, "dead")
+        self.assertEqual((log.acked_at, log.latency_ms), (False, 0))
+        self.assertIn("GADGET: amazon: ", log.error)
+        self.assertIn("SKU 'GADGET' does not exist", log.error)
+        [dead] = self.outbox(self.amazon, state="dead")
+        self.assertEqual(dead.product_id, self.product_b)
+        self.assertEqual(self.accepted_latency(), (0, 0), "nothing was accepted")
+
+    def test_in_a_push_only_the_listings_amazon_took_are_accepted_and_timed(self):
+        self.forget_logs()
+        del self.sim.amazon.listings[ACCOUNT]["GADGET"]
+        self.set_stock(self.product, 6)
+        self.set_stock(self.product_b, 4)
+        self.dispatch()
+        taken, refused = self.logs(self.amazon)  # newest first
+        self.assertEqual((refused.state, refused.skus, refused.acked_at), ("dead", "GADGET", False))
+        self.assertEqual((taken.state, taken.skus, taken.item_count), ("sent", "WIDGET", 1))
+        self.assertFalse(taken.error)
+        self.read_verdicts(self.amazon)
+        self.assertEqual(taken.state, "done")
+        self.assertEqual(self.accepted_latency(), (taken.latency_ms, taken.latency_ms))
+
+    def test_a_push_refused_by_its_verdict_leaves_the_accepted_latency(self):
+        self.forget_logs()
+        self.sim.configure_marketplace("amazon", ACCOUNT, fail_skus=["GADGET"])
+        self.set_stock(self.product_b, 2)
+        self.dispatch()
+        [log] = self.logs(self.amazon, "sent")
+        self.assertTrue(log.latency_ms >= 0 and log.acked_at)
+        self.read_verdicts(self.amazon)
+        self.assertEqual(log.state, "retry")
+        self.assertEqual(self.accepted_latency(), (0, 0), "Amazon refused it: not accepted")
+
     def test_no_verdict_by_the_deadline_is_sent_again(self):
         self.sim.configure_marketplace("amazon", ACCOUNT, processing_delay=3600)
         self.set_stock(self.product, 3)

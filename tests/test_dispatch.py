@@ -1,7 +1,8 @@
 import json
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import tagged
 
 from .common import SyncCase
@@ -160,6 +161,41 @@ class TestDispatch(SyncCase):
         self.dispatch()
         self.assertEqual(self.market_level(), 8)
         self.assertFalse(self.outbox(self.market, state="dead"))
+
+    def test_a_replay_is_timed_from_the_replay_and_apart_from_live_pushes(self):
+        self.set_stock(self.product_b, 2)
+        self.dispatch()  # a live push
+        self.sim.configure_channel("market", secret="rotated-elsewhere")
+        self.set_stock(self.product, 3)
+        self.dispatch()
+        dead = self.outbox(self.market, state="dead")
+        dead.event_at = fields.Datetime.now() - timedelta(minutes=20)  # fixed 20 minutes later
+        self.sim.configure_channel("market", secret=self.secret)
+        dead.action_replay()
+        self.dispatch()
+        [replay, _dead, live] = self.market.sync_log_ids
+        self.assertEqual(replay.state, "done")
+        self.assertLess(replay.latency_ms, 60_000, "timed from the replay, not the change")
+        self.market.invalidate_recordset()
+        self.assertEqual(self.market.latency_p95_1h, live.latency_ms, "live pushes only")
+        figures = self.market._alert_figures(fields.Datetime.now())[self.market.id]
+        self.assertEqual(figures["p95"], round(live.latency_ms / 1000, 2))
+        self.assertEqual((replay.push_kind, live.push_kind), ("replay", "live"))
+        self.assertEqual(self.market.replay_p95_24h, replay.latency_ms)
+
+    def test_a_change_queued_on_a_replay_makes_it_a_live_push(self):
+        self.sim.configure_channel("market", secret="rotated-elsewhere")
+        self.set_stock(self.product, 3)
+        self.dispatch()
+        self.sim.configure_channel("market", secret=self.secret)
+        row = self.outbox(self.market, state="dead")
+        row.action_replay()
+        self.set_stock(self.product, 5)
+        self.flush_outbox()
+        self.assertEqual(row.push_kind, "live")
+        self.dispatch()
+        self.assertEqual(self.market.sync_log_ids[0].push_kind, "live")
+        self.assertEqual(self.market_level(), 5)
 
     def test_too_many_attempts_dead_letter(self):
         self.market.retry_max_attempts = 2

@@ -186,6 +186,24 @@ class TestReconcile(OrderCase):
         )
         self.assertEqual((run.unknown_on_channel, run.in_sync), (1, 2))
 
+    def test_a_correction_is_measured_apart_from_the_live_pushes(self):
+        self.publish(5)
+        self.sim.set_generic_level("market", "WIDGET", 9)
+        self.market._reconcile("manual")
+        row = self.outbox(self.market)
+        row.event_at = fields.Datetime.now() - timedelta(minutes=20)  # it waited behind a change
+        self.dispatch(until_empty=True)
+        correction, *live = self.logs(self.market)
+        self.assertEqual(correction.skus, "WIDGET")
+        self.assertGreater(correction.latency_ms, 1_000_000)
+        self.market.invalidate_recordset()
+        self.assertLessEqual(self.market.latency_p95_1h, max(log.latency_ms for log in live))
+        figures = self.market._alert_figures(fields.Datetime.now())[self.market.id]
+        self.assertLess(figures["p95"], 60, "the SLA alert counts live pushes only")
+        self.assertEqual(correction.push_kind, "correction")
+        self.assertEqual({log.push_kind for log in live}, {"live"})
+        self.assertEqual(self.market.correction_p95_24h, correction.latency_ms)
+
     def test_shopify_correction_keeps_a_sale_made_after_the_read(self):
         self.publish(5)
         self.assertEqual(self.shop_level(), 5)

@@ -46,11 +46,11 @@ class TestShopify(OrderCase, HttpCase):
              "channel_carrier_code": "DHL"}
         )  # fmt: skip
 
-    def deliver(self, topic, order, webhook_id):
+    def deliver(self, topic, order, webhook_id, event_id=None):
         """The simulator's shop delivers the webhook to Odoo, as Shopify does."""
         with self.from_outside():
             status, text = self.sim.shopify.deliver(
-                self.base_url() + URL, SHOP, topic, order, webhook_id
+                self.base_url() + URL, SHOP, topic, order, webhook_id, event_id=event_id
             )
         return status, json.loads(text)
 
@@ -86,6 +86,62 @@ class TestShopify(OrderCase, HttpCase):
         self.assertEqual(log.state, "done")
         self.assertIn("Odoo last set 5, the channel held 9", log.error)
 
+    def test_a_first_push_logs_the_level_it_replaced_on_shopify(self):
+        self.sim.shopify.levels[(SHOP, ITEM.format(1001), "gid://shopify/Location/77")] = 7
+        self.set_stock(self.product, 5)
+        self.set_stock(self.product_b, 3)
+        self.dispatch(until_empty=True)
+        self.assertEqual((self.shop_level(), self.shop_level(index=2)), (5, 3), "Odoo's")
+        [log] = self.shop.sync_log_ids
+        self.assertEqual(log.state, "done")
+        self.assertEqual(
+            log.replaced_levels,
+            "GADGET: the channel held nothing before this first push; set to 3\n"
+            "WIDGET: the channel held 7 before this first push; set to 5",
+        )
+        self.assertFalse(log.error)
+        self.set_stock(self.product, 4)  # Odoo knows the level now: nothing replaced
+        self.dispatch(until_empty=True)
+        second = self.logs(self.shop)[0]
+        self.assertEqual((second.skus, second.replaced_levels), ("WIDGET", False))
+
+    def test_a_version_shopify_no_longer_serves_raises_an_alert_naming_the_next(self):
+        self.sim.configure_shop(SHOP, oldest_version="2026-01")
+        self.shop.api_version = "2025-10"
+        self.set_stock(self.product, 5)
+        self.dispatch(until_empty=True)
+        self.assertEqual(self.shop_level(), 5)
+        [alert] = self.env["stock.channel.alert"].search(
+            [("channel_id", "=", self.shop.id), ("kind", "=", "api_version")]
+        )
+        self.assertEqual((alert.state, alert.figure_text), ("open", "2025-10"))
+        self.assertIn("answered in 2026-01", alert.detail)
+        self.assertIn("Set the channel's API Version to 2026-10", alert.detail)
+        self.assertTrue(alert.activity_id)
+        self.set_stock(self.product, 4)
+        self.dispatch(until_empty=True)
+        self.assertEqual(alert.state, "open", "one alert, kept")
+        self.shop.api_version = "2026-10"
+        self.set_stock(self.product, 3)
+        self.dispatch(until_empty=True)
+        self.assertEqual(alert.state, "resolved")
+
+    def test_a_deprecation_shopify_reports_raises_an_alert_until_the_version_moves(self):
+        self.sim.configure_shop(SHOP, deprecated_reason="InventoryLevel.available")
+        self.shop.api_version = "2026-07"
+        self.assertEqual(self.shop._read_back(self.product), {})
+        [alert] = self.env["stock.channel.alert"].search(
+            [("channel_id", "=", self.shop.id), ("kind", "=", "api_version")]
+        )
+        self.assertIn("(InventoryLevel.available)", alert.detail)
+        self.assertIn("Move the channel's API Version to 2026-10", alert.detail)
+        self.sim.configure_shop(SHOP, deprecated_reason="")
+        self.shop._read_back(self.product)
+        self.assertEqual(alert.state, "open", "said of some requests: kept until it moves")
+        self.shop.api_version = "2026-10"
+        self.shop._read_back(self.product)
+        self.assertEqual(alert.state, "resolved")
+
     # -- the mapping -----------------------------------------------------------------
     def test_import_mapping_binds_variants_by_sku(self):
         self.shop.binding_ids.unlink()
@@ -115,6 +171,30 @@ class TestShopify(OrderCase, HttpCase):
         self.assertEqual(self.deliver("orders/create", order, "wh-x"), first)
         self.assertEqual(len(self.order_of("4001", self.shop)), 1)
         self.assertEqual(self.publishable(self.web), 3)
+
+    def test_one_event_delivered_to_two_subscriptions_is_one_order(self):
+        self.set_stock(self.product, 5)
+        order = shopify_order(4002, self.currency, [(42, "WIDGET", 2)])
+        first = self.deliver("orders/create", order, "wh-a", event_id="ev-1")
+        self.assertEqual(self.deliver("orders/create", order, "wh-b", event_id="ev-1"), first)
+        inbounds = self.env["stock.channel.inbound"].search(
+            [("delivery_id", "in", ["wh-a", "wh-b"])], order="id"
+        )
+        self.assertEqual(inbounds.mapped("state"), ["done", "duplicate"], "not judged again")
+        self.assertEqual(inbounds[1].duplicate_of_id, inbounds[0])
+        self.assertEqual(self.publishable(self.web), 3, "reserved once")
+        # another topic of the same event is no duplicate of it
+        cancelled = dict(order, cancelled_at="2026-11-23T11:00:00+01:00")
+        status, answer = self.deliver("orders/cancelled", cancelled, "wh-c", event_id="ev-1")
+        self.assertEqual((status, answer["status"]), (200, "cancelled"))
+        # the cancellation's event to a second subscription: the same answer, not judged
+        again = self.deliver("orders/cancelled", cancelled, "wh-d", event_id="ev-2")
+        twice = self.deliver("orders/cancelled", cancelled, "wh-e", event_id="ev-2")
+        self.assertEqual(twice, again)
+        second = self.env["stock.channel.inbound"].search([("delivery_id", "=", "wh-e")])
+        first = self.env["stock.channel.inbound"].search([("delivery_id", "=", "wh-d")])
+        self.assertEqual((second.state, second.duplicate_of_id), ("duplicate", first))
+        self.assertEqual(inbounds.mapped("event_id"), ["ev-1", "ev-1"])
 
     def test_updated_before_created_imports_once_and_an_updated_cancellation(self):
         self.set_stock(self.product, 5)

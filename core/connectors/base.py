@@ -2,6 +2,10 @@
 limits, tokens, HTTP error classification, the interface each marketplace implements).
 The data they exchange: core.connectors.types."""
 
+import ast
+import platform
+from pathlib import Path
+
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
@@ -44,6 +48,7 @@ __all__ = [
     "SUCCESS",
     "TIMEOUT",
     "TOO_MANY_REQUESTS",
+    "USER_AGENT",
     "WOOCOMMERCE",
     "CatalogEntry",
     "ChannelConfig",
@@ -72,6 +77,21 @@ CONNECTOR_SELECTION = [
     (MIRAKL, "Mirakl"),
     (AMAZON, "Amazon"),
 ]
+
+MANIFEST = Path(__file__).resolve().parents[2] / "__manifest__.py"
+
+
+def user_agent(manifest=MANIFEST, python=None):
+    """The User-Agent of every request to a channel, in the form the platforms ask for
+    (Amazon's ``AppId/AppVersion (Language=...; Platform=...)``): the addon and its
+    version, Python's x.y, the Odoo series (the version's first two parts)."""
+    version = str(ast.literal_eval(manifest.read_text(encoding="utf-8"))["version"])
+    series = ".".join(version.split(".")[:2])
+    python = python or ".".join(platform.python_version_tuple()[:2])
+    return f"stock_channel_sync/{version} (Language=Python/{python}; Platform=Odoo/{series})"
+
+
+USER_AGENT = user_agent()
 
 # Connector classes by code, filled by @register.
 CONNECTORS = {}
@@ -206,6 +226,9 @@ class Connector:
 
     def __init__(self, config, session=None, limiter=None, tokens=None):
         self.config = config
+        # what the channel's last answer said of the API version in use (see
+        # take_api_notice)
+        self.api_notice = None
         self._owns_session = session is None
         self.session = self._new_session() if session is None else session
         self.limiter = limiter or LOCAL_LIMITER
@@ -214,6 +237,7 @@ class Connector:
     @staticmethod
     def _new_session():
         session = requests.Session()
+        session.headers["User-Agent"] = USER_AGENT
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=POOL_MAXSIZE, max_retries=0)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
@@ -229,6 +253,12 @@ class Connector:
 
     def __exit__(self, *exc_info):
         self.close()
+
+    def take_api_notice(self):
+        """What the channel said of the API version since the last call, then forgotten:
+        None (nothing said), "" (the version is fine) or why to move to another one."""
+        notice, self.api_notice = self.api_notice, None
+        return notice
 
     # -- batching ---------------------------------------------------------
 

@@ -51,6 +51,7 @@ from .shopify_graphql import (
     stale_indexes,
     throttle_seconds,
     to_gid,
+    version_notice,
 )
 from .types import rebased_quantity
 
@@ -93,12 +94,20 @@ class ShopifyConnector(Connector):
     @classmethod
     def webhook_kind(cls, route_kind, headers, body=b""):
         """Every topic comes to the orders route: the topic says what it is (a
-        cancellation is then checked in the payload itself, the header being unsigned)."""
+        cancellation is then checked in the payload itself, the header being unsigned).
+        Duplicates are known by the delivery id, and by the event id (one event is
+        delivered once per subscription of its topic)."""
         topic = headers.get(webhooks.HEADER_TOPIC) or ""
         delivery_id = headers.get(webhooks.HEADER_WEBHOOK_ID) or ""
         kind = webhooks.topic_kind(topic, body)
         reason = f"webhook topic {topic!r} is not handled" if kind == KIND_IGNORED else ""
-        return Delivery(kind=kind, topic=topic, delivery_id=delivery_id, ignored_reason=reason)
+        return Delivery(
+            kind=kind,
+            topic=topic,
+            delivery_id=delivery_id,
+            ignored_reason=reason,
+            event_id=headers.get(webhooks.HEADER_EVENT_ID) or "",
+        )
 
     @classmethod
     def parse_order(cls, raw):
@@ -158,6 +167,9 @@ class ShopifyConnector(Connector):
             HEADER_ACCESS_TOKEN: self.config.api_key,
         }
         response = self._request("POST", self.graphql_url, body=body, headers=headers)
+        notice = version_notice(self.config.api_version, response.headers)
+        if notice or (notice is not None and self.api_notice is None):
+            self.api_notice = notice  # a warning is kept over a later clean answer
         try:
             answer = response.json()
         except ValueError:
@@ -210,7 +222,8 @@ class ShopifyConnector(Connector):
     def push(self, items):
         """One ``inventorySetQuantities``; a compare-and-set that finds the quantity changed
         on Shopify reads the level, records the drift, and sets again from what it read,
-        once (never a loop)."""
+        once (never a loop). A first push (Odoo never set the level) reads what the shop
+        holds first: it is set all the same, and what it held is kept (``replaced``)."""
         items = self._check_batch(items)
         local_errors, sendable = {}, []
         for item in items:
@@ -224,26 +237,13 @@ class ShopifyConnector(Connector):
                 f"{self.code}: no item can be sent to channel {self.config.code!r}",
                 item_errors=local_errors,
             )
+        replaced, sendable = self._read_first(sendable)
         response, result, key = self._set(sendable)
         drift, rebased = {}, {}
-        stale = stale_indexes(result)
-        if stale:
-            stale_items = [sendable[index] for index in stale]
-            found = self._levels_of(stale_items)
-            drift = {
-                item.sku: (item.previous_quantity, found.get(item.sku)) for item in stale_items
-            }
-            sendable = [
-                _rebased(item, found.get(item.sku)) if index in stale else item
-                for index, item in enumerate(sendable)
-            ]
-            rebased = {item.sku: item.quantity for item in sendable if item.correction}
-            response, result, key = self._set(sendable)
-            if stale_indexes(result):  # changed again meanwhile: later, not in a loop
-                raise RetryableError(
-                    f"{self.code}: the quantity changed on Shopify while it was set",
-                    **self._error_fields(response),
-                )
+        if stale_indexes(result):
+            response, result, key, drift, rebased = self._set_stale_again(
+                sendable, result, replaced
+            )
         self._raise_user_errors(response, result, sendable)
         group = result.get("inventoryAdjustmentGroup") or {}
         return PushResult(
@@ -256,7 +256,45 @@ class ShopifyConnector(Connector):
             remote_id=str(group.get("id") or ""),
             drift=drift,
             quantities=rebased,
+            replaced=replaced,
         )
+
+    def _read_first(self, sendable):
+        """({sku: level held, None: none} of the items Odoo never set, the items with
+        that level as their compare-and-set base)."""
+        first = [item for item in sendable if item.previous_quantity is None]
+        levels = self._levels_of(first)
+        replaced = {item.sku: levels.get(item.sku) for item in first}
+        return replaced, [
+            replace(item, previous_quantity=replaced[item.sku]) if item.sku in replaced else item
+            for item in sendable
+        ]
+
+    def _set_stale_again(self, sendable, result, replaced):
+        """The items found changed: read, recorded as drift (a first push: as what it
+        replaced), set again from what was read; (response, result, key, drift, rebased)."""
+        stale = stale_indexes(result)
+        stale_items = [sendable[index] for index in stale]
+        found = self._levels_of(stale_items)
+        drift = {
+            item.sku: (item.previous_quantity, found.get(item.sku))
+            for item in stale_items
+            if item.sku not in replaced
+        }
+        replaced.update({item.sku: found.get(item.sku) for item in stale_items
+                         if item.sku in replaced})  # fmt: skip
+        sendable[:] = [
+            _rebased(item, found.get(item.sku)) if index in stale else item
+            for index, item in enumerate(sendable)
+        ]
+        rebased = {item.sku: item.quantity for item in sendable if item.correction}
+        response, result, key = self._set(sendable)
+        if stale_indexes(result):  # changed again meanwhile: later, not in a loop
+            raise RetryableError(
+                f"{self.code}: the quantity changed on Shopify while it was set",
+                **self._error_fields(response),
+            )
+        return response, result, key, drift, rebased
 
     def _set(self, items):
         """(response, the inventorySetQuantities payload, its idempotency key)."""
@@ -291,9 +329,18 @@ class ShopifyConnector(Connector):
         )
 
     def _levels_of(self, items):
-        """{sku: available} of ``items`` at their location, read by inventory item id."""
+        """{sku: available} of ``items`` at their locations (a SKU without a level there
+        left out), read by inventory item id, one query per location."""
+        by_location = {}
+        for item in items:
+            by_location.setdefault(self._location_gid(item), []).append(item)
+        levels = {}
+        for location, located in by_location.items():
+            levels.update(self._levels_at(location, located))
+        return levels
+
+    def _levels_at(self, location, items):
         by_gid = {to_gid(GID_INVENTORY_ITEM, item.external_id): item for item in items}
-        location = self._location_gid(items[0])
         variables = {"ids": list(by_gid), "locationId": location}
         _response, data = self._graphql_patient(
             {"query": ITEM_LEVELS_QUERY, "variables": variables}

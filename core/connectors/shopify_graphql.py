@@ -1,7 +1,21 @@
 """Shopify Admin GraphQL, what the connector sends and reads: documents, ids, throttle
-and error readings (no HTTP here)."""
+and error readings, the API version an answer was served in (no HTTP here)."""
+
+from .types import DEFAULT_API_VERSION
 
 HEADER_ACCESS_TOKEN = "X-Shopify-Access-Token"
+# the version that served the request (a version no longer supported falls forward to
+# the oldest supported one), and what the request used that is deprecated
+HEADER_API_VERSION = "X-Shopify-API-Version"
+HEADER_DEPRECATED_REASON = "X-Shopify-API-Deprecated-Reason"
+FALL_FORWARD = (
+    "Shopify no longer serves API version {requested}: it answered in {served} (it falls "
+    "forward to the oldest version it supports). Set the channel's API Version to {target}."
+)
+DEPRECATED = (
+    "Shopify flags what this channel uses in API version {requested} as deprecated "
+    "({reason}). Move the channel's API Version to {target}."
+)
 GID_INVENTORY_ITEM = "InventoryItem"
 GID_LOCATION = "Location"
 GID_ORDER = "Order"
@@ -122,3 +136,30 @@ def stale_indexes(result):
 
 def escape(text):
     return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def next_version(version):
+    """The quarterly API version after ``version`` ("2026-10" -> "2027-01")."""
+    try:
+        year, month = (int(part) for part in version.split("-"))
+    except ValueError:
+        return DEFAULT_API_VERSION
+    return f"{year + 1}-01" if month >= 10 else f"{year}-{(month // 3 + 1) * 3 + 1:02d}"
+
+
+def version_notice(requested, headers, built_for=DEFAULT_API_VERSION):
+    """What an answer's headers say of the API version in use: None when they say
+    nothing, "" when all is well, else why and to which version to move (a fall-forward:
+    the version served, or the one this connector is built for when newer; a
+    deprecation: the connector's version, or the next one when already on it)."""
+    served = (headers.get(HEADER_API_VERSION) or "").strip()
+    reason = (headers.get(HEADER_DEPRECATED_REASON) or "").strip()
+    if not (served or reason):
+        return None
+    if served and served != requested:
+        target = max(served, built_for)
+        return FALL_FORWARD.format(requested=requested, served=served, target=target)
+    if reason:
+        target = built_for if requested < built_for else next_version(requested)
+        return DEPRECATED.format(requested=requested, reason=reason[:300], target=target)
+    return ""

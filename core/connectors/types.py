@@ -95,6 +95,9 @@ class PushResult:
     # {sku: quantity} of the items the channel was set to another quantity than the
     # item's (a correction rebased on a sale made on the channel meanwhile)
     quantities: dict = field(default_factory=dict)
+    # {sku: the level the channel held (None: none)} of first pushes that set it without
+    # Odoo knowing it (Shopify reads it first): what the push replaced, for the log
+    replaced: dict = field(default_factory=dict)
 
     def split(self, skus):
         """(applied, refused, stale) for the pushed ``skus``: the SKUs applied, {sku:
@@ -168,9 +171,12 @@ class PolledMessage:
 @dataclass(frozen=True)
 class Delivery:
     """What a genuine webhook delivery is: its ``kind`` (core.inbound KIND_*), the
-    platform's ``topic`` and ``delivery_id`` when it has them, and for KIND_IGNORED why."""
+    platform's ``topic`` and ``delivery_id`` when it has them, and for KIND_IGNORED why.
+    ``event_id``: the platform's id of the event behind it (Shopify's X-Shopify-Event-Id:
+    the same for every delivery of one event, to each subscription of the topic)."""
 
     kind: str
     topic: str = ""
     delivery_id: str = ""
     ignored_reason: str = ""
+    event_id: str = ""

@@ -11,9 +11,9 @@ from core.alerts import (
     ACCEPTANCE,
     ALERT_KINDS,
     BACKLOG,
-    CRITICAL_STOCK,
     DEAD_LETTERS,
     DRIFT,
+    EVENT_KINDS,
     FIGURE_KINDS,
     KEEP,
     NOT_MEASURED,
@@ -24,6 +24,7 @@ from core.alerts import (
     STALL,
     THRESHOLDS,
     UNREACHABLE,
+    api_version_transition,
 )
 
 NOW = datetime(2026, 11, 26, 10, 0, 0)
@@ -38,9 +39,19 @@ def _ago(minutes):
 
 def test_every_figure_has_a_threshold_and_a_label():
     labels = dict(ALERT_KINDS)
-    assert set(FIGURE_KINDS) | {CRITICAL_STOCK, UNREACHABLE} == set(labels)
-    assert CRITICAL_STOCK not in THRESHOLDS
-    assert UNREACHABLE not in THRESHOLDS  # opened by the dispatcher, not a figure
+    assert set(FIGURE_KINDS) | set(EVENT_KINDS) == set(labels)
+    assert not set(EVENT_KINDS) & set(THRESHOLDS)
+    assert UNREACHABLE in EVENT_KINDS  # opened by the dispatcher, not a figure
+
+
+def test_an_api_version_alert_opens_on_a_warning_and_closes_once_the_version_moved():
+    warning = "Set the channel's API Version to 2026-10."
+    assert api_version_transition(warning, "2025-10", None) == OPEN
+    assert api_version_transition(warning, "2025-10", "2025-10") == KEEP
+    assert api_version_transition(None, "2025-10", "2025-10") is None  # nothing said
+    assert api_version_transition("", "2025-10", "2025-10") is None  # said of some requests
+    assert api_version_transition("", "2026-10", "2025-10") == RESOLVE
+    assert api_version_transition("", "2026-10", None) is None
 
 
 def test_defaults_are_the_documented_ones():

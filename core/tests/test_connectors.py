@@ -1,11 +1,14 @@
 """Connectors against the simulator over real HTTP on loopback (no mocked transport)."""
 
+import ast
 import hashlib
 import hmac
 import json
 import re
 import socket
+import sys
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -27,6 +30,7 @@ CHANNEL = "web"
 SHOP = "demo"
 LOCATION = "gid://shopify/Location/7"
 WHEN = datetime(2026, 11, 23, 10, 0, 0)
+ROOT = Path(__file__).resolve().parents[2]
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
@@ -57,9 +61,13 @@ def _items(*rows):
     return [PushItem(sku, quantity, sequence, WHEN) for sku, quantity, sequence in rows]
 
 
-def _shop_items(count, quantity=3, sequence=1, start=1):
+def _shop_items(count, quantity=3, sequence=1, start=1, previous=0):
+    """Items of variants Odoo set before (``previous``: what it set; None: a first push,
+    which reads the shop's level first)."""
     return [
-        PushItem(f"SKU-{n}", quantity, sequence, WHEN, external_id=str(n))
+        PushItem(
+            f"SKU-{n}", quantity, sequence, WHEN, external_id=str(n), previous_quantity=previous
+        )
         for n in range(start, start + count)
     ]
 
@@ -140,6 +148,25 @@ def test_secrets_are_not_in_repr():
     config = ChannelConfig(CHANNEL, "http://x", api_key=TOKEN, api_secret=SECRET)
     assert TOKEN not in repr(config)
     assert SECRET not in repr(config)
+
+
+def test_every_connector_names_itself_in_the_user_agent(sim, web, shop):
+    """Every request says which app, version, Python and Odoo it comes from, in the form
+    Amazon asks for (AppId/AppVersion (Language=...; Platform=...))."""
+    manifest = ast.literal_eval((ROOT / "__manifest__.py").read_text())
+    python = ".".join(map(str, sys.version_info[:2]))
+    expected = (
+        f"stock_channel_sync/{manifest['version']} (Language=Python/{python}; Platform=Odoo/19.0)"
+    )
+    web.push(_items(("SKU-1", 5, 1)))
+    shop.read_quantities(["SKU-1"])
+    for code in CONNECTORS:
+        config = ChannelConfig(code, sim.generic_url(CHANNEL), api_key=TOKEN, api_secret=SECRET)
+        with get_connector(code)(config) as connector:
+            connector._request("GET", f"{sim.generic_url(CHANNEL)}/levels?from={code}")
+    agents = [request["headers"].get("User-Agent") for request in sim.received()]
+    assert len(agents) == 2 + len(CONNECTORS)
+    assert set(agents) == {expected}
 
 
 # -- generic JSON ---------------------------------------------------------------
@@ -490,7 +517,8 @@ def test_shopify_order_status_of_an_unknown_order_is_refused(shop):
 
 
 def test_shopify_push_is_applied(sim, shop):
-    other = PushItem("SKU-X", 9, 1, WHEN, external_id=_item_gid(99), external_location_id="8")
+    other = PushItem("SKU-X", 9, 1, WHEN, external_id=_item_gid(99), external_location_id="8",
+                     previous_quantity=0)  # fmt: skip
     items = [*_shop_items(2, quantity=4), other]
     result = shop.push(items)
 
@@ -514,7 +542,7 @@ def test_shopify_push_is_applied(sim, shop):
         "inventoryItemId": _item_gid(1),
         "locationId": LOCATION,
         "quantity": 4,
-        "changeFromQuantity": None,
+        "changeFromQuantity": 0,
     }
 
 
@@ -586,7 +614,7 @@ def test_shopify_throttled_is_retryable_after_the_computed_delay(sim, shop, thro
 def test_shopify_a_short_throttle_is_waited_out_not_failed(sim, shop):
     sim.configure_shop(SHOP, maximum_available=10, restore_rate=40, mutation_cost=10)
     shop.push(_shop_items(1))
-    shop.push(_shop_items(1, quantity=5, sequence=2))  # waits ~0.25 s for the bucket
+    shop.push(_shop_items(1, quantity=5, sequence=2, previous=3))  # waits ~0.25 s for the bucket
     assert sim.shopify_level(SHOP, _item_gid(1), LOCATION) == 5
     assert len(sim.received()) == 3, "the set, the throttled one, the same again"
 

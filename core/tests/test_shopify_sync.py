@@ -10,6 +10,7 @@ import requests
 
 from core.connectors import ChannelConfig, PushItem, get_connector
 from core.connectors.shopify_fulfillment import plan
+from core.connectors.shopify_graphql import next_version, version_notice
 from core.errors import RetryableError
 from core.inbound import KIND_CANCEL, KIND_IGNORED, KIND_ORDER
 from core.payload import PayloadError
@@ -60,6 +61,88 @@ def test_a_quantity_changed_on_shopify_is_read_recorded_and_set_once(sim):
     assert [row["changeFromQuantity"] for row in bodies[-1]] == [9, 2]
 
 
+def test_a_first_push_reads_and_keeps_the_level_it_replaces(sim):
+    sim.shopify.levels[(SHOP, "gid://shopify/InventoryItem/1", LOCATION)] = 7  # the shop's own
+    sim.shopify.levels[(SHOP, "gid://shopify/InventoryItem/3", LOCATION)] = 4  # Odoo's
+    with _shop(sim) as shop:
+        result = shop.push([_item("A", 5, 1), _item("B", 2, 2), _item("C", 3, 3, previous=4)])
+    assert (_level(sim, 1), _level(sim, 2)) == (5, 2)  # Odoo stays the truth
+    assert result.replaced == {"A": 7, "B": None}  # B had no level at the location
+    assert result.drift == {}
+    [read, mutation] = [json.loads(r["body"]) for r in sim.received()]
+    assert read["variables"]["ids"] == [
+        "gid://shopify/InventoryItem/1", "gid://shopify/InventoryItem/2"
+    ]  # fmt: skip
+    rows = mutation["variables"]["input"]["quantities"]
+    assert [row["changeFromQuantity"] for row in rows] == [7, None, 4]
+
+
+def test_a_first_push_that_races_an_edit_keeps_the_newer_level_not_a_drift(sim):
+    sim.shopify.levels[(SHOP, "gid://shopify/InventoryItem/1", LOCATION)] = 7
+    with _shop(sim) as shop:
+        read = shop._levels_of
+
+        def edited_meanwhile(items):
+            levels = read(items)
+            sim.shopify.levels[(SHOP, "gid://shopify/InventoryItem/1", LOCATION)] = 6
+            return levels
+
+        shop._levels_of = edited_meanwhile
+        result = shop.push([_item("A", 5, 1)])
+    assert _level(sim, 1) == 5
+    assert (result.replaced, result.drift) == ({"A": 6}, {})
+
+
+# -- API versions -------------------------------------------------------------------
+
+
+def test_a_version_shopify_no_longer_serves_falls_forward_and_names_the_one_to_use(sim):
+    sim.configure_shop(SHOP, oldest_version="2026-01")
+    with _shop(sim, "2025-10") as shop:
+        shop.read_quantities(["A"])
+        notice = shop.take_api_notice()
+        assert shop.take_api_notice() is None, "taken once"
+    assert "no longer serves API version 2025-10" in notice
+    assert "answered in 2026-01" in notice
+    assert notice.endswith("Set the channel's API Version to 2026-10.")
+
+
+def test_a_deprecation_shopify_reports_is_kept_with_the_version_to_move_to(sim):
+    sim.configure_shop(SHOP, deprecated_reason="InventoryLevel.available")
+    with _shop(sim, "2026-04") as shop:
+        shop.push([_item("A", 5, 1)])
+        notice = shop.take_api_notice()
+    assert "(InventoryLevel.available)" in notice
+    assert notice.endswith("Move the channel's API Version to 2026-10.")
+    with _shop(sim, "2026-10") as shop:
+        shop.read_quantities(["A"])
+        assert shop.take_api_notice().endswith("API Version to 2027-01.")
+
+
+def test_an_answer_in_the_version_asked_for_is_fine(sim):
+    with _shop(sim, "2026-10") as shop:
+        shop.read_quantities(["A"])
+        assert shop.take_api_notice() == ""
+
+
+def test_a_warning_is_not_forgotten_for_a_later_clean_answer(sim):
+    sim.configure_shop(SHOP, deprecated_reason="Shop.products")
+    with _shop(sim, "2026-10") as shop:
+        shop.read_quantities(["A"])
+        sim.configure_shop(SHOP, deprecated_reason="")
+        shop.read_quantities(["A"])
+        assert "(Shop.products)" in shop.take_api_notice()
+
+
+def test_the_version_notice_of_answers_that_say_nothing_or_all_is_well():
+    headers = {"X-Shopify-API-Version": "2026-10"}
+    assert version_notice("2026-10", headers) == ""
+    assert version_notice("2026-10", {}) is None
+    assert [next_version(v) for v in ("2026-01", "2026-04", "2026-07", "2026-10")] == [
+        "2026-04", "2026-07", "2026-10", "2027-01",
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("version", "change_from"),
     [("2025-10", False), ("2026-01", True), ("2026-04", True), ("2026-10", True)],
@@ -68,7 +151,7 @@ def test_the_request_has_the_shape_of_its_api_version(sim, version, change_from)
     with _shop(sim, version) as shop:
         shop.push([_item("A", 5, 1, previous=None)])
     assert _level(sim, 1) == 5
-    [request] = sim.received()
+    [request] = [r for r in sim.received() if "inventorySetQuantities" in r["body"]]
     assert request["path"] == f"/shopify/{SHOP}/admin/api/{version}/graphql.json"
     payload = json.loads(request["body"])["variables"]["input"]
     assert ("changeFromQuantity" in payload["quantities"][0]) is change_from
@@ -250,3 +333,13 @@ def test_webhook_topics(sim, topic, cancelled_at, kind):
     delivery = SHOPIFY.webhook_kind("orders", headers, body)
     assert (delivery.kind, delivery.topic, delivery.delivery_id) == (kind, topic, "wh-1")
     assert bool(delivery.ignored_reason) is (kind == KIND_IGNORED)
+
+
+def test_a_delivery_names_its_event_the_same_for_every_subscription(sim):
+    deliveries = [
+        SHOPIFY.webhook_kind(
+            "orders", sim.shopify.delivery(SHOP, "orders/create", ORDER, webhook, "s", "ev-7")[1]
+        )
+        for webhook in ("wh-1", "wh-2")
+    ]
+    assert [(d.delivery_id, d.event_id) for d in deliveries] == [("wh-1", "ev-7"), ("wh-2", "ev-7")]
