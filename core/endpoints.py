@@ -49,8 +49,9 @@ def clear_text_url(urls):
     for url in urls:
         if not url:
             continue
-        scheme = url.split(":", 1)[0].lower()
-        if scheme == HTTP and not is_loopback(_host(url)):
+        # as requests sends it: leading and trailing whitespace dropped
+        scheme = url.strip().split(":", 1)[0].lower()
+        if scheme == HTTP and not is_loopback(_host(url.strip())):
             return url
     return None
 

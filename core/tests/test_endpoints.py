@@ -69,7 +69,8 @@ def test_https_and_loopback_addresses_are_sent():
 @pytest.mark.parametrize(
     "url",
     ["http://shop.example.com", "HTTP://shop.example.com/", "http://10.0.0.5:8080",
-     "http://127.0.0.1.example.com", "http://[::2]/"],
+     "http://127.0.0.1.example.com", "http://[::2]/", " http://shop.example.com",
+     "\thttp://shop.example.com", "\nhttp://127.0.0.1.example.com "],
 )  # fmt: skip
 def test_every_remote_http_address_is_refused(url):
     assert endpoints.clear_text_url(["https://ok.example.com", url]) == url
