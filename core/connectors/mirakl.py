@@ -82,9 +82,11 @@ class MiraklConnector(Connector):
         STOCK_IMPORT: Limit(rate=1 / 60, burst=1),
         STOCK_STATUS: Limit(rate=1 / 15, burst=1),
         STOCK_REPORT: Limit(rate=1 / 60, burst=1),
-        # OR11, once a minute at most: one budget for every caller; a poll leaves only
-        # when nothing else used it within the minute (the reserved slots), the reads of
-        # a status push (an order to accept before Mirakl refuses it) may take 5 at once
+        # OR11, polled once a minute at most: one budget for every caller; a poll (one
+        # turn for its listing, its next pages follow it) leaves only when nothing else
+        # used it within the minute (the reserved slots); the reads of a status push that
+        # may accept an order (before Mirakl refuses it) may take 5 at once, a shipment's
+        # or a cancellation's read waits as a poll does
         ORDERS_LIST: Limit(rate=1 / 60, burst=5, reserved=4),
     }
 
@@ -292,8 +294,10 @@ class MiraklConnector(Connector):
             )
         return messages, newest or (cursor or "")
 
-    def _order(self, order_id):
-        response = self._call("GET", ORDERS, params={"order_ids": order_id}, endpoint=ORDERS_LIST)
+    def _order(self, order_id, urgent=True):
+        response = self._call(
+            "GET", ORDERS, params={"order_ids": order_id}, endpoint=ORDERS_LIST, urgent=urgent
+        )
         for order in self._json(response).get("orders") or []:
             if isinstance(order, dict) and str(order.get("order_id")) == order_id:
                 return order
@@ -309,16 +313,17 @@ class MiraklConnector(Connector):
         limit, first of its callers; read again after an acceptance only when Odoo's
         status asks more of it (a shipment, a cancellation)."""
         order_id = str(external_order_id)
-        order = self._order(order_id)
-        sent = []
         status = body.get("status")
+        # a shipment or a cancellation leaves the reserved turns to acceptances
+        order = self._order(order_id, urgent=not (status == CANCELLED or _ships(body)))
+        sent = []
         if order.get("order_state") == orders.WAITING_ACCEPTANCE:
             decisions = orders.acceptance(order, body)
             if decisions:
                 self._send(order_id, "accept", {"order_lines": decisions}, sent)
                 accepted = any(decision["accepted"] for decision in decisions)
                 if accepted and (status == CANCELLED or _ships(body)):
-                    order = self._order(order_id)
+                    order = self._order(order_id, urgent=False)
         state = order.get("order_state")
         if status == CANCELLED and (
             state == orders.SHIPPING_STATE

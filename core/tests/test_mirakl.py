@@ -525,6 +525,21 @@ def test_every_or11_caller_shares_one_budget_and_the_acceptance_goes_first(sim, 
     assert len(_reads(sim)) == 3
 
 
+def test_shipments_and_cancellations_leave_the_reserved_or11_turns_to_acceptances(sim, clock):
+    to_accept = sim.mirakl.add_order(SHOP, lines=LINES)
+    others = [sim.mirakl.add_order(SHOP, lines=LINES) for _order in range(4)]
+    mirakl = _connector(sim, clock)
+    mirakl.max_limit_wait = 10
+    mirakl.poll_orders(None)  # the minute is used
+    for placed, status in zip(others, ["shipped", "cancelled"] * 2, strict=True):
+        with pytest.raises(RetryableError) as waits:  # not urgent: behind the minute
+            mirakl.push_order_status(placed["order_id"], _body(placed, status, [status] * 2))
+        assert waits.value.throttled
+    body = _body(to_accept, "accepted", ["accepted", "accepted"])
+    mirakl.push_order_status(to_accept["order_id"], body)  # its turn is still there
+    assert set(sim.mirakl.order(SHOP, to_accept["order_id"])["acceptance"].values()) == {True}
+
+
 def test_a_429_on_or11_holds_the_status_pushes_until_retry_after(sim, clock):
     placed = sim.mirakl.add_order(SHOP, lines=LINES)
     sim.add_fault("rate_limit", ORDERS, limit=1, window=60)
