@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+from .clients import HEADER_SHOPIFY_API_VERSION as HEADER_API_VERSION
 from .common import (
     DEFAULT_TOKEN,
     METHOD_NOT_ALLOWED,
@@ -46,7 +47,6 @@ LATEST_VERSION = "2026-10"
 # every answer names the version that served it; a request for a version older than the
 # oldest supported one is served in that one ("falls forward"); a request using what is
 # deprecated says so (shopify.dev/docs/api/usage/versioning)
-HEADER_API_VERSION = "X-Shopify-API-Version"
 HEADER_DEPRECATED_REASON = "X-Shopify-API-Deprecated-Reason"
 OP_SET_QUANTITIES = "inventorySetQuantities"
 OP_INVENTORY_ITEMS = "inventoryItems"

@@ -29,13 +29,13 @@ from ..payload import (
     read_quantity,
     read_text,
 )
+from .shopify_graphql import HEADER_API_VERSION  # noqa: F401 (a delivery's too)
 from .shopify_poll import is_graphql_order, webhook_json
 
 HEADER_HMAC = "X-Shopify-Hmac-Sha256"
 HEADER_TOPIC = "X-Shopify-Topic"
 HEADER_WEBHOOK_ID = "X-Shopify-Webhook-Id"
 HEADER_SHOP_DOMAIN = "X-Shopify-Shop-Domain"
-HEADER_API_VERSION = "X-Shopify-API-Version"
 HEADER_TRIGGERED_AT = "X-Shopify-Triggered-At"
 HEADER_EVENT_ID = "X-Shopify-Event-Id"
 TOPIC_CREATE = "orders/create"
