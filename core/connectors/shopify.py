@@ -31,6 +31,7 @@ from .shopify_graphql import (
     GID_LOCATION,
     GID_ORDER,
     HEADER_ACCESS_TOKEN,
+    HEADER_API_VERSION,
     ITEM_LEVELS_QUERY,
     LEVELS_CHUNK,
     LEVELS_QUERY,
@@ -66,7 +67,7 @@ class ShopifyConnector(Connector):
         webhooks.HEADER_TOPIC,
         webhooks.HEADER_WEBHOOK_ID,
         webhooks.HEADER_SHOP_DOMAIN,
-        webhooks.HEADER_API_VERSION,
+        HEADER_API_VERSION,
         webhooks.HEADER_TRIGGERED_AT,
         webhooks.HEADER_EVENT_ID,
     )

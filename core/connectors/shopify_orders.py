@@ -29,7 +29,6 @@ from ..payload import (
     read_quantity,
     read_text,
 )
-from .shopify_graphql import HEADER_API_VERSION  # noqa: F401 (a delivery's too)
 from .shopify_poll import is_graphql_order, webhook_json
 
 HEADER_HMAC = "X-Shopify-Hmac-Sha256"
