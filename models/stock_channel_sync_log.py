@@ -49,7 +49,8 @@ SELECT l.channel_id,
        percentile_cont(0.99) WITHIN GROUP (ORDER BY l.latency_ms) FILTER (WHERE {SLA_PUSH}),
        percentile_cont(0.95) WITHIN GROUP (ORDER BY l.confirmed_latency_ms)
            FILTER (WHERE l.confirmed_at IS NOT NULL AND l.push_kind = 'live'),
-       100.0 * count(*) FILTER (WHERE l.state IN ('retry', 'dead')) / count(*),
+       100.0 * count(*) FILTER (WHERE l.state IN ('retry', 'dead'))
+           / NULLIF(count(*) FILTER (WHERE l.state <> 'waiting'), 0),
        percentile_cont(0.95) WITHIN GROUP (ORDER BY l.latency_ms)
            FILTER (WHERE {TAKEN_PUSH} AND l.push_kind = 'replay'),
        percentile_cont(0.95) WITHIN GROUP (ORDER BY l.latency_ms)

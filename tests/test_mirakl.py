@@ -125,6 +125,12 @@ class TestMirakl(OrderCase):
         self.assertEqual(self.mirakl.failure_rate_24h, 0)
         self.mirakl._alert_evaluate()
         self.assertFalse(self.mirakl.alert_ids)
+        attempts = self.logs(self.mirakl) - waiting
+        waiting[:1].copy({"state": "dead"})  # one refused push beside the waiting ones
+        self.mirakl.invalidate_recordset()
+        self.assertAlmostEqual(
+            self.mirakl.failure_rate_24h, 100.0 / (len(attempts) + 1), 2, "waiting: no attempt"
+        )
 
     # -- orders -------------------------------------------------------------------------
     def poll(self):
@@ -252,6 +258,7 @@ class TestMirakl(OrderCase):
         order = self.order_of(placed["order_id"], self.mirakl)
         order.picking_ids.carrier_id = carrier
         self.ship(order, tracking="6A123")
+        self.minute_passed()  # a shipment reads the order in its turn, after the poll's
         self.dispatch(until_empty=True)
         record = self.sim.mirakl.order(SHOP, placed["order_id"])
         self.assertEqual(record["tracking"][-1]["tracking_number"], "6A123")
