@@ -50,12 +50,22 @@ class OdooServer:
     def start(self):
         odoo_bin = os.path.join(os.environ.get("ODOO_SRC", "/opt/odoo-19.0"), "odoo-bin")
         cmd = [
-            sys.executable, odoo_bin, "-c", self.conf, "-d", self.db,
-            f"--db-filter=^{self.db}$", "--http-interface=127.0.0.1",
-            f"--http-port={self.port}", f"--gevent-port={free_port()}",
-            f"--workers={self.workers}", f"--max-cron-threads={self.cron_workers}",
-            "--limit-time-real=600", "--limit-time-cpu=600", f"--logfile={self.log}",
-        ]  # fmt: skip
+            sys.executable,
+            odoo_bin,
+            "-c",
+            self.conf,
+            "-d",
+            self.db,
+            f"--db-filter=^{self.db}$",
+            "--http-interface=127.0.0.1",
+            f"--http-port={self.port}",
+            f"--gevent-port={free_port()}",
+            f"--workers={self.workers}",
+            f"--max-cron-threads={self.cron_workers}",
+            "--limit-time-real=600",
+            "--limit-time-cpu=600",
+            f"--logfile={self.log}",
+        ]
         Path(self.log).write_text("")  # Odoo appends to --logfile: start it afresh
         self.process = subprocess.Popen(cmd)
         deadline = time.monotonic() + START_SECONDS
@@ -105,11 +115,15 @@ class ServerBench:
         and `quantity` units each at `location`."""
         products = env["product.product"].create(
             [
-                {"name": f"{name.title()} {i}", "default_code": f"{name.upper()}-{i:05d}",
-                 "type": "consu", "is_storable": True}
+                {
+                    "name": f"{name.title()} {i}",
+                    "default_code": f"{name.upper()}-{i:05d}",
+                    "type": "consu",
+                    "is_storable": True,
+                }
                 for i in range(count)
             ]
-        )  # fmt: skip
+        )
         for product in products:
             env["stock.quant"]._update_available_quantity(product, location, quantity)
         return products

@@ -42,8 +42,14 @@ PRICE, SHIPPING = 10.0, 4.95
 CUSTOMERS = 500  # orders come from this many customers (found again by e-mail)
 CREATED_AT = "2026-11-23T10:00:00Z"
 CUSTOMER = {"name": "Bench Buyer", "phone": "+32 2 000"}
-ADDRESS = {"name": "Bench Buyer", "street": "Rue Haute 1", "street2": "", "zip": "1000",
-           "city": "Brussels", "country_code": "BE"}  # fmt: skip
+ADDRESS = {
+    "name": "Bench Buyer",
+    "street": "Rue Haute 1",
+    "street2": "",
+    "zip": "1000",
+    "city": "Brussels",
+    "country_code": "BE",
+}
 
 
 def percentile(values, pct):
@@ -82,15 +88,26 @@ class Bench(ServerBench):
         """A generic_json order of 1 to MAX_LINES lines of distinct random variants."""
         skus = rng.sample(self.skus, rng.randint(1, MAX_LINES))
         lines = [
-            {"id": f"{order_id}-{index}", "sku": sku, "quantity": rng.randint(1, MAX_QUANTITY),
-             "price_unit": PRICE}
+            {
+                "id": f"{order_id}-{index}",
+                "sku": sku,
+                "quantity": rng.randint(1, MAX_QUANTITY),
+                "price_unit": PRICE,
+            }
             for index, sku in enumerate(skus, 1)
-        ]  # fmt: skip
+        ]
         customer = dict(CUSTOMER, email=f"buyer-{rng.randint(1, CUSTOMERS)}@example.com")
         total = sum(line["quantity"] for line in lines) * PRICE + SHIPPING
-        return {"id": order_id, "created_at": CREATED_AT, "currency": self.currency,
-                "customer": customer, "shipping_address": ADDRESS, "lines": lines,
-                "shipping_amount": SHIPPING, "total_amount": round(total, 2)}  # fmt: skip
+        return {
+            "id": order_id,
+            "created_at": CREATED_AT,
+            "currency": self.currency,
+            "customer": customer,
+            "shipping_address": ADDRESS,
+            "lines": lines,
+            "shipping_amount": SHIPPING,
+            "total_amount": round(total, 2),
+        }
 
     def run_level(self, senders, count, label=""):
         """Send `count` orders with `senders` concurrent senders; one result per order:
@@ -135,8 +152,11 @@ class Bench(ServerBench):
 
     def check(self, results):
         """The database against the answers: (ok, details)."""
-        accepted = {order_id for order_id, http, status, *_rest in results
-                    if http == 200 and status == ACCEPTED}  # fmt: skip
+        accepted = {
+            order_id
+            for order_id, http, status, *_rest in results
+            if http == 200 and status == ACCEPTED
+        }
         order_ids = [order_id for order_id, *_rest in results]
         with self.registry.cursor() as cr:
             cr.execute(
@@ -220,8 +240,10 @@ def main():
                 slowest = sorted(results, key=lambda r: -r[4])
                 for kind, rows_shown in (("error", errors[:5]), ("slow", slowest[:5])):
                     for order_id, http, status, resends, seconds in rows_shown:
-                        print(f"  {senders} senders: {kind} {order_id} {http} {status} "
-                              f"resent {resends}, {seconds:.2f} s")  # fmt: skip
+                        print(
+                            f"  {senders} senders: {kind} {order_id} {http} {status} "
+                            f"resent {resends}, {seconds:.2f} s"
+                        )
     finally:
         bench.stop_server()
         bench.sim.stop()

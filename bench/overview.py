@@ -63,15 +63,28 @@ ENDPOINT = "http://127.0.0.1:9/generic/x"
 SEED = 0.20261206
 STALL_MINUTES = 600
 OVERVIEW_FIELDS = [
-    "name", "overview_health", "overview_reason", "overview_figures",
-    "overview_accepted_p95", "overview_confirmed_p95", "overview_pending",
-    "overview_backlog", "overview_dead_letters", "overview_drift", "overview_oversell",
-    "overview_exceptions", "overview_last_push_at", "overview_last_reconcile_at",
-]  # fmt: skip
+    "name",
+    "overview_health",
+    "overview_reason",
+    "overview_figures",
+    "overview_accepted_p95",
+    "overview_confirmed_p95",
+    "overview_pending",
+    "overview_backlog",
+    "overview_dead_letters",
+    "overview_drift",
+    "overview_oversell",
+    "overview_exceptions",
+    "overview_last_push_at",
+    "overview_last_reconcile_at",
+]
 TABLES = (
-    "stock_channel_sync_log", "stock_channel_outbox", "stock_channel_inbound",
-    "stock_channel_drift", "stock_channel_reconcile",
-)  # fmt: skip
+    "stock_channel_sync_log",
+    "stock_channel_outbox",
+    "stock_channel_inbound",
+    "stock_channel_drift",
+    "stock_channel_reconcile",
+)
 SEQUENCES = ("website_sequence", "pos_sequence")  # of website_sale and point_of_sale
 SEQUENCE_BASE = 2_000_000
 
@@ -209,14 +222,20 @@ class Bench:
             self.company_id = warehouse.company_id.id
             channels = env["stock.channel"].create(
                 [
-                    {"name": f"Overview {i:02d}", "code": f"ovw{i:02d}",
-                     "channel_type": "marketplace", "warehouse_id": warehouse.id,
-                     "connector": "generic_json", "endpoint_url": ENDPOINT,
-                     "api_secret": "bench-secret", "user_id": env.ref("base.user_admin").id,
-                     "alert_stall_minutes": STALL_MINUTES}
+                    {
+                        "name": f"Overview {i:02d}",
+                        "code": f"ovw{i:02d}",
+                        "channel_type": "marketplace",
+                        "warehouse_id": warehouse.id,
+                        "connector": "generic_json",
+                        "endpoint_url": ENDPOINT,
+                        "api_secret": "bench-secret",
+                        "user_id": env.ref("base.user_admin").id,
+                        "alert_stall_minutes": STALL_MINUTES,
+                    }
                     for i in range(count)
                 ]
-            )  # fmt: skip
+            )
             self.channel_ids = channels.ids
             known = env["product.template"]._fields
             sequences = [name for name in SEQUENCES if name in known]
@@ -225,11 +244,15 @@ class Bench:
             )
             products = Product.create(
                 [
-                    {"name": f"Overview {i}", "default_code": f"OVW-{i:05d}", "type": "consu",
-                     **dict.fromkeys(sequences, SEQUENCE_BASE + i)}
+                    {
+                        "name": f"Overview {i}",
+                        "default_code": f"OVW-{i:05d}",
+                        "type": "consu",
+                        **dict.fromkeys(sequences, SEQUENCE_BASE + i),
+                    }
                     for i in range(max(products, 1))
                 ]
-            )  # fmt: skip
+            )
             self.product_ids = products.ids
 
     def seed(self, size):
@@ -241,10 +264,16 @@ class Bench:
             now = cr.fetchone()[0]
             cr.execute(
                 SEED_SQL,
-                {"seed": SEED, "ids": self.channel_ids, "company": self.company_id,
-                 "products": self.product_ids, "now": now, "url": ENDPOINT,
-                 **volumes(size)},
-            )  # fmt: skip
+                {
+                    "seed": SEED,
+                    "ids": self.channel_ids,
+                    "company": self.company_id,
+                    "products": self.product_ids,
+                    "now": now,
+                    "url": ENDPOINT,
+                    **volumes(size),
+                },
+            )
         with self.registry.cursor() as cr:  # the planner's statistics of the new rows
             for table in TABLES:
                 cr.execute(f"ANALYZE {table}")
@@ -373,15 +402,21 @@ def measure(bench, size, args):
     wrong = check_figures(cards[first], bench.expected(first, size), seeded_at, measured_at)
     bench.log(f"measured; open alerts: {bench.open_alerts()}")
     return {
-        "size": size, "channels": len(bench.channel_ids),
+        "size": size,
+        "channels": len(bench.channel_ids),
         "logs": size * len(bench.channel_ids),
         "pending": counts["pending"] * len(bench.channel_ids),
         "dead": counts["dead"] * len(bench.channel_ids),
-        "inbound": counts["inbound"] * len(bench.channel_ids), "seed_s": seed_s,
-        "overview_s": overview_s, "overview_q": overview_q,
-        "alerts_s": alerts_s, "alerts_q": alerts_q,
-        "card": cards[first], "wrong": wrong, "open_alerts": bench.open_alerts(),
-    }  # fmt: skip
+        "inbound": counts["inbound"] * len(bench.channel_ids),
+        "seed_s": seed_s,
+        "overview_s": overview_s,
+        "overview_q": overview_q,
+        "alerts_s": alerts_s,
+        "alerts_q": alerts_q,
+        "card": cards[first],
+        "wrong": wrong,
+        "open_alerts": bench.open_alerts(),
+    }
 
 
 def queries_text(counts):
@@ -394,11 +429,15 @@ def ms(values):
 
 def print_tables(rows, args):
     print()
-    print(f"Overview cards and one alert pass ({args.runs} runs each after a warm-up, "
-          f"in-process, {os.cpu_count()} cores; rows over the last 24 h)")  # fmt: skip
-    print("| sync logs / channel | channels | sync logs | pending | dead | inbound "
-          "| overview ms (median / max) | overview queries | alerts ms (median / max) "
-          "| alerts queries |")  # fmt: skip
+    print(
+        f"Overview cards and one alert pass ({args.runs} runs each after a warm-up, "
+        f"in-process, {os.cpu_count()} cores; rows over the last 24 h)"
+    )
+    print(
+        "| sync logs / channel | channels | sync logs | pending | dead | inbound "
+        "| overview ms (median / max) | overview queries | alerts ms (median / max) "
+        "| alerts queries |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         print(
@@ -434,8 +473,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--conf", required=True)
     parser.add_argument("--db", required=True)
-    parser.add_argument("--sizes", default="1000,10000,100000",
-                        help="sync log rows per channel, ascending")  # fmt: skip
+    parser.add_argument(
+        "--sizes", default="1000,10000,100000", help="sync log rows per channel, ascending"
+    )
     parser.add_argument("--channels", type=int, default=10)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()

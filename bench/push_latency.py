@@ -83,10 +83,16 @@ class Bench(ServerBench):
             for code in CHANNELS:
                 self.wire.configure(code)
                 channel = env["stock.channel"].create(
-                    {"name": code, "code": code, "channel_type": "marketplace",
-                     "warehouse_id": warehouse.id, "connector": self.wire.connector,
-                     "batch_size": batch_size, **self.wire.channel_vals(code)}
-                )  # fmt: skip
+                    {
+                        "name": code,
+                        "code": code,
+                        "channel_type": "marketplace",
+                        "warehouse_id": warehouse.id,
+                        "connector": self.wire.connector,
+                        "batch_size": batch_size,
+                        **self.wire.channel_vals(code),
+                    }
+                )
                 self.wire.bind(env, channel, products)
                 self.channel_ids.append(channel.id)
             self.location_id = warehouse.lot_stock_id.id
@@ -216,8 +222,12 @@ class Bench(ServerBench):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     add_arguments(parser, workers=2, cron_workers=2)
-    parser.add_argument("--connector", default="generic_json", choices=sorted(WIRES),
-                        help="the channels' connector (the simulator speaks each)")  # fmt: skip
+    parser.add_argument(
+        "--connector",
+        default="generic_json",
+        choices=sorted(WIRES),
+        help="the channels' connector (the simulator speaks each)",
+    )
     parser.add_argument("--rates", default="60,600,3000", help="stock changes per minute")
     parser.add_argument("--runs", type=int, default=3, help="runs of each rate")
     parser.add_argument("--seconds", type=float, default=30, help="duration of each run")
@@ -273,11 +283,13 @@ def measure(bench, rate, args):
 
 def print_table(rows, args):
     print()
-    print(f"Accepted latency, stock change commit -> simulator 2xx ({len(CHANNELS)} "
-          f"{args.connector} channels, "
-          f"{args.workers} HTTP workers + {args.cron_workers} cron workers, "
-          f"{args.variants} variants, "
-          f"{args.seconds:.0f} s per run, {os.cpu_count()} cores)")  # fmt: skip
+    print(
+        f"Accepted latency, stock change commit -> simulator 2xx ({len(CHANNELS)} "
+        f"{args.connector} channels, "
+        f"{args.workers} HTTP workers + {args.cron_workers} cron workers, "
+        f"{args.variants} variants, "
+        f"{args.seconds:.0f} s per run, {os.cpu_count()} cores)"
+    )
     per_channel = " | ".join(f"{code} p99 / max ms" for code in CHANNELS)
     print(
         "| changes/min (target) | run | changes | achieved/min | pushes (HTTP) | p50 ms "
@@ -300,11 +312,15 @@ def print_table(rows, args):
 def print_confirmed(rows, args):
     check = get_connector(args.connector).check_interval
     print()
-    print(f"Confirmed latency, stock change commit -> the marketplace's verdict read by Odoo "
-          f"({args.connector}: processing delay {args.processing_delay:.1f} s on the "
-          f"simulator, verdicts read every {check:.0f} s at most), per push")  # fmt: skip
-    print("| changes/min (target) | run | pushes confirmed | p50 ms | p95 ms | p99 ms | max ms "
-          "| still waiting |")  # fmt: skip
+    print(
+        f"Confirmed latency, stock change commit -> the marketplace's verdict read by Odoo "
+        f"({args.connector}: processing delay {args.processing_delay:.1f} s on the "
+        f"simulator, verdicts read every {check:.0f} s at most), per push"
+    )
+    print(
+        "| changes/min (target) | run | pushes confirmed | p50 ms | p95 ms | p99 ms | max ms "
+        "| still waiting |"
+    )
     print("|---:" * 8 + "|")
     for rate, run, *_rest, (confirmed, waiting) in rows:
         print(
@@ -326,11 +342,15 @@ def republish(bench, args):
         if extra > 0:
             products = env["product.product"].create(
                 [
-                    {"name": f"Bulk {i}", "default_code": f"BULK-{i:05d}", "type": "consu",
-                     "is_storable": True}
+                    {
+                        "name": f"Bulk {i}",
+                        "default_code": f"BULK-{i:05d}",
+                        "type": "consu",
+                        "is_storable": True,
+                    }
                     for i in range(extra)
                 ]
-            )  # fmt: skip
+            )
             bench.bind(env, products)
             location = env["stock.location"].browse(bench.location_id)
             for product in products:
@@ -346,8 +366,10 @@ def republish(bench, args):
     total = time.monotonic() - start
     counts = bench.items_received()
     print()
-    print(f"Republish every variant on every channel (forced; {args.connector}, "
-          f"batch size {args.batch_size})")  # fmt: skip
+    print(
+        f"Republish every variant on every channel (forced; {args.connector}, "
+        f"batch size {args.batch_size})"
+    )
     print("| variants x channels | items pushed | queued in s | all accepted in s | items/s |")
     print("|---:|---:|---:|---:|---:|")
     items = sum(counts.values())

@@ -121,10 +121,16 @@ class Bench(ServerBench):
             if self.wire.connector == "shopify":  # a throttled query in the journal: 429
                 self.sim.configure_shop(CHANNEL, throttle_status=429)
             channel = env["stock.channel"].create(
-                {"name": CHANNEL, "code": CHANNEL, "channel_type": "marketplace",
-                 "warehouse_id": warehouse.id, "connector": self.wire.connector,
-                 "batch_size": self.args.batch_size, **self.wire.channel_vals(CHANNEL)}
-            )  # fmt: skip
+                {
+                    "name": CHANNEL,
+                    "code": CHANNEL,
+                    "channel_type": "marketplace",
+                    "warehouse_id": warehouse.id,
+                    "connector": self.wire.connector,
+                    "batch_size": self.args.batch_size,
+                    **self.wire.channel_vals(CHANNEL),
+                }
+            )
             self.channel_id = channel.id
         self.empty_outbox()
 
@@ -155,20 +161,28 @@ class Bench(ServerBench):
         sequences = [name for name in SEQUENCES if name in known]
         products = env["product.product"].create(
             [
-                {"name": f"Recon {i}", "default_code": f"RECON-{i:06d}", "type": "consu",
-                 "is_storable": True, **dict.fromkeys(sequences, SEQUENCE_BASE + i)}
+                {
+                    "name": f"Recon {i}",
+                    "default_code": f"RECON-{i:06d}",
+                    "type": "consu",
+                    "is_storable": True,
+                    **dict.fromkeys(sequences, SEQUENCE_BASE + i),
+                }
                 for i in range(low, high)
             ]
-        )  # fmt: skip
+        )
         timings["variants"] += time.monotonic() - tick
         tick = time.monotonic()
         env["stock.quant"].sudo().create(
             [
-                {"product_id": product.id, "location_id": self.location_id,
-                 "quantity": self.rng.randint(0, MAX_STOCK)}
+                {
+                    "product_id": product.id,
+                    "location_id": self.location_id,
+                    "quantity": self.rng.randint(0, MAX_STOCK),
+                }
                 for product in products
             ]
-        )  # fmt: skip
+        )
         env.flush_all()
         timings["stock"] += time.monotonic() - tick
         tick = time.monotonic()
@@ -261,9 +275,19 @@ class Bench(ServerBench):
                 start = time.monotonic()
                 run = channel._reconcile("full")
                 values = run.read(
-                    ["state", "error", "skus_read", "in_sync", "drifted", "in_flight",
-                     "unbound", "corrections", "duration", "skus_per_second"]
-                )[0]  # fmt: skip
+                    [
+                        "state",
+                        "error",
+                        "skus_read",
+                        "in_sync",
+                        "drifted",
+                        "in_flight",
+                        "unbound",
+                        "corrections",
+                        "duration",
+                        "skus_per_second",
+                    ]
+                )[0]
                 cr.commit()  # pylint: disable=invalid-commit
                 seconds = time.monotonic() - start
             if traced:
@@ -347,22 +371,37 @@ def measure(bench, size, args):
     again, again_s, traced = bench.reconcile(traced=True)
     corrected = corrected and again["drifted"] == 0 and again["in_sync"] == size
     return {
-        "size": size, "edits": len(edits), "run": run, "seconds": seconds, "rss": rss,
-        "again": again, "again_s": again_s, "traced": traced,
-        "causes": causes, "found": found, "corrected": corrected, "back": len(back),
-        "off": off, "dispatch_s": dispatch_s, "pushes": pushes,
+        "size": size,
+        "edits": len(edits),
+        "run": run,
+        "seconds": seconds,
+        "rss": rss,
+        "again": again,
+        "again_s": again_s,
+        "traced": traced,
+        "causes": causes,
+        "found": found,
+        "corrected": corrected,
+        "back": len(back),
+        "off": off,
+        "dispatch_s": dispatch_s,
+        "pushes": pushes,
         "drifts_corrected": len(corrected_drifts),
-    }  # fmt: skip
+    }
 
 
 def print_tables(rows, bench, args):
     print()
-    print(f"Full reconciliation run ({args.connector} on the simulator, in-process, "
-          f"{os.cpu_count()} cores; {args.edit_share * 100:g} % of the SKUs edited on the "
-          f"channel; chunks of 1000 SKUs)")  # fmt: skip
-    print("| SKUs | edits injected | drift found | causes | corrections queued | corrected "
-          "| run s | SKUs/s | peak RSS +MiB | Python peak MiB | next run: drift | all found "
-          "| all corrected |")  # fmt: skip
+    print(
+        f"Full reconciliation run ({args.connector} on the simulator, in-process, "
+        f"{os.cpu_count()} cores; {args.edit_share * 100:g} % of the SKUs edited on the "
+        f"channel; chunks of 1000 SKUs)"
+    )
+    print(
+        "| SKUs | edits injected | drift found | causes | corrections queued | corrected "
+        "| run s | SKUs/s | peak RSS +MiB | Python peak MiB | next run: drift | all found "
+        "| all corrected |"
+    )
     print("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|:-:|:-:|")
     for row in rows:
         run = row["run"]
@@ -376,8 +415,10 @@ def print_tables(rows, bench, args):
         )
     print()
     print("Read requests the simulator received during each run, and the corrections")
-    print("| SKUs | read requests | SKUs per request (requests) | 429 / throttled "
-          "| correction pushes (HTTP) | dispatch s | drifts marked corrected |")  # fmt: skip
+    print(
+        "| SKUs | read requests | SKUs per request (requests) | 429 / throttled "
+        "| correction pushes (HTTP) | dispatch s | drifts marked corrected |"
+    )
     print("|---:|---:|---|---:|---:|---:|---:|")
     for row in rows:
         sizes, throttled = row["run"]["requests"]
@@ -399,10 +440,15 @@ def main():
     add_arguments(parser, workers=0, cron_workers=0)
     parser.add_argument("--sizes", default="10000,100000", help="SKUs per run, ascending")
     parser.add_argument("--connector", default="generic_json", choices=CONNECTORS)
-    parser.add_argument("--edit-share", type=float, default=0.005,
-                        help="share of the SKUs edited on the channel")  # fmt: skip
-    parser.add_argument("--batch-size", type=int, default=500,
-                        help="the channel's batch size (within the connector's)")  # fmt: skip
+    parser.add_argument(
+        "--edit-share", type=float, default=0.005, help="share of the SKUs edited on the channel"
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=500,
+        help="the channel's batch size (within the connector's)",
+    )
     args = parser.parse_args()
     sizes = sorted(int(size) for size in args.sizes.split(","))
 
@@ -421,8 +467,10 @@ def main():
     for row in failed:
         run = row["run"]
         off = row["off"]
-        print(f"FAILED at {row['size']}: run {run['state']} {run['error'] or ''}; drifts "
-              f"{dict(row['causes'])}; {len(off)} SKUs off, e.g. {off[:5]}")  # fmt: skip
+        print(
+            f"FAILED at {row['size']}: run {run['state']} {run['error'] or ''}; drifts "
+            f"{dict(row['causes'])}; {len(off)} SKUs off, e.g. {off[:5]}"
+        )
     raise SystemExit(1 if failed else 0)
 
 

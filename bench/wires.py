@@ -141,8 +141,12 @@ class BolWire(GenericWire):
 
     def channel_vals(self, code):
         url = self.sim.marketplace_url("bol", code)
-        return {"endpoint_url": url, "token_url": f"{url}/token", "api_key": "bol-client",
-                "api_secret": "bol-secret"}  # fmt: skip
+        return {
+            "endpoint_url": url,
+            "token_url": f"{url}/token",
+            "api_key": "bol-client",
+            "api_secret": "bol-secret",
+        }
 
     def configure(self, code):
         self.sim.configure_marketplace("bol", code, processing_delay=self.processing_delay)
@@ -206,16 +210,27 @@ class AmazonWire(GenericWire):
 
     def channel_vals(self, code):
         url = self.sim.marketplace_url("amazon", code)
-        return {"endpoint_url": url, "token_url": f"{url}/auth/o2/token", "api_key": self.client,
-                "api_secret": self.secret, "refresh_token": self.refresh,
-                "seller_id": "A2BENCH", "marketplace_code": "A1PA6795UKMFR9"}  # fmt: skip
+        return {
+            "endpoint_url": url,
+            "token_url": f"{url}/auth/o2/token",
+            "api_key": self.client,
+            "api_secret": self.secret,
+            "refresh_token": self.refresh,
+            "seller_id": "A2BENCH",
+            "marketplace_code": "A1PA6795UKMFR9",
+        }
 
     def configure(self, code):
         self.sim.configure_marketplace(
-            "amazon", code, client_id=self.client, client_secret=self.secret,
-            refresh_token=self.refresh, seller_id="A2BENCH", marketplace_id="A1PA6795UKMFR9",
+            "amazon",
+            code,
+            client_id=self.client,
+            client_secret=self.secret,
+            refresh_token=self.refresh,
+            seller_id="A2BENCH",
+            marketplace_id="A1PA6795UKMFR9",
             processing_delay=self.processing_delay,
-        )  # fmt: skip
+        )
 
     def bind(self, env, channel, products):
         for product in products:

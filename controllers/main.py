@@ -85,8 +85,9 @@ class ChannelOrdersController(http.Controller):
         channels = env["stock.channel"]._receiving(code)
         if not channels:
             head, size = self._read_body(REFUSED_HEAD_BYTES)
-            return self._refuse(env, channels, code, 404, f"no sales channel with code {code!r}",
-                                head, size)  # fmt: skip
+            return self._refuse(
+                env, channels, code, 404, f"no sales channel with code {code!r}", head, size
+            )
         limit = max(channels.mapped("max_order_body_kb") or [DEFAULT_MAX_ORDER_KB]) * 1024
         body, size = self._read_body(limit)
         if size <= limit and self._is_ping(channels, body):
@@ -94,8 +95,9 @@ class ChannelOrdersController(http.Controller):
         # codes are unique per company: a refusal names a channel only when one has it
         addressed = channels if len(channels) == 1 else channels.browse()
         if size > limit:
-            return self._refuse(env, addressed, code, 413, f"body larger than {limit // 1024} KB",
-                                body, size)  # fmt: skip
+            return self._refuse(
+                env, addressed, code, 413, f"body larger than {limit // 1024} KB", body, size
+            )
         channel, reason = self._authenticate(channels, body)
         if not channel:
             return self._refuse(env, addressed, code, 401, reason, body, size)
@@ -152,9 +154,15 @@ class ChannelOrdersController(http.Controller):
         """Answer an error to a sender not trusted, keeping a small record of it."""
         httprequest = request.httprequest
         env["stock.channel.refused"]._record(
-            channel, clean_text(code), clean_text(httprequest.path),
-            httprequest.remote_addr, size, status, reason, body,
-        )  # fmt: skip
+            channel,
+            clean_text(code),
+            clean_text(httprequest.path),
+            httprequest.remote_addr,
+            size,
+            status,
+            reason,
+            body,
+        )
         _commit(env)
         return _json(status, {"error": reason})
 
@@ -178,17 +186,34 @@ class ChannelOrdersController(http.Controller):
             channel, vals["delivery_id"], vals["event_id"], vals["topic"]
         )
         if earlier:  # the same delivery again (the platform retries): the same answer
-            Inbound._store(channel, delivery.kind, body, headers, state=DUPLICATE,
-                           duplicate_of_id=earlier.id, http_status=earlier.http_status,
-                           response=earlier.response, **vals)  # fmt: skip
+            Inbound._store(
+                channel,
+                delivery.kind,
+                body,
+                headers,
+                state=DUPLICATE,
+                duplicate_of_id=earlier.id,
+                http_status=earlier.http_status,
+                response=earlier.response,
+                **vals,
+            )
             _commit(env)
             return _json(earlier.http_status, earlier.response)
         problem = raw_body_problem(body)
         if delivery.kind == KIND_IGNORED or problem:
             status = 200 if connector.webhook_always_ok else 400
             message = delivery.ignored_reason or problem
-            Inbound._store(channel, delivery.kind, body, headers, state=REJECTED, error=message,
-                           http_status=status, response={"error": message}, **vals)  # fmt: skip
+            Inbound._store(
+                channel,
+                delivery.kind,
+                body,
+                headers,
+                state=REJECTED,
+                error=message,
+                http_status=status,
+                response={"error": message},
+                **vals,
+            )
             _commit(env)
             return _json(status, {"error": message})
         inbound = Inbound._store(channel, delivery.kind, body, headers, **vals)

@@ -79,7 +79,7 @@ def parse_retry_after(value, now=None):
 
 
 @dataclass(frozen=True)
-class Verdict:
+class RetryDecision:
     """What becomes of a push that failed: ``attempts`` made so far, and either a dead
     letter or a retry in ``delay`` seconds."""
 
@@ -103,9 +103,9 @@ def after_failure(
     after ``next_delay``."""
     attempts = max(int(attempts_before), 0) + 1
     if not retryable or (max_attempts is not None and attempts >= max_attempts):
-        return Verdict(attempts, dead=True)
+        return RetryDecision(attempts, dead=True)
     delay = next_delay(attempts - 1, retry_after=retry_after, base=base, cap=cap, rng=rng)
-    return Verdict(attempts, dead=False, delay=delay)
+    return RetryDecision(attempts, dead=False, delay=delay)
 
 
 def unreachable_pause(probes, base=UNREACHABLE_BASE, cap=UNREACHABLE_CAP, rng=random):

@@ -30,7 +30,7 @@ def utcnow():
 
 
 @dataclass
-class Job:
+class PushBatch:
     """One push of a round: the outbox rows it serves and what it sends.
 
     `rows`: [(row id, generation, attempts, event_at)]; for stock, `items` are the
@@ -69,10 +69,10 @@ class Job:
         return push_kind(self.kinds)
 
     def subset(self, skus):
-        """The Job of the items of `skus` only (their rows, variants, formula inputs)."""
+        """The PushBatch of the items of `skus` only (their rows, variants, formula inputs)."""
         wanted = set(skus)
         picked = [index for index, item in enumerate(self.items) if item.sku in wanted]
-        return Job(
+        return PushBatch(
             rows=[self.rows[index] for index in picked],
             items=[self.items[index] for index in picked],
             products=[self.products[index] for index in picked if index < len(self.products)],

@@ -31,9 +31,15 @@ class RetryableError(SyncError):
     retryable = True
 
     def __init__(
-        self, message="", *, seconds=None, throttled=False, window=None, unreachable=False,
+        self,
+        message="",
+        *,
+        seconds=None,
+        throttled=False,
+        window=None,
+        unreachable=False,
         **kwargs,
-    ):  # fmt: skip
+    ):
         super().__init__(message, **kwargs)
         self.seconds = seconds
         self.throttled = throttled

@@ -67,11 +67,20 @@ class Browser:
             sys.exit("no Chromium found (apt-get install chromium)")
         self.profile = tempfile.mkdtemp(prefix="scs-shots-")
         self.process = subprocess.Popen(
-            [binary, "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-             f"--window-size={width},{height}", "--remote-debugging-port=0",
-             f"--user-data-dir={self.profile}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                binary,
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                f"--window-size={width},{height}",
+                "--remote-debugging-port=0",
+                f"--user-data-dir={self.profile}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         port_file = os.path.join(self.profile, "DevToolsActivePort")
         for _ in range(100):
             if os.path.exists(port_file) and open(port_file).read().strip():

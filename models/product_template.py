@@ -8,18 +8,23 @@ class ProductTemplate(models.Model):
     # A product without variants shows its variant's Channels tab on its own form: the
     # Product Variants menu, and the variant's form with it, only exist with variants.
     channel_quantity_ids = fields.Many2many(
-        "stock.channel.quantity", compute="_compute_channel_tab", string="Channel Quantities",
+        "stock.channel.quantity",
+        compute="_compute_channel_tab",
+        string="Channel Quantities",
         groups="stock_channel_sync.group_channel_user",
-    )  # fmt: skip
+    )
     channel_explanation_html = fields.Html(
-        compute="_compute_channel_tab", sanitize=False, string="Channel Explanation",
+        compute="_compute_channel_tab",
+        sanitize=False,
+        string="Channel Explanation",
         groups="stock_channel_sync.group_channel_user",
-    )  # fmt: skip
+    )
     shop_stock_rule = fields.Text(
-        compute="_compute_shop_stock_rule", string="Webshop Stock Rule",
+        compute="_compute_shop_stock_rule",
+        string="Webshop Stock Rule",
         help="Which rule decides how much of the product the webshop may sell: the channel "
         "of a website that has one, else the product's Sell when Out-of-Stock.",
-    )  # fmt: skip
+    )
 
     def _compute_channel_tab(self):
         for template in self:

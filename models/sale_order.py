@@ -275,14 +275,18 @@ class SaleOrder(models.Model):
         )
         now = fields.Datetime.now()
         for refusal in refusals:
-            refusal.line.write({
-                "channel_refused_qty": refusal.quantity,
-                "channel_refused_reason": self.env._(
-                    "short of stock: %(needed)s ordered, %(available)s available",
-                    needed=f"{refusal.quantity:g}", available=f"{refusal.available:g}"),
-                "channel_refused_at": now,
-                "product_uom_qty": 0,
-            })  # fmt: skip
+            refusal.line.write(
+                {
+                    "channel_refused_qty": refusal.quantity,
+                    "channel_refused_reason": self.env._(
+                        "short of stock: %(needed)s ordered, %(available)s available",
+                        needed=f"{refusal.quantity:g}",
+                        available=f"{refusal.available:g}",
+                    ),
+                    "channel_refused_at": now,
+                    "product_uom_qty": 0,
+                }
+            )
         if refusals:
             refused = {refusal.line.product_id for refusal in refusals}
             Incident = self.env["stock.channel.incident"]
@@ -327,9 +331,12 @@ class SaleOrder(models.Model):
                 reason = order._channel_shortfall_reason(shortfalls)
                 if order.channel_id:
                     raise UserError(
-                        self.env._("%(order)s cannot be confirmed: %(reason)s", order=order.name,
-                                   reason=reason)
-                    )  # fmt: skip
+                        self.env._(
+                            "%(order)s cannot be confirmed: %(reason)s",
+                            order=order.name,
+                            reason=reason,
+                        )
+                    )
                 # a paid webshop order: confirmed (the customer paid), flagged for a person
                 order._channel_set_exception(
                     status_core.TO_CHECK, reason, self.env._(SHORTFALL_NEXT_ACTION)
@@ -392,17 +399,19 @@ class SaleOrder(models.Model):
         in_cart = product.uom_id._compute_quantity(in_cart, uom)
         available = float_round(
             product.uom_id._compute_quantity(available, uom, round=False),
-            precision_digits=0, rounding_method="DOWN",
-        )  # fmt: skip
+            precision_digits=0,
+            rounding_method="DOWN",
+        )
         old_qty = order_line.product_uom_qty if order_line else 0
         allowed = max(available - (in_cart - old_qty), 0)
         if new_qty <= allowed:
             return new_qty, ""
         return allowed, self.env._(
             "You ask for %(desired)s %(product)s but only %(available)s is available",
-            desired=f"{in_cart - old_qty + new_qty:g}", product=product.name,
+            desired=f"{in_cart - old_qty + new_qty:g}",
+            product=product.name,
             available=f"{max(available, 0):g}",
-        )  # fmt: skip
+        )
 
     # ------------------------------------------------------------------
     # Life cycle hooks: tell the channel

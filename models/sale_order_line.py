@@ -27,8 +27,9 @@ class SaleOrderLine(models.Model):
         status_core.STATUS_SELECTION, compute="_compute_channel_status"
     )
 
-    @api.depends("order_id.channel_status", "move_ids.state", "channel_shortfall",
-                 "channel_refused_qty")  # fmt: skip
+    @api.depends(
+        "order_id.channel_status", "move_ids.state", "channel_shortfall", "channel_refused_qty"
+    )
     def _compute_channel_status(self):
         self.channel_status = False
         for order in self.order_id.filtered("channel_id"):

@@ -37,9 +37,18 @@ CHANNEL_TYPES = [
 
 # changing these can move the publishable quantities of the warehouse's channels
 REPUBLISH_FIELDS = {
-    "active", "warehouse_id", "company_id", "allow_backorder", "connector", "endpoint_url",
-    "api_key", "api_secret", "api_version", "external_location_id", "tracking_extension",
-}  # fmt: skip
+    "active",
+    "warehouse_id",
+    "company_id",
+    "allow_backorder",
+    "connector",
+    "endpoint_url",
+    "api_key",
+    "api_secret",
+    "api_version",
+    "external_location_id",
+    "tracking_extension",
+}
 
 
 class StockChannel(models.Model):
@@ -247,9 +256,11 @@ class StockChannel(models.Model):
                 ("http://", "https://")
             ):
                 raise ValidationError(
-                    self.env._("Channel %(name)s: the endpoint URL must start with http:// or "
-                               "https://.", name=channel.display_name)
-                )  # fmt: skip
+                    self.env._(
+                        "Channel %(name)s: the endpoint URL must start with http:// or https://.",
+                        name=channel.display_name,
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -305,10 +316,13 @@ class StockChannel(models.Model):
                 if not velocity_of and any(rules[ch.id].latency_buffer for ch in channels):
                     velocity_of = self._velocity_reader(products)
                 per_channel = allocation.allocate(
-                    figures[product.id], rules, allow_backorder=allow_backorder, today=today,
+                    figures[product.id],
+                    rules,
+                    allow_backorder=allow_backorder,
+                    today=today,
                     velocity=velocity_of and {ch.id: velocity_of(ch, product) for ch in channels},
                     ceilings=ceilings,
-                )  # fmt: skip
+                )
                 for channel in channels:
                     results[channel.id, product.id] = per_channel[channel.id]
         return results
@@ -340,11 +354,13 @@ class StockChannel(models.Model):
         free = free or {}
         return {
             product.id: allocation.shop_limit(
-                orderable[product.id], resolve(self, product), self.allow_backorder,
+                orderable[product.id],
+                resolve(self, product),
+                self.allow_backorder,
                 free=free.get(product.id),
             )
             for product in products
-        }  # fmt: skip
+        }
 
     def _shop_rule_text(self, product):
         """What decides how much of `product` the channel's webshop may sell, in words
@@ -360,8 +376,10 @@ class StockChannel(models.Model):
         return self.env._(
             "%(website)s: channel %(channel)s decides. The cart and the checkout stop at "
             "the units it may sell, %(backorder)s; Sell when Out-of-Stock does not apply.",
-            website=self.website_id.name, channel=self.display_name, backorder=backorder,
-        )  # fmt: skip
+            website=self.website_id.name,
+            channel=self.display_name,
+            backorder=backorder,
+        )
 
     def _shipping_product(self):
         self.ensure_one()

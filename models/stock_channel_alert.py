@@ -47,9 +47,11 @@ class StockChannelAlert(models.Model):
     figure = fields.Float(string="Value", digits=(16, 2), help="The figure when last evaluated.")
     figure_text = fields.Char(string="Figure", help="The figure when last evaluated.")
     threshold_text = fields.Char(string="Threshold")
-    detail = fields.Text(help="Critical stock: the move that took the quantity below, its "
-                         "author and reason. API version: what the channel said, and the "
-                         "version to move to.")  # fmt: skip
+    detail = fields.Text(
+        help="Critical stock: the move that took the quantity below, its "
+        "author and reason. API version: what the channel said, and the "
+        "version to move to."
+    )
     user_id = fields.Many2one("res.users", string="Assigned To")
     activity_id = fields.Many2one("mail.activity", ondelete="set null", readonly=True)
     opened_at = fields.Datetime(required=True, default=fields.Datetime.now)
@@ -77,19 +79,25 @@ class StockChannelAlert(models.Model):
         note = Markup("<p>%s</p><p><a href='%s'>%s</a></p>") % (
             self.env._(
                 "%(alert)s on %(channel)s: %(figure)s (threshold %(threshold)s).",
-                alert=label, channel=channel.display_name, figure=figure_text,
+                alert=label,
+                channel=channel.display_name,
+                figure=figure_text,
                 threshold=threshold_text,
             ),
             _list_url(channel, LIST_ACTIONS[kind]),
             self.env._("Open the list"),
-        )  # fmt: skip
+        )
         return self._create_with_activity(
             channel,
-            {"kind": kind, "figure": figure, "figure_text": figure_text,
-             "threshold_text": threshold_text},
+            {
+                "kind": kind,
+                "figure": figure,
+                "figure_text": figure_text,
+                "threshold_text": threshold_text,
+            },
             label,
             note,
-        )  # fmt: skip
+        )
 
     def _create_with_activity(self, channel, vals, summary, note):
         user = channel.user_id or channel.create_uid
@@ -97,9 +105,14 @@ class StockChannelAlert(models.Model):
             ACTIVITY_TYPE, summary=summary, note=note, user_id=user.id
         )
         return self.create(
-            dict(vals, channel_id=channel.id, summary=summary, user_id=user.id,
-                 activity_id=activity.id if activity else False)
-        )  # fmt: skip
+            dict(
+                vals,
+                channel_id=channel.id,
+                summary=summary,
+                user_id=user.id,
+                activity_id=activity.id if activity else False,
+            )
+        )
 
     def _refresh(self, figure):
         """Still crossed: the figure is kept current (no new activity)."""
@@ -112,9 +125,10 @@ class StockChannelAlert(models.Model):
         if threshold:
             text = self.env._(
                 "%(alert)s back under the threshold: %(figure)s (threshold %(threshold)s).",
-                alert=self._label(self.kind), figure=alerts.format_figure(self.kind, figure),
+                alert=self._label(self.kind),
+                figure=alerts.format_figure(self.kind, figure),
                 threshold=alerts.format_figure(self.kind, threshold),
-            )  # fmt: skip
+            )
         else:
             text = self.env._("%(alert)s: alert turned off.", alert=self._label(self.kind))
         self._close(text, figure)
@@ -141,9 +155,13 @@ class StockChannelAlert(models.Model):
         """The channel cannot be reached: one alert for the outage, naming since when and
         the error; its pushes wait (never dead letters) and it resumes by itself."""
         existing = self.search(
-            [("channel_id", "=", channel.id), ("kind", "=", alerts.UNREACHABLE),
-             ("state", "=", "open")], limit=1
-        )  # fmt: skip
+            [
+                ("channel_id", "=", channel.id),
+                ("kind", "=", alerts.UNREACHABLE),
+                ("state", "=", "open"),
+            ],
+            limit=1,
+        )
         if existing:
             return existing
         since = channel._clock(channel.unreachable_since)
@@ -153,13 +171,14 @@ class StockChannelAlert(models.Model):
                 "%(channel)s cannot be reached since %(since)s: its pushes wait, it is tried "
                 "again at %(next)s, then less and less often (up to once an hour), and "
                 "resumes by itself when it answers.",
-                channel=channel.display_name, since=since,
+                channel=channel.display_name,
+                since=since,
                 next=channel._clock(channel.unreachable_retry_at),
             ),
             error,
             _list_url(channel, LIST_ACTIONS[alerts.UNREACHABLE]),
             self.env._("Open the list"),
-        )  # fmt: skip
+        )
         vals = {"kind": alerts.UNREACHABLE, "figure_text": since, "detail": error}
         return self._create_with_activity(channel, vals, summary, note)
 
@@ -175,9 +194,13 @@ class StockChannelAlert(models.Model):
             return
         self, channel = self.sudo(), channel.sudo()  # whoever's request the channel answered
         alert = self.search(
-            [("channel_id", "=", channel.id), ("kind", "=", alerts.API_VERSION),
-             ("state", "=", "open")], limit=1,
-        )  # fmt: skip
+            [
+                ("channel_id", "=", channel.id),
+                ("kind", "=", alerts.API_VERSION),
+                ("state", "=", "open"),
+            ],
+            limit=1,
+        )
         action = alerts.api_version_transition(
             notice, version, alert.figure_text if alert else None
         )
@@ -190,8 +213,7 @@ class StockChannelAlert(models.Model):
                 elif action == alerts.KEEP and alert.detail != notice:
                     alert.write({"detail": notice, "figure_text": version})
                 elif action == alerts.RESOLVE:
-                    alert._close(self.env._("The API version is now %(version)s.",
-                                            version=version))  # fmt: skip
+                    alert._close(self.env._("The API version is now %(version)s.", version=version))
         except UniqueViolation:  # another worker opened it meanwhile
             _logger.info("channel %s: API version alert opened by another worker", channel.code)
 
@@ -199,8 +221,10 @@ class StockChannelAlert(models.Model):
         label = self._label(alerts.API_VERSION)
         note = Markup("<p>%s</p>") % self.env._(
             "%(alert)s on %(channel)s: %(notice)s",
-            alert=label, channel=channel.display_name, notice=notice,
-        )  # fmt: skip
+            alert=label,
+            channel=channel.display_name,
+            notice=notice,
+        )
         return self._create_with_activity(
             channel,
             {"kind": alerts.API_VERSION, "figure_text": version, "detail": notice},
@@ -218,9 +242,12 @@ class StockChannelAlert(models.Model):
         of the rule in force; publishable quantities in one batch."""
         Rule = self.env["stock.channel.policy.rule"].sudo()
         opened = self.search(
-            [("channel_id", "in", channels.ids), ("state", "=", "open"),
-             ("kind", "=", alerts.CRITICAL_STOCK)]
-        )  # fmt: skip
+            [
+                ("channel_id", "in", channels.ids),
+                ("state", "=", "open"),
+                ("kind", "=", alerts.CRITICAL_STOCK),
+            ]
+        )
         watched = channels.filtered(lambda ch: ch.active and ch.alert_active)
         critical = Rule.search([("channel_id", "in", watched.ids), ("critical_qty", ">", 0)])
         moved = self._moved_products(critical.channel_id.warehouse_id, since)
@@ -243,10 +270,14 @@ class StockChannelAlert(models.Model):
             if action == alerts.OPEN:
                 self._open_critical(channel, product, publishable, rule.critical_qty, since)
             elif action == alerts.RESOLVE:
-                alert._close(self.env._(
-                    "Critical stock of %(variant)s over: %(qty)s publishable.",
-                    variant=product.display_name, qty=publishable,
-                ), publishable)  # fmt: skip
+                alert._close(
+                    self.env._(
+                        "Critical stock of %(variant)s over: %(qty)s publishable.",
+                        variant=product.display_name,
+                        qty=publishable,
+                    ),
+                    publishable,
+                )
             elif action == alerts.KEEP:
                 alert._refresh(publishable)
 
@@ -277,18 +308,23 @@ class StockChannelAlert(models.Model):
             self.env._(
                 "%(variant)s: %(qty)s publishable on %(channel)s, below its critical quantity "
                 "%(critical)s.",
-                variant=product.display_name, qty=publishable, channel=channel.display_name,
+                variant=product.display_name,
+                qty=publishable,
+                channel=channel.display_name,
                 critical=critical_qty,
             ),
             detail,
             f"{channel.get_base_url()}/odoo/product.product/{product.id}",
             self.env._("Open the variant"),
-        )  # fmt: skip
+        )
         vals = {
-            "kind": alerts.CRITICAL_STOCK, "product_id": product.id, "figure": publishable,
-            "figure_text": str(publishable), "threshold_text": str(critical_qty),
+            "kind": alerts.CRITICAL_STOCK,
+            "product_id": product.id,
+            "figure": publishable,
+            "figure_text": str(publishable),
+            "threshold_text": str(critical_qty),
             "detail": detail,
-        }  # fmt: skip
+        }
         return self._create_with_activity(channel, vals, summary, note)
 
     @api.model
@@ -296,12 +332,22 @@ class StockChannelAlert(models.Model):
         """Who took the variant below, and why: the last done move of the variant in the
         channel's warehouse since `since` (an inventory count: its reason)."""
         warehouse = channel.warehouse_id
-        move = self.env["stock.move"].sudo().search(
-            [("product_id", "=", product.id), ("state", "=", "done"), ("date", ">=", since),
-             "|", ("location_id.warehouse_id", "=", warehouse.id),
-             ("location_dest_id.warehouse_id", "=", warehouse.id)],
-            order="date desc, id desc", limit=1,
-        )  # fmt: skip
+        move = (
+            self.env["stock.move"]
+            .sudo()
+            .search(
+                [
+                    ("product_id", "=", product.id),
+                    ("state", "=", "done"),
+                    ("date", ">=", since),
+                    "|",
+                    ("location_id.warehouse_id", "=", warehouse.id),
+                    ("location_dest_id.warehouse_id", "=", warehouse.id),
+                ],
+                order="date desc, id desc",
+                limit=1,
+            )
+        )
         if not move:
             return self.env._("No stock move since the last check (reservations).")
         author = move.write_uid.name or ""
@@ -309,14 +355,18 @@ class StockChannelAlert(models.Model):
         if move.is_inventory:
             return self.env._(
                 "Inventory count by %(author)s on %(date)s, reason: %(reason)s.",
-                author=author, date=date,
+                author=author,
+                date=date,
                 reason=move.inventory_name or self.env._("none given"),
-            )  # fmt: skip
+            )
         return self.env._(
             "%(reference)s by %(author)s on %(date)s (%(qty)s %(uom)s).",
-            reference=move.reference or move.origin or move.display_name, author=author,
-            date=date, qty=move.quantity, uom=move.product_uom.name,
-        )  # fmt: skip
+            reference=move.reference or move.origin or move.display_name,
+            author=author,
+            date=date,
+            qty=move.quantity,
+            uom=move.product_uom.name,
+        )
 
 
 def _list_url(channel, action):

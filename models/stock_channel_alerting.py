@@ -21,9 +21,15 @@ RUN_OVERLAP = timedelta(minutes=1)
 HELD_STATES = (RECEIVED, EXCEPTION, WAITING)
 # the KPIs (not stored) the drift and oversell figures are read from
 KPI_FIELDS = [
-    "drift_rate_24h", "drift_rate_prev_24h", "drift_measured", "open_drift_count",
-    "reconcile_run_count", "oversell_rate_7d", "oversell_measured", "incident_count_7d",
-]  # fmt: skip
+    "drift_rate_24h",
+    "drift_rate_prev_24h",
+    "drift_measured",
+    "open_drift_count",
+    "reconcile_run_count",
+    "oversell_rate_7d",
+    "oversell_measured",
+    "incident_count_7d",
+]
 
 QUEUE_QUERY = """
 SELECT channel_id,
@@ -153,9 +159,10 @@ class StockChannel(models.Model):
         counts = dict(
             self.env["stock.channel.alert"]._read_group(
                 [("channel_id", "in", self.ids), ("state", "=", "open")],
-                ["channel_id"], ["__count"],
+                ["channel_id"],
+                ["__count"],
             )
-        )  # fmt: skip
+        )
         for channel in self:
             channel.open_alert_count = counts.get(channel, 0)
 
@@ -168,15 +175,21 @@ class StockChannel(models.Model):
         thresholds = channels._alert_thresholds()
         Alert = self.env["stock.channel.alert"]
         labels = dict(Alert._fields["kind"]._description_selection(self.env))
-        head = Markup("<tr><th>%s</th><th class='text-end'>%s</th>"
-                      "<th class='text-end'>%s</th></tr>")  # fmt: skip
+        head = Markup(
+            "<tr><th>%s</th><th class='text-end'>%s</th><th class='text-end'>%s</th></tr>"
+        )
         for channel in channels:
             rows = Markup("").join(
-                _status_row(kind, labels[kind], figures[channel.id][kind],
-                            thresholds[channel.id][kind], self.env._("off"))
+                _status_row(
+                    kind,
+                    labels[kind],
+                    figures[channel.id][kind],
+                    thresholds[channel.id][kind],
+                    self.env._("off"),
+                )
                 for kind in alerts.FIGURE_KINDS
                 if kind != alerts.ACCEPTANCE or channel._accepts_orders()  # else never measured
-            )  # fmt: skip
+            )
             channel.alert_status_html = Markup(
                 "<table class='table table-sm o_channel_alert_status'><thead>%s</thead>"
                 "<tbody>%s</tbody></table>"
@@ -218,17 +231,23 @@ class StockChannel(models.Model):
         for channel in self:
             oldest_pending, oldest_due, dead = queues.get(channel.id, (None, None, 0))
             last_push, p95_ms = pushes.get(channel.id, (None, None))
-            figures[channel.id].update({
-                alerts.BACKLOG: alerts.backlog_minutes(now, oldest_pending),
-                alerts.DEAD_LETTERS: dead,
-                alerts.STALL: alerts.stall_minutes(now, oldest_due, last_push),
-                alerts.P95: None if p95_ms is None else round(p95_ms / 1000, 2),
-                alerts.DRIFT: round(channel.drift_rate_24h, 2) if channel.drift_measured else None,
-                alerts.OVERSELL: round(channel.oversell_rate_7d, 2)
-                if channel.oversell_measured else None,
-                alerts.ACCEPTANCE: alerts.acceptance_minutes(
-                    now, waiting.get(channel.id), channel._accepts_orders()),
-            })  # fmt: skip
+            figures[channel.id].update(
+                {
+                    alerts.BACKLOG: alerts.backlog_minutes(now, oldest_pending),
+                    alerts.DEAD_LETTERS: dead,
+                    alerts.STALL: alerts.stall_minutes(now, oldest_due, last_push),
+                    alerts.P95: None if p95_ms is None else round(p95_ms / 1000, 2),
+                    alerts.DRIFT: round(channel.drift_rate_24h, 2)
+                    if channel.drift_measured
+                    else None,
+                    alerts.OVERSELL: round(channel.oversell_rate_7d, 2)
+                    if channel.oversell_measured
+                    else None,
+                    alerts.ACCEPTANCE: alerts.acceptance_minutes(
+                        now, waiting.get(channel.id), channel._accepts_orders()
+                    ),
+                }
+            )
             if channel.unreachable_since:  # its pushes wait for it: its own alert says so
                 figures[channel.id].update({alerts.BACKLOG: None, alerts.STALL: None})
         return figures
@@ -272,10 +291,13 @@ class StockChannel(models.Model):
         opened = {
             (alert.channel_id.id, alert.kind): alert
             for alert in Alert.search(
-                [("channel_id", "in", channels.ids), ("state", "=", "open"),
-                 ("kind", "in", alerts.FIGURE_KINDS)]
+                [
+                    ("channel_id", "in", channels.ids),
+                    ("state", "=", "open"),
+                    ("kind", "in", alerts.FIGURE_KINDS),
+                ]
             )
-        }  # fmt: skip
+        }
         for channel in channels:
             for kind in alerts.FIGURE_KINDS:
                 alert = opened.get((channel.id, kind), Alert)
@@ -322,10 +344,11 @@ class StockChannel(models.Model):
 
 def _status_row(kind, label, figure, threshold, off):
     """A row of the channel's figures now: crossed ones in red."""
-    return Markup("<tr class='%s'><td>%s</td><td class='text-end'>%s</td>"
-                  "<td class='text-end'>%s</td></tr>") % (
+    return Markup(
+        "<tr class='%s'><td>%s</td><td class='text-end'>%s</td><td class='text-end'>%s</td></tr>"
+    ) % (
         "text-danger fw-bold" if alerts.crossed(kind, figure, threshold) else "",
         label,
         alerts.format_figure(kind, figure),
         alerts.format_figure(kind, threshold) if threshold else off,
-    )  # fmt: skip
+    )

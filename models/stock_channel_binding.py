@@ -102,9 +102,13 @@ class StockChannelBinding(models.Model):
                    AND (pp.default_code = ANY(%(skus)s) OR b.external_sku = ANY(%(skus)s))
             ) s WHERE s.sku = ANY(%(skus)s) GROUP BY s.sku
             """,
-            {"channel": channel.id, "company": channel.company_id.id, "skus": skus,
-             "storable": storable_only},
-        )  # fmt: skip
+            {
+                "channel": channel.id,
+                "company": channel.company_id.id,
+                "skus": skus,
+                "storable": storable_only,
+            },
+        )
         return dict(self.env.cr.fetchall())
 
     @api.model

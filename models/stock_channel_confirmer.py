@@ -104,10 +104,14 @@ class StockChannelConfirmer(models.AbstractModel):
             if not mine:
                 return Log
             logs = Log.search(
-                [("channel_id", "=", channel.id), ("state", "=", "sent"),
-                 ("confirm_next_at", "<=", utcnow())],
-                order="id", limit=LOGS_PER_CHECK,
-            )  # fmt: skip
+                [
+                    ("channel_id", "=", channel.id),
+                    ("state", "=", "sent"),
+                    ("confirm_next_at", "<=", utcnow()),
+                ],
+                order="id",
+                limit=LOGS_PER_CHECK,
+            )
             if not logs:
                 return logs
             tracking = defaultdict(list)
@@ -200,10 +204,13 @@ class StockChannelOutbox(models.Model):
         pending = {
             row.product_id.id: row
             for row in self.search(
-                [("channel_id", "=", channel.id), ("state", "=", "pending"),
-                 ("product_id", "in", product_ids)]
+                [
+                    ("channel_id", "=", channel.id),
+                    ("state", "=", "pending"),
+                    ("product_id", "in", product_ids),
+                ]
             )
-        }  # fmt: skip
+        }
         dead, wake_at = [], None
         for sku, item in items.items():
             if not item or not item.get("product_id"):
@@ -218,17 +225,26 @@ class StockChannelOutbox(models.Model):
             row = pending.get(item["product_id"])
             if row:  # a newer change waits: it goes out anyway, its attempts carry on
                 row.write(
-                    {"attempts": max(row.attempts, verdict.attempts), "force": True,
-                     "last_error": reasons[sku]}
-                )  # fmt: skip
+                    {
+                        "attempts": max(row.attempts, verdict.attempts),
+                        "force": True,
+                        "last_error": reasons[sku],
+                    }
+                )
                 continue
             next_at = utcnow() + timedelta(seconds=verdict.delay)
             row = self.create(
-                {"channel_id": channel.id, "product_id": item["product_id"], "force": True,
-                 "event_at": log.event_at or utcnow(), "next_attempt_at": next_at,
-                 "attempts": verdict.attempts, "last_error": reasons[sku],
-                 "push_kind": log.push_kind if log.push_kind == REPLAY else LIVE}
-            )  # fmt: skip
+                {
+                    "channel_id": channel.id,
+                    "product_id": item["product_id"],
+                    "force": True,
+                    "event_at": log.event_at or utcnow(),
+                    "next_attempt_at": next_at,
+                    "attempts": verdict.attempts,
+                    "last_error": reasons[sku],
+                    "push_kind": log.push_kind if log.push_kind == REPLAY else LIVE,
+                }
+            )
             if verdict.dead:
                 row._to_dead_letter(
                     reasons[sku], log.request_body, bodies.get(sku), attempts=verdict.attempts

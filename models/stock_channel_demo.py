@@ -144,9 +144,13 @@ class StockChannel(models.Model):
         Outbox = self.env["stock.channel.outbox"].sudo()
         Outbox._flush_enqueued()  # what this transaction queued, in the table
         Outbox.search(
-            [("channel_id", "in", channels.ids), ("state", "=", "pending"),
-             ("product_id", "!=", False), ("sale_order_id", "=", False)]
-        ).unlink()  # fmt: skip
+            [
+                ("channel_id", "in", channels.ids),
+                ("state", "=", "pending"),
+                ("product_id", "!=", False),
+                ("sale_order_id", "=", False),
+            ]
+        ).unlink()
 
     def _demo_follow_simulator(self):
         """Point these demo channels at the simulator's port when dev/run starts it on
@@ -171,13 +175,22 @@ class StockChannel(models.Model):
         skus = set(bound.mapped("external_sku"))
         values = []
         for variant in self.env["product.product"].search(
-            [("is_storable", "=", True), ("id", "not in", bound.product_id.ids),
-             ("company_id", "in", [False, self.company_id.id])], order="id"
-        ):  # fmt: skip
+            [
+                ("is_storable", "=", True),
+                ("id", "not in", bound.product_id.ids),
+                ("company_id", "in", [False, self.company_id.id]),
+            ],
+            order="id",
+        ):
             sku = variant.default_code or f"DEMO-{variant.id}"
             if sku not in skus:
                 skus.add(sku)
-                values.append({"channel_id": self.id, "product_id": variant.id,
-                               "external_sku": sku,
-                               "external_id": str(DEMO_FIRST_ITEM_ID + variant.id)})  # fmt: skip
+                values.append(
+                    {
+                        "channel_id": self.id,
+                        "product_id": variant.id,
+                        "external_sku": sku,
+                        "external_id": str(DEMO_FIRST_ITEM_ID + variant.id),
+                    }
+                )
         return Binding.create(values)

@@ -9,7 +9,7 @@ from odoo.tools import mute_logger
 
 from ..core import backoff
 from ..core.connectors import PushItem
-from ..core.dispatch import CORRECTION, LIVE, Job, explain_inputs, utcnow
+from ..core.dispatch import CORRECTION, LIVE, PushBatch, explain_inputs, utcnow
 from ..core.errors import PermanentError, RetryableError, SyncError
 from .stock_channel_outbox import clip
 from .stock_channel_sync_log import WAITING
@@ -55,7 +55,7 @@ class StockChannelDispatcher(models.AbstractModel):
             row._delete_sent()
             return None
         label = f"{order.name} ({order.channel_order_ref}): {body['status']}"
-        return Job(rows=[self._row_key(row)], order_id=order.id, body=body, label=label)
+        return PushBatch(rows=[self._row_key(row)], order_id=order.id, body=body, label=label)
 
     def _plan_stock(self, channel, connector, rows):
         results = channel._compute_publishable(rows.product_id)
@@ -103,8 +103,8 @@ class StockChannelDispatcher(models.AbstractModel):
         return [self._stock_job(batch, *context) for batch in connector.batches(to_send)]
 
     def _stock_job(self, batch, skus, bindings, sequences, computed_at, read):
-        """The Job of one batch of (row, publishable result, quantity line)."""
-        job = Job(rows=[self._row_key(row) for row, _result, _line in batch])
+        """The PushBatch of one batch of (row, publishable result, quantity line)."""
+        job = PushBatch(rows=[self._row_key(row) for row, _result, _line in batch])
         for row, result, line in batch:
             product_id = row.product_id.id
             binding = bindings.get(product_id)
@@ -129,7 +129,7 @@ class StockChannelDispatcher(models.AbstractModel):
         return job
 
     def _failed_plan(self, rows, trace):
-        job = Job(rows=[self._row_key(row) for row in rows], sent_at=utcnow(), trace=trace)
+        job = PushBatch(rows=[self._row_key(row) for row in rows], sent_at=utcnow(), trace=trace)
         job.outcome = RetryableError(f"could not prepare the push: {trace.splitlines()[-1]}")
         return job
 
@@ -198,10 +198,17 @@ class StockChannelDispatcher(models.AbstractModel):
         message = self.env._(
             "%(error)s\nThe channel cannot be reached since %(since)s: its pushes wait, next "
             "try in %(pause)s s.",
-            error=error, since=channel._clock(channel.unreachable_since), pause=round(pause),
-        )  # fmt: skip
-        self._log(tried.log_vals(channel), "retry", http_status=0, error=message,
-                  request_body=error.request)  # fmt: skip
+            error=error,
+            since=channel._clock(channel.unreachable_since),
+            pause=round(pause),
+        )
+        self._log(
+            tried.log_vals(channel),
+            "retry",
+            http_status=0,
+            error=message,
+            request_body=error.request,
+        )
         rows = (
             self.env["stock.channel.outbox"]
             .browse([row_id for job in jobs for row_id in job.row_ids])

@@ -106,9 +106,13 @@ class StockChannelDrift(models.Model):
         if not products:
             return {}
         drifts = self.sudo().search(
-            [("channel_id", "=", channel.id), ("product_id", "in", products.ids),
-             ("state", "=", "open"), ("correcting", "=", True)],
-        )  # fmt: skip
+            [
+                ("channel_id", "=", channel.id),
+                ("product_id", "in", products.ids),
+                ("state", "=", "open"),
+                ("correcting", "=", True),
+            ],
+        )
         return {drift.product_id.id: drift.channel_qty for drift in drifts}
 
     @api.model
@@ -117,9 +121,13 @@ class StockChannelDrift(models.Model):
         if not product_ids:
             return
         self.sudo().search(
-            [("channel_id", "=", channel.id), ("product_id", "in", list(product_ids)),
-             ("state", "=", "open"), ("correcting", "=", True)],
-        ).write({"state": "corrected", "corrected_at": when, "correcting": False})  # fmt: skip
+            [
+                ("channel_id", "=", channel.id),
+                ("product_id", "in", list(product_ids)),
+                ("state", "=", "open"),
+                ("correcting", "=", True),
+            ],
+        ).write({"state": "corrected", "corrected_at": when, "correcting": False})
 
     def action_accept(self):
         """The channel is right (e.g. stock the marketplace keeps itself): kept as

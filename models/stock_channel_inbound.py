@@ -166,10 +166,13 @@ class StockChannelInbound(models.Model):
         if same.is_false():
             return self.browse()
         return self.sudo().search(
-            Domain("channel_id", "=", channel.id) & same
-            & Domain("state", "!=", RECEIVED) & Domain("http_status", "!=", 0),
-            order="id", limit=1,
-        )  # fmt: skip
+            Domain("channel_id", "=", channel.id)
+            & same
+            & Domain("state", "!=", RECEIVED)
+            & Domain("http_status", "!=", 0),
+            order="id",
+            limit=1,
+        )
 
     def _connector(self):
         return self.channel_id._webhook_connector()
@@ -317,11 +320,16 @@ class StockChannelInbound(models.Model):
         race again is tried again later, not turned into an exception."""
         now = fields.Datetime.now()
         stale = self.search(
-            [("state", "=", RECEIVED), ("authenticated", "=", True), "|",
-             ("received_at", "<", now - timedelta(minutes=STALE_RECEIVED_MINUTES)),
-             ("retry_at", "<=", now)],
-            limit=STALE_BATCH, order="id",
-        )  # fmt: skip
+            [
+                ("state", "=", RECEIVED),
+                ("authenticated", "=", True),
+                "|",
+                ("received_at", "<", now - timedelta(minutes=STALE_RECEIVED_MINUTES)),
+                ("retry_at", "<=", now),
+            ],
+            limit=STALE_BATCH,
+            order="id",
+        )
         testing = getattr(threading.current_thread(), "testing", False)
         for inbound in stale:
             inbound._process_in_cron()
@@ -336,19 +344,25 @@ class StockChannelInbound(models.Model):
         testing = getattr(threading.current_thread(), "testing", False)
         known = set(
             self.search(
-                [("channel_id", "=", channel.id),
-                 ("delivery_id", "in", [message.delivery_id for message in messages])]
+                [
+                    ("channel_id", "=", channel.id),
+                    ("delivery_id", "in", [message.delivery_id for message in messages]),
+                ]
             ).mapped("delivery_id")
-        )  # fmt: skip
+        )
         stored = self.browse()
         for message in messages:
             if message.delivery_id in known:
                 continue
             known.add(message.delivery_id)
             inbound = self._store(
-                channel, message.kind, message.body, {"X-Polled": "true"},
-                channel_code=channel.code, delivery_id=message.delivery_id,
-            )  # fmt: skip
+                channel,
+                message.kind,
+                message.body,
+                {"X-Polled": "true"},
+                channel_code=channel.code,
+                delivery_id=message.delivery_id,
+            )
             if not testing:
                 self.env["ir.cron"]._commit_progress()  # stored before it is judged
             inbound._process_in_cron()
@@ -380,9 +394,14 @@ class StockChannelInbound(models.Model):
 
     def _to_exception(self, attempts, error):
         self.sudo().write(
-            {"state": EXCEPTION, "exception": status_core.TO_CHECK, "error": error,
-             "attempts": attempts, "retry_at": False}
-        )  # fmt: skip
+            {
+                "state": EXCEPTION,
+                "exception": status_core.TO_CHECK,
+                "error": error,
+                "attempts": attempts,
+                "retry_at": False,
+            }
+        )
 
     @api.autovacuum
     def _gc_old_messages(self):
@@ -393,9 +412,16 @@ class StockChannelInbound(models.Model):
         held_days = int(params.get_param(HELD_RETENTION_PARAM, DEFAULT_HELD_RETENTION_DAYS))
         cr = self.env.cr
         self.flush_model()
-        deleted = purge(cr, self._table, "received_at", done_days,
-                        "state IN %s", [(DONE, DUPLICATE, REJECTED)])  # fmt: skip
-        deleted += purge(cr, self._table, "received_at", held_days,
-                         "state IN %s", [(EXCEPTION, WAITING, RECEIVED)])  # fmt: skip
+        deleted = purge(
+            cr, self._table, "received_at", done_days, "state IN %s", [(DONE, DUPLICATE, REJECTED)]
+        )
+        deleted += purge(
+            cr,
+            self._table,
+            "received_at",
+            held_days,
+            "state IN %s",
+            [(EXCEPTION, WAITING, RECEIVED)],
+        )
         self.invalidate_model()
         return deleted

@@ -24,9 +24,14 @@ class StockChannelInbound(models.Model):
         order = self._find_order(external_id)
         if not order:
             held = self.search(
-                [("channel_id", "=", self.channel_id.id), ("kind", "=", KIND_ORDER),
-                 ("external_id", "=", external_id), ("state", "=", EXCEPTION)], limit=1,
-            )  # fmt: skip
+                [
+                    ("channel_id", "=", self.channel_id.id),
+                    ("kind", "=", KIND_ORDER),
+                    ("external_id", "=", external_id),
+                    ("state", "=", EXCEPTION),
+                ],
+                limit=1,
+            )
             if held:
                 held.write({"state": DONE, "error": "cancelled by the channel"})
                 return self._finish(DONE, status=status_core.CANCELLED)

@@ -150,10 +150,15 @@ class StockChannelInbound(models.Model):
         """The channel cancelled this order while it was held (or before it came): a
         cancellation done without a sale order."""
         return self.search_count(
-            [("channel_id", "=", self.channel_id.id), ("kind", "=", KIND_CANCEL),
-             ("external_id", "=", external_id), ("state", "=", DONE),
-             ("sale_order_id", "=", False)], limit=1,
-        )  # fmt: skip
+            [
+                ("channel_id", "=", self.channel_id.id),
+                ("kind", "=", KIND_CANCEL),
+                ("external_id", "=", external_id),
+                ("state", "=", DONE),
+                ("sale_order_id", "=", False),
+            ],
+            limit=1,
+        )
 
     def _waiting_cancellation(self, external_id):
         return self.search(
@@ -197,9 +202,12 @@ class StockChannelInbound(models.Model):
         for line in order_in.lines:
             if line.sku in ambiguous:
                 problems.append(
-                    env._("SKU %(sku)r (line %(line)s) matches several variants",
-                          sku=line.sku, line=line.id)
-                )  # fmt: skip
+                    env._(
+                        "SKU %(sku)r (line %(line)s) matches several variants",
+                        sku=line.sku,
+                        line=line.id,
+                    )
+                )
             elif line.sku not in products:
                 problems.append(
                     env._("unknown SKU %(sku)r (line %(line)s)", sku=line.sku, line=line.id)
@@ -324,9 +332,13 @@ class StockChannelInbound(models.Model):
                 )
             )
             partner = Partner.create(
-                {"name": name, "email": customer.email or False,
-                 "phone": customer.phone or False, **address_vals}
-            )  # fmt: skip
+                {
+                    "name": name,
+                    "email": customer.email or False,
+                    "phone": customer.phone or False,
+                    **address_vals,
+                }
+            )
         name = address.name or customer.name
         if name == partner.name and all(
             (partner[f].id if f == "country_id" else partner[f]) == v
@@ -359,9 +371,13 @@ class StockChannelInbound(models.Model):
         name = address.name or customer.name or partner.name
         if self.env["sale.order"].sudo().search_count([("partner_id", "=", partner.id)]) == 1:
             partner.write(
-                {"name": customer.name or name, "email": customer.email or partner.email,
-                 "phone": customer.phone or partner.phone, **vals}
-            )  # fmt: skip
+                {
+                    "name": customer.name or name,
+                    "email": customer.email or partner.email,
+                    "phone": customer.phone or partner.phone,
+                    **vals,
+                }
+            )
             shipping = partner
         else:
             shipping = partner.create(
@@ -382,11 +398,18 @@ class StockChannelInbound(models.Model):
         shipping_product = self.channel_id._shipping_product()
         if order_in.shipping_amount and shipping_product not in order.order_line.product_id:
             order.write(
-                {"order_line": [Command.create(
-                    {"product_id": shipping_product.id, "product_uom_qty": 1,
-                     "price_unit": float(order_in.shipping_amount)}
-                )]}
-            )  # fmt: skip
+                {
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": shipping_product.id,
+                                "product_uom_qty": 1,
+                                "price_unit": float(order_in.shipping_amount),
+                            }
+                        )
+                    ]
+                }
+            )
 
     def _customer_by_email(self, email):
         """The company's (or shared) customer with exactly this e-mail, ignoring case: no
@@ -398,8 +421,11 @@ class StockChannelInbound(models.Model):
             self.env["res.partner"]
             .sudo()
             .search(
-                [("email", "=ilike", escape_psql(email)), ("parent_id", "=", False),
-                 ("company_id", "in", [False, self.channel_id.company_id.id])],
+                [
+                    ("email", "=ilike", escape_psql(email)),
+                    ("parent_id", "=", False),
+                    ("company_id", "in", [False, self.channel_id.company_id.id]),
+                ],
                 limit=1,
             )
-        )  # fmt: skip
+        )

@@ -23,10 +23,15 @@ class StockChannelInbound(models.Model):
             )
         self.external_id = request["id"]
         earlier = self.search(
-            [("channel_id", "=", self.channel_id.id), ("kind", "=", KIND_RETURN),
-             ("external_id", "=", request["id"]), ("state", "=", DONE), ("id", "!=", self.id)],
+            [
+                ("channel_id", "=", self.channel_id.id),
+                ("kind", "=", KIND_RETURN),
+                ("external_id", "=", request["id"]),
+                ("state", "=", DONE),
+                ("id", "!=", self.id),
+            ],
             limit=1,
-        )  # fmt: skip
+        )
         if earlier:
             self.write({"state": DUPLICATE, "duplicate_of_id": earlier.id})
             return earlier.http_status or 200, earlier.response

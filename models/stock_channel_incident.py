@@ -49,9 +49,12 @@ class StockChannelIncident(models.Model):
         `taken_later`: the order had its units when it arrived, a later sale took them."""
         self = self.sudo()
         existing = self.search(
-            [("sale_order_id", "=", order.id), ("product_id", "in", [p.id for p in shortfalls]),
-             ("resolved_at", "=", False)]
-        ).product_id  # fmt: skip
+            [
+                ("sale_order_id", "=", order.id),
+                ("product_id", "in", [p.id for p in shortfalls]),
+                ("resolved_at", "=", False),
+            ]
+        ).product_id
         results = channel.sudo()._compute_publishable(order.order_line.product_id)
         vals = []
         for product, (needed, available) in shortfalls.items():
@@ -62,18 +65,20 @@ class StockChannelIncident(models.Model):
             )
             cause, gap = oversell.classify(facts)
             line = order.order_line.filtered(lambda ln, p=product: ln.product_id == p)[:1]
-            vals.append({
-                "channel_id": channel.id,
-                "product_id": product.id,
-                "sale_order_id": order.id,
-                "sale_line_id": line.id,
-                "order_ref": order.channel_order_ref or order.name,
-                "ordered_at": facts.ordered_at,
-                "qty_short": oversell.qty_short(needed, available),
-                "cause": cause,
-                "gap_seconds": gap or 0,
-                "accepted_qty": facts.accepted_qty or 0,
-            })  # fmt: skip
+            vals.append(
+                {
+                    "channel_id": channel.id,
+                    "product_id": product.id,
+                    "sale_order_id": order.id,
+                    "sale_line_id": line.id,
+                    "order_ref": order.channel_order_ref or order.name,
+                    "ordered_at": facts.ordered_at,
+                    "qty_short": oversell.qty_short(needed, available),
+                    "cause": cause,
+                    "gap_seconds": gap or 0,
+                    "accepted_qty": facts.accepted_qty or 0,
+                }
+            )
         return self.create(vals)
 
     @api.model
@@ -102,9 +107,11 @@ class StockChannelIncident(models.Model):
                     shortfalls[line.product_id] = (needed, reserved)
             for product, shortfall in shortfalls.items():
                 self._record_shortfalls(
-                    order, order.channel_id, {product: shortfall},
+                    order,
+                    order.channel_id,
+                    {product: shortfall},
                     taken_later=(order.id, product.id) in taken,
-                )  # fmt: skip
+                )
 
     def _sold_since(self, orders):
         """{(order id, product id)}: a later sale (a done delivery to a customer from the
@@ -112,11 +119,19 @@ class StockChannelIncident(models.Model):
         the order's variant after it arrived; one query for all the orders."""
         if not orders:
             return set()
-        moves = self.env["stock.move"].sudo().search(
-            [("state", "=", "done"), ("product_id", "in", orders.order_line.product_id.ids),
-             ("location_dest_usage", "=", "customer"), ("location_usage", "=", "internal"),
-             ("date", ">=", min(_second(order.create_date) for order in orders))]
-        )  # fmt: skip
+        moves = (
+            self.env["stock.move"]
+            .sudo()
+            .search(
+                [
+                    ("state", "=", "done"),
+                    ("product_id", "in", orders.order_line.product_id.ids),
+                    ("location_dest_usage", "=", "customer"),
+                    ("location_usage", "=", "internal"),
+                    ("date", ">=", min(_second(order.create_date) for order in orders)),
+                ]
+            )
+        )
         taken = set()
         for order in orders:
             own = order.picking_ids.move_ids
@@ -137,9 +152,10 @@ class StockChannelIncident(models.Model):
         accepted_at = accepted_at and accepted_at.replace(microsecond=0)
         result = results.get((channel.id, product.id))
         others = sum(
-            -step["qty"] for step in (result.steps if result else [])
+            -step["qty"]
+            for step in (result.steps if result else [])
             if step["step"] == STEP_RING_FENCED_OTHERS
-        )  # fmt: skip
+        )
         return oversell.OversellFacts(
             ordered_at=ordered_at,
             qty_needed=needed,
@@ -195,10 +211,13 @@ class StockChannelIncident(models.Model):
         """The last inventory count that lowered `product` in the channel's warehouse
         after the channel's last accepted quantity."""
         domain = [
-            ("product_id", "=", product.id), ("is_inventory", "=", True), ("state", "=", "done"),
-            ("location_dest_usage", "=", "inventory"), ("date", "<=", until),
+            ("product_id", "=", product.id),
+            ("is_inventory", "=", True),
+            ("state", "=", "done"),
+            ("location_dest_usage", "=", "inventory"),
+            ("date", "<=", until),
             ("location_id.warehouse_id", "=", channel.warehouse_id.id),
-        ]  # fmt: skip
+        ]
         if after:
             domain.append(("date", ">=", after))
         move = self.env["stock.move"].sudo().search(domain, order="date desc", limit=1)
@@ -236,24 +255,31 @@ class StockChannelIncident(models.Model):
         short = dict(
             self.sudo()._read_group(
                 [("channel_id", "in", channels.ids), ("detected_at", ">=", since)],
-                ["channel_id"], ["sale_line_id:count_distinct"],
+                ["channel_id"],
+                ["sale_line_id:count_distinct"],
             )
-        )  # fmt: skip
+        )
         Line = self.env["sale.order.line"].sudo()
         recent = [("create_date", ">=", since), ("display_type", "=", False)]
         webshops = channels.filtered(lambda ch: ch.channel_type == "website" and ch.website_id)
         by_channel = dict(
             Line._read_group(
                 [*recent, ("order_id.channel_id", "in", (channels - webshops).ids)],
-                ["order_id.channel_id"], ["__count"],
+                ["order_id.channel_id"],
+                ["__count"],
             )
-        )  # fmt: skip
-        by_website = dict(
-            Line._read_group(
-                [*recent, ("order_id.website_id", "in", webshops.website_id.ids)],
-                ["order_id.website_id"], ["__count"],
+        )
+        by_website = (
+            dict(
+                Line._read_group(
+                    [*recent, ("order_id.website_id", "in", webshops.website_id.ids)],
+                    ["order_id.website_id"],
+                    ["__count"],
+                )
             )
-        ) if webshops else {}  # fmt: skip
+            if webshops
+            else {}
+        )
         return {
             ch.id: (
                 short.get(ch, 0),

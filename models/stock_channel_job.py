@@ -287,9 +287,15 @@ class StockChannelJob(models.Model):
         job = self.sudo().browse(row[0])
         now = fields.Datetime.now()
         job.write(
-            {"state": RUNNING, "started_at": job.started_at or now, "progress_at": now,
-             "attempts": job.attempts + 1, "not_before": False, "waiting": False}
-        )  # fmt: skip
+            {
+                "state": RUNNING,
+                "started_at": job.started_at or now,
+                "progress_at": now,
+                "attempts": job.attempts + 1,
+                "not_before": False,
+                "waiting": False,
+            }
+        )
         return job
 
     def _execute(self, commit):
@@ -337,25 +343,30 @@ class StockChannelJob(models.Model):
         until = fields.Datetime.now() + timedelta(seconds=wait.seconds)
         labels = dict(CONNECTOR_SELECTION)
         channel = self.channel_id
-        self.write({
-            "state": QUEUED,
-            "attempts": 0,
-            "not_before": until,
-            "waiting": self.env._(
-                "waiting for %(channel)s's %(window)s window until %(time)s",
-                channel=labels.get(channel.connector, channel.display_name),
-                window=wait.window or self.env._("rate"),
-                time=self._clock(until),
-            ),
-        })  # fmt: skip
+        self.write(
+            {
+                "state": QUEUED,
+                "attempts": 0,
+                "not_before": until,
+                "waiting": self.env._(
+                    "waiting for %(channel)s's %(window)s window until %(time)s",
+                    channel=labels.get(channel.connector, channel.display_name),
+                    window=wait.window or self.env._("rate"),
+                    time=self._clock(until),
+                ),
+            }
+        )
         self.env.ref(JOB_CRON).sudo()._trigger(at=until)
         self.env["stock.channel"]._overview_changed(channel)
 
     def _finish(self, error=None):
         self.write(
-            {"state": FAILED if error else DONE, "error": error or False,
-             "finished_at": fields.Datetime.now()}
-        )  # fmt: skip
+            {
+                "state": FAILED if error else DONE,
+                "error": error or False,
+                "finished_at": fields.Datetime.now(),
+            }
+        )
         if error and self.kind == RECONCILE:  # its run ends with it
             self.channel_id._abandon_reconcile_runs(error)
         self.env["stock.channel"]._overview_changed(self.channel_id)
@@ -424,8 +435,9 @@ class StockChannelJob(models.Model):
         Outbox = self.env["stock.channel.outbox"]
         for start in range(0, len(todo), JOB_CHUNK):
             chunk = todo[start : start + JOB_CHUNK]
-            Outbox._enqueue(products=self.env["product.product"].browse(chunk),
-                            channels=channel, force=True)  # fmt: skip
+            Outbox._enqueue(
+                products=self.env["product.product"].browse(chunk), channels=channel, force=True
+            )
             Outbox._flush_enqueued()
             self.sudo().payload = {"after_id": chunk[-1]}
             self._advance(done + start + len(chunk))

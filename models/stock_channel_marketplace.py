@@ -97,9 +97,10 @@ class StockChannel(models.Model):
             refusal = connector.clear_text_refusal(channel.endpoint_url, channel.token_url)
             if refusal:
                 raise ValidationError(
-                    self.env._("Channel %(name)s: %(refusal)s", name=channel.display_name,
-                               refusal=refusal)
-                )  # fmt: skip
+                    self.env._(
+                        "Channel %(name)s: %(refusal)s", name=channel.display_name, refusal=refusal
+                    )
+                )
 
     @api.depends("connector")
     def _compute_connector_abilities(self):
@@ -199,9 +200,12 @@ class StockChannel(models.Model):
             channel.order_polled_at = fields.Datetime.now()
             if raise_errors:
                 raise UserError(
-                    self.env._("Polling the orders of %(channel)s failed: %(error)s",
-                               channel=channel.display_name, error=error)
-                ) from None  # fmt: skip
+                    self.env._(
+                        "Polling the orders of %(channel)s failed: %(error)s",
+                        channel=channel.display_name,
+                        error=error,
+                    )
+                ) from None
             return self.env["stock.channel.inbound"]
         stored = self.env["stock.channel.inbound"].sudo()._take_polled(channel, messages)
         channel.write({"order_poll_cursor": cursor, "order_polled_at": fields.Datetime.now()})
@@ -228,9 +232,11 @@ class StockChannel(models.Model):
         check_manager_of(self)
         if cannot := self.filtered(lambda channel: not channel.imports_mapping):
             raise UserError(
-                self.env._("%(channels)s cannot read its catalogue: bind its variants by hand.",
-                           channels=", ".join(cannot.mapped("display_name")))
-            )  # fmt: skip
+                self.env._(
+                    "%(channels)s cannot read its catalogue: bind its variants by hand.",
+                    channels=", ".join(cannot.mapped("display_name")),
+                )
+            )
         return self.env["stock.channel.job"]._start_on(IMPORT_MAPPING, self)
 
     def _import_mapping(self, progress=None):
@@ -247,9 +253,12 @@ class StockChannel(models.Model):
             if wait := window_wait(error):  # a documented window: the job waits for it
                 raise wait from None
             raise UserError(
-                self.env._("Reading the catalogue of %(channel)s failed: %(error)s",
-                           channel=self.display_name, error=error)
-            ) from None  # fmt: skip
+                self.env._(
+                    "Reading the catalogue of %(channel)s failed: %(error)s",
+                    channel=self.display_name,
+                    error=error,
+                )
+            ) from None
         Binding = self.env["stock.channel.binding"].with_context(active_test=False)
         owners = Binding._sku_owners(self, [entry.sku for entry in catalog])
         by_barcode = self._barcode_owners([entry.barcode for entry in catalog if entry.barcode])
@@ -298,9 +307,12 @@ class StockChannel(models.Model):
             return {}
         owners = {}
         products = self.env["product.product"].search(
-            [("barcode", "in", barcodes), ("is_storable", "=", True),
-             ("company_id", "in", [False, self.company_id.id])]
-        )  # fmt: skip
+            [
+                ("barcode", "in", barcodes),
+                ("is_storable", "=", True),
+                ("company_id", "in", [False, self.company_id.id]),
+            ]
+        )
         for product in products:
             owners.setdefault(product.barcode, []).append(product.id)
         return owners
@@ -312,15 +324,23 @@ class StockChannel(models.Model):
         ]
         if unmatched:
             parts.append(
-                escape(env._("SKUs of the channel matching no variant (or several): %(skus)s",
-                             skus=_listed(unmatched)))
-            )  # fmt: skip
+                escape(
+                    env._(
+                        "SKUs of the channel matching no variant (or several): %(skus)s",
+                        skus=_listed(unmatched),
+                    )
+                )
+            )
         if missing:
             names = missing.mapped("display_name")
             parts.append(
-                escape(env._("Variants matching no product of the channel: %(names)s",
-                             names=_listed(names)))
-            )  # fmt: skip
+                escape(
+                    env._(
+                        "Variants matching no product of the channel: %(names)s",
+                        names=_listed(names),
+                    )
+                )
+            )
         return Markup("<br/>").join(parts)
 
     # ------------------------------------------------------------------

@@ -219,9 +219,13 @@ class StockChannelOutbox(models.Model):
                 OR (%(every)s AND pt.is_storable AND pt.active AND pp.active
                     AND (pt.company_id IS NULL OR pt.company_id = %(company)s))
             """,
-            {"channel": channel.id, "company": channel.company_id.id, "every": every,
-             "ids": list(product_ids)},
-        )  # fmt: skip
+            {
+                "channel": channel.id,
+                "company": channel.company_id.id,
+                "every": every,
+                "ids": list(product_ids),
+            },
+        )
         addresses = get_connector(channel.connector).addresses
         return {pid: addresses(sku, ext or "") for pid, sku, ext in self.env.cr.fetchall()}
 

@@ -47,9 +47,13 @@ SELECT c.id,
   LEFT JOIN day ON day.channel_id = c.id
 """
 OVERVIEW_FIGURES = (
-    "pending", "accepted_p95_ms", "confirmed_p95_ms", "last_push_at", "last_reconcile_at",
+    "pending",
+    "accepted_p95_ms",
+    "confirmed_p95_ms",
+    "last_push_at",
+    "last_reconcile_at",
     "exceptions",
-)  # fmt: skip
+)
 
 
 class StockChannel(models.Model):
@@ -85,14 +89,22 @@ class StockChannel(models.Model):
     def _compute_overview(self):
         channels = self.filtered("id")
         (self - channels).update(
-            {"overview_health": overview_core.GREEN, "overview_reason": False,
-             "overview_figures": {}, "overview_accepted_p95": alerts.NOT_MEASURED,
-             "overview_confirmed_p95": alerts.NOT_MEASURED, "overview_pending": 0,
-             "overview_backlog": False, "overview_dead_letters": 0,
-             "overview_drift": alerts.NOT_MEASURED, "overview_oversell": alerts.NOT_MEASURED,
-             "overview_exceptions": 0, "overview_last_push_at": False,
-             "overview_last_reconcile_at": False}
-        )  # fmt: skip
+            {
+                "overview_health": overview_core.GREEN,
+                "overview_reason": False,
+                "overview_figures": {},
+                "overview_accepted_p95": alerts.NOT_MEASURED,
+                "overview_confirmed_p95": alerts.NOT_MEASURED,
+                "overview_pending": 0,
+                "overview_backlog": False,
+                "overview_dead_letters": 0,
+                "overview_drift": alerts.NOT_MEASURED,
+                "overview_oversell": alerts.NOT_MEASURED,
+                "overview_exceptions": 0,
+                "overview_last_push_at": False,
+                "overview_last_reconcile_at": False,
+            }
+        )
         if not channels:
             return
         now = fields.Datetime.now()
@@ -106,30 +118,39 @@ class StockChannel(models.Model):
         for channel in channels:
             figure = figures[channel.id]
             colour, reasons = overview_core.health(
-                figure, thresholds[channel.id], labels,
+                figure,
+                thresholds[channel.id],
+                labels,
                 {exception_label: figure["exceptions"], drift_label: figure["open_drift"]},
-            )  # fmt: skip
+            )
             if channel.unreachable_status:
                 colour, reasons = overview_core.RED, [channel.unreachable_status, *reasons]
-            channel.update({
-                "overview_health": colour,
-                "overview_reason": "\n".join(reasons) or self.env._("Every figure is fine."),
-                "overview_figures": {
-                    key: fields.Datetime.to_string(value) if hasattr(value, "isoformat") else value
-                    for key, value in figure.items()
-                },
-                "overview_accepted_p95": _seconds(figure["accepted_p95_ms"]),
-                "overview_confirmed_p95": _seconds(figure["confirmed_p95_ms"]),
-                "overview_pending": figure["pending"],
-                "overview_backlog": alerts.format_figure(alerts.BACKLOG, figure[alerts.BACKLOG])
-                if figure["pending"] else False,
-                "overview_dead_letters": figure[alerts.DEAD_LETTERS],
-                "overview_drift": alerts.format_figure(alerts.DRIFT, figure[alerts.DRIFT]),
-                "overview_oversell": alerts.format_figure(alerts.OVERSELL, figure[alerts.OVERSELL]),
-                "overview_exceptions": figure["exceptions"],
-                "overview_last_push_at": figure["last_push_at"] or False,
-                "overview_last_reconcile_at": figure["last_reconcile_at"] or False,
-            })  # fmt: skip
+            channel.update(
+                {
+                    "overview_health": colour,
+                    "overview_reason": "\n".join(reasons) or self.env._("Every figure is fine."),
+                    "overview_figures": {
+                        key: fields.Datetime.to_string(value)
+                        if hasattr(value, "isoformat")
+                        else value
+                        for key, value in figure.items()
+                    },
+                    "overview_accepted_p95": _seconds(figure["accepted_p95_ms"]),
+                    "overview_confirmed_p95": _seconds(figure["confirmed_p95_ms"]),
+                    "overview_pending": figure["pending"],
+                    "overview_backlog": alerts.format_figure(alerts.BACKLOG, figure[alerts.BACKLOG])
+                    if figure["pending"]
+                    else False,
+                    "overview_dead_letters": figure[alerts.DEAD_LETTERS],
+                    "overview_drift": alerts.format_figure(alerts.DRIFT, figure[alerts.DRIFT]),
+                    "overview_oversell": alerts.format_figure(
+                        alerts.OVERSELL, figure[alerts.OVERSELL]
+                    ),
+                    "overview_exceptions": figure["exceptions"],
+                    "overview_last_push_at": figure["last_push_at"] or False,
+                    "overview_last_reconcile_at": figure["last_reconcile_at"] or False,
+                }
+            )
 
     def _overview_figures(self, now):
         """{channel_id: {figure: value, None when not measured}}: the alerts' figures

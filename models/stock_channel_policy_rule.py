@@ -28,9 +28,12 @@ class StockChannelPolicyRule(models.Model):
     company_id = fields.Many2one(related="policy_id.company_id", store=True, index=True)
     sequence = fields.Integer(default=10)
     channel_id = fields.Many2one(
-        "stock.channel", required=True, ondelete="cascade", index=True,
+        "stock.channel",
+        required=True,
+        ondelete="cascade",
+        index=True,
         domain="[('company_id', '=', company_id)]",
-    )  # fmt: skip
+    )
     scope = fields.Selection(RULE_SCOPES, required=True, default="all")
     scope_rank = fields.Integer(compute="_compute_scope_rank", store=True)
     product_id = fields.Many2one("product.product", string="Variant", ondelete="cascade")
@@ -98,9 +101,12 @@ class StockChannelPolicyRule(models.Model):
             problems = rule._to_core().errors()
             if problems:
                 raise ValidationError(
-                    self.env._("Invalid rule for %(channel)s: %(problems)s",
-                               channel=rule.channel_id.display_name, problems="; ".join(problems))
-                )  # fmt: skip
+                    self.env._(
+                        "Invalid rule for %(channel)s: %(problems)s",
+                        channel=rule.channel_id.display_name,
+                        problems="; ".join(problems),
+                    )
+                )
             for scope, name in SCOPE_FIELD.items():
                 if (rule.scope == scope) != bool(rule[name]):
                     raise ValidationError(

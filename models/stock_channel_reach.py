@@ -104,12 +104,18 @@ class StockChannel(models.Model):
         for channel in paused:
             minutes = alerts.minutes_between(channel.unreachable_since, utcnow())
             Alert.search(
-                [("channel_id", "=", channel.id), ("kind", "=", alerts.UNREACHABLE),
-                 ("state", "=", "open")]
+                [
+                    ("channel_id", "=", channel.id),
+                    ("kind", "=", alerts.UNREACHABLE),
+                    ("state", "=", "open"),
+                ]
             )._close(
-                self.env._("%(channel)s answers again (unreachable for %(minutes)s min).",
-                           channel=channel.display_name, minutes=minutes)
-            )  # fmt: skip
+                self.env._(
+                    "%(channel)s answers again (unreachable for %(minutes)s min).",
+                    channel=channel.display_name,
+                    minutes=minutes,
+                )
+            )
         paused.write(
             {"unreachable_since": False, "unreachable_tries": 0, "unreachable_retry_at": False}
         )

@@ -75,19 +75,30 @@ class StockChannel(models.Model):
             ("prev", now - timedelta(days=2), now - timedelta(days=1)),
         ):
             groups = Run._read_group(
-                [("channel_id", "in", self.ids), ("state", "=", "done"),
-                 ("started_at", ">", start), ("started_at", "<=", end)],
-                ["channel_id"], ["skus_read:sum", "drifted:sum"],
-            )  # fmt: skip
+                [
+                    ("channel_id", "in", self.ids),
+                    ("state", "=", "done"),
+                    ("started_at", ">", start),
+                    ("started_at", "<=", end),
+                ],
+                ["channel_id"],
+                ["skus_read:sum", "drifted:sum"],
+            )
             windows[key] = {ch.id: (read, drifted) for ch, read, drifted in groups}
         runs = dict(Run._read_group([("channel_id", "in", self.ids)], ["channel_id"], ["__count"]))
         opened = dict(
-            self.env["stock.channel.drift"].sudo()._read_group(
-                [("channel_id", "in", self.ids), ("state", "=", "open"),
-                 ("cause", "!=", drift_core.IN_FLIGHT)],
-                ["channel_id"], ["__count"],
+            self.env["stock.channel.drift"]
+            .sudo()
+            ._read_group(
+                [
+                    ("channel_id", "in", self.ids),
+                    ("state", "=", "open"),
+                    ("cause", "!=", drift_core.IN_FLIGHT),
+                ],
+                ["channel_id"],
+                ["__count"],
             )
-        )  # fmt: skip
+        )
         for channel in self:
             rate = drift_core.drift_rate(*reversed(windows["now"].get(channel.id, (0, 0))))
             prev = drift_core.drift_rate(*reversed(windows["prev"].get(channel.id, (0, 0))))
@@ -184,13 +195,24 @@ class StockChannel(models.Model):
         """Drifts found while a push was on its way: read again once nothing is queued
         for them (in sync then: not a drift)."""
         drifts = self.env["stock.channel.drift"].search(
-            [("channel_id", "=", self.id), ("state", "=", "open"),
-             ("cause", "=", drift_core.IN_FLIGHT), ("product_id", "!=", False)]
-        )  # fmt: skip
-        queued = self.env["stock.channel.outbox"].search(
-            [("channel_id", "=", self.id), ("product_id", "in", drifts.product_id.ids),
-             ("state", "=", "pending")]
-        ).product_id  # fmt: skip
+            [
+                ("channel_id", "=", self.id),
+                ("state", "=", "open"),
+                ("cause", "=", drift_core.IN_FLIGHT),
+                ("product_id", "!=", False),
+            ]
+        )
+        queued = (
+            self.env["stock.channel.outbox"]
+            .search(
+                [
+                    ("channel_id", "=", self.id),
+                    ("product_id", "in", drifts.product_id.ids),
+                    ("state", "=", "pending"),
+                ]
+            )
+            .product_id
+        )
         landed = drifts.product_id - queued
         return self._reconcile("recheck", landed) if landed else None
 

@@ -118,17 +118,22 @@ class StockChannel(models.Model):
             lost = drift_core.last_push_lost(
                 known or None, failed.get(product.id), bool(line and line.push_in_doubt)
             )
-            facts.append((product.id, drift_core.SkuFacts(
-                sku=sku,
-                channel_qty=read.get(sku),
-                bound=True,
-                expected_qty=line.published_qty if known else None,
-                publishable_qty=results[self.id, product.id].publishable,
-                pending_push=product.id in pending
-                or bool(known and line.published_at > started),
-                last_push_lost=lost,
-                unimported_qty=unimported.get(sku, 0),
-            )))  # fmt: skip
+            facts.append(
+                (
+                    product.id,
+                    drift_core.SkuFacts(
+                        sku=sku,
+                        channel_qty=read.get(sku),
+                        bound=True,
+                        expected_qty=line.published_qty if known else None,
+                        publishable_qty=results[self.id, product.id].publishable,
+                        pending_push=product.id in pending
+                        or bool(known and line.published_at > started),
+                        last_push_lost=lost,
+                        unimported_qty=unimported.get(sku, 0),
+                    ),
+                )
+            )
         return facts
 
     def _push_states(self, product_ids):
@@ -172,11 +177,19 @@ class StockChannel(models.Model):
     def _unimported_quantities(self):
         """{sku: units} of the orders the channel sent that made no sale order yet (held
         for a person, or waiting): the channel has counted them, Odoo has not."""
-        held = self.env["stock.channel.inbound"].sudo().search(
-            [("channel_id", "=", self.id), ("kind", "=", KIND_ORDER),
-             ("state", "in", HELD_STATES), ("sale_order_id", "=", False),
-             ("authenticated", "=", True)]
-        )  # fmt: skip
+        held = (
+            self.env["stock.channel.inbound"]
+            .sudo()
+            .search(
+                [
+                    ("channel_id", "=", self.id),
+                    ("kind", "=", KIND_ORDER),
+                    ("state", "in", HELD_STATES),
+                    ("sale_order_id", "=", False),
+                    ("authenticated", "=", True),
+                ]
+            )
+        )
         units = defaultdict(int)
         for message in held:
             order_in, _rejected = message._parsed(message._connector().parse_order)
@@ -196,10 +209,14 @@ class StockChannel(models.Model):
             return
         owners = self.env["stock.channel.binding"]._sku_owners(self, catalog)
         facts = [
-            (None, drift_core.SkuFacts(sku=sku, channel_qty=None, bound=False,
-                                       expected_qty=None, publishable_qty=None))
+            (
+                None,
+                drift_core.SkuFacts(
+                    sku=sku, channel_qty=None, bound=False, expected_qty=None, publishable_qty=None
+                ),
+            )
             for sku in sorted(set(catalog) - set(owners))
-        ]  # fmt: skip
+        ]
         self._judge_drifts(run, facts, totals, listed=True)
 
     def _judge_drifts(self, run, facts, totals, listed=False):
@@ -247,10 +264,19 @@ class StockChannel(models.Model):
         """Orders the channel counted and Odoo has not imported: those left for later are
         judged again now, the channel's orders polled again (a newer version may complete
         them); those held for a person stay in the order exceptions."""
-        held = self.env["stock.channel.inbound"].sudo().search(
-            [("channel_id", "=", self.id), ("kind", "=", KIND_ORDER), ("state", "=", RECEIVED),
-             ("sale_order_id", "=", False), ("authenticated", "=", True)]
-        )  # fmt: skip
+        held = (
+            self.env["stock.channel.inbound"]
+            .sudo()
+            .search(
+                [
+                    ("channel_id", "=", self.id),
+                    ("kind", "=", KIND_ORDER),
+                    ("state", "=", RECEIVED),
+                    ("sale_order_id", "=", False),
+                    ("authenticated", "=", True),
+                ]
+            )
+        )
         held.write({"retry_at": fields.Datetime.now()})
         crons = [("stock_channel_sync.ir_cron_process_inbound", bool(held))]
         crons.append(("stock_channel_sync.ir_cron_poll_orders", self.polls_orders))

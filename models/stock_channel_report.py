@@ -81,9 +81,14 @@ class StockChannelLatencyReport(models.Model):
     _rec_name = "hour"
     _depends = {
         "stock.channel.sync.log": [
-            "channel_id", "company_id", "acked_at", "latency_ms", "state", "push_kind",
+            "channel_id",
+            "company_id",
+            "acked_at",
+            "latency_ms",
+            "state",
+            "push_kind",
         ]
-    }  # fmt: skip
+    }
 
     channel_id = fields.Many2one("stock.channel", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
@@ -116,9 +121,15 @@ class StockChannelFailureReport(models.Model):
     _rec_name = "reason"
     _depends = {
         "stock.channel.sync.log": [
-            "channel_id", "company_id", "sent_at", "state", "http_status", "attempt", "error",
+            "channel_id",
+            "company_id",
+            "sent_at",
+            "state",
+            "http_status",
+            "attempt",
+            "error",
         ]
-    }  # fmt: skip
+    }
 
     channel_id = fields.Many2one("stock.channel", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
@@ -140,10 +151,16 @@ class StockChannelDeadLetterReport(models.Model):
     _rec_name = "reason"
     _depends = {
         "stock.channel.outbox": [
-            "channel_id", "company_id", "state", "dead_at", "product_id", "sale_order_id",
-            "attempts", "last_error",
+            "channel_id",
+            "company_id",
+            "state",
+            "dead_at",
+            "product_id",
+            "sale_order_id",
+            "attempts",
+            "last_error",
         ]
-    }  # fmt: skip
+    }
 
     channel_id = fields.Many2one("stock.channel", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)

@@ -22,11 +22,19 @@ DEFAULT_RETENTION_DAYS = 30
 RETENTION_PARAM = "stock_channel_sync.log_retention_days"
 OLD_PUSH_SEQUENCE = "stock_channel_push_seq"
 SYNC_STAT_FIELDS = (
-    "latency_p50_1h", "latency_p95_1h", "latency_p99_1h",
-    "latency_p50_24h", "latency_p95_24h", "latency_p99_24h",
-    "confirmed_p95_24h", "failure_rate_24h", "replay_p95_24h", "correction_p95_24h",
-    "pending_count", "dead_letter_count",
-)  # fmt: skip
+    "latency_p50_1h",
+    "latency_p95_1h",
+    "latency_p99_1h",
+    "latency_p50_24h",
+    "latency_p95_24h",
+    "latency_p99_24h",
+    "confirmed_p95_24h",
+    "failure_rate_24h",
+    "replay_p95_24h",
+    "correction_p95_24h",
+    "pending_count",
+    "dead_letter_count",
+)
 # the pushes the accepted latency (the SLA: the figures, the alerts, the overview, the
 # report) counts, in SQL on the log aliased `l`: live ones the channel took (answered
 # 2xx and not refused since: done, or sent while its verdict is awaited); replays and
@@ -198,10 +206,14 @@ class StockChannelSyncLog(models.Model):
 
 
 EXPLAIN_COLUMNS = (
-    ("on_hand", "On Hand"), ("reserved", "Reserved"), ("non_sellable", "Non-sellable"),
-    ("sellable", "Sellable"), ("incoming", "Incoming"), ("ring_fenced", "Ring-fenced"),
+    ("on_hand", "On Hand"),
+    ("reserved", "Reserved"),
+    ("non_sellable", "Non-sellable"),
+    ("sellable", "Sellable"),
+    ("incoming", "Incoming"),
+    ("ring_fenced", "Ring-fenced"),
     ("ring_fenced_others", "Fenced for Others"),
-)  # fmt: skip
+)
 
 
 def _explain_table(items):
@@ -209,8 +221,9 @@ def _explain_table(items):
     rows = [item for item in items or [] if isinstance(item, dict) and item.get("explain")]
     if not rows:
         return None
-    head = Markup("").join(Markup("<th class='text-end'>%s</th>") % label
-                           for _key, label in EXPLAIN_COLUMNS)  # fmt: skip
+    head = Markup("").join(
+        Markup("<th class='text-end'>%s</th>") % label for _key, label in EXPLAIN_COLUMNS
+    )
     body = Markup("").join(
         Markup("<tr><td>%s</td><td class='text-end'>%s</td>%s<td>%s</td></tr>")
         % (
@@ -224,11 +237,11 @@ def _explain_table(items):
         )
         for item in rows
     )
-    return (
-        Markup("<table class='table table-sm o_channel_push_explain'><thead><tr><th>SKU</th>"
-               "<th class='text-end'>Pushed</th>%s<th>Rule</th></tr></thead><tbody>%s"
-               "</tbody></table>") % (head, body)
-    )  # fmt: skip
+    return Markup(
+        "<table class='table table-sm o_channel_push_explain'><thead><tr><th>SKU</th>"
+        "<th class='text-end'>Pushed</th>%s<th>Rule</th></tr></thead><tbody>%s"
+        "</tbody></table>"
+    ) % (head, body)
 
 
 def _figure(value):

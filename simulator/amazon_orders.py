@@ -60,9 +60,12 @@ class AmazonOrders:
         fulfillment MERCHANT/UNSHIPPED filled in when absent); returns a copy."""
         with self.lock:
             order = copy.deepcopy(order)
-            order.setdefault("orderId", f"{secrets.randbelow(900) + 100}-"
-                             f"{secrets.randbelow(9000000) + 1000000}-"
-                             f"{secrets.randbelow(9000000) + 1000000}")  # fmt: skip
+            order.setdefault(
+                "orderId",
+                f"{secrets.randbelow(900) + 100}-"
+                f"{secrets.randbelow(9000000) + 1000000}-"
+                f"{secrets.randbelow(9000000) + 1000000}",
+            )
             now = _later_than(None)
             order.setdefault("createdTime", now)
             order.setdefault("lastUpdatedTime", now)  # it comes to the seller now

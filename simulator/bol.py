@@ -137,9 +137,12 @@ class Bol(BolOrders, Marketplace):
     def event(self, account, resource, kind, resource_id):
         """(body, headers) of a push notification as bol sends it, signed."""
         body = json.dumps(
-            {"retailerId": 1234567, "timestamp": bol_time(),
-             "event": {"resource": resource, "type": kind, "resourceId": str(resource_id)}}
-        ).encode()  # fmt: skip
+            {
+                "retailerId": 1234567,
+                "timestamp": bol_time(),
+                "event": {"resource": resource, "type": kind, "resourceId": str(resource_id)},
+            }
+        ).encode()
         signature = signing_key().sign(body, padding.PKCS1v15(), hashes.SHA256())
         header = (
             f'keyId={SIGNATURE_KEY_ID}, algorithm="rsa-sha256", '
@@ -215,9 +218,13 @@ class Bol(BolOrders, Marketplace):
         self.token_requests += 1
         return Reply(
             200,
-            {"access_token": token, "token_type": "Bearer", "expires_in": settings.token_seconds,
-             "scope": "RETAILER"},
-        )  # fmt: skip
+            {
+                "access_token": token,
+                "token_type": "Bearer",
+                "expires_in": settings.token_seconds,
+                "scope": "RETAILER",
+            },
+        )
 
     def _authorized(self, account, headers):
         value = headers.get("Authorization") or ""
@@ -266,10 +273,13 @@ class Bol(BolOrders, Marketplace):
             "status": state,
             "createTimestamp": job.detail["created"],
             "links": [
-                {"rel": "self", "href": f"/bol/{account}/shared/process-status/{job.id}",
-                 "method": "GET"}
+                {
+                    "rel": "self",
+                    "href": f"/bol/{account}/shared/process-status/{job.id}",
+                    "method": "GET",
+                }
             ],
-        }  # fmt: skip
+        }
         if state == FAILURE:
             status["errorMessage"] = next(iter(job.errors.values()), "processing failed")
         return status
@@ -277,9 +287,11 @@ class Bol(BolOrders, Marketplace):
     def _process_status(self, account, method, rest, data):
         settings = self.account(account)
         limited = self._limited(
-            account, "process_status", settings.process_status_limit,
+            account,
+            "process_status",
+            settings.process_status_limit,
             settings.process_status_window,
-        )  # fmt: skip
+        )
         if limited:
             return limited
         if method == "GET" and len(rest) == 1:
@@ -352,9 +364,7 @@ class Bol(BolOrders, Marketplace):
         if not isinstance(data, dict) or data.get("format") != "CSV":
             return problem(400, "Error validating request.", "format must be CSV")
         report_id = str(uuid.uuid4())
-        rows = [
-            offer for (owner, _id), offer in self.offers.items() if owner == account
-        ]  # fmt: skip
+        rows = [offer for (owner, _id), offer in self.offers.items() if owner == account]
 
         def apply(_job):
             out = io.StringIO()
@@ -362,10 +372,21 @@ class Bol(BolOrders, Marketplace):
             out.write(CSV_HEADER + "\n")
             for offer in rows:
                 writer.writerow(
-                    [offer["offerId"], offer["ean"], "NEW", "NEW", "", "9.99", "1-2d",
-                     offer["stock"]["amount"], "false", offer["fulfilment"]["method"],
-                     "2026-11-25 10:00:00.000 UTC", offer["reference"]]
-                )  # fmt: skip
+                    [
+                        offer["offerId"],
+                        offer["ean"],
+                        "NEW",
+                        "NEW",
+                        "",
+                        "9.99",
+                        "1-2d",
+                        offer["stock"]["amount"],
+                        "false",
+                        offer["fulfilment"]["method"],
+                        "2026-11-25 10:00:00.000 UTC",
+                        offer["reference"],
+                    ]
+                )
             self.exports[(account, report_id)] = out.getvalue()
 
         return self._start(account, "CREATE_OFFER_EXPORT", report_id, apply)

@@ -13,10 +13,21 @@ MEDIA = "application/vnd.retailer.v10+json"
 PAGE_SIZE = 50
 MAX_SHIPMENT_ITEMS = 100
 REASON_CODES = frozenset(
-    {"OUT_OF_STOCK", "REQUESTED_BY_CUSTOMER", "BAD_CONDITION", "HIGHER_SHIPCOST",
-     "INCORRECT_PRICE", "NOT_AVAIL_IN_TIME", "NO_BOL_GUARANTEE", "ORDERED_TWICE",
-     "RETAIN_ITEM", "TECH_ISSUE", "UNFINDABLE_ITEM", "OTHER"}
-)  # fmt: skip
+    {
+        "OUT_OF_STOCK",
+        "REQUESTED_BY_CUSTOMER",
+        "BAD_CONDITION",
+        "HIGHER_SHIPCOST",
+        "INCORRECT_PRICE",
+        "NOT_AVAIL_IN_TIME",
+        "NO_BOL_GUARANTEE",
+        "ORDERED_TWICE",
+        "RETAIN_ITEM",
+        "TECH_ISSUE",
+        "UNFINDABLE_ITEM",
+        "OTHER",
+    }
+)
 
 
 def problem(status, title, detail="", **extra):
@@ -58,12 +69,19 @@ class BolOrders:
         with self.lock:
             now = bol_time()
             details = {
-                "salutation": "FEMALE", "firstName": "Billie", "surname": "Jansen",
-                "streetName": "Dorpstraat", "houseNumber": "1", "houseNumberExtension": "B",
-                "zipCode": "1111ZZ", "city": "Utrecht", "countryCode": "NL",
-                "email": "2a7c9b@verkopen.test.bol.com", "language": "nl",
+                "salutation": "FEMALE",
+                "firstName": "Billie",
+                "surname": "Jansen",
+                "streetName": "Dorpstraat",
+                "houseNumber": "1",
+                "houseNumberExtension": "B",
+                "zipCode": "1111ZZ",
+                "city": "Utrecht",
+                "countryCode": "NL",
+                "email": "2a7c9b@verkopen.test.bol.com",
+                "language": "nl",
                 **(customer or {}),
-            }  # fmt: skip
+            }
             order = {
                 "orderId": str(order_id),
                 "pickupPoint": False,
@@ -79,15 +97,23 @@ class BolOrders:
         return {
             "orderItemId": str(item_id),
             "cancellationRequest": False,
-            "fulfilment": {"method": "FBR", "distributionParty": "RETAILER",
-                           "latestDeliveryDate": "2026-11-27", "timeFrameType": "REGULAR"},
+            "fulfilment": {
+                "method": "FBR",
+                "distributionParty": "RETAILER",
+                "latestDeliveryDate": "2026-11-27",
+                "timeFrameType": "REGULAR",
+            },
             "offer": {"offerId": offer_id, "reference": offer["reference"]},
             "product": {"ean": offer["ean"], "title": f"Product {offer['ean']}"},
-            "quantity": quantity, "quantityShipped": 0, "quantityCancelled": 0,
-            "unitPrice": unit_price, "totalPrice": round(unit_price * quantity, 2),
-            "discounts": [], "commission": round(unit_price * quantity * 0.15, 2),
+            "quantity": quantity,
+            "quantityShipped": 0,
+            "quantityCancelled": 0,
+            "unitPrice": unit_price,
+            "totalPrice": round(unit_price * quantity, 2),
+            "discounts": [],
+            "commission": round(unit_price * quantity * 0.15, 2),
             "latestChangedDateTime": now,
-        }  # fmt: skip
+        }
 
     def update_order(self, account, order_id, cancellation_request=None, cancel=False):
         """The customer asks to cancel (``cancellation_request``), or bol cancels what is
@@ -148,8 +174,11 @@ class BolOrders:
         for (owner, _id), order in sorted(
             self.orders.items(), key=lambda entry: entry[1]["orderPlacedDateTime"], reverse=True
         ):
-            items = [item for item in order["orderItems"] if owner == account
-                     and method in ("ALL", item["fulfilment"]["method"])]  # fmt: skip
+            items = [
+                item
+                for item in order["orderItems"]
+                if owner == account and method in ("ALL", item["fulfilment"]["method"])
+            ]
             if status == "OPEN":
                 items = [item for item in items if _open(item) > 0]
             elif status == "SHIPPED":
@@ -157,23 +186,29 @@ class BolOrders:
             if since:
                 items = [i for i in items if _parse(i["latestChangedDateTime"]) >= since]
             if items:
-                rows.append({"orderId": order["orderId"],
-                             "orderPlacedDateTime": order["orderPlacedDateTime"],
-                             "orderItems": [self._reduced(item) for item in items]})  # fmt: skip
+                rows.append(
+                    {
+                        "orderId": order["orderId"],
+                        "orderPlacedDateTime": order["orderPlacedDateTime"],
+                        "orderItems": [self._reduced(item) for item in items],
+                    }
+                )
         chunk = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
         return Reply(200, {"orders": chunk} if chunk else {}, {"Content-Type": MEDIA})
 
     @staticmethod
     def _reduced(item):
         return {
-            "orderItemId": item["orderItemId"], "ean": item["product"]["ean"],
+            "orderItemId": item["orderItemId"],
+            "ean": item["product"]["ean"],
             "fulfilmentMethod": item["fulfilment"]["method"],
             "fulfilmentStatus": "OPEN" if _open(item) > 0 else "HANDLED",
-            "quantity": item["quantity"], "quantityShipped": item["quantityShipped"],
+            "quantity": item["quantity"],
+            "quantityShipped": item["quantityShipped"],
             "quantityCancelled": item["quantityCancelled"],
             "cancellationRequest": item["cancellationRequest"],
             "latestChangedDateTime": item["latestChangedDateTime"],
-        }  # fmt: skip
+        }
 
     def _order_item(self, account, item_id):
         for (owner, _id), order in self.orders.items():

@@ -190,10 +190,13 @@ def _lines(generation, rng):
     """[(sku, quantity, unit price)] of one order: 1 to max_lines SKUs, each once."""
     size = rng.randint(1, min(generation.max_lines, len(generation.skus)))
     return [
-        (sku, rng.randint(1, generation.max_quantity),
-         round(float(generation.prices.get(sku, DEFAULT_PRICE)), 2))
+        (
+            sku,
+            rng.randint(1, generation.max_quantity),
+            round(float(generation.prices.get(sku, DEFAULT_PRICE)), 2),
+        )
         for sku in rng.sample(generation.skus, size)
-    ]  # fmt: skip
+    ]
 
 
 def _generic_order(generation, rng, marketplace):
@@ -211,12 +214,18 @@ def _generic_order(generation, rng, marketplace):
         "created_at": now_iso(),
         "currency": generation.currency,
         "customer": {"name": name, "email": _email(first, last), "phone": ""},
-        "shipping_address": {"name": name, "street": street, "street2": "", "zip": zip_code,
-                             "city": city, "country_code": country},
+        "shipping_address": {
+            "name": name,
+            "street": street,
+            "street2": "",
+            "zip": zip_code,
+            "city": city,
+            "country_code": country,
+        },
         "lines": lines,
         "shipping_amount": 0,
         "total_amount": round(sum(line["quantity"] * line["price_unit"] for line in lines), 2),
-    }  # fmt: skip
+    }
     body, headers = signed_order_request(generation.secret, payload, timestamp=True)
     return payload["id"], body, headers
 
@@ -233,15 +242,26 @@ def _shopify_order(generation, rng, marketplace):
     total = sum(item["quantity"] * float(item["price"]) for item in items)
     email = _email(first, last)
     order = {
-        "id": number, "name": f"#{number}", "created_at": now_iso(),
-        "currency": generation.currency, "email": email,
+        "id": number,
+        "name": f"#{number}",
+        "created_at": now_iso(),
+        "currency": generation.currency,
+        "email": email,
         "customer": {"first_name": first, "last_name": last, "email": email},
-        "shipping_address": {"first_name": first, "last_name": last,
-                             "name": f"{first} {last}", "address1": street, "zip": zip_code,
-                             "city": city, "country_code": country},
-        "line_items": items, "total_price": f"{total:.2f}", "taxes_included": True,
+        "shipping_address": {
+            "first_name": first,
+            "last_name": last,
+            "name": f"{first} {last}",
+            "address1": street,
+            "zip": zip_code,
+            "city": city,
+            "country_code": country,
+        },
+        "line_items": items,
+        "total_price": f"{total:.2f}",
+        "taxes_included": True,
         "cancelled_at": None,
-    }  # fmt: skip
+    }
     marketplace.add_order(generation.account, order)
     body, headers = marketplace.delivery(
         generation.account, SHOPIFY_TOPIC, order, f"sim-{number}", generation.secret

@@ -89,19 +89,37 @@ def parse_time(text):
 
 
 ADDRESS = {
-    "firstname": "Ann", "lastname": "Buyer", "company": None, "street_1": "1 rue de la Paix",
-    "street_2": None, "zip_code": "75002", "city": "Paris", "state": None, "country": "France",
-    "country_iso_code": "FRA", "phone": "+33 1 00 00 00 00",
-}  # fmt: skip
+    "firstname": "Ann",
+    "lastname": "Buyer",
+    "company": None,
+    "street_1": "1 rue de la Paix",
+    "street_2": None,
+    "zip_code": "75002",
+    "city": "Paris",
+    "state": None,
+    "country": "France",
+    "country_iso_code": "FRA",
+    "phone": "+33 1 00 00 00 00",
+}
 # what a new order has unless its placer says otherwise (amounts come from its lines)
 ORDER_DEFAULTS = {
-    "currency_iso_code": "EUR", "total_commission": 0.0, "order_tax_mode": "TAX_INCLUDED",
-    "payment_workflow": "PAY_ON_ACCEPTANCE", "acceptance_decision_date": None,
-    "customer_debited_date": None, "leadtime_to_ship": 3, "shipping_type_code": "STD",
-    "shipping_zone_code": "FR", "has_incident": False, "shipping_carrier_code": None,
-    "shipping_company": None, "shipping_tracking": None, "shipping_tracking_url": None,
-    "order_state_reason_code": None, "order_state_reason_label": None,
-}  # fmt: skip
+    "currency_iso_code": "EUR",
+    "total_commission": 0.0,
+    "order_tax_mode": "TAX_INCLUDED",
+    "payment_workflow": "PAY_ON_ACCEPTANCE",
+    "acceptance_decision_date": None,
+    "customer_debited_date": None,
+    "leadtime_to_ship": 3,
+    "shipping_type_code": "STD",
+    "shipping_zone_code": "FR",
+    "has_incident": False,
+    "shipping_carrier_code": None,
+    "shipping_company": None,
+    "shipping_tracking": None,
+    "shipping_tracking_url": None,
+    "order_state_reason_code": None,
+    "order_state_reason_label": None,
+}
 
 
 def default_customer():
@@ -171,9 +189,14 @@ class MiraklOrders:
             for name, value in {**ORDER_DEFAULTS, **computed}.items():
                 data.setdefault(name, copy.deepcopy(value))
             self.orders.setdefault(account, {})[order_id] = {
-                "order": data, "calls": [], "acceptance": None, "tracking": [],
-                "shipped": False, "cancelled": False, "debit_at": None,
-            }  # fmt: skip
+                "order": data,
+                "calls": [],
+                "acceptance": None,
+                "tracking": [],
+                "shipped": False,
+                "cancelled": False,
+                "debit_at": None,
+            }
             return copy.deepcopy(data)
 
     def _new_line(self, account, order, index, line):
@@ -246,11 +269,16 @@ class MiraklOrders:
         for line in order["order_lines"]:
             if line["order_line_state"] in FINAL_LINE_STATES:
                 continue
-            line["cancelations"].append({
-                "id": f"{line['order_line_id']}-C", "quantity": line["quantity"],
-                "amount": line["price"], "shipping_amount": line["shipping_price"],
-                "reason_code": reason_code, "created_date": now,
-            })  # fmt: skip
+            line["cancelations"].append(
+                {
+                    "id": f"{line['order_line_id']}-C",
+                    "quantity": line["quantity"],
+                    "amount": line["price"],
+                    "shipping_amount": line["shipping_price"],
+                    "reason_code": reason_code,
+                    "created_date": now,
+                }
+            )
         self._set_state(order, CANCELED)
 
     def _settle_orders(self, account):

@@ -96,9 +96,11 @@ class StockQuarantineWizard(models.TransientModel):
                         "Quantities in quarantine were removed meanwhile: lines %(first)s to "
                         "%(last)s and the ones after them were not done (the %(done)s before "
                         "them were).",
-                        first=start + 1, last=start + len(chunk), done=start,
+                        first=start + 1,
+                        last=start + len(chunk),
+                        done=start,
                     )
-                )  # fmt: skip
+                )
             wizard = self.create(
                 {
                     "action": action,

@@ -124,9 +124,10 @@ def _customer_and_address(data):
     billing = read_object(data, "billingDetails", required=False)
     email = text("email") or read_text(billing, "email", "billingDetails")
     street = " ".join(
-        part for part in (text("streetName"), text("houseNumber") + text("houseNumberExtension"))
+        part
+        for part in (text("streetName"), text("houseNumber") + text("houseNumberExtension"))
         if part
-    )  # fmt: skip
+    )
     address = make_address(
         {
             "name": name,

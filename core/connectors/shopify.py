@@ -282,8 +282,9 @@ class ShopifyConnector(Connector):
             for item in stale_items
             if item.sku not in replaced
         }
-        replaced.update({item.sku: found.get(item.sku) for item in stale_items
-                         if item.sku in replaced})  # fmt: skip
+        replaced.update(
+            {item.sku: found.get(item.sku) for item in stale_items if item.sku in replaced}
+        )
         sendable[:] = [
             _rebased(item, found.get(item.sku)) if index in stale else item
             for index, item in enumerate(sendable)

@@ -171,8 +171,13 @@ def _refunds(order, body):
         line_id = numeric_id(line["id"])
         quantity = int(line.get("returned") or 0) - refunded.get(line_id, 0)
         if quantity > 0:
-            lines.append({"lineItemId": f"gid://shopify/LineItem/{line_id}", "quantity": quantity,
-                          "restockType": "NO_RESTOCK"})  # fmt: skip
+            lines.append(
+                {
+                    "lineItemId": f"gid://shopify/LineItem/{line_id}",
+                    "quantity": quantity,
+                    "restockType": "NO_RESTOCK",
+                }
+            )
     if not lines:
         return []
     refund = {

@@ -99,11 +99,15 @@ def test_after_failure_retries_then_dies_at_the_limit():
     assert 0 <= first.delay <= 1
     second = backoff.after_failure(1, retryable=True, max_attempts=3, retry_after=7, rng=rng)
     assert (second.attempts, second.dead, second.delay >= 7) == (2, False, True)
-    assert backoff.after_failure(2, retryable=True, max_attempts=3) == backoff.Verdict(3, True)
+    assert backoff.after_failure(2, retryable=True, max_attempts=3) == backoff.RetryDecision(
+        3, True
+    )
 
 
 def test_after_failure_of_a_permanent_error_is_dead_at_once():
-    assert backoff.after_failure(0, retryable=False, max_attempts=8) == backoff.Verdict(1, True)
+    assert backoff.after_failure(0, retryable=False, max_attempts=8) == backoff.RetryDecision(
+        1, True
+    )
 
 
 def test_a_channel_that_cannot_be_reached_is_probed_for_hours_never_given_up():
