@@ -84,10 +84,8 @@ class Tracer:
     def _where(self, code):
         """("models/x.py", "Class.function") when `code` is one of the addon's traced
         functions, else None; cached per code object."""
-        try:
+        if code in self._where_cache:
             return self._where_cache[code]
-        except KeyError:
-            pass
         hit = None
         name = code.co_name
         if not name.startswith("<"):
