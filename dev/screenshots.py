@@ -1,4 +1,5 @@
-"""Screenshots of the running demo (dev/run) for the README and Odoo's app page.
+"""Screenshots of the running demo (dev/run) for the README, docs/cockpit.md and Odoo's app
+page.
 
 Drives a headless Chromium over the DevTools protocol (websocket-client), logged in as the
 demo's admin, and saves PNGs under static/description/. Before the shots, the simulator

@@ -13,7 +13,7 @@ from odoo.tests.common import _super_send
 
 from ..simulator import start
 
-# the company's alert thresholds at their documented defaults (README, Alerts)
+# the company's alert thresholds at their documented defaults (docs/cockpit.md, Alerts)
 ALERT_DEFAULTS = {
     "channel_alert_backlog_minutes": 10, "channel_alert_p95_seconds": 5.0,
     "channel_alert_dead_letters": 1, "channel_alert_drift_percent": 0.2,

@@ -18,7 +18,7 @@ SECRET = "down-secret"
 REQUEST_TIMEOUT = 30
 RECOVERY_SECONDS = 30
 LOCK_WAIT_SECONDS = 20
-# a relay to PostgreSQL, and the addon server-wide as README's Deploying says: its answer
+# a relay to PostgreSQL, and the addon server-wide as docs/deploying.md says: its answer
 # is there in every worker, one started while PostgreSQL is away too
 LOAD = "--load=base,rpc,web,stock_channel_sync"
 

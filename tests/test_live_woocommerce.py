@@ -1,9 +1,10 @@
 """Against a real server (HTTP workers, cron workers running the dispatcher; prefork, and
-threaded as dev/run serves) and the simulator's WooCommerce shop, set up in the README's
-order (the channel, then Import mapping) on a warehouse that already has stock, a
-delivery waiting for it and variants the shop does not list: one inventory adjustment,
-made as the web client makes it, reaches the shop as one batch request per parent
-product, never twice, and each push is accepted at its first attempt."""
+threaded as dev/run serves) and the simulator's WooCommerce shop, set up in the order of
+docs/marketplaces/woocommerce.md (the channel, then Import mapping) on a warehouse that
+already has stock, a delivery waiting for it and variants the shop does not list: one
+inventory adjustment, made as the web client makes it, reaches the shop as one batch
+request per parent product, never twice, and each push is accepted at its first
+attempt."""
 
 import time
 import uuid
@@ -142,7 +143,8 @@ class TestLiveWooCommerce(LiveServerCase):
 
     def test_one_inventory_adjustment_sends_one_batch_per_parent(self):
         session, user_context = self._session()
-        # the README's order: the channel exists, then Import mapping binds the products
+        # in docs/marketplaces/woocommerce.md's order: the channel exists, then Import
+        # mapping binds the products
         self._call(session, "stock.channel", "action_import_mapping", [self.channel_ids[:1]],
                    {"context": user_context})  # fmt: skip
         deadline = time.monotonic() + 60
