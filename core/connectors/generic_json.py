@@ -141,7 +141,8 @@ class GenericJsonConnector(Connector):
 
     def read_quantities(self, skus, refs=None):
         """What the channel holds: {sku: quantity} (unknown SKUs left out), one signed
-        ``GET <endpoint_url>?sku=a&sku=b`` per batch (see README, read-back)."""
+        ``GET <endpoint_url>?sku=a&sku=b`` per batch (docs/marketplaces/generic-json.md,
+        read-back)."""
         skus = list(dict.fromkeys(str(sku) for sku in skus))
         quantities = {}
         for chunk in self.batches(skus):
