@@ -11,16 +11,20 @@ from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from ..core.inbound import (
     ANSWERED_LATER,
     BOUNDED_BODY,
+    CANCEL_ROUTE,
     DEFAULT_MAX_ORDER_KB,
     DUPLICATE,
+    EVENTS_ROUTE,
     KIND_CANCEL,
     KIND_EVENT,
     KIND_IGNORED,
     KIND_ORDER,
     KIND_RETURN,
+    ORDERS_ROUTE,
     RECEIVED,
     REFUSED_HEAD_BYTES,
     REJECTED,
+    RETURN_ROUTE,
     clean_text,
     form_fields,
     raw_body_problem,
@@ -28,8 +32,6 @@ from ..core.inbound import (
 
 _logger = logging.getLogger(__name__)
 
-ROUTE = "/stock_channel_sync/<string:code>/orders"
-EVENTS_ROUTE = "/stock_channel_sync/<string:code>/events"
 WEBHOOK = {
     "type": "http",
     "auth": "public",
@@ -62,15 +64,15 @@ class ChannelOrdersController(http.Controller):
     store (committed) -> judge. What the channel sends, and how it signs it, is its
     connector's business (core/connectors); nothing here knows a marketplace."""
 
-    @http.route(ROUTE, **WEBHOOK)
+    @http.route(ORDERS_ROUTE, **WEBHOOK)
     def receive_order(self, code, **_kwargs):
         return self._receive(code, KIND_ORDER)
 
-    @http.route(f"{ROUTE}/<string:external_id>/cancel", **WEBHOOK)
+    @http.route(CANCEL_ROUTE, **WEBHOOK)
     def receive_cancel(self, code, external_id, **_kwargs):
         return self._receive(code, KIND_CANCEL, external_id)
 
-    @http.route(f"{ROUTE}/<string:external_id>/returns", **WEBHOOK)
+    @http.route(RETURN_ROUTE, **WEBHOOK)
     def receive_return(self, code, external_id, **_kwargs):
         return self._receive(code, KIND_RETURN, external_id)
 
