@@ -29,6 +29,7 @@ from ..core.inbound import (
     form_fields,
     raw_body_problem,
 )
+from .odoo_internals import request_input_stream
 
 _logger = logging.getLogger(__name__)
 
@@ -114,9 +115,7 @@ class ChannelOrdersController(http.Controller):
         wanted = limit + 1
         if length is not None and length > limit:
             wanted = min(REFUSED_HEAD_BYTES, limit)
-        # the werkzeug request's stream: Odoo's wrapper exposes only get_data(), which
-        # reads it all (up to 128 MiB) whatever the limit
-        stream = httprequest._HTTPRequest__wrapped.stream
+        stream = request_input_stream(httprequest)
         data = bytearray()
         while len(data) < wanted:
             chunk = stream.read(min(wanted - len(data), READ_CHUNK))
