@@ -6,6 +6,7 @@ Shared by the webhook controller and the ``stock.channel.inbound`` model.
 
 import math
 import re
+from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 KIND_ORDER = "order"
@@ -83,6 +84,21 @@ TIMESTAMP_TOLERANCE_SECONDS = 300
 
 NUL = "\x00"
 REPLACEMENT = "\ufffd"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A delivery refused before its sender was trusted: what it is answered (``status``,
+    ``reason``) and what is kept of it (``body``: what was read, its head is kept;
+    ``size``: its size, as announced or read). ``channel`` is the channel it was addressed
+    to (a recordset; empty when the code names none, or more than one)."""
+
+    channel: object
+    code: str
+    status: int
+    reason: str
+    body: bytes
+    size: int
 
 
 def timestamp_problem(value, now, tolerance=TIMESTAMP_TOLERANCE_SECONDS):
