@@ -1,6 +1,7 @@
 import logging
 import random
 import time
+from functools import partial
 
 from psycopg2 import errors as pg_errors
 
@@ -11,25 +12,29 @@ from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from ..core.inbound import (
     ANSWERED_LATER,
     BOUNDED_BODY,
+    CANCEL_ROUTE,
     DEFAULT_MAX_ORDER_KB,
     DUPLICATE,
+    EVENTS_ROUTE,
     KIND_CANCEL,
     KIND_EVENT,
     KIND_IGNORED,
     KIND_ORDER,
     KIND_RETURN,
+    ORDERS_ROUTE,
     RECEIVED,
     REFUSED_HEAD_BYTES,
     REJECTED,
+    RETURN_ROUTE,
+    Refusal,
     clean_text,
     form_fields,
     raw_body_problem,
 )
+from .odoo_internals import request_input_stream
 
 _logger = logging.getLogger(__name__)
 
-ROUTE = "/stock_channel_sync/<string:code>/orders"
-EVENTS_ROUTE = "/stock_channel_sync/<string:code>/events"
 WEBHOOK = {
     "type": "http",
     "auth": "public",
@@ -45,7 +50,7 @@ RETRY_MAX_SLEEP = 0.2
 READ_CHUNK = 64 * 1024
 
 
-def _commit(env):
+def _commit_webhook_transaction(env):
     """The webhook commits on purpose: the message is stored in its own transaction
     before it is judged, and each judging attempt is a transaction of its own (a lost
     race is run again on a fresh snapshot)."""
@@ -62,15 +67,15 @@ class ChannelOrdersController(http.Controller):
     store (committed) -> judge. What the channel sends, and how it signs it, is its
     connector's business (core/connectors); nothing here knows a marketplace."""
 
-    @http.route(ROUTE, **WEBHOOK)
+    @http.route(ORDERS_ROUTE, **WEBHOOK)
     def receive_order(self, code, **_kwargs):
         return self._receive(code, KIND_ORDER)
 
-    @http.route(f"{ROUTE}/<string:external_id>/cancel", **WEBHOOK)
+    @http.route(CANCEL_ROUTE, **WEBHOOK)
     def receive_cancel(self, code, external_id, **_kwargs):
         return self._receive(code, KIND_CANCEL, external_id)
 
-    @http.route(f"{ROUTE}/<string:external_id>/returns", **WEBHOOK)
+    @http.route(RETURN_ROUTE, **WEBHOOK)
     def receive_return(self, code, external_id, **_kwargs):
         return self._receive(code, KIND_RETURN, external_id)
 
@@ -85,9 +90,8 @@ class ChannelOrdersController(http.Controller):
         channels = env["stock.channel"]._receiving(code)
         if not channels:
             head, size = self._read_body(REFUSED_HEAD_BYTES)
-            return self._refuse(
-                env, channels, code, 404, f"no sales channel with code {code!r}", head, size
-            )
+            reason = f"no sales channel with code {code!r}"
+            return self._refuse(Refusal(channels, code, 404, reason, head, size))
         limit = max(channels.mapped("max_order_body_kb") or [DEFAULT_MAX_ORDER_KB]) * 1024
         body, size = self._read_body(limit)
         if size <= limit and self._is_ping(channels, body):
@@ -95,12 +99,11 @@ class ChannelOrdersController(http.Controller):
         # codes are unique per company: a refusal names a channel only when one has it
         addressed = channels if len(channels) == 1 else channels.browse()
         if size > limit:
-            return self._refuse(
-                env, addressed, code, 413, f"body larger than {limit // 1024} KB", body, size
-            )
+            reason = f"body larger than {limit // 1024} KB"
+            return self._refuse(Refusal(addressed, code, 413, reason, body, size))
         channel, reason = self._authenticate(channels, body)
         if not channel:
-            return self._refuse(env, addressed, code, 401, reason, body, size)
+            return self._refuse(Refusal(addressed, code, 401, reason, body, size))
         return self._accept(env, channel, route_kind, url_ref, body)
 
     @staticmethod
@@ -112,9 +115,7 @@ class ChannelOrdersController(http.Controller):
         wanted = limit + 1
         if length is not None and length > limit:
             wanted = min(REFUSED_HEAD_BYTES, limit)
-        # the werkzeug request's stream: Odoo's wrapper exposes only get_data(), which
-        # reads it all (up to 128 MiB) whatever the limit
-        stream = httprequest._HTTPRequest__wrapped.stream
+        stream = request_input_stream(httprequest)
         data = bytearray()
         while len(data) < wanted:
             chunk = stream.read(min(wanted - len(data), READ_CHUNK))
@@ -150,21 +151,22 @@ class ChannelOrdersController(http.Controller):
         return channels.browse(), next((r for r in reasons if "Timestamp" in r), reasons[0])
 
     @staticmethod
-    def _refuse(env, channel, code, status, reason, body, size):
+    def _refuse(refusal):
         """Answer an error to a sender not trusted, keeping a small record of it."""
+        env = request.env(su=True)
         httprequest = request.httprequest
         env["stock.channel.refused"]._record(
-            channel,
-            clean_text(code),
+            refusal.channel,
+            clean_text(refusal.code),
             clean_text(httprequest.path),
             httprequest.remote_addr,
-            size,
-            status,
-            reason,
-            body,
+            refusal.size,
+            refusal.status,
+            refusal.reason,
+            refusal.body,
         )
-        _commit(env)
-        return _json(status, {"error": reason})
+        _commit_webhook_transaction(env)
+        return _json(refusal.status, {"error": refusal.reason})
 
     def _accept(self, env, channel, route_kind, url_ref, body):
         """A genuine delivery: stored (committed), then judged."""
@@ -175,65 +177,64 @@ class ChannelOrdersController(http.Controller):
         }
         delivery = connector.webhook_kind(route_kind, received, body)
         Inbound = env["stock.channel.inbound"]
-        vals = {
+        vals = self._delivery_vals(channel, delivery, url_ref)
+        store = partial(Inbound._store, channel, delivery.kind, body, headers, **vals)
+        earlier = Inbound._earlier_delivery(
+            channel, vals["delivery_id"], vals["event_id"], vals["topic"]
+        )
+        if earlier:  # the same delivery again (the platform retries): the same answer
+            return self._answered(
+                store,
+                earlier.http_status,
+                earlier.response,
+                state=DUPLICATE,
+                duplicate_of_id=earlier.id,
+            )
+        problem = raw_body_problem(body)
+        if delivery.kind == KIND_IGNORED or problem:
+            status = 200 if connector.webhook_always_ok else 400
+            message = delivery.ignored_reason or problem
+            return self._answered(store, status, {"error": message}, state=REJECTED, error=message)
+        inbound = store()
+        # stored before it is judged: nothing a channel sent is lost
+        _commit_webhook_transaction(env)
+        if inbound._judged_later(connector.webhook_deadline):
+            return self._later(inbound, "too many lines to be judged before answering")
+        return self._judge(inbound, connector.webhook_deadline, connector.webhook_always_ok)
+
+    @staticmethod
+    def _delivery_vals(channel, delivery, url_ref):
+        """What is stored of a delivery's address and identity, as text PostgreSQL keeps."""
+        return {
             "channel_code": channel.code,
             "url_ref": clean_text(url_ref) if url_ref else False,
             "topic": clean_text(delivery.topic) or False,
             "delivery_id": clean_text(delivery.delivery_id) or False,
             "event_id": clean_text(delivery.event_id) or False,
         }
-        earlier = Inbound._earlier_delivery(
-            channel, vals["delivery_id"], vals["event_id"], vals["topic"]
-        )
-        if earlier:  # the same delivery again (the platform retries): the same answer
-            Inbound._store(
-                channel,
-                delivery.kind,
-                body,
-                headers,
-                state=DUPLICATE,
-                duplicate_of_id=earlier.id,
-                http_status=earlier.http_status,
-                response=earlier.response,
-                **vals,
-            )
-            _commit(env)
-            return _json(earlier.http_status, earlier.response)
-        problem = raw_body_problem(body)
-        if delivery.kind == KIND_IGNORED or problem:
-            status = 200 if connector.webhook_always_ok else 400
-            message = delivery.ignored_reason or problem
-            Inbound._store(
-                channel,
-                delivery.kind,
-                body,
-                headers,
-                state=REJECTED,
-                error=message,
-                http_status=status,
-                response={"error": message},
-                **vals,
-            )
-            _commit(env)
-            return _json(status, {"error": message})
-        inbound = Inbound._store(channel, delivery.kind, body, headers, **vals)
-        _commit(env)  # stored before it is judged: nothing a channel sent is lost
-        if inbound._judged_later(connector.webhook_deadline):
-            return self._later(inbound, "too many lines to be judged before answering")
-        return self._judge(inbound, connector.webhook_deadline, connector.webhook_always_ok)
 
     @staticmethod
-    def _later(inbound, why):
+    def _answered(store, status, answer, **vals):
+        """A delivery answered without being judged: stored (committed) with its answer."""
+        store(http_status=status, response=answer, **vals)
+        _commit_webhook_transaction(request.env(su=True))
+        return _json(status, answer)
+
+    @staticmethod
+    def _deferred(inbound, status, answer):
+        """The message left to the scheduled action (committed); its sender answered."""
+        inbound._defer()
+        _commit_webhook_transaction(request.env(su=True))
+        return _json(status, answer)
+
+    def _later(self, inbound, why):
         """202: the message is stored and the scheduled action judges it right after."""
         message = f"the message is stored (#{inbound.id}), {why}: it is judged right after"
         answer = {"status": RECEIVED, "message": message}
         inbound.sudo().write({"http_status": ANSWERED_LATER, "response": answer})
-        inbound._defer()
-        _commit(request.env(su=True))
-        return _json(ANSWERED_LATER, answer)
+        return self._deferred(inbound, ANSWERED_LATER, answer)
 
-    @staticmethod
-    def _judge(inbound, budget, always_ok):
+    def _judge(self, inbound, budget, always_ok):
         """Judge a stored message within `budget` seconds; a transaction that lost a race
         for the same variants or order runs again on the winner's result (fresh
         snapshot). Past the budget, the message waits for the scheduled action."""
@@ -246,7 +247,7 @@ class ChannelOrdersController(http.Controller):
                 inbound._lock_timeout(deadline - time.monotonic())
                 status, answer = inbound._process()
                 env.flush_all()
-                _commit(env)
+                _commit_webhook_transaction(env)
                 return _json(status, answer)
             except INTAKE_RACE_ERRORS:
                 cr.rollback()
@@ -261,12 +262,10 @@ class ChannelOrdersController(http.Controller):
                 _logger.exception("channel message %s could not be processed", inbound.id)
                 inbound.error = f"could not be processed: {error}"
                 break
-        inbound._defer()
-        _commit(env)
         message = (
             f"the message is stored (#{inbound.id}) but could not be processed now; "
             "it will be processed again"
         )
         if always_ok:
-            return _json(202, {"status": RECEIVED, "message": message})
-        return _json(503, {"error": message})
+            return self._deferred(inbound, 202, {"status": RECEIVED, "message": message})
+        return self._deferred(inbound, 503, {"error": message})

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 from .connectors.base import GENERIC_JSON, SHOPIFY
 from .endpoints import is_loopback
+from .inbound import orders_path
 
 GENERATE_PATH = "/_sim/orders/generate"
-WEBHOOK_PATH = "/stock_channel_sync/{code}/orders"
 # connector -> (the simulator's marketplace, the field naming its account in a generation)
 SIMULATED = {GENERIC_JSON: ("generic", "channel"), SHOPIFY: ("shopify", "shop")}
 # what *Generate orders* asks for
@@ -90,7 +90,7 @@ def generation(target, odoo_base_url, code, secret, prices, currency):
     return {
         "marketplace": target.marketplace,
         target.account_field: target.account,
-        "url": odoo_base_url + WEBHOOK_PATH.format(code=code),
+        "url": odoo_base_url + orders_path(code),
         "secret": secret,
         "skus": skus,
         "prices": {sku: prices[sku] for sku in skus},

@@ -69,18 +69,19 @@ class PushBatch:
         return push_kind(self.kinds)
 
     def subset(self, skus):
-        """The PushBatch of the items of `skus` only (their rows, variants, formula inputs)."""
+        """The PushBatch of the items of `skus` only (their rows, variants, formula
+        inputs, kinds: a stock push has one of each per item)."""
         wanted = set(skus)
         picked = [index for index, item in enumerate(self.items) if item.sku in wanted]
         return PushBatch(
             rows=[self.rows[index] for index in picked],
             items=[self.items[index] for index in picked],
-            products=[self.products[index] for index in picked if index < len(self.products)],
-            explains=[self.explains[index] for index in picked if index < len(self.explains)],
+            products=[self.products[index] for index in picked],
+            explains=[self.explains[index] for index in picked],
             sent_at=self.sent_at,
             outcome=self.outcome,
             trace=self.trace,
-            kinds=[self.kinds[index] for index in picked if index < len(self.kinds)],
+            kinds=[self.kinds[index] for index in picked],
         )
 
     def log_vals(self, channel):

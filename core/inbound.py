@@ -6,6 +6,7 @@ Shared by the webhook controller and the ``stock.channel.inbound`` model.
 
 import math
 import re
+from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 KIND_ORDER = "order"
@@ -48,8 +49,14 @@ MAX_ORDER_KB = 10 * 1024
 # The routing key of the routes that read their own body, no further than the limit
 # (models/ir_http.py keeps Odoo's dispatcher from parsing it as a form first).
 BOUNDED_BODY = "bounded_body"
-# The webhook routes (controllers/main.py): what a channel posts to.
-WEBHOOK_PATH = re.compile(r"/stock_channel_sync/[^/]+/(orders|events)(/[^/]+/(cancel|returns))?/?")
+# The webhook routes (controllers/main.py), the one spelling of what a channel posts to.
+ORDERS_ROUTE = "/stock_channel_sync/<string:code>/orders"
+CANCEL_ROUTE = f"{ORDERS_ROUTE}/<string:external_id>/cancel"
+RETURN_ROUTE = f"{ORDERS_ROUTE}/<string:external_id>/returns"
+EVENTS_ROUTE = "/stock_channel_sync/<string:code>/events"
+WEBHOOK_ROUTES = (ORDERS_ROUTE, CANCEL_ROUTE, RETURN_ROUTE, EVENTS_ROUTE)
+# a route's <string:...> converter: one path segment (werkzeug's default, [^/]+)
+_CONVERTER = re.compile(r"<string:\w+>")
 # While the database cannot be reached, a webhook is answered 503 with this Retry-After
 # (seconds): a platform retries a 503 later, while a 404 (unknown channel) is final.
 DATABASE_DOWN_RETRY_AFTER = 30
@@ -77,6 +84,21 @@ TIMESTAMP_TOLERANCE_SECONDS = 300
 
 NUL = "\x00"
 REPLACEMENT = "\ufffd"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A delivery refused before its sender was trusted: what it is answered (``status``,
+    ``reason``) and what is kept of it (``body``: what was read, its head is kept;
+    ``size``: its size, as announced or read). ``channel`` is the channel it was addressed
+    to (a recordset; empty when the code names none, or more than one)."""
+
+    channel: object
+    code: str
+    status: int
+    reason: str
+    body: bytes
+    size: int
 
 
 def timestamp_problem(value, now, tolerance=TIMESTAMP_TOLERANCE_SECONDS):
@@ -139,9 +161,23 @@ def form_fields(mimetype, body):
     return {name: values[0] for name, values in parse_qs(text).items()}
 
 
+def _route_pattern(route):
+    """The regular expression of the paths a werkzeug ``route`` matches."""
+    return "[^/]+".join(re.escape(part) for part in _CONVERTER.split(route))
+
+
+# any path of the webhook routes, with or without a trailing slash
+_WEBHOOK_PATHS = re.compile(f"(?:{'|'.join(map(_route_pattern, WEBHOOK_ROUTES))})/?")
+
+
+def orders_path(code):
+    """The path a channel of code ``code`` posts its orders to."""
+    return ORDERS_ROUTE.replace("<string:code>", code)
+
+
 def is_webhook_request(method, path):
     """Whether a request is a channel's delivery to one of the webhook routes."""
-    return method == "POST" and WEBHOOK_PATH.fullmatch(path) is not None
+    return method == "POST" and _WEBHOOK_PATHS.fullmatch(path) is not None
 
 
 def too_many_lines(count, limit):

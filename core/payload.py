@@ -155,7 +155,7 @@ def read_quantity(data, name, parent):
     if value is None:
         raise PayloadError(MISSING.format(path))
     if isinstance(value, float):
-        value = to_decimal(value)  # a caller's float (shopify_expected_total of a dict)
+        value = to_decimal(value)  # a float from a dict not read by load_object
     if isinstance(value, Decimal):  # checked before int(): int(Decimal("1E+999999")) is slow
         if not value.is_finite() or value <= 0 or value != value.to_integral_value():
             raise PayloadError(NOT_A_QUANTITY.format(path))

@@ -77,15 +77,6 @@ class AmazonFeeds:
                 for message in (feed["document"] or {}).get("messages") or []
             ]
 
-    def feed_states(self, account):
-        """{feed id: processingStatus} of the account's feeds."""
-        with self.lock:
-            self._settle_feeds(account, time.monotonic())
-            return {
-                feed_id: _state(feed, time.monotonic())
-                for feed_id, feed in self.feeds.get(account, {}).items()
-            }
-
     # -- documents ---------------------------------------------------------------------
 
     def _new_document(self, account, headers, content=None):

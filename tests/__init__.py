@@ -17,6 +17,7 @@ from . import (
     test_live_woocommerce,
     test_marketplace_races,
     test_mirakl,
+    test_odoo_internals,
     test_order_flow_kpis,
     test_order_http,
     test_order_intake,

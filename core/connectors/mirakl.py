@@ -99,19 +99,29 @@ class MiraklConnector(Connector):
     def _url(self, path):
         return f"{self.config.endpoint_url.rstrip('/')}{path}"
 
-    def _call(self, method, path, *, endpoint=None, payload=None, params=None, **raw):
+    def _call(
+        self,
+        method,
+        path,
+        *,
+        endpoint=None,
+        payload=None,
+        params=None,
+        body=None,
+        content_type=None,
+        urgent=True,
+        turn=True,
+    ):
         """One request (within ``endpoint``'s limit: ``urgent`` callers first, ``turn``
         False for the next pages of a listing that took its turn); a 429 holds the
-        endpoint. ``payload`` is sent as JSON; ``raw`` may give another ``body`` and its
-        ``content_type``."""
-        body, content_type = raw.get("body"), raw.get("content_type")
+        endpoint. ``payload`` is sent as JSON, else ``body`` as ``content_type``."""
         if payload is not None:
             body, content_type = json.dumps(payload).encode(), JSON_CONTENT_TYPE
         params = dict(params or {})
         if self.config.seller_id:
             params["shop_id"] = self.config.seller_id
-        if endpoint and raw.get("turn", True):
-            self.wait_turn(endpoint, urgent=raw.get("urgent", True))
+        if endpoint and turn:
+            self.wait_turn(endpoint, urgent=urgent)
         response = self._request(
             method,
             self._url(path),

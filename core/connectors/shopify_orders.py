@@ -12,7 +12,6 @@ from ..orders import (
     Customer,
     Order,
     OrderLine,
-    expected_total,
     make_address,
 )
 from ..payload import (
@@ -161,10 +160,3 @@ def _shopify_shipping(data):
     return read_amount(
         shop_money, "amount", "total_shipping_price_set.shop_money", default=ZERO, strings=True
     )
-
-
-def expected_total_of(raw_or_dict):
-    """What total_price should be: lines + shipping - discounts (+ taxes when excluded)."""
-    if isinstance(raw_or_dict, dict):
-        return expected_total(_shopify_order(raw_or_dict))
-    return expected_total(parse_order(raw_or_dict))

@@ -7,7 +7,7 @@ import pytest
 from core import orders
 from core.connectors import shopify_orders
 from core.orders import Address, Customer, Order, OrderLine
-from core.payload import PayloadError
+from core.payload import PayloadError, read_quantity
 from core.tests.samples import SHOPIFY, WHEN, both, encoded, set_to, shopify, without
 
 # -- Shopify -------------------------------------------------------------------------------
@@ -84,14 +84,15 @@ def test_shopify_totals_with_discounts_and_taxes_excluded():
     )
     order = shopify_orders.parse_order(encoded(payload))
     assert order.adjustments == Decimal("0.40")
-    assert shopify_orders.expected_total_of(encoded(payload)) == Decimal("67.90")
-    assert shopify_orders.expected_total_of(payload) == Decimal("67.90")
+    assert orders.expected_total(order) == Decimal("67.90")
     assert orders.totals_problem(order) is None
 
     # taxes included: the tax is already in the prices
-    included = dict(payload, taxes_included=True, total_price="57.50")
-    assert shopify_orders.expected_total_of(included) == Decimal("57.50")
-    assert orders.totals_problem(shopify_orders.parse_order(encoded(included))) is None
+    included = shopify_orders.parse_order(
+        encoded(dict(payload, taxes_included=True, total_price="57.50"))
+    )
+    assert orders.expected_total(included) == Decimal("57.50")
+    assert orders.totals_problem(included) is None
 
     wrong = shopify_orders.parse_order(encoded(dict(payload, total_price="77.90")))
     assert orders.totals_problem(wrong) == (
@@ -100,10 +101,14 @@ def test_shopify_totals_with_discounts_and_taxes_excluded():
     )
 
 
-def test_shopify_expected_total_of_a_dict_with_floats():
+def test_shopify_totals_of_json_numbers_with_a_fraction():
     payload = shopify(total_discounts=0.1, total_tax=0.2, taxes_included=False)
     payload["line_items"][0]["quantity"] = 3.0
-    assert shopify_orders.expected_total_of(payload) == Decimal("67.60")
+    order = shopify_orders.parse_order(encoded(payload))
+    assert order.lines[0].quantity == 3
+    assert orders.expected_total(order) == Decimal("67.60")
+    # a float from a dict not read by load_object is read as its shortest repr
+    assert read_quantity({"quantity": 3.0}, "quantity", "line_items[0]") == 3
 
 
 @pytest.mark.parametrize(

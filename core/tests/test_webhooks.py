@@ -135,6 +135,8 @@ def test_an_order_is_judged_while_its_sender_waits_only_if_its_lines_fit_the_bud
         ("POST", "/stock_channel_sync/market/other", False),
         ("POST", "/web/login", False),
         ("POST", "/stock_channel_sync/a/b/orders", False),
+        ("POST", "/stock_channel_sync/bol/events/K-1/cancel", False),
+        ("POST", "/stock_channel_sync/market/orders/K-1", False),
     ],
 )
 def test_the_webhook_routes_are_known_without_a_database(method, path, expected):

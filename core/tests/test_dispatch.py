@@ -1,0 +1,33 @@
+"""One push batch (core.dispatch.PushBatch) cut to some of its items (no Odoo)."""
+
+from datetime import datetime
+
+from core.connectors.types import PushItem
+from core.dispatch import CORRECTION, LIVE, REPLAY, PushBatch
+
+WHEN = datetime(2026, 11, 23, 10, 0)
+
+
+def test_a_subset_keeps_each_item_with_its_row_variant_inputs_and_kind():
+    skus = ["A", "B", "C"]
+    batch = PushBatch(
+        rows=[(10 + index, 1, 0, WHEN) for index in range(3)],
+        items=[
+            PushItem(sku=sku, quantity=index, sequence=index, computed_at=WHEN)
+            for index, sku in enumerate(skus)
+        ],
+        products=[100, 101, 102],
+        explains=[{"on_hand": 0}, {"on_hand": 1}, {"on_hand": 2}],
+        sent_at=WHEN,
+        outcome="answer",
+        trace="trace",
+        kinds=[LIVE, REPLAY, CORRECTION],
+    )
+    part = batch.subset(["C", "A"])
+    assert [item.sku for item in part.items] == ["A", "C"]
+    assert part.row_ids == [10, 12]
+    assert (part.products, part.explains) == ([100, 102], [{"on_hand": 0}, {"on_hand": 2}])
+    assert (part.kinds, part.kind) == ([LIVE, CORRECTION], LIVE)
+    assert (part.sent_at, part.outcome, part.trace) == (WHEN, "answer", "trace")
+    assert batch.subset(["B"]).kind == REPLAY
+    assert batch.subset([]).items == []
