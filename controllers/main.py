@@ -155,16 +155,7 @@ class ChannelOrdersController(http.Controller):
         """Answer an error to a sender not trusted, keeping a small record of it."""
         env = request.env(su=True)
         httprequest = request.httprequest
-        env["stock.channel.refused"]._record(
-            refusal.channel,
-            clean_text(refusal.code),
-            clean_text(httprequest.path),
-            httprequest.remote_addr,
-            refusal.size,
-            refusal.status,
-            refusal.reason,
-            refusal.body,
-        )
+        env["stock.channel.refused"]._record(refusal, httprequest.path, httprequest.remote_addr)
         _commit_webhook_transaction(env)
         return _json(refusal.status, {"error": refusal.reason})
 

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
-from ..core.inbound import REFUSED_HEAD_BYTES
+from ..core.inbound import REFUSED_HEAD_BYTES, clean_text
 from .retention import purge
 
 _logger = logging.getLogger(__name__)
@@ -47,10 +47,12 @@ class StockChannelRefused(models.Model):
     _recent_idx = models.Index("(channel_code, received_at)")
 
     @api.model
-    def _record(self, channel, code, route, remote_addr, size, status, reason, head):
-        """Keep a refused message, or count it on the hour's last record when the hour
-        already holds as many as the bound."""
+    def _record(self, refusal, route, remote_addr):
+        """Keep a refused message (a core.inbound.Refusal, received at `route` from
+        `remote_addr`), or count it on the hour's last record when the hour already holds
+        as many as the bound."""
         self = self.sudo()  # the sender is nobody yet
+        channel = refusal.channel
         bound = int(self.env["ir.config_parameter"].get_param(PER_HOUR_PARAM, DEFAULT_PER_HOUR))
         domain = [("received_at", ">=", fields.Datetime.now() - timedelta(hours=1))]
         domain += [("channel_id", "=", channel.id)] if channel else [("channel_id", "=", False)]
@@ -66,13 +68,13 @@ class StockChannelRefused(models.Model):
             {
                 "channel_id": channel.id if channel else False,
                 "company_id": channel.company_id.id if channel else False,
-                "channel_code": code,
-                "route": route,
+                "channel_code": clean_text(refusal.code),
+                "route": clean_text(route),
                 "remote_addr": remote_addr,
-                "size": size,
-                "http_status": status,
-                "reason": reason,
-                "body_head": head[:REFUSED_HEAD_BYTES]
+                "size": refusal.size,
+                "http_status": refusal.status,
+                "reason": refusal.reason,
+                "body_head": refusal.body[:REFUSED_HEAD_BYTES]
                 .decode("utf-8", "replace")
                 .replace("\x00", "\ufffd"),
             }
