@@ -39,6 +39,12 @@ class StockChannelIncident(models.Model):
     resolution = fields.Selection(oversell.RESOLUTIONS)
     note = fields.Text()
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        incidents = super().create(vals_list)
+        self.env["stock.channel"]._alert_soon()  # an oversell moves the oversell rate
+        return incidents
+
     # ------------------------------------------------------------------
     # Recording
     # ------------------------------------------------------------------
