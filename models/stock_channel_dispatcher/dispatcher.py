@@ -39,8 +39,8 @@ class StockChannelDispatcher(models.AbstractModel):
     answers), push, then record every outcome in a new transaction. One dispatcher at a
     time per channel (an advisory lock), so pushes to a channel leave in sequence order.
 
-    This file: the runs and the round; stock_channel_dispatcher_push: planning, pushing
-    and recording a round's pushes.
+    This file: the runs and the round; plan.py: planning a round's pushes; push.py:
+    pushing and recording them.
     """
 
     _name = "stock.channel.dispatcher"

@@ -29,8 +29,9 @@ class StockChannelInbound(models.Model):
     it is judged: rejected ones too, so that nothing is lost and a user can correct and
     retry. Messages refused before their sender was trusted are stock.channel.refused.
 
-    This file: storing, judging, answers, crons. One file per kind of message adds its
-    judging (stock_channel_inbound_order, _cancel, _return).
+    This file: the model and storing; processing.py: judging, answers, crons. One file
+    per kind of message adds its judging (order.py with order_create.py, cancel.py,
+    returns.py).
     """
 
     _name = "stock.channel.inbound"
