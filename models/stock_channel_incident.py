@@ -1,3 +1,5 @@
+"""An oversell incident: an order line Odoo could not serve, its cause, the oversell rate."""
+
 from datetime import timedelta
 
 from odoo import api, fields, models

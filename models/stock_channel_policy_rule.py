@@ -1,3 +1,5 @@
+"""An allocation rule of a policy: its scope, values and critical quantity, versioned."""
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 

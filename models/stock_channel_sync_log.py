@@ -1,3 +1,5 @@
+"""The sync log: one row per push, its latency and outcome; the channels' push statistics."""
+
 from datetime import timedelta
 
 from markupsafe import Markup, escape

@@ -1,3 +1,5 @@
+"""stock.move: moves that change an incoming quantity, a status, or cross a critical quantity."""
+
 from odoo import api, models
 
 # changes of these on a receipt move change the incoming quantity

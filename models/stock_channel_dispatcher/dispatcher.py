@@ -1,3 +1,5 @@
+"""The dispatcher model: due channels, sequential and parallel runs, rounds under a lock."""
+
 import logging
 import threading
 import time

@@ -1,3 +1,5 @@
+"""The outbox model: its rows and constants, taking due rows and letting them go."""
+
 import logging
 
 from psycopg2.errors import SerializationFailure
