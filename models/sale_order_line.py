@@ -1,7 +1,10 @@
+"""A channel order's line: its status, acceptance and returnable quantity, webshop caps, edits."""
+
 from odoo import api, fields, models
 
 from ..core import status as status_core
-from .sale_order import UNRESERVED_MOVE_STATES
+from .sale_order.flow import _edits, _person
+from .sale_order.reservation import UNRESERVED_MOVE_STATES
 
 
 class SaleOrderLine(models.Model):
@@ -138,3 +141,29 @@ class SaleOrderLine(models.Model):
             for cart, free in [line.order_id._get_cart_and_free_qty(line.product_id)]
         ]
         return min([*capped, *([] if maximum is None else [maximum])], default=None)
+
+    # ------------------------------------------------------------------
+    # Order flow: a person's edit of the lines is an edit of the order
+    # ------------------------------------------------------------------
+    def _channel_edited(self):
+        """A person changed these lines: their channel orders are edited (the shipping
+        line a carrier prices at validation is not an edit)."""
+        person = _person(self.env)
+        if person:
+            lines = self.sudo().filtered(lambda line: not line.is_delivery)
+            lines.order_id._channel_edited(person)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines._channel_edited()
+        return lines
+
+    def write(self, vals):
+        if _edits(vals):
+            self._channel_edited()
+        return super().write(vals)
+
+    def unlink(self):
+        self._channel_edited()
+        return super().unlink()

@@ -17,11 +17,10 @@ from datetime import timedelta
 
 from odoo import api, models
 
-from ..core import backoff
 from ..core.connectors.base import PENDING, TIMEOUT
-from ..core.dispatch import LIVE, REPLAY, utcnow
+from ..core.dispatch import utcnow
 from ..core.errors import SyncError
-from .stock_channel_outbox import clip
+from .stock_channel_outbox.outbox import clip
 
 _logger = logging.getLogger(__name__)
 
@@ -190,68 +189,3 @@ class StockChannelConfirmer(models.AbstractModel):
         else:
             vals["state"] = "dead" if dead and set(dead) >= set(reasons) else "retry"
         log.write(vals)
-
-
-class StockChannelOutbox(models.Model):
-    _inherit = "stock.channel.outbox"
-
-    @api.model
-    def _requeue_after_verdict(self, channel, log, items, reasons, bodies):
-        """Items of `log` that failed after the channel accepted them ({sku: log item},
-        {sku: why}): sent again (forced, their attempts counting from the push's), or
-        dead letters once the attempts are spent. Returns the SKUs dead-lettered."""
-        product_ids = [item["product_id"] for item in items.values() if item]
-        pending = {
-            row.product_id.id: row
-            for row in self.search(
-                [
-                    ("channel_id", "=", channel.id),
-                    ("state", "=", "pending"),
-                    ("product_id", "in", product_ids),
-                ]
-            )
-        }
-        dead, wake_at = [], None
-        for sku, item in items.items():
-            if not item or not item.get("product_id"):
-                continue
-            verdict = backoff.after_failure(
-                (log.attempt or 1) - 1,
-                retryable=True,
-                max_attempts=channel.retry_max_attempts,
-                base=channel.retry_base_seconds,
-                cap=channel.retry_cap_seconds,
-            )
-            row = pending.get(item["product_id"])
-            if row:  # a newer change waits: it goes out anyway, its attempts carry on
-                row.write(
-                    {
-                        "attempts": max(row.attempts, verdict.attempts),
-                        "force": True,
-                        "last_error": reasons[sku],
-                    }
-                )
-                continue
-            next_at = utcnow() + timedelta(seconds=verdict.delay)
-            row = self.create(
-                {
-                    "channel_id": channel.id,
-                    "product_id": item["product_id"],
-                    "force": True,
-                    "event_at": log.event_at or utcnow(),
-                    "next_attempt_at": next_at,
-                    "attempts": verdict.attempts,
-                    "last_error": reasons[sku],
-                    "push_kind": log.push_kind if log.push_kind == REPLAY else LIVE,
-                }
-            )
-            if verdict.dead:
-                row._to_dead_letter(
-                    reasons[sku], log.request_body, bodies.get(sku), attempts=verdict.attempts
-                )
-                dead.append(sku)
-            else:
-                wake_at = min(wake_at or next_at, next_at)
-        if wake_at:
-            self.env["stock.channel"]._wake_dispatcher(at=wake_at)
-        return dead

@@ -1,3 +1,5 @@
+"""An oversell incident: an order line Odoo could not serve, its cause, the oversell rate."""
+
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -38,6 +40,12 @@ class StockChannelIncident(models.Model):
     resolved_at = fields.Datetime()
     resolution = fields.Selection(oversell.RESOLUTIONS)
     note = fields.Text()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        incidents = super().create(vals_list)
+        self.env["stock.channel"]._alert_soon()  # an oversell moves the oversell rate
+        return incidents
 
     # ------------------------------------------------------------------
     # Recording

@@ -1,3 +1,5 @@
+"""An allocation rule of a policy: its scope, values and critical quantity, versioned."""
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -68,11 +70,18 @@ class StockChannelPolicyRule(models.Model):
         "to the nearest unit. Fast sellers on slow channels keep a cushion, slow sellers do "
         "not.",
     )
+    critical_qty = fields.Integer(
+        help="Alert the channel's responsible user when a done move (an inventory count, a "
+        "delivery...) takes the publishable quantity below this (0 = no alert).",
+    )
 
     _unique_scope = models.UniqueIndex(
         "(policy_id, channel_id, scope, COALESCE(product_id, 0), COALESCE(product_tmpl_id, 0), "
         "COALESCE(categ_id, 0))",
         "A policy has one rule per channel and scope target.",
+    )
+    _critical_qty_positive = models.Constraint(
+        "CHECK (COALESCE(critical_qty, 0) >= 0)", "The critical quantity is not negative."
     )
 
     @api.depends("scope")
@@ -143,6 +152,9 @@ class StockChannelPolicyRule(models.Model):
         values.update({name: True for name in RULE_OPTION_FIELDS if self[name]})
         values.update({name: self[name].id or False for name in RULE_REF_FIELDS})
         values.update(scope=self.scope, sequence=self.sequence)
+        # kept in versions only when set: versions recorded before it existed compare equal
+        if self.critical_qty:
+            values["critical_qty"] = self.critical_qty
         return values
 
     # ------------------------------------------------------------------

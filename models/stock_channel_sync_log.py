@@ -1,3 +1,5 @@
+"""The sync log: one row per push, its latency and outcome; the channels' push statistics."""
+
 from datetime import timedelta
 
 from markupsafe import Markup, escape
@@ -131,6 +133,21 @@ class StockChannelSyncLog(models.Model):
 
     _done_latency_idx = models.Index("(channel_id, acked_at) WHERE state = 'done'")
     _awaiting_idx = models.Index("(channel_id, confirm_next_at) WHERE state = 'sent'")
+    # the last push of each channel and the pushes of the last hours, read every minute
+    _channel_sent_idx = models.Index("(channel_id, sent_at)")
+
+    # a push logged or answered refreshes the open overviews
+    @api.model_create_multi
+    def create(self, vals_list):
+        logs = super().create(vals_list)
+        self.env["stock.channel"]._overview_changed(logs.channel_id)
+        return logs
+
+    def write(self, vals):
+        res = super().write(vals)
+        if {"state", "acked_at", "confirmed_at"} & vals.keys():
+            self.env["stock.channel"]._overview_changed(self.channel_id)
+        return res
 
     @api.depends("items")
     def _compute_explain_html(self):

@@ -1,3 +1,5 @@
+"""stock.move: moves that change an incoming quantity, a status, or cross a critical quantity."""
+
 from odoo import api, models
 
 # changes of these on a receipt move change the incoming quantity
@@ -32,6 +34,16 @@ class StockMove(models.Model):
         res = super().write(vals)
         (before | self._channel_incoming())._channel_enqueue_incoming()
         return res
+
+    def _action_done(self, cancel_backorder=False):
+        """A done move under a rule's critical quantity triggers the alert cron."""
+        moves = super()._action_done(cancel_backorder=cancel_backorder)
+        warehouses = (moves.location_id | moves.location_dest_id).warehouse_id
+        if warehouses and self.env["stock.channel.policy.rule"].sudo().search_count(
+            [("critical_qty", ">", 0), ("channel_id.warehouse_id", "in", warehouses.ids)], limit=1
+        ):
+            self.env["stock.channel"]._alert_soon()
+        return moves
 
     def _channel_incoming(self):
         return self.filtered(

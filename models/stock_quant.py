@@ -1,6 +1,6 @@
 from odoo import models
 
-from .stock_channel_outbox import PRIORITY_HIGH, PRIORITY_NORMAL
+from .stock_channel_outbox.outbox import PRIORITY_HIGH, PRIORITY_NORMAL
 
 
 class StockQuant(models.Model):

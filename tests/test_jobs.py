@@ -13,8 +13,10 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
-from ..models import stock_channel_job, stock_channel_marketplace, stock_channel_reconcile_run
-from ..models.stock_channel_job import StockChannelJob
+from ..models.stock_channel import mapping as stock_channel_marketplace
+from ..models.stock_channel import reconcile_run as stock_channel_reconcile_run
+from ..models.stock_channel_job import run as stock_channel_job
+from ..models.stock_channel_job.run import StockChannelJob
 from ..wizard import stock_quarantine_wizard
 from .common import SyncCase
 

@@ -9,8 +9,8 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.tests import tagged
 
-from ..models import stock_channel_reconcile_run as reconcile_module
-from ..models.stock_channel_alerting import ALERT_PRECOMMIT_KEY
+from ..models.stock_channel import reconcile_run as reconcile_module
+from ..models.stock_channel.alerts import ALERT_PRECOMMIT_KEY
 from .common import ALERT_DEFAULTS, OrderCase
 
 SHOP = "fnac"

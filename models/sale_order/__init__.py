@@ -1,0 +1,10 @@
+"""sale.order, extended for the channels' orders:
+
+- order.py: channel fields, status in the shared vocabulary, life cycle hooks (cancel,
+  the one write override, returns, retry)
+- reservation.py: central reservation on confirmation (shortfalls, refused lines)
+- shop.py: the webshop's cart against the channels
+- flow.py: order-flow facts (first held, first edited, tracking accepted), their KPI query
+"""
+
+from . import flow, order, reservation, shop

@@ -1,0 +1,215 @@
+"""The connection to a channel: its connector, credentials and limits, the poll of orders."""
+
+import logging
+import threading
+from contextlib import contextmanager
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ...core.connectors import ChannelConfig
+from ...core.connectors.pool import POOL
+from ...core.errors import SyncError
+from ..access import check_manager_of
+from ..stock_channel_rate_slot import DatabaseLimiter
+from ..stock_channel_token import DatabaseTokenStore
+
+_logger = logging.getLogger(__name__)
+
+
+class StockChannel(models.Model):
+    """The channel's marketplace side: its connector (configured from the channel, with
+    the limits and token shared by the workers), the secrets and switches it needs, the
+    poll of orders, the import of the mapping, reading quantities back."""
+
+    _inherit = "stock.channel"
+
+    webhook_secret = fields.Char(
+        groups="stock_channel_sync.group_channel_manager",
+        help="The secret the channel's webhooks are signed with, when it is not the API "
+        "secret (WooCommerce: the webhook's secret).",
+    )
+    imports_mapping = fields.Boolean(
+        compute="_compute_imports_mapping",
+        help="The channel's connector can read its catalogue (Import mapping).",
+    )
+    tracking_extension = fields.Boolean(
+        string="Shipment Tracking Extension",
+        help="WooCommerce: the shop has the Shipment Tracking extension; tracking numbers "
+        "go there instead of into an order note.",
+    )
+    refund_returns = fields.Boolean(
+        help="Shopify: a return received in quarantine creates a refund of its lines on "
+        "the channel.",
+    )
+    token_url = fields.Char(
+        string="Token URL",
+        help="bol.com, Amazon: where access tokens are asked for (empty: the marketplace's "
+        "documented address).",
+    )
+    seller_id = fields.Char(
+        string="Seller Id", help="Amazon: the seller id (merchant token); Mirakl: the shop id."
+    )
+    marketplace_code = fields.Char(
+        string="Marketplace Id", help="Amazon: the marketplace id (e.g. A1PA6795UKMFR9 for .de)."
+    )
+    refresh_token = fields.Char(
+        groups="stock_channel_sync.group_channel_manager",
+        help="Amazon: the seller's Login with Amazon refresh token (the API Key and API "
+        "Secret are the app's LWA client id and secret).",
+    )
+    amazon_product_type = fields.Char(
+        string="Product Type",
+        default="PRODUCT",
+        help="Amazon: the product type sent with each quantity patch.",
+    )
+    feed_threshold = fields.Integer(
+        string="Feed Above (SKUs)",
+        default=50,
+        help="Amazon: a push of more SKUs than this goes as one listings feed instead of "
+        "one patch per SKU.",
+    )
+    confirm_timeout_minutes = fields.Integer(
+        string="Verdict Timeout (min)",
+        help="Marketplaces that confirm later: a push without a verdict after this many "
+        "minutes is sent again (0: the marketplace's default).",
+    )
+    order_poll_cursor = fields.Char(
+        readonly=True, help="The last change of an order the poll has read (the channel's time)."
+    )
+    order_polled_at = fields.Datetime(readonly=True)
+    mapping_imported_at = fields.Datetime(readonly=True)
+    mapping_report = fields.Html(readonly=True, sanitize=True)
+    polls_orders = fields.Boolean(compute="_compute_connector_abilities")
+    confirms_async = fields.Boolean(compute="_compute_connector_abilities")
+
+    @api.constrains("connector", "endpoint_url", "token_url")
+    def _check_credentials_transport(self):
+        """A connector that sends credentials never sends them over plain http:// (but to
+        a loopback host); an address stored before is refused again at send, by every
+        request of the connector (core.connectors.base.Connector._request)."""
+        for channel in self.filtered("connector"):
+            connector = channel._webhook_connector()
+            refusal = connector.clear_text_refusal(channel.endpoint_url, channel.token_url)
+            if refusal:
+                raise ValidationError(
+                    self.env._(
+                        "Channel %(name)s: %(refusal)s", name=channel.display_name, refusal=refusal
+                    )
+                )
+
+    @api.depends("connector")
+    def _compute_connector_abilities(self):
+        for channel in self:
+            connector = channel.connector and channel._webhook_connector()
+            channel.polls_orders = bool(connector and connector.polls_orders)
+            channel.confirms_async = bool(connector and connector.confirms_async)
+
+    @contextmanager
+    def _connector(self):
+        """The channel's connector, kept per process (core.connectors.pool)."""
+        self.ensure_one()
+        key = (self.env.cr.dbname, self.id)
+        with POOL.connector(key, self.sudo().connector, self._connector_config()) as connector:
+            # the channel's limits and token, shared by every worker of the database
+            connector.limiter = DatabaseLimiter(self.env, self.id)
+            connector.tokens = DatabaseTokenStore(self.env, self.id)
+            connector.take_api_notice()  # said to an earlier user of the pooled connector
+            yield connector
+            # the channel named another API version to use (Shopify's fall-forward or
+            # deprecation headers): an alert (core.connectors.shopify_graphql)
+            self.env["stock.channel.alert"]._api_version_notice(
+                self, connector.config.api_version, connector.take_api_notice()
+            )
+
+    def _connector_config(self):
+        channel = self.sudo()
+        return ChannelConfig(
+            code=channel.code,
+            endpoint_url=channel.endpoint_url or "",
+            api_key=channel.api_key or "",
+            api_secret=channel.api_secret or "",
+            batch_size=channel.batch_size,
+            connect_timeout=channel.connect_timeout,
+            read_timeout=channel.read_timeout,
+            api_version=channel.api_version or "",
+            location_id=channel.external_location_id or "",
+            token_url=channel.token_url or "",
+            seller_id=channel.seller_id or "",
+            marketplace_id=channel.marketplace_code or "",
+            options=channel._connector_options(),
+        )
+
+    def _confirm_timeout_minutes(self):
+        """Minutes a push waits for the channel's verdict before it is sent again."""
+        self.ensure_one()
+        return self.confirm_timeout_minutes or self._webhook_connector().confirm_timeout_minutes
+
+    def _webhook_secret(self):
+        """The secret that signs the channel's webhooks."""
+        channel = self.sudo()
+        return channel.webhook_secret or channel.api_secret
+
+    def _connector_options(self):
+        return {
+            "tracking_extension": self.tracking_extension,
+            "refund_returns": self.refund_returns,
+            "refresh_token": self.sudo().refresh_token or "",
+            "product_type": self.amazon_product_type or "",
+            "feed_threshold": self.feed_threshold,
+        }
+
+    # ------------------------------------------------------------------
+    # Orders read by polling (WooCommerce's catch-up; the only way in for others)
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_poll_orders(self):
+        """Scheduled action: every channel whose connector polls orders, when its
+        interval has passed; each channel in its own transaction."""
+        testing = getattr(threading.current_thread(), "testing", False)
+        for channel in self.search([("connector", "!=", False)]):
+            if channel.polls_orders and channel._poll_due():
+                channel._poll_orders()
+                if not testing:
+                    self.env["ir.cron"]._commit_progress(1)
+
+    def _poll_due(self):
+        interval = timedelta(minutes=self._webhook_connector().poll_interval_minutes)
+        return not self.order_polled_at or self.order_polled_at + interval <= fields.Datetime.now()
+
+    def _poll_orders(self, raise_errors=False):
+        """Read the orders changed since the cursor and take each one through the
+        webhooks' path (stored, then judged); a version already stored is skipped. A poll
+        that fails keeps its cursor (``raise_errors``: and says why, as a UserError).
+        Returns the messages stored."""
+        self.ensure_one()
+        channel = self.sudo()
+        try:
+            with channel._connector() as connector:
+                messages, cursor = connector.poll_orders(channel.order_poll_cursor)
+        except SyncError as error:
+            if getattr(error, "throttled", False) and not raise_errors:
+                # the channel's window (another caller used it): the next run polls
+                _logger.info("channel %s: orders polled later: %s", channel.code, error)
+                return self.env["stock.channel.inbound"]
+            _logger.warning("channel %s: polling orders failed: %s", channel.code, error)
+            channel.order_polled_at = fields.Datetime.now()
+            if raise_errors:
+                raise UserError(
+                    self.env._(
+                        "Polling the orders of %(channel)s failed: %(error)s",
+                        channel=channel.display_name,
+                        error=error,
+                    )
+                ) from None
+            return self.env["stock.channel.inbound"]
+        stored = self.env["stock.channel.inbound"].sudo()._take_polled(channel, messages)
+        channel.write({"order_poll_cursor": cursor, "order_polled_at": fields.Datetime.now()})
+        return stored
+
+    def action_poll_orders(self):
+        check_manager_of(self)
+        for channel in self:
+            channel._poll_orders(raise_errors=True)
+        return True

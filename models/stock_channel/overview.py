@@ -1,0 +1,251 @@
+"""The store manager's overview: a card per channel with its health (see core.overview)
+and the figures behind it, each opening its list; the cards follow the figures live
+(a bus notification to the channel users at the commit of a transaction that moved
+one)."""
+
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+from ...core import alerts
+from ...core import overview as overview_core
+from ..stock_channel_sync_log import SLA_PUSH
+
+OVERVIEW_NOTIFICATION = "stock_channel_sync/overview"
+OVERVIEW_PRECOMMIT_KEY = "stock_channel_sync.overview"
+CHANNEL_USER_GROUP = "stock_channel_sync.group_channel_user"
+
+# per channel, in one query: the queue, latency p95 over 24 hours of live pushes
+# (accepted: the 2xx of pushes the channel took, see SLA_PUSH; confirmed: the verdict
+# read), the last accepted push, the last reconciliation done, the orders in exception
+OVERVIEW_QUERY = f"""
+WITH day AS (
+    -- the day's pushes of the channels, read once for both percentiles
+    SELECT l.channel_id,
+           percentile_cont(0.95) WITHIN GROUP (ORDER BY l.latency_ms)
+               FILTER (WHERE {SLA_PUSH}) AS accepted_p95,
+           percentile_cont(0.95) WITHIN GROUP (ORDER BY l.confirmed_latency_ms)
+               FILTER (WHERE l.confirmed_at IS NOT NULL AND l.push_kind = 'live')
+               AS confirmed_p95
+      FROM stock_channel_sync_log l
+     WHERE l.channel_id = ANY(%(ids)s) AND l.sent_at >= %(day)s
+     GROUP BY l.channel_id
+)
+SELECT c.id,
+       (SELECT count(*) FROM stock_channel_outbox o
+         WHERE o.channel_id = c.id AND o.state = 'pending'),
+       day.accepted_p95,
+       day.confirmed_p95,
+       (SELECT l.acked_at FROM stock_channel_sync_log l
+         WHERE l.channel_id = c.id AND l.acked_at IS NOT NULL
+         ORDER BY l.sent_at DESC LIMIT 1),
+       (SELECT max(r.finished_at) FROM stock_channel_reconcile r
+         WHERE r.channel_id = c.id AND r.state = 'done'),
+       (SELECT count(*) FROM stock_channel_inbound i
+         WHERE i.channel_id = c.id AND i.state = 'exception')
+  FROM unnest(%(ids)s::int[]) AS c(id)
+  LEFT JOIN day ON day.channel_id = c.id
+"""
+OVERVIEW_FIGURES = (
+    "pending",
+    "accepted_p95_ms",
+    "confirmed_p95_ms",
+    "last_push_at",
+    "last_reconcile_at",
+    "exceptions",
+)
+
+
+class StockChannel(models.Model):
+    _inherit = "stock.channel"
+
+    overview_health = fields.Selection(
+        overview_core.HEALTH, string="Health", compute="_compute_overview"
+    )
+    overview_reason = fields.Char(string="Why", compute="_compute_overview")
+    overview_figures = fields.Json(
+        compute="_compute_overview",
+        help="The card's figures: numbers, or null when not measured yet.",
+    )
+    overview_accepted_p95 = fields.Char(
+        string="Accepted Latency p95 (24 h)", compute="_compute_overview"
+    )
+    overview_confirmed_p95 = fields.Char(
+        string="Confirmed Latency p95 (24 h)", compute="_compute_overview"
+    )
+    overview_pending = fields.Integer(string="Pushes Pending", compute="_compute_overview")
+    overview_backlog = fields.Char(string="Oldest Pending", compute="_compute_overview")
+    overview_dead_letters = fields.Integer(string="Dead Letters Now", compute="_compute_overview")
+    overview_drift = fields.Char(string="Drift (24 h)", compute="_compute_overview")
+    overview_oversell = fields.Char(string="Oversell (7 d)", compute="_compute_overview")
+    overview_exceptions = fields.Integer(string="Orders in Exception", compute="_compute_overview")
+    overview_last_push_at = fields.Datetime(
+        string="Last Successful Push", compute="_compute_overview"
+    )
+    overview_last_reconcile_at = fields.Datetime(
+        string="Last Reconciliation", compute="_compute_overview"
+    )
+
+    def _compute_overview(self):
+        channels = self.filtered("id")
+        (self - channels).update(
+            {
+                "overview_health": overview_core.GREEN,
+                "overview_reason": False,
+                "overview_figures": {},
+                "overview_accepted_p95": alerts.NOT_MEASURED,
+                "overview_confirmed_p95": alerts.NOT_MEASURED,
+                "overview_pending": 0,
+                "overview_backlog": False,
+                "overview_dead_letters": 0,
+                "overview_drift": alerts.NOT_MEASURED,
+                "overview_oversell": alerts.NOT_MEASURED,
+                "overview_exceptions": 0,
+                "overview_last_push_at": False,
+                "overview_last_reconcile_at": False,
+            }
+        )
+        if not channels:
+            return
+        now = fields.Datetime.now()
+        figures = channels.sudo()._overview_figures(now)
+        thresholds = channels._alert_thresholds()
+        labels = dict(
+            self.env["stock.channel.alert"]._fields["kind"]._description_selection(self.env)
+        )
+        exception_label = self.env._("Orders in Exception")
+        drift_label = self.env._("Open Drift")
+        for channel in channels:
+            figure = figures[channel.id]
+            colour, reasons = overview_core.health(
+                figure,
+                thresholds[channel.id],
+                labels,
+                {exception_label: figure["exceptions"], drift_label: figure["open_drift"]},
+            )
+            if channel.unreachable_status:
+                colour, reasons = overview_core.RED, [channel.unreachable_status, *reasons]
+            channel.update(
+                {
+                    "overview_health": colour,
+                    "overview_reason": "\n".join(reasons) or self.env._("Every figure is fine."),
+                    "overview_figures": {
+                        key: fields.Datetime.to_string(value)
+                        if hasattr(value, "isoformat")
+                        else value
+                        for key, value in figure.items()
+                    },
+                    "overview_accepted_p95": _seconds(figure["accepted_p95_ms"]),
+                    "overview_confirmed_p95": _seconds(figure["confirmed_p95_ms"]),
+                    "overview_pending": figure["pending"],
+                    "overview_backlog": alerts.format_figure(alerts.BACKLOG, figure[alerts.BACKLOG])
+                    if figure["pending"]
+                    else False,
+                    "overview_dead_letters": figure[alerts.DEAD_LETTERS],
+                    "overview_drift": alerts.format_figure(alerts.DRIFT, figure[alerts.DRIFT]),
+                    "overview_oversell": alerts.format_figure(
+                        alerts.OVERSELL, figure[alerts.OVERSELL]
+                    ),
+                    "overview_exceptions": figure["exceptions"],
+                    "overview_last_push_at": figure["last_push_at"] or False,
+                    "overview_last_reconcile_at": figure["last_reconcile_at"] or False,
+                }
+            )
+
+    def _overview_figures(self, now):
+        """{channel_id: {figure: value, None when not measured}}: the alerts' figures
+        (core.alerts) and the card's own, for every channel of self in a few queries."""
+        figures = self._alert_figures(now)
+        self.env["stock.channel.inbound"].flush_model()
+        self.env["stock.channel.reconcile"].flush_model()
+        self.env.cr.execute(OVERVIEW_QUERY, {"ids": self.ids, "day": now - timedelta(days=1)})
+        for channel_id, *values in self.env.cr.fetchall():
+            figures[channel_id].update(zip(OVERVIEW_FIGURES, values, strict=True))
+        for channel in self:
+            figures[channel.id]["open_drift"] = channel.open_drift_count
+        return figures
+
+    # ------------------------------------------------------------------
+    # Live: a notification at the commit of a transaction that moved a figure
+    # ------------------------------------------------------------------
+    @api.model
+    def _overview_changed(self, channels=None):
+        """Tell the open overviews (and the forms of `channels`) to load their figures
+        again: one notification a transaction, at its commit (a rolled back change tells
+        nothing), naming the channels that moved (none named: any may have)."""
+        precommit = self.env.cr.precommit
+        moved = precommit.data.get(OVERVIEW_PRECOMMIT_KEY)
+        if moved is None:
+            moved = precommit.data[OVERVIEW_PRECOMMIT_KEY] = {"all": False, "ids": set()}
+            precommit.add(self._send_overview_changed)
+        if channels is None:
+            moved["all"] = True
+        else:
+            moved["ids"].update(channels.ids)
+
+    def _send_overview_changed(self):
+        moved = self.env.cr.precommit.data.pop(OVERVIEW_PRECOMMIT_KEY, None)
+        group = self.env.ref(CHANNEL_USER_GROUP, raise_if_not_found=False)
+        if moved and group:
+            ids = None if moved["all"] else sorted(moved["ids"])
+            group.sudo()._bus_send(
+                OVERVIEW_NOTIFICATION, {"at": fields.Datetime.now(), "channel_ids": ids}
+            )
+
+    # ------------------------------------------------------------------
+    # Each figure opens its list, filtered on the channel
+    # ------------------------------------------------------------------
+    def action_overview_pending(self):
+        return self._open_channel_list("action_stock_channel_outbox", search_default_pending=1)
+
+    def action_overview_dead_letters(self):
+        return self._open_channel_list("action_stock_channel_dead_letters", search_default_dead=1)
+
+    def action_overview_latency(self):
+        return self._open_channel_list("action_stock_channel_sync_log", search_default_last_24h=1)
+
+    def action_overview_exceptions(self):
+        return self._open_channel_list(
+            "action_stock_channel_order_exceptions", search_default_exceptions=1
+        )
+
+    def action_overview_reconcile_runs(self):
+        return self._open_channel_list("action_stock_channel_reconcile")
+
+    def action_overview_channel(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "stock.channel",
+            "res_id": self.id,
+            "views": [(False, "form")],
+        }
+
+    # the events that move a card's figure
+    @api.model
+    def _wake_dispatcher(self, at=None):
+        """Pushes queued (or replayed): the pending figures moved."""
+        res = super()._wake_dispatcher(at=at)
+        self._overview_changed()
+        return res
+
+    @api.model
+    def _alert_soon(self):
+        """A failure, a dead letter, a reconciliation, a drift, an oversell."""
+        res = super()._alert_soon()
+        self._overview_changed()
+        return res
+
+    @api.model
+    def _cron_alerts(self, since=None):
+        """Every minute: the ages on the cards grow without an event."""
+        res = super()._cron_alerts(since=since)
+        self._overview_changed()
+        return res
+
+
+def _seconds(milliseconds):
+    """A latency in ms as seconds ("1.25 s"), or "not measured yet"."""
+    if milliseconds is None:
+        return alerts.NOT_MEASURED
+    return f"{round(milliseconds / 1000, 2):g} s"

@@ -1,0 +1,234 @@
+"""Publishing: a channel's publishable quantities computed, refreshed and pushed."""
+
+import threading
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+
+from odoo import api, models
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+
+from ...core import allocation
+from ...core.connectors import quantity_ceiling
+from ...core.progress import REPUBLISH
+from ..access import check_manager_of
+
+REFRESH_ATTEMPTS = 3
+
+
+class StockChannel(models.Model):
+    _inherit = "stock.channel"
+
+    # ------------------------------------------------------------------
+    # Publishable quantities
+    # ------------------------------------------------------------------
+    @api.model
+    def _channel_products(self, companies=None):
+        """The variants whose quantity the channels publish: storable, active products."""
+        domain = [("is_storable", "=", True)]
+        if companies:
+            domain.append(("company_id", "in", [False, *companies.ids]))
+        return self.env["product.product"].search(domain)
+
+    def _compute_publishable(self, products, today=None):
+        """Batch: {(channel_id, product_id): allocation.Result} for self x products.
+
+        One set of grouped queries per warehouse, then pure arithmetic
+        (core.allocation). Ring-fenced quotas of every active channel of the
+        warehouse are taken into account, not only those of self. The sales velocity
+        and push latency of self x products are read once, only when a rule of a
+        channel of self has the latency-adaptive buffer.
+        """
+        today = today or datetime.now(UTC).date()  # the receipts' days are UTC days too
+        results = {}
+        products = products.with_context(active_test=False)
+        Rule = self.env["stock.channel.policy.rule"]
+        by_warehouse = defaultdict(lambda: self.browse())
+        for channel in self:
+            by_warehouse[channel.warehouse_id] |= channel
+        velocity_of = None  # velocity(channel, product), read at the first rule needing it
+        for warehouse, channels in by_warehouse.items():
+            siblings = channels | self.search(
+                [("warehouse_id", "=", warehouse.id), ("company_id", "=", warehouse.company_id.id)]
+            )
+            figures = warehouse._channel_stock_figures(products)
+            resolve = Rule._resolver(siblings)
+            allow_backorder = {ch.id: ch.allow_backorder for ch in siblings}
+            ceilings = {ch.id: quantity_ceiling(ch.connector) for ch in channels}
+            for product in products:
+                rules = {ch.id: resolve(ch, product) for ch in siblings}
+                if not velocity_of and any(rules[ch.id].latency_buffer for ch in channels):
+                    velocity_of = self._velocity_reader(products)
+                per_channel = allocation.allocate(
+                    figures[product.id],
+                    rules,
+                    allow_backorder=allow_backorder,
+                    today=today,
+                    velocity=velocity_of and {ch.id: velocity_of(ch, product) for ch in channels},
+                    ceilings=ceilings,
+                )
+                for channel in channels:
+                    results[channel.id, product.id] = per_channel[channel.id]
+        return results
+
+    def _orderable(self, products):
+        """{product_id: units an order of this channel may take now} (see
+        core.allocation.orderable): one set of grouped queries for all `products`."""
+        self.ensure_one()
+        figures = self.warehouse_id._channel_stock_figures(products)
+        siblings = self | self.search(
+            [("warehouse_id", "=", self.warehouse_id.id), ("company_id", "=", self.company_id.id)]
+        )
+        resolve = self.env["stock.channel.policy.rule"]._resolver(siblings)
+        return {
+            product.id: allocation.orderable(
+                figures[product.id], {ch.id: resolve(ch, product) for ch in siblings}, self.id
+            )
+            for product in products
+        }
+
+    def _shop_limits(self, products, free=None):
+        """{product_id: units the webshop of this channel may sell now} (see
+        core.allocation.shop_limit): the orderable quantity, within the warehouse's free
+        quantity (`free`: {product_id: qty}, optional), plus the rule's backorder quantity
+        when the channel takes backorders, whatever the products' own flag."""
+        self.ensure_one()
+        orderable = self._orderable(products)
+        resolve = self.env["stock.channel.policy.rule"]._resolver(self)
+        free = free or {}
+        return {
+            product.id: allocation.shop_limit(
+                orderable[product.id],
+                resolve(self, product),
+                self.allow_backorder,
+                free=free.get(product.id),
+            )
+            for product in products
+        }
+
+    def _shop_rule_text(self, product):
+        """What decides how much of `product` the channel's webshop may sell, in words
+        (the product form shows it by *Sell when Out-of-Stock*)."""
+        self.ensure_one()
+        backorder = self.env._("no backorders")
+        if self.allow_backorder and product:
+            rule = self.env["stock.channel.policy.rule"]._resolver(self)(self, product)
+            backorder = self.env._(
+                "then up to %(qty)s on backorder (its rule's backorder quantity)",
+                qty=max(0, rule.backorder_qty),
+            )
+        return self.env._(
+            "%(website)s: channel %(channel)s decides. The cart and the checkout stop at "
+            "the units it may sell, %(backorder)s; Sell when Out-of-Stock does not apply.",
+            website=self.website_id.name,
+            channel=self.display_name,
+            backorder=backorder,
+        )
+
+    def _shipping_product(self):
+        self.ensure_one()
+        return self.shipping_product_id or self.env.ref(
+            "stock_channel_sync.product_channel_shipping"
+        )
+
+    def _refresh_quantities(self, products=None):
+        """Recompute and store stock.channel.quantity for self x products (all if None).
+
+        Returns the stock.channel.quantity records whose publishable quantity changed.
+        """
+        if products is None:
+            products = self._channel_products(self.company_id)
+        results = self._compute_publishable(products)
+        return self.env["stock.channel.quantity"]._store_results(results)
+
+    @api.model
+    def _cron_refresh_quantities(self):
+        """Scheduled action: recompute every active channel's quantities and log the
+        duration. Channel by channel, each in its own transaction: a dispatcher writing
+        the same rows meanwhile costs a new try of that channel, not the whole run."""
+        start = time.monotonic()
+        channels = self.search([])
+        changed = self.env["stock.channel.quantity"]
+        for channel in channels:
+            changed |= channel._refresh_in_cron()
+        self.env["ir.logging"].sudo().create(
+            {
+                "name": "stock_channel_sync",
+                "type": "server",
+                "level": "INFO",
+                "dbname": self.env.cr.dbname,
+                "path": "stock.channel",
+                "func": "_cron_refresh_quantities",
+                "line": "0",
+                "message": "refreshed %d channel(s), %d quantity change(s) in %.0f ms"
+                % (len(channels), len(changed), (time.monotonic() - start) * 1000),
+            }
+        )
+        return changed
+
+    def _refresh_in_cron(self, attempts=REFRESH_ATTEMPTS):
+        testing = getattr(threading.current_thread(), "testing", False)
+        for attempt in range(attempts):
+            try:
+                with self.env.cr.savepoint():
+                    changed = self._refresh_quantities()
+                if not testing:
+                    self.env["ir.cron"]._commit_progress(1)
+                return changed
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                if testing or attempt == attempts - 1:
+                    raise
+                self.env.cr.rollback()
+                self.env.invalidate_all()
+        return self.env["stock.channel.quantity"]
+
+    def action_refresh_quantities(self):
+        check_manager_of(self)
+        self._refresh_quantities()
+        return self.action_open_quantities()
+
+    def action_open_quantities(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "stock_channel_sync.action_stock_channel_quantity"
+        )
+        action["domain"] = [("channel_id", "in", self.ids)]
+        action["context"] = {"search_default_group_channel": len(self) > 1}
+        return action
+
+    # ------------------------------------------------------------------
+    # Pushing
+    # ------------------------------------------------------------------
+    def _bindings(self, products):
+        """{product_id: stock.channel.binding} of this channel for `products`."""
+        self.ensure_one()
+        bindings = self.env["stock.channel.binding"].search(
+            [("channel_id", "=", self.id), ("product_id", "in", products.ids)]
+        )
+        return {binding.product_id.id: binding for binding in bindings}
+
+    @api.model
+    def _cron_dispatch(self):
+        """Scheduled action (also triggered at each commit that fills the outbox); it
+        stays for retries coming due within a few seconds."""
+        self.env["stock.channel.dispatcher"]._run(follow=True)
+
+    def action_dispatch_now(self):
+        """Wake the dispatcher now (it runs in the cron worker, outside this request)."""
+        check_manager_of(self)
+        self._wake_dispatcher()
+        return True
+
+    @api.model
+    def _wake_dispatcher(self, at=None):
+        """Trigger the dispatch cron now (NOTIFY after the commit), or at `at`."""
+        self.env.ref("stock_channel_sync.ir_cron_dispatch").sudo()._trigger(at=at)
+
+    def action_republish(self):
+        """Push every variant again (forced), e.g. after connecting a channel: a
+        background job queues them, chunk by chunk."""
+        check_manager_of(self)
+        return self.env["stock.channel.job"]._start_on(REPUBLISH, self)
+
+    def action_replay_dead_letters(self):
+        check_manager_of(self)
+        return self.env["stock.channel.outbox"].action_replay_all(self.ids)

@@ -1,0 +1,320 @@
+"""The dispatcher model: due channels, sequential and parallel runs, rounds under a lock."""
+
+import logging
+import threading
+import time
+import traceback
+from collections import defaultdict
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from contextlib import contextmanager
+
+from psycopg2 import Error as PgError
+
+from odoo import SUPERUSER_ID, api, models
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+
+_logger = logging.getLogger(__name__)
+
+MAX_PARALLEL_CHANNELS = 4
+RUN_BUDGET_SECONDS = 50  # leave the cron thread before its time limit; the rest waits a trigger
+# A run of the scheduled action stays alive for retries (and verdicts of the marketplaces
+# that confirm later) due within this many seconds, so that they are attempted at their
+# due time instead of at the cron's next wake-up (up to a minute).
+FOLLOW_HORIZON_SECONDS = 30
+FOLLOW_POLL_SECONDS = 0.1  # while it waits for a retry, changes made meanwhile go out too
+CANDIDATES_PER_BATCH = 4  # rows taken per dispatch round, in batches of the connector's size
+# PostgreSQL advisory lock (class id, channel id) held by the one dispatcher of a channel
+CHANNEL_LOCK_CLASS = 730_501
+# a channel that cannot be reached waits for its next try (stock.channel: unreachable_*)
+NOT_PAUSED = (
+    "(c.unreachable_retry_at IS NULL "
+    "OR c.unreachable_retry_at <= (clock_timestamp() at time zone 'utc'))"
+)
+
+
+class StockChannelDispatcher(models.AbstractModel):
+    """Runs the outbox: each channel in its own transaction (and thread, when several
+    have work), so that one slow or failing channel never delays the others.
+
+    A round of one channel: take due rows, compute what to send, mark those pushes in
+    doubt and give them their sequences, commit (no row lock is held while the channel
+    answers), push, then record every outcome in a new transaction. One dispatcher at a
+    time per channel (an advisory lock), so pushes to a channel leave in sequence order.
+
+    This file: the runs and the round; plan.py: planning a round's pushes; push.py:
+    pushing and recording them.
+    """
+
+    _name = "stock.channel.dispatcher"
+    _description = "Channel Stock Dispatcher"
+
+    # ------------------------------------------------------------------
+    # Runs
+    # ------------------------------------------------------------------
+    def _due_channels(self, channels=None):
+        """Channels with rows due, or verdicts due (marketplaces that confirm later)."""
+        self.env["stock.channel.outbox"].flush_model()
+        self.env["stock.channel.sync.log"].flush_model()
+        query = (
+            "SELECT c.id FROM stock_channel c WHERE c.active AND c.connector IS NOT NULL "
+            f"AND {NOT_PAUSED} "
+            "AND (EXISTS (SELECT 1 FROM stock_channel_outbox o WHERE o.channel_id = c.id "
+            "AND o.state IN ('pending', 'late') "
+            "AND o.next_attempt_at <= (clock_timestamp() at time zone 'utc')) "
+            "OR EXISTS (SELECT 1 FROM stock_channel_sync_log l WHERE l.channel_id = c.id "
+            "AND l.state = 'sent' "
+            "AND l.confirm_next_at <= (clock_timestamp() at time zone 'utc')))"
+        )
+        params = []
+        if channels:
+            query += " AND c.id = ANY(%s)"
+            params.append(channels.ids)
+        self.env.cr.execute(query, params)
+        return self.env["stock.channel"].sudo().browse([row[0] for row in self.env.cr.fetchall()])
+
+    def _testing(self):
+        return getattr(threading.current_thread(), "testing", False)
+
+    def _run(self, channels=None, parallel=None, follow=False):
+        """Dispatch every channel with due rows; returns {channel_id: rows sent}.
+
+        parallel (default: outside tests): one thread and transaction per channel (at most
+        MAX_PARALLEL_CHANNELS), each committing after every round; a channel that comes
+        due while the others are at work gets its thread at once, not when the run ends.
+        Otherwise in the current transaction (tests).
+        follow: stay while retries come due within FOLLOW_HORIZON_SECONDS (the cron).
+        """
+        self = self.sudo()  # the dispatcher works for every user
+        if parallel is None:
+            parallel = not self._testing()
+        deadline = time.monotonic() + RUN_BUDGET_SECONDS
+        if parallel:
+            sent = self._run_parallel(channels, deadline, follow)
+        else:
+            sent = self._run_sequential(channels, deadline, follow)
+        self._schedule_next_retry()
+        return sent
+
+    def _run_sequential(self, channels, deadline, follow):
+        """One pass over the due channels; following, again while rows are or come due."""
+        commit = None if self._testing() else self._commit
+        sent = defaultdict(int)
+        while time.monotonic() < deadline:
+            for channel in self._due_channels(channels):
+                sent[channel.id] += self._run_channel_here(channel, commit, deadline)
+            if not (follow and self._wait_for_due(channels, deadline)):
+                break
+        return dict(sent)
+
+    def _run_parallel(self, channels, deadline, follow):
+        """A supervisor: starts a thread for each due channel that has none, as slots
+        free up, until nothing is due (or comes due within the horizon, when following)."""
+        self._commit()
+        dbname = self.env.cr.dbname
+        channel_ids = channels.ids if channels else None
+        sent, running = defaultdict(int), {}
+        with ThreadPoolExecutor(max_workers=MAX_PARALLEL_CHANNELS) as pool:
+            while True:
+                for channel_id, future in list(running.items()):
+                    if future.done():
+                        sent[channel_id] += future.result()
+                        del running[channel_id]
+                due = []
+                if time.monotonic() < deadline:
+                    due = [cid for cid in self._due_ids_fresh(channel_ids) if cid not in running]
+                for channel_id in due[: MAX_PARALLEL_CHANNELS - len(running)]:
+                    running[channel_id] = pool.submit(
+                        self._run_channel_thread, dbname, channel_id, deadline
+                    )
+                if running:
+                    wait(running.values(), timeout=FOLLOW_POLL_SECONDS, return_when=FIRST_COMPLETED)
+                elif not due and not (follow and self._wait_for_due(channels, deadline)):
+                    return dict(sent)
+
+    def _due_ids_fresh(self, channel_ids):
+        """Ids of the channels with due rows, read in a transaction of its own (the
+        supervisor's snapshot would not see the changes committed since)."""
+        with self.env.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            channels = env["stock.channel"].browse(channel_ids) if channel_ids else None
+            return env["stock.channel.dispatcher"]._due_channels(channels).ids
+
+    def _commit(self):
+        """Commit (the cron reports its progress); the next statement starts afresh."""
+        if self.env.context.get("ir_cron_progress_id"):
+            self.env["ir.cron"]._commit_progress()
+        else:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        self.env.invalidate_all()
+
+    def _wait_for_due(self, channels, deadline):
+        """Wait until a row is due, if one comes due within the horizon and the run's
+        budget; True when there is something to dispatch again."""
+        while time.monotonic() < deadline:
+            if not self._testing():
+                self._commit()  # a fresh snapshot, no lock held while waiting
+            seconds = self._seconds_to_next_due(channels)
+            if seconds is None or seconds > FOLLOW_HORIZON_SECONDS:
+                return False
+            if seconds <= 0:
+                return True
+            time.sleep(min(seconds, FOLLOW_POLL_SECONDS, max(deadline - time.monotonic(), 0)))
+        return False
+
+    def _seconds_to_next_due(self, channels=None):
+        """Seconds to the next row (or verdict) due, None when nothing is pending."""
+        self.env["stock.channel.outbox"].flush_model()
+        self.env["stock.channel.sync.log"].flush_model()
+        only = " AND c.id = ANY(%(ids)s)" if channels else ""
+        self.env.cr.execute(
+            f"""
+            SELECT extract(epoch FROM min(due) - (clock_timestamp() at time zone 'utc'))
+              FROM (SELECT GREATEST(o.next_attempt_at, c.unreachable_retry_at) AS due
+                      FROM stock_channel_outbox o
+                      JOIN stock_channel c ON c.id = o.channel_id
+                     WHERE o.state IN ('pending', 'late') AND c.active
+                       AND c.connector IS NOT NULL{only}
+                    UNION ALL
+                    SELECT GREATEST(l.confirm_next_at, c.unreachable_retry_at)
+                      FROM stock_channel_sync_log l
+                      JOIN stock_channel c ON c.id = l.channel_id
+                     WHERE l.state = 'sent' AND c.active AND c.connector IS NOT NULL{only}
+                   ) AS dues
+            """,
+            {"ids": channels.ids if channels else []},
+        )
+        seconds = self.env.cr.fetchone()[0]
+        return None if seconds is None else float(seconds)
+
+    def _run_channel_here(self, channel, commit, deadline=None):
+        """Rounds of `channel` while rows are due, within the run's budget. With `commit`
+        (outside tests), an error ends this channel's turn, never the run of the others."""
+        deadline = deadline or time.monotonic() + RUN_BUDGET_SECONDS
+        Outbox = self.env["stock.channel.outbox"].sudo()
+        total = 0
+        while time.monotonic() < deadline:
+            try:
+                total += self._dispatch_channel(channel, commit=commit, max_rounds=1)
+                self.env["stock.channel.confirmer"]._confirm_channel(channel, commit)
+                if not Outbox._lock_due(channel, 1, commit):
+                    break
+            except Exception:
+                if not commit:
+                    raise
+                _logger.exception("dispatching channel %s failed", channel.code)
+                self.env.cr.rollback()
+                self.env.invalidate_all()
+                break
+        return total
+
+    def _run_channel_thread(self, dbname, channel_id, deadline=None):
+        threading.current_thread().dbname = dbname
+        registry = self.env.registry
+        try:
+            with registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                channel = env["stock.channel"].browse(channel_id)
+                dispatcher = env["stock.channel.dispatcher"]
+                return dispatcher._run_channel_here(channel, dispatcher._commit, deadline)
+        except Exception:
+            _logger.exception("dispatching channel %s failed", channel_id)
+            return 0
+
+    def _schedule_next_retry(self):
+        """Wake the scheduled action for the next retry, or verdict, due."""
+        self.env["stock.channel.outbox"].flush_model()
+        self.env["stock.channel.sync.log"].flush_model()
+        self.env.cr.execute(
+            "SELECT min(due) FROM (SELECT min(GREATEST(o.next_attempt_at, "
+            "c.unreachable_retry_at)) AS due FROM stock_channel_outbox o "
+            "JOIN stock_channel c ON c.id = o.channel_id WHERE o.state IN ('pending', 'late') "
+            "UNION ALL SELECT min(GREATEST(l.confirm_next_at, c.unreachable_retry_at)) "
+            "FROM stock_channel_sync_log l JOIN stock_channel c ON c.id = l.channel_id "
+            "WHERE l.state = 'sent') AS dues "
+            "WHERE due > (clock_timestamp() at time zone 'utc')"
+        )
+        when = self.env.cr.fetchone()[0]
+        if when:
+            self.env["stock.channel"]._wake_dispatcher(at=when)
+
+    # ------------------------------------------------------------------
+    # One channel
+    # ------------------------------------------------------------------
+    @contextmanager
+    def _channel_lock(self, channel, lock_class=CHANNEL_LOCK_CLASS):
+        """Hold the channel's dispatch lock (a session advisory lock, kept across the
+        round's commits); yields False when another dispatcher holds it. `lock_class`:
+        another job of the channel (reading its verdicts) has a lock of its own."""
+        cr = self.env.cr
+        cr.execute("SELECT pg_try_advisory_lock(%s, %s)", [lock_class, channel.id])
+        if not cr.fetchone()[0]:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            unlock = "SELECT pg_advisory_unlock(%s, %s)"
+            try:
+                cr.execute(unlock, [lock_class, channel.id])
+            except PgError:
+                if self._testing():
+                    raise
+                cr.rollback()  # an aborted transaction: the lock is the session's
+                cr.execute(unlock, [lock_class, channel.id])
+
+    @api.model
+    def _dispatch_channel(self, channel, commit=None, max_rounds=None):
+        """Push the due rows of `channel`, round after round; returns the number of rows sent.
+
+        `commit` (a callable) is called between the steps of each round: the cron
+        commits there. Without it (tests) everything happens in the current transaction.
+        """
+        self, channel = self.sudo(), channel.sudo()
+        sent = 0
+        rounds = 0
+        with self._channel_lock(channel) as mine:
+            if not mine:
+                return 0
+            with channel._connector() as connector:
+                while max_rounds is None or rounds < max_rounds:
+                    count = self._round(channel, connector, commit)
+                    if count is None:
+                        break
+                    sent += count
+                    rounds += 1
+        return sent
+
+    def _round(self, channel, connector, commit):
+        """One round: None when nothing was due, else the number of rows sent."""
+        Outbox = self.env["stock.channel.outbox"]
+        rows = Outbox._lock_due(channel, connector.batch_limit * CANDIDATES_PER_BATCH, commit)
+        if not rows:
+            return None
+        try:
+            with self.env.cr.savepoint():
+                jobs = self._plan(channel, connector, rows)
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            if not commit:
+                raise
+            self.env.cr.rollback()
+            return 0  # another transaction wrote the same quantities: next round
+        except Exception:  # a bug must not block the channel: the rows wait their turn
+            trace = traceback.format_exc()
+            _logger.exception("channel %s: preparing a push failed", channel.code)
+            jobs = [self._failed_plan(rows, trace)]
+            self._record(channel, connector, jobs, commit)
+            return 0
+        if commit:
+            commit()  # the pushes in doubt and their sequences are kept, whatever happens
+        down = None
+        for job in jobs:
+            if down:  # the channel cannot be reached: the rest of the round waits with it
+                job.outcome, job.sent_at = down, None
+                continue
+            self._push(connector, job)
+            down = job.outcome if getattr(job.outcome, "unreachable", False) else None
+        return self._record(channel, connector, jobs, commit)
+
+    # ------------------------------------------------------------------
+    # Planning (in the transaction that took the rows)
+    # ------------------------------------------------------------------

@@ -1,0 +1,16 @@
+"""stock.channel.inbound, the messages a channel sends (orders, cancellations,
+returns), stored then judged:
+
+- inbound.py: the model, who may write it, storing a message (webhook or poll)
+- processing.py: judging a message, the answer kept, retries, the crons, retention
+- order.py: an order mapped on Odoo records, held with its reason, superseded
+- order_create.py: the sale order created: customer, delivery address, prices
+- cancel.py: a cancellation
+- returns.py: a return into the warehouse's Quarantine
+"""
+
+# isort: off
+# inbound.py defines the model the others extend
+from . import inbound, processing, order, order_create, cancel, returns
+
+# isort: on

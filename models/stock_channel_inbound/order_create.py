@@ -1,0 +1,186 @@
+"""Creating the sale order of a channel order: its customer, delivery address and prices."""
+
+from odoo import Command, fields, models
+from odoo.tools import escape_psql
+
+
+class StockChannelInbound(models.Model):
+    _inherit = "stock.channel.inbound"
+
+    def _create_order(self, order_in, resolved):
+        """An order created from a message a person retried, or that was held before
+        (this one, or an earlier version it replaces), was held for a person."""
+        channel = self.channel_id
+        partner, shipping = self._partner(order_in, resolved["country"])
+        lines = [
+            Command.create(
+                {
+                    "product_id": resolved["products"][line.sku].id,
+                    "product_uom_qty": line.quantity,
+                    "price_unit": float(line.price_unit),
+                    "channel_line_ref": line.id,
+                }
+            )
+            for line in order_in.lines
+        ]
+        if order_in.shipping_amount:
+            lines.append(
+                Command.create(
+                    {
+                        "product_id": channel._shipping_product().id,
+                        "product_uom_qty": 1,
+                        "price_unit": float(order_in.shipping_amount),
+                    }
+                )
+            )
+        vals = {
+            "partner_id": partner.id,
+            "partner_invoice_id": partner.id,
+            "partner_shipping_id": shipping.id,
+            "channel_address_pending": order_in.address_later,
+            "company_id": channel.company_id.id,
+            "warehouse_id": channel.warehouse_id.id,
+            "channel_id": channel.id,
+            "channel_order_ref": order_in.id,
+            "client_order_ref": order_in.name or order_in.id,
+            "origin": f"{channel.name}: {order_in.name or order_in.id}",
+            "order_line": lines,
+        }
+        if resolved["pricelist"]:
+            vals["pricelist_id"] = resolved["pricelist"].id
+        order = self.env["sale.order"].sudo().create(vals)
+        self.sale_order_id = order
+        held = (
+            self.env.context.get("stock_channel_retried")
+            or self.exception
+            or self.search_count(
+                [("duplicate_of_id", "=", self.id), ("exception", "!=", False)], limit=1
+            )
+        )
+        if held:
+            order.channel_held_at = fields.Datetime.now()
+        return order
+
+    def _partner(self, order_in, country):
+        """(customer, delivery address): the customer found by its exact e-mail
+        (case-insensitive), or created with the address; an existing customer's address
+        is never written over: the order ships to a delivery contact of it."""
+        Partner = self.env["res.partner"].sudo()
+        customer = order_in.customer
+        address = order_in.shipping_address
+        address_vals = {
+            "street": address.street or False,
+            "street2": address.street2 or False,
+            "zip": address.zip or False,
+            "city": address.city or False,
+            "country_id": country.id or False,
+        }
+        partner = self._customer_by_email(customer.email)
+        if not partner:
+            name = (
+                customer.name
+                or address.name
+                or self.env._(
+                    "%(channel)s customer of %(order)s",
+                    channel=self.channel_id.name,
+                    order=order_in.name or order_in.id,
+                )
+            )
+            partner = Partner.create(
+                {
+                    "name": name,
+                    "email": customer.email or False,
+                    "phone": customer.phone or False,
+                    **address_vals,
+                }
+            )
+        name = address.name or customer.name
+        if name == partner.name and all(
+            (partner[f].id if f == "country_id" else partner[f]) == v
+            for f, v in address_vals.items()
+        ):
+            return partner, partner
+        domain = [("parent_id", "=", partner.id), ("type", "=", "delivery"), ("name", "=", name)]
+        domain += [(f, "=", v) for f, v in address_vals.items()]
+        shipping = Partner.search(domain, limit=1) or Partner.create(
+            {"parent_id": partner.id, "type": "delivery", "name": name, **address_vals}
+        )
+        return partner, shipping
+
+    def _complete_address(self, order, order_in):
+        """The address the channel gives once the order is accepted: the customer the
+        order created without it gets it (name, e-mail, phone too); a customer of other
+        orders gets a delivery contact. The deliveries not done yet ship there."""
+        country, problems = self._resolve_country(order_in.shipping_address)
+        if problems:  # still incomplete: a later version completes it
+            return
+        address, customer = order_in.shipping_address, order_in.customer
+        vals = {
+            "street": address.street or False,
+            "street2": address.street2 or False,
+            "zip": address.zip or False,
+            "city": address.city or False,
+            "country_id": country.id,
+        }
+        partner = order.partner_id.sudo()
+        name = address.name or customer.name or partner.name
+        if self.env["sale.order"].sudo().search_count([("partner_id", "=", partner.id)]) == 1:
+            partner.write(
+                {
+                    "name": customer.name or name,
+                    "email": customer.email or partner.email,
+                    "phone": customer.phone or partner.phone,
+                    **vals,
+                }
+            )
+            shipping = partner
+        else:
+            shipping = partner.create(
+                {"parent_id": partner.id, "type": "delivery", "name": name, **vals}
+            )
+        order.write({"partner_shipping_id": shipping.id, "channel_address_pending": False})
+        order.picking_ids.filtered(lambda p: p.state not in ("done", "cancel")).write(
+            {"partner_id": shipping.id}
+        )
+
+    def _complete_prices(self, order, order_in):
+        """The prices an order imported before its payment lacked (Amazon's pending
+        orders: no prices yet), and its shipping, once the channel gives them."""
+        prices = {line.id: line.price_unit for line in order_in.lines}
+        for line in order.order_line.filtered(lambda sol: sol.channel_line_ref in prices):
+            if not line.price_unit and prices[line.channel_line_ref]:
+                line.price_unit = float(prices[line.channel_line_ref])
+        shipping_product = self.channel_id._shipping_product()
+        if order_in.shipping_amount and shipping_product not in order.order_line.product_id:
+            order.write(
+                {
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": shipping_product.id,
+                                "product_uom_qty": 1,
+                                "price_unit": float(order_in.shipping_amount),
+                            }
+                        )
+                    ]
+                }
+            )
+
+    def _customer_by_email(self, email):
+        """The company's (or shared) customer with exactly this e-mail, ignoring case: no
+        pattern (an '_' or '%' in an address matches only itself)."""
+        email = (email or "").strip()
+        if not email:
+            return self.env["res.partner"]
+        return (
+            self.env["res.partner"]
+            .sudo()
+            .search(
+                [
+                    ("email", "=ilike", escape_psql(email)),
+                    ("parent_id", "=", False),
+                    ("company_id", "in", [False, self.channel_id.company_id.id]),
+                ],
+                limit=1,
+            )
+        )

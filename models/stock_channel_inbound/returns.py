@@ -1,0 +1,68 @@
+"""Channel returns: a return picking into the warehouse's Quarantine per delivery."""
+
+from collections import defaultdict
+
+from odoo import models
+
+from ...core.inbound import DONE, DUPLICATE, KIND_RETURN
+
+
+class StockChannelInbound(models.Model):
+    """Returns: a return picking into the warehouse's Quarantine per delivered picking,
+    never more than was shipped and not yet returned."""
+
+    _inherit = "stock.channel.inbound"
+
+    def _process_return(self):
+        request, rejected = self._parsed(self._connector().parse_return)
+        if rejected:
+            return rejected
+        if self.url_ref and request["order_id"] != self.url_ref:
+            return self._reject(
+                400,
+                f"body order_id {request['order_id']!r} is not the order of the URL "
+                f"{self.url_ref!r}",
+            )
+        self.external_id = request["id"]
+        earlier = self.search(
+            [
+                ("channel_id", "=", self.channel_id.id),
+                ("kind", "=", KIND_RETURN),
+                ("external_id", "=", request["id"]),
+                ("state", "=", DONE),
+                ("id", "!=", self.id),
+            ],
+            limit=1,
+        )
+        if earlier:
+            self.write({"state": DUPLICATE, "duplicate_of_id": earlier.id})
+            return earlier.http_status or 200, earlier.response
+        order = self._find_order(request["order_id"])
+        if not order:
+            return self._reject(404, f"unknown order {request['order_id']!r}")
+        self.sale_order_id = order
+        wanted = defaultdict(float)
+        lines = {line.channel_line_ref: line for line in order.order_line if line.channel_line_ref}
+        for item in request["lines"]:
+            line = lines.get(item["id"])
+            if not line:
+                return self._reject(404, f"order {order.name} has no line {item['id']!r}")
+            wanted[line] += item["quantity"]
+        for line, qty in wanted.items():
+            returnable = line._channel_returnable_qty()
+            if qty > returnable:
+                return self._reject(
+                    409,
+                    self.env._(
+                        "line %(line)s: %(qty)s to return, only %(max)s shipped and not returned",
+                        line=line.channel_line_ref,
+                        qty=f"{qty:g}",
+                        max=f"{returnable:g}",
+                    ),
+                )
+        pickings = order._channel_create_returns(wanted, request.get("reason"))
+        return self._finish(DONE, order, returns=pickings.mapped("name"))
+
+    # ------------------------------------------------------------------
+    # Crons
+    # ------------------------------------------------------------------

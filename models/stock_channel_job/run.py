@@ -1,0 +1,263 @@
+"""Running the channel jobs (the scheduled action), chunk by chunk, and the work of each kind."""
+
+import logging
+import threading
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ...core import progress
+from ...core.connectors import CONNECTOR_SELECTION
+from ...core.errors import WindowWait
+from ...core.progress import DONE, FAILED, QUARANTINE, QUEUED, RECONCILE, REPUBLISH, RUNNING
+from .job import JOB_CRON
+
+_logger = logging.getLogger(__name__)
+
+# finished jobs are kept this long (autovacuum)
+JOB_RETENTION_DAYS = 30
+# variants queued again (republish) or catalogue entries bound (import mapping) per chunk
+JOB_CHUNK = 500
+# the kinds that go on where they stopped when the cron's share of time is used
+PAUSABLE = (REPUBLISH, QUARANTINE)
+
+
+class _Paused(Exception):
+    """Out of the cron's share of time: the job goes back to the queue where it is."""
+
+
+class StockChannelJob(models.Model):
+    _inherit = "stock.channel.job"
+
+    # ------------------------------------------------------------------
+    # Running (the scheduled action)
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_run_jobs(self):
+        """Scheduled action (triggered when a job is queued): take back the jobs whose
+        worker ended, then run the queued ones, each committing after every chunk."""
+        self._run_jobs()
+
+    @api.model
+    def _run_jobs(self, commit=None):
+        """Run the queued jobs one after the other; returns the jobs run.
+
+        `commit(processed)` commits a chunk and returns the seconds left of the cron's
+        share of time (ir.cron._commit_progress): when none is left, a job that can pause
+        (PAUSABLE) goes back to the queue where it stopped, and the cron runs again at
+        once (Odoo's own loop), so that no run meets the server's time limit. In a test
+        (no commit), everything happens in the current transaction."""
+        if commit is None and not _testing():
+            commit = self._commit
+        self._take_back_orphans()
+        if commit:
+            commit()
+        ran = self.browse()
+        while job := self._take_next():
+            if commit:
+                commit()
+            job._execute(commit)
+            ran |= job
+            if job.state == QUEUED:  # paused: the rest in the cron's next run
+                if commit is self._commit:
+                    self.env["ir.cron"]._commit_progress(remaining=1)
+                break
+        return ran
+
+    def _commit(self, processed=0):
+        """Commit (the cron reports its progress); the next statement starts afresh.
+        Returns the seconds left of the cron's share."""
+        left = self.env["ir.cron"]._commit_progress(processed)
+        self.env.invalidate_all()
+        return left
+
+    @api.model
+    def _take_next(self):
+        """The oldest queued job, now running (SKIP LOCKED: one worker takes it)."""
+        self.flush_model()
+        self.env.cr.execute(
+            """SELECT id FROM stock_channel_job
+                WHERE state = %s AND (not_before IS NULL OR not_before <= %s)
+                ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED""",
+            [QUEUED, fields.Datetime.now()],
+        )
+        row = self.env.cr.fetchone()
+        if not row:
+            return self.browse()
+        job = self.sudo().browse(row[0])
+        now = fields.Datetime.now()
+        job.write(
+            {
+                "state": RUNNING,
+                "started_at": job.started_at or now,
+                "progress_at": now,
+                "attempts": job.attempts + 1,
+                "not_before": False,
+                "waiting": False,
+            }
+        )
+        return job
+
+    def _execute(self, commit):
+        """Run the job's work; an exception rolls its chunk back (in the cron; in a test,
+        all its work) and keeps the job failed with the error; out of time, a job that
+        can pause goes back to the queue."""
+        self.ensure_one()
+        env = self.env
+        try:
+            if commit:
+                error = self._work(commit)
+            else:
+                with env.cr.savepoint():
+                    error = self._work(commit)
+        except _Paused:
+            self.write({"state": QUEUED, "attempts": 0})
+            self.env["stock.channel"]._overview_changed(self.channel_id)
+            if commit:
+                commit()
+            return
+        except WindowWait as wait:
+            if commit:
+                env.cr.rollback()  # back to the last chunk committed
+            env.invalidate_all()
+            self._wait_for_window(wait)
+            if commit:
+                commit()
+            return
+        except Exception as exc:  # pylint: disable=broad-except
+            if commit:
+                env.cr.rollback()  # back to the last chunk committed
+            env.invalidate_all()
+            if isinstance(exc, UserError):
+                error = exc.args[0]
+            else:
+                _logger.exception("channel job %s (%s) failed", self.id, self.kind)
+                error = f"{type(exc).__name__}: {exc}"
+        self._finish(error)
+        if commit:
+            commit()
+
+    def _wait_for_window(self, wait):
+        """The channel's documented window holds the work: queued again, it runs from
+        when the window opens (the scheduled action is triggered then); never failed."""
+        until = fields.Datetime.now() + timedelta(seconds=wait.seconds)
+        labels = dict(CONNECTOR_SELECTION)
+        channel = self.channel_id
+        self.write(
+            {
+                "state": QUEUED,
+                "attempts": 0,
+                "not_before": until,
+                "waiting": self.env._(
+                    "waiting for %(channel)s's %(window)s window until %(time)s",
+                    channel=labels.get(channel.connector, channel.display_name),
+                    window=wait.window or self.env._("rate"),
+                    time=self._clock(until),
+                ),
+            }
+        )
+        self.env.ref(JOB_CRON).sudo()._trigger(at=until)
+        self.env["stock.channel"]._overview_changed(channel)
+
+    def _finish(self, error=None):
+        self.write(
+            {
+                "state": FAILED if error else DONE,
+                "error": error or False,
+                "finished_at": fields.Datetime.now(),
+            }
+        )
+        if error and self.kind == RECONCILE:  # its run ends with it
+            self.channel_id._abandon_reconcile_runs(error)
+        self.env["stock.channel"]._overview_changed(self.channel_id)
+
+    def _work(self, commit):
+        """The kind's work, in the starter's name with superuser rights (the button
+        checked the group); returns an error to keep (failed without rollback) or None."""
+        self.env.invalidate_all()
+        job = self.with_user(self.started_by_id or self.env.user).sudo()
+        job = job.with_company(self.company_id).with_context(channel_job_commit=commit)
+        return getattr(job, f"_work_{self.kind}")()
+
+    def _advance(self, done, total=None):
+        """Record the progress after a chunk; the cron commits it (and the chunk). Out of
+        the cron's time, a job that can pause stops here (_Paused) and resumes later."""
+        vals = {"done": done, "progress_at": fields.Datetime.now()}
+        if total is not None:
+            vals["total"] = total
+        previous = self.done
+        self.sudo().write(vals)
+        self.env["stock.channel"]._overview_changed(self.channel_id)  # card and form follow
+        commit = self.env.context.get("channel_job_commit")
+        if not commit:
+            return
+        left = commit(max(done - previous, 0))
+        # paused after a chunk only: a job resumed always moves before it pauses again
+        if left <= 0 and done > previous and done < self.total and self.kind in PAUSABLE:
+            raise _Paused()
+
+    @api.model
+    def _take_back_orphans(self):
+        """Jobs left running lost their worker (a restart, the server's time limit: only
+        the scheduled action runs jobs, one at a time, and it is here): queued again to
+        go on where they were (those that can pause) or start again, failed after
+        progress.MAX_ATTEMPTS workers took them without finishing."""
+        orphans = self.sudo().search([("state", "=", RUNNING)])
+        for job in orphans:
+            if job.kind == RECONCILE:
+                job.channel_id._abandon_reconcile_runs(
+                    self.env._("Stopped before the end: its worker ended.")
+                )
+            if progress.gives_up(job.attempts):
+                job._finish(
+                    self.env._(
+                        "Stopped %(count)s times before the end (its worker ended: a restart, "
+                        "the server's time limit). Start it again.",
+                        count=job.attempts,
+                    )
+                )
+            else:
+                job.write({"state": QUEUED})
+        return orphans
+
+    # ------------------------------------------------------------------
+    # The work of each kind (chunk by chunk, `_advance` after each)
+    # ------------------------------------------------------------------
+    def _work_republish(self):
+        """Every variant of the channel queued again, forced, JOB_CHUNK at a time; a job
+        that paused goes on after the last variant it queued (payload `after_id`)."""
+        channel = self.channel_id
+        ids = sorted(channel._channel_products(channel.company_id).ids)
+        after = (self.payload or {}).get("after_id", 0)
+        todo = [product_id for product_id in ids if product_id > after]
+        done = len(ids) - len(todo)
+        self._advance(done, len(ids))
+        Outbox = self.env["stock.channel.outbox"]
+        for start in range(0, len(todo), JOB_CHUNK):
+            chunk = todo[start : start + JOB_CHUNK]
+            Outbox._enqueue(
+                products=self.env["product.product"].browse(chunk), channels=channel, force=True
+            )
+            Outbox._flush_enqueued()
+            self.sudo().payload = {"after_id": chunk[-1]}
+            self._advance(done + start + len(chunk))
+
+    def _work_reconcile(self):
+        run = self.channel_id._reconcile("manual", progress=self._advance)
+        return run.error if run.state == "failed" else None
+
+    def _work_import_mapping(self):
+        self.channel_id._import_mapping(progress=self._advance)
+
+    def _work_quarantine(self):
+        self.env["stock.quarantine.wizard"]._run_job(self)
+
+    @api.autovacuum
+    def _gc_old_jobs(self):
+        limit = fields.Datetime.subtract(fields.Datetime.now(), days=JOB_RETENTION_DAYS)
+        self.sudo().search([("state", "in", (DONE, FAILED)), ("finished_at", "<", limit)]).unlink()
+
+
+def _testing():
+    return getattr(threading.current_thread(), "testing", False)

@@ -1,0 +1,12 @@
+"""stock.channel.outbox, the pushes waiting to go, one row per (channel, subject):
+
+- outbox.py: the model, its constants, taking due rows and letting them go
+- enqueue.py: enqueueing in the transaction of the change, merged at its commit
+- dead_letters.py: dead letters made, replayed, purged; items a later verdict failed
+"""
+
+# isort: off
+# outbox.py defines the model the others extend
+from . import outbox, enqueue, dead_letters
+
+# isort: on

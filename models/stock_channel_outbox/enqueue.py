@@ -1,0 +1,265 @@
+"""Enqueueing pushes in the transaction of the change, merged per subject at its commit."""
+
+import logging
+from collections import defaultdict
+
+from psycopg2.errors import SerializationFailure
+
+from odoo import api, models
+from odoo.tools import mute_logger
+
+from ...core.connectors import get_connector, order_status_connectors
+from .outbox import PRIORITY_HIGH, PRIORITY_NORMAL
+
+_logger = logging.getLogger(__name__)
+
+PRECOMMIT_KEY = "stock_channel_sync.outbox"
+# a change queued for a variant already pending: coalesced with its row
+PENDING_CONFLICT = (
+    "ON CONFLICT (channel_id, product_id) WHERE state = 'pending' DO UPDATE SET "
+    "priority = GREATEST(stock_channel_outbox.priority, EXCLUDED.priority), "
+    "force = stock_channel_outbox.force OR EXCLUDED.force, push_kind = 'live', "
+    "generation = stock_channel_outbox.generation + 1"  # a replay carries a change now
+)
+
+
+class StockChannelOutbox(models.Model):
+    _inherit = "stock.channel.outbox"
+
+    # ------------------------------------------------------------------
+    # Enqueue, in the transaction of the change
+    # ------------------------------------------------------------------
+    @api.model
+    def _enqueue(
+        self, products=None, warehouses=None, channels=None, priority=PRIORITY_NORMAL, force=False
+    ):
+        """Record that `products` (None = every storable variant) must be republished on
+        `channels`, or on every channel of `warehouses`. Written at precommit, in one
+        INSERT per transaction, coalesced per (channel, variant). `force` pushes even a
+        quantity the channel already has."""
+        pending = self._pending_enqueued()
+        product_ids = products.ids if products is not None else [None]
+        for kind, records in (("warehouse", warehouses), ("channel", channels)):
+            for record_id in (records or []).ids if records else []:
+                target = pending[kind][record_id]
+                for product_id in product_ids:
+                    prio, forced = target.get(product_id, (priority, force))
+                    target[product_id] = (max(prio, priority), forced or force)
+
+    def _pending_enqueued(self):
+        cr = self.env.cr
+        pending = cr.precommit.data.get(PRECOMMIT_KEY)
+        if pending is None:
+            pending = cr.precommit.data[PRECOMMIT_KEY] = {
+                "warehouse": defaultdict(dict),
+                "channel": defaultdict(dict),
+                "orders": set(),
+            }
+            env = self.env
+            cr.precommit.add(lambda: env[self._name].sudo()._flush_enqueued())
+        return pending
+
+    @api.model
+    def _enqueue_orders(self, orders):
+        """Record that the status of `orders` (channel orders) must be pushed to their
+        channel; the body is computed when the row is sent."""
+        self._pending_enqueued()["orders"].update(orders.ids)
+
+    @api.model
+    def _enqueue_locations(self, product_ids, location_ids, priority=PRIORITY_NORMAL):
+        locations = self.env["stock.location"].sudo().browse(location_ids)
+        warehouses = locations.warehouse_id
+        if warehouses:
+            self._enqueue(
+                self.env["product.product"].browse(product_ids),
+                warehouses=warehouses,
+                priority=priority,
+            )
+
+    def _flush_enqueued(self):
+        pending = self.env.cr.precommit.data.pop(PRECOMMIT_KEY, None)
+        if not pending:
+            return
+        # channel orders whose units another sale took: the oversell ledger
+        self.env["stock.channel.incident"]._record_lost_units(pending["orders"])
+        order_rows = self._order_rows(pending["orders"])
+        if order_rows:
+            self._insert_order_rows(order_rows)
+        Channel = self.env["stock.channel"].sudo()
+        targets = defaultdict(dict)  # channel_id -> {product_id|None: (priority, force)}
+
+        def merge(channel, wanted):
+            for product_id, (prio, force) in wanted.items():
+                old_prio, old_force = targets[channel.id].get(product_id, (prio, force))
+                targets[channel.id][product_id] = (max(prio, old_prio), force or old_force)
+
+        warehouse_ids = list(pending["warehouse"])
+        if warehouse_ids:
+            for channel in Channel.search(
+                [("warehouse_id", "in", warehouse_ids), ("connector", "!=", False)]
+            ):
+                merge(channel, pending["warehouse"][channel.warehouse_id.id])
+        for channel in Channel.browse(list(pending["channel"])).exists():
+            if channel.connector and channel.active:
+                merge(channel, pending["channel"][channel.id])
+        if not targets:
+            if order_rows:
+                self.env["stock.channel"]._wake_dispatcher()
+            return
+        rows = []
+        for channel_id, products in targets.items():
+            rows += self._addressable_rows(Channel.browse(channel_id), products)
+        self._insert_rows(rows)
+        self.env["stock.channel"]._wake_dispatcher()
+
+    def _addressable_rows(self, channel, wanted):
+        """[(channel_id, product_id, priority, force)] of `wanted` ({product_id or None
+        (every variant the channel publishes): (priority, force)}) that the channel's
+        connector can address: a variant waiting for its binding is not queued."""
+        every = wanted.get(None)
+        ids = [product_id for product_id in wanted if product_id is not None]
+        rows = []
+        for product_id, addressable in self._address_book(channel, ids, every=bool(every)).items():
+            if not addressable:
+                continue
+            prio, force = wanted.get(product_id, every)
+            if every:
+                prio, force = max(prio, every[0]), force or every[1]
+            rows.append((channel.id, product_id, prio, force))
+        return rows
+
+    @api.model
+    def _address_book(self, channel, product_ids=(), every=True):
+        """{product_id: whether `channel`'s connector can address it} for `product_ids`
+        and, with `every`, every active storable variant of the channel's company, from
+        the binding's SKU and id (else the internal reference), in one query."""
+        self.env["stock.channel.binding"].flush_model()
+        self.env["product.product"].flush_model(["default_code", "active"])
+        self.env.cr.execute(
+            """
+            SELECT pp.id, CASE WHEN b.id IS NULL THEN pp.default_code ELSE b.external_sku END,
+                   b.external_id
+              FROM product_product pp
+              JOIN product_template pt ON pt.id = pp.product_tmpl_id
+              LEFT JOIN stock_channel_binding b
+                     ON b.product_id = pp.id AND b.channel_id = %(channel)s AND b.active
+             WHERE pp.id = ANY(%(ids)s)
+                OR (%(every)s AND pt.is_storable AND pt.active AND pp.active
+                    AND (pt.company_id IS NULL OR pt.company_id = %(company)s))
+            """,
+            {
+                "channel": channel.id,
+                "company": channel.company_id.id,
+                "every": every,
+                "ids": list(product_ids),
+            },
+        )
+        addresses = get_connector(channel.connector).addresses
+        return {pid: addresses(sku, ext or "") for pid, sku, ext in self.env.cr.fetchall()}
+
+    def _order_rows(self, order_ids):
+        """[(channel_id, order_id)] of the orders whose channel takes status pushes."""
+        if not order_ids:
+            return []
+        self.env.cr.execute(
+            """
+            SELECT c.id, so.id FROM sale_order so
+              JOIN stock_channel c ON c.id = so.channel_id
+             WHERE so.id = ANY(%s) AND so.channel_order_ref IS NOT NULL
+               AND c.active AND c.connector = ANY(%s)
+            """,
+            [list(order_ids), order_status_connectors()],
+        )
+        return self.env.cr.fetchall()
+
+    def _insert_order_rows(self, rows):
+        now_utc = "(clock_timestamp() at time zone 'utc')"
+        self.env.cr.execute(
+            f"""
+            INSERT INTO stock_channel_outbox (channel_id, sale_order_id, company_id, state,
+                   priority, force, event_at, next_attempt_at, attempts, generation,
+                   create_uid, create_date, write_uid, write_date)
+            SELECT r.channel_id, r.order_id, c.company_id, 'pending', %(prio)s, false,
+                   {now_utc}, {now_utc}, 0, 0, %(uid)s, {now_utc}, %(uid)s, {now_utc}
+              FROM unnest(%(channels)s::int[], %(orders)s::int[]) AS r(channel_id, order_id)
+              JOIN stock_channel c ON c.id = r.channel_id
+            ON CONFLICT (channel_id, sale_order_id)
+               WHERE state = 'pending' AND sale_order_id IS NOT NULL
+            DO UPDATE SET generation = stock_channel_outbox.generation + 1
+            """,
+            {
+                "uid": self.env.uid,
+                "prio": PRIORITY_HIGH,
+                "channels": [r[0] for r in rows],
+                "orders": [r[1] for r in rows],
+            },
+        )
+        self.invalidate_model()
+
+    def _insert_rows(self, rows):
+        """Queue [(channel_id, product_id, priority, force)], coalesced with the pending
+        row of the same channel and variant (its generation bumped), in one statement.
+
+        Odoo's transactions are REPEATABLE READ: when another transaction wrote one of
+        those pending rows after this one began (a Republish all, a stock change, a
+        dispatcher), coalescing fails with a serialization error, at the commit of a
+        change (the procurement scheduler, a sale...) that must not fail for it. The
+        change is then queued as 'late' rows (no unique index: nothing to conflict
+        with), which the dispatcher merges into the pending ones before it takes any."""
+        if not rows:
+            return
+        rows = sorted(rows)  # the same lock order in every transaction: no deadlock
+        try:
+            with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
+                self._write_rows(rows, "pending", PENDING_CONFLICT)
+        except SerializationFailure:
+            _logger.info("outbox: %s change(s) written concurrently, queued to merge", len(rows))
+            self._write_rows(rows, "late", "")
+        self.invalidate_model()
+
+    def _write_rows(self, rows, state, conflict):
+        now_utc = "(clock_timestamp() at time zone 'utc')"
+        self.env.cr.execute(
+            f"""
+            INSERT INTO stock_channel_outbox (channel_id, product_id, company_id, state,
+                   priority, force, event_at, next_attempt_at, attempts, generation,
+                   create_uid, create_date, write_uid, write_date)
+            SELECT r.channel_id, r.product_id, c.company_id, %(state)s, r.priority, r.force,
+                   {now_utc}, {now_utc}, 0, 0, %(uid)s, {now_utc}, %(uid)s, {now_utc}
+              FROM unnest(%(channels)s::int[], %(products)s::int[], %(prios)s::int[],
+                          %(forces)s::bool[])
+                   AS r(channel_id, product_id, priority, force)
+              JOIN stock_channel c ON c.id = r.channel_id
+            {conflict}
+            """,
+            {
+                "uid": self.env.uid,
+                "state": state,
+                "channels": [r[0] for r in rows],
+                "products": [r[1] for r in rows],
+                "prios": [r[2] for r in rows],
+                "forces": [r[3] for r in rows],
+            },
+        )
+
+    def _merge_late(self, channel):
+        """The late rows of `channel` (changes that could not be coalesced when they were
+        committed) merged into its pending rows, as _insert_rows would have."""
+        now_utc = "(clock_timestamp() at time zone 'utc')"
+        self.env.cr.execute(
+            f"""
+            WITH late AS (
+                DELETE FROM stock_channel_outbox
+                 WHERE channel_id = %(channel)s AND state = 'late'
+             RETURNING product_id, company_id, priority, force, event_at)
+            INSERT INTO stock_channel_outbox (channel_id, product_id, company_id, state,
+                   priority, force, event_at, next_attempt_at, attempts, generation,
+                   create_uid, create_date, write_uid, write_date)
+            SELECT %(channel)s, product_id, company_id, 'pending', max(priority),
+                   bool_or(force), min(event_at), {now_utc}, 0, 0, %(uid)s, {now_utc},
+                   %(uid)s, {now_utc}
+              FROM late GROUP BY product_id, company_id ORDER BY product_id
+            {PENDING_CONFLICT}
+            """,
+            {"channel": channel.id, "uid": self.env.uid},
+        )

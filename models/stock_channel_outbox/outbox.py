@@ -1,0 +1,165 @@
+"""The outbox model: its rows and constants, taking due rows and letting them go."""
+
+import logging
+
+from psycopg2.errors import SerializationFailure
+
+from odoo import fields, models
+from odoo.tools import mute_logger
+
+from ...core.dispatch import LIVE, PUSH_KINDS
+
+_logger = logging.getLogger(__name__)
+
+OUTBOX_STATES = [("pending", "Pending"), ("late", "Queued, to Merge"), ("dead", "Dead Letter")]
+PRIORITY_NORMAL = 0
+PRIORITY_HIGH = 10  # inventory adjustments; quantities falling to 0 are sorted first too
+BODY_KEPT_CHARS = 2000  # of each response body kept in the log and on dead letters
+LOCK_ATTEMPTS = 5
+
+
+def clip(body):
+    """What is kept of a channel's response body (False when empty)."""
+    return (body or "")[:BODY_KEPT_CHARS] or False
+
+
+class StockChannelOutbox(models.Model):
+    """What must be (re)published: one pending row per (channel, variant), or per
+    (channel, order) for status pushes. The queue only: the dispatcher
+    (stock.channel.dispatcher) runs it.
+
+    Rows are written in the same transaction as the change that moves a quantity
+    (a precommit hook); the quantity itself is computed when the row is sent. Each new
+    change of a pending row bumps its `generation`: a push that was in flight meanwhile
+    does not delete it.
+    """
+
+    _name = "stock.channel.outbox"
+    _description = "Channel Stock Outbox"
+    _order = "priority desc, event_at, id"
+    _rec_name = "product_id"
+
+    channel_id = fields.Many2one("stock.channel", required=True, ondelete="cascade", index=True)
+    product_id = fields.Many2one("product.product", ondelete="cascade")
+    sale_order_id = fields.Many2one(
+        "sale.order", ondelete="cascade", help="Set on rows that push an order's status."
+    )
+    company_id = fields.Many2one(related="channel_id.company_id", store=True, index=True)
+    state = fields.Selection(OUTBOX_STATES, required=True, default="pending", index=True)
+    priority = fields.Integer(default=PRIORITY_NORMAL)
+    force = fields.Boolean(help="Push even if the channel already has this quantity.")
+    push_kind = fields.Selection(
+        PUSH_KINDS,
+        string="Kind",
+        default=LIVE,
+        help="Live (or empty: the rows the queue inserts in SQL): a stock change, its "
+        "latency is the one the alerts measure. Replay: a dead letter sent again, its "
+        "latency counted from the replay; a change queued meanwhile makes it live.",
+    )
+    event_at = fields.Datetime(
+        required=True, default=fields.Datetime.now, help="The oldest change waiting for this push."
+    )
+    next_attempt_at = fields.Datetime(required=True, default=fields.Datetime.now)
+    attempts = fields.Integer()
+    last_error = fields.Text()
+    last_request = fields.Text()
+    last_response = fields.Text()
+    dead_at = fields.Datetime()
+    generation = fields.Integer(
+        readonly=True,
+        default=0,
+        help="Bumped by every change queued on this row while it is pending.",
+    )
+
+    _pending_uniq = models.UniqueIndex(
+        "(channel_id, product_id) WHERE state = 'pending'",
+        "One pending push per channel and variant.",
+    )
+    _pending_order_uniq = models.UniqueIndex(
+        "(channel_id, sale_order_id) WHERE state = 'pending' AND sale_order_id IS NOT NULL",
+        "One pending status push per channel and order.",
+    )
+    _product_or_order = models.Constraint(
+        "CHECK (product_id IS NOT NULL OR sale_order_id IS NOT NULL)",
+        "An outbox row pushes a variant's quantity or an order's status.",
+    )
+    _due_idx = models.Index("(channel_id, next_attempt_at) WHERE state = 'pending'")
+    _late_idx = models.Index("(channel_id) WHERE state = 'late'")
+
+    # ------------------------------------------------------------------
+    # Taking rows, letting them go
+    # ------------------------------------------------------------------
+    def _lock_due(self, channel, limit, commit=None):
+        """Lock up to `limit` due rows of `channel`, skipping those another dispatcher holds.
+
+        Odoo's transactions are REPEATABLE READ: a row another dispatcher sent (deleted)
+        after this transaction's snapshot makes the lock fail with a serialization error.
+        With `commit` (nothing is pending between rounds) a new transaction, hence a new
+        snapshot, tries again; without it the other dispatcher is left the rows. The late
+        rows of the channel are merged first (see _insert_rows). A channel that cannot
+        be reached has nothing due before its next try.
+        """
+        self.flush_model()
+        for _attempt in range(LOCK_ATTEMPTS):
+            try:
+                with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
+                    self._merge_late(channel)
+                    self.env.cr.execute(
+                        """
+                        SELECT id FROM stock_channel_outbox
+                         WHERE channel_id = %s AND state = 'pending'
+                           AND next_attempt_at <= (clock_timestamp() at time zone 'utc')
+                           AND NOT EXISTS (
+                               SELECT 1 FROM stock_channel c
+                                WHERE c.id = stock_channel_outbox.channel_id
+                                  AND c.unreachable_retry_at
+                                      > (clock_timestamp() at time zone 'utc'))
+                         ORDER BY priority DESC, event_at, id
+                         LIMIT %s
+                           FOR UPDATE SKIP LOCKED
+                        """,
+                        [channel.id, limit],
+                    )
+                    return self.browse([row[0] for row in self.env.cr.fetchall()])
+            except SerializationFailure:
+                if not commit:
+                    break
+                commit()
+        return self.browse()
+
+    def _delete_sent(self, generations=None):
+        """Rows done with (sent, or nothing to send): one DELETE, no per-row log line.
+
+        With `generations` ({row id: generation when it was taken}), a row changed since
+        it was taken stays: a newer change of it waits for its own push (its attempts
+        start again, the push that just ended having reached the channel).
+        """
+        if not self:
+            return
+        self.flush_recordset()
+        if generations is None:
+            self.env.cr.execute("DELETE FROM stock_channel_outbox WHERE id = ANY(%s)", [self.ids])
+        else:
+            ids = [row_id for row_id in self.ids if row_id in generations]
+            self.env.cr.execute(
+                """
+                WITH done AS (
+                    DELETE FROM stock_channel_outbox o
+                     USING unnest(%s::int[], %s::int[]) AS v(id, generation)
+                     WHERE o.id = v.id AND o.generation = v.generation
+                    RETURNING o.id)
+                UPDATE stock_channel_outbox SET attempts = 0, last_error = NULL
+                 WHERE id = ANY(%s) AND id NOT IN (SELECT id FROM done)
+                """,
+                [ids, [generations[row_id] for row_id in ids], ids],
+            )
+        self.invalidate_recordset()
+
+    def _same_subject(self):
+        """Domain of the rows pushing the same thing (variant quantity or order status)."""
+        self.ensure_one()
+        return [
+            ("channel_id", "=", self.channel_id.id),
+            ("product_id", "=", self.product_id.id),
+            ("sale_order_id", "=", self.sale_order_id.id),
+        ]
