@@ -123,6 +123,22 @@ class TestWooCommerce(OrderCase, HttpCase):
         self.assertIn("/products/batch", paths)
         self.assertIn(f"/products/{self.parent_id}/variations/batch", paths)
 
+    def test_a_batch_whose_answer_was_lost_is_read_back_and_not_sent_twice(self):
+        self.import_mapping()
+        self.dispatch(until_empty=True)
+        posts_before = len(self._posts())
+        self.sim.add_fault("drop", f"/woocommerce/{SHOP}/", method="POST", apply=True, count=1)
+        self.set_stock(self.product, 7)
+        self.dispatch(until_empty=True)
+        self.assertEqual(self.sim.woocommerce.quantity(SHOP, self.widget_id), 7)
+        self.assertEqual(len(self._posts()) - posts_before, 1, "the batch left once")
+        log = self.logs(self.woo)[:1]  # the newest
+        self.assertEqual((log.skus, log.state, log.attempt), ("WIDGET", "done", 1))
+        self.assertFalse(self.outbox(self.woo))
+
+    def _posts(self):
+        return [r for r in self.sim.received(f"/woocommerce/{SHOP}/") if r["method"] == "POST"]
+
     # -- credentials never in clear -----------------------------------------------------
     def test_an_http_address_that_would_carry_the_keys_in_clear_is_refused_at_save(self):
         with self.assertRaisesRegex(ValidationError, r"in clear.*https://shop\.example\.com"):

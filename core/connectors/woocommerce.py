@@ -183,6 +183,8 @@ class WooCommerceConnector(Connector):
         try:
             response = self._call("POST", path, payload)
         except (RetryableError, PermanentError) as error:
+            if _answer_lost(error):
+                return self._read_back_lost(group, result, error)
             target = result.retry_errors if error.retryable else result.item_errors
             target.update({item.sku: str(error) for item in group})
             return error
@@ -200,6 +202,22 @@ class WooCommerceConnector(Connector):
             elif row.get("error"):
                 error = row["error"]
                 result.item_errors[item.sku] = f"{error.get('code')}: {error.get('message')}"
+        return None
+
+    def _read_back_lost(self, group, result, error):
+        """The batch left but its answer was lost (the shop may have applied it): read
+        the items back; those the shop holds at the quantity sent are applied, the others
+        are sent again. The error when nothing could be read (the batch is sent again)."""
+        refs = {item.sku: (item.external_id, item.external_parent_id) for item in group}
+        try:
+            held = self.read_quantities(list(refs), refs)
+        except (RetryableError, PermanentError):
+            result.retry_errors.update({item.sku: str(error) for item in group})
+            return error
+        result.body += f"(answer lost: {error}; the items were read back from the shop)"
+        for item in group:
+            if held.get(item.sku) != int(item.quantity):
+                result.retry_errors[item.sku] = f"{error} (answer lost; read back: not applied)"
         return None
 
     def read_quantities(self, skus, refs=None):
@@ -294,3 +312,9 @@ def _tracking_note(parcel):
     carrier = parcel.get("service") or parcel.get("carrier_code") or ""
     text = f"Shipped{f' with {carrier}' if carrier else ''}: tracking number {parcel['number']}"
     return f"{text} ({parcel['url']})" if parcel.get("url") else text
+
+
+def _answer_lost(error):
+    """A request that reached the shop and got no answer (dropped, read timed out): it
+    may have been applied. Not a connection never made, nor an answer with a status."""
+    return error.retryable and error.status is None and not error.unreachable

@@ -84,6 +84,32 @@ def test_a_batch_that_fails_alone_is_retried_the_rest_applied(sim, woo):
     assert result.split(["S-1", "T-RED"]) == (["S-1"], {}, {"T-RED"})
 
 
+def test_a_batch_whose_answer_was_lost_is_read_back_not_sent_again(sim, woo):
+    """The shop applied the batch but its answer never came (the connection dropped):
+    the connector reads the items back; those the shop holds at the quantity sent are
+    applied, not sent a second time; the others are retried."""
+    shop = sim.woocommerce
+    parent, (red, blue) = shop.add_product(SHOP, "T", variations=[("T-RED", 0), ("T-BLUE", 0)])
+    sim.configure_woocommerce(SHOP, refuse_ids=[blue])  # BLUE stays at 0 in the shop
+    batch = f"/woocommerce/{SHOP}/wp-json/wc/v3/products/{parent}/variations/batch"
+    sim.add_fault("drop", batch, method="POST", apply=True, count=1)
+    result = woo.push([_item("T-RED", 4, red, str(parent)), _item("T-BLUE", 5, blue, str(parent))])
+    assert shop.quantity(SHOP, parent, red) == 4
+    assert result.split(["T-RED", "T-BLUE"]) == (["T-RED"], {}, {"T-BLUE"})
+    assert "answer lost" in result.retry_errors["T-BLUE"]
+    posts = [e for e in sim.received(f"/woocommerce/{SHOP}/") if e["method"] == "POST"]
+    assert len(posts) == 1, "the batch left once"
+
+
+def test_a_lost_answer_that_cannot_be_read_back_is_retried_whole(sim, woo):
+    shop = sim.woocommerce
+    simple = shop.add_product(SHOP, "S-1", 1)
+    sim.add_fault("drop", f"/woocommerce/{SHOP}/", apply=True, count=2)  # the batch, the read
+    with pytest.raises(RetryableError):
+        woo.push([_item("S-1", 2, simple)])
+    assert shop.quantity(SHOP, simple) == 2
+
+
 def test_a_push_that_fails_as_a_whole_raises(sim, woo):
     simple = sim.woocommerce.add_product(SHOP, "S-1", 1)
     sim.add_fault("status", "/woocommerce/", status=429, retry_after=3)
