@@ -7,11 +7,14 @@ import traceback
 from collections import defaultdict
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
+from functools import partial
 
 from psycopg2 import Error as PgError
 
 from odoo import SUPERUSER_ID, api, models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+
+from .. import runtime
 
 _logger = logging.getLogger(__name__)
 
@@ -72,9 +75,6 @@ class StockChannelDispatcher(models.AbstractModel):
         self.env.cr.execute(query, params)
         return self.env["stock.channel"].sudo().browse([row[0] for row in self.env.cr.fetchall()])
 
-    def _testing(self):
-        return getattr(threading.current_thread(), "testing", False)
-
     def _run(self, channels=None, parallel=None, follow=False):
         """Dispatch every channel with due rows; returns {channel_id: rows sent}.
 
@@ -86,7 +86,7 @@ class StockChannelDispatcher(models.AbstractModel):
         """
         self = self.sudo()  # the dispatcher works for every user
         if parallel is None:
-            parallel = not self._testing()
+            parallel = not runtime.in_test()
         deadline = time.monotonic() + RUN_BUDGET_SECONDS
         if parallel:
             sent = self._run_parallel(channels, deadline, follow)
@@ -97,7 +97,7 @@ class StockChannelDispatcher(models.AbstractModel):
 
     def _run_sequential(self, channels, deadline, follow):
         """One pass over the due channels; following, again while rows are or come due."""
-        commit = None if self._testing() else self._commit
+        commit = runtime.chunk_committer(self.env)
         sent = defaultdict(int)
         while time.monotonic() < deadline:
             for channel in self._due_channels(channels):
@@ -109,7 +109,7 @@ class StockChannelDispatcher(models.AbstractModel):
     def _run_parallel(self, channels, deadline, follow):
         """A supervisor: starts a thread for each due channel that has none, as slots
         free up, until nothing is due (or comes due within the horizon, when following)."""
-        self._commit()
+        runtime.commit(self.env)  # the threads see what this transaction did
         dbname = self.env.cr.dbname
         channel_ids = channels.ids if channels else None
         sent, running = defaultdict(int), {}
@@ -139,20 +139,11 @@ class StockChannelDispatcher(models.AbstractModel):
             channels = env["stock.channel"].browse(channel_ids) if channel_ids else None
             return env["stock.channel.dispatcher"]._due_channels(channels).ids
 
-    def _commit(self):
-        """Commit (the cron reports its progress); the next statement starts afresh."""
-        if self.env.context.get("ir_cron_progress_id"):
-            self.env["ir.cron"]._commit_progress()
-        else:
-            self.env.cr.commit()  # pylint: disable=invalid-commit
-        self.env.invalidate_all()
-
     def _wait_for_due(self, channels, deadline):
         """Wait until a row is due, if one comes due within the horizon and the run's
         budget; True when there is something to dispatch again."""
         while time.monotonic() < deadline:
-            if not self._testing():
-                self._commit()  # a fresh snapshot, no lock held while waiting
+            runtime.commit_chunk(self.env)  # a fresh snapshot, no lock held while waiting
             seconds = self._seconds_to_next_due(channels)
             if seconds is None or seconds > FOLLOW_HORIZON_SECONDS:
                 return False
@@ -202,8 +193,7 @@ class StockChannelDispatcher(models.AbstractModel):
                 if not commit:
                     raise
                 _logger.exception("dispatching channel %s failed", channel.code)
-                self.env.cr.rollback()
-                self.env.invalidate_all()
+                runtime.roll_back(self.env)
                 break
         return total
 
@@ -215,7 +205,7 @@ class StockChannelDispatcher(models.AbstractModel):
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 channel = env["stock.channel"].browse(channel_id)
                 dispatcher = env["stock.channel.dispatcher"]
-                return dispatcher._run_channel_here(channel, dispatcher._commit, deadline)
+                return dispatcher._run_channel_here(channel, partial(runtime.commit, env), deadline)
         except Exception:
             _logger.exception("dispatching channel %s failed", channel_id)
             return 0
@@ -257,7 +247,7 @@ class StockChannelDispatcher(models.AbstractModel):
             try:
                 cr.execute(unlock, [lock_class, channel.id])
             except PgError:
-                if self._testing():
+                if runtime.in_test():
                     raise
                 cr.rollback()  # an aborted transaction: the lock is the session's
                 cr.execute(unlock, [lock_class, channel.id])
@@ -296,7 +286,7 @@ class StockChannelDispatcher(models.AbstractModel):
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             if not commit:
                 raise
-            self.env.cr.rollback()
+            runtime.roll_back(self.env)
             return 0  # another transaction wrote the same quantities: next round
         except Exception:  # a bug must not block the channel: the rows wait their turn
             trace = traceback.format_exc()

@@ -12,6 +12,7 @@ from odoo.tools import mute_logger
 from ...core import backoff
 from ...core.dispatch import utcnow
 from ...core.errors import PermanentError, RetryableError, SyncError
+from .. import runtime
 from ..stock_channel_outbox.outbox import clip
 from ..stock_channel_sync_log import WAITING
 
@@ -73,8 +74,7 @@ class StockChannelDispatcher(models.AbstractModel):
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 if not commit or attempt == RECORD_ATTEMPTS - 1:
                     raise
-                self.env.cr.rollback()
-                self.env.invalidate_all()
+                runtime.roll_back(self.env)
         return 0
 
     def _record_round(self, channel, connector, jobs):
