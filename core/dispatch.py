@@ -30,6 +30,37 @@ def utcnow():
 
 
 @dataclass
+class VariantOnChannel:
+    """What a stock push of one variant needs, read once per round (the addon's
+    stock.channel.quantity._for_push): the quantity to publish and its formula inputs
+    (`explain`, see explain_inputs), what the channel was last set to (`published`,
+    None: never), its SKU and addresses on the channel (its binding's, when `bound`),
+    and why it cannot be pushed (`own_stock`: the channel holds and ships it itself;
+    `conflict`: its SKU is another variant's too)."""
+
+    sku: str
+    publishable: int
+    explain: dict = field(default_factory=dict)
+    published: int | None = None
+    in_doubt: bool = False
+    bound: bool = False
+    external_id: str = ""
+    external_location_id: str = ""
+    external_parent_id: str = ""
+    own_stock: bool = False
+    conflict: str = ""
+
+    @property
+    def in_sync(self):
+        """The channel was set to the publishable quantity, and no push is in doubt."""
+        return (
+            self.published is not None
+            and not self.in_doubt
+            and (self.published == self.publishable)
+        )
+
+
+@dataclass
 class PushBatch:
     """One push of a round: the outbox rows it serves and what it sends.
 
