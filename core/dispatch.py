@@ -163,3 +163,33 @@ def explain_inputs(result):
         "rule": result.rule,
         "steps": [[step["step"], step["qty"]] for step in result.steps],
     }
+
+
+# what a push accepted found on the channel, said in its log
+REASON_REPLACED = "{sku}: the channel held {found} before this first push; set to {quantity}"
+REASON_DRIFT = (
+    "changed on the channel (cause: channel_edit): Odoo last set {expected}, the channel "
+    "held {found}; set again from what it held"
+)
+
+
+def drift_lines(result):
+    """The quantities found changed on the channel, then set again, one line each."""
+    return "\n".join(
+        f"{sku}: {REASON_DRIFT.format(expected=expected, found=found)}"
+        for sku, (expected, found) in sorted(result.drift.items())
+    )
+
+
+def replaced_lines(result, job):
+    """What the first pushes of `job` replaced on the channel, one line per SKU."""
+    pushed = {item.sku: item.quantity for item in job.items}
+    return "\n".join(
+        REASON_REPLACED.format(
+            sku=sku,
+            found="nothing" if found is None else found,
+            quantity=result.quantities.get(sku, pushed[sku]),
+        )
+        for sku, found in sorted(result.replaced.items())
+        if sku in pushed
+    )
