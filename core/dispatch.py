@@ -30,6 +30,37 @@ def utcnow():
 
 
 @dataclass
+class VariantOnChannel:
+    """What a stock push of one variant needs, read once per round (the addon's
+    stock.channel.quantity._for_push): the quantity to publish and its formula inputs
+    (`explain`, see explain_inputs), what the channel was last set to (`published`,
+    None: never), its SKU and addresses on the channel (its binding's, when `bound`),
+    and why it cannot be pushed (`own_stock`: the channel holds and ships it itself;
+    `conflict`: its SKU is another variant's too)."""
+
+    sku: str
+    publishable: int
+    explain: dict = field(default_factory=dict)
+    published: int | None = None
+    in_doubt: bool = False
+    bound: bool = False
+    external_id: str = ""
+    external_location_id: str = ""
+    external_parent_id: str = ""
+    own_stock: bool = False
+    conflict: str = ""
+
+    @property
+    def in_sync(self):
+        """The channel was set to the publishable quantity, and no push is in doubt."""
+        return (
+            self.published is not None
+            and not self.in_doubt
+            and (self.published == self.publishable)
+        )
+
+
+@dataclass
 class PushBatch:
     """One push of a round: the outbox rows it serves and what it sends.
 
@@ -132,3 +163,33 @@ def explain_inputs(result):
         "rule": result.rule,
         "steps": [[step["step"], step["qty"]] for step in result.steps],
     }
+
+
+# what a push accepted found on the channel, said in its log
+REASON_REPLACED = "{sku}: the channel held {found} before this first push; set to {quantity}"
+REASON_DRIFT = (
+    "changed on the channel (cause: channel_edit): Odoo last set {expected}, the channel "
+    "held {found}; set again from what it held"
+)
+
+
+def drift_lines(result):
+    """The quantities found changed on the channel, then set again, one line each."""
+    return "\n".join(
+        f"{sku}: {REASON_DRIFT.format(expected=expected, found=found)}"
+        for sku, (expected, found) in sorted(result.drift.items())
+    )
+
+
+def replaced_lines(result, job):
+    """What the first pushes of `job` replaced on the channel, one line per SKU."""
+    pushed = {item.sku: item.quantity for item in job.items}
+    return "\n".join(
+        REASON_REPLACED.format(
+            sku=sku,
+            found="nothing" if found is None else found,
+            quantity=result.quantities.get(sku, pushed[sku]),
+        )
+        for sku, found in sorted(result.replaced.items())
+        if sku in pushed
+    )

@@ -11,7 +11,6 @@ quantities published and logs the confirmed latency; a failure sends the item ag
 deadline, or the channel's own TIMEOUT, sends it again with a fresh sequence."""
 
 import logging
-import threading
 from collections import defaultdict
 from datetime import timedelta
 
@@ -20,6 +19,7 @@ from odoo import api, models
 from ..core.connectors.base import PENDING, TIMEOUT
 from ..core.dispatch import utcnow
 from ..core.errors import SyncError
+from . import runtime
 from .stock_channel_outbox.outbox import clip
 
 _logger = logging.getLogger(__name__)
@@ -33,9 +33,6 @@ REASON_CHANNEL_TIMEOUT = "the channel gave up processing it (TIMEOUT): sent agai
 class StockChannelConfirmer(models.AbstractModel):
     _name = "stock.channel.confirmer"
     _description = "Channel Push Verdicts"
-
-    def _testing(self):
-        return getattr(threading.current_thread(), "testing", False)
 
     # ------------------------------------------------------------------
     # Awaiting (called when the push is recorded)
@@ -64,7 +61,7 @@ class StockChannelConfirmer(models.AbstractModel):
         """Scheduled action (the backstop of the dispatcher): every channel with verdicts
         due, each in its own transaction."""
         self = self.sudo()
-        commit = None if self._testing() else self._commit
+        commit = runtime.chunk_committer(self.env)
         for channel in self._due_channels():
             try:
                 self._confirm_channel(channel, commit)
@@ -72,11 +69,7 @@ class StockChannelConfirmer(models.AbstractModel):
                 if not commit:
                     raise
                 _logger.exception("channel %s: reading verdicts failed", channel.code)
-                self.env.cr.rollback()
-                self.env.invalidate_all()
-
-    def _commit(self):
-        self.env["stock.channel.dispatcher"]._commit()
+                runtime.roll_back(self.env)
 
     def _due_channels(self):
         self.env["stock.channel.sync.log"].flush_model()

@@ -2,6 +2,31 @@ from psycopg2.extras import execute_values
 
 from odoo import api, fields, models
 
+from ..core.dispatch import VariantOnChannel, explain_inputs
+
+# _store_results' upsert of the computed figures (_result_rows: the values, in this order)
+UPSERT_RESULTS = """
+    INSERT INTO stock_channel_quantity (
+        channel_id, company_id, product_id, on_hand_qty, reserved_qty, non_sellable_qty,
+        sellable_qty, incoming_qty, ring_fenced_qty, fence_shortfall, publishable_qty,
+        rule, computed_at, create_uid, create_date, write_uid, write_date)
+    VALUES %s
+    ON CONFLICT (channel_id, product_id) DO UPDATE SET
+        on_hand_qty = EXCLUDED.on_hand_qty,
+        reserved_qty = EXCLUDED.reserved_qty,
+        non_sellable_qty = EXCLUDED.non_sellable_qty,
+        sellable_qty = EXCLUDED.sellable_qty,
+        incoming_qty = EXCLUDED.incoming_qty,
+        ring_fenced_qty = EXCLUDED.ring_fenced_qty,
+        fence_shortfall = EXCLUDED.fence_shortfall,
+        publishable_qty = EXCLUDED.publishable_qty,
+        rule = EXCLUDED.rule,
+        computed_at = EXCLUDED.computed_at,
+        write_uid = EXCLUDED.write_uid,
+        write_date = EXCLUDED.write_date
+    RETURNING id, channel_id, product_id, publishable_qty
+"""
+
 
 class StockChannelQuantity(models.Model):
     _name = "stock.channel.quantity"
@@ -87,31 +112,7 @@ class StockChannelQuantity(models.Model):
         before = {(ch, prod): qty for ch, prod, qty in self.env.cr.fetchall()}
         rows = self._result_rows(results, channel_ids)
         returned = execute_values(
-            self.env.cr._obj,
-            """
-            INSERT INTO stock_channel_quantity (
-                channel_id, company_id, product_id, on_hand_qty, reserved_qty, non_sellable_qty,
-                sellable_qty, incoming_qty, ring_fenced_qty, fence_shortfall, publishable_qty,
-                rule, computed_at, create_uid, create_date, write_uid, write_date)
-            VALUES %s
-            ON CONFLICT (channel_id, product_id) DO UPDATE SET
-                on_hand_qty = EXCLUDED.on_hand_qty,
-                reserved_qty = EXCLUDED.reserved_qty,
-                non_sellable_qty = EXCLUDED.non_sellable_qty,
-                sellable_qty = EXCLUDED.sellable_qty,
-                incoming_qty = EXCLUDED.incoming_qty,
-                ring_fenced_qty = EXCLUDED.ring_fenced_qty,
-                fence_shortfall = EXCLUDED.fence_shortfall,
-                publishable_qty = EXCLUDED.publishable_qty,
-                rule = EXCLUDED.rule,
-                computed_at = EXCLUDED.computed_at,
-                write_uid = EXCLUDED.write_uid,
-                write_date = EXCLUDED.write_date
-            RETURNING id, channel_id, product_id, publishable_qty
-            """,
-            rows,
-            page_size=1000,
-            fetch=True,
+            self.env.cr._obj, UPSERT_RESULTS, rows, page_size=1000, fetch=True
         )
         self.invalidate_model()
         changed = [rid for rid, ch, prod, qty in returned if before.get((ch, prod)) != qty]
@@ -147,6 +148,49 @@ class StockChannelQuantity(models.Model):
             )
             for (channel_id, product_id), res in results.items()
         ]
+
+    # ------------------------------------------------------------------
+    # A push's side (the dispatcher: planned, claimed, then published)
+    # ------------------------------------------------------------------
+    @api.model
+    def _for_push(self, channel, products):
+        """{product_id: core.dispatch.VariantOnChannel} of `products` on `channel`: what a
+        push needs, read once. Their publishable quantities are computed and stored
+        first (the lines are what the push is judged against)."""
+        results = channel._compute_publishable(products)
+        self._store_results(results)
+        lines = self.search([("channel_id", "=", channel.id), ("product_id", "in", products.ids)])
+        published = {line.product_id.id: line for line in lines}
+        Binding = self.env["stock.channel.binding"]
+        bindings = channel._bindings(products)
+        skus, conflicts = Binding._channel_skus(channel, products, bindings)
+        variants = {}
+        for product in products:
+            result, line = results[channel.id, product.id], published.get(product.id)
+            binding = bindings.get(product.id) or Binding
+            variants[product.id] = VariantOnChannel(
+                sku=skus.get(product.id) or "",
+                publishable=result.publishable,
+                explain=explain_inputs(result),
+                published=line.published_qty if line and line.published_at else None,
+                in_doubt=bool(line and line.push_in_doubt),
+                bound=bool(binding),
+                external_id=binding.external_id or "",
+                external_location_id=binding.external_location_id or "",
+                external_parent_id=binding.external_parent_id or "",
+                own_stock=binding.fulfilled_by_channel,
+                conflict=conflicts.get(product.id, ""),
+            )
+        return variants
+
+    @api.model
+    def _claim_for_push(self, channel, product_ids):
+        """The pushes of `product_ids` are about to leave: marked in doubt, each with its
+        sequence (see _claim_sequences). Returns ({product_id: sequence}, {product_id:
+        quantity read on the channel}: the base of a reconciliation's correction)."""
+        sequences = self._claim_sequences(channel, product_ids)
+        products = self.env["product.product"].browse(list(product_ids))
+        return sequences, self.env["stock.channel.drift"]._correction_bases(channel, products)
 
     @api.model
     def _claim_sequences(self, channel, product_ids):

@@ -3,12 +3,12 @@
 of its own, READ COMMITTED (it must see what another worker committed while it waited
 for the row), committed at once; in tests, in the test's transaction."""
 
-import threading
 from contextlib import contextmanager
 
 from odoo import fields, models
 
 from ..core.ratelimit import Limiter
+from . import runtime
 
 
 class StockChannelRateSlot(models.Model):
@@ -29,7 +29,7 @@ class StockChannelRateSlot(models.Model):
 def _short_transaction(env):
     """A cursor for one read-and-write: a new READ COMMITTED transaction committed at
     the end, or (tests) a savepoint of the current one."""
-    if getattr(threading.current_thread(), "testing", False):
+    if runtime.in_test():
         with env.cr.savepoint(flush=False):
             yield env.cr
         return

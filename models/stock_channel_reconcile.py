@@ -43,7 +43,7 @@ class StockChannelReconcile(models.Model):
     note = fields.Text(help="What the run could not do (it is done all the same).")
     drift_ids = fields.One2many("stock.channel.drift", "run_id", string="Drifts")
 
-    def _finish(self, totals, started, error=None):
+    def _close_run(self, totals, started, error=None):
         """Record the totals; `started`: naive UTC with microseconds (the duration). A
         finished run moves the drift rate."""
         finished = utcnow()

@@ -285,6 +285,20 @@ class SyncCase(ChannelStockCase):
         self.sim.configure_channel("market", secret=self.secret)
         return self.outbox(self.market, state="dead")
 
+    def read_back(self, channel, products):
+        """{product_id: quantity on the channel} of `products`, as a reconciliation reads
+        them (a recheck run of `products`); those the channel does not know are left out."""
+        read = {}
+        judge = type(channel)._judge_drifts
+
+        def reading(this, run, facts, totals):
+            read.update({pid: sku.channel_qty for pid, sku in facts if sku.channel_qty is not None})
+            return judge(this, run, facts, totals)
+
+        with patch.object(type(channel), "_judge_drifts", reading):
+            channel._reconcile("recheck", products)
+        return read
+
     def market_level(self, product=None):
         return self.sim.generic_level("market", (product or self.product).default_code)
 

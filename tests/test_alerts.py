@@ -347,7 +347,7 @@ class TestAlerts(ChannelStockCase):
         for event in (
             lambda: self.pending(event_minutes=0)._to_dead_letter("refused"),
             lambda: self.oversold([self.product], short=1),
-            lambda: self.reconciled(read=10, drifted=0)._finish(RunTotals(read=10), self.now),
+            lambda: self.reconciled(read=10, drifted=0)._close_run(RunTotals(read=10), self.now),
         ):
             before = Trigger.search_count([("cron_id", "=", cron.id)])
             event()

@@ -272,4 +272,4 @@ class TestAmazon(OrderCase):
 
     def test_read_back(self):
         self.sim.amazon.set_quantity(ACCOUNT, "WIDGET", 11)
-        self.assertEqual(self.amazon._read_back(self.product)[self.product.id], 11)
+        self.assertEqual(self.read_back(self.amazon, self.product)[self.product.id], 11)

@@ -260,7 +260,7 @@ class TestBol(BolCase):
 
     def test_read_back(self):
         self.sim.bol.offers[(ACCOUNT, self.offer_a)]["stock"]["amount"] = 8
-        self.assertEqual(self.bol._read_back(self.product | self.product_b), {
+        self.assertEqual(self.read_back(self.bol, self.product | self.product_b), {
             self.product.id: 8, self.product_b.id: 0})  # fmt: skip
 
     def test_above_999_bol_is_expected_to_hold_999_and_a_read_back_is_in_sync(self):

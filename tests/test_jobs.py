@@ -336,7 +336,7 @@ class TestJobs(SyncCase):
         job = self.env["stock.channel.job"].create(
             {"kind": "reconcile", "channel_id": self.market.id, "state": "running"}
         )
-        job._finish("RuntimeError: database went away")
+        job._end_job("RuntimeError: database went away")
         self.assertRecordValues(job, [{"state": "failed"}])
         self.assertRecordValues(run, [{"state": "failed",
                                        "error": "RuntimeError: database went away"}])  # fmt: skip

@@ -293,4 +293,4 @@ class TestMirakl(OrderCase):
 
     def test_read_back(self):
         self.sim.mirakl._offer_by_sku(SHOP, "WIDGET")["quantity"] = 9
-        self.assertEqual(self.mirakl._read_back(self.product)[self.product.id], 9)
+        self.assertEqual(self.read_back(self.mirakl, self.product)[self.product.id], 9)

@@ -129,17 +129,17 @@ class TestShopify(OrderCase, HttpCase):
     def test_a_deprecation_shopify_reports_raises_an_alert_until_the_version_moves(self):
         self.sim.configure_shop(SHOP, deprecated_reason="InventoryLevel.available")
         self.shop.api_version = "2026-07"
-        self.assertEqual(self.shop._read_back(self.product), {})
+        self.assertEqual(self.read_back(self.shop, self.product), {})
         [alert] = self.env["stock.channel.alert"].search(
             [("channel_id", "=", self.shop.id), ("kind", "=", "api_version")]
         )
         self.assertIn("(InventoryLevel.available)", alert.detail)
         self.assertIn("Move the channel's API Version to 2026-10", alert.detail)
         self.sim.configure_shop(SHOP, deprecated_reason="")
-        self.shop._read_back(self.product)
+        self.read_back(self.shop, self.product)
         self.assertEqual(alert.state, "open", "said of some requests: kept until it moves")
         self.shop.api_version = "2026-10"
-        self.shop._read_back(self.product)
+        self.read_back(self.shop, self.product)
         self.assertEqual(alert.state, "resolved")
 
     # -- the mapping -----------------------------------------------------------------
@@ -161,7 +161,9 @@ class TestShopify(OrderCase, HttpCase):
         self.set_stock(self.product, 5)
         self.dispatch(until_empty=True)
         self.sim.shopify.levels[(SHOP, ITEM.format(1001), "gid://shopify/Location/77")] = 8
-        self.assertEqual(self.shop._read_back(self.product | self.product_b), {self.product.id: 8})
+        self.assertEqual(
+            self.read_back(self.shop, self.product | self.product_b), {self.product.id: 8}
+        )
 
     # -- orders in and back -----------------------------------------------------------
     def test_the_same_delivery_twice_is_one_order(self):

@@ -177,7 +177,7 @@ class TestWooCommerce(OrderCase, HttpCase):
         self.import_mapping()
         self.sim.woocommerce.set_quantity(SHOP, self.widget_id, 12)
         self.sim.woocommerce.set_quantity(SHOP, self.parent_id, 3, variation_id=self.gadget_id)
-        quantities = self.woo._read_back(self.product | self.product_b | self.lonely)
+        quantities = self.read_back(self.woo, self.product | self.product_b | self.lonely)
         self.assertEqual(quantities, {self.product.id: 12, self.product_b.id: 3})
 
     # -- orders in ----------------------------------------------------------------------

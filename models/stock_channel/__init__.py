@@ -6,7 +6,7 @@ model of channel.py; imported in this order, which is the order of their overrid
 - alerts.py: alert thresholds and figures, the alert cron, mail.thread and activities
 - demo.py: the demo mode (orders generated on the simulator)
 - connection.py: connector, credentials, rate limits and tokens, the poll of orders
-- mapping.py: the import of the mapping (catalogue bound by SKU), reading back
+- mapping.py: the import of the mapping (catalogue bound by SKU)
 - orders.py: order-flow KPIs (touchless rate, order to ship, handling time, tracking)
 - overview.py: the overview card's figures, refreshed live by the events that move them
 - reach.py: unreachable channel and variants waiting for a binding

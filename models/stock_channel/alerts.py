@@ -1,6 +1,5 @@
 """Alerts of a channel: its figures against its thresholds, the alert cron and its status."""
 
-import threading
 from datetime import timedelta
 
 from markupsafe import Markup
@@ -9,6 +8,7 @@ from odoo import api, fields, models
 
 from ...core import alerts
 from ...core.inbound import EXCEPTION, RECEIVED, WAITING
+from .. import runtime
 from ..access import check_manager_of
 from ..stock_channel_sync_log import SLA_PUSH
 
@@ -279,8 +279,7 @@ class StockChannel(models.Model):
         Alert = self.env["stock.channel.alert"].sudo()
         channels = self.sudo().search([]) | Alert.search([("state", "=", "open")]).channel_id
         channels._alert_evaluate(since=since)
-        if not getattr(threading.current_thread(), "testing", False):
-            self.env["ir.cron"]._commit_progress(len(channels))
+        runtime.commit_chunk(self.env, len(channels))
 
     def _alert_evaluate(self, now=None, since=None):
         """Open, keep or resolve the alerts of self (see core.alerts.transition); with

@@ -1,7 +1,6 @@
 """The connection to a channel: its connector, credentials and limits, the poll of orders."""
 
 import logging
-import threading
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -11,6 +10,7 @@ from odoo.exceptions import UserError, ValidationError
 from ...core.connectors import ChannelConfig
 from ...core.connectors.pool import POOL
 from ...core.errors import SyncError
+from .. import runtime
 from ..access import check_manager_of
 from ..stock_channel_rate_slot import DatabaseLimiter
 from ..stock_channel_token import DatabaseTokenStore
@@ -167,12 +167,10 @@ class StockChannel(models.Model):
     def _cron_poll_orders(self):
         """Scheduled action: every channel whose connector polls orders, when its
         interval has passed; each channel in its own transaction."""
-        testing = getattr(threading.current_thread(), "testing", False)
         for channel in self.search([("connector", "!=", False)]):
             if channel.polls_orders and channel._poll_due():
                 channel._poll_orders()
-                if not testing:
-                    self.env["ir.cron"]._commit_progress(1)
+                runtime.commit_chunk(self.env, 1)
 
     def _poll_due(self):
         interval = timedelta(minutes=self._webhook_connector().poll_interval_minutes)

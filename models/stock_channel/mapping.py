@@ -1,4 +1,4 @@
-"""The mapping of a channel's catalogue to variants by SKU, and reading quantities back."""
+"""The mapping of a channel's catalogue to variants by SKU."""
 
 import logging
 
@@ -146,25 +146,6 @@ class StockChannel(models.Model):
                 )
             )
         return Markup("<br/>").join(parts)
-
-    # ------------------------------------------------------------------
-    # Reading back what the channel holds
-    # ------------------------------------------------------------------
-    def _read_back(self, products):
-        """{product_id: quantity on the channel} of `products` (bound, or published under
-        their internal reference); those the channel does not know are left out."""
-        self.ensure_one()
-        Binding = self.env["stock.channel.binding"]
-        bindings = self._bindings(products)
-        skus, _conflicts = Binding._channel_skus(self, products, bindings)
-        refs = {
-            sku: (bindings[pid].external_id or "", bindings[pid].external_parent_id or "")
-            for pid, sku in skus.items()
-            if sku and pid in bindings
-        }
-        with self._connector() as connector:
-            quantities = connector.read_quantities([sku for sku in skus.values() if sku], refs)
-        return {pid: quantities[sku] for pid, sku in skus.items() if sku in quantities}
 
 
 def _listed(names):

@@ -1,6 +1,5 @@
 """Publishing: a channel's publishable quantities computed, refreshed and pushed."""
 
-import threading
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -11,6 +10,7 @@ from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from ...core import allocation
 from ...core.connectors import quantity_ceiling
 from ...core.progress import REPUBLISH
+from .. import runtime
 from ..access import check_manager_of
 
 REFRESH_ATTEMPTS = 3
@@ -167,19 +167,17 @@ class StockChannel(models.Model):
         return changed
 
     def _refresh_in_cron(self, attempts=REFRESH_ATTEMPTS):
-        testing = getattr(threading.current_thread(), "testing", False)
+        testing = runtime.in_test()
         for attempt in range(attempts):
             try:
                 with self.env.cr.savepoint():
                     changed = self._refresh_quantities()
-                if not testing:
-                    self.env["ir.cron"]._commit_progress(1)
+                runtime.commit_chunk(self.env, 1)
                 return changed
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 if testing or attempt == attempts - 1:
                     raise
-                self.env.cr.rollback()
-                self.env.invalidate_all()
+                runtime.roll_back(self.env)
         return self.env["stock.channel.quantity"]
 
     def action_refresh_quantities(self):

@@ -1,6 +1,5 @@
 """Reconciliation of a channel: its drift and oversell figures, the runs started and their cron."""
 
-import threading
 from datetime import datetime, time, timedelta
 
 from odoo import api, fields, models
@@ -10,6 +9,7 @@ from ...core import drift as drift_core
 from ...core import oversell as oversell_core
 from ...core.connectors import implements
 from ...core.progress import ACTIVE, RECONCILE, REPUBLISH
+from .. import runtime
 from ..access import check_manager_of
 
 
@@ -165,7 +165,6 @@ class StockChannel(models.Model):
     def _cron_reconcile(self):
         """Hourly: re-check what was in flight, then the daily full run when its hour
         has come, else the rolling slice; a channel at a time, each committed."""
-        testing = getattr(threading.current_thread(), "testing", False)
         channels = self.search([("connector", "!=", False), ("active", "=", True)])
         # a Republish all queued or running replaces every quantity: read back now, the
         # channel would show drift for what is about to be pushed; the next run reads it
@@ -180,8 +179,7 @@ class StockChannel(models.Model):
                 channel._reconcile("full")
             elif channel.reconcile_rolling:
                 channel._reconcile("rolling")
-            if not testing:
-                self.env["ir.cron"]._commit_progress(1)
+            runtime.commit_chunk(self.env, 1)
 
     def _full_run_due(self, now=None):
         if not self.reconcile_daily:

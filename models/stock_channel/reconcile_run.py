@@ -68,7 +68,7 @@ class StockChannel(models.Model):
         except (SyncError, NotImplementedError) as err:
             error = str(err)
             _logger.warning("channel %s: reconciliation failed: %s", channel.code, error)
-        run._finish(totals, started, error)
+        run._close_run(totals, started, error)
         if kind in ("full", "manual") and not error:
             channel.last_full_reconcile_at = run.started_at
         return run

@@ -1,4 +1,4 @@
-"""The dispatcher model: due channels, sequential and parallel runs, rounds under a lock."""
+"""The dispatcher model: sequential and parallel runs, rounds under a lock."""
 
 import logging
 import threading
@@ -7,11 +7,14 @@ import traceback
 from collections import defaultdict
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
+from functools import partial
 
 from psycopg2 import Error as PgError
 
 from odoo import SUPERUSER_ID, api, models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+
+from .. import runtime
 
 _logger = logging.getLogger(__name__)
 
@@ -25,11 +28,6 @@ FOLLOW_POLL_SECONDS = 0.1  # while it waits for a retry, changes made meanwhile 
 CANDIDATES_PER_BATCH = 4  # rows taken per dispatch round, in batches of the connector's size
 # PostgreSQL advisory lock (class id, channel id) held by the one dispatcher of a channel
 CHANNEL_LOCK_CLASS = 730_501
-# a channel that cannot be reached waits for its next try (stock.channel: unreachable_*)
-NOT_PAUSED = (
-    "(c.unreachable_retry_at IS NULL "
-    "OR c.unreachable_retry_at <= (clock_timestamp() at time zone 'utc'))"
-)
 
 
 class StockChannelDispatcher(models.AbstractModel):
@@ -41,8 +39,8 @@ class StockChannelDispatcher(models.AbstractModel):
     answers), push, then record every outcome in a new transaction. One dispatcher at a
     time per channel (an advisory lock), so pushes to a channel leave in sequence order.
 
-    This file: the runs and the round; plan.py: planning a round's pushes; push.py:
-    pushing and recording them.
+    This file: the runs and the round; due.py: what is due, when; plan.py: planning a
+    round's pushes; push.py: pushing and recording them.
     """
 
     _name = "stock.channel.dispatcher"
@@ -51,30 +49,6 @@ class StockChannelDispatcher(models.AbstractModel):
     # ------------------------------------------------------------------
     # Runs
     # ------------------------------------------------------------------
-    def _due_channels(self, channels=None):
-        """Channels with rows due, or verdicts due (marketplaces that confirm later)."""
-        self.env["stock.channel.outbox"].flush_model()
-        self.env["stock.channel.sync.log"].flush_model()
-        query = (
-            "SELECT c.id FROM stock_channel c WHERE c.active AND c.connector IS NOT NULL "
-            f"AND {NOT_PAUSED} "
-            "AND (EXISTS (SELECT 1 FROM stock_channel_outbox o WHERE o.channel_id = c.id "
-            "AND o.state IN ('pending', 'late') "
-            "AND o.next_attempt_at <= (clock_timestamp() at time zone 'utc')) "
-            "OR EXISTS (SELECT 1 FROM stock_channel_sync_log l WHERE l.channel_id = c.id "
-            "AND l.state = 'sent' "
-            "AND l.confirm_next_at <= (clock_timestamp() at time zone 'utc')))"
-        )
-        params = []
-        if channels:
-            query += " AND c.id = ANY(%s)"
-            params.append(channels.ids)
-        self.env.cr.execute(query, params)
-        return self.env["stock.channel"].sudo().browse([row[0] for row in self.env.cr.fetchall()])
-
-    def _testing(self):
-        return getattr(threading.current_thread(), "testing", False)
-
     def _run(self, channels=None, parallel=None, follow=False):
         """Dispatch every channel with due rows; returns {channel_id: rows sent}.
 
@@ -86,7 +60,7 @@ class StockChannelDispatcher(models.AbstractModel):
         """
         self = self.sudo()  # the dispatcher works for every user
         if parallel is None:
-            parallel = not self._testing()
+            parallel = not runtime.in_test()
         deadline = time.monotonic() + RUN_BUDGET_SECONDS
         if parallel:
             sent = self._run_parallel(channels, deadline, follow)
@@ -97,7 +71,7 @@ class StockChannelDispatcher(models.AbstractModel):
 
     def _run_sequential(self, channels, deadline, follow):
         """One pass over the due channels; following, again while rows are or come due."""
-        commit = None if self._testing() else self._commit
+        commit = runtime.chunk_committer(self.env)
         sent = defaultdict(int)
         while time.monotonic() < deadline:
             for channel in self._due_channels(channels):
@@ -109,7 +83,7 @@ class StockChannelDispatcher(models.AbstractModel):
     def _run_parallel(self, channels, deadline, follow):
         """A supervisor: starts a thread for each due channel that has none, as slots
         free up, until nothing is due (or comes due within the horizon, when following)."""
-        self._commit()
+        runtime.commit(self.env)  # the threads see what this transaction did
         dbname = self.env.cr.dbname
         channel_ids = channels.ids if channels else None
         sent, running = defaultdict(int), {}
@@ -131,28 +105,11 @@ class StockChannelDispatcher(models.AbstractModel):
                 elif not due and not (follow and self._wait_for_due(channels, deadline)):
                     return dict(sent)
 
-    def _due_ids_fresh(self, channel_ids):
-        """Ids of the channels with due rows, read in a transaction of its own (the
-        supervisor's snapshot would not see the changes committed since)."""
-        with self.env.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            channels = env["stock.channel"].browse(channel_ids) if channel_ids else None
-            return env["stock.channel.dispatcher"]._due_channels(channels).ids
-
-    def _commit(self):
-        """Commit (the cron reports its progress); the next statement starts afresh."""
-        if self.env.context.get("ir_cron_progress_id"):
-            self.env["ir.cron"]._commit_progress()
-        else:
-            self.env.cr.commit()  # pylint: disable=invalid-commit
-        self.env.invalidate_all()
-
     def _wait_for_due(self, channels, deadline):
         """Wait until a row is due, if one comes due within the horizon and the run's
         budget; True when there is something to dispatch again."""
         while time.monotonic() < deadline:
-            if not self._testing():
-                self._commit()  # a fresh snapshot, no lock held while waiting
+            runtime.commit_chunk(self.env)  # a fresh snapshot, no lock held while waiting
             seconds = self._seconds_to_next_due(channels)
             if seconds is None or seconds > FOLLOW_HORIZON_SECONDS:
                 return False
@@ -160,31 +117,6 @@ class StockChannelDispatcher(models.AbstractModel):
                 return True
             time.sleep(min(seconds, FOLLOW_POLL_SECONDS, max(deadline - time.monotonic(), 0)))
         return False
-
-    def _seconds_to_next_due(self, channels=None):
-        """Seconds to the next row (or verdict) due, None when nothing is pending."""
-        self.env["stock.channel.outbox"].flush_model()
-        self.env["stock.channel.sync.log"].flush_model()
-        only = " AND c.id = ANY(%(ids)s)" if channels else ""
-        self.env.cr.execute(
-            f"""
-            SELECT extract(epoch FROM min(due) - (clock_timestamp() at time zone 'utc'))
-              FROM (SELECT GREATEST(o.next_attempt_at, c.unreachable_retry_at) AS due
-                      FROM stock_channel_outbox o
-                      JOIN stock_channel c ON c.id = o.channel_id
-                     WHERE o.state IN ('pending', 'late') AND c.active
-                       AND c.connector IS NOT NULL{only}
-                    UNION ALL
-                    SELECT GREATEST(l.confirm_next_at, c.unreachable_retry_at)
-                      FROM stock_channel_sync_log l
-                      JOIN stock_channel c ON c.id = l.channel_id
-                     WHERE l.state = 'sent' AND c.active AND c.connector IS NOT NULL{only}
-                   ) AS dues
-            """,
-            {"ids": channels.ids if channels else []},
-        )
-        seconds = self.env.cr.fetchone()[0]
-        return None if seconds is None else float(seconds)
 
     def _run_channel_here(self, channel, commit, deadline=None):
         """Rounds of `channel` while rows are due, within the run's budget. With `commit`
@@ -202,8 +134,7 @@ class StockChannelDispatcher(models.AbstractModel):
                 if not commit:
                     raise
                 _logger.exception("dispatching channel %s failed", channel.code)
-                self.env.cr.rollback()
-                self.env.invalidate_all()
+                runtime.roll_back(self.env)
                 break
         return total
 
@@ -215,27 +146,10 @@ class StockChannelDispatcher(models.AbstractModel):
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 channel = env["stock.channel"].browse(channel_id)
                 dispatcher = env["stock.channel.dispatcher"]
-                return dispatcher._run_channel_here(channel, dispatcher._commit, deadline)
+                return dispatcher._run_channel_here(channel, partial(runtime.commit, env), deadline)
         except Exception:
             _logger.exception("dispatching channel %s failed", channel_id)
             return 0
-
-    def _schedule_next_retry(self):
-        """Wake the scheduled action for the next retry, or verdict, due."""
-        self.env["stock.channel.outbox"].flush_model()
-        self.env["stock.channel.sync.log"].flush_model()
-        self.env.cr.execute(
-            "SELECT min(due) FROM (SELECT min(GREATEST(o.next_attempt_at, "
-            "c.unreachable_retry_at)) AS due FROM stock_channel_outbox o "
-            "JOIN stock_channel c ON c.id = o.channel_id WHERE o.state IN ('pending', 'late') "
-            "UNION ALL SELECT min(GREATEST(l.confirm_next_at, c.unreachable_retry_at)) "
-            "FROM stock_channel_sync_log l JOIN stock_channel c ON c.id = l.channel_id "
-            "WHERE l.state = 'sent') AS dues "
-            "WHERE due > (clock_timestamp() at time zone 'utc')"
-        )
-        when = self.env.cr.fetchone()[0]
-        if when:
-            self.env["stock.channel"]._wake_dispatcher(at=when)
 
     # ------------------------------------------------------------------
     # One channel
@@ -257,7 +171,7 @@ class StockChannelDispatcher(models.AbstractModel):
             try:
                 cr.execute(unlock, [lock_class, channel.id])
             except PgError:
-                if self._testing():
+                if runtime.in_test():
                     raise
                 cr.rollback()  # an aborted transaction: the lock is the session's
                 cr.execute(unlock, [lock_class, channel.id])
@@ -296,7 +210,7 @@ class StockChannelDispatcher(models.AbstractModel):
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             if not commit:
                 raise
-            self.env.cr.rollback()
+            runtime.roll_back(self.env)
             return 0  # another transaction wrote the same quantities: next round
         except Exception:  # a bug must not block the channel: the rows wait their turn
             trace = traceback.format_exc()

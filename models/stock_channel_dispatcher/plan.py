@@ -6,7 +6,7 @@ from datetime import UTC
 from odoo import fields, models
 
 from ...core.connectors import PushItem
-from ...core.dispatch import CORRECTION, LIVE, PushBatch, explain_inputs, utcnow
+from ...core.dispatch import CORRECTION, LIVE, PushBatch, utcnow
 from ...core.errors import RetryableError
 
 _logger = logging.getLogger(__name__)
@@ -42,71 +42,54 @@ class StockChannelDispatcher(models.AbstractModel):
         return PushBatch(rows=[self._row_key(row)], order_id=order.id, body=body, label=label)
 
     def _plan_stock(self, channel, connector, rows):
-        results = channel._compute_publishable(rows.product_id)
+        """The stock pushes of `rows`: what each variant needs is asked once
+        (stock.channel.quantity._for_push); the rows with nothing to send are deleted,
+        those that cannot be sent become dead letters; the others, in the order they
+        leave, are claimed (in doubt, with their sequences) and batched."""
         Quantity = self.env["stock.channel.quantity"]
-        Quantity._store_results(results)
-        published = {
-            line.product_id.id: line
-            for line in Quantity.search(
-                [("channel_id", "=", channel.id), ("product_id", "in", rows.product_id.ids)]
-            )
-        }
-        bindings = channel._bindings(rows.product_id)
-        Binding = self.env["stock.channel.binding"]
-        skus, conflicts = Binding._channel_skus(channel, rows.product_id, bindings)
+        variants = Quantity._for_push(channel, rows.product_id)
         computed_at = fields.Datetime.now().replace(tzinfo=UTC)
         to_send, unchanged = [], rows.browse()
         for row in rows:
-            product_id = row.product_id.id
-            binding = bindings.get(product_id)
-            if binding and binding.fulfilled_by_channel:  # the channel's own stock
+            variant = variants[row.product_id.id]
+            if variant.own_stock:  # the channel's own stock
                 unchanged |= row
-                continue
-            if product_id in conflicts:
-                row._to_dead_letter(conflicts[product_id])
-                continue
-            external_id = binding.external_id or "" if binding else ""
-            if not connector.addresses(skus.get(product_id), external_id):
+            elif variant.conflict:
+                row._to_dead_letter(variant.conflict)
+            elif not connector.addresses(variant.sku, variant.external_id):
                 unchanged |= row  # waiting for its binding: queued again when it is bound
-                continue
-            result = results[channel.id, product_id]
-            line = published.get(product_id)
-            known = line and line.published_at and not line.push_in_doubt
-            if known and line.published_qty == result.publishable and not row.force:
+            elif variant.in_sync and not row.force:
                 unchanged |= row
-                continue
-            to_send.append((row, result, line))
+            else:
+                to_send.append((row, variant))
         unchanged._delete_sent()
         # quantities falling to 0 first, then priority, then the oldest change
         to_send.sort(key=lambda t: (t[1].publishable != 0, -t[0].priority, t[0].event_at, t[0].id))
-        sequences = Quantity._claim_sequences(channel, [t[0].product_id.id for t in to_send])
-        # reconciliation's corrections: compared with what the channel was read holding
-        sent = self.env["product.product"].browse([t[0].product_id.id for t in to_send])
-        read = self.env["stock.channel.drift"]._correction_bases(channel, sent)
-        context = (skus, bindings, sequences, computed_at, read)
-        return [self._stock_job(batch, *context) for batch in connector.batches(to_send)]
+        claims = Quantity._claim_for_push(channel, [row.product_id.id for row, _v in to_send])
+        return [
+            self._stock_job(batch, *claims, computed_at) for batch in connector.batches(to_send)
+        ]
 
-    def _stock_job(self, batch, skus, bindings, sequences, computed_at, read):
-        """The PushBatch of one batch of (row, publishable result, quantity line)."""
-        job = PushBatch(rows=[self._row_key(row) for row, _result, _line in batch])
-        for row, result, line in batch:
+    def _stock_job(self, batch, sequences, bases, computed_at):
+        """The PushBatch of one batch of (row, VariantOnChannel); `bases`: the quantities
+        read on the channel that a reconciliation's corrections compare with."""
+        job = PushBatch(rows=[self._row_key(row) for row, _variant in batch])
+        for row, variant in batch:
             product_id = row.product_id.id
-            binding = bindings.get(product_id)
+            correction = product_id in bases
             job.products.append(product_id)
-            job.explains.append(explain_inputs(result))
-            correction = product_id in read
+            job.explains.append(variant.explain)
             job.kinds.append(CORRECTION if correction else row.push_kind or LIVE)
-            previous = line.published_qty if line.published_at else None
             job.items.append(
                 PushItem(
-                    sku=skus[product_id],
-                    quantity=result.publishable,
+                    sku=variant.sku,
+                    quantity=variant.publishable,
                     sequence=sequences[product_id],
                     computed_at=computed_at,
-                    external_id=binding.external_id or "" if binding else "",
-                    external_location_id=binding.external_location_id or "" if binding else "",
-                    external_parent_id=binding.external_parent_id or "" if binding else "",
-                    previous_quantity=read[product_id] if correction else previous,
+                    external_id=variant.external_id,
+                    external_location_id=variant.external_location_id,
+                    external_parent_id=variant.external_parent_id,
+                    previous_quantity=bases[product_id] if correction else variant.published,
                     correction=correction,
                 )
             )

@@ -10,8 +10,9 @@ from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import mute_logger
 
 from ...core import backoff
-from ...core.dispatch import utcnow
+from ...core.dispatch import drift_lines, replaced_lines, utcnow
 from ...core.errors import PermanentError, RetryableError, SyncError
+from .. import runtime
 from ..stock_channel_outbox.outbox import clip
 from ..stock_channel_sync_log import WAITING
 
@@ -21,11 +22,6 @@ RECORD_ATTEMPTS = 5
 REASON_STALE = (
     "the channel dropped it as stale: it holds a newer sequence for this SKU "
     "(sent again with a fresh sequence)"
-)
-REASON_REPLACED = "{sku}: the channel held {found} before this first push; set to {quantity}"
-REASON_DRIFT = (
-    "changed on the channel (cause: channel_edit): Odoo last set {expected}, the channel "
-    "held {found}; set again from what it held"
 )
 
 
@@ -73,8 +69,7 @@ class StockChannelDispatcher(models.AbstractModel):
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 if not commit or attempt == RECORD_ATTEMPTS - 1:
                     raise
-                self.env.cr.rollback()
-                self.env.invalidate_all()
+                runtime.roll_back(self.env)
         return 0
 
     def _record_round(self, channel, connector, jobs):
@@ -108,12 +103,8 @@ class StockChannelDispatcher(models.AbstractModel):
             error=message,
             request_body=error.request,
         )
-        rows = (
-            self.env["stock.channel.outbox"]
-            .browse([row_id for job in jobs for row_id in job.row_ids])
-            .exists()
-        )
-        rows.write({"last_error": message})
+        row_ids = [row_id for job in jobs for row_id in job.row_ids]
+        self.env["stock.channel.outbox"].browse(row_ids).exists().write({"last_error": message})
         _logger.warning("channel %s: cannot be reached, paused for %.0f s", channel.code, pause)
 
     def _record_job(self, channel, job):
@@ -167,46 +158,48 @@ class StockChannelDispatcher(models.AbstractModel):
         are sent again."""
         skus = [item.sku for item in job.items]
         applied, refused, stale = result.split(skus)
-        retry = {sku: result.retry_errors.get(sku) or REASON_STALE for sku in sorted(stale)}
         by_sku = dict(zip(skus, zip(job.rows, job.items, job.products, strict=True), strict=True))
-        Outbox = self.env["stock.channel.outbox"]
         if refused:
-            self._refused_in_accepted(channel, job.subset(refused), result, refused)
-        for sku, message in refused.items():
-            Outbox.browse(by_sku[sku][0][0]).exists()._to_dead_letter(
-                message, result.request_body, result.body
-            )
+            self._refused_in_accepted(channel, job, result, refused, by_sku)
         # accepted for processing: the channel's verdict comes later (stock.channel.confirmer)
         tracked = {sku: str(result.tracking[sku]) for sku in applied if sku in result.tracking}
-        acked_at = utcnow()
-        if applied:
-            accepted = job.subset(applied)
-            acked_at = self._log_accepted(
-                accepted,
-                accepted.log_vals(channel),
-                result,
-                state="sent" if tracked else "done",
-                error=_drift_lines(result) or False,
-                replaced_levels=_replaced_lines(result, accepted) or False,
-                **self.env["stock.channel.confirmer"]._awaiting_vals(channel, tracked),
-            )
+        acked_at = self._applied(channel, job.subset(applied), result, tracked)
         published = {
             by_sku[sku][2]: result.quantities.get(sku, by_sku[sku][1].quantity)
             for sku in applied
             if sku not in tracked
         }
         self.env["stock.channel.quantity"]._mark_published(channel, published, acked_at)
-        done = Outbox.browse([by_sku[sku][0][0] for sku in applied]) & rows
+        done = (
+            self.env["stock.channel.outbox"].browse([by_sku[sku][0][0] for sku in applied]) & rows
+        )
         done._delete_sent(self._generations(job))
-        for sku, message in retry.items():
-            self._retry_item(channel, job, rows, result, by_sku[sku], f"{sku}: {message}")
+        for sku in sorted(stale):
+            message = f"{sku}: {result.retry_errors.get(sku) or REASON_STALE}"
+            self._retry_item(channel, job, rows, result, by_sku[sku], message)
         return len(done)
 
-    def _refused_in_accepted(self, channel, job, result, refused):
+    def _applied(self, channel, accepted, result, tracked):
+        """Log the items the channel applied (`accepted`, none: nothing logged), those of
+        `tracked` awaiting its verdict; returns when."""
+        if not accepted.items:
+            return utcnow()
+        return self._log_accepted(
+            accepted,
+            accepted.log_vals(channel),
+            result,
+            state="sent" if tracked else "done",
+            error=drift_lines(result) or False,
+            replaced_levels=replaced_lines(result, accepted) or False,
+            **self.env["stock.channel.confirmer"]._awaiting_vals(channel, tracked),
+        )
+
+    def _refused_in_accepted(self, channel, job, result, refused, by_sku):
         """The items a channel refused in a 2xx answer (Amazon's INVALID, the generic
-        receiver's errors): one dead log row, without an accepted time or latency."""
+        receiver's errors): one dead log row, without an accepted time or latency; their
+        rows are dead letters."""
         self._log(
-            job.log_vals(channel),
+            job.subset(refused).log_vals(channel),
             "dead",
             http_status=result.status,
             idempotency_key=result.idempotency_key,
@@ -214,6 +207,11 @@ class StockChannelDispatcher(models.AbstractModel):
             request_body=False,
             response_body=clip(result.body),
         )
+        Outbox = self.env["stock.channel.outbox"]
+        for sku, message in refused.items():
+            Outbox.browse(by_sku[sku][0][0]).exists()._to_dead_letter(
+                message, result.request_body, result.body
+            )
 
     def _retry_item(self, channel, job, rows, result, entry, message):
         """One item of an accepted push to send again (stale, failed on its own, or not
@@ -235,17 +233,18 @@ class StockChannelDispatcher(models.AbstractModel):
 
     def _failed(self, channel, rows, job, log_vals, error, retryable):
         """A push that failed: logged, then retried later or dead-lettered."""
+        throttled = getattr(error, "throttled", False)
         verdict = backoff.after_failure(
             job.attempts,
             retryable=retryable,
             # a rate limit is waited out, never a dead letter
-            max_attempts=None if getattr(error, "throttled", False) else channel.retry_max_attempts,
+            max_attempts=None if throttled else channel.retry_max_attempts,
             retry_after=error.seconds,
             base=channel.retry_base_seconds,
             cap=channel.retry_cap_seconds,
         )
         message = str(error)
-        waiting = getattr(error, "throttled", False) and not verdict.dead
+        waiting = throttled and not verdict.dead
         if waiting:  # the channel's documented window: waited for, not a failure
             message = self.env._("Waiting for the channel's window: %(reason)s", reason=message)
         self._log(
@@ -259,23 +258,22 @@ class StockChannelDispatcher(models.AbstractModel):
         if verdict.dead:
             rows._to_dead_letter(message, error.request, error.body, attempts=verdict.attempts)
         else:
-            rows.write(
-                {
-                    "attempts": verdict.attempts,
-                    "last_error": message,
-                    "next_attempt_at": utcnow() + timedelta(seconds=verdict.delay),
-                }
-            )
-            _logger.info(
-                "channel %s: push failed (%s), retry %s in %.1f s",
-                channel.code,
-                message,
-                verdict.attempts,
-                verdict.delay,
-            )
+            self._retry_later(channel, rows, verdict, message)
         if not getattr(error, "throttled", False):  # a window waited for moves no figure
             self.env["stock.channel"]._alert_soon()
         return 0
+
+    def _retry_later(self, channel, rows, verdict, message):
+        """The rows of a failed push wait for their next attempt (core.backoff's verdict)."""
+        rows.write(
+            {
+                "attempts": verdict.attempts,
+                "last_error": message,
+                "next_attempt_at": utcnow() + timedelta(seconds=verdict.delay),
+            }
+        )
+        retry = (channel.code, message, verdict.attempts, verdict.delay)
+        _logger.info("channel %s: push failed (%s), retry %s in %.1f s", *retry)
 
     def _refused_items(self, job, rows, log_vals, error):
         """The channel refused some items of the batch and applied none (Shopify's
@@ -296,25 +294,3 @@ class StockChannelDispatcher(models.AbstractModel):
             else:
                 row.next_attempt_at = utcnow()
         return 0
-
-
-def _drift_lines(result):
-    """The quantities found changed on the channel, then set again, one line each."""
-    return "\n".join(
-        f"{sku}: {REASON_DRIFT.format(expected=expected, found=found)}"
-        for sku, (expected, found) in sorted(result.drift.items())
-    )
-
-
-def _replaced_lines(result, job):
-    """What the first pushes of `job` replaced on the channel, one line per SKU."""
-    pushed = {item.sku: item.quantity for item in job.items}
-    return "\n".join(
-        REASON_REPLACED.format(
-            sku=sku,
-            found="nothing" if found is None else found,
-            quantity=result.quantities.get(sku, pushed[sku]),
-        )
-        for sku, found in sorted(result.replaced.items())
-        if sku in pushed
-    )

@@ -36,7 +36,7 @@ class StockChannelInbound(models.Model):
             )
             if held:
                 held.write({"state": DONE, "error": "cancelled by the channel"})
-                return self._finish(DONE, status=status_core.CANCELLED)
+                return self._set_outcome(DONE, status=status_core.CANCELLED)
             # the order has not arrived yet (messages crossed): it is cancelled on arrival
             self.write({"state": WAITING, "error": False})
             return 202, {
@@ -46,7 +46,7 @@ class StockChannelInbound(models.Model):
             }
         self.sale_order_id = order
         if order.state == "cancel":
-            return self._finish(DONE, order)
+            return self._set_outcome(DONE, order)
         shipped = order._channel_done_deliveries()
         if shipped:
             return self._reject(
@@ -61,6 +61,6 @@ class StockChannelInbound(models.Model):
         order._action_cancel()
         if not self._connector().acknowledges_cancellations:
             order.channel_status_pushed = order._channel_status_body()  # the channel knows
-        return self._finish(DONE, order)
+        return self._set_outcome(DONE, order)
 
     # -- returns -----------------------------------------------------------

@@ -71,11 +71,11 @@ class StockChannelInbound(models.Model):
             if order.channel_address_pending and not order_in.address_later:
                 self._complete_address(order, order_in)
                 self._complete_prices(order, order_in)
-            return self._finish(DUPLICATE, order)
+            return self._set_outcome(DUPLICATE, order)
         if order:  # Retry of this message: resume where it stopped
             if order.state in ("draft", "sent") and order.channel_exception:
                 order._channel_reserve()
-            return self._finish(DONE, order)
+            return self._set_outcome(DONE, order)
         if self._cancelled_before_import(order_in.id):
             # a cancellation is final for the channel's order id: never imported after it
             return self._finish_cancelled_held(order_in)
@@ -101,7 +101,7 @@ class StockChannelInbound(models.Model):
             # the channel knows the status it was answered; one answered "received"
             # before the verdict hears it as a status push
             order.channel_status_pushed = order._channel_status_body()
-        return self._finish(DONE, order)
+        return self._set_outcome(DONE, order)
 
     def _hold(self, order_in, resolved):
         """Keep an order the addon cannot import yet in exception, with the reason."""

@@ -1,7 +1,6 @@
 """Judging a channel message (the kind's processing, the answer kept), retries and the crons."""
 
 import logging
-import threading
 from datetime import timedelta
 
 from psycopg2 import errors as pg_errors
@@ -22,6 +21,7 @@ from ...core.inbound import (
     WAITING,
 )
 from ...core.payload import PayloadError
+from .. import runtime
 from ..retention import purge
 
 _logger = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ class StockChannelInbound(models.Model):
         self.write({"state": REJECTED, "error": message, "exception": False})
         return status, {"error": message}
 
-    def _finish(self, state, order=None, http_status=200, **extra):
+    def _set_outcome(self, state, order=None, http_status=200, **extra):
         vals = {"state": state}
         if order and state == DONE and order.channel_exception:
             vals.update(
@@ -190,18 +190,15 @@ class StockChannelInbound(models.Model):
             limit=STALE_BATCH,
             order="id",
         )
-        testing = getattr(threading.current_thread(), "testing", False)
         for inbound in stale:
             inbound._process_in_cron()
-            if not testing:
-                self.env["ir.cron"]._commit_progress(1, remaining=len(stale))
+            runtime.commit_chunk(self.env, 1, remaining=len(stale))
         return len(stale)
 
     @api.model
     def _take_polled(self, channel, messages):
         """Orders read by polling, through the webhooks' path: each stored (committed)
         then judged, a version already stored skipped. Returns the messages stored."""
-        testing = getattr(threading.current_thread(), "testing", False)
         known = set(
             self.search(
                 [
@@ -223,11 +220,9 @@ class StockChannelInbound(models.Model):
                 channel_code=channel.code,
                 delivery_id=message.delivery_id,
             )
-            if not testing:
-                self.env["ir.cron"]._commit_progress()  # stored before it is judged
+            runtime.commit_chunk(self.env)  # stored before it is judged
             inbound._process_in_cron()
-            if not testing:
-                self.env["ir.cron"]._commit_progress(1)
+            runtime.commit_chunk(self.env, 1)
             stored |= inbound
         return stored
 

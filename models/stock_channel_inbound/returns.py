@@ -61,7 +61,7 @@ class StockChannelInbound(models.Model):
                     ),
                 )
         pickings = order._channel_create_returns(wanted, request.get("reason"))
-        return self._finish(DONE, order, returns=pickings.mapped("name"))
+        return self._set_outcome(DONE, order, returns=pickings.mapped("name"))
 
     # ------------------------------------------------------------------
     # Crons

@@ -1,7 +1,6 @@
 """Running the channel jobs (the scheduled action), chunk by chunk, and the work of each kind."""
 
 import logging
-import threading
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -11,6 +10,7 @@ from ...core import progress
 from ...core.connectors import CONNECTOR_SELECTION
 from ...core.errors import WindowWait
 from ...core.progress import DONE, FAILED, QUARANTINE, QUEUED, RECONCILE, REPUBLISH, RUNNING
+from .. import runtime
 from .job import JOB_CRON
 
 _logger = logging.getLogger(__name__)
@@ -48,8 +48,9 @@ class StockChannelJob(models.Model):
         (PAUSABLE) goes back to the queue where it stopped, and the cron runs again at
         once (Odoo's own loop), so that no run meets the server's time limit. In a test
         (no commit), everything happens in the current transaction."""
-        if commit is None and not _testing():
-            commit = self._commit
+        cron = commit is None
+        if cron:
+            commit = runtime.chunk_committer(self.env)
         self._take_back_orphans()
         if commit:
             commit()
@@ -60,17 +61,10 @@ class StockChannelJob(models.Model):
             job._execute(commit)
             ran |= job
             if job.state == QUEUED:  # paused: the rest in the cron's next run
-                if commit is self._commit:
-                    self.env["ir.cron"]._commit_progress(remaining=1)
+                if cron and commit:
+                    runtime.commit(self.env, remaining=1)
                 break
         return ran
-
-    def _commit(self, processed=0):
-        """Commit (the cron reports its progress); the next statement starts afresh.
-        Returns the seconds left of the cron's share."""
-        left = self.env["ir.cron"]._commit_progress(processed)
-        self.env.invalidate_all()
-        return left
 
     @api.model
     def _take_next(self):
@@ -134,7 +128,7 @@ class StockChannelJob(models.Model):
             else:
                 _logger.exception("channel job %s (%s) failed", self.id, self.kind)
                 error = f"{type(exc).__name__}: {exc}"
-        self._finish(error)
+        self._end_job(error)
         if commit:
             commit()
 
@@ -160,7 +154,8 @@ class StockChannelJob(models.Model):
         self.env.ref(JOB_CRON).sudo()._trigger(at=until)
         self.env["stock.channel"]._overview_changed(channel)
 
-    def _finish(self, error=None):
+    def _end_job(self, error=None):
+        """The job ends: failed with `error`, else done (a reconciliation's run with it)."""
         self.write(
             {
                 "state": FAILED if error else DONE,
@@ -210,7 +205,7 @@ class StockChannelJob(models.Model):
                     self.env._("Stopped before the end: its worker ended.")
                 )
             if progress.gives_up(job.attempts):
-                job._finish(
+                job._end_job(
                     self.env._(
                         "Stopped %(count)s times before the end (its worker ended: a restart, "
                         "the server's time limit). Start it again.",
@@ -257,7 +252,3 @@ class StockChannelJob(models.Model):
     def _gc_old_jobs(self):
         limit = fields.Datetime.subtract(fields.Datetime.now(), days=JOB_RETENTION_DAYS)
         self.sudo().search([("state", "in", (DONE, FAILED)), ("finished_at", "<", limit)]).unlink()
-
-
-def _testing():
-    return getattr(threading.current_thread(), "testing", False)
