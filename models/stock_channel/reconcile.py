@@ -236,3 +236,17 @@ class StockChannel(models.Model):
         size = drift_core.rolling_slice_size(len(ids))
         chosen, self.reconcile_cursor = drift_core.rolling_slice(ids, self.reconcile_cursor, size)
         return products.browse(chosen)
+
+    def _abandon_reconcile_runs(self, error):
+        """The manual runs (Reconcile now's job) of these channels left running, their job
+        failed or its worker ended: failed with `error`, so that none stays running for
+        ever. A scheduled run (full, rolling, recheck: another cron) is not theirs."""
+        runs = (
+            self.env["stock.channel.reconcile"]
+            .sudo()
+            .search(
+                [("channel_id", "in", self.ids), ("state", "=", "running"), ("kind", "=", "manual")]
+            )
+        )
+        runs.write({"state": "failed", "error": error, "finished_at": fields.Datetime.now()})
+        return runs
