@@ -43,27 +43,8 @@ class SaleOrderLine(models.Model):
     def _channel_line_facts(self, backorder):
         """core.orders.LineFacts of the line, in the product's unit."""
         self.ensure_one()
-        uom = self.product_id.uom_id
-        ordered = self.product_uom_id._compute_quantity(self.product_uom_qty, uom)
-        shipped = returned = 0.0
-        picked = False
-        unreserved = False
-        for move in self.move_ids:
-            if move.state == "cancel":
-                continue
-            if move.state == "done":
-                if move.location_dest_id.usage == "customer":
-                    shipped += move.product_qty
-                elif move.location_id.usage == "customer":
-                    returned += move.product_qty
-                else:
-                    picked = True  # an earlier step (pick, pack) is done
-                continue
-            if move.location_id.usage == "customer":
-                continue  # a return on its way
-            picked = picked or move.picked
-            if move.location_id.usage == "internal" and move.state in UNRESERVED_MOVE_STATES:
-                unreserved = True
+        ordered = self._channel_ordered_qty()
+        shipped, returned, picked, unreserved = self._channel_move_facts()
         order = self.order_id
         confirmed = order.state == "sale"
         shortfall = self.channel_shortfall or (
@@ -83,6 +64,31 @@ class SaleOrderLine(models.Model):
             delivered_confirmed=bool(delivered_pickings)
             and all(delivered_pickings.mapped("channel_delivered_at")),
         )
+
+    def _channel_move_facts(self):
+        """(shipped, returned, picked, unreserved) of the line's moves: the quantities
+        delivered to and returned from the customer, whether a step is done or picked,
+        and whether a move out of stock is left unreserved."""
+        shipped = returned = 0.0
+        picked = False
+        unreserved = False
+        for move in self.move_ids:
+            if move.state == "cancel":
+                continue
+            if move.state == "done":
+                if move.location_dest_id.usage == "customer":
+                    shipped += move.product_qty
+                elif move.location_id.usage == "customer":
+                    returned += move.product_qty
+                else:
+                    picked = True  # an earlier step (pick, pack) is done
+                continue
+            if move.location_id.usage == "customer":
+                continue  # a return on its way
+            picked = picked or move.picked
+            if move.location_id.usage == "internal" and move.state in UNRESERVED_MOVE_STATES:
+                unreserved = True
+        return shipped, returned, picked, unreserved
 
     def _channel_ordered_qty(self):
         """The line's quantity in the product's unit."""

@@ -69,6 +69,21 @@ class StockWarehouse(models.Model):
         """
         self.ensure_one()
         non_sellable_ids = self.view_location_id._channel_non_sellable_ids()
+        on_hand, reserved, non_sellable = self._channel_quant_figures(products, non_sellable_ids)
+        incoming = self._channel_incoming(products, non_sellable_ids)
+        return {
+            product.id: Stock(
+                on_hand=on_hand[product.id],
+                reserved=reserved[product.id],
+                non_sellable=non_sellable[product.id],
+                incoming=tuple(incoming[product.id]),
+            )
+            for product in products
+        }
+
+    def _channel_quant_figures(self, products, non_sellable_ids):
+        """({product_id: on hand}, {product_id: reserved in sellable locations},
+        {product_id: on hand in the non-sellable ones}) of the warehouse's quants."""
         on_hand = defaultdict(float)
         reserved = defaultdict(float)
         non_sellable = defaultdict(float)
@@ -83,7 +98,11 @@ class StockWarehouse(models.Model):
                 non_sellable[product.id] += qty
             else:
                 reserved[product.id] += reserved_qty
+        return on_hand, reserved, non_sellable
 
+    def _channel_incoming(self, products, non_sellable_ids):
+        """{product_id: [(day, quantity)]} of the confirmed receipts into the sellable
+        locations of the warehouse."""
         incoming = defaultdict(list)
         # days in UTC, whoever asks: a user's time zone would move a receipt across the
         # horizon (the publishable quantity is the same for every reader and the dispatcher)
@@ -100,13 +119,4 @@ class StockWarehouse(models.Model):
         ):
             day = day.date() if hasattr(day, "date") else day
             incoming[product.id].append((day, qty))
-
-        return {
-            product.id: Stock(
-                on_hand=on_hand[product.id],
-                reserved=reserved[product.id],
-                non_sellable=non_sellable[product.id],
-                incoming=tuple(incoming[product.id]),
-            )
-            for product in products
-        }
+        return incoming

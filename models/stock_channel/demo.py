@@ -42,17 +42,7 @@ class StockChannel(models.Model):
         route, a few a minute (core.demo's figures)."""
         check_manager_of(self)
         self.ensure_one()
-        target = demo.simulator_target(self.connector, self.endpoint_url)
-        if not target:
-            raise UserError(
-                self.env._(
-                    "Generate orders works in demo mode only: the channel's endpoint must be "
-                    "the marketplace simulator on this machine, e.g. "
-                    "http://127.0.0.1:8071/generic/%(code)s or "
-                    "http://127.0.0.1:8071/shopify/<shop>.",
-                    code=self.code,
-                )
-            )
+        target = self._demo_target()
         secret = self._webhook_secret()
         if not secret:
             raise UserError(self.env._("Set the channel's API Secret: it signs the orders."))
@@ -70,6 +60,25 @@ class StockChannel(models.Model):
             target, odoo_url, self.code, secret, prices, self.company_id.currency_id.name
         )
         self._ask_simulator(target, body)
+        return self._orders_on_their_way(body)
+
+    def _demo_target(self):
+        """The simulator this channel's endpoint names; UserError outside demo mode."""
+        target = demo.simulator_target(self.connector, self.endpoint_url)
+        if not target:
+            raise UserError(
+                self.env._(
+                    "Generate orders works in demo mode only: the channel's endpoint must be "
+                    "the marketplace simulator on this machine, e.g. "
+                    "http://127.0.0.1:8071/generic/%(code)s or "
+                    "http://127.0.0.1:8071/shopify/<shop>.",
+                    code=self.code,
+                )
+            )
+        return target
+
+    def _orders_on_their_way(self, body):
+        """The notification of the generation `body` the simulator accepted."""
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

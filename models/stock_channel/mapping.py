@@ -48,6 +48,21 @@ class StockChannel(models.Model):
         once it is read and after each chunk (a background job records it). A read the
         channel's window holds raises core.errors.WindowWait (the job waits for it)."""
         self.ensure_one()
+        catalog = self._read_catalog()
+        bound, unmatched = self._bind_catalog(catalog, progress)
+        missing = self._channel_products(self.company_id).filtered("default_code") - bound
+        self.write(
+            {
+                "mapping_imported_at": fields.Datetime.now(),
+                "mapping_report": self._mapping_report(len(catalog), bound, unmatched, missing),
+            }
+        )
+        return bound, unmatched, missing
+
+    def _read_catalog(self):
+        """The channel's catalogue entries that have a SKU (and the keys that sign its
+        push notifications, kept); UserError when the read fails, WindowWait when the
+        channel's window holds it."""
         try:
             with self._connector() as connector:
                 catalog = [entry for entry in connector.list_catalog() if entry.sku]
@@ -63,6 +78,11 @@ class StockChannel(models.Model):
                     error=error,
                 )
             ) from None
+        return catalog
+
+    def _bind_catalog(self, catalog, progress=None):
+        """(variants bound, SKUs matching no variant or several): each entry bound to the
+        variant its SKU (else its barcode) names, MAPPING_CHUNK entries at a time."""
         Binding = self.env["stock.channel.binding"].with_context(active_test=False)
         owners = Binding._sku_owners(self, [entry.sku for entry in catalog])
         by_barcode = self._barcode_owners([entry.barcode for entry in catalog if entry.barcode])
@@ -81,14 +101,7 @@ class StockChannel(models.Model):
                 bound |= self.env["product.product"].browse(product_ids)
             if progress:
                 progress(start + len(chunk))
-        missing = self._channel_products(self.company_id).filtered("default_code") - bound
-        self.write(
-            {
-                "mapping_imported_at": fields.Datetime.now(),
-                "mapping_report": self._mapping_report(len(catalog), bound, unmatched, missing),
-            }
-        )
-        return bound, unmatched, missing
+        return bound, unmatched
 
     def _bind_entry(self, Binding, binding, product_id, entry):
         """Bind the catalogue's `entry` to the variant (its binding updated, or made)."""

@@ -69,25 +69,12 @@ class StockChannel(models.Model):
             channel.reads_back = implements(channel.connector, "read_quantities")
 
     def _compute_drift_kpis(self):
-        now = fields.Datetime.now()
-        Run = self.env["stock.channel.reconcile"].sudo()
-        windows = {}
-        for key, start, end in (
-            ("now", now - timedelta(days=1), now),
-            ("prev", now - timedelta(days=2), now - timedelta(days=1)),
-        ):
-            groups = Run._read_group(
-                [
-                    ("channel_id", "in", self.ids),
-                    ("state", "=", "done"),
-                    ("started_at", ">", start),
-                    ("started_at", "<=", end),
-                ],
-                ["channel_id"],
-                ["skus_read:sum", "drifted:sum"],
-            )
-            windows[key] = {ch.id: (read, drifted) for ch, read, drifted in groups}
-        runs = dict(Run._read_group([("channel_id", "in", self.ids)], ["channel_id"], ["__count"]))
+        windows = self._drift_windows()
+        runs = dict(
+            self.env["stock.channel.reconcile"]
+            .sudo()
+            ._read_group([("channel_id", "in", self.ids)], ["channel_id"], ["__count"])
+        )
         opened = dict(
             self.env["stock.channel.drift"]
             .sudo()
@@ -109,6 +96,29 @@ class StockChannel(models.Model):
             channel.drift_rate_prev_24h = prev or 0.0
             channel.open_drift_count = opened.get(channel, 0)
             channel.reconcile_run_count = runs.get(channel, 0)
+
+    def _drift_windows(self):
+        """{"now": the last 24 hours, "prev": the 24 before} of {channel id: (SKUs read,
+        drifted)}, over the runs done."""
+        now = fields.Datetime.now()
+        Run = self.env["stock.channel.reconcile"].sudo()
+        windows = {}
+        for key, start, end in (
+            ("now", now - timedelta(days=1), now),
+            ("prev", now - timedelta(days=2), now - timedelta(days=1)),
+        ):
+            groups = Run._read_group(
+                [
+                    ("channel_id", "in", self.ids),
+                    ("state", "=", "done"),
+                    ("started_at", ">", start),
+                    ("started_at", "<=", end),
+                ],
+                ["channel_id"],
+                ["skus_read:sum", "drifted:sum"],
+            )
+            windows[key] = {ch.id: (read, drifted) for ch, read, drifted in groups}
+        return windows
 
     def _compute_oversell_kpis(self):
         rates = self.env["stock.channel.incident"]._oversell_rates(self)
@@ -224,3 +234,17 @@ class StockChannel(models.Model):
         size = drift_core.rolling_slice_size(len(ids))
         chosen, self.reconcile_cursor = drift_core.rolling_slice(ids, self.reconcile_cursor, size)
         return products.browse(chosen)
+
+    def _abandon_reconcile_runs(self, error):
+        """The manual runs (Reconcile now's job) of these channels left running, their job
+        failed or its worker ended: failed with `error`, so that none stays running for
+        ever. A scheduled run (full, rolling, recheck: another cron) is not theirs."""
+        runs = (
+            self.env["stock.channel.reconcile"]
+            .sudo()
+            .search(
+                [("channel_id", "in", self.ids), ("state", "=", "running"), ("kind", "=", "manual")]
+            )
+        )
+        runs.write({"state": "failed", "error": error, "finished_at": fields.Datetime.now()})
+        return runs

@@ -48,23 +48,7 @@ class StockChannel(models.Model):
             channel._poll_orders()
         error = None
         try:
-            with channel._connector() as connector:
-                context = (run, started, totals, channel._unimported_quantities())
-                size = RECONCILE_CHUNK
-                if connector.reads_whole_listing:  # one listing, not one per chunk
-                    size = max(len(products), 1)
-                if progress:
-                    progress(0, len(products))
-                for start in range(0, len(products), size):
-                    chunk = products[start : start + size]
-                    channel._reconcile_chunk(connector, chunk, *context)
-                    # memory stays flat: the chunk's records leave the cache
-                    self.env.flush_all()
-                    self.env.invalidate_all()
-                    if progress:
-                        progress(start + len(chunk))
-                if kind in ("full", "manual"):
-                    channel._reconcile_unmapped(connector, run, totals)
+            channel._reconcile_read(run, products, started, totals, progress)
         except (SyncError, NotImplementedError) as err:
             error = str(err)
             _logger.warning("channel %s: reconciliation failed: %s", channel.code, error)
@@ -73,19 +57,26 @@ class StockChannel(models.Model):
             channel.last_full_reconcile_at = run.started_at
         return run
 
-    def _abandon_reconcile_runs(self, error):
-        """The manual runs (Reconcile now's job) of these channels left running, their job
-        failed or its worker ended: failed with `error`, so that none stays running for
-        ever. A scheduled run (full, rolling, recheck: another cron) is not theirs."""
-        runs = (
-            self.env["stock.channel.reconcile"]
-            .sudo()
-            .search(
-                [("channel_id", "in", self.ids), ("state", "=", "running"), ("kind", "=", "manual")]
-            )
-        )
-        runs.write({"state": "failed", "error": error, "finished_at": fields.Datetime.now()})
-        return runs
+    def _reconcile_read(self, run, products, started, totals, progress=None):
+        """Read `products` back in chunks and judge them for `run` (a full or manual run:
+        the SKUs the channel lists that no variant maps too)."""
+        with self._connector() as connector:
+            context = (run, started, totals, self._unimported_quantities())
+            size = RECONCILE_CHUNK
+            if connector.reads_whole_listing:  # one listing, not one per chunk
+                size = max(len(products), 1)
+            if progress:
+                progress(0, len(products))
+            for start in range(0, len(products), size):
+                chunk = products[start : start + size]
+                self._reconcile_chunk(connector, chunk, *context)
+                # memory stays flat: the chunk's records leave the cache
+                self.env.flush_all()
+                self.env.invalidate_all()
+                if progress:
+                    progress(start + len(chunk))
+            if run.kind in ("full", "manual"):
+                self._reconcile_unmapped(connector, run, totals)
 
     def _reconcile_chunk(self, connector, products, run, started, totals, unimported):
         Binding = self.env["stock.channel.binding"]
@@ -179,25 +170,29 @@ class StockChannel(models.Model):
     def _unimported_quantities(self):
         """{sku: units} of the orders the channel sent that made no sale order yet (held
         for a person, or waiting): the channel has counted them, Odoo has not."""
-        held = (
-            self.env["stock.channel.inbound"]
-            .sudo()
-            .search(
-                [
-                    ("channel_id", "=", self.id),
-                    ("kind", "=", KIND_ORDER),
-                    ("state", "in", HELD_STATES),
-                    ("sale_order_id", "=", False),
-                    ("authenticated", "=", True),
-                ]
-            )
-        )
+        held = self._order_messages_without_order(HELD_STATES)
         units = defaultdict(int)
         for message in held:
             order_in, _rejected = message._parsed(message._connector().parse_order)
             for line in order_in.lines if order_in else ():
                 units[line.sku] += int(line.quantity)
         return units
+
+    def _order_messages_without_order(self, states):
+        """The channel's genuine order messages in `states` that made no sale order."""
+        return (
+            self.env["stock.channel.inbound"]
+            .sudo()
+            .search(
+                [
+                    ("channel_id", "=", self.id),
+                    ("kind", "=", KIND_ORDER),
+                    ("state", "in", states),
+                    ("sale_order_id", "=", False),
+                    ("authenticated", "=", True),
+                ]
+            )
+        )
 
     def _reconcile_unmapped(self, connector, run, totals):
         """SKUs the channel lists that no variant maps (a full run reads the catalogue
@@ -266,19 +261,7 @@ class StockChannel(models.Model):
         """Orders the channel counted and Odoo has not imported: those left for later are
         judged again now, the channel's orders polled again (a newer version may complete
         them); those held for a person stay in the order exceptions."""
-        held = (
-            self.env["stock.channel.inbound"]
-            .sudo()
-            .search(
-                [
-                    ("channel_id", "=", self.id),
-                    ("kind", "=", KIND_ORDER),
-                    ("state", "=", RECEIVED),
-                    ("sale_order_id", "=", False),
-                    ("authenticated", "=", True),
-                ]
-            )
-        )
+        held = self._order_messages_without_order((RECEIVED,))
         held.write({"retry_at": fields.Datetime.now()})
         crons = [("stock_channel_sync.ir_cron_process_inbound", bool(held))]
         crons.append(("stock_channel_sync.ir_cron_poll_orders", self.polls_orders))

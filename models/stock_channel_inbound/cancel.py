@@ -14,53 +14,62 @@ class StockChannelInbound(models.Model):
     _inherit = "stock.channel.inbound"
 
     def _process_cancel(self):
-        request, rejected = self._parsed(self._connector().parse_cancel)
+        request, rejected = self._parsed_of_url(self._connector().parse_cancel, "id")
         if rejected:
             return rejected
         external_id = request["id"]
-        if self.url_ref and external_id != self.url_ref:
-            return self._reject(
-                400, f"body id {external_id!r} is not the order of the URL {self.url_ref!r}"
-            )
         self.external_id = external_id
         order = self._find_order(external_id)
         if not order:
             held = self.search(
-                [
-                    ("channel_id", "=", self.channel_id.id),
-                    ("kind", "=", KIND_ORDER),
-                    ("external_id", "=", external_id),
-                    ("state", "=", EXCEPTION),
-                ],
+                self._message_domain(KIND_ORDER, external_id, ("state", "=", EXCEPTION)),
                 limit=1,
             )
             if held:
                 held.write({"state": DONE, "error": "cancelled by the channel"})
                 return self._set_outcome(DONE, status=status_core.CANCELLED)
             # the order has not arrived yet (messages crossed): it is cancelled on arrival
-            self.write({"state": WAITING, "error": False})
-            return 202, {
-                "order": None,
-                "status": status_core.CANCELLED,
-                "reason": "the order has not arrived yet; it will be cancelled when it does",
-            }
+            return self._cancel_on_arrival()
         self.sale_order_id = order
         if order.state == "cancel":
             return self._set_outcome(DONE, order)
         shipped = order._channel_done_deliveries()
         if shipped:
-            return self._reject(
-                409,
-                self.env._(
-                    "%(order)s has shipped (%(pickings)s): it can no longer be cancelled; "
-                    "request a return instead.",
-                    order=order.name,
-                    pickings=", ".join(shipped.mapped("name")),
-                ),
-            )
+            return self._refuse_shipped(order, shipped)
         order._action_cancel()
         if not self._connector().acknowledges_cancellations:
             order.channel_status_pushed = order._channel_status_body()  # the channel knows
         return self._set_outcome(DONE, order)
+
+    def _parsed_of_url(self, parse, key):
+        """`_parsed`, and the body's `key` must name the order of the URL, when the URL
+        names one (cancellations and returns)."""
+        request, rejected = self._parsed(parse)
+        if not rejected and self.url_ref and request[key] != self.url_ref:
+            return None, self._reject(
+                400, f"body {key} {request[key]!r} is not the order of the URL {self.url_ref!r}"
+            )
+        return request, rejected
+
+    def _cancel_on_arrival(self):
+        """The cancellation waits for its order (not arrived yet): cancelled when it does."""
+        self.write({"state": WAITING, "error": False})
+        return 202, {
+            "order": None,
+            "status": status_core.CANCELLED,
+            "reason": "the order has not arrived yet; it will be cancelled when it does",
+        }
+
+    def _refuse_shipped(self, order, shipped):
+        """A cancellation of an order that has shipped (`shipped`: its deliveries): 409."""
+        return self._reject(
+            409,
+            self.env._(
+                "%(order)s has shipped (%(pickings)s): it can no longer be cancelled; "
+                "request a return instead.",
+                order=order.name,
+                pickings=", ".join(shipped.mapped("name")),
+            ),
+        )
 
     # -- returns -----------------------------------------------------------

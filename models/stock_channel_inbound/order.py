@@ -42,6 +42,16 @@ class StockChannelInbound(models.Model):
             )
         )
 
+    def _message_domain(self, kind, external_id, *conditions):
+        """The domain of this channel's messages of `kind` about its order `external_id`
+        that meet `conditions` (domain terms)."""
+        return [
+            ("channel_id", "=", self.channel_id.id),
+            ("kind", "=", kind),
+            ("external_id", "=", external_id),
+            *conditions,
+        ]
+
     def _judged_later(self, budget):
         """Whether this order has too many lines to be judged within `budget` seconds
         (but not so many that it is refused): its sender is answered once it is stored,
@@ -84,19 +94,8 @@ class StockChannelInbound(models.Model):
             return self._hold(order_in, resolved)
         self._supersede_held(order_in.id)
         order = self._create_order(order_in, resolved)
-        cancel = self._waiting_cancellation(order_in.id)
         connector = self._connector()
-        if order_in.cancelled or cancel:
-            order._action_cancel()
-            if cancel:
-                cancel.write({"state": DONE, "sale_order_id": order.id, "error": False})
-        elif connector.accepts_orders:
-            # accepted line by line: the short lines refused, the others reserved; the
-            # order is refused whole (cancelled) only when no line is left
-            if not (order._channel_refuse_short_lines() and order._channel_reserve()):
-                order._action_cancel()
-        else:
-            order._channel_reserve()
+        self._reserve_or_cancel(order, order_in, connector)
         if not connector.accepts_orders and self.http_status != ANSWERED_LATER:
             # the channel knows the status it was answered; one answered "received"
             # before the verdict hears it as a status push
@@ -135,41 +134,47 @@ class StockChannelInbound(models.Model):
             "lines": [{"id": line.id, "status": status_core.CANCELLED} for line in order_in.lines],
         }
 
+    def _reserve_or_cancel(self, order, order_in, connector):
+        """The order just created: cancelled when the channel cancelled it (the waiting
+        cancellation done), else reserved (accepted line by line where the channel
+        accepts orders)."""
+        cancel = self._waiting_cancellation(order_in.id)
+        if order_in.cancelled or cancel:
+            order._action_cancel()
+            if cancel:
+                cancel.write({"state": DONE, "sale_order_id": order.id, "error": False})
+        elif connector.accepts_orders:
+            # accepted line by line: the short lines refused, the others reserved; the
+            # order is refused whole (cancelled) only when no line is left
+            if not (order._channel_refuse_short_lines() and order._channel_reserve()):
+                order._action_cancel()
+        else:
+            order._channel_reserve()
+
     def _supersede_held(self, external_id):
         """Older messages of this order still in exception: this one replaces them."""
         self.search(
-            [
-                ("channel_id", "=", self.channel_id.id),
-                ("kind", "=", KIND_ORDER),
-                ("external_id", "=", external_id),
+            self._message_domain(
+                KIND_ORDER,
+                external_id,
                 ("state", "in", (EXCEPTION, RECEIVED)),
                 ("id", "!=", self.id),
-            ]
+            )
         ).write({"state": DUPLICATE, "duplicate_of_id": self.id})
 
     def _cancelled_before_import(self, external_id):
         """The channel cancelled this order while it was held (or before it came): a
         cancellation done without a sale order."""
         return self.search_count(
-            [
-                ("channel_id", "=", self.channel_id.id),
-                ("kind", "=", KIND_CANCEL),
-                ("external_id", "=", external_id),
-                ("state", "=", DONE),
-                ("sale_order_id", "=", False),
-            ],
+            self._message_domain(
+                KIND_CANCEL, external_id, ("state", "=", DONE), ("sale_order_id", "=", False)
+            ),
             limit=1,
         )
 
     def _waiting_cancellation(self, external_id):
         return self.search(
-            [
-                ("channel_id", "=", self.channel_id.id),
-                ("kind", "=", KIND_CANCEL),
-                ("external_id", "=", external_id),
-                ("state", "=", WAITING),
-            ],
-            limit=1,
+            self._message_domain(KIND_CANCEL, external_id, ("state", "=", WAITING)), limit=1
         )
 
     def _resolve(self, order_in):

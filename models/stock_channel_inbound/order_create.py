@@ -10,6 +10,14 @@ class StockChannelInbound(models.Model):
     def _create_order(self, order_in, resolved):
         """An order created from a message a person retried, or that was held before
         (this one, or an earlier version it replaces), was held for a person."""
+        order = self.env["sale.order"].sudo().create(self._order_vals(order_in, resolved))
+        self.sale_order_id = order
+        if self._held_before():
+            order.channel_held_at = fields.Datetime.now()
+        return order
+
+    def _order_vals(self, order_in, resolved):
+        """The values of the sale order of `order_in`, mapped on Odoo records (`resolved`)."""
         channel = self.channel_id
         partner, shipping = self._partner(order_in, resolved["country"])
         lines = [
@@ -24,15 +32,7 @@ class StockChannelInbound(models.Model):
             for line in order_in.lines
         ]
         if order_in.shipping_amount:
-            lines.append(
-                Command.create(
-                    {
-                        "product_id": channel._shipping_product().id,
-                        "product_uom_qty": 1,
-                        "price_unit": float(order_in.shipping_amount),
-                    }
-                )
-            )
+            lines.append(_shipping_line(channel._shipping_product(), order_in))
         vals = {
             "partner_id": partner.id,
             "partner_invoice_id": partner.id,
@@ -48,64 +48,56 @@ class StockChannelInbound(models.Model):
         }
         if resolved["pricelist"]:
             vals["pricelist_id"] = resolved["pricelist"].id
-        order = self.env["sale.order"].sudo().create(vals)
-        self.sale_order_id = order
-        held = (
+        return vals
+
+    def _held_before(self):
+        """Whether a person retried this message, or it (or an earlier version it
+        replaces) was held."""
+        return (
             self.env.context.get("stock_channel_retried")
             or self.exception
             or self.search_count(
                 [("duplicate_of_id", "=", self.id), ("exception", "!=", False)], limit=1
             )
         )
-        if held:
-            order.channel_held_at = fields.Datetime.now()
-        return order
 
     def _partner(self, order_in, country):
         """(customer, delivery address): the customer found by its exact e-mail
         (case-insensitive), or created with the address; an existing customer's address
         is never written over: the order ships to a delivery contact of it."""
-        Partner = self.env["res.partner"].sudo()
-        customer = order_in.customer
-        address = order_in.shipping_address
-        address_vals = {
-            "street": address.street or False,
-            "street2": address.street2 or False,
-            "zip": address.zip or False,
-            "city": address.city or False,
-            "country_id": country.id or False,
-        }
-        partner = self._customer_by_email(customer.email)
-        if not partner:
-            name = (
-                customer.name
-                or address.name
-                or self.env._(
-                    "%(channel)s customer of %(order)s",
-                    channel=self.channel_id.name,
-                    order=order_in.name or order_in.id,
-                )
-            )
-            partner = Partner.create(
-                {
-                    "name": name,
-                    "email": customer.email or False,
-                    "phone": customer.phone or False,
-                    **address_vals,
-                }
-            )
+        customer, address = order_in.customer, order_in.shipping_address
+        address_vals = _address_vals(address, country)
+        partner = self._customer_by_email(customer.email) or self._new_customer(
+            order_in, address_vals
+        )
         name = address.name or customer.name
         if name == partner.name and all(
             (partner[f].id if f == "country_id" else partner[f]) == v
             for f, v in address_vals.items()
         ):
             return partner, partner
+        Partner = self.env["res.partner"].sudo()
         domain = [("parent_id", "=", partner.id), ("type", "=", "delivery"), ("name", "=", name)]
         domain += [(f, "=", v) for f, v in address_vals.items()]
         shipping = Partner.search(domain, limit=1) or Partner.create(
             {"parent_id": partner.id, "type": "delivery", "name": name, **address_vals}
         )
         return partner, shipping
+
+    def _new_customer(self, order_in, address_vals):
+        """The customer of `order_in` created, with its shipping address."""
+        customer, address = order_in.customer, order_in.shipping_address
+        name = (
+            customer.name
+            or address.name
+            or self.env._(
+                "%(channel)s customer of %(order)s",
+                channel=self.channel_id.name,
+                order=order_in.name or order_in.id,
+            )
+        )
+        vals = {"name": name, "email": customer.email or False, "phone": customer.phone or False}
+        return self.env["res.partner"].sudo().create({**vals, **address_vals})
 
     def _complete_address(self, order, order_in):
         """The address the channel gives once the order is accepted: the customer the
@@ -115,13 +107,7 @@ class StockChannelInbound(models.Model):
         if problems:  # still incomplete: a later version completes it
             return
         address, customer = order_in.shipping_address, order_in.customer
-        vals = {
-            "street": address.street or False,
-            "street2": address.street2 or False,
-            "zip": address.zip or False,
-            "city": address.city or False,
-            "country_id": country.id,
-        }
+        vals = _address_vals(address, country)
         partner = order.partner_id.sudo()
         name = address.name or customer.name or partner.name
         if self.env["sale.order"].sudo().search_count([("partner_id", "=", partner.id)]) == 1:
@@ -152,19 +138,7 @@ class StockChannelInbound(models.Model):
                 line.price_unit = float(prices[line.channel_line_ref])
         shipping_product = self.channel_id._shipping_product()
         if order_in.shipping_amount and shipping_product not in order.order_line.product_id:
-            order.write(
-                {
-                    "order_line": [
-                        Command.create(
-                            {
-                                "product_id": shipping_product.id,
-                                "product_uom_qty": 1,
-                                "price_unit": float(order_in.shipping_amount),
-                            }
-                        )
-                    ]
-                }
-            )
+            order.write({"order_line": [_shipping_line(shipping_product, order_in)]})
 
     def _customer_by_email(self, email):
         """The company's (or shared) customer with exactly this e-mail, ignoring case: no
@@ -184,3 +158,25 @@ class StockChannelInbound(models.Model):
                 limit=1,
             )
         )
+
+
+def _address_vals(address, country):
+    """The partner values of a channel's shipping `address` (in `country`)."""
+    return {
+        "street": address.street or False,
+        "street2": address.street2 or False,
+        "zip": address.zip or False,
+        "city": address.city or False,
+        "country_id": country.id or False,
+    }
+
+
+def _shipping_line(product, order_in):
+    """The order line (a Command) of the shipping `order_in` charges, as `product`."""
+    return Command.create(
+        {
+            "product_id": product.id,
+            "product_uom_qty": 1,
+            "price_unit": float(order_in.shipping_amount),
+        }
+    )

@@ -13,25 +13,39 @@ class StockChannelInbound(models.Model):
 
     _inherit = "stock.channel.inbound"
 
+    def _returned_quantities(self, order, items):
+        """({order line: quantity to return}, None), or (None, the rejection) when an
+        item names no line of `order` or more than was shipped and not yet returned."""
+        wanted = defaultdict(float)
+        lines = {line.channel_line_ref: line for line in order.order_line if line.channel_line_ref}
+        for item in items:
+            line = lines.get(item["id"])
+            if not line:
+                return None, self._reject(404, f"order {order.name} has no line {item['id']!r}")
+            wanted[line] += item["quantity"]
+        for line, qty in wanted.items():
+            returnable = line._channel_returnable_qty()
+            if qty > returnable:
+                return None, self._reject(
+                    409,
+                    self.env._(
+                        "line %(line)s: %(qty)s to return, only %(max)s shipped and not returned",
+                        line=line.channel_line_ref,
+                        qty=f"{qty:g}",
+                        max=f"{returnable:g}",
+                    ),
+                )
+        return wanted, None
+
     def _process_return(self):
-        request, rejected = self._parsed(self._connector().parse_return)
+        request, rejected = self._parsed_of_url(self._connector().parse_return, "order_id")
         if rejected:
             return rejected
-        if self.url_ref and request["order_id"] != self.url_ref:
-            return self._reject(
-                400,
-                f"body order_id {request['order_id']!r} is not the order of the URL "
-                f"{self.url_ref!r}",
-            )
         self.external_id = request["id"]
         earlier = self.search(
-            [
-                ("channel_id", "=", self.channel_id.id),
-                ("kind", "=", KIND_RETURN),
-                ("external_id", "=", request["id"]),
-                ("state", "=", DONE),
-                ("id", "!=", self.id),
-            ],
+            self._message_domain(
+                KIND_RETURN, request["id"], ("state", "=", DONE), ("id", "!=", self.id)
+            ),
             limit=1,
         )
         if earlier:
@@ -41,25 +55,9 @@ class StockChannelInbound(models.Model):
         if not order:
             return self._reject(404, f"unknown order {request['order_id']!r}")
         self.sale_order_id = order
-        wanted = defaultdict(float)
-        lines = {line.channel_line_ref: line for line in order.order_line if line.channel_line_ref}
-        for item in request["lines"]:
-            line = lines.get(item["id"])
-            if not line:
-                return self._reject(404, f"order {order.name} has no line {item['id']!r}")
-            wanted[line] += item["quantity"]
-        for line, qty in wanted.items():
-            returnable = line._channel_returnable_qty()
-            if qty > returnable:
-                return self._reject(
-                    409,
-                    self.env._(
-                        "line %(line)s: %(qty)s to return, only %(max)s shipped and not returned",
-                        line=line.channel_line_ref,
-                        qty=f"{qty:g}",
-                        max=f"{returnable:g}",
-                    ),
-                )
+        wanted, rejected = self._returned_quantities(order, request["lines"])
+        if rejected:
+            return rejected
         pickings = order._channel_create_returns(wanted, request.get("reason"))
         return self._set_outcome(DONE, order, returns=pickings.mapped("name"))
 
