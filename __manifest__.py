@@ -1,6 +1,6 @@
 {
     "name": "Stock Channel Sync",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "author": "stock_channel_sync developers",
     "website": "https://github.com/stock-channel-sync/stock_channel_sync",
     "license": "LGPL-3",
@@ -21,6 +21,7 @@
         "views/stock_channel_inbound_views.xml",
         "views/stock_channel_job_views.xml",
         "views/stock_channel_views.xml",
+        "views/stock_channel_setting_views.xml",
         "views/stock_channel_policy_views.xml",
         "views/stock_channel_quantity_views.xml",
         "views/stock_location_views.xml",

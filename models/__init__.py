@@ -38,6 +38,7 @@ from . import (
     stock_channel_reconcile_run,
     stock_channel_refused,
     stock_channel_report,
+    stock_channel_setting,
     stock_channel_sync_log,
     stock_channel_variant_lock,
     stock_channel_velocity,

@@ -10,12 +10,10 @@ from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from ..core import allocation
 from ..core.connectors import (
-    CONNECTOR_SELECTION,
     GENERIC_JSON,
     get_connector,
     quantity_ceiling,
 )
-from ..core.connectors.base import DEFAULT_API_VERSION
 from ..core.inbound import (
     DEFAULT_MAX_ORDER_KB,
     DEFAULT_MAX_ORDER_LINES,
@@ -45,9 +43,6 @@ REPUBLISH_FIELDS = {
     "endpoint_url",
     "api_key",
     "api_secret",
-    "api_version",
-    "external_location_id",
-    "tracking_extension",
 }
 
 
@@ -83,7 +78,7 @@ class StockChannel(models.Model):
     )
     # connector (external channels): where and how quantities are pushed
     connector = fields.Selection(
-        CONNECTOR_SELECTION,
+        selection="_connector_selection",
         help="Wire format used to push quantities. Empty: the channel lives inside Odoo "
         "(webshop, POS) and nothing is pushed.",
     )
@@ -93,13 +88,6 @@ class StockChannel(models.Model):
         string="API Secret",
         groups="stock_channel_sync.group_channel_manager",
         help="Signs the payloads (HMAC-SHA256); never logged.",
-    )
-    api_version = fields.Char(
-        default=DEFAULT_API_VERSION,
-        help="Shopify Admin API version (each is supported for 12 months: keep it current).",
-    )
-    external_location_id = fields.Char(
-        string="Default External Location", help="Shopify: the location id stock is set at."
     )
     batch_size = fields.Integer(default=100, help="Items per push, within the connector's limit.")
     connect_timeout = fields.Float(default=5.0, string="Connect Timeout (s)")

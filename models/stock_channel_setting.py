@@ -1,0 +1,219 @@
+"""The settings of a channel's connector: one row per setting its connector declares
+(core.connectors.settings), made when the connector is chosen; label, help, type and
+whether it is required or secret come from the declaration, the value is the channel's.
+A secret value lives in its own column, readable by the channel managers only."""
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..core.connectors import CONNECTOR_SELECTION, CONNECTORS
+from ..core.connectors.settings import BOOL, KINDS, URL, WEBHOOK_SECRET, resolve
+
+MANAGER = "stock_channel_sync.group_channel_manager"
+
+
+class StockChannelSetting(models.Model):
+    _name = "stock.channel.setting"
+    _description = "Channel Connector Setting"
+    _order = "channel_id, sequence, id"
+
+    channel_id = fields.Many2one("stock.channel", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="channel_id.company_id", store=True, index=True)
+    name = fields.Char(required=True, readonly=True, help="The setting's name in its connector.")
+    sequence = fields.Integer(readonly=True)
+    value = fields.Char()
+    secret_value = fields.Char(groups=MANAGER, string="Secret")
+    value_bool = fields.Boolean(
+        compute="_compute_value_bool", inverse="_inverse_value_bool", string="On"
+    )
+    label = fields.Char(compute="_compute_declaration")
+    help = fields.Char(compute="_compute_declaration")
+    placeholder = fields.Char(compute="_compute_declaration")
+    kind = fields.Selection([(kind, kind) for kind in KINDS], compute="_compute_declaration")
+    required = fields.Boolean(compute="_compute_declaration")
+    secret = fields.Boolean(compute="_compute_declaration")
+
+    _name_uniq = models.UniqueIndex(
+        "(channel_id, name)", "A channel has each setting of its connector once."
+    )
+
+    def _declaration(self):
+        """The Setting this row stores, as its channel's connector declares it (None)."""
+        cls = CONNECTORS.get(self.channel_id.connector or "")
+        return cls.declared(self.name) if cls and self.name else None
+
+    @api.depends("name", "channel_id.connector")
+    def _compute_declaration(self):
+        for row in self:
+            declaration = row._declaration()
+            row.label = declaration.label if declaration else row.name
+            row.help = declaration.help if declaration else False
+            row.placeholder = declaration.placeholder if declaration else False
+            row.kind = declaration.kind if declaration else "text"
+            row.required = bool(declaration and declaration.required)
+            row.secret = bool(declaration and declaration.secret)
+
+    @api.depends("value", "name", "channel_id.connector")
+    def _compute_value_bool(self):
+        for row in self:
+            declaration = row._declaration()
+            row.value_bool = bool(declaration and declaration.parse(row.value) is True)
+
+    def _inverse_value_bool(self):
+        for row in self.filtered(lambda row: row.kind == BOOL):
+            row.value = row._declaration().store(row.value_bool)
+
+    def _raw(self):
+        """The stored text of this row (its secret column for a secret setting)."""
+        row = self.sudo()
+        return row.secret_value if row.secret else row.value
+
+    @api.constrains("value", "secret_value")
+    def _check_value(self):
+        for row in self.sudo():
+            declaration = row._declaration()
+            problem = declaration and declaration.problem(row._raw())
+            if problem:
+                raise ValidationError(
+                    self.env._(
+                        "Channel %(channel)s: %(problem)s",
+                        channel=row.channel_id.display_name,
+                        problem=problem,
+                    )
+                )
+        self.channel_id.filtered(lambda ch: ch._setting_urls())._check_credentials_transport()
+
+    def write(self, vals):
+        res = super().write(vals)
+        if {"value", "secret_value", "value_bool"} & set(vals):
+            self._republish()
+        return res
+
+    def _republish(self):
+        """Push again what the channels of settings that move what they hold publish."""
+        moving = self.filtered(lambda row: (d := row._declaration()) and d.republish)
+        if moving:
+            warehouses = moving.channel_id.warehouse_id
+            self.env["stock.channel.outbox"]._enqueue(warehouses=warehouses)
+
+
+class StockChannel(models.Model):
+    """The channel's side of its connector's settings: the rows made for the connector
+    chosen, their typed values for its ChannelConfig, the required ones checked."""
+
+    _inherit = "stock.channel"
+
+    setting_ids = fields.One2many("stock.channel.setting", "channel_id", string="Settings")
+
+    @api.model
+    def _connector_selection(self):
+        """Every registered connector (core.connectors.register), wherever it is."""
+        return list(CONNECTOR_SELECTION)
+
+    def _connector_class(self):
+        return CONNECTORS.get(self.sudo().connector or "")
+
+    def _declared_settings(self):
+        cls = self._connector_class()
+        return cls.settings if cls else ()
+
+    @staticmethod
+    def _new_setting_vals(declarations, have):
+        """The values of the rows of ``declarations`` not in ``have`` (names)."""
+        return [
+            {
+                "name": setting.name,
+                "sequence": index,
+                "value": "" if setting.secret else setting.initial(),
+            }
+            for index, setting in enumerate(declarations)
+            if setting.name not in have
+        ]
+
+    def _sync_settings(self):
+        """One row per setting of the channel's connector: the missing ones made (with
+        their default), those no longer declared removed."""
+        for channel in self.sudo():
+            declarations = channel._declared_settings()
+            names = {setting.name for setting in declarations}
+            channel.setting_ids.filtered(lambda row, names=names: row.name not in names).unlink()
+            have = set(channel.setting_ids.mapped("name"))
+            if vals_list := self._new_setting_vals(declarations, have):
+                channel.setting_ids = [Command.create(vals) for vals in vals_list]
+
+    @api.onchange("connector")
+    def _onchange_connector_settings(self):
+        """The form shows the settings of the connector chosen at once."""
+        declarations = self._declared_settings()
+        names = {setting.name for setting in declarations}
+        kept = self.setting_ids.filtered(lambda row: row.name in names)
+        new = self.env["stock.channel.setting"]
+        for vals in self._new_setting_vals(declarations, set(kept.mapped("name"))):
+            new |= new.new(vals)
+        self.setting_ids = kept | new
+
+    def _setting_values(self):
+        """{name: typed value} of every setting of the channel's connector."""
+        self.ensure_one()
+        stored = {row.name: row._raw() for row in self.sudo().setting_ids}
+        return resolve(self._declared_settings(), stored)
+
+    def _setting_value(self, name, default=None):
+        """The typed value of the setting ``name`` (``default`` when the connector has
+        none of that name)."""
+        return self._setting_values().get(name, default)
+
+    def _set_settings(self, values):
+        """Store {name: typed value} as the channel's settings (made if missing)."""
+        self.ensure_one()
+        self._sync_settings()
+        for name, value in values.items():
+            declaration = self._connector_class() and self._connector_class().declared(name)
+            if declaration is None:
+                raise UserError(
+                    self.env._(
+                        "%(connector)s has no setting %(name)r.",
+                        connector=self.connector or "-",
+                        name=name,
+                    )
+                )
+            row = self.sudo().setting_ids.filtered(lambda row, name=name: row.name == name)
+            column = "secret_value" if declaration.secret else "value"
+            row.write({column: declaration.store(value)})
+
+    def _setting_urls(self):
+        """The addresses the channel's settings send to (checked as the endpoint is)."""
+        values = self._setting_values()
+        return [values[s.name] for s in self._declared_settings() if s.kind == URL]
+
+    def _check_required_settings(self):
+        """UserError naming the required settings a channel's connector has left empty."""
+        for channel in self.filtered("connector"):
+            refusal = channel._connector_class().settings_refusal(channel._setting_values())
+            if refusal:
+                raise UserError(
+                    self.env._(
+                        "Channel %(channel)s cannot be used: %(refusal)s.",
+                        channel=channel.display_name,
+                        refusal=refusal,
+                    )
+                )
+
+    def _webhook_secret_setting(self):
+        """The secret of the channel's webhooks its connector's settings hold, or ""."""
+        return self._setting_value(WEBHOOK_SECRET) or ""
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        channels = super().create(vals_list)
+        channels._sync_settings()
+        return channels
+
+    def write(self, vals):
+        activating = vals.get("active") and self.filtered(lambda channel: not channel.active)
+        res = super().write(vals)
+        if "connector" in vals:
+            self._sync_settings()
+        if activating:
+            activating._check_required_settings()
+        return res
