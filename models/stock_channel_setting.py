@@ -22,7 +22,7 @@ class StockChannelSetting(models.Model):
     name = fields.Char(required=True, readonly=True, help="The setting's name in its connector.")
     sequence = fields.Integer(readonly=True)
     value = fields.Char()
-    secret_value = fields.Char(groups=MANAGER, string="Secret")
+    secret_value = fields.Char(groups=MANAGER)
     value_bool = fields.Boolean(
         compute="_compute_value_bool", inverse="_inverse_value_bool", string="On"
     )
@@ -31,7 +31,7 @@ class StockChannelSetting(models.Model):
     placeholder = fields.Char(compute="_compute_declaration")
     kind = fields.Selection([(kind, kind) for kind in KINDS], compute="_compute_declaration")
     required = fields.Boolean(compute="_compute_declaration")
-    secret = fields.Boolean(compute="_compute_declaration")
+    secret = fields.Boolean(compute="_compute_declaration", string="Is Secret")
 
     _name_uniq = models.UniqueIndex(
         "(channel_id, name)", "A channel has each setting of its connector once."
@@ -124,7 +124,7 @@ class StockChannel(models.Model):
             {
                 "name": setting.name,
                 "sequence": index,
-                "value": "" if setting.secret else setting.initial(),
+                "value": setting.initial() or False,
             }
             for index, setting in enumerate(declarations)
             if setting.name not in have
@@ -137,6 +137,10 @@ class StockChannel(models.Model):
             declarations = channel._declared_settings()
             names = {setting.name for setting in declarations}
             channel.setting_ids.filtered(lambda row, names=names: row.name not in names).unlink()
+            order = {setting.name: index for index, setting in enumerate(declarations)}
+            for row in channel.setting_ids:
+                if row.sequence != order[row.name]:
+                    row.sequence = order[row.name]
             have = set(channel.setting_ids.mapped("name"))
             if vals_list := self._new_setting_vals(declarations, have):
                 channel.setting_ids = [Command.create(vals) for vals in vals_list]
@@ -183,8 +187,8 @@ class StockChannel(models.Model):
 
     def _setting_urls(self):
         """The addresses the channel's settings send to (checked as the endpoint is)."""
-        values = self._setting_values()
-        return [values[s.name] for s in self._declared_settings() if s.kind == URL]
+        stored = {row.name: row._raw() for row in self.sudo().setting_ids}
+        return [s.parse(stored.get(s.name)) for s in self._declared_settings() if s.kind == URL]
 
     def _check_required_settings(self):
         """UserError naming the required settings a channel's connector has left empty."""

@@ -67,6 +67,7 @@ class TestChannelSettings(SyncCase):
         self.assertEqual(amazon._connector_config().settings["feed_threshold"], 0)
         # another connector: its own rows, the others gone
         amazon.connector = "mirakl"
+        amazon.invalidate_recordset(["setting_ids"])  # read in their new order
         self.assertEqual(
             amazon.setting_ids.mapped("name"),
             ["seller_id", "location_id", "confirm_timeout_minutes"],

@@ -69,6 +69,7 @@ SETTINGS = (
         settings.WEBHOOK_SECRET,
         "Push Notification Keys",
         help="bol's public keys of its push notifications (JSON), read by Import mapping.",
+        secret=True,
     ),
     settings.confirm_timeout(CONFIRM_TIMEOUT_MINUTES),
 )

@@ -58,7 +58,9 @@ class Setting:
             return TRUE if value else FALSE
         if value is None or value is False:
             return ""
-        return str(int(value)) if self.kind == INT else str(value).strip()
+        if self.kind == INT and not isinstance(value, str):
+            return str(int(value))
+        return str(value).strip()  # a text that is no integer: problem() says so
 
     def initial(self):
         """The text a new channel starts with: its default's."""
