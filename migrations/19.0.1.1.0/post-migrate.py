@@ -30,6 +30,8 @@ MOVED = {
 }
 # 0 meant "the marketplace's default": the setting left empty says so now
 ZERO_IS_DEFAULT = {"confirm_timeout_minutes"}
+# the old fields' defaults, that every channel held: not worth a line in the log
+OLD_DEFAULTS = {"amazon_product_type": "PRODUCT", "feed_threshold": 50, "api_version": "2026-10"}
 
 
 def migrate(cr, version):
@@ -70,7 +72,7 @@ def _move_row(env, row, columns):
             continue
         declaration = cls and cls.declared(name)
         if not declaration:
-            if value is not False:
+            if value is not False and OLD_DEFAULTS.get(column) != value:
                 left.append(column)
             continue
         text = declaration.store(value)
