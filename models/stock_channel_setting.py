@@ -28,7 +28,6 @@ class StockChannelSetting(models.Model):
     )
     label = fields.Char(compute="_compute_declaration")
     help = fields.Char(compute="_compute_declaration")
-    placeholder = fields.Char(compute="_compute_declaration")
     kind = fields.Selection([(kind, kind) for kind in KINDS], compute="_compute_declaration")
     required = fields.Boolean(compute="_compute_declaration")
     secret = fields.Boolean(compute="_compute_declaration", string="Is Secret")
@@ -48,7 +47,6 @@ class StockChannelSetting(models.Model):
             declaration = row._declaration()
             row.label = declaration.label if declaration else row.name
             row.help = declaration.help if declaration else False
-            row.placeholder = declaration.placeholder if declaration else False
             row.kind = declaration.kind if declaration else "text"
             row.required = bool(declaration and declaration.required)
             row.secret = bool(declaration and declaration.secret)

@@ -9,7 +9,7 @@ from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules.module import load_script
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 from odoo.tools.sql import column_exists
 
 from ..core.connectors import Setting, register, unregister
@@ -85,6 +85,25 @@ class TestChannelSettings(SyncCase):
             ["API Version", "Default External Location", "Refund Returns"],
         )
         self.assertEqual(channel.setting_ids[0].value, "2026-10")
+
+    def test_the_form_lists_the_settings_of_the_connector_chosen_and_saves_them(self):
+        form = Form(self.env["stock.channel"])
+        form.name, form.code = "Amazon FR", "amz-fr"
+        form.connector = "amazon"
+        form.endpoint_url = "https://sellingpartnerapi-eu.amazon.com"
+        self.assertEqual(len(form.setting_ids), 7)
+        for index, value in ((0, "A2FORM"), (1, "A13V1IB3VIYZZH")):
+            with form.setting_ids.edit(index) as row:
+                row.value = value
+        with form.setting_ids.edit(2) as row:
+            row.secret_value = "Atzr|form"
+        channel = form.save()
+        values = channel._setting_values()
+        self.assertEqual(
+            (values["seller_id"], values["marketplace_id"], values["refresh_token"]),
+            ("A2FORM", "A13V1IB3VIYZZH", "Atzr|form"),
+        )
+        self.assertEqual(values["product_type"], "PRODUCT")
 
     def test_values_are_typed_and_checked(self):
         amazon = self.amazon()

@@ -32,7 +32,6 @@ class Setting:
     required: bool = False
     secret: bool = False
     republish: bool = False
-    placeholder: str = ""
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -107,7 +106,6 @@ def token_url(default_url):
         "Token URL",
         help=f"Where access tokens are asked for (empty: {default_url}).",
         kind=URL,
-        placeholder="empty: the marketplace's own",
     )
 
 

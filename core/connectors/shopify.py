@@ -61,10 +61,10 @@ SETTINGS = (
     settings.Setting(
         "api_version",
         "API Version",
-        help="The Admin API version (each is supported for 12 months: keep it current).",
+        help="The Admin API version, e.g. 2026-10 (each is supported for 12 months: keep "
+        "it current).",
         default=DEFAULT_API_VERSION,
         republish=True,
-        placeholder=f"e.g. {DEFAULT_API_VERSION}",
     ),
     settings.Setting(
         "location_id",
