@@ -1,6 +1,6 @@
 {
     "name": "Stock Channel Sync",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "author": "stock_channel_sync developers",
     "website": "https://github.com/stock-channel-sync/stock_channel_sync",
     "license": "LGPL-3",

@@ -93,6 +93,7 @@ class Bench(ServerBench):
                         **self.wire.channel_vals(code),
                     }
                 )
+                channel._set_settings(self.wire.settings(code))
                 self.wire.bind(env, channel, products)
                 self.channel_ids.append(channel.id)
             self.location_id = warehouse.lot_stock_id.id

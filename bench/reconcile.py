@@ -131,6 +131,7 @@ class Bench(ServerBench):
                     **self.wire.channel_vals(CHANNEL),
                 }
             )
+            channel._set_settings(self.wire.settings(CHANNEL))
             self.channel_id = channel.id
         self.empty_outbox()
 

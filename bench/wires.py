@@ -26,6 +26,10 @@ class GenericWire:
     def channel_vals(self, code):
         return {"endpoint_url": self.sim.generic_url(code), "api_secret": self.secret}
 
+    def settings(self, code):
+        """The settings the connector declares, set on the channel once made."""
+        return {}
+
     def configure(self, code):
         self.sim.configure_channel(code, secret=self.secret)
 
@@ -91,8 +95,10 @@ class ShopifyWire(GenericWire):
         return {
             "endpoint_url": self.sim.shopify_url(code),
             "api_key": SHOPIFY_TOKEN,
-            "external_location_id": SHOPIFY_LOCATION,
         }
+
+    def settings(self, code):
+        return {"location_id": SHOPIFY_LOCATION}
 
     def configure(self, code):
         # a Plus plan's bucket: 1000 points/s restored
@@ -141,12 +147,10 @@ class BolWire(GenericWire):
 
     def channel_vals(self, code):
         url = self.sim.marketplace_url("bol", code)
-        return {
-            "endpoint_url": url,
-            "token_url": f"{url}/token",
-            "api_key": "bol-client",
-            "api_secret": "bol-secret",
-        }
+        return {"endpoint_url": url, "api_key": "bol-client", "api_secret": "bol-secret"}
+
+    def settings(self, code):
+        return {"token_url": f"{self.sim.marketplace_url('bol', code)}/token"}
 
     def configure(self, code):
         self.sim.configure_marketplace("bol", code, processing_delay=self.processing_delay)
@@ -210,14 +214,14 @@ class AmazonWire(GenericWire):
 
     def channel_vals(self, code):
         url = self.sim.marketplace_url("amazon", code)
+        return {"endpoint_url": url, "api_key": self.client, "api_secret": self.secret}
+
+    def settings(self, code):
         return {
-            "endpoint_url": url,
-            "token_url": f"{url}/auth/o2/token",
-            "api_key": self.client,
-            "api_secret": self.secret,
+            "token_url": f"{self.sim.marketplace_url('amazon', code)}/auth/o2/token",
             "refresh_token": self.refresh,
             "seller_id": "A2BENCH",
-            "marketplace_code": "A1PA6795UKMFR9",
+            "marketplace_id": "A1PA6795UKMFR9",
         }
 
     def configure(self, code):

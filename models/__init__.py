@@ -28,6 +28,7 @@ from . import (
     stock_channel_rate_slot,
     stock_channel_reconcile,
     stock_channel_refused,
+    stock_channel_setting,
     stock_channel_sync_log,
     stock_channel_token,
     stock_channel_variant_lock,

@@ -5,6 +5,7 @@ from . import (
     test_bol,
     test_channel,
     test_channel_reports,
+    test_channel_settings,
     test_concurrent_dispatch,
     test_crons,
     test_cross_company,

@@ -22,6 +22,12 @@ ALERT_DEFAULTS = {
 }  # fmt: skip
 
 
+def set_settings(channel, **values):
+    """Set the settings its connector declares on ``channel`` (typed values, by name)."""
+    channel._set_settings(values)
+    return channel
+
+
 def loopback_only_send(session, request, **kwargs):
     if urlsplit(request.url).hostname not in ("127.0.0.1", "localhost"):
         raise AssertionError(f"tests may only reach loopback, not {request.url}")
@@ -231,11 +237,11 @@ class SyncCase(ChannelStockCase):
                 "connector": "shopify",
                 "endpoint_url": cls.sim.shopify_url("demo"),
                 "api_key": "shop-token",
-                "external_location_id": "77",
                 "retry_base_seconds": 0.01,
                 "retry_cap_seconds": 0.05,
             }
         )
+        set_settings(cls.shop, location_id="77")
         cls.channels |= cls.shop
         for index, product in enumerate(cls.product | cls.product_b, start=1):
             cls.env["stock.channel.binding"].create(
@@ -339,14 +345,16 @@ class OrderCase(SyncCase):
             )
 
     @classmethod
-    def marketplace_channel(cls, code, connector, **vals):
-        """A channel of a marketplace that confirms later, on the simulator."""
-        return cls.env["stock.channel"].create(
+    def marketplace_channel(cls, code, connector, settings=None, **vals):
+        """A channel of a marketplace that confirms later, on the simulator (``settings``:
+        those its connector declares)."""
+        channel = cls.env["stock.channel"].create(
             {"name": code, "code": code, "channel_type": "marketplace",
              "warehouse_id": cls.warehouse.id, "connector": connector,
              "retry_base_seconds": 0.01, "retry_cap_seconds": 0.05, "retry_max_attempts": 2,
              **vals}
         )  # fmt: skip
+        return set_settings(channel, **(settings or {}))
 
     def logs(self, channel, state=None):
         domain = [("channel_id", "=", channel.id)] + ([("state", "=", state)] if state else [])

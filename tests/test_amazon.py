@@ -51,9 +51,9 @@ class TestAmazon(OrderCase):
         cls.sell_in_euros()
         url = cls.sim.marketplace_url("amazon", ACCOUNT)
         cls.amazon = cls.marketplace_channel(
-            "amazon", "amazon", endpoint_url=url, token_url=f"{url}/auth/o2/token",
-            api_key=CLIENT, api_secret=SECRET, refresh_token=REFRESH, seller_id=SELLER,
-            marketplace_code=DE, feed_threshold=3,
+            "amazon", "amazon", endpoint_url=url, api_key=CLIENT, api_secret=SECRET,
+            settings={"token_url": f"{url}/auth/o2/token", "refresh_token": REFRESH,
+                      "seller_id": SELLER, "marketplace_id": DE, "feed_threshold": 3},
         )  # fmt: skip
         cls.fba = cls._create_product("Bulky", "BULKY")
 

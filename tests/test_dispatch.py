@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from odoo import Command, fields
 from odoo.tests import tagged
 
-from .common import SyncCase
+from .common import SyncCase, set_settings
 
 
 @tagged("post_install", "-at_install")
@@ -304,9 +304,9 @@ class TestDispatch(SyncCase):
         shop2 = self.env["stock.channel"].create(
             {"name": "Shopify 2", "code": "shopify2", "channel_type": "shop",
              "warehouse_id": self.warehouse.id, "connector": "shopify",
-             "endpoint_url": self.sim.shopify_url("other"), "api_key": "shop-token",
-             "external_location_id": "77"}
+             "endpoint_url": self.sim.shopify_url("other"), "api_key": "shop-token"}
         )  # fmt: skip
+        set_settings(shop2, location_id="77")
         self.set_stock(self.product, 5)
         self.assertFalse(self.outbox(shop2))
         self.dispatch()

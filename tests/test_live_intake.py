@@ -13,7 +13,7 @@ from odoo.tests import tagged
 from odoo.tests.common import get_db_name
 
 from ..simulator.clients import shopify_webhook_request
-from .common import start_simulator
+from .common import set_settings, start_simulator
 from .live_server import LiveServerCase
 
 SHOP_SECRET = "live-shop-secret"
@@ -61,9 +61,10 @@ class TestLiveIntake(LiveServerCase):
                     {"name": "Live shop", "code": f"shop-{cls.token}", "channel_type": "shop",
                      "warehouse_id": warehouse.id, "connector": "shopify",
                      "endpoint_url": cls.sim.shopify_url("live"), "api_key": "live-token",
-                     "api_secret": SHOP_SECRET, "external_location_id": "77"},
+                     "api_secret": SHOP_SECRET},
                 ]
             )  # fmt: skip
+            set_settings(channels[1], location_id="77")
             cls.channel_ids = channels.ids
             cls.market, cls.shop = channels.ids
             env["stock.channel.binding"].create(

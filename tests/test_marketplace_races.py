@@ -12,7 +12,7 @@ from odoo.tests import tagged
 from ..core.connectors import PushItem, get_connector
 from ..core.errors import RetryableError
 from ..core.ratelimit import per_window
-from .common import start_simulator
+from .common import set_settings, start_simulator
 from .live_server import LiveServerCase, sell_at_pos
 
 ROUNDS = 3
@@ -52,12 +52,14 @@ class TestMarketplaceRaces(LiveServerCase):
             cls.product_ids.extend(products.ids)
             cls.channels = {}
             for connector, vals in cls._channel_vals().items():
+                settings = vals.pop("settings", {})
                 channel = env["stock.channel"].create(
                     {"name": f"Race {connector}", "code": f"{connector}-{cls.token}",
                      "channel_type": "marketplace", "warehouse_id": warehouse.id,
                      "connector": connector,
                      "endpoint_url": cls.sim.marketplace_url(connector, cls.account), **vals}
                 )  # fmt: skip
+                set_settings(channel, **settings)
                 cls.channels[connector] = channel.id
                 cls.channel_ids.append(channel.id)
             env.flush_all()
@@ -69,11 +71,12 @@ class TestMarketplaceRaces(LiveServerCase):
         url = cls.sim.marketplace_url
         return {
             "bol": {"api_key": "bol-client", "api_secret": "bol-secret",
-                    "token_url": f"{url('bol', cls.account)}/token"},
+                    "settings": {"token_url": f"{url('bol', cls.account)}/token"}},
             "mirakl": {"api_key": "mirakl-key"},
-            "amazon": {"api_key": CLIENT, "api_secret": SECRET, "refresh_token": REFRESH,
-                       "seller_id": SELLER, "marketplace_code": DE,
-                       "token_url": f"{url('amazon', cls.account)}/auth/o2/token"},
+            "amazon": {"api_key": CLIENT, "api_secret": SECRET,
+                       "settings": {"refresh_token": REFRESH, "seller_id": SELLER,
+                                    "marketplace_id": DE,
+                                    "token_url": f"{url('amazon', cls.account)}/auth/o2/token"}},
         }  # fmt: skip
 
     @classmethod

@@ -7,7 +7,7 @@ import json
 
 from odoo.tests import HttpCase, tagged
 
-from .common import OrderCase
+from .common import OrderCase, set_settings
 
 SHOP = "demo"
 URL = "/stock_channel_sync/shopify/orders"
@@ -107,7 +107,7 @@ class TestShopify(OrderCase, HttpCase):
 
     def test_a_version_shopify_no_longer_serves_raises_an_alert_naming_the_next(self):
         self.sim.configure_shop(SHOP, oldest_version="2026-01")
-        self.shop.api_version = "2025-10"
+        set_settings(self.shop, api_version="2025-10")
         self.set_stock(self.product, 5)
         self.dispatch(until_empty=True)
         self.assertEqual(self.shop_level(), 5)
@@ -121,14 +121,14 @@ class TestShopify(OrderCase, HttpCase):
         self.set_stock(self.product, 4)
         self.dispatch(until_empty=True)
         self.assertEqual(alert.state, "open", "one alert, kept")
-        self.shop.api_version = "2026-10"
+        set_settings(self.shop, api_version="2026-10")
         self.set_stock(self.product, 3)
         self.dispatch(until_empty=True)
         self.assertEqual(alert.state, "resolved")
 
     def test_a_deprecation_shopify_reports_raises_an_alert_until_the_version_moves(self):
         self.sim.configure_shop(SHOP, deprecated_reason="InventoryLevel.available")
-        self.shop.api_version = "2026-07"
+        set_settings(self.shop, api_version="2026-07")
         self.assertEqual(self.read_back(self.shop, self.product), {})
         [alert] = self.env["stock.channel.alert"].search(
             [("channel_id", "=", self.shop.id), ("kind", "=", "api_version")]
@@ -138,7 +138,7 @@ class TestShopify(OrderCase, HttpCase):
         self.sim.configure_shop(SHOP, deprecated_reason="")
         self.read_back(self.shop, self.product)
         self.assertEqual(alert.state, "open", "said of some requests: kept until it moves")
-        self.shop.api_version = "2026-10"
+        set_settings(self.shop, api_version="2026-10")
         self.read_back(self.shop, self.product)
         self.assertEqual(alert.state, "resolved")
 
@@ -313,7 +313,7 @@ class TestShopify(OrderCase, HttpCase):
         return_picking.button_validate()
         self.dispatch(until_empty=True)
         self.assertEqual(state["refunds"], [], "off by default")
-        self.shop.refund_returns = True
+        set_settings(self.shop, refund_returns=True)
         order.channel_status_pushed = False  # as if the status had not gone yet
         order._channel_enqueue_status()
         self.dispatch(until_empty=True)

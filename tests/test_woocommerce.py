@@ -7,7 +7,7 @@ import json
 from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, tagged
 
-from .common import OrderCase
+from .common import OrderCase, set_settings
 
 SHOP = "woo"
 KEY, SECRET, HOOK = "ck_odoo", "cs_odoo", "whsec_odoo"
@@ -43,11 +43,11 @@ class TestWooCommerce(OrderCase, HttpCase):
                 "endpoint_url": cls.sim.woocommerce_url(SHOP),
                 "api_key": KEY,
                 "api_secret": SECRET,
-                "webhook_secret": HOOK,
                 "retry_base_seconds": 0.01,
                 "retry_cap_seconds": 0.05,
             }
         )
+        set_settings(cls.woo, webhook_secret=HOOK)
         cls.lonely = cls._create_product("Lonely", "LONELY")
 
     def setUp(self):
@@ -144,11 +144,11 @@ class TestWooCommerce(OrderCase, HttpCase):
         with self.assertRaisesRegex(ValidationError, r"in clear.*https://shop\.example\.com"):
             self.woo.endpoint_url = "http://shop.example.com"
         with self.assertRaisesRegex(ValidationError, r"http://login\.example\.com/token would"):
-            self.env["stock.channel"].create(
+            bol = self.env["stock.channel"].create(
                 {"name": "bol", "code": "bol-clear", "warehouse_id": self.warehouse.id,
-                 "connector": "bol", "endpoint_url": "https://api.bol.com",
-                 "token_url": "http://login.example.com/token"}
+                 "connector": "bol", "endpoint_url": "https://api.bol.com"}
             )  # fmt: skip
+            set_settings(bol, token_url="http://login.example.com/token")
         self.market.endpoint_url = "http://hub.example.com/stock"  # generic JSON only signs
         with self.assertRaisesRegex(ValidationError, "Mirakl sends the channel's credentials"):
             self.market.connector = "mirakl"  # its key would travel to that address

@@ -1,7 +1,7 @@
 """Channel connectors: one module per wire format, registered by connector code."""
 
 from ..allocation import Ceiling
-from . import amazon, bol, generic_json, mirakl, shopify, woocommerce
+from . import amazon, bol, generic_json, mirakl, settings, shopify, woocommerce
 from .base import (
     CONNECTOR_SELECTION,
     CONNECTORS,
@@ -11,8 +11,10 @@ from .base import (
     Connector,
     PushItem,
     PushResult,
+    Setting,
     get_connector,
     register,
+    unregister,
 )
 
 
@@ -27,8 +29,7 @@ def quantity_ceiling(code):
     cls = CONNECTORS.get(code or "")
     if not cls or cls.max_quantity is None:
         return None
-    label = dict(CONNECTOR_SELECTION).get(code, code)
-    return Ceiling(cls.max_quantity, f"{label} takes at most {cls.max_quantity}")
+    return Ceiling(cls.max_quantity, f"{cls.label} takes at most {cls.max_quantity}")
 
 
 def order_status_connectors():
@@ -45,6 +46,7 @@ __all__ = [
     "Connector",
     "PushItem",
     "PushResult",
+    "Setting",
     "amazon",
     "bol",
     "generic_json",
@@ -54,6 +56,8 @@ __all__ = [
     "order_status_connectors",
     "quantity_ceiling",
     "register",
+    "settings",
     "shopify",
+    "unregister",
     "woocommerce",
 ]

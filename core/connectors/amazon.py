@@ -6,11 +6,11 @@ getOrders is deprecated, to be migrated by 2027-03-27), shipments confirmed back
 
 Configuration: ``endpoint_url`` the regional API host (e.g.
 ``https://sellingpartnerapi-eu.amazon.com``); ``api_key`` / ``api_secret`` the Login with
-Amazon client id and secret; ``options["refresh_token"]`` the seller's refresh token;
-``token_url`` empty for Amazon's (https://api.amazon.com/auth/o2/token); ``seller_id``
-and ``marketplace_id`` (one marketplace per channel). Options: ``product_type`` (sent
-with every patch; default PRODUCT), ``feed_threshold`` (pushes of more items go as one
-feed; default 50). No AWS signature: the access token alone (``x-amz-access-token``).
+Amazon client id and secret; the settings (SETTINGS): ``refresh_token`` the seller's
+refresh token; ``token_url`` empty for Amazon's (https://api.amazon.com/auth/o2/token);
+``seller_id`` and ``marketplace_id`` (one marketplace per channel); ``product_type``
+(sent with every patch; default PRODUCT), ``feed_threshold`` (pushes of more items go as
+one feed; default 50). No AWS signature: the access token alone (``x-amz-access-token``).
 
 Out of scope: the seller's cancellations (nothing is sent for a cancelled status; cancel
 in Seller Central), FBA stock (listings fulfilled by Amazon are left out of the catalogue)."""
@@ -23,7 +23,8 @@ from ..idempotency import idempotency_key, iso_utc, utc_now
 from ..ratelimit import strictest, token_bucket
 from . import amazon_feeds as feeds
 from . import amazon_orders as orders
-from .amazon_api import FORBIDDEN, AmazonApi, TokenRefused
+from . import settings
+from .amazon_api import DEFAULT_TOKEN_URL, FORBIDDEN, AmazonApi, TokenRefused
 from .base import (
     AMAZON,
     FAILURE,
@@ -38,9 +39,45 @@ from .base import (
 DEFAULT_FEED_THRESHOLD = 50
 CATALOG_PAGE = 20
 BODY_CHARS = 4000
+CONFIRM_TIMEOUT_MINUTES = 60
+SETTINGS = (
+    settings.Setting(
+        "seller_id", "Seller Id", help="The seller id (merchant token).", required=True
+    ),
+    settings.Setting(
+        "marketplace_id",
+        "Marketplace Id",
+        help="The marketplace id (e.g. A1PA6795UKMFR9 for .de).",
+        required=True,
+    ),
+    settings.Setting(
+        "refresh_token",
+        "Refresh Token",
+        help="The seller's Login with Amazon refresh token (the API Key and API Secret are "
+        "the app's LWA client id and secret).",
+        required=True,
+        secret=True,
+    ),
+    settings.token_url(DEFAULT_TOKEN_URL),
+    settings.Setting(
+        "product_type",
+        "Product Type",
+        help="The product type sent with each quantity patch.",
+        default=feeds.DEFAULT_PRODUCT_TYPE,
+    ),
+    settings.Setting(
+        "feed_threshold",
+        "Feed Above (SKUs)",
+        help="A push of more SKUs than this goes as one listings feed instead of one patch "
+        "per SKU.",
+        kind=settings.INT,
+        default=DEFAULT_FEED_THRESHOLD,
+    ),
+    settings.confirm_timeout(CONFIRM_TIMEOUT_MINUTES),
+)
 
 
-@register(AMAZON)
+@register(AMAZON, "Amazon")
 class AmazonConnector(AmazonApi):
     """Limits are Amazon's usage plans per operation (requests per second, burst): each
     endpoint name below is one operation. searchOrders allows one request every 3 min
@@ -48,11 +85,12 @@ class AmazonConnector(AmazonApi):
     changed orders) at once, the bucket refilling between polls."""
 
     order_format = orders
+    settings = SETTINGS
 
     confirms_async = True
     max_batch_size = 1000
     check_interval = 30.0
-    confirm_timeout_minutes = 60
+    confirm_timeout_minutes = CONFIRM_TIMEOUT_MINUTES
     polls_orders = True
     poll_interval_minutes = 5
     poll_overlap_minutes = 10
@@ -74,7 +112,7 @@ class AmazonConnector(AmazonApi):
 
     @property
     def _product_type(self):
-        return str(self.config.options.get("product_type") or feeds.DEFAULT_PRODUCT_TYPE)
+        return str(self.setting("product_type") or feeds.DEFAULT_PRODUCT_TYPE)
 
     # -- stock --------------------------------------------------------------------
 
@@ -83,8 +121,8 @@ class AmazonConnector(AmazonApi):
         items. Nothing is applied at the answer: ``tracking`` names what to check."""
         items = self._check_batch(items)
         self._check_config()
-        threshold = self.config.options.get("feed_threshold")
-        threshold = DEFAULT_FEED_THRESHOLD if threshold in (None, "") else int(threshold)
+        threshold = self.setting("feed_threshold")
+        threshold = DEFAULT_FEED_THRESHOLD if threshold is None else threshold
         result = PushResult(
             status=0,
             body="",
@@ -108,7 +146,7 @@ class AmazonConnector(AmazonApi):
                     "PATCH",
                     self._listing_path(item.sku),
                     "listings",
-                    {"marketplaceIds": self.config.marketplace_id},
+                    {"marketplaceIds": self.setting("marketplace_id")},
                     payload,
                 )
                 answer = self._json(response)
@@ -153,7 +191,7 @@ class AmazonConnector(AmazonApi):
 
     def _push_feed(self, items, result):
         """createFeedDocument, upload to its presigned URL, createFeed."""
-        document = feeds.feed_document(self.config.seller_id, self._product_type, items)
+        document = feeds.feed_document(self.setting("seller_id"), self._product_type, items)
         content = json.dumps(document).encode("utf-8")
         created = self._json(
             self._call(
@@ -174,7 +212,7 @@ class AmazonConnector(AmazonApi):
         self.classify(upload)
         request = {
             "feedType": feeds.FEED_TYPE,
-            "marketplaceIds": [self.config.marketplace_id],
+            "marketplaceIds": [self.setting("marketplace_id")],
             "inputFeedDocumentId": created["feedDocumentId"],
         }
         response = self._call("POST", f"{feeds.API_FEEDS}/feeds", "feeds", payload=request)
@@ -269,7 +307,7 @@ class AmazonConnector(AmazonApi):
         by Amazon (FBA) are marked so: their stock is Amazon's, never pushed."""
         self._check_config()
         params = {
-            "marketplaceIds": self.config.marketplace_id,
+            "marketplaceIds": self.setting("marketplace_id"),
             "includedData": "summaries,fulfillmentAvailability",
             "pageSize": CATALOG_PAGE,
         }
@@ -302,8 +340,8 @@ class AmazonConnector(AmazonApi):
             "includedData": orders.POLL_DATA,
             "maxResultsPerPage": orders.PAGE_SIZE,
         }
-        if self.config.marketplace_id:
-            params["marketplaceIds"] = self.config.marketplace_id
+        if self.setting("marketplace_id"):
+            params["marketplaceIds"] = self.setting("marketplace_id")
         messages, newest = [], cursor or ""
         while True:
             answer = self._json(self._call("GET", orders.API_ORDERS, "orders", params))
@@ -337,7 +375,7 @@ class AmazonConnector(AmazonApi):
             raise PermanentError(f"{self.code}: order {order_id} not found on Amazon")
         ship_date = iso_utc(utc_now(), timespec="milliseconds")
         planned, problems = orders.plan_shipments(
-            order, body, self.config.marketplace_id, ship_date
+            order, body, self.setting("marketplace_id"), ship_date
         )
         status = 200
         for request in planned:

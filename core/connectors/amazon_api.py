@@ -28,7 +28,6 @@ FORBIDDEN = 403
 UNAUTHORIZED = "Unauthorized"
 # a 429 without Retry-After (SP-API sends none): the endpoint rests one interval, at least
 MIN_HOLD_SECONDS = 1.0
-NOT_CONFIGURED = "amazon: the channel needs a seller id and a marketplace id"
 
 
 class TokenRefused(PermanentError):
@@ -36,9 +35,9 @@ class TokenRefused(PermanentError):
 
 
 class AmazonApi(Connector):
-    """``api_key`` / ``api_secret``: the LWA client id and secret;
-    ``options["refresh_token"]``: the seller's refresh token; ``token_url``: empty for
-    Amazon's."""
+    """``api_key`` / ``api_secret``: the LWA client id and secret; the settings
+    ``refresh_token`` (the seller's), ``token_url`` (empty for Amazon's), ``seller_id``
+    and ``marketplace_id`` (core.connectors.amazon.SETTINGS)."""
 
     def __init__(self, config, session=None, limiter=None, tokens=None):
         super().__init__(config, session, limiter, tokens)
@@ -50,13 +49,12 @@ class AmazonApi(Connector):
 
     @property
     def _refresh_token(self):
-        return str(self.config.options.get("refresh_token") or "")
+        return str(self.setting("refresh_token") or "")
 
     def _redact(self, text):
         """Credentials and tokens out, as they are and form-encoded."""
         text = super()._redact(text)
-        secrets = (self.config.api_key, self.config.api_secret, self._refresh_token)
-        for secret in (*secrets, self._access_token):
+        for secret in (*self._secrets(), self._access_token):
             if text and secret:
                 text = text.replace(secret, REDACTED).replace(quote_plus(secret), REDACTED)
         return text
@@ -71,7 +69,7 @@ class AmazonApi(Connector):
         }
         response = self._request(
             "POST",
-            self.config.token_url or DEFAULT_TOKEN_URL,
+            self.setting("token_url") or DEFAULT_TOKEN_URL,
             body=urlencode(form),
             headers={HEADER_CONTENT_TYPE: FORM_CONTENT_TYPE},
         )
@@ -143,17 +141,20 @@ class AmazonApi(Connector):
         return answer
 
     def _check_config(self):
-        if not (self.config.seller_id and self.config.marketplace_id):
-            raise PermanentError(NOT_CONFIGURED)
+        """Nothing is asked of Amazon while a required setting is empty."""
+        refusal = self._settings_refusal()
+        if refusal:
+            raise PermanentError(refusal)
 
     def _listing_path(self, sku=None):
         """The listings of the seller, or one of them (SKUs URL-encoded)."""
-        path = f"{feeds.API_LISTINGS}/{quote(self.config.seller_id, safe='')}"
+        seller = quote(self.setting("seller_id"), safe="")
+        path = f"{feeds.API_LISTINGS}/{seller}"
         return f"{path}/{quote(sku, safe='')}" if sku is not None else path
 
     def _listing(self, sku, included):
         """(response, listing) of getListingsItem with ``included`` data."""
-        params = {"marketplaceIds": self.config.marketplace_id, "includedData": included}
+        params = {"marketplaceIds": self.setting("marketplace_id"), "includedData": included}
         response = self._call("GET", self._listing_path(sku), "listing_reads", params)
         return response, self._json(response)
 

@@ -15,6 +15,8 @@ from ..endpoints import credentials_refusal
 from ..errors import PermanentError, RetryableError
 from ..ratelimit import Limiter
 from ..tokens import TokenStore
+from . import settings as declared_settings
+from .settings import Setting
 from .types import (
     DEFAULT_API_VERSION,
     FAILURE,
@@ -57,9 +59,11 @@ __all__ = [
     "PolledMessage",
     "PushItem",
     "PushResult",
+    "Setting",
     "Verdict",
     "get_connector",
     "register",
+    "unregister",
 ]
 
 GENERIC_JSON = "generic_json"
@@ -68,15 +72,9 @@ WOOCOMMERCE = "woocommerce"
 BOL = "bol"
 MIRAKL = "mirakl"
 AMAZON = "amazon"
-# Ordered (code, label) pairs, usable as an Odoo selection.
-CONNECTOR_SELECTION = [
-    (GENERIC_JSON, "Generic JSON"),
-    (SHOPIFY, "Shopify"),
-    (WOOCOMMERCE, "WooCommerce"),
-    (BOL, "bol.com"),
-    (MIRAKL, "Mirakl"),
-    (AMAZON, "Amazon"),
-]
+# (code, label) of every registered connector, in the order they were registered
+# (filled by @register): the channel's connector selection in Odoo
+CONNECTOR_SELECTION = []
 
 MANIFEST = Path(__file__).resolve().parents[2] / "__manifest__.py"
 
@@ -128,15 +126,25 @@ def unreachable(exc):
     return isinstance(reason, NewConnectionError | ConnectTimeoutError)
 
 
-def register(code):
-    """Class decorator: register a Connector subclass under ``code`` (sets ``cls.code``)."""
+def register(code, label=""):
+    """Class decorator: register a Connector subclass under ``code`` (sets ``cls.code``
+    and ``cls.label``, the name shown in Odoo, ``code`` when none)."""
 
     def decorator(cls):
         cls.code = code
+        cls.label = label or code
+        unregister(code)
+        CONNECTOR_SELECTION.append((code, cls.label))
         CONNECTORS[code] = cls
         return cls
 
     return decorator
+
+
+def unregister(code):
+    """Forget the connector registered under ``code`` (a test's own connector)."""
+    CONNECTORS.pop(code, None)
+    CONNECTOR_SELECTION[:] = [pair for pair in CONNECTOR_SELECTION if pair[0] != code]
 
 
 def get_connector(code):
@@ -159,6 +167,10 @@ class Connector:
     """
 
     code = ""
+    label = ""
+    # what a channel of this marketplace says besides its endpoint and credentials
+    # (core.connectors.settings.Setting), read with setting()
+    settings = ()
     max_batch_size = 100
     # the module reading the channel's orders (its parse_order and parse_cancel)
     order_format = None
@@ -207,8 +219,31 @@ class Connector:
     def clear_text_refusal(cls, *urls):
         """Why this connector may not send to ``urls`` (its credentials would travel in
         clear), or None."""
-        label = dict(CONNECTOR_SELECTION).get(cls.code, cls.code)
-        return credentials_refusal(label, urls, cls.sends_credentials)
+        return credentials_refusal(cls.label or cls.code, urls, cls.sends_credentials)
+
+    @classmethod
+    def declared(cls, name):
+        """The Setting ``name`` this connector declares, or None."""
+        return declared_settings.declared(cls.settings, name)
+
+    @classmethod
+    def settings_refusal(cls, values):
+        """Why a channel with the settings ``values`` {name: typed} cannot be used (its
+        required settings left empty), or None."""
+        labels = declared_settings.missing(cls.settings, values)
+        if not labels:
+            return None
+        return f"{cls.label or cls.code}: the channel needs its {', '.join(labels)}"
+
+    def setting(self, name):
+        """The typed value of the declared setting ``name`` on this channel (its default
+        when the configuration does not say)."""
+        if name in self.config.settings:
+            return self.config.settings[name]
+        declaration = self.declared(name)
+        if declaration is None:
+            raise KeyError(f"{self.code}: no setting {name!r}")
+        return declaration.parse(None)
 
     @classmethod
     def addresses(cls, sku, external_id):
@@ -382,10 +417,16 @@ class Connector:
     def timeout(self):
         return (self.config.connect_timeout, self.config.read_timeout)
 
+    def _secrets(self):
+        """The credentials and secret settings, never shown in a message or log."""
+        secrets = [self.config.api_key, self.config.api_secret]
+        secrets += [str(self.setting(s.name) or "") for s in self.settings if s.secret]
+        return secrets
+
     def _redact(self, text):
         if not text:
             return text
-        for secret in (self.config.api_key, self.config.api_secret):
+        for secret in self._secrets():
             if secret:
                 text = text.replace(secret, REDACTED)
         return text
@@ -399,7 +440,7 @@ class Connector:
     def _request(self, method, url, body=None, headers=None, params=None):
         """One HTTP call; transport failures become RetryableError/PermanentError. An
         address that would carry the credentials in clear is refused, nothing sent."""
-        refusal = self.clear_text_refusal(url)
+        refusal = self.clear_text_refusal(url) or self._settings_refusal()
         if refusal:
             raise PermanentError(refusal)
         try:
@@ -416,6 +457,10 @@ class Connector:
             raise self._transport_error(RetryableError, method, url, body, exc) from exc
         except requests.RequestException as exc:
             raise self._transport_error(PermanentError, method, url, body, exc) from exc
+
+    def _settings_refusal(self):
+        values = {setting.name: self.setting(setting.name) for setting in self.settings}
+        return self.settings_refusal(values)
 
     def _transport_error(self, error_class, method, url, body, exc):
         reason = exc.__class__.__name__

@@ -31,6 +31,7 @@ from ..inbound import KIND_VERDICT
 from ..ratelimit import per_window
 from . import bol_events as events
 from . import bol_orders as orders
+from . import settings
 from .base import (
     BOL,
     FAILURE,
@@ -45,7 +46,7 @@ from .base import (
     Verdict,
     register,
 )
-from .bol_api import BolApi
+from .bol_api import DEFAULT_TOKEN_URL, BolApi
 
 CSV_MEDIA = "application/vnd.retailer.v10+csv"
 MAX_AMOUNT = 999
@@ -61,12 +62,27 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 VERDICTS = {"PENDING": PENDING, "SUCCESS": SUCCESS, "FAILURE": FAILURE, "TIMEOUT": TIMEOUT}
 
 
-@register(BOL)
+CONFIRM_TIMEOUT_MINUTES = 180
+SETTINGS = (
+    settings.token_url(DEFAULT_TOKEN_URL),
+    settings.Setting(
+        settings.WEBHOOK_SECRET,
+        "Push Notification Keys",
+        help="bol's public keys of its push notifications (JSON), read by Import mapping.",
+        secret=True,
+    ),
+    settings.confirm_timeout(CONFIRM_TIMEOUT_MINUTES),
+)
+
+
+@register(BOL, "bol.com")
 class BolConnector(BolApi):
-    """``endpoint_url``: https://api.bol.com; ``token_url``: login.bol.com's by default
-    (the HTTP side: core.connectors.bol_api)."""
+    """``endpoint_url``: https://api.bol.com; the settings ``token_url`` (login.bol.com's
+    by default), ``webhook_secret`` (the keys of its push notifications) (the HTTP side:
+    core.connectors.bol_api)."""
 
     order_format = orders
+    settings = SETTINGS
 
     confirms_async = True
     max_batch_size = 50
@@ -89,7 +105,7 @@ class BolConnector(BolApi):
     check_interval = 10.0
     # bol retries its own processing up to 5 times in 5 minutes, and may take hours:
     # its TIMEOUT says when it gave up; without a verdict after this, Odoo sends again
-    confirm_timeout_minutes = 180
+    confirm_timeout_minutes = CONFIRM_TIMEOUT_MINUTES
     # a customer's cancellation request is honoured by cancelling the items on bol
     acknowledges_cancellations = True
     # push notifications (a process status is ready): retried 10 times in 10 minutes,

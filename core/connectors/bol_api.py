@@ -20,7 +20,8 @@ EPOCH_THRESHOLD = 10**9  # an X-RateLimit-Reset above this is an epoch time
 
 
 class BolApi(Connector):
-    """``endpoint_url``: https://api.bol.com; ``token_url``: login.bol.com's by default."""
+    """``endpoint_url``: https://api.bol.com; the setting ``token_url``: login.bol.com's
+    by default."""
 
     def __init__(self, config, session=None, limiter=None, tokens=None):
         super().__init__(config, session, limiter, tokens)
@@ -38,7 +39,7 @@ class BolApi(Connector):
         credentials = f"{self.config.api_key}:{self.config.api_secret}".encode()
         response = self._request(
             "POST",
-            self.config.token_url or DEFAULT_TOKEN_URL,
+            self.setting("token_url") or DEFAULT_TOKEN_URL,
             body=b"grant_type=client_credentials",
             headers={
                 "Authorization": "Basic " + base64.b64encode(credentials).decode(),

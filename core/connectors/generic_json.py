@@ -48,7 +48,7 @@ def _stale(payload):
     return max(stale, len(skus)), skus
 
 
-@register(GENERIC_JSON)
+@register(GENERIC_JSON, "Generic JSON")
 class GenericJsonConnector(Connector):
     """``POST <endpoint_url>`` signed with X-Channel-Signature, keyed by Idempotency-Key."""
 

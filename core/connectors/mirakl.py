@@ -1,6 +1,7 @@
 """Mirakl seller (shop) API, on any Mirakl marketplace (``endpoint_url`` is the
 operator's ``https://<instance>.mirakl.net``; ``api_key`` the shop's key, sent as is in
-``Authorization``; ``seller_id`` the ``shop_id`` when the key reaches several shops):
+``Authorization``; the settings (SETTINGS): ``seller_id`` the ``shop_id`` when the key
+reaches several shops, ``location_id`` the warehouse of the stock):
 
 * stock by STO01 stock file imports (one per push, at most one a minute per shop), whose
   outcome is read later by STO02 (at most every 15 s) and STO03's error report;
@@ -22,6 +23,7 @@ from ..ratelimit import Limit
 from ..status import CANCELLED
 from . import mirakl_orders as orders
 from . import mirakl_stock as stock
+from . import settings
 from .base import (
     HEADER_CONTENT_TYPE,
     HEADER_RETRY_AFTER,
@@ -61,17 +63,33 @@ LINES_CANCELLED = (
 )
 
 
-@register(MIRAKL)
+CONFIRM_TIMEOUT_MINUTES = 30
+SETTINGS = (
+    settings.Setting(
+        "seller_id", "Shop Id", help="The shop id, when the API key reaches several shops."
+    ),
+    settings.Setting(
+        "location_id",
+        "Warehouse Code",
+        help="The Mirakl warehouse the stock is set at (empty: the offer's global quantity).",
+        republish=True,
+    ),
+    settings.confirm_timeout(CONFIRM_TIMEOUT_MINUTES),
+)
+
+
+@register(MIRAKL, "Mirakl")
 class MiraklConnector(Connector):
     """One shop of one Mirakl marketplace; stock files are confirmed later."""
 
     order_format = orders
+    settings = SETTINGS
 
     confirms_async = True
     accepts_orders = True  # OR21, from the central reservation's answer
     max_batch_size = 10000  # one stock file per push: every SKU of the shop at once
     check_interval = 15.0  # STO02: at most once every 15 s
-    confirm_timeout_minutes = 30
+    confirm_timeout_minutes = CONFIRM_TIMEOUT_MINUTES
     polls_orders = True
     poll_interval_minutes = 5  # OR11: every 5 minutes recommended, once a minute at most
     poll_overlap_minutes = 10
@@ -118,8 +136,8 @@ class MiraklConnector(Connector):
         if payload is not None:
             body, content_type = json.dumps(payload).encode(), JSON_CONTENT_TYPE
         params = dict(params or {})
-        if self.config.seller_id:
-            params["shop_id"] = self.config.seller_id
+        if self.setting("seller_id"):
+            params["shop_id"] = self.setting("seller_id")
         if endpoint and turn:
             self.wait_turn(endpoint, urgent=urgent)
         response = self._request(
@@ -172,7 +190,7 @@ class MiraklConnector(Connector):
         would wait longer than ``max_limit_wait`` raises RetryableError(throttled) and is
         sent when the minute is over. Every item is tracked by the import's id."""
         items = self._check_batch(items)
-        text = stock.stock_csv(stock.stock_rows(items, self.config.location_id))
+        text = stock.stock_csv(stock.stock_rows(items, self.setting("location_id")))
         body, content_type = stock.multipart(text)
         response = self._call(
             "POST", STOCK_IMPORTS, endpoint=STOCK_IMPORT, body=body, content_type=content_type
@@ -256,9 +274,10 @@ class MiraklConnector(Connector):
     def _quantity(self, offer):
         """The offer's quantity, or its warehouse's when the channel has one."""
         warehouses = offer.get("warehouses")
-        if self.config.location_id and isinstance(warehouses, list) and warehouses:
+        location = self.setting("location_id")
+        if location and isinstance(warehouses, list) and warehouses:
             for warehouse in warehouses:
-                if isinstance(warehouse, dict) and warehouse.get("code") == self.config.location_id:
+                if isinstance(warehouse, dict) and warehouse.get("code") == location:
                     return _int(warehouse.get("quantity"))
             return 0
         return _int(offer.get("quantity"))

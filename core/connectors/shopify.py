@@ -8,6 +8,7 @@ from ..errors import PermanentError, RetryableError
 from ..idempotency import idempotency_key, utc_now
 from ..inbound import KIND_IGNORED
 from ..signing import verify_b64
+from . import settings
 from . import shopify_fulfillment as fulfillment
 from . import shopify_orders as webhooks
 from . import shopify_poll as poll
@@ -54,13 +55,38 @@ from .shopify_graphql import (
     to_gid,
     version_notice,
 )
-from .types import rebased_quantity
+from .types import DEFAULT_API_VERSION, rebased_quantity
+
+SETTINGS = (
+    settings.Setting(
+        "api_version",
+        "API Version",
+        help="The Admin API version, e.g. 2026-10 (each is supported for 12 months: keep "
+        "it current).",
+        default=DEFAULT_API_VERSION,
+        republish=True,
+    ),
+    settings.Setting(
+        "location_id",
+        "Default External Location",
+        help="The location id stock is set at (a binding may name another one).",
+        republish=True,
+    ),
+    settings.Setting(
+        "refund_returns",
+        "Refund Returns",
+        help="A return received in quarantine creates a refund of its lines on the channel.",
+        kind=settings.BOOL,
+    ),
+)
 
 
-@register(SHOPIFY)
+@register(SHOPIFY, "Shopify")
 class ShopifyConnector(Connector):
-    """``endpoint_url`` is the shop's base URL, e.g. ``https://<shop>.myshopify.com``."""
+    """``endpoint_url`` is the shop's base URL, e.g. ``https://<shop>.myshopify.com``;
+    its settings: SETTINGS."""
 
+    settings = SETTINGS
     max_batch_size = 250
     kept_headers = (
         *Connector.kept_headers,
@@ -123,10 +149,11 @@ class ShopifyConnector(Connector):
     @property
     def graphql_url(self):
         base = self.config.endpoint_url.rstrip("/")
-        return f"{base}/admin/api/{self.config.api_version}/graphql.json"
+        version = self.setting("api_version")
+        return f"{base}/admin/api/{version}/graphql.json"
 
     def _location_gid(self, item=None):
-        location = (item.external_location_id if item else "") or self.config.location_id
+        location = (item.external_location_id if item else "") or self.setting("location_id")
         return to_gid(GID_LOCATION, location)
 
     def _quantity_row(self, item):
@@ -142,7 +169,7 @@ class ShopifyConnector(Connector):
             "locationId": location_gid,
             "quantity": int(item.quantity),
         }
-        if self.config.api_version >= CAS_VERSION:
+        if self.setting("api_version") >= CAS_VERSION:
             # compare and set: the quantity Shopify last accepted from us (None: unknown)
             row["changeFromQuantity"] = item.previous_quantity
         return row, None
@@ -156,7 +183,7 @@ class ShopifyConnector(Connector):
             "referenceDocumentUri": REFERENCE_URI.format(key=key),
             "quantities": quantities,
         }
-        if self.config.api_version < CAS_VERSION:
+        if self.setting("api_version") < CAS_VERSION:
             payload["ignoreCompareQuantity"] = True
         return {"query": SET_QUANTITIES_MUTATION % key, "variables": {"input": payload}}
 
@@ -168,7 +195,7 @@ class ShopifyConnector(Connector):
             HEADER_ACCESS_TOKEN: self.config.api_key,
         }
         response = self._request("POST", self.graphql_url, body=body, headers=headers)
-        notice = version_notice(self.config.api_version, response.headers)
+        notice = version_notice(self.setting("api_version"), response.headers)
         if notice or (notice is not None and self.api_notice is None):
             self.api_notice = notice  # a warning is kept over a later clean answer
         try:
@@ -372,7 +399,7 @@ class ShopifyConnector(Connector):
             raise PermanentError(f"{self.code}: order {external_order_id} not found on Shopify")
         done = []
         for name, mutation, variables in fulfillment.plan(
-            order, body, refund_returns=bool(self.config.options.get("refund_returns"))
+            order, body, refund_returns=self.setting("refund_returns")
         ):
             _response, data = self._graphql_patient({"query": mutation, "variables": variables})
             answer = data.get(name) or {}
@@ -441,7 +468,7 @@ class ShopifyConnector(Connector):
             after = page.get("endCursor")
 
     def read_quantities(self, skus, refs=None):
-        """``available`` at ``config.location_id`` per SKU (``inventoryLevel`` of an
+        """``available`` at the ``location_id`` setting per SKU (``inventoryLevel`` of an
         ``inventoryItems`` search), LEVELS_CHUNK SKUs per query: a read waits out a
         throttle (query cost) and tries again."""
         location_gid = self._location_gid()

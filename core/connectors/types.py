@@ -16,7 +16,8 @@ TIMEOUT = "timeout"
 
 @dataclass
 class ChannelConfig:
-    """What a connector needs to know about one channel (``code`` is the channel's code)."""
+    """What a connector needs to know about one channel (``code`` is the channel's code);
+    what only some marketplaces need is in ``settings`` (see Connector.setting)."""
 
     code: str
     endpoint_url: str
@@ -25,17 +26,9 @@ class ChannelConfig:
     batch_size: int = 100
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
-    api_version: str = DEFAULT_API_VERSION
-    location_id: str = ""
-    # channels with short-lived tokens: where to get them (empty: the connector's
-    # documented default); the seller's account and marketplace on the channel
-    # (Amazon: sellerId and marketplaceIds; Mirakl: shop_id)
-    token_url: str = ""
-    seller_id: str = ""
-    marketplace_id: str = ""
-    # marketplace-specific switches (WooCommerce: tracking_extension; Shopify:
-    # refund_returns)
-    options: dict = field(default_factory=dict)
+    # the connector's declared settings (core.connectors.settings): {name: typed value}
+    # (Shopify: api_version, location_id; Amazon: seller_id, refresh_token, ...)
+    settings: dict = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)

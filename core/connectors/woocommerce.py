@@ -10,6 +10,7 @@ from ..errors import PermanentError, RetryableError
 from ..idempotency import idempotency_key, utc_now
 from ..signing import verify_b64
 from ..status import CANCELLED, CLOSED, DELIVERED, SHIPPED
+from . import settings
 from . import woocommerce_orders as webhooks
 from .base import (
     HEADER_CONTENT_TYPE,
@@ -37,12 +38,27 @@ STATUS_MAP = {
 WOO_TIME = "%Y-%m-%dT%H:%M:%S"
 
 
-@register(WOOCOMMERCE)
+SETTINGS = (
+    settings.webhook_secret("The secret of the shop's webhooks (empty: the API Secret)."),
+    settings.Setting(
+        "tracking_extension",
+        "Shipment Tracking Extension",
+        help="The shop has the Shipment Tracking extension; tracking numbers go there "
+        "instead of into an order note.",
+        kind=settings.BOOL,
+        republish=True,
+    ),
+)
+
+
+@register(WOOCOMMERCE, "WooCommerce")
 class WooCommerceConnector(Connector):
     """``endpoint_url`` is the site's base URL; ``api_key`` / ``api_secret`` the REST
-    consumer key and secret (HTTP Basic: HTTPS only in production)."""
+    consumer key and secret (HTTP Basic: HTTPS only in production); its settings:
+    SETTINGS."""
 
     order_format = webhooks
+    settings = SETTINGS
 
     max_batch_size = 100
     kept_headers = (
@@ -282,7 +298,7 @@ class WooCommerceConnector(Connector):
     def _push_tracking(self, order_id, parcels):
         if not parcels:
             return []
-        if self.config.options.get("tracking_extension"):
+        if self.setting("tracking_extension"):
             url = self.config.endpoint_url.rstrip("/") + TRACKING_PATH.format(order_id=order_id)
             known = {t.get("tracking_number") for t in self._call("GET", "", url=url).json()}
             sent = []

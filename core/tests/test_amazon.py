@@ -65,11 +65,12 @@ def _clean(sim):
     )  # fmt: skip
 
 
-def _amazon(sim, tokens=None, **options):
+def _amazon(sim, tokens=None, **settings):
     base = sim.marketplace_url("amazon", ACCOUNT)
     config = ChannelConfig(
-        "amz", base, api_key=CLIENT, api_secret=SECRET, token_url=f"{base}/auth/o2/token",
-        seller_id=SELLER, marketplace_id=DE, options={"refresh_token": REFRESH, **options},
+        "amz", base, api_key=CLIENT, api_secret=SECRET,
+        settings={"token_url": f"{base}/auth/o2/token", "seller_id": SELLER,
+                  "marketplace_id": DE, "refresh_token": REFRESH, **settings},
     )  # fmt: skip
     return AMAZON(config, limiter=Limiter(), tokens=tokens or TokenStore())
 

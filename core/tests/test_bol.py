@@ -30,10 +30,10 @@ def _clean(sim):
     sim.configure_marketplace("bol", ACCOUNT, processing_delay=0.05)
 
 
-def _bol(sim, **options):
+def _bol(sim, **settings):
     url = sim.marketplace_url("bol", ACCOUNT)
     config = ChannelConfig("bol", url, api_key="bol-client", api_secret="bol-secret",
-                           token_url=f"{url}/token", options=options)  # fmt: skip
+                           settings={"token_url": f"{url}/token", **settings})  # fmt: skip
     return BOL(config, limiter=Limiter(), tokens=TokenStore())
 
 
@@ -123,7 +123,7 @@ def test_a_token_is_fetched_once_reused_and_fetched_again_when_it_expired(sim):
     tokens = TokenStore()
     url = sim.marketplace_url("bol", ACCOUNT)
     config = ChannelConfig("bol", url, api_key="bol-client", api_secret="bol-secret",
-                           token_url=f"{url}/token")  # fmt: skip
+                           settings={"token_url": f"{url}/token"})  # fmt: skip
 
     def push():
         with BOL(config, limiter=Limiter(), tokens=tokens) as bol:
@@ -145,7 +145,7 @@ def test_a_token_is_fetched_once_reused_and_fetched_again_when_it_expired(sim):
 def test_wrong_credentials_are_a_permanent_error_without_the_secret(sim):
     url = sim.marketplace_url("bol", ACCOUNT)
     config = ChannelConfig("bol", url, api_key="bol-client", api_secret="wrong",
-                           token_url=f"{url}/token")  # fmt: skip
+                           settings={"token_url": f"{url}/token"})  # fmt: skip
     with (
         BOL(config, limiter=Limiter(), tokens=TokenStore()) as bol,
         pytest.raises(Exception) as raised,

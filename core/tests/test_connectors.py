@@ -51,7 +51,11 @@ def web(sim):
 @pytest.fixture
 def shop(sim):
     config = ChannelConfig(
-        "shop-channel", sim.shopify_url(SHOP), api_key=TOKEN, location_id="7", batch_size=250
+        "shop-channel",
+        sim.shopify_url(SHOP),
+        api_key=TOKEN,
+        settings={"location_id": "7"},
+        batch_size=250,
     )
     with shopify.ShopifyConnector(config) as connector:
         yield connector
@@ -81,12 +85,12 @@ def _item_gid(n):
 
 def test_registry_matches_the_selection():
     assert [code for code, _label in CONNECTOR_SELECTION] == [
+        "amazon",
+        "bol",
         "generic_json",
+        "mirakl",
         "shopify",
         "woocommerce",
-        "bol",
-        "mirakl",
-        "amazon",
     ]
     assert set(CONNECTORS) == {code for code, _label in CONNECTOR_SELECTION}
     assert get_connector("generic_json") is generic_json.GenericJsonConnector
@@ -161,8 +165,12 @@ def test_every_connector_names_itself_in_the_user_agent(sim, web, shop):
     web.push(_items(("SKU-1", 5, 1)))
     shop.read_quantities(["SKU-1"])
     for code in CONNECTORS:
-        config = ChannelConfig(code, sim.generic_url(CHANNEL), api_key=TOKEN, api_secret=SECRET)
-        with get_connector(code)(config) as connector:
+        cls = get_connector(code)
+        required = {setting.name: "set" for setting in cls.settings if setting.required}
+        config = ChannelConfig(
+            code, sim.generic_url(CHANNEL), api_key=TOKEN, api_secret=SECRET, settings=required
+        )
+        with cls(config) as connector:
             connector._request("GET", f"{sim.generic_url(CHANNEL)}/levels?from={code}")
     agents = [request["headers"].get("User-Agent") for request in sim.received()]
     assert len(agents) == 2 + len(CONNECTORS)
@@ -624,7 +632,9 @@ def test_shopify_throttle_without_cost_waits_one_second():
 
 
 def test_shopify_wrong_token_is_permanent_401(sim):
-    config = ChannelConfig("c", sim.shopify_url(SHOP), api_key="wrong-token", location_id="7")
+    config = ChannelConfig(
+        "c", sim.shopify_url(SHOP), api_key="wrong-token", settings={"location_id": "7"}
+    )
     with pytest.raises(PermanentError) as caught:
         shopify.ShopifyConnector(config).push(_shop_items(1))
     assert caught.value.status == 401
@@ -633,7 +643,7 @@ def test_shopify_wrong_token_is_permanent_401(sim):
 
 def test_shopify_server_error_and_timeout_are_retryable(sim):
     config = ChannelConfig(
-        "c", sim.shopify_url(SHOP), api_key=TOKEN, location_id="7", read_timeout=0.5
+        "c", sim.shopify_url(SHOP), api_key=TOKEN, settings={"location_id": "7"}, read_timeout=0.5
     )
     connector = shopify.ShopifyConnector(config)
     sim.add_fault("status", "/shopify/", status=502, count=1)

@@ -45,7 +45,7 @@ def test_woocommerce_refuses_to_send_its_keys_over_http_to_a_remote_host():
 
 def test_a_token_url_in_clear_is_refused_before_the_client_secret_is_sent():
     bol, session = _connector(
-        "bol", "https://api.bol.com", token_url="http://login.example.com/token"
+        "bol", "https://api.bol.com", settings={"token_url": "http://login.example.com/token"}
     )
     with pytest.raises(PermanentError, match=r"address \(https://login\.example\.com\)"):
         bol.read_quantities(["S-1"], refs={"S-1": "offer-1"})

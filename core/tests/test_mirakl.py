@@ -61,8 +61,9 @@ def clock():
     return Clock()
 
 
-def _connector(sim, clock, **config):
-    config = ChannelConfig("mirakl-fr", sim.marketplace_url("mirakl", SHOP), api_key=KEY, **config)
+def _connector(sim, clock, **settings):
+    url = sim.marketplace_url("mirakl", SHOP)
+    config = ChannelConfig("mirakl-fr", url, api_key=KEY, settings=settings)
     connector = MIRAKL(config, limiter=Limiter(clock=clock, sleep=clock.sleep))
     connector.max_limit_wait = 3600  # the limits are kept on the fake clock, not waited
     return connector

@@ -32,9 +32,9 @@ def _clean(sim):
     sim.configure_shop(SHOP, token=TOKEN)
 
 
-def _shop(sim, version="2026-10", **options):
-    config = ChannelConfig("shop", sim.shopify_url(SHOP), api_key=TOKEN, location_id="7",
-                           api_version=version, options=options)  # fmt: skip
+def _shop(sim, version="2026-10", **settings):
+    settings = {"location_id": "7", "api_version": version, **settings}
+    config = ChannelConfig("shop", sim.shopify_url(SHOP), api_key=TOKEN, settings=settings)
     return SHOPIFY(config)
 
 

@@ -166,7 +166,7 @@ def test_status_and_tracking_back_as_a_note_once(sim, woo):
 
 def test_tracking_through_the_shipment_tracking_extension(sim, woo):
     sim.configure_woocommerce(SHOP, tracking_extension=True)
-    woo.config.options["tracking_extension"] = True
+    woo.config.settings["tracking_extension"] = True
     sim.woocommerce.add_order(SHOP, ORDER)
     parcel = {"number": "JD0002", "carrier_code": "DHL", "service": "", "url": ""}
     body = {"id": "727", "status": "shipped", "lines": [], "tracking": [parcel]}

@@ -13,12 +13,14 @@ model of channel.py; imported in this order, which is the order of their overrid
 - reconcile.py: drift and oversell KPIs, the reconciliation cron and actions
 - reconcile_run.py: a reconciliation run (read back, drifts judged, corrections)
 - velocity.py: sales velocity and push latency for the latency-adaptive buffer
+- settings.py: the settings its connector declares (stock.channel.setting rows), typed
 """
 
 # isort: off
 # keep this order, the order of the overrides: channel.py defines the model the others
-# extend; overview.py wraps methods of publishing.py and alerts.py
+# extend; overview.py wraps methods of publishing.py and alerts.py; settings.py wraps
+# create and write last (its rows follow the connector)
 from . import channel, publishing, alerts, demo, connection, mapping, orders, overview
-from . import reach, reconcile, reconcile_run, velocity
+from . import reach, reconcile, reconcile_run, velocity, settings
 
 # isort: on

@@ -5,8 +5,7 @@ import re
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ...core.connectors import CONNECTOR_SELECTION, GENERIC_JSON, get_connector
-from ...core.connectors.base import DEFAULT_API_VERSION
+from ...core.connectors import GENERIC_JSON, get_connector
 from ...core.inbound import (
     DEFAULT_MAX_ORDER_KB,
     DEFAULT_MAX_ORDER_LINES,
@@ -34,9 +33,6 @@ REPUBLISH_FIELDS = {
     "endpoint_url",
     "api_key",
     "api_secret",
-    "api_version",
-    "external_location_id",
-    "tracking_extension",
 }
 
 
@@ -72,7 +68,7 @@ class StockChannel(models.Model):
     )
     # connector (external channels): where and how quantities are pushed
     connector = fields.Selection(
-        CONNECTOR_SELECTION,
+        selection="_connector_selection",
         help="Wire format used to push quantities. Empty: the channel lives inside Odoo "
         "(webshop, POS) and nothing is pushed.",
     )
@@ -82,13 +78,6 @@ class StockChannel(models.Model):
         string="API Secret",
         groups="stock_channel_sync.group_channel_manager",
         help="Signs the payloads (HMAC-SHA256); never logged.",
-    )
-    api_version = fields.Char(
-        default=DEFAULT_API_VERSION,
-        help="Shopify Admin API version (each is supported for 12 months: keep it current).",
-    )
-    external_location_id = fields.Char(
-        string="Default External Location", help="Shopify: the location id stock is set at."
     )
     batch_size = fields.Integer(default=100, help="Items per push, within the connector's limit.")
     connect_timeout = fields.Float(default=5.0, string="Connect Timeout (s)")

@@ -25,55 +25,9 @@ class StockChannel(models.Model):
 
     _inherit = "stock.channel"
 
-    webhook_secret = fields.Char(
-        groups="stock_channel_sync.group_channel_manager",
-        help="The secret the channel's webhooks are signed with, when it is not the API "
-        "secret (WooCommerce: the webhook's secret).",
-    )
     imports_mapping = fields.Boolean(
         compute="_compute_imports_mapping",
         help="The channel's connector can read its catalogue (Import mapping).",
-    )
-    tracking_extension = fields.Boolean(
-        string="Shipment Tracking Extension",
-        help="WooCommerce: the shop has the Shipment Tracking extension; tracking numbers "
-        "go there instead of into an order note.",
-    )
-    refund_returns = fields.Boolean(
-        help="Shopify: a return received in quarantine creates a refund of its lines on "
-        "the channel.",
-    )
-    token_url = fields.Char(
-        string="Token URL",
-        help="bol.com, Amazon: where access tokens are asked for (empty: the marketplace's "
-        "documented address).",
-    )
-    seller_id = fields.Char(
-        string="Seller Id", help="Amazon: the seller id (merchant token); Mirakl: the shop id."
-    )
-    marketplace_code = fields.Char(
-        string="Marketplace Id", help="Amazon: the marketplace id (e.g. A1PA6795UKMFR9 for .de)."
-    )
-    refresh_token = fields.Char(
-        groups="stock_channel_sync.group_channel_manager",
-        help="Amazon: the seller's Login with Amazon refresh token (the API Key and API "
-        "Secret are the app's LWA client id and secret).",
-    )
-    amazon_product_type = fields.Char(
-        string="Product Type",
-        default="PRODUCT",
-        help="Amazon: the product type sent with each quantity patch.",
-    )
-    feed_threshold = fields.Integer(
-        string="Feed Above (SKUs)",
-        default=50,
-        help="Amazon: a push of more SKUs than this goes as one listings feed instead of "
-        "one patch per SKU.",
-    )
-    confirm_timeout_minutes = fields.Integer(
-        string="Verdict Timeout (min)",
-        help="Marketplaces that confirm later: a push without a verdict after this many "
-        "minutes is sent again (0: the marketplace's default).",
     )
     order_poll_cursor = fields.Char(
         readonly=True, help="The last change of an order the poll has read (the channel's time)."
@@ -84,14 +38,15 @@ class StockChannel(models.Model):
     polls_orders = fields.Boolean(compute="_compute_connector_abilities")
     confirms_async = fields.Boolean(compute="_compute_connector_abilities")
 
-    @api.constrains("connector", "endpoint_url", "token_url")
+    @api.constrains("connector", "endpoint_url")
     def _check_credentials_transport(self):
         """A connector that sends credentials never sends them over plain http:// (but to
         a loopback host); an address stored before is refused again at send, by every
         request of the connector (core.connectors.base.Connector._request)."""
         for channel in self.filtered("connector"):
             connector = channel._webhook_connector()
-            refusal = connector.clear_text_refusal(channel.endpoint_url, channel.token_url)
+            urls = (channel.endpoint_url, *channel._setting_urls())
+            refusal = connector.clear_text_refusal(*urls)
             if refusal:
                 raise ValidationError(
                     self.env._(
@@ -120,7 +75,7 @@ class StockChannel(models.Model):
             # the channel named another API version to use (Shopify's fall-forward or
             # deprecation headers): an alert (core.connectors.shopify_graphql)
             self.env["stock.channel.alert"]._api_version_notice(
-                self, connector.config.api_version, connector.take_api_notice()
+                self, connector.config.settings.get("api_version"), connector.take_api_notice()
             )
 
     def _connector_config(self):
@@ -133,32 +88,19 @@ class StockChannel(models.Model):
             batch_size=channel.batch_size,
             connect_timeout=channel.connect_timeout,
             read_timeout=channel.read_timeout,
-            api_version=channel.api_version or "",
-            location_id=channel.external_location_id or "",
-            token_url=channel.token_url or "",
-            seller_id=channel.seller_id or "",
-            marketplace_id=channel.marketplace_code or "",
-            options=channel._connector_options(),
+            settings=channel._setting_values(),
         )
 
     def _confirm_timeout_minutes(self):
         """Minutes a push waits for the channel's verdict before it is sent again."""
         self.ensure_one()
-        return self.confirm_timeout_minutes or self._webhook_connector().confirm_timeout_minutes
+        minutes = self._setting_value("confirm_timeout_minutes")
+        return minutes or self._webhook_connector().confirm_timeout_minutes
 
     def _webhook_secret(self):
         """The secret that signs the channel's webhooks."""
         channel = self.sudo()
-        return channel.webhook_secret or channel.api_secret
-
-    def _connector_options(self):
-        return {
-            "tracking_extension": self.tracking_extension,
-            "refund_returns": self.refund_returns,
-            "refresh_token": self.sudo().refresh_token or "",
-            "product_type": self.amazon_product_type or "",
-            "feed_threshold": self.feed_threshold,
-        }
+        return channel._webhook_secret_setting() or channel.api_secret
 
     # ------------------------------------------------------------------
     # Orders read by polling (WooCommerce's catch-up; the only way in for others)

@@ -67,7 +67,7 @@ class StockChannel(models.Model):
             with self._connector() as connector:
                 catalog = [entry for entry in connector.list_catalog() if entry.sku]
                 if hasattr(connector, "signature_keys"):  # of its push notifications
-                    self.webhook_secret = connector.signature_keys()
+                    self._set_settings({"webhook_secret": connector.signature_keys()})
         except SyncError as error:
             if wait := window_wait(error):  # a documented window: the job waits for it
                 raise wait from None
