@@ -186,9 +186,9 @@ class Walk(ServerBench):
                     "endpoint_url": self.sim.shopify_url(CHANNEL),
                     "api_key": SHOPIFY_TOKEN,
                     "api_secret": WEBHOOK_SECRET,
-                    "external_location_id": SHOPIFY_LOCATION,
                 }
             )
+            channel._set_settings({"location_id": SHOPIFY_LOCATION})
             self.channel_id = channel.id
             env["stock.channel.binding"].create(
                 {"channel_id": channel.id, "product_id": product.id, "external_id": "4242"}
