@@ -9,7 +9,7 @@ from odoo import models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import mute_logger
 
-from ...core import backoff
+from ...core import backoff, events
 from ...core.dispatch import utcnow
 from ...core.errors import PermanentError, RetryableError, SyncError
 from ..stock_channel_outbox.outbox import clip
@@ -274,7 +274,7 @@ class StockChannelDispatcher(models.AbstractModel):
                 verdict.delay,
             )
         if not getattr(error, "throttled", False):  # a window waited for moves no figure
-            self.env["stock.channel"]._alert_soon()
+            self.env["stock.channel.event"]._announce(events.PUSH_FAILED, rows)
         return 0
 
     def _refused_items(self, job, rows, log_vals, error):
