@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..core import drift as drift_core
+from ..core import events
 from .access import check_manager_of
 
 DRIFT_STATES = [("open", "Open"), ("corrected", "Corrected"), ("accepted", "Accepted")]
@@ -45,7 +46,9 @@ class StockChannelDrift(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         drifts = super().create(vals_list)
-        self.env["stock.channel"]._alert_soon()  # a drift moves the drift rate
+        self.env["stock.channel.event"]._announce(
+            events.DRIFT_FOUND, drifts
+        )  # a drift moves the drift rate
         return drifts
 
     @api.model

@@ -5,7 +5,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..core import oversell
+from ..core import events, oversell
 from ..core.allocation import STEP_RING_FENCED_OTHERS
 from ..core.dispatch import utcnow
 from .access import check_manager_of
@@ -44,7 +44,8 @@ class StockChannelIncident(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         incidents = super().create(vals_list)
-        self.env["stock.channel"]._alert_soon()  # an oversell moves the oversell rate
+        # an oversell moves the oversell rate
+        self.env["stock.channel.event"]._announce(events.OVERSELL_RECORDED, incidents)
         return incidents
 
     # ------------------------------------------------------------------
@@ -90,29 +91,25 @@ class StockChannelIncident(models.Model):
         return self.create(vals)
 
     @api.model
+    def _on_changes_flushed(self, order_ids, **payload):
+        """The transaction's changes flushed at its commit, the channel orders whose
+        status moved among them: the oversell ledger looks for units they lost."""
+        self._record_lost_units(order_ids)
+
+    @api.model
     def _record_lost_units(self, order_ids):
         """Confirmed channel orders whose reserved units are gone (another sale took them,
         a count removed them...): an incident per variant left short."""
         orders = self.env["sale.order"].sudo().browse(list(order_ids)).exists()
         orders = orders.filtered(lambda o: o.channel_id and o.state == "sale")
         taken = self._sold_since(orders)
-        for order in orders:
-            if order.channel_id.allow_backorder:
-                continue
+        for order in orders.filtered(lambda o: not o.channel_id.allow_backorder):
             shortfalls = {}
             for line in order.order_line.filtered(lambda ln: not ln.display_type):
                 facts = line._channel_line_facts(False)
                 if facts.shortfall and facts.confirmed and not facts.cancelled:
-                    reserved = sum(
-                        line.move_ids.filtered(
-                            lambda m: (
-                                m.state not in ("done", "cancel")
-                                and m.location_id.usage == "internal"
-                            )
-                        ).mapped("quantity")
-                    )
                     needed = facts.ordered - facts.delivered
-                    shortfalls[line.product_id] = (needed, reserved)
+                    shortfalls[line.product_id] = (needed, _reserved(line))
             for product, shortfall in shortfalls.items():
                 self._record_shortfalls(
                     order,
@@ -127,18 +124,15 @@ class StockChannelIncident(models.Model):
         the order's variant after it arrived; one query for all the orders."""
         if not orders:
             return set()
-        moves = (
-            self.env["stock.move"]
-            .sudo()
-            .search(
-                [
-                    ("state", "=", "done"),
-                    ("product_id", "in", orders.order_line.product_id.ids),
-                    ("location_dest_usage", "=", "customer"),
-                    ("location_usage", "=", "internal"),
-                    ("date", ">=", min(_second(order.create_date) for order in orders)),
-                ]
-            )
+        Move = self.env["stock.move"].sudo()
+        moves = Move.search(
+            [
+                ("state", "=", "done"),
+                ("product_id", "in", orders.order_line.product_id.ids),
+                ("location_dest_usage", "=", "customer"),
+                ("location_usage", "=", "internal"),
+                ("date", ">=", min(_second(order.create_date) for order in orders)),
+            ]
         )
         taken = set()
         for order in orders:
@@ -270,21 +264,9 @@ class StockChannelIncident(models.Model):
         Line = self.env["sale.order.line"].sudo()
         recent = [("create_date", ">=", since), ("display_type", "=", False)]
         webshops = channels.filtered(lambda ch: ch.channel_type == "website" and ch.website_id)
-        by_channel = dict(
-            Line._read_group(
-                [*recent, ("order_id.channel_id", "in", (channels - webshops).ids)],
-                ["order_id.channel_id"],
-                ["__count"],
-            )
-        )
+        by_channel = _count_lines(Line, recent, "order_id.channel_id", (channels - webshops).ids)
         by_website = (
-            dict(
-                Line._read_group(
-                    [*recent, ("order_id.website_id", "in", webshops.website_id.ids)],
-                    ["order_id.website_id"],
-                    ["__count"],
-                )
-            )
+            _count_lines(Line, recent, "order_id.website_id", webshops.website_id.ids)
             if webshops
             else {}
         )
@@ -295,6 +277,19 @@ class StockChannelIncident(models.Model):
             )
             for ch in channels
         }
+
+
+def _count_lines(Line, recent, field, ids):
+    """{record of `field`: count of the `recent` order lines whose `field` is in `ids`}."""
+    return dict(Line._read_group([*recent, (field, "in", ids)], [field], ["__count"]))
+
+
+def _reserved(line):
+    """The units of an order line reserved in stock (its moves not done yet)."""
+    moves = line.move_ids.filtered(
+        lambda m: m.state not in ("done", "cancel") and m.location_id.usage == "internal"
+    )
+    return sum(moves.mapped("quantity"))
 
 
 def _second(moment):

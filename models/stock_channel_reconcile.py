@@ -2,6 +2,7 @@
 
 from odoo import fields, models
 
+from ..core import events
 from ..core.dispatch import utcnow
 
 RUN_KINDS = [
@@ -63,4 +64,4 @@ class StockChannelReconcile(models.Model):
                 "unknown_on_channel": totals.unknown_on_channel,
             }
         )
-        self.env["stock.channel"]._alert_soon()
+        self.env["stock.channel.event"]._announce(events.RECONCILE_FINISHED, self)

@@ -7,6 +7,7 @@ from markupsafe import Markup, escape
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..core import events
 from ..core.dispatch import LIVE, PUSH_KINDS
 
 LOG_STATES = [
@@ -140,13 +141,13 @@ class StockChannelSyncLog(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         logs = super().create(vals_list)
-        self.env["stock.channel"]._overview_changed(logs.channel_id)
+        self.env["stock.channel.event"]._announce(events.PUSH_LOGGED, logs)
         return logs
 
     def write(self, vals):
         res = super().write(vals)
         if {"state", "acked_at", "confirmed_at"} & vals.keys():
-            self.env["stock.channel"]._overview_changed(self.channel_id)
+            self.env["stock.channel.event"]._announce(events.PUSH_LOGGED, self)
         return res
 
     @api.depends("items")

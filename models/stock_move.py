@@ -2,6 +2,8 @@
 
 from odoo import api, models
 
+from ..core import events
+
 # changes of these on a receipt move change the incoming quantity
 INCOMING_FIELDS = {
     "state",
@@ -36,13 +38,9 @@ class StockMove(models.Model):
         return res
 
     def _action_done(self, cancel_backorder=False):
-        """A done move under a rule's critical quantity triggers the alert cron."""
+        """Done moves are announced (a critical quantity may be crossed: the alerts)."""
         moves = super()._action_done(cancel_backorder=cancel_backorder)
-        warehouses = (moves.location_id | moves.location_dest_id).warehouse_id
-        if warehouses and self.env["stock.channel.policy.rule"].sudo().search_count(
-            [("critical_qty", ">", 0), ("channel_id.warehouse_id", "in", warehouses.ids)], limit=1
-        ):
-            self.env["stock.channel"]._alert_soon()
+        self.env["stock.channel.event"]._announce(events.MOVE_DONE, moves)
         return moves
 
     def _channel_incoming(self):

@@ -12,6 +12,7 @@ from . import (
     test_database_down,
     test_demo_orders,
     test_dispatch,
+    test_events,
     test_jobs,
     test_latency_buffer,
     test_live_intake,

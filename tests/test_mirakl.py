@@ -10,7 +10,7 @@ from odoo import fields
 from odoo.tests import tagged
 
 from ..models.stock_channel import reconcile_run as reconcile_module
-from ..models.stock_channel.alerts import ALERT_PRECOMMIT_KEY
+from ..models.stock_channel_alert.soon import ALERT_PRECOMMIT_KEY
 from .common import ALERT_DEFAULTS, OrderCase
 
 SHOP = "fnac"

@@ -3,12 +3,14 @@ model of channel.py; imported in this order, which is the order of their overrid
 
 - channel.py: the model, its fields and checks, what a change of them republishes
 - publishing.py: publishable quantities computed, refreshed; pushes woken, republished
-- alerts.py: alert thresholds and figures, the alert cron, mail.thread and activities
+- alerts.py: alert thresholds, the alert cron, mail.thread and activities
+- alert_figures.py: the alert figures and thresholds in force, for all channels at once
 - demo.py: the demo mode (orders generated on the simulator)
 - connection.py: connector, credentials, rate limits and tokens, the poll of orders
 - mapping.py: the import of the mapping (catalogue bound by SKU)
 - orders.py: order-flow KPIs (touchless rate, order to ship, handling time, tracking)
-- overview.py: the overview card's figures, refreshed live by the events that move them
+- overview.py: the overview card's figures (stock.channel.overview tells the open cards
+  live, a listener of the events that move them)
 - reach.py: unreachable channel and variants waiting for a binding
 - reconcile.py: drift and oversell KPIs, the reconciliation cron and actions
 - reconcile_run.py: a reconciliation run (read back, drifts judged, corrections)
@@ -17,10 +19,10 @@ model of channel.py; imported in this order, which is the order of their overrid
 """
 
 # isort: off
-# keep this order, the order of the overrides: channel.py defines the model the others
-# extend; overview.py wraps methods of publishing.py and alerts.py; settings.py wraps
+# keep this order: channel.py defines the model the others extend (side effects are
+# not overrides of each other's methods but events, see core.events); settings.py wraps
 # create and write last (its rows follow the connector)
-from . import channel, publishing, alerts, demo, connection, mapping, orders, overview
-from . import reach, reconcile, reconcile_run, velocity, settings
+from . import channel, publishing, alerts, alert_figures, demo, connection, mapping
+from . import orders, overview, reach, reconcile, reconcile_run, velocity, settings
 
 # isort: on

@@ -1,19 +1,14 @@
 """The store manager's overview: a card per channel with its health (see core.overview)
 and the figures behind it, each opening its list; the cards follow the figures live
-(a bus notification to the channel users at the commit of a transaction that moved
-one)."""
+(stock.channel.overview, a listener of the events that move them)."""
 
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import fields, models
 
 from ...core import alerts
 from ...core import overview as overview_core
 from ..stock_channel_sync_log import SLA_PUSH
-
-OVERVIEW_NOTIFICATION = "stock_channel_sync/overview"
-OVERVIEW_PRECOMMIT_KEY = "stock_channel_sync.overview"
-CHANNEL_USER_GROUP = "stock_channel_sync.group_channel_user"
 
 # per channel, in one query: the queue, latency p95 over 24 hours of live pushes
 # (accepted: the 2xx of pushes the channel took, see SLA_PUSH; confirmed: the verdict
@@ -46,6 +41,22 @@ SELECT c.id,
   FROM unnest(%(ids)s::int[]) AS c(id)
   LEFT JOIN day ON day.channel_id = c.id
 """
+# a card not saved yet: nothing measured
+EMPTY_CARD = {
+    "overview_health": overview_core.GREEN,
+    "overview_reason": False,
+    "overview_figures": {},
+    "overview_accepted_p95": alerts.NOT_MEASURED,
+    "overview_confirmed_p95": alerts.NOT_MEASURED,
+    "overview_pending": 0,
+    "overview_backlog": False,
+    "overview_dead_letters": 0,
+    "overview_drift": alerts.NOT_MEASURED,
+    "overview_oversell": alerts.NOT_MEASURED,
+    "overview_exceptions": 0,
+    "overview_last_push_at": False,
+    "overview_last_reconcile_at": False,
+}
 OVERVIEW_FIGURES = (
     "pending",
     "accepted_p95_ms",
@@ -88,69 +99,40 @@ class StockChannel(models.Model):
 
     def _compute_overview(self):
         channels = self.filtered("id")
-        (self - channels).update(
-            {
-                "overview_health": overview_core.GREEN,
-                "overview_reason": False,
-                "overview_figures": {},
-                "overview_accepted_p95": alerts.NOT_MEASURED,
-                "overview_confirmed_p95": alerts.NOT_MEASURED,
-                "overview_pending": 0,
-                "overview_backlog": False,
-                "overview_dead_letters": 0,
-                "overview_drift": alerts.NOT_MEASURED,
-                "overview_oversell": alerts.NOT_MEASURED,
-                "overview_exceptions": 0,
-                "overview_last_push_at": False,
-                "overview_last_reconcile_at": False,
-            }
-        )
+        (self - channels).update(EMPTY_CARD)
         if not channels:
             return
-        now = fields.Datetime.now()
-        figures = channels.sudo()._overview_figures(now)
+        figures = channels.sudo()._overview_figures(fields.Datetime.now())
         thresholds = channels._alert_thresholds()
         labels = dict(
             self.env["stock.channel.alert"]._fields["kind"]._description_selection(self.env)
         )
-        exception_label = self.env._("Orders in Exception")
-        drift_label = self.env._("Open Drift")
         for channel in channels:
             figure = figures[channel.id]
-            colour, reasons = overview_core.health(
-                figure,
-                thresholds[channel.id],
-                labels,
-                {exception_label: figure["exceptions"], drift_label: figure["open_drift"]},
-            )
-            if channel.unreachable_status:
-                colour, reasons = overview_core.RED, [channel.unreachable_status, *reasons]
+            colour, reasons = channel._overview_health(figure, thresholds[channel.id], labels)
             channel.update(
                 {
                     "overview_health": colour,
                     "overview_reason": "\n".join(reasons) or self.env._("Every figure is fine."),
-                    "overview_figures": {
-                        key: fields.Datetime.to_string(value)
-                        if hasattr(value, "isoformat")
-                        else value
-                        for key, value in figure.items()
-                    },
-                    "overview_accepted_p95": _seconds(figure["accepted_p95_ms"]),
-                    "overview_confirmed_p95": _seconds(figure["confirmed_p95_ms"]),
-                    "overview_pending": figure["pending"],
-                    "overview_backlog": alerts.format_figure(alerts.BACKLOG, figure[alerts.BACKLOG])
-                    if figure["pending"]
-                    else False,
-                    "overview_dead_letters": figure[alerts.DEAD_LETTERS],
-                    "overview_drift": alerts.format_figure(alerts.DRIFT, figure[alerts.DRIFT]),
-                    "overview_oversell": alerts.format_figure(
-                        alerts.OVERSELL, figure[alerts.OVERSELL]
-                    ),
-                    "overview_exceptions": figure["exceptions"],
-                    "overview_last_push_at": figure["last_push_at"] or False,
-                    "overview_last_reconcile_at": figure["last_reconcile_at"] or False,
+                    **_card_values(figure),
                 }
             )
+
+    def _overview_health(self, figure, thresholds, labels):
+        """(colour, reasons) of the channel's card (see core.overview.health); an
+        unreachable channel is red, that first."""
+        colour, reasons = overview_core.health(
+            figure,
+            thresholds,
+            labels,
+            {
+                self.env._("Orders in Exception"): figure["exceptions"],
+                self.env._("Open Drift"): figure["open_drift"],
+            },
+        )
+        if self.unreachable_status:
+            return overview_core.RED, [self.unreachable_status, *reasons]
+        return colour, reasons
 
     def _overview_figures(self, now):
         """{channel_id: {figure: value, None when not measured}}: the alerts' figures
@@ -164,33 +146,6 @@ class StockChannel(models.Model):
         for channel in self:
             figures[channel.id]["open_drift"] = channel.open_drift_count
         return figures
-
-    # ------------------------------------------------------------------
-    # Live: a notification at the commit of a transaction that moved a figure
-    # ------------------------------------------------------------------
-    @api.model
-    def _overview_changed(self, channels=None):
-        """Tell the open overviews (and the forms of `channels`) to load their figures
-        again: one notification a transaction, at its commit (a rolled back change tells
-        nothing), naming the channels that moved (none named: any may have)."""
-        precommit = self.env.cr.precommit
-        moved = precommit.data.get(OVERVIEW_PRECOMMIT_KEY)
-        if moved is None:
-            moved = precommit.data[OVERVIEW_PRECOMMIT_KEY] = {"all": False, "ids": set()}
-            precommit.add(self._send_overview_changed)
-        if channels is None:
-            moved["all"] = True
-        else:
-            moved["ids"].update(channels.ids)
-
-    def _send_overview_changed(self):
-        moved = self.env.cr.precommit.data.pop(OVERVIEW_PRECOMMIT_KEY, None)
-        group = self.env.ref(CHANNEL_USER_GROUP, raise_if_not_found=False)
-        if moved and group:
-            ids = None if moved["all"] else sorted(moved["ids"])
-            group.sudo()._bus_send(
-                OVERVIEW_NOTIFICATION, {"at": fields.Datetime.now(), "channel_ids": ids}
-            )
 
     # ------------------------------------------------------------------
     # Each figure opens its list, filtered on the channel
@@ -221,31 +176,31 @@ class StockChannel(models.Model):
             "views": [(False, "form")],
         }
 
-    # the events that move a card's figure
-    @api.model
-    def _wake_dispatcher(self, at=None):
-        """Pushes queued (or replayed): the pending figures moved."""
-        res = super()._wake_dispatcher(at=at)
-        self._overview_changed()
-        return res
-
-    @api.model
-    def _alert_soon(self):
-        """A failure, a dead letter, a reconciliation, a drift, an oversell."""
-        res = super()._alert_soon()
-        self._overview_changed()
-        return res
-
-    @api.model
-    def _cron_alerts(self, since=None):
-        """Every minute: the ages on the cards grow without an event."""
-        res = super()._cron_alerts(since=since)
-        self._overview_changed()
-        return res
-
 
 def _seconds(milliseconds):
     """A latency in ms as seconds ("1.25 s"), or "not measured yet"."""
     if milliseconds is None:
         return alerts.NOT_MEASURED
     return f"{round(milliseconds / 1000, 2):g} s"
+
+
+def _card_values(figure):
+    """The card's fields from its figures (see _overview_figures)."""
+    return {
+        "overview_figures": {
+            key: fields.Datetime.to_string(value) if hasattr(value, "isoformat") else value
+            for key, value in figure.items()
+        },
+        "overview_accepted_p95": _seconds(figure["accepted_p95_ms"]),
+        "overview_confirmed_p95": _seconds(figure["confirmed_p95_ms"]),
+        "overview_pending": figure["pending"],
+        "overview_backlog": alerts.format_figure(alerts.BACKLOG, figure[alerts.BACKLOG])
+        if figure["pending"]
+        else False,
+        "overview_dead_letters": figure[alerts.DEAD_LETTERS],
+        "overview_drift": alerts.format_figure(alerts.DRIFT, figure[alerts.DRIFT]),
+        "overview_oversell": alerts.format_figure(alerts.OVERSELL, figure[alerts.OVERSELL]),
+        "overview_exceptions": figure["exceptions"],
+        "overview_last_push_at": figure["last_push_at"] or False,
+        "overview_last_reconcile_at": figure["last_reconcile_at"] or False,
+    }

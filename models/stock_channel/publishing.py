@@ -221,6 +221,12 @@ class StockChannel(models.Model):
         """Trigger the dispatch cron now (NOTIFY after the commit), or at `at`."""
         self.env.ref("stock_channel_sync.ir_cron_dispatch").sudo()._trigger(at=at)
 
+    @api.model
+    def _on_pushes_queued(self, rows, at=None, **payload):
+        """Pushes queued, replayed or requeued (see core.events): the dispatcher woken
+        now, or at `at` when they are due later."""
+        self._wake_dispatcher(at=at)
+
     def action_republish(self):
         """Push every variant again (forced), e.g. after connecting a channel: a
         background job queues them, chunk by chunk."""

@@ -2,10 +2,11 @@
 
 - alert.py: the model, opening, keeping and resolving an alert, unreachable, API version
 - critical.py: critical stock (a done move under a rule's critical quantity) and its cause
+- soon.py: the alerts as a listener of events: the alert cron triggered at the commit
 """
 
 # isort: off
-# alert.py defines the model critical.py extends
-from . import alert, critical
+# alert.py defines the model the others extend
+from . import alert, critical, soon
 
 # isort: on

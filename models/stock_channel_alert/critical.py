@@ -32,11 +32,7 @@ class StockChannelAlert(models.Model):
             ]
         )
         watched = channels.filtered(lambda ch: ch.active and ch.alert_active)
-        critical = Rule.search([("channel_id", "in", watched.ids), ("critical_qty", ">", 0)])
-        moved = self._moved_products(critical.channel_id.warehouse_id, since)
-        pairs = {(a.channel_id.id, a.product_id.id) for a in opened}
-        for channel in critical.channel_id:
-            pairs.update((channel.id, pid) for pid in moved.get(channel.warehouse_id.id, ()))
+        pairs = self._critical_pairs(watched, since, opened)
         if not pairs:
             return
         Channel, Product = self.env["stock.channel"].sudo(), self.env["product.product"]
@@ -49,20 +45,38 @@ class StockChannelAlert(models.Model):
             rule = find(channel, product) if channel in watched else Rule
             alert = open_by_pair.get((channel_id, product_id), self)
             publishable = results[channel_id, product_id].publishable
-            action = alerts.critical_transition(publishable, rule.critical_qty, bool(alert))
-            if action == alerts.OPEN:
-                self._open_critical(channel, product, publishable, rule.critical_qty, since)
-            elif action == alerts.RESOLVE:
-                alert._close(
-                    self.env._(
-                        "Critical stock of %(variant)s over: %(qty)s publishable.",
-                        variant=product.display_name,
-                        qty=publishable,
-                    ),
-                    publishable,
-                )
-            elif action == alerts.KEEP:
-                alert._refresh(publishable)
+            alert._critical_transition(channel, product, publishable, rule.critical_qty, since)
+
+    @api.model
+    def _critical_pairs(self, watched, since, opened):
+        """{(channel_id, product_id)} to look at: the variants of the `opened` alerts,
+        and those moved since `since` in the warehouse of a `watched` channel with a
+        rule's critical quantity."""
+        Rule = self.env["stock.channel.policy.rule"].sudo()
+        critical = Rule.search([("channel_id", "in", watched.ids), ("critical_qty", ">", 0)])
+        moved = self._moved_products(critical.channel_id.warehouse_id, since)
+        pairs = {(a.channel_id.id, a.product_id.id) for a in opened}
+        for channel in critical.channel_id:
+            pairs.update((channel.id, pid) for pid in moved.get(channel.warehouse_id.id, ()))
+        return pairs
+
+    def _critical_transition(self, channel, product, publishable, critical_qty, since):
+        """Open, resolve or keep the critical stock alert of self (none: an empty
+        recordset) for `product` on `channel` (see core.alerts.critical_transition)."""
+        action = alerts.critical_transition(publishable, critical_qty, bool(self))
+        if action == alerts.OPEN:
+            self._open_critical(channel, product, publishable, critical_qty, since)
+        elif action == alerts.RESOLVE:
+            self._close(
+                self.env._(
+                    "Critical stock of %(variant)s over: %(qty)s publishable.",
+                    variant=product.display_name,
+                    qty=publishable,
+                ),
+                publishable,
+            )
+        elif action == alerts.KEEP:
+            self._refresh(publishable)
 
     @api.model
     def _moved_products(self, warehouses, since):

@@ -9,7 +9,7 @@ from odoo import models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import mute_logger
 
-from ...core import backoff
+from ...core import backoff, events
 from ...core.dispatch import drift_lines, replaced_lines, utcnow
 from ...core.errors import PermanentError, RetryableError, SyncError
 from .. import runtime
@@ -260,7 +260,7 @@ class StockChannelDispatcher(models.AbstractModel):
         else:
             self._retry_later(channel, rows, verdict, message)
         if not getattr(error, "throttled", False):  # a window waited for moves no figure
-            self.env["stock.channel"]._alert_soon()
+            self.env["stock.channel.event"]._announce(events.PUSH_FAILED, rows)
         return 0
 
     def _retry_later(self, channel, rows, verdict, message):

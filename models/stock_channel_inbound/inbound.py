@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 
+from ...core import events
 from ...core.inbound import (
     INBOUND_KINDS,
     INBOUND_STATES,
@@ -93,7 +94,7 @@ class StockChannelInbound(models.Model):
     def create(self, vals_list):
         messages = super().create(vals_list)
         if any(vals.get("state") == "exception" for vals in vals_list):
-            self.env["stock.channel"]._overview_changed(messages.channel_id)
+            self.env["stock.channel.event"]._announce(events.INBOUND_CHANGED, messages)
         return messages
 
     def write(self, vals):
@@ -114,7 +115,7 @@ class StockChannelInbound(models.Model):
                     )
         res = super().write(vals)
         if "state" in vals:
-            self.env["stock.channel"]._overview_changed(self.channel_id)
+            self.env["stock.channel.event"]._announce(events.INBOUND_CHANGED, self)
         return res
 
     def _check_channel_manager(self):

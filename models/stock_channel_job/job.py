@@ -5,7 +5,7 @@ import logging
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ...core import progress
+from ...core import events, progress
 from ...core.progress import ACTIVE, KINDS, QUARANTINE, QUEUED, RUNNING, STATES
 
 _logger = logging.getLogger(__name__)
@@ -137,7 +137,7 @@ class StockChannelJob(models.Model):
             }
         )
         self.env.ref(JOB_CRON).sudo()._trigger()
-        self.env["stock.channel"]._overview_changed(job.channel_id)
+        self.env["stock.channel.event"]._announce(events.JOB_CHANGED, job)
         return job
 
     @api.model

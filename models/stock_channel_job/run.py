@@ -6,7 +6,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ...core import progress
+from ...core import events, progress
 from ...core.connectors import CONNECTOR_SELECTION
 from ...core.errors import WindowWait
 from ...core.progress import DONE, FAILED, QUARANTINE, QUEUED, RECONCILE, REPUBLISH, RUNNING
@@ -107,7 +107,7 @@ class StockChannelJob(models.Model):
                     error = self._work(commit)
         except _Paused:
             self.write({"state": QUEUED, "attempts": 0})
-            self.env["stock.channel"]._overview_changed(self.channel_id)
+            self.env["stock.channel.event"]._announce(events.JOB_CHANGED, self)
             if commit:
                 commit()
             return
@@ -152,7 +152,7 @@ class StockChannelJob(models.Model):
             }
         )
         self.env.ref(JOB_CRON).sudo()._trigger(at=until)
-        self.env["stock.channel"]._overview_changed(channel)
+        self.env["stock.channel.event"]._announce(events.JOB_CHANGED, self)
 
     def _end_job(self, error=None):
         """The job ends: failed with `error`, else done (a reconciliation's run with it)."""
@@ -165,7 +165,7 @@ class StockChannelJob(models.Model):
         )
         if error and self.kind == RECONCILE:  # its run ends with it
             self.channel_id._abandon_reconcile_runs(error)
-        self.env["stock.channel"]._overview_changed(self.channel_id)
+        self.env["stock.channel.event"]._announce(events.JOB_CHANGED, self)
 
     def _work(self, commit):
         """The kind's work, in the starter's name with superuser rights (the button
@@ -183,7 +183,8 @@ class StockChannelJob(models.Model):
             vals["total"] = total
         previous = self.done
         self.sudo().write(vals)
-        self.env["stock.channel"]._overview_changed(self.channel_id)  # card and form follow
+        # the card and the form follow
+        self.env["stock.channel.event"]._announce(events.JOB_CHANGED, self)
         commit = self.env.context.get("channel_job_commit")
         if not commit:
             return

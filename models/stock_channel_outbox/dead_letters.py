@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
-from ...core import backoff
+from ...core import backoff, events
 from ...core.dispatch import LIVE, REPLAY, utcnow
 from ..access import check_manager_of
 from ..retention import purge
@@ -29,6 +29,7 @@ class StockChannelOutbox(models.Model):
         check_manager_of(self)
         self = self.sudo()
         dead = self.filtered(lambda row: row.state == "dead")
+        channel_ids = set(dead.channel_id.ids)
         for row in dead:
             pending = self.search([*row._same_subject(), ("state", "=", "pending")], limit=1)
             if pending:
@@ -47,7 +48,7 @@ class StockChannelOutbox(models.Model):
                     }
                 )
         if dead:
-            self.env["stock.channel"]._wake_dispatcher()
+            self.env["stock.channel.event"]._announce(events.PUSHES_QUEUED, channel_ids)
         return True
 
     @api.model
@@ -76,7 +77,7 @@ class StockChannelOutbox(models.Model):
             ).unlink()
         self.write(vals)
         _logger.info("channel push dead-lettered: %s", reason)
-        self.env["stock.channel"]._alert_soon()
+        self.env["stock.channel.event"]._announce(events.DEAD_LETTER, self)
 
     @api.autovacuum
     def _gc_dead_letters(self):
@@ -98,50 +99,18 @@ class StockChannelOutbox(models.Model):
         {sku: why}): sent again (forced, their attempts counting from the push's), or
         dead letters once the attempts are spent. Returns the SKUs dead-lettered."""
         product_ids = [item["product_id"] for item in items.values() if item]
-        pending = {
-            row.product_id.id: row
-            for row in self.search(
-                [
-                    ("channel_id", "=", channel.id),
-                    ("state", "=", "pending"),
-                    ("product_id", "in", product_ids),
-                ]
-            )
-        }
+        pending = self._pending_by_product(channel, product_ids)
         dead, wake_at = [], None
         for sku, item in items.items():
             if not item or not item.get("product_id"):
                 continue
-            verdict = backoff.after_failure(
-                (log.attempt or 1) - 1,
-                retryable=True,
-                max_attempts=channel.retry_max_attempts,
-                base=channel.retry_base_seconds,
-                cap=channel.retry_cap_seconds,
-            )
+            verdict = _verdict_retry(channel, log)
             row = pending.get(item["product_id"])
             if row:  # a newer change waits: it goes out anyway, its attempts carry on
-                row.write(
-                    {
-                        "attempts": max(row.attempts, verdict.attempts),
-                        "force": True,
-                        "last_error": reasons[sku],
-                    }
-                )
+                row._carry_attempts(verdict, reasons[sku])
                 continue
             next_at = utcnow() + timedelta(seconds=verdict.delay)
-            row = self.create(
-                {
-                    "channel_id": channel.id,
-                    "product_id": item["product_id"],
-                    "force": True,
-                    "event_at": log.event_at or utcnow(),
-                    "next_attempt_at": next_at,
-                    "attempts": verdict.attempts,
-                    "last_error": reasons[sku],
-                    "push_kind": log.push_kind if log.push_kind == REPLAY else LIVE,
-                }
-            )
+            row = self._requeue_item(channel, log, item, verdict, next_at, reasons[sku])
             if verdict.dead:
                 row._to_dead_letter(
                     reasons[sku], log.request_body, bodies.get(sku), attempts=verdict.attempts
@@ -150,5 +119,56 @@ class StockChannelOutbox(models.Model):
             else:
                 wake_at = min(wake_at or next_at, next_at)
         if wake_at:
-            self.env["stock.channel"]._wake_dispatcher(at=wake_at)
+            self.env["stock.channel.event"]._announce(
+                events.PUSHES_QUEUED, set(channel.ids), at=wake_at
+            )
         return dead
+
+    def _pending_by_product(self, channel, product_ids):
+        """{product_id: its pending row on `channel`} for `product_ids`."""
+        rows = self.search(
+            [
+                ("channel_id", "=", channel.id),
+                ("state", "=", "pending"),
+                ("product_id", "in", product_ids),
+            ]
+        )
+        return {row.product_id.id: row for row in rows}
+
+    def _carry_attempts(self, verdict, reason):
+        """A pending row takes the attempts of the failed push it replaces (forced)."""
+        self.write(
+            {
+                "attempts": max(self.attempts, verdict.attempts),
+                "force": True,
+                "last_error": reason,
+            }
+        )
+
+    @api.model
+    def _requeue_item(self, channel, log, item, verdict, next_at, reason):
+        """A new row for the failed `item` of `log`, due at `next_at` (forced)."""
+        return self.create(
+            {
+                "channel_id": channel.id,
+                "product_id": item["product_id"],
+                "force": True,
+                "event_at": log.event_at or utcnow(),
+                "next_attempt_at": next_at,
+                "attempts": verdict.attempts,
+                "last_error": reason,
+                "push_kind": log.push_kind if log.push_kind == REPLAY else LIVE,
+            }
+        )
+
+
+def _verdict_retry(channel, log):
+    """Retry or dead letter, for an item that failed after the channel accepted `log`:
+    its attempts count from the push's (the channel's retry settings)."""
+    return backoff.after_failure(
+        (log.attempt or 1) - 1,
+        retryable=True,
+        max_attempts=channel.retry_max_attempts,
+        base=channel.retry_base_seconds,
+        cap=channel.retry_cap_seconds,
+    )

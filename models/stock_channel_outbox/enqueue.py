@@ -8,6 +8,7 @@ from psycopg2.errors import SerializationFailure
 from odoo import api, models
 from odoo.tools import mute_logger
 
+from ...core import events
 from ...core.connectors import get_connector, order_status_connectors
 from .outbox import PRIORITY_HIGH, PRIORITY_NORMAL
 
@@ -80,8 +81,9 @@ class StockChannelOutbox(models.Model):
         pending = self.env.cr.precommit.data.pop(PRECOMMIT_KEY, None)
         if not pending:
             return
-        # channel orders whose units another sale took: the oversell ledger
-        self.env["stock.channel.incident"]._record_lost_units(pending["orders"])
+        # the channel orders whose status moved: the oversell ledger listens
+        Event = self.env["stock.channel.event"]
+        Event._announce(events.CHANGES_FLUSHED, pending["orders"])
         order_rows = self._order_rows(pending["orders"])
         if order_rows:
             self._insert_order_rows(order_rows)
@@ -104,13 +106,13 @@ class StockChannelOutbox(models.Model):
                 merge(channel, pending["channel"][channel.id])
         if not targets:
             if order_rows:
-                self.env["stock.channel"]._wake_dispatcher()
+                Event._announce(events.PUSHES_QUEUED, {row[0] for row in order_rows})
             return
         rows = []
         for channel_id, products in targets.items():
             rows += self._addressable_rows(Channel.browse(channel_id), products)
         self._insert_rows(rows)
-        self.env["stock.channel"]._wake_dispatcher()
+        Event._announce(events.PUSHES_QUEUED, {row[0] for row in rows})
 
     def _addressable_rows(self, channel, wanted):
         """[(channel_id, product_id, priority, force)] of `wanted` ({product_id or None

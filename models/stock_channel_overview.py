@@ -1,0 +1,80 @@
+"""stock.channel.overview: the open overviews (and channel forms) follow the figures
+live, a listener of the events that move them (see core.events)."""
+
+from odoo import api, fields, models
+
+OVERVIEW_NOTIFICATION = "stock_channel_sync/overview"
+OVERVIEW_PRECOMMIT_KEY = "stock_channel_sync.overview"
+CHANNEL_USER_GROUP = "stock_channel_sync.group_channel_user"
+
+
+class StockChannelOverview(models.AbstractModel):
+    """A bus notification to the channel users at the commit of a transaction that
+    moved a figure of the cards (stock.channel's overview fields)."""
+
+    _name = "stock.channel.overview"
+    _description = "Channel Overview, Live"
+
+    # ------------------------------------------------------------------
+    # Listeners: an event that moves a figure of a card (or of any card)
+    # ------------------------------------------------------------------
+    @api.model
+    def _on_push_failed(self, rows, **payload):
+        """A failure, a dead letter, a reconciliation, a drift, an oversell: the alert
+        figures, of any card."""
+        self._overview_changed()
+
+    _on_dead_letter = _on_reconcile_finished = _on_push_failed
+    _on_drift_found = _on_oversell_recorded = _on_push_failed
+
+    @api.model
+    def _on_pushes_queued(self, rows, **payload):
+        """Pushes queued (or replayed): the pending figures moved."""
+        self._overview_changed()
+
+    @api.model
+    def _on_alerts_evaluated(self, channels, **payload):
+        """Every minute: the ages on the cards grow without an event."""
+        self._overview_changed()
+
+    @api.model
+    def _on_push_logged(self, logs, **payload):
+        """A push logged or answered: its channel's latency and last push."""
+        self._overview_changed(logs.channel_id)
+
+    @api.model
+    def _on_inbound_changed(self, messages, **payload):
+        """A message in (or out of) exception: its channel's orders in exception."""
+        self._overview_changed(messages.channel_id)
+
+    @api.model
+    def _on_job_changed(self, jobs, **payload):
+        """A job queued, a chunk done, the end: its channel's card and form follow."""
+        self._overview_changed(jobs.channel_id)
+
+    # ------------------------------------------------------------------
+    # One notification a transaction, at its commit
+    # ------------------------------------------------------------------
+    @api.model
+    def _overview_changed(self, channels=None):
+        """Tell the open overviews (and the forms of `channels`) to load their figures
+        again: one notification a transaction, at its commit (a rolled back change tells
+        nothing), naming the channels that moved (none named: any may have)."""
+        precommit = self.env.cr.precommit
+        moved = precommit.data.get(OVERVIEW_PRECOMMIT_KEY)
+        if moved is None:
+            moved = precommit.data[OVERVIEW_PRECOMMIT_KEY] = {"all": False, "ids": set()}
+            precommit.add(self._send_overview_changed)
+        if channels is None:
+            moved["all"] = True
+        else:
+            moved["ids"].update(channels.ids)
+
+    def _send_overview_changed(self):
+        moved = self.env.cr.precommit.data.pop(OVERVIEW_PRECOMMIT_KEY, None)
+        group = self.env.ref(CHANNEL_USER_GROUP, raise_if_not_found=False)
+        if moved and group:
+            ids = None if moved["all"] else sorted(moved["ids"])
+            group.sudo()._bus_send(
+                OVERVIEW_NOTIFICATION, {"at": fields.Datetime.now(), "channel_ids": ids}
+            )
