@@ -16,6 +16,7 @@ from . import (
     stock_channel_dispatcher,
     stock_channel_drift,
     stock_channel_failure_report,
+    stock_channel_grid,
     stock_channel_inbound,
     stock_channel_incident,
     stock_channel_job,

@@ -11,6 +11,7 @@ from . import (
     test_database_down,
     test_demo_orders,
     test_dispatch,
+    test_grid,
     test_jobs,
     test_latency_buffer,
     test_live_intake,
