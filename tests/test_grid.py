@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..core import grid
 from .common import ChannelStockCase
@@ -67,7 +67,7 @@ class GridCase(ChannelStockCase):
 
     def page(self, grid_env=None, **kwargs):
         kwargs.setdefault("limit", EVERYTHING)
-        return (grid_env or self.Grid).get_page(**kwargs)
+        return (self.Grid if grid_env is None else grid_env).get_page(**kwargs)
 
     def cell(self, channel, product, page=None):
         page = page or self.page()
@@ -220,9 +220,10 @@ class TestGridPage(GridCase):
             {"name": "B Market", "code": "b_market", "channel_type": "marketplace",
              "company_id": company_b.id, "warehouse_id": warehouse_b.id}
         )  # fmt: skip
-        grid_b = self.Grid.with_user(manager_b)
+        grid_b = self.Grid.with_user(manager_b).with_context(allowed_company_ids=company_b.ids)
         self.assertEqual([ch["id"] for ch in self.page(grid_b)["channels"]], channel_b.ids)
-        grid_a = self.Grid.with_context(allowed_company_ids=self.company.ids)
+        manager_a = new_test_user(self.env, "grid_manager_a", groups=MANAGER_GROUPS)
+        grid_a = self.Grid.with_user(manager_a).with_context(allowed_company_ids=self.company.ids)
         self.assertNotIn(channel_b.id, [ch["id"] for ch in self.page(grid_a)["channels"]])
         with self.assertRaises(AccessError):
             grid_b.get_explain(self.product.id, self.market.id)
@@ -271,3 +272,16 @@ class TestGridActions(GridCase):
         many = grid_manager.action_bind(products.ids, self.shop.ids)
         self.assertEqual(many["context"], {"default_channel_id": self.shop.id})
         self.assertIn(("product_id", "in", products.ids), many["domain"])
+
+
+@tagged("post_install", "-at_install")
+class TestGridTour(HttpCase, GridCase):
+    """In Chromium, as a store manager: the filter "At 0 somewhere" keeps the Widget (0 on
+    the market) and drops the Gadget; the Widget's market cell opens its explain."""
+
+    def test_filter_at_zero_and_open_an_explain(self):
+        manager = new_test_user(self.env, "grid_tour", password="grid_tour", groups=MANAGER_GROUPS)
+        self.publish(self.market, self.product, 0)
+        self.publish(self.market, self.product_b, 4)
+        self.assertEqual(self.state(self.market, self.product), grid.IN_SYNC)
+        self.start_tour("/odoo/inventory", "stock_channel_sync_grid", login=manager.login)
