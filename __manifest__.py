@@ -42,12 +42,14 @@
         "views/stock_channel_latency_report_views.xml",
         "views/stock_channel_failure_report_views.xml",
         "views/stock_channel_dead_letter_report_views.xml",
+        "views/stock_channel_grid_views.xml",
         "views/stock_channel_menus.xml",
     ],
     "assets": {
         "web.assets_backend": [
             "stock_channel_sync/static/src/overview/**/*",
             "stock_channel_sync/static/src/channel_form/**/*",
+            "stock_channel_sync/static/src/grid/**/*",
         ],
         "web.assets_tests": ["stock_channel_sync/static/tests/tours/**/*"],
     },

@@ -17,6 +17,7 @@ from . import (
     stock_channel_drift,
     stock_channel_event,
     stock_channel_failure_report,
+    stock_channel_grid,
     stock_channel_inbound,
     stock_channel_incident,
     stock_channel_job,
