@@ -48,6 +48,8 @@ class StockChannelOutbox(models.Model):
                     target[product_id] = (max(prio, priority), forced or force)
 
     def _pending_enqueued(self):
+        """The transaction's pending changes, made (with their flush at the commit) the
+        first time; the per-change paths read them from precommit.data first."""
         cr = self.env.cr
         pending = cr.precommit.data.get(PRECOMMIT_KEY)
         if pending is None:
@@ -65,7 +67,8 @@ class StockChannelOutbox(models.Model):
     def _enqueue_orders(self, orders):
         """Record that the status of `orders` (channel orders) must be pushed to their
         channel; the body is computed when the row is sent."""
-        self._pending_enqueued()["orders"].update(orders.ids)
+        pending = self.env.cr.precommit.data.get(PRECOMMIT_KEY) or self._pending_enqueued()
+        pending["orders"].update(orders.ids)
 
     @api.model
     def _enqueue_locations(self, product_ids, location_ids, priority=None):
@@ -85,10 +88,10 @@ class StockChannelOutbox(models.Model):
         """The stock changes noted by _enqueue_locations, as their warehouses' pending
         changes (a location outside any warehouse publishes nothing)."""
         stock = pending["stock"]
-        locations = self.env["stock.location"].browse({loc for loc, _product in stock})
-        warehouse_of = {location.id: location.warehouse_id.id for location in locations}
+        locations = self.env["stock.location"].browse(sorted({loc for loc, _product in stock}))
+        warehouse_of = {location.id: location.warehouse_id.id for location in locations.exists()}
         for (location_id, product_id), priority in stock.items():
-            warehouse_id = warehouse_of[location_id]
+            warehouse_id = warehouse_of.get(location_id)
             if warehouse_id:
                 target = pending["warehouse"][warehouse_id]
                 prio, force = target.get(product_id, (priority, False))
