@@ -48,6 +48,15 @@ class UnknownEvent(KeyError):
     """An event name the table does not know (a typo must not go unheard)."""
 
 
+def route(event):
+    """(the listeners' method name, the models listening in the order they run) of
+    `event`; UnknownEvent if none."""
+    try:
+        return f"_on_{event}", LISTENERS[event]
+    except KeyError:
+        raise UnknownEvent(event) from None
+
+
 def listeners(event):
     """The models listening to `event`, in the order they run; UnknownEvent if none."""
     try:

@@ -16,6 +16,6 @@ class StockChannelEvent(models.AbstractModel):
     def _announce(self, event, records_or_ids=None, **payload):
         """Run the listeners of `event` (UnknownEvent for a name the table does not
         know) with the records (or ids) it is about and its payload."""
-        method = events.handler(event)
-        for model in events.listeners(event):
+        method, models_listening = events.route(event)
+        for model in models_listening:
             getattr(self.env[model], method)(records_or_ids, **payload)

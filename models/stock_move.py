@@ -3,6 +3,7 @@
 from odoo import api, models
 
 from ..core import events
+from .stock_channel_outbox.outbox import PRIORITY_NORMAL
 
 # changes of these on a receipt move change the incoming quantity
 INCOMING_FIELDS = {
@@ -13,6 +14,11 @@ INCOMING_FIELDS = {
     "location_dest_id",
     "product_id",
 }
+# a receipt move: into an internal location from outside the company's stock
+INCOMING = [
+    ("location_dest_usage", "=", "internal"),
+    ("location_usage", "not in", ("internal", "transit")),
+]
 # changes of these on a sale's move change the status its channel order reports
 STATUS_FIELDS = {"state", "picked"}
 
@@ -23,18 +29,26 @@ class StockMove(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         moves = super().create(vals_list)
-        moves._channel_enqueue_incoming()
+        incoming = moves.filtered_domain(INCOMING)
+        if incoming:
+            incoming._channel_enqueue_incoming()
         return moves
 
     def write(self, vals):
+        """A write that moves a status or an incoming quantity queues it; any other
+        write is Odoo's alone."""
         if not STATUS_FIELDS.isdisjoint(vals):
             # sudo: a stock user may move goods of orders they cannot read
-            self.sudo().sale_line_id.order_id._channel_enqueue_status()
+            orders = self.sudo().sale_line_id.order_id
+            if orders:
+                orders._channel_enqueue_status()
         if INCOMING_FIELDS.isdisjoint(vals):
             return super().write(vals)
-        before = self._channel_incoming()
+        before = self.filtered_domain(INCOMING)
         res = super().write(vals)
-        (before | self._channel_incoming())._channel_enqueue_incoming()
+        incoming = before | self.filtered_domain(INCOMING)
+        if incoming:
+            incoming._channel_enqueue_incoming()
         return res
 
     def _action_done(self, cancel_backorder=False):
@@ -43,17 +57,8 @@ class StockMove(models.Model):
         self.env["stock.channel.event"]._announce(events.MOVE_DONE, moves)
         return moves
 
-    def _channel_incoming(self):
-        return self.filtered(
-            lambda m: (
-                m.location_dest_id.usage == "internal"
-                and m.location_id.usage not in ("internal", "transit")
-            )
-        )
-
     def _channel_enqueue_incoming(self):
-        moves = self._channel_incoming()
-        if moves:
-            self.env["stock.channel.outbox"]._enqueue_locations(
-                moves.product_id.ids, moves.location_dest_id.ids
-            )
+        """These receipt moves (INCOMING) changed what is incoming: republish."""
+        self.env["stock.channel.outbox"]._enqueue_locations(
+            self.product_id.ids, self.location_dest_id.ids, PRIORITY_NORMAL
+        )

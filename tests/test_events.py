@@ -90,11 +90,15 @@ class TestEvents(ChannelStockCase):
 
     def test_the_oversell_ledger_listens_to_the_flushed_changes(self):
         Incident = type(self.env["stock.channel.incident"])
+        order = self.env["sale.order"].create({"partner_id": self.env.user.partner_id.id})
         recorded = []
         with patch.object(Incident, "_record_lost_units", lambda self, ids: recorded.append(ids)):
-            self.env["stock.channel.outbox"]._enqueue_orders(self.env["sale.order"])
+            self.env["stock.channel.outbox"]._enqueue_orders(order)
             self.env.cr.precommit.run()
-        self.assertEqual(recorded, [set()])
+            # a commit that moved the status of no order: nothing for the ledger to look at
+            self.env["stock.channel.outbox"]._enqueue(self.product, channels=self.market)
+            self.env.cr.precommit.run()
+        self.assertEqual(recorded, [{order.id}])
 
 
 def _noting(heard, model):

@@ -39,6 +39,8 @@ class AmazonApi(Connector):
     ``refresh_token`` (the seller's), ``token_url`` (empty for Amazon's), ``seller_id``
     and ``marketplace_id`` (core.connectors.amazon.SETTINGS)."""
 
+    fetches_tokens = True
+
     def __init__(self, config, session=None, limiter=None, tokens=None):
         super().__init__(config, session, limiter, tokens)
         self._access_token = ""

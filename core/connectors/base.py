@@ -203,6 +203,9 @@ class Connector:
     # limiter spaces the requests (shared by every worker of the database in Odoo); a
     # request waits for its turn up to max_limit_wait seconds, else comes back later
     limits = {}
+    # the connector asks for access tokens and keeps them (self.tokens, core.tokens):
+    # shared by every worker of the database in Odoo
+    fetches_tokens = False
     # read-back: a channel that lists its whole catalogue to answer (Mirakl's OF21 pages)
     # is read once per reconciliation, not once per chunk of SKUs
     reads_whole_listing = False

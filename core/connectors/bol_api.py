@@ -23,6 +23,8 @@ class BolApi(Connector):
     """``endpoint_url``: https://api.bol.com; the setting ``token_url``: login.bol.com's
     by default."""
 
+    fetches_tokens = True
+
     def __init__(self, config, session=None, limiter=None, tokens=None):
         super().__init__(config, session, limiter, tokens)
         self._token_value = ""

@@ -21,6 +21,10 @@ def test_the_alerts_run_before_the_overview_and_the_dispatcher_before_it():
 def test_a_listener_is_the_method_on_event_of_its_model():
     assert events.handler(events.DEAD_LETTER) == "_on_dead_letter"
     assert events.listeners(events.DEAD_LETTER) == (events.ALERTS, events.OVERVIEW)
+    assert events.route(events.DEAD_LETTER) == (
+        "_on_dead_letter",
+        (events.ALERTS, events.OVERVIEW),
+    )
 
 
 def test_an_unknown_event_raises():
@@ -28,3 +32,5 @@ def test_an_unknown_event_raises():
         events.listeners("dead_leter")
     with pytest.raises(events.UnknownEvent):
         events.handler("dead_leter")
+    with pytest.raises(events.UnknownEvent):
+        events.route("dead_leter")

@@ -68,8 +68,11 @@ class StockChannel(models.Model):
         key = (self.env.cr.dbname, self.id)
         with POOL.connector(key, self.sudo().connector, self._connector_config()) as connector:
             # the channel's limits and token, shared by every worker of the database
-            connector.limiter = DatabaseLimiter(self.env, self.id)
-            connector.tokens = DatabaseTokenStore(self.env, self.id)
+            # (a connector with no documented limit, or no token, has no use of them)
+            if connector.limits:
+                connector.limiter = DatabaseLimiter(self.env, self.id)
+            if connector.fetches_tokens:
+                connector.tokens = DatabaseTokenStore(self.env, self.id)
             connector.take_api_notice()  # said to an earlier user of the pooled connector
             yield connector
             # the channel named another API version to use (Shopify's fall-forward or

@@ -68,11 +68,20 @@ class StockChannel(models.Model):
             new |= new.new(vals)
         self.setting_ids = kept | new
 
+    def _stored_settings(self, declarations):
+        """{name: stored text} of the channel's rows, read once (the secret column for
+        a setting ``declarations`` say is secret: stock.channel.setting._raw)."""
+        secret = {setting.name for setting in declarations if setting.secret}
+        return {
+            row.name: row.secret_value if row.name in secret else row.value
+            for row in self.sudo().setting_ids
+        }
+
     def _setting_values(self):
         """{name: typed value} of every setting of the channel's connector."""
         self.ensure_one()
-        stored = {row.name: row._raw() for row in self.sudo().setting_ids}
-        return resolve(self._declared_settings(), stored)
+        declarations = self._declared_settings()
+        return resolve(declarations, self._stored_settings(declarations))
 
     def _setting_value(self, name, default=None):
         """The typed value of the setting ``name`` (``default`` when the connector has
@@ -99,8 +108,9 @@ class StockChannel(models.Model):
 
     def _setting_urls(self):
         """The addresses the channel's settings send to (checked as the endpoint is)."""
-        stored = {row.name: row._raw() for row in self.sudo().setting_ids}
-        return [s.parse(stored.get(s.name)) for s in self._declared_settings() if s.kind == URL]
+        declarations = self._declared_settings()
+        stored = self._stored_settings(declarations)
+        return [s.parse(stored.get(s.name)) for s in declarations if s.kind == URL]
 
     def _check_required_settings(self):
         """UserError naming the required settings a channel's connector has left empty."""

@@ -48,6 +48,8 @@ class StockChannelOutbox(models.Model):
                     target[product_id] = (max(prio, priority), forced or force)
 
     def _pending_enqueued(self):
+        """The transaction's pending changes, made (with their flush at the commit) the
+        first time; the per-change paths read them from precommit.data first."""
         cr = self.env.cr
         pending = cr.precommit.data.get(PRECOMMIT_KEY)
         if pending is None:
@@ -55,6 +57,7 @@ class StockChannelOutbox(models.Model):
                 "warehouse": defaultdict(dict),
                 "channel": defaultdict(dict),
                 "orders": set(),
+                "stock": {},  # (location_id, product_id) -> priority: _enqueue_locations
             }
             env = self.env
             cr.precommit.add(lambda: env[self._name].sudo()._flush_enqueued())
@@ -64,27 +67,48 @@ class StockChannelOutbox(models.Model):
     def _enqueue_orders(self, orders):
         """Record that the status of `orders` (channel orders) must be pushed to their
         channel; the body is computed when the row is sent."""
-        self._pending_enqueued()["orders"].update(orders.ids)
+        pending = self.env.cr.precommit.data.get(PRECOMMIT_KEY) or self._pending_enqueued()
+        pending["orders"].update(orders.ids)
 
     @api.model
-    def _enqueue_locations(self, product_ids, location_ids, priority=PRIORITY_NORMAL):
-        locations = self.env["stock.location"].sudo().browse(location_ids)
-        warehouses = locations.warehouse_id
-        if warehouses:
-            self._enqueue(
-                self.env["product.product"].browse(product_ids),
-                warehouses=warehouses,
-                priority=priority,
-            )
+    def _enqueue_locations(self, product_ids, location_ids, priority=None):
+        """Note that the stock of `product_ids` in `location_ids` changed (`priority`
+        None: the change's, the context's stock_channel_priority or normal); their
+        warehouses' channels are found at the commit (_warehouses_of_stock)."""
+        if priority is None:
+            priority = self.env.context.get("stock_channel_priority", PRIORITY_NORMAL)
+        pending = self.env.cr.precommit.data.get(PRECOMMIT_KEY) or self._pending_enqueued()
+        stock = pending["stock"]
+        for location_id in location_ids:
+            for product_id in product_ids:
+                key = (location_id, product_id)
+                stock[key] = max(priority, stock.get(key, priority))
+
+    def _warehouses_of_stock(self, pending):
+        """The stock changes noted by _enqueue_locations, as their warehouses' pending
+        changes (a location outside any warehouse publishes nothing)."""
+        stock = pending["stock"]
+        locations = self.env["stock.location"].browse(sorted({loc for loc, _product in stock}))
+        warehouse_of = {location.id: location.warehouse_id.id for location in locations.exists()}
+        for (location_id, product_id), priority in stock.items():
+            warehouse_id = warehouse_of.get(location_id)
+            if warehouse_id:
+                target = pending["warehouse"][warehouse_id]
+                prio, force = target.get(product_id, (priority, False))
+                target[product_id] = (max(prio, priority), force)
 
     def _flush_enqueued(self):
         pending = self.env.cr.precommit.data.pop(PRECOMMIT_KEY, None)
         if not pending:
             return
-        # the channel orders whose status moved: the oversell ledger listens
+        if pending["stock"]:
+            self._warehouses_of_stock(pending)
         Event = self.env["stock.channel.event"]
-        Event._announce(events.CHANGES_FLUSHED, pending["orders"])
-        order_rows = self._order_rows(pending["orders"])
+        order_rows = []
+        if pending["orders"]:
+            # the channel orders whose status moved: the oversell ledger listens
+            Event._announce(events.CHANGES_FLUSHED, pending["orders"])
+            order_rows = self._order_rows(pending["orders"])
         if order_rows:
             self._insert_order_rows(order_rows)
         Channel = self.env["stock.channel"].sudo()
@@ -161,8 +185,6 @@ class StockChannelOutbox(models.Model):
 
     def _order_rows(self, order_ids):
         """[(channel_id, order_id)] of the orders whose channel takes status pushes."""
-        if not order_ids:
-            return []
         self.env.cr.execute(
             """
             SELECT c.id, so.id FROM sale_order so
