@@ -166,12 +166,17 @@ class Bench:
             self.company_id = warehouse.company_id.id
             channels = env["stock.channel"].create(
                 [
-                    {"name": f"Grid {i:02d}", "code": f"grid_{i:02d}", "connector": "generic_json",
-                     "endpoint_url": ENDPOINT, "channel_type": "marketplace",
-                     "warehouse_id": warehouse.id}
+                    {
+                        "name": f"Grid {i:02d}",
+                        "code": f"grid_{i:02d}",
+                        "connector": "generic_json",
+                        "endpoint_url": ENDPOINT,
+                        "channel_type": "marketplace",
+                        "warehouse_id": warehouse.id,
+                    }
                     for i in range(count)
                 ]
-            )  # fmt: skip
+            )
             self.channel_ids = channels.ids
             categories = env["product.category"].create(
                 [{"name": f"Grid category {i:02d}"} for i in range(CATEGORIES)]
