@@ -104,6 +104,16 @@ class TestQuarantine(ChannelStockCase):
         for line in self.product.channel_quantity_ids:
             self.assertEqual(line.publishable_qty, before[line.channel_id] + 2)
 
+    def test_released_transfer_is_done_with_an_effective_date(self):
+        """The release is validated as a transfer, not only its moves: done, dated."""
+        self._customer_return(3)
+        action = self._wizard("release", 2).action_confirm()
+        picking = self.env["stock.picking"].browse(action["res_id"])
+        self.assertEqual(picking.origin, "Quarantine release")
+        self.assertEqual(picking.state, "done")
+        self.assertTrue(picking.date_done, "a done transfer carries its effective date")
+        self.assertEqual(picking.move_ids.date, picking.date_done)
+
     def test_scrap_from_quarantine_keeps_publishable(self):
         self._customer_return(3)
         self._wizard("scrap").action_confirm()

@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from lxml import etree
+
 from odoo import fields
 from odoo.tests import tagged
 
@@ -52,3 +54,18 @@ class TestStockFigures(ChannelStockCase):
             return self.cr.sql_log_count - before
 
         self.assertEqual(queries(products), queries(products[:3]))
+
+    def test_channel_quantities_list_totals_only_per_channel_figures(self):
+        """On hand and the other per-variant figures repeat on each channel's row: summing
+        them across channels means nothing, so the list has no total for them."""
+        view = self.env.ref("stock_channel_sync.view_stock_channel_quantity_list")
+        arch = etree.fromstring(
+            self.env["stock.channel.quantity"].get_view(view.id, "list")["arch"]
+        )
+        per_variant = ("on_hand_qty", "reserved_qty", "non_sellable_qty", "sellable_qty")
+        for name in (*per_variant, "incoming_qty"):
+            node = arch.find(f".//field[@name='{name}']")
+            self.assertIsNotNone(node, name)
+            self.assertIsNone(node.get("sum"), f"{name} is per variant, not per channel")
+        for name in ("ring_fenced_qty", "publishable_qty", "published_qty"):
+            self.assertTrue(arch.find(f".//field[@name='{name}']").get("sum"), name)

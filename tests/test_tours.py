@@ -43,9 +43,9 @@ class TestRuleExplainTour(HttpCase, ChannelStockCase):
 
 @tagged("post_install", "-at_install")
 class TestQuarantineReleaseTour(SyncCase, HttpCase):
-    """3 returned Widgets in quarantine released from Inventory > Operations > Quarantine:
-    sellable 4 -> 7, the market's half 2 -> 3, Shopify's 4 -> 7; one done transfer back to
-    stock and a push of the Widget queued for each connected channel."""
+    """3 returned Widgets in quarantine released from Inventory > Operations > Adjustments >
+    Quarantine: sellable 4 -> 7, the market's half 2 -> 3, Shopify's 4 -> 7; one done transfer
+    back to stock and a push of the Widget queued for each connected channel."""
 
     def test_quarantine_released_through_the_wizard_becomes_publishable(self):
         manager = new_test_user(

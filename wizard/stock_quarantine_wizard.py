@@ -165,7 +165,7 @@ class StockQuarantineWizardLine(models.TransientModel):
                     "move_ids": [Command.create(line._move_values(dest)) for line in lines],
                 }
             )
-            picking.move_ids._action_done()
+            picking._action_done()  # as Odoo validates a transfer: done and dated
             pickings |= picking
         return self._open(pickings)
 
