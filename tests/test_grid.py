@@ -9,7 +9,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..core import grid
-from .common import ChannelStockCase
+from .common import ChannelStockCase, set_settings
 
 MANAGER_GROUPS = "stock_channel_sync.group_channel_manager,stock.group_stock_user"
 USER_GROUPS = "stock_channel_sync.group_channel_user,stock.group_stock_user"
@@ -34,9 +34,9 @@ class GridCase(ChannelStockCase):
                 "connector": "shopify",
                 "endpoint_url": "http://127.0.0.1:9/shop",
                 "api_key": "token",
-                "external_location_id": "77",
             }
         )
+        set_settings(cls.shop, location_id="77")
         cls.channels |= cls.shop
         cls.Grid = cls.env["stock.channel.grid"]
 
