@@ -257,6 +257,8 @@ def main():
             f"{action}.action_stock_channel_overview", ".o_channel_health[data-health=red]"
         )
         browser.shoot("screenshot_overview.png")
+        browser.open(f"{action}.action_stock_channel_grid", ".o_grid_row")
+        browser.shoot("screenshot_grid.png")
         browser.open(
             f"{action}.action_stock_channel/{market}", ".o_form_view .o_field_widget[name=name]"
         )
