@@ -7,6 +7,7 @@ from ..core.dispatch import VariantOnChannel, explain_inputs
 from .access import check_reader_of
 from .explain import steps_table
 
+EXPLAIN_VIEW = "stock_channel_sync.view_stock_channel_quantity_explain"
 # _store_results' upsert of the computed figures (_result_rows: the values, in this order)
 UPSERT_RESULTS = """
     INSERT INTO stock_channel_quantity (
@@ -63,12 +64,8 @@ class StockChannelQuantity(models.Model):
         "the published quantity says.",
     )
     in_sync = fields.Boolean(compute="_compute_in_sync", search="_search_in_sync")
-    explain_html = fields.Html(
-        string="Why This Quantity",
-        compute="_compute_explain_html",
-        sanitize=False,
-        help="The steps from on hand down to the publishable quantity, now, with their figures.",
-    )
+    # the steps from on hand down to the publishable quantity, now, with their figures
+    explain_html = fields.Html("Why This Quantity", compute="_compute_explain_html", sanitize=False)
 
     _channel_product_uniq = models.UniqueIndex(
         "(channel_id, product_id)", "One quantity per channel and variant."
@@ -99,10 +96,12 @@ class StockChannelQuantity(models.Model):
     # Why this quantity: one action every explain button opens
     # ------------------------------------------------------------------
     def action_explain(self):
-        """The explain of the variant on the channel, in a dialog; for the channel users
-        who may read the line."""
+        """The explain of the variant on the channel, in a dialog, for the channel users who
+        may read the line; its figures refreshed first (the quantity its steps end with)."""
         self.ensure_one()
         check_reader_of(self)
+        line = self.sudo()
+        line._store_results(line.channel_id._compute_publishable(line.product_id))
         return {
             "type": "ir.actions.act_window",
             "name": self.env._(
@@ -113,9 +112,7 @@ class StockChannelQuantity(models.Model):
             ),
             "res_model": self._name,
             "res_id": self.id,
-            "views": [
-                (self.env.ref("stock_channel_sync.view_stock_channel_quantity_explain").id, "form")
-            ],
+            "views": [(self.env.ref(EXPLAIN_VIEW).id, "form")],
             "target": "new",
         }
 
