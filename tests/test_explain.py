@@ -41,6 +41,15 @@ class TestExplain(OrderCase):
         self.assertIn("publishable 0", html)
         self.assertEqual(action["res_id"], line.id)
 
+    def test_the_dialog_s_quantity_is_the_one_its_steps_end_with(self):
+        _action, line = self.explain_of()
+        self.assertEqual(line.publishable_qty, 0)
+        self.set_stock(self.product, 8)  # 50 % of 8: 4, the line not recomputed yet
+        action = line.action_explain()
+        self.assertEqual(line.publishable_qty, 4)
+        self.assertIn("share 50 % of 8 = 4", str(line.explain_html))
+        self.assertIn("Why 4?", action["name"])
+
     def test_the_explain_is_for_channel_users_of_the_line_s_company(self):
         _action, line = self.explain_of()
         outsider = new_test_user(self.env, "no_channels", groups="base.group_user")
