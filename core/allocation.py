@@ -145,6 +145,7 @@ class Ceiling:
 
     quantity: int
     why: str = ""
+    who: str = ""  # the platform, as the explain names it ("bol.com's maximum")
 
 
 @dataclass
@@ -204,15 +205,17 @@ def publishable(
         steps.append((STEP_RING_FENCED_OTHERS, -others_fence, "ring-fenced for other channels"))
     incoming = stock.incoming_within(rule.include_incoming_days, today)
     if incoming:
-        steps.append((STEP_INCOMING, incoming, label))
+        steps.append((STEP_INCOMING, incoming, label, {"days": rule.include_incoming_days}))
         shared += incoming
     qty = math.floor(shared * rule.share_percent / 100 + EPSILON)
     if rule.share_percent != 100:
-        steps.append((STEP_SHARE, qty - shared, label))
+        figures = {"percent": rule.share_percent, "base": shared}
+        steps.append((STEP_SHARE, qty - shared, label, figures))
     qty = _buffers(qty, rule, velocity, steps)
     qty = _after_buffers(qty, rule, own_fence, sellable == 0 and allow_backorder, steps)
     if ceiling and qty > ceiling.quantity:
-        steps.append((STEP_CHANNEL_MAX, ceiling.quantity - qty, ceiling.why))
+        figures = {"limit": ceiling.quantity, "before": qty, "who": ceiling.who}
+        steps.append((STEP_CHANNEL_MAX, ceiling.quantity - qty, ceiling.why, figures))
         qty = ceiling.quantity
     steps.append((STEP_PUBLISHABLE, qty, label))
     return Result(
@@ -223,8 +226,21 @@ def publishable(
         ring_fenced=own_fence,
         fence_shortfall=fence_shortfall,
         rule=label,
-        steps=[{"step": code, "qty": value, "rule": why} for code, value, why in steps],
+        steps=[_step(*step) for step in steps],
     )
+
+
+def _step(code, qty, why, figures=None):
+    """An explain step: its code, quantity, rule, the figures it was computed from and
+    the sentence that says it with them (see step_text)."""
+    figures = figures or {}
+    return {
+        "step": code,
+        "qty": qty,
+        "rule": why,
+        "figures": figures,
+        "text": step_text(code, qty, figures),
+    }
 
 
 def _buffers(qty, rule, velocity, steps):
@@ -233,12 +249,14 @@ def _buffers(qty, rule, velocity, steps):
     label = rule.label
     if rule.safety_buffer:
         before, qty = qty, max(0, qty - rule.safety_buffer)
-        steps.append((STEP_SAFETY_BUFFER, qty - before, label))
+        figures = {"buffer": rule.safety_buffer, "before": before}
+        steps.append((STEP_SAFETY_BUFFER, qty - before, label, figures))
     if rule.latency_buffer:
         velocity = velocity or Velocity()
         before, qty = qty, max(0, qty - velocity.units)
         why = f"{label}: {velocity.describe()}" if label else velocity.describe()
-        steps.append((STEP_LATENCY_BUFFER, qty - before, why))
+        figures = {"buffer": velocity.units, "before": before, "how": velocity.describe()}
+        steps.append((STEP_LATENCY_BUFFER, qty - before, why, figures))
     return qty
 
 
@@ -250,15 +268,111 @@ def _after_buffers(qty, rule, own_fence, backorder, steps):
         qty += own_fence
         steps.append((STEP_RING_FENCED_OWN, own_fence, label))
     if rule.max_exposure and qty > rule.max_exposure:
-        steps.append((STEP_MAX_EXPOSURE, rule.max_exposure - qty, label))
+        figures = {"limit": rule.max_exposure, "before": qty}
+        steps.append((STEP_MAX_EXPOSURE, rule.max_exposure - qty, label, figures))
         qty = rule.max_exposure
     if rule.min_publish_threshold and 0 < qty < rule.min_publish_threshold:
-        steps.append((STEP_MIN_THRESHOLD, -qty, label))
+        figures = {"minimum": rule.min_publish_threshold, "before": qty}
+        steps.append((STEP_MIN_THRESHOLD, -qty, label, figures))
         qty = 0
     if backorder and rule.backorder_qty:
-        steps.append((STEP_BACKORDER, rule.backorder_qty - qty, label))
+        figures = {"backorder": rule.backorder_qty, "before": qty}
+        steps.append((STEP_BACKORDER, rule.backorder_qty - qty, label, figures))
         qty = rule.backorder_qty
     return max(0, int(qty))
+
+
+# What each step is called in its sentence.
+STEP_WORDS = {
+    STEP_ON_HAND: "on hand",
+    STEP_RESERVED: "reserved",
+    STEP_NON_SELLABLE: "non-sellable (quarantine)",
+    STEP_SELLABLE: "sellable",
+    STEP_RING_FENCED_OTHERS: "ring-fenced for other channels",
+    STEP_INCOMING: "incoming",
+    STEP_SHARE: "share",
+    STEP_SAFETY_BUFFER: "safety buffer",
+    STEP_LATENCY_BUFFER: "latency buffer",
+    STEP_RING_FENCED_OWN: "ring-fenced for this channel",
+    STEP_MAX_EXPOSURE: "maximum exposure",
+    STEP_MIN_THRESHOLD: "minimum",
+    STEP_BACKORDER: "backorder",
+    STEP_CHANNEL_MAX: "cap",
+    STEP_PUBLISHABLE: "publishable",
+}
+# the steps that are a level (on hand 12), not a change (reserved, the minus sign U+2212, 2)
+LEVEL_STEPS = (STEP_ON_HAND, STEP_SELLABLE, STEP_PUBLISHABLE)
+MINUS = "\u2212"  # the minus sign of the sentences (U+2212)
+ARROW = "\u2192"
+
+
+def signed(qty):
+    """A change as the sentences write it: "+ 5", "(minus sign) 2" (0: "0")."""
+    if not qty:
+        return "0"
+    return f"+ {_figure(qty)}" if qty > 0 else f"{MINUS} {_figure(-qty)}"
+
+
+def step_text(code, qty, figures=None):
+    """The sentence of an explain step, with its figures: "on hand 12", "reserved (minus) 2",
+    "share 50 % of 3 = 1", "safety buffer 2: 5 → 3", "minimum 2 → 0", "backorder + 5",
+    "cap 999 (bol.com's maximum)". Without its figures (a push logged before they were
+    recorded), the step's word and its change."""
+    figures = figures or {}
+    word = STEP_WORDS.get(code, code.replace("_", " "))
+    if code in LEVEL_STEPS:
+        return f"{word} {_figure(qty)}"
+    detail = _STEP_SENTENCES.get(code)
+    if detail and all(name in figures for name in _STEP_FIGURES[code]):
+        return detail(qty, figures)
+    return f"{word} {signed(qty)}"
+
+
+def _change(word, amount, before, qty):
+    """E.g. "safety buffer 2: 5 → 3"."""
+    return f"{word} {_figure(amount)}: {_figure(before)} {ARROW} {_figure(before + qty)}"
+
+
+def _cap_text(qty, figures):
+    """E.g. "cap 999 (bol.com's maximum): 1500 → 999"."""
+    limit, before = _figure(figures["limit"]), _figure(figures["before"])
+    who = f" ({figures['who']}'s maximum)" if figures.get("who") else ""
+    return f"cap {limit}{who}: {before} {ARROW} {limit}"
+
+
+def _backorder_text(qty, figures):
+    if not figures["before"]:
+        return f"backorder {signed(qty)}"
+    return _change("backorder", figures["backorder"], figures["before"], qty)
+
+
+_STEP_SENTENCES = {
+    STEP_INCOMING: lambda qty, f: f"incoming within {f['days']} days {signed(qty)}",
+    STEP_SHARE: lambda qty, f: (
+        f"share {_figure(f['percent'])} % of {_figure(f['base'])} = {_figure(f['base'] + qty)}"
+    ),
+    STEP_SAFETY_BUFFER: lambda qty, f: _change("safety buffer", f["buffer"], f["before"], qty),
+    STEP_LATENCY_BUFFER: lambda qty, f: (
+        _change("latency buffer", f["buffer"], f["before"], qty) + f" ({f['how']})"
+    ),
+    STEP_MAX_EXPOSURE: lambda qty, f: _change("maximum exposure", f["limit"], f["before"], qty),
+    STEP_MIN_THRESHOLD: lambda qty, f: (
+        f"minimum {_figure(f['minimum'])} {ARROW} 0 ({_figure(f['before'])} is below it)"
+    ),
+    STEP_BACKORDER: _backorder_text,
+    STEP_CHANNEL_MAX: _cap_text,
+}
+# the figures each sentence needs
+_STEP_FIGURES = {
+    STEP_INCOMING: ("days",),
+    STEP_SHARE: ("percent", "base"),
+    STEP_SAFETY_BUFFER: ("buffer", "before"),
+    STEP_LATENCY_BUFFER: ("buffer", "before", "how"),
+    STEP_MAX_EXPOSURE: ("limit", "before"),
+    STEP_MIN_THRESHOLD: ("minimum", "before"),
+    STEP_BACKORDER: ("backorder", "before"),
+    STEP_CHANNEL_MAX: ("limit", "before"),
+}
 
 
 def allocate(

@@ -8,6 +8,8 @@ reconciliation setting a drifted quantity); a batch carrying any live change is 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from .allocation import step_text
+
 LIVE = "live"
 REPLAY = "replay"
 CORRECTION = "correction"
@@ -162,7 +164,28 @@ def explain_inputs(result):
         "ring_fenced_others": others,
         "rule": result.rule,
         "steps": [[step["step"], step["qty"]] for step in result.steps],
+        "sentences": [step["text"] for step in result.steps],
     }
+
+
+def explain_sentences(explain):
+    """The sentences of a pushed quantity's explain record (see explain_inputs), one per
+    step; a record kept before the sentences were, said from its steps' codes and
+    quantities ("backorder + 5")."""
+    explain = explain or {}
+    steps = explain.get("steps") or []
+    sentences = explain.get("sentences")
+    if sentences and len(sentences) == len(steps):
+        return list(sentences)
+    return [step_text(code, qty) for code, qty, *_rest in steps]
+
+
+def short_list(names, limit=5):
+    """A list of names for a list view: the first `limit`, then "… +N more"."""
+    names = [name for name in names if name]
+    if len(names) <= limit:
+        return ", ".join(names)
+    return f"{', '.join(names[:limit])} \u2026 +{len(names) - limit} more"
 
 
 # what a push accepted found on the channel, said in its log

@@ -6,6 +6,7 @@ manager of one company passing another company's ids over RPC must be refused fi
 from odoo.exceptions import AccessError
 
 CHANNEL_MANAGER = "stock_channel_sync.group_channel_manager"
+CHANNEL_USER = "stock_channel_sync.group_channel_user"
 STOCK_MANAGER = "stock.group_stock_manager"
 
 
@@ -43,3 +44,10 @@ def check_manager_of(records, *groups):
     default) and may write each record under the company rules; before any sudo()."""
     check_groups(records.env, *(groups or (CHANNEL_MANAGER,)))
     check_rules(records)
+
+
+def check_reader_of(records):
+    """A reading button on `records` (an explain): the user is a channel user and may
+    read each record under the company rules; before any sudo()."""
+    check_groups(records.env, CHANNEL_USER)
+    check_rules(records, "read")

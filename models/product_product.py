@@ -1,29 +1,8 @@
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
-from odoo.tools.translate import LazyTranslate
 
-from ..core import allocation
-
-_lt = LazyTranslate(__name__)
-
-STEP_LABELS = {
-    allocation.STEP_ON_HAND: _lt("On hand"),
-    allocation.STEP_RESERVED: _lt("Reserved"),
-    allocation.STEP_NON_SELLABLE: _lt("Non-sellable (quarantine)"),
-    allocation.STEP_SELLABLE: _lt("Sellable"),
-    allocation.STEP_RING_FENCED_OTHERS: _lt("Ring-fenced for other channels"),
-    allocation.STEP_INCOMING: _lt("Incoming within horizon"),
-    allocation.STEP_SHARE: _lt("Share %"),
-    allocation.STEP_SAFETY_BUFFER: _lt("Safety buffer"),
-    allocation.STEP_LATENCY_BUFFER: _lt("Latency buffer (sales during p95 push latency)"),
-    allocation.STEP_RING_FENCED_OWN: _lt("Ring-fenced for this channel"),
-    allocation.STEP_MAX_EXPOSURE: _lt("Maximum exposure"),
-    allocation.STEP_MIN_THRESHOLD: _lt("Below minimum threshold"),
-    allocation.STEP_BACKORDER: _lt("Backorder"),
-    allocation.STEP_CHANNEL_MAX: _lt("Most the channel takes"),
-    allocation.STEP_PUBLISHABLE: _lt("Publishable"),
-}
+from .explain import step_label, steps_table
 
 
 class ProductProduct(models.Model):
@@ -73,7 +52,9 @@ class ProductProduct(models.Model):
             "rule": result.rule,
             "publishable": result.publishable,
             "sellable": result.sellable,
-            "steps": [dict(step, label=str(STEP_LABELS[step["step"]])) for step in result.steps],
+            "steps": [
+                dict(step, label=step_label(step["step"], self.env)) for step in result.steps
+            ],
         }
 
     # ------------------------------------------------------------------
@@ -102,21 +83,8 @@ class ProductProduct(models.Model):
             parts = []
             for channel in channels:
                 data = product._origin._channel_explain(channel)
-                rows = Markup("").join(
-                    Markup("<tr><td>%s</td><td class='text-end'>%s</td><td>%s</td></tr>")
-                    % (step["label"], _format_qty(step["qty"]), step["rule"])
-                    for step in data["steps"]
-                )
                 parts.append(
-                    Markup(
-                        "<h5>%s</h5><table class='table table-sm o_channel_explain'>"
-                        "<thead><tr><th>Step</th><th class='text-end'>Quantity</th>"
-                        "<th>Rule</th></tr></thead><tbody>%s</tbody></table>"
-                    )
-                    % (escape(data["channel"]), rows)
+                    Markup("<h5>%s</h5>%s")
+                    % (escape(data["channel"]), steps_table(self.env, data["steps"]))
                 )
             product.channel_explanation_html = Markup("").join(parts)
-
-
-def _format_qty(qty):
-    return f"{qty:g}" if isinstance(qty, float) else str(qty)

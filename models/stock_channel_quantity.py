@@ -1,9 +1,13 @@
 from psycopg2.extras import execute_values
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from ..core.dispatch import VariantOnChannel, explain_inputs
+from .access import check_reader_of
+from .explain import steps_table
 
+EXPLAIN_VIEW = "stock_channel_sync.view_stock_channel_quantity_explain"
 # _store_results' upsert of the computed figures (_result_rows: the values, in this order)
 UPSERT_RESULTS = """
     INSERT INTO stock_channel_quantity (
@@ -60,6 +64,8 @@ class StockChannelQuantity(models.Model):
         "the published quantity says.",
     )
     in_sync = fields.Boolean(compute="_compute_in_sync", search="_search_in_sync")
+    # the steps from on hand down to the publishable quantity, now, with their figures
+    explain_html = fields.Html("Why This Quantity", compute="_compute_explain_html", sanitize=False)
 
     _channel_product_uniq = models.UniqueIndex(
         "(channel_id, product_id)", "One quantity per channel and variant."
@@ -80,6 +86,53 @@ class StockChannelQuantity(models.Model):
                 and not line.push_in_doubt
                 and line.published_qty == line.publishable_qty
             )
+
+    def _compute_explain_html(self):
+        for line in self:
+            data = line.product_id.sudo()._channel_explain(line.channel_id.sudo())
+            line.explain_html = steps_table(self.env, data["steps"])
+
+    # ------------------------------------------------------------------
+    # Why this quantity: one action every explain button opens
+    # ------------------------------------------------------------------
+    def action_explain(self):
+        """The explain of the variant on the channel, in a dialog, for the channel users who
+        may read the line; its figures refreshed first (the quantity its steps end with)."""
+        self.ensure_one()
+        check_reader_of(self)
+        line = self.sudo()
+        line._store_results(line.channel_id._compute_publishable(line.product_id))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._(
+                "Why %(qty)s? %(product)s on %(channel)s",
+                qty=self.publishable_qty,
+                product=self.product_id.display_name,
+                channel=self.channel_id.display_name,
+            ),
+            "res_model": self._name,
+            "res_id": self.id,
+            "views": [(self.env.ref(EXPLAIN_VIEW).id, "form")],
+            "target": "new",
+        }
+
+    @api.model
+    def _explain_action(self, channel, products):
+        """The explain of `products` on `channel` (computed first when never stored): the
+        dialog of one, the list of several, each with its Explain."""
+        channel, products = channel.with_env(self.env), products.with_env(self.env)
+        check_reader_of(channel)
+        products = products.filtered("is_storable")
+        if not products:
+            raise UserError(self.env._("No stocked variant to explain here."))
+        domain = [("channel_id", "=", channel.id), ("product_id", "in", products.ids)]
+        if self.sudo().search_count(domain) < len(products):
+            self.sudo()._store_results(channel.sudo()._compute_publishable(products.sudo()))
+        lines = self.search(domain)
+        if len(lines) == 1:
+            return lines.action_explain()
+        action = channel.action_open_quantities()
+        return {**action, "domain": domain}
 
     def _search_in_sync(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):

@@ -2,13 +2,12 @@
 
 from datetime import timedelta
 
-from markupsafe import Markup, escape
-
 from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..core import events
-from ..core.dispatch import LIVE, PUSH_KINDS
+from ..core.dispatch import LIVE, PUSH_KINDS, short_list
+from .explain import pushed_table
 
 LOG_STATES = [
     ("pending", "Pending"),
@@ -82,6 +81,9 @@ class StockChannelSyncLog(models.Model):
     company_id = fields.Many2one(related="channel_id.company_id", store=True, index=True)
     item_count = fields.Integer(string="Items")
     skus = fields.Text(string="SKUs")
+    skus_short = fields.Char(
+        string="SKUs Pushed", compute="_compute_skus_short", help="The first SKUs pushed."
+    )
     items = fields.Json(string="Pushed Items", help="[{sku, quantity, sequence}] as pushed.")
     idempotency_key = fields.Char(index=True)
     attempt = fields.Integer(help="Attempt number of the oldest item of the batch (1 = first).")
@@ -127,7 +129,8 @@ class StockChannelSyncLog(models.Model):
         string="Why These Quantities",
         compute="_compute_explain_html",
         sanitize=False,
-        help="The formula inputs of each pushed quantity, as they were when it was pushed.",
+        help="The steps of each pushed quantity, with their figures, as they were when it "
+        "was pushed.",
     )
     request_body = fields.Text()
     response_body = fields.Text()
@@ -153,7 +156,30 @@ class StockChannelSyncLog(models.Model):
     @api.depends("items")
     def _compute_explain_html(self):
         for log in self:
-            log.explain_html = _explain_table(log.items)
+            log.explain_html = pushed_table(self.env, log.items)
+
+    @api.depends("skus")
+    def _compute_skus_short(self):
+        for log in self:
+            log.skus_short = short_list((log.skus or "").split(", "))
+
+    @api.depends("channel_id", "sent_at", "create_date", "item_count")
+    @api.depends_context("tz")
+    def _compute_display_name(self):
+        """E.g. "Market · 2026-11-23 11:02:05 · 3 items", in the user's time zone (the
+        idempotency key is a field of its own)."""
+        for log in self:
+            when = log.sent_at or log.create_date
+            local = when and fields.Datetime.context_timestamp(log, when)
+            log.display_name = " \u00b7 ".join(
+                [
+                    log.channel_id.name or "",
+                    local.strftime("%Y-%m-%d %H:%M:%S") if local else "",
+                    self.env._("1 item")
+                    if log.item_count == 1
+                    else self.env._("%(count)s items", count=log.item_count),
+                ]
+            )
 
     def init(self):
         # sequences come from the database clock now (a restore set this one back)
@@ -221,48 +247,3 @@ class StockChannelSyncLog(models.Model):
             "- make_interval(days => %s)",
             [days],
         )
-
-
-EXPLAIN_COLUMNS = (
-    ("on_hand", "On Hand"),
-    ("reserved", "Reserved"),
-    ("non_sellable", "Non-sellable"),
-    ("sellable", "Sellable"),
-    ("incoming", "Incoming"),
-    ("ring_fenced", "Ring-fenced"),
-    ("ring_fenced_others", "Fenced for Others"),
-)
-
-
-def _explain_table(items):
-    """The pushed items' explain records as an HTML table (None: nothing recorded)."""
-    rows = [item for item in items or [] if isinstance(item, dict) and item.get("explain")]
-    if not rows:
-        return None
-    head = Markup("").join(
-        Markup("<th class='text-end'>%s</th>") % label for _key, label in EXPLAIN_COLUMNS
-    )
-    body = Markup("").join(
-        Markup("<tr><td>%s</td><td class='text-end'>%s</td>%s<td>%s</td></tr>")
-        % (
-            item["sku"],
-            item["quantity"],
-            Markup("").join(
-                Markup("<td class='text-end'>%s</td>") % _figure(item["explain"].get(key))
-                for key, _label in EXPLAIN_COLUMNS
-            ),
-            item["explain"].get("rule") or "",
-        )
-        for item in rows
-    )
-    return Markup(
-        "<table class='table table-sm o_channel_push_explain'><thead><tr><th>SKU</th>"
-        "<th class='text-end'>Pushed</th>%s<th>Rule</th></tr></thead><tbody>%s"
-        "</tbody></table>"
-    ) % (head, body)
-
-
-def _figure(value):
-    if isinstance(value, float):
-        return f"{value:g}"
-    return escape("" if value is None else value)

@@ -13,6 +13,7 @@ from . import (
     test_demo_orders,
     test_dispatch,
     test_events,
+    test_explain,
     test_grid,
     test_jobs,
     test_latency_buffer,

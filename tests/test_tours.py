@@ -42,6 +42,28 @@ class TestRuleExplainTour(HttpCase, ChannelStockCase):
 
 
 @tagged("post_install", "-at_install")
+class TestExplainQuantityTour(HttpCase, ChannelStockCase):
+    """The market's Widget shows 0 (50 % of 3 is 1, below the minimum of 2): its row in
+    the channel quantities opens the explain, each step with its figures."""
+
+    def test_a_channel_quantity_row_opens_its_explain(self):
+        reader = new_test_user(
+            self.env,
+            "explain_reader",
+            password="explain_reader",
+            groups="stock_channel_sync.group_channel_user,stock.group_stock_user",
+        )
+        self.set_stock(self.product, 3)
+        self.add_rule(self.market, share_percent=50, min_publish_threshold=2)
+        self.env["stock.channel.quantity"]._explain_action(self.market, self.product)
+        self.start_tour(
+            "/odoo/action-stock_channel_sync.action_stock_channel_quantity",
+            "stock_channel_sync_explain_quantity",
+            login=reader.login,
+        )
+
+
+@tagged("post_install", "-at_install")
 class TestQuarantineReleaseTour(SyncCase, HttpCase):
     """3 returned Widgets in quarantine released from Inventory > Operations > Adjustments >
     Quarantine: sellable 4 -> 7, the market's half 2 -> 3, Shopify's 4 -> 7; one done transfer

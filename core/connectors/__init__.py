@@ -29,7 +29,7 @@ def quantity_ceiling(code):
     cls = CONNECTORS.get(code or "")
     if not cls or cls.max_quantity is None:
         return None
-    return Ceiling(cls.max_quantity, f"{cls.label} takes at most {cls.max_quantity}")
+    return Ceiling(cls.max_quantity, f"{cls.label} takes at most {cls.max_quantity}", who=cls.label)
 
 
 def order_status_connectors():

@@ -58,7 +58,13 @@ def test_never_negative_and_never_above_sellable_except_backorder(
             assert result.publishable == rule.backorder_qty
         else:
             assert result.publishable <= ceiling
-        assert result.steps[-1] == {"step": STEP_PUBLISHABLE, "qty": result.publishable, "rule": ""}
+        last = result.steps[-1]
+        assert (last["step"], last["qty"], last["rule"]) == (
+            STEP_PUBLISHABLE,
+            result.publishable,
+            "",
+        )
+        assert last["text"] == f"publishable {result.publishable}"
 
 
 @given(units, units, rules)

@@ -8,6 +8,7 @@ from odoo.fields import Domain
 
 from ...core import events
 from ...core.inbound import (
+    EXCEPTION,
     INBOUND_KINDS,
     INBOUND_STATES,
     KIND_ORDER,
@@ -15,7 +16,8 @@ from ...core.inbound import (
     RETRYABLE_STATES,
     clean_text,
 )
-from ..access import check_manager_of
+from ...core.payload import PayloadError
+from ..access import check_manager_of, check_reader_of
 from ..sale_order.order import EXCEPTION_SELECTION
 
 _logger = logging.getLogger(__name__)
@@ -120,6 +122,36 @@ class StockChannelInbound(models.Model):
 
     def _check_channel_manager(self):
         check_manager_of(self)
+
+    # ------------------------------------------------------------------
+    # Why the order could not take its units: the explain of its variants
+    # ------------------------------------------------------------------
+    def action_explain(self):
+        """The explain of the message's variants on its channel (the dialog of one, the
+        list of several); for the channel users who may read the message."""
+        self.ensure_one()
+        check_reader_of(self)
+        products = self.sudo()._explain_products()
+        if not products or not self.channel_id:
+            raise UserError(
+                self.env._(
+                    "This message names no variant Odoo knows yet: bind its SKU on the "
+                    "channel (or give a variant that internal reference) first."
+                )
+            )
+        return self.env["stock.channel.quantity"]._explain_action(self.channel_id, products)
+
+    def _explain_products(self):
+        """The variants of the message: its sale order's, else those its SKUs name."""
+        products = self.sale_order_id.order_line.product_id
+        if products or self.state != EXCEPTION or not self.channel_id:
+            return products
+        try:
+            order_in = self._connector().parse_order(self._raw())
+        except (PayloadError, NotImplementedError):
+            return products
+        found, _ambiguous = self._products_by_sku({line.sku for line in order_in.lines})
+        return products.union(*found.values())
 
     # ------------------------------------------------------------------
     # Storing
