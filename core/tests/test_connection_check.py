@@ -122,3 +122,18 @@ def test_a_server_that_does_not_answer_in_time_says_so(sim):
         check = channel.test_connection()
     assert not check.ok
     assert "did not answer within 0.3 s" in check.message
+
+
+def test_a_key_refused_for_the_shop_named_says_to_set_the_shop_id(sim):
+    sim.configure_marketplace("mirakl", "shop", api_key=RIGHT, shop_id="2001")
+    check = _check("mirakl", sim.marketplace_url("mirakl", "shop"), key=RIGHT, seller_id="999")
+    assert not check.ok
+    assert "accepted but not allowed to read" in check.message
+    assert "set Shop Id" in check.message
+
+
+def test_a_tls_failure_says_the_certificate_is_refused(sim):
+    url = sim.generic_url("market").replace("http://", "https://")  # plain HTTP answers
+    check = _check("generic_json", url, secret=RIGHT)
+    assert not check.ok
+    assert "the TLS certificate of 127.0.0.1" in check.message
