@@ -79,11 +79,12 @@ class StockChannel(models.Model):
 
     @api.depends("connector", "code")
     def _compute_webhook(self):
-        base = self.get_base_url() if self else ""
         for channel in self:
             connector = CONNECTORS.get(channel.connector or "")
             path = connector and WEBHOOK_PATHS.get(connector.webhook_route)
-            channel.webhook_url = f"{base}{path(channel.code)}" if path and channel.code else False
+            channel.webhook_url = (
+                f"{channel.get_base_url()}{path(channel.code)}" if path and channel.code else False
+            )
             pasted = bool(path and connector.webhook_secret_pasted)
             channel.webhook_secret_shown = (pasted and channel._webhook_secret()) or False
 
