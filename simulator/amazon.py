@@ -8,7 +8,8 @@
 * Listings Items 2021-08-01: ``PATCH`` (ACCEPTED, applied ``processing_delay`` seconds
   later; an ERROR issue instead for ``fail_skus``; INVALID at once for unknown SKUs or
   bad patches), ``GET`` one (issues, fulfillmentAvailability, summaries), search (paged);
-* Feeds 2021-06-30 (simulator/amazon_feeds.py) and Orders (simulator/amazon_orders.py).
+* Feeds 2021-06-30 (simulator/amazon_feeds.py) and Orders (simulator/amazon_orders.py);
+* Sellers v1 ``GET sellers/v1/marketplaceParticipations``: the seller's marketplace.
 """
 
 import json
@@ -43,6 +44,7 @@ USAGE_PLANS = {
     "searchOrders": (0.0056, 20),
     "getOrder": (0.5, 30),
     "confirmShipment": (2.0, 10),
+    "getMarketplaceParticipations": (0.016, 15),
 }
 EXPIRED = "The access token you provided has expired."
 INVALID_TOKEN = "The access token you provided is revoked, malformed or invalid."
@@ -196,7 +198,26 @@ class Amazon(AmazonFeeds, AmazonOrders, Marketplace):
             return self._feeds(account, method, rest[2:], params, headers, body)
         if rest[:1] == ["orders"]:
             return self._orders(account, method, rest[1:], params, body)
+        if rest == ["sellers", "v1", "marketplaceParticipations"] and method == "GET":
+            return self.limited(account, "getMarketplaceParticipations") or self.ok(
+                200, {"payload": [self._participation(account)]}
+            )
         return sp_error(404, "NotFound", "Resource not found")
+
+    def _participation(self, account):
+        """Sellers API: the seller's one marketplace, where it sells."""
+        marketplace = {
+            "id": self.account(account).marketplace_id,
+            "countryCode": "DE",
+            "name": "Amazon.de",
+            "defaultCurrencyCode": "EUR",
+            "defaultLanguageCode": "de_DE",
+            "domainName": "www.amazon.de",
+        }
+        return {
+            "marketplace": marketplace,
+            "participation": {"isParticipating": True, "hasSuspendedListings": False},
+        }
 
     def limited(self, account, *operations):
         """None when a request of ``operations`` may be served (the headers to add are

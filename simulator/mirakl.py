@@ -10,6 +10,7 @@ Mirakl's MMP seller OpenAPI documents it:
   ``.../{id}/error_report`` (the lines in error, CSV; once per
   ``report_window_seconds``); the quantities change when the import completes;
 * OF21 ``GET /api/offers`` (offset pages) and OF22 ``GET /api/offers/{offer_id}``;
+* A01 ``GET /api/account``: the shop's information (id, name, state, currency);
 * orders (OR11, OR21, OR23, OR24, OR29): see ``mirakl_orders``.
 """
 
@@ -194,6 +195,8 @@ class Mirakl(MiraklOrders, Marketplace):
         shop_id = (params.get("shop_id") or [""])[0]
         if shop_id and settings.shop_id and shop_id != settings.shop_id:
             return mirakl_error(403, f"The API key has no access to shop {shop_id}")
+        if rest == ["account"] and method == "GET":
+            return self._account_info(account, settings)
         with self.lock:
             if rest[:3] == ["offers", "stock", "imports"]:
                 return self._stock_imports(account, settings, method, rest[3:], headers, body)
@@ -202,6 +205,20 @@ class Mirakl(MiraklOrders, Marketplace):
             if rest[:1] == ["orders"]:
                 return self._orders_route(account, settings, method, rest[1:], params, body)
         return mirakl_error(404, "Not found")
+
+    @staticmethod
+    def _account_info(account, settings):
+        """A01 ``GET /api/account``: the shop's information."""
+        return Reply(
+            200,
+            {
+                "shop_id": int(settings.shop_id) if settings.shop_id.isdigit() else 2001,
+                "shop_name": account,
+                "shop_state": "OPEN",
+                "currency_iso_code": "EUR",
+                "is_professional": True,
+            },
+        )
 
     def _limited(self, account, endpoint, seconds):
         """The 429 Reply when ``endpoint`` was called within its window, else None."""

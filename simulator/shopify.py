@@ -1,6 +1,6 @@
 """A Shopify-like Admin GraphQL endpoint: ``inventorySetQuantities`` (with
-``@idempotent`` and ``changeFromQuantity``) and an ``inventoryItems`` levels query, behind
-the shop's access token and a leaky-bucket cost limit.
+``@idempotent`` and ``changeFromQuantity``), an ``inventoryItems`` levels query and the
+``shop { name }`` query, behind the shop's access token and a leaky-bucket cost limit.
 
 ``POST /shopify/<shop>/admin/api/<version>/graphql.json``
 """
@@ -183,7 +183,14 @@ class Shopify(ShopifyOrders, Marketplace):
         for name, handler in queries.items():
             if re.search(rf"\b{name}\s*\(", query):
                 return settings.query_cost, handler
+        if re.search(r"\bshop\s*\{", query):
+            return settings.query_cost, self._shop_query
         return None
+
+    @staticmethod
+    def _shop_query(name, settings, query, variables, version):
+        """``shop { name myshopifyDomain }``: the shop any valid token reads (no scope)."""
+        return {"data": {"shop": {"name": name, "myshopifyDomain": f"{name}.myshopify.com"}}}
 
     def _set_quantities(self, name, settings, query, variables, version):
         match = SET_QUANTITIES_RE.search(query)

@@ -90,9 +90,11 @@ class TestChannelSettings(SyncCase):
         form = Form(self.env["stock.channel"])
         form.name, form.code = "Amazon FR", "amz-fr"
         form.connector = "amazon"
-        form.endpoint_url = "https://sellingpartnerapi-eu.amazon.com"
+        # the simulator's: the save tests the connection (Test connection)
+        form.endpoint_url = self.sim.marketplace_url("amazon", "seller")
         self.assertEqual(len(form.setting_ids), 7)
-        for index, value in ((0, "A2FORM"), (1, "A13V1IB3VIYZZH")):
+        token_url = form.endpoint_url + "/auth/o2/token"
+        for index, value in ((0, "A2FORM"), (1, "A13V1IB3VIYZZH"), (3, token_url)):
             with form.setting_ids.edit(index) as row:
                 row.value = value
         with form.setting_ids.edit(2) as row:
@@ -104,6 +106,7 @@ class TestChannelSettings(SyncCase):
             ("A2FORM", "A13V1IB3VIYZZH", "Atzr|form"),
         )
         self.assertEqual(values["product_type"], "PRODUCT")
+        self.assertIn("Login with Amazon refuses the client id", channel.connection_message)
 
     def test_values_are_typed_and_checked(self):
         amazon = self.amazon()

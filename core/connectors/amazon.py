@@ -23,7 +23,7 @@ from ..idempotency import idempotency_key, iso_utc, utc_now
 from ..ratelimit import strictest, token_bucket
 from . import amazon_feeds as feeds
 from . import amazon_orders as orders
-from . import settings
+from . import check, settings
 from .amazon_api import DEFAULT_TOKEN_URL, FORBIDDEN, AmazonApi, TokenRefused
 from .base import (
     AMAZON,
@@ -40,6 +40,7 @@ DEFAULT_FEED_THRESHOLD = 50
 CATALOG_PAGE = 20
 BODY_CHARS = 4000
 CONFIRM_TIMEOUT_MINUTES = 60
+PARTICIPATIONS = "/sellers/v1/marketplaceParticipations"
 SETTINGS = (
     settings.Setting(
         "seller_id", "Seller Id", help="The seller id (merchant token).", required=True
@@ -108,7 +109,21 @@ class AmazonConnector(AmazonApi):
         "orders": token_bucket(0.0056, 20),  # searchOrders
         "order": token_bucket(0.5, 30),  # getOrder
         "shipments": token_bucket(2, 10),  # confirmShipment
+        "participations": token_bucket(0.016, 15),  # getMarketplaceParticipations
     }
+    refused_hint = (
+        "Login with Amazon refuses the client id and secret: paste the LWA credentials of "
+        "your SP-API app (Seller Central > Develop apps) as the API Key and API Secret."
+    )
+    grant_hint = (
+        "Login with Amazon refuses the Refresh Token: authorise the app again in Seller "
+        "Central and paste the new refresh token."
+    )
+    scope_hint = (
+        "give the app the Product Listing, Inventory and Order Management roles, then "
+        "authorise it again and paste the new Refresh Token."
+    )
+    endpoint_hint = "the region's https://sellingpartnerapi-eu.amazon.com"
 
     @property
     def _product_type(self):
@@ -361,6 +376,31 @@ class AmazonConnector(AmazonApi):
             if not token:
                 return messages, newest
             params = {**params, "paginationToken": token}
+
+    def probe(self):
+        """An access token, then the seller's marketplaces (getMarketplaceParticipations):
+        the channel's Marketplace Id must be one of them."""
+        self._check_config()
+        try:
+            self._token()
+        except TokenRefused as error:
+            grant = "invalid_grant" in (error.body or "")
+            raise check.CredentialsRefused(
+                self.grant_hint if grant else self.refused_hint
+            ) from None
+        answer = self._json(self._call("GET", PARTICIPATIONS, endpoint="participations"))
+        ids = [
+            str((row.get("marketplace") or {}).get("id") or "")
+            for row in answer.get("payload") or []
+            if isinstance(row, dict)
+        ]
+        wanted = str(self.setting("marketplace_id") or "")
+        if wanted and wanted not in ids:
+            raise PermanentError(
+                f"{self.label}: the seller does not sell on marketplace {wanted} "
+                f"(it sells on {', '.join(ids) or 'none'}): check the Marketplace Id."
+            )
+        return f"seller on {len(ids)} marketplace(s)"
 
     def push_order_status(self, external_order_id, body, sequence=None):
         """Each shipment Amazon does not have yet (getOrder's packages) confirmed with its

@@ -12,9 +12,10 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnection
 
 from ..backoff import parse_retry_after
 from ..endpoints import credentials_refusal
-from ..errors import PermanentError, RetryableError
+from ..errors import PermanentError, RetryableError, SyncError
 from ..ratelimit import Limiter
 from ..tokens import TokenStore
+from . import check
 from . import settings as declared_settings
 from .settings import Setting
 from .types import (
@@ -217,6 +218,17 @@ class Connector:
     # credentials travel with the requests (a key or token header, HTTP Basic, an OAuth
     # client secret): then every address must be https:// (core.endpoints)
     sends_credentials = True
+    # Test connection (core.connectors.check): what to create when the credentials are
+    # refused, what to grant when they are accepted but the read is forbidden, what the
+    # Endpoint URL looks like
+    refused_hint = "the credentials are refused: check the API Key and API Secret."
+    scope_hint = ""
+    endpoint_hint = "the platform's API address"
+    # the platform pushes to Odoo: the route its webhooks are pasted with (an
+    # core.inbound route's kind: "orders", "events"), and whether the store manager
+    # chooses the secret that signs them (pasted on both sides)
+    webhook_route = None
+    webhook_secret_pasted = False
 
     @classmethod
     def clear_text_refusal(cls, *urls):
@@ -348,6 +360,20 @@ class Connector:
         """Send an order's status (core.orders.status_body) -> PushResult;
         raises RetryableError/PermanentError."""
         raise NotImplementedError(f"{self.code}: push_order_status is not supported")
+
+    def probe(self):
+        """One cheap authenticated read of the platform -> what was read, in a few
+        words ("shop Demo"); raises SyncError or check.CredentialsRefused."""
+        raise NotImplementedError(f"{self.code}: the connection cannot be tested")
+
+    def test_connection(self):
+        """Test connection: probe() -> check.ConnectionCheck (ok, the words for the store
+        manager: what answered, or what to fix). Never raises for the channel's answer."""
+        try:
+            what = self.probe()
+        except (SyncError, check.CredentialsRefused) as error:
+            return check.explain(self, self.config.endpoint_url, error)
+        return check.succeeded(self, what)
 
     def check_pushes(self, tracking):
         """Channels that confirm later: ``tracking`` {the channel's processing id: [the

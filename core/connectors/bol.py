@@ -31,7 +31,7 @@ from ..inbound import KIND_VERDICT
 from ..ratelimit import per_window
 from . import bol_events as events
 from . import bol_orders as orders
-from . import settings
+from . import check, settings
 from .base import (
     BOL,
     FAILURE,
@@ -63,6 +63,7 @@ VERDICTS = {"PENDING": PENDING, "SUCCESS": SUCCESS, "FAILURE": FAILURE, "TIMEOUT
 
 
 CONFIRM_TIMEOUT_MINUTES = 180
+TOKEN_REFUSED = frozenset({400, 401, 403})  # the login's answers to wrong credentials
 SETTINGS = (
     settings.token_url(DEFAULT_TOKEN_URL),
     settings.Setting(
@@ -115,6 +116,14 @@ class BolConnector(BolApi):
     polls_orders = True
     poll_interval_minutes = 5
     poll_overlap_minutes = 10
+    refused_hint = (
+        "the client id and secret are refused: create API credentials in the seller account "
+        "(Settings > API settings) and paste the client id as the API Key and the secret as "
+        "the API Secret."
+    )
+    scope_hint = "the credentials must be the Retailer API's (not the Advertising API's)."
+    endpoint_hint = "https://api.bol.com"
+    webhook_route = "events"
 
     # -- stock ------------------------------------------------------------------
 
@@ -288,6 +297,17 @@ class BolConnector(BolApi):
                 )
             )
         return messages, started.strftime(TIME_FORMAT)
+
+    def probe(self):
+        """A token, then the first page of the orders (``GET /retailer/orders``)."""
+        try:
+            self._fetch_token()
+        except PermanentError as error:
+            if error.status in TOKEN_REFUSED:
+                raise check.CredentialsRefused(self.refused_hint) from None
+            raise
+        rows = self._json(self._call("GET", "/retailer/orders", "orders", params={"page": 1}))
+        return f"{len(rows.get('orders') or [])} order(s) on the first page"
 
     def _changed_order_ids(self, params):
         page, seen = 1, []

@@ -26,6 +26,8 @@ HEADER_SIGNATURE = "X-Channel-Signature"
 HEADER_TIMESTAMP = "X-Channel-Timestamp"
 WRONG_SIGNATURE = "missing or wrong signature"
 SKU_PARAM = "sku"
+# Test connection: a signed read-back of a SKU no catalogue holds (an empty answer)
+PROBE_SKU = "stock-channel-sync-connection-test"
 ORDER_STATUS_PATH = "/orders/{order_id}/status"
 
 
@@ -56,6 +58,13 @@ class GenericJsonConnector(Connector):
     kept_headers = (*Connector.kept_headers, HEADER_TIMESTAMP, HEADER_IDEMPOTENCY_KEY)
     # the secret signs the body (HMAC); it never travels
     sends_credentials = False
+    refused_hint = (
+        "the signature is refused: paste in API Secret the shared secret the receiving "
+        "side uses to check X-Channel-Signature."
+    )
+    endpoint_hint = "the address the receiving side takes the stock pushes at"
+    webhook_route = "orders"
+    webhook_secret_pasted = True
 
     # -- webhooks -------------------------------------------------------------
 
@@ -170,6 +179,12 @@ class GenericJsonConnector(Connector):
         signed = f"{timestamp}.{prepared.path_url}".encode()
         headers = {HEADER_TIMESTAMP: timestamp, HEADER_SIGNATURE: self._signature(signed)}
         return self._request("GET", prepared.url, headers=headers)
+
+    def probe(self):
+        """A signed read-back of one SKU (docs/marketplaces/generic-json.md)."""
+        response = self._signed_get(self.config.endpoint_url, [(SKU_PARAM, PROBE_SKU)])
+        self.classify(response)
+        return "a signed read-back answered"
 
     def order_status_url(self, external_order_id):
         """``<endpoint_url>/orders/<quoted id>/status`` (a "/" in the id is quoted too)."""

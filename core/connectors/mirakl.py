@@ -45,6 +45,7 @@ ERROR_REPORT = STOCK_IMPORTS + "/{}/error_report"
 ORDERS = "/api/orders"
 ORDER_ACTION = ORDERS + "/{}/{}"
 OFFERS = "/api/offers"
+ACCOUNT = "/api/account"  # A01: the shop's information (Test connection)
 # the limiter's names of the limited endpoints
 STOCK_IMPORT = "stock_import"
 STOCK_STATUS = "stock_status"
@@ -96,6 +97,12 @@ class MiraklConnector(Connector):
     # the documented call frequencies, per shop (STO01 once a minute is the batching
     # window: a push waits for it, or comes back when it opens)
     reads_whole_listing = True  # above OFFER_READS SKUs, every OF21 page
+    refused_hint = (
+        "the API key is refused: generate one in the shop's back office (My account > API "
+        "key) and paste it as the API Key."
+    )
+    scope_hint = "the key reaches other shops: set Shop Id to one the key may use."
+    endpoint_hint = "the operator's https://<instance>.mirakl.net"
     limits = {
         STOCK_IMPORT: Limit(rate=1 / 60, burst=1),
         STOCK_STATUS: Limit(rate=1 / 15, burst=1),
@@ -161,6 +168,11 @@ class MiraklConnector(Connector):
         if not isinstance(data, dict):
             raise PermanentError(self._error_message(response, "not a JSON object"))
         return data
+
+    def probe(self):
+        """The shop's information (A01 ``GET /api/account``)."""
+        shop = self._json(self._call("GET", ACCOUNT))
+        return f"shop {shop.get('shop_name') or shop.get('shop_id') or '?'}"
 
     def _pages(self, path, key, params=None, endpoint=None):
         """Every object of an offset-paged list (``max``, ``offset``, ``total_count``);

@@ -81,6 +81,9 @@ SETTINGS = (
 )
 
 
+SHOP_QUERY = "query { shop { name } }"
+
+
 @register(SHOPIFY, "Shopify")
 class ShopifyConnector(Connector):
     """``endpoint_url`` is the shop's base URL, e.g. ``https://<shop>.myshopify.com``;
@@ -104,6 +107,16 @@ class ShopifyConnector(Connector):
     # webhooks are not guaranteed (a subscription failing for long is removed): a
     # catch-up poll reads what was missed
     polls_orders = True
+    refused_hint = (
+        "the token is refused: create an Admin API access token (Settings > Apps and sales "
+        "channels > Develop apps) with the write_inventory scope and paste it as the API Key."
+    )
+    scope_hint = (
+        "give the app the scopes write_inventory, read_products, read_orders, write_orders "
+        "and write_merchant_managed_fulfillment_orders, then paste its new token as the API Key."
+    )
+    endpoint_hint = "https://<shop>.myshopify.com"
+    webhook_route = "orders"
 
     # -- webhooks -------------------------------------------------------------
 
@@ -385,6 +398,12 @@ class ShopifyConnector(Connector):
         return levels
 
     # -- orders back ----------------------------------------------------------
+
+    def probe(self):
+        """The shop's name (GraphQL ``shop { name }``): any valid token reads it."""
+        _response, data = self._graphql_patient({"query": SHOP_QUERY})
+        shop = data.get("shop") or {}
+        return f"shop {shop.get('name') or '?'}"
 
     def push_order_status(self, external_order_id, body, sequence=None):
         """Bring the Shopify order to Odoo's status: fulfilments with tracking (only what

@@ -73,6 +73,15 @@ class WooCommerceConnector(Connector):
     # WooCommerce disables a webhook after 5 non-2xx answers in a row, and does not retry
     webhook_always_ok = True
     polls_orders = True  # the catch-up poll: what the webhooks missed
+    refused_hint = (
+        "the keys are refused: create a REST API key (WooCommerce > Settings > Advanced > "
+        "REST API, permissions Read/Write) and paste the consumer key (ck_…) as the API Key "
+        "and the consumer secret (cs_…) as the API Secret."
+    )
+    scope_hint = "give the key Read/Write permissions, for a user who manages the shop."
+    endpoint_hint = "the site's address, https://shop.example.com"
+    webhook_route = "orders"
+    webhook_secret_pasted = True
 
     @classmethod
     def addresses(cls, sku, external_id):
@@ -140,6 +149,11 @@ class WooCommerceConnector(Connector):
                 )
             )
         return messages, newest
+
+    def probe(self):
+        """One product of the shop (``GET /products?per_page=1``)."""
+        count = self._call("GET", "/products", params={"per_page": 1}).headers.get("X-WP-Total")
+        return f"{count} product(s) in the shop" if count else "the products list answered"
 
     def _pages(self, path, params=None):
         """Every object of a paged list (X-WP-TotalPages)."""

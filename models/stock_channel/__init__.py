@@ -16,13 +16,17 @@ model of channel.py; imported in this order, which is the order of their overrid
 - reconcile_run.py: a reconciliation run (read back, drifts judged, corrections)
 - velocity.py: sales velocity and push latency for the latency-adaptive buffer
 - settings.py: the settings its connector declares (stock.channel.setting rows), typed
+- connection_check.py: Test connection (the button, and every save of the connection
+  from the form), the first Import mapping offered, the webhook URL and secret to paste
 """
 
 # isort: off
 # keep this order: channel.py defines the model the others extend (side effects are
 # not overrides of each other's methods but events, see core.events); settings.py wraps
-# create and write last (its rows follow the connector)
+# create and write (its rows follow the connector), connection_check.py around it (the
+# connection is tested once the settings are written)
 from . import channel, publishing, alerts, alert_figures, demo, connection, mapping
 from . import orders, overview, reach, reconcile, reconcile_run, velocity, settings
+from . import connection_check
 
 # isort: on

@@ -72,21 +72,51 @@ class StockChannel(models.Model):
         help="Wire format used to push quantities. Empty: the channel lives inside Odoo "
         "(webshop, POS) and nothing is pushed.",
     )
-    endpoint_url = fields.Char(string="Endpoint URL")
-    api_key = fields.Char(string="API Key", groups="stock_channel_sync.group_channel_manager")
+    endpoint_url = fields.Char(
+        string="Endpoint URL",
+        help="The platform's API address: the shop's (https://<shop>.myshopify.com, "
+        "https://shop.example.com for WooCommerce), the marketplace's (https://api.bol.com, "
+        "https://<instance>.mirakl.net, the SP-API region's), or where a Generic JSON "
+        "receiver takes the pushes. https:// (http:// only for a loopback host).",
+    )
+    api_key = fields.Char(
+        string="API Key",
+        groups="stock_channel_sync.group_channel_manager",
+        help="The credential the platform gives: Shopify's Admin API access token, "
+        "WooCommerce's consumer key (ck_…), bol.com's client id, Mirakl's shop API key, "
+        "Amazon's LWA client id. Generic JSON needs none. Tested when saved; never logged.",
+    )
     api_secret = fields.Char(
         string="API Secret",
         groups="stock_channel_sync.group_channel_manager",
-        help="Signs the payloads (HMAC-SHA256); never logged.",
+        help="The secret beside the key: Shopify's app API secret key (signs its webhooks), "
+        "WooCommerce's consumer secret (cs_…), bol.com's client secret, Amazon's LWA client "
+        "secret; for Generic JSON the shared secret that signs every request (HMAC-SHA256). "
+        "Tested when saved; never logged.",
     )
     batch_size = fields.Integer(default=100, help="Items per push, within the connector's limit.")
-    connect_timeout = fields.Float(default=5.0, string="Connect Timeout (s)")
-    read_timeout = fields.Float(default=30.0, string="Read Timeout (s)")
+    connect_timeout = fields.Float(
+        default=5.0,
+        string="Connect Timeout (s)",
+        help="Seconds to wait for the platform to accept the connection; longer: unreachable.",
+    )
+    read_timeout = fields.Float(
+        default=30.0,
+        string="Read Timeout (s)",
+        help="Seconds to wait for the platform's answer once connected.",
+    )
     retry_max_attempts = fields.Integer(
         default=8, help="After this many failed attempts a push becomes a dead letter."
     )
-    retry_base_seconds = fields.Float(default=1.0, string="Retry Base (s)")
-    retry_cap_seconds = fields.Float(default=300.0, string="Retry Cap (s)")
+    retry_base_seconds = fields.Float(
+        default=1.0, string="Retry Base (s)", help="The first wait before a failed push is retried."
+    )
+    retry_cap_seconds = fields.Float(
+        default=300.0,
+        string="Retry Cap (s)",
+        help="The longest wait between two retries (exponential backoff with jitter from "
+        "the Retry Base up to it).",
+    )
     max_order_body_kb = fields.Integer(
         string="Max Order Size (KB)",
         default=DEFAULT_MAX_ORDER_KB,

@@ -7,7 +7,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ...core.connectors import ChannelConfig
+from ...core.connectors import ChannelConfig, check
 from ...core.connectors.pool import POOL
 from ...core.errors import SyncError
 from .. import runtime
@@ -33,6 +33,14 @@ class StockChannel(models.Model):
         readonly=True, help="The last change of an order the poll has read (the channel's time)."
     )
     order_polled_at = fields.Datetime(readonly=True)
+    order_poll_error = fields.Char(
+        string="Last Poll Failed",
+        readonly=True,
+        copy=False,
+        help="Why the last scheduled poll of the orders failed (cleared by the next one "
+        "that succeeds).",
+    )
+    order_poll_failed_at = fields.Datetime(string="Poll Failed At", readonly=True, copy=False)
     mapping_imported_at = fields.Datetime(readonly=True)
     mapping_report = fields.Html(readonly=True, sanitize=True)
     polls_orders = fields.Boolean(compute="_compute_connector_abilities")
@@ -136,8 +144,7 @@ class StockChannel(models.Model):
                 # the channel's window (another caller used it): the next run polls
                 _logger.info("channel %s: orders polled later: %s", channel.code, error)
                 return self.env["stock.channel.inbound"]
-            _logger.warning("channel %s: polling orders failed: %s", channel.code, error)
-            channel.order_polled_at = fields.Datetime.now()
+            channel._poll_failed(error)
             if raise_errors:
                 raise UserError(
                     self.env._(
@@ -148,8 +155,34 @@ class StockChannel(models.Model):
                 ) from None
             return self.env["stock.channel.inbound"]
         stored = self.env["stock.channel.inbound"].sudo()._take_polled(channel, messages)
-        channel.write({"order_poll_cursor": cursor, "order_polled_at": fields.Datetime.now()})
+        channel.write(
+            {
+                "order_poll_cursor": cursor,
+                "order_polled_at": fields.Datetime.now(),
+                "order_poll_error": False,
+                "order_poll_failed_at": False,
+            }
+        )
         return stored
+
+    def _poll_failed(self, error):
+        """A failed poll: kept on the channel (its form and card say why) until the next
+        one succeeds; the cursor stays."""
+        _logger.warning("channel %s: polling orders failed: %s", self.code, error)
+        now = fields.Datetime.now()
+        self.write(
+            {
+                "order_polled_at": now,
+                "order_poll_error": self._poll_error_words(error),
+                "order_poll_failed_at": now,
+            }
+        )
+
+    def _poll_error_words(self, error):
+        """What a failed poll says to the store manager: the Test connection sentence when
+        the credentials or the address are to blame, else the error."""
+        with self._connector() as connector:
+            return check.explain(connector, connector.config.endpoint_url, error).message
 
     def action_poll_orders(self):
         check_manager_of(self)

@@ -29,6 +29,16 @@ class StockChannel(models.Model):
         for channel in self:
             channel.imports_mapping = implements(channel.connector, "list_catalog")
 
+    def _waits_for_mapping(self):
+        """Nothing is pushed to a channel that reads its catalogue before its mapping is
+        imported (the first Import mapping after Test connection), unless variants were
+        bound by hand: what the platform holds is not overwritten blindly."""
+        self.ensure_one()
+        channel = self.sudo()
+        return bool(
+            channel.imports_mapping and not channel.mapping_imported_at and not channel.binding_ids
+        )
+
     def action_import_mapping(self):
         """Queue the import (a background job): read the channel's catalogue and bind its
         products to variants by SKU; report the SKUs that match no variant and the

@@ -120,7 +120,7 @@ class StockChannel(models.Model):
 
     def _overview_health(self, figure, thresholds, labels):
         """(colour, reasons) of the channel's card (see core.overview.health); an
-        unreachable channel is red, that first."""
+        unreachable channel is red, that first; a failed poll of the orders is red."""
         colour, reasons = overview_core.health(
             figure,
             thresholds,
@@ -130,6 +130,9 @@ class StockChannel(models.Model):
                 self.env._("Open Drift"): figure["open_drift"],
             },
         )
+        if self.order_poll_error:  # no order comes in: red, said first
+            failed = self.env._("Last poll failed: %(reason)s", reason=self.order_poll_error)
+            colour, reasons = overview_core.RED, [failed, *reasons]
         if self.unreachable_status:
             return overview_core.RED, [self.unreachable_status, *reasons]
         return colour, reasons

@@ -141,7 +141,10 @@ class StockChannelOutbox(models.Model):
     def _addressable_rows(self, channel, wanted):
         """[(channel_id, product_id, priority, force)] of `wanted` ({product_id or None
         (every variant the channel publishes): (priority, force)}) that the channel's
-        connector can address: a variant waiting for its binding is not queued."""
+        connector can address: a variant waiting for its binding is not queued, nor
+        anything of a channel waiting for its first Import mapping."""
+        if channel._waits_for_mapping():
+            return []
         every = wanted.get(None)
         ids = [product_id for product_id in wanted if product_id is not None]
         rows = []
