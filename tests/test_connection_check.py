@@ -3,7 +3,7 @@ credential is a sentence and the right one OK, on the button and on save from th
 the first Import mapping offered after it (nothing pushed before); a failed scheduled poll
 of the orders shown on the channel and its card, cleared by the next one."""
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import OrderCase, SyncCase
@@ -103,6 +103,8 @@ class TestConnectionCheck(OrderCase):
         self.set_stock(self.product, 5)
         self.flush_outbox()
         self.assertFalse(self.outbox(mirakl), "nothing is pushed before the mapping")
+        with self.assertRaisesRegex(UserError, "Import mapping first"):
+            mirakl.action_republish()
         mirakl.action_import_mapping()
         self.run_jobs()
         self.assertTrue(mirakl.mapping_imported_at)

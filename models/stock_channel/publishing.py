@@ -5,6 +5,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 
 from odoo import api, models
+from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from ...core import allocation
@@ -231,6 +232,15 @@ class StockChannel(models.Model):
         """Push every variant again (forced), e.g. after connecting a channel: a
         background job queues them, chunk by chunk."""
         check_manager_of(self)
+        waiting = self.filtered(lambda channel: channel._waits_for_mapping())
+        if waiting:
+            raise UserError(
+                self.env._(
+                    "%(channels)s: nothing is pushed before the mapping is imported. Run"
+                    " Import mapping first (or bind variants by hand).",
+                    channels=", ".join(waiting.mapped("display_name")),
+                )
+            )
         return self.env["stock.channel.job"]._start_on(REPUBLISH, self)
 
     def action_replay_dead_letters(self):
