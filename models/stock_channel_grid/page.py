@@ -128,37 +128,34 @@ class StockChannelGrid(models.AbstractModel):
 
     def _grid_rows(self, where, offset, limit, grouped):
         """([{id, name, sku, categ_id, category}] of the page, the total shown, whether it
-        is exact), in one query: the page read in the order of an index (LIMIT inside),
-        the variants counted up to core.grid.count_limit (no count of every row)."""
-        order = "pc.complete_name NULLS LAST, " if grouped else ""
-        lang = self.env.lang or "en_US"
+        is exact), in one query and one pass in the order of an index: the rows numbered
+        up to core.grid.count_limit (never a count of every row), the page cut from them."""
+        order = SQL("pc.complete_name NULLS LAST, " if grouped else "")
         self.env.cr.execute(
             SQL(
                 """
-                WITH counted AS (
-                    SELECT count(*) AS n FROM (
-                        SELECT 1 FROM product_product pp WHERE %(where)s LIMIT %(count)s
-                    ) s
-                ), page AS (
+                WITH numbered AS (
                     SELECT pp.id, COALESCE(pt.name->>%(lang)s, pt.name->>'en_US') AS name,
-                           pp.default_code, pt.categ_id, pc.complete_name
+                           pp.default_code, pt.categ_id, pc.complete_name,
+                           row_number() OVER (ORDER BY %(order)s pp.default_code, pp.id) AS n
                       FROM product_product pp
                       JOIN product_template pt ON pt.id = pp.product_tmpl_id
                       LEFT JOIN product_category pc ON pc.id = pt.categ_id
                      WHERE %(where)s
                      ORDER BY %(order)s pp.default_code, pp.id
-                     LIMIT %(limit)s OFFSET %(offset)s
+                     LIMIT %(count)s
                 )
-                SELECT pc.id, pc.name, pc.default_code, pc.categ_id, pc.complete_name, counted.n
-                  FROM counted LEFT JOIN page pc ON true
-                 ORDER BY %(order)s pc.default_code, pc.id
+                SELECT r.id, r.name, r.default_code, r.categ_id, r.complete_name, c.counted
+                  FROM (SELECT count(*) AS counted FROM numbered) c
+                  LEFT JOIN numbered r ON r.n > %(offset)s AND r.n <= %(end)s
+                 ORDER BY r.n
                 """,
+                lang=self.env.lang or "en_US",
+                order=order,
                 where=where,
                 count=grid.count_limit(offset, limit) + 1,
-                lang=lang,
-                order=SQL(order),
-                limit=limit,
                 offset=offset,
+                end=offset + limit,
             )
         )
         fetched = self.env.cr.fetchall()
