@@ -8,6 +8,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..core.inbound import EXCEPTION
 from ..models.access import check_manager_of
 
 _logger = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ class StockChannelBindSku(models.TransientModel):
         result = self._retried(inbound)
         self.channel_id.sudo().message_post(body=Markup("%s<br/>%s") % (note, result))
         _logger.info("channel %s: %s %s", self.channel_id.code, note, result)
-        done = bool(inbound.sale_order_id) and inbound.state != "exception"
+        done = bool(inbound.sale_order_id) and inbound.state != EXCEPTION
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -164,7 +165,7 @@ class StockChannelBindSku(models.TransientModel):
 
     def _retried(self, inbound):
         """The retry's outcome, in words."""
-        if inbound.sale_order_id and inbound.state != "exception":
+        if inbound.sale_order_id and inbound.state != EXCEPTION:
             return self.env._(
                 "Order %(ref)s retried: sale order %(order)s.",
                 ref=inbound.external_id,

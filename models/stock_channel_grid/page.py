@@ -131,27 +131,34 @@ class StockChannelGrid(models.AbstractModel):
         is exact), in one query and one pass in the order of an index: the rows numbered
         up to core.grid.count_limit (never a count of every row), the page cut from them."""
         order = SQL("pc.complete_name NULLS LAST, " if grouped else "")
+        categories = SQL(
+            "JOIN product_template pt ON pt.id = pp.product_tmpl_id "
+            "LEFT JOIN product_category pc ON pc.id = pt.categ_id"
+            if grouped
+            else ""
+        )
         self.env.cr.execute(
             SQL(
                 """
                 WITH numbered AS (
-                    SELECT pp.id, COALESCE(pt.name->>%(lang)s, pt.name->>'en_US') AS name,
-                           pp.default_code, pt.categ_id, pc.complete_name,
-                           row_number() OVER (ORDER BY %(order)s pp.default_code, pp.id) AS n
-                      FROM product_product pp
-                      JOIN product_template pt ON pt.id = pp.product_tmpl_id
-                      LEFT JOIN product_category pc ON pc.id = pt.categ_id
+                    SELECT pp.id, row_number() OVER (ORDER BY %(order)s pp.default_code, pp.id) AS n
+                      FROM product_product pp %(categories)s
                      WHERE %(where)s
                      ORDER BY %(order)s pp.default_code, pp.id
                      LIMIT %(count)s
                 )
-                SELECT r.id, r.name, r.default_code, r.categ_id, r.complete_name, c.counted
+                SELECT pp.id, COALESCE(pt.name->>%(lang)s, pt.name->>'en_US'), pp.default_code,
+                       pt.categ_id, pc.complete_name, c.counted
                   FROM (SELECT count(*) AS counted FROM numbered) c
                   LEFT JOIN numbered r ON r.n > %(offset)s AND r.n <= %(end)s
+                  LEFT JOIN product_product pp ON pp.id = r.id
+                  LEFT JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                  LEFT JOIN product_category pc ON pc.id = pt.categ_id
                  ORDER BY r.n
                 """,
                 lang=self.env.lang or "en_US",
                 order=order,
+                categories=categories,
                 where=where,
                 count=grid.count_limit(offset, limit) + 1,
                 offset=offset,
