@@ -30,6 +30,7 @@
         "views/product_product_views.xml",
         "views/product_template_views.xml",
         "wizard/stock_quarantine_wizard_views.xml",
+        "wizard/stock_channel_bind_sku_views.xml",
         "views/sale_order_views.xml",
         "views/stock_picking_views.xml",
         "views/delivery_carrier_views.xml",

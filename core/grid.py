@@ -59,6 +59,22 @@ STATES = [
 AT_ZERO = "at_zero"
 FILTERS = (AT_ZERO, DRIFT, FAILED, NOT_BOUND)
 
+# a page counts its variants this far past its start at most (the pager says "1000+",
+# the exact count on demand): a first page costs the same at 10,000 or 1,000,000 variants
+COUNT_AHEAD = 1000
+
+
+def count_limit(offset, limit):
+    """How many variants a page at `offset` counts at most."""
+    return offset + max(limit, COUNT_AHEAD)
+
+
+def page_total(counted, offset, limit):
+    """(the total the pager shows, whether it is exact) of `counted` variants counted
+    up to one past count_limit."""
+    cap = count_limit(offset, limit)
+    return min(counted, cap), counted <= cap
+
 
 @dataclass(frozen=True)
 class Cell:

@@ -4,6 +4,7 @@ limits of the public route, and the checks made on what arrives before it is tru
 Shared by the webhook controller and the ``stock.channel.inbound`` model.
 """
 
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -131,6 +132,26 @@ def clean_text(text):
     what was received, never for what is imported)."""
     text = text.replace(NUL, REPLACEMENT)
     return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+def pretty_body(text):
+    """``text`` indented for reading when it is JSON (keys in their order, non-ASCII kept),
+    else as it is (a form body, XML, a body that is not valid JSON)."""
+    if not text:
+        return ""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def unbound_skus(line_skus, found, ambiguous):
+    """The SKUs of an order's lines (in their order, once each) that match no variant:
+    neither found nor shared by several variants (those need another fix)."""
+    return [
+        sku for sku in dict.fromkeys(line_skus) if sku and sku not in found and sku not in ambiguous
+    ]
 
 
 def raw_body_problem(raw):

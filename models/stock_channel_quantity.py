@@ -70,6 +70,8 @@ class StockChannelQuantity(models.Model):
     _channel_product_uniq = models.UniqueIndex(
         "(channel_id, product_id)", "One quantity per channel and variant."
     )
+    # the variants at 0 somewhere (the Products x Channels grid's filter), a few of all
+    _at_zero_idx = models.Index("(product_id, channel_id) WHERE publishable_qty = 0")
 
     def init(self):
         # The push sequence of the variant on the channel: bigint, outside the ORM (an

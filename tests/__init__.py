@@ -2,6 +2,7 @@ from . import (
     test_access,
     test_alerts,
     test_amazon,
+    test_bind_sku,
     test_bol,
     test_channel,
     test_channel_reports,

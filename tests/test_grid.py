@@ -210,6 +210,34 @@ class TestGridPage(GridCase):
         self.assertEqual(counts[1], counts[3], f"filtered page: {counts}")
         self.assertLessEqual(max(counts), 12, counts)
 
+    def test_a_page_counts_up_to_a_limit_and_the_exact_total_on_demand(self):
+        missing = grid.COUNT_AHEAD + 1 - self.Grid.get_total()
+        if missing > 0:
+            self.env["product.product"].create(
+                [{"name": f"Many {i}", "default_code": f"MANY-{i:05d}", "is_storable": True}
+                 for i in range(missing)]
+            )  # fmt: skip
+        exact = self.Grid.get_total()
+        self.assertGreater(exact, grid.COUNT_AHEAD)
+        first = self.page(limit=80)
+        self.assertEqual((first["total"], first["total_exact"]), (grid.COUNT_AHEAD, False))
+        self.assertEqual(len(first["rows"]), 80)
+        last = self.page(offset=exact - 10, limit=80)
+        self.assertEqual((last["total"], last["total_exact"], len(last["rows"])), (exact, True, 10))
+        past = self.page(offset=exact + 80, limit=80)
+        self.assertEqual((past["total"], past["total_exact"], past["rows"]), (exact, True, []))
+        self.queue(self.market, self.product, state="dead")
+        failing = self.page(filters=["failed"], limit=80)
+        self.assertEqual((failing["total"], failing["total_exact"]), (1, True))
+        self.assertEqual(self.Grid.get_total(filters=["failed"]), 1)
+
+    def test_the_look_ups_by_variant_are_indexed_by_their_tables_models(self):
+        self.env.cr.execute(
+            "SELECT indexname FROM pg_indexes WHERE indexname IN %s",
+            [("stock_channel_outbox_grid_product_idx", "stock_channel_quantity_at_zero_idx")],
+        )
+        self.assertEqual(len(self.env.cr.fetchall()), 2)
+
     def test_company_isolation(self):
         company_b, manager_b = self.second_company()
         warehouse_b = self.env["stock.warehouse"].search([("company_id", "=", company_b.id)])

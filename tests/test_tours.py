@@ -145,3 +145,27 @@ class TestOrderExceptionRetryTour(OrderCase, HttpCase):
         self.assertEqual(set(moves.mapped("state")), {"assigned"})
         self.assertEqual(self.publishable(self.market, self.product_b), 2)
         self.assertEqual(self.publishable(self.market), 4)
+
+
+@tagged("post_install", "-at_install")
+class TestBindSkuTour(OrderCase, HttpCase):
+    """Order T-300 is held for an SKU the market knows the Gadget by: from the exception,
+    Bind this SKU picks the Gadget, binds it and retries the order into a sale order."""
+
+    def test_bind_this_sku_from_the_exception_imports_the_order(self):
+        manager = new_test_user(
+            self.env, "bind_tour_manager", password="bind_tour_manager",
+            groups=MANAGER_GROUPS + ",sales_team.group_sale_salesman",
+        )  # fmt: skip
+        self.set_stock(self.product, 5)
+        self.set_stock(self.product_b, 4)
+        inbound, _status, answer = self.receive_order(
+            self.order_payload("T-300", [("WIDGET", 1), ("MKT-GADGET", 2)])
+        )
+        self.assertEqual((inbound.state, answer["status"]), ("exception", "to_complete"))
+        self.start_tour("/odoo/inventory", "stock_channel_sync_bind_sku", login=manager.login)
+        binding = self.env["stock.channel.binding"].search([("external_sku", "=", "MKT-GADGET")])
+        self.assertEqual((binding.channel_id, binding.product_id), (self.market, self.product_b))
+        self.assertEqual(inbound.state, "done")
+        order = self.order_of("T-300")
+        self.assertEqual((inbound.sale_order_id, order.state), (order, "sale"))

@@ -3,7 +3,8 @@ the publishable quantity and its state (core.grid), paged in SQL.
 
 A page costs a fixed number of queries whatever the number of variants: the channels
 the user may read (ORM, record rules), the policies in force (ORM, per company), the
-page's rows with the total (one SQL, the user's product search as a subquery), the
+page's rows with their count up to a limit (one SQL, the user's product search as a
+subquery), the
 categories of the filtered rows when grouped (one SQL), and every cell of the page (one
 SQL, restricted to the page's variants and the readable channels).
 """
@@ -13,7 +14,7 @@ from odoo.tools import SQL
 
 from ...core import grid
 from ...core.connectors import get_connector
-from .queries import CELLS_SQL, INDEXES
+from .queries import CELLS_SQL
 
 
 class StockChannelGrid(models.AbstractModel):
@@ -22,28 +23,14 @@ class StockChannelGrid(models.AbstractModel):
     _name = "stock.channel.grid"
     _description = "Products x Channels"
 
-    def init(self):
-        # after every model's table exists (this model is initialised before the outbox)
-        self.pool.post_init(self._grid_indexes)
-
-    def _grid_indexes(self):
-        for name, (table, definition) in INDEXES.items():
-            self.env.cr.execute(
-                SQL(
-                    "CREATE INDEX IF NOT EXISTS %s ON %s %s",
-                    SQL.identifier(name),
-                    SQL.identifier(table),
-                    SQL(definition),
-                )
-            )
-
     # ------------------------------------------------------------------
     # The page
     # ------------------------------------------------------------------
     @api.model
     def get_page(self, offset=0, limit=80, filters=(), group_by=None):
         """{channels: [{id, name, connected}], rows: [{id, name, sku, categ_id, category,
-        cells: {channel_id: {qty, published, state}}}], total, groups: [{categ_id,
+        cells: {channel_id: {qty, published, state}}}], total, total_exact (a total past
+        core.grid.count_limit is that limit: get_total counts), groups: [{categ_id,
         category, count}] (grouped by category only), offset, limit}.
 
         `filters` (core.grid.FILTERS) keep the variants matching any of them on some
@@ -53,7 +40,7 @@ class StockChannelGrid(models.AbstractModel):
         self._grid_flush()
         where = self._grid_where(channels, filters)
         grouped = group_by == "category"
-        rows, total = self._grid_rows(where, offset, limit, grouped)
+        rows, total, exact = self._grid_rows(where, offset, limit, grouped)
         cells = self._grid_cells([row["id"] for row in rows], channels) if rows else {}
         for row in rows:
             row["cells"] = cells.get(row["id"], {})
@@ -63,6 +50,7 @@ class StockChannelGrid(models.AbstractModel):
             ],
             "rows": rows,
             "total": total,
+            "total_exact": exact,
             "groups": self._grid_groups(where) if grouped and rows else [],
             "offset": offset,
             "limit": limit,
@@ -139,46 +127,58 @@ class StockChannelGrid(models.AbstractModel):
         )
 
     def _grid_rows(self, where, offset, limit, grouped):
-        """([{id, name, sku, categ_id, category}] of the page, the total), in one query."""
+        """([{id, name, sku, categ_id, category}] of the page, the total shown, whether it
+        is exact), in one query and one pass in the order of an index: the rows numbered
+        up to core.grid.count_limit (never a count of every row), the page cut from them."""
         order = SQL("pc.complete_name NULLS LAST, " if grouped else "")
-        lang = self.env.lang or "en_US"
+        categories = SQL(
+            "JOIN product_template pt ON pt.id = pp.product_tmpl_id "
+            "LEFT JOIN product_category pc ON pc.id = pt.categ_id"
+            if grouped
+            else ""
+        )
         self.env.cr.execute(
             SQL(
                 """
-                SELECT pp.id, COALESCE(pt.name->>%s, pt.name->>'en_US'), pp.default_code,
-                       pt.categ_id, pc.complete_name, count(*) OVER ()
-                  FROM product_product pp
-                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                WITH numbered AS (
+                    SELECT pp.id, row_number() OVER (ORDER BY %(order)s pp.default_code, pp.id) AS n
+                      FROM product_product pp %(categories)s
+                     WHERE %(where)s
+                     ORDER BY %(order)s pp.default_code, pp.id
+                     LIMIT %(count)s
+                )
+                SELECT pp.id, COALESCE(pt.name->>%(lang)s, pt.name->>'en_US'), pp.default_code,
+                       pt.categ_id, pc.complete_name, c.counted
+                  FROM (SELECT count(*) AS counted FROM numbered) c
+                  LEFT JOIN numbered r ON r.n > %(offset)s AND r.n <= %(end)s
+                  LEFT JOIN product_product pp ON pp.id = r.id
+                  LEFT JOIN product_template pt ON pt.id = pp.product_tmpl_id
                   LEFT JOIN product_category pc ON pc.id = pt.categ_id
-                 WHERE %s
-                 ORDER BY %s pp.default_code, pp.id
-                 LIMIT %s OFFSET %s
+                 ORDER BY r.n
                 """,
-                lang,
-                where,
-                order,
-                limit,
-                offset,
+                lang=self.env.lang or "en_US",
+                order=order,
+                categories=categories,
+                where=where,
+                count=grid.count_limit(offset, limit) + 1,
+                offset=offset,
+                end=offset + limit,
             )
         )
         fetched = self.env.cr.fetchall()
         rows = [
             {"id": pid, "name": name, "sku": sku or "", "categ_id": categ, "category": cat or ""}
-            for pid, name, sku, categ, cat, _total in fetched
+            for pid, name, sku, categ, cat, _counted in fetched
+            if pid
         ]
-        return rows, fetched[0][5] if fetched else self._grid_count(where, offset)
+        return rows, *grid.page_total(fetched[0][5], offset, limit)
 
-    def _grid_count(self, where, offset):
-        """The total of a page past the end (the first page's empty result says 0)."""
-        if not offset:
-            return 0
-        self.env.cr.execute(
-            SQL(
-                "SELECT count(*) FROM product_product pp "
-                "JOIN product_template pt ON pt.id = pp.product_tmpl_id WHERE %s",
-                where,
-            )
-        )
+    @api.model
+    def get_total(self, filters=()):
+        """The exact number of variants of the grid with `filters` (the pager's "+")."""
+        self._grid_flush()
+        where = self._grid_where(self._grid_channels(), filters)
+        self.env.cr.execute(SQL("SELECT count(*) FROM product_product pp WHERE %s", where))
         return self.env.cr.fetchone()[0]
 
     def _grid_groups(self, where):

@@ -1,12 +1,5 @@
-"""The SQL of the grid's cells, and the indexes its look-ups by variant need."""
-
-# indexes the grid's look-ups by variant need (the outbox is keyed by channel otherwise)
-INDEXES = {
-    "stock_channel_outbox_grid_product_idx": (
-        "stock_channel_outbox",
-        "(product_id, channel_id) WHERE product_id IS NOT NULL",
-    ),
-}
+"""The SQL of the grid's cells (the indexes its look-ups by variant need are declared by the
+models of their tables: stock.channel.outbox, stock.channel.quantity)."""
 
 # every cell of the page: (variant, channel) with its figures; see core.grid.Cell
 CELLS_SQL = """

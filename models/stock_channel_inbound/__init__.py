@@ -7,10 +7,11 @@ returns), stored then judged:
 - order_create.py: the sale order created: customer, delivery address, prices
 - cancel.py: a cancellation
 - returns.py: a return into the warehouse's Quarantine
+- bind.py: an order held for an unknown SKU: the SKUs to bind, its message indented
 """
 
 # isort: off
 # inbound.py defines the model the others extend
-from . import inbound, processing, order, order_create, cancel, returns
+from . import inbound, processing, order, order_create, cancel, returns, bind
 
 # isort: on

@@ -85,6 +85,8 @@ class StockChannelOutbox(models.Model):
     )
     _due_idx = models.Index("(channel_id, next_attempt_at) WHERE state = 'pending'")
     _late_idx = models.Index("(channel_id) WHERE state = 'late'")
+    # a variant's rows on the channels (the Products x Channels grid's cells and filters)
+    _grid_product_idx = models.Index("(product_id, channel_id) WHERE product_id IS NOT NULL")
 
     # ------------------------------------------------------------------
     # Taking rows, letting them go

@@ -5,6 +5,7 @@ import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
 import { Layout } from "@web/search/layout";
 import { standardActionServiceProps } from "@web/webclient/actions/action_service";
+import { useChannelNotifications } from "../overview/live";
 import { GridExplainDialog } from "./explain_dialog";
 
 export const GRID_PAGE_SIZE = 80;
@@ -21,7 +22,8 @@ export const GRID_FILTERS = [
  * Products × Channels: one row per variant, one column per channel, each cell the
  * publishable quantity and its state (stock.channel.grid.get_page, a page at a time).
  * A cell opens its explain; the checked rows take the bulk actions on the channel chosen
- * (or every channel).
+ * (or every channel). The page follows the figures live: told by the bus that figures
+ * moved (the overview's notification), it reads its current page again (debounced).
  */
 export class ChannelGrid extends Component {
     static template = "stock_channel_sync.ChannelGrid";
@@ -43,6 +45,24 @@ export class ChannelGrid extends Component {
             channelId: "",
         });
         onWillStart(() => this.load());
+        useChannelNotifications((channelIds) => this.refresh(channelIds));
+    }
+
+    // the current page again when figures moved on a channel it shows (null: any)
+    async refresh(channelIds) {
+        const shown = this.state.page ? this.state.page.channels.map((ch) => ch.id) : [];
+        if (channelIds && !channelIds.some((id) => shown.includes(id))) {
+            return;
+        }
+        await this.load();
+    }
+
+    // the exact number of variants, when the page counted up to its limit only ("+")
+    async updateTotal() {
+        const total = await this.orm.call("stock.channel.grid", "get_total", [], {
+            filters: this.state.filters,
+        });
+        Object.assign(this.state.page, { total, total_exact: true });
     }
 
     get display() {
