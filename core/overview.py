@@ -11,6 +11,9 @@
 Thresholds of 0 (an alert turned off) never colour a card.
 """
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from . import alerts
 
 GREEN = "green"
@@ -56,3 +59,15 @@ def health(
     if amber:
         return AMBER, amber
     return GREEN, []
+
+
+def day_start(now: datetime, tz_name: str | None) -> datetime:
+    """Midnight of `now`'s day in the time zone `tz_name` (UTC when unknown), as naive
+    UTC like `now`: where "today" starts for a store manager."""
+    try:
+        zone = ZoneInfo(tz_name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    local = now.replace(tzinfo=UTC).astimezone(zone)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight.astimezone(UTC).replace(tzinfo=None)

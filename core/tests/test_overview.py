@@ -1,5 +1,7 @@
 """The overview's health colour of a channel and its reasons (no Odoo)."""
 
+from datetime import datetime
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -81,3 +83,11 @@ def test_pushes_never_sent_stay_behind_a_red_figure():
     colour, reasons = overview.health({**QUIET, DEAD_LETTERS: 1}, DEFAULTS, LABELS, unsent=1)
     assert colour == RED
     assert reasons[-1] == "Pushes waiting, never sent: 1"
+
+
+def test_today_starts_at_local_midnight():
+    now = datetime(2026, 12, 7, 23, 30)  # 00:30 on the 8th in Brussels
+    assert overview.day_start(now, "Europe/Brussels") == datetime(2026, 12, 7, 23, 0)
+    assert overview.day_start(now, "America/New_York") == datetime(2026, 12, 7, 5, 0)
+    assert overview.day_start(now, None) == datetime(2026, 12, 7)
+    assert overview.day_start(now, "Nowhere/Atlantis") == datetime(2026, 12, 7)

@@ -11,6 +11,7 @@ model of channel.py; imported in this order, which is the order of their overrid
 - orders.py: order-flow KPIs (touchless rate, order to ship, handling time, tracking)
 - overview.py: the overview card's figures (stock.channel.overview tells the open cards
   live, a listener of the events that move them)
+- business.py: the overview card's business figures (units live, SKUs at 0, orders)
 - reach.py: unreachable channel and variants waiting for a binding
 - reconcile.py: drift and oversell KPIs, the reconciliation cron and actions
 - reconcile_run.py: a reconciliation run (read back, drifts judged, corrections)
@@ -23,6 +24,6 @@ model of channel.py; imported in this order, which is the order of their overrid
 # not overrides of each other's methods but events, see core.events); settings.py wraps
 # create and write last (its rows follow the connector)
 from . import channel, publishing, alerts, alert_figures, demo, connection, mapping
-from . import orders, overview, reach, reconcile, reconcile_run, velocity, settings
+from . import orders, overview, business, reach, reconcile, reconcile_run, velocity, settings
 
 # isort: on

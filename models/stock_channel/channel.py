@@ -83,7 +83,7 @@ class StockChannel(models.Model):
     connect_timeout = fields.Float(default=5.0, string="Connect Timeout (s)")
     read_timeout = fields.Float(default=30.0, string="Read Timeout (s)")
     retry_max_attempts = fields.Integer(
-        default=8, help="After this many failed attempts a push becomes a dead letter."
+        default=8, help="After this many failed attempts a push becomes a failed update."
     )
     retry_base_seconds = fields.Float(default=1.0, string="Retry Base (s)")
     retry_cap_seconds = fields.Float(default=300.0, string="Retry Cap (s)")
@@ -124,7 +124,7 @@ class StockChannel(models.Model):
         compute="_compute_sync_stats", string="Corrections p95 (24 h)"
     )
     pending_count = fields.Integer(compute="_compute_sync_stats", string="Pending Pushes")
-    dead_letter_count = fields.Integer(compute="_compute_sync_stats", string="Dead Letters")
+    dead_letter_count = fields.Integer(compute="_compute_sync_stats", string="Failed Updates")
     quantity_count = fields.Integer(compute="_compute_quantity_count")
     fence_shortfall_count = fields.Integer(
         compute="_compute_fence_warning",
