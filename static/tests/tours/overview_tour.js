@@ -22,6 +22,16 @@ registry.category("web_tour.tours").add("stock_channel_sync_overview", {
             trigger: `${card("Tour Market")} .o_figure_pending:contains("1 · oldest")`,
         },
         {
+            content: "How the business does, beside the pipes",
+            trigger: `${card("Tour Market")} .o_channel_overview_business .o_figure_orders_to_fix:contains("0")`,
+        },
+        {
+            trigger: `${card("Tour Market")} .o_channel_overview_business .o_figure_oversold_units:contains("0")`,
+        },
+        {
+            trigger: `${card("Tour Market")} .o_channel_overview_business .o_figure_orders_today:contains("0")`,
+        },
+        {
             content: "A figure not measured yet says so, never 0",
             trigger: `${card("Tour Web")} .o_figure_accepted_p95:contains("not measured yet")`,
         },
@@ -29,7 +39,7 @@ registry.category("web_tour.tours").add("stock_channel_sync_overview", {
             trigger: `${card("Tour Web")} .o_figure_drift:contains("not measured yet")`,
         },
         {
-            content: "The red card opens its dead letters",
+            content: "The red card opens its failed updates",
             trigger: `${card("Tour Market")} .o_figure_dead_letters:contains("1")`,
             run: "click",
         },
