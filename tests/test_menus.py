@@ -3,6 +3,7 @@ entries; configuration under Inventory > Configuration > Channels, reports under
 Inventory > Reporting > Channels, the pipes under Inventory > Channels > Technical (for
 channel managers); Orders to Fix lists both kinds of orders waiting for a person."""
 
+from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
 from .common import OrderCase
@@ -148,3 +149,13 @@ class TestOrdersToFix(OrderCase):
         )
         rows = self.fixes().with_user(user).search([("channel_id", "=", self.market.id)])
         self.assertEqual(rows.mapped("reference"), ["F-5"])
+
+    def test_another_companys_orders_to_fix_are_neither_seen_nor_retried(self):
+        self.receive_order(self.order_payload("F-7", [("NOPE", 1)]))
+        self.receive_order(self.order_payload("F-8", [("WIDGET", 500)]))
+        _company_b, manager_b = self.second_company()
+        Fix = self.env["stock.channel.order.fix"].with_user(manager_b)
+        self.assertFalse(Fix.search([("channel_id", "=", self.market.id)]))
+        rows = self.fixes()
+        with self.assertRaises(AccessError):
+            rows.with_user(manager_b).action_retry()
