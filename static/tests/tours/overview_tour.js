@@ -71,5 +71,16 @@ registry.category("web_tour.tours").add("stock_channel_sync_overview", {
         {
             trigger: `${card("Tour Market")} .o_figure_dead_letters:contains("0")`,
         },
+        {
+            content: "The latency opens the channel's latency graph, per hour",
+            trigger: `${card("Tour Market")} .o_figure_accepted_p95`,
+            run: "click",
+        },
+        {
+            trigger: ".o_graph_view .o_graph_renderer",
+        },
+        {
+            trigger: ".o_breadcrumb .active:contains('Push Latency')",
+        },
     ],
 });
