@@ -118,5 +118,26 @@ registry.category("web_tour.tours").add("stock_channel_sync_order_exception_retr
             content: "its delivery is there",
             trigger: ".o_form_view button[name=action_view_delivery]:contains('1')",
         },
+        ...openChannelMenu(
+            "menu_stock_channel",
+            "Configuration › Channels › Sales Channels",
+            "stock.menu_stock_config_settings"
+        ),
+        {
+            content: "The market's form",
+            trigger: ".o_list_view .o_data_row td[name=name]:contains('Market')",
+            run: "click",
+        },
+        {
+            content: "Its supervision",
+            trigger: ".o_form_view .o_notebook a.nav-link[name=supervision]",
+            run: "click",
+        },
+        {
+            content: "Latencies read with their unit (ms, s or min), not a bare number",
+            trigger: [" ms", " s", " min"]
+                .map((unit) => `.o_field_widget[name=latency_p95_24h]:contains('${unit}')`)
+                .join(", "),
+        },
     ],
 });
