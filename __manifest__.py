@@ -44,6 +44,7 @@
         "views/stock_channel_failure_report_views.xml",
         "views/stock_channel_dead_letter_report_views.xml",
         "views/stock_channel_grid_views.xml",
+        "views/stock_channel_order_fix_views.xml",
         "views/stock_channel_menus.xml",
     ],
     "assets": {

@@ -77,6 +77,11 @@ OVERVIEW_FIELDS = [
     "overview_exceptions",
     "overview_last_push_at",
     "overview_last_reconcile_at",
+    "overview_units_live",
+    "overview_skus_at_zero",
+    "overview_orders_today",
+    "overview_orders_to_fix",
+    "overview_oversold_units",
 ]
 TABLES = (
     "stock_channel_sync_log",

@@ -28,6 +28,8 @@ Datetimes are naive UTC throughout.
 from dataclasses import dataclass
 from datetime import datetime
 
+from . import units
+
 BACKLOG = "backlog"
 P95 = "p95"
 DEAD_LETTERS = "dead_letters"
@@ -42,7 +44,7 @@ API_VERSION = "api_version"
 ALERT_KINDS = [
     (BACKLOG, "Push Backlog"),
     (P95, "Slow Pushes (p95, 1 h)"),
-    (DEAD_LETTERS, "Dead Letters"),
+    (DEAD_LETTERS, "Failed Updates"),
     (DRIFT, "Drift Rate"),
     (OVERSELL, "Oversell Rate"),
     (STALL, "Dispatcher Stalled"),
@@ -82,7 +84,7 @@ REACHED = frozenset({DEAD_LETTERS})
 OPEN = "open"
 KEEP = "keep"
 RESOLVE = "resolve"
-NOT_MEASURED = "not measured yet"
+NOT_MEASURED = units.NOT_MEASURED
 
 
 def in_force(channel_value: float, company_value: float) -> float:
@@ -162,9 +164,12 @@ def acceptance_minutes(now: datetime, oldest_waiting: datetime | None, accepts: 
 
 
 def format_figure(kind: str, value: float | None) -> str:
-    """A figure or threshold with its unit ("12.5 min", "0.35 %"), or NOT_MEASURED."""
+    """A figure or threshold with its unit ("12.5 min", "0.35 %"; a latency as
+    core.units.format_latency: "850 ms", "7 s"), or NOT_MEASURED."""
     if value is None:
         return NOT_MEASURED
+    if kind == P95:
+        return units.format_latency_seconds(value)
     unit = THRESHOLDS[kind].unit if kind in THRESHOLDS else ""
     text = f"{round(value, 2):g}"
     return f"{text} {unit}" if unit else text

@@ -22,9 +22,9 @@ class ResCompany(models.Model):
         "this (0 = off).",
     )
     channel_alert_dead_letters = fields.Integer(
-        string="Dead Letters Alert",
+        string="Failed Updates Alert",
         default=1,
-        help="Alert when a channel has this many dead letters (0 = off).",
+        help="Alert when a channel has this many failed updates (0 = off).",
     )
     channel_alert_drift_percent = fields.Float(
         string="Drift Rate Alert (%)",

@@ -22,7 +22,7 @@ SELECT o.id,
 
 class StockChannelDeadLetterReport(models.Model):
     _name = "stock.channel.dead.letter.report"
-    _description = "Channel Dead Letters by Reason"
+    _description = "Channel Failed Updates by Reason"
     _auto = False
     _order = "dead_at desc, id desc"
     _rec_name = "reason"

@@ -10,6 +10,9 @@ from ..core.allocation import STEP_RING_FENCED_OTHERS
 from ..core.dispatch import utcnow
 from .access import check_manager_of
 
+WEB_ORDERS = ["|", ("order_id.state", "not in", ("draft", "sent")),
+              ("order_id.channel_exception", "!=", False)]  # fmt: skip
+
 
 class StockChannelIncident(models.Model):
     """The oversell ledger: units a channel sold that Odoo could not serve, and why."""
@@ -251,8 +254,8 @@ class StockChannelIncident(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _oversell_rates(self, channels, days=7):
-        """{channel_id: (oversold lines, order lines)} over the last `days`, in grouped
-        queries for all `channels` (a website channel counts its website's orders)."""
+        """{channel_id: (oversold lines, order lines)} over the last `days`, in grouped queries
+        for all `channels` (a webshop: its website's orders, not carts; carts only: None)."""
         since = fields.Datetime.now() - timedelta(days=days)
         short = dict(
             self.sudo()._read_group(
@@ -266,7 +269,7 @@ class StockChannelIncident(models.Model):
         webshops = channels.filtered(lambda ch: ch.channel_type == "website" and ch.website_id)
         by_channel = _count_lines(Line, recent, "order_id.channel_id", (channels - webshops).ids)
         by_website = (
-            _count_lines(Line, recent, "order_id.website_id", webshops.website_id.ids)
+            _count_lines(Line, recent + WEB_ORDERS, "order_id.website_id", webshops.website_id.ids)
             if webshops
             else {}
         )

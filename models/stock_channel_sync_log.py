@@ -14,8 +14,8 @@ LOG_STATES = [
     ("sent", "Sent"),
     ("done", "Done"),
     ("retry", "To Retry"),
-    ("waiting", "Waiting for the Channel's Window"),
-    ("dead", "Dead Letter"),
+    ("waiting", "Waiting for the Channel"),
+    ("dead", "Failed Update"),
 ]
 # held for a window the channel documents (its rate limits, Mirakl's one stock import a
 # minute): not a failure, out of the failure rate and the alerts

@@ -22,6 +22,7 @@ from . import (
     test_live_intake,
     test_live_woocommerce,
     test_marketplace_races,
+    test_menus,
     test_mirakl,
     test_odoo_internals,
     test_order_flow_kpis,

@@ -147,7 +147,7 @@ class TestAlerts(ChannelStockCase):
         self.pushed([60000], minutes=90)  # accepted before the last hour: not counted
         self.run_alerts()
         alert, activity = self.assert_one_alert(
-            "p95", "Slow Pushes (p95, 1 h)", "6.5 s", "5 s", "action_channel_alert_sync_log"
+            "p95", "Slow Pushes (p95, 1 h)", "7 s", "5 s", "action_channel_alert_sync_log"
         )
         self.run_alerts()
         self.assertEqual(self.activities(), activity)
@@ -157,14 +157,14 @@ class TestAlerts(ChannelStockCase):
         self.assert_resolved(
             alert,
             activity,
-            "Slow Pushes (p95, 1 h) back under the threshold: 0.1 s (threshold 5 s).",
+            "Slow Pushes (p95, 1 h) back under the threshold: 100 ms (threshold 5 s).",
         )
 
     def test_dead_letters(self):
         rows = self.dead(self.product) | self.dead(self.product_b)
         self.run_alerts()
         alert, activity = self.assert_one_alert(
-            "dead_letters", "Dead Letters", "2", "1", "action_channel_alert_dead_letters"
+            "dead_letters", "Failed Updates", "2", "1", "action_channel_alert_dead_letters"
         )
         rows[0].unlink()
         self.run_alerts()  # one left: still crossed
@@ -172,7 +172,7 @@ class TestAlerts(ChannelStockCase):
         rows[1].unlink()  # replayed
         self.run_alerts()
         self.assert_resolved(
-            alert, activity, "Dead Letters back under the threshold: 0 (threshold 1)."
+            alert, activity, "Failed Updates back under the threshold: 0 (threshold 1)."
         )
 
     def test_drift_rate(self):
@@ -340,6 +340,45 @@ class TestAlerts(ChannelStockCase):
         self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), before + 1)
 
     # -- events and access ---------------------------------------------------------------------
+
+    def alert_mails(self):
+        return self.env["mail.mail"].search(
+            [("model", "=", "stock.channel.alert"), ("res_id", "in", self.open_alerts().ids)]
+        )
+
+    def test_an_alert_is_mailed_to_the_channels_responsible(self):
+        self.manager.email = "boss@example.com"
+        follower = self.env["res.partner"].create({"name": "Floor", "email": "floor@example.com"})
+        self.market.message_subscribe(partner_ids=follower.ids)
+        self.dead(self.product)
+        self.run_alerts()
+        mail = self.alert_mails()
+        self.assertEqual(len(mail), 1)
+        self.assertEqual(mail.recipient_ids, self.manager.partner_id, "not the followers")
+        self.assertIn("Market", mail.subject)
+        self.assertIn("Failed Updates", mail.subject)
+        self.assertIn("threshold 1", mail.body_html)
+        self.assertEqual(mail.state, "outgoing")
+        self.run_alerts()  # still crossed: no second mail
+        self.assertEqual(len(self.alert_mails()), 1)
+
+    def test_an_alert_is_mailed_to_the_followers_when_the_channel_says_so(self):
+        self.manager.email = "boss@example.com"
+        follower = self.env["res.partner"].create({"name": "Floor", "email": "floor@example.com"})
+        self.market.message_subscribe(partner_ids=follower.ids)
+        self.market.alert_email_followers = True
+        self.dead(self.product)
+        self.run_alerts()
+        mail = self.alert_mails()
+        self.assertEqual(len(mail), 1)
+        self.assertEqual(mail.recipient_ids, self.manager.partner_id | follower)
+
+    def test_the_alerts_list_does_not_repeat_itself(self):
+        arch = self.env["stock.channel.alert"].get_view(
+            self.env.ref("stock_channel_sync.view_stock_channel_alert_list").id, "list"
+        )["arch"]
+        self.assertIn('name="kind"', arch)
+        self.assertNotIn('name="summary"', arch)
 
     def test_a_dead_letter_or_an_oversell_wakes_the_alerts(self):
         cron = self.env.ref("stock_channel_sync.ir_cron_alerts")

@@ -242,7 +242,9 @@ class TestBol(BolCase):
         self.bol.action_import_mapping()
         [job] = self.run_jobs()
         self.assertEqual((job.state, job.error), ("queued", False), "waiting, not failed")
-        self.assertRegex(job.waiting, r"^waiting for bol\.com's export window until \d\d:\d\d$")
+        self.assertRegex(
+            job.waiting, r"^waiting for the channel until \d\d:\d\d \(bol\.com's export window\)$"
+        )
         self.assertIn(job.waiting, job.summary)
         self.assertGreater(job.not_before, fields.Datetime.now() + timedelta(minutes=10))
         self.assertFalse(self.run_jobs(), "nobody takes it before the window opens")

@@ -62,9 +62,9 @@ class TestChannelReports(ChannelStockCase):
         self.assertEqual(
             {(r.channel_id, r.hour): (r.push_count, r.latency_p50, r.latency_p95) for r in rows},
             {
-                (self.market, first): (4, 250.0, 385.0),  # 100 200 300 400
-                (self.market, second): (1, 1000.0, 1000.0),
-                (self.pos, first): (1, 50.0, 50.0),
+                (self.market, first): (4, 0.25, 0.385),  # 100 200 300 400 ms, in s
+                (self.market, second): (1, 1.0, 1.0),
+                (self.pos, first): (1, 0.05, 0.05),
             },
         )
         # over several hours: p50 their mean, p95 the highest
@@ -73,7 +73,23 @@ class TestChannelReports(ChannelStockCase):
             ["channel_id"],
             ["push_count:sum", "latency_p50:avg", "latency_p95:max"],
         )
-        self.assertEqual(group, (self.market, 5, 625.0, 1000.0))
+        self.assertEqual(group, (self.market, 5, 0.625, 1.0))
+
+    def test_latency_axes_say_seconds_and_local_hours_on_a_24_hour_clock(self):
+        Report = self.env["stock.channel.latency.report"]
+        self.assertEqual(Report._fields["latency_p95"].string, "p95 Latency (s)")
+        self.assertEqual(Report._fields["latency_p50"].string, "p50 Latency (s)")
+        # 19:xx UTC is 20:xx in Brussels (winter): labelled 20:00, not "08:00"
+        evening = fields.Datetime.now().replace(hour=19, minute=10, second=0, month=12, day=1)
+        self.log(self.market, 500_000, evening)  # 500 s, not "500.00k" ms
+        groups = Report.with_context(tz="Europe/Brussels").web_read_group(
+            [("channel_id", "=", self.market.id), ("hour", "=", evening.replace(minute=0))],
+            ["hour:hour"],
+            ["latency_p95:max"],
+        )["groups"]
+        self.assertEqual(len(groups), 1)
+        self.assertEqual(groups[0]["hour:hour"][1], f"20:00, 01 {evening.strftime('%b')}")
+        self.assertEqual(groups[0]["latency_p95:max"], 500.0)
 
     def test_failures_by_reason_without_the_url_they_name(self):
         for port, sku in ((8001, "A"), (8002, "B")):

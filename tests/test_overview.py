@@ -88,13 +88,15 @@ class TestOverview(ChannelStockCase):
         self.assertEqual(card.overview_oversell, "not measured yet")
         self.assertEqual(card.overview_last_push_at, latest.acked_at)
         self.assertEqual(card.overview_last_reconcile_at, run.finished_at)
-        self.assertEqual(card.overview_health, "green")
+        # two pushes wait that were never sent: never "Healthy" (issue 19)
+        self.assertEqual(card.overview_health, "amber")
+        self.assertEqual(card.overview_reason, "Pushes waiting, never sent: 2")
 
     def test_a_dead_letter_makes_the_card_red_with_its_reason(self):
         self.outbox("dead", minutes=3)
         card = self.card()
         self.assertEqual(card.overview_health, "red")
-        self.assertEqual(card.overview_reason, "Dead Letters: 1 (threshold 1)")
+        self.assertEqual(card.overview_reason, "Failed Updates: 1 (threshold 1)")
         self.assertEqual(card.overview_dead_letters, 1)
         self.assertEqual(self.card(self.web).overview_health, "green")
 
@@ -102,7 +104,10 @@ class TestOverview(ChannelStockCase):
         self.outbox("pending", minutes=6)
         card = self.card()
         self.assertEqual(card.overview_health, "amber")
-        self.assertEqual(card.overview_reason, "Push Backlog: 6 min (threshold 10 min)")
+        self.assertEqual(
+            card.overview_reason,
+            "Push Backlog: 6 min (threshold 10 min)\nPushes waiting, never sent: 1",
+        )
         self.env["stock.channel.outbox"].search([("channel_id", "=", self.market.id)]).unlink()
         self.env["stock.channel.inbound"].create([
             {"channel_id": self.market.id, "kind": "order", "external_id": ref,
@@ -125,8 +130,9 @@ class TestOverview(ChannelStockCase):
         expected = {
             "action_overview_pending": ("stock.channel.outbox", "search_default_pending"),
             "action_overview_dead_letters": ("stock.channel.outbox", "search_default_dead"),
-            "action_overview_latency": ("stock.channel.sync.log", "search_default_last_24h"),
-            "action_overview_exceptions": ("stock.channel.inbound", "search_default_exceptions"),
+            "action_overview_latency": ("stock.channel.latency.report", "search_default_last_24h"),
+            "action_overview_exceptions": ("stock.channel.order.fix", None),
+            "action_overview_quantities": ("stock.channel.quantity", None),
             "action_open_drifts": ("stock.channel.drift", "search_default_open"),
             "action_open_incidents": ("stock.channel.incident", None),
             "action_overview_reconcile_runs": ("stock.channel.reconcile", None),
@@ -139,6 +145,69 @@ class TestOverview(ChannelStockCase):
                 self.assertEqual(action["context"][default], 1, method)
             # the list's records are the reader's to see
             self.env[model].with_user(self.reader).search(action["domain"])
+
+    def test_the_latency_figure_opens_a_graph_per_hour_in_seconds(self):
+        action = self.market.with_user(self.reader).action_overview_latency()
+        self.assertEqual(action["views"][0], (False, "graph"))
+        self.assertEqual(action["context"]["graph_groupbys"], ["hour:hour"])
+        Report = self.env["stock.channel.latency.report"]
+        self.assertEqual(Report._fields["latency_p95"].string, "p95 Latency (s)")
+
+    def test_business_figures_beside_the_pipeline(self):
+        Quantity = self.env["stock.channel.quantity"]
+        Quantity.search([("channel_id", "=", self.market.id)]).unlink()
+        Quantity.create([
+            {"channel_id": self.market.id, "product_id": self.product.id, "publishable_qty": 7},
+            {"channel_id": self.market.id, "product_id": self.product_b.id, "publishable_qty": 0},
+        ])  # fmt: skip
+        Order = self.env["sale.order"]
+        today = Order.create([
+            {"partner_id": self.partner.id, "channel_id": self.market.id, "state": "sale"},
+            {"partner_id": self.partner.id, "channel_id": self.market.id,
+             "channel_exception": "to_check", "channel_exception_reason": "stock shortfall"},
+            {"partner_id": self.partner.id, "channel_id": self.market.id, "state": "cancel"},
+        ])  # fmt: skip
+        self.assertEqual(len(today), 3)
+        old = Order.create({"partner_id": self.partner.id, "channel_id": self.market.id})
+        old.state = "sale"
+        self.env.cr.execute(
+            "UPDATE sale_order SET create_date = %s WHERE id = %s",
+            (self.now - timedelta(days=2), old.id),
+        )
+        self.env["stock.channel.inbound"].create(
+            {"channel_id": self.market.id, "kind": "order", "external_id": "H-1",
+             "state": "exception", "error": "SKU NOPE matches no variant"}
+        )  # fmt: skip
+        Incident = self.env["stock.channel.incident"]
+        for qty, days in ((2, 1), (3, 6), (5, 9)):  # the last one is older than a week
+            Incident.create({
+                "channel_id": self.market.id, "product_id": self.product.id,
+                "order_ref": f"O-{days}", "qty_short": qty, "cause": "latency",
+                "detected_at": self.now - timedelta(days=days),
+            })  # fmt: skip
+        card = self.card()
+        self.assertEqual(card.overview_units_live, "7")
+        self.assertEqual(card.overview_skus_at_zero, "1")
+        self.assertEqual(card.overview_orders_today, 2, "confirmed or held; not cancelled")
+        self.assertEqual(card.overview_orders_to_fix, 2, "the held message and the order")
+        self.assertEqual(card.overview_oversold_units, 5)
+        action = card.action_overview_orders_today()
+        self.assertEqual(Order.search(action["domain"]), today[:2])
+
+    def test_a_channel_without_measures_says_so(self):
+        # a webshop with a cart only (a quotation, no order): oversell not measured
+        website = self.env["website"].search([], limit=1)
+        self.web.website_id = website
+        cart = self.env["sale.order"].create({
+            "partner_id": self.partner.id, "website_id": website.id,
+            "order_line": [(0, 0, {"product_id": self.product.id, "product_uom_qty": 1})],
+        })  # fmt: skip
+        self.assertEqual(cart.state, "draft")
+        self.env["stock.channel.quantity"].search([("channel_id", "=", self.market.id)]).unlink()
+        card = self.card(self.web)
+        self.assertEqual(card.overview_oversell, "not measured yet")
+        self.assertEqual(self.card().overview_units_live, "not measured yet")
+        self.assertEqual(self.card().overview_skus_at_zero, "not measured yet")
 
     def bus_messages(self):
         self.env.cr.precommit.run()  # what the commit would send
@@ -175,8 +244,8 @@ class TestOverview(ChannelStockCase):
 
 @tagged("post_install", "-at_install")
 class TestOverviewTour(HttpCase, ChannelStockCase):
-    """In Chromium: the cards and their figures; a red card opens its dead letters;
-    Replay makes it green."""
+    """In Chromium: the cards and their figures; a red card opens its failed updates;
+    Replay takes it out of red (amber while the replayed pushes wait unsent)."""
 
     def test_overview_red_card_dead_letters_replay_green(self):
         manager = new_test_user(
@@ -203,4 +272,5 @@ class TestOverviewTour(HttpCase, ChannelStockCase):
         self.start_tour("/odoo", "stock_channel_sync_overview", login=manager.login)
         self.assertEqual(dead.state, "pending")
         self.market.invalidate_recordset()
-        self.assertEqual(self.market.overview_health, "green")
+        self.assertEqual(self.market.overview_health, "amber")
+        self.assertEqual(self.market.overview_reason, "Pushes waiting, never sent: 2")

@@ -185,7 +185,8 @@ def test_not_stalled_when_nothing_is_due():
 
 def test_figures_are_written_with_their_unit():
     assert alerts.format_figure(BACKLOG, 14.0) == "14 min"
-    assert alerts.format_figure(P95, 7.25) == "7.25 s"
+    assert alerts.format_figure(P95, 7.25) == "7 s"
+    assert alerts.format_figure(P95, 0.85) == "850 ms"
     assert alerts.format_figure(DEAD_LETTERS, 3) == "3"
     assert alerts.format_figure(DRIFT, 0.3456) == "0.35 %"
     assert alerts.format_figure(OVERSELL, None) == NOT_MEASURED

@@ -1,5 +1,7 @@
 """The overview's health colour of a channel and its reasons (no Odoo)."""
 
+from datetime import datetime
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -24,7 +26,7 @@ def test_not_measured_figures_are_green():
 def test_one_dead_letter_is_red_and_named():
     colour, reasons = overview.health({**QUIET, DEAD_LETTERS: 1}, DEFAULTS, LABELS)
     assert colour == RED
-    assert reasons == ["Dead Letters: 1 (threshold 1)"]
+    assert reasons == ["Failed Updates: 1 (threshold 1)"]
 
 
 def test_half_a_threshold_is_amber():
@@ -38,7 +40,7 @@ def test_red_lists_the_amber_reasons_after_the_red_ones():
     colour, reasons = overview.health(figures, DEFAULTS, LABELS, {"Orders in Exception": 2})
     assert colour == RED
     assert reasons == [
-        "Slow Pushes (p95, 1 h): 6.5 s (threshold 5 s)",
+        "Slow Pushes (p95, 1 h): 7 s (threshold 5 s)",
         "Oversell Rate: 0.7 % (threshold 0.5 %)",
         "Drift Rate: 0.1 % (threshold 0.2 %)",
         "Orders in Exception: 2",
@@ -69,3 +71,23 @@ def test_red_exactly_when_an_alert_would_open(figures):
     )
     assert (colour == RED) == would_open
     assert (colour == GREEN) == (not reasons)
+
+
+def test_pushes_never_sent_are_never_healthy():
+    colour, reasons = overview.health(QUIET, DEFAULTS, LABELS, unsent=3)
+    assert (colour, reasons) == (AMBER, ["Pushes waiting, never sent: 3"])
+    assert overview.health(QUIET, DEFAULTS, LABELS, unsent=0) == (GREEN, [])
+
+
+def test_pushes_never_sent_stay_behind_a_red_figure():
+    colour, reasons = overview.health({**QUIET, DEAD_LETTERS: 1}, DEFAULTS, LABELS, unsent=1)
+    assert colour == RED
+    assert reasons[-1] == "Pushes waiting, never sent: 1"
+
+
+def test_today_starts_at_local_midnight():
+    now = datetime(2026, 12, 7, 23, 30)  # 00:30 on the 8th in Brussels
+    assert overview.day_start(now, "Europe/Brussels") == datetime(2026, 12, 7, 23, 0)
+    assert overview.day_start(now, "America/New_York") == datetime(2026, 12, 7, 5, 0)
+    assert overview.day_start(now, None) == datetime(2026, 12, 7)
+    assert overview.day_start(now, "Nowhere/Atlantis") == datetime(2026, 12, 7)

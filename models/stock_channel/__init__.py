@@ -11,6 +11,7 @@ model of channel.py; imported in this order, which is the order of their overrid
 - orders.py: order-flow KPIs (touchless rate, order to ship, handling time, tracking)
 - overview.py: the overview card's figures (stock.channel.overview tells the open cards
   live, a listener of the events that move them)
+- business.py: the overview card's business figures (units live, SKUs at 0, orders)
 - reach.py: unreachable channel and variants waiting for a binding
 - reconcile.py: drift and oversell KPIs, the reconciliation cron and actions
 - reconcile_run.py: a reconciliation run (read back, drifts judged, corrections)
@@ -26,7 +27,7 @@ model of channel.py; imported in this order, which is the order of their overrid
 # create and write (its rows follow the connector), connection_check.py around it (the
 # connection is tested once the settings are written)
 from . import channel, publishing, alerts, alert_figures, demo, connection, mapping
-from . import orders, overview, reach, reconcile, reconcile_run, velocity, settings
+from . import orders, overview, business, reach, reconcile, reconcile_run, velocity, settings
 from . import connection_check
 
 # isort: on

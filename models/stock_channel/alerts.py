@@ -29,11 +29,16 @@ class StockChannel(models.Model):
         string="Responsible",
         domain=[("share", "=", False)],
         tracking=True,
-        help="Receives the channel's alerts, an activity each (default: the user who "
-        "created the channel).",
+        help="Receives the channel's alerts, an activity and an e-mail each (default: the "
+        "user who created the channel).",
     )
     alert_active = fields.Boolean(
         string="Alerts", default=True, help="Off: the channel's thresholds are not watched."
+    )
+    alert_email_followers = fields.Boolean(
+        string="E-mail Alerts to Followers",
+        help="Each alert opened is e-mailed to the channel's responsible and, with this on, "
+        "to the channel's followers too.",
     )
     alert_backlog_minutes = fields.Integer(
         string="Backlog Alert (min)",
@@ -46,8 +51,8 @@ class StockChannel(models.Model):
         "0: the company's default (Settings).",
     )
     alert_dead_letters = fields.Integer(
-        string="Dead Letters Alert",
-        help="Alert when the channel has this many dead letters. 0: the company's default "
+        string="Failed Updates Alert",
+        help="Alert when the channel has this many failed updates. 0: the company's default "
         "(Settings).",
     )
     alert_drift_percent = fields.Float(

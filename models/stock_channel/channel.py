@@ -106,7 +106,7 @@ class StockChannel(models.Model):
         help="Seconds to wait for the platform's answer once connected.",
     )
     retry_max_attempts = fields.Integer(
-        default=8, help="After this many failed attempts a push becomes a dead letter."
+        default=8, help="After this many failed attempts a push becomes a failed update."
     )
     retry_base_seconds = fields.Float(
         default=1.0, string="Retry Base (s)", help="The first wait before a failed push is retried."
@@ -154,7 +154,7 @@ class StockChannel(models.Model):
         compute="_compute_sync_stats", string="Corrections p95 (24 h)"
     )
     pending_count = fields.Integer(compute="_compute_sync_stats", string="Pending Pushes")
-    dead_letter_count = fields.Integer(compute="_compute_sync_stats", string="Dead Letters")
+    dead_letter_count = fields.Integer(compute="_compute_sync_stats", string="Failed Updates")
     quantity_count = fields.Integer(compute="_compute_quantity_count")
     fence_shortfall_count = fields.Integer(
         compute="_compute_fence_warning",

@@ -6,13 +6,14 @@ from datetime import timedelta
 
 from odoo import fields, models
 
-from ...core import alerts
+from ...core import alerts, units
 from ...core import overview as overview_core
 from ..stock_channel_sync_log import SLA_PUSH
 
 # per channel, in one query: the queue, latency p95 over 24 hours of live pushes
 # (accepted: the 2xx of pushes the channel took, see SLA_PUSH; confirmed: the verdict
-# read), the last accepted push, the last reconciliation done, the orders in exception
+# read), the last accepted push, the last reconciliation done, the orders in exception,
+# the pushes waiting that were never sent
 OVERVIEW_QUERY = f"""
 WITH day AS (
     -- the day's pushes of the channels, read once for both percentiles
@@ -37,7 +38,10 @@ SELECT c.id,
        (SELECT max(r.finished_at) FROM stock_channel_reconcile r
          WHERE r.channel_id = c.id AND r.state = 'done'),
        (SELECT count(*) FROM stock_channel_inbound i
-         WHERE i.channel_id = c.id AND i.state = 'exception')
+         WHERE i.channel_id = c.id AND i.state = 'exception'),
+       (SELECT count(*) FROM stock_channel_outbox o
+         WHERE o.channel_id = c.id AND o.state IN ('pending', 'late')
+           AND coalesce(o.attempts, 0) = 0)
   FROM unnest(%(ids)s::int[]) AS c(id)
   LEFT JOIN day ON day.channel_id = c.id
 """
@@ -56,6 +60,11 @@ EMPTY_CARD = {
     "overview_exceptions": 0,
     "overview_last_push_at": False,
     "overview_last_reconcile_at": False,
+    "overview_units_live": alerts.NOT_MEASURED,
+    "overview_skus_at_zero": alerts.NOT_MEASURED,
+    "overview_orders_today": 0,
+    "overview_orders_to_fix": 0,
+    "overview_oversold_units": 0,
 }
 OVERVIEW_FIGURES = (
     "pending",
@@ -64,6 +73,7 @@ OVERVIEW_FIGURES = (
     "last_push_at",
     "last_reconcile_at",
     "exceptions",
+    "unsent",
 )
 
 
@@ -86,7 +96,7 @@ class StockChannel(models.Model):
     )
     overview_pending = fields.Integer(string="Pushes Pending", compute="_compute_overview")
     overview_backlog = fields.Char(string="Oldest Pending", compute="_compute_overview")
-    overview_dead_letters = fields.Integer(string="Dead Letters Now", compute="_compute_overview")
+    overview_dead_letters = fields.Integer(string="Failed Updates Now", compute="_compute_overview")
     overview_drift = fields.Char(string="Drift (24 h)", compute="_compute_overview")
     overview_oversell = fields.Char(string="Oversell (7 d)", compute="_compute_overview")
     overview_exceptions = fields.Integer(string="Orders in Exception", compute="_compute_overview")
@@ -95,6 +105,13 @@ class StockChannel(models.Model):
     )
     overview_last_reconcile_at = fields.Datetime(
         string="Last Reconciliation", compute="_compute_overview"
+    )
+    overview_units_live = fields.Char(string="Units Live", compute="_compute_overview")
+    overview_skus_at_zero = fields.Char(string="SKUs at 0", compute="_compute_overview")
+    overview_orders_today = fields.Integer(string="Orders Today", compute="_compute_overview")
+    overview_orders_to_fix = fields.Integer(string="Orders to Fix", compute="_compute_overview")
+    overview_oversold_units = fields.Integer(
+        string="Oversold Units (7 d)", compute="_compute_overview"
     )
 
     def _compute_overview(self):
@@ -129,6 +146,7 @@ class StockChannel(models.Model):
                 self.env._("Orders in Exception"): figure["exceptions"],
                 self.env._("Open Drift"): figure["open_drift"],
             },
+            unsent=figure["unsent"],
         )
         if self.order_poll_error:  # no order comes in: red, said first
             failed = self.env._("Last poll failed: %(reason)s", reason=self.order_poll_error)
@@ -146,8 +164,10 @@ class StockChannel(models.Model):
         self.env.cr.execute(OVERVIEW_QUERY, {"ids": self.ids, "day": now - timedelta(days=1)})
         for channel_id, *values in self.env.cr.fetchall():
             figures[channel_id].update(zip(OVERVIEW_FIGURES, values, strict=True))
+        business = self._overview_business(now)
         for channel in self:
             figures[channel.id]["open_drift"] = channel.open_drift_count
+            figures[channel.id].update(business[channel.id])
         return figures
 
     # ------------------------------------------------------------------
@@ -160,12 +180,40 @@ class StockChannel(models.Model):
         return self._open_channel_list("action_stock_channel_dead_letters", search_default_dead=1)
 
     def action_overview_latency(self):
-        return self._open_channel_list("action_stock_channel_sync_log", search_default_last_24h=1)
+        """The latency graph of the channel: p95 (and p50) per hour, in seconds."""
+        action = self._open_channel_list(
+            "action_stock_channel_latency_report",
+            search_default_last_24h=1,
+            graph_groupbys=["hour:hour"],
+        )
+        action["views"] = [(False, "graph"), (False, "pivot"), (False, "list")]
+        return action
 
     def action_overview_exceptions(self):
-        return self._open_channel_list(
-            "action_stock_channel_order_exceptions", search_default_exceptions=1
-        )
+        return self._open_channel_list("action_stock_channel_order_fix")
+
+    def action_overview_orders_today(self):
+        action = self._open_channel_list("action_sale_order_channel_report")
+        action["domain"] = self._orders_today_domain()
+        return action
+
+    def action_overview_quantities(self):
+        return self._open_channel_list("action_stock_channel_quantity")
+
+    def _orders_today_domain(self):
+        """The channel's orders of the day (a webshop: its website's), as counted."""
+        today = overview_core.day_start(fields.Datetime.now(), self.env.user.tz)
+        mine = [("channel_id", "=", self.id)]
+        if self.channel_type == "website" and self.website_id:
+            mine = [
+                "|",
+                *mine,
+                "&",
+                ("channel_id", "=", False),
+                ("website_id", "=", self.website_id.id),
+            ]
+        return [*mine, ("create_date", ">=", today), "|", ("state", "=", "sale"),
+                ("channel_exception", "!=", False)]  # fmt: skip
 
     def action_overview_reconcile_runs(self):
         return self._open_channel_list("action_stock_channel_reconcile")
@@ -180,13 +228,6 @@ class StockChannel(models.Model):
         }
 
 
-def _seconds(milliseconds):
-    """A latency in ms as seconds ("1.25 s"), or "not measured yet"."""
-    if milliseconds is None:
-        return alerts.NOT_MEASURED
-    return f"{round(milliseconds / 1000, 2):g} s"
-
-
 def _card_values(figure):
     """The card's fields from its figures (see _overview_figures)."""
     return {
@@ -194,8 +235,8 @@ def _card_values(figure):
             key: fields.Datetime.to_string(value) if hasattr(value, "isoformat") else value
             for key, value in figure.items()
         },
-        "overview_accepted_p95": _seconds(figure["accepted_p95_ms"]),
-        "overview_confirmed_p95": _seconds(figure["confirmed_p95_ms"]),
+        "overview_accepted_p95": units.format_latency(figure["accepted_p95_ms"]),
+        "overview_confirmed_p95": units.format_latency(figure["confirmed_p95_ms"]),
         "overview_pending": figure["pending"],
         "overview_backlog": alerts.format_figure(alerts.BACKLOG, figure[alerts.BACKLOG])
         if figure["pending"]
@@ -206,4 +247,14 @@ def _card_values(figure):
         "overview_exceptions": figure["exceptions"],
         "overview_last_push_at": figure["last_push_at"] or False,
         "overview_last_reconcile_at": figure["last_reconcile_at"] or False,
+        "overview_units_live": _count(figure["units_live"]),
+        "overview_skus_at_zero": _count(figure["skus_at_zero"]),
+        "overview_orders_today": figure["orders_today"],
+        "overview_orders_to_fix": figure["orders_to_fix"],
+        "overview_oversold_units": round(figure["oversold_units"]),
     }
+
+
+def _count(value):
+    """A count as text, or "not measured yet" (None)."""
+    return alerts.NOT_MEASURED if value is None else str(int(value))

@@ -246,7 +246,7 @@ class StockChannelDispatcher(models.AbstractModel):
         message = str(error)
         waiting = throttled and not verdict.dead
         if waiting:  # the channel's documented window: waited for, not a failure
-            message = self.env._("Waiting for the channel's window: %(reason)s", reason=message)
+            message = self.env._("Waiting for the channel: %(reason)s", reason=message)
         self._log(
             log_vals,
             "dead" if verdict.dead else WAITING if waiting else "retry",

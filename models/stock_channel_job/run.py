@@ -144,7 +144,7 @@ class StockChannelJob(models.Model):
                 "attempts": 0,
                 "not_before": until,
                 "waiting": self.env._(
-                    "waiting for %(channel)s's %(window)s window until %(time)s",
+                    "waiting for the channel until %(time)s (%(channel)s's %(window)s window)",
                     channel=labels.get(channel.connector, channel.display_name),
                     window=wait.window or self.env._("rate"),
                     time=self._clock(until),

@@ -11,7 +11,7 @@ from ...core.dispatch import LIVE, PUSH_KINDS
 
 _logger = logging.getLogger(__name__)
 
-OUTBOX_STATES = [("pending", "Pending"), ("late", "Queued, to Merge"), ("dead", "Dead Letter")]
+OUTBOX_STATES = [("pending", "Pending"), ("late", "Queued, to Merge"), ("dead", "Failed Update")]
 PRIORITY_NORMAL = 0
 PRIORITY_HIGH = 10  # inventory adjustments; quantities falling to 0 are sorted first too
 BODY_KEPT_CHARS = 2000  # of each response body kept in the log and on dead letters

@@ -1,9 +1,9 @@
 import { registry } from "@web/core/registry";
 
-const openChannelMenu = (xmlid, content) => [
+const openChannelMenu = (xmlid, content, root = "stock_channel_sync.menu_stock_channel_root") => [
     {
-        content: "Open Inventory › Channels",
-        trigger: 'button[data-menu-xmlid="stock_channel_sync.menu_stock_channel_root"]',
+        content: `Open the menu ${root}`,
+        trigger: `button[data-menu-xmlid="${root}"]`,
         run: "click",
     },
     {
@@ -18,17 +18,17 @@ const binding = ".o_list_view .o_selected_row";
 registry.category("web_tour.tours").add("stock_channel_sync_order_exception_retry", {
     url: "/odoo/inventory",
     steps: () => [
-        ...openChannelMenu("menu_stock_channel_order_exceptions", "Order Exceptions"),
+        ...openChannelMenu("menu_stock_channel_order_exceptions", "Orders to Fix"),
         {
             content: "The market's order T-100 is held: an SKU is unknown",
-            trigger: `${order} td[name=state]:contains('Exception')`,
+            trigger: `${order} td[name=status]:contains('Exception')`,
         },
         {
-            trigger: `${order} td[name=error]:contains("unknown SKU 'MKT-GADGET'")`,
+            trigger: `${order} td[name=reason]:contains("unknown SKU 'MKT-GADGET'")`,
         },
         {
             content: "Open it",
-            trigger: `${order} td[name=external_id]`,
+            trigger: `${order} td[name=reference]`,
             run: "click",
         },
         {
@@ -42,7 +42,11 @@ registry.category("web_tour.tours").add("stock_channel_sync_order_exception_retr
             content: "No sale order yet",
             trigger: ".o_form_view:not(:has(.o_field_widget[name=sale_order_id] a))",
         },
-        ...openChannelMenu("menu_stock_channel_binding", "Bindings"),
+        ...openChannelMenu(
+            "menu_stock_channel_binding",
+            "Configuration › Channels › Bindings",
+            "stock.menu_stock_config_settings"
+        ),
         {
             content: "Bind the Gadget on the market under the channel's SKU",
             trigger: ".o_list_view .o_list_button_add",
@@ -77,10 +81,10 @@ registry.category("web_tour.tours").add("stock_channel_sync_order_exception_retr
             trigger:
                 ".o_list_view .o_data_row:not(.o_selected_row):contains('MKT-GADGET') td[name=channel_id]:contains('Market')",
         },
-        ...openChannelMenu("menu_stock_channel_order_exceptions", "Order Exceptions"),
+        ...openChannelMenu("menu_stock_channel_order_exceptions", "Orders to Fix"),
         {
             content: "Open the held order again",
-            trigger: `${order} td[name=external_id]`,
+            trigger: `${order} td[name=reference]`,
             run: "click",
         },
         {
@@ -113,6 +117,27 @@ registry.category("web_tour.tours").add("stock_channel_sync_order_exception_retr
         {
             content: "its delivery is there",
             trigger: ".o_form_view button[name=action_view_delivery]:contains('1')",
+        },
+        ...openChannelMenu(
+            "menu_stock_channel",
+            "Configuration › Channels › Sales Channels",
+            "stock.menu_stock_config_settings"
+        ),
+        {
+            content: "The market's form",
+            trigger: ".o_list_view .o_data_row td[name=name]:contains('Market')",
+            run: "click",
+        },
+        {
+            content: "Its supervision",
+            trigger: ".o_form_view .o_notebook a.nav-link[name=supervision]",
+            run: "click",
+        },
+        {
+            content: "Latencies read with their unit (ms, s or min), not a bare number",
+            trigger: [" ms", " s", " min"]
+                .map((unit) => `.o_field_widget[name=latency_p95_24h]:contains('${unit}')`)
+                .join(", "),
         },
     ],
 });

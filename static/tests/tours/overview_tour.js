@@ -8,7 +8,7 @@ registry.category("web_tour.tours").add("stock_channel_sync_overview", {
     steps: () => [
         {
             content: "The channel with a dead letter is red, its reason on hover",
-            trigger: `${card("Tour Market")} .o_channel_health[data-health=red][title*="Dead Letters: 1 (threshold 1)"]`,
+            trigger: `${card("Tour Market")} .o_channel_health[data-health=red][title*="Failed Updates: 1 (threshold 1)"]`,
         },
         {
             content: "The healthy channel is green",
@@ -16,10 +16,20 @@ registry.category("web_tour.tours").add("stock_channel_sync_overview", {
         },
         {
             content: "The cards show their figures",
-            trigger: `${card("Tour Market")} .o_figure_accepted_p95:contains("0.25 s")`,
+            trigger: `${card("Tour Market")} .o_figure_accepted_p95:contains("250 ms")`,
         },
         {
             trigger: `${card("Tour Market")} .o_figure_pending:contains("1 · oldest")`,
+        },
+        {
+            content: "How the business does, beside the pipes",
+            trigger: `${card("Tour Market")} .o_channel_overview_business .o_figure_orders_to_fix:contains("0")`,
+        },
+        {
+            trigger: `${card("Tour Market")} .o_channel_overview_business .o_figure_oversold_units:contains("0")`,
+        },
+        {
+            trigger: `${card("Tour Market")} .o_channel_overview_business .o_figure_orders_today:contains("0")`,
         },
         {
             content: "A figure not measured yet says so, never 0",
@@ -29,13 +39,13 @@ registry.category("web_tour.tours").add("stock_channel_sync_overview", {
             trigger: `${card("Tour Web")} .o_figure_drift:contains("not measured yet")`,
         },
         {
-            content: "The red card opens its dead letters",
+            content: "The red card opens its failed updates",
             trigger: `${card("Tour Market")} .o_figure_dead_letters:contains("1")`,
             run: "click",
         },
         {
             content: "Only the channel's dead letter is listed",
-            trigger: ".o_list_view .o_data_row:contains('Tour Market'):contains('Dead Letter')",
+            trigger: ".o_list_view .o_data_row:contains('Tour Market'):contains('Failed Update')",
         },
         {
             trigger: ".o_list_view:not(:has(.o_data_row:contains('Tour Web')))",
@@ -55,11 +65,22 @@ registry.category("web_tour.tours").add("stock_channel_sync_overview", {
             run: "click",
         },
         {
-            content: "The card is green again",
-            trigger: `${card("Tour Market")} .o_channel_health[data-health=green]`,
+            content: "No longer red; not Healthy while the replayed pushes wait unsent",
+            trigger: `${card("Tour Market")} .o_channel_health[data-health=amber][title*="Pushes waiting, never sent: 2"]`,
         },
         {
             trigger: `${card("Tour Market")} .o_figure_dead_letters:contains("0")`,
+        },
+        {
+            content: "The latency opens the channel's latency graph, per hour",
+            trigger: `${card("Tour Market")} .o_figure_accepted_p95`,
+            run: "click",
+        },
+        {
+            trigger: ".o_graph_view .o_graph_renderer",
+        },
+        {
+            trigger: ".o_breadcrumb .active:contains('Push Latency')",
         },
     ],
 });

@@ -33,12 +33,12 @@ registry.category("web_tour.tours").add("stock_channel_sync_rule_explain", {
             trigger: quantity("Web", "Publishable", "10"),
         },
         {
-            content: "Open Inventory › Channels",
-            trigger: 'button[data-menu-xmlid="stock_channel_sync.menu_stock_channel_root"]',
+            content: "Open Inventory › Configuration",
+            trigger: 'button[data-menu-xmlid="stock.menu_stock_config_settings"]',
             run: "click",
         },
         {
-            content: "Allocation Policies",
+            content: "Channels › Allocation Policies",
             trigger: 'a[data-menu-xmlid="stock_channel_sync.menu_stock_channel_policy"]',
             run: "click",
         },
