@@ -51,6 +51,7 @@
             "stock_channel_sync/static/src/channel_form/**/*",
             "stock_channel_sync/static/src/grid/**/*",
         ],
+        "web.assets_frontend": ["stock_channel_sync/static/src/webshop/**/*"],
         "web.assets_tests": ["stock_channel_sync/static/tests/tours/**/*"],
     },
     "demo": ["demo/stock_channel_demo.xml", "demo/stock_channel_demo_simulator.xml"],

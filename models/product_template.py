@@ -56,14 +56,18 @@ class ProductTemplate(models.Model):
 
     def _get_additionnal_combination_info(self, product_or_template, quantity, uom, date, website):
         """The product page caps the quantity for a product its channel decides, as for a
-        product not sold out of stock (the page hides the stock of those)."""
+        product not sold out of stock (the page hides the stock of those), and says what
+        it may sell in the channel's words (channel_stock_message)."""
         res = super()._get_additionnal_combination_info(
             product_or_template, quantity, uom, date, website
         )
-        if not res.get("is_storable") or not res.get("allow_out_of_stock_order"):
+        if not res.get("is_storable"):
             return res
         product = product_or_template.sudo()
         if not product.is_product_variant or not website._channel_governing(product):
+            return res
+        res["channel_stock_message"] = website._channel_shop_words(product)
+        if not res.get("allow_out_of_stock_order"):
             return res
         res["allow_out_of_stock_order"] = False
         if request and "cart_qty" in res:

@@ -106,6 +106,18 @@ class StockChannel(models.Model):
             for product in products
         }
 
+    def _shop_availability(self, product, free=None):
+        """(in stock, on backorder, words) of `product` in this channel's webshop: the
+        two parts of its shop limit (see _shop_limits, `free` the warehouse's free
+        quantity) and what the shop says of them (core.allocation.shop_words)."""
+        self.ensure_one()
+        rule = self.env["stock.channel.policy.rule"]._resolver(self)(self, product)
+        in_stock, backorder = allocation.shop_split(
+            self._orderable(product)[product.id], rule, self.allow_backorder, free=free
+        )
+        words = allocation.shop_words(in_stock, backorder, self.backorder_lead_days)
+        return in_stock, backorder, words
+
     def _shop_rule_text(self, product):
         """What decides how much of `product` the channel's webshop may sell, in words
         (the product form shows it by *Sell when Out-of-Stock*)."""
