@@ -104,6 +104,10 @@ class StockChannelOutbox(models.Model):
         if pending["stock"]:
             self._warehouses_of_stock(pending)
         Event = self.env["stock.channel.event"]
+        if pending["warehouse"] or pending["channel"]:  # the channels without a connector
+            Event._announce(
+                events.STOCK_CHANGED, warehouses=pending["warehouse"], channels=pending["channel"]
+            )
         order_rows = []
         if pending["orders"]:
             # the channel orders whose status moved: the oversell ledger listens
