@@ -74,3 +74,19 @@ class ProductTemplate(models.Model):
             in_cart = request.cart._get_cart_qty(product.id)
             res["cart_qty"] = product.uom_id._compute_quantity(in_cart, to_unit=uom)
         return res
+
+    # ------------------------------------------------------------------
+    # POS: the product's info shows what the register's channel may sell
+    # ------------------------------------------------------------------
+    def get_product_info_pos(self, price, quantity, pos_config_id, product_variant_id=False):
+        info = super().get_product_info_pos(price, quantity, pos_config_id, product_variant_id)
+        variant = self.env["product.product"].browse(product_variant_id or [])
+        variant = variant or self.product_variant_id
+        config = self.env["pos.config"].browse(pos_config_id)
+        availability = config.stock_channel_availability(variant.ids) if variant else {}
+        if availability:
+            info["stock_channel"] = {
+                "name": availability["channel"],
+                "qty": availability["quantities"][str(variant.id)],
+            }
+        return info
