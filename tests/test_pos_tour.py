@@ -1,5 +1,6 @@
 import json
 
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..simulator.clients import signed_order_request
@@ -142,3 +143,16 @@ class TestPosChannelQuantityTour(PosTourCase):
         incident = self.env["stock.channel.incident"].search([("sale_order_id", "=", order.id)])
         self.assertEqual((incident.channel_id, incident.qty_short, incident.cause),
                          (self.market, 1.0, "taken"))  # fmt: skip
+
+    def test_a_cashier_of_another_company_reads_nothing_of_this_register(self):
+        company_b, _manager_b = self.second_company()
+        cashier_b = new_test_user(
+            self.env, "scs_cashier_b", groups="point_of_sale.group_pos_user",
+            company_id=company_b.id, company_ids=company_b.ids,
+        )  # fmt: skip
+        with self.assertRaises(AccessError):
+            self.config.with_user(cashier_b).stock_channel_availability(self.product.ids)
+        self.assertEqual(
+            self.config.with_user(self.cashier).stock_channel_availability(self.product.ids),
+            {"channel": self.pos.display_name, "quantities": {str(self.product.id): 0}},
+        )
