@@ -1,3 +1,4 @@
+import { reactive } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
 import { patch } from "@web/core/utils/patch";
 import { PosStore } from "@point_of_sale/app/services/pos_store";
@@ -10,6 +11,53 @@ import { ask } from "@point_of_sale/app/utils/make_awaitable_dialog";
  * and the oversell ledger records the channel order that loses its unit, as before.
  */
 patch(PosStore.prototype, {
+    async afterProcessServerData() {
+        const result = await super.afterProcessServerData(...arguments);
+        this.stockChannelQuantities = reactive({}); // {variant id: what the channel may sell}
+        this.stockChannelRefresh(); // not awaited: the register opens meanwhile
+        return result;
+    },
+
+    postSyncAllOrders(orders) {
+        const result = super.postSyncAllOrders(...arguments);
+        const products = (orders || []).flatMap((order) =>
+            (order.lines || []).map((line) => line.product_id).filter(Boolean)
+        );
+        if (products.length) {
+            this.stockChannelRefresh(products); // the sold units: their figures again
+        }
+        return result;
+    },
+
+    /** The channel's quantities of `products` (default: every storable variant loaded),
+     * read in one call; nothing when the register has no channel or is offline. */
+    async stockChannelRefresh(products = null) {
+        products ??= this.data.models["product.product"].filter(
+            (product) => product.product_tmpl_id?.is_storable
+        );
+        if (!products.length || !this.stockChannelQuantities) {
+            return;
+        }
+        try {
+            const availability = await this.data.call(
+                "pos.config",
+                "stock_channel_availability",
+                [[this.config.id], products.map((product) => product.id)]
+            );
+            Object.assign(this.stockChannelQuantities, availability?.quantities || {});
+        } catch {
+            return;
+        }
+    },
+
+    /** What the channel may sell of `template` (a single-variant product), if known. */
+    stockChannelQtyOf(template) {
+        const variants = template?.product_variant_ids || [];
+        return variants.length === 1
+            ? this.stockChannelQuantities?.[variants[0].id]
+            : undefined;
+    },
+
     async addLineToOrder(vals, order, opts = {}, configure = true) {
         const product = this.stockChannelProductOf(vals);
         if (product && !order.preset_id?.is_return) {
@@ -55,6 +103,9 @@ patch(PosStore.prototype, {
         const free = availability?.quantities?.[product.id];
         if (free === undefined) {
             return false;
+        }
+        if (this.stockChannelQuantities) {
+            this.stockChannelQuantities[product.id] = free;
         }
         const inOrder = order.lines
             .filter((line) => line.product_id?.id === product.id)

@@ -15,6 +15,11 @@ registry.category("web_tour.tours").add("stock_channel_sync_pos_channel_qty", {
         [
             Chrome.startPoS(),
             Dialog.confirm("Open Register"),
+            {
+                content: "The product's card: the Store channel may sell 1",
+                trigger:
+                    "article.product:has(.product-name:contains('Last Unit Widget')) .o_scs_pos_card_qty:contains('1')",
+            },
             ProductScreen.clickInfoProduct("Last Unit Widget", [
                 {
                     content: "The product's info: the Store channel may sell 1",
