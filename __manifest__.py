@@ -53,6 +53,8 @@
             "stock_channel_sync/static/src/channel_form/**/*",
             "stock_channel_sync/static/src/grid/**/*",
         ],
+        "web.assets_frontend": ["stock_channel_sync/static/src/webshop/**/*"],
+        "point_of_sale._assets_pos": ["stock_channel_sync/static/src/pos/**/*"],
         "web.assets_tests": ["stock_channel_sync/static/tests/tours/**/*"],
     },
     "demo": ["demo/stock_channel_demo.xml", "demo/stock_channel_demo_simulator.xml"],

@@ -422,6 +422,33 @@ def shop_limit(orderable_qty, rule, allow_backorder, free=None):
     (within the warehouse's ``free`` quantity when given), beyond it only the rule's
     backorder quantity, and only when the channel takes backorders. The product's own
     "sell when out of stock" plays no part: the channel decides."""
+    return sum(shop_split(orderable_qty, rule, allow_backorder, free=free))
+
+
+def shop_split(orderable_qty, rule, allow_backorder, free=None):
+    """(in stock, on backorder): the two parts of ``shop_limit``, the units the shop
+    sells from the channel's stock and those its backorder rule adds."""
     qty = orderable_qty if free is None else min(free, orderable_qty)
     backorder = max(0, rule.backorder_qty) if allow_backorder else 0
-    return max(0, qty) + backorder
+    return max(0, qty), backorder
+
+
+def _units(qty):
+    return f"{qty:g}"
+
+
+def shop_words(in_stock, backorder, lead_days=0):
+    """What the shop says of a variant, in the channel's words: "2 in stock, 3 more ship
+    in 5 days" (the backorder units ship after the channel's lead time; without one, "3
+    more on backorder"), "Out of stock" when the channel lets it sell nothing."""
+    if in_stock <= 0 and backorder <= 0:
+        return "Out of stock"
+    parts = [f"{_units(in_stock)} in stock"] if in_stock > 0 else []
+    if backorder > 0:
+        more = " more" if parts else ""
+        if lead_days > 0:
+            days = "1 day" if lead_days == 1 else f"{lead_days} days"
+            parts.append(f"{_units(backorder)}{more} ship in {days}")
+        else:
+            parts.append(f"{_units(backorder)}{more} on backorder")
+    return ", ".join(parts)

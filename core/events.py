@@ -12,6 +12,7 @@ ALERTS = "stock.channel.alert"  # the alert cron, triggered once at the commit
 OVERVIEW = "stock.channel.overview"  # the open overviews and forms, told at the commit
 LEDGER = "stock.channel.incident"  # the oversell ledger
 DISPATCHER = "stock.channel"  # the dispatch cron, woken (now or at a time)
+LOCAL_QUANTITIES = "stock.channel"  # the quantities of the channels without a connector
 
 # the events: what happened, announced by the code that made it happen
 MOVE_DONE = "move_done"  # stock moves done (a critical quantity may be crossed)
@@ -25,6 +26,9 @@ INBOUND_CHANGED = "inbound_changed"  # a channel message changed state (or came 
 JOB_CHANGED = "job_changed"  # a channel job queued, advanced, waiting or finished
 PUSHES_QUEUED = "pushes_queued"  # pushes queued, replayed or requeued (payload: at)
 CHANGES_FLUSHED = "changes_flushed"  # the transaction's changes queued, at its commit
+# the transaction's stock (or channel) changes, at its commit (payload: warehouses and
+# channels, each {id: {product_id or None (every variant): ...}})
+STOCK_CHANGED = "stock_changed"
 ALERTS_EVALUATED = "alerts_evaluated"  # the alert cron ran (the cards' ages grew)
 
 # event -> its listeners, in the order they run
@@ -40,6 +44,7 @@ LISTENERS = {
     JOB_CHANGED: (OVERVIEW,),
     PUSHES_QUEUED: (DISPATCHER, OVERVIEW),
     CHANGES_FLUSHED: (LEDGER,),
+    STOCK_CHANGED: (LOCAL_QUANTITIES,),
     ALERTS_EVALUATED: (OVERVIEW,),
 }
 

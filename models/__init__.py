@@ -1,6 +1,7 @@
 from . import (
     delivery_carrier,
     ir_http,
+    pos_config,
     pos_order,
     product_product,
     product_template,

@@ -56,17 +56,37 @@ class ProductTemplate(models.Model):
 
     def _get_additionnal_combination_info(self, product_or_template, quantity, uom, date, website):
         """The product page caps the quantity for a product its channel decides, as for a
-        product not sold out of stock (the page hides the stock of those)."""
+        product not sold out of stock (the page hides the stock of those), and says what
+        it may sell in the channel's words (channel_stock_message)."""
         res = super()._get_additionnal_combination_info(
             product_or_template, quantity, uom, date, website
         )
-        if not res.get("is_storable") or not res.get("allow_out_of_stock_order"):
+        if not res.get("is_storable"):
             return res
         product = product_or_template.sudo()
         if not product.is_product_variant or not website._channel_governing(product):
+            return res
+        res["channel_stock_message"] = website._channel_shop_words(product)
+        if not res.get("allow_out_of_stock_order"):
             return res
         res["allow_out_of_stock_order"] = False
         if request and "cart_qty" in res:
             in_cart = request.cart._get_cart_qty(product.id)
             res["cart_qty"] = product.uom_id._compute_quantity(in_cart, to_unit=uom)
         return res
+
+    # ------------------------------------------------------------------
+    # POS: the product's info shows what the register's channel may sell
+    # ------------------------------------------------------------------
+    def get_product_info_pos(self, price, quantity, pos_config_id, product_variant_id=False):
+        info = super().get_product_info_pos(price, quantity, pos_config_id, product_variant_id)
+        variant = self.env["product.product"].browse(product_variant_id or [])
+        variant = variant or self.product_variant_id
+        config = self.env["pos.config"].browse(pos_config_id)
+        availability = config.stock_channel_availability(variant.ids) if variant else {}
+        if availability:
+            info["stock_channel"] = {
+                "name": availability["channel"],
+                "qty": availability["quantities"][str(variant.id)],
+            }
+        return info

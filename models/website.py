@@ -9,9 +9,20 @@ class Website(models.Model):
         units other channels ring-fence), plus the backorders its channel allows."""
         free = super()._get_product_available_qty(product, **kwargs)
         channel = self._channel_governing(product)
-        if channel:
+        if channel and not self.env.context.get("stock_channel_warehouse_free"):
             free = channel.sudo()._shop_limits(product, {product.id: free})[product.id]
         return free
+
+    def _channel_shop_words(self, product):
+        """What the shop says of `product` in its channel's words ("2 in stock, 3 more
+        ship in 5 days"), or False when no channel decides for it."""
+        channel = self._channel_governing(product)
+        if not channel:
+            return False
+        free = self.with_context(stock_channel_warehouse_free=True)._get_product_available_qty(
+            product
+        )
+        return channel.sudo()._shop_availability(product, free=free)[2]
 
     def _stock_channel(self):
         self.ensure_one()

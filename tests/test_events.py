@@ -37,6 +37,7 @@ class TestEvents(ChannelStockCase):
                 "job_changed": (OVERVIEW,),
                 "pushes_queued": (DISPATCHER, OVERVIEW),
                 "changes_flushed": (LEDGER,),
+                "stock_changed": (DISPATCHER,),
                 "alerts_evaluated": (OVERVIEW,),
             },
         )

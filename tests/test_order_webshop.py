@@ -158,6 +158,7 @@ class TestWebshopCartAsVisitor(OrderCase, HttpCase):
         result, error = self.rpc("/shop/cart/update", line_id=line.id, quantity=50)
         self.assertFalse(error)
         self.assertEqual(result["quantity"], 6)
+        self.assertIn("only 6 is available", result["warning"])
         self.assertEqual(line.product_uom_qty, 6)
 
     def test_the_product_page_caps_the_quantity_at_what_the_channel_may_sell(self):
@@ -171,6 +172,27 @@ class TestWebshopCartAsVisitor(OrderCase, HttpCase):
         self.assertEqual(
             (info["free_qty"], info["cart_qty"], info["allow_out_of_stock_order"]), (6, 2, False)
         )
+        self.assertEqual(info["channel_stock_message"], "6 in stock")
+
+    def test_the_product_page_says_it_in_the_channels_words(self):
+        product = self.product
+        self.web.write({"allow_backorder": True, "backorder_lead_days": 5})
+        self.add_rule(self.web, backorder_qty=3)
+        self.set_stock(product, 6)  # 2 free of the marketplace's fence of 4
+        info, error = self.rpc(
+            "/website_sale/get_combination_info", product_template_id=product.product_tmpl_id.id,
+            product_id=product.id, combination=[], add_qty=1,
+        )  # fmt: skip
+        self.assertFalse(error)
+        self.assertEqual(info["free_qty"], 5)
+        self.assertEqual(info["channel_stock_message"], "2 in stock, 3 more ship in 5 days")
+        self.web.allow_backorder = False
+        self.set_stock(product, 4)  # all fenced for the marketplace
+        info, _error = self.rpc(
+            "/website_sale/get_combination_info", product_template_id=product.product_tmpl_id.id,
+            product_id=product.id, combination=[], add_qty=1,
+        )  # fmt: skip
+        self.assertEqual((info["free_qty"], info["channel_stock_message"]), (0, "Out of stock"))
 
     def test_the_checkout_refuses_what_a_marketplace_took_meanwhile(self):
         self.add_to_cart(6)
@@ -194,3 +216,34 @@ class TestWebshopCartAsVisitor(OrderCase, HttpCase):
         cart = self.visitor_cart()
         self.assertEqual(cart.order_line.product_uom_qty, 9)
         cart._check_cart_is_ready_to_be_paid()
+
+
+@tagged("post_install", "-at_install")
+class TestWebshopChannelWordsTour(OrderCase, HttpCase):
+    """In Chromium, as a visitor, with Odoo's "Sell when Out-of-Stock" left on: the
+    product page says what the channel may sell in its words, the quantity stops at it
+    (2 in stock + 3 on backorder), and the cart goes no further."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.website = cls.env["website"].search([("company_id", "=", cls.company.id)], limit=1)
+        cls.website.warehouse_id = cls.warehouse
+        cls.web.write({"website_id": cls.website.id, "allow_backorder": True,
+                       "backorder_lead_days": 5})  # fmt: skip
+        cls.product.product_tmpl_id.write(
+            {"name": "Channel Words Widget", "is_published": True, "list_price": 10.0}
+        )
+
+    def test_the_shop_says_and_sells_what_the_channel_allows(self):
+        self.assertTrue(self.product.allow_out_of_stock_order)
+        self.set_stock(self.product, 6)
+        self.add_rule(self.market, ring_fenced_qty=4)  # 2 left for the shop
+        self.add_rule(self.web, backorder_qty=3)
+        self.assertEqual(self.website._get_product_available_qty(self.product), 5)
+        self.start_tour(
+            self.product.product_tmpl_id.website_url, "stock_channel_sync_webshop_channel_words"
+        )
+        cart = self.env["sale.order"].search([("website_id", "=", self.website.id)])
+        self.assertEqual(len(cart), 1)
+        self.assertEqual(cart.order_line.mapped("product_uom_qty"), [5.0])

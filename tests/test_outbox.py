@@ -14,6 +14,11 @@ class TestOutbox(SyncCase):
         self.assertEqual(rows.channel_id, channels or (self.market | self.shop))
         return rows
 
+    def local_line(self, channel, product=None):
+        return self.env["stock.channel.quantity"].search(
+            [("channel_id", "=", channel.id), ("product_id", "=", (product or self.product).id)]
+        )
+
     def test_receipt_is_queued_for_connected_channels_only(self):
         picking = self.receive(self.product, 5)
         self.assertQueued()  # incoming changed
@@ -108,3 +113,24 @@ class TestOutbox(SyncCase):
         self.flush_outbox()
         after = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
         self.assertGreater(after, before)
+
+    def test_channels_without_a_connector_refresh_their_quantities_at_the_commit(self):
+        """The webshop and the POS have nothing to push: their quantities are refreshed
+        at the commit of the stock change, as the others' pushes are queued (not by the
+        hourly refresh), for the variants that changed."""
+        Quantity = self.env["stock.channel.quantity"]
+        Quantity.search([("channel_id", "in", (self.web | self.pos).ids)]).unlink()
+        self.set_stock(self.product, 16)
+        self.flush_outbox()
+        for channel in self.web | self.pos:
+            self.assertEqual(self.local_line(channel).publishable_qty, 16, channel.name)
+            self.assertFalse(self.local_line(channel, self.product_b), "not changed")
+        self.assertFalse(self.outbox(self.web) | self.outbox(self.pos), "nothing to push")
+        self.set_stock(self.product, 13)
+        self.flush_outbox()
+        self.assertEqual(self.local_line(self.web).publishable_qty, 13)
+        self.add_rule(self.market, ring_fenced_qty=2)  # a policy change: every variant
+        self.flush_outbox()
+        for channel in self.web | self.pos:
+            self.assertEqual(self.local_line(channel).publishable_qty, 11, channel.name)
+            self.assertEqual(self.local_line(channel, self.product_b).publishable_qty, 0)

@@ -1,5 +1,6 @@
 import json
 
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..simulator.clients import signed_order_request
@@ -9,10 +10,8 @@ TOUR = "stock_channel_sync_pos_last_unit"
 ORDER_ID = "POS-LAST-1"
 
 
-@tagged("post_install", "-at_install")
-class TestPosLastUnitTour(OrderCase, HttpCase):
-    """In Chromium: the POS sells the last unit while a channel order for it arrives
-    through the real signed webhook route; only one of them gets the unit."""
+class PosTourCase(OrderCase, HttpCase):
+    """A register (Channel Store, its Bank method) for the POS channel, a cashier."""
 
     @classmethod
     def setUpClass(cls):
@@ -32,6 +31,12 @@ class TestPosLastUnitTour(OrderCase, HttpCase):
         cls.cashier = new_test_user(
             cls.env, "scs_cashier", groups="point_of_sale.group_pos_user,stock.group_stock_user"
         )
+
+
+@tagged("post_install", "-at_install")
+class TestPosLastUnitTour(PosTourCase):
+    """In Chromium: the POS sells the last unit while a channel order for it arrives
+    through the real signed webhook route; only one of them gets the unit."""
 
     def start_pos_tour(self, order_request):
         """Start the tour in the POS with the channel's signed order request (prepared
@@ -109,3 +114,45 @@ class TestPosLastUnitTour(OrderCase, HttpCase):
                 if item.get("product_id") == self.product.id
             ]
             self.assertEqual(pushed[:1], [0], f"{channel.name}: the last push of the variant")
+
+
+@tagged("post_install", "-at_install")
+class TestPosChannelQuantityTour(PosTourCase):
+    """In Chromium: the POS shows what its channel may sell of a product, and warns the
+    cashier before selling a unit reserved for another channel's order; the sale wins
+    when confirmed, and the oversell ledger records the order that lost its unit."""
+
+    def test_the_pos_shows_its_channels_quantity_and_warns_before_a_reserved_unit(self):
+        self.set_stock(self.product, 2)
+        self.receive_order(self.order_payload("POS-RES-1", [("WIDGET", 1)]))
+        order = self.order_of("POS-RES-1")
+        self.assertEqual(order.picking_ids.move_ids.quantity, 1, "one unit reserved")
+        self.assertEqual(
+            self.config.stock_channel_availability(self.product.ids),
+            {"channel": self.pos.display_name, "quantities": {str(self.product.id): 1}},
+        )
+        url = f"/pos/ui/{self.config.id}"
+        self.start_tour(url, "stock_channel_sync_pos_channel_qty", login=self.cashier.login)
+        self.env.invalidate_all()
+
+        pos_order = self.env["pos.order"].search([("config_id", "=", self.config.id)])
+        self.assertEqual((pos_order.state, pos_order.lines.qty), ("paid", 2.0))
+        self.assertEqual(pos_order.picking_ids.move_ids.quantity, 2.0, "the sale won")
+        self.assertEqual(order.picking_ids.move_ids.quantity, 0, "its reservation was taken")
+        self.assertEqual(order.channel_status, "to_check")
+        incident = self.env["stock.channel.incident"].search([("sale_order_id", "=", order.id)])
+        self.assertEqual((incident.channel_id, incident.qty_short, incident.cause),
+                         (self.market, 1.0, "taken"))  # fmt: skip
+
+    def test_a_cashier_of_another_company_reads_nothing_of_this_register(self):
+        company_b, _manager_b = self.second_company()
+        cashier_b = new_test_user(
+            self.env, "scs_cashier_b", groups="point_of_sale.group_pos_user",
+            company_id=company_b.id, company_ids=company_b.ids,
+        )  # fmt: skip
+        with self.assertRaises(AccessError):
+            self.config.with_user(cashier_b).stock_channel_availability(self.product.ids)
+        self.assertEqual(
+            self.config.with_user(self.cashier).stock_channel_availability(self.product.ids),
+            {"channel": self.pos.display_name, "quantities": {str(self.product.id): 0}},
+        )

@@ -16,6 +16,8 @@ from core.allocation import (
     orderable,
     publishable,
     shop_limit,
+    shop_split,
+    shop_words,
     whole_units,
 )
 
@@ -192,6 +194,31 @@ def test_the_shop_sells_the_orderable_quantity_and_only_the_channels_backorders(
     # within the warehouse's free quantity, never negative
     assert shop_limit(can_take, channel_rules["web"], allow_backorder=False, free=4) == 4
     assert shop_limit(can_take, Rule(), allow_backorder=True, free=-2) == 0
+
+
+def test_shop_split_is_the_shop_limit_in_stock_and_on_backorder():
+    rule = Rule(backorder_qty=3)
+    assert shop_split(2, rule, allow_backorder=True) == (2, 3)
+    assert shop_split(2, rule, allow_backorder=False) == (2, 0)
+    assert shop_split(6, rule, allow_backorder=True, free=4) == (4, 3)
+    assert shop_split(0, Rule(backorder_qty=-1), allow_backorder=True, free=-2) == (0, 0)
+
+
+@given(units, rules, st.booleans(), st.one_of(st.none(), st.integers(-5, 10_000)))
+def test_shop_split_adds_up_to_the_shop_limit(can_take, rule, allow, free):
+    assert sum(shop_split(can_take, rule, allow, free=free)) == shop_limit(
+        can_take, rule, allow, free=free
+    )
+
+
+def test_the_shop_speaks_in_the_channels_words():
+    assert shop_words(2, 3, lead_days=5) == "2 in stock, 3 more ship in 5 days"
+    assert shop_words(2, 3) == "2 in stock, 3 more on backorder"
+    assert shop_words(2, 0, lead_days=5) == "2 in stock"
+    assert shop_words(0, 3, lead_days=1) == "3 ship in 1 day"
+    assert shop_words(0, 3) == "3 on backorder"
+    assert shop_words(0, 0, lead_days=5) == "Out of stock"
+    assert shop_words(1.5, 0) == "1.5 in stock"
 
 
 def test_orderable_ignores_caps_and_shares():

@@ -66,6 +66,11 @@ class StockChannel(models.Model):
     allow_backorder = fields.Boolean(
         help="Publish the rule's backorder quantity when nothing is sellable."
     )
+    backorder_lead_days = fields.Integer(
+        string="Backorder Lead Time (days)",
+        help="Days the units sold on backorder take to ship. The webshop says it on the "
+        "product page: '2 in stock, 3 more ship in 5 days' (0: '3 more on backorder').",
+    )
     # connector (external channels): where and how quantities are pushed
     connector = fields.Selection(
         selection="_connector_selection",

@@ -1,12 +1,16 @@
 """Publishing: a channel's publishable quantities computed, refreshed and pushed."""
 
+import logging
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
 
+from psycopg2.errors import SerializationFailure
+
 from odoo import api, models
 from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import mute_logger
 
 from ...core import allocation
 from ...core.connectors import quantity_ceiling
@@ -15,6 +19,7 @@ from .. import runtime
 from ..access import check_manager_of
 
 REFRESH_ATTEMPTS = 3
+_logger = logging.getLogger(__name__)
 
 
 class StockChannel(models.Model):
@@ -107,6 +112,18 @@ class StockChannel(models.Model):
             for product in products
         }
 
+    def _shop_availability(self, product, free=None):
+        """(in stock, on backorder, words) of `product` in this channel's webshop: the
+        two parts of its shop limit (see _shop_limits, `free` the warehouse's free
+        quantity) and what the shop says of them (core.allocation.shop_words)."""
+        self.ensure_one()
+        rule = self.env["stock.channel.policy.rule"]._resolver(self)(self, product)
+        in_stock, backorder = allocation.shop_split(
+            self._orderable(product)[product.id], rule, self.allow_backorder, free=free
+        )
+        words = allocation.shop_words(in_stock, backorder, self.backorder_lead_days)
+        return in_stock, backorder, words
+
     def _shop_rule_text(self, product):
         """What decides how much of `product` the channel's webshop may sell, in words
         (the product form shows it by *Sell when Out-of-Stock*)."""
@@ -141,6 +158,32 @@ class StockChannel(models.Model):
             products = self._channel_products(self.company_id)
         results = self._compute_publishable(products)
         return self.env["stock.channel.quantity"]._store_results(results)
+
+    @api.model
+    def _on_stock_changed(self, _ids=None, warehouses=None, channels=None):
+        """Stock or a channel changed in this transaction (core.events.STOCK_CHANGED, at
+        its commit): the channels without a connector (webshop, POS), which nothing is
+        pushed to, have their quantities refreshed now, as the others' pushes are queued.
+        One batch per set of variants; written concurrently, the hourly cron catches up."""
+        warehouses, channels = warehouses or {}, channels or {}
+        local = self.sudo().search(
+            [("connector", "=", False), "|", ("warehouse_id", "in", list(warehouses)),
+             ("id", "in", list(channels))]
+        )  # fmt: skip
+        batches = defaultdict(lambda: self.sudo().browse())  # variant ids -> channels
+        for channel in local:
+            wanted = {**warehouses.get(channel.warehouse_id.id, {}), **channels.get(channel.id, {})}
+            # every variant: the channel's company's, so a batch of its own
+            batches[channel.id if None in wanted else frozenset(wanted)] |= channel
+        Product = self.env["product.product"]
+        try:
+            with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
+                for key, batch in batches.items():
+                    batch._refresh_quantities(
+                        Product.browse(key) if isinstance(key, frozenset) else None
+                    )
+        except SerializationFailure:
+            _logger.info("channel quantities written concurrently: left to the hourly refresh")
 
     @api.model
     def _cron_refresh_quantities(self):

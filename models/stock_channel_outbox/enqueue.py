@@ -97,12 +97,21 @@ class StockChannelOutbox(models.Model):
                 prio, force = target.get(product_id, (priority, False))
                 target[product_id] = (max(prio, priority), force)
 
+    def _stock_changed(self, pending):
+        """The noted stock changes as their warehouses' (_warehouses_of_stock), then
+        announced: the channels without a connector refresh (core.events.STOCK_CHANGED)."""
+        if pending["stock"]:
+            self._warehouses_of_stock(pending)
+        if pending["warehouse"] or pending["channel"]:
+            self.env["stock.channel.event"]._announce(
+                events.STOCK_CHANGED, warehouses=pending["warehouse"], channels=pending["channel"]
+            )
+
     def _flush_enqueued(self):
         pending = self.env.cr.precommit.data.pop(PRECOMMIT_KEY, None)
         if not pending:
             return
-        if pending["stock"]:
-            self._warehouses_of_stock(pending)
+        self._stock_changed(pending)
         Event = self.env["stock.channel.event"]
         order_rows = []
         if pending["orders"]:
