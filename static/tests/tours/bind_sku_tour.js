@@ -12,13 +12,13 @@ registry.category("web_tour.tours").add("stock_channel_sync_bind_sku", {
             run: "click",
         },
         {
-            content: "Order Exceptions",
+            content: "Orders to Fix",
             trigger: 'a[data-menu-xmlid="stock_channel_sync.menu_stock_channel_order_exceptions"]',
             run: "click",
         },
         {
             content: "Open the order held for an unknown SKU",
-            trigger: `${order} td[name=external_id]`,
+            trigger: `${order} td[name=reference]`,
             run: "click",
         },
         {
