@@ -14,7 +14,7 @@ from odoo.tools import SQL
 
 from ...core import grid
 from ...core.connectors import get_connector
-from .queries import CELLS_SQL
+from .queries import CELLS_SQL, ROWS_SQL
 
 
 class StockChannelGrid(models.AbstractModel):
@@ -139,23 +139,7 @@ class StockChannelGrid(models.AbstractModel):
         )
         self.env.cr.execute(
             SQL(
-                """
-                WITH numbered AS (
-                    SELECT pp.id, row_number() OVER (ORDER BY %(order)s pp.default_code, pp.id) AS n
-                      FROM product_product pp %(categories)s
-                     WHERE %(where)s
-                     ORDER BY %(order)s pp.default_code, pp.id
-                     LIMIT %(count)s
-                )
-                SELECT pp.id, COALESCE(pt.name->>%(lang)s, pt.name->>'en_US'), pp.default_code,
-                       pt.categ_id, pc.complete_name, c.counted
-                  FROM (SELECT count(*) AS counted FROM numbered) c
-                  LEFT JOIN numbered r ON r.n > %(offset)s AND r.n <= %(end)s
-                  LEFT JOIN product_product pp ON pp.id = r.id
-                  LEFT JOIN product_template pt ON pt.id = pp.product_tmpl_id
-                  LEFT JOIN product_category pc ON pc.id = pt.categ_id
-                 ORDER BY r.n
-                """,
+                ROWS_SQL,
                 lang=self.env.lang or "en_US",
                 order=order,
                 categories=categories,

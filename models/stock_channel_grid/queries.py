@@ -47,3 +47,22 @@ SELECT p.id, c.id, q.publishable_qty, q.published_qty, q.published_at,
          LIMIT 1
        ) r ON true
 """
+
+# a page's rows: numbered in index order up to the count limit, the page cut from them
+ROWS_SQL = """
+WITH numbered AS (
+    SELECT pp.id, row_number() OVER (ORDER BY %(order)s pp.default_code, pp.id) AS n
+      FROM product_product pp %(categories)s
+     WHERE %(where)s
+     ORDER BY %(order)s pp.default_code, pp.id
+     LIMIT %(count)s
+)
+SELECT pp.id, COALESCE(pt.name->>%(lang)s, pt.name->>'en_US'), pp.default_code,
+       pt.categ_id, pc.complete_name, c.counted
+  FROM (SELECT count(*) AS counted FROM numbered) c
+  LEFT JOIN numbered r ON r.n > %(offset)s AND r.n <= %(end)s
+  LEFT JOIN product_product pp ON pp.id = r.id
+  LEFT JOIN product_template pt ON pt.id = pp.product_tmpl_id
+  LEFT JOIN product_category pc ON pc.id = pt.categ_id
+ ORDER BY r.n
+"""

@@ -98,8 +98,7 @@ class StockChannelOutbox(models.Model):
                 target[product_id] = (max(prio, priority), force)
 
     def _stock_changed(self, pending):
-        """The noted stock changes as their warehouses' (_warehouses_of_stock), then
-        announced: the channels without a connector refresh (core.events.STOCK_CHANGED)."""
+        """The noted stock changes, as their warehouses', announced (STOCK_CHANGED)."""
         if pending["stock"]:
             self._warehouses_of_stock(pending)
         if pending["warehouse"] or pending["channel"]:
