@@ -129,8 +129,16 @@ class TestOutbox(SyncCase):
         self.set_stock(self.product, 13)
         self.flush_outbox()
         self.assertEqual(self.local_line(self.web).publishable_qty, 13)
+        cron = self.env.ref("stock_channel_sync.ir_cron_refresh_quantities")
+        Trigger = self.env["ir.cron.trigger"]
+        woken = Trigger.search_count([("cron_id", "=", cron.id)])
         self.add_rule(self.market, ring_fenced_qty=2)  # a policy change: every variant
         self.flush_outbox()
+        self.assertGreater(
+            Trigger.search_count([("cron_id", "=", cron.id)]), woken,
+            "every variant: the refresh cron is woken at the commit, not run inside it",
+        )  # fmt: skip
+        self.env["stock.channel"]._cron_refresh_quantities()
         for channel in self.web | self.pos:
             self.assertEqual(self.local_line(channel).publishable_qty, 11, channel.name)
             self.assertEqual(self.local_line(channel, self.product_b).publishable_qty, 0)

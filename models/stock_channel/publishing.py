@@ -5,7 +5,7 @@ import time
 from collections import defaultdict
 from datetime import UTC, datetime
 
-from psycopg2.errors import SerializationFailure
+from psycopg2.errors import DeadlockDetected, LockNotAvailable, SerializationFailure
 
 from odoo import api, models
 from odoo.exceptions import UserError
@@ -20,6 +20,8 @@ from ..access import check_manager_of
 
 REFRESH_ATTEMPTS = 3
 _logger = logging.getLogger(__name__)
+# the errors of a refresh at commit that the refresh cron catches up
+LEFT_TO_THE_CRON = (SerializationFailure, DeadlockDetected, LockNotAvailable)
 
 
 class StockChannel(models.Model):
@@ -37,14 +39,10 @@ class StockChannel(models.Model):
         return self.env["product.product"].search(domain)
 
     def _compute_publishable(self, products, today=None):
-        """Batch: {(channel_id, product_id): allocation.Result} for self x products.
-
-        One set of grouped queries per warehouse, then pure arithmetic
-        (core.allocation). Ring-fenced quotas of every active channel of the
-        warehouse are taken into account, not only those of self. The sales velocity
-        and push latency of self x products are read once, only when a rule of a
-        channel of self has the latency-adaptive buffer.
-        """
+        """Batch: {(channel_id, product_id): allocation.Result} for self x products: one
+        set of grouped queries per warehouse, then core.allocation; the ring fences of
+        every active channel of the warehouse count; the velocity and latency are read
+        once, only when a rule of a channel of self has the latency-adaptive buffer."""
         today = today or datetime.now(UTC).date()  # the receipts' days are UTC days too
         results = {}
         products = products.with_context(active_test=False)
@@ -150,10 +148,8 @@ class StockChannel(models.Model):
         )
 
     def _refresh_quantities(self, products=None):
-        """Recompute and store stock.channel.quantity for self x products (all if None).
-
-        Returns the stock.channel.quantity records whose publishable quantity changed.
-        """
+        """Recompute and store stock.channel.quantity for self x products (all if None);
+        returns the stock.channel.quantity records whose publishable quantity changed."""
         if products is None:
             products = self._channel_products(self.company_id)
         results = self._compute_publishable(products)
@@ -163,8 +159,10 @@ class StockChannel(models.Model):
     def _on_stock_changed(self, _ids=None, warehouses=None, channels=None):
         """Stock or a channel changed in this transaction (core.events.STOCK_CHANGED, at
         its commit): the channels without a connector (webshop, POS), which nothing is
-        pushed to, have their quantities refreshed now, as the others' pushes are queued.
-        One batch per set of variants; written concurrently, the hourly cron catches up."""
+        pushed to, have the changed variants' quantities refreshed now, as the others'
+        pushes are queued; a change of every variant (a policy, a channel) wakes the
+        refresh cron instead of holding the user's commit. Never fails the change: rows
+        locked or written concurrently are left to the refresh cron."""
         warehouses, channels = warehouses or {}, channels or {}
         local = self.sudo().search(
             [("connector", "=", False), "|", ("warehouse_id", "in", list(warehouses)),
@@ -173,17 +171,29 @@ class StockChannel(models.Model):
         batches = defaultdict(lambda: self.sudo().browse())  # variant ids -> channels
         for channel in local:
             wanted = {**warehouses.get(channel.warehouse_id.id, {}), **channels.get(channel.id, {})}
-            # every variant: the channel's company's, so a batch of its own
-            batches[channel.id if None in wanted else frozenset(wanted)] |= channel
+            if None in wanted:
+                self.env.ref("stock_channel_sync.ir_cron_refresh_quantities")._trigger()
+                continue
+            batches[tuple(sorted(wanted))] |= channel  # in id order: no deadlock
+        if batches:
+            self._refresh_at_commit(batches)
+
+    def _refresh_at_commit(self, batches):
+        """{variant ids: channels} refreshed, each waiting 2 s at most for a locked row."""
         Product = self.env["product.product"]
+        cr = self.env.cr
+        cr.execute("SHOW lock_timeout")
+        lock_timeout = cr.fetchone()[0]
         try:
-            with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
-                for key, batch in batches.items():
-                    batch._refresh_quantities(
-                        Product.browse(key) if isinstance(key, frozenset) else None
-                    )
-        except SerializationFailure:
-            _logger.info("channel quantities written concurrently: left to the hourly refresh")
+            with cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
+                cr.execute("SET LOCAL lock_timeout = '2s'")
+                for product_ids, batch in batches.items():
+                    batch._refresh_quantities(Product.browse(product_ids))
+        except LEFT_TO_THE_CRON:
+            _logger.info("channel quantities locked or written concurrently: left to the cron")
+            self.env.ref("stock_channel_sync.ir_cron_refresh_quantities")._trigger()
+        finally:
+            cr.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
 
     @api.model
     def _cron_refresh_quantities(self):
@@ -250,8 +260,7 @@ class StockChannel(models.Model):
 
     @api.model
     def _cron_dispatch(self):
-        """Scheduled action (also triggered at each commit that fills the outbox); it
-        stays for retries coming due within a few seconds."""
+        """Scheduled action, also triggered at each commit that fills the outbox."""
         self.env["stock.channel.dispatcher"]._run(follow=True)
 
     def action_dispatch_now(self):
