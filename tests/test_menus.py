@@ -159,3 +159,17 @@ class TestOrdersToFix(OrderCase):
         rows = self.fixes()
         with self.assertRaises(AccessError):
             rows.with_user(manager_b).action_retry()
+
+    def test_a_salesman_sees_the_sale_orders_to_check_of_his_own_only(self):
+        self.receive_order(self.order_payload("F-9", [("WIDGET", 500)]))
+        order = self.order_of("F-9")
+        salesman = new_test_user(
+            self.env,
+            "fix_salesman",
+            groups="stock_channel_sync.group_channel_user,sales_team.group_sale_salesman",
+        )
+        order.user_id = self.env.user
+        Fix = self.env["stock.channel.order.fix"].with_user(salesman)
+        self.assertFalse(Fix.search([("sale_order_id", "=", order.id)]), "another's order")
+        order.user_id = salesman
+        self.assertTrue(Fix.search([("sale_order_id", "=", order.id)]), "his own")
