@@ -42,7 +42,10 @@ SELECT i.id * 2 AS id,
 UNION ALL
 SELECT s.id * 2 + 1,
        '{SALE}',
-       s.channel_id,
+       coalesce(s.channel_id, (SELECT ch.id FROM stock_channel ch
+                                WHERE ch.website_id = s.website_id AND ch.active
+                                  AND ch.company_id = s.company_id
+                                ORDER BY ch.sequence, ch.id LIMIT 1)),
        s.company_id,
        NULL::int,
        s.id,
@@ -63,6 +66,7 @@ class StockChannelOrderFix(models.Model):
     _order = "since desc, id desc"
     _rec_name = "reference"
     _depends = {
+        "stock.channel": ["website_id", "active", "company_id", "sequence"],
         "stock.channel.inbound": [
             "channel_id",
             "company_id",
@@ -76,6 +80,7 @@ class StockChannelOrderFix(models.Model):
         ],
         "sale.order": [
             "channel_id",
+            "website_id",
             "company_id",
             "channel_order_ref",
             "name",

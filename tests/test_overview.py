@@ -22,6 +22,11 @@ class TestOverview(ChannelStockCase):
         cls.reader = new_test_user(
             cls.env, "overview_reader", groups="stock_channel_sync.group_channel_user"
         )
+        cls.seller = new_test_user(
+            cls.env,
+            "overview_seller",
+            groups="stock_channel_sync.group_channel_user,sales_team.group_sale_salesman_all_leads",
+        )
         cls.company.write(ALERT_DEFAULTS)
 
     def setUp(self):
@@ -47,8 +52,8 @@ class TestOverview(ChannelStockCase):
             for i, latency in enumerate(latencies_ms)
         ])  # fmt: skip
 
-    def card(self, channel=None):
-        channel = (channel or self.market).with_user(self.reader)
+    def card(self, channel=None, user=None):
+        channel = (channel or self.market).with_user(user or self.reader)
         channel.invalidate_recordset()
         return channel
 
@@ -171,8 +176,8 @@ class TestOverview(ChannelStockCase):
         old = Order.create({"partner_id": self.partner.id, "channel_id": self.market.id})
         old.state = "sale"
         self.env.cr.execute(
-            "UPDATE sale_order SET create_date = %s WHERE id = %s",
-            (self.now - timedelta(days=2), old.id),
+            "UPDATE sale_order SET create_date = %s, date_order = %s WHERE id = %s",
+            (self.now - timedelta(days=2), self.now - timedelta(days=2), old.id),
         )
         self.env["stock.channel.inbound"].create(
             {"channel_id": self.market.id, "kind": "order", "external_id": "H-1",
@@ -189,10 +194,33 @@ class TestOverview(ChannelStockCase):
         self.assertEqual(card.overview_units_live, "7")
         self.assertEqual(card.overview_skus_at_zero, "1")
         self.assertEqual(card.overview_orders_today, 2, "confirmed or held; not cancelled")
-        self.assertEqual(card.overview_orders_to_fix, 2, "the held message and the order")
+        self.assertEqual(
+            card.overview_orders_to_fix, 1, "the held message: the list it opens (no sales rights)"
+        )
+        self.assertEqual(self.card(user=self.seller).overview_orders_to_fix, 2, "and the order")
         self.assertEqual(card.overview_oversold_units, 5)
         action = card.action_overview_orders_today()
         self.assertEqual(Order.search(action["domain"]), today[:2])
+
+    def test_a_webshop_order_paid_today_and_flagged_counts_on_the_webshop_card(self):
+        website = self.env["website"].search([("company_id", "=", self.company.id)], limit=1)
+        self.web.website_id = website
+        order = self.env["sale.order"].create(
+            {"partner_id": self.partner.id, "website_id": website.id}
+        )
+        self.env.cr.execute(  # a cart of two days ago, paid today
+            "UPDATE sale_order SET create_date = %s, date_order = %s WHERE id = %s",
+            (self.now - timedelta(days=2), self.now - timedelta(days=2), order.id),
+        )
+        order.invalidate_recordset()
+        order.write({"state": "sale", "date_order": self.now, "channel_exception": "to_check",
+                     "channel_exception_reason": "stock shortfall"})  # fmt: skip
+        self.assertFalse(order.channel_id, "a webshop order names its website, not a channel")
+        card = self.card(self.web, user=self.seller)
+        self.assertEqual(card.overview_orders_today, 1, "paid today: an order of today")
+        self.assertEqual(card.overview_orders_to_fix, 1, "flagged: on the webshop's card")
+        rows = self.env["stock.channel.order.fix"].search([("channel_id", "=", self.web.id)])
+        self.assertEqual(rows.sale_order_id, order, "and in Orders to Fix under the webshop")
 
     def test_a_channel_without_measures_says_so(self):
         # a webshop with a cart only (a quotation, no order): oversell not measured

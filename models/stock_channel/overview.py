@@ -212,7 +212,7 @@ class StockChannel(models.Model):
                 ("channel_id", "=", False),
                 ("website_id", "=", self.website_id.id),
             ]
-        return [*mine, ("create_date", ">=", today), "|", ("state", "=", "sale"),
+        return [*mine, ("date_order", ">=", today), "|", ("state", "=", "sale"),
                 ("channel_exception", "!=", False)]  # fmt: skip
 
     def action_overview_reconcile_runs(self):
