@@ -126,6 +126,9 @@ class TestOrderExceptionRetryTour(OrderCase, HttpCase):
         inbound = self.env["stock.channel.inbound"].search([("external_id", "=", "T-100")])
         self.assertEqual(inbound.state, "exception")
         self.assertFalse(self.order_of("T-100"))
+        self.env["stock.channel.sync.log"].create(  # a push accepted in 1.5 s: "2 s"
+            {"channel_id": self.market.id, "state": "done", "latency_ms": 1500, "item_count": 1}
+        )
         self.start_tour(
             "/odoo/inventory", "stock_channel_sync_order_exception_retry", login=manager.login
         )

@@ -24,6 +24,9 @@ export class LatencyField extends IntegerField {
     }
 }
 
+// the lists' averages (sum/avg rows) read the same way
+registry.category("formatters").add("stock_channel_latency", formatLatency);
+
 registry.category("fields").add("stock_channel_latency", {
     ...integerField,
     component: LatencyField,

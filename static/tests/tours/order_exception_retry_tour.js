@@ -139,5 +139,10 @@ registry.category("web_tour.tours").add("stock_channel_sync_order_exception_retr
                 .map((unit) => `.o_field_widget[name=latency_p95_24h]:contains('${unit}')`)
                 .join(", "),
         },
+        ...openChannelMenu("menu_stock_channel_sync_log", "Channels › Technical › Sync Log"),
+        {
+            content: "The sync log's latencies read with their unit too (1500 ms: 2 s)",
+            trigger: ".o_list_view .o_data_row td[name=latency_ms]:contains('2 s')",
+        },
     ],
 });
