@@ -9,13 +9,12 @@ Prints a table (ms): the first load (cold: assets fetched) apart, then the media
 of the others (warm: assets cached, what a store manager sees all day).
 """
 
-import argparse
 import json
 import statistics
 import sys
 import time
 
-from screenshots import Browser, Odoo
+from screenshots import Browser, Odoo, demo_arguments
 
 READY = "!!document.querySelector({selector}) && !document.querySelector('.o_loading_indicator')"
 
@@ -35,15 +34,8 @@ def timed_open(browser, url, selector, timeout=60):
 
 
 def main():
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--url", default="http://localhost:8069")
-    parser.add_argument("--db", default="scs_demo")
-    parser.add_argument("--login", default="admin")
-    parser.add_argument("--password", default="admin")
+    parser = demo_arguments(__doc__)
     parser.add_argument("--loads", type=int, default=5)
-    parser.add_argument("--size", default="1440x900", help="window size, WIDTHxHEIGHT")
     args = parser.parse_args()
 
     odoo = Odoo(args.url, args.db, args.login, args.password)

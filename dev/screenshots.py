@@ -218,16 +218,22 @@ def make_a_dead_letter(odoo, simulator, market):
     odoo.call("stock.channel", "action_check_alerts", [market])
 
 
-def main():
+def demo_arguments(doc):
+    """The options of a script driving the running demo in Chromium (url, db, login...)."""
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--url", default="http://localhost:8069")
     parser.add_argument("--db", default="scs_demo")
     parser.add_argument("--login", default="admin")
     parser.add_argument("--password", default="admin")
-    parser.add_argument("--simulator", default="http://127.0.0.1:8071")
     parser.add_argument("--size", default="1440x900", help="window size, WIDTHxHEIGHT")
+    return parser
+
+
+def main():
+    parser = demo_arguments(__doc__)
+    parser.add_argument("--simulator", default="http://127.0.0.1:8071")
     args = parser.parse_args()
 
     odoo = Odoo(args.url, args.db, args.login, args.password)

@@ -6,14 +6,7 @@ class PosConfig(models.Model):
 
     def _stock_channel(self):
         """The channel of this register (stock.channel.pos_config_id), or empty."""
-        self.ensure_one()
-        return (
-            self.env["stock.channel"]
-            .sudo()
-            .search(
-                [("pos_config_id", "=", self.id), ("company_id", "=", self.company_id.id)], limit=1
-            )
-        )
+        return self.env["stock.channel"]._serving("pos_config_id", self)
 
     def stock_channel_availability(self, product_ids):
         """What the register's channel may sell of each variant now: its orderable

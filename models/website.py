@@ -25,14 +25,7 @@ class Website(models.Model):
         return channel.sudo()._shop_availability(product, free=free)[2]
 
     def _stock_channel(self):
-        self.ensure_one()
-        return (
-            self.env["stock.channel"]
-            .sudo()
-            .search(
-                [("website_id", "=", self.id), ("company_id", "=", self.company_id.id)], limit=1
-            )
-        )
+        return self.env["stock.channel"]._serving("website_id", self)
 
     def _channel_governing(self, product):
         """The channel that decides how much of `product` this shop may sell (its

@@ -208,6 +208,13 @@ class StockChannel(models.Model):
             return self.sudo().browse()
         return self.sudo().search([("code", "=", code)])
 
+    @api.model
+    def _serving(self, field, record):
+        """The channel whose `field` (website_id, pos_config_id) is `record`, in its company."""
+        record.ensure_one()
+        domain = [(field, "=", record.id), ("company_id", "=", record.company_id.id)]
+        return self.sudo().search(domain, limit=1)
+
     def _webhook_connector(self):
         """The connector class that reads the channel's webhooks (generic JSON for a
         channel that pushes nothing but sends orders)."""
