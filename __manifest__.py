@@ -6,7 +6,13 @@
     "license": "LGPL-3",
     "category": "Inventory/Inventory",
     "summary": "One sellable truth and a publishable quantity per sales channel",
-    "depends": ["sale_stock", "stock_delivery", "point_of_sale", "website_sale_stock"],
+    "depends": [
+        "sale_stock",
+        "stock_delivery",
+        "point_of_sale",
+        "website_sale_stock",
+        "website_sale_collect",
+    ],
     "external_dependencies": {"python": ["cryptography", "requests", "urllib3"]},
     "data": [
         "security/stock_channel_security.xml",

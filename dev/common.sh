@@ -8,7 +8,9 @@ MODULE=stock_channel_sync
 STATE=$REPO/.dev                      # git-ignored: odoo.conf, filestore, logs, addons link
 HOME=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/stock_channel_sync
-BASE_MODULES=sale_stock,point_of_sale,website_sale_stock
+# website_sale_collect: the addon depends on it (click & collect); sale_mrp (and mrp): kits
+# are tested with it, the addon works without it
+BASE_MODULES=sale_stock,point_of_sale,website_sale_stock,website_sale_collect,sale_mrp
 PYTHON=${PYTHON:-python3}
 
 say() { printf '\033[1m[%s]\033[0m %s\n' "$(basename "$0")" "$*" >&2; }
