@@ -170,9 +170,10 @@ class StockQuarantineWizardLine(models.TransientModel):
         return self._open(pickings)
 
     def _scrap(self):
-        scraps = self.env["stock.scrap"]
+        """One scrap a line, each done and recomputed before the next: mrp's scrap
+        quantity compute (when mrp is installed) gets only the first scrap of a batch right."""
         for line in self:
-            scraps |= self.env["stock.scrap"].create(
+            scrap = self.env["stock.scrap"].create(
                 {
                     "product_id": line.product_id.id,
                     "product_uom_id": line.product_id.uom_id.id,
@@ -185,7 +186,8 @@ class StockQuarantineWizardLine(models.TransientModel):
                     "company_id": line.quant_id.company_id.id,
                 }
             )
-        scraps.do_scrap()
+            scrap.do_scrap()
+            scrap.flush_recordset()
         return {"type": "ir.actions.act_window_close"}
 
     def _move_values(self, dest):
