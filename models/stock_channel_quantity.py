@@ -13,7 +13,7 @@ UPSERT_RESULTS = """
     INSERT INTO stock_channel_quantity (
         channel_id, company_id, product_id, on_hand_qty, reserved_qty, non_sellable_qty,
         sellable_qty, incoming_qty, ring_fenced_qty, fence_shortfall, publishable_qty,
-        rule, computed_at, create_uid, create_date, write_uid, write_date)
+        rule, computed_at, create_uid, create_date, write_uid, write_date, available_at)
     VALUES %s
     ON CONFLICT (channel_id, product_id) DO UPDATE SET
         on_hand_qty = EXCLUDED.on_hand_qty,
@@ -27,9 +27,13 @@ UPSERT_RESULTS = """
         rule = EXCLUDED.rule,
         computed_at = EXCLUDED.computed_at,
         write_uid = EXCLUDED.write_uid,
-        write_date = EXCLUDED.write_date
+        write_date = EXCLUDED.write_date,
+        available_at = EXCLUDED.available_at
     RETURNING id, channel_id, product_id, publishable_qty
 """
+# what tells whether the channel holds the publishable quantity (and its date)
+IN_SYNC_FIELDS = "publishable_qty published_qty published_at push_in_doubt available_at "
+IN_SYNC_FIELDS = (IN_SYNC_FIELDS + "published_available_at").split()
 
 
 class StockChannelQuantity(models.Model):
@@ -57,6 +61,10 @@ class StockChannelQuantity(models.Model):
     computed_at = fields.Datetime(readonly=True)
     published_qty = fields.Integer(string="Published", readonly=True)
     published_at = fields.Datetime(readonly=True)
+    # future stock: the day the receipts counted bring every publishable unit in (empty:
+    # all on hand now), and the one the channel was last given with its quantity
+    available_at = fields.Date(string="Available From", readonly=True)
+    published_available_at = fields.Date(string="Published Available From", readonly=True)
     push_in_doubt = fields.Boolean(
         readonly=True,
         help="A push of this variant left without a known outcome (timeout, dropped "
@@ -80,13 +88,14 @@ class StockChannelQuantity(models.Model):
             "ALTER TABLE stock_channel_quantity ADD COLUMN IF NOT EXISTS last_sequence bigint"
         )
 
-    @api.depends("publishable_qty", "published_qty", "published_at", "push_in_doubt")
+    @api.depends(*IN_SYNC_FIELDS)
     def _compute_in_sync(self):
         for line in self:
             line.in_sync = (
                 bool(line.published_at)
                 and not line.push_in_doubt
                 and line.published_qty == line.publishable_qty
+                and line.published_available_at == line.available_at
             )
 
     def _compute_explain_html(self):
@@ -139,10 +148,11 @@ class StockChannelQuantity(models.Model):
     def _search_in_sync(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             return NotImplemented
-        self.flush_model(["publishable_qty", "published_qty", "published_at", "push_in_doubt"])
+        self.flush_model(IN_SYNC_FIELDS)
         self.env.cr.execute(
             "SELECT id FROM stock_channel_quantity WHERE published_at IS NOT NULL "
-            "AND NOT COALESCE(push_in_doubt, false) AND published_qty = publishable_qty"
+            "AND NOT COALESCE(push_in_doubt, false) AND published_qty = publishable_qty "
+            "AND available_at IS NOT DISTINCT FROM published_available_at"
         )
         ids = [row[0] for row in self.env.cr.fetchall()]
         positive = (operator == "=") == value
@@ -200,6 +210,7 @@ class StockChannelQuantity(models.Model):
                 now,
                 uid,
                 now,
+                res.available_at,
             )
             for (channel_id, product_id), res in results.items()
         ]
@@ -228,6 +239,8 @@ class StockChannelQuantity(models.Model):
                 publishable=result.publishable,
                 explain=explain_inputs(result),
                 published=line.published_qty if line and line.published_at else None,
+                available_at=result.available_at,
+                published_available_at=line.published_available_at if line else None,
                 in_doubt=bool(line and line.push_in_doubt),
                 bound=bool(binding),
                 external_id=binding.external_id or "",
@@ -276,25 +289,30 @@ class StockChannelQuantity(models.Model):
         return sequences
 
     @api.model
-    def _mark_published(self, channel, quantities, when, sequences=None):
+    def _mark_published(self, channel, quantities, when, sequences=None, dates=None):
         """Record what `channel` accepted: {product_id: quantity}, in one statement.
         With `sequences` ({product_id: sequence}: a verdict that came later), only where
-        no newer push of the variant left since."""
+        no newer push of the variant left since. `dates`: {product_id: the availability
+        date sent with it (None: none)}; without them, the line's own."""
         if not quantities:
             return
-        self.flush_model(["published_qty", "published_at", "push_in_doubt"])
+        written = ["published_qty", "published_at", "push_in_doubt", "published_available_at"]
+        self.flush_model([*written, "available_at"])
         products = list(quantities)
         seqs = [(sequences or {}).get(product_id) for product_id in products]
+        days, ch = [(dates or {}).get(product_id) for product_id in products], channel.id
         self.env.cr.execute(
             """
             UPDATE stock_channel_quantity q
-               SET published_qty = v.qty, published_at = %s, push_in_doubt = false
-              FROM unnest(%s::int[], %s::int[], %s::bigint[]) AS v(product_id, qty, seq)
+               SET published_qty = v.qty, published_at = %s, push_in_doubt = false,
+                   published_available_at = CASE WHEN %s THEN v.day ELSE q.available_at END
+              FROM unnest(%s::int[], %s::int[], %s::bigint[], %s::date[])
+                   AS v(product_id, qty, seq, day)
              WHERE q.channel_id = %s AND q.product_id = v.product_id
                AND (v.seq IS NULL OR q.last_sequence = v.seq)
             """,
-            [when, products, [quantities[p] for p in products], seqs, channel.id],
+            [when, dates is not None, products, [quantities[p] for p in products], seqs, days, ch],
         )
-        self.invalidate_model(["published_qty", "published_at", "push_in_doubt"])
+        self.invalidate_model(written)
         # a reconciliation's corrections that the channel now holds
         self.env["stock.channel.drift"]._mark_corrected(channel, products, when)
