@@ -254,6 +254,19 @@ def publishable(
     )
 
 
+def net_of_waiting(incoming, waiting):
+    """The receipts ((date, qty), ...) left once ``waiting`` units (orders confirmed beyond
+    the stock, waiting for goods) take the earliest ones: units promised once are never
+    counted again for another order."""
+    left = []
+    for when, qty in sorted(incoming):
+        taken = min(qty, max(0.0, waiting))
+        waiting -= taken
+        if qty - taken > EPSILON:
+            left.append((when, qty - taken))
+    return tuple(left)
+
+
 def covered_on(incoming, units, days, today):
     """The day by which the receipts of ``incoming`` ((date, qty), ...) due within
     ``days`` of ``today`` bring ``units``, in date order: the date of the receipt that

@@ -118,6 +118,23 @@ class TestFutureStockPublished(OrderCase):
         self.assertIsNone(self.sim.generic.available_at("market", "WIDGET"))
         self.assertFalse(self.quantity_line(self.market).published_available_at)
 
+    def test_units_sold_ahead_are_never_promised_twice(self):
+        self.horizon(7)
+        self.set_stock(self.product, 2)
+        when, day = in_days(3)
+        self.receive(self.product, 3, when)
+        self.dispatch()
+        self.assertEqual(self.market_level(), 5)
+        # an order of 4: 2 reserved on hand, 2 waiting for the receipt, which has 1 left
+        self.deliver(self.product, 4)
+        self.dispatch()
+        self.assertEqual(self.market_level(), 1)
+        self.assertEqual(self.sim.generic.available_at("market", "WIDGET"), day.isoformat())
+        self.deliver(self.product, 1)  # the last incoming unit, sold ahead too
+        self.dispatch()
+        self.assertEqual(self.market_level(), 0)
+        self.assertIsNone(self.sim.generic.available_at("market", "WIDGET"))
+
     def test_quantity_and_date_unchanged_nothing_is_pushed(self):
         self.horizon(7)
         when, _day = in_days(3)
@@ -186,3 +203,6 @@ class TestFutureStockInTheWebshop(OrderCase, HttpCase):
         self.set_stock(self.product, 0)
         info = self.combination_info()
         self.assertEqual(info["channel_stock_message"], f"3 ship from {day_words(day)}")
+        self.deliver(self.product, 3)  # sold ahead: the receipt's units are taken
+        info = self.combination_info()
+        self.assertEqual((info["free_qty"], info["channel_stock_message"]), (0, "Out of stock"))

@@ -13,6 +13,7 @@ from core.allocation import (
     allocate,
     covered_on,
     day_words,
+    net_of_waiting,
     publishable,
     shop_limit,
     shop_words,
@@ -75,6 +76,13 @@ def test_a_threshold_met_only_with_the_receipts_takes_the_last_one():
     assert covered_on(((_in(1), 1.0),), 0, 7, TODAY) is None
 
 
+def test_orders_waiting_for_goods_take_the_earliest_receipts():
+    receipts = ((_in(5), 4.0), (_in(1), 2.0))
+    assert net_of_waiting(receipts, 0) == ((_in(1), 2.0), (_in(5), 4.0))
+    assert net_of_waiting(receipts, 3) == ((_in(5), 3.0),)
+    assert net_of_waiting(receipts, 9) == ()
+
+
 def test_shop_words_say_when_the_future_units_ship():
     assert day_words(date(2026, 12, 12)) == "12 Dec"
     day = date(2026, 12, 12)
@@ -131,3 +139,11 @@ def test_a_date_only_when_receipts_add_units_and_it_is_one_of_theirs(
             horizon = _in(rule.include_incoming_days)
             dates = {max(when, TODAY) for when, qty in incoming if when <= horizon and qty > 0}
             assert result.available_at in dates
+
+
+@given(incomings, st.floats(0, 1000, allow_nan=False))
+def test_waiting_orders_never_leave_more_than_was_incoming(incoming, waiting):
+    left = net_of_waiting(tuple(incoming), waiting)
+    total = sum(qty for _when, qty in incoming)
+    assert abs(sum(qty for _when, qty in left) - max(0.0, total - waiting)) < 1e-6
+    assert all(qty > 0 for _when, qty in left)
