@@ -240,7 +240,7 @@ class StockChannelQuantity(models.Model):
                 explain=explain_inputs(result),
                 published=line.published_qty if line and line.published_at else None,
                 available_at=result.available_at,
-                published_available_at=line.published_available_at if line else None,
+                published_available_at=(line.published_available_at or None) if line else None,
                 in_doubt=bool(line and line.push_in_doubt),
                 bound=bool(binding),
                 external_id=binding.external_id or "",

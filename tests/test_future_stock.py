@@ -50,6 +50,10 @@ class TestFutureStockPublished(OrderCase):
         for channel in channels or (self.market,):
             self.add_rule(channel, include_incoming_days=days)
 
+    def widget_patches(self):
+        """The Amazon patches of the WIDGET listing."""
+        return [p for p in self.pushes("/amazon/", "PATCH") if p["path"].endswith("/WIDGET")]
+
     def pushes(self, prefix="/generic/market", method="POST"):
         return [r for r in self.sim.received(prefix) if r["method"] == method]
 
@@ -152,7 +156,7 @@ class TestFutureStockPublished(OrderCase):
         when, day = in_days(3)
         receipt = self.receive(self.product, 5, when)
         self.dispatch()
-        [patch] = self.pushes("/amazon/", "PATCH")
+        [patch] = self.widget_patches()
         [value] = json.loads(patch["body"])["patches"][0]["value"]
         self.assertEqual((value["quantity"], value["restock_date"]), (5, day.isoformat()))
         self.read_verdicts(self.amazon)
@@ -164,7 +168,7 @@ class TestFutureStockPublished(OrderCase):
         receipt.scheduled_date = later
         self.dispatch()
         self.read_verdicts(self.amazon)
-        self.assertEqual(len(self.pushes("/amazon/", "PATCH")), 1)
+        self.assertEqual(len(self.widget_patches()), 1)
         self.assertEqual(self.sim.amazon.restock_date(ACCOUNT, "WIDGET"), later_day.isoformat())
         self.assertEqual(self.quantity_line(self.amazon).published_available_at, later_day)
 
