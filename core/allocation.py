@@ -20,12 +20,16 @@ publishable = sellable after the channel's rule, step by step:
     e.g. bol.com's 999): what is pushed, what the channel is expected to hold and what a
     read-back compares are that capped quantity.
 
+Future stock (see covered_on): when counted receipts raise the quantity above what the
+same rule publishes from the stock on hand alone, the result carries the units they add
+(``future``) and the date by which the receipts cover them (``available_at``).
+
 Results are whole units, rounded down, never negative and never above
 sellable + counted incoming, except for backorder.
 """
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 EPSILON = 1e-6
@@ -158,6 +162,10 @@ class Result:
     fence_shortfall: bool = False  # quotas of the channels exceed sellable
     rule: str = ""
     steps: list = field(default_factory=list)
+    # future stock: the units the counted receipts add, and the day they are all in
+    # (None: every publishable unit is on hand now)
+    future: int = 0
+    available_at: object = None  # datetime.date or None
 
 
 def fenced_shares(sellable, quotas):
@@ -218,6 +226,20 @@ def publishable(
         steps.append((STEP_CHANNEL_MAX, ceiling.quantity - qty, ceiling.why, figures))
         qty = ceiling.quantity
     steps.append((STEP_PUBLISHABLE, qty, label))
+    future, available_at = 0, None
+    if incoming:
+        now_qty = publishable(
+            stock,
+            replace(rule, include_incoming_days=0),
+            own_fence=own_fence,
+            others_fence=others_fence,
+            allow_backorder=allow_backorder,
+            today=today,
+            velocity=velocity,
+            ceiling=ceiling,
+        ).publishable
+        future = max(0, qty - now_qty)
+        available_at = covered_on(stock.incoming, future, rule.include_incoming_days, today)
     return Result(
         publishable=qty,
         sellable=sellable,
@@ -227,7 +249,43 @@ def publishable(
         fence_shortfall=fence_shortfall,
         rule=label,
         steps=[_step(*step) for step in steps],
+        future=future,
+        available_at=available_at,
     )
+
+
+def net_of_waiting(incoming, waiting):
+    """The receipts ((date, qty), ...) left once ``waiting`` units (orders confirmed beyond
+    the stock, waiting for goods) take the earliest ones: units promised once are never
+    counted again for another order."""
+    left = []
+    for when, qty in sorted(incoming):
+        taken = min(qty, max(0.0, waiting))
+        waiting -= taken
+        if qty - taken > EPSILON:
+            left.append((when, qty - taken))
+    return tuple(left)
+
+
+def covered_on(incoming, units, days, today):
+    """The day by which the receipts of ``incoming`` ((date, qty), ...) due within
+    ``days`` of ``today`` bring ``units``, in date order: the date of the receipt that
+    completes them (the last one counted when they never do: a minimum threshold may ask
+    for more than they bring); a receipt already overdue is expected today. None when no
+    unit is wanted."""
+    if units <= 0 or days <= 0:
+        return None
+    horizon = today + timedelta(days=days)
+    counted = sorted((when, qty) for when, qty in incoming if when <= horizon and qty > 0)
+    if not counted:
+        return None
+    total, day = 0.0, counted[-1][0]
+    for when, qty in counted:
+        total += qty
+        if total + EPSILON >= units:
+            day = when
+            break
+    return max(day, today)
 
 
 def _step(code, qty, why, figures=None):
@@ -417,12 +475,13 @@ def orderable(stock, channel_rules, key):
     return max(0, stock.sellable - (sum(fences.values()) - fences.get(key, 0)))
 
 
-def shop_limit(orderable_qty, rule, allow_backorder, free=None):
+def shop_limit(orderable_qty, rule, allow_backorder, free=None, future=0):
     """Units the webshop of a channel may sell of a variant: its orderable quantity
     (within the warehouse's ``free`` quantity when given), beyond it only the rule's
-    backorder quantity, and only when the channel takes backorders. The product's own
+    backorder quantity, and only when the channel takes backorders, plus the ``future``
+    units its rule counts from receipts (they ship when those arrive). The product's own
     "sell when out of stock" plays no part: the channel decides."""
-    return sum(shop_split(orderable_qty, rule, allow_backorder, free=free))
+    return sum(shop_split(orderable_qty, rule, allow_backorder, free=free)) + max(0, future)
 
 
 def shop_split(orderable_qty, rule, allow_backorder, free=None):
@@ -437,13 +496,27 @@ def _units(qty):
     return f"{qty:g}"
 
 
-def shop_words(in_stock, backorder, lead_days=0):
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def day_words(day):
+    """A date as the shop says it: "12 Dec" (the same in every locale of the server)."""
+    return f"{day.day} {MONTHS[day.month - 1]}"
+
+
+def shop_words(in_stock, backorder, lead_days=0, future=0, available_at=None):
     """What the shop says of a variant, in the channel's words: "2 in stock, 3 more ship
     in 5 days" (the backorder units ship after the channel's lead time; without one, "3
-    more on backorder"), "Out of stock" when the channel lets it sell nothing."""
-    if in_stock <= 0 and backorder <= 0:
+    more on backorder"), "2 in stock, 3 more ship from 12 Dec" (``future`` units of
+    receipts, all in by ``available_at``), "Out of stock" when the channel lets it sell
+    nothing."""
+    future = future if available_at else 0
+    if in_stock <= 0 and backorder <= 0 and future <= 0:
         return "Out of stock"
     parts = [f"{_units(in_stock)} in stock"] if in_stock > 0 else []
+    if future > 0:
+        more = " more" if parts else ""
+        parts.append(f"{_units(future)}{more} ship from {day_words(available_at)}")
     if backorder > 0:
         more = " more" if parts else ""
         if lead_days > 0:

@@ -6,7 +6,7 @@ letter sent again by a person: its latency counts from the replay) or CORRECTION
 reconciliation setting a drifted quantity); a batch carrying any live change is live."""
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from .allocation import step_text
 
@@ -51,14 +51,20 @@ class VariantOnChannel:
     external_parent_id: str = ""
     own_stock: bool = False
     conflict: str = ""
+    # future stock: the day the publishable units are all in (None: on hand now), and the
+    # one the channel was last given
+    available_at: object = None
+    published_available_at: object = None
 
     @property
     def in_sync(self):
-        """The channel was set to the publishable quantity, and no push is in doubt."""
+        """The channel was set to the publishable quantity with its date, and no push is
+        in doubt."""
         return (
             self.published is not None
             and not self.in_doubt
             and (self.published == self.publishable)
+            and self.published_available_at == self.available_at
         )
 
 
@@ -131,6 +137,7 @@ class PushBatch:
                     "quantity": item.quantity,
                     "sequence": item.sequence,
                     "product_id": product_id,
+                    "available_at": iso_day(item.available_at),
                     **({"explain": explain} if explain else {}),
                 }
                 for item, product_id, explain in zip(
@@ -147,6 +154,19 @@ class PushBatch:
             "sent_at": self.sent_at,
             "push_kind": self.kind,
         }
+
+
+def iso_day(day):
+    """A date as the pushes and their logs carry it ("2026-12-12"), None for none."""
+    return day.isoformat() if day else None
+
+
+def read_day(text):
+    """The date of iso_day's text (None for none or an unreadable one)."""
+    try:
+        return date.fromisoformat(text) if text else None
+    except (TypeError, ValueError):
+        return None
 
 
 def explain_inputs(result):

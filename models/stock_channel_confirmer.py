@@ -17,7 +17,7 @@ from datetime import timedelta
 from odoo import api, models
 
 from ..core.connectors.base import PENDING, TIMEOUT
-from ..core.dispatch import utcnow
+from ..core.dispatch import read_day, utcnow
 from ..core.errors import SyncError
 from . import runtime
 from .stock_channel_outbox.outbox import clip
@@ -163,6 +163,7 @@ class StockChannelConfirmer(models.AbstractModel):
             {item["product_id"]: item["quantity"] for item in rows},
             now,
             sequences={item["product_id"]: item["sequence"] for item in rows},
+            dates={item["product_id"]: read_day(item.get("available_at")) for item in rows},
         )
 
     def _update_log(self, log, now, waiting, confirmed, reasons, dead, error, connector):

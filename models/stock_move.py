@@ -19,6 +19,14 @@ INCOMING = [
     ("location_dest_usage", "=", "internal"),
     ("location_usage", "not in", ("internal", "transit")),
 ]
+# an outgoing move: from an internal location out of the company's stock; while it waits
+# unreserved, the receipts counted as future stock serve it first
+OUTGOING = [
+    ("location_usage", "=", "internal"),
+    ("location_dest_usage", "not in", ("internal", "transit")),
+]
+# the states an outgoing move enters or leaves as units waiting for goods
+WAITING_STATES = ("confirmed", "waiting", "cancel")
 # changes of these on a sale's move change the status its channel order reports
 STATUS_FIELDS = {"state", "picked"}
 
@@ -42,6 +50,12 @@ class StockMove(models.Model):
             orders = self.sudo().sale_line_id.order_id
             if orders:
                 orders._channel_enqueue_status()
+        if vals.get("state") in WAITING_STATES or "product_uom_qty" in vals:
+            outgoing = self.filtered_domain(OUTGOING)
+            if outgoing:  # what waits for the receipts changes the future stock
+                self.env["stock.channel.outbox"]._enqueue_locations(
+                    outgoing.product_id.ids, outgoing.location_id.ids, PRIORITY_NORMAL
+                )
         if INCOMING_FIELDS.isdisjoint(vals):
             return super().write(vals)
         before = self.filtered_domain(INCOMING)

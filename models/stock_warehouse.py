@@ -3,7 +3,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.fields import Domain
 
-from ..core.allocation import Stock
+from ..core.allocation import Stock, net_of_waiting
 
 TODO_MOVE_STATES = ("waiting", "confirmed", "assigned", "partially_available")
 
@@ -65,18 +65,20 @@ class StockWarehouse(models.Model):
         on hand and reserved come from the quants of the warehouse's internal locations;
         reserved counts only sellable locations, non-sellable is the on hand of the
         locations flagged non-sellable; incoming are the confirmed receipts into sellable
-        locations of the warehouse, per scheduled day.
+        locations of the warehouse, per scheduled day, less the units that orders
+        confirmed beyond the stock already wait for (the earliest receipts serve them).
         """
         self.ensure_one()
         non_sellable_ids = self.view_location_id._channel_non_sellable_ids()
         on_hand, reserved, non_sellable = self._channel_quant_figures(products, non_sellable_ids)
         incoming = self._channel_incoming(products, non_sellable_ids)
+        waiting = self._channel_waiting_demand(products)
         return {
             product.id: Stock(
                 on_hand=on_hand[product.id],
                 reserved=reserved[product.id],
                 non_sellable=non_sellable[product.id],
-                incoming=tuple(incoming[product.id]),
+                incoming=net_of_waiting(incoming[product.id], waiting[product.id]),
             )
             for product in products
         }
@@ -120,3 +122,22 @@ class StockWarehouse(models.Model):
             day = day.date() if hasattr(day, "date") else day
             incoming[product.id].append((day, qty))
         return incoming
+
+    def _channel_waiting_demand(self, products):
+        """{product_id: units of the warehouse's outgoing moves not reserved}: the orders
+        confirmed beyond the stock on hand, which the next receipts serve (the reserved
+        part is in the quants' reserved quantity already)."""
+        waiting = defaultdict(float)
+        Move = self.env["stock.move"].sudo()
+        for product, uom, qty, reserved in Move._read_group(
+            Domain("product_id", "in", products.ids)
+            & Domain("state", "in", TODO_MOVE_STATES)
+            & Domain("location_id", "child_of", self.view_location_id.ids)
+            & Domain("location_id.usage", "=", "internal")
+            & Domain("location_dest_id.usage", "not in", ("internal", "transit")),
+            ["product_id", "product_uom"],
+            ["product_qty:sum", "quantity:sum"],
+        ):
+            reserved = uom._compute_quantity(reserved, product.uom_id, round=False)
+            waiting[product.id] += max(0.0, qty - reserved)
+        return waiting

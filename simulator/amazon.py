@@ -19,7 +19,15 @@ import uuid
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote
 
-from .amazon_feeds import ATTRIBUTE, AmazonFeeds, apply_quantity, listing_issue, patched_quantity
+from .amazon_feeds import (
+    ATTRIBUTE,
+    RESTOCK_DATE,
+    AmazonFeeds,
+    apply_quantity,
+    listing_issue,
+    patched_quantity,
+    patched_restock,
+)
 from .amazon_orders import AmazonOrders, sp_error
 from .common import FAILURE, SUCCESS, Job, Marketplace, RateLimits, Reply, now_iso, same
 
@@ -120,7 +128,14 @@ class Amazon(AmazonFeeds, AmazonOrders, Marketplace):
                 "amazon": {
                     account: {sku: row["quantity"] for sku, row in rows.items()}
                     for account, rows in self.listings.items()
-                }
+                },
+                # future stock: the restock dates the listings hold
+                "amazon_restock_dates": {
+                    account: {
+                        sku: row[RESTOCK_DATE] for sku, row in rows.items() if row.get(RESTOCK_DATE)
+                    }
+                    for account, rows in self.listings.items()
+                },
             }
 
     # -- helpers for tests ---------------------------------------------------------
@@ -153,6 +168,11 @@ class Amazon(AmazonFeeds, AmazonOrders, Marketplace):
     def quantity(self, account, sku):
         row = self.listing(account, sku)
         return row["quantity"] if row else None
+
+    def restock_date(self, account, sku):
+        """The listing's restock date (ISO), None when it has none."""
+        row = self.listing(account, sku)
+        return row.get(RESTOCK_DATE) if row else None
 
     def set_quantity(self, account, sku, quantity):
         """Someone changes the quantity in Seller Central."""
@@ -306,6 +326,7 @@ class Amazon(AmazonFeeds, AmazonOrders, Marketplace):
         submission = str(uuid.uuid4())
         listing = self.listings.get(account, {}).get(sku)
         quantity, problem = patched_quantity(data["patches"])
+        restock = patched_restock(data["patches"]) if not problem else None
         if listing is None:
             problem = f"SKU '{sku}' does not exist in this marketplace."
         if problem:
@@ -321,8 +342,10 @@ class Amazon(AmazonFeeds, AmazonOrders, Marketplace):
                 created=time.monotonic(),
                 delay=settings.processing_delay,
                 outcome=FAILURE if sku in settings.fail_skus else SUCCESS,
-                apply=lambda job: apply_quantity(listing, job.detail["quantity"]),
-                detail={"sku": sku, "quantity": quantity},
+                apply=lambda job: apply_quantity(
+                    listing, job.detail["quantity"], job.detail["restock"]
+                ),
+                detail={"sku": sku, "quantity": quantity, "restock": restock},
             )
         )
         return self.ok(
@@ -402,4 +425,12 @@ def _listing_view(listing, included, marketplace):
         view["fulfillmentAvailability"] = [
             {"fulfillmentChannelCode": listing["fulfillment"], "quantity": listing["quantity"]}
         ]
+    if "attributes" in included:  # the listing's attributes, as the seller set them
+        availability = {
+            "fulfillment_channel_code": listing["fulfillment"],
+            "quantity": listing["quantity"],
+        }
+        if listing.get(RESTOCK_DATE):
+            availability[RESTOCK_DATE] = listing[RESTOCK_DATE]
+        view["attributes"] = {ATTRIBUTE: [availability]}
     return view

@@ -9,6 +9,7 @@ Listings Items, is here too."""
 import json
 import secrets
 import time
+from datetime import date
 
 from .amazon_orders import sp_error
 from .common import FAILURE, SUCCESS, TIMEOUT, Job, Reply, now_iso
@@ -19,6 +20,8 @@ OUTCOMES = {"DONE": SUCCESS, "FATAL": FAILURE, "CANCELLED": TIMEOUT}
 STATES = {SUCCESS: "DONE", FAILURE: "FATAL", TIMEOUT: "CANCELLED"}
 CHANNEL_DEFAULT = "DEFAULT"
 ATTRIBUTE = "fulfillment_availability"
+RESTOCK_DATE = "restock_date"
+KEEP = object()  # a patch that leaves the restock date as it is
 PATCH_OPS = ("add", "replace", "merge", "delete")
 
 
@@ -46,6 +49,8 @@ def patched_quantity(patches):
             amount = value.get("quantity")
             if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
                 return None, "quantity must be a whole number of at least 0."
+            if not _is_day(value.get(RESTOCK_DATE)):
+                return None, "restock_date must be a date (YYYY-MM-DD)."
             if value["fulfillment_channel_code"] == CHANNEL_DEFAULT:
                 quantity = amount
     if quantity is None:
@@ -53,7 +58,31 @@ def patched_quantity(patches):
     return quantity, None
 
 
-def apply_quantity(listing, quantity):
+def patched_restock(patches):
+    """The DEFAULT restock_date a (valid) patch sets: a date, None (deleted: an explicit
+    null), or KEEP when it does not name it (merge keeps it)."""
+    restock = KEEP
+    for patch in patches or []:
+        for value in patch.get("value") or []:
+            if value.get("fulfillment_channel_code") == CHANNEL_DEFAULT and RESTOCK_DATE in value:
+                restock = value[RESTOCK_DATE]
+    return restock
+
+
+def _is_day(value):
+    if value is None:
+        return True
+    try:
+        return isinstance(value, str) and len(value) == 10 and bool(date.fromisoformat(value))
+    except ValueError:
+        return False
+
+
+def apply_quantity(listing, quantity, restock=None):
+    """Apply a quantity (and a restock date: KEEP, the default when None is not meant,
+    leaves the listing's)."""
+    if restock is not KEEP:
+        listing[RESTOCK_DATE] = restock
     listing["quantity"] = quantity
     listing["updated"] = now_iso()
     listing["issues"] = [i for i in listing["issues"] if ATTRIBUTE not in i["attributeNames"]]
@@ -223,7 +252,8 @@ class AmazonFeeds:
                 problem = "The quantity could not be applied to this listing."
                 issues.append(_report_issue(number, sku, "90220", problem))
             else:
-                apply_quantity(listings[sku], quantity)
+                restock = patched_restock(message.get("patches"))
+                apply_quantity(listings[sku], quantity, restock)
         invalid = len({issue["messageId"] for issue in issues})
         return _report(settings.seller_id, feed["feedId"], issues, len(messages), invalid)
 

@@ -8,7 +8,7 @@ idempotency keys and sequence numbers, reads back its levels and takes order sta
 import json
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import unquote
 
 from .common import (
@@ -147,6 +147,7 @@ class GenericJson(Marketplace):
                 "sequence": sequence,
                 "computed_at": item["computed_at"],
                 "updated_at": now_iso(),
+                "available_at": item.get("available_at"),
             }
             accepted += 1
         self.stale[code] = self.stale.get(code, 0) + len(stale)
@@ -173,7 +174,7 @@ class GenericJson(Marketplace):
             return error(413, f"more than {settings.max_items} SKUs")
         with self.lock:
             levels = self.levels.get(code, {})
-            items = [{"sku": s, "quantity": levels[s]["quantity"]} for s in wanted if s in levels]
+            items = [_level_item(s, levels[s]) for s in wanted if s in levels]
         return Reply(200, {"items": items})
 
     # -- order statuses -----------------------------------------------------------
@@ -206,6 +207,11 @@ class GenericJson(Marketplace):
 
     # -- for tests ------------------------------------------------------------------
 
+    def available_at(self, code, sku):
+        """The availability date the channel holds for ``sku`` (ISO, None: none)."""
+        with self.lock:
+            return (self.levels.get(code, {}).get(sku) or {}).get("available_at")
+
     def level(self, code, sku):
         with self.lock:
             level = self.levels.get(code, {}).get(sku)
@@ -219,6 +225,7 @@ class GenericJson(Marketplace):
                 "sequence": sequence,
                 "computed_at": "",
                 "updated_at": now_iso(),
+                "available_at": None,
             }
 
 
@@ -257,4 +264,24 @@ def _item_problem(item):
         datetime.fromisoformat(item["computed_at"])
     except (TypeError, ValueError):
         return "computed_at must be ISO 8601"
+    if not _is_day(item.get("available_at")):
+        return "available_at must be an ISO 8601 date (YYYY-MM-DD) or null"
     return None
+
+
+def _is_day(value):
+    """None (the field is optional), or a date written YYYY-MM-DD."""
+    if value is None:
+        return True
+    try:
+        return isinstance(value, str) and len(value) == 10 and bool(date.fromisoformat(value))
+    except ValueError:
+        return False
+
+
+def _level_item(sku, level):
+    """A read-back item: the SKU's quantity, and its availability date when it has one."""
+    item = {"sku": sku, "quantity": level["quantity"]}
+    if level.get("available_at"):
+        item["available_at"] = level["available_at"]
+    return item

@@ -123,6 +123,15 @@ class WooCommerce(Marketplace):
                 item = self.products.get(shop, {}).get(product_id)
             return item["stock_quantity"] if item else None
 
+    def meta(self, shop, key, product_id, variation_id=None):
+        """A product's (or variation's) meta_data value of ``key`` (None: none)."""
+        with self.lock:
+            if variation_id:
+                item = self.variations.get(shop, {}).get((product_id, variation_id))
+            else:
+                item = self.products.get(shop, {}).get(product_id)
+            return meta_value(item, key) if item else None
+
     def set_quantity(self, shop, product_id, quantity, variation_id=None):
         """Someone edits the stock in the shop's admin."""
         with self.lock:
@@ -391,6 +400,9 @@ def _apply_stock(item, data):
     quantity = data.get("stock_quantity")
     if "stock_quantity" in data and not is_int(quantity):
         return "stock_quantity is not of type integer."
+    meta = data.get("meta_data")
+    if meta is not None and not _is_meta(meta):
+        return "meta_data is not a list of {key, value} objects."
     if data.get("manage_stock") is True:
         item["manage_stock"] = True
     if "stock_quantity" in data:
@@ -398,8 +410,22 @@ def _apply_stock(item, data):
             return "stock is not managed for this product"
         item["stock_quantity"] = quantity
         item["stock_status"] = "instock" if quantity > 0 else "outofstock"
+    for entry in meta or []:  # set, or replaced by key, as WooCommerce does
+        kept = [row for row in item.setdefault("meta_data", []) if row["key"] != entry["key"]]
+        item["meta_data"] = [*kept, {"key": entry["key"], "value": entry["value"]}]
     item["date_modified_gmt"] = now_iso()
     return None
+
+
+def _is_meta(meta):
+    return isinstance(meta, list) and all(
+        isinstance(row, dict) and isinstance(row.get("key"), str) and "value" in row for row in meta
+    )
+
+
+def meta_value(item, key):
+    """The value of a product's (or variation's) meta_data entry ``key`` (None: none)."""
+    return next((row["value"] for row in item.get("meta_data") or [] if row["key"] == key), None)
 
 
 def _page(rows, params):

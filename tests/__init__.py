@@ -16,6 +16,7 @@ from . import (
     test_dispatch,
     test_events,
     test_explain,
+    test_future_stock,
     test_grid,
     test_jobs,
     test_latency_buffer,

@@ -155,7 +155,7 @@ class AmazonConnector(AmazonApi):
     def _push_listings(self, items, result):
         answers, sent = [], {}
         for index, item in enumerate(items):
-            payload = feeds.patch_body(self._product_type, item.quantity)
+            payload = feeds.patch_body(self._product_type, item)
             try:
                 response = self._call(
                     "PATCH",

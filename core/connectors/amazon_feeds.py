@@ -27,6 +27,7 @@ ISSUE_LOCALE = "en_US"
 DEFAULT_PRODUCT_TYPE = "PRODUCT"
 CHANNEL_DEFAULT = "DEFAULT"  # merchant-fulfilled stock: the only quantity the seller sets
 ATTRIBUTE = "fulfillment_availability"
+RESTOCK_DATE = "restock_date"  # of fulfillment_availability: when the item is restocked
 PATCH_PATH = f"/attributes/{ATTRIBUTE}"
 LISTING_PREFIX = "listing:"
 FEED_PREFIX = "feed:"
@@ -45,21 +46,25 @@ NOT_APPLIED = "the listing's quantity is not the one sent (no error issue)"
 # -- requests ------------------------------------------------------------------------
 
 
-def quantity_patches(quantity):
+def quantity_patches(quantity, restock=None, restocked=None):
     """The ``merge`` patch of the DEFAULT channel's quantity: since 2025-06 it changes the
-    quantity alone (restock date and handling time are kept)."""
-    return [
-        {
-            "op": "merge",
-            "path": PATCH_PATH,
-            "value": [{"fulfillment_channel_code": CHANNEL_DEFAULT, "quantity": int(quantity)}],
-        }
-    ]
+    quantity alone (restock date and handling time are kept), and with ``restock`` (a
+    date: future stock) its ``restock_date`` too; a date sent before (``restocked``) and
+    none now is deleted (an explicit null, as merge deletes)."""
+    value = {"fulfillment_channel_code": CHANNEL_DEFAULT, "quantity": int(quantity)}
+    if restock or restocked:
+        value[RESTOCK_DATE] = restock.isoformat() if restock else None
+    return [{"op": "merge", "path": PATCH_PATH, "value": [value]}]
 
 
-def patch_body(product_type, quantity):
+def item_patches(item):
+    """The patches of a PushItem: its quantity and its availability date."""
+    return quantity_patches(item.quantity, item.available_at, item.previous_available_at)
+
+
+def patch_body(product_type, item):
     """A patchListingsItem body (``productType`` is required with the patches)."""
-    return {"productType": product_type, "patches": quantity_patches(quantity)}
+    return {"productType": product_type, "patches": item_patches(item)}
 
 
 def feed_items(items):
@@ -77,7 +82,7 @@ def feed_document(seller_id, product_type, items):
                 "sku": item.sku,
                 "operationType": "PATCH",
                 "productType": product_type,
-                "patches": quantity_patches(item.quantity),
+                "patches": item_patches(item),
             }
             for number, item in enumerate(feed_items(items), start=1)
         ],

@@ -106,6 +106,8 @@ class GenericJsonConnector(Connector):
                     "quantity": int(item.quantity),
                     "sequence": int(item.sequence),
                     "computed_at": iso_utc(item.computed_at),
+                    # future stock: the day its units are all in (null: on hand now)
+                    "available_at": item.available_at and item.available_at.isoformat(),
                 }
                 for item in items
             ],

@@ -46,6 +46,11 @@ class PushItem:
     # a reconciliation's correction: ``previous_quantity`` is what the channel was read
     # holding; units it sold since are kept sold (see rebased_quantity)
     correction: bool = False
+    # future stock: the day the quantity's units are all in (a datetime.date; None: all on
+    # hand now). Each connector sends it where its platform has a field (see
+    # docs/promise-future-stock.md)
+    available_at: object = None
+    previous_available_at: object = None  # the date last sent (a connector clears it)
 
 
 def rebased_quantity(item, found):

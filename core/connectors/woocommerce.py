@@ -27,6 +27,8 @@ from .base import (
 API_PATH = "/wp-json/wc/v3"
 TRACKING_PATH = "/wp-json/wc-shipment-tracking/v3/orders/{order_id}/shipment-trackings"
 PER_PAGE = 100
+# the product meta_data entry that carries the day the published units are all in
+META_AVAILABLE_AT = "stock_channel_available_at"
 MISSING_ID = "no WooCommerce product id: import the mapping, or set it on the binding"
 # the unified status -> WooCommerce's (the others leave the order as it is: processing)
 STATUS_MAP = {
@@ -200,16 +202,7 @@ class WooCommerceConnector(Connector):
     def _push_group(self, parent, group, result):
         """Send one batch; per item outcomes into ``result``; the error when it failed."""
         path = f"/products/{parent}/variations/batch" if parent else "/products/batch"
-        payload = {
-            "update": [
-                {
-                    "id": int(item.external_id),
-                    "manage_stock": True,
-                    "stock_quantity": int(item.quantity),
-                }
-                for item in group
-            ]
-        }
+        payload = {"update": [_stock_update(item) for item in group]}
         try:
             response = self._call("POST", path, payload)
         except (RetryableError, PermanentError) as error:
@@ -336,6 +329,19 @@ class WooCommerceConnector(Connector):
                 self._call("POST", f"/orders/{order_id}/notes", note)
                 sent.append(note)
         return sent
+
+
+def _stock_update(item):
+    """The batch update of one item: its stock quantity, and its availability date as a
+    meta_data entry (META_AVAILABLE_AT) when the quantity counts incoming units ("" clears
+    a date sent before); backorders are left as the shop has them (docs/promise-future-
+    stock.md: WooCommerce's backorders have no cap)."""
+    update = {"id": int(item.external_id), "manage_stock": True}
+    update["stock_quantity"] = int(item.quantity)
+    if item.available_at or item.previous_available_at:
+        day = item.available_at.isoformat() if item.available_at else ""
+        update["meta_data"] = [{"key": META_AVAILABLE_AT, "value": day}]
+    return update
 
 
 def _tracking_note(parcel):

@@ -201,9 +201,10 @@ def test_generic_push_is_accepted_recorded_and_signed(sim, web):
     assert list(body) == ["channel", "sent_at", "items"]
     assert body["channel"] == CHANNEL
     assert ISO_Z.match(body["sent_at"])
+    at = "2026-11-23T10:00:00Z"
     assert body["items"] == [
-        {"sku": "SKU-1", "quantity": 5, "sequence": 10, "computed_at": "2026-11-23T10:00:00Z"},
-        {"sku": "SKU-2", "quantity": 0, "sequence": 11, "computed_at": "2026-11-23T10:00:00Z"},
+        {"sku": "SKU-1", "quantity": 5, "sequence": 10, "computed_at": at, "available_at": None},
+        {"sku": "SKU-2", "quantity": 0, "sequence": 11, "computed_at": at, "available_at": None},
     ]
     assert result.request_body == request["body"]
 

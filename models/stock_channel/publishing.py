@@ -100,12 +100,14 @@ class StockChannel(models.Model):
         orderable = self._orderable(products)
         resolve = self.env["stock.channel.policy.rule"]._resolver(self)
         free = free or {}
+        future = self._shop_future(products)
         return {
             product.id: allocation.shop_limit(
                 orderable[product.id],
                 resolve(self, product),
                 self.allow_backorder,
                 free=free.get(product.id),
+                future=future[product.id][0],
             )
             for product in products
         }
@@ -119,7 +121,8 @@ class StockChannel(models.Model):
         in_stock, backorder = allocation.shop_split(
             self._orderable(product)[product.id], rule, self.allow_backorder, free=free
         )
-        words = allocation.shop_words(in_stock, backorder, self.backorder_lead_days)
+        future, day = self._shop_future(product)[product.id]
+        words = allocation.shop_words(in_stock, backorder, self.backorder_lead_days, future, day)
         return in_stock, backorder, words
 
     def _shop_rule_text(self, product):

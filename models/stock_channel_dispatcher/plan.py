@@ -91,6 +91,8 @@ class StockChannelDispatcher(models.AbstractModel):
                     external_parent_id=variant.external_parent_id,
                     previous_quantity=bases[product_id] if correction else variant.published,
                     correction=correction,
+                    available_at=variant.available_at,
+                    previous_available_at=variant.published_available_at,
                 )
             )
         return job

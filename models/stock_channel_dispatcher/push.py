@@ -169,7 +169,10 @@ class StockChannelDispatcher(models.AbstractModel):
             for sku in applied
             if sku not in tracked
         }
-        self.env["stock.channel.quantity"]._mark_published(channel, published, acked_at)
+        dates = {by_sku[sku][2]: by_sku[sku][1].available_at for sku in applied}
+        self.env["stock.channel.quantity"]._mark_published(
+            channel, published, acked_at, dates=dates
+        )
         done = (
             self.env["stock.channel.outbox"].browse([by_sku[sku][0][0] for sku in applied]) & rows
         )

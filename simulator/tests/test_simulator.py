@@ -126,6 +126,7 @@ def test_reset_forgets_everything(sim, http):
         "bol": {},
         "mirakl": {},
         "amazon": {},
+        "amazon_restock_dates": {},
     }
 
 

@@ -3,9 +3,8 @@ from psycopg2.extras import execute_values
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..core.dispatch import VariantOnChannel, explain_inputs
-from .access import check_reader_of
-from .explain import steps_table
+from ..access import check_reader_of
+from ..explain import steps_table
 
 EXPLAIN_VIEW = "stock_channel_sync.view_stock_channel_quantity_explain"
 # _store_results' upsert of the computed figures (_result_rows: the values, in this order)
@@ -13,7 +12,7 @@ UPSERT_RESULTS = """
     INSERT INTO stock_channel_quantity (
         channel_id, company_id, product_id, on_hand_qty, reserved_qty, non_sellable_qty,
         sellable_qty, incoming_qty, ring_fenced_qty, fence_shortfall, publishable_qty,
-        rule, computed_at, create_uid, create_date, write_uid, write_date)
+        rule, computed_at, create_uid, create_date, write_uid, write_date, available_at)
     VALUES %s
     ON CONFLICT (channel_id, product_id) DO UPDATE SET
         on_hand_qty = EXCLUDED.on_hand_qty,
@@ -27,9 +26,13 @@ UPSERT_RESULTS = """
         rule = EXCLUDED.rule,
         computed_at = EXCLUDED.computed_at,
         write_uid = EXCLUDED.write_uid,
-        write_date = EXCLUDED.write_date
+        write_date = EXCLUDED.write_date,
+        available_at = EXCLUDED.available_at
     RETURNING id, channel_id, product_id, publishable_qty
 """
+# what tells whether the channel holds the publishable quantity (and its date)
+IN_SYNC_FIELDS = "publishable_qty published_qty published_at push_in_doubt available_at "
+IN_SYNC_FIELDS = (IN_SYNC_FIELDS + "published_available_at").split()
 
 
 class StockChannelQuantity(models.Model):
@@ -57,6 +60,10 @@ class StockChannelQuantity(models.Model):
     computed_at = fields.Datetime(readonly=True)
     published_qty = fields.Integer(string="Published", readonly=True)
     published_at = fields.Datetime(readonly=True)
+    # future stock: the day the receipts counted bring every publishable unit in (empty:
+    # all on hand now), and the one the channel was last given with its quantity
+    available_at = fields.Date(string="Available From", readonly=True)
+    published_available_at = fields.Date(string="Published Available From", readonly=True)
     push_in_doubt = fields.Boolean(
         readonly=True,
         help="A push of this variant left without a known outcome (timeout, dropped "
@@ -80,13 +87,14 @@ class StockChannelQuantity(models.Model):
             "ALTER TABLE stock_channel_quantity ADD COLUMN IF NOT EXISTS last_sequence bigint"
         )
 
-    @api.depends("publishable_qty", "published_qty", "published_at", "push_in_doubt")
+    @api.depends(*IN_SYNC_FIELDS)
     def _compute_in_sync(self):
         for line in self:
             line.in_sync = (
                 bool(line.published_at)
                 and not line.push_in_doubt
                 and line.published_qty == line.publishable_qty
+                and line.published_available_at == line.available_at
             )
 
     def _compute_explain_html(self):
@@ -139,10 +147,11 @@ class StockChannelQuantity(models.Model):
     def _search_in_sync(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             return NotImplemented
-        self.flush_model(["publishable_qty", "published_qty", "published_at", "push_in_doubt"])
+        self.flush_model(IN_SYNC_FIELDS)
         self.env.cr.execute(
             "SELECT id FROM stock_channel_quantity WHERE published_at IS NOT NULL "
-            "AND NOT COALESCE(push_in_doubt, false) AND published_qty = publishable_qty"
+            "AND NOT COALESCE(push_in_doubt, false) AND published_qty = publishable_qty "
+            "AND available_at IS NOT DISTINCT FROM published_available_at"
         )
         ids = [row[0] for row in self.env.cr.fetchall()]
         positive = (operator == "=") == value
@@ -200,101 +209,7 @@ class StockChannelQuantity(models.Model):
                 now,
                 uid,
                 now,
+                res.available_at,
             )
             for (channel_id, product_id), res in results.items()
         ]
-
-    # ------------------------------------------------------------------
-    # A push's side (the dispatcher: planned, claimed, then published)
-    # ------------------------------------------------------------------
-    @api.model
-    def _for_push(self, channel, products):
-        """{product_id: core.dispatch.VariantOnChannel} of `products` on `channel`: what a
-        push needs, read once. Their publishable quantities are computed and stored
-        first (the lines are what the push is judged against)."""
-        results = channel._compute_publishable(products)
-        self._store_results(results)
-        lines = self.search([("channel_id", "=", channel.id), ("product_id", "in", products.ids)])
-        published = {line.product_id.id: line for line in lines}
-        Binding = self.env["stock.channel.binding"]
-        bindings = channel._bindings(products)
-        skus, conflicts = Binding._channel_skus(channel, products, bindings)
-        variants = {}
-        for product in products:
-            result, line = results[channel.id, product.id], published.get(product.id)
-            binding = bindings.get(product.id) or Binding
-            variants[product.id] = VariantOnChannel(
-                sku=skus.get(product.id) or "",
-                publishable=result.publishable,
-                explain=explain_inputs(result),
-                published=line.published_qty if line and line.published_at else None,
-                in_doubt=bool(line and line.push_in_doubt),
-                bound=bool(binding),
-                external_id=binding.external_id or "",
-                external_location_id=binding.external_location_id or "",
-                external_parent_id=binding.external_parent_id or "",
-                own_stock=binding.fulfilled_by_channel,
-                conflict=conflicts.get(product.id, ""),
-            )
-        return variants
-
-    @api.model
-    def _claim_for_push(self, channel, product_ids):
-        """The pushes of `product_ids` are about to leave: marked in doubt, each with its
-        sequence (see _claim_sequences). Returns ({product_id: sequence}, {product_id:
-        quantity read on the channel}: the base of a reconciliation's correction)."""
-        sequences = self._claim_sequences(channel, product_ids)
-        products = self.env["product.product"].browse(list(product_ids))
-        return sequences, self.env["stock.channel.drift"]._correction_bases(channel, products)
-
-    @api.model
-    def _claim_sequences(self, channel, product_ids):
-        """Mark the pushes about to leave as in doubt and give each its sequence, in one
-        statement: {product_id: sequence}.
-
-        A sequence is the database clock in microseconds, and always above the variant's
-        previous one on the channel: it keeps growing across a restore of the database
-        (that sets every counter back, not the clock), and across workers.
-        """
-        if not product_ids:
-            return {}
-        self.flush_model(["push_in_doubt"])
-        self.env.cr.execute(
-            """
-            UPDATE stock_channel_quantity
-               SET push_in_doubt = true,
-                   last_sequence = GREATEST(
-                       COALESCE(last_sequence, 0) + 1,
-                       (extract(epoch FROM clock_timestamp()) * 1000000)::bigint)
-             WHERE channel_id = %s AND product_id = ANY(%s)
-            RETURNING product_id, last_sequence
-            """,
-            [channel.id, list(product_ids)],
-        )
-        sequences = dict(self.env.cr.fetchall())
-        self.invalidate_model(["push_in_doubt"])
-        return sequences
-
-    @api.model
-    def _mark_published(self, channel, quantities, when, sequences=None):
-        """Record what `channel` accepted: {product_id: quantity}, in one statement.
-        With `sequences` ({product_id: sequence}: a verdict that came later), only where
-        no newer push of the variant left since."""
-        if not quantities:
-            return
-        self.flush_model(["published_qty", "published_at", "push_in_doubt"])
-        products = list(quantities)
-        seqs = [(sequences or {}).get(product_id) for product_id in products]
-        self.env.cr.execute(
-            """
-            UPDATE stock_channel_quantity q
-               SET published_qty = v.qty, published_at = %s, push_in_doubt = false
-              FROM unnest(%s::int[], %s::int[], %s::bigint[]) AS v(product_id, qty, seq)
-             WHERE q.channel_id = %s AND q.product_id = v.product_id
-               AND (v.seq IS NULL OR q.last_sequence = v.seq)
-            """,
-            [when, products, [quantities[p] for p in products], seqs, channel.id],
-        )
-        self.invalidate_model(["published_qty", "published_at", "push_in_doubt"])
-        # a reconciliation's corrections that the channel now holds
-        self.env["stock.channel.drift"]._mark_corrected(channel, products, when)

@@ -1,0 +1,109 @@
+"""stock.channel.quantity: a push's side (the dispatcher: planned, claimed, then
+published)."""
+
+from odoo import api, models
+
+from ...core.dispatch import VariantOnChannel, explain_inputs
+
+
+class StockChannelQuantity(models.Model):
+    _inherit = "stock.channel.quantity"
+
+    @api.model
+    def _for_push(self, channel, products):
+        """{product_id: core.dispatch.VariantOnChannel} of `products` on `channel`: what a
+        push needs, read once. Their publishable quantities are computed and stored
+        first (the lines are what the push is judged against)."""
+        results = channel._compute_publishable(products)
+        self._store_results(results)
+        lines = self.search([("channel_id", "=", channel.id), ("product_id", "in", products.ids)])
+        published = {line.product_id.id: line for line in lines}
+        Binding = self.env["stock.channel.binding"]
+        bindings = channel._bindings(products)
+        skus, conflicts = Binding._channel_skus(channel, products, bindings)
+        variants = {}
+        for product in products:
+            result, line = results[channel.id, product.id], published.get(product.id)
+            binding = bindings.get(product.id) or Binding
+            variants[product.id] = VariantOnChannel(
+                sku=skus.get(product.id) or "",
+                publishable=result.publishable,
+                explain=explain_inputs(result),
+                published=line.published_qty if line and line.published_at else None,
+                available_at=result.available_at,
+                published_available_at=(line.published_available_at or None) if line else None,
+                in_doubt=bool(line and line.push_in_doubt),
+                bound=bool(binding),
+                external_id=binding.external_id or "",
+                external_location_id=binding.external_location_id or "",
+                external_parent_id=binding.external_parent_id or "",
+                own_stock=binding.fulfilled_by_channel,
+                conflict=conflicts.get(product.id, ""),
+            )
+        return variants
+
+    @api.model
+    def _claim_for_push(self, channel, product_ids):
+        """The pushes of `product_ids` are about to leave: marked in doubt, each with its
+        sequence (see _claim_sequences). Returns ({product_id: sequence}, {product_id:
+        quantity read on the channel}: the base of a reconciliation's correction)."""
+        sequences = self._claim_sequences(channel, product_ids)
+        products = self.env["product.product"].browse(list(product_ids))
+        return sequences, self.env["stock.channel.drift"]._correction_bases(channel, products)
+
+    @api.model
+    def _claim_sequences(self, channel, product_ids):
+        """Mark the pushes about to leave as in doubt and give each its sequence, in one
+        statement: {product_id: sequence}.
+
+        A sequence is the database clock in microseconds, and always above the variant's
+        previous one on the channel: it keeps growing across a restore of the database
+        (that sets every counter back, not the clock), and across workers.
+        """
+        if not product_ids:
+            return {}
+        self.flush_model(["push_in_doubt"])
+        self.env.cr.execute(
+            """
+            UPDATE stock_channel_quantity
+               SET push_in_doubt = true,
+                   last_sequence = GREATEST(
+                       COALESCE(last_sequence, 0) + 1,
+                       (extract(epoch FROM clock_timestamp()) * 1000000)::bigint)
+             WHERE channel_id = %s AND product_id = ANY(%s)
+            RETURNING product_id, last_sequence
+            """,
+            [channel.id, list(product_ids)],
+        )
+        sequences = dict(self.env.cr.fetchall())
+        self.invalidate_model(["push_in_doubt"])
+        return sequences
+
+    @api.model
+    def _mark_published(self, channel, quantities, when, sequences=None, dates=None):
+        """Record what `channel` accepted: {product_id: quantity}, in one statement.
+        With `sequences` ({product_id: sequence}: a verdict that came later), only where
+        no newer push of the variant left since. `dates`: {product_id: the availability
+        date sent with it (None: none)}; without them, the line's own."""
+        if not quantities:
+            return
+        written = ["published_qty", "published_at", "push_in_doubt", "published_available_at"]
+        self.flush_model([*written, "available_at"])
+        products = list(quantities)
+        seqs = [(sequences or {}).get(product_id) for product_id in products]
+        days, ch = [(dates or {}).get(product_id) for product_id in products], channel.id
+        self.env.cr.execute(
+            """
+            UPDATE stock_channel_quantity q
+               SET published_qty = v.qty, published_at = %s, push_in_doubt = false,
+                   published_available_at = CASE WHEN %s THEN v.day ELSE q.available_at END
+              FROM unnest(%s::int[], %s::int[], %s::bigint[], %s::date[])
+                   AS v(product_id, qty, seq, day)
+             WHERE q.channel_id = %s AND q.product_id = v.product_id
+               AND (v.seq IS NULL OR q.last_sequence = v.seq)
+            """,
+            [when, dates is not None, products, [quantities[p] for p in products], seqs, days, ch],
+        )
+        self.invalidate_model(written)
+        # a reconciliation's corrections that the channel now holds
+        self.env["stock.channel.drift"]._mark_corrected(channel, products, when)
