@@ -137,6 +137,25 @@ class TestExclusions(ExclusionCase):
         self.exclude("First", "product", self.knife.product_tmpl_id, sequence=5)
         self.assertExcluded(self.market, self.knife, "First")
 
+    def test_the_facts_are_read_in_batch(self):
+        tag = self.env["product.tag"].create({"name": "Fragile"})
+        self.exclude("Fragile", "tag", tag, channels=self.market)
+        products = self.env["product.product"]
+        for index in range(30):
+            products |= self._create_product(f"Batch {index}", f"BATCH{index}")
+            self.set_stock(products[-1], 5)
+        products[::2].product_tmpl_id.product_tag_ids = tag
+        self.env.flush_all()
+
+        def queries(batch):
+            self.env.invalidate_all()
+            before = self.cr.sql_log_count
+            results = self.channels._compute_publishable(batch)
+            self.assertEqual(results[self.market.id, batch[0].id].excluded, "Fragile")
+            return self.cr.sql_log_count - before
+
+        self.assertEqual(queries(products), queries(products[:3]))
+
     def test_a_rule_needs_its_target(self):
         with self.assertRaises(ValidationError):
             self.Exclusion.create({"name": "Nothing", "scope": "tag"})
