@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..core import allocation, grid
-from .test_grid import GridCase
+from .test_grid import MANAGER_GROUPS, GridCase
 
 STOCK_USER_GROUPS = "stock.group_stock_user,stock_channel_sync.group_channel_user"
 
@@ -301,3 +301,19 @@ class TestExclusionAccess(ExclusionCase):
         with self.assertRaises(AccessError):
             hold.with_user(user).action_release()
         self.assertTrue(hold.active)
+
+
+@tagged("post_install", "-at_install")
+class TestExclusionGridTour(HttpCase, ExclusionCase):
+    """In Chromium, as a store manager: the grid's market cell of an excluded variant
+    says which rule excludes it, and its explain ends with that step."""
+
+    def test_the_grid_says_excluded_by_rule(self):
+        manager = new_test_user(
+            self.env, "exclusion_tour", password="exclusion_tour", groups=MANAGER_GROUPS
+        )
+        self.exclude("Blades", "category", self.category, channels=self.market)
+        self.publish(self.market, self.knife, 8, published=0)
+        self.web._refresh_quantities(self.knife)
+        self.assertEqual(self.cell(self.market, self.knife)["excluded_by"], "Blades")
+        self.start_tour("/odoo/inventory", "stock_channel_sync_exclusion_grid", login=manager.login)
