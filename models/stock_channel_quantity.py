@@ -199,7 +199,7 @@ class StockChannelQuantity(models.Model):
                 res.publishable,
                 res.rule,
                 *audit,
-                res.excluded,
+                res.excluded or None,
             )
             for (channel_id, product_id), res in results.items()
         ]

@@ -11,6 +11,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from ..core import allocation, grid
 from .test_grid import MANAGER_GROUPS, GridCase
 
+QUANTITY_LIST = "stock_channel_sync.view_stock_channel_quantity_list"
 STOCK_USER_GROUPS = "stock.group_stock_user,stock_channel_sync.group_channel_user"
 
 
@@ -178,6 +179,14 @@ class TestExclusions(ExclusionCase):
             [("channel_id", "=", self.market.id), ("product_id", "=", self.knife.id)]
         )
         self.assertEqual((line.publishable_qty, line.excluded_by), (0, "Blades"))
+        self.web._refresh_quantities(self.knife)
+        Quantity = self.env["stock.channel.quantity"]
+        excluded = Quantity.search(
+            [("excluded_by", "!=", False), ("product_id", "=", self.knife.id)]
+        )
+        self.assertEqual(excluded, line, "the list's filter: the market only")
+        arch = Quantity.get_view(self.env.ref(QUANTITY_LIST).id, "list")["arch"]
+        self.assertIn('name="excluded_by"', arch)
         self.settle()
         cell = self.cell(self.market, self.knife)
         self.assertEqual((cell["qty"], cell["state"]), (0, grid.EXCLUDED))
