@@ -57,27 +57,40 @@ class Facts:
     values: frozenset = frozenset()
 
 
+# the fact of Facts each scope is matched against (a set: the target is one of them)
+_FACTS = {
+    SCOPE_PRODUCT: "template",
+    SCOPE_VARIANT: "variant",
+    SCOPE_CATEGORY: "categories",
+    SCOPE_TAG: "tags",
+    SCOPE_ATTRIBUTE: "values",
+}
+
+
 def matches(exclusion, facts):
     """Whether `exclusion` hides the variant of `facts` (whatever the channel)."""
-    target = exclusion.target
-    return {
-        SCOPE_PRODUCT: lambda: facts.template == target,
-        SCOPE_VARIANT: lambda: facts.variant == target,
-        SCOPE_CATEGORY: lambda: target in facts.categories,
-        SCOPE_TAG: lambda: target in facts.tags,
-        SCOPE_ATTRIBUTE: lambda: target in facts.values,
-    }.get(exclusion.scope, lambda: False)()
+    name = _FACTS.get(exclusion.scope)
+    if name is None:
+        return False
+    fact = getattr(facts, name)
+    return exclusion.target in fact if isinstance(fact, frozenset) else fact == exclusion.target
 
 
 def ordered(exclusions):
-    """The exclusions in their stable order (sequence, id)."""
-    return sorted(exclusions, key=lambda exclusion: (exclusion.order, exclusion.key))
+    """The exclusions in their stable order (sequence, id), as a tuple."""
+    return tuple(sorted(exclusions, key=lambda exclusion: (exclusion.order, exclusion.key)))
 
 
 def applying(exclusions, facts, channel, company=0):
     """The first exclusion (in the stable order) hiding the variant of `facts` on
     `channel` (of `company`), or None."""
-    for exclusion in ordered(exclusions):
+    return first(ordered(exclusions), facts, channel, company)
+
+
+def first(in_order, facts, channel, company=0):
+    """applying() for exclusions already in their stable order (see ordered): the
+    ORM sorts them once for a whole batch of variants."""
+    for exclusion in in_order:
         if exclusion.applies_to(channel, company) and matches(exclusion, facts):
             return exclusion
     return None

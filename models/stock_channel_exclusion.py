@@ -116,9 +116,10 @@ class StockChannelExclusion(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _core_rules(self, companies):
-        """[core.exclusions.Exclusion] of the active exclusions of `companies`."""
+        """(core.exclusions.Exclusion, ...) of the active exclusions of `companies`, in
+        their stable order (core.exclusions.ordered)."""
         rules = self.sudo().search([("company_id", "in", companies.ids)])
-        return [
+        return exclusions.ordered(
             exclusions.Exclusion(
                 key=rule.id,
                 label=rule.name,
@@ -129,7 +130,7 @@ class StockChannelExclusion(models.Model):
                 order=(rule.sequence,),
             )
             for rule in rules
-        ]
+        )
 
     @api.model
     def _facts(self, products):

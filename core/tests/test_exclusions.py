@@ -13,7 +13,9 @@ from core.exclusions import (
     applying,
     category_path,
     exclude,
+    first,
     matches,
+    ordered,
 )
 
 FACTS = Facts(
@@ -67,6 +69,16 @@ def test_the_first_in_the_stable_order_applies():
     assert applying([late, early, same_seq], FACTS, 1) == early
     assert applying([late, same_seq], FACTS, 1) == same_seq
     assert applying([late, same_seq], FACTS, 1) == applying([same_seq, late], FACTS, 1)
+
+
+def test_sorted_once_then_first_keeps_that_order():
+    late = Exclusion(5, "late", SCOPE_TAG, 7, order=(20,))
+    early = Exclusion(9, "early", SCOPE_CATEGORY, 4, order=(10,))
+    rules = ordered([late, early])
+    assert rules == (early, late)
+    assert first(rules, FACTS, 1) == early
+    assert first((late, early), FACTS, 1) == late, "as given: no sort"
+    assert first((), FACTS, 1) is None
 
 
 def test_exclude_sets_zero_and_explains():

@@ -20,7 +20,7 @@ class StockChannel(models.Model):
         facts = self.env["stock.channel.exclusion"]._facts(products)
         company_of = {channel.id: channel.company_id.id for channel in self.sudo()}
         for (channel_id, product_id), result in results.items():
-            rule = exclusions.applying(
+            rule = exclusions.first(
                 rules, facts[product_id], channel_id, company_of.get(channel_id, 0)
             )
             if rule:
@@ -37,7 +37,7 @@ class StockChannel(models.Model):
         return {
             product.id
             for product in products
-            if exclusions.applying(rules, facts[product.id], self.id, self.sudo().company_id.id)
+            if exclusions.first(rules, facts[product.id], self.id, self.sudo().company_id.id)
         }
 
     def _orderable(self, products):
