@@ -19,6 +19,7 @@
         "security/ir.model.access.csv",
         "security/stock_channel_alert_security.xml",
         "security/stock_channel_report_security.xml",
+        "security/stock_channel_exclusion_security.xml",
         "data/ir_cron.xml",
         "data/product_data.xml",
         "views/stock_channel_binding_views.xml",
@@ -51,6 +52,7 @@
         "views/stock_channel_dead_letter_report_views.xml",
         "views/stock_channel_grid_views.xml",
         "views/stock_channel_order_fix_views.xml",
+        "views/stock_channel_exclusion_views.xml",
         "views/stock_channel_menus.xml",
     ],
     "assets": {

@@ -1,6 +1,6 @@
 """Per-channel publishable quantity: the arithmetic, as pure functions.
 
-sellable    = on hand - reserved - non-sellable (never below 0)
+sellable    = on hand - reserved - non-sellable - held for customers (never below 0)
 publishable = sellable after the channel's rule, step by step:
 
  1. ring-fenced units of every channel are set aside from sellable (when the
@@ -38,6 +38,7 @@ EPSILON = 1e-6
 STEP_ON_HAND = "on_hand"
 STEP_RESERVED = "reserved"
 STEP_NON_SELLABLE = "non_sellable"
+STEP_HELD = "held"  # units held for customers (stock.channel.hold), only when some are
 STEP_SELLABLE = "sellable"
 STEP_RING_FENCED_OTHERS = "ring_fenced_others"
 STEP_INCOMING = "incoming"
@@ -50,6 +51,7 @@ STEP_MIN_THRESHOLD = "min_threshold"
 STEP_BACKORDER = "backorder"
 STEP_CHANNEL_MAX = "channel_max"
 STEP_PUBLISHABLE = "publishable"
+STEP_EXCLUDED = "excluded"  # an exclusion rule makes the variant invisible on the channel
 
 
 def whole_units(qty):
@@ -105,10 +107,11 @@ class Stock:
     reserved: float = 0.0
     non_sellable: float = 0.0
     incoming: tuple = ()  # ((date, qty), ...) confirmed receipts into sellable locations
+    held: float = 0.0  # held for customers (stock.channel.hold): invisible to every channel
 
     @property
     def sellable(self):
-        return whole_units(self.on_hand - self.reserved - self.non_sellable)
+        return whole_units(self.on_hand - self.reserved - self.non_sellable - self.held)
 
     def incoming_within(self, days, today):
         if days <= 0:
@@ -166,6 +169,7 @@ class Result:
     # (None: every publishable unit is on hand now)
     future: int = 0
     available_at: object = None  # datetime.date or None
+    excluded: str = ""  # the label of the exclusion rule that hides the variant, "" if none
 
 
 def fenced_shares(sellable, quotas):
@@ -206,6 +210,7 @@ def publishable(
         (STEP_ON_HAND, stock.on_hand, ""),
         (STEP_RESERVED, -stock.reserved or 0.0, ""),  # never "-0"
         (STEP_NON_SELLABLE, -stock.non_sellable or 0.0, ""),
+        *([(STEP_HELD, -stock.held, "")] if stock.held else []),
         (STEP_SELLABLE, sellable, ""),
     ]
     shared = max(0, sellable - own_fence - others_fence)
@@ -345,6 +350,7 @@ STEP_WORDS = {
     STEP_ON_HAND: "on hand",
     STEP_RESERVED: "reserved",
     STEP_NON_SELLABLE: "non-sellable (quarantine)",
+    STEP_HELD: "held for customers",
     STEP_SELLABLE: "sellable",
     STEP_RING_FENCED_OTHERS: "ring-fenced for other channels",
     STEP_INCOMING: "incoming",
@@ -357,6 +363,7 @@ STEP_WORDS = {
     STEP_BACKORDER: "backorder",
     STEP_CHANNEL_MAX: "cap",
     STEP_PUBLISHABLE: "publishable",
+    STEP_EXCLUDED: "excluded",
 }
 # the steps that are a level (on hand 12), not a change (reserved, the minus sign U+2212, 2)
 LEVEL_STEPS = (STEP_ON_HAND, STEP_SELLABLE, STEP_PUBLISHABLE)
@@ -419,6 +426,7 @@ _STEP_SENTENCES = {
     ),
     STEP_BACKORDER: _backorder_text,
     STEP_CHANNEL_MAX: _cap_text,
+    STEP_EXCLUDED: lambda qty, f: f"excluded, by rule {f['rule']}",
 }
 # the figures each sentence needs
 _STEP_FIGURES = {
@@ -430,6 +438,7 @@ _STEP_FIGURES = {
     STEP_MIN_THRESHOLD: ("minimum", "before"),
     STEP_BACKORDER: ("backorder", "before"),
     STEP_CHANNEL_MAX: ("limit", "before"),
+    STEP_EXCLUDED: ("rule",),
 }
 
 

@@ -21,7 +21,8 @@ A cell has exactly one state, the first of this precedence that applies:
    channel fulfils it itself (Amazon FBA, bol.com FBB: never pushed), or the rule in
    force for the variant on the channel (variant > product > category > all, as
    core.allocation resolves it) gives a 0 % share, no ring-fenced units of its own and
-   no backorder the channel takes.
+   no backorder the channel takes; or an exclusion rule hides the variant on the channel
+   (``excluded_by``: its name, the cell says "excluded, by rule <name>").
 7. ``pending`` as well: a connected channel that does not hold the publishable quantity
    yet, with nothing queued (never published, published another quantity, or the last
    push's outcome in doubt): the next dispatch or reconciliation settles it.
@@ -94,10 +95,11 @@ class Cell:
     share_percent: float | None = None  # of the rule in force; None: no rule (100 %)
     own_fence: int = 0  # the rule's ring-fenced units
     backorder: int = 0  # the rule's backorder quantity, when the channel allows backorder
+    excluded_by: str = ""  # the exclusion rule hiding the variant on the channel
 
     @property
     def excluded(self):
-        if self.fulfilled_by_channel:
+        if self.fulfilled_by_channel or self.excluded_by:
             return True
         return self.share_percent == 0 and not self.own_fence and not self.backorder
 

@@ -16,6 +16,7 @@ STEP_LABELS = {
     allocation.STEP_ON_HAND: _lt("On hand"),
     allocation.STEP_RESERVED: _lt("Reserved"),
     allocation.STEP_NON_SELLABLE: _lt("Non-sellable (quarantine)"),
+    allocation.STEP_HELD: _lt("Held for customers"),
     allocation.STEP_SELLABLE: _lt("Sellable"),
     allocation.STEP_RING_FENCED_OTHERS: _lt("Ring-fenced for other channels"),
     allocation.STEP_INCOMING: _lt("Incoming within horizon"),
@@ -28,6 +29,7 @@ STEP_LABELS = {
     allocation.STEP_BACKORDER: _lt("Backorder"),
     allocation.STEP_CHANNEL_MAX: _lt("Most the channel takes"),
     allocation.STEP_PUBLISHABLE: _lt("Publishable"),
+    allocation.STEP_EXCLUDED: _lt("Excluded"),
 }
 
 STEPS_TABLE = Markup(

@@ -67,18 +67,22 @@ class StockWarehouse(models.Model):
         locations flagged non-sellable; incoming are the confirmed receipts into sellable
         locations of the warehouse, per scheduled day, less the units that orders
         confirmed beyond the stock already wait for (the earliest receipts serve them).
+        Held are the units of the active customer holds (stock.channel.hold) of the
+        warehouse.
         """
         self.ensure_one()
         non_sellable_ids = self.view_location_id._channel_non_sellable_ids()
         on_hand, reserved, non_sellable = self._channel_quant_figures(products, non_sellable_ids)
         incoming = self._channel_incoming(products, non_sellable_ids)
         waiting = self._channel_waiting_demand(products)
+        held = self.env["stock.channel.hold"]._held(self, products)
         return {
             product.id: Stock(
                 on_hand=on_hand[product.id],
                 reserved=reserved[product.id],
                 non_sellable=non_sellable[product.id],
                 incoming=net_of_waiting(incoming[product.id], waiting[product.id]),
+                held=held.get(product.id, 0.0),
             )
             for product in products
         }

@@ -15,6 +15,7 @@ from . import (
     test_demo_orders,
     test_dispatch,
     test_events,
+    test_exclusions,
     test_explain,
     test_future_stock,
     test_grid,

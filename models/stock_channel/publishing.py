@@ -73,7 +73,7 @@ class StockChannel(models.Model):
                 )
                 for channel in channels:
                     results[channel.id, product.id] = per_channel[channel.id]
-        return results
+        return self._apply_exclusions(products, results)
 
     def _orderable(self, products):
         """{product_id: units an order of this channel may take now} (see

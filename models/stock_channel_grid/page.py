@@ -29,9 +29,10 @@ class StockChannelGrid(models.AbstractModel):
     @api.model
     def get_page(self, offset=0, limit=80, filters=(), group_by=None):
         """{channels: [{id, name, connected}], rows: [{id, name, sku, categ_id, category,
-        cells: {channel_id: {qty, published, state}}}], total, total_exact (a total past
-        core.grid.count_limit is that limit: get_total counts), groups: [{categ_id,
-        category, count}] (grouped by category only), offset, limit}.
+        cells: {channel_id: {qty, published, state[, excluded_by: the exclusion rule]}}}],
+        total, total_exact (a total past core.grid.count_limit is that limit: get_total
+        counts), groups: [{categ_id, category, count}] (grouped by category only), offset,
+        limit}.
 
         `filters` (core.grid.FILTERS) keep the variants matching any of them on some
         channel. Channels and variants are those the user may read (record rules); the
@@ -187,13 +188,14 @@ class StockChannelGrid(models.AbstractModel):
         ]
 
     def _grid_cells(self, product_ids, channels):
-        """{product_id: {channel_id: {qty, published, state}}} in one query."""
+        """{product_id: {channel_id: {qty, published, state, excluded_by}}} in one query."""
         cells = {}
         for (pid, cid), cell in self._grid_cell_figures(product_ids, channels).items():
             cells.setdefault(pid, {})[cid] = {
                 "qty": cell.publishable,
                 "published": cell.published if cell.published_at else None,
                 "state": grid.state(cell),
+                **({"excluded_by": cell.excluded_by} if cell.excluded_by else {}),
             }
         return cells
 
@@ -224,7 +226,7 @@ class StockChannelGrid(models.AbstractModel):
 def _cell(channel, values):
     """The core.grid.Cell of a row of CELLS_SQL (after its ids) on `channel`."""
     (publishable, published, published_at, in_doubt, queued, dead, waiting, drift) = values[:8]
-    sku, external_id, fulfilled, share, own_fence, backorder = values[8:]
+    sku, external_id, fulfilled, share, own_fence, backorder, excluded_by = values[8:]
     connector = channel.connector
     return grid.Cell(
         connected=bool(connector),
@@ -241,4 +243,5 @@ def _cell(channel, values):
         share_percent=share,
         own_fence=own_fence,
         backorder=backorder if channel.allow_backorder else 0,
+        excluded_by=excluded_by,
     )

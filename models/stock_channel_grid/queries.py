@@ -10,7 +10,8 @@ SELECT p.id, c.id, q.publishable_qty, q.published_qty, q.published_at,
                 WHERE d.channel_id = c.id AND d.product_id = p.id AND d.state = 'open'),
        CASE WHEN b.id IS NULL THEN pp.default_code ELSE b.external_sku END,
        b.external_id, COALESCE(b.fulfilled_by_channel, false),
-       r.share_percent, COALESCE(r.ring_fenced_qty, 0), COALESCE(r.backorder_qty, 0)
+       r.share_percent, COALESCE(r.ring_fenced_qty, 0), COALESCE(r.backorder_qty, 0),
+       COALESCE(q.excluded_by, '')
   FROM unnest(%(products)s::int[]) AS p(id)
   JOIN product_product pp ON pp.id = p.id
   JOIN product_template pt ON pt.id = pp.product_tmpl_id

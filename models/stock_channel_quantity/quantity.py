@@ -12,7 +12,8 @@ UPSERT_RESULTS = """
     INSERT INTO stock_channel_quantity (
         channel_id, company_id, product_id, on_hand_qty, reserved_qty, non_sellable_qty,
         sellable_qty, incoming_qty, ring_fenced_qty, fence_shortfall, publishable_qty,
-        rule, computed_at, create_uid, create_date, write_uid, write_date, available_at)
+        rule, computed_at, create_uid, create_date, write_uid, write_date, available_at,
+        excluded_by)
     VALUES %s
     ON CONFLICT (channel_id, product_id) DO UPDATE SET
         on_hand_qty = EXCLUDED.on_hand_qty,
@@ -27,7 +28,8 @@ UPSERT_RESULTS = """
         computed_at = EXCLUDED.computed_at,
         write_uid = EXCLUDED.write_uid,
         write_date = EXCLUDED.write_date,
-        available_at = EXCLUDED.available_at
+        available_at = EXCLUDED.available_at,
+        excluded_by = EXCLUDED.excluded_by
     RETURNING id, channel_id, product_id, publishable_qty
 """
 # what tells whether the channel holds the publishable quantity (and its date)
@@ -57,6 +59,7 @@ class StockChannelQuantity(models.Model):
     )
     publishable_qty = fields.Integer(string="Publishable", readonly=True, aggregator="sum")
     rule = fields.Char(string="Rule Applied", readonly=True)
+    excluded_by = fields.Char(string="Excluded by Rule", readonly=True)
     computed_at = fields.Datetime(readonly=True)
     published_qty = fields.Integer(string="Published", readonly=True)
     published_at = fields.Datetime(readonly=True)
@@ -186,6 +189,7 @@ class StockChannelQuantity(models.Model):
         """The rows of _store_results' upsert, in its columns' order."""
         now = fields.Datetime.now()
         uid = self.env.uid
+        audit = (now, uid, now, uid, now)  # computed_at, create_uid/date, write_uid/date
         companies = {
             channel.id: channel.company_id.id
             for channel in self.env["stock.channel"].sudo().browse(channel_ids)
@@ -204,12 +208,9 @@ class StockChannelQuantity(models.Model):
                 res.fence_shortfall,
                 res.publishable,
                 res.rule,
-                now,
-                uid,
-                now,
-                uid,
-                now,
+                *audit,
                 res.available_at,
+                res.excluded or None,
             )
             for (channel_id, product_id), res in results.items()
         ]
