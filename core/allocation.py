@@ -158,6 +158,7 @@ class Result:
     fence_shortfall: bool = False  # quotas of the channels exceed sellable
     rule: str = ""
     steps: list = field(default_factory=list)
+    limited_by: str = ""  # a kit: the component that limits it (core.kits)
 
 
 def fenced_shares(sellable, quotas):
