@@ -18,6 +18,8 @@ from . import (
     test_explain,
     test_grid,
     test_jobs,
+    test_kit_race,
+    test_kits,
     test_latency_buffer,
     test_live_intake,
     test_live_woocommerce,

@@ -4,7 +4,8 @@
   the one write override, returns, retry)
 - reservation.py: central reservation on confirmation (shortfalls, refused lines)
 - shop.py: the webshop's cart against the channels
+- kits.py: a kit line needs its components (summed with the same components' own lines)
 - flow.py: order-flow facts (first held, first edited, tracking accepted), their KPI query
 """
 
-from . import flow, order, reservation, shop
+from . import flow, kits, order, reservation, shop
