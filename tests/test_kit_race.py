@@ -44,7 +44,7 @@ class TestKitRace(LiveServerCase):
             straps, kits = cls._products(env)
             cls.strap_ids, cls.kit_ids = straps.ids, kits.ids
             cls.product_ids = straps.ids + kits.ids
-            boms = env["mrp.bom"].create(
+            env["mrp.bom"].create(
                 [
                     {"product_tmpl_id": kit.product_tmpl_id.id, "type": "phantom",
                      "bom_line_ids": [Command.create({"product_id": strap.id,
@@ -52,7 +52,6 @@ class TestKitRace(LiveServerCase):
                     for strap, kit in zip(straps, kits, strict=True)
                 ]
             )  # fmt: skip
-            cls.bom_ids = boms.ids
             channels = env["stock.channel"].create(
                 [
                     {"name": f"Kit race {code}", "code": code, "channel_type": "marketplace",
@@ -66,8 +65,6 @@ class TestKitRace(LiveServerCase):
             env["stock.channel.outbox"].search(
                 [("channel_id", "in", channels.ids), ("product_id", "not in", cls.product_ids)]
             ).unlink()
-        # the boms go first (a product with a bom cannot be removed): cleanups run last-in
-        cls.addClassCleanup(cls._remove_boms)
         cls.start_server(workers=2)
 
     @classmethod
@@ -82,10 +79,13 @@ class TestKitRace(LiveServerCase):
         products = Product.create(values)
         return products[:ROUNDS], products[ROUNDS:]
 
-    @classmethod
-    def _remove_boms(cls):
-        with cls.registry.cursor() as cr:
-            cls.env_of(cr)["mrp.bom"].browse(cls.bom_ids).exists().unlink()
+    @staticmethod
+    def _remove_products(products):
+        """The kits' boms first (their lines hold the components), once the orders are
+        gone (sale_mrp keeps the boms of orders to deliver)."""
+        Bom = products.env["mrp.bom"]
+        Bom.search([("product_tmpl_id", "in", products.product_tmpl_id.ids)]).unlink()
+        LiveServerCase._remove_products(products)
 
     def _set_stock(self, product_id, quantity):
         with self.registry.cursor() as cr:

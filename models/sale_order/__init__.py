@@ -8,4 +8,8 @@
 - flow.py: order-flow facts (first held, first edited, tracking accepted), their KPI query
 """
 
-from . import flow, kits, order, reservation, shop
+# isort: off
+# kits.py extends reservation.py's _channel_needed_quantities: imported after it
+from . import flow, order, reservation, shop, kits
+
+# isort: on

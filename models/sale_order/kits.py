@@ -27,3 +27,22 @@ class SaleOrder(models.Model):
         Product = self.env["product.product"]
         demand = kits_core.demand(ordered, plans)
         return defaultdict(float, {Product.browse(pid): qty for pid, qty in demand.items()})
+
+    def _channel_reserve(self):
+        """An order held short of a kit's component: the kit's line is short too (the
+        channel is told which lines wait, see sale.order.line's channel status)."""
+        confirmed = super()._channel_reserve()
+        if confirmed:
+            return confirmed
+        short = (
+            self.env["stock.channel.incident"]
+            .sudo()
+            .search([("sale_order_id", "=", self.id), ("resolved_at", "=", False)])
+            .product_id
+        )
+        lines = self.order_line.filtered(lambda line: line.product_id and not line.display_type)
+        plans = self.env["stock.channel"].sudo()._kit_components(lines.product_id, self.company_id)
+        for line in lines.filtered(lambda line: line.product_id.id in plans):
+            if set(plans[line.product_id.id]) & set(short.ids):
+                line.channel_shortfall = True
+        return confirmed
