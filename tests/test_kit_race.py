@@ -74,10 +74,10 @@ class TestKitRace(LiveServerCase):
             {"name": f"Kit Race {kind} {n}", "default_code": f"KRACE-{cls.token}-{kind}-{n}",
              "type": "consu", "is_storable": True}
             for kind in ("STRAP", "KIT")
-            for n in range(ROUNDS)
+            for n in range(ROUNDS + 1)  # the last pair: a kit ordered alone, first
         ]  # fmt: skip
         products = Product.create(values)
-        return products[:ROUNDS], products[ROUNDS:]
+        return products[: ROUNDS + 1], products[ROUNDS + 1 :]
 
     @staticmethod
     def _remove_products(products):
@@ -159,7 +159,20 @@ class TestKitRace(LiveServerCase):
         )  # fmt: skip
         return on_hand, reserved, by_moves
 
+    def _kit_alone(self):
+        """A kit ordered alone on the stock of one kit is accepted, its straps reserved
+        (served from its components: it has no stock of its own)."""
+        strap_id, sku = self.strap_ids[ROUNDS], f"KRACE-{self.token}-KIT-{ROUNDS}"
+        self._set_stock(strap_id, PER_KIT)
+        body, headers = signed_order_request(SECRET, self._payload(f"{self.token}-alone", sku, 1))
+        url = self.base_url + ORDER_ROUTE.format(code=self.codes[0])
+        response = requests.post(url, data=body, headers=headers, timeout=REQUEST_TIMEOUT)
+        self.assertEqual(response.json()["status"], ACCEPTED, response.text)
+        with self.registry.cursor() as cr:
+            self.assertEqual(self._reserved(self.env_of(cr), strap_id), (PER_KIT,) * 3)
+
     def test_a_kit_and_its_component_racing_on_two_channels_never_oversell(self):
+        self._kit_alone()
         for round_no in range(ROUNDS):
             strap_id = self.strap_ids[round_no]
             self._set_stock(strap_id, PER_KIT)
