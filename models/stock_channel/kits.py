@@ -124,19 +124,20 @@ class StockChannel(models.Model):
             return products, None
         extra = products.browse(sorted(components - set(products.ids)))
         names = {c.id: c.display_name for c in products.browse(sorted(components))}
-        return products | extra, (set(products.ids), plans, names)
+        return products | extra, (plans, names)
 
     def _kit_results(self, results, batch):
         """`results` with each kit's made from its components' on the same channel (see
-        core.kits.kit_result), the components not asked for left out."""
+        core.kits.kit_result); the components' own results stay (computed, so returned:
+        the keys are those of the batch's products)."""
         if not batch:
             return results
-        asked, plans, names = batch
+        plans, names = batch
         for channel in self:
             for kit_id, per_kit in plans.get(channel.company_id.id, {}).items():
                 parts = {c: results[channel.id, c] for c in per_kit if (channel.id, c) in results}
                 results[channel.id, kit_id] = kits_core.kit_result(per_kit, parts, names)
-        return {key: result for key, result in results.items() if key[1] in asked}
+        return results
 
     # ------------------------------------------------------------------
     # Orders
