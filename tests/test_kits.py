@@ -149,3 +149,42 @@ class TestKits(OrderCase):
         Lock._acquire(self.kit)
         locked = Lock.search([("product_id", "in", (self.kit | self.strap | self.buckle).ids)])
         self.assertEqual(locked.product_id, self.kit | self.strap | self.buckle)
+
+    def test_a_bom_on_a_template_serves_every_variant_its_restricted_lines_only_theirs(self):
+        color = self.env["product.attribute"].create(
+            {"name": "Kit colour", "value_ids": [Command.create({"name": n}) for n in "RB"]}
+        )
+        template = self.env["product.template"].create(
+            {"name": "Coloured Kit", "type": "consu", "is_storable": True,
+             "attribute_line_ids": [Command.create(
+                 {"attribute_id": color.id, "value_ids": [Command.set(color.value_ids.ids)]}
+             )]}
+        )  # fmt: skip
+        red, blue = (
+            template.product_variant_ids.filtered(
+                lambda v, n=name: v.product_template_attribute_value_ids.name == n
+            )
+            for name in "RB"
+        )
+        red_value = red.product_template_attribute_value_ids
+        self.env["mrp.bom"].create(
+            {"product_tmpl_id": template.id, "type": "phantom",
+             "bom_line_ids": [
+                 Command.create({"product_id": self.buckle.id, "product_qty": 1}),
+                 Command.create({"product_id": self.strap.id, "product_qty": 1,
+                                 "bom_product_template_attribute_value_ids": red_value.ids}),
+             ]}
+        )  # fmt: skip
+        plans = self.market._kit_components(red | blue, self.company)
+        self.assertEqual(plans[red.id], {self.buckle.id: 1.0, self.strap.id: 1.0})
+        self.assertEqual(plans[blue.id], {self.buckle.id: 1.0}, "the strap line is red's")
+        self.set_stock(self.strap, 1)
+        self.set_stock(self.buckle, 5)
+        results = self.market._compute_publishable(red | blue)
+        self.assertEqual(results[self.market.id, red.id].publishable, 1)
+        self.assertEqual(results[self.market.id, blue.id].publishable, 5)
+        # the reverse index errs on the safe side: a strap change queues both colours
+        self.assertEqual(
+            self.market._kits_containing([self.strap.id])[self.strap.id],
+            {self.kit.id} | {red.id, blue.id},
+        )
