@@ -170,6 +170,7 @@ class Result:
     future: int = 0
     available_at: object = None  # datetime.date or None
     excluded: str = ""  # the label of the exclusion rule that hides the variant, "" if none
+    limited_by: str = ""  # a kit: the component that limits it (core.kits)
 
 
 def fenced_shares(sellable, quotas):

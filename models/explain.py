@@ -7,7 +7,7 @@ from markupsafe import Markup, escape
 
 from odoo.tools.translate import LazyTranslate
 
-from ..core import allocation
+from ..core import allocation, kits
 from ..core.dispatch import explain_sentences
 
 _lt = LazyTranslate(__name__)
@@ -30,6 +30,8 @@ STEP_LABELS = {
     allocation.STEP_CHANNEL_MAX: _lt("Most the channel takes"),
     allocation.STEP_PUBLISHABLE: _lt("Publishable"),
     allocation.STEP_EXCLUDED: _lt("Excluded"),
+    kits.STEP_KIT_COMPONENT: _lt("Kit component"),
+    kits.STEP_KIT_LIMIT: _lt("Kit limited by"),
 }
 
 STEPS_TABLE = Markup(

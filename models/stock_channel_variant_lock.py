@@ -24,8 +24,10 @@ class StockChannelVariantLock(models.Model):
     @api.model
     def _acquire(self, products):
         """Lock `products` (a product.product recordset) until the transaction ends, in
-        id order so that two orders never wait for each other."""
-        ids = sorted(set(products.ids))
+        id order so that two orders never wait for each other; a kit's components with it
+        (the units a kit takes are theirs: a POS sale of a kit, see stock.channel kits)."""
+        kits = self.env["stock.channel"].sudo()._kit_components(products, self.env.company)
+        ids = sorted(set(products.ids).union(*kits.values()))
         if not ids:
             return
         self.env.cr.execute(

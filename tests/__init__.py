@@ -20,6 +20,8 @@ from . import (
     test_future_stock,
     test_grid,
     test_jobs,
+    test_kit_race,
+    test_kits,
     test_latency_buffer,
     test_live_intake,
     test_live_woocommerce,

@@ -45,7 +45,7 @@ class StockChannel(models.Model):
         once, only when a rule of a channel of self has the latency-adaptive buffer."""
         today = today or datetime.now(UTC).date()  # the receipts' days are UTC days too
         results = {}
-        products = products.with_context(active_test=False)
+        products, kits = self._kit_batch(products.with_context(active_test=False))  # kits.py
         Rule = self.env["stock.channel.policy.rule"]
         by_warehouse = defaultdict(lambda: self.browse())
         for channel in self:
@@ -73,7 +73,7 @@ class StockChannel(models.Model):
                 )
                 for channel in channels:
                     results[channel.id, product.id] = per_channel[channel.id]
-        return self._apply_exclusions(products, results)
+        return self._apply_exclusions(products, self._kit_results(results, kits))
 
     def _orderable(self, products):
         """{product_id: units an order of this channel may take now} (see

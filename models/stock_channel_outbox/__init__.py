@@ -3,10 +3,11 @@
 - outbox.py: the model, its constants, taking due rows and letting them go
 - enqueue.py: enqueueing in the transaction of the change, merged at its commit
 - dead_letters.py: dead letters made, replayed, purged; items a later verdict failed
+- kits.py: a component's change queues the kits that contain it
 """
 
 # isort: off
 # outbox.py defines the model the others extend
-from . import outbox, enqueue, dead_letters
+from . import outbox, enqueue, dead_letters, kits
 
 # isort: on

@@ -101,6 +101,7 @@ class StockChannelOutbox(models.Model):
         """The noted stock changes, as their warehouses', announced (STOCK_CHANGED)."""
         if pending["stock"]:
             self._warehouses_of_stock(pending)
+        self._kits_of_pending(pending)  # the kits of the changed components too (kits.py)
         if pending["warehouse"] or pending["channel"]:
             self.env["stock.channel.event"]._announce(
                 events.STOCK_CHANGED, warehouses=pending["warehouse"], channels=pending["channel"]
