@@ -64,3 +64,15 @@ def ready_words(has_stock, open_now, prep_hours, next_open=None, now=None):
     else:
         return ""
     return f"Ready {when} from {ready:%H:%M}"
+
+
+def stock_values(units, show_availability=False, threshold=0):
+    """The in-store stock figures website_sale_collect shows (its location list and
+    product page), from the units a pickup may take: in stock when there is at least
+    one, the quantity shown below the product's threshold."""
+    in_stock = units > 0
+    return {
+        "in_stock": in_stock,
+        "show_quantity": bool(show_availability and in_stock and threshold >= units),
+        "quantity": units,
+    }

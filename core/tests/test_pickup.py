@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from core.pickup import hours_text, opening_state, ready_words, shortfalls
+from core.pickup import hours_text, opening_state, ready_words, shortfalls, stock_values
 
 MONDAY_10 = datetime(2026, 12, 7, 10, 0)  # a Monday
 
@@ -62,3 +62,10 @@ def test_a_closed_store_is_ready_after_its_next_opening():
 def test_a_store_closed_for_more_than_a_week_keeps_odoos_words():
     assert ready_words(True, False, 2, datetime(2026, 12, 15, 9), MONDAY_10) == ""
     assert ready_words(True, False, 2, None, MONDAY_10) == ""
+
+
+def test_in_store_figures_as_website_sale_collect_shows_them():
+    assert stock_values(0, True, 5) == {"in_stock": False, "show_quantity": False, "quantity": 0}
+    assert stock_values(3, True, 5) == {"in_stock": True, "show_quantity": True, "quantity": 3}
+    assert stock_values(9, True, 5)["show_quantity"] is False
+    assert stock_values(3)["show_quantity"] is False

@@ -4,7 +4,12 @@
   the one write override, returns, retry)
 - reservation.py: central reservation on confirmation (shortfalls, refused lines)
 - shop.py: the webshop's cart against the channels
+- pickup.py: click & collect, the stores that hold the cart, the store's stock taken
 - flow.py: order-flow facts (first held, first edited, tracking accepted), their KPI query
 """
 
-from . import flow, order, reservation, shop
+# isort: off
+# pickup.py after shop.py and reservation.py: a pickup order's quantities replace theirs
+from . import flow, order, reservation, shop, pickup
+
+# isort: on

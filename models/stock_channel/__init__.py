@@ -17,6 +17,7 @@ model of channel.py; imported in this order, which is the order of their overrid
 - reconcile_run.py: a reconciliation run (read back, drifts judged, corrections)
 - velocity.py: sales velocity and push latency for the latency-adaptive buffer
 - settings.py: the settings its connector declares (stock.channel.setting rows), typed
+- pickup.py: click & collect, what the webshop may sell for pickup in one store
 - connection_check.py: Test connection (the button, and every save of the connection
   from the form), the first Import mapping offered, the webhook URL and secret to paste
 """
@@ -29,5 +30,6 @@ model of channel.py; imported in this order, which is the order of their overrid
 from . import channel, publishing, alerts, alert_figures, demo, connection, mapping
 from . import orders, overview, business, reach, reconcile, reconcile_run, velocity, settings
 from . import connection_check
+from . import pickup
 
 # isort: on
