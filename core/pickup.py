@@ -33,11 +33,13 @@ def hours_text(hours):
     return f"{hours:.2f}".rstrip("0").rstrip(".") + " h"
 
 
-def opening_state(intervals, now):
+def opening_state(intervals, now, prep_hours=0):
     """(open now, next opening) of a store: `intervals` its opening hours as (start, end)
-    datetimes in order, `now` a datetime of the same time zone. The next opening is the
+    datetimes in order, `now` a datetime of the same time zone. Open now: open long
+    enough to prepare the cart (`prep_hours`) before it closes. The next opening is the
     start of the first interval after now (None when there is none)."""
-    open_now = any(start <= now < end for start, end in intervals)
+    ready = now + timedelta(hours=prep_hours)
+    open_now = any(start <= now < end and ready <= end for start, end in intervals)
     later = [start for start, _end in intervals if start > now]
     return open_now, min(later, default=None)
 

@@ -62,9 +62,9 @@ class StockWarehouse(models.Model):
 
     def _pickup_ready_words(self, has_stock, now=None):
         """What the pickup location list says of this store (core.pickup.ready_words):
-        open now by its opening hours (in its time zone, holidays of the calendar
-        counted; a store without opening hours counts as open), else its next opening
-        within a week."""
+        open now, long enough to prepare the cart, by its opening hours (in its time
+        zone, the calendar's closing days counted; a store without opening hours counts
+        as open), else its next opening within a week."""
         self.ensure_one()
         calendar = self.sudo().opening_hours
         if not calendar:
@@ -73,7 +73,7 @@ class StockWarehouse(models.Model):
         local_now = pytz.utc.localize(now or fields.Datetime.now()).astimezone(tz)
         intervals = calendar._work_intervals_batch(local_now, local_now + timedelta(days=8), tz=tz)
         spans = [(start, end) for start, end, _attendance in intervals[False]]
-        open_now, next_open = pickup.opening_state(spans, local_now)
+        open_now, next_open = pickup.opening_state(spans, local_now, self.pickup_ready_hours)
         return pickup.ready_words(
             has_stock, open_now, self.pickup_ready_hours, next_open, local_now
         )

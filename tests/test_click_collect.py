@@ -193,3 +193,13 @@ class TestClickCollectCheckout(ClickCollectCase, HttpCase):
             product_id=product.id, combination=[], add_qty=1,
         )  # fmt: skip
         self.assertEqual(info["in_store_stock_data"]["quantity"], 3)
+
+
+@tagged("post_install", "-at_install")
+class TestClickCollectTour(ClickCollectCase, HttpCase):
+    def test_a_visitor_is_offered_only_the_store_holding_the_product(self):
+        self.set_stock(self.product, 2, self.nantes.lot_stock_id)  # both fenced
+        url = self.product.product_tmpl_id.website_url
+        self.start_tour(url, "stock_channel_sync_click_collect")
+        cart = self.env["sale.order"].search([("website_id", "=", self.website.id)])
+        self.assertEqual((cart.carrier_id, cart.warehouse_id), (self.in_store, self.lyon))

@@ -38,6 +38,12 @@ def test_open_now_inside_an_interval_and_the_next_opening():
     )
     assert opening_state(intervals, datetime(2026, 12, 8, 12)) == (False, None)
     assert opening_state([], MONDAY_10) == (False, None)
+    # open, but closing before a 2 h preparation is done: ready after the next opening
+    assert opening_state(intervals, datetime(2026, 12, 7, 11), 2) == (
+        False,
+        datetime(2026, 12, 7, 13),
+    )
+    assert opening_state(intervals, MONDAY_10, 2) == (True, datetime(2026, 12, 7, 13))
 
 
 def test_ready_in_2_h_when_the_store_is_open_and_holds_the_cart():

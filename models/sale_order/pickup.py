@@ -13,8 +13,7 @@ class SaleOrder(models.Model):
     def _pickup_channel(self):
         """The webshop's channel that decides pickups of this cart, or an empty recordset
         (a channel's own order, a website without a channel: Odoo's rules)."""
-        self.ensure_one()
-        if self.channel_id or not self.website_id:
+        if not self or self.channel_id or not self.website_id:  # no cart: Odoo's rules
             return self.env["stock.channel"]
         return self.website_id._stock_channel()
 
