@@ -33,6 +33,10 @@ class StockWarehouse(models.Model):
         help="Click & collect: the hours the store takes to prepare a cart it holds, "
         'while it is open (the webshop says "Ready in 2 h").',
     )
+    _pickup_ready_hours_positive = models.Constraint(
+        "CHECK(pickup_ready_hours >= 0)",
+        "The pickup preparation time cannot be negative.",
+    )
 
     def _get_locations_values(self, vals, code=False):
         values = super()._get_locations_values(vals, code=code)

@@ -6,9 +6,12 @@ its stock in the store."""
 import json
 from datetime import datetime
 
+from psycopg2 import IntegrityError
+
 from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
 
 from .common import ChannelStockCase
 
@@ -119,6 +122,11 @@ class TestClickCollect(ClickCollectCase):
         self.assertEqual(self.lyon._pickup_ready_words(True, now=MONDAY_9), "Ready in 2 h")
         self.lyon.pickup_ready_hours = 0.5
         self.assertEqual(self.lyon._pickup_ready_words(True, now=MONDAY_9), "Ready in 30 min")
+
+    def test_a_negative_preparation_time_is_refused(self):
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
+            self.lyon.pickup_ready_hours = -1
+            self.env.flush_all()
 
     def test_a_closed_store_says_when_it_will_be_ready(self):
         self.lyon.opening_hours = self.opening_hours(0, 1)
