@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.http import request
 
+from ..core import pickup
+
 
 class ProductTemplate(models.Model):
     _inherit = "product.template"
@@ -18,6 +20,17 @@ class ProductTemplate(models.Model):
         sanitize=False,
         string="Channel Explanation",
         groups="stock_channel_sync.group_channel_user",
+    )
+    channel_no_pickup_ids = fields.Many2many(
+        "stock.channel",
+        "product_template_channel_no_pickup_rel",
+        "product_tmpl_id",
+        "channel_id",
+        string="No Pickup on Channels",
+        domain=[("website_id", "!=", False)],
+        help="The webshop channels on which this product cannot be picked up in store "
+        "(click & collect): no store is offered for a cart holding it. Empty: pickup "
+        "allowed on every channel.",
     )
     shop_stock_rule = fields.Text(
         compute="_compute_shop_stock_rule",
@@ -67,6 +80,8 @@ class ProductTemplate(models.Model):
         if not product.is_product_variant or not website._channel_governing(product):
             return res
         res["channel_stock_message"] = website._channel_shop_words(product)
+        if "in_store_stock_data" in res:
+            res["in_store_stock_data"] = self._pickup_stock_values(product, website)
         if not res.get("allow_out_of_stock_order"):
             return res
         res["allow_out_of_stock_order"] = False
@@ -74,6 +89,18 @@ class ProductTemplate(models.Model):
             in_cart = request.cart._get_cart_qty(product.id)
             res["cart_qty"] = product.uom_id._compute_quantity(in_cart, to_unit=uom)
         return res
+
+    def _pickup_stock_values(self, product, website):
+        """website_sale_collect's in-store figures of the product page, from what the
+        webshop's channel may sell for pickup: in the cart's store, or the best store."""
+        cart = request and request.cart
+        store = cart and cart._pickup_store()
+        if store:
+            channel = website._channel_governing(product).sudo()
+            units = channel._pickup_available(store, product)[product.id]
+        else:
+            units = website._get_max_in_store_product_available_qty(product)
+        return pickup.stock_values(units, product.show_availability, product.available_threshold)
 
     # ------------------------------------------------------------------
     # POS: the product's info shows what the register's channel may sell

@@ -148,6 +148,24 @@ class SaleOrderLine(models.Model):
         ]
         return min([*capped, *([] if maximum is None else [maximum])], default=None)
 
+    def _pickup_short(self, units, blocked):
+        """Click & collect: the line's store holds `units` (the product's unit) for it:
+        the warning on the line, and those units in the line's unit (website_sale_collect's
+        insufficient stock data)."""
+        self.ensure_one()
+        product = self.product_id
+        uom = product.uom_id
+        available = int(uom._compute_quantity(units, self.product_uom_id, rounding_method="DOWN"))
+        if blocked:
+            self.shop_warning = self.env._("Not available for pickup in store")
+        else:
+            self.shop_warning = self.env._(
+                "%(available_qty)s/%(line_qty)s available at this location",
+                available_qty=available,
+                line_qty=int(self.product_uom_qty),
+            )
+        return available
+
     # ------------------------------------------------------------------
     # Order flow: a person's edit of the lines is an edit of the order
     # ------------------------------------------------------------------

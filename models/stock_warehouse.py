@@ -1,8 +1,12 @@
 from collections import defaultdict
+from datetime import timedelta
+
+import pytz
 
 from odoo import api, fields, models
 from odoo.fields import Domain
 
+from ..core import pickup
 from ..core.allocation import Stock, net_of_waiting
 
 TODO_MOVE_STATES = ("waiting", "confirmed", "assigned", "partially_available")
@@ -21,6 +25,17 @@ class StockWarehouse(models.Model):
         help="In a warehouse that serves a sales channel, customer returns land in the "
         "Quarantine location instead of stock; a user releases them to stock after the "
         "quality check, or scraps them.",
+    )
+
+    pickup_ready_hours = fields.Float(
+        string="Pickup Preparation Time",
+        default=2.0,
+        help="Click & collect: the hours the store takes to prepare a cart it holds, "
+        'while it is open (the webshop says "Ready in 2 h").',
+    )
+    _pickup_ready_hours_positive = models.Constraint(
+        "CHECK(pickup_ready_hours >= 0)",
+        "The pickup preparation time cannot be negative.",
     )
 
     def _get_locations_values(self, vals, code=False):
@@ -47,6 +62,24 @@ class StockWarehouse(models.Model):
             and self.env["stock.channel"]
             .sudo()
             .search_count([("warehouse_id", "=", self.id)], limit=1)
+        )
+
+    def _pickup_ready_words(self, has_stock, now=None):
+        """What the pickup location list says of this store (core.pickup.ready_words):
+        open now, long enough to prepare the cart, by its opening hours (in its time
+        zone, the calendar's closing days counted; a store without opening hours counts
+        as open), else its next opening within a week."""
+        self.ensure_one()
+        calendar = self.sudo().opening_hours
+        if not calendar:
+            return pickup.ready_words(has_stock, True, self.pickup_ready_hours)
+        tz = pytz.timezone(self.partner_id.tz or calendar.tz or "UTC")
+        local_now = pytz.utc.localize(now or fields.Datetime.now()).astimezone(tz)
+        intervals = calendar._work_intervals_batch(local_now, local_now + timedelta(days=8), tz=tz)
+        spans = [(start, end) for start, end, _attendance in intervals[False]]
+        open_now, next_open = pickup.opening_state(spans, local_now, self.pickup_ready_hours)
+        return pickup.ready_words(
+            has_stock, open_now, self.pickup_ready_hours, next_open, local_now
         )
 
     def _ensure_quarantine_location(self):

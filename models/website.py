@@ -13,6 +13,19 @@ class Website(models.Model):
             free = channel.sudo()._shop_limits(product, {product.id: free})[product.id]
         return free
 
+    def _get_max_in_store_product_available_qty(self, product):
+        """Click & collect: the most one pickup may take, the best store's quantity for
+        the shop's channel (see stock.channel._pickup_available)."""
+        channel = self._channel_governing(product)
+        if not channel or not product.is_product_variant:
+            return super()._get_max_in_store_product_available_qty(product)
+        stores = self.sudo().in_store_dm_id.warehouse_ids
+        channel = channel.sudo()
+        return max(
+            (channel._pickup_available(store, product)[product.id] for store in stores),
+            default=0,
+        )
+
     def _channel_shop_words(self, product):
         """What the shop says of `product` in its channel's words ("2 in stock, 3 more
         ship in 5 days"), or False when no channel decides for it."""

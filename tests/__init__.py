@@ -7,6 +7,7 @@ from . import (
     test_channel,
     test_channel_reports,
     test_channel_settings,
+    test_click_collect,
     test_concurrent_dispatch,
     test_connection_check,
     test_crons,

@@ -5,11 +5,13 @@
 - reservation.py: central reservation on confirmation (shortfalls, refused lines)
 - shop.py: the webshop's cart against the channels
 - kits.py: a kit line needs its components (summed with the same components' own lines)
+- pickup.py: click & collect, the stores that hold the cart, the store's stock taken
 - flow.py: order-flow facts (first held, first edited, tracking accepted), their KPI query
 """
 
 # isort: off
-# kits.py extends reservation.py's _channel_needed_quantities: imported after it
-from . import flow, order, reservation, shop, kits
+# kits.py extends reservation.py's _channel_needed_quantities: imported after it;
+# pickup.py after shop.py and reservation.py: a pickup order's quantities replace theirs
+from . import flow, order, reservation, shop, kits, pickup
 
 # isort: on

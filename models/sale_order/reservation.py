@@ -53,15 +53,18 @@ class SaleOrder(models.Model):
             return {}
         products = self.env["product.product"].union(*needed)
         self.env["stock.channel.variant.lock"].sudo()._acquire(products)
-        if self.channel_id:
-            available = channel.sudo()._orderable(products)
-        else:
-            available = channel.sudo()._shop_limits(products)
+        available = self._channel_available(channel, products)
         return {
             product: (qty, available[product.id])
             for product, qty in needed.items()
             if product.uom_id.compare(qty, available[product.id]) > 0
         }
+
+    def _channel_available(self, channel, products):
+        """{product_id: units} an order of self may take (see _channel_shortfalls)."""
+        if self.channel_id:
+            return channel.sudo()._orderable(products)
+        return channel.sudo()._shop_limits(products)
 
     def _channel_shortfall_reason(self, shortfalls):
         return self.env._(

@@ -21,6 +21,7 @@ model of channel.py; imported in this order, which is the order of their overrid
   customer holds expired by the refresh cron
 - kits.py: kits (mrp's kit bills of materials): published and ordered from their
   components, republished when a component changes
+- pickup.py: click & collect, what the webshop may sell for pickup in one store
 - connection_check.py: Test connection (the button, and every save of the connection
   from the form), the first Import mapping offered, the webhook URL and secret to paste
 - future_stock.py: the units of receipts and their date, sold and said by the webshop
@@ -33,6 +34,6 @@ model of channel.py; imported in this order, which is the order of their overrid
 # connection is tested once the settings are written)
 from . import channel, publishing, alerts, alert_figures, demo, connection, mapping
 from . import orders, overview, business, reach, reconcile, reconcile_run, velocity, settings
-from . import connection_check, future_stock, kits, exclusions
+from . import connection_check, future_stock, kits, exclusions, pickup
 
 # isort: on
