@@ -158,6 +158,7 @@ class Result:
     fence_shortfall: bool = False  # quotas of the channels exceed sellable
     rule: str = ""
     steps: list = field(default_factory=list)
+    sources: tuple = ()  # per-source contributions (core.promise.Contribution), if any
 
 
 def fenced_shares(sellable, quotas):
