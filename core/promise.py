@@ -20,7 +20,16 @@ source (its contribution, or why it was left out), then the total.
 import dataclasses
 from dataclasses import dataclass, field
 
-from .allocation import EPSILON, STEP_PUBLISHABLE, Result, Stock, _figure, signed
+from .allocation import (
+    EPSILON,
+    STEP_CHANNEL_MAX,
+    STEP_PUBLISHABLE,
+    Result,
+    Stock,
+    _figure,
+    _step,
+    signed,
+)
 
 STEP_SOURCE = "source"
 STEP_SOURCE_SAFETY = "source_safety"
@@ -133,6 +142,19 @@ def _contributions(sources, qualified, results):
         qty = result.publishable
         out.append(Contribution(source.key, source.name, days, qty, True, "", result))
     return out
+
+
+def cap(result, ceiling):
+    """The combined `result` capped at the most the channel's platform takes (a Ceiling,
+    None: no cap), as allocation.publishable caps one warehouse's."""
+    if not ceiling or result.publishable <= ceiling.quantity:
+        return result
+    qty = result.publishable
+    figures = {"limit": ceiling.quantity, "before": qty, "who": ceiling.who}
+    step = _step(STEP_CHANNEL_MAX, ceiling.quantity - qty, ceiling.why, figures)
+    total = {**result.steps[-1], "qty": ceiling.quantity, "text": f"publishable {ceiling.quantity}"}
+    steps = [*result.steps[:-1], step, total]
+    return dataclasses.replace(result, publishable=ceiling.quantity, steps=steps)
 
 
 def combine(sources, qualified, results):

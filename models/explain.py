@@ -7,7 +7,7 @@ from markupsafe import Markup, escape
 
 from odoo.tools.translate import LazyTranslate
 
-from ..core import allocation
+from ..core import allocation, promise
 from ..core.dispatch import explain_sentences
 
 _lt = LazyTranslate(__name__)
@@ -28,6 +28,9 @@ STEP_LABELS = {
     allocation.STEP_BACKORDER: _lt("Backorder"),
     allocation.STEP_CHANNEL_MAX: _lt("Most the channel takes"),
     allocation.STEP_PUBLISHABLE: _lt("Publishable"),
+    promise.STEP_SOURCE: _lt("Source"),
+    promise.STEP_SOURCE_SAFETY: _lt("Safety stock at source"),
+    promise.STEP_SOURCE_LEFT_OUT: _lt("Source left out"),
 }
 
 STEPS_TABLE = Markup(

@@ -5,13 +5,14 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.allocation import DEFAULT_RULE, STEP_PUBLISHABLE, Stock, allocate
+from core.allocation import DEFAULT_RULE, STEP_PUBLISHABLE, Ceiling, Stock, allocate
 from core.promise import (
     STEP_SOURCE,
     STEP_SOURCE_LEFT_OUT,
     STEP_SOURCE_SAFETY,
     Market,
     Source,
+    cap,
     combine,
     past_cutoff,
     qualifies,
@@ -136,3 +137,12 @@ def test_combined_is_the_sum_of_what_is_counted(rows):
     assert len(combined.sources) == len(rows)
     assert all(c.counted <= qualified[c.key][0] for c in combined.sources)
     assert combined.steps[-1]["qty"] == combined.publishable
+
+
+def test_cap_applies_to_the_sum():
+    qualified = {1: (True, 2, ""), 2: (True, 2, "")}
+    combined = combine([PARIS, LYON], qualified, {1: result_of(600), 2: result_of(600)})
+    capped = cap(combined, Ceiling(999, "bol.com takes at most 999", who="bol.com"))
+    assert capped.publishable == 999
+    assert capped.steps[-1]["qty"] == 999
+    assert cap(combined, None) is combined
