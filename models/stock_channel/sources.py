@@ -29,7 +29,7 @@ def _combined(sources, qualified, ceiling, channel_id, per_warehouse):
 class StockChannel(models.Model):
     _inherit = "stock.channel"
 
-    source_ids = fields.One2many("stock.channel.source", "channel_id", string="Sources")
+    source_ids = fields.One2many("stock.channel.source", "channel_id")
     promise_days = fields.Integer(
         string="Promise (days)",
         help="Delivered within this many days in the market zone: a source counts only "
@@ -37,7 +37,6 @@ class StockChannel(models.Model):
     )
     market_zone_id = fields.Many2one(
         "stock.channel.zone",
-        string="Market Zone",
         check_company=True,
         help="Where the channel's customers are: the transit times to it count.",
     )
