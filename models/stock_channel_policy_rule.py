@@ -146,6 +146,13 @@ class StockChannelPolicyRule(models.Model):
                     self.env._("The rule's channel belongs to another company than its policy.")
                 )
 
+    @api.constrains(*RULE_WHERE_FIELDS)
+    def _check_where(self):
+        if any(rule.source_warehouse_id and rule.zone_id for rule in self):
+            raise ValidationError(
+                self.env._("A rule applies at a source or in a region, not both.")
+            )
+
     def _to_core(self, label=""):
         return allocation.Rule(
             **{name: self[name] for name in RULE_VALUE_FIELDS + RULE_OPTION_FIELDS},
