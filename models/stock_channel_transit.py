@@ -28,7 +28,7 @@ class StockChannelTransit(models.Model):
     )
 
     @api.model
-    def _table(self, warehouses):
+    def _days_of(self, warehouses):
         """{warehouse_id: {zone_id: days}} of `warehouses`."""
         table = {warehouse.id: {} for warehouse in warehouses}
         for row in self.sudo().search([("warehouse_id", "in", warehouses.ids)]):

@@ -131,7 +131,7 @@ class StockChannel(models.Model):
         channel's sources at `now` (their cut-offs in their local time)."""
         self.ensure_one()
         lines = self.source_ids.sudo()
-        transit = self.env["stock.channel.transit"]._table(lines.warehouse_id)
+        transit = self.env["stock.channel.transit"]._days_of(lines.warehouse_id)
         zone = self.market_zone_id
         market = promise.Market(self.promise_days, zone.id or None, zone.name or "")
         sources, qualified = [], {}
