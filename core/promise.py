@@ -71,7 +71,7 @@ class Contribution:
     publishable: int
     counted: bool
     reason: str = ""
-    result: Result | None = None  # the source's own allocation (its steps)
+    rule: str = ""  # the rule of its allocation
 
 
 def past_cutoff(cutoff_hour, local_hour):
@@ -119,8 +119,9 @@ def hold_back(result, units, name):
 
 
 def _contributions(sources, qualified, results):
-    """[Contribution] in the sources' order: qualifying sources counted (a fallback only
-    while the sources counted before it publish fewer than its threshold)."""
+    """[(Contribution, its allocation Result or None)] in the sources' order: qualifying
+    sources counted (a fallback only while the sources counted before it publish fewer
+    than its threshold), each less its safety stock."""
     total = 0
     out = []
     for source in sources:
@@ -135,12 +136,14 @@ def _contributions(sources, qualified, results):
                 f"{source.fallback_threshold}"
             )
         if not ok:
-            out.append(Contribution(source.key, source.name, days, 0, False, reason, result))
+            out.append((Contribution(source.key, source.name, days, 0, False, reason), None))
             continue
         result = hold_back(result, source.safety_stock, source.name)
         total += result.publishable
-        qty = result.publishable
-        out.append(Contribution(source.key, source.name, days, qty, True, "", result))
+        contribution = Contribution(
+            source.key, source.name, days, result.publishable, True, rule=result.rule
+        )
+        out.append((contribution, result))
     return out
 
 
@@ -165,12 +168,12 @@ def combine(sources, qualified, results):
     publishable = the sum over the counted sources; stock figures summed over them;
     steps: each source's contribution or why it was left out, then the total;
     `sources`: the contributions."""
-    contributions = _contributions(sources, qualified, results)
-    counted = [c for c in contributions if c.counted]
+    pairs = _contributions(sources, qualified, results)
     steps = []
-    for contribution in contributions:
-        steps += _source_steps(contribution)
-    total = sum(c.publishable for c in counted)
+    for contribution, result in pairs:
+        steps += _source_steps(contribution, result)
+    parts = [result for _contribution, result in pairs if result is not None]
+    total = sum(part.publishable for part in parts)
     steps.append(
         {
             "step": STEP_PUBLISHABLE,
@@ -180,7 +183,6 @@ def combine(sources, qualified, results):
             "text": f"publishable {total}",
         }
     )
-    parts = [c.result for c in counted]
     rules = list(dict.fromkeys(part.rule for part in parts if part.rule))
     return Result(
         publishable=total,
@@ -196,11 +198,11 @@ def combine(sources, qualified, results):
         fence_shortfall=any(part.fence_shortfall for part in parts),
         rule="; ".join(rules),
         steps=steps,
-        sources=tuple(contributions),
+        sources=tuple(contribution for contribution, _result in pairs),
     )
 
 
-def _source_steps(contribution):
+def _source_steps(contribution, result):
     """The explain steps of one source: its safety stock, then its contribution (or the
     reason it was left out)."""
     if not contribution.counted:
@@ -213,14 +215,14 @@ def _source_steps(contribution):
                 "text": contribution.reason,
             }
         ]
-    steps = [s for s in contribution.result.steps if s["step"] == STEP_SOURCE_SAFETY]
+    steps = [s for s in result.steps if s["step"] == STEP_SOURCE_SAFETY]
     days = f" ({_days(contribution.days)})" if contribution.days is not None else ""
     qty = contribution.publishable
     steps.append(
         {
             "step": STEP_SOURCE,
             "qty": qty,
-            "rule": contribution.result.rule,
+            "rule": contribution.rule,
             "figures": {},
             "text": f"{contribution.name}{days}: {signed(qty)}",
         }

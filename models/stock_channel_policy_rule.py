@@ -226,11 +226,18 @@ class StockChannelPolicyRule(models.Model):
             target = rule[SCOPE_FIELD[rule.scope]].id if rule.scope in SCOPE_FIELD else 0
             index.setdefault((rule.channel_id.id, rule._where(), rule.scope, target), rule)
         wheres = {where for _channel, where, _scope, _target in index if where}
-        places = self._places(wheres)
+        places = self.env["stock.channel.zone"]._places(wheres)
+
+        ruled = {channel_id for channel_id, *_rest in index}
+        last = [None, None]  # the last product's keys: one read of its fields per product
 
         def find(channel, product, warehouse=None):
+            if channel.id not in ruled:
+                return self.browse()
+            if last[0] != product.id:
+                last[:] = [product.id, self._product_keys(product)]
             for where in places(warehouse):
-                rule = self._find_at(index, (channel.id, where), product)
+                rule = self._find_at(index, (channel.id, where), last[1])
                 if rule:
                     return rule
             return self.browse()
@@ -244,37 +251,24 @@ class StockChannelPolicyRule(models.Model):
         return ("zone", self.zone_id.id) if self.zone_id else None
 
     @api.model
-    def _places(self, wheres):
-        """places(warehouse) -> the places to look for a rule at, the most specific first
-        (only those some rule names; None, everywhere, last)."""
-        zone_ids = {key for kind, key in wheres if kind == "zone"}
-        Zone = self.env["stock.channel.zone"]
-        cache = {}
-
-        def places(warehouse):
-            if not wheres or not warehouse:
-                return (None,)
-            if warehouse.id not in cache:
-                zones = Zone._zones_of(warehouse)[warehouse.id] & zone_ids if zone_ids else ()
-                found = [("source", warehouse.id)] + [("zone", z) for z in sorted(zones)]
-                cache[warehouse.id] = (*(w for w in found if w in wheres), None)
-            return cache[warehouse.id]
-
-        return places
+    def _product_keys(self, product):
+        """The (scope, target) keys of `product`, the most specific first: its variant, its
+        product, its categories from the closest up."""
+        keys = [("variant", product.id), ("template", product.product_tmpl_id.id)]
+        if product.categ_id:
+            path = product.categ_id.parent_path.strip("/").split("/")
+            keys += [("category", int(categ_id)) for categ_id in reversed(path)]
+        return (*keys, ("all", 0))
 
     @api.model
-    def _find_at(self, index, at, product):
-        """The rule of `at` (channel id, place) for `product`: variant > product >
-        category > all (None when none)."""
-        rule = index.get((*at, "variant", product.id)) or index.get(
-            (*at, "template", product.product_tmpl_id.id)
-        )
-        if not rule and product.categ_id:
-            for categ_id in reversed(product.categ_id.parent_path.strip("/").split("/")):
-                rule = index.get((*at, "category", int(categ_id)))
-                if rule:
-                    break
-        return rule or index.get((*at, "all", 0))
+    def _find_at(self, index, at, keys):
+        """The rule of `at` (channel id, place) for a product's `keys` (_product_keys):
+        variant > product > category > all (None when none)."""
+        for key in keys:
+            rule = index.get((*at, *key))
+            if rule:
+                return rule
+        return None
 
     @api.model
     def _resolver(self, channels):

@@ -46,6 +46,25 @@ class StockChannelZone(models.Model):
             for warehouse in warehouses
         }
 
+    @api.model
+    def _places(self, wheres):
+        """places(warehouse) -> where to look for a rule of a source `warehouse`, the most
+        specific first, among `wheres` (("source", warehouse id), ("zone", zone id): those
+        some rule names); None (everywhere) last."""
+        zone_ids = {key for kind, key in wheres if kind == "zone"}
+        cache = {}
+
+        def places(warehouse):
+            if not wheres or not warehouse:
+                return (None,)
+            if warehouse.id not in cache:
+                zones = self._zones_of(warehouse)[warehouse.id] & zone_ids if zone_ids else ()
+                found = [("source", warehouse.id)] + [("zone", z) for z in sorted(zones)]
+                cache[warehouse.id] = (*(w for w in found if w in wheres), None)
+            return cache[warehouse.id]
+
+        return places
+
     def write(self, vals):
         res = super().write(vals)
         self.env["stock.channel.source"]._republish_zones(self)

@@ -48,7 +48,7 @@ class StockChannel(models.Model):
         products = products.with_context(active_test=False)
         plan, combiners = self._publishing_plan(now)
         figures = {wh.id: wh._channel_stock_figures(products) for wh in plan}
-        every = self.browse().union(*(siblings for _channels, siblings in plan.values()))
+        every = self.browse(sorted({ch.id for _chs, sibs in plan.values() for ch in sibs}))
         resolve = self.env["stock.channel.policy.rule"]._resolver(every)
         ceilings = {ch.id: quantity_ceiling(ch.connector) for ch in self if not ch.source_ids}
         backorder = {ch.id: ch.allow_backorder for ch in every}

@@ -99,9 +99,9 @@ class StockChannel(models.Model):
         return {self.warehouse_id.id, *self.source_ids.warehouse_id.ids}
 
     def _publishing_plan(self, now=None):
-        """(feeds, combiners): feeds {warehouse: (channels of self drawing from it, every
-        channel sharing it)}; combiners {channel_id: f(per_warehouse) -> Result} where
-        per_warehouse is {warehouse_id: {channel_id: allocation.Result}}."""
+        """(plan, combiners): plan {warehouse: (channels of self drawing from it, every
+        channel sharing it), as tuples of records}; combiners {channel_id:
+        f(per_warehouse) -> Result}, per_warehouse {warehouse_id: {channel_id: Result}}."""
         feeds, combiners = {}, {}
         for channel in self:
             if not channel.source_ids:
@@ -123,7 +123,7 @@ class StockChannel(models.Model):
                     ch.warehouse_id == wh if not ch.source_ids else wh in ch.source_ids.warehouse_id
                 )
             )
-            plan[warehouse] = (channels, channels | others)
+            plan[warehouse] = (tuple(channels), tuple(channels | others))  # iterated per variant
         return plan, combiners
 
     def _qualified_sources(self, now=None):
