@@ -170,3 +170,20 @@ class TestPromise(SyncCase):
             self.env["stock.channel.source"].with_user(user).create(
                 {"channel_id": self.web.id, "warehouse_id": self.lyon.id}
             )
+
+    def test_the_hourly_refresh_pushes_a_channel_whose_sources_moved(self):
+        """A source leaving without any stock change (its cut-off passing) is pushed by
+        the periodic refresh."""
+        self.promise(self.market, 3, self.warehouse, self.lyon)
+        self.set_stock(self.product, 4, self.lyon.lot_stock_id)
+        self.market._refresh_quantities(self.product)
+        self.flush_outbox()
+        self.env["stock.channel.outbox"].search([]).unlink()
+        self.env.cr.execute(  # no event sees it, as no event sees the hour pass
+            "UPDATE stock_channel_source SET handling_days = 5 WHERE warehouse_id = %s",
+            [self.lyon.id],
+        )
+        self.env.invalidate_all()
+        self.env["stock.channel"]._cron_refresh_quantities()
+        self.assertEqual(self.quantity_line(self.market).publishable_qty, 0)
+        self.assertIn(self.product, self.outbox(self.market).product_id)
