@@ -185,5 +185,8 @@ class TestPromise(SyncCase):
         )
         self.env.invalidate_all()
         self.env["stock.channel"]._cron_refresh_quantities()
-        self.assertEqual(self.quantity_line(self.market).publishable_qty, 0)
+        line = self.env["stock.channel.quantity"].search(
+            [("channel_id", "=", self.market.id), ("product_id", "=", self.product.id)]
+        )
+        self.assertEqual(line.publishable_qty, 0)
         self.assertIn(self.product, self.outbox(self.market).product_id)
