@@ -17,6 +17,7 @@
     "data": [
         "security/stock_channel_security.xml",
         "security/ir.model.access.csv",
+        "security/stock_channel_source_security.xml",
         "security/stock_channel_alert_security.xml",
         "security/stock_channel_report_security.xml",
         "security/stock_channel_exclusion_security.xml",
@@ -54,6 +55,7 @@
         "views/stock_channel_order_fix_views.xml",
         "views/stock_channel_exclusion_views.xml",
         "views/stock_channel_menus.xml",
+        "views/stock_channel_source_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -171,6 +171,7 @@ class Result:
     available_at: object = None  # datetime.date or None
     excluded: str = ""  # the label of the exclusion rule that hides the variant, "" if none
     limited_by: str = ""  # a kit: the component that limits it (core.kits)
+    sources: tuple = ()  # per-source contributions (core.promise.Contribution), if any
 
 
 def fenced_shares(sellable, quotas):

@@ -7,7 +7,7 @@ from markupsafe import Markup, escape
 
 from odoo.tools.translate import LazyTranslate
 
-from ..core import allocation, kits
+from ..core import allocation, kits, promise
 from ..core.dispatch import explain_sentences
 
 _lt = LazyTranslate(__name__)
@@ -32,6 +32,9 @@ STEP_LABELS = {
     allocation.STEP_EXCLUDED: _lt("Excluded"),
     kits.STEP_KIT_COMPONENT: _lt("Kit component"),
     kits.STEP_KIT_LIMIT: _lt("Kit limited by"),
+    promise.STEP_SOURCE: _lt("Source"),
+    promise.STEP_SOURCE_SAFETY: _lt("Safety stock at source"),
+    promise.STEP_SOURCE_LEFT_OUT: _lt("Source left out"),
 }
 
 STEPS_TABLE = Markup(

@@ -17,6 +17,9 @@ RULE_VALUE_FIELDS = allocation.RULE_VALUES
 # Options of a rule: kept in versions only when on (older versions have none: off).
 RULE_OPTION_FIELDS = allocation.RULE_OPTIONS
 RULE_REF_FIELDS = ("channel_id", "product_id", "product_tmpl_id", "categ_id")
+# where a rule applies (optional, kept in versions only when set): one source, or the
+# sources whose warehouse address lies in a region (zone); the most specific wins
+RULE_WHERE_FIELDS = ("source_warehouse_id", "zone_id")
 
 
 class StockChannelPolicyRule(models.Model):
@@ -42,6 +45,18 @@ class StockChannelPolicyRule(models.Model):
     product_tmpl_id = fields.Many2one("product.template", string="Product", ondelete="cascade")
     categ_id = fields.Many2one("product.category", string="Category", ondelete="cascade")
     applies_to = fields.Char(compute="_compute_applies_to")
+    source_warehouse_id = fields.Many2one(
+        "stock.warehouse",
+        string="Source",
+        ondelete="cascade",
+        help="Only at this source of the channel (empty: every source).",
+    )
+    zone_id = fields.Many2one(
+        "stock.channel.zone",
+        string="Region",
+        ondelete="cascade",
+        help="Only at the sources whose warehouse address lies in this zone (empty: all).",
+    )
 
     share_percent = fields.Float(
         string="Share %", default=100.0, help="Share of the sellable quantity, 0 to 100."
@@ -77,7 +92,7 @@ class StockChannelPolicyRule(models.Model):
 
     _unique_scope = models.UniqueIndex(
         "(policy_id, channel_id, scope, COALESCE(product_id, 0), COALESCE(product_tmpl_id, 0), "
-        "COALESCE(categ_id, 0))",
+        "COALESCE(categ_id, 0), COALESCE(source_warehouse_id, 0), COALESCE(zone_id, 0))",
         "A policy has one rule per channel and scope target.",
     )
     _critical_qty_positive = models.Constraint(
@@ -131,6 +146,13 @@ class StockChannelPolicyRule(models.Model):
                     self.env._("The rule's channel belongs to another company than its policy.")
                 )
 
+    @api.constrains(*RULE_WHERE_FIELDS)
+    def _check_where(self):
+        if any(rule.source_warehouse_id and rule.zone_id for rule in self):
+            raise ValidationError(
+                self.env._("A rule applies at a source or in a region, not both.")
+            )
+
     def _to_core(self, label=""):
         return allocation.Rule(
             **{name: self[name] for name in RULE_VALUE_FIELDS + RULE_OPTION_FIELDS},
@@ -139,18 +161,23 @@ class StockChannelPolicyRule(models.Model):
 
     def _label(self, version):
         labels = dict(RULE_SCOPES)
-        return self.env._(
+        label = self.env._(
             "%(policy)s v%(version)s, %(scope)s rule: %(target)s",
             policy=self.policy_id.name,
             version=version,
             scope=labels[self.scope].lower(),
             target=self.applies_to,
         )
+        where = self.source_warehouse_id or self.zone_id
+        return (
+            self.env._("%(label)s, at %(where)s", label=label, where=where.name) if where else label
+        )
 
     def _snapshot_values(self):
         values = {name: self[name] for name in RULE_VALUE_FIELDS}
         values.update({name: True for name in RULE_OPTION_FIELDS if self[name]})
         values.update({name: self[name].id or False for name in RULE_REF_FIELDS})
+        values.update({name: self[name].id for name in RULE_WHERE_FIELDS if self[name]})
         values.update(scope=self.scope, sequence=self.sequence)
         # kept in versions only when set: versions recorded before it existed compare equal
         if self.critical_qty:
@@ -186,7 +213,9 @@ class StockChannelPolicyRule(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _rule_finder(self, channels):
-        """Return find(channel, product) -> the rule in force (empty when none)."""
+        """Return find(channel, product, warehouse=None) -> the rule in force (empty when
+        none): at the source `warehouse` first, then its regions, then everywhere; at each,
+        variant > product > category > all."""
         Policy = self.env["stock.channel.policy"]
         policies = Policy.browse()
         for company in channels.company_id:
@@ -195,20 +224,51 @@ class StockChannelPolicyRule(models.Model):
         index = {}
         for rule in rules:
             target = rule[SCOPE_FIELD[rule.scope]].id if rule.scope in SCOPE_FIELD else 0
-            index.setdefault((rule.channel_id.id, rule.scope, target), rule)
+            index.setdefault((rule.channel_id.id, rule._where(), rule.scope, target), rule)
+        wheres = {where for _channel, where, _scope, _target in index if where}
+        places = self.env["stock.channel.zone"]._places(wheres)
 
-        def find(channel, product):
-            rule = index.get((channel.id, "variant", product.id)) or index.get(
-                (channel.id, "template", product.product_tmpl_id.id)
-            )
-            if not rule and product.categ_id:
-                for categ_id in reversed(product.categ_id.parent_path.strip("/").split("/")):
-                    rule = index.get((channel.id, "category", int(categ_id)))
-                    if rule:
-                        break
-            return rule or index.get((channel.id, "all", 0)) or self.browse()
+        ruled = {channel_id for channel_id, *_rest in index}
+        last = [None, None]  # the last product's keys: one read of its fields per product
+
+        def find(channel, product, warehouse=None):
+            if channel.id not in ruled:
+                return self.browse()
+            if last[0] != product.id:
+                last[:] = [product.id, self._product_keys(product)]
+            for where in places(warehouse):
+                rule = self._find_at(index, (channel.id, where), last[1])
+                if rule:
+                    return rule
+            return self.browse()
 
         return find
+
+    def _where(self):
+        """Where the rule applies: ("source", warehouse id), ("zone", zone id) or None."""
+        if self.source_warehouse_id:
+            return ("source", self.source_warehouse_id.id)
+        return ("zone", self.zone_id.id) if self.zone_id else None
+
+    @api.model
+    def _product_keys(self, product):
+        """The (scope, target) keys of `product`, the most specific first: its variant, its
+        product, its categories from the closest up."""
+        keys = [("variant", product.id), ("template", product.product_tmpl_id.id)]
+        if product.categ_id:
+            path = product.categ_id.parent_path.strip("/").split("/")
+            keys += [("category", int(categ_id)) for categ_id in reversed(path)]
+        return (*keys, ("all", 0))
+
+    @api.model
+    def _find_at(self, index, at, keys):
+        """The rule of `at` (channel id, place) for a product's `keys` (_product_keys):
+        variant > product > category > all (None when none)."""
+        for key in keys:
+            rule = index.get((*at, *key))
+            if rule:
+                return rule
+        return None
 
     @api.model
     def _resolver(self, channels):
@@ -216,8 +276,8 @@ class StockChannelPolicyRule(models.Model):
         find = self._rule_finder(channels)
         core_rules = {}
 
-        def resolve(channel, product):
-            rule = find(channel, product)
+        def resolve(channel, product, warehouse=None):
+            rule = find(channel, product, warehouse)
             if not rule:
                 return allocation.DEFAULT_RULE
             if rule.id not in core_rules:

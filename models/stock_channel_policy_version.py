@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 
 from .access import check_manager_of
-from .stock_channel_policy_rule import RULE_REF_FIELDS
+from .stock_channel_policy_rule import RULE_REF_FIELDS, RULE_WHERE_FIELDS
 
 
 class StockChannelPolicyVersion(models.Model):
@@ -47,9 +47,9 @@ class StockChannelPolicyVersion(models.Model):
         vals_list = []
         for values in self.snapshot or []:
             vals = dict(values, policy_id=policy.id)
-            for name in RULE_REF_FIELDS:
+            for name in RULE_REF_FIELDS + RULE_WHERE_FIELDS:
                 comodel = Rule._fields[name].comodel_name
-                if vals[name] and not self.env[comodel].browse(vals[name]).exists():
+                if vals.get(name) and not self.env[comodel].browse(vals[name]).exists():
                     vals = None  # the channel or product is gone: the rule cannot come back
                     break
             if vals:

@@ -44,6 +44,7 @@ from . import (
     test_policy_versions,
     test_pos_order,
     test_pos_tour,
+    test_promise,
     test_publishable,
     test_quarantine,
     test_reconcile,

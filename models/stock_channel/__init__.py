@@ -34,6 +34,6 @@ model of channel.py; imported in this order, which is the order of their overrid
 # connection is tested once the settings are written)
 from . import channel, publishing, alerts, alert_figures, demo, connection, mapping
 from . import orders, overview, business, reach, reconcile, reconcile_run, velocity, settings
-from . import connection_check, future_stock, kits, exclusions, pickup
+from . import connection_check, sources, future_stock, kits, exclusions, pickup
 
 # isort: on

@@ -12,22 +12,27 @@ class StockChannel(models.Model):
 
     def _store_publishable(self, warehouse, products):
         """{product_id: units} this channel publishes from `warehouse` (a store of the
-        webshop's pickup), for click & collect: the channel's rules on the store's
-        figures, the ring fences of the store's own channels (its register...) set aside
-        (core.allocation.allocate, as _compute_publishable does per warehouse). Only what
-        is on the shelf: receipts still to come do not count, nor do backorders."""
+        webshop's pickup), for click & collect: the channel's rules for that source on the
+        store's figures, the ring fences of the channels drawing from the store (its
+        register...) set aside (core.allocation.allocate, as _compute_publishable does per
+        warehouse), less the safety stock of the store as a source of this channel, 0 for
+        the variants an exclusion hides here. Only what is on the shelf: receipts still
+        to come do not count, nor do backorders; a kit is not picked up in store."""
         self.ensure_one()
         warehouse = warehouse.sudo()
-        siblings = self | self.search(
-            [("warehouse_id", "=", warehouse.id), ("company_id", "=", warehouse.company_id.id)]
-        )
+        siblings = self | self._sharing([warehouse.id])
         figures = warehouse._channel_stock_figures(products)
         resolve = self.env["stock.channel.policy.rule"]._resolver(siblings)
+        held_back = sum(
+            self.source_ids.filtered(lambda s: s.warehouse_id == warehouse).mapped("safety_stock")
+        )
+        excluded = set(self._excluded_ids(products))
         publishable = {}
         for product in products:
             stock = dataclasses.replace(figures[product.id], incoming=())
-            rules = {channel.id: resolve(channel, product) for channel in siblings}
-            publishable[product.id] = allocation.allocate(stock, rules)[self.id].publishable
+            rules = {ch.id: resolve(ch, product, warehouse) for ch in siblings}
+            qty = allocation.allocate(stock, rules)[self.id].publishable
+            publishable[product.id] = 0 if product.id in excluded else max(0, qty - held_back)
         return publishable
 
     def _pickup_blocked(self, products):

@@ -38,41 +38,37 @@ class StockChannel(models.Model):
             domain.append(("company_id", "in", [False, *companies.ids]))
         return self.env["product.product"].search(domain)
 
-    def _compute_publishable(self, products, today=None):
-        """Batch: {(channel_id, product_id): allocation.Result} for self x products: one
-        set of grouped queries per warehouse, then core.allocation; the ring fences of
-        every active channel of the warehouse count; the velocity and latency are read
-        once, only when a rule of a channel of self has the latency-adaptive buffer."""
+    def _compute_publishable(self, products, today=None, now=None):
+        """Batch: {(channel_id, product_id): allocation.Result} for self x products: grouped
+        queries per warehouse feeding a channel (its warehouse, or its sources keeping its
+        promise at `now`: sources.py), core.allocation per warehouse with the fences of the
+        channels drawing from it, one Result per channel (core.promise.combine)."""
         today = today or datetime.now(UTC).date()  # the receipts' days are UTC days too
         results = {}
         products, kits = self._kit_batch(products.with_context(active_test=False))  # kits.py
-        Rule = self.env["stock.channel.policy.rule"]
-        by_warehouse = defaultdict(lambda: self.browse())
-        for channel in self:
-            by_warehouse[channel.warehouse_id] |= channel
+        plan, combiners = self._publishing_plan(now)
+        figures = {wh.id: wh._channel_stock_figures(products) for wh in plan}
+        every = self.browse(sorted({ch.id for _chs, sibs in plan.values() for ch in sibs}))
+        resolve = self.env["stock.channel.policy.rule"]._resolver(every)
+        ceilings = {ch.id: quantity_ceiling(ch.connector) for ch in self if not ch.source_ids}
+        backorder = {ch.id: ch.allow_backorder for ch in every}
         velocity_of = None  # velocity(channel, product), read at the first rule needing it
-        for warehouse, channels in by_warehouse.items():
-            siblings = channels | self.search(
-                [("warehouse_id", "=", warehouse.id), ("company_id", "=", warehouse.company_id.id)]
-            )
-            figures = warehouse._channel_stock_figures(products)
-            resolve = Rule._resolver(siblings)
-            allow_backorder = {ch.id: ch.allow_backorder for ch in siblings}
-            ceilings = {ch.id: quantity_ceiling(ch.connector) for ch in channels}
-            for product in products:
-                rules = {ch.id: resolve(ch, product) for ch in siblings}
+        for product in products:
+            per_warehouse = {}
+            for warehouse, (channels, siblings) in plan.items():
+                rules = {ch.id: resolve(ch, product, warehouse) for ch in siblings}
                 if not velocity_of and any(rules[ch.id].latency_buffer for ch in channels):
                     velocity_of = self._velocity_reader(products)
-                per_channel = allocation.allocate(
-                    figures[product.id],
+                per_warehouse[warehouse.id] = allocation.allocate(
+                    figures[warehouse.id][product.id],
                     rules,
-                    allow_backorder=allow_backorder,
+                    allow_backorder=backorder,
                     today=today,
                     velocity=velocity_of and {ch.id: velocity_of(ch, product) for ch in channels},
                     ceilings=ceilings,
                 )
-                for channel in channels:
-                    results[channel.id, product.id] = per_channel[channel.id]
+            for channel in self:
+                results[channel.id, product.id] = combiners[channel.id](per_warehouse)
         return self._apply_exclusions(products, self._kit_results(results, kits))
 
     def _orderable(self, products):
@@ -168,12 +164,14 @@ class StockChannel(models.Model):
         locked or written concurrently are left to the refresh cron."""
         warehouses, channels = warehouses or {}, channels or {}
         local = self.sudo().search(
-            [("connector", "=", False), "|", ("warehouse_id", "in", list(warehouses)),
-             ("id", "in", list(channels))]
+            [("connector", "=", False), "|", "|", ("warehouse_id", "in", list(warehouses)),
+             ("source_ids.warehouse_id", "in", list(warehouses)), ("id", "in", list(channels))]
         )  # fmt: skip
         batches = defaultdict(lambda: self.sudo().browse())  # variant ids -> channels
         for channel in local:
-            wanted = {**warehouses.get(channel.warehouse_id.id, {}), **channels.get(channel.id, {})}
+            wanted = dict(channels.get(channel.id, {}))  # its warehouse's and sources' changes
+            for warehouse_id in channel._drawn_warehouse_ids():
+                wanted.update(warehouses.get(warehouse_id, {}))
             if None in wanted:
                 self.env.ref("stock_channel_sync.ir_cron_refresh_quantities")._trigger()
                 continue

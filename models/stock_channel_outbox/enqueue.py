@@ -130,10 +130,9 @@ class StockChannelOutbox(models.Model):
 
         warehouse_ids = list(pending["warehouse"])
         if warehouse_ids:
-            for channel in Channel.search(
-                [("warehouse_id", "in", warehouse_ids), ("connector", "!=", False)]
-            ):
-                merge(channel, pending["warehouse"][channel.warehouse_id.id])
+            for channel, ids in Channel._drawing_from(warehouse_ids, [("connector", "!=", False)]):
+                for warehouse_id in ids:  # its warehouse and its sources
+                    merge(channel, pending["warehouse"][warehouse_id])
         for channel in Channel.browse(list(pending["channel"])).exists():
             if channel.connector and channel.active:
                 merge(channel, pending["channel"][channel.id])
