@@ -48,7 +48,7 @@ class PushItem:
     correction: bool = False
     # future stock: the day the quantity's units are all in (a datetime.date; None: all on
     # hand now). Each connector sends it where its platform has a field (see
-    # docs/promise-future-stock.md)
+    # docs/promise.md)
     available_at: object = None
     previous_available_at: object = None  # the date last sent (a connector clears it)
 
