@@ -165,8 +165,8 @@ class Bench:
         spec = importlib.util.spec_from_file_location("bench_kits", KITS)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        kit_ids = module.make_kits(env, self.product_ids, self.args.kits) or []
-        self.product_ids += list(kit_ids)
+        kit_ids = module.make_kits(env, self.product_ids, self.args.kits).ids
+        self.product_ids += kit_ids
         self.log(f"{len(kit_ids)} kits made by bench/_kits.py")
 
     def native(self, env):
