@@ -6,6 +6,12 @@ plain directories, only the test modules and what they import are loaded.
 """
 
 import pytest
+from hypothesis import settings
+
+# The properties check arithmetic, not speed: on a loaded machine (CI beside other runs)
+# an example may take longer than hypothesis's default 200 ms deadline.
+settings.register_profile("plain", deadline=None)
+settings.load_profile("plain")
 
 
 @pytest.hookimpl(tryfirst=True)
