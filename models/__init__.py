@@ -3,6 +3,7 @@ from . import (
     ir_http,
     pos_config,
     pos_order,
+    product_category,
     product_product,
     product_template,
     res_company,

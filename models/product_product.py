@@ -4,6 +4,14 @@ from odoo import api, fields, models
 
 from .explain import step_label, steps_table
 
+# what an exclusion matches a variant on (stock.channel.exclusion._facts)
+EXCLUSION_FACTS = {
+    "categ_id",
+    "product_tag_ids",
+    "additional_product_tag_ids",
+    "product_template_attribute_value_ids",
+}
+
 
 class ProductProduct(models.Model):
     _inherit = "product.product"
@@ -33,6 +41,12 @@ class ProductProduct(models.Model):
         quantities = self._get_publishable_qty_dict(channel) if channel else {}
         for product in self:
             product.publishable_qty = quantities.get(product.id, 0)
+
+    def write(self, vals):
+        res = super().write(vals)
+        if EXCLUSION_FACTS.intersection(vals):
+            self.env["stock.channel.exclusion"]._facts_changed(self)
+        return res
 
     def _get_publishable_qty_dict(self, channel):
         """{product_id: publishable quantity} on `channel`, computed in one batch."""

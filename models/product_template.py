@@ -3,6 +3,10 @@ from odoo.http import request
 
 from ..core import pickup
 
+# what an exclusion matches a variant on (stock.channel.exclusion._facts): a change of
+# them republishes the variants
+EXCLUSION_FACTS = {"categ_id", "product_tag_ids", "attribute_line_ids"}
+
 
 class ProductTemplate(models.Model):
     _inherit = "product.template"
@@ -38,6 +42,13 @@ class ProductTemplate(models.Model):
         help="Which rule decides how much of the product the webshop may sell: the channel "
         "of a website that has one, else the product's Sell when Out-of-Stock.",
     )
+
+    def write(self, vals):
+        res = super().write(vals)
+        if EXCLUSION_FACTS.intersection(vals):
+            variants = self.with_context(active_test=False).product_variant_ids
+            self.env["stock.channel.exclusion"]._facts_changed(variants)
+        return res
 
     def _compute_channel_tab(self):
         for template in self:

@@ -82,6 +82,22 @@ class StockChannelExclusion(models.Model):
             if products and channels:
                 Outbox._enqueue(products=products, channels=channels)
 
+    @api.model
+    def _facts_changed(self, products):
+        """The facts of `products` (category, tags, attribute values) changed: queue them
+        on every channel of each company with an active exclusion (none: nothing to do,
+        an ordinary product edit stays free)."""
+        companies = self.sudo().search([]).company_id
+        if not companies or not products:
+            return
+        channels = self.env["stock.channel"].sudo().search([("company_id", "in", companies.ids)])
+        Outbox = self.env["stock.channel.outbox"]
+        for company in companies:
+            mine = products.filtered(lambda p, c=company: p.company_id in (c, c.browse()))
+            company_channels = channels.filtered(lambda ch, c=company: ch.company_id == c)
+            if mine and company_channels:
+                Outbox._enqueue(products=mine, channels=company_channels)
+
     def _affected(self):
         """[(products, channels)] of each exclusion, archived ones too."""
         return [(rule._products(), rule._channels()) for rule in self.sudo()]

@@ -26,6 +26,7 @@ class StockChannelPolicyRule(models.Model):
     _name = "stock.channel.policy.rule"
     _description = "Channel Allocation Rule"
     _order = "policy_id, channel_id, scope_rank, sequence, id"
+    _check_company_auto = True
 
     policy_id = fields.Many2one(
         "stock.channel.policy", required=True, ondelete="cascade", index=True
@@ -49,12 +50,14 @@ class StockChannelPolicyRule(models.Model):
         "stock.warehouse",
         string="Source",
         ondelete="cascade",
+        check_company=True,
         help="Only at this source of the channel (empty: every source).",
     )
     zone_id = fields.Many2one(
         "stock.channel.zone",
         string="Region",
         ondelete="cascade",
+        check_company=True,
         help="Only at the sources whose warehouse address lies in this zone (empty: all).",
     )
 

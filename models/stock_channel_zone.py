@@ -69,3 +69,12 @@ class StockChannelZone(models.Model):
         res = super().write(vals)
         self.env["stock.channel.source"]._republish_zones(self)
         return res
+
+    def unlink(self):
+        """Deleting zones empties the channels' market zone and the sources' zones, and
+        their transit times and region rules go with them: those channels republished."""
+        Rule = self.env["stock.channel.policy.rule"].sudo()
+        channels = Rule.search([("zone_id", "in", self.ids)]).channel_id
+        self.env["stock.channel.source"]._republish_zones(self)
+        channels._promise_changed()
+        return super().unlink()

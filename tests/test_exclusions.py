@@ -326,3 +326,55 @@ class TestExclusionGridTour(HttpCase, ExclusionCase):
         self.web._refresh_quantities(self.knife)
         self.assertEqual(self.cell(self.market, self.knife)["excluded_by"], "Blades")
         self.start_tour("/odoo/inventory", "stock_channel_sync_exclusion_grid", login=manager.login)
+
+
+@tagged("post_install", "-at_install")
+class TestExclusionFactsChange(ExclusionCase):
+    """A change of the facts an exclusion matches (category and its parents, tags,
+    attribute values) republishes the variant: the marketplace stops selling it."""
+
+    def queued(self, product):
+        self.env.cr.flush()
+        rows = self.env["stock.channel.outbox"].search([("product_id", "=", product.id)])
+        return rows.channel_id
+
+    def test_a_product_moved_into_an_excluded_category_is_republished(self):
+        elsewhere = self.env["product.category"].create({"name": "Kitchen"})
+        spoon = self._create_product("Spoon", "SPOON", categ=elsewhere)
+        self.set_stock(spoon, 4)
+        self.market._refresh_quantities(spoon)
+        self.exclude("Blades", "category", self.category, channels=self.market)
+        self.settle()
+        spoon.product_tmpl_id.categ_id = self.subcategory
+        self.assertIn(self.market, self.queued(spoon), "moved into an excluded category")
+        self.market._refresh_quantities(spoon)
+        line = self.env["stock.channel.quantity"].search(
+            [("channel_id", "=", self.market.id), ("product_id", "=", spoon.id)]
+        )
+        self.assertEqual((line.publishable_qty, line.excluded_by), (0, "Blades"))
+
+    def test_a_tag_added_republishes(self):
+        tag = self.env["product.tag"].create({"name": "Hazardous"})
+        self.set_stock(self.knife, 6)
+        self.exclude("Hazardous goods", "tag", tag)
+        self.settle()
+        self.knife.product_tmpl_id.product_tag_ids = tag
+        self.assertIn(self.market, self.queued(self.knife), "a tag of the product")
+        self.settle()
+        self.product_b.additional_product_tag_ids = tag
+        self.assertIn(self.market, self.queued(self.product_b), "a tag of the variant")
+
+    def test_a_parent_category_moved_under_an_excluded_one_republishes(self):
+        loose = self.env["product.category"].create({"name": "Loose"})
+        loose_sub = self.env["product.category"].create({"name": "Sub", "parent_id": loose.id})
+        fork = self._create_product("Fork", "FORK", categ=loose_sub)
+        self.set_stock(fork, 3)
+        self.exclude("Blades", "category", self.category, channels=self.market)
+        self.settle()
+        loose.parent_id = self.category
+        self.assertIn(self.market, self.queued(fork), "its parent moved under the excluded one")
+
+    def test_without_exclusions_product_edits_queue_nothing(self):
+        self.settle()
+        self.knife.product_tmpl_id.categ_id = self.env["product.category"].create({"name": "K"})
+        self.assertFalse(self.queued(self.knife))

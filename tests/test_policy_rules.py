@@ -3,7 +3,7 @@ from datetime import timedelta
 from psycopg2 import IntegrityError
 
 from odoo import fields
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -130,3 +130,20 @@ class TestPolicyRules(ChannelStockCase):
     def test_peak_mode_needs_a_peak_policy(self):
         with self.assertRaisesRegex(Exception, "peak-period policy"):
             self.policy.action_switch_peak()
+
+    def test_a_rule_cannot_name_a_warehouse_or_zone_of_another_company(self):
+        company_b, _manager_b = self.second_company()
+        warehouse_b = self.env["stock.warehouse"].search([("company_id", "=", company_b.id)])
+        warehouse_b = warehouse_b[:1] or self.env["stock.warehouse"].create(
+            {"name": "B warehouse", "code": "BWH", "company_id": company_b.id}
+        )
+        zone_b = self.env["stock.channel.zone"].create(
+            {"name": "B zone", "company_id": company_b.id}
+        )
+        with self.assertRaises(UserError):
+            self.add_rule(self.market, source_warehouse_id=warehouse_b.id)
+        with self.assertRaises(UserError):
+            self.add_rule(self.market, zone_id=zone_b.id)
+        rule = self.add_rule(self.market)
+        with self.assertRaises(UserError):
+            rule.write({"zone_id": zone_b.id})

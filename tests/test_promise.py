@@ -147,6 +147,15 @@ class TestPromise(SyncCase):
         )
         self.assertTrue(self.outbox(self.market), "a transit time of a source changed")
 
+    def test_deleting_a_zone_republishes_its_channels(self):
+        self.promise(self.market, 3, self.warehouse, self.lyon)
+        self.source(self.shop, self.lyon, zone_ids=[Command.set(self.rhone.ids)])
+        self.flush_outbox()
+        self.env["stock.channel.outbox"].search([]).unlink()
+        (self.benelux | self.rhone).unlink()
+        self.assertTrue(self.outbox(self.market), "the market zone of the channel deleted")
+        self.assertTrue(self.outbox(self.shop), "a zone its source ships to deleted")
+
     def test_a_user_of_another_company_cannot_see_the_sources_or_zones(self):
         source = self.source(self.market, self.lyon)
         _company_b, manager_b = self.second_company()
