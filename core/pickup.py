@@ -10,6 +10,8 @@ own wording) when it does not hold the cart or opens in more than a week.
 
 from datetime import timedelta
 
+from .kits import kit_quantity
+
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -24,6 +26,20 @@ def shortfalls(needed, available, blocked=()):
         if qty > units:
             short[key] = units
     return short
+
+
+def kit_shortfalls(plans, short, available, blocked=()):
+    """{kit: kits the store makes} of the kits a store cannot serve: a kit not for pickup
+    (in `blocked`: 0) or one of whose components is `short` (shortfalls' answer).
+
+    plans: {kit: {component: units per kit}}; available: {component: the store's units};
+    blocked: the keys (kits, components) that may not be picked up (0 available)."""
+    kits = {}
+    for kit, per_kit in plans.items():
+        if kit in blocked or any(component in short for component in per_kit):
+            units = {c: 0 if c in blocked else available.get(c, 0) for c in per_kit}
+            kits[kit] = 0 if kit in blocked else kit_quantity(per_kit, units)[0]
+    return kits
 
 
 def hours_text(hours):

@@ -112,6 +112,27 @@ class TestClickCollect(ClickCollectCase):
         self.product.product_tmpl_id.channel_no_pickup_ids = self.register
         self.assertTrue(self.cart(1)._is_in_stock(self.lyon.id))
 
+    def test_a_kit_is_short_where_its_components_are(self):
+        """A kit of 2 units of the product: Lyon (3 for the shop) makes 1, Nantes
+        (1 for the shop) none; a kit not for pickup on the channel has no store."""
+        kit = self._create_product("Pair Kit", "PAIR-KIT")
+        kit.product_tmpl_id.is_published = True
+        self.env["mrp.bom"].create(
+            {"product_tmpl_id": kit.product_tmpl_id.id, "type": "phantom",
+             "bom_line_ids": [Command.create({"product_id": self.product.id, "product_qty": 2})]}
+        )  # fmt: skip
+        cart = self.env["sale.order"].create(
+            {"partner_id": self.partner.id, "website_id": self.website.id,
+             "carrier_id": self.in_store.id,
+             "order_line": [Command.create({"product_id": kit.id, "product_uom_qty": 1})]}
+        )  # fmt: skip
+        self.assertTrue(cart._is_in_stock(self.lyon.id))
+        self.assertEqual(cart._get_insufficient_stock_data(self.nantes.id), {cart.order_line: 0})
+        self.assertFalse(cart._is_in_stock(self.nantes.id))
+        kit.product_tmpl_id.channel_no_pickup_ids = self.web
+        self.assertFalse(cart._is_in_stock(self.lyon.id))
+        self.assertEqual(cart.order_line.shop_warning, "Not available for pickup in store")
+
     def test_the_product_page_counts_the_best_store_for_the_channel(self):
         self.assertEqual(self.website._get_max_in_store_product_available_qty(self.product), 3)
         self.set_stock(self.product, 0, self.lyon.lot_stock_id)

@@ -92,3 +92,37 @@ class TestCrons(LiveServerCase):
             finally:
                 thread.testing = testing
             self.assertIsNotNone(changed)
+
+    def test_the_hourly_refresh_commits_a_changed_quantity_with_its_push(self):
+        """A channel with a connector (no sources): the refresh commits its changed
+        quantities and their pushes together, so a crash right after that commit (before
+        the run's next one) loses no push."""
+        thread = threading.current_thread()
+        with self.registry.cursor() as cr:
+            env = self.env_of(cr)
+            channel = env["stock.channel"].create(
+                {"name": "Cron market", "code": f"cron-market-{uuid.uuid4().hex[:8]}",
+                 "warehouse_id": env["stock.channel"].browse(self.channel_ids[0]).warehouse_id.id,
+                 "connector": "generic_json", "endpoint_url": "http://127.0.0.1:9/"}
+            )  # fmt: skip
+            self.channel_ids.append(channel.id)
+            channel._refresh_quantities(env["product.product"].browse(self.product_ids))
+        with self.registry.cursor() as cr:  # a quantity no event announced changes
+            cr.execute(
+                "UPDATE stock_channel_quantity SET publishable_qty = 99 WHERE channel_id = %s",
+                [channel.id],
+            )
+            cr.execute("DELETE FROM stock_channel_outbox WHERE channel_id = %s", [channel.id])
+        with self.registry.cursor() as cr:
+            testing, thread.testing = thread.testing, False  # as in the cron worker
+            try:
+                self.env_of(cr)["stock.channel"].browse(channel.id)._refresh_in_cron()
+            finally:
+                thread.testing = testing
+            cr.rollback()  # the run crashes after the channel's commit
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT product_id FROM stock_channel_outbox WHERE channel_id = %s",
+                [channel.id],
+            )
+            self.assertIn(self.product_ids[0], [row[0] for row in cr.fetchall()])

@@ -84,6 +84,21 @@ class TestKits(OrderCase):
         self.dispatch(until_empty=True)
         self.assertEqual(self.market_level(self.kit), 2)
 
+    def test_the_hourly_refresh_queues_a_kit_whose_bill_changed(self):
+        """A bill of materials edited is no stock change: the refresh cron queues the kit
+        on the channels with a connector (without sources here), as it stores it."""
+        self.set_stock(self.strap, 8)
+        self.set_stock(self.buckle, 5)
+        self.env["stock.channel"]._cron_refresh_quantities()
+        self.assertEqual(self.quantity_line(self.market, self.kit).publishable_qty, 4)
+        self.outbox().unlink()
+        self.kit_bom.bom_line_ids.filtered(lambda x: x.product_id == self.strap).product_qty = 4
+        self.assertFalse(self.outbox(), "a bill edit queues nothing by itself")
+        self.env["stock.channel"]._cron_refresh_quantities()
+        self.assertEqual(self.quantity_line(self.market, self.kit).publishable_qty, 2)
+        self.assertEqual(self.outbox(self.market).product_id, self.kit)
+        self.assertFalse(self.outbox(self.web), "a channel without a connector: no push")
+
     def test_the_channel_rule_applies_to_the_components_then_the_kit(self):
         self.set_stock(self.strap, 14)
         self.set_stock(self.buckle, 10)

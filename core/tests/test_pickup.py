@@ -2,13 +2,34 @@
 
 from datetime import datetime
 
-from core.pickup import hours_text, opening_state, ready_words, shortfalls, stock_values
+from core.pickup import (
+    hours_text,
+    kit_shortfalls,
+    opening_state,
+    ready_words,
+    shortfalls,
+    stock_values,
+)
 
 MONDAY_10 = datetime(2026, 12, 7, 10, 0)  # a Monday
 
 
 def test_a_store_holding_every_line_has_no_shortfall():
     assert shortfalls({1: 3, 2: 1}, {1: 3, 2: 5}) == {}
+
+
+def test_a_kit_is_short_where_one_of_its_components_is():
+    plans = {9: {1: 2, 2: 1}}  # kit 9: 2 of 1 and 1 of 2
+    assert kit_shortfalls(plans, {}, {1: 4, 2: 5}) == {}
+    short = shortfalls({1: 4, 2: 2}, {1: 3, 2: 5})  # 2 kits
+    assert kit_shortfalls(plans, short, {1: 3, 2: 5}) == {9: 1}
+
+
+def test_a_kit_not_for_pickup_or_of_a_component_not_for_pickup_is_short():
+    plans = {9: {1: 2, 2: 1}}
+    assert kit_shortfalls(plans, {}, {1: 4, 2: 5}, blocked={9}) == {9: 0}
+    short = shortfalls({1: 2, 2: 1}, {1: 4, 2: 5}, blocked={2})
+    assert kit_shortfalls(plans, short, {1: 4, 2: 5}, blocked={2}) == {9: 0}
 
 
 def test_a_store_short_of_one_line_says_what_it_holds():

@@ -28,23 +28,25 @@ class SaleOrder(models.Model):
     def _get_insufficient_stock_data(self, wh_id):
         """The lines store `wh_id` cannot serve, judged on what the webshop's channel may
         sell there (not the store's free quantity), a product not for pickup on the
-        channel short everywhere; _is_in_stock, and so the stores offered, follow."""
+        channel short everywhere, a kit short where one of its components is (or where
+        it is not for pickup); _is_in_stock, and so the stores offered, follow."""
         channel = self._pickup_channel()
         if not channel:
             return super()._get_insufficient_stock_data(wh_id)
         store = self.env["stock.warehouse"].browse(wh_id)
-        needed = self._channel_needed_quantities()
+        needed = self._channel_needed_quantities()  # a kit's components, not the kit
+        lines = self.order_line.filtered(lambda line: line.product_id and not line.display_type)
         products = self.env["product.product"].union(*needed)
-        blocked = channel.sudo()._pickup_blocked(products)
-        short = pickup.shortfalls(
-            {product.id: qty for product, qty in needed.items()},
-            channel.sudo()._store_publishable(store, products),
-            blocked=set(blocked.ids),
-        )
+        blocked = channel.sudo()._pickup_blocked(products | lines.product_id)
+        available = channel.sudo()._store_publishable(store, products)
+        needs = {product.id: qty for product, qty in needed.items()}
+        short = pickup.shortfalls(needs, available, blocked=set(blocked.ids))
+        plans = channel.sudo()._kit_components(lines.product_id, self.company_id)
+        short.update(pickup.kit_shortfalls(plans, short, available, set(blocked.ids)))
         return {
             line: line._pickup_short(short[line.product_id.id], line.product_id in blocked)
-            for line in self.order_line
-            if line.product_id.id in short and not line.display_type
+            for line in lines
+            if line.product_id.id in short
         }
 
     def _get_free_qty(self, product):

@@ -147,8 +147,8 @@ class StockChannel(models.Model):
         )
 
     def _refresh_quantities(self, products=None):
-        """Recompute and store stock.channel.quantity for self x products (all if None);
-        returns the stock.channel.quantity records whose publishable quantity changed."""
+        """Recompute and store stock.channel.quantity for self x products (all if None):
+        the records whose publishable quantity changed."""
         if products is None:
             products = self._channel_products(self.company_id)
         results = self._compute_publishable(products)
@@ -222,15 +222,15 @@ class StockChannel(models.Model):
         return changed
 
     def _refresh_in_cron(self, attempts=REFRESH_ATTEMPTS):
-        testing = runtime.in_test()
         for attempt in range(attempts):
             try:
                 with self.env.cr.savepoint():
                     changed = self._refresh_quantities()
+                    self._after_refresh(changed)  # before the commit (sources.py)
                 runtime.commit_chunk(self.env, 1)
                 return changed
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
-                if testing or attempt == attempts - 1:
+                if runtime.in_test() or attempt == attempts - 1:
                     raise
                 runtime.roll_back(self.env)
         return self.env["stock.channel.quantity"]
@@ -277,8 +277,7 @@ class StockChannel(models.Model):
 
     @api.model
     def _on_pushes_queued(self, rows, at=None, **payload):
-        """Pushes queued, replayed or requeued (see core.events): the dispatcher woken
-        now, or at `at` when they are due later."""
+        """Pushes queued, replayed or requeued (core.events): the dispatcher woken now/at `at`."""
         self._wake_dispatcher(at=at)
 
     def action_republish(self):

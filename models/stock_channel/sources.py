@@ -47,13 +47,13 @@ class StockChannel(models.Model):
             self._promise_changed()
         return res
 
-    def _refresh_in_cron(self, attempts=None):
-        """The periodic refresh (hourly): a channel with sources gets its changed variants
-        pushed, as a source passing its cut-off leaves (or joins) the channel's sum."""
-        changed = super()._refresh_in_cron(*([attempts] if attempts else []))
-        if self.source_ids and changed:
+    def _after_refresh(self, changed):
+        """The periodic refresh (hourly) stored `changed` (stock.channel.quantity): their
+        variants queued on this channel when it has a connector, in the same savepoint and
+        commit, so that what no event announced is pushed too (a source passing its
+        cut-off, a kit's bill of materials edited)."""
+        if self.connector and changed:
             self.env["stock.channel.outbox"]._enqueue(products=changed.product_id, channels=self)
-        return changed
 
     def _promise_changed(self):
         """Sources, promise or zones changed: every variant of these channels republished
