@@ -263,3 +263,12 @@ class TestFutureStockFigures(ChannelStockCase):
         self.assertEqual((result.publishable, result.future), (2, 2))
         self.validate_pick(order)  # the 3 left in a backorder pick, the 10 shipping
         self.assertEqual(self.publishable().publishable, 2)
+
+    def test_a_refresh_that_only_moves_the_date_reports_the_line(self):
+        self.add_rule(self.market, include_incoming_days=7)
+        receipt = self.receive(self.product, 5, in_days(3)[0])
+        self.assertTrue(self.market._refresh_quantities(self.product))
+        later, later_day = in_days(5)
+        receipt.scheduled_date = later
+        changed = self.market._refresh_quantities(self.product)
+        self.assertEqual((changed.publishable_qty, changed.available_at), (5, later_day))
