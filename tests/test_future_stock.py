@@ -264,6 +264,19 @@ class TestFutureStockFigures(ChannelStockCase):
         self.validate_pick(order)  # the 3 left in a backorder pick, the 10 shipping
         self.assertEqual(self.publishable().publishable, 2)
 
+    def test_a_delivery_chained_to_a_receipt_is_netted_from_it(self):
+        self.add_rule(self.market, include_incoming_days=7)
+        receipt = self.receive(self.product, 5, in_days(3)[0])
+        delivery = self.deliver(self.product, 2)  # made to order: it waits for the receipt
+        delivery.do_unreserve()
+        delivery.move_ids.write(
+            {
+                "procure_method": "make_to_order",
+                "move_orig_ids": [Command.link(receipt.move_ids.id)],
+            }
+        )
+        self.assertEqual(self.publishable().publishable, 3)
+
     def test_a_refresh_that_only_moves_the_date_reports_the_line(self):
         self.add_rule(self.market, include_incoming_days=7)
         receipt = self.receive(self.product, 5, in_days(3)[0])
