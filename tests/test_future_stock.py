@@ -110,6 +110,21 @@ class TestFutureStockPublished(OrderCase):
         result = self.market._compute_publishable(self.product)[self.market.id, self.product.id]
         self.assertEqual((result.publishable, result.future, result.available_at), (5, 3, day))
 
+    def test_a_2_step_order_waiting_for_the_receipt_republishes(self):
+        self.horizon(7)
+        self.warehouse.delivery_steps = "pick_ship"
+        self.receive(self.product, 5, in_days(3)[0])
+        self.dispatch()
+        self.assertEqual(self.market_level(), 5)
+        order = self.env["sale.order"].create(
+            {"partner_id": self.partner.id, "warehouse_id": self.warehouse.id,
+             "order_line": [Command.create({"product_id": self.product.id,
+                                            "product_uom_qty": 3})]}
+        )  # fmt: skip
+        order.action_confirm()  # the pick of 3 waits for the receipt
+        self.dispatch()
+        self.assertEqual(self.market_level(), 2)
+
     def test_the_receipt_in_stock_clears_the_date(self):
         self.horizon(7)
         when, _day = in_days(3)
