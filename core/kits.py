@@ -88,6 +88,7 @@ def kit_result(per_kit, results, names=None):
     if limiting is not None:
         steps.append(_limit_step(limit_name, publishable.get(limiting, 0), per_kit[limiting], qty))
     steps.append(_step(STEP_PUBLISHABLE, qty, KIT_RULE, {}, f"publishable {qty}"))
+    future, available_at = _future(per_kit, results, qty)
     return Result(
         publishable=qty,
         sellable=_equivalent(per_kit, results, "sellable"),
@@ -96,7 +97,24 @@ def kit_result(per_kit, results, names=None):
         rule=f"{KIT_RULE}, limited by {limit_name}" if limit_name else KIT_RULE,
         steps=steps,
         limited_by=limit_name,
+        future=future,
+        available_at=available_at,
     )
+
+
+def _future(per_kit, results, qty):
+    """(future kits, their day): the kits of `qty` that the components' units on hand now
+    (publishable - future) do not make wait for the arriving ones, until the latest day
+    of the components that have one (0, None when the units on hand make them all)."""
+    now = kit_quantity(per_kit, {c: r.publishable - r.future for c, r in results.items()})[0]
+    days = [
+        res.available_at
+        for comp, res in results.items()
+        if res.available_at and per_kit.get(comp, 0) > EPSILON
+    ]
+    if qty <= now or not days:
+        return 0, None
+    return qty - now, max(days)
 
 
 def _equivalent(per_kit, results, name):

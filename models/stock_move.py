@@ -19,11 +19,14 @@ INCOMING = [
     ("location_dest_usage", "=", "internal"),
     ("location_usage", "not in", ("internal", "transit")),
 ]
-# an outgoing move: from an internal location out of the company's stock; while it waits
-# unreserved, the receipts counted as future stock serve it first
+# an outgoing move: from an internal location out of the company's stock, or the pick of a
+# 2/3-step delivery (bound for a customer); while it waits unreserved, the receipts counted
+# as future stock serve it first
 OUTGOING = [
     ("location_usage", "=", "internal"),
+    "|",
     ("location_dest_usage", "not in", ("internal", "transit")),
+    ("location_final_id.usage", "=", "customer"),
 ]
 # the states an outgoing move enters or leaves as units waiting for goods
 WAITING_STATES = ("confirmed", "waiting", "cancel")

@@ -163,7 +163,10 @@ class StockWarehouse(models.Model):
     def _channel_waiting_demand(self, products):
         """{product_id: units of the warehouse's outgoing moves not reserved}: the orders
         confirmed beyond the stock on hand, which the next receipts serve (the reserved
-        part is in the quants' reserved quantity already)."""
+        part is in the quants' reserved quantity already). Only the first move of a
+        delivery chain in the warehouse counts: the pick of a 2- or 3-step delivery (bound
+        for a customer), not the later steps that wait for it (their units are the
+        pick's); a delivery waiting for a receipt (made to order) counts."""
         waiting = defaultdict(float)
         Move = self.env["stock.move"].sudo()
         for product, uom, qty, reserved in Move._read_group(
@@ -171,7 +174,11 @@ class StockWarehouse(models.Model):
             & Domain("state", "in", TODO_MOVE_STATES)
             & Domain("location_id", "child_of", self.view_location_id.ids)
             & Domain("location_id.usage", "=", "internal")
-            & Domain("location_dest_id.usage", "not in", ("internal", "transit")),
+            & Domain("move_orig_ids", "not any", [("location_id.usage", "=", "internal")])
+            & (
+                Domain("location_dest_id.usage", "not in", ("internal", "transit"))
+                | Domain("location_final_id.usage", "=", "customer")
+            ),
             ["product_id", "product_uom"],
             ["product_qty:sum", "quantity:sum"],
         ):

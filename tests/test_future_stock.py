@@ -7,10 +7,11 @@ receipt's scheduled date (a late receipt republishes), and the webshop says "shi
 import json
 from datetime import UTC, datetime, timedelta
 
+from odoo import Command
 from odoo.tests import HttpCase, tagged
 
 from ..core.allocation import day_words
-from .common import OrderCase
+from .common import ChannelStockCase, OrderCase
 
 ACCOUNT, SELLER, DE = "seller", "A2SELLER", "A1PA6795UKMFR9"
 CLIENT, SECRET, REFRESH = "amzn1.application-oa2-client.odoo", "lwa-secret", "Atzr|odoo-refresh"
@@ -108,6 +109,21 @@ class TestFutureStockPublished(OrderCase):
         self.assertEqual(self.sim.generic.available_at("market", "WIDGET"), day.isoformat())
         result = self.market._compute_publishable(self.product)[self.market.id, self.product.id]
         self.assertEqual((result.publishable, result.future, result.available_at), (5, 3, day))
+
+    def test_a_2_step_order_waiting_for_the_receipt_republishes(self):
+        self.horizon(7)
+        self.warehouse.delivery_steps = "pick_ship"
+        self.receive(self.product, 5, in_days(3)[0])
+        self.dispatch()
+        self.assertEqual(self.market_level(), 5)
+        order = self.env["sale.order"].create(
+            {"partner_id": self.partner.id, "warehouse_id": self.warehouse.id,
+             "order_line": [Command.create({"product_id": self.product.id,
+                                            "product_uom_qty": 3})]}
+        )  # fmt: skip
+        order.action_confirm()  # the pick of 3 waits for the receipt
+        self.dispatch()
+        self.assertEqual(self.market_level(), 2)
 
     def test_the_receipt_in_stock_clears_the_date(self):
         self.horizon(7)
@@ -210,3 +226,77 @@ class TestFutureStockInTheWebshop(OrderCase, HttpCase):
         self.deliver(self.product, 3)  # sold ahead: the receipt's units are taken
         info = self.combination_info()
         self.assertEqual((info["free_qty"], info["channel_stock_message"]), (0, "Out of stock"))
+
+
+@tagged("post_install", "-at_install")
+class TestFutureStockFigures(ChannelStockCase):
+    """The figures behind the future stock, without a channel server: a 2-step delivery
+    counted once, a date that moves alone reported as a change."""
+
+    def publishable(self):
+        return self.market._compute_publishable(self.product)[self.market.id, self.product.id]
+
+    def sell(self, qty):
+        """A confirmed sale order of `qty` widgets from the warehouse."""
+        order = self.env["sale.order"].create(
+            {"partner_id": self.partner.id, "warehouse_id": self.warehouse.id,
+             "order_line": [Command.create({"product_id": self.product.id,
+                                            "product_uom_qty": qty})]}
+        )  # fmt: skip
+        order.action_confirm()
+        return order
+
+    def two_step_stock(self):
+        self.warehouse.delivery_steps = "pick_ship"
+        self.add_rule(self.market, include_incoming_days=7)
+        self.set_stock(self.product, 10)
+        self.receive(self.product, 5, in_days(3)[0])
+
+    def validate_pick(self, order):
+        pick = order.picking_ids.filtered(
+            lambda p: p.picking_type_id == self.warehouse.pick_type_id
+        )
+        pick.move_ids.picked = True
+        pick.with_context(skip_backorder=True).button_validate()
+        return pick
+
+    def test_a_2_step_delivery_is_subtracted_once(self):
+        self.two_step_stock()
+        self.assertEqual(self.publishable().publishable, 15)
+        order = self.sell(4)
+        self.assertEqual(order.picking_ids.move_ids.quantity, 4, "the pick reserved")
+        self.assertEqual(self.publishable().publishable, 11)
+        self.validate_pick(order)  # the ship move, Output -> Customer, reserved at Output
+        ship = order.picking_ids.move_ids.filtered("move_orig_ids")
+        self.assertEqual((ship.location_dest_id, ship.quantity), (self.customer_location, 4))
+        self.assertEqual(self.publishable().publishable, 11)
+
+    def test_a_2_step_order_beyond_stock_is_netted_from_the_receipts(self):
+        self.two_step_stock()
+        order = self.sell(13)  # 10 reserved by the pick, 3 waiting for the receipt
+        result = self.publishable()
+        self.assertEqual((result.publishable, result.future), (2, 2))
+        self.validate_pick(order)  # the 3 left in a backorder pick, the 10 shipping
+        self.assertEqual(self.publishable().publishable, 2)
+
+    def test_a_delivery_chained_to_a_receipt_is_netted_from_it(self):
+        self.add_rule(self.market, include_incoming_days=7)
+        receipt = self.receive(self.product, 5, in_days(3)[0])
+        delivery = self.deliver(self.product, 2)  # made to order: it waits for the receipt
+        delivery.do_unreserve()
+        delivery.move_ids.write(
+            {
+                "procure_method": "make_to_order",
+                "move_orig_ids": [Command.link(receipt.move_ids.id)],
+            }
+        )
+        self.assertEqual(self.publishable().publishable, 3)
+
+    def test_a_refresh_that_only_moves_the_date_reports_the_line(self):
+        self.add_rule(self.market, include_incoming_days=7)
+        receipt = self.receive(self.product, 5, in_days(3)[0])
+        self.assertTrue(self.market._refresh_quantities(self.product))
+        later, later_day = in_days(5)
+        receipt.scheduled_date = later
+        changed = self.market._refresh_quantities(self.product)
+        self.assertEqual((changed.publishable_qty, changed.available_at), (5, later_day))

@@ -91,6 +91,14 @@ class TestOversellLedger(OrderCase):
         self.order("BACK-2", qty=1)
         self.assertEqual(len(self.incidents()), 1)
 
+    def test_the_backorder_quantity_of_a_rule_at_the_channels_warehouse(self):
+        self.market.allow_backorder = True
+        self.add_rule(self.market, backorder_qty=3, source_warehouse_id=self.warehouse.id)
+        self.set_stock(self.product, 0)
+        answer, _order = self.order("BACK-WH", qty=3)
+        self.assertEqual(answer["status"], "accepted")
+        self.assertFalse(self.incidents(), "within the rule's backorder quantity")
+
     def test_resolved_when_restocked_or_cancelled(self):
         self.set_stock(self.product, 0)
         _answer, order = self.order("RES-1")

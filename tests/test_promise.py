@@ -199,3 +199,21 @@ class TestPromise(SyncCase):
         )
         self.assertEqual(line.publishable_qty, 0)
         self.assertIn(self.product, self.outbox(self.market).product_id)
+
+
+@tagged("post_install", "-at_install")
+class TestRulesAtTheChannelsOwnWarehouse(SyncCase):
+    """What the webshop and the orders may take follows the rules scoped to the channel's
+    own warehouse (a channel without sources draws from it)."""
+
+    def test_the_shop_limit_takes_the_backorder_of_a_rule_at_its_warehouse(self):
+        self.web.allow_backorder = True
+        self.add_rule(self.web, backorder_qty=5, source_warehouse_id=self.warehouse.id)
+        self.set_stock(self.product, 2)
+        self.assertEqual(self.web._shop_limits(self.product), {self.product.id: 7})
+        self.assertIn("up to 5 on backorder", self.web._shop_rule_text(self.product))
+
+    def test_orderable_keeps_out_a_fence_of_another_channel_at_the_warehouse(self):
+        self.add_rule(self.pos, ring_fenced_qty=3, source_warehouse_id=self.warehouse.id)
+        self.set_stock(self.product, 10)
+        self.assertEqual(self.web._orderable(self.product), {self.product.id: 7})

@@ -1,6 +1,8 @@
 """Kits: a kit's publishable quantity from its components' (no Odoo)."""
 
 import math
+from dataclasses import replace
+from datetime import date
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -43,6 +45,16 @@ def test_a_kit_is_limited_by_its_scarcest_component_and_says_so():
         STEP_PUBLISHABLE,
     ]
     assert "limited by Strap" in res.rule
+
+
+def test_a_kit_waiting_for_an_arriving_component_gets_its_date():
+    soon, later = date(2026, 12, 10), date(2026, 12, 14)
+    strap = replace(result(7), future=5, available_at=later)  # 2 now, 5 arriving
+    buckle = replace(result(5), future=1, available_at=soon)  # 4 now, 1 arriving
+    res = kit_result({A: 2, B: 1}, {A: strap, B: buckle})
+    assert (res.publishable, res.future, res.available_at) == (3, 2, later)
+    on_hand = kit_result({A: 2, B: 1}, {A: result(7), B: buckle})  # 3 kits now
+    assert (on_hand.publishable, on_hand.future, on_hand.available_at) == (3, 0, None)
 
 
 def test_the_limit_moves_to_the_component_that_drops():

@@ -151,7 +151,7 @@ class SaleOrder(models.Model):
         channel taking backorders sold beyond its rule's backorder quantity."""
         if not shortfalls:
             return {}
-        resolve = self.env["stock.channel.policy.rule"].sudo()._resolver(channel)
+        resolve = channel.sudo()._own_resolver(channel)  # its rules at its warehouse
         beyond = {}
         for product, (needed, available) in shortfalls.items():
             allowed = max(available, 0) + resolve(channel, product).backorder_qty

@@ -13,7 +13,7 @@ class StockChannel(models.Model):
         in (core.allocation Result.future / available_at); (0, None) for the products
         whose rule counts no receipt (nothing is computed for those)."""
         self.ensure_one()
-        resolve = self.env["stock.channel.policy.rule"]._resolver(self)
+        resolve = self._own_resolver(self)
         counting = products.filtered(lambda p: resolve(self, p).include_incoming_days > 0)
         future = dict.fromkeys(products.ids, (0, None))
         if counting:

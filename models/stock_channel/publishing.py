@@ -79,7 +79,7 @@ class StockChannel(models.Model):
         siblings = self | self.search(
             [("warehouse_id", "=", self.warehouse_id.id), ("company_id", "=", self.company_id.id)]
         )
-        resolve = self.env["stock.channel.policy.rule"]._resolver(siblings)
+        resolve = self._own_resolver(siblings)
         return {
             product.id: allocation.orderable(
                 figures[product.id], {ch.id: resolve(ch, product) for ch in siblings}, self.id
@@ -94,7 +94,7 @@ class StockChannel(models.Model):
         when the channel takes backorders, whatever the products' own flag."""
         self.ensure_one()
         orderable = self._orderable(products)
-        resolve = self.env["stock.channel.policy.rule"]._resolver(self)
+        resolve = self._own_resolver(self)
         free = free or {}
         future = self._shop_future(products)
         return {
@@ -113,7 +113,7 @@ class StockChannel(models.Model):
         two parts of its shop limit (see _shop_limits, `free` the warehouse's free
         quantity) and what the shop says of them (core.allocation.shop_words)."""
         self.ensure_one()
-        rule = self.env["stock.channel.policy.rule"]._resolver(self)(self, product)
+        rule = self._own_resolver(self)(self, product)
         in_stock, backorder = allocation.shop_split(
             self._orderable(product)[product.id], rule, self.allow_backorder, free=free
         )
@@ -127,7 +127,7 @@ class StockChannel(models.Model):
         self.ensure_one()
         backorder = self.env._("no backorders")
         if self.allow_backorder and product:
-            rule = self.env["stock.channel.policy.rule"]._resolver(self)(self, product)
+            rule = self._own_resolver(self)(self, product)
             backorder = self.env._(
                 "then up to %(qty)s on backorder (its rule's backorder quantity)",
                 qty=max(0, rule.backorder_qty),

@@ -98,6 +98,14 @@ class StockChannel(models.Model):
         self.ensure_one()
         return {self.warehouse_id.id, *self.source_ids.warehouse_id.ids}
 
+    def _own_resolver(self, channels):
+        """resolve(channel, product) -> core.allocation.Rule of `channels` at this
+        channel's own warehouse: the rules scoped to it (as a source, or its region) apply
+        to what the webshop, the POS and the orders of this channel may take."""
+        self.ensure_one()
+        resolve = self.env["stock.channel.policy.rule"]._resolver(channels)
+        return partial(_at_warehouse, resolve, self.warehouse_id)
+
     def _publishing_plan(self, now=None):
         """(plan, combiners): plan {warehouse: (channels of self drawing from it, every
         channel sharing it), as tuples of records}; combiners {channel_id:
@@ -140,3 +148,7 @@ class StockChannel(models.Model):
             sources.append(source)
             qualified[source.key] = promise.qualifies(source, market, line._local_hour(now))
         return sources, qualified
+
+
+def _at_warehouse(resolve, warehouse, channel, product):
+    return resolve(channel, product, warehouse)

@@ -30,7 +30,7 @@ UPSERT_RESULTS = """
         write_date = EXCLUDED.write_date,
         available_at = EXCLUDED.available_at,
         excluded_by = EXCLUDED.excluded_by
-    RETURNING id, channel_id, product_id, publishable_qty
+    RETURNING id, channel_id, product_id, publishable_qty, available_at
 """
 # what tells whether the channel holds the publishable quantity (and its date)
 IN_SYNC_FIELDS = "publishable_qty published_qty published_at push_in_doubt available_at "
@@ -164,7 +164,7 @@ class StockChannelQuantity(models.Model):
     def _store_results(self, results):
         """Upsert {(channel_id, product_id): allocation.Result} in one statement.
 
-        Returns the records whose publishable quantity changed (or that are new).
+        Returns the records whose publishable quantity or date changed (or that are new).
         """
         if not results:
             return self.browse()
@@ -172,17 +172,18 @@ class StockChannelQuantity(models.Model):
         channel_ids = list({key[0] for key in results})
         product_ids = list({key[1] for key in results})
         self.env.cr.execute(
-            "SELECT channel_id, product_id, publishable_qty FROM stock_channel_quantity "
+            "SELECT channel_id, product_id, publishable_qty, available_at "
+            "FROM stock_channel_quantity "
             "WHERE channel_id = ANY(%s) AND product_id = ANY(%s)",
             [channel_ids, product_ids],
         )
-        before = {(ch, prod): qty for ch, prod, qty in self.env.cr.fetchall()}
+        before = {(ch, prod): (qty, day) for ch, prod, qty, day in self.env.cr.fetchall()}
         rows = self._result_rows(results, channel_ids)
         returned = execute_values(
             self.env.cr._obj, UPSERT_RESULTS, rows, page_size=1000, fetch=True
         )
         self.invalidate_model()
-        changed = [rid for rid, ch, prod, qty in returned if before.get((ch, prod)) != qty]
+        changed = [rid for rid, ch, prod, *now in returned if before.get((ch, prod)) != tuple(now)]
         return self.browse(changed)
 
     def _result_rows(self, results, channel_ids):
