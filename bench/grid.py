@@ -25,6 +25,8 @@ import os
 import statistics
 import time
 
+import _sql
+
 import odoo
 from odoo.modules.registry import Registry
 from odoo.tools import config
@@ -100,12 +102,7 @@ MEASURES = {
 
 
 def columns(cr, table):
-    cr.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
-        "AND table_schema = current_schema() ORDER BY ordinal_position",
-        [table],
-    )
-    return [name for (name,) in cr.fetchall() if name not in SKIPPED[table]]
+    return _sql.columns(cr, table, SKIPPED[table])
 
 
 def seed_sql(cr):

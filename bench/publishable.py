@@ -29,6 +29,8 @@ import resource
 import time
 import tracemalloc
 
+import _sql
+
 import odoo
 from odoo.modules.registry import Registry
 from odoo.tools import config
@@ -66,12 +68,7 @@ SKIPPED = {
 
 
 def columns(cr, table):
-    cr.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
-        "AND table_schema = current_schema() ORDER BY ordinal_position",
-        [table],
-    )
-    return [name for (name,) in cr.fetchall() if name not in SKIPPED[table]]
+    return _sql.columns(cr, table, SKIPPED[table])
 
 
 def seed_sql(cr):

@@ -9,10 +9,9 @@ Listings Items, is here too."""
 import json
 import secrets
 import time
-from datetime import date
 
 from .amazon_orders import sp_error
-from .common import FAILURE, SUCCESS, TIMEOUT, Job, Reply, now_iso
+from .common import FAILURE, SUCCESS, TIMEOUT, Job, Reply, is_day, now_iso
 
 FEED_TYPE = "JSON_LISTINGS_FEED"
 URL_SECONDS = 300
@@ -49,7 +48,7 @@ def patched_quantity(patches):
             amount = value.get("quantity")
             if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
                 return None, "quantity must be a whole number of at least 0."
-            if not _is_day(value.get(RESTOCK_DATE)):
+            if not is_day(value.get(RESTOCK_DATE)):
                 return None, "restock_date must be a date (YYYY-MM-DD)."
             if value["fulfillment_channel_code"] == CHANNEL_DEFAULT:
                 quantity = amount
@@ -67,15 +66,6 @@ def patched_restock(patches):
             if value.get("fulfillment_channel_code") == CHANNEL_DEFAULT and RESTOCK_DATE in value:
                 restock = value[RESTOCK_DATE]
     return restock
-
-
-def _is_day(value):
-    if value is None:
-        return True
-    try:
-        return isinstance(value, str) and len(value) == 10 and bool(date.fromisoformat(value))
-    except ValueError:
-        return False
 
 
 def apply_quantity(listing, quantity, restock=None):

@@ -5,7 +5,7 @@ import hmac
 import json
 import time
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 DEFAULT_SECRET = "simulator-secret"
 DEFAULT_TOKEN = "simulator-token"
@@ -52,6 +52,16 @@ def same(expected, received):
 
 def fingerprint(value):
     return hashlib.sha256(json.dumps(value, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def is_day(value):
+    """None (an optional date), or a date written YYYY-MM-DD."""
+    if value is None:
+        return True
+    try:
+        return isinstance(value, str) and len(value) == 10 and bool(date.fromisoformat(value))
+    except ValueError:
+        return False
 
 
 def is_int(value):

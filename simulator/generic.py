@@ -8,7 +8,7 @@ idempotency keys and sequence numbers, reads back its levels and takes order sta
 import json
 import time
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from urllib.parse import unquote
 
 from .common import (
@@ -25,6 +25,7 @@ from .common import (
     error,
     fingerprint,
     hex_signature,
+    is_day,
     is_int,
     now_iso,
     same,
@@ -264,19 +265,9 @@ def _item_problem(item):
         datetime.fromisoformat(item["computed_at"])
     except (TypeError, ValueError):
         return "computed_at must be ISO 8601"
-    if not _is_day(item.get("available_at")):
+    if not is_day(item.get("available_at")):
         return "available_at must be an ISO 8601 date (YYYY-MM-DD) or null"
     return None
-
-
-def _is_day(value):
-    """None (the field is optional), or a date written YYYY-MM-DD."""
-    if value is None:
-        return True
-    try:
-        return isinstance(value, str) and len(value) == 10 and bool(date.fromisoformat(value))
-    except ValueError:
-        return False
 
 
 def _level_item(sku, level):
