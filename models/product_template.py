@@ -31,6 +31,7 @@ class ProductTemplate(models.Model):
         "product_tmpl_id",
         "channel_id",
         string="No Pickup on Channels",
+        copy=False,  # a duplicate by a user outside the channels must not read them
         domain=[("website_id", "!=", False)],
         help="The webshop channels on which this product cannot be picked up in store "
         "(click & collect): no store is offered for a cart holding it. Empty: pickup "

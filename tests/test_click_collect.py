@@ -10,7 +10,7 @@ from psycopg2 import IntegrityError
 
 from odoo import Command
 from odoo.exceptions import ValidationError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import ChannelStockCase
@@ -111,6 +111,17 @@ class TestClickCollect(ClickCollectCase):
         # another channel's exclusion leaves this shop's pickup alone
         self.product.product_tmpl_id.channel_no_pickup_ids = self.register
         self.assertTrue(self.cart(1)._is_in_stock(self.lyon.id))
+
+    def test_a_user_outside_the_channels_duplicates_a_product(self):
+        """Odoo's Duplicate by an inventory user with no channel group (sale_stock's and
+        sale_mrp's own tests do it): the no-pickup channels are not copied, so nothing
+        reads the channels the user may not see."""
+        self.product.product_tmpl_id.channel_no_pickup_ids = self.web
+        user = new_test_user(
+            self.env, "stock_only", groups="stock.group_stock_manager,product.group_product_manager"
+        )
+        copy = self.product.with_user(user).copy()
+        self.assertFalse(copy.product_tmpl_id.sudo().channel_no_pickup_ids)
 
     def test_a_kit_is_short_where_its_components_are(self):
         """A kit of 2 units of the product: Lyon (3 for the shop) makes 1, Nantes
