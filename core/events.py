@@ -13,6 +13,7 @@ OVERVIEW = "stock.channel.overview"  # the open overviews and forms, told at the
 LEDGER = "stock.channel.incident"  # the oversell ledger
 DISPATCHER = "stock.channel"  # the dispatch cron, woken (now or at a time)
 LOCAL_QUANTITIES = "stock.channel"  # the quantities of the channels without a connector
+ORDER_ACTIONS = "stock.channel.order.action"  # customer service's actions on an order
 
 # the events: what happened, announced by the code that made it happen
 MOVE_DONE = "move_done"  # stock moves done (a critical quantity may be crossed)
@@ -30,6 +31,8 @@ CHANGES_FLUSHED = "changes_flushed"  # the transaction's changes queued, at its 
 # channels, each {id: {product_id or None (every variant): ...}})
 STOCK_CHANGED = "stock_changed"
 ALERTS_EVALUATED = "alerts_evaluated"  # the alert cron ran (the cards' ages grew)
+# an order's status push answered (payload: answer, failed, final: no retry follows)
+STATUS_ANSWERED = "status_answered"
 
 # event -> its listeners, in the order they run
 LISTENERS = {
@@ -46,6 +49,7 @@ LISTENERS = {
     CHANGES_FLUSHED: (LEDGER,),
     STOCK_CHANGED: (LOCAL_QUANTITIES,),
     ALERTS_EVALUATED: (OVERVIEW,),
+    STATUS_ANSWERED: (ORDER_ACTIONS,),
 }
 
 

@@ -1,0 +1,113 @@
+"""Customer service on one order, as plain Python: what a partial refund may take, the
+refunds and the address a status push carries, the order's history in time order.
+
+The ORM (sale.order, stock.channel.order.action) gathers the facts and calls these.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .allocation import EPSILON
+
+# kinds of customer-service actions
+REALLOCATE = "reallocate"
+ADDRESS = "address"
+REFUND = "refund"
+KIND_SELECTION = [
+    (REALLOCATE, "Reallocation"),
+    (ADDRESS, "Delivery Address Change"),
+    (REFUND, "Partial Refund"),
+]
+
+# states of an action: done in Odoo only (nothing to tell a platform), queued for the
+# next status push, sent (the platform accepted it), failed, not supported by the platform
+DONE = "done"
+QUEUED = "queued"
+SENT = "sent"
+FAILED = "failed"
+NOT_SUPPORTED = "not_supported"
+STATE_SELECTION = [
+    (DONE, "Done in Odoo"),
+    (QUEUED, "Queued"),
+    (SENT, "Sent"),
+    (FAILED, "Failed"),
+    (NOT_SUPPORTED, "Not Sent"),
+]
+
+# what the platform answered, as kept on the action
+RESULT_KEPT_CHARS = 2000
+
+# the connector's class attributes telling whether its platform takes an action
+ABILITY = {ADDRESS: "supports_address_change", REFUND: "supports_refund"}
+ADDRESS_FIELDS = ("name", "street", "street2", "zip", "city", "country_code", "phone")
+
+
+def clip_result(text):
+    """What is kept of a platform's answer (False when empty)."""
+    text = (text or "").strip()
+    if len(text) > RESULT_KEPT_CHARS:
+        return text[: RESULT_KEPT_CHARS - 1] + "…"
+    return text or False
+
+
+def supports(connector_class, kind):
+    """True when the platform of `connector_class` takes `kind` through its API (the
+    connector says so; a reallocation is never sent as such)."""
+    attribute = ABILITY.get(kind)
+    return bool(connector_class and attribute and getattr(connector_class, attribute, False))
+
+
+def refundable(ordered, refunded):
+    """How much of a line may still be refunded: ordered - already refunded, never below 0."""
+    return max(0.0, ordered - refunded)
+
+
+def refund_error(quantity, amount, ordered, refunded):
+    """Why a refund of `quantity` for `amount` cannot be made on a line ordered `ordered`
+    with `refunded` already refunded, or None."""
+    if quantity <= EPSILON:
+        return "the quantity must be positive"
+    if amount < 0:
+        return "the amount cannot be negative"
+    left = refundable(ordered, refunded)
+    if quantity > left + EPSILON:
+        return f"at most {left:g} can still be refunded (ordered {ordered:g}, done {refunded:g})"
+    return None
+
+
+def taken_off(quantity, ordered_now, delivered):
+    """The part of a refunded `quantity` taken off the line: what has not shipped."""
+    return max(0.0, min(quantity, ordered_now - delivered))
+
+
+def refund_key(order_ref, action_id):
+    """The refund's key on the platform: the same for every push of it."""
+    return f"{order_ref}-R{action_id}"
+
+
+def json_quantity(qty):
+    """int when whole (within float noise), else float."""
+    whole = round(qty)
+    return whole if abs(qty - whole) <= EPSILON else qty
+
+
+def money(amount):
+    """A decimal amount as a string with two decimals (the wire's)."""
+    return f"{amount:.2f}"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry of an order's history: when, what kind (a short word), what, who."""
+
+    at: datetime
+    kind: str
+    text: str
+    who: str = ""
+    state: str = ""
+
+
+def timeline(events):
+    """The events in time order (equal times: in the order given)."""
+    indexed = [(event.at or datetime.min, index, event) for index, event in enumerate(events)]
+    return [event for _at, _index, event in sorted(indexed, key=lambda t: (t[0], t[1]))]

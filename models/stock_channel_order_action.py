@@ -1,0 +1,124 @@
+"""stock.channel.order.action: what customer service did on an order (reallocate, change
+the delivery address, refund part of a line) and what the platform answered."""
+
+from odoo import api, fields, models
+
+from ..core import customer_service as cs
+from ..core.connectors import CONNECTORS, implements
+
+
+class StockChannelOrderAction(models.Model):
+    _name = "stock.channel.order.action"
+    _description = "Customer Service Action on a Channel Order"
+    _order = "create_date desc, id desc"
+
+    order_id = fields.Many2one(
+        "sale.order", required=True, ondelete="cascade", index=True, readonly=True
+    )
+    channel_id = fields.Many2one("stock.channel", readonly=True, index="btree_not_null")
+    company_id = fields.Many2one(related="order_id.company_id", store=True, index=True)
+    kind = fields.Selection(cs.KIND_SELECTION, required=True, readonly=True)
+    user_id = fields.Many2one(
+        "res.users", required=True, readonly=True, default=lambda self: self.env.user
+    )
+    description = fields.Text(readonly=True)
+    line_id = fields.Many2one("sale.order.line", readonly=True, ondelete="set null")
+    quantity = fields.Float(digits="Product Unit", readonly=True)
+    taken_off = fields.Float(
+        digits="Product Unit",
+        readonly=True,
+        help="The unshipped part of the refunded quantity, taken off the line.",
+    )
+    amount = fields.Monetary(readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    reason = fields.Char(readonly=True)
+    address = fields.Json(readonly=True, help="The new delivery address, as pushed.")
+    state = fields.Selection(cs.STATE_SELECTION, required=True, default=cs.DONE, readonly=True)
+    result = fields.Text(readonly=True, help="What the platform answered (clipped).")
+    sent_at = fields.Datetime(readonly=True)
+
+    # ------------------------------------------------------------------
+    # Recording an action
+    # ------------------------------------------------------------------
+    @api.model
+    def _record(self, order, kind, description, **values):
+        """Record `kind` done on `order` (the caller checked the group and the company);
+        queued for the order's next status push when its platform takes it."""
+        state, result = self._platform_verdict(order, kind)
+        action = self.sudo().create(
+            {
+                "order_id": order.id,
+                "channel_id": order.channel_id.id,
+                "kind": kind,
+                "user_id": self.env.uid,
+                "description": description,
+                "state": state,
+                "result": result,
+                **values,
+            }
+        )
+        if state == cs.QUEUED:
+            order.sudo()._channel_enqueue_status()
+        return action
+
+    @api.model
+    def _platform_verdict(self, order, kind):
+        """(state, result) of a new action on `order`: done in Odoo only when nothing is
+        told to a platform, queued when its platform takes it, else not supported."""
+        code = order.channel_id.sudo().connector
+        if kind == cs.REALLOCATE or not order.channel_order_ref or not code:
+            return cs.DONE, False
+        if not implements(code, "push_order_status"):
+            return cs.DONE, False
+        connector = CONNECTORS.get(code)
+        if cs.supports(connector, kind):
+            return cs.QUEUED, False
+        what = dict(cs.KIND_SELECTION)[kind].lower()
+        return cs.NOT_SUPPORTED, self.env._(
+            "Not sent: %(platform)s takes no %(what)s through its API.",
+            platform=connector.label or code,
+            what=what,
+        )
+
+    # ------------------------------------------------------------------
+    # What a status push carries
+    # ------------------------------------------------------------------
+    @api.model
+    def _push_extras(self, order):
+        """(address or None, refunds) of `order` for its status body: the last address
+        change sent to the platform, every refund the platform is told of."""
+        actions = self.sudo().search(
+            [("order_id", "=", order.id), ("state", "in", (cs.QUEUED, cs.SENT, cs.FAILED))],
+            order="id",
+        )
+        addresses = actions.filtered(lambda a: a.kind == cs.ADDRESS and a.address)
+        refunds = [
+            {
+                "key": cs.refund_key(order.channel_order_ref or order.name, action.id),
+                "line_id": action.line_id.channel_line_ref or str(action.line_id.id),
+                "quantity": cs.json_quantity(action.quantity),
+                "amount": cs.money(action.amount),
+                "currency": action.currency_id.name,
+                "reason": action.reason or "",
+            }
+            for action in actions
+            if action.kind == cs.REFUND
+        ]
+        return (addresses[-1:].address or None), refunds
+
+    # ------------------------------------------------------------------
+    # The platform's answer (core.events.STATUS_ANSWERED)
+    # ------------------------------------------------------------------
+    @api.model
+    def _on_status_answered(self, order_ids, answer="", failed=False, final=True):
+        """A status push of `order_ids` was answered: their queued actions are sent, or
+        failed when the platform refused for good (a retry keeps them queued)."""
+        actions = self.sudo().search([("order_id", "in", order_ids), ("state", "=", cs.QUEUED)])
+        if not actions:
+            return
+        values = {"result": cs.clip_result(answer)}
+        if not failed:
+            values.update(state=cs.SENT, sent_at=fields.Datetime.now())
+        elif final:
+            values["state"] = cs.FAILED
+        actions.write(values)
