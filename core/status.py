@@ -4,7 +4,8 @@
 order's from its lines; ``status_body`` is what is pushed to the channel.
 """
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, is_dataclass
+from decimal import Decimal, InvalidOperation
 
 from .allocation import EPSILON
 
@@ -166,12 +167,105 @@ def _line(line):
     }
 
 
-def status_body(order_id, status, lines, tracking=(), shipments=()):
+ADDRESS_KEYS = ("name", "street", "street2", "zip", "city", "country_code", "phone")
+REFUND_KEYS = ("key", "line_id", "quantity", "amount", "currency", "reason")
+
+
+@dataclass(frozen=True)
+class Address:
+    """A delivery address a customer-service agent set on the order."""
+
+    name: str = ""
+    street: str = ""
+    street2: str = ""
+    zip: str = ""
+    city: str = ""
+    country_code: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Refund:
+    """One customer-service refund: ``key`` names it for good (the connectors send each
+    key once), ``line_id`` the order line refunded (None: no line, an amount only)."""
+
+    key: str
+    line_id: object = None
+    quantity: float = 0
+    amount: object = "0"
+    currency: str = ""
+    reason: str = ""
+
+
+def _as_dict(value):
+    return asdict(value) if is_dataclass(value) else dict(value)
+
+
+def decimal_text(amount):
+    """An amount as a decimal string ("12.50"); a float loses its noise (6 decimals)."""
+    if isinstance(amount, float):
+        amount = round(amount, 6)
+    try:
+        value = Decimal(str(amount).strip())
+    except InvalidOperation:
+        raise ValueError(f"{amount!r} is not an amount") from None
+    if not value.is_finite():
+        raise ValueError(f"{amount!r} is not an amount")
+    value = value.normalize() if isinstance(amount, float) else value
+    if value.as_tuple().exponent > -2:
+        value = value.quantize(Decimal("0.01"))
+    return format(value, "f")
+
+
+def _address(address):
+    values = _as_dict(address)
+    unknown = set(values) - set(ADDRESS_KEYS)
+    if unknown:
+        raise ValueError(f"unknown address keys {sorted(unknown)}")
+    body = {key: str(values.get(key) or "").strip() for key in ADDRESS_KEYS}
+    body["country_code"] = body["country_code"].upper()
+    return body
+
+
+def _refund(refund):
+    values = _as_dict(refund)
+    key = str(values.get("key") or "").strip()
+    if not key:
+        raise ValueError("a refund needs a key")
+    line_id = values.get("line_id")
+    return {
+        "key": key,
+        "line_id": None if line_id in (None, False, "") else str(line_id),
+        "quantity": _json_quantity(values.get("quantity") or 0),
+        "amount": decimal_text(values.get("amount") or 0),
+        "currency": str(values.get("currency") or "").upper(),
+        "reason": str(values.get("reason") or ""),
+    }
+
+
+def status_body(order_id, status, lines, tracking=(), shipments=(), *, address=None, refunds=()):
     """The status push of one order. ``lines``: (line id, status, quantity[, returned]);
     ``tracking``: the parcels (Tracking), or ``shipments`` (Shipment) whose parcels make
-    them; each shipment also says which lines left in it."""
+    them; each shipment also says which lines left in it.
+
+    Customer service: ``address`` (an Address or a dict of ADDRESS_KEYS) only when an
+    agent changed the delivery address, ``refunds`` (Refund or dicts of REFUND_KEYS) every
+    refund of the order so far; each goes in the body only when given."""
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
+    body = _body(order_id, status, lines, tracking, shipments)
+    if address:
+        body["address"] = _address(address)
+    refunds = [_refund(refund) for refund in refunds or ()]
+    if refunds:
+        keys = [refund["key"] for refund in refunds]
+        if len(set(keys)) != len(keys):
+            raise ValueError("two refunds have the same key")
+        body["refunds"] = refunds
+    return body
+
+
+def _body(order_id, status, lines, tracking, shipments):
     parcels = list(tracking) or [shipment.tracking for shipment in shipments if shipment.tracking]
     return {
         "id": str(order_id),

@@ -169,6 +169,7 @@ class Shopify(ShopifyOrders, Marketplace):
             "fulfillmentTrackingInfoUpdate": self._tracking_update,
             "orderCancel": self._order_cancel,
             "refundCreate": self._refund_create,
+            "orderUpdate": self._order_update,
         }
         for name, handler in mutations.items():
             if f"{name}(" in query:

@@ -2,8 +2,8 @@
 JSON its webhooks carry), changed in the shop (``update_order``), delivered to Odoo as
 signed webhooks, read by GraphQL (``order`` with its fulfillment orders; ``orders``
 changed since a time, page by page, as the catch-up poll reads them), and changed by
-``fulfillmentCreate``, ``fulfillmentTrackingInfoUpdate``, ``orderCancel`` and
-``refundCreate`` as Shopify's Admin GraphQL API does."""
+``fulfillmentCreate``, ``fulfillmentTrackingInfoUpdate`` and ``orderCancel`` as Shopify's
+Admin GraphQL API does (``orderUpdate`` and ``refundCreate``: simulator.shopify_service)."""
 
 import base64
 import hashlib
@@ -15,6 +15,7 @@ import urllib.request
 from datetime import UTC, datetime
 
 from .common import now_iso
+from .shopify_service import ShopifyService, graphql_address
 
 WEBHOOK_TIMEOUT = 10
 
@@ -68,19 +69,7 @@ def _graphql_order(state):
         }
         if customer
         else None,
-        "shippingAddress": {
-            "name": address.get("name"),
-            "firstName": address.get("first_name"),
-            "lastName": address.get("last_name"),
-            "address1": address.get("address1"),
-            "address2": address.get("address2"),
-            "zip": address.get("zip"),
-            "city": address.get("city"),
-            "countryCodeV2": address.get("country_code"),
-            "phone": address.get("phone"),
-        }
-        if address
-        else None,
+        "shippingAddress": graphql_address(address),
         "lineItems": {
             "nodes": [
                 {
@@ -99,8 +88,12 @@ def _user_errors(*messages):
     return [{"field": None, "message": message} for message in messages]
 
 
-class ShopifyOrders:
+class ShopifyOrders(ShopifyService):
     """Mixed into the Shopify marketplace (its lock, accounts and next ids)."""
+
+    @staticmethod
+    def _stamp():
+        return _now()
 
     def _reset_orders(self):
         self.orders = {}  # (shop, order gid) -> order state
@@ -135,6 +128,7 @@ class ShopifyOrders:
                 "fulfillmentOrders": {"nodes": [fulfillment_order]},
                 "fulfillments": [],
                 "refunds": [],
+                "transactions": [self._sale_transaction(order)],
             }
             self.orders[(shop, gid)] = state
             return state
@@ -187,10 +181,9 @@ class ShopifyOrders:
         state = self.orders.get((name, variables.get("id")))
         if not state:
             return {"data": {"order": None}}
-        order = {
-            key: state[key]
-            for key in ("id", "cancelledAt", "fulfillmentOrders", "fulfillments", "refunds")
-        }
+        keys = ("id", "cancelledAt", "fulfillmentOrders", "fulfillments", "refunds", "transactions")
+        order = {key: state[key] for key in keys}
+        order["shippingAddress"] = self._shipping_address(state)
         return {"data": {"order": json.loads(json.dumps(order))}}
 
     def _orders_query(self, name, settings, query, variables, version):
@@ -296,23 +289,6 @@ class ShopifyOrders:
         job = {"id": _gid("Job", self.sim.next_id())}
         self.jobs.append(job)
         return {"data": {"orderCancel": {"job": job, "orderCancelUserErrors": []}}}
-
-    def _refund_create(self, name, settings, query, variables, version):
-        refund = variables.get("input") or {}
-        state = self.orders.get((name, refund.get("orderId")))
-        if not state:
-            return _payload("refundCreate", None, _user_errors("Order does not exist."))
-        lines = [
-            {
-                "quantity": int(line["quantity"]),
-                "lineItem": {"id": line["lineItemId"]},
-                "restockType": line.get("restockType"),
-            }
-            for line in refund.get("refundLineItems") or []
-        ]
-        state["refunds"].append({"refundLineItems": {"nodes": lines}, "note": refund.get("note")})
-        state["updatedAt"] = _now()
-        return _payload("refundCreate", {"refund": {"id": _gid("Refund", self.sim.next_id())}}, [])
 
 
 def _payload(name, result, user_errors):

@@ -4,7 +4,8 @@ consumer key/secret (HTTP Basic), as WooCommerce documents it:
 * products and variations: ``GET`` (paged, ``include=``, ``sku=``), ``PUT`` one,
   ``POST .../batch`` (at most 100 objects, 413 above; errors per item);
 * orders: ``GET /orders`` (``modified_after``, paged), ``GET``/``PUT /orders/<id>``,
-  ``GET``/``POST /orders/<id>/notes``; the Shipment Tracking extension's
+  ``GET``/``POST /orders/<id>/notes``, ``GET``/``POST /orders/<id>/refunds`` and the
+  shipping address (simulator.woocommerce_service); the Shipment Tracking extension's
   ``/wp-json/wc-shipment-tracking/v3/orders/<id>/shipment-trackings``;
 * webhook deliveries *to* Odoo (``deliver``): signed ``X-WC-Webhook-Signature``, with
   delivery ids, duplicates and the unsigned creation ping on demand.
@@ -22,6 +23,7 @@ from datetime import UTC, datetime
 from urllib.parse import unquote
 
 from .common import METHOD_NOT_ALLOWED, NOT_FOUND, Marketplace, Reply, error, is_int, now_iso
+from .woocommerce_service import WooCommerceService
 
 API = ["wp-json", "wc", "v3"]
 TRACKING_API = ["wp-json", "wc-shipment-tracking", "v3"]
@@ -41,6 +43,8 @@ class WooSettings:
     webhook_secret: str = "wh_simulator"
     batch_limit: int = MAX_BATCH
     tracking_extension: bool = False
+    # the shop's payment gateway refunds through the API (a refund with api_refund true)
+    gateway_refunds: bool = False
     # answer the next batch updates of these product/variation ids with an item error
     refuse_ids: list = field(default_factory=list)
 
@@ -50,7 +54,7 @@ def woo_time(when=None):
     return (when or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-class WooCommerce(Marketplace):
+class WooCommerce(WooCommerceService, Marketplace):
     name = "woocommerce"
     prefix = "/woocommerce/"
     config_key = "woocommerce"
@@ -61,9 +65,14 @@ class WooCommerce(Marketplace):
         self.variations = {}  # shop -> {(parent id, id): variation}
         self.orders = {}  # shop -> {id: order}
         self.notes = {}  # (shop, order id) -> [note]
+        self.refunds = {}  # (shop, order id) -> [refund], oldest first
         self.trackings = {}  # (shop, order id) -> [tracking]
         self.deliveries = []  # what was delivered to Odoo: (topic, delivery id, status)
         self._next_ids = {}
+
+    @staticmethod
+    def _woo_time():
+        return woo_time()
 
     def stock(self):
         with self.lock:
@@ -357,10 +366,13 @@ class WooCommerce(Marketplace):
                 if method == "PUT" and isinstance(data, dict):
                     if "status" in data:
                         order["status"] = data["status"]
-                        order["date_modified_gmt"] = woo_time()
+                    self._update_shipping(order, data)
+                    order["date_modified_gmt"] = woo_time()
                 return Reply(200, order)
             if rest[1:] == ["notes"]:
                 return self._notes(shop, order, method, data)
+            if rest[1:] == ["refunds"]:
+                return self._refunds(shop, order, method, data)
             return _woo_error(404, "rest_no_route", "No route was found matching the URL")
 
     def _notes(self, shop, order, method, data):

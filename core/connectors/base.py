@@ -229,6 +229,10 @@ class Connector:
     # chooses the secret that signs them (pasted on both sides)
     webhook_route = None
     webhook_secret_pasted = False
+    # customer service: push_order_status sends the status body's "address" (a changed
+    # delivery address) and "refunds" (each once, by its key) to the platform
+    supports_address_change = False
+    supports_refund = False
 
     @classmethod
     def clear_text_refusal(cls, *urls):

@@ -240,3 +240,74 @@ def test_status_body_quantities_are_ints_when_whole(quantities_):
     for line, qty in zip(body["lines"], quantities_, strict=True):
         assert line["quantity"] == pytest.approx(qty, abs=orders.EPSILON)
         assert isinstance(line["quantity"], int) == (abs(qty - round(qty)) <= orders.EPSILON)
+
+
+# -- customer service: address and refunds ------------------------------------------------
+
+
+def test_address_and_refunds_only_when_given():
+    body = orders.status_body("M-5", ACCEPTED, [("L1", ACCEPTED, 1)])
+    assert "address" not in body
+    assert "refunds" not in body
+    assert orders.status_body("M-5", ACCEPTED, [], address=None, refunds=[]) == {
+        "id": "M-5",
+        "status": "accepted",
+        "lines": [],
+        "tracking": [],
+        "shipments": [],
+    }
+
+
+def test_address_is_exact():
+    address = orders.Address("Ann Lee", "1 Rue X", "", "75001", "Paris", "fr", "+33 1")
+    body = orders.status_body("M-6", ACCEPTED, [], address=address)
+    assert body["address"] == {
+        "name": "Ann Lee",
+        "street": "1 Rue X",
+        "street2": "",
+        "zip": "75001",
+        "city": "Paris",
+        "country_code": "FR",
+        "phone": "+33 1",
+    }
+    as_dict = orders.status_body("M-6", ACCEPTED, [], address={"name": "Ann Lee", "city": None})
+    assert as_dict["address"]["city"] == ""
+    assert list(as_dict["address"]) == list(orders.ADDRESS_KEYS)
+    with pytest.raises(ValueError, match="unknown address keys"):
+        orders.status_body("M-6", ACCEPTED, [], address={"town": "Paris"})
+
+
+def test_refunds_are_exact():
+    refunds = [
+        orders.Refund("cs-1", 7, 1.0, 12.5, "eur", "damaged"),
+        {"key": "cs-2", "line_id": None, "quantity": 0, "amount": "3.333", "currency": "EUR"},
+    ]
+    body = orders.status_body("M-7", SHIPPED, [], refunds=refunds)
+    assert body["refunds"] == [
+        {
+            "key": "cs-1",
+            "line_id": "7",
+            "quantity": 1,
+            "amount": "12.50",
+            "currency": "EUR",
+            "reason": "damaged",
+        },
+        {
+            "key": "cs-2",
+            "line_id": None,
+            "quantity": 0,
+            "amount": "3.333",
+            "currency": "EUR",
+            "reason": "",
+        },
+    ]
+    assert json.loads(json.dumps(body)) == body
+    assert orders.decimal_text(0.1 + 0.2) == "0.30"
+    assert orders.decimal_text(1e3) == "1000.00"
+    assert orders.decimal_text("0.125") == "0.125"
+    with pytest.raises(ValueError, match="same key"):
+        orders.status_body("M-7", SHIPPED, [], refunds=[refunds[0], refunds[0]])
+    with pytest.raises(ValueError, match="needs a key"):
+        orders.status_body("M-7", SHIPPED, [], refunds=[{"amount": 1}])
+    with pytest.raises(ValueError, match="not an amount"):
+        orders.status_body("M-7", SHIPPED, [], refunds=[{"key": "k", "amount": "abc"}])
