@@ -10,7 +10,7 @@ from ..core.connectors import CONNECTORS, implements
 class StockChannelOrderAction(models.Model):
     _name = "stock.channel.order.action"
     _description = "Customer Service Action on a Channel Order"
-    _order = "create_date desc, id desc"
+    _order = "done_at desc, id desc"
 
     order_id = fields.Many2one(
         "sale.order", required=True, ondelete="cascade", index=True, readonly=True
@@ -18,6 +18,7 @@ class StockChannelOrderAction(models.Model):
     channel_id = fields.Many2one("stock.channel", readonly=True, index="btree_not_null")
     company_id = fields.Many2one(related="order_id.company_id", store=True, index=True)
     kind = fields.Selection(cs.KIND_SELECTION, required=True, readonly=True)
+    done_at = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
     user_id = fields.Many2one(
         "res.users", required=True, readonly=True, default=lambda self: self.env.user
     )

@@ -1,18 +1,13 @@
 """Customer service on a channel (or webshop) order: its screen, the checks before each
 action, what the status push carries of the actions (address, refunds)."""
 
-import inspect
-
 from odoo import fields, models
 from odoo.exceptions import UserError
 
 from ...core import customer_service as cs
-from ...core import status as status_core
 from ..access import CHANNEL_MANAGER, check_manager_of
 
 SALE_MANAGER = "sales_team.group_sale_manager"
-# until core.status.status_body takes them (issue 21, the wire side)
-_BODY_TAKES_EXTRAS = "refunds" in inspect.signature(status_core.status_body).parameters
 
 
 class SaleOrder(models.Model):
@@ -103,30 +98,11 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------
     # What the status push carries of customer service's actions
     # ------------------------------------------------------------------
-    def _channel_status_body(self):
-        body = super()._channel_status_body()
-        if not self.channel_action_ids:
-            return body
-        address, refunds = self.env["stock.channel.order.action"]._push_extras(self)
-        if _BODY_TAKES_EXTRAS:
-            body = self._channel_status_body_with(address, refunds)
-        else:  # the same keys, only when given
-            if address:
-                body["address"] = address
-            if refunds:
-                body["refunds"] = refunds
-        return body
-
-    def _channel_status_body_with(self, address, refunds):
-        status, lines = self._channel_status_parts()
-        return status_core.status_body(
-            self.channel_order_ref,
-            status,
-            [
-                (line.channel_line_ref or str(line.id), st, qty, returned)
-                for line, st, qty, returned in lines
-            ],
-            shipments=self._channel_shipments(),
-            address=address,
-            refunds=refunds,
-        )
+    def _channel_status_extras(self):
+        """The last address change and every refund the platform is told of (the body
+        carries them only when there are)."""
+        extras = super()._channel_status_extras()
+        if self.channel_action_ids:
+            address, refunds = self.env["stock.channel.order.action"]._push_extras(self)
+            extras.update(address=address, refunds=refunds)
+        return extras

@@ -145,7 +145,7 @@ class SaleOrder(models.Model):
             for log in self._channel_status_logs()
         ]  # fmt: skip
         events += [
-            cs.Event(action.create_date, self.env._("Customer service"),
+            cs.Event(action.done_at, self.env._("Customer service"),
                      f"{action.description or ''} → {action.state}"
                      + (f": {_short(action.result, 200)}" if action.result else ""),
                      action.user_id.name, action.state)

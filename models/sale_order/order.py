@@ -158,7 +158,12 @@ class SaleOrder(models.Model):
                 for line, st, qty, returned in lines
             ],
             shipments=self._channel_shipments(),
+            **self._channel_status_extras(),
         )
+
+    def _channel_status_extras(self):
+        """More of the body: customer service's address and refunds (customer_service.py)."""
+        return {}
 
     def _channel_enqueue_status(self):
         orders = self.filtered(lambda o: o.channel_id and o.channel_order_ref)

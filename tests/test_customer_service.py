@@ -1,0 +1,194 @@
+"""Customer service on a channel order: the screen, its actions and their refusals, what
+the status push carries of them and the platform's answer on each action."""
+
+from unittest.mock import patch
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
+
+from ..core.connectors.generic_json import GenericJsonConnector
+from .common import OrderCase
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerService(OrderCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.clerk = new_test_user(
+            cls.env, "cs_clerk", groups="sales_team.group_sale_salesman,base.group_user"
+        )
+        cls.agent = new_test_user(
+            cls.env, "cs_agent", groups="sales_team.group_sale_manager,stock.group_stock_user"
+        )
+        cls.belgium = cls.env.ref("base.be")
+
+    def setUp(self):
+        super().setUp()
+        self.set_stock(self.product, 10)
+        self.set_stock(self.product_b, 10)
+
+    def receive(self, order_id="M-1", lines=(("WIDGET", 2), ("GADGET", 1))):
+        self.receive_order(self.order_payload(order_id, list(lines)))
+        self.dispatch(until_empty=True)
+        return self.order_of(order_id)
+
+    def pushed(self, order_id="M-1"):
+        return [
+            s["payload"] for s in self.sim.order_statuses("market") if s["external_id"] == order_id
+        ]
+
+    def wizard(self, model, order, user=None, **values):
+        env = self.env(user=user or self.agent)
+        return env[model].with_context(default_order_id=order.id).create(values)
+
+    def change_address(self, order, user=None, **values):
+        values = {"name": "Ann Buyer", "street": "Meir 2", "zip": "2000", "city": "Antwerp",
+                  "country_id": self.belgium.id, "phone": "+32 3 000", **values}  # fmt: skip
+        self.wizard("stock.channel.cs.address", order, user, **values).action_confirm()
+        return order.channel_action_ids[:1]
+
+    def refund(self, order, line, quantity, reason="damaged", user=None):
+        values = {"line_id": line.id, "quantity": quantity, "reason": reason}
+        wizard = self.wizard("stock.channel.cs.refund", order, user, **values)
+        wizard.action_confirm()
+        return order.channel_action_ids.sorted("id")[-1:]
+
+    # ------------------------------------------------------------------
+    # Address change
+    # ------------------------------------------------------------------
+    def test_address_change_moves_the_open_delivery_not_sent_where_the_platform_takes_none(self):
+        order = self.receive()
+        action = self.change_address(order)
+        self.assertEqual(order.partner_shipping_id.street, "Meir 2")
+        self.assertEqual(order.partner_shipping_id.type, "delivery")
+        self.assertEqual(order.picking_ids.partner_id, order.partner_shipping_id)
+        self.assertEqual(action.kind, "address")
+        self.assertEqual(action.state, "not_supported")
+        self.assertEqual(action.user_id, self.agent)
+        self.assertIn("takes no delivery address change through its API", action.result)
+        self.assertNotIn("address", order._channel_status_body())
+
+    def test_address_change_is_pushed_and_the_platform_answer_lands_on_the_action(self):
+        order = self.receive()
+        with patch.object(GenericJsonConnector, "supports_address_change", True):
+            action = self.change_address(order)
+            self.assertEqual(action.state, "queued")
+            self.assertTrue(self.outbox(self.market).filtered("sale_order_id"))
+            self.dispatch(until_empty=True)
+        body = self.pushed()[-1]
+        self.assertEqual(body["address"]["street"], "Meir 2")
+        self.assertEqual(body["address"]["country_code"], "BE")
+        self.assertEqual(action.state, "sent")
+        self.assertTrue(action.sent_at)
+        self.assertTrue(action.result.startswith("2"), action.result)
+
+    def test_a_refused_push_fails_the_action_with_the_platform_answer(self):
+        order = self.receive()
+        self.sim.configure_channel("market", secret="rotated-elsewhere")
+        with patch.object(GenericJsonConnector, "supports_address_change", True):
+            action = self.change_address(order)
+            self.dispatch(until_empty=True)
+        self.assertEqual(action.state, "failed")
+        self.assertTrue(action.result)
+
+    # ------------------------------------------------------------------
+    # Partial refund
+    # ------------------------------------------------------------------
+    def test_a_partial_refund_takes_the_unshipped_part_off_and_frees_its_reservation(self):
+        order = self.receive()
+        line = order.order_line.filtered(lambda sol: sol.product_id == self.product)
+        action = self.refund(order, line, 1)
+        self.assertEqual(line.product_uom_qty, 1)
+        move = order.picking_ids.move_ids.filtered(lambda m: m.product_id == self.product)
+        self.assertEqual(move.product_uom_qty, 1)
+        self.assertEqual(move.quantity, 1)
+        self.assertEqual(action.amount, 10.0)
+        self.assertEqual(action.taken_off, 1)
+        self.assertEqual(action.state, "not_supported")
+        self.assertEqual(self.product.with_context(warehouse_id=self.warehouse.id).free_qty, 9)
+        with self.assertRaisesRegex(UserError, "at most 1 can still be refunded"):
+            self.refund(order, line, 2)
+
+    def test_refunds_travel_with_their_keys_every_refund_so_far(self):
+        order = self.receive()
+        line = order.order_line.filtered(lambda sol: sol.product_id == self.product)
+        with patch.object(GenericJsonConnector, "supports_refund", True):
+            first = self.refund(order, line, 1)
+            second = self.refund(order, line, 1, reason="late")
+            self.dispatch(until_empty=True)
+        refunds = self.pushed()[-1]["refunds"]
+        self.assertEqual([r["key"] for r in refunds], [f"M-1-R{first.id}", f"M-1-R{second.id}"])
+        self.assertEqual(refunds[0]["line_id"], "M-1-1")
+        self.assertEqual(refunds[0]["amount"], "10.00")
+        self.assertEqual(refunds[1]["reason"], "late")
+        self.assertEqual((first | second).mapped("state"), ["sent", "sent"])
+        self.assertEqual(line.product_uom_qty, 0)
+
+    def test_a_refund_of_a_shipped_line_takes_nothing_off(self):
+        order = self.receive()
+        self.ship(order)
+        line = order.order_line.filtered(lambda sol: sol.product_id == self.product)
+        action = self.refund(order, line, 2)
+        self.assertEqual(action.taken_off, 0)
+        self.assertEqual(line.product_uom_qty, 2)
+
+    # ------------------------------------------------------------------
+    # Refusals
+    # ------------------------------------------------------------------
+    def test_a_shipped_or_cancelled_order_refuses_address_and_reallocation(self):
+        order = self.receive()
+        self.ship(order)
+        for method in ("action_channel_cs_address", "action_channel_cs_reallocate"):
+            with self.assertRaisesRegex(UserError, "shipped"):
+                getattr(order.with_user(self.agent), method)()
+        other = self.receive("M-2", [("WIDGET", 1)])
+        other._action_cancel()
+        with self.assertRaisesRegex(UserError, "cancelled"):
+            other.with_user(self.agent).action_channel_cs_refund()
+
+    def test_an_order_of_no_channel_has_no_customer_service(self):
+        order = self.env["sale.order"].create(
+            {"partner_id": self.partner.id,
+             "order_line": [(0, 0, {"product_id": self.product.id, "product_uom_qty": 1})]}
+        )  # fmt: skip
+        order.action_confirm()
+        with self.assertRaisesRegex(UserError, "not a channel or webshop order"):
+            order.with_user(self.agent).action_channel_cs_address()
+
+    def test_the_actions_need_a_sales_or_channel_manager(self):
+        order = self.receive()
+        with self.assertRaises(AccessError):
+            order.with_user(self.clerk).action_channel_cs_address()
+        with self.assertRaises(AccessError):
+            self.change_address(order, user=self.clerk)
+        self.assertTrue(order.with_user(self.agent).action_channel_cs_address())
+
+    def test_a_manager_of_another_company_is_refused(self):
+        order = self.receive()
+        _company_b, manager_b = self.second_company()
+        with self.assertRaises(AccessError):
+            order.with_user(manager_b).action_channel_cs_refund()
+
+    # ------------------------------------------------------------------
+    # The screen
+    # ------------------------------------------------------------------
+    def test_the_screen_opens_on_the_order(self):
+        order = self.receive()
+        action = order.with_user(self.agent).action_channel_customer_service()
+        self.assertEqual(action["res_id"], order.id)
+        self.assertIn("Accepted", order.channel_cs_status_html)
+        self.assertIn(order.picking_ids.name, order.channel_cs_status_html)
+
+    def test_the_history_lists_the_events_in_time_order(self):
+        order = self.receive()
+        self.ship(order, tracking="TRK1")
+        self.dispatch(until_empty=True)
+        refund_line = order.order_line[:1]
+        self.refund(order, refund_line, 1)
+        history = str(order.channel_cs_history_html)
+        marks = ["Message received", "Delivery done", "Status push", "Customer service"]
+        positions = [history.index(mark) for mark in marks]
+        self.assertEqual(positions, sorted(positions), history)
+        self.assertIn("TRK1", history)
+        self.assertIn("shipped", history)
