@@ -4,7 +4,7 @@ the status push carries of them and the platform's answer on each action."""
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..core.connectors.generic_json import GenericJsonConnector
 from .common import OrderCase
@@ -192,3 +192,23 @@ class TestCustomerService(OrderCase):
         self.assertEqual(positions, sorted(positions), history)
         self.assertIn("TRK1", history)
         self.assertIn("shipped", history)
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerServiceTour(OrderCase, HttpCase):
+    """A sales manager opens order CS-1 from Orders > Customer Service, changes its
+    delivery address in the wizard and finds the change in the order's history."""
+
+    def test_an_address_change_from_the_customer_service_screen(self):
+        agent = new_test_user(
+            self.env, "cs_tour", password="cs_tour",
+            groups="sales_team.group_sale_manager,stock.group_stock_user,"
+            "stock_channel_sync.group_channel_user",
+        )  # fmt: skip
+        self.set_stock(self.product, 5)
+        self.receive_order(self.order_payload("CS-1", [("WIDGET", 1)]))
+        order = self.order_of("CS-1")
+        self.assertEqual(order.state, "sale")
+        self.start_tour("/odoo/inventory", "stock_channel_sync_customer_service", login=agent.login)
+        self.assertEqual(order.partner_shipping_id.city, "Antwerp")
+        self.assertEqual(order.channel_action_ids.kind, "address")

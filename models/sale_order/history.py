@@ -106,9 +106,14 @@ class SaleOrder(models.Model):
             )
             for picking in self.picking_ids.sorted("id")
         ]
-        _ = self.env._
-        headers = (_("Delivery"), _("Warehouse"), _("State"), _("Prepared by"), _("Carrier"),
-                   _("Tracking"))  # fmt: skip
+        headers = (
+            self.env._("Delivery"),
+            self.env._("Warehouse"),
+            self.env._("State"),
+            self.env._("Prepared by"),
+            self.env._("Carrier"),
+            self.env._("Tracking"),
+        )
         return _table(headers, rows)
 
     @staticmethod
