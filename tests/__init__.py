@@ -12,6 +12,7 @@ from . import (
     test_connection_check,
     test_crons,
     test_cross_company,
+    test_customer_service,
     test_database_down,
     test_demo_orders,
     test_dispatch,
