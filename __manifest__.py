@@ -22,6 +22,7 @@
         "security/stock_channel_report_security.xml",
         "security/stock_channel_exclusion_security.xml",
         "security/stock_channel_customer_service_security.xml",
+        "security/stock_channel_sourcing_security.xml",
         "data/ir_cron.xml",
         "data/product_data.xml",
         "views/stock_channel_binding_views.xml",
@@ -59,6 +60,7 @@
         "wizard/stock_channel_customer_service_views.xml",
         "views/stock_channel_menus.xml",
         "views/stock_channel_source_views.xml",
+        "views/stock_channel_sourcing_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

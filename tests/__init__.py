@@ -53,6 +53,7 @@ from . import (
     test_retention,
     test_security,
     test_shopify,
+    test_sourcing,
     test_stock_figures,
     test_tours,
     test_unreachable,
