@@ -107,6 +107,9 @@ class ShopifyConnector(Connector):
     # webhooks are not guaranteed (a subscription failing for long is removed): a
     # catch-up poll reads what was missed
     polls_orders = True
+    # customer service (core.connectors.shopify_service): orderUpdate, refundCreate
+    supports_address_change = True
+    supports_refund = True
     refused_hint = (
         "the token is refused: create an Admin API access token (Settings > Apps and sales "
         "channels > Develop apps) with the write_inventory scope and paste it as the API Key."
@@ -406,9 +409,10 @@ class ShopifyConnector(Connector):
         return f"shop {shop.get('name') or '?'}"
 
     def push_order_status(self, external_order_id, body, sequence=None):
-        """Bring the Shopify order to Odoo's status: fulfilments with tracking (only what
-        left), a tracking update, the cancellation, refunds of returned lines when the
-        channel wants them. What Shopify already has is read first and not sent again."""
+        """Bring the Shopify order to Odoo's status: a changed delivery address,
+        fulfilments with tracking (only what left), a tracking update, the cancellation,
+        refunds of returned lines when the channel wants them, customer-service refunds.
+        What Shopify already has is read first and not sent again."""
         order_gid = to_gid(GID_ORDER, external_order_id)
         _response, data = self._graphql_patient(
             {"query": fulfillment.ORDER_QUERY, "variables": {"id": order_gid}}

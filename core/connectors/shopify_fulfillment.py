@@ -1,18 +1,22 @@
 """Shopify orders back from Odoo: fulfilments through the order's fulfillment orders
 (with tracking, partial deliveries fulfilling only what left), tracking updates,
-cancellation, refunds of returned lines. Pure planning: ``plan(order, body)`` turns the
+cancellation, refunds of returned lines, and customer service (a changed delivery
+address, refunds: core.connectors.shopify_service). Pure planning: ``plan(order, body)`` turns the
 order as Shopify holds it and Odoo's status body into the mutations to send.
 """
 
 from collections import defaultdict
 
 from ..status import CANCELLED
+from . import shopify_service as service
 
 ORDER_QUERY = """\
 query StockChannelSyncOrder($id: ID!) {
   order(id: $id) {
     id
     cancelledAt
+    shippingAddress { firstName lastName address1 address2 zip city countryCodeV2 phone }
+    transactions(first: 50) { id kind status gateway }
     fulfillmentOrders(first: 50) {
       nodes {
         id
@@ -24,6 +28,7 @@ query StockChannelSyncOrder($id: ID!) {
     }
     fulfillments(first: 50) { id trackingInfo { number company url } }
     refunds(first: 50) {
+      note
       refundLineItems(first: 250) { nodes { quantity lineItem { id } } }
     }
   }
@@ -84,10 +89,10 @@ def plan(order, body, refund_returns=False):
             return []  # something left already: a return, not a cancellation
         variables = {"orderId": order["id"], "staffNote": CANCEL_NOTE}
         return [("orderCancel", CANCEL_MUTATION, variables)]
-    actions = _fulfilments(order, body)
+    actions = service.address_actions(order, body) + _fulfilments(order, body)
     if refund_returns:
         actions += _refunds(order, body)
-    return actions
+    return actions + service.refund_actions(order, body)
 
 
 def _fulfilled(order):

@@ -12,6 +12,7 @@ from ..signing import verify_b64
 from ..status import CANCELLED, CLOSED, DELIVERED, SHIPPED
 from . import settings
 from . import woocommerce_orders as webhooks
+from . import woocommerce_service as service
 from .base import (
     HEADER_CONTENT_TYPE,
     JSON_CONTENT_TYPE,
@@ -83,6 +84,9 @@ class WooCommerceConnector(Connector):
     scope_hint = "give the key Read/Write permissions, for a user who manages the shop."
     endpoint_hint = "the site's address, https://shop.example.com"
     webhook_route = "orders"
+    # customer service (core.connectors.woocommerce_service): shipping, order refunds
+    supports_address_change = True
+    supports_refund = True
     webhook_secret_pasted = True
 
     @classmethod
@@ -283,17 +287,23 @@ class WooCommerceConnector(Connector):
     # -- order statuses and tracking back ----------------------------------------
 
     def push_order_status(self, external_order_id, body, sequence=None):
-        """The order's status (completed when shipped, cancelled), then each parcel's
-        tracking: through the Shipment Tracking extension when the shop has it, else as
-        an order note to the customer. What the shop already has is not sent again."""
+        """A changed delivery address, the order's status (completed when shipped,
+        cancelled), each parcel's tracking (through the Shipment Tracking extension when
+        the shop has it, else as an order note to the customer), then customer-service
+        refunds. What the shop already has is not sent again."""
         order_id = str(external_order_id)
         order = self._call("GET", f"/orders/{order_id}").json()
         sent = []
+        update = service.address_update(order, body)
+        if update:
+            self._call("PUT", f"/orders/{order_id}", update)
+            sent.append(update)
         target = STATUS_MAP.get(body["status"])
         if target and order.get("status") != target:
             self._call("PUT", f"/orders/{order_id}", {"status": target})
             sent.append({"status": target})
         sent += self._push_tracking(order_id, body.get("tracking") or [])
+        sent += self._push_refunds(order_id, body.get("refunds") or [])
         return PushResult(
             status=200,
             body=json.dumps(sent),
@@ -301,6 +311,27 @@ class WooCommerceConnector(Connector):
             idempotency_key=f"{self.config.code}:{order_id}:{sequence}",
             accepted_at=utc_now(),
         )
+
+    def _push_refunds(self, order_id, refunds):
+        """Each refund whose key the shop does not have yet (read first)."""
+        if not refunds:
+            return []
+        path = f"/orders/{order_id}/refunds"
+        known = service.known_keys(self._call("GET", path, params={"per_page": 100}).json())
+        sent = []
+        for refund in refunds:
+            if refund["key"] in known:
+                continue
+            payload = service.refund_payload(refund)
+            try:
+                self._call("POST", path, payload)
+            except RetryableError as error:
+                permanent = service.refused(error)
+                if permanent:
+                    raise permanent from error
+                raise
+            sent.append(payload)
+        return sent
 
     def _push_tracking(self, order_id, parcels):
         if not parcels:

@@ -1,0 +1,183 @@
+"""Customer service on the wire: the status body's address and refunds reach Shopify and
+WooCommerce (the simulator over real HTTP on loopback) once, whatever the replays; what
+the platform refuses comes back as a PermanentError in its words."""
+
+import copy
+
+import pytest
+
+from core.connectors import ChannelConfig, get_connector
+from core.errors import PermanentError
+from core.status import Address, Refund, status_body
+
+SHOP = "demo"
+TOKEN = "shpat_cs"
+SHOPIFY = get_connector("shopify")
+ORDER = {
+    "id": 5001,
+    "total_price": "40.00",
+    "line_items": [{"id": 11, "sku": "A", "quantity": 2}, {"id": 12, "sku": "B", "quantity": 1}],
+    "shipping_address": {"first_name": "Ann", "last_name": "Lee", "address1": "1 Rue X",
+                         "zip": "75001", "city": "Paris", "country_code": "FR"},
+}  # fmt: skip
+WOO_SHOP = "woo"
+KEY, SECRET = "ck_cs", "cs_cs"
+WOO = get_connector("woocommerce")
+WOO_ORDER = {
+    "id": 727, "status": "processing", "currency": "EUR", "total": "43.56",
+    "shipping": {"first_name": "Wanda", "last_name": "Woo", "address_1": "Rue Haute 1",
+                 "address_2": "", "postcode": "1000", "city": "Brussels", "country": "BE"},
+    "line_items": [{"id": 315, "sku": "W-1", "quantity": 2, "total": "21.00"},
+                   {"id": 316, "sku": "W-2", "quantity": 3, "total": "10.00"}],
+}  # fmt: skip
+NEW_ADDRESS = Address("Ann Lee", "2 Rue Neuve", "Bât. B", "69001", "Lyon", "FR", "+33 4 00")
+
+
+@pytest.fixture(autouse=True)
+def _clean(sim):
+    sim.reset()
+    sim.configure_shop(SHOP, token=TOKEN)
+    sim.configure_woocommerce(WOO_SHOP, consumer_key=KEY, consumer_secret=SECRET)
+
+
+def _shop(sim):
+    settings = {"location_id": "7", "api_version": "2026-10"}
+    config = ChannelConfig("shop", sim.shopify_url(SHOP), api_key=TOKEN, settings=settings)
+    return SHOPIFY(config)
+
+
+def _woo(sim):
+    config = ChannelConfig("woo", sim.woocommerce_url(WOO_SHOP), api_key=KEY, api_secret=SECRET)
+    return WOO(config)
+
+
+def _body(order_id, line_ids, status="accepted", **service):
+    lines = [(line_id, status, 1) for line_id in line_ids]
+    return status_body(order_id, status, lines, **service)
+
+
+def test_connectors_say_what_customer_service_they_send():
+    assert (SHOPIFY.supports_address_change, SHOPIFY.supports_refund) == (True, True)
+    assert (WOO.supports_address_change, WOO.supports_refund) == (True, True)
+    for code in ("bol", "mirakl", "amazon"):
+        connector = get_connector(code)
+        assert (connector.supports_address_change, connector.supports_refund) == (False, False)
+
+
+# -- Shopify ---------------------------------------------------------------------------
+
+
+def test_shopify_the_address_reaches_the_order_once(sim):
+    state = sim.shopify.add_order(SHOP, copy.deepcopy(ORDER))
+    body = _body("5001", ["11", "12"], address=NEW_ADDRESS)
+    with _shop(sim) as shop:
+        shop.push_order_status("5001", body, sequence=1)
+        shop.push_order_status("5001", body, sequence=2)  # Shopify has it: nothing sent
+    address = state["json"]["shipping_address"]
+    assert (address["first_name"], address["last_name"]) == ("Ann", "Lee")
+    assert (address["address1"], address["address2"]) == ("2 Rue Neuve", "Bât. B")
+    assert (address["zip"], address["city"], address["country_code"]) == ("69001", "Lyon", "FR")
+    assert address["phone"] == "+33 4 00"
+    assert sum("orderUpdate(" in r["body"] for r in sim.received()) == 1
+
+
+def test_shopify_refuses_in_words_the_address_of_a_fulfilled_order(sim):
+    state = sim.shopify.add_order(SHOP, copy.deepcopy(ORDER))
+    for line in state["fulfillmentOrders"]["nodes"][0]["lineItems"]["nodes"]:
+        line["remainingQuantity"] = 0
+    with _shop(sim) as shop, pytest.raises(PermanentError, match="everything was fulfilled"):
+        shop.push_order_status("5001", _body("5001", ["11"], address=NEW_ADDRESS))
+    assert state["json"]["shipping_address"]["city"] == "Paris"
+
+
+def test_shopify_a_refund_reaches_the_order_once_even_pushed_twice(sim):
+    state = sim.shopify.add_order(SHOP, copy.deepcopy(ORDER))
+    refund = Refund("cs-1", "11", 1, "12.5", "EUR", "damaged")
+    body = _body("5001", ["11", "12"], refunds=[refund])
+    with _shop(sim) as shop:
+        shop.push_order_status("5001", body, sequence=1)
+        shop.push_order_status("5001", body, sequence=2)
+        later = _body("5001", ["11", "12"], refunds=[refund, Refund("cs-2", None, 0, "2.00")])
+        shop.push_order_status("5001", later, sequence=3)
+        shop.push_order_status("5001", later, sequence=3)  # a retry of the same push
+    first, second = state["refunds"]
+    assert first["note"] == "[cs-1] damaged"
+    assert first["refundLineItems"]["nodes"] == [
+        {
+            "quantity": 1,
+            "lineItem": {"id": "gid://shopify/LineItem/11"},
+            "restockType": "NO_RESTOCK",
+        }
+    ]
+    assert first["totalRefundedSet"]["shopMoney"]["amount"] == "12.50"
+    assert second["note"] == "[cs-2]"
+    assert second["refundLineItems"]["nodes"] == []
+    assert second["totalRefundedSet"]["shopMoney"]["amount"] == "2.00"
+
+
+def test_shopify_a_refund_above_what_is_left_is_refused_in_shopify_words(sim):
+    state = sim.shopify.add_order(SHOP, copy.deepcopy(ORDER))
+    with _shop(sim) as shop:
+        shop.push_order_status("5001", _body("5001", ["11"], refunds=[Refund("a", "11", 1, 30)]))
+        too_much = [Refund("a", "11", 1, 30), Refund("b", None, 0, "10.01")]
+        with pytest.raises(PermanentError, match="Amount cannot exceed the refundable amount"):
+            shop.push_order_status("5001", _body("5001", ["11"], refunds=too_much))
+        too_many = [Refund("a", "11", 1, 30), Refund("c", "11", 2, 1)]
+        with pytest.raises(PermanentError, match="cannot refund more items than were purchased"):
+            shop.push_order_status("5001", _body("5001", ["11"], refunds=too_many))
+    assert len(state["refunds"]) == 1
+
+
+# -- WooCommerce -----------------------------------------------------------------------
+
+
+def test_woocommerce_the_address_reaches_the_order_once(sim):
+    order = sim.woocommerce.add_order(WOO_SHOP, WOO_ORDER)
+    body = _body("727", ["315"], address=NEW_ADDRESS)
+    with _woo(sim) as woo:
+        woo.push_order_status(727, body, sequence=1)
+        woo.push_order_status(727, body, sequence=2)
+    assert order["shipping"] == {
+        "first_name": "Ann",
+        "last_name": "Lee",
+        "address_1": "2 Rue Neuve",
+        "address_2": "Bât. B",
+        "postcode": "69001",
+        "city": "Lyon",
+        "country": "FR",
+        "phone": "+33 4 00",
+    }
+    puts = [r for r in sim.received() if r["method"] == "PUT" and "shipping" in r["body"]]
+    assert len(puts) == 1
+
+
+def test_woocommerce_refuses_in_words_the_address_of_a_completed_order(sim):
+    order = sim.woocommerce.add_order(WOO_SHOP, dict(WOO_ORDER, status="completed"))
+    with _woo(sim) as woo, pytest.raises(PermanentError, match="is completed"):
+        woo.push_order_status(727, _body("727", ["315"], "shipped", address=NEW_ADDRESS))
+    assert order["shipping"]["city"] == "Brussels"
+
+
+def test_woocommerce_a_refund_reaches_the_order_once_even_pushed_twice(sim):
+    order = sim.woocommerce.add_order(WOO_SHOP, WOO_ORDER)
+    body = _body("727", ["315"], refunds=[Refund("cs-1", "315", 1, "10.50", "EUR", "damaged")])
+    with _woo(sim) as woo:
+        woo.push_order_status(727, body, sequence=1)
+        woo.push_order_status(727, body, sequence=2)
+    [refund] = sim.woocommerce.refunds[(WOO_SHOP, 727)]
+    assert (refund["amount"], refund["reason"]) == ("10.50", "[cs-1] damaged")
+    assert refund["refunded_payment"] is False
+    assert refund["line_items"][0]["id"] == 315
+    assert refund["line_items"][0]["quantity"] == -1
+    assert order["refunds"][0]["total"] == "-10.50"
+
+
+def test_woocommerce_a_refund_above_what_is_left_is_refused_in_woocommerce_words(sim):
+    sim.woocommerce.add_order(WOO_SHOP, WOO_ORDER)
+    refunds = [Refund("a", "315", 1, "40.00"), Refund("b", None, 0, "3.57")]
+    with _woo(sim) as woo:
+        with pytest.raises(PermanentError, match="Invalid refund amount") as refused:
+            woo.push_order_status(727, _body("727", ["315"], refunds=refunds))
+        assert refused.value.status == 500
+        woo.push_order_status(727, _body("727", ["315"], refunds=refunds[:1]))  # a itself: sent
+    assert [r["reason"] for r in sim.woocommerce.refunds[(WOO_SHOP, 727)]] == ["[a]"]
