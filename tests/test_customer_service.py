@@ -7,7 +7,19 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..core.connectors.generic_json import GenericJsonConnector
-from .common import OrderCase
+from .common import OrderCase, set_settings
+from .test_promise import promise_fixtures
+from .test_shopify import ITEM, shopify_order
+from .test_shopify import SHOP as SHOPIFY
+from .test_shopify import URL as SHOPIFY_URL
+from .test_woocommerce import HOOK as WOO_HOOK
+from .test_woocommerce import KEY as WOO_KEY
+from .test_woocommerce import SECRET as WOO_SECRET
+from .test_woocommerce import SHOP as WOO
+from .test_woocommerce import URL as WOO_URL_TEMPLATE
+from .test_woocommerce import woo_order
+
+WOO_URL = WOO_URL_TEMPLATE.format(code="woo")
 
 
 @tagged("post_install", "-at_install")
@@ -212,3 +224,150 @@ class TestCustomerServiceTour(OrderCase, HttpCase):
         self.start_tour("/odoo/inventory", "stock_channel_sync_customer_service", login=agent.login)
         self.assertEqual(order.partner_shipping_id.city, "Antwerp")
         self.assertEqual(order.channel_action_ids.kind, "address")
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerServiceReallocation(OrderCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        promise_fixtures(cls)
+        cls.agent = new_test_user(
+            cls.env, "cs_mover", groups="sales_team.group_sale_manager,stock.group_stock_user"
+        )
+
+    def reserved(self, warehouse):
+        quants = self.env["stock.quant"].search(
+            [("product_id", "=", self.product.id),
+             ("location_id", "child_of", warehouse.view_location_id.id)]
+        )  # fmt: skip
+        return sum(quants.mapped("reserved_quantity"))
+
+    def test_reallocation_from_the_screen_moves_the_reservation(self):
+        self.set_stock(self.product, 5)
+        self.set_stock(self.product, 7, self.lyon.lot_stock_id)
+        self.market.write({"promise_days": 3, "market_zone_id": self.benelux.id})
+        for sequence, warehouse in enumerate((self.warehouse, self.lyon)):
+            self.env["stock.channel.source"].create(
+                {"channel_id": self.market.id, "warehouse_id": warehouse.id,
+                 "handling_days": 1, "sequence": sequence}
+            )  # fmt: skip
+        self.receive_order(self.order_payload("R-1", [("WIDGET", 2)]))
+        order = self.order_of("R-1")
+        self.assertEqual(self.reserved(self.warehouse), 2)
+        order.with_user(self.agent).action_channel_cs_reallocate()
+        wizard = (
+            self.env(user=self.agent)["stock.channel.cs.reallocate"]
+            .with_context(default_order_id=order.id)
+            .create({"reason": "closer to the customer"})
+        )
+        self.assertEqual(wizard.current_warehouse_id, self.warehouse)
+        self.assertEqual(wizard.candidate_ids, self.warehouse | self.lyon)
+        self.assertIn("Lyon store", wizard.candidates_html)
+        self.assertIn("2 of 2", wizard.candidates_html)
+        with self.assertRaisesRegex(UserError, "already ships from"):
+            wizard.warehouse_id = self.warehouse
+            wizard.action_confirm()
+        wizard.warehouse_id = self.lyon
+        wizard.action_confirm()
+        self.assertEqual(self.reserved(self.lyon), 2)
+        self.assertEqual(self.reserved(self.warehouse), 0)
+        action = order.channel_action_ids
+        self.assertEqual((action.kind, action.state), ("reallocate", "done"))
+        self.assertIn("to Lyon store", action.description)
+        self.assertIn("Reallocated to Lyon store", str(order.channel_cs_history_html))
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerServiceShopify(OrderCase, HttpCase):
+    """An address change and a partial refund reach the simulator's Shopify."""
+
+    def setUp(self):
+        super().setUp()
+        self.sim.configure_shop(
+            SHOPIFY,
+            token="shop-token",
+            webhook_secret="shop-secret",
+            catalog={"WIDGET": ITEM.format(1001), "GADGET": ITEM.format(1002)},
+        )
+        self.set_stock(self.product, 5)
+
+    def place(self, order_id, lines):
+        order = shopify_order(order_id, self.currency, lines)
+        state = self.sim.shopify.add_order(SHOPIFY, order)
+        with self.from_outside():
+            status, text = self.sim.shopify.deliver(
+                self.base_url() + SHOPIFY_URL, SHOPIFY, "orders/create", order, f"wh-{order_id}"
+            )
+        self.assertEqual(status, 200, text)
+        return state, self.order_of(str(order_id), self.shop)
+
+    def test_address_change_and_partial_refund_reach_shopify(self):
+        state, order = self.place(7101, [(81, "WIDGET", 2)])
+        agent = new_test_user(self.env, "cs_shopify", groups="sales_team.group_sale_manager")
+        env = self.env(user=agent)
+        env["stock.channel.cs.address"].with_context(default_order_id=order.id).create(
+            {"name": "Sam Shop", "street": "Meir 2", "zip": "2000", "city": "Antwerp",
+             "country_id": self.env.ref("base.be").id}
+        ).action_confirm()  # fmt: skip
+        env["stock.channel.cs.refund"].with_context(default_order_id=order.id).create(
+            {"line_id": order.order_line[:1].id, "quantity": 1, "reason": "damaged"}
+        ).action_confirm()
+        self.assertEqual(order.channel_action_ids.mapped("state"), ["queued", "queued"])
+        self.dispatch(until_empty=True)
+        self.assertEqual(state["json"]["shipping_address"]["city"], "Antwerp")
+        [refund] = state["refunds"]
+        self.assertIn(f"7101-R{order.channel_action_ids.sorted('id')[-1].id}", refund["note"])
+        self.assertEqual(order.channel_action_ids.mapped("state"), ["sent", "sent"])
+        self.assertTrue(all(order.channel_action_ids.mapped("result")))
+        self.dispatch(until_empty=True)  # nothing sent twice
+        self.assertEqual(len(state["refunds"]), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerServiceWooCommerce(OrderCase, HttpCase):
+    """An address change and a partial refund reach the simulator's WooCommerce."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.woo = cls.env["stock.channel"].create(
+            {"name": "Woo shop", "code": "woo", "channel_type": "shop",
+             "warehouse_id": cls.warehouse.id, "connector": "woocommerce",
+             "endpoint_url": cls.sim.woocommerce_url(WOO), "api_key": WOO_KEY,
+             "api_secret": WOO_SECRET, "retry_base_seconds": 0.01, "retry_cap_seconds": 0.05}
+        )  # fmt: skip
+        set_settings(cls.woo, webhook_secret=WOO_HOOK)
+
+    def setUp(self):
+        super().setUp()
+        self.sim.configure_woocommerce(
+            WOO, consumer_key=WOO_KEY, consumer_secret=WOO_SECRET, webhook_secret=WOO_HOOK
+        )
+        self.sim.woocommerce.add_product(WOO, "WIDGET", 0)
+        self.set_stock(self.product, 5)
+
+    def test_address_change_and_partial_refund_reach_woocommerce(self):
+        placed = woo_order(931, "WIDGET", quantity=2, currency=self.currency)
+        self.sim.woocommerce.add_order(WOO, placed)
+        with self.from_outside():
+            status, text = self.sim.woocommerce.deliver(
+                self.base_url() + WOO_URL, WOO, "order.created", placed, "c-1"
+            )
+        self.assertEqual(status, 200, text)
+        order = self.order_of("931", self.woo)
+        agent = new_test_user(self.env, "cs_woo", groups="sales_team.group_sale_manager")
+        env = self.env(user=agent)
+        env["stock.channel.cs.address"].with_context(default_order_id=order.id).create(
+            {"name": "Wanda Woo", "street": "Rue Basse 2", "zip": "4000", "city": "Liège",
+             "country_id": self.env.ref("base.be").id}
+        ).action_confirm()  # fmt: skip
+        env["stock.channel.cs.refund"].with_context(default_order_id=order.id).create(
+            {"line_id": order.order_line[:1].id, "quantity": 1, "reason": "damaged"}
+        ).action_confirm()
+        self.dispatch(until_empty=True)
+        shop_order = self.sim.woocommerce.orders[WOO][931]
+        self.assertEqual(shop_order["shipping"]["city"], "Liège")
+        [refund] = shop_order["refunds"]
+        self.assertIn("damaged", refund["reason"])
+        self.assertEqual(order.channel_action_ids.mapped("state"), ["sent", "sent"])
