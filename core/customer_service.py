@@ -108,6 +108,10 @@ class Event:
 
 
 def timeline(events):
-    """The events in time order (equal times: in the order given)."""
-    indexed = [(event.at or datetime.min, index, event) for index, event in enumerate(events)]
+    """The events in time order, to the second as shown (equal times: in the order
+    given: the gatherer lists causes before their effects)."""
+    indexed = [
+        ((event.at or datetime.min).replace(microsecond=0), index, event)
+        for index, event in enumerate(events)
+    ]
     return [event for _at, _index, event in sorted(indexed, key=lambda t: (t[0], t[1]))]

@@ -149,9 +149,10 @@ class SaleOrder(models.Model):
                      f"{_short(log.response_body or log.error, 160)}")
             for log in self._channel_status_logs()
         ]  # fmt: skip
+        states = dict(cs.STATE_SELECTION)
         events += [
             cs.Event(action.done_at, self.env._("Customer service"),
-                     f"{action.description or ''} → {action.state}"
+                     f"{action.description or ''} → {states[action.state]}"
                      + (f": {_short(action.result, 200)}" if action.result else ""),
                      action.user_id.name, action.state)
             for action in self.channel_action_ids

@@ -48,8 +48,8 @@ registry.category("web_tour.tours").add("stock_channel_sync_customer_service", {
             run: "click",
         },
         {
-            content: "The new delivery address is the order's",
-            trigger: ".o_channel_customer_service .o_field_widget[name=partner_shipping_id]:contains('Antwerp')",
+            content: "The wizard is closed",
+            trigger: "body:not(:has(.modal))",
         },
         {
             content: "The history",
@@ -58,7 +58,7 @@ registry.category("web_tour.tours").add("stock_channel_sync_customer_service", {
         },
         {
             content: "The address change is in the history, with its outcome",
-            trigger: ".o_channel_customer_service .o_field_widget[name=channel_cs_history_html]:contains('Delivery address changed to'):contains('not_supported')",
+            trigger: ".o_channel_customer_service .o_field_widget[name=channel_cs_history_html]:contains('Delivery address changed to'):contains('Antwerp'):contains('Not Sent')",
         },
     ],
 });

@@ -1,0 +1,52 @@
+"""Customer service's arithmetic and ordering, without Odoo (core.customer_service)."""
+
+from datetime import datetime
+
+from core import customer_service as cs
+
+
+class _Takes:
+    supports_address_change = True
+    supports_refund = False
+
+
+def test_a_refund_takes_at_most_what_is_left_to_refund():
+    assert cs.refund_error(1, 10, ordered=2, refunded=0) is None
+    assert cs.refund_error(2, 10, ordered=2, refunded=1).startswith("at most 1 can still")
+    assert cs.refund_error(0, 10, ordered=2, refunded=0) == "the quantity must be positive"
+    assert cs.refund_error(1, -1, ordered=2, refunded=0) == "the amount cannot be negative"
+    assert cs.refundable(2, 3) == 0
+
+
+def test_only_the_unshipped_part_is_taken_off_the_line():
+    assert cs.taken_off(2, ordered_now=5, delivered=0) == 2
+    assert cs.taken_off(2, ordered_now=5, delivered=4) == 1
+    assert cs.taken_off(2, ordered_now=5, delivered=5) == 0
+
+
+def test_keys_amounts_and_quantities_on_the_wire():
+    assert cs.refund_key("M-1", 7) == "M-1-R7"
+    assert cs.money(10) == "10.00"
+    assert cs.json_quantity(2.0) == 2 and isinstance(cs.json_quantity(2.0), int)
+    assert cs.json_quantity(1.5) == 1.5
+
+
+def test_the_connector_says_what_its_platform_takes():
+    assert cs.supports(_Takes, cs.ADDRESS)
+    assert not cs.supports(_Takes, cs.REFUND)
+    assert not cs.supports(_Takes, cs.REALLOCATE)
+    assert not cs.supports(None, cs.ADDRESS)
+
+
+def test_the_history_is_in_time_order_ties_kept_in_the_order_given():
+    at = datetime(2026, 12, 7, 9, 0, 0)
+    push = cs.Event(at.replace(microsecond=500), "push", "accepted")
+    action = cs.Event(at, "action", "address changed")
+    first = cs.Event(datetime(2026, 12, 7, 8, 0), "message", "order received")
+    undated = cs.Event(None, "note", "no date")
+    assert cs.timeline([push, action, first, undated]) == [undated, first, push, action]
+
+
+def test_a_long_answer_is_clipped():
+    assert cs.clip_result("") is False
+    assert len(cs.clip_result("x" * 5000)) == cs.RESULT_KEPT_CHARS
