@@ -159,6 +159,20 @@ class TestCustomerService(OrderCase):
         with self.assertRaisesRegex(UserError, "cancelled"):
             other.with_user(self.agent).action_channel_cs_refund()
 
+    def test_a_webshop_order_is_served_in_odoo_only(self):
+        website = self.env["website"].search([("company_id", "=", self.company.id)], limit=1)
+        order = self.env["sale.order"].create(
+            {"partner_id": self.partner.id, "website_id": website.id,
+             "warehouse_id": self.warehouse.id,
+             "order_line": [(0, 0, {"product_id": self.product.id, "product_uom_qty": 2})]}
+        )  # fmt: skip
+        order.action_confirm()
+        action = self.change_address(order)
+        self.assertEqual((action.state, action.result), ("done", False))
+        self.assertEqual(order.picking_ids.partner_id.city, "Antwerp")
+        refund = self.refund(order, order.order_line, 1)
+        self.assertEqual((refund.state, order.order_line.product_uom_qty), ("done", 1))
+
     def test_an_order_of_no_channel_has_no_customer_service(self):
         order = self.env["sale.order"].create(
             {"partner_id": self.partner.id,
