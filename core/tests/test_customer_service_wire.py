@@ -28,6 +28,12 @@ KEY, SECRET = "ck_cs", "cs_cs"
 WOO = get_connector("woocommerce")
 BOL = get_connector("bol")
 ACCOUNT = "retailer"
+MIRAKL = get_connector("mirakl")
+MIRAKL_SHOP = "shop-fr"
+MIRAKL_LINES = [
+    {"sku": "A", "quantity": 2, "price_unit": 12.5},
+    {"sku": "B", "quantity": 1, "price_unit": 7.0},
+]
 WOO_ORDER = {
     "id": 727, "status": "processing", "currency": "EUR", "total": "43.56",
     "shipping": {"first_name": "Wanda", "last_name": "Woo", "address_1": "Rue Haute 1",
@@ -44,6 +50,7 @@ def _clean(sim):
     sim.configure_shop(SHOP, token=TOKEN)
     sim.configure_woocommerce(WOO_SHOP, consumer_key=KEY, consumer_secret=SECRET)
     sim.configure_marketplace("bol", ACCOUNT, processing_delay=0.05)
+    sim.configure_marketplace("mirakl", MIRAKL_SHOP, api_key="mirakl-key")
 
 
 def _shop(sim):
@@ -66,7 +73,8 @@ def test_connectors_say_what_customer_service_they_send():
     assert (SHOPIFY.supports_address_change, SHOPIFY.supports_refund) == (True, True)
     assert (WOO.supports_address_change, WOO.supports_refund) == (True, True)
     assert (BOL.supports_address_change, BOL.supports_refund) == (False, True)
-    for code in ("mirakl", "amazon"):
+    assert (MIRAKL.supports_address_change, MIRAKL.supports_refund) == (False, True)
+    for code in ("amazon", "generic_json"):
         connector = get_connector(code)
         assert (connector.supports_address_change, connector.supports_refund) == (False, False)
 
@@ -240,3 +248,75 @@ def test_bol_refuses_in_words_what_it_cannot_cancel(sim):
             with pytest.raises(PermanentError, match=words):
                 bol.push_order_status("A1", body)
     assert sim.bol.cancellations == []
+
+
+# -- Mirakl ----------------------------------------------------------------------------
+
+
+class Clock:
+    """The limiter's time: sleeping moves it on at once (Mirakl's OR11 once a minute)."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+def _mirakl(sim, **settings):
+    url = sim.marketplace_url("mirakl", MIRAKL_SHOP)
+    config = ChannelConfig("mirakl-fr", url, api_key="mirakl-key", settings=settings)
+    clock = Clock()
+    connector = MIRAKL(config, limiter=Limiter(clock=clock, sleep=clock.sleep))
+    connector.max_limit_wait = 3600  # the limits are kept on the fake clock, not waited
+    return connector
+
+
+def _mirakl_body(placed, status, refunds):
+    lines = [(line["order_line_id"], status, line["quantity"]) for line in placed["order_lines"]]
+    return status_body(placed["order_id"], status, lines, refunds=refunds)
+
+
+def test_mirakl_refunds_cancel_open_lines_and_refund_shipped_ones_once(sim):
+    placed = sim.mirakl.add_order(MIRAKL_SHOP, lines=MIRAKL_LINES, order_state="SHIPPING")
+    order_id, (line_a, line_b) = placed["order_id"], placed["order_lines"]
+    first = [Refund("cs-1", line_a["order_line_id"], 1, "12.50", "EUR", "damaged")]
+    with _mirakl(sim, refund_reason_code="RC-CS") as mirakl:
+        mirakl.push_order_status(order_id, _mirakl_body(placed, "accepted", first))
+        mirakl.push_order_status(order_id, _mirakl_body(placed, "accepted", first))  # again
+        sim.mirakl.update_order(MIRAKL_SHOP, order_id, order_state="SHIPPED")
+        both = [*first, Refund("cs-2", line_b["order_line_id"], 0, "2.00")]
+        mirakl.push_order_status(order_id, _mirakl_body(placed, "shipped", both))
+        mirakl.push_order_status(order_id, _mirakl_body(placed, "shipped", both))  # again
+    kept = {
+        line["order_line_id"]: line
+        for line in sim.mirakl.order(MIRAKL_SHOP, order_id)["order"]["order_lines"]
+    }
+    [cancelation] = kept[line_a["order_line_id"]]["cancelations"]
+    assert (cancelation["quantity"], cancelation["amount"]) == (1, 12.5)
+    assert cancelation["reason_code"] == "RC-CS"
+    assert kept[line_a["order_line_id"]]["refunds"] == []
+    [refund] = kept[line_b["order_line_id"]]["refunds"]
+    assert (refund["quantity"], refund["amount"], refund["state"]) == (0, 2.0, "WAITING_REFUND")
+
+
+def test_mirakl_refuses_in_words_what_it_cannot_take(sim):
+    placed = sim.mirakl.add_order(MIRAKL_SHOP, lines=MIRAKL_LINES, order_state="SHIPPING")
+    order_id, line_a = placed["order_id"], placed["order_lines"][0]["order_line_id"]
+    with _mirakl(sim) as mirakl:
+        refund = [Refund("a", line_a, 1, "5.00")]
+        with pytest.raises(PermanentError, match="Refund Reason Code"):
+            mirakl.push_order_status(order_id, _mirakl_body(placed, "accepted", refund))
+    with _mirakl(sim, refund_reason_code="RC-CS") as mirakl:
+        with pytest.raises(PermanentError, match="names none"):
+            mirakl.push_order_status(
+                order_id, _mirakl_body(placed, "accepted", [Refund("b", None, 0, "5.00")])
+            )
+        too_much = [Refund("c", line_a, 1, "25.01")]
+        with pytest.raises(PermanentError, match="exceeds what the order line has left"):
+            mirakl.push_order_status(order_id, _mirakl_body(placed, "accepted", too_much))
+    kept = sim.mirakl.order(MIRAKL_SHOP, order_id)["order"]["order_lines"][0]
+    assert kept["cancelations"] == [] and kept["refunds"] == []
