@@ -11,7 +11,8 @@ Mirakl's MMP seller OpenAPI documents it:
   ``report_window_seconds``); the quantities change when the import completes;
 * OF21 ``GET /api/offers`` (offset pages) and OF22 ``GET /api/offers/{offer_id}``;
 * A01 ``GET /api/account``: the shop's information (id, name, state, currency);
-* orders (OR11, OR21, OR23, OR24, OR29): see ``mirakl_orders``.
+* orders (OR11, OR21, OR23, OR24, OR29): see ``mirakl_orders``; lines cancelled (OR30)
+  or refunded (OR28): see ``mirakl_service``.
 """
 
 import copy
@@ -40,6 +41,7 @@ from .common import (
     now_iso,
 )
 from .mirakl_orders import MiraklOrders, mirakl_error, page_params
+from .mirakl_service import MiraklService
 
 STOCK_COLUMNS = ("offer-sku", "quantity", "warehouse-code", "update-delete")
 REPORT_COLUMNS = ("line", "error-message", *STOCK_COLUMNS)
@@ -111,7 +113,7 @@ def _stock_lines(data):
     return header, lines
 
 
-class Mirakl(MiraklOrders, Marketplace):
+class Mirakl(MiraklService, MiraklOrders, Marketplace):
     name = "mirakl"
     prefix = "/mirakl/"
     config_key = "mirakl"

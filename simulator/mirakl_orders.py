@@ -4,7 +4,8 @@ marketplace (``update_order``: a customer's cancellation...), listed by OR11
 ``end_update_date``, ``start_date`` / ``end_date``, offset pages sorted by creation), and
 changed by the shop: OR21 ``PUT /api/orders/{id}/accept`` (a decision for every line
 waiting for one), OR23 ``.../tracking``, OR24 ``.../ship`` (the whole order), OR29
-``.../cancel``. What the shop sent is kept (``order``) for tests.
+``.../cancel``; OR30 and OR28 (lines cancelled or refunded): simulator.mirakl_service.
+What the shop sent is kept (``order``) for tests.
 
 The customer's addresses are hidden while the order waits for acceptance
 (``hide_address_until_accepted``); an accepted order waits ``debit_delay`` seconds in
@@ -298,6 +299,11 @@ class MiraklOrders:
             if method != "GET":
                 return mirakl_error(405, "Method not allowed")
             return self._list_orders(account, settings, params)
+        if len(rest) == 1 and rest[0] in ("cancel", "refund") and method == "PUT":
+            try:  # OR30, OR28: simulator.mirakl_service
+                return self._or_lines(account, rest[0], json.loads(body or b"null"))
+            except ValueError:
+                return mirakl_error(400, "Invalid JSON", VALIDATION_ERROR)
         if len(rest) != 2 or rest[1] not in ACTIONS or method != "PUT":
             return mirakl_error(404, "Not found")
         record = self.orders.get(account, {}).get(rest[0])

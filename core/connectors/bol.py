@@ -29,8 +29,10 @@ from ..errors import PermanentError, RetryableError
 from ..idempotency import idempotency_key, utc_now
 from ..inbound import KIND_VERDICT
 from ..ratelimit import per_window
+from ..status import CANCELLED
 from . import bol_events as events
 from . import bol_orders as orders
+from . import bol_service as service
 from . import check, settings
 from .base import (
     BOL,
@@ -109,6 +111,9 @@ class BolConnector(BolApi):
     confirm_timeout_minutes = CONFIRM_TIMEOUT_MINUTES
     # a customer's cancellation request is honoured by cancelling the items on bol
     acknowledges_cancellations = True
+    # customer service: a refund of a line's open units is its cancellation (bol.com pays
+    # the customer back); bol.com's delivery address is not the seller's to change
+    supports_refund = True
     # push notifications (a process status is ready): retried 10 times in 10 minutes,
     # then the subscription is disabled: a genuine one is always answered 2xx
     kept_headers = (*Connector.kept_headers, events.HEADER_SIGNATURE)
@@ -353,10 +358,14 @@ class BolConnector(BolApi):
     def push_order_status(self, external_order_id, body, sequence=None):
         """Shipments of what left (with the transporter code and track and trace), or
         the cancellation of what is still open, from the order as bol holds it: nothing
-        bol already has is sent again. bol answers each with a process status."""
+        bol already has is sent again. bol answers each with a process status. A
+        customer-service refund of a line's open units cancels them
+        (core.connectors.bol_service)."""
         order_id = str(external_order_id)
         order = self._json(self._call("GET", f"/retailer/orders/{quote(order_id)}", "order"))
         shipments, cancels = orders.plan(order, body)
+        if body.get("status") != CANCELLED:  # an order cancelled whole covers its refunds
+            cancels = service.refund_cancels(order, body)
         sent = []
         for shipment in shipments:
             self._call("POST", "/retailer/shipments", "shipment", shipment)

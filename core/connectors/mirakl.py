@@ -22,6 +22,7 @@ from ..idempotency import idempotency_key, iso_utc, order_status_key, parse_iso_
 from ..ratelimit import Limit
 from ..status import CANCELLED
 from . import mirakl_orders as orders
+from . import mirakl_service as service
 from . import mirakl_stock as stock
 from . import settings
 from .base import (
@@ -44,6 +45,8 @@ IMPORT_STATUS = STOCK_IMPORTS + "/{}/status"
 ERROR_REPORT = STOCK_IMPORTS + "/{}/error_report"
 ORDERS = "/api/orders"
 ORDER_ACTION = ORDERS + "/{}/{}"
+CANCEL_LINES = ORDERS + "/cancel"  # OR30
+REFUND_LINES = ORDERS + "/refund"  # OR28
 OFFERS = "/api/offers"
 ACCOUNT = "/api/account"  # A01: the shop's information (Test connection)
 # the limiter's names of the limited endpoints
@@ -76,6 +79,12 @@ SETTINGS = (
         republish=True,
     ),
     settings.confirm_timeout(CONFIRM_TIMEOUT_MINUTES),
+    settings.Setting(
+        "refund_reason_code",
+        "Refund Reason Code",
+        help="The operator's reason code (RE02) of customer-service refunds and line "
+        "cancellations (OR28, OR30); empty: refunds are not sent to Mirakl.",
+    ),
 )
 
 
@@ -88,6 +97,9 @@ class MiraklConnector(Connector):
 
     confirms_async = True
     accepts_orders = True  # OR21, from the central reservation's answer
+    # customer service: refunds of order lines (OR30 before shipment, OR28 after it:
+    # core.connectors.mirakl_service); the delivery address is the operator's
+    supports_refund = True
     max_batch_size = 10000  # one stock file per push: every SKU of the shop at once
     check_interval = 15.0  # STO02: at most once every 15 s
     confirm_timeout_minutes = CONFIRM_TIMEOUT_MINUTES
@@ -379,6 +391,8 @@ class MiraklConnector(Connector):
             )
         elif state == orders.SHIPPING_STATE and _ships(body):
             self._ship(order_id, order, body, sent)
+        if body.get("refunds") and status != CANCELLED:
+            self._refund(order_id, order, body, sent)
         return PushResult(
             status=200,
             body=json.dumps(sent),
@@ -399,6 +413,26 @@ class MiraklConnector(Connector):
             raise PermanentError(
                 f"{self.code}: order {order_id}: {LINES_CANCELLED.format(missing)}"
             )
+
+    def _refund(self, order_id, order, body, sent):
+        """Customer-service refunds Mirakl does not have: lines not shipped cancelled
+        (OR30), shipped ones refunded (OR28); once Mirakl is shipping the order."""
+        if order.get("order_state") not in service.ORDER_STATES:
+            raise RetryableError(
+                f"{self.code}: order {order_id} is {order.get('order_state')}: its refunds "
+                "are sent once Mirakl is shipping it",
+                seconds=DEBIT_WAIT_SECONDS,
+            )
+        if any("ship" in done for done in sent):  # OR24 just now: its lines left
+            service.mark_shipped(order)
+        cancelations, refunds = service.plan(order, body, self.setting("refund_reason_code"))
+        for path, key, rows in (
+            (CANCEL_LINES, "cancelations", cancelations),
+            (REFUND_LINES, "refunds", refunds),
+        ):
+            if rows:
+                self._call("PUT", path, payload={key: rows})
+                sent.append({key: rows})
 
     def _send(self, order_id, action, payload, sent):
         path = ORDER_ACTION.format(quote(order_id, safe=""), action)

@@ -3,12 +3,15 @@ WooCommerce (the simulator over real HTTP on loopback) once, whatever the replay
 the platform refuses comes back as a PermanentError in its words."""
 
 import copy
+import time
 
 import pytest
 
 from core.connectors import ChannelConfig, get_connector
 from core.errors import PermanentError
-from core.status import Address, Refund, status_body
+from core.ratelimit import Limiter
+from core.status import Address, Refund, Shipment, status_body
+from core.tokens import TokenStore
 
 SHOP = "demo"
 TOKEN = "shpat_cs"
@@ -23,6 +26,14 @@ ORDER = {
 WOO_SHOP = "woo"
 KEY, SECRET = "ck_cs", "cs_cs"
 WOO = get_connector("woocommerce")
+BOL = get_connector("bol")
+ACCOUNT = "retailer"
+MIRAKL = get_connector("mirakl")
+MIRAKL_SHOP = "shop-fr"
+MIRAKL_LINES = [
+    {"sku": "A", "quantity": 2, "price_unit": 12.5},
+    {"sku": "B", "quantity": 1, "price_unit": 7.0},
+]
 WOO_ORDER = {
     "id": 727, "status": "processing", "currency": "EUR", "total": "43.56",
     "shipping": {"first_name": "Wanda", "last_name": "Woo", "address_1": "Rue Haute 1",
@@ -38,6 +49,8 @@ def _clean(sim):
     sim.reset()
     sim.configure_shop(SHOP, token=TOKEN)
     sim.configure_woocommerce(WOO_SHOP, consumer_key=KEY, consumer_secret=SECRET)
+    sim.configure_marketplace("bol", ACCOUNT, processing_delay=0.05)
+    sim.configure_marketplace("mirakl", MIRAKL_SHOP, api_key="mirakl-key")
 
 
 def _shop(sim):
@@ -59,7 +72,9 @@ def _body(order_id, line_ids, status="accepted", **service):
 def test_connectors_say_what_customer_service_they_send():
     assert (SHOPIFY.supports_address_change, SHOPIFY.supports_refund) == (True, True)
     assert (WOO.supports_address_change, WOO.supports_refund) == (True, True)
-    for code in ("bol", "mirakl", "amazon"):
+    assert (BOL.supports_address_change, BOL.supports_refund) == (False, True)
+    assert (MIRAKL.supports_address_change, MIRAKL.supports_refund) == (False, True)
+    for code in ("amazon", "generic_json"):
         connector = get_connector(code)
         assert (connector.supports_address_change, connector.supports_refund) == (False, False)
 
@@ -181,3 +196,127 @@ def test_woocommerce_a_refund_above_what_is_left_is_refused_in_woocommerce_words
         assert refused.value.status == 500
         woo.push_order_status(727, _body("727", ["315"], refunds=refunds[:1]))  # a itself: sent
     assert [r["reason"] for r in sim.woocommerce.refunds[(WOO_SHOP, 727)]] == ["[a]"]
+
+
+# -- bol.com ---------------------------------------------------------------------------
+
+
+def _bol(sim):
+    url = sim.marketplace_url("bol", ACCOUNT)
+    config = ChannelConfig("bol", url, api_key="bol-client", api_secret="bol-secret",
+                           settings={"token_url": f"{url}/token"})  # fmt: skip
+    return BOL(config, limiter=Limiter(), tokens=TokenStore())
+
+
+def _bol_order(sim):
+    offer = sim.bol.add_offer(ACCOUNT, "8712345000017", "SKU-A")
+    sim.bol.add_order(ACCOUNT, "A1", [("11", offer, 3, 12.5), ("12", offer, 2, 12.5)])
+
+
+def _items(sim):
+    items = sim.bol.order_detail(ACCOUNT, "A1")["orderItems"]
+    return {i["orderItemId"]: (i["quantityShipped"], i["quantityCancelled"]) for i in items}
+
+
+def test_bol_a_refund_of_a_lines_open_units_cancels_them_once(sim):
+    _bol_order(sim)
+    lines = [("11", "accepted", 3), ("12", "accepted", 2)]
+    body = status_body("A1", "accepted", lines, refunds=[Refund("cs-1", "12", 2, "25.00")])
+    with _bol(sim) as bol:
+        bol.push_order_status("A1", body, 1)
+        time.sleep(0.2)
+        bol.push_order_status("A1", body, 2)  # bol cancelled it: nothing again
+    assert [c[1] for c in sim.bol.cancellations] == [
+        {"orderItems": [{"orderItemId": "12", "reasonCode": "REQUESTED_BY_CUSTOMER"}]}
+    ]
+    assert _items(sim) == {"11": (0, 0), "12": (0, 2)}
+
+
+def test_bol_refuses_in_words_what_it_cannot_cancel(sim):
+    _bol_order(sim)
+    shipped = [Shipment("WH/OUT/1", (("11", 3),))]
+    lines = [("11", "shipped", 3), ("12", "accepted", 2)]
+    with _bol(sim) as bol:
+        bol.push_order_status("A1", status_body("A1", "in_preparation", lines, shipments=shipped))
+        time.sleep(0.2)
+        for refund, words in [
+            (Refund("a", "11", 1, "12.50"), "a return on bol.com"),
+            (Refund("b", "12", 1, "12.50"), "every open unit of an item at once"),
+            (Refund("c", None, 0, "5.00"), "pays the customer back itself"),
+        ]:
+            body = status_body("A1", "in_preparation", lines, shipments=shipped, refunds=[refund])
+            with pytest.raises(PermanentError, match=words):
+                bol.push_order_status("A1", body)
+    assert sim.bol.cancellations == []
+
+
+# -- Mirakl ----------------------------------------------------------------------------
+
+
+class Clock:
+    """The limiter's time: sleeping moves it on at once (Mirakl's OR11 once a minute)."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+def _mirakl(sim, **settings):
+    url = sim.marketplace_url("mirakl", MIRAKL_SHOP)
+    config = ChannelConfig("mirakl-fr", url, api_key="mirakl-key", settings=settings)
+    clock = Clock()
+    connector = MIRAKL(config, limiter=Limiter(clock=clock, sleep=clock.sleep))
+    connector.max_limit_wait = 3600  # the limits are kept on the fake clock, not waited
+    return connector
+
+
+def _mirakl_body(placed, status, refunds):
+    lines = [(line["order_line_id"], status, line["quantity"]) for line in placed["order_lines"]]
+    return status_body(placed["order_id"], status, lines, refunds=refunds)
+
+
+def test_mirakl_refunds_cancel_open_lines_and_refund_shipped_ones_once(sim):
+    placed = sim.mirakl.add_order(MIRAKL_SHOP, lines=MIRAKL_LINES, order_state="SHIPPING")
+    order_id, (line_a, line_b) = placed["order_id"], placed["order_lines"]
+    first = [Refund("cs-1", line_a["order_line_id"], 1, "12.50", "EUR", "damaged")]
+    with _mirakl(sim, refund_reason_code="RC-CS") as mirakl:
+        mirakl.push_order_status(order_id, _mirakl_body(placed, "accepted", first))
+        mirakl.push_order_status(order_id, _mirakl_body(placed, "accepted", first))  # again
+        sim.mirakl.update_order(MIRAKL_SHOP, order_id, order_state="SHIPPED")
+        both = [*first, Refund("cs-2", line_b["order_line_id"], 0, "2.00")]
+        mirakl.push_order_status(order_id, _mirakl_body(placed, "shipped", both))
+        mirakl.push_order_status(order_id, _mirakl_body(placed, "shipped", both))  # again
+    kept = {
+        line["order_line_id"]: line
+        for line in sim.mirakl.order(MIRAKL_SHOP, order_id)["order"]["order_lines"]
+    }
+    [cancelation] = kept[line_a["order_line_id"]]["cancelations"]
+    assert (cancelation["quantity"], cancelation["amount"]) == (1, 12.5)
+    assert cancelation["reason_code"] == "RC-CS"
+    assert kept[line_a["order_line_id"]]["refunds"] == []
+    [refund] = kept[line_b["order_line_id"]]["refunds"]
+    assert (refund["quantity"], refund["amount"], refund["state"]) == (0, 2.0, "WAITING_REFUND")
+
+
+def test_mirakl_refuses_in_words_what_it_cannot_take(sim):
+    placed = sim.mirakl.add_order(MIRAKL_SHOP, lines=MIRAKL_LINES, order_state="SHIPPING")
+    order_id, line_a = placed["order_id"], placed["order_lines"][0]["order_line_id"]
+    with _mirakl(sim) as mirakl:
+        refund = [Refund("a", line_a, 1, "5.00")]
+        with pytest.raises(PermanentError, match="Refund Reason Code"):
+            mirakl.push_order_status(order_id, _mirakl_body(placed, "accepted", refund))
+    with _mirakl(sim, refund_reason_code="RC-CS") as mirakl:
+        with pytest.raises(PermanentError, match="names none"):
+            mirakl.push_order_status(
+                order_id, _mirakl_body(placed, "accepted", [Refund("b", None, 0, "5.00")])
+            )
+        too_much = [Refund("c", line_a, 1, "25.01")]
+        with pytest.raises(PermanentError, match="exceeds what the order line has left"):
+            mirakl.push_order_status(order_id, _mirakl_body(placed, "accepted", too_much))
+    kept = sim.mirakl.order(MIRAKL_SHOP, order_id)["order"]["order_lines"][0]
+    assert kept["cancelations"] == [] and kept["refunds"] == []

@@ -147,3 +147,21 @@ def test_ship_and_cancel_need_an_order_being_shipped(sim, http):
     kept = sim.mirakl.order(SHOP, shipping["order_id"])
     assert kept["order"]["shipping_tracking"] == "JD1" and kept["shipped"]
     assert kept["order"]["order_lines"][0]["shipped_date"]
+
+
+def test_or30_cancels_open_lines_and_or28_refunds_shipped_ones(sim, http):
+    placed = sim.mirakl.add_order(
+        SHOP, lines=[{"sku": "A", "quantity": 2, "price_unit": 10.0}], order_state="SHIPPING"
+    )
+    line = placed["order_lines"][0]["order_line_id"]
+    row = {"order_line_id": line, "quantity": 1, "amount": 10.0, "reason_code": "R1"}
+    refused = http.put(_api(sim, "orders/refund"), json={"refunds": [row]}, timeout=5)
+    assert (refused.status_code, refused.json()["code"]) == (400, "ORDER_INVALID_STATE")
+    assert http.put(_api(sim, "orders/cancel"), json={"cancelations": [row]}, timeout=5).ok
+    too_much = dict(row, amount=10.01)
+    over = http.put(_api(sim, "orders/cancel"), json={"cancelations": [too_much]}, timeout=5)
+    assert over.status_code == 400
+    assert http.put(_api(sim, "orders/cancel"), json={"cancelations": [row]}, timeout=5).ok
+    kept = sim.mirakl.order(SHOP, placed["order_id"])["order"]["order_lines"][0]
+    assert [c["quantity"] for c in kept["cancelations"]] == [1, 1]
+    assert kept["order_line_state"] == "CANCELED"
