@@ -39,6 +39,7 @@ class TestEvents(ChannelStockCase):
                 "changes_flushed": (LEDGER,),
                 "stock_changed": (DISPATCHER,),
                 "alerts_evaluated": (OVERVIEW,),
+                "status_answered": ("stock.channel.order.action",),
             },
         )
         for event, models in events.LISTENERS.items():
