@@ -59,8 +59,19 @@ class StockChannelOrderAction(models.Model):
             }
         )
         if state == cs.QUEUED:
-            order.sudo()._channel_enqueue_status()
+            action._queue_push()
         return action
+
+    def _queue_push(self):
+        """Queue the order's status push; when its body is the one the channel last
+        accepted (the same address again), nothing is new to the platform: done."""
+        order = self.order_id.sudo()
+        if order._channel_status_body() == order.channel_status_pushed:
+            self.write(
+                {"state": cs.DONE, "result": self.env._("Nothing new: the channel has it already.")}
+            )
+            return
+        order._channel_enqueue_status()
 
     @api.model
     def _platform_verdict(self, order, kind):

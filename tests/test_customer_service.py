@@ -95,6 +95,16 @@ class TestCustomerService(OrderCase):
         self.assertTrue(action.sent_at)
         self.assertTrue(action.result.startswith("2"), action.result)
 
+    def test_the_same_address_again_is_nothing_new_for_the_platform(self):
+        order = self.receive()
+        with patch.object(GenericJsonConnector, "supports_address_change", True):
+            self.change_address(order)
+            self.dispatch(until_empty=True)
+            again = self.change_address(order)
+        self.assertEqual(again.state, "done")
+        self.assertIn("Nothing new", again.result)
+        self.assertFalse(self.outbox(self.market).filtered("sale_order_id"))
+
     def test_a_refused_push_fails_the_action_with_the_platform_answer(self):
         order = self.receive()
         self.sim.configure_channel("market", secret="rotated-elsewhere")
