@@ -58,7 +58,7 @@ class TestCustomerService(OrderCase):
         values = {"name": "Ann Buyer", "street": "Meir 2", "zip": "2000", "city": "Antwerp",
                   "country_id": self.belgium.id, "phone": "+32 3 000", **values}  # fmt: skip
         self.wizard("stock.channel.cs.address", order, user, **values).action_confirm()
-        return order.channel_action_ids[:1]
+        return order.channel_action_ids.sorted("id")[-1:]
 
     def refund(self, order, line, quantity, reason="damaged", user=None):
         values = {"line_id": line.id, "quantity": quantity, "reason": reason}
