@@ -85,7 +85,7 @@ class MiraklService:
                 400, f"The order line is {line['order_line_state']}", ORDER_INVALID_STATE
             )
         quantity, amount = row.get("quantity"), _decimal(row.get("amount"))
-        if not isinstance(quantity, int) or quantity < 0 or amount is None or amount <= 0:
+        if not isinstance(quantity, int) or quantity < 0 or amount is None or amount < 0:
             return mirakl_error(400, "quantity and amount are required", VALIDATION_ERROR)
         units, money = _taken(line)
         for (_r, other), earlier in checked:

@@ -70,7 +70,7 @@ class TestChannelSettings(SyncCase):
         amazon.invalidate_recordset(["setting_ids"])  # read in their new order
         self.assertEqual(
             amazon.setting_ids.mapped("name"),
-            ["seller_id", "location_id", "confirm_timeout_minutes"],
+            ["seller_id", "location_id", "confirm_timeout_minutes", "refund_reason_code"],
         )
         self.assertEqual(amazon.setting_ids[0].label, "Shop Id")
         amazon.connector = "generic_json"

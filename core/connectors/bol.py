@@ -364,8 +364,12 @@ class BolConnector(BolApi):
         order_id = str(external_order_id)
         order = self._json(self._call("GET", f"/retailer/orders/{quote(order_id)}", "order"))
         shipments, cancels = orders.plan(order, body)
+        problem = None
         if body.get("status") != CANCELLED:  # an order cancelled whole covers its refunds
-            cancels = service.refund_cancels(order, body)
+            try:
+                cancels = service.refund_cancels(order, body)
+            except PermanentError as error:
+                problem = error  # raised once the rest is sent
         sent = []
         for shipment in shipments:
             self._call("POST", "/retailer/shipments", "shipment", shipment)
@@ -374,6 +378,8 @@ class BolConnector(BolApi):
             payload = {"orderItems": [{"orderItemId": item_id, "reasonCode": reason}]}
             self._call("PUT", "/retailer/orders/cancellation", "cancellation", payload)
             sent.append(payload)
+        if problem:
+            raise problem
         return PushResult(
             status=202 if sent else 200,
             body=json.dumps(sent),

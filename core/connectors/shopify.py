@@ -412,7 +412,8 @@ class ShopifyConnector(Connector):
         """Bring the Shopify order to Odoo's status: a changed delivery address,
         fulfilments with tracking (only what left), a tracking update, the cancellation,
         refunds of returned lines when the channel wants them, customer-service refunds.
-        What Shopify already has is read first and not sent again."""
+        What Shopify already has is read first and not sent again; what it refuses (or
+        cannot take) does not keep the rest from being sent, then fails the push."""
         order_gid = to_gid(GID_ORDER, external_order_id)
         _response, data = self._graphql_patient(
             {"query": fulfillment.ORDER_QUERY, "variables": {"id": order_gid}}
@@ -420,17 +421,20 @@ class ShopifyConnector(Connector):
         order = data.get("order")
         if not order:
             raise PermanentError(f"{self.code}: order {external_order_id} not found on Shopify")
-        done = []
+        done, problems = [], []
         for name, mutation, variables in fulfillment.plan(
-            order, body, refund_returns=self.setting("refund_returns")
+            order, body, refund_returns=self.setting("refund_returns"), problems=problems
         ):
             _response, data = self._graphql_patient({"query": mutation, "variables": variables})
             answer = data.get(name) or {}
             errors = answer.get("userErrors") or answer.get("orderCancelUserErrors") or []
             if errors:
                 messages = "; ".join(str(error.get("message")) for error in errors)
-                raise PermanentError(self._redact(f"{self.code}: {name}: {messages}"))
-            done.append({name: variables})
+                problems.append(f"{self.code}: {name}: {messages}")
+            else:
+                done.append({name: variables})
+        if problems:  # what could be sent was: the rest is refused for good, in words
+            raise PermanentError(self._redact("; ".join(problems)))
         return PushResult(
             status=200,
             body=json.dumps(done),

@@ -7,6 +7,7 @@ order as Shopify holds it and Odoo's status body into the mutations to send.
 
 from collections import defaultdict
 
+from ..errors import PermanentError
 from ..status import CANCELLED
 from . import shopify_service as service
 
@@ -79,9 +80,11 @@ def numeric_id(value):
     return str(value or "").rsplit("/", 1)[-1]
 
 
-def plan(order, body, refund_returns=False):
+def plan(order, body, refund_returns=False, problems=None):
     """[(name, mutation, variables)] to bring ``order`` (the ORDER_QUERY answer) to Odoo's
-    status ``body`` (core.status.status_body); [] when Shopify already has it all."""
+    status ``body`` (core.status.status_body); [] when Shopify already has it all. What
+    customer service asks and Shopify cannot take is a PermanentError, or, given a list
+    ``problems``, its message there (the rest is planned all the same)."""
     if order.get("cancelledAt"):
         return []
     if body["status"] == CANCELLED:
@@ -89,10 +92,21 @@ def plan(order, body, refund_returns=False):
             return []  # something left already: a return, not a cancellation
         variables = {"orderId": order["id"], "staffNote": CANCEL_NOTE}
         return [("orderCancel", CANCEL_MUTATION, variables)]
-    actions = service.address_actions(order, body) + _fulfilments(order, body)
+    actions = _guarded(service.address_actions, order, body, problems)
+    actions += _fulfilments(order, body)
     if refund_returns:
         actions += _refunds(order, body)
-    return actions + service.refund_actions(order, body)
+    return actions + _guarded(service.refund_actions, order, body, problems)
+
+
+def _guarded(plan_part, order, body, problems):
+    try:
+        return plan_part(order, body)
+    except PermanentError as error:
+        if problems is None:
+            raise
+        problems.append(error.message)
+        return []
 
 
 def _fulfilled(order):

@@ -290,11 +290,16 @@ class WooCommerceConnector(Connector):
         """A changed delivery address, the order's status (completed when shipped,
         cancelled), each parcel's tracking (through the Shipment Tracking extension when
         the shop has it, else as an order note to the customer), then customer-service
-        refunds. What the shop already has is not sent again."""
+        refunds. What the shop already has is not sent again; what it refuses (or
+        cannot take) does not keep the rest from being sent, then fails the push."""
         order_id = str(external_order_id)
         order = self._call("GET", f"/orders/{order_id}").json()
-        sent = []
-        update = service.address_update(order, body)
+        sent, problems = [], []
+        try:
+            update = service.address_update(order, body)
+        except PermanentError as error:
+            update = None
+            problems.append(error.message)
         if update:
             self._call("PUT", f"/orders/{order_id}", update)
             sent.append(update)
@@ -303,7 +308,9 @@ class WooCommerceConnector(Connector):
             self._call("PUT", f"/orders/{order_id}", {"status": target})
             sent.append({"status": target})
         sent += self._push_tracking(order_id, body.get("tracking") or [])
-        sent += self._push_refunds(order_id, body.get("refunds") or [])
+        sent += self._push_refunds(order_id, body.get("refunds") or [], problems)
+        if problems:  # what could be sent was: the rest is refused for good, in words
+            raise PermanentError("; ".join(problems))
         return PushResult(
             status=200,
             body=json.dumps(sent),
@@ -312,8 +319,9 @@ class WooCommerceConnector(Connector):
             accepted_at=utc_now(),
         )
 
-    def _push_refunds(self, order_id, refunds):
-        """Each refund whose key the shop does not have yet (read first)."""
+    def _push_refunds(self, order_id, refunds, problems):
+        """Each refund whose key the shop does not have yet (read first); the shop's
+        refusals go to ``problems``."""
         if not refunds:
             return []
         path = f"/orders/{order_id}/refunds"
@@ -327,9 +335,10 @@ class WooCommerceConnector(Connector):
                 self._call("POST", path, payload)
             except RetryableError as error:
                 permanent = service.refused(error)
-                if permanent:
-                    raise permanent from error
-                raise
+                if not permanent:
+                    raise
+                problems.append(permanent.message)
+                continue
             sent.append(payload)
         return sent
 

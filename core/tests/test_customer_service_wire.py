@@ -143,6 +143,18 @@ def test_shopify_a_refund_above_what_is_left_is_refused_in_shopify_words(sim):
     assert len(state["refunds"]) == 1
 
 
+def test_shopify_what_it_refuses_does_not_keep_the_fulfilment_from_being_sent(sim):
+    state = sim.shopify.add_order(SHOP, copy.deepcopy(ORDER))
+    shipped = [Shipment("WH/OUT/1", (("11", 2), ("12", 1)))]
+    lines = [("11", "shipped", 2), ("12", "shipped", 1)]
+    body = status_body("5001", "shipped", lines, shipments=shipped,
+                       refunds=[Refund("big", "11", 1, "99.00")])  # fmt: skip
+    with _shop(sim) as shop, pytest.raises(PermanentError, match="Amount cannot exceed"):
+        shop.push_order_status("5001", body)
+    assert len(state["fulfillments"]) == 1
+    assert state["refunds"] == []
+
+
 # -- WooCommerce -----------------------------------------------------------------------
 
 
@@ -191,11 +203,18 @@ def test_woocommerce_a_refund_above_what_is_left_is_refused_in_woocommerce_words
     sim.woocommerce.add_order(WOO_SHOP, WOO_ORDER)
     refunds = [Refund("a", "315", 1, "40.00"), Refund("b", None, 0, "3.57")]
     with _woo(sim) as woo:
-        with pytest.raises(PermanentError, match="Invalid refund amount") as refused:
+        with pytest.raises(PermanentError, match="refused the refund: Invalid refund amount"):
             woo.push_order_status(727, _body("727", ["315"], refunds=refunds))
-        assert refused.value.status == 500
-        woo.push_order_status(727, _body("727", ["315"], refunds=refunds[:1]))  # a itself: sent
+        woo.push_order_status(727, _body("727", ["315"], refunds=refunds[:1]))  # a: sent once
     assert [r["reason"] for r in sim.woocommerce.refunds[(WOO_SHOP, 727)]] == ["[a]"]
+
+
+def test_woocommerce_what_it_refuses_does_not_keep_the_status_from_being_sent(sim):
+    order = sim.woocommerce.add_order(WOO_SHOP, WOO_ORDER)
+    body = _body("727", ["315"], "shipped", refunds=[Refund("big", "315", 1, "99.00")])
+    with _woo(sim) as woo, pytest.raises(PermanentError, match="Invalid refund amount"):
+        woo.push_order_status(727, body)
+    assert order["status"] == "completed"
 
 
 # -- bol.com ---------------------------------------------------------------------------
@@ -248,6 +267,7 @@ def test_bol_refuses_in_words_what_it_cannot_cancel(sim):
             with pytest.raises(PermanentError, match=words):
                 bol.push_order_status("A1", body)
     assert sim.bol.cancellations == []
+    assert _items(sim)["11"] == (3, 0)  # the shipment went all the same
 
 
 # -- Mirakl ----------------------------------------------------------------------------
