@@ -21,6 +21,7 @@
         "security/stock_channel_alert_security.xml",
         "security/stock_channel_report_security.xml",
         "security/stock_channel_exclusion_security.xml",
+        "security/stock_channel_offer_security.xml",
         "data/ir_cron.xml",
         "data/product_data.xml",
         "views/stock_channel_binding_views.xml",
@@ -56,6 +57,7 @@
         "views/stock_channel_exclusion_views.xml",
         "views/stock_channel_menus.xml",
         "views/stock_channel_source_views.xml",
+        "views/stock_channel_offer_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

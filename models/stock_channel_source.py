@@ -46,6 +46,12 @@ class StockChannelSource(models.Model):
         help="The fallback counts while the sources before it publish fewer units than this."
     )
 
+    offer_orders = fields.Boolean(
+        string="Store: offered orders",
+        help="When the channel offers its orders to stores, this store is offered those it "
+        "can ship, and may accept them.",
+    )
+
     _channel_warehouse_uniq = models.UniqueIndex(
         "(channel_id, warehouse_id)", "A warehouse is a source of a channel once."
     )

@@ -7,11 +7,12 @@
 - kits.py: a kit line needs its components (summed with the same components' own lines)
 - pickup.py: click & collect, the stores that hold the cart, the store's stock taken
 - flow.py: order-flow facts (first held, first edited, tracking accepted), their KPI query
+- offers.py: stores competing for the order (stock.channel.offer), after sourcing
 """
 
 # isort: off
 # kits.py extends reservation.py's _channel_needed_quantities: imported after it;
 # pickup.py after shop.py and reservation.py: a pickup order's quantities replace theirs
-from . import flow, order, reservation, shop, kits, pickup
+from . import flow, order, reservation, shop, kits, pickup, offers
 
 # isort: on
