@@ -53,6 +53,7 @@ from . import (
     test_security,
     test_shopify,
     test_stock_figures,
+    test_store_offers,
     test_tours,
     test_unreachable,
     test_webhook_hardening,
