@@ -185,6 +185,14 @@ class TestStoreOffers(OfferCase):
         with self.assertRaisesRegex(UserError, "This offer is closed: Declined"):
             order.channel_offer_ids.filtered(lambda o: o.warehouse_id == self.lyon).action_accept()
 
+    def test_a_cancelled_order_withdraws_its_offers(self):
+        self.stock(paris=5, lyon=2, lille=2)
+        order = self.order("OF-10")
+        order._action_cancel()
+        self.assertEqual(
+            self.states(order), {"Lyon store": "withdrawn", "Lille store": "withdrawn"}
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestStoreOfferAccess(OfferCase):

@@ -27,6 +27,14 @@ class SaleOrder(models.Model):
                 order._channel_offer_next()
         return res
 
+    def _action_cancel(self):
+        """A cancelled order is no longer offered: its open offers are withdrawn."""
+        res = super()._action_cancel()
+        self.sudo().channel_offer_ids.filtered(lambda o: o.state == offers.OFFERED).write(
+            {"state": offers.WITHDRAWN}
+        )
+        return res
+
     def _channel_offer_next(self):
         """The next round: the next stores able to serve it (not offered it yet), or, when
         none is left after a round, the warehouse (the first candidate not a store)."""
