@@ -281,7 +281,7 @@ class TestStoreOfferRace(LiveServerCase):
 
     @classmethod
     def _remove_data(cls):
-        super()._remove_data()
+        res = super()._remove_data()
         with cls.registry.cursor() as cr:
             store = cls.env_of(cr)["stock.warehouse"].browse(cls.store_id)
             try:
@@ -289,14 +289,14 @@ class TestStoreOfferRace(LiveServerCase):
                     store.unlink()
             except Exception:  # archived when something still holds it
                 store.active = False
+        return res
 
     def _order(self, env, product, round_no):
         Quant = env["stock.quant"]
         for warehouse in env["stock.warehouse"].browse([self.paris_id, self.store_id]):
             Quant._update_available_quantity(product, warehouse.lot_stock_id, 1)
         order = env["sale.order"].create(
-            {"partner_id": env.ref("base.res_partner_1", raise_if_not_found=False).id
-             or env.user.partner_id.id,
+            {"partner_id": env["res.partner"].create({"name": f"Racer {round_no}"}).id,
              "channel_id": self.channel_ids[0], "channel_order_ref": f"{self.token}-{round_no}",
              "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": 1})]}
         )  # fmt: skip
@@ -304,17 +304,17 @@ class TestStoreOfferRace(LiveServerCase):
         return order
 
     def _accept(self, barrier, offer_id, results):
-        with self.registry.cursor() as cr:
-            env = self.env_of(cr)
-            offer = env["stock.channel.offer"].browse(offer_id)
-            barrier.wait()
-            try:
+        """Accept in a transaction of its own (committed when it wins), retried on a
+        serialization failure as Odoo retries an RPC call."""
+        try:
+            with self.registry.cursor() as cr:
+                env = self.env_of(cr)
+                offer = env["stock.channel.offer"].browse(offer_id)
+                barrier.wait()
                 retrying(partial(offer.action_accept), env)
-                cr.commit()
-                results[offer_id] = "won"
-            except UserError as error:
-                cr.rollback()
-                results[offer_id] = str(error)
+            results[offer_id] = "won"
+        except UserError as error:
+            results[offer_id] = str(error)
 
     def test_two_stores_accepting_the_same_order_at_once_exactly_one_wins(self):
         for round_no in range(RACE_ROUNDS):
