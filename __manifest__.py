@@ -21,6 +21,7 @@
         "security/stock_channel_alert_security.xml",
         "security/stock_channel_report_security.xml",
         "security/stock_channel_exclusion_security.xml",
+        "security/stock_channel_sourcing_security.xml",
         "security/stock_channel_offer_security.xml",
         "data/ir_cron.xml",
         "data/product_data.xml",
@@ -57,6 +58,7 @@
         "views/stock_channel_exclusion_views.xml",
         "views/stock_channel_menus.xml",
         "views/stock_channel_source_views.xml",
+        "views/stock_channel_sourcing_views.xml",
         "views/stock_channel_offer_views.xml",
     ],
     "assets": {

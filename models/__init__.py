@@ -39,6 +39,7 @@ from . import (
     stock_channel_refused,
     stock_channel_setting,
     stock_channel_source,
+    stock_channel_sourcing,
     stock_channel_sync_log,
     stock_channel_token,
     stock_channel_transit,

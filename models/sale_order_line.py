@@ -29,6 +29,22 @@ class SaleOrderLine(models.Model):
     channel_status = fields.Selection(
         status_core.STATUS_SELECTION, compute="_compute_channel_status"
     )
+    channel_source_warehouse_id = fields.Many2one(
+        "stock.warehouse",
+        string="Ships From",
+        readonly=True,
+        copy=False,
+        help="Chosen by order sourcing (or a reallocation): the line ships from here.",
+    )
+
+    @api.depends("channel_source_warehouse_id")
+    def _compute_warehouse_id(self):
+        """sale_stock's warehouse of the line, unless order sourcing chose one: then the
+        procurement runs that warehouse's rules."""
+        res = super()._compute_warehouse_id()
+        for line in self.filtered("channel_source_warehouse_id"):
+            line.warehouse_id = line.channel_source_warehouse_id
+        return res
 
     @api.depends(
         "order_id.channel_status", "move_ids.state", "channel_shortfall", "channel_refused_qty"

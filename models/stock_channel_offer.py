@@ -108,7 +108,7 @@ class StockChannelOffer(models.Model):
             (order.channel_offer_ids.filtered(lambda o: o.state == offers.OFFERED) - offer).write(
                 {"state": offers.LOST}
             )
-            order._channel_offer_explain(
+            order._channel_explain_append(
                 self.env._(
                     "accepted by %(store)s (%(user)s)",
                     store=offer.warehouse_id.name,
@@ -126,7 +126,7 @@ class StockChannelOffer(models.Model):
         offer._check_open()
         offer._answer(offers.DECLINED)
         order = offer.order_id
-        order._channel_offer_explain(
+        order._channel_explain_append(
             self.env._("declined by %(store)s", store=offer.warehouse_id.name)
         )
         if not order.channel_offer_ids.filtered(lambda o: o.state == offers.OFFERED):
@@ -183,6 +183,6 @@ class StockChannelOffer(models.Model):
         due.write({"state": offers.EXPIRED})
         for order in due.order_id:
             if not order.channel_offer_ids.filtered(lambda o: o.state == offers.OFFERED):
-                order._channel_offer_explain(self.env._("no store answered in time"))
+                order._channel_explain_append(self.env._("no store answered in time"))
                 order._channel_offer_next()
         return len(due)

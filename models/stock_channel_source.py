@@ -46,6 +46,12 @@ class StockChannelSource(models.Model):
         help="The fallback counts while the sources before it publish fewer units than this."
     )
 
+    daily_capacity = fields.Integer(
+        help="Orders (or lines) this source takes a day from order sourcing. 0 = no limit."
+    )
+    capacity_unit = fields.Selection(
+        [("orders", "Orders"), ("lines", "Lines")], default="orders", required=True
+    )
     offer_orders = fields.Boolean(
         string="Store: offered orders",
         help="When the channel offers its orders to stores, this store is offered those it "
@@ -57,12 +63,17 @@ class StockChannelSource(models.Model):
     )
 
     @api.constrains(
-        "handling_days", "cutoff_hour", "safety_stock", "fallback_threshold", "cost_rank"
+        "handling_days",
+        "cutoff_hour",
+        "safety_stock",
+        "fallback_threshold",
+        "cost_rank",
+        "daily_capacity",
     )
     def _check_values(self):
         for source in self:
             numbers = (source.handling_days, source.safety_stock, source.fallback_threshold)
-            if min(numbers) < 0 or source.cost_rank < 0:
+            if min(numbers) < 0 or min(source.cost_rank, source.daily_capacity) < 0:
                 raise ValidationError(self.env._("A source's days and units are not negative."))
             if not 0 <= source.cutoff_hour < 24:
                 raise ValidationError(self.env._("The cut-off is an hour of the day (0 to 24)."))

@@ -52,6 +52,7 @@ from . import (
     test_retention,
     test_security,
     test_shopify,
+    test_sourcing,
     test_stock_figures,
     test_store_offers,
     test_tours,

@@ -9,37 +9,41 @@ from odoo.tests import new_test_user, tagged
 from .common import SyncCase
 
 
+def promise_fixtures(cls):
+    """Paris warehouse and Lyon store, the Benelux and Rhône zones, transit to Benelux
+    (Paris 0 days, Lyon 2): shared with test_sourcing."""
+    cls.warehouse.name = "Paris warehouse"
+    lyon_address = cls.env["res.partner"].create(
+        {"name": "Lyon store", "country_id": cls.env.ref("base.fr").id, "zip": "69002",
+         "tz": "Europe/Paris"}
+    )  # fmt: skip
+    cls.lyon = cls.env["stock.warehouse"].create(
+        {"name": "Lyon store", "code": "LYS", "partner_id": lyon_address.id}
+    )
+    cls.warehouse.partner_id.write(
+        {"country_id": cls.env.ref("base.fr").id, "zip": "75011", "tz": "Europe/Paris"}
+    )
+    cls.benelux = cls.env["stock.channel.zone"].create(
+        {
+            "name": "Benelux",
+            "country_ids": [Command.set([cls.env.ref(f"base.{c}").id for c in ("be", "nl", "lu")])],
+        }
+    )
+    cls.rhone = cls.env["stock.channel.zone"].create(
+        {"name": "Rhône", "country_ids": [Command.set(cls.env.ref("base.fr").ids)],
+         "zip_prefixes": "69"}
+    )  # fmt: skip
+    Transit = cls.env["stock.channel.transit"]
+    Transit.create({"warehouse_id": cls.warehouse.id, "zone_id": cls.benelux.id})
+    Transit.create({"warehouse_id": cls.lyon.id, "zone_id": cls.benelux.id, "transit_days": 2})
+
+
 @tagged("post_install", "-at_install")
 class TestPromise(SyncCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.warehouse.name = "Paris warehouse"
-        lyon_address = cls.env["res.partner"].create(
-            {"name": "Lyon store", "country_id": cls.env.ref("base.fr").id, "zip": "69002",
-             "tz": "Europe/Paris"}
-        )  # fmt: skip
-        cls.lyon = cls.env["stock.warehouse"].create(
-            {"name": "Lyon store", "code": "LYS", "partner_id": lyon_address.id}
-        )
-        cls.warehouse.partner_id.write(
-            {"country_id": cls.env.ref("base.fr").id, "zip": "75011", "tz": "Europe/Paris"}
-        )
-        cls.benelux = cls.env["stock.channel.zone"].create(
-            {
-                "name": "Benelux",
-                "country_ids": [
-                    Command.set([cls.env.ref(f"base.{c}").id for c in ("be", "nl", "lu")])
-                ],
-            }
-        )
-        cls.rhone = cls.env["stock.channel.zone"].create(
-            {"name": "Rhône", "country_ids": [Command.set(cls.env.ref("base.fr").ids)],
-             "zip_prefixes": "69"}
-        )  # fmt: skip
-        Transit = cls.env["stock.channel.transit"]
-        Transit.create({"warehouse_id": cls.warehouse.id, "zone_id": cls.benelux.id})
-        Transit.create({"warehouse_id": cls.lyon.id, "zone_id": cls.benelux.id, "transit_days": 2})
+        promise_fixtures(cls)
 
     def source(self, channel, warehouse, **vals):
         return self.env["stock.channel.source"].create(

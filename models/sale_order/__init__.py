@@ -6,6 +6,8 @@
 - shop.py: the webshop's cart against the channels
 - kits.py: a kit line needs its components (summed with the same components' own lines)
 - pickup.py: click & collect, the stores that hold the cart, the store's stock taken
+- sourcing.py: order sourcing at intake (which sources an order ships from), its record
+- reallocation.py: a confirmed order's deliveries moved to another warehouse
 - flow.py: order-flow facts (first held, first edited, tracking accepted), their KPI query
 - offers.py: stores competing for the order (stock.channel.offer), after sourcing
 """
@@ -13,6 +15,6 @@
 # isort: off
 # kits.py extends reservation.py's _channel_needed_quantities: imported after it;
 # pickup.py after shop.py and reservation.py: a pickup order's quantities replace theirs
-from . import flow, order, reservation, shop, kits, pickup, offers
+from . import flow, order, reservation, shop, kits, pickup, sourcing, reallocation, offers
 
 # isort: on

@@ -85,7 +85,7 @@ class SaleOrder(models.Model):
         )
         self.sudo().channel_offer_state = offers.ORDER_OFFERED
         at = fields.Datetime.context_timestamp(self, until).strftime("%H:%M")
-        self._channel_offer_explain(offers.offered_line(stores.mapped("name"), at))
+        self._channel_explain_append(offers.offered_line(stores.mapped("name"), at))
 
     def _channel_offer_fallback(self, warehouse_id):
         """No store took it: the warehouse ships it (moved there when it is not there yet
@@ -105,7 +105,7 @@ class SaleOrder(models.Model):
                     here=here.name,
                 )
         self.sudo().channel_offer_state = offers.ORDER_FALLBACK
-        self._channel_offer_explain(line)
+        self._channel_explain_append(line)
 
     def _channel_offer_claim(self):
         """Atomically mark the order accepted when it is still offered: True for the one
@@ -122,14 +122,8 @@ class SaleOrder(models.Model):
         return won
 
     def _channel_ship_warehouse(self):
-        """The warehouse the order ships from (its lines' sourced warehouse, else its
-        own)."""
+        """The warehouse the order ships from (its goods lines', where sourcing put them,
+        else its own)."""
         self.ensure_one()
-        sourced = self.order_line.channel_source_warehouse_id
-        return sourced[:1] or self.warehouse_id
-
-    def _channel_offer_explain(self, line):
-        """One more line of the order's sourcing explanation."""
-        order = self.sudo()
-        text = order.channel_sourcing_explain
-        order.channel_sourcing_explain = f"{text}\n{line}" if text else line
+        goods = self.order_line.filtered(lambda line: line.product_id.type == "consu")
+        return goods.warehouse_id[:1] or self.warehouse_id
