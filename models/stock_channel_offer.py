@@ -100,7 +100,7 @@ class StockChannelOffer(models.Model):
             if not order._channel_offer_claim():
                 raise UserError(offer._taken_message())
             if order._channel_ship_warehouse() != offer.warehouse_id:
-                order._channel_reallocate(
+                order.with_context(channel_offer_accepting=True)._channel_reallocate(
                     offer.warehouse_id,
                     self.env._("accepted by %(store)s", store=offer.warehouse_id.name),
                 )

@@ -193,6 +193,16 @@ class TestStoreOffers(OfferCase):
             self.states(order), {"Lyon store": "withdrawn", "Lille store": "withdrawn"}
         )
 
+    def test_a_reallocation_by_customer_service_withdraws_the_offers(self):
+        self.stock(paris=5, lyon=2, lille=2, nantes=2)
+        order = self.order("OF-11")
+        order._channel_reallocate(self.nantes, "the customer asked")
+        self.assertEqual(
+            self.states(order), {"Lyon store": "withdrawn", "Lille store": "withdrawn"}
+        )
+        self.assertFalse(order.channel_offer_state)
+        self.assertEqual(self.reserved(self.nantes), 2)
+
 
 @tagged("post_install", "-at_install")
 class TestStoreOfferAccess(OfferCase):

@@ -35,6 +35,18 @@ class SaleOrder(models.Model):
         )
         return res
 
+    def _channel_reallocate(self, warehouse, reason):
+        """Reallocated by someone else than a store accepting it (customer service): its
+        open offers are withdrawn, the order is no longer offered."""
+        res = super()._channel_reallocate(warehouse, reason)
+        if not self.env.context.get("channel_offer_accepting"):
+            pending = self.sudo().channel_offer_ids.filtered(lambda o: o.state == offers.OFFERED)
+            if pending:
+                pending.write({"state": offers.WITHDRAWN})
+                self.sudo().channel_offer_state = False
+                self._channel_explain_append(self.env._("offers to stores withdrawn"))
+        return res
+
     def _channel_offer_next(self):
         """The next round: the next stores able to serve it (not offered it yet), or, when
         none is left after a round, the warehouse (the first candidate not a store)."""
