@@ -9,6 +9,11 @@ variants take the same variant locks: the losers run again on the winner's resul
 as in production. After each level it checks the database: one sale order per accepted
 answer (no duplicate, none lost), all of them confirmed, every message stored. Prints a
 table. Started by `bench/run order_intake`.
+
+With --sourcing, every level runs twice in the same run: first without sources (each
+order takes its channel's warehouse), then with 3 sources per channel (the warehouse
+and two more, stocked alike; ordered strategy, the first source at a daily capacity
+below the orders sent so that sourcing passes to the next one): one table each.
 """
 
 import argparse
@@ -69,6 +74,7 @@ class Bench(ServerBench):
         self.channel_ids = []
         self.skus = []
         self.currency = None
+        self.warehouse_ids = []
 
     # -- set-up ------------------------------------------------------------
     def setup(self):
@@ -82,6 +88,33 @@ class Bench(ServerBench):
             self.channel_ids = channels.ids
             self.skus = products.mapped("default_code")
             self.currency = env.company.currency_id.name
+            self.warehouse_ids = [warehouse.id]
+            if self.args.sourcing:
+                for code in ("SRC1", "SRC2"):
+                    other = env["stock.warehouse"].search([("code", "=", code)])[:1]
+                    other = other or env["stock.warehouse"].create({"name": code, "code": code})
+                    for product in products:
+                        env["stock.quant"]._update_available_quantity(
+                            product, other.lot_stock_id, STOCK_PER_VARIANT
+                        )
+                    self.warehouse_ids.append(other.id)
+
+    def enable_sourcing(self, capacity):
+        """3 sources per channel (its warehouse first, at a daily `capacity`)."""
+        with self.registry.cursor() as cr:
+            env = self.env(cr, tracking_disable=True)
+            env["stock.channel.source"].create(
+                [
+                    {
+                        "channel_id": channel_id,
+                        "warehouse_id": warehouse_id,
+                        "sequence": sequence,
+                        "daily_capacity": capacity if sequence == 0 else 0,
+                    }
+                    for channel_id in self.channel_ids
+                    for sequence, warehouse_id in enumerate(self.warehouse_ids)
+                ]
+            )
 
     # -- orders ------------------------------------------------------------
     def payload(self, order_id, rng):
@@ -221,37 +254,58 @@ def main():
     parser.add_argument("--orders", type=int, default=500, help="orders sent per level")
     parser.add_argument("--variants", type=int, default=200)
     parser.add_argument("--verbose", action="store_true", help="print each level's details")
+    parser.add_argument(
+        "--sourcing", action="store_true", help="each level without, then with 3 sources"
+    )
     args = parser.parse_args()
 
     bench = Bench(args)
     bench.setup()
     bench.start_server()
-    rows = []
+    tables = []
     try:
         # each worker's first requests fill its caches: not measured
         bench.run_level(args.workers, 3 * args.workers, label="warm-up")
-        for senders in [int(s) for s in args.senders.split(",")]:
-            results, elapsed = bench.run_level(senders, args.orders)
-            ok, details = bench.check(results)
-            rows.append((senders, results, elapsed, ok))
-            if args.verbose:
-                print(f"  {senders} senders: {details}")
-                errors = [r for r in results if r[1] != 200]
-                slowest = sorted(results, key=lambda r: -r[4])
-                for kind, rows_shown in (("error", errors[:5]), ("slow", slowest[:5])):
-                    for order_id, http, status, resends, seconds in rows_shown:
-                        print(
-                            f"  {senders} senders: {kind} {order_id} {http} {status} "
-                            f"resent {resends}, {seconds:.2f} s"
-                        )
+        tables.append(("sourcing off" if args.sourcing else "", run_levels(bench, args, "")))
+        if args.sourcing:
+            bench.enable_sourcing(capacity=args.orders // 2)
+            bench.run_level(args.workers, 3 * args.workers, label="warm-up-src")
+            tables.append(("sourcing on, 3 sources", run_levels(bench, args, "src")))
     finally:
         bench.stop_server()
         bench.sim.stop()
+    for title, rows in tables:
+        print_table(args, rows, title)
+    if not all(ok for _title, rows in tables for *_rest, ok in rows):
+        raise SystemExit("the database does not match the answers (run with --verbose)")
+
+
+def run_levels(bench, args, label):
+    rows = []
+    for senders in [int(s) for s in args.senders.split(",")]:
+        results, elapsed = bench.run_level(senders, args.orders, label=f"{label}{senders}")
+        ok, details = bench.check(results)
+        rows.append((senders, results, elapsed, ok))
+        if args.verbose:
+            print(f"  {senders} senders: {details}")
+            errors = [r for r in results if r[1] != 200]
+            slowest = sorted(results, key=lambda r: -r[4])
+            for kind, rows_shown in (("error", errors[:5]), ("slow", slowest[:5])):
+                for order_id, http, status, resends, seconds in rows_shown:
+                    print(
+                        f"  {senders} senders: {kind} {order_id} {http} {status} "
+                        f"resent {resends}, {seconds:.2f} s"
+                    )
+    return rows
+
+
+def print_table(args, rows, title):
     print()
     print(
-        f"Order intake, signed generic_json orders of 1-{MAX_LINES} lines of random variants "
-        f"({len(CHANNELS)} channels, {args.variants} variants, {args.workers} HTTP workers + "
-        f"{args.cron_workers} cron workers, {os.cpu_count()} cores)"
+        f"Order intake{f' ({title})' if title else ''}, signed generic_json orders of "
+        f"1-{MAX_LINES} lines of random variants ({len(CHANNELS)} channels, {args.variants} "
+        f"variants, {args.workers} HTTP workers + {args.cron_workers} cron workers, "
+        f"{os.cpu_count()} cores)"
     )
     print(
         "| senders | orders | accepted | errors | resent | orders/s | p50 ms | p95 ms | p99 ms "
@@ -269,8 +323,6 @@ def main():
             f"| {percentile(latencies, 95):.0f} | {percentile(latencies, 99):.0f} "
             f"| {'yes' if ok else 'NO'} |"
         )
-    if not all(ok for *_rest, ok in rows):
-        raise SystemExit("the database does not match the answers (run with --verbose)")
 
 
 if __name__ == "__main__":

@@ -186,3 +186,58 @@ def _line(candidate, needs, taken):
     if candidate.covers(needs):
         return f"{text} \u2014 not needed"
     return f"{text} \u2014 short"
+
+
+def split_parts(parts, lines):
+    """[(key, line, qty)]: the order's `lines` [(line, units)] of one product served from
+    `parts` [(key, units)] in turn; a line whose units come from several keys appears once
+    per key (the first keeps the line, the others are new lines of it)."""
+    plan = []
+    parts = [[key, qty] for key, qty in parts]
+    index = 0
+    for line, units in lines:
+        left = units
+        while left > EPSILON:
+            if index >= len(parts):  # more than allocated: the last part takes it
+                if plan and plan[-1][1] is line:
+                    plan[-1] = (plan[-1][0], line, plan[-1][2] + left)
+                else:
+                    plan.append((parts[-1][0] if parts else None, line, left))
+                break
+            key, room = parts[index]
+            take = min(left, room)
+            if take > EPSILON:
+                plan.append((key, line, take))
+                left -= take
+                parts[index][1] -= take
+            if parts[index][1] <= EPSILON:
+                index += 1
+    return plan
+
+
+# a channel line split over sources: its parts merged, the least advanced status wins
+_PROGRESS = ("to_check", "created", "accepted", "in_preparation", "shipped", "delivered",
+             "returned", "cancelled")  # fmt: skip
+
+
+def merge_body_lines(lines):
+    """A status body's lines with the parts of one channel line (same id, split over
+    sources) merged into one: quantities and returned summed, the least advanced status
+    (a cancelled part counts only when every part is)."""
+    merged, order = {}, []
+    for line in lines:
+        key = line["id"]
+        if key not in merged:
+            merged[key] = dict(line)
+            order.append(key)
+            continue
+        into = merged[key]
+        for figure in ("quantity", "returned"):
+            total = float(into.get(figure) or 0) + float(line.get(figure) or 0)
+            into[figure] = round(total) if abs(total - round(total)) <= EPSILON else total
+        into["status"] = min(into["status"], line["status"], key=_progress)
+    return [merged[key] for key in order]
+
+
+def _progress(status):
+    return _PROGRESS.index(status) if status in _PROGRESS else len(_PROGRESS)

@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.sourcing import Candidate, choose
+from core.sourcing import Candidate, choose, merge_body_lines, split_parts
 
 PARIS = Candidate(key=1, name="Paris warehouse", available={10: 12}, cost_rank=1, sequence=1)
 LYON = Candidate(key=2, name="Lyon store", available={10: 40}, cost_rank=0, sequence=2)
@@ -120,3 +120,34 @@ def test_never_more_than_available_unless_short(candidates, needs, strategy, spl
         placed = [pid for _key, quantities in decision.allocations for pid in quantities]
         assert len(placed) == len(set(placed)), "each line whole at one source"
     assert len(decision.lines) == len(candidates)
+
+
+def test_split_parts_splits_a_line_across_sources():
+    plan = split_parts([(1, 2), (2, 3)], [("a", 4), ("b", 1)])
+    assert plan == [(1, "a", 2), (2, "a", 2), (2, "b", 1)]
+
+
+@given(st.lists(st.integers(1, 5), min_size=1, max_size=3),
+       st.lists(st.integers(1, 5), min_size=1, max_size=3))  # fmt: skip
+def test_split_parts_keeps_every_line_quantity(part_units, line_units):
+    total = sum(line_units)
+    parts = [(index, units) for index, units in enumerate(part_units)]
+    parts[-1] = (parts[-1][0], parts[-1][1] + max(0, total - sum(part_units)))
+    lines = [(f"l{index}", units) for index, units in enumerate(line_units)]
+    plan = split_parts(parts, lines)
+    for name, units in lines:
+        assert sum(qty for _key, line, qty in plan if line == name) == units
+
+
+def test_the_parts_of_a_split_channel_line_add_up_in_the_status_body():
+    lines = [
+        {"id": "L1", "status": "shipped", "quantity": 2, "returned": 0},
+        {"id": "L2", "status": "accepted", "quantity": 1, "returned": 0},
+        {"id": "L1", "status": "in_preparation", "quantity": 2, "returned": 1},
+    ]
+    assert merge_body_lines(lines) == [
+        {"id": "L1", "status": "in_preparation", "quantity": 4, "returned": 1},
+        {"id": "L2", "status": "accepted", "quantity": 1, "returned": 0},
+    ]
+    cancelled = [{"id": "L", "status": "cancelled", "quantity": 1, "returned": 0}] * 2
+    assert merge_body_lines(cancelled)[0]["status"] == "cancelled"

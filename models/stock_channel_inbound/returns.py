@@ -15,26 +15,35 @@ class StockChannelInbound(models.Model):
 
     def _returned_quantities(self, order, items):
         """({order line: quantity to return}, None), or (None, the rejection) when an
-        item names no line of `order` or more than was shipped and not yet returned."""
-        wanted = defaultdict(float)
-        lines = {line.channel_line_ref: line for line in order.order_line if line.channel_line_ref}
+        item names no line of `order` or more than was shipped and not yet returned. A
+        channel line split over sources (several order lines) returns from its parts in
+        turn."""
+        asked = defaultdict(float)
+        parts = defaultdict(lambda: order.order_line.browse())
+        for line in order.order_line.filtered("channel_line_ref"):
+            parts[line.channel_line_ref] |= line
         for item in items:
-            line = lines.get(item["id"])
-            if not line:
+            if item["id"] not in parts:
                 return None, self._reject(404, f"order {order.name} has no line {item['id']!r}")
-            wanted[line] += item["quantity"]
-        for line, qty in wanted.items():
-            returnable = line._channel_returnable_qty()
-            if qty > returnable:
+            asked[item["id"]] += item["quantity"]
+        wanted = defaultdict(float)
+        for ref, qty in asked.items():
+            returnable = {line: line._channel_returnable_qty() for line in parts[ref]}
+            if qty > sum(returnable.values()):
                 return None, self._reject(
                     409,
                     self.env._(
                         "line %(line)s: %(qty)s to return, only %(max)s shipped and not returned",
-                        line=line.channel_line_ref,
+                        line=ref,
                         qty=f"{qty:g}",
-                        max=f"{returnable:g}",
+                        max=f"{sum(returnable.values()):g}",
                     ),
                 )
+            for line, units in returnable.items():
+                take = min(qty, units)
+                if take > 0:
+                    wanted[line] += take
+                    qty -= take
         return wanted, None
 
     def _process_return(self):
