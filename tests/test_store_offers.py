@@ -18,6 +18,7 @@ from .test_pos_tour import PosTourCase
 
 RACE_ROUNDS = 20
 TOUR = "stock_channel_sync_pos_store_offer"
+BACKEND_TOUR = "stock_channel_sync_store_offers_backend"
 JOIN_SECONDS = 120
 
 
@@ -398,3 +399,33 @@ class TestStoreOfferPosTour(PosTourCase):
         self.assertEqual(
             order.channel_offer_ids.filtered(lambda o: o.warehouse_id == lyon).state, "lost"
         )
+        # the back-end shows it accepted (a user without default warehouse: all stores)
+        clerk = new_test_user(
+            self.env, "offer_backend",
+            groups="stock_channel_sync.group_channel_user,stock.group_stock_user",
+        )  # fmt: skip
+        self.start_tour("/odoo/inventory", BACKEND_TOUR, login=clerk.login)
+
+    def test_a_register_answers_only_its_own_store_offers(self):
+        lyon = self.env["stock.warehouse"].create({"name": "Lyon store", "code": "LYO"})
+        self.market.write({"offer_to_stores": True, "offer_count": 2})
+        self.env["stock.channel.source"].create(
+            [
+                {"channel_id": self.market.id, "warehouse_id": wh.id, "sequence": n,
+                 "offer_orders": True}
+                for n, wh in enumerate(self.warehouse | lyon)
+            ]
+        )  # fmt: skip
+        self.set_stock(self.product, 5)
+        self.set_stock(self.product, 2, lyon.lot_stock_id)
+        self.receive_order(self.order_payload("OF-POS2", [("WIDGET", 1)]))
+        order = self.order_of("OF-POS2")
+        config = self.config.with_user(self.cashier)
+        [seen] = config.stock_channel_offers()
+        self.assertEqual(seen["order"], order.name)
+        self.assertIn("Last Unit Widget", seen["lines"])
+        lyon_offer = order.channel_offer_ids.filtered(lambda o: o.warehouse_id == lyon)
+        with self.assertRaisesRegex(UserError, "not offered to this register's store"):
+            config.stock_channel_offer_answer(lyon_offer.id, True)
+        self.assertIn(order.name, config.stock_channel_offer_answer(seen["id"], False))
+        self.assertEqual(lyon_offer.state, "offered")
