@@ -45,7 +45,7 @@ class SaleOrder(models.Model):
         needs = {product.id: qty for product, qty in needed.items()}
         candidates = self._channel_source_candidates(channel, products)
         split = channel.sudo().sourcing_split
-        if any(line.product_id.id not in needs for line in self._channel_goods_lines()):
+        if channel.sudo()._kit_components(self.order_line.product_id, self.company_id):
             split = "none"  # a kit ships whole from one place
         strategy = channel.sudo().sourcing_strategy
         decision = sourcing_core.choose(candidates, needs, strategy, split)
@@ -71,6 +71,7 @@ class SaleOrder(models.Model):
             products = self.env["product.product"].union(*self._channel_needed_quantities())
         _sources, qualified = channel._qualified_sources()
         lines = channel.source_ids.filtered(lambda s: s.warehouse_id.company_id == self.company_id)
+        self._channel_lock_capacity(lines.filtered("daily_capacity"))
         Sourcing = self.env["stock.channel.sourcing"]
         days = {line: Sourcing._local_day(line.warehouse_id) for line in lines}
         load = Sourcing._load(lines.warehouse_id.ids, set(days.values()))
@@ -97,6 +98,18 @@ class SaleOrder(models.Model):
             )
         needs = {p.id: q for p, q in self._channel_needed_quantities().items()}
         return sourcing_core.rank(candidates, needs, channel.sourcing_strategy)
+
+    def _channel_lock_capacity(self, sources):
+        """Lock the sources with a daily capacity (after the variant locks, in id order),
+        as the variant locks do: a transaction that waited while another one took the
+        last place and committed fails to serialize and runs again on fresh counts."""
+        if sources:
+            self.env.cr.execute(
+                "UPDATE stock_channel_source SET daily_capacity = daily_capacity"
+                " WHERE id = ANY(%s)",
+                [sorted(sources.ids)],
+                log_exceptions=False,  # a lost race is expected: the caller runs it again
+            )
 
     # ------------------------------------------------------------------
     # The decision applied at the confirmation
@@ -147,6 +160,7 @@ class SaleOrder(models.Model):
             lines.channel_source_warehouse_id = warehouse
             order._channel_record_sourcing(channel, {warehouse: lines})
             return
+        order.warehouse_id = Warehouse.browse(decision.allocations[0][0])  # the rest
         by_warehouse = order._channel_split_lines(decision.allocations)
         order._channel_record_sourcing(
             channel, {Warehouse.browse(key): parts for key, parts in by_warehouse.items()}
