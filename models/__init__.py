@@ -26,6 +26,7 @@ from . import (
     stock_channel_incident,
     stock_channel_job,
     stock_channel_latency_report,
+    stock_channel_offer,
     stock_channel_order_action,
     stock_channel_order_fix,
     stock_channel_outbox,

@@ -52,6 +52,11 @@ class StockChannelSource(models.Model):
     capacity_unit = fields.Selection(
         [("orders", "Orders"), ("lines", "Lines")], default="orders", required=True
     )
+    offer_orders = fields.Boolean(
+        string="Store: offered orders",
+        help="When the channel offers its orders to stores, this store is offered those it "
+        "can ship, and may accept them.",
+    )
 
     _channel_warehouse_uniq = models.UniqueIndex(
         "(channel_id, warehouse_id)", "A warehouse is a source of a channel once."

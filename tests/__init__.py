@@ -55,6 +55,7 @@ from . import (
     test_shopify,
     test_sourcing,
     test_stock_figures,
+    test_store_offers,
     test_tours,
     test_unreachable,
     test_webhook_hardening,

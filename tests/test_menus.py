@@ -1,7 +1,8 @@
-"""The menus a store manager uses (issue 19, point 5): Inventory > Channels holds four
-entries; configuration under Inventory > Configuration > Channels, reports under
-Inventory > Reporting > Channels, the pipes under Inventory > Channels > Technical (for
-channel managers); Orders to Fix lists both kinds of orders waiting for a person."""
+"""The menus a store manager uses (issue 19, point 5): Inventory > Channels holds the
+daily entries (Store Offers since issue 21); configuration under Inventory >
+Configuration > Channels, reports under Inventory > Reporting > Channels, the pipes under
+Inventory > Channels > Technical (for channel managers); Orders to Fix lists both kinds
+of orders waiting for a person."""
 
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
@@ -10,7 +11,8 @@ from .common import OrderCase
 
 MODULE = "stock_channel_sync"
 DAILY = ("menu_stock_channel_overview", "menu_stock_channel_grid",
-         "menu_stock_channel_order_exceptions", "menu_stock_channel_alert")  # fmt: skip
+         "menu_stock_channel_order_exceptions", "menu_stock_channel_offer",
+         "menu_stock_channel_alert")  # fmt: skip
 TECHNICAL = ("menu_stock_channel_outbox", "menu_stock_channel_dead_letters",
              "menu_stock_channel_sync_log", "menu_stock_channel_inbound",
              "menu_stock_channel_refused", "menu_stock_channel_job",
@@ -57,14 +59,16 @@ class TestMenus(OrderCase):
             seen = all(m.id in visible for m in chain)
             self.assertEqual(seen, reachable, f"{name} reachable by {user.login}")
 
-    def test_channels_holds_the_four_daily_entries_for_a_user(self):
+    def test_channels_holds_the_daily_entries_for_a_user(self):
         root = self.menu("menu_stock_channel_root")
         shown = root.child_id.filtered(lambda m: m.id in self.visible(self.user))
         self.assertEqual(shown.sorted("sequence"), self.env["ir.ui.menu"].concat(
             *(self.menu(name) for name in DAILY)
         ))  # fmt: skip
         grid = "Products \N{MULTIPLICATION SIGN} Channels"
-        self.assertEqual(shown.mapped("name"), ["Overview", grid, "Orders to Fix", "Alerts"])
+        self.assertEqual(
+            shown.mapped("name"), ["Overview", grid, "Orders to Fix", "Store Offers", "Alerts"]
+        )
 
     def test_technical_is_for_managers_only(self):
         self.assertReachable(self.manager, TECHNICAL)

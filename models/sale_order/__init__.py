@@ -11,12 +11,13 @@
 - flow.py: order-flow facts (first held, first edited, tracking accepted), their KPI query
 - customer_service.py: the Customer Service screen's buttons and checks, the status push's
   address and refunds; history.py: the screen's status across systems and history
+- offers.py: stores competing for the order (stock.channel.offer), after sourcing
 """
 
 # isort: off
 # kits.py extends reservation.py's _channel_needed_quantities: imported after it;
 # pickup.py after shop.py and reservation.py: a pickup order's quantities replace theirs
-from . import flow, order, reservation, shop, kits, pickup, sourcing, reallocation
+from . import flow, order, reservation, shop, kits, pickup, sourcing, reallocation, offers
 from . import customer_service, history
 
 # isort: on

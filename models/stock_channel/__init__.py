@@ -26,6 +26,7 @@ model of channel.py; imported in this order, which is the order of their overrid
   from the form), the first Import mapping offered, the webhook URL and secret to paste
 - future_stock.py: the units of receipts and their date, sold and said by the webshop
 - sourcing.py: order sourcing (strategy, split), the source orderable quantities
+- offers.py: store offers (the orders offered to its stores, stock.channel.offer)
 """
 
 # isort: off
@@ -35,6 +36,6 @@ model of channel.py; imported in this order, which is the order of their overrid
 # connection is tested once the settings are written)
 from . import channel, publishing, alerts, alert_figures, demo, connection, mapping
 from . import orders, overview, business, reach, reconcile, reconcile_run, velocity, settings
-from . import connection_check, sources, future_stock, kits, exclusions, pickup, sourcing
+from . import connection_check, sources, future_stock, kits, exclusions, pickup, sourcing, offers
 
 # isort: on
