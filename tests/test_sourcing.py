@@ -81,6 +81,18 @@ class TestSourcingIntake(SourcingCase):
         third = self.order("S-4", [("WIDGET", 1)])
         self.assertEqual(third.warehouse_id, self.warehouse)
 
+    def test_a_capacity_in_lines_counts_the_lines(self):
+        self.stock_at(self.product, 10, 10)
+        self.stock_at(self.product_b, 10, 10)
+        paris, _lyon = self.sources(self.market, 3, self.warehouse, self.lyon)
+        paris.write({"daily_capacity": 2, "capacity_unit": "lines"})
+        first = self.order("S-13", [("WIDGET", 1), ("GADGET", 1)])
+        self.assertEqual(first.channel_sourcing_ids.line_count, 2)
+        second = self.order("S-14", [("WIDGET", 1)])
+        self.assertEqual(second.warehouse_id, self.lyon)
+        self.assertIn("Paris warehouse: at capacity (2/2 lines today)",
+                      second.channel_sourcing_explain)  # fmt: skip
+
     def test_best_score_takes_the_cheapest_source(self):
         self.stock_at(self.product, 10, 10)
         paris, lyon = self.sources(self.market, 3, self.warehouse, self.lyon,

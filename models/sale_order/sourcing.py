@@ -6,6 +6,10 @@ from odoo import fields, models
 from ...core import sourcing as sourcing_core
 
 PENDING = "stock_channel_sourcing"  # cr.cache key: {order id: Decision} taken under the locks
+# a source this close to its daily capacity is locked (its last places taken once): more
+# than the orders a server takes at the same time, so those that read its load without
+# the lock cannot pass the capacity; further from it, orders do not wait for each other
+CAPACITY_LOCK_MARGIN = 16
 
 
 class SaleOrder(models.Model):
@@ -71,15 +75,11 @@ class SaleOrder(models.Model):
             products = self.env["product.product"].union(*self._channel_needed_quantities())
         _sources, qualified = channel._qualified_sources()
         lines = channel.source_ids.filtered(lambda s: s.warehouse_id.company_id == self.company_id)
-        self._channel_lock_capacity(lines.filtered("daily_capacity"))
-        Sourcing = self.env["stock.channel.sourcing"]
-        days = {line: Sourcing._local_day(line.warehouse_id) for line in lines}
-        load = Sourcing._load(lines.warehouse_id.ids, set(days.values()))
+        loads = self._channel_source_loads(lines)
         candidates = []
         for line in lines:
             warehouse = line.warehouse_id
             ok, reach_days, reason = qualified[warehouse.id]
-            orders, line_load = load.get((warehouse.id, days[line]), (0, 0))
             candidates.append(
                 sourcing_core.Candidate(
                     key=warehouse.id,
@@ -89,7 +89,7 @@ class SaleOrder(models.Model):
                     available=channel._source_orderable(warehouse, products) if ok else {},
                     cost_rank=line.cost_rank,
                     sequence=line.sequence,
-                    load=line_load if line.capacity_unit == "lines" else orders,
+                    load=loads[line],
                     capacity=line.daily_capacity,
                     store=line.fallback,
                     unit=line.capacity_unit,
@@ -98,6 +98,23 @@ class SaleOrder(models.Model):
             )
         needs = {p.id: q for p, q in self._channel_needed_quantities().items()}
         return sourcing_core.rank(candidates, needs, channel.sourcing_strategy)
+
+    def _channel_source_loads(self, sources):
+        """{source line: orders (or lines) sourced at its warehouse on its local day, as
+        its capacity counts}; the sources near their capacity locked first."""
+        Sourcing = self.env["stock.channel.sourcing"]
+        days = {line: Sourcing._local_day(line.warehouse_id) for line in sources}
+        load = Sourcing._load(sources.warehouse_id.ids, set(days.values()))
+        loads = {}
+        for line in sources:
+            orders, lines = load.get((line.warehouse_id.id, days[line]), (0, 0))
+            loads[line] = lines if line.capacity_unit == "lines" else orders
+        # a full source is skipped whatever the others do: only those with places left
+        near = sources.filtered(
+            lambda s: s.daily_capacity and 0 < s.daily_capacity - loads[s] <= CAPACITY_LOCK_MARGIN
+        )
+        self._channel_lock_capacity(near)
+        return loads
 
     def _channel_lock_capacity(self, sources):
         """Lock the warehouses of `sources` that have a daily capacity (every channel's
