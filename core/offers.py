@@ -29,11 +29,6 @@ ORDER_STATES = [
 ]
 
 
-def can_serve(needs, available):
-    """Whether `available` {product_id: units} covers every need {product_id: qty}."""
-    return all(available.get(product_id, 0) >= qty for product_id, qty in needs.items())
-
-
 def next_stores(ranked, stores, tried, count):
     """The next `count` keys of `ranked` that are offered stores able to serve (`stores`)
     and were not offered the order yet (`tried`), best first."""

@@ -92,6 +92,19 @@ class TestStoreOffers(OfferCase):
             order.channel_sourcing_explain, r"offered to Lyon store, Nantes store until \d\d:\d\d"
         )
 
+    def test_the_best_stores_are_those_of_the_channel_strategy(self):
+        self.market.sourcing_strategy = "score"
+        ranks = {self.warehouse: 3, self.lyon: 1, self.lille: 2, self.nantes: 0}
+        for source in self.market.source_ids:
+            source.cost_rank = ranks[source.warehouse_id]
+        self.stock(paris=5, lyon=2, lille=2, nantes=2)
+        order = self.order("OF-12")
+        self.assertEqual(self.reserved(self.nantes), 2)  # sourced at the cheapest: Nantes
+        self.assertEqual(self.states(order), {"Nantes store": "offered", "Lyon store": "offered"})
+        self.assertIn("offered to Nantes store, Lyon store until", order.channel_sourcing_explain)
+        self.offer(order, self.nantes).action_accept()  # already there: nothing moves
+        self.assertEqual((self.reserved(self.nantes), self.reserved(self.warehouse)), (2, 0))
+
     def test_a_channel_not_offering_to_stores_offers_nothing(self):
         self.market.offer_to_stores = False
         self.stock(paris=5, lyon=2, lille=2, nantes=2)

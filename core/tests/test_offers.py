@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from core.offers import can_serve, expires_at, fallback, next_stores, offered_line
+from core.offers import expires_at, fallback, next_stores, offered_line
 
 
 def test_the_best_stores_able_to_serve_are_offered_first():
@@ -19,12 +19,6 @@ def test_the_next_round_skips_the_stores_already_offered():
 def test_the_warehouse_is_the_first_candidate_that_is_not_a_store():
     assert fallback([2, 1, 3], stores={2, 3}) == 1
     assert fallback([2, 3], stores={2, 3}) is None
-
-
-def test_a_store_serves_only_when_it_holds_every_line():
-    assert can_serve({1: 2, 2: 1}, {1: 2, 2: 4})
-    assert not can_serve({1: 2, 2: 1}, {1: 1, 2: 4})
-    assert not can_serve({1: 2}, {})
 
 
 def test_an_offer_lasts_its_minutes_at_least_one():

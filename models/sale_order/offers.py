@@ -2,10 +2,12 @@
 sourcing, the first to accept wins, when nobody answers the next stores, then the
 warehouse."""
 
+from dataclasses import replace
+
 from odoo import fields, models
 from odoo.exceptions import UserError
 
-from ...core import offers
+from ...core import offers, sourcing
 
 
 class SaleOrder(models.Model):
@@ -62,19 +64,23 @@ class SaleOrder(models.Model):
 
     def _channel_offer_ranking(self):
         """(candidate warehouse ids ranked by the channel's strategy, the ids of the
-        stores taking offers able to serve the whole order), under the variant locks."""
+        stores taking offers able to serve the whole order), under the variant locks. The
+        units the order holds where it is count there (they are its own)."""
         channel = self.channel_id
         needs = {p.id: qty for p, qty in self._channel_needed_quantities().items()}
         products = self.env["product.product"].browse(list(needs))
         self.env["stock.channel.variant.lock"].sudo()._acquire(products)
-        candidates = self._channel_source_candidates(channel)
-        takes = set(channel.source_ids.filtered("offer_orders").warehouse_id.ids)
         here = self._channel_ship_warehouse().id
-        stores = {
-            c.key
-            for c in candidates
-            if c.key in takes and (c.key == here or offers.can_serve(needs, c.available))
-        }
+        candidates = sourcing.rank(
+            [
+                _holding(c, needs) if c.key == here else c
+                for c in self._channel_source_candidates(channel)
+            ],
+            needs,
+            channel.sudo().sourcing_strategy,
+        )
+        takes = set(channel.sudo().source_ids.filtered("offer_orders").warehouse_id.ids)
+        stores = {c.key for c in candidates if c.key in takes and c.covers(needs)}
         return [c.key for c in candidates], stores
 
     def _channel_offer_to(self, stores):
@@ -139,3 +145,11 @@ class SaleOrder(models.Model):
         self.ensure_one()
         goods = self.order_line.filtered(lambda line: line.product_id.type == "consu")
         return goods.warehouse_id[:1] or self.warehouse_id
+
+
+def _holding(candidate, needs):
+    """`candidate` with the order's own reserved units (`needs`) counted as available."""
+    available = dict(candidate.available)
+    for product_id, qty in needs.items():
+        available[product_id] = available.get(product_id, 0) + qty
+    return replace(candidate, available=available)
