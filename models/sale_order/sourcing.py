@@ -100,14 +100,19 @@ class SaleOrder(models.Model):
         return sourcing_core.rank(candidates, needs, channel.sourcing_strategy)
 
     def _channel_lock_capacity(self, sources):
-        """Lock the sources with a daily capacity (after the variant locks, in id order),
-        as the variant locks do: a transaction that waited while another one took the
-        last place and committed fails to serialize and runs again on fresh counts."""
+        """Lock the warehouses of `sources` that have a daily capacity (every channel's
+        source lines of them, in id order, after the variant locks), as the variant locks
+        do: a transaction that waited while another one took the last place and committed
+        fails to serialize and runs again on fresh counts."""
         if sources:
             self.env.cr.execute(
-                "UPDATE stock_channel_source SET daily_capacity = daily_capacity"
-                " WHERE id = ANY(%s)",
-                [sorted(sources.ids)],
+                """
+                UPDATE stock_channel_source SET daily_capacity = daily_capacity
+                 WHERE id IN (SELECT id FROM stock_channel_source
+                               WHERE warehouse_id = ANY(%s) AND daily_capacity > 0
+                               ORDER BY id FOR UPDATE)
+                """,
+                [sorted(sources.warehouse_id.ids)],
                 log_exceptions=False,  # a lost race is expected: the caller runs it again
             )
 
