@@ -347,6 +347,20 @@ class TestCustomerServiceShopify(OrderCase, HttpCase):
         self.dispatch(until_empty=True)  # nothing sent twice
         self.assertEqual(len(state["refunds"]), 1)
 
+    def test_a_refund_shopify_refuses_fails_in_its_words(self):
+        state, order = self.place(7102, [(82, "WIDGET", 1)])
+        agent = new_test_user(self.env, "cs_refused", groups="sales_team.group_sale_manager")
+        self.env(user=agent)["stock.channel.cs.refund"].with_context(
+            default_order_id=order.id
+        ).create(
+            {"line_id": order.order_line[:1].id, "quantity": 1, "amount": 500, "reason": "x"}
+        ).action_confirm()
+        self.dispatch(until_empty=True)
+        action = order.channel_action_ids
+        self.assertEqual(action.state, "failed")
+        self.assertIn("Amount cannot exceed", action.result)
+        self.assertFalse(state["refunds"])
+
 
 @tagged("post_install", "-at_install")
 class TestCustomerServiceWooCommerce(OrderCase, HttpCase):
