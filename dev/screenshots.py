@@ -185,6 +185,95 @@ def generate_orders(odoo, market, count=10):
     wait_until(f"{count} orders received from the simulator", lambda: orders() >= before + count)
 
 
+def one(odoo, model, domain, fields=("id",)):
+    found = odoo.call(model, "search_read", domain, fields=list(fields), limit=1)
+    return found[0] if found else None
+
+
+def lyon_store(odoo, company):
+    """The second warehouse, "Lyon store" (created once), holding 6 of every storable
+    variant the main warehouse holds (set once, by an inventory adjustment)."""
+    store = one(odoo, "stock.warehouse", [("name", "=", "Lyon store")], ("lot_stock_id",))
+    if not store:
+        odoo.call(
+            "stock.warehouse",
+            "create",
+            {"name": "Lyon store", "code": "LYON", "company_id": company},
+        )
+        store = one(odoo, "stock.warehouse", [("name", "=", "Lyon store")], ("lot_stock_id",))
+    location = store["lot_stock_id"][0]
+    if not odoo.call("stock.quant", "search_count", [("location_id", "=", location)]):
+        held = odoo.call(
+            "stock.quant",
+            "search_read",
+            [("location_id.usage", "=", "internal"), ("quantity", ">", 0)],
+            fields=["product_id"],
+        )
+        inventory = {"inventory_mode": True}
+        for product in sorted({q["product_id"][0] for q in held}):
+            quant = odoo.call(
+                "stock.quant",
+                "create",
+                {"product_id": product, "location_id": location, "inventory_quantity": 6},
+                context=inventory,
+            )
+            odoo.call("stock.quant", "action_apply_inventory", [quant], context=inventory)
+    return store["id"]
+
+
+def set_up_sourcing(odoo, market):
+    """The Demo Marketplace sources its orders (docs/sourcing.md): the main warehouse
+    (3 orders a day), then the Lyon store, which takes offered orders (docs/store-offers.md)."""
+    channel = odoo.call("stock.channel", "read", [market], ["warehouse_id", "company_id"])[0]
+    store = lyon_store(odoo, channel["company_id"][0])
+    sources = [
+        (channel["warehouse_id"][0], {"sequence": 10, "daily_capacity": 3, "cost_rank": 1}),
+        (store, {"sequence": 20, "offer_orders": True, "cost_rank": 2, "handling_days": 1}),
+    ]
+    for warehouse, values in sources:
+        domain = [("channel_id", "=", market), ("warehouse_id", "=", warehouse)]
+        if not odoo.call("stock.channel.source", "search_count", domain):
+            values = dict(values, channel_id=market, warehouse_id=warehouse)
+            odoo.call("stock.channel.source", "create", values)
+    odoo.call(
+        "stock.channel",
+        "write",
+        [market],
+        {"sourcing_strategy": "ordered", "offer_to_stores": True, "offer_minutes": 60},
+    )
+
+
+def sourced_orders(odoo, market):
+    return odoo.call(
+        "sale.order",
+        "search",
+        [("channel_id", "=", market), ("channel_sourcing_explain", "!=", False)],
+        order="id desc",
+    )
+
+
+def change_an_address(odoo, order):
+    """Customer service changes `order`'s delivery address (once)."""
+    done = [("order_id", "=", order), ("kind", "=", "address")]
+    if odoo.call("stock.channel.order.action", "search_count", done):
+        return
+    france = one(odoo, "res.country", [("code", "=", "FR")])
+    wizard = odoo.call(
+        "stock.channel.cs.address",
+        "create",
+        {
+            "order_id": order,
+            "name": "Camille Martin",
+            "street": "12 rue de la République",
+            "zip": "69002",
+            "city": "Lyon",
+            "country_id": france["id"],
+            "phone": "+33 4 72 00 00 00",
+        },
+    )
+    odoo.call("stock.channel.cs.address", "action_confirm", [wizard])
+
+
 def make_a_dead_letter(odoo, simulator, market):
     """The simulator refuses the Demo Marketplace's next push: a dead letter, an alert."""
     refused = {
@@ -218,6 +307,41 @@ def make_a_dead_letter(odoo, simulator, market):
     odoo.call("stock.channel", "action_check_alerts", [market])
 
 
+def shown_order(odoo, market):
+    """A confirmed order of the market, sourced, not shipped: one the sourcing sent past a
+    full source when there is one."""
+    sourced = [
+        ("channel_id", "=", market),
+        ("channel_sourcing_explain", "!=", False),
+        ("state", "=", "sale"),
+    ]
+    found = one(odoo, "sale.order", [*sourced, ("channel_sourcing_explain", "ilike", "capacity")])
+    found = found or one(odoo, "sale.order", sourced)
+    if not found:
+        sys.exit("no confirmed sourced order of the Demo Marketplace")
+    return found["id"]
+
+
+def shoot_sourcing(browser, url, action, market, order):
+    """The order's sourcing explain, the channel's sources, the store offers, the
+    customer service screen."""
+    browser.open(f"{url}/odoo/action-sale.action_orders/{order}", ".o_form_view")
+    browser.click(".o_notebook a[name=channel_sourcing]")
+    browser.wait_for(".o_notebook .tab-pane.active .o_field_widget[name=channel_sourcing_explain]")
+    browser.scroll_to(".o_notebook a.nav-link", "Sourcing")
+    browser.shoot("screenshot_sourcing.png")
+    browser.open(f"{action}.action_stock_channel/{market}", ".o_form_view .o_notebook")
+    browser.click(".o_notebook a[name=sources]")
+    browser.wait_for(".o_notebook .tab-pane.active .o_field_widget[name=source_ids] .o_data_row")
+    browser.shoot("screenshot_sources.png")
+    browser.open(f"{action}.action_stock_channel_offer", ".o_list_view .o_data_row")
+    browser.shoot("screenshot_store_offers.png")
+    browser.open(f"{action}.action_sale_order_customer_service/{order}", ".o_form_view")
+    browser.click(".o_notebook a[name=cs_history]")
+    browser.wait_for(".o_notebook .tab-pane.active .o_field_widget[name=channel_cs_history_html]")
+    browser.shoot("screenshot_customer_service.png")
+
+
 def demo_arguments(doc):
     """The options of a script driving the running demo in Chromium (url, db, login...)."""
     parser = argparse.ArgumentParser(
@@ -243,7 +367,12 @@ def main():
     if MARKET not in channels:
         sys.exit(f"no channel {MARKET} in {args.db}: run dev/run (FRESH=1 for a new demo database)")
     market = channels[MARKET]["id"]
+    set_up_sourcing(odoo, market)
+    before = len(sourced_orders(odoo, market))
     generate_orders(odoo, market)
+    wait_until("orders sourced", lambda: len(sourced_orders(odoo, market)) > before)
+    order = shown_order(odoo, market)
+    change_an_address(odoo, order)
     make_a_dead_letter(odoo, args.simulator.rstrip("/"), market)
     shown = [("channel_id", "=", market), ("publishable_qty", ">", 0)]
     product = odoo.call(
@@ -283,6 +412,7 @@ def main():
         )
         browser.scroll_to("h5", channels[MARKET]["name"])
         browser.shoot("screenshot_explain.png")
+        shoot_sourcing(browser, args.url, action, market, order)
     finally:
         browser.close()
         odoo.call("stock.channel", "action_replay_dead_letters", [market])
