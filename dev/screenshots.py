@@ -2,10 +2,12 @@
 page.
 
 Drives a headless Chromium over the DevTools protocol (websocket-client), logged in as the
-demo's admin, and saves PNGs under static/description/. Before the shots, the simulator
-sends the Demo Marketplace 10 orders (Generate orders) and refuses one of its pushes, so
-that a dead letter makes its card red and opens an alert; after them the dead letters are
-replayed.
+demo's admin, and saves PNGs under static/description/. Before the shots, the Demo
+Marketplace is given two sources (the main warehouse with a daily capacity, a "Lyon store"
+taking offered orders), the simulator sends it 10 orders (Generate orders), sourced and
+offered to the store, and refuses one of its pushes, so that a dead letter makes its card
+red and opens an alert; customer service changes one order's delivery address. After the
+shots the dead letters are replayed.
 
     dev/screenshots              # against http://localhost:8069, database scs_demo
 """
