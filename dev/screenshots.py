@@ -52,7 +52,7 @@ class Odoo:
         body = answer.json()
         if "error" in body:
             sys.exit(f"{path}: {body['error'].get('data', {}).get('message') or body['error']}")
-        return body["result"]
+        return body.get("result")  # a method returning None: no result
 
     def call(self, model, method, *args, **kwargs):
         params = {"model": model, "method": method, "args": list(args), "kwargs": kwargs}
@@ -182,6 +182,11 @@ def generate_orders(odoo, market, count=10):
     def orders():
         return odoo.call("stock.channel.inbound", "search_count", [("channel_id", "=", market)])
 
+    def published():
+        shown = [("channel_id", "=", market), ("published_qty", ">", 0)]
+        return odoo.call("stock.channel.quantity", "search_count", shown)
+
+    wait_until("the channel's first pushes (a demo just started)", published)
     before = orders()
     odoo.call("stock.channel", "action_generate_orders", [market])
     wait_until(f"{count} orders received from the simulator", lambda: orders() >= before + count)
@@ -204,22 +209,22 @@ def lyon_store(odoo, company):
         )
         store = one(odoo, "stock.warehouse", [("name", "=", "Lyon store")], ("lot_stock_id",))
     location = store["lot_stock_id"][0]
-    if not odoo.call("stock.quant", "search_count", [("location_id", "=", location)]):
-        held = odoo.call(
+    quants = odoo.call(
+        "stock.quant",
+        "search_read",
+        [("location_id.usage", "=", "internal"), ("quantity", ">", 0)],
+        fields=["product_id", "location_id"],
+    )
+    there = {q["product_id"][0] for q in quants if q["location_id"][0] == location}
+    inventory = {"inventory_mode": True}
+    for product in sorted({q["product_id"][0] for q in quants} - there):
+        quant = odoo.call(
             "stock.quant",
-            "search_read",
-            [("location_id.usage", "=", "internal"), ("quantity", ">", 0)],
-            fields=["product_id"],
+            "create",
+            {"product_id": product, "location_id": location, "inventory_quantity": 6},
+            context=inventory,
         )
-        inventory = {"inventory_mode": True}
-        for product in sorted({q["product_id"][0] for q in held}):
-            quant = odoo.call(
-                "stock.quant",
-                "create",
-                {"product_id": product, "location_id": location, "inventory_quantity": 6},
-                context=inventory,
-            )
-            odoo.call("stock.quant", "action_apply_inventory", [quant], context=inventory)
+        odoo.call("stock.quant", "action_apply_inventory", [quant], context=inventory)
     return store["id"]
 
 
