@@ -265,12 +265,13 @@ def change_an_address(odoo, order):
     if odoo.call("stock.channel.order.action", "search_count", done):
         return
     france = one(odoo, "res.country", [("code", "=", "FR")])
+    customer = odoo.call("sale.order", "read", [order], ["partner_id"])[0]["partner_id"][1]
     wizard = odoo.call(
         "stock.channel.cs.address",
         "create",
         {
             "order_id": order,
-            "name": "Camille Martin",
+            "name": customer,
             "street": "12 rue de la République",
             "zip": "69002",
             "city": "Lyon",
@@ -315,15 +316,18 @@ def make_a_dead_letter(odoo, simulator, market):
 
 
 def shown_order(odoo, market):
-    """A confirmed order of the market, sourced, not shipped: one the sourcing sent past a
-    full source when there is one."""
+    """A confirmed order of the market, sourced: the one whose address customer service
+    changed on an earlier run, else one the sourcing sent past a full source."""
     sourced = [
         ("channel_id", "=", market),
         ("channel_sourcing_explain", "!=", False),
         ("state", "=", "sale"),
     ]
-    found = one(odoo, "sale.order", [*sourced, ("channel_sourcing_explain", "ilike", "capacity")])
-    found = found or one(odoo, "sale.order", sourced)
+    found = (
+        one(odoo, "sale.order", [*sourced, ("channel_action_ids.kind", "=", "address")])
+        or one(odoo, "sale.order", [*sourced, ("channel_sourcing_explain", "ilike", "capacity")])
+        or one(odoo, "sale.order", sourced)
+    )
     if not found:
         sys.exit("no confirmed sourced order of the Demo Marketplace")
     return found["id"]
@@ -340,12 +344,14 @@ def shoot_sourcing(browser, url, action, market, order):
     browser.open(f"{action}.action_stock_channel/{market}", ".o_form_view .o_notebook")
     browser.click(".o_notebook a[name=sources]")
     browser.wait_for(".o_notebook .tab-pane.active .o_field_widget[name=source_ids] .o_data_row")
+    browser.scroll_to(".o_notebook a.nav-link", "Sources")
     browser.shoot("screenshot_sources.png")
     browser.open(f"{action}.action_stock_channel_offer", ".o_list_view .o_data_row")
     browser.shoot("screenshot_store_offers.png")
     browser.open(f"{action}.action_sale_order_customer_service/{order}", ".o_form_view")
     browser.click(".o_notebook a[name=cs_history]")
     browser.wait_for(".o_notebook .tab-pane.active .o_field_widget[name=channel_cs_history_html]")
+    browser.scroll_to(".o_notebook a.nav-link", "History")
     browser.shoot("screenshot_customer_service.png")
 
 
