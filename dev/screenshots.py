@@ -293,10 +293,12 @@ def make_a_dead_letter(odoo, simulator, market):
     }
     requests.post(f"{simulator}/_sim/faults", json=refused, timeout=10).raise_for_status()
     bound = [("channel_id", "=", market), ("active", "=", True)]
-    product = odoo.call(
-        "stock.channel.binding", "search_read", bound, fields=["product_id"], limit=1
-    )
-    product = product[0]["product_id"][0]
+    pending = [("channel_id", "=", market), ("state", "=", "pending")]
+    queued = odoo.call("stock.channel.outbox", "search_read", pending, fields=["product_id"])
+    queued = {row["product_id"][0] for row in queued if row["product_id"]}
+    bound = odoo.call("stock.channel.binding", "search_read", bound, fields=["product_id"])
+    # a variant without a pending push (one pending push per channel and variant)
+    product = next(b["product_id"][0] for b in bound if b["product_id"][0] not in queued)
     odoo.call(
         "stock.channel.outbox",
         "create",
