@@ -93,6 +93,18 @@ class TestSourcingIntake(SourcingCase):
         self.assertIn("Paris warehouse: at capacity (2/2 lines today)",
                       second.channel_sourcing_explain)  # fmt: skip
 
+    def test_a_capacity_in_lines_is_a_hard_limit_for_the_order_lines(self):
+        self.stock_at(self.product, 10, 10)
+        self.stock_at(self.product_b, 10, 10)
+        paris, _lyon = self.sources(self.market, 3, self.warehouse, self.lyon)
+        paris.write({"daily_capacity": 3, "capacity_unit": "lines"})
+        first = self.order("S-15", [("WIDGET", 1), ("GADGET", 1)])
+        self.assertEqual(first.warehouse_id, self.warehouse)
+        second = self.order("S-16", [("WIDGET", 1), ("GADGET", 1)])  # 2 + 2 > 3
+        self.assertEqual(second.warehouse_id, self.lyon)
+        third = self.order("S-17", [("WIDGET", 1)])  # 2 + 1 <= 3
+        self.assertEqual(third.warehouse_id, self.warehouse)
+
     def test_best_score_takes_the_cheapest_source(self):
         self.stock_at(self.product, 10, 10)
         paris, lyon = self.sources(self.market, 3, self.warehouse, self.lyon,

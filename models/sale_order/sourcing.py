@@ -75,7 +75,8 @@ class SaleOrder(models.Model):
             products = self.env["product.product"].union(*self._channel_needed_quantities())
         _sources, qualified = channel._qualified_sources()
         lines = channel.source_ids.filtered(lambda s: s.warehouse_id.company_id == self.company_id)
-        loads = self._channel_source_loads(lines)
+        goods = len(self._channel_goods_lines()) or 1
+        loads = self._channel_source_loads(lines, goods)
         candidates = []
         for line in lines:
             warehouse = line.warehouse_id
@@ -93,15 +94,17 @@ class SaleOrder(models.Model):
                     capacity=line.daily_capacity,
                     store=line.fallback,
                     unit=line.capacity_unit,
+                    need=goods if line.capacity_unit == "lines" else 1,
                     reason=reason,
                 )
             )
         needs = {p.id: q for p, q in self._channel_needed_quantities().items()}
         return sourcing_core.rank(candidates, needs, channel.sourcing_strategy)
 
-    def _channel_source_loads(self, sources):
+    def _channel_source_loads(self, sources, goods=1):
         """{source line: orders (or lines) sourced at its warehouse on its local day, as
-        its capacity counts}; the sources near their capacity locked first."""
+        its capacity counts}; the sources near their capacity locked first (`goods`: the
+        order's lines, what it adds to a capacity in lines)."""
         Sourcing = self.env["stock.channel.sourcing"]
         days = {line: Sourcing._local_day(line.warehouse_id) for line in sources}
         load = Sourcing._load(sources.warehouse_id.ids, set(days.values()))
@@ -109,10 +112,15 @@ class SaleOrder(models.Model):
         for line in sources:
             orders, lines = load.get((line.warehouse_id.id, days[line]), (0, 0))
             loads[line] = lines if line.capacity_unit == "lines" else orders
+
         # a full source is skipped whatever the others do: only those with places left
-        near = sources.filtered(
-            lambda s: s.daily_capacity and 0 < s.daily_capacity - loads[s] <= CAPACITY_LOCK_MARGIN
-        )
+        # for this order; the margin counts orders, or lines (as many orders of its size)
+        def close(source):
+            need = goods if source.capacity_unit == "lines" else 1
+            room = source.daily_capacity - loads[source]
+            return source.daily_capacity and need <= room <= CAPACITY_LOCK_MARGIN * need
+
+        near = sources.filtered(close)
         self._channel_lock_capacity(near)
         return loads
 
