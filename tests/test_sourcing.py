@@ -105,6 +105,16 @@ class TestSourcingIntake(SourcingCase):
         third = self.order("S-17", [("WIDGET", 1)])  # 2 + 1 <= 3
         self.assertEqual(third.warehouse_id, self.warehouse)
 
+    def test_a_cancelled_order_no_longer_counts_against_capacity(self):
+        self.stock_at(self.product, 10, 10)
+        paris, _lyon = self.sources(self.market, 3, self.warehouse, self.lyon)
+        paris.daily_capacity = 1
+        first = self.order("S-18", [("WIDGET", 1)])
+        first._action_cancel()
+        self.assertEqual(first.channel_sourcing_ids.state, "released")
+        second = self.order("S-19", [("WIDGET", 1)])
+        self.assertEqual(second.warehouse_id, self.warehouse)
+
     def test_best_score_takes_the_cheapest_source(self):
         self.stock_at(self.product, 10, 10)
         paris, lyon = self.sources(self.market, 3, self.warehouse, self.lyon,

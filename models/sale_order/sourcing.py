@@ -175,6 +175,13 @@ class SaleOrder(models.Model):
                 order._channel_after_sourcing(entry[1])
         return res
 
+    def _action_cancel(self):
+        """A cancelled order no longer counts against its sources' daily capacity."""
+        res = super()._action_cancel()
+        rows = self.sudo().channel_sourcing_ids.filtered(lambda r: r.state == "active")
+        rows._release(self.env._("order cancelled"))
+        return res
+
     def _channel_apply_sourcing(self, channel, decision):
         """Set where self ships from (`decision`: core.sourcing.Decision), record it."""
         self.ensure_one()
