@@ -348,6 +348,15 @@ class TestReallocation(SourcingCase):
         old = order.picking_ids.filtered(lambda p: p.picking_type_id.warehouse_id == self.warehouse)
         self.assertEqual(set(old.mapped("state")), {"cancel"})
 
+    def test_a_decision_does_not_outlive_its_transaction(self):
+        self.stock_at(self.product, 5, 7)
+        self.sources(self.market, 3, self.warehouse, self.lyon)
+        order = self.order("R-9", [("WIDGET", 1)])
+        order._channel_shortfalls(self.market)
+        self.assertIn(order.id, self.env.cr.cache["stock_channel_sourcing"])
+        self.env.cr.postrollback.run()  # what a rollback runs
+        self.assertNotIn("stock_channel_sourcing", self.env.cr.cache)
+
     def test_the_button_checks_the_group_and_the_company(self):
         self.stock_at(self.product, 5, 7)
         order = self.order("R-4", [("WIDGET", 1)])

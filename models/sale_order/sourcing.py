@@ -53,12 +53,22 @@ class SaleOrder(models.Model):
             split = "none"  # a kit ships whole from one place
         strategy = channel.sudo().sourcing_strategy
         decision = sourcing_core.choose(candidates, needs, strategy, split)
-        self.env.cr.cache.setdefault(PENDING, {})[self.id] = (channel, decision)
+        self._channel_pending()[self.id] = (channel, decision)
         return {
             product: (needed[product], needed[product] - decision.shortfall[product.id])
             for product in needed
             if product.id in decision.shortfall
         }
+
+    def _channel_pending(self):
+        """{order id: (channel, Decision)} of this transaction: cr.cache outlives a commit
+        or a rollback, so the entries go with the transaction."""
+        cr = self.env.cr
+        if PENDING not in cr.cache:
+            cr.cache[PENDING] = {}
+            for hooks in (cr.postcommit, cr.postrollback):
+                hooks.add(lambda: cr.cache.pop(PENDING, None))
+        return cr.cache[PENDING]
 
     def _channel_goods_lines(self):
         return self.order_line.filtered(
@@ -151,7 +161,7 @@ class SaleOrder(models.Model):
             channel = order._channel_for_check()
             if not channel or not channel.sudo().source_ids:
                 continue
-            pending = self.env.cr.cache.get(PENDING, {})
+            pending = self._channel_pending()
             if order._channel_sourced(channel) and order.id not in pending:
                 order._channel_shortfalls(channel)  # confirmed without a check (backorders)
             if order.id in pending:
@@ -164,13 +174,17 @@ class SaleOrder(models.Model):
 
     def action_confirm(self):
         """Then the hook, with the decision the order was confirmed on."""
-        pending = self.env.cr.cache.setdefault(PENDING, {})
+        pending = self._channel_pending()
         if not self.env.context.get("stock_channel_checked"):
             for order_id in self.ids:  # decided again under the locks, now
                 pending.pop(order_id, None)
-        res = super().action_confirm()
-        for order in self:
-            entry = pending.pop(order.id, None)
+        try:
+            res = super().action_confirm()
+            entries = {order: pending.get(order.id) for order in self}
+        finally:
+            for order_id in self.ids:  # whatever happens, the decisions go
+                pending.pop(order_id, None)
+        for order, entry in entries.items():
             if entry and order.state == "sale":
                 order._channel_after_sourcing(entry[1])
         return res
