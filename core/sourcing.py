@@ -6,7 +6,8 @@ cost rank, its position in the list and today's load against its daily capacity.
 
     strategy "ordered": the sources in the list's order
     strategy "score":   promise met first, then the whole order coverable, then the
-                        lowest cost rank, then the lowest load / capacity, then the order
+                        lowest cost rank, then the nearest (fewest days), then the lowest
+                        load / capacity, then the order
     a source keeping no promise, or whose daily capacity the order would pass (its load
     plus what the order adds, `need`: 1 order or its lines), is never chosen
     split "none": the first candidate covering every line (else the order is short)
@@ -83,6 +84,7 @@ def rank(candidates, needs, strategy="ordered"):
                 not c.promise_met,
                 not c.covers(needs),
                 c.cost_rank,
+                c.days if c.days is not None else float("inf"),
                 c.ratio,
                 c.sequence,
                 c.key,
