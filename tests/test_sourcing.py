@@ -348,6 +348,17 @@ class TestReallocation(SourcingCase):
         old = order.picking_ids.filtered(lambda p: p.picking_type_id.warehouse_id == self.warehouse)
         self.assertEqual(set(old.mapped("state")), {"cancel"})
 
+    def test_reallocation_refused_when_the_warehouse_is_at_capacity(self):
+        self.stock_at(self.product, 5, 7)
+        _paris, lyon = self.sources(self.market, 3, self.warehouse, self.lyon)
+        lyon.daily_capacity = 1
+        first = self.order("R-5", [("WIDGET", 1)])
+        first._channel_reallocate(self.lyon, "closer")
+        second = self.order("R-6", [("WIDGET", 1)])
+        with self.assertRaisesRegex(UserError, r"at capacity \(1/1 orders today\)"):
+            second._channel_reallocate(self.lyon, "closer")
+        self.assertEqual(second.order_line.warehouse_id, self.warehouse)
+
     def test_a_decision_does_not_outlive_its_transaction(self):
         self.stock_at(self.product, 5, 7)
         self.sources(self.market, 3, self.warehouse, self.lyon)

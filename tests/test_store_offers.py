@@ -179,6 +179,31 @@ class TestStoreOffers(OfferCase):
             "no store took it: ships from Paris warehouse", order.channel_sourcing_explain
         )
 
+    def test_nobody_accepting_never_moves_the_order_to_a_source_at_capacity(self):
+        self.market.source_ids.filtered(lambda s: s.warehouse_id == self.warehouse).write(
+            {"daily_capacity": 1}
+        )
+        self.stock(paris=5, lyon=2, lille=2, nantes=2)
+        self.order("OF-13")  # Paris is full now
+        order = self.order("OF-14")
+        self.assertEqual(self.reserved(self.lyon), 2)
+        self.expire()
+        self.expire(minutes=31)
+        self.assertEqual(self.reserved(self.lyon), 2)  # not moved to Paris at capacity
+        self.assertEqual(self.reserved(self.warehouse), 2)  # the first order only
+        self.assertEqual(order.channel_exception, "to_check")
+        self.assertIn("no warehouse can ship it", order.channel_sourcing_explain)
+
+    def test_a_store_at_capacity_is_not_offered_the_order(self):
+        self.market.source_ids.filtered(lambda s: s.warehouse_id == self.lyon).write(
+            {"daily_capacity": 1}
+        )
+        self.stock(paris=5, lyon=4, lille=2, nantes=2)
+        first = self.order("OF-15")
+        self.offer(first, self.lyon).action_accept()  # Lyon is full now
+        second = self.order("OF-16")
+        self.assertEqual(self.states(second), {"Lille store": "offered", "Nantes store": "offered"})
+
     def test_the_cron_expires_the_offers_due(self):
         self.stock(paris=5, lyon=2, lille=2)
         order = self.order("OF-8")

@@ -35,6 +35,7 @@ class SaleOrder(models.Model):
         needed = order._channel_needed_quantities()
         products = self.env["product.product"].union(*needed)
         self.env["stock.channel.variant.lock"].sudo()._acquire(products)
+        order._channel_reallocate_check_capacity(warehouse, lines)
         order._channel_reallocate_check_stock(warehouse, needed)
         order._channel_open_moves()._action_cancel()
         if order.warehouse_id != warehouse:
@@ -100,6 +101,37 @@ class SaleOrder(models.Model):
                 )
             )
         return chain
+
+    def _channel_reallocate_check_capacity(self, warehouse, lines):
+        """UserError when `warehouse` has no place left today for self (`lines`: its
+        goods lines) under its daily capacity on the order's channel, its load counted
+        under the capacity lock."""
+        channel = self._channel_for_check()
+        if not channel:
+            return
+        source = channel.sudo().source_ids.filtered(
+            lambda s: s.warehouse_id == warehouse and s.daily_capacity
+        )[:1]
+        if not source:
+            return
+        self._channel_lock_capacity(source)
+        Sourcing = self.env["stock.channel.sourcing"]
+        day = Sourcing._local_day(warehouse)
+        orders, count = Sourcing._load([warehouse.id], {day}).get((warehouse.id, day), (0, 0))
+        in_lines = source.capacity_unit == "lines"
+        load, need = (count, len(lines)) if in_lines else (orders, 1)
+        if load + need > source.daily_capacity:
+            raise UserError(
+                self.env._(
+                    "%(warehouse)s is at capacity (%(load)s/%(capacity)s %(unit)s today):"
+                    " it cannot take %(order)s.",
+                    warehouse=warehouse.name,
+                    load=load,
+                    capacity=source.daily_capacity,
+                    unit=self.env._("lines") if in_lines else self.env._("orders"),
+                    order=self.name,
+                )
+            )
 
     def _channel_reallocate_check_stock(self, warehouse, needed):
         """UserError naming the products `warehouse` cannot serve of `needed`
