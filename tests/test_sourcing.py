@@ -368,6 +368,15 @@ class TestReallocation(SourcingCase):
         self.env.cr.postrollback.run()  # what a rollback runs
         self.assertNotIn("stock_channel_sourcing", self.env.cr.cache)
 
+    def test_reallocation_refuses_an_archived_warehouse(self):
+        self.stock_at(self.product, 5, 7)
+        self.sources(self.market, 3, self.warehouse, self.lyon)
+        order = self.order("R-7", [("WIDGET", 1)])
+        nice = self.env["stock.warehouse"].create({"name": "Nice store", "code": "NIC"})
+        nice.active = False
+        with self.assertRaisesRegex(UserError, "archived"):
+            order.action_channel_reallocate(nice.id, "closer")
+
     def test_the_button_checks_the_group_and_the_company(self):
         self.stock_at(self.product, 5, 7)
         order = self.order("R-4", [("WIDGET", 1)])

@@ -13,10 +13,16 @@ class SaleOrder(models.Model):
     def action_channel_reallocate(self, warehouse_id, reason):
         """Button (customer service's wizard): reallocate self to warehouse `warehouse_id`."""
         check_manager_of(self, CHANNEL_MANAGER, STOCK_MANAGER)
-        warehouse = self.env["stock.warehouse"].browse(warehouse_id).exists()
+        Warehouse = self.env["stock.warehouse"].with_context(active_test=False)
+        warehouse = Warehouse.browse(warehouse_id).exists()
         if not warehouse:
             raise UserError(self.env._("Choose the warehouse the order should ship from."))
         warehouse.check_access("read")
+        if warehouse.company_id not in self.env.companies:
+            raise UserError(
+                self.env._("%(warehouse)s is not a warehouse of your companies.",
+                           warehouse=warehouse.name)
+            )  # fmt: skip
         for order in self:
             order._channel_reallocate(warehouse, reason)
         return True
@@ -63,6 +69,11 @@ class SaleOrder(models.Model):
             raise UserError(
                 self.env._("%(order)s is not a confirmed order: it cannot be reallocated.",
                            order=self.name)
+            )  # fmt: skip
+        if not warehouse.active:
+            raise UserError(
+                self.env._("%(warehouse)s is archived: it cannot take %(order)s.",
+                           warehouse=warehouse.name, order=self.name)
             )  # fmt: skip
         if warehouse.company_id != self.company_id:
             raise UserError(
