@@ -359,6 +359,26 @@ class TestReallocation(SourcingCase):
             second._channel_reallocate(self.lyon, "closer")
         self.assertEqual(second.order_line.warehouse_id, self.warehouse)
 
+    def test_reallocation_leaves_the_manufacturing_order_feeding_the_delivery(self):
+        self.env.ref("stock.route_warehouse0_mto").active = True
+        routes = self.env.ref("stock.route_warehouse0_mto") | self.env.ref(
+            "mrp.route_warehouse0_manufacture"
+        )
+        self.product.route_ids = [Command.set(routes.ids)]
+        part = self.env["product.product"].create({"name": "Part", "is_storable": True})
+        self.env["mrp.bom"].create(
+            {"product_tmpl_id": self.product.product_tmpl_id.id, "product_qty": 1,
+             "bom_line_ids": [Command.create({"product_id": part.id, "product_qty": 1})]}
+        )  # fmt: skip
+        self.stock_at(self.product, 5, 7)
+        self.sources(self.market, 3, self.warehouse, self.lyon)
+        order = self.order("R-8", [("WIDGET", 1)])
+        production = self.env["mrp.production"].search([("origin", "=", order.name)])
+        self.assertTrue(production)
+        self.assertNotIn(production.move_finished_ids, order._channel_open_moves())
+        order._channel_reallocate(self.lyon, "closer")
+        self.assertNotEqual(production.move_finished_ids.state, "cancel")
+
     def test_a_decision_does_not_outlive_its_transaction(self):
         self.stock_at(self.product, 5, 7)
         self.sources(self.market, 3, self.warehouse, self.lyon)

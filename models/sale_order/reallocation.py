@@ -95,11 +95,13 @@ class SaleOrder(models.Model):
 
     def _channel_open_moves(self):
         """The outgoing moves of self not done nor cancelled, their earlier steps (pick,
-        pack) with them; UserError when one of them is done or picked."""
-        moves = self.order_line.move_ids.filtered(lambda m: m.location_id.usage != "customer")
+        pack) with them; UserError when one of them is done or picked. The chain stops at
+        the warehouse's own steps: a receipt or a manufacturing order feeding it (MTO)
+        stays."""
+        moves = self.order_line.move_ids.filtered(_own_step)  # not a return, not an MO's
         chain = moves
         while moves:
-            moves = moves.move_orig_ids - chain
+            moves = (moves.move_orig_ids - chain).filtered(_own_step)
             chain |= moves
         chain = chain.filtered(lambda m: m.state != "cancel")
         prepared = chain.filtered(lambda m: m.state == "done" or m.picked)
@@ -175,3 +177,14 @@ class SaleOrder(models.Model):
         channels = self.env["stock.channel"].union(*[channel for channel, _ids in pairs])
         if channels and products:
             self.env["stock.channel.outbox"].sudo()._enqueue(products=products, channels=channels)
+
+
+def _own_step(move):
+    """Whether `move` is a step of its warehouse's delivery (pick, pack), from inside it."""
+    warehouse = move.picking_type_id.warehouse_id
+    steps = warehouse.pick_type_id | warehouse.pack_type_id | warehouse.out_type_id
+    return (
+        move.location_id.usage == "internal"
+        and move.location_id.warehouse_id == warehouse
+        and move.picking_type_id in steps
+    )
