@@ -275,6 +275,17 @@ class TestStoreOfferAccess(OfferCase):
         )
         self.assertEqual(self.reserved(self.lyon), 2)
 
+    def test_a_store_clerk_cannot_accept_another_store_offer(self):
+        self.stock(paris=5, lyon=2, lille=2)
+        order = self.order("OF-A5")
+        clerk = new_test_user(self.env, "offer_lille", groups="stock.group_stock_user")
+        clerk.property_warehouse_id = self.lille
+        with self.assertRaisesRegex(UserError, "not one of your stores"):
+            self.offer(order, self.lyon).with_user(clerk).action_accept()
+        self.assertEqual(order.channel_offer_state, "offered")
+        self.offer(order, self.lille).with_user(clerk).action_accept()
+        self.assertEqual(order.channel_offer_state, "accepted")
+
     def test_my_stores_are_my_default_warehouse(self):
         self.stock(paris=5, lyon=2, lille=2)
         order = self.order("OF-A4")
