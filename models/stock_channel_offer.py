@@ -142,6 +142,13 @@ class StockChannelOffer(models.Model):
         return True
 
     def _check_open(self):
+        if (
+            self.state == offers.OFFERED
+            and self.expires_at
+            and self.expires_at <= fields.Datetime.now()
+        ):
+            at = fields.Datetime.context_timestamp(self, self.expires_at).strftime("%H:%M")
+            raise UserError(self.env._("The offer expired at %(time)s.", time=at))
         if self.state == offers.OFFERED:
             return
         if self.order_id.channel_offer_state == offers.ORDER_ACCEPTED:

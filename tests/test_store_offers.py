@@ -204,6 +204,15 @@ class TestStoreOffers(OfferCase):
         second = self.order("OF-16")
         self.assertEqual(self.states(second), {"Lille store": "offered", "Nantes store": "offered"})
 
+    def test_an_expired_offer_cannot_be_accepted(self):
+        self.stock(paris=5, lyon=2, lille=2)
+        order = self.order("OF-17")
+        offer = self.offer(order, self.lyon)
+        offer.expires_at = fields.Datetime.now() - timedelta(minutes=1)
+        with self.assertRaisesRegex(UserError, "expired at"):
+            offer.action_accept()
+        self.assertEqual(order.channel_offer_state, "offered")
+
     def test_the_cron_expires_the_offers_due(self):
         self.stock(paris=5, lyon=2, lille=2)
         order = self.order("OF-8")
