@@ -35,10 +35,11 @@ def next_stores(ranked, stores, tried, count):
     return [key for key in ranked if key in stores and key not in tried][: max(count, 0)]
 
 
-def fallback(ranked, stores):
-    """The first key of `ranked` that is not a store taking offers (the warehouse), or
-    None."""
-    return next((key for key in ranked if key not in stores), None)
+def fallback(ranked, stores, usable):
+    """The first key of `ranked` that can ship the order (`usable`: promise met, capacity
+    left, the whole order in stock) and is not a store taking offers (the warehouse), or
+    None: then nobody can, the order is to check."""
+    return next((key for key in ranked if key in usable and key not in stores), None)
 
 
 def expires_at(now, minutes):

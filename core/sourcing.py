@@ -6,8 +6,10 @@ cost rank, its position in the list and today's load against its daily capacity.
 
     strategy "ordered": the sources in the list's order
     strategy "score":   promise met first, then the whole order coverable, then the
-                        lowest cost rank, then the lowest load / capacity, then the order
-    a source keeping no promise, or at its daily capacity, is never chosen
+                        lowest cost rank, then the nearest (fewest days), then the lowest
+                        load / capacity, then the order
+    a source keeping no promise, or whose daily capacity the order would pass (its load
+    plus what the order adds, `need`: 1 order or its lines), is never chosen
     split "none": the first candidate covering every line (else the order is short)
     split "line": each product whole at the first candidate covering it
     split "unit": a product's units taken from the candidates in turn
@@ -36,11 +38,12 @@ class Candidate:
     capacity: int = 0  # 0: no limit
     store: bool = False
     unit: str = "orders"  # what load and capacity count: "orders" or "lines"
+    need: int = 1  # what this order adds to the load: 1 order, or its lines
     reason: str = ""  # why the promise is not met ("Lyon store: 4 days > promise 2")
 
     @property
     def full(self):
-        return bool(self.capacity) and self.load >= self.capacity
+        return bool(self.capacity) and self.load + max(self.need, 1) > self.capacity
 
     @property
     def ratio(self):
@@ -81,6 +84,7 @@ def rank(candidates, needs, strategy="ordered"):
                 not c.promise_met,
                 not c.covers(needs),
                 c.cost_rank,
+                c.days if c.days is not None else float("inf"),
                 c.ratio,
                 c.sequence,
                 c.key,

@@ -6,7 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..core import offers
-from .access import check_groups, check_rules
+from .access import CHANNEL_MANAGER, STOCK_MANAGER, check_groups, check_rules
 
 STOCK_USER = "stock.group_stock_user"
 EXPIRY_BATCH = 200
@@ -87,6 +87,14 @@ class StockChannelOffer(models.Model):
         check_rules(self, "read")
         if not self.env.su and self.company_id - self.env.user.company_ids:
             raise UserError(self.env._("This offer belongs to a company you do not work in."))
+        managers = (STOCK_MANAGER, CHANNEL_MANAGER)
+        if self.env.su or any(self.env.user.has_group(group) for group in managers):
+            return
+        if self.warehouse_id.id not in self._my_store_ids():
+            raise UserError(
+                self.env._("This offer is for %(store)s, not one of your stores.",
+                           store=self.warehouse_id.name)
+            )  # fmt: skip
 
     def action_accept(self):
         """The store takes the order: exactly one store of a round wins (a conditional
@@ -134,6 +142,13 @@ class StockChannelOffer(models.Model):
         return True
 
     def _check_open(self):
+        if (
+            self.state == offers.OFFERED
+            and self.expires_at
+            and self.expires_at <= fields.Datetime.now()
+        ):
+            at = fields.Datetime.context_timestamp(self, self.expires_at).strftime("%H:%M")
+            raise UserError(self.env._("The offer expired at %(time)s.", time=at))
         if self.state == offers.OFFERED:
             return
         if self.order_id.channel_offer_state == offers.ORDER_ACCEPTED:

@@ -93,6 +93,28 @@ class TestSourcingIntake(SourcingCase):
         self.assertIn("Paris warehouse: at capacity (2/2 lines today)",
                       second.channel_sourcing_explain)  # fmt: skip
 
+    def test_a_capacity_in_lines_is_a_hard_limit_for_the_order_lines(self):
+        self.stock_at(self.product, 10, 10)
+        self.stock_at(self.product_b, 10, 10)
+        paris, _lyon = self.sources(self.market, 3, self.warehouse, self.lyon)
+        paris.write({"daily_capacity": 3, "capacity_unit": "lines"})
+        first = self.order("S-15", [("WIDGET", 1), ("GADGET", 1)])
+        self.assertEqual(first.warehouse_id, self.warehouse)
+        second = self.order("S-16", [("WIDGET", 1), ("GADGET", 1)])  # 2 + 2 > 3
+        self.assertEqual(second.warehouse_id, self.lyon)
+        third = self.order("S-17", [("WIDGET", 1)])  # 2 + 1 <= 3
+        self.assertEqual(third.warehouse_id, self.warehouse)
+
+    def test_a_cancelled_order_no_longer_counts_against_capacity(self):
+        self.stock_at(self.product, 10, 10)
+        paris, _lyon = self.sources(self.market, 3, self.warehouse, self.lyon)
+        paris.daily_capacity = 1
+        first = self.order("S-18", [("WIDGET", 1)])
+        first._action_cancel()
+        self.assertEqual(first.channel_sourcing_ids.state, "released")
+        second = self.order("S-19", [("WIDGET", 1)])
+        self.assertEqual(second.warehouse_id, self.warehouse)
+
     def test_best_score_takes_the_cheapest_source(self):
         self.stock_at(self.product, 10, 10)
         paris, lyon = self.sources(self.market, 3, self.warehouse, self.lyon,
@@ -325,6 +347,55 @@ class TestReallocation(SourcingCase):
         self.assertEqual(self.reserved(self.product, self.warehouse), 0)
         old = order.picking_ids.filtered(lambda p: p.picking_type_id.warehouse_id == self.warehouse)
         self.assertEqual(set(old.mapped("state")), {"cancel"})
+
+    def test_reallocation_refused_when_the_warehouse_is_at_capacity(self):
+        self.stock_at(self.product, 5, 7)
+        _paris, lyon = self.sources(self.market, 3, self.warehouse, self.lyon)
+        lyon.daily_capacity = 1
+        first = self.order("R-5", [("WIDGET", 1)])
+        first._channel_reallocate(self.lyon, "closer")
+        second = self.order("R-6", [("WIDGET", 1)])
+        with self.assertRaisesRegex(UserError, r"at capacity \(1/1 orders today\)"):
+            second._channel_reallocate(self.lyon, "closer")
+        self.assertEqual(second.order_line.warehouse_id, self.warehouse)
+
+    def test_reallocation_leaves_the_manufacturing_order_feeding_the_delivery(self):
+        self.env.ref("stock.route_warehouse0_mto").active = True
+        routes = self.env.ref("stock.route_warehouse0_mto") | self.env.ref(
+            "mrp.route_warehouse0_manufacture"
+        )
+        self.product.route_ids = [Command.set(routes.ids)]
+        part = self.env["product.product"].create({"name": "Part", "is_storable": True})
+        self.env["mrp.bom"].create(
+            {"product_tmpl_id": self.product.product_tmpl_id.id, "product_qty": 1,
+             "bom_line_ids": [Command.create({"product_id": part.id, "product_qty": 1})]}
+        )  # fmt: skip
+        self.stock_at(self.product, 5, 7)
+        self.sources(self.market, 3, self.warehouse, self.lyon)
+        order = self.order("R-8", [("WIDGET", 1)])
+        production = self.env["mrp.production"].search([("origin", "=", order.name)])
+        self.assertTrue(production)
+        self.assertNotIn(production.move_finished_ids, order._channel_open_moves())
+        order._channel_reallocate(self.lyon, "closer")
+        self.assertNotEqual(production.move_finished_ids.state, "cancel")
+
+    def test_a_decision_does_not_outlive_its_transaction(self):
+        self.stock_at(self.product, 5, 7)
+        self.sources(self.market, 3, self.warehouse, self.lyon)
+        order = self.order("R-9", [("WIDGET", 1)])
+        order._channel_shortfalls(self.market)
+        self.assertIn(order.id, self.env.cr.cache["stock_channel_sourcing"])
+        self.env.cr.postrollback.run()  # what a rollback runs
+        self.assertNotIn("stock_channel_sourcing", self.env.cr.cache)
+
+    def test_reallocation_refuses_an_archived_warehouse(self):
+        self.stock_at(self.product, 5, 7)
+        self.sources(self.market, 3, self.warehouse, self.lyon)
+        order = self.order("R-7", [("WIDGET", 1)])
+        nice = self.env["stock.warehouse"].create({"name": "Nice store", "code": "NIC"})
+        nice.active = False
+        with self.assertRaisesRegex(UserError, "archived"):
+            order.action_channel_reallocate(nice.id, "closer")
 
     def test_the_button_checks_the_group_and_the_company(self):
         self.stock_at(self.product, 5, 7)

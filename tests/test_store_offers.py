@@ -179,6 +179,40 @@ class TestStoreOffers(OfferCase):
             "no store took it: ships from Paris warehouse", order.channel_sourcing_explain
         )
 
+    def test_nobody_accepting_never_moves_the_order_to_a_source_at_capacity(self):
+        self.market.source_ids.filtered(lambda s: s.warehouse_id == self.warehouse).write(
+            {"daily_capacity": 1}
+        )
+        self.stock(paris=5, lyon=2, lille=2, nantes=2)
+        self.order("OF-13")  # Paris is full now
+        order = self.order("OF-14")
+        self.assertEqual(self.reserved(self.lyon), 2)
+        self.expire()
+        self.expire(minutes=31)
+        self.assertEqual(self.reserved(self.lyon), 2)  # not moved to Paris at capacity
+        self.assertEqual(self.reserved(self.warehouse), 2)  # the first order only
+        self.assertEqual(order.channel_exception, "to_check")
+        self.assertIn("no warehouse can ship it", order.channel_sourcing_explain)
+
+    def test_a_store_at_capacity_is_not_offered_the_order(self):
+        self.market.source_ids.filtered(lambda s: s.warehouse_id == self.lyon).write(
+            {"daily_capacity": 1}
+        )
+        self.stock(paris=5, lyon=4, lille=2, nantes=2)
+        first = self.order("OF-15")
+        self.offer(first, self.lyon).action_accept()  # Lyon is full now
+        second = self.order("OF-16")
+        self.assertEqual(self.states(second), {"Lille store": "offered", "Nantes store": "offered"})
+
+    def test_an_expired_offer_cannot_be_accepted(self):
+        self.stock(paris=5, lyon=2, lille=2)
+        order = self.order("OF-17")
+        offer = self.offer(order, self.lyon)
+        offer.expires_at = fields.Datetime.now() - timedelta(minutes=1)
+        with self.assertRaisesRegex(UserError, "expired at"):
+            offer.action_accept()
+        self.assertEqual(order.channel_offer_state, "offered")
+
     def test_the_cron_expires_the_offers_due(self):
         self.stock(paris=5, lyon=2, lille=2)
         order = self.order("OF-8")
@@ -249,6 +283,17 @@ class TestStoreOfferAccess(OfferCase):
             order.channel_offer_ids.filtered(lambda o: o.state == "accepted").answered_by, clerk
         )
         self.assertEqual(self.reserved(self.lyon), 2)
+
+    def test_a_store_clerk_cannot_accept_another_store_offer(self):
+        self.stock(paris=5, lyon=2, lille=2)
+        order = self.order("OF-A5")
+        clerk = new_test_user(self.env, "offer_lille", groups="stock.group_stock_user")
+        clerk.property_warehouse_id = self.lille
+        with self.assertRaisesRegex(UserError, "not one of your stores"):
+            self.offer(order, self.lyon).with_user(clerk).action_accept()
+        self.assertEqual(order.channel_offer_state, "offered")
+        self.offer(order, self.lille).with_user(clerk).action_accept()
+        self.assertEqual(order.channel_offer_state, "accepted")
 
     def test_my_stores_are_my_default_warehouse(self):
         self.stock(paris=5, lyon=2, lille=2)

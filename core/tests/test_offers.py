@@ -17,8 +17,14 @@ def test_the_next_round_skips_the_stores_already_offered():
 
 
 def test_the_warehouse_is_the_first_candidate_that_is_not_a_store():
-    assert fallback([2, 1, 3], stores={2, 3}) == 1
-    assert fallback([2, 3], stores={2, 3}) is None
+    assert fallback([2, 1, 3], stores={2, 3}, usable={1, 2, 3}) == 1
+    assert fallback([2, 3], stores={2, 3}, usable={2, 3}) is None
+
+
+def test_the_fallback_skips_a_source_that_cannot_ship_the_order():
+    # 1 misses the promise (or is at capacity, or short): 4 ships it
+    assert fallback([2, 1, 4], stores={2}, usable={2, 4}) == 4
+    assert fallback([2, 1], stores={2}, usable={2}) is None
 
 
 def test_an_offer_lasts_its_minutes_at_least_one():

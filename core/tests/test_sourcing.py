@@ -26,6 +26,23 @@ def test_score_prefers_the_cheaper_source_then_the_less_loaded():
     assert choose([busy, calm], {10: 1}, "score").keys == [3]
 
 
+def test_score_takes_the_nearest_source_at_the_same_cost():
+    far = Candidate(key=2, name="Lyon store", available={10: 40}, days=3, sequence=1)
+    near = Candidate(key=3, name="Lille", available={10: 40}, days=1, sequence=2)
+    assert choose([far, near], {10: 1}, "score").keys == [3]
+    assert choose([far, near], {10: 1}, "ordered").keys == [2]  # the list's order
+
+
+def test_a_capacity_in_lines_takes_the_order_only_when_its_lines_fit():
+    kw = {"name": "Paris", "available": {10: 9, 11: 9}, "capacity": 50, "unit": "lines"}
+    assert not Candidate(key=1, load=49, need=30, **kw).usable()
+    assert Candidate(key=1, load=20, need=30, **kw).usable()
+    assert not Candidate(key=1, load=21, need=30, **kw).usable()
+    assert Candidate(key=1, load=49, need=1, **kw).usable()
+    orders = Candidate(key=1, name="Paris", load=9, capacity=10)
+    assert orders.usable() and not Candidate(key=1, name="P", load=10, capacity=10).usable()
+
+
 def test_score_puts_the_whole_order_before_the_cost():
     cheap = Candidate(key=2, name="Lyon store", available={10: 1}, cost_rank=0)
     assert choose([cheap, PARIS], {10: 3}, "score").keys == [1]

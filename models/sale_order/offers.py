@@ -8,6 +8,7 @@ from odoo import fields, models
 from odoo.exceptions import UserError
 
 from ...core import offers, sourcing
+from ...core.status import TO_CHECK
 
 
 class SaleOrder(models.Model):
@@ -53,19 +54,20 @@ class SaleOrder(models.Model):
         """The next round: the next stores able to serve it (not offered it yet), or, when
         none is left after a round, the warehouse (the first candidate not a store)."""
         self.ensure_one()
-        ranked, stores = self._channel_offer_ranking()
+        ranked, stores, usable = self._channel_offer_ranking()
         tried = set(self.channel_offer_ids.warehouse_id.ids)
         channel = self.channel_id
         keys = offers.next_stores(ranked, stores, tried, channel.offer_count)
         if keys:
             self._channel_offer_to(self.env["stock.warehouse"].browse(keys))
         elif self.channel_offer_ids:
-            self._channel_offer_fallback(offers.fallback(ranked, stores))
+            self._channel_offer_fallback(offers.fallback(ranked, stores, usable))
 
     def _channel_offer_ranking(self):
         """(candidate warehouse ids ranked by the channel's strategy, the ids of the
-        stores taking offers able to serve the whole order), under the variant locks. The
-        units the order holds where it is count there (they are its own)."""
+        stores taking offers able to serve the whole order, the ids of the candidates able
+        to: promise met, capacity left, the whole order in stock), under the variant locks.
+        The units and the place the order holds where it is count there (its own)."""
         channel = self.channel_id
         needs = {p.id: qty for p, qty in self._channel_needed_quantities().items()}
         products = self.env["product.product"].browse(list(needs))
@@ -80,8 +82,8 @@ class SaleOrder(models.Model):
             channel.sudo().sourcing_strategy,
         )
         takes = set(channel.sudo().source_ids.filtered("offer_orders").warehouse_id.ids)
-        stores = {c.key for c in candidates if c.key in takes and c.covers(needs)}
-        return [c.key for c in candidates], stores
+        usable = {c.key for c in candidates if c.usable() and c.covers(needs)}
+        return [c.key for c in candidates], takes & usable, usable
 
     def _channel_offer_to(self, stores):
         now = fields.Datetime.now()
@@ -107,9 +109,20 @@ class SaleOrder(models.Model):
 
     def _channel_offer_fallback(self, warehouse_id):
         """No store took it: the warehouse ships it (moved there when it is not there yet
-        and holds the stock; otherwise it stays where sourcing reserved it)."""
+        and holds the stock; otherwise it stays where sourcing reserved it). No warehouse
+        able to ship it (promise, capacity, stock): it stays, the order is to check."""
         warehouse = self.env["stock.warehouse"].browse(warehouse_id)
         here = self._channel_ship_warehouse()
+        if not warehouse:
+            line = self.env._(
+                "no store took it and no warehouse can ship it (promise, capacity or stock):"
+                " to check, reserved at %(here)s",
+                here=here.name,
+            )
+            self.sudo()._channel_set_exception(TO_CHECK, line)
+            self.sudo().channel_offer_state = offers.ORDER_FALLBACK
+            self._channel_explain_append(line)
+            return
         line = self.env._("no store took it: ships from %(wh)s", wh=(warehouse or here).name)
         if warehouse and warehouse != here:
             try:
@@ -148,8 +161,10 @@ class SaleOrder(models.Model):
 
 
 def _holding(candidate, needs):
-    """`candidate` with the order's own reserved units (`needs`) counted as available."""
+    """`candidate` with the order's own reserved units (`needs`) counted as available,
+    and its own place in the day's load free."""
     available = dict(candidate.available)
     for product_id, qty in needs.items():
         available[product_id] = available.get(product_id, 0) + qty
-    return replace(candidate, available=available)
+    load = max(0, candidate.load - max(candidate.need, 1))
+    return replace(candidate, available=available, load=load)

@@ -13,10 +13,16 @@ class SaleOrder(models.Model):
     def action_channel_reallocate(self, warehouse_id, reason):
         """Button (customer service's wizard): reallocate self to warehouse `warehouse_id`."""
         check_manager_of(self, CHANNEL_MANAGER, STOCK_MANAGER)
-        warehouse = self.env["stock.warehouse"].browse(warehouse_id).exists()
+        Warehouse = self.env["stock.warehouse"].with_context(active_test=False)
+        warehouse = Warehouse.browse(warehouse_id).exists()
         if not warehouse:
             raise UserError(self.env._("Choose the warehouse the order should ship from."))
         warehouse.check_access("read")
+        if warehouse.company_id not in self.env.companies:
+            raise UserError(
+                self.env._("%(warehouse)s is not a warehouse of your companies.",
+                           warehouse=warehouse.name)
+            )  # fmt: skip
         for order in self:
             order._channel_reallocate(warehouse, reason)
         return True
@@ -35,6 +41,7 @@ class SaleOrder(models.Model):
         needed = order._channel_needed_quantities()
         products = self.env["product.product"].union(*needed)
         self.env["stock.channel.variant.lock"].sudo()._acquire(products)
+        order._channel_reallocate_check_capacity(warehouse, lines)
         order._channel_reallocate_check_stock(warehouse, needed)
         order._channel_open_moves()._action_cancel()
         if order.warehouse_id != warehouse:
@@ -63,6 +70,11 @@ class SaleOrder(models.Model):
                 self.env._("%(order)s is not a confirmed order: it cannot be reallocated.",
                            order=self.name)
             )  # fmt: skip
+        if not warehouse.active:
+            raise UserError(
+                self.env._("%(warehouse)s is archived: it cannot take %(order)s.",
+                           warehouse=warehouse.name, order=self.name)
+            )  # fmt: skip
         if warehouse.company_id != self.company_id:
             raise UserError(
                 self.env._("%(warehouse)s is not a warehouse of the order's company.",
@@ -83,11 +95,13 @@ class SaleOrder(models.Model):
 
     def _channel_open_moves(self):
         """The outgoing moves of self not done nor cancelled, their earlier steps (pick,
-        pack) with them; UserError when one of them is done or picked."""
-        moves = self.order_line.move_ids.filtered(lambda m: m.location_id.usage != "customer")
+        pack) with them; UserError when one of them is done or picked. The chain stops at
+        the warehouse's own steps: a receipt or a manufacturing order feeding it (MTO)
+        stays."""
+        moves = self.order_line.move_ids.filtered(_own_step)  # not a return, not an MO's
         chain = moves
         while moves:
-            moves = moves.move_orig_ids - chain
+            moves = (moves.move_orig_ids - chain).filtered(_own_step)
             chain |= moves
         chain = chain.filtered(lambda m: m.state != "cancel")
         prepared = chain.filtered(lambda m: m.state == "done" or m.picked)
@@ -100,6 +114,37 @@ class SaleOrder(models.Model):
                 )
             )
         return chain
+
+    def _channel_reallocate_check_capacity(self, warehouse, lines):
+        """UserError when `warehouse` has no place left today for self (`lines`: its
+        goods lines) under its daily capacity on the order's channel, its load counted
+        under the capacity lock."""
+        channel = self._channel_for_check()
+        if not channel:
+            return
+        source = channel.sudo().source_ids.filtered(
+            lambda s: s.warehouse_id == warehouse and s.daily_capacity
+        )[:1]
+        if not source:
+            return
+        self._channel_lock_capacity(source)
+        Sourcing = self.env["stock.channel.sourcing"]
+        day = Sourcing._local_day(warehouse)
+        orders, count = Sourcing._load([warehouse.id], {day}).get((warehouse.id, day), (0, 0))
+        in_lines = source.capacity_unit == "lines"
+        load, need = (count, len(lines)) if in_lines else (orders, 1)
+        if load + need > source.daily_capacity:
+            raise UserError(
+                self.env._(
+                    "%(warehouse)s is at capacity (%(load)s/%(capacity)s %(unit)s today):"
+                    " it cannot take %(order)s.",
+                    warehouse=warehouse.name,
+                    load=load,
+                    capacity=source.daily_capacity,
+                    unit=self.env._("lines") if in_lines else self.env._("orders"),
+                    order=self.name,
+                )
+            )
 
     def _channel_reallocate_check_stock(self, warehouse, needed):
         """UserError naming the products `warehouse` cannot serve of `needed`
@@ -132,3 +177,14 @@ class SaleOrder(models.Model):
         channels = self.env["stock.channel"].union(*[channel for channel, _ids in pairs])
         if channels and products:
             self.env["stock.channel.outbox"].sudo()._enqueue(products=products, channels=channels)
+
+
+def _own_step(move):
+    """Whether `move` is a step of its warehouse's delivery (pick, pack), from inside it."""
+    warehouse = move.picking_type_id.warehouse_id
+    steps = warehouse.pick_type_id | warehouse.pack_type_id | warehouse.out_type_id
+    return (
+        move.location_id.usage == "internal"
+        and move.location_id.warehouse_id == warehouse
+        and move.picking_type_id in steps
+    )

@@ -53,12 +53,22 @@ class SaleOrder(models.Model):
             split = "none"  # a kit ships whole from one place
         strategy = channel.sudo().sourcing_strategy
         decision = sourcing_core.choose(candidates, needs, strategy, split)
-        self.env.cr.cache.setdefault(PENDING, {})[self.id] = (channel, decision)
+        self._channel_pending()[self.id] = (channel, decision)
         return {
             product: (needed[product], needed[product] - decision.shortfall[product.id])
             for product in needed
             if product.id in decision.shortfall
         }
+
+    def _channel_pending(self):
+        """{order id: (channel, Decision)} of this transaction: cr.cache outlives a commit
+        or a rollback, so the entries go with the transaction."""
+        cr = self.env.cr
+        if PENDING not in cr.cache:
+            cr.cache[PENDING] = {}
+            for hooks in (cr.postcommit, cr.postrollback):
+                hooks.add(lambda: cr.cache.pop(PENDING, None))
+        return cr.cache[PENDING]
 
     def _channel_goods_lines(self):
         return self.order_line.filtered(
@@ -75,7 +85,8 @@ class SaleOrder(models.Model):
             products = self.env["product.product"].union(*self._channel_needed_quantities())
         _sources, qualified = channel._qualified_sources()
         lines = channel.source_ids.filtered(lambda s: s.warehouse_id.company_id == self.company_id)
-        loads = self._channel_source_loads(lines)
+        goods = len(self._channel_goods_lines()) or 1
+        loads = self._channel_source_loads(lines, goods)
         candidates = []
         for line in lines:
             warehouse = line.warehouse_id
@@ -93,15 +104,17 @@ class SaleOrder(models.Model):
                     capacity=line.daily_capacity,
                     store=line.fallback,
                     unit=line.capacity_unit,
+                    need=goods if line.capacity_unit == "lines" else 1,
                     reason=reason,
                 )
             )
         needs = {p.id: q for p, q in self._channel_needed_quantities().items()}
         return sourcing_core.rank(candidates, needs, channel.sourcing_strategy)
 
-    def _channel_source_loads(self, sources):
+    def _channel_source_loads(self, sources, goods=1):
         """{source line: orders (or lines) sourced at its warehouse on its local day, as
-        its capacity counts}; the sources near their capacity locked first."""
+        its capacity counts}; the sources near their capacity locked first (`goods`: the
+        order's lines, what it adds to a capacity in lines)."""
         Sourcing = self.env["stock.channel.sourcing"]
         days = {line: Sourcing._local_day(line.warehouse_id) for line in sources}
         load = Sourcing._load(sources.warehouse_id.ids, set(days.values()))
@@ -109,10 +122,15 @@ class SaleOrder(models.Model):
         for line in sources:
             orders, lines = load.get((line.warehouse_id.id, days[line]), (0, 0))
             loads[line] = lines if line.capacity_unit == "lines" else orders
+
         # a full source is skipped whatever the others do: only those with places left
-        near = sources.filtered(
-            lambda s: s.daily_capacity and 0 < s.daily_capacity - loads[s] <= CAPACITY_LOCK_MARGIN
-        )
+        # for this order; the margin counts orders, or lines (as many orders of its size)
+        def close(source):
+            need = goods if source.capacity_unit == "lines" else 1
+            room = source.daily_capacity - loads[source]
+            return source.daily_capacity and need <= room <= CAPACITY_LOCK_MARGIN * need
+
+        near = sources.filtered(close)
         self._channel_lock_capacity(near)
         return loads
 
@@ -143,7 +161,7 @@ class SaleOrder(models.Model):
             channel = order._channel_for_check()
             if not channel or not channel.sudo().source_ids:
                 continue
-            pending = self.env.cr.cache.get(PENDING, {})
+            pending = self._channel_pending()
             if order._channel_sourced(channel) and order.id not in pending:
                 order._channel_shortfalls(channel)  # confirmed without a check (backorders)
             if order.id in pending:
@@ -156,15 +174,26 @@ class SaleOrder(models.Model):
 
     def action_confirm(self):
         """Then the hook, with the decision the order was confirmed on."""
-        pending = self.env.cr.cache.setdefault(PENDING, {})
+        pending = self._channel_pending()
         if not self.env.context.get("stock_channel_checked"):
             for order_id in self.ids:  # decided again under the locks, now
                 pending.pop(order_id, None)
-        res = super().action_confirm()
-        for order in self:
-            entry = pending.pop(order.id, None)
+        try:
+            res = super().action_confirm()
+            entries = {order: pending.get(order.id) for order in self}
+        finally:
+            for order_id in self.ids:  # whatever happens, the decisions go
+                pending.pop(order_id, None)
+        for order, entry in entries.items():
             if entry and order.state == "sale":
                 order._channel_after_sourcing(entry[1])
+        return res
+
+    def _action_cancel(self):
+        """A cancelled order no longer counts against its sources' daily capacity."""
+        res = super()._action_cancel()
+        rows = self.sudo().channel_sourcing_ids.filtered(lambda r: r.state == "active")
+        rows._release(self.env._("order cancelled"))
         return res
 
     def _channel_apply_sourcing(self, channel, decision):
