@@ -66,10 +66,12 @@ class PosConfig(models.Model):
         self.ensure_one()
         self.check_access("read")
         offer = self.env["stock.channel.offer"].browse(offer_id).exists()
-        if not offer or offer.warehouse_id != self._stock_channel_store():
+        store = self._stock_channel_store()
+        if not offer or offer.warehouse_id != store:
             raise UserError(self.env._("This order is not offered to this register's store."))
+        offer._check_answerer(register_store=store)
         if accept:
-            offer.action_accept()
+            offer._accept()
             return self.env._("%(order)s is yours: prepare it.", order=offer.order_id.name)
-        offer.action_decline()
+        offer._decline()
         return self.env._("%(order)s declined.", order=offer.order_id.name)

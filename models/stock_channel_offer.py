@@ -81,8 +81,10 @@ class StockChannelOffer(models.Model):
     # ------------------------------------------------------------------
     # A store answers
     # ------------------------------------------------------------------
-    def _check_answerer(self):
-        """A stock user of the offer's company, the company among theirs (before sudo)."""
+    def _check_answerer(self, register_store=None):
+        """A stock user of the offer's company, the company among theirs (before sudo),
+        answering for one of their stores: `register_store`, the store of the register
+        they answer from (checked by the register, pos.config), counts as theirs."""
         check_groups(self.env, STOCK_USER)
         check_rules(self, "read")
         if not self.env.su and self.company_id - self.env.user.company_ids:
@@ -90,7 +92,7 @@ class StockChannelOffer(models.Model):
         managers = (STOCK_MANAGER, CHANNEL_MANAGER)
         if self.env.su or any(self.env.user.has_group(group) for group in managers):
             return
-        if self.warehouse_id.id not in self._my_store_ids():
+        if self.warehouse_id != register_store and self.warehouse_id.id not in self._my_store_ids():
             raise UserError(
                 self.env._("This offer is for %(store)s, not one of your stores.",
                            store=self.warehouse_id.name)
@@ -101,6 +103,10 @@ class StockChannelOffer(models.Model):
         update of the order row), the order's deliveries move to it; the others lose."""
         self.ensure_one()
         self._check_answerer()
+        return self._accept()
+
+    def _accept(self):
+        """action_accept, its answerer checked."""
         offer = self.sudo()
         offer._check_open()
         order = offer.order_id
@@ -130,6 +136,10 @@ class StockChannelOffer(models.Model):
         answer, the next stores are offered it (or the warehouse ships it)."""
         self.ensure_one()
         self._check_answerer()
+        return self._decline()
+
+    def _decline(self):
+        """action_decline, its answerer checked."""
         offer = self.sudo()
         offer._check_open()
         offer._answer(offers.DECLINED)

@@ -487,3 +487,23 @@ class TestStoreOfferPosTour(PosTourCase):
             config.stock_channel_offer_answer(lyon_offer.id, True)
         self.assertIn(order.name, config.stock_channel_offer_answer(seen["id"], False))
         self.assertEqual(lyon_offer.state, "offered")
+
+    def test_a_cashier_answers_for_the_register_store_whatever_their_default_warehouse(self):
+        lyon = self.env["stock.warehouse"].create({"name": "Lyon store", "code": "LYO"})
+        self.market.write({"offer_to_stores": True, "offer_count": 2})
+        self.env["stock.channel.source"].create(
+            [
+                {"channel_id": self.market.id, "warehouse_id": wh.id, "sequence": n,
+                 "offer_orders": True}
+                for n, wh in enumerate(self.warehouse | lyon)
+            ]
+        )  # fmt: skip
+        self.set_stock(self.product, 5)
+        self.set_stock(self.product, 2, lyon.lot_stock_id)
+        self.receive_order(self.order_payload("OF-POS3", [("WIDGET", 1)]))
+        order = self.order_of("OF-POS3")
+        self.cashier.property_warehouse_id = lyon  # works at Lyon, serves this register today
+        config = self.config.with_user(self.cashier)
+        [seen] = config.stock_channel_offers()
+        self.assertIn(order.name, config.stock_channel_offer_answer(seen["id"], True))
+        self.assertEqual(order.channel_offer_state, "accepted")
