@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .allocation import EPSILON
+from .errors import PermanentError
 
 # kinds of customer-service actions
 REALLOCATE = "reallocate"
@@ -78,6 +79,24 @@ def refund_error(quantity, amount, ordered, refunded):
 def taken_off(quantity, ordered_now, delivered):
     """The part of a refunded `quantity` taken off the line: what has not shipped."""
     return max(0.0, min(quantity, ordered_now - delivered))
+
+
+def refusal(refused, problems=()):
+    """The PermanentError a connector raises at the end of a push once what could be sent
+    was: in words the other `problems` then each refusal, its ``refused`` {refund key or
+    "address": message} the customer-service items of the body the platform refused
+    (the others of the body went through)."""
+    error = PermanentError("; ".join([*problems, *refused.values()]))
+    error.refused = dict(refused)
+    return error
+
+
+def body_items(body):
+    """{refund key or "address"} the customer-service items a status body carries."""
+    items = {refund["key"] for refund in (body or {}).get("refunds") or []}
+    if (body or {}).get("address"):
+        items.add(ADDRESS)
+    return items
 
 
 def refund_key(order_ref, action_id):
