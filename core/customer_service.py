@@ -9,6 +9,7 @@ from datetime import datetime
 
 from .allocation import EPSILON
 from .errors import PermanentError
+from .status import body_address
 
 # kinds of customer-service actions
 REALLOCATE = "reallocate"
@@ -58,6 +59,17 @@ def supports(connector_class, kind):
     return bool(connector_class and attribute and getattr(connector_class, attribute, False))
 
 
+def missing_setting(connector_class, kind, settings):
+    """The label of the channel setting the platform needs to take `kind` and the
+    channel's `settings` {name: typed value} leave empty (the connector's
+    ``service_settings`` {kind: setting name}), or None."""
+    name = (getattr(connector_class, "service_settings", None) or {}).get(kind)
+    if not name or (settings or {}).get(name):
+        return None
+    declared = connector_class.declared(name)
+    return declared.label if declared else name
+
+
 def refundable(ordered, refunded):
     """How much of a line may still be refunded: ordered - already refunded, never below 0."""
     return max(0.0, ordered - refunded)
@@ -91,12 +103,26 @@ def refusal(refused, problems=()):
     return error
 
 
-def body_items(body):
-    """{refund key or "address"} the customer-service items a status body carries."""
-    items = {refund["key"] for refund in (body or {}).get("refunds") or []}
-    if (body or {}).get("address"):
-        items.add(ADDRESS)
-    return items
+def in_body(body, key=None, address=None):
+    """Whether the status `body` carried the refund `key`, or the `address` (a dict of
+    ADDRESS_FIELDS): an action is answered only by a push that carried it."""
+    body = body or {}
+    if key:
+        return key in {refund.get("key") for refund in body.get("refunds") or []}
+    return bool(address and body.get("address")) and body["address"] == body_address(address)
+
+
+def answered_state(item, failed, refused):
+    """(state, message or None) of an action whose `item` (refund key or "address") a
+    push carried, from its answer: sent; failed when the platform refused it (named in
+    `refused`, the connector's per-item report) or refused the whole push (no report)."""
+    if not failed:
+        return SENT, None
+    if refused is None:
+        return FAILED, None
+    if item in refused:
+        return FAILED, refused[item]
+    return SENT, None
 
 
 def refund_key(order_ref, action_id):

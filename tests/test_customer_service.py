@@ -117,6 +117,31 @@ class TestCustomerService(OrderCase):
     # ------------------------------------------------------------------
     # Partial refund
     # ------------------------------------------------------------------
+    def test_an_answer_marks_only_the_actions_its_push_carried(self):
+        order = self.receive()
+        line = order.order_line.filtered(lambda sol: sol.product_id == self.product)
+        with patch.object(GenericJsonConnector, "supports_refund", True):
+            action = self.refund(order, line, 1)
+        actions = self.env["stock.channel.order.action"]
+        self.assertEqual(action.state, "queued")
+        actions._on_status_answered([order.id], answer="200 []", body={"status": "accepted"})
+        self.assertEqual(action.state, "queued")  # recorded while an older push was out
+        body = order._channel_status_body()
+        actions._on_status_answered([order.id], answer="err", failed=True, final=False, body=body)
+        self.assertEqual(action.state, "queued")  # a retry keeps it queued
+        actions._on_status_answered([order.id], answer="200 []", body=body)
+        self.assertEqual(action.state, "sent")
+
+    def test_mirakl_without_its_refund_reason_code_takes_no_refund_at_once(self):
+        order = self.receive()
+        self.market.sudo().connector = "mirakl"
+        actions = self.env["stock.channel.order.action"]
+        state, result = actions._platform_verdict(order, "refund")
+        self.assertEqual(state, "not_supported")
+        self.assertIn("Refund Reason Code", result)
+        set_settings(self.market.sudo(), refund_reason_code="RC-CS")
+        self.assertEqual(actions._platform_verdict(order, "refund"), ("queued", False))
+
     def test_a_partial_refund_takes_the_unshipped_part_off_and_frees_its_reservation(self):
         order = self.receive()
         line = order.order_line.filtered(lambda sol: sol.product_id == self.product)
@@ -346,6 +371,36 @@ class TestCustomerServiceShopify(OrderCase, HttpCase):
         self.assertTrue(all(order.channel_action_ids.mapped("result")))
         self.dispatch(until_empty=True)  # nothing sent twice
         self.assertEqual(len(state["refunds"]), 1)
+
+    def test_a_refused_refund_fails_alone_and_is_never_sent_again(self):
+        state, order = self.place(7103, [(83, "WIDGET", 2)])
+        agent = new_test_user(self.env, "cs_alone", groups="sales_team.group_sale_manager")
+        env = self.env(user=agent)
+        env["stock.channel.cs.address"].with_context(default_order_id=order.id).create(
+            {"name": "Sam Shop", "street": "Meir 2", "zip": "2000", "city": "Antwerp",
+             "country_id": self.env.ref("base.be").id}
+        ).action_confirm()  # fmt: skip
+        refund = env["stock.channel.cs.refund"].with_context(default_order_id=order.id)
+        refund.create(
+            {"line_id": order.order_line[:1].id, "quantity": 1, "reason": "x"}
+        ).action_confirm()
+        address, refused = order.channel_action_ids.sorted("id")
+        refused.sudo().amount = 500  # more than Shopify has left to refund
+        self.dispatch(until_empty=True)
+        self.assertEqual((address.state, refused.state), ("sent", "failed"))
+        self.assertIn("Amount cannot exceed", refused.result)
+        self.assertEqual(state["json"]["shipping_address"]["city"], "Antwerp")
+        self.assertNotIn("refunds", order._channel_status_body())
+        refund.create(
+            {"line_id": order.order_line[:1].id, "quantity": 1, "reason": "late"}
+        ).action_confirm()
+        self.dispatch(until_empty=True)
+        later = order.channel_action_ids.sorted("id")[-1]
+        self.assertEqual((later.state, refused.state), ("sent", "failed"))
+        self.assertEqual([r["note"] for r in state["refunds"]], [f"[7103-R{later.id}] late"])
+        self.assertEqual(
+            [r["key"] for r in order.channel_status_pushed["refunds"]], [f"7103-R{later.id}"]
+        )
 
     def test_a_refund_shopify_refuses_fails_in_its_words(self):
         state, order = self.place(7102, [(82, "WIDGET", 1)])

@@ -101,6 +101,7 @@ class MiraklConnector(Connector):
     # customer service: refunds of order lines (OR30 before shipment, OR28 after it:
     # core.connectors.mirakl_service); the delivery address is the operator's
     supports_refund = True
+    service_settings = {"refund": "refund_reason_code"}  # no reason code: refunds not sent
     max_batch_size = 10000  # one stock file per push: every SKU of the shop at once
     check_interval = 15.0  # STO02: at most once every 15 s
     confirm_timeout_minutes = CONFIRM_TIMEOUT_MINUTES
