@@ -36,6 +36,9 @@ STATE_SELECTION = [
     (NOT_SUPPORTED, "Not Sent"),
 ]
 
+# amounts are compared to the cent
+MONEY_EPSILON = 0.005
+
 # what the platform answered, as kept on the action
 RESULT_KEPT_CHARS = 2000
 
@@ -75,17 +78,29 @@ def refundable(ordered, refunded):
     return max(0.0, ordered - refunded)
 
 
-def refund_error(quantity, amount, ordered, refunded):
+def refund_error(quantity, amount, ordered, refunded, paid_left=None, whole=False):
     """Why a refund of `quantity` for `amount` cannot be made on a line ordered `ordered`
-    with `refunded` already refunded, or None."""
+    with `refunded` already refunded, or None. `paid_left`: at most what may be paid
+    back for `quantity` (max_amount); `whole`: the platform takes whole units only."""
     if quantity <= EPSILON:
         return "the quantity must be positive"
+    if whole and abs(quantity - round(quantity)) > EPSILON:
+        return "a channel refunds whole units only"
     if amount < 0:
         return "the amount cannot be negative"
     left = refundable(ordered, refunded)
     if quantity > left + EPSILON:
         return f"at most {left:g} can still be refunded (ordered {ordered:g}, done {refunded:g})"
+    if paid_left is not None and amount > paid_left + MONEY_EPSILON:
+        return f"at most {money(paid_left)} can be paid back for {quantity:g}"
     return None
+
+
+def max_amount(quantity, unit_paid, ordered, refunded_amount):
+    """What may be paid back for `quantity`: what was paid for it (the unit price the
+    customer paid, discount and taxes included), within what the line has left (paid
+    for `ordered`, less `refunded_amount` already paid back); never below 0."""
+    return max(0.0, min(quantity * unit_paid, ordered * unit_paid - refunded_amount))
 
 
 def taken_off(quantity, ordered_now, delivered):

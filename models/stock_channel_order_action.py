@@ -164,6 +164,37 @@ class StockChannelOrderAction(models.Model):
             if state == cs.SENT:
                 values["sent_at"] = fields.Datetime.now()
             action.write(values)
+            if state == cs.FAILED:
+                action._put_back()
+
+    def _put_back(self):
+        """A refund the platform refused for good: the customer was not paid back, so
+        the units taken off the line go back on it, to be delivered (a locked order is
+        left as it is, the action says to check it)."""
+        self.ensure_one()
+        line = self.line_id.sudo()
+        if self.kind != cs.REFUND or not self.taken_off or not line:
+            return
+        if line.order_id.locked or line.order_id.state != "sale":
+            note = self.env._(
+                "%(qty)s taken off the line were not put back (the order is locked or "
+                "closed): check the order.",
+                qty=f"{self.taken_off:g}",
+            )
+        else:
+            # sale_stock adds them to the delivery; the price the customer paid kept
+            line.write(
+                {
+                    "product_uom_qty": line.product_uom_qty + self.taken_off,
+                    "price_unit": line.price_unit,
+                    "discount": line.discount,
+                }
+            )
+            note = self.env._(
+                "%(qty)s taken off the line are back on it, to be delivered.",
+                qty=f"{self.taken_off:g}",
+            )
+        self.result = cs.clip_result(f"{self.result or ''}\n{note}")
 
     def _item(self):
         """The action's item in a status body: its refund key, or "address"."""

@@ -3,7 +3,7 @@ the status push carries of them and the platform's answer on each action."""
 
 from unittest.mock import patch
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..core.connectors.generic_json import GenericJsonConnector
@@ -171,6 +171,44 @@ class TestCustomerService(OrderCase):
         self.assertEqual(refunds[1]["reason"], "late")
         self.assertEqual((first | second).mapped("state"), ["sent", "sent"])
         self.assertEqual(line.product_uom_qty, 0)
+
+    def test_a_refund_pays_back_at_most_what_was_paid_discount_included(self):
+        order = self.receive()
+        line = order.order_line.filtered(lambda sol: sol.product_id == self.product)
+        line.sudo().discount = 50  # 2 x 10.00 at 50 %: 10.00 paid for the line
+        wizard = self.wizard(
+            "stock.channel.cs.refund", order, line_id=line.id, quantity=1, reason="x"
+        )
+        self.assertEqual(wizard.amount, 5.0)  # the paid price, not the list price
+        wizard.amount = 5.01
+        with self.assertRaisesRegex(ValidationError, "at most 5.00 can be paid back"):
+            wizard.action_confirm()
+        wizard.amount = 5.0
+        wizard.action_confirm()
+        values = {"line_id": line.id, "quantity": 1, "reason": "y", "amount": 6}
+        with self.assertRaisesRegex(ValidationError, "at most 5.00 can be paid back"):
+            self.wizard("stock.channel.cs.refund", order, **values).action_confirm()
+
+    def test_a_channel_refunds_whole_units_only(self):
+        order = self.receive()
+        line = order.order_line.filtered(lambda sol: sol.product_id == self.product)
+        with self.assertRaisesRegex(ValidationError, "whole units only"):
+            self.refund(order, line, 0.5)
+        self.assertEqual(line.product_uom_qty, 2)
+
+    def test_a_refund_the_platform_refuses_puts_its_units_back_and_counts_for_nothing(self):
+        order = self.receive()
+        line = order.order_line.filtered(lambda sol: sol.product_id == self.product)
+        self.sim.configure_channel("market", secret="rotated-elsewhere")
+        with patch.object(GenericJsonConnector, "supports_refund", True):
+            action = self.refund(order, line, 2)
+            self.assertEqual(line.product_uom_qty, 0)
+            self.dispatch(until_empty=True)
+        self.assertEqual(action.state, "failed")
+        self.assertEqual(line.product_uom_qty, 2)  # back on the line, to be delivered
+        self.assertIn("back on it, to be delivered", action.result)
+        wizard = self.wizard("stock.channel.cs.refund", order, line_id=line.id, reason="z")
+        self.assertEqual((wizard.refundable, wizard.amount), (2, 10.0))
 
     def test_a_refund_of_a_shipped_line_takes_nothing_off(self):
         order = self.receive()
@@ -405,11 +443,10 @@ class TestCustomerServiceShopify(OrderCase, HttpCase):
     def test_a_refund_shopify_refuses_fails_in_its_words(self):
         state, order = self.place(7102, [(82, "WIDGET", 1)])
         agent = new_test_user(self.env, "cs_refused", groups="sales_team.group_sale_manager")
-        self.env(user=agent)["stock.channel.cs.refund"].with_context(
-            default_order_id=order.id
-        ).create(
-            {"line_id": order.order_line[:1].id, "quantity": 1, "amount": 500, "reason": "x"}
-        ).action_confirm()
+        wizards = self.env(user=agent)["stock.channel.cs.refund"]
+        values = {"line_id": order.order_line[:1].id, "quantity": 1, "reason": "x"}
+        wizards.with_context(default_order_id=order.id).create(values).action_confirm()
+        order.channel_action_ids.sudo().amount = 500  # more than Shopify has left to refund
         self.dispatch(until_empty=True)
         action = order.channel_action_ids
         self.assertEqual(action.state, "failed")
