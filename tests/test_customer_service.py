@@ -269,6 +269,29 @@ class TestCustomerService(OrderCase):
         with self.assertRaises(AccessError):
             order.with_user(manager_b).action_channel_cs_refund()
 
+    def test_the_wizards_read_no_order_of_another_company(self):
+        order = self.receive()
+        _company_b, manager_b = self.second_company()
+        env_b = self.env(user=manager_b)
+        address = env_b["stock.channel.cs.address"].with_context(default_order_id=order.id)
+        with self.assertRaises(AccessError):
+            address.default_get(["order_id", "street"])
+        values = {"order_id": order.id, "line_id": order.order_line[:1].id, "reason": "x"}
+        with self.assertRaises(AccessError):
+            self.assertFalse(env_b["stock.channel.cs.refund"].create(values).amount)
+        with self.assertRaises(AccessError):
+            reallocate = env_b["stock.channel.cs.reallocate"].create({"order_id": order.id})
+            self.assertFalse(reallocate.candidates_html)
+
+    def test_customer_service_and_reallocation_take_the_same_managers(self):
+        order = self.receive()
+        stock_manager = new_test_user(self.env, "cs_stock", groups="stock.group_stock_manager")
+        self.assertTrue(order.with_user(stock_manager).action_channel_cs_refund())
+        with self.assertRaisesRegex(UserError, "Choose the warehouse"):
+            order.with_user(self.agent).action_channel_reallocate(0, "x")
+        with self.assertRaises(AccessError):
+            order.with_user(self.clerk).action_channel_reallocate(0, "x")
+
     # ------------------------------------------------------------------
     # The screen
     # ------------------------------------------------------------------

@@ -29,8 +29,17 @@ class StockChannelCsRefund(models.TransientModel):
     currency_id = fields.Many2one(related="order_id.currency_id")
     refundable = fields.Float(compute="_compute_refundable", digits="Product Unit")
     quantity = fields.Float(digits="Product Unit", default=1.0)
-    amount = fields.Monetary(compute="_compute_amount", store=True, readonly=False)
+    # computed as the user (a stored compute is sudo by default): the order is checked
+    amount = fields.Monetary(
+        compute="_compute_amount", store=True, readonly=False, compute_sudo=False
+    )
     reason = fields.Char(required=True)
+
+    def _readable_line(self):
+        """Whether the wizard may read its line: the user may read the order (AccessError
+        else, before any sudo()) and the line is one of the order's."""
+        self.order_id._channel_cs_readable()
+        return bool(self.line_id) and self.line_id.sudo().order_id == self.order_id
 
     def _line_facts(self):
         """(ordered at first, refunded so far, paid back so far) of the line, in its unit:
@@ -61,18 +70,18 @@ class StockChannelCsRefund(models.TransientModel):
     def _max_amount(self):
         ordered, _refunded, paid_back = self._line_facts()
         limit = cs.max_amount(self.quantity, self._unit_paid(), ordered, paid_back)
-        return self.order_id.currency_id.round(limit)
+        return self.order_id.sudo().currency_id.round(limit)  # the order was checked
 
     @api.depends("line_id")
     def _compute_refundable(self):
         for wizard in self:
-            facts = wizard._line_facts()[:2] if wizard.line_id else None
+            facts = wizard._line_facts()[:2] if wizard._readable_line() else None
             wizard.refundable = cs.refundable(*facts) if facts else 0.0
 
     @api.depends("line_id", "quantity")
     def _compute_amount(self):
         for wizard in self:
-            wizard.amount = wizard._max_amount() if wizard.line_id else 0.0
+            wizard.amount = wizard._max_amount() if wizard._readable_line() else 0.0
 
     def action_confirm(self):
         self.ensure_one()
