@@ -140,6 +140,13 @@ def answered_state(item, failed, refused):
     return SENT, None
 
 
+def like_prefix(text):
+    """An ``=like`` pattern of what starts with `text` (its ``\\``, ``%`` and ``_``
+    escaped: an order named ``S_1`` is not ``SX1``)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"{escaped}%"
+
+
 def refund_key(order_ref, action_id):
     """The refund's key on the platform: the same for every push of it."""
     return f"{order_ref}-R{action_id}"

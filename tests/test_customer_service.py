@@ -302,6 +302,14 @@ class TestCustomerService(OrderCase):
         self.assertIn("Accepted", order.channel_cs_status_html)
         self.assertIn(order.picking_ids.name, order.channel_cs_status_html)
 
+    def test_the_status_history_takes_the_orders_own_pushes_only(self):
+        order = self.receive()
+        order.sudo().name = "S_1"
+        logs = self.env["stock.channel.sync.log"].sudo()
+        own = logs.create({"channel_id": self.market.id, "skus": "S_1 (M-1): accepted"})
+        logs.create({"channel_id": self.market.id, "skus": "SX1 (M-9): accepted"})
+        self.assertEqual(order._channel_status_logs(), own)
+
     def test_the_history_lists_the_events_in_time_order(self):
         order = self.receive()
         self.ship(order, tracking="TRK1")

@@ -71,6 +71,12 @@ def test_an_answer_marks_only_what_its_push_carried():
     assert cs.answered_state("address", True, {"O-R1": "no"}) == (cs.SENT, None)
 
 
+def test_a_like_prefix_escapes_the_wildcards():
+    assert cs.like_prefix("S_1 (") == "S\\_1 (%"
+    assert cs.like_prefix("50% (") == "50\\% (%"
+    assert cs.like_prefix("a\\b") == "a\\\\b%"
+
+
 def status_address():
     return {"name": "Ann", "street": "Meir 2", "street2": "", "zip": "2000",
             "city": "Antwerp", "country_code": "BE", "phone": ""}  # fmt: skip
