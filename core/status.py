@@ -227,6 +227,11 @@ def _address(address):
     return body
 
 
+def body_address(address):
+    """The address as a status body carries it (to tell whether a body carried it)."""
+    return _address(address)
+
+
 def _refund(refund):
     values = _as_dict(refund)
     key = str(values.get("key") or "").strip()

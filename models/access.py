@@ -8,6 +8,9 @@ from odoo.exceptions import AccessError
 CHANNEL_MANAGER = "stock_channel_sync.group_channel_manager"
 CHANNEL_USER = "stock_channel_sync.group_channel_user"
 STOCK_MANAGER = "stock.group_stock_manager"
+SALE_MANAGER = "sales_team.group_sale_manager"
+# customer service on an order (its screen, wizards, reallocation): any of these managers
+ORDER_SERVICE_GROUPS = (CHANNEL_MANAGER, SALE_MANAGER, STOCK_MANAGER)
 
 
 def check_groups(env, *groups):

@@ -46,6 +46,8 @@ class StockChannelOrderAction(models.Model):
         """Record `kind` done on `order` (the caller checked the group and the company);
         queued for the order's next status push when its platform takes it."""
         state, result = self._platform_verdict(order, kind)
+        if kind == cs.ADDRESS and state == cs.QUEUED:
+            self._replace_queued_address(order)
         action = self.sudo().create(
             {
                 "order_id": order.id,
@@ -61,6 +63,14 @@ class StockChannelOrderAction(models.Model):
         if state == cs.QUEUED:
             action._queue_push()
         return action
+
+    @api.model
+    def _replace_queued_address(self, order):
+        """An address change not sent yet is replaced by a newer one (a push carries
+        only the last address)."""
+        self.sudo().search(
+            [("order_id", "=", order.id), ("kind", "=", cs.ADDRESS), ("state", "=", cs.QUEUED)]
+        ).write({"state": cs.DONE, "result": self.env._("Replaced by a later address change.")})
 
     def _queue_push(self):
         """Queue the order's status push; when its body is the one the channel last
@@ -83,14 +93,23 @@ class StockChannelOrderAction(models.Model):
         if not implements(code, "push_order_status"):
             return cs.DONE, False
         connector = CONNECTORS.get(code)
-        if cs.supports(connector, kind):
-            return cs.QUEUED, False
         what = dict(cs.KIND_SELECTION)[kind].lower()
-        return cs.NOT_SUPPORTED, self.env._(
-            "Not sent: %(platform)s takes no %(what)s through its API.",
-            platform=connector.label or code,
-            what=what,
-        )
+        if not cs.supports(connector, kind):
+            return cs.NOT_SUPPORTED, self.env._(
+                "Not sent: %(platform)s takes no %(what)s through its API.",
+                platform=connector.label or code,
+                what=what,
+            )
+        setting = cs.missing_setting(connector, kind, order.channel_id.sudo()._setting_values())
+        if setting:
+            return cs.NOT_SUPPORTED, self.env._(
+                "Not sent: %(platform)s takes a %(what)s only once the channel's %(setting)s "
+                "is set.",
+                platform=connector.label or code,
+                what=what,
+                setting=setting,
+            )
+        return cs.QUEUED, False
 
     # ------------------------------------------------------------------
     # What a status push carries
@@ -98,9 +117,10 @@ class StockChannelOrderAction(models.Model):
     @api.model
     def _push_extras(self, order):
         """(address or None, refunds) of `order` for its status body: the last address
-        change sent to the platform, every refund the platform is told of."""
+        change sent to the platform, every refund the platform is told of (what it
+        refused for good is not sent again)."""
         actions = self.sudo().search(
-            [("order_id", "=", order.id), ("state", "in", (cs.QUEUED, cs.SENT, cs.FAILED))],
+            [("order_id", "=", order.id), ("state", "in", (cs.QUEUED, cs.SENT))],
             order="id",
         )
         addresses = actions.filtered(lambda a: a.kind == cs.ADDRESS and a.address)
@@ -122,15 +142,69 @@ class StockChannelOrderAction(models.Model):
     # The platform's answer (core.events.STATUS_ANSWERED)
     # ------------------------------------------------------------------
     @api.model
-    def _on_status_answered(self, order_ids, answer="", failed=False, final=True):
-        """A status push of `order_ids` was answered: their queued actions are sent, or
-        failed when the platform refused for good (a retry keeps them queued)."""
+    def _on_status_answered(
+        self, order_ids, answer="", failed=False, final=True, body=None, refused=None
+    ):
+        """A status push of `order_ids` carrying `body` was answered: the queued actions
+        it carried are sent, or failed when the platform refused them for good (those
+        named in `refused`, the connector's per-item report; all of them when the push
+        was refused whole). A retry keeps them queued; an action recorded after the push
+        was built waits for the next one."""
         actions = self.sudo().search([("order_id", "in", order_ids), ("state", "=", cs.QUEUED)])
+        actions = actions.filtered(lambda action: action._carried_by(body))
         if not actions:
             return
-        values = {"result": cs.clip_result(answer)}
-        if not failed:
-            values.update(state=cs.SENT, sent_at=fields.Datetime.now())
-        elif final:
-            values["state"] = cs.FAILED
-        actions.write(values)
+        result = cs.clip_result(answer)
+        if failed and not final:
+            actions.write({"result": result})
+            return
+        for action in actions:
+            state, message = cs.answered_state(action._item(), failed, refused)
+            values = {"state": state, "result": cs.clip_result(message) or result}
+            if state == cs.SENT:
+                values["sent_at"] = fields.Datetime.now()
+            action.write(values)
+            if state == cs.FAILED:
+                action._put_back()
+
+    def _put_back(self):
+        """A refund the platform refused for good: the customer was not paid back, so
+        the units taken off the line go back on it, to be delivered (a locked order is
+        left as it is, the action says to check it)."""
+        self.ensure_one()
+        line = self.line_id.sudo()
+        if self.kind != cs.REFUND or not self.taken_off or not line:
+            return
+        if line.order_id.locked or line.order_id.state != "sale":
+            note = self.env._(
+                "%(qty)s taken off the line were not put back (the order is locked or "
+                "closed): check the order.",
+                qty=f"{self.taken_off:g}",
+            )
+        else:
+            # sale_stock adds them to the delivery; the price the customer paid kept
+            line.write(
+                {
+                    "product_uom_qty": line.product_uom_qty + self.taken_off,
+                    "price_unit": line.price_unit,
+                    "discount": line.discount,
+                }
+            )
+            note = self.env._(
+                "%(qty)s taken off the line are back on it, to be delivered.",
+                qty=f"{self.taken_off:g}",
+            )
+        self.result = cs.clip_result(f"{self.result or ''}\n{note}")
+
+    def _item(self):
+        """The action's item in a status body: its refund key, or "address"."""
+        self.ensure_one()
+        if self.kind == cs.REFUND:
+            return cs.refund_key(self.order_id.channel_order_ref or self.order_id.name, self.id)
+        return cs.ADDRESS
+
+    def _carried_by(self, body):
+        self.ensure_one()
+        if self.kind == cs.REFUND:
+            return cs.in_body(body, key=self._item())
+        return cs.in_body(body, address=self.address)

@@ -3,7 +3,7 @@ the status push carries of them and the platform's answer on each action."""
 
 from unittest.mock import patch
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..core.connectors.generic_json import GenericJsonConnector
@@ -117,6 +117,31 @@ class TestCustomerService(OrderCase):
     # ------------------------------------------------------------------
     # Partial refund
     # ------------------------------------------------------------------
+    def test_an_answer_marks_only_the_actions_its_push_carried(self):
+        order = self.receive()
+        line = order.order_line.filtered(lambda sol: sol.product_id == self.product)
+        with patch.object(GenericJsonConnector, "supports_refund", True):
+            action = self.refund(order, line, 1)
+        actions = self.env["stock.channel.order.action"]
+        self.assertEqual(action.state, "queued")
+        actions._on_status_answered([order.id], answer="200 []", body={"status": "accepted"})
+        self.assertEqual(action.state, "queued")  # recorded while an older push was out
+        body = order._channel_status_body()
+        actions._on_status_answered([order.id], answer="err", failed=True, final=False, body=body)
+        self.assertEqual(action.state, "queued")  # a retry keeps it queued
+        actions._on_status_answered([order.id], answer="200 []", body=body)
+        self.assertEqual(action.state, "sent")
+
+    def test_mirakl_without_its_refund_reason_code_takes_no_refund_at_once(self):
+        order = self.receive()
+        self.market.sudo().connector = "mirakl"
+        actions = self.env["stock.channel.order.action"]
+        state, result = actions._platform_verdict(order, "refund")
+        self.assertEqual(state, "not_supported")
+        self.assertIn("Refund Reason Code", result)
+        set_settings(self.market.sudo(), refund_reason_code="RC-CS")
+        self.assertEqual(actions._platform_verdict(order, "refund"), ("queued", False))
+
     def test_a_partial_refund_takes_the_unshipped_part_off_and_frees_its_reservation(self):
         order = self.receive()
         line = order.order_line.filtered(lambda sol: sol.product_id == self.product)
@@ -146,6 +171,44 @@ class TestCustomerService(OrderCase):
         self.assertEqual(refunds[1]["reason"], "late")
         self.assertEqual((first | second).mapped("state"), ["sent", "sent"])
         self.assertEqual(line.product_uom_qty, 0)
+
+    def test_a_refund_pays_back_at_most_what_was_paid_discount_included(self):
+        order = self.receive()
+        line = order.order_line.filtered(lambda sol: sol.product_id == self.product)
+        line.sudo().discount = 50  # 2 x 10.00 at 50 %: 10.00 paid for the line
+        wizard = self.wizard(
+            "stock.channel.cs.refund", order, line_id=line.id, quantity=1, reason="x"
+        )
+        self.assertEqual(wizard.amount, 5.0)  # the paid price, not the list price
+        wizard.amount = 5.01
+        with self.assertRaisesRegex(ValidationError, "at most 5.00 can be paid back"):
+            wizard.action_confirm()
+        wizard.amount = 5.0
+        wizard.action_confirm()
+        values = {"line_id": line.id, "quantity": 1, "reason": "y", "amount": 6}
+        with self.assertRaisesRegex(ValidationError, "at most 5.00 can be paid back"):
+            self.wizard("stock.channel.cs.refund", order, **values).action_confirm()
+
+    def test_a_channel_refunds_whole_units_only(self):
+        order = self.receive()
+        line = order.order_line.filtered(lambda sol: sol.product_id == self.product)
+        with self.assertRaisesRegex(ValidationError, "whole units only"):
+            self.refund(order, line, 0.5)
+        self.assertEqual(line.product_uom_qty, 2)
+
+    def test_a_refund_the_platform_refuses_puts_its_units_back_and_counts_for_nothing(self):
+        order = self.receive()
+        line = order.order_line.filtered(lambda sol: sol.product_id == self.product)
+        self.sim.configure_channel("market", secret="rotated-elsewhere")
+        with patch.object(GenericJsonConnector, "supports_refund", True):
+            action = self.refund(order, line, 2)
+            self.assertEqual(line.product_uom_qty, 0)
+            self.dispatch(until_empty=True)
+        self.assertEqual(action.state, "failed")
+        self.assertEqual(line.product_uom_qty, 2)  # back on the line, to be delivered
+        self.assertIn("back on it, to be delivered", action.result)
+        wizard = self.wizard("stock.channel.cs.refund", order, line_id=line.id, reason="z")
+        self.assertEqual((wizard.refundable, wizard.amount), (2, 10.0))
 
     def test_a_refund_of_a_shipped_line_takes_nothing_off(self):
         order = self.receive()
@@ -206,6 +269,29 @@ class TestCustomerService(OrderCase):
         with self.assertRaises(AccessError):
             order.with_user(manager_b).action_channel_cs_refund()
 
+    def test_the_wizards_read_no_order_of_another_company(self):
+        order = self.receive()
+        _company_b, manager_b = self.second_company()
+        env_b = self.env(user=manager_b)
+        address = env_b["stock.channel.cs.address"].with_context(default_order_id=order.id)
+        with self.assertRaises(AccessError):
+            address.default_get(["order_id", "street"])
+        values = {"order_id": order.id, "line_id": order.order_line[:1].id, "reason": "x"}
+        with self.assertRaises(AccessError):
+            self.assertFalse(env_b["stock.channel.cs.refund"].create(values).amount)
+        with self.assertRaises(AccessError):
+            reallocate = env_b["stock.channel.cs.reallocate"].create({"order_id": order.id})
+            self.assertFalse(reallocate.candidates_html)
+
+    def test_customer_service_and_reallocation_take_the_same_managers(self):
+        order = self.receive()
+        stock_manager = new_test_user(self.env, "cs_stock", groups="stock.group_stock_manager")
+        self.assertTrue(order.with_user(stock_manager).action_channel_cs_refund())
+        with self.assertRaisesRegex(UserError, "Choose the warehouse"):
+            order.with_user(self.agent).action_channel_reallocate(0, "x")
+        with self.assertRaises(AccessError):
+            order.with_user(self.clerk).action_channel_reallocate(0, "x")
+
     # ------------------------------------------------------------------
     # The screen
     # ------------------------------------------------------------------
@@ -215,6 +301,14 @@ class TestCustomerService(OrderCase):
         self.assertEqual(action["res_id"], order.id)
         self.assertIn("Accepted", order.channel_cs_status_html)
         self.assertIn(order.picking_ids.name, order.channel_cs_status_html)
+
+    def test_the_status_history_takes_the_orders_own_pushes_only(self):
+        order = self.receive()
+        order.sudo().name = "S_1"
+        logs = self.env["stock.channel.sync.log"].sudo()
+        own = logs.create({"channel_id": self.market.id, "skus": "S_1 (M-1): accepted"})
+        logs.create({"channel_id": self.market.id, "skus": "SX1 (M-9): accepted"})
+        self.assertEqual(order._channel_status_logs(), own)
 
     def test_the_history_lists_the_events_in_time_order(self):
         order = self.receive()
@@ -347,14 +441,43 @@ class TestCustomerServiceShopify(OrderCase, HttpCase):
         self.dispatch(until_empty=True)  # nothing sent twice
         self.assertEqual(len(state["refunds"]), 1)
 
+    def test_a_refused_refund_fails_alone_and_is_never_sent_again(self):
+        state, order = self.place(7103, [(83, "WIDGET", 2)])
+        agent = new_test_user(self.env, "cs_alone", groups="sales_team.group_sale_manager")
+        env = self.env(user=agent)
+        env["stock.channel.cs.address"].with_context(default_order_id=order.id).create(
+            {"name": "Sam Shop", "street": "Meir 2", "zip": "2000", "city": "Antwerp",
+             "country_id": self.env.ref("base.be").id}
+        ).action_confirm()  # fmt: skip
+        refund = env["stock.channel.cs.refund"].with_context(default_order_id=order.id)
+        refund.create(
+            {"line_id": order.order_line[:1].id, "quantity": 1, "reason": "x"}
+        ).action_confirm()
+        address, refused = order.channel_action_ids.sorted("id")
+        refused.sudo().amount = 500  # more than Shopify has left to refund
+        self.dispatch(until_empty=True)
+        self.assertEqual((address.state, refused.state), ("sent", "failed"))
+        self.assertIn("Amount cannot exceed", refused.result)
+        self.assertEqual(state["json"]["shipping_address"]["city"], "Antwerp")
+        self.assertNotIn("refunds", order._channel_status_body())
+        refund.create(
+            {"line_id": order.order_line[:1].id, "quantity": 1, "reason": "late"}
+        ).action_confirm()
+        self.dispatch(until_empty=True)
+        later = order.channel_action_ids.sorted("id")[-1]
+        self.assertEqual((later.state, refused.state), ("sent", "failed"))
+        self.assertEqual([r["note"] for r in state["refunds"]], [f"[7103-R{later.id}] late"])
+        self.assertEqual(
+            [r["key"] for r in order.channel_status_pushed["refunds"]], [f"7103-R{later.id}"]
+        )
+
     def test_a_refund_shopify_refuses_fails_in_its_words(self):
         state, order = self.place(7102, [(82, "WIDGET", 1)])
         agent = new_test_user(self.env, "cs_refused", groups="sales_team.group_sale_manager")
-        self.env(user=agent)["stock.channel.cs.refund"].with_context(
-            default_order_id=order.id
-        ).create(
-            {"line_id": order.order_line[:1].id, "quantity": 1, "amount": 500, "reason": "x"}
-        ).action_confirm()
+        wizards = self.env(user=agent)["stock.channel.cs.refund"]
+        values = {"line_id": order.order_line[:1].id, "quantity": 1, "reason": "x"}
+        wizards.with_context(default_order_id=order.id).create(values).action_confirm()
+        order.channel_action_ids.sudo().amount = 500  # more than Shopify has left to refund
         self.dispatch(until_empty=True)
         action = order.channel_action_ids
         self.assertEqual(action.state, "failed")

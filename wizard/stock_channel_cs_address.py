@@ -30,6 +30,7 @@ class StockChannelCsAddress(models.TransientModel):
         values = super().default_get(fields_list)
         order = self.env["sale.order"].browse(values.get("order_id")).exists()
         if order:
+            order._channel_cs_readable()  # before the sudo(): the id can come over RPC
             partner = order.sudo().partner_shipping_id
             for name in ("name", "street", "street2", "zip", "city", "phone"):
                 values.setdefault(name, partner[name] or False)

@@ -29,6 +29,7 @@ class StockChannelCsReallocate(models.TransientModel):
     @api.depends("order_id")
     def _compute_candidates(self):
         for wizard in self:
+            wizard.order_id._channel_cs_readable()  # before the sudo()
             order = wizard.order_id.sudo()
             candidates = wizard._candidates(order)
             wizard.current_warehouse_id = wizard._current(order)

@@ -25,6 +25,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
+from ..customer_service import refusal
 from ..errors import PermanentError, RetryableError
 from ..idempotency import idempotency_key, utc_now
 from ..inbound import KIND_VERDICT
@@ -364,12 +365,9 @@ class BolConnector(BolApi):
         order_id = str(external_order_id)
         order = self._json(self._call("GET", f"/retailer/orders/{quote(order_id)}", "order"))
         shipments, cancels = orders.plan(order, body)
-        problem = None
+        refused = {}  # refunds bol.com cannot take: raised once the rest is sent
         if body.get("status") != CANCELLED:  # an order cancelled whole covers its refunds
-            try:
-                cancels = service.refund_cancels(order, body)
-            except PermanentError as error:
-                problem = error  # raised once the rest is sent
+            cancels = service.refund_cancels(order, body, refused)
         sent = []
         for shipment in shipments:
             self._call("POST", "/retailer/shipments", "shipment", shipment)
@@ -378,8 +376,8 @@ class BolConnector(BolApi):
             payload = {"orderItems": [{"orderItemId": item_id, "reasonCode": reason}]}
             self._call("PUT", "/retailer/orders/cancellation", "cancellation", payload)
             sent.append(payload)
-        if problem:
-            raise problem
+        if refused:
+            raise refusal(refused)
         return PushResult(
             status=202 if sent else 200,
             body=json.dumps(sent),

@@ -27,24 +27,39 @@ PART = (
 )
 
 
-def refund_cancels(order, body):
+def refund_cancels(order, body, refused=None):
     """[(order item id, reason code)]: the items whose open units a refund of the body
-    covers, not yet cancelled on bol.com (what bol.com has cancelled is not sent again)."""
+    covers, not yet cancelled on bol.com (what bol.com has cancelled is not sent again).
+    A refund bol.com cannot take is a PermanentError, or, given a dict ``refused``, its
+    message there under the refund's key (each refund on its own)."""
     items = {str(item.get("orderItemId")): item for item in order.get("orderItems") or []}
     cancels = []
     for refund in body.get("refunds") or []:
-        words = {"key": refund["key"], "line": refund.get("line_id"), "order": order.get("orderId")}
-        item = items.get(str(refund.get("line_id")))
-        if not refund.get("line_id") or not refund.get("quantity"):
-            raise PermanentError(NO_LINE.format(**words))
-        if item is None:
-            raise PermanentError(UNKNOWN.format(**words))
-        quantity, left = int(refund["quantity"]), open_quantity(item)
-        if left == 0 and int(item.get("quantityCancelled") or 0) >= quantity:
-            continue  # cancelled already (by this refund, or before it)
-        if left == 0:
-            raise PermanentError(SHIPPED.format(**words))
-        if quantity != left:
-            raise PermanentError(PART.format(open=left, quantity=quantity, **words))
-        cancels.append((str(item.get("orderItemId")), REASON))
+        try:
+            cancel = _cancel(order, items, refund)
+        except PermanentError as error:
+            if refused is None:
+                raise
+            refused[refund["key"]] = error.message
+            continue
+        if cancel:
+            cancels.append(cancel)
     return cancels
+
+
+def _cancel(order, items, refund):
+    """(order item id, reason code) of one refund, or None when bol.com has it."""
+    words = {"key": refund["key"], "line": refund.get("line_id"), "order": order.get("orderId")}
+    item = items.get(str(refund.get("line_id")))
+    if not refund.get("line_id") or not refund.get("quantity"):
+        raise PermanentError(NO_LINE.format(**words))
+    if item is None:
+        raise PermanentError(UNKNOWN.format(**words))
+    quantity, left = int(refund["quantity"]), open_quantity(item)
+    if left == 0 and int(item.get("quantityCancelled") or 0) >= quantity:
+        return None  # cancelled already (by this refund, or before it)
+    if left == 0:
+        raise PermanentError(SHIPPED.format(**words))
+    if quantity != left:
+        raise PermanentError(PART.format(open=left, quantity=quantity, **words))
+    return str(item.get("orderItemId")), REASON

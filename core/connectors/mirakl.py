@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 from ..backoff import parse_retry_after
+from ..customer_service import refusal
 from ..errors import PermanentError, RetryableError
 from ..idempotency import idempotency_key, iso_utc, order_status_key, parse_iso_utc, utc_now
 from ..ratelimit import Limit
@@ -100,6 +101,7 @@ class MiraklConnector(Connector):
     # customer service: refunds of order lines (OR30 before shipment, OR28 after it:
     # core.connectors.mirakl_service); the delivery address is the operator's
     supports_refund = True
+    service_settings = {"refund": "refund_reason_code"}  # no reason code: refunds not sent
     max_batch_size = 10000  # one stock file per push: every SKU of the shop at once
     check_interval = 15.0  # STO02: at most once every 15 s
     confirm_timeout_minutes = CONFIRM_TIMEOUT_MINUTES
@@ -425,14 +427,22 @@ class MiraklConnector(Connector):
             )
         if any("ship" in done for done in sent):  # OR24 just now: its lines left
             service.mark_shipped(order)
-        cancelations, refunds = service.plan(order, body, self.setting("refund_reason_code"))
+        refused = {}  # each refund on its own: Mirakl's refusals raised once the rest is sent
+        reason_code = self.setting("refund_reason_code")
+        cancelations, refunds = service.plan(order, body, reason_code, refused)
         for path, key, rows in (
             (CANCEL_LINES, "cancelations", cancelations),
             (REFUND_LINES, "refunds", refunds),
         ):
-            if rows:
-                self._call("PUT", path, payload={key: rows})
-                sent.append({key: rows})
+            for refund_key, row in rows:
+                try:
+                    self._call("PUT", path, payload={key: [row]})
+                except PermanentError as error:
+                    refused[refund_key] = error.message
+                    continue
+                sent.append({key: [row]})
+        if refused:
+            raise refusal(refused)
 
     def _send(self, order_id, action, payload, sent):
         path = ORDER_ACTION.format(quote(order_id, safe=""), action)

@@ -42,32 +42,44 @@ def _done(line):
     return [(int(row.get("quantity") or 0), Decimal(str(row.get("amount") or 0))) for row in rows]
 
 
-def plan(order, body, reason_code):
-    """(cancelations, refunds): the OR30 and OR28 rows for the body's refunds Mirakl
-    does not have yet."""
+def plan(order, body, reason_code, refused=None):
+    """(cancelations, refunds): [(refund key, OR30 or OR28 row)] for the body's refunds
+    Mirakl does not have yet. A refund Mirakl cannot take is a PermanentError, or, given
+    a dict ``refused``, its message there under the refund's key (each on its own)."""
     lines = {str(line.get("order_line_id")): line for line in order.get("order_lines") or []}
     unmatched = {line_id: _done(line) for line_id, line in lines.items()}
-    cancelations, refunds = [], []
+    rows = {True: [], False: []}
     for refund in body.get("refunds") or []:
-        words = {"key": refund["key"], "line": refund.get("line_id")}
-        words["order"] = order.get("order_id")
-        line = lines.get(str(refund.get("line_id")))
-        if not refund.get("line_id"):
-            raise PermanentError(NO_LINE.format(**words))
-        if line is None:
-            raise PermanentError(UNKNOWN.format(**words))
-        wanted = (int(refund.get("quantity") or 0), Decimal(refund["amount"]))
-        if wanted in unmatched[str(line["order_line_id"])]:
-            unmatched[str(line["order_line_id"])].remove(wanted)
-            continue  # Mirakl has it
-        if not reason_code:
-            raise PermanentError(NO_REASON.format(**words))
-        state = line.get("order_line_state")
-        if state not in CANCEL_STATES | REFUND_STATES:
-            raise PermanentError(STATE.format(state=state, **words))
-        rows = cancelations if state in CANCEL_STATES else refunds
-        rows.append(_row(line, refund, reason_code))
-    return cancelations, refunds
+        try:
+            row = _plan_one(order, lines, unmatched, refund, reason_code)
+        except PermanentError as error:
+            if refused is None:
+                raise
+            refused[refund["key"]] = error.message
+            continue
+        if row:
+            rows[row[0]].append((refund["key"], row[1]))
+    return rows[True], rows[False]
+
+
+def _plan_one(order, lines, unmatched, refund, reason_code):
+    """(is a cancelation, row) of one refund, or None when Mirakl has it."""
+    words = {"key": refund["key"], "line": refund.get("line_id"), "order": order.get("order_id")}
+    line = lines.get(str(refund.get("line_id")))
+    if not refund.get("line_id"):
+        raise PermanentError(NO_LINE.format(**words))
+    if line is None:
+        raise PermanentError(UNKNOWN.format(**words))
+    wanted = (int(refund.get("quantity") or 0), Decimal(refund["amount"]))
+    if wanted in unmatched[str(line["order_line_id"])]:
+        unmatched[str(line["order_line_id"])].remove(wanted)
+        return None  # Mirakl has it
+    if not reason_code:
+        raise PermanentError(NO_REASON.format(**words))
+    state = line.get("order_line_state")
+    if state not in CANCEL_STATES | REFUND_STATES:
+        raise PermanentError(STATE.format(state=state, **words))
+    return state in CANCEL_STATES, _row(line, refund, reason_code)
 
 
 def _row(line, refund, reason_code):

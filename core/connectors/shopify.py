@@ -4,6 +4,7 @@ import json
 import time
 from dataclasses import replace
 
+from ..customer_service import refusal
 from ..errors import PermanentError, RetryableError
 from ..idempotency import idempotency_key, utc_now
 from ..inbound import KIND_IGNORED
@@ -12,6 +13,7 @@ from . import settings
 from . import shopify_fulfillment as fulfillment
 from . import shopify_orders as webhooks
 from . import shopify_poll as poll
+from . import shopify_service as service
 from .base import (
     HEADER_CONTENT_TYPE,
     JSON_CONTENT_TYPE,
@@ -421,20 +423,24 @@ class ShopifyConnector(Connector):
         order = data.get("order")
         if not order:
             raise PermanentError(f"{self.code}: order {external_order_id} not found on Shopify")
-        done, problems = [], []
+        done, problems, refused = [], [], {}
         for name, mutation, variables in fulfillment.plan(
-            order, body, refund_returns=self.setting("refund_returns"), problems=problems
+            order, body, refund_returns=self.setting("refund_returns"), refused=refused
         ):
             _response, data = self._graphql_patient({"query": mutation, "variables": variables})
             answer = data.get(name) or {}
             errors = answer.get("userErrors") or answer.get("orderCancelUserErrors") or []
             if errors:
                 messages = "; ".join(str(error.get("message")) for error in errors)
-                problems.append(f"{self.code}: {name}: {messages}")
+                item = service.item_of(name, variables)
+                if item:
+                    refused[item] = self._redact(f"{self.code}: {name}: {messages}")
+                else:
+                    problems.append(f"{self.code}: {name}: {messages}")
             else:
                 done.append({name: variables})
-        if problems:  # what could be sent was: the rest is refused for good, in words
-            raise PermanentError(self._redact("; ".join(problems)))
+        if problems or refused:  # what could be sent was: the rest is refused for good
+            raise refusal(refused, [self._redact(problem) for problem in problems])
         return PushResult(
             status=200,
             body=json.dumps(done),

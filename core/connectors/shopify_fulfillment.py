@@ -80,11 +80,12 @@ def numeric_id(value):
     return str(value or "").rsplit("/", 1)[-1]
 
 
-def plan(order, body, refund_returns=False, problems=None):
+def plan(order, body, refund_returns=False, refused=None):
     """[(name, mutation, variables)] to bring ``order`` (the ORDER_QUERY answer) to Odoo's
     status ``body`` (core.status.status_body); [] when Shopify already has it all. What
-    customer service asks and Shopify cannot take is a PermanentError, or, given a list
-    ``problems``, its message there (the rest is planned all the same)."""
+    customer service asks and Shopify cannot take is a PermanentError, or, given a dict
+    ``refused``, its message there under its item (refund key or "address"): each on its
+    own, the rest planned all the same."""
     if order.get("cancelledAt"):
         return []
     if body["status"] == CANCELLED:
@@ -92,20 +93,20 @@ def plan(order, body, refund_returns=False, problems=None):
             return []  # something left already: a return, not a cancellation
         variables = {"orderId": order["id"], "staffNote": CANCEL_NOTE}
         return [("orderCancel", CANCEL_MUTATION, variables)]
-    actions = _guarded(service.address_actions, order, body, problems)
+    actions = _address(order, body, refused)
     actions += _fulfilments(order, body)
     if refund_returns:
         actions += _refunds(order, body)
-    return actions + _guarded(service.refund_actions, order, body, problems)
+    return actions + service.refund_actions(order, body, refused)
 
 
-def _guarded(plan_part, order, body, problems):
+def _address(order, body, refused):
     try:
-        return plan_part(order, body)
+        return service.address_actions(order, body)
     except PermanentError as error:
-        if problems is None:
+        if refused is None:
             raise
-        problems.append(error.message)
+        refused["address"] = error.message
         return []
 
 

@@ -118,28 +118,50 @@ def _paid_transaction(order):
     return None
 
 
-def refund_actions(order, body):
-    """[refundCreate] for each refund of the body whose key Shopify does not have."""
+def item_of(name, variables):
+    """The customer-service item (refund key or "address") a planned mutation sends, or
+    None."""
+    if name == "orderUpdate":
+        return "address"
+    if name == "refundCreate":
+        match = NOTE_KEY_RE.match(str(variables["input"].get("note") or ""))
+        return match.group(1) if match else None
+    return None
+
+
+def refund_actions(order, body, refused=None):
+    """[refundCreate] for each refund of the body whose key Shopify does not have. A
+    refund Shopify cannot take is a PermanentError, or, given a dict ``refused``, its
+    message there under the refund's key (each refund on its own)."""
     known = known_keys(order)
     actions = []
     for refund in body.get("refunds") or []:
         if refund["key"] in known:
             continue
-        data = {"orderId": order["id"], "note": note(refund["key"], refund["reason"])}
-        data["notify"] = False
-        if refund.get("line_id") and refund.get("quantity"):
-            line_id = str(refund["line_id"]).rsplit("/", 1)[-1]
-            data["refundLineItems"] = [
-                {
-                    "lineItemId": f"gid://shopify/LineItem/{line_id}",
-                    "quantity": int(refund["quantity"]),
-                    "restockType": "NO_RESTOCK",
-                }
-            ]
-        if Decimal(refund["amount"]) > 0:
-            data["transactions"] = [_transaction(order, refund)]
-        actions.append(("refundCreate", REFUND_MUTATION, {"input": data}))
+        try:
+            actions.append(_refund_action(order, refund))
+        except PermanentError as error:
+            if refused is None:
+                raise
+            refused[refund["key"]] = error.message
     return actions
+
+
+def _refund_action(order, refund):
+    data = {"orderId": order["id"], "note": note(refund["key"], refund["reason"])}
+    data["notify"] = False
+    if refund.get("line_id") and refund.get("quantity"):
+        line_id = str(refund["line_id"]).rsplit("/", 1)[-1]
+        data["refundLineItems"] = [
+            {
+                "lineItemId": f"gid://shopify/LineItem/{line_id}",
+                "quantity": int(refund["quantity"]),
+                "restockType": "NO_RESTOCK",
+            }
+        ]
+    if Decimal(refund["amount"]) > 0:
+        data["transactions"] = [_transaction(order, refund)]
+    return ("refundCreate", REFUND_MUTATION, {"input": data})
 
 
 def _name(order):

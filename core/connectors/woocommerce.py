@@ -6,6 +6,7 @@ import json
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
+from ..customer_service import refusal
 from ..errors import PermanentError, RetryableError
 from ..idempotency import idempotency_key, utc_now
 from ..signing import verify_b64
@@ -294,12 +295,12 @@ class WooCommerceConnector(Connector):
         cannot take) does not keep the rest from being sent, then fails the push."""
         order_id = str(external_order_id)
         order = self._call("GET", f"/orders/{order_id}").json()
-        sent, problems = [], []
+        sent, refused = [], {}
         try:
             update = service.address_update(order, body)
         except PermanentError as error:
             update = None
-            problems.append(error.message)
+            refused["address"] = error.message
         if update:
             self._call("PUT", f"/orders/{order_id}", update)
             sent.append(update)
@@ -308,9 +309,9 @@ class WooCommerceConnector(Connector):
             self._call("PUT", f"/orders/{order_id}", {"status": target})
             sent.append({"status": target})
         sent += self._push_tracking(order_id, body.get("tracking") or [])
-        sent += self._push_refunds(order_id, body.get("refunds") or [], problems)
-        if problems:  # what could be sent was: the rest is refused for good, in words
-            raise PermanentError("; ".join(problems))
+        sent += self._push_refunds(order_id, body.get("refunds") or [], refused)
+        if refused:  # what could be sent was: the rest is refused for good, in words
+            raise refusal(refused)
         return PushResult(
             status=200,
             body=json.dumps(sent),
@@ -319,9 +320,9 @@ class WooCommerceConnector(Connector):
             accepted_at=utc_now(),
         )
 
-    def _push_refunds(self, order_id, refunds, problems):
+    def _push_refunds(self, order_id, refunds, refused):
         """Each refund whose key the shop does not have yet (read first); the shop's
-        refusals go to ``problems``."""
+        refusals go to ``refused`` {refund key: message}."""
         if not refunds:
             return []
         path = f"/orders/{order_id}/refunds"
@@ -337,7 +338,7 @@ class WooCommerceConnector(Connector):
                 permanent = service.refused(error)
                 if not permanent:
                     raise
-                problems.append(permanent.message)
+                refused[refund["key"]] = permanent.message
                 continue
             sent.append(payload)
         return sent

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from core import customer_service as cs
+from core.connectors import get_connector
 
 
 class _Takes:
@@ -50,3 +51,32 @@ def test_the_history_is_in_time_order_ties_kept_in_the_order_given():
 def test_a_long_answer_is_clipped():
     assert cs.clip_result("") is False
     assert len(cs.clip_result("x" * 5000)) == cs.RESULT_KEPT_CHARS
+
+
+def test_a_refund_needs_the_setting_its_platform_names():
+    mirakl = get_connector("mirakl")
+    assert cs.missing_setting(mirakl, cs.REFUND, {}) == "Refund Reason Code"
+    assert cs.missing_setting(mirakl, cs.REFUND, {"refund_reason_code": "RC"}) is None
+    assert cs.missing_setting(get_connector("shopify"), cs.REFUND, {}) is None
+
+
+def test_an_answer_marks_only_what_its_push_carried():
+    body = {"refunds": [{"key": "O-R1"}], "address": status_address()}
+    assert cs.in_body(body, key="O-R1") and not cs.in_body(body, key="O-R2")
+    assert cs.in_body(body, address=dict(status_address(), country_code="be"))
+    assert not cs.in_body({"status": "accepted"}, address=status_address())
+    assert cs.answered_state("O-R1", False, None) == (cs.SENT, None)
+    assert cs.answered_state("O-R1", True, None) == (cs.FAILED, None)
+    assert cs.answered_state("O-R1", True, {"O-R1": "no"}) == (cs.FAILED, "no")
+    assert cs.answered_state("address", True, {"O-R1": "no"}) == (cs.SENT, None)
+
+
+def test_a_like_prefix_escapes_the_wildcards():
+    assert cs.like_prefix("S_1 (") == "S\\_1 (%"
+    assert cs.like_prefix("50% (") == "50\\% (%"
+    assert cs.like_prefix("a\\b") == "a\\\\b%"
+
+
+def status_address():
+    return {"name": "Ann", "street": "Meir 2", "street2": "", "zip": "2000",
+            "city": "Antwerp", "country_code": "BE", "phone": ""}  # fmt: skip

@@ -340,3 +340,67 @@ def test_mirakl_refuses_in_words_what_it_cannot_take(sim):
             mirakl.push_order_status(order_id, _mirakl_body(placed, "accepted", too_much))
     kept = sim.mirakl.order(MIRAKL_SHOP, order_id)["order"]["order_lines"][0]
     assert kept["cancelations"] == [] and kept["refunds"] == []
+
+
+# -- Each refund on its own: what is refused is named, the rest is sent ------------------
+
+
+def test_shopify_one_refused_refund_keeps_no_other_from_being_sent(sim):
+    state = sim.shopify.add_order(SHOP, copy.deepcopy(ORDER))
+    refunds = [Refund("big", "11", 1, "99.00"), Refund("ok", None, 0, "2.00")]
+    with _shop(sim) as shop, pytest.raises(PermanentError) as refused:
+        shop.push_order_status("5001", _body("5001", ["11"], refunds=refunds))
+    assert set(refused.value.refused) == {"big"}
+    assert "Amount cannot exceed" in refused.value.refused["big"]
+    assert [r["note"] for r in state["refunds"]] == ["[ok]"]
+
+
+def test_shopify_an_unpaid_refund_is_refused_alone(sim):
+    order = copy.deepcopy(ORDER)
+    state = sim.shopify.add_order(SHOP, order)
+    state["transactions"] = []
+    refunds = [Refund("paid", "11", 1, "5.00"), Refund("free", "12", 1, "0.00")]
+    with _shop(sim) as shop, pytest.raises(PermanentError) as refused:
+        shop.push_order_status("5001", _body("5001", ["11", "12"], refunds=refunds))
+    assert set(refused.value.refused) == {"paid"}
+    assert [r["note"] for r in state["refunds"]] == ["[free]"]
+
+
+def test_woocommerce_names_the_refund_it_refuses(sim):
+    sim.woocommerce.add_order(WOO_SHOP, WOO_ORDER)
+    refunds = [Refund("big", "315", 1, "99.00"), Refund("b", None, 0, "3.57")]
+    with _woo(sim) as woo, pytest.raises(PermanentError) as refused:
+        woo.push_order_status(727, _body("727", ["315"], "shipped", refunds=refunds))
+    assert set(refused.value.refused) == {"big"}
+    assert [r["reason"] for r in sim.woocommerce.refunds[(WOO_SHOP, 727)]] == ["[b]"]
+
+
+def test_bol_one_refused_refund_keeps_no_other_from_being_sent(sim):
+    _bol_order(sim)
+    lines = [("11", "accepted", 3), ("12", "accepted", 2)]
+    refunds = [Refund("c", None, 0, "5.00"), Refund("cs-1", "12", 2, "25.00")]
+    with _bol(sim) as bol, pytest.raises(PermanentError) as refused:
+        bol.push_order_status("A1", status_body("A1", "accepted", lines, refunds=refunds))
+    assert set(refused.value.refused) == {"c"}
+    assert [c[1] for c in sim.bol.cancellations] == [
+        {"orderItems": [{"orderItemId": "12", "reasonCode": "REQUESTED_BY_CUSTOMER"}]}
+    ]
+
+
+def test_mirakl_one_refused_refund_keeps_no_other_from_being_sent(sim):
+    placed = sim.mirakl.add_order(MIRAKL_SHOP, lines=MIRAKL_LINES, order_state="SHIPPING")
+    order_id, (line_a, line_b) = placed["order_id"], placed["order_lines"]
+    refunds = [
+        Refund("none", None, 0, "5.00"),
+        Refund("much", line_b["order_line_id"], 1, "99.00"),
+        Refund("ok", line_a["order_line_id"], 1, "12.50"),
+    ]
+    with _mirakl(sim, refund_reason_code="RC-CS") as mirakl:
+        with pytest.raises(PermanentError) as refused:
+            mirakl.push_order_status(order_id, _mirakl_body(placed, "accepted", refunds))
+    assert set(refused.value.refused) == {"none", "much"}
+    kept = {
+        line["order_line_id"]: line
+        for line in sim.mirakl.order(MIRAKL_SHOP, order_id)["order"]["order_lines"]
+    }
+    assert [c["quantity"] for c in kept[line_a["order_line_id"]]["cancelations"]] == [1]

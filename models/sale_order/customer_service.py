@@ -5,9 +5,7 @@ from odoo import fields, models
 from odoo.exceptions import UserError
 
 from ...core import customer_service as cs
-from ..access import CHANNEL_MANAGER, check_manager_of
-
-SALE_MANAGER = "sales_team.group_sale_manager"
+from ..access import ORDER_SERVICE_GROUPS, check_groups, check_manager_of, check_rules
 
 
 class SaleOrder(models.Model):
@@ -67,14 +65,21 @@ class SaleOrder(models.Model):
                 )
 
     def _channel_cs_check(self, kind):
-        """AccessError unless the user is a sales or channel manager of self's company;
-        UserError when `kind` cannot be done on self now."""
-        check_manager_of(self, CHANNEL_MANAGER, SALE_MANAGER)
+        """AccessError unless the user is a channel, sales or stock manager of self's
+        company; UserError when `kind` cannot be done on self now."""
+        check_manager_of(self, *ORDER_SERVICE_GROUPS)
         self._channel_cs_order()
         for order in self.sudo():
             why = order._channel_cs_refusal(kind)
             if why:
                 raise UserError(self.env._("%(order)s: %(why)s", order=order.name, why=why))
+
+    def _channel_cs_readable(self):
+        """AccessError unless the user is one of customer service's managers and may read
+        self under the company rules: a wizard's defaults and computes call it before
+        they read the order in superuser mode (an order id can come over RPC)."""
+        check_groups(self.env, *ORDER_SERVICE_GROUPS)
+        check_rules(self, "read")
 
     def _channel_cs_open_deliveries(self):
         return self.picking_ids.filtered(

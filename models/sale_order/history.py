@@ -57,8 +57,13 @@ class SaleOrder(models.Model):
         labelled "<order> (<channel ref>): <status>")."""
         if not self.channel_id:
             return self.env["stock.channel.sync.log"]
+        # bounded: the order's channel, from the order's creation on, its exact name
         return self.env["stock.channel.sync.log"].search(
-            [("channel_id", "=", self.channel_id.id), ("skus", "=like", f"{self.name} (%")],
+            [
+                ("channel_id", "=", self.channel_id.id),
+                ("create_date", ">=", self.create_date),
+                ("skus", "=like", cs.like_prefix(f"{self.name} (")),
+            ],
             order="id",
         )
 

@@ -4,7 +4,7 @@ warehouse (customer service, a store taking an offered order)."""
 from odoo import models
 from odoo.exceptions import UserError
 
-from ..access import CHANNEL_MANAGER, STOCK_MANAGER, check_manager_of
+from ..access import ORDER_SERVICE_GROUPS, check_manager_of
 
 
 class SaleOrder(models.Model):
@@ -12,7 +12,7 @@ class SaleOrder(models.Model):
 
     def action_channel_reallocate(self, warehouse_id, reason):
         """Button (customer service's wizard): reallocate self to warehouse `warehouse_id`."""
-        check_manager_of(self, CHANNEL_MANAGER, STOCK_MANAGER)
+        check_manager_of(self, *ORDER_SERVICE_GROUPS)
         Warehouse = self.env["stock.warehouse"].with_context(active_test=False)
         warehouse = Warehouse.browse(warehouse_id).exists()
         if not warehouse:
