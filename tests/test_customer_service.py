@@ -323,6 +323,13 @@ class TestCustomerService(OrderCase):
         self.assertIn("TRK1", history)
         self.assertIn("shipped", history)
 
+    def test_the_history_keeps_the_lines_of_a_multi_line_detail(self):
+        order = self.receive()
+        order.sudo().channel_sourcing_explain = "Paris: at capacity\nLyon store: chosen"
+        history = str(order.channel_cs_history_html)
+        cell = history[: history.index("Lyon store: chosen")].rsplit("<td", 1)[1]
+        self.assertIn("white-space: pre-line", cell)
+
 
 @tagged("post_install", "-at_install")
 class TestCustomerServiceTour(OrderCase, HttpCase):

@@ -16,7 +16,10 @@ def _table(headers, rows):
     """An Html table of `rows` (tuples of text, escaped here)."""
     head = Markup("").join(Markup("<th>%s</th>") % header for header in headers)
     body = Markup("").join(
-        Markup("<tr>%s</tr>") % Markup("").join(Markup("<td>%s</td>") % (c or "") for c in row)
+        Markup("<tr>%s</tr>")
+        % Markup("").join(
+            Markup('<td style="white-space: pre-line">%s</td>') % (c or "") for c in row
+        )
         for row in rows
     )
     return Markup(
