@@ -62,14 +62,6 @@ mutation StockChannelSyncCancel($orderId: ID!, $staffNote: String) {
   }
 }"""
 
-REFUND_MUTATION = """\
-mutation StockChannelSyncRefund($input: RefundInput!) {
-  refundCreate(input: $input) {
-    refund { id }
-    userErrors { field message }
-  }
-}"""
-
 OPEN_STATUSES = frozenset({"OPEN", "IN_PROGRESS"})
 CANCEL_NOTE = "Cancelled in Odoo (the source of truth for stock): not restocked on Shopify."
 REFUND_NOTE = "Returned to the warehouse (Odoo)."
@@ -206,4 +198,4 @@ def _refunds(order, body):
         "notify": False,
         "note": REFUND_NOTE,
     }
-    return [("refundCreate", REFUND_MUTATION, {"input": refund})]
+    return [("refundCreate", service.REFUND_MUTATION, {"input": refund})]

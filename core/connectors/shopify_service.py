@@ -20,7 +20,7 @@ mutation StockChannelSyncAddress($input: OrderInput!) {
 }"""
 
 REFUND_MUTATION = """\
-mutation StockChannelSyncServiceRefund($input: RefundInput!) {
+mutation StockChannelSyncRefund($input: RefundInput!) {
   refundCreate(input: $input) {
     refund { id }
     userErrors { field message }
