@@ -152,12 +152,6 @@ def refund_key(order_ref, action_id):
     return f"{order_ref}-R{action_id}"
 
 
-def json_quantity(qty):
-    """int when whole (within float noise), else float."""
-    whole = round(qty)
-    return whole if abs(qty - whole) <= EPSILON else qty
-
-
 def money(amount):
     """A decimal amount as a string with two decimals (the wire's)."""
     return f"{amount:.2f}"

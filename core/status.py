@@ -7,6 +7,7 @@ order's from its lines; ``status_body`` is what is pushed to the channel.
 from dataclasses import asdict, dataclass, is_dataclass
 from decimal import Decimal, InvalidOperation
 
+from . import orders
 from .allocation import EPSILON
 
 CREATED = "created"
@@ -129,7 +130,7 @@ class Tracking:
     url: str = ""
 
 
-def _json_quantity(qty):
+def json_quantity(qty):
     """int when whole (within float noise), else float."""
     qty = float(qty)
     whole = round(qty)
@@ -162,25 +163,20 @@ def _line(line):
     return {
         "id": str(line_id),
         "status": line_state,
-        "quantity": _json_quantity(qty),
-        "returned": _json_quantity(returned),
+        "quantity": json_quantity(qty),
+        "returned": json_quantity(returned),
     }
 
 
-ADDRESS_KEYS = ("name", "street", "street2", "zip", "city", "country_code", "phone")
+ADDRESS_KEYS = (*orders.ADDRESS_FIELDS, "phone")
 REFUND_KEYS = ("key", "line_id", "quantity", "amount", "currency", "reason")
 
 
 @dataclass(frozen=True)
-class Address:
-    """A delivery address a customer-service agent set on the order."""
+class Address(orders.Address):
+    """A delivery address a customer-service agent set on the order (an order's address,
+    with a phone)."""
 
-    name: str = ""
-    street: str = ""
-    street2: str = ""
-    zip: str = ""
-    city: str = ""
-    country_code: str = ""
     phone: str = ""
 
 
@@ -241,7 +237,7 @@ def _refund(refund):
     return {
         "key": key,
         "line_id": None if line_id in (None, False, "") else str(line_id),
-        "quantity": _json_quantity(values.get("quantity") or 0),
+        "quantity": json_quantity(values.get("quantity") or 0),
         "amount": decimal_text(values.get("amount") or 0),
         "currency": str(values.get("currency") or "").upper(),
         "reason": str(values.get("reason") or ""),
@@ -281,7 +277,7 @@ def _body(order_id, status, lines, tracking, shipments):
             {
                 "id": shipment.name,
                 "lines": [
-                    {"id": str(line_id), "quantity": _json_quantity(qty)}
+                    {"id": str(line_id), "quantity": json_quantity(qty)}
                     for line_id, qty in shipment.lines
                 ],
                 "tracking": _parcel(shipment.tracking) if shipment.tracking else None,

@@ -5,6 +5,7 @@ from odoo import api, fields, models
 
 from ..core import customer_service as cs
 from ..core.connectors import CONNECTORS, implements
+from ..core.status import json_quantity
 
 
 class StockChannelOrderAction(models.Model):
@@ -128,7 +129,7 @@ class StockChannelOrderAction(models.Model):
             {
                 "key": cs.refund_key(order.channel_order_ref or order.name, action.id),
                 "line_id": action.line_id.channel_line_ref or str(action.line_id.id),
-                "quantity": cs.json_quantity(action.quantity),
+                "quantity": json_quantity(action.quantity),
                 "amount": cs.money(action.amount),
                 "currency": action.currency_id.name,
                 "reason": action.reason or "",

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from core import customer_service as cs
 from core.connectors import get_connector
+from core.status import json_quantity
 
 
 class _Takes:
@@ -28,8 +29,8 @@ def test_only_the_unshipped_part_is_taken_off_the_line():
 def test_keys_amounts_and_quantities_on_the_wire():
     assert cs.refund_key("M-1", 7) == "M-1-R7"
     assert cs.money(10) == "10.00"
-    assert cs.json_quantity(2.0) == 2 and isinstance(cs.json_quantity(2.0), int)
-    assert cs.json_quantity(1.5) == 1.5
+    assert json_quantity(2.0) == 2 and isinstance(json_quantity(2.0), int)
+    assert json_quantity(1.5) == 1.5
 
 
 def test_the_connector_says_what_its_platform_takes():
