@@ -1,10 +1,12 @@
 """Where an order was sourced: one row per (order, warehouse) it ships from, counted
 against the source's daily capacity while active (released by a reallocation)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from odoo import api, fields, models
+
+from ..core import promise
 
 
 def warehouse_tz(warehouse):
@@ -45,12 +47,21 @@ class StockChannelSourcing(models.Model):
     _load_idx = models.Index("(warehouse_id, day) WHERE state = 'active'")
 
     @api.model
-    def _local_day(self, warehouse, now=None):
-        """The day at `warehouse` now (its local time)."""
+    def _local_day(self, warehouse, now=None, cutoff_hour=0.0):
+        """The day at `warehouse` now (its local time) on which an order taken now is
+        prepared: the next day once its cut-off hour (0: none) has passed."""
         now = now or datetime.now(UTC)
         if now.tzinfo is None:
             now = now.replace(tzinfo=UTC)
-        return now.astimezone(warehouse_tz(warehouse)).date()
+        local = now.astimezone(warehouse_tz(warehouse))
+        late = promise.past_cutoff(cutoff_hour, local.hour + local.minute / 60)
+        return local.date() + timedelta(days=1 if late else 0)
+
+    @api.model
+    def _source_day(self, channel, warehouse):
+        """_local_day of `warehouse` as a source of `channel` (its cut-off)."""
+        source = channel.sudo().source_ids.filtered(lambda s: s.warehouse_id == warehouse)[:1]
+        return self._local_day(warehouse, cutoff_hour=source.cutoff_hour)
 
     @api.model
     def _load(self, warehouse_ids, days):

@@ -1,7 +1,7 @@
 """Order sourcing against real Odoo: which source an order ships from, capacity, split,
 the explain, and the reallocation of a confirmed order (docs/sourcing.md)."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
@@ -80,6 +80,26 @@ class TestSourcingIntake(SourcingCase):
         first.channel_sourcing_ids.day -= timedelta(days=1)  # yesterday's order
         third = self.order("S-4", [("WIDGET", 1)])
         self.assertEqual(third.warehouse_id, self.warehouse)
+
+    def test_an_order_after_the_cut_off_counts_on_the_next_day_capacity(self):
+        self.stock_at(self.product, 10, 10)
+        paris, _lyon = self.sources(self.market, 3, self.warehouse, self.lyon)
+        paris.daily_capacity = 1
+        Sourcing = self.env["stock.channel.sourcing"]
+        noon = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)  # the same day in any zone within 11 h
+        self.assertEqual(Sourcing._local_day(self.warehouse, noon, cutoff_hour=23.9), noon.date())
+        self.assertEqual(
+            Sourcing._local_day(self.warehouse, noon, cutoff_hour=0.01),
+            noon.date() + timedelta(days=1),
+        )
+        first = self.order("S-30", [("WIDGET", 1)])
+        self.assertEqual(first.warehouse_id, self.warehouse)
+        paris.cutoff_hour = 0.01  # every order is past it: prepared tomorrow
+        second = self.order("S-31", [("WIDGET", 1)])
+        self.assertEqual(second.warehouse_id, self.warehouse)  # today's place was taken
+        self.assertEqual(
+            second.channel_sourcing_ids.day, first.channel_sourcing_ids.day + timedelta(days=1)
+        )
 
     def test_a_capacity_in_lines_counts_the_lines(self):
         self.stock_at(self.product, 10, 10)

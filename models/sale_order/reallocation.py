@@ -129,7 +129,7 @@ class SaleOrder(models.Model):
             return
         self._channel_lock_capacity(source)
         Sourcing = self.env["stock.channel.sourcing"]
-        day = Sourcing._local_day(warehouse)
+        day = Sourcing._local_day(warehouse, cutoff_hour=source.cutoff_hour)
         orders, count = Sourcing._load([warehouse.id], {day}).get((warehouse.id, day), (0, 0))
         in_lines = source.capacity_unit == "lines"
         load, need = (count, len(lines)) if in_lines else (orders, 1)

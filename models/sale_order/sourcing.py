@@ -116,7 +116,10 @@ class SaleOrder(models.Model):
         its capacity counts}; the sources near their capacity locked first (`goods`: the
         order's lines, what it adds to a capacity in lines)."""
         Sourcing = self.env["stock.channel.sourcing"]
-        days = {line: Sourcing._local_day(line.warehouse_id) for line in sources}
+        days = {
+            line: Sourcing._local_day(line.warehouse_id, cutoff_hour=line.cutoff_hour)
+            for line in sources
+        }
         load = Sourcing._load(sources.warehouse_id.ids, set(days.values()))
         loads = {}
         for line in sources:
@@ -267,7 +270,7 @@ class SaleOrder(models.Model):
                     "channel_id": channel.id,
                     "company_id": self.company_id.id,
                     "warehouse_id": warehouse.id,
-                    "day": Sourcing._local_day(warehouse),
+                    "day": Sourcing._source_day(channel, warehouse),
                     "line_count": len(lines),
                 }
                 for warehouse, lines in allocations.items()
