@@ -109,16 +109,22 @@ class StockWarehouse(models.Model):
         incoming = self._channel_incoming(products, non_sellable_ids)
         waiting = self._channel_waiting_demand(products)
         held = self.env["stock.channel.hold"]._held(self, products)
+        pending = self._channel_pending_reserved(products)
         return {
             product.id: Stock(
                 on_hand=on_hand[product.id],
-                reserved=reserved[product.id],
+                reserved=reserved[product.id] + pending.get(product.id, 0.0),
                 non_sellable=non_sellable[product.id],
                 incoming=net_of_waiting(incoming[product.id], waiting[product.id]),
                 held=held.get(product.id, 0.0),
             )
             for product in products
         }
+
+    def _channel_pending_reserved(self, products):
+        """{product_id: units} reserved in this warehouse by orders answered but not
+        confirmed yet (none so far)."""
+        return {}
 
     def _channel_quant_figures(self, products, non_sellable_ids):
         """({product_id: on hand}, {product_id: reserved in sellable locations},
