@@ -1,5 +1,7 @@
 """The sync log: one row per push, its latency and outcome; the channels' push statistics."""
 
+import os
+import socket
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -71,6 +73,12 @@ SELECT l.channel_id,
 """
 
 
+def server_tag():
+    """The Odoo server of this process: ODOO_SERVER_TAG (else the host name) and the pid
+    (several servers on one database: which one sent a push)."""
+    return f"{os.environ.get('ODOO_SERVER_TAG') or socket.gethostname()}:{os.getpid()}"
+
+
 class StockChannelSyncLog(models.Model):
     _name = "stock.channel.sync.log"
     _description = "Channel Push Attempt"
@@ -120,6 +128,11 @@ class StockChannelSyncLog(models.Model):
     )
     confirmed_latency_ms = fields.Integer(string="Confirmed Latency (ms)", aggregator="avg")
     error = fields.Text()
+    server_tag = fields.Char(
+        string="Sent By",
+        readonly=True,
+        help="The Odoo server that sent it: ODOO_SERVER_TAG (else the host name) and pid.",
+    )
     replaced_levels = fields.Text(
         string="Levels Replaced",
         help="First pushes of a variant to a channel that holds a level of its own "
@@ -143,6 +156,9 @@ class StockChannelSyncLog(models.Model):
     # a push logged or answered refreshes the open overviews
     @api.model_create_multi
     def create(self, vals_list):
+        tag = server_tag()
+        for vals in vals_list:
+            vals.setdefault("server_tag", tag)
         logs = super().create(vals_list)
         self.env["stock.channel.event"]._announce(events.PUSH_LOGGED, logs)
         return logs
