@@ -48,6 +48,7 @@ from . import (
     test_promise,
     test_publishable,
     test_quarantine,
+    test_readonly,
     test_reconcile,
     test_reconcile_scale,
     test_retention,

@@ -4,7 +4,7 @@ and the figures behind it, each opening its list; the cards follow the figures l
 
 from datetime import timedelta
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 from ...core import alerts, units
 from ...core import overview as overview_core
@@ -173,12 +173,15 @@ class StockChannel(models.Model):
     # ------------------------------------------------------------------
     # Each figure opens its list, filtered on the channel
     # ------------------------------------------------------------------
+    @api.readonly
     def action_overview_pending(self):
         return self._open_channel_list("action_stock_channel_outbox", search_default_pending=1)
 
+    @api.readonly
     def action_overview_dead_letters(self):
         return self._open_channel_list("action_stock_channel_dead_letters", search_default_dead=1)
 
+    @api.readonly
     def action_overview_latency(self):
         """The latency graph of the channel: p95 (and p50) per hour, in seconds."""
         action = self._open_channel_list(
@@ -189,14 +192,17 @@ class StockChannel(models.Model):
         action["views"] = [(False, "graph"), (False, "pivot"), (False, "list")]
         return action
 
+    @api.readonly
     def action_overview_exceptions(self):
         return self._open_channel_list("action_stock_channel_order_fix")
 
+    @api.readonly
     def action_overview_orders_today(self):
         action = self._open_channel_list("action_sale_order_channel_report")
         action["domain"] = self._orders_today_domain()
         return action
 
+    @api.readonly
     def action_overview_quantities(self):
         return self._open_channel_list("action_stock_channel_quantity")
 
@@ -215,9 +221,11 @@ class StockChannel(models.Model):
         return [*mine, ("date_order", ">=", today), "|", ("state", "=", "sale"),
                 ("channel_exception", "!=", False)]  # fmt: skip
 
+    @api.readonly
     def action_overview_reconcile_runs(self):
         return self._open_channel_list("action_stock_channel_reconcile")
 
+    @api.readonly
     def action_overview_channel(self):
         self.ensure_one()
         return {

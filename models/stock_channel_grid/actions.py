@@ -17,6 +17,7 @@ class StockChannelGrid(models.AbstractModel):
     # A cell: why this quantity, and its state
     # ------------------------------------------------------------------
     @api.model
+    @api.readonly
     def get_explain(self, product_id, channel_id):
         """The explain of the variant on the channel (product.product._channel_explain:
         the steps from on hand to publishable) with the cell's state and what it says;

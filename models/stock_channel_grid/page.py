@@ -27,6 +27,7 @@ class StockChannelGrid(models.AbstractModel):
     # The page
     # ------------------------------------------------------------------
     @api.model
+    @api.readonly
     def get_page(self, offset=0, limit=80, filters=(), group_by=None):
         """{channels: [{id, name, connected}], rows: [{id, name, sku, categ_id, category,
         cells: {channel_id: {qty, published, state[, excluded_by: the exclusion rule]}}}],
@@ -159,6 +160,7 @@ class StockChannelGrid(models.AbstractModel):
         return rows, *grid.page_total(fetched[0][5], offset, limit)
 
     @api.model
+    @api.readonly
     def get_total(self, filters=()):
         """The exact number of variants of the grid with `filters` (the pager's "+")."""
         self._grid_flush()
