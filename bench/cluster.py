@@ -63,6 +63,7 @@ PRICE = 10.0
 REQUEST_TIMEOUT = (10, 120)
 WRITERS = 2
 DRAIN_SECONDS = 300
+PHASES = 3  # one server, two servers, two servers and one killed
 PG_DIR = os.environ.get("SCS_PG_DIR", "/var/lib/stock_channel_sync/pg")
 OVERVIEW_FIELDS = ("overview_health", "overview_pending", "overview_accepted_p95")
 
@@ -111,8 +112,14 @@ class OdooServer(BaseServer):
         self.process.wait(timeout=30)
         self.process = None
 
-    def log_count(self, text):
-        return Path(self.log).read_text(errors="replace").count(text)
+    def cursor_modes(self):
+        """{cursor mode: calls} of the call_kw requests logged (Odoo ends each request's
+        line with its cursor: ro, rw, or ro->rw for a read-only call that wrote)."""
+        modes = Counter()
+        for line in Path(self.log).read_text(errors="replace").splitlines():
+            if "/web/dataset/call_kw/" in line and ' HTTP/1.1" 200 ' in line:
+                modes[line.rsplit(" ", 1)[-1]] += 1
+        return modes
 
 
 class Bench(ServerBench):
@@ -123,6 +130,7 @@ class Bench(ServerBench):
         super().__init__(args)
         self.run_id = uuid.uuid4().hex[:6]
         self.servers = []
+        self.done_phases = []
 
     # -- set-up ------------------------------------------------------------
     def setup(self):
@@ -130,12 +138,19 @@ class Bench(ServerBench):
             env = self.env(cr, tracking_disable=True)
             warehouse = env["stock.warehouse"].search([("company_id", "=", env.company.id)])[:1]
             products = self.create_variants(
-                env, "cluster", self.args.variants, self.args.stock, warehouse.lot_stock_id
-            )
+                env, "cluster", PHASES * self.args.variants, self.args.stock,
+                warehouse.lot_stock_id,
+            )  # fmt: skip
             channels = self.create_channels(env, warehouse)
             self.channel_ids = channels.ids
-            self.product_ids = products.ids
-            self.skus = products.mapped("default_code")
+            self.all_product_ids = products.ids
+            size = self.args.variants
+            # each phase its own variants, stocked alike: the same load for each
+            self.groups = [
+                (products[i : i + size].ids, products[i : i + size].mapped("default_code"))
+                for i in range(0, len(products), size)
+            ]
+            self.product_ids, self.skus = self.groups[0]
             self.location_id = warehouse.lot_stock_id.id
             self.currency = env.company.currency_id.name
             admin = env.ref("base.user_admin")
@@ -405,7 +420,7 @@ class Bench(ServerBench):
             SELECT count(*) FROM sold LEFT JOIN onhand USING (product_id)
              WHERE sold.qty > coalesce(onhand.qty, 0)
             """,
-            [self.channel_ids, self.product_ids, self.product_ids],
+            [self.channel_ids, self.all_product_ids, self.all_product_ids],
         )[0][0]
 
     def shares(self, since_id):
@@ -434,6 +449,8 @@ def _json_items(body):
 def run_phase(bench, name, servers, kill_after=None):
     """One phase of load; returns its row for the table (and its problems)."""
     args = bench.args
+    bench.product_ids, bench.skus = bench.groups[len(bench.done_phases)]
+    bench.done_phases.append(name)
     bench.start_servers(servers)
     bench.sim.clear_received()
     since = bench.last_log_id()
@@ -490,7 +507,8 @@ def run_phase(bench, name, servers, kill_after=None):
 class Replica:
     """A streaming replica of the dev cluster in a temporary directory (as its owner)."""
 
-    def __init__(self):
+    def __init__(self, bench):
+        self.slot = f"{bench.args.db}_replica"
         bindirs = sorted(
             Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name)
         )
@@ -504,12 +522,16 @@ class Replica:
             cmd = ("runuser", "-u", self.owner, "--", *cmd)
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
 
-    def start(self):
+    def start(self, bench):
         shutil.chown(self.root, self.owner)
+        # a slot keeps the WAL the replica has not received (the dev cluster recycles it
+        # fast while others work on it); dropped with the replica
+        self.drop_slot(bench)
         started = time.monotonic()
         self._as_owner(
-            str(self.bin / "pg_basebackup"), "-h", f"{PG_DIR}/run", "-p", "5432",
-            "-U", "postgres", "-D", str(self.root / "data"), "-R", "-X", "stream", "-c", "fast",
+            str(self.bin / "pg_basebackup"), "-C", "-S", self.slot,
+            "-h", f"{PG_DIR}/run", "-p", "5432", "-U", "postgres",
+            "-D", str(self.root / "data"), "-R", "-X", "stream", "-c", "fast",
         )  # fmt: skip
         self.copy_seconds = time.monotonic() - started
         self._as_owner("mkdir", "-p", str(self.root / "run"))
@@ -520,7 +542,14 @@ class Replica:
         )  # fmt: skip
         return self
 
-    def stop(self):
+    def drop_slot(self, bench):
+        bench.query(
+            "SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots "
+            "WHERE slot_name = %s",
+            [self.slot],
+        )
+
+    def stop(self, bench):
         try:
             self._as_owner(
                 str(self.bin / "pg_ctl"), "-D", str(self.root / "data"), "-m", "fast", "-w", "stop"
@@ -528,13 +557,23 @@ class Replica:
         except subprocess.CalledProcessError:
             pass
         shutil.rmtree(self.root, ignore_errors=True)
+        self.drop_slot(bench)
+
+    def wait_caught_up(self, bench, timeout=180):
+        """Wait until the replica replayed the primary's WAL of a moment ago."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            lag = self.lag_bytes(bench)
+            if 0 <= lag < 1_000_000:
+                return
+            time.sleep(1)
 
     def lag_bytes(self, bench):
         rows = bench.query(
-            "SELECT coalesce(max(pg_wal_lsn_diff(sent_lsn, replay_lsn)), -1) "
-            "FROM pg_stat_replication"
+            "SELECT coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), -1) "
+            "FROM pg_stat_replication WHERE application_name <> 'pg_basebackup'"
         )
-        return rows[0][0]
+        return int(rows[0][0])
 
 
 def read_loop(server, db, readers, seconds):
@@ -590,8 +629,9 @@ def primary_counters(bench):
 
 
 def run_readers(bench, replica):
-    """Rows (label, calls, errors, primary transactions, rows returned, rows fetched,
-    retries on the primary logged) with and without the replica."""
+    """Rows (label, calls, errors, calls on a read-only cursor, read-only calls that
+    wrote (run again read/write), primary transactions, rows returned, rows fetched)
+    with and without the replica (the warm-up's calls counted in the cursors)."""
     args = bench.args
     rows = []
     for label, options in (
@@ -605,12 +645,11 @@ def run_readers(bench, replica):
             before = primary_counters(bench)
             ok, errors = read_loop(server, args.db, args.readers, args.read_seconds)
             after = primary_counters(bench)
-            retried = server.log_count("retrying with a read/write cursor")
+            modes = server.cursor_modes()
         finally:
             bench.stop_servers()
-        rows.append(
-            (label, ok, errors, *(b - a for a, b in zip(before, after, strict=True)), retried)
-        )
+        deltas = (b - a for a, b in zip(before, after, strict=True))
+        rows.append((label, ok, errors, modes["ro"], modes["ro->rw"], *deltas))
     return rows
 
 
@@ -634,16 +673,23 @@ def main():
     readers = None
     replica = None
     try:
+        bench.start_servers(1)  # the first push of every variant, before the phases
+        initial = bench.wait_drained()
+        bench.stop_servers()
+        if initial is None:
+            raise SystemExit("the first pushes of the variants did not all leave")
         phases.append(run_phase(bench, "one", 1))
         phases.append(run_phase(bench, "two", 2))
         phases.append(run_phase(bench, "kill", 2, kill_after=args.orders // 2))
         if not args.no_replica:
-            replica = Replica().start()
+            replica = Replica(bench)
+            replica.start(bench)
+            replica.wait_caught_up(bench)
             readers = run_readers(bench, replica), replica.copy_seconds, replica.lag_bytes(bench)
     finally:
         bench.stop_servers()
         if replica:
-            replica.stop()
+            replica.stop(bench)
         bench.sim.stop()
     print_tables(args, phases, readers, bench.has_tag)
     problems = [f"{p['name']}: {problem}" for p in phases for problem in p["problems"]]
@@ -659,7 +705,8 @@ def print_tables(args, phases, readers, has_tag):
         f"Several Odoo servers on one PostgreSQL ({args.workers} HTTP workers + "
         f"{args.cron_workers} cron worker(s) each; {args.orders} orders of 1-2 lines by "
         f"{args.senders} senders, {args.rate} stock changes/min for {args.seconds:.0f} s, "
-        f"{len(CHANNELS)} generic_json channels, {args.variants} variants x {args.stock} units; "
+        f"{len(CHANNELS)} generic_json channels, {args.variants} variants x {args.stock} units "
+        "a phase; "
         f"{os.cpu_count()} cores)"
     )
     print(
@@ -696,12 +743,12 @@ def print_tables(args, phases, readers, has_tag):
         f"{copy_seconds:.0f} s, replay lag at the end {lag} bytes; {os.cpu_count()} cores)"
     )
     print(
-        "| server | calls | errors | primary transactions | primary rows returned "
-        "| primary rows fetched | read-only retried on the primary |"
+        "| server | calls | errors | on a read-only cursor | read-only retried read/write "
+        "| primary transactions | primary rows returned | primary rows fetched |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for label, ok, errors, xacts, returned, fetched, retried in rows:
-        print(f"| {label} | {ok} | {errors} | {xacts} | {returned} | {fetched} | {retried} |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for row in rows:
+        print("| " + " | ".join(str(value) for value in row) + " |")
 
 
 if __name__ == "__main__":
