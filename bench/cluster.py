@@ -527,9 +527,11 @@ class Replica:
         # a slot keeps the WAL the replica has not received (the dev cluster recycles it
         # fast while others work on it); dropped with the replica
         self.drop_slot(bench)
+        # reserved now, before the backup starts (pg_basebackup -C reserves it later)
+        bench.query("SELECT 1 FROM pg_create_physical_replication_slot(%s, true)", [self.slot])
         started = time.monotonic()
         self._as_owner(
-            str(self.bin / "pg_basebackup"), "-C", "-S", self.slot,
+            str(self.bin / "pg_basebackup"), "-S", self.slot,
             "-h", f"{PG_DIR}/run", "-p", "5432", "-U", "postgres",
             "-D", str(self.root / "data"), "-R", "-X", "stream", "-c", "fast",
         )  # fmt: skip
@@ -681,17 +683,18 @@ def main():
         phases.append(run_phase(bench, "one", 1))
         phases.append(run_phase(bench, "two", 2))
         phases.append(run_phase(bench, "kill", 2, kill_after=args.orders // 2))
+        print_tables(args, phases, bench.has_tag)
         if not args.no_replica:
             replica = Replica(bench)
             replica.start(bench)
             replica.wait_caught_up(bench)
             readers = run_readers(bench, replica), replica.copy_seconds, replica.lag_bytes(bench)
+            print_readers(args, readers)
     finally:
         bench.stop_servers()
         if replica:
             replica.stop(bench)
         bench.sim.stop()
-    print_tables(args, phases, readers, bench.has_tag)
     problems = [f"{p['name']}: {problem}" for p in phases for problem in p["problems"]]
     for problem in problems:
         print(f"FAILED {problem}")
@@ -699,7 +702,7 @@ def main():
         raise SystemExit(1)
 
 
-def print_tables(args, phases, readers, has_tag):
+def print_tables(args, phases, has_tag):
     print()
     print(
         f"Several Odoo servers on one PostgreSQL ({args.workers} HTTP workers + "
@@ -733,8 +736,9 @@ def print_tables(args, phases, readers, has_tag):
             f"| {p['p95']:.0f} | {answered} | {p['changes']} | {p['pushes']} ({p['items']}) "
             f"| {drained} | {sent_by} | {'; '.join(p['problems']) or 'ok'} |"
         )
-    if not readers:
-        return
+
+
+def print_readers(args, readers):
     rows, copy_seconds, lag = readers
     print()
     print(
