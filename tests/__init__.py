@@ -8,6 +8,7 @@ from . import (
     test_channel_reports,
     test_channel_settings,
     test_click_collect,
+    test_cluster,
     test_concurrent_dispatch,
     test_connection_check,
     test_crons,
