@@ -1,12 +1,15 @@
 """Publishable quantities at volume, per source: ``_compute_publishable`` of channels fed
 by several sources, against one native ``free_qty`` pass of the same variants. Started
-by ``bench/run publishable [--variants 100000] [--channels 5] [--sources 3] [--kits N]``.
+by ``bench/run publishable [--variants 100000] [--channels 5] [--sources 3] [--kits N]
+[--spread 40]``.
 
 Set-up: ``--sources`` warehouses (the company's, then new ones), ``--channels``
 generic_json marketplace channels (never contacted), each fed by every warehouse as a
 source (in a rotating order; no promise, so every source counts); by SQL bulk inserts,
 ``--variants`` storable variants PUB-0000000... (copies of one ORM-made variant) with a
-quant in the stock of every warehouse (copies of one ORM-made quant). ``--kits N``:
+quant in the stock of every warehouse (copies of one ORM-made quant): on hand
+1 + (7 n + location id) mod ``--spread`` (40: 40 levels, 1,000,000: every variant its
+own figures), reserved (n + location id) mod 3. ``--kits N``:
 when bench/_kits.py exists, its ``make_kits(env, component_ids, n)`` makes N kits of
 the seeded variants (the kits are then part of the variants computed). Then ANALYZE.
 
@@ -54,7 +57,7 @@ SELECT g.product_id, g.tmpl_id, 'PUB-' || lpad(g.n::text, 7, '0'), {variant_src}
   FROM pub_new g, product_product v WHERE v.id = %(variant)s;
 
 INSERT INTO stock_quant (product_id, location_id, quantity, reserved_quantity, {quant_cols})
-SELECT g.product_id, q.location_id, 1 + (g.n * 7 + q.location_id) %% 40,
+SELECT g.product_id, q.location_id, 1 + (g.n * 7 + q.location_id) %% %(spread)s,
        (g.n + q.location_id) %% 3, {quant_src}
   FROM pub_new g, stock_quant q WHERE q.id = ANY(%(quants)s);
 
@@ -145,6 +148,7 @@ class Bench:
                     "tmpl": model.product_tmpl_id.id,
                     "variant": model.id,
                     "quants": quants.ids,
+                    "spread": args.spread,
                 },
             )
             self.product_ids = [pid for (pid,) in cr.fetchall()]
@@ -208,6 +212,13 @@ def main():
     parser.add_argument("--channels", type=int, default=5)
     parser.add_argument("--sources", type=int, default=3)
     parser.add_argument("--kits", type=int, default=0, help="kits made by bench/_kits.py")
+    parser.add_argument(
+        "--spread",
+        type=int,
+        default=40,
+        help="on hand 1 + (7 n + location) mod SPREAD: 40, few distinct figures (as most "
+        "variants of a catalogue hold a few units); 1000000, every variant its own",
+    )
     parser.add_argument("--no-trace", action="store_true", help="skip the tracemalloc runs")
     args = parser.parse_args()
     bench = Bench(args)
