@@ -17,7 +17,7 @@ class Shared:
 
     def __init__(self):
         self._allocations = {}  # (warehouse, stock, rule ids, velocity) -> (rules, results)
-        self._combined = {}  # (channel, allocation ids) -> Result
+        self._combined = {}  # allocation ids -> {channel: Result}
 
     def allocation(self, warehouse, stock, rules, velocity, compute):
         """compute(): {channel: Result} of `stock` under `rules` ({channel: Rule}, in the
@@ -36,11 +36,12 @@ class Shared:
             found = self._allocations[key] = (rules, compute())
         return found[1]
 
-    def combined(self, channel, per_warehouse, combine):
-        """combine(per_warehouse): the channel's Result, once per distinct set of
-        allocations (per_warehouse {warehouse: the allocation's results}, each an
-        object `allocation` returned, alive for the batch)."""
-        key = (channel, *map(id, per_warehouse.values()))
+    def combined(self, per_warehouse, combine):
+        """combine(per_warehouse): {channel: Result} of the batch's channels, once per
+        distinct set of allocations (per_warehouse {warehouse: the allocation's results,
+        an object `allocation` returned, alive for the batch}, in the same warehouse
+        order every call)."""
+        key = tuple(map(id, per_warehouse.values()))
         found = self._combined.get(key)
         if found is None:
             found = self._combined[key] = combine(per_warehouse)

@@ -120,16 +120,17 @@ class StockWarehouse(models.Model):
         waiting = self._channel_waiting_demand(products)
         held = self.env["stock.channel.hold"]._held(self, products)
         pending = self._channel_pending_reserved(products)
-        return {
-            product.id: Stock(
-                on_hand=on_hand[product.id],
-                reserved=reserved[product.id] + pending.get(product.id, 0.0),
-                non_sellable=non_sellable[product.id],
-                incoming=net_of_waiting(incoming[product.id], waiting[product.id]),
-                held=held.get(product.id, 0.0),
+        figures, same = {}, {}  # variants with the same figures share one Stock
+        for product_id in products.ids:
+            key = (
+                on_hand[product_id],
+                reserved[product_id] + pending.get(product_id, 0.0),
+                non_sellable[product_id],
+                net_of_waiting(incoming[product_id], waiting[product_id]),
+                held.get(product_id, 0.0),
             )
-            for product in products
-        }
+            figures[product_id] = same.get(key) or same.setdefault(key, Stock(*key))
+        return figures
 
     def _channel_pending_reserved(self, products):
         """{product_id: units} reserved in this warehouse by orders answered but not

@@ -58,7 +58,7 @@ def test_shared_results_equal_the_results_computed_one_by_one(figures):
             per_warehouse[key] = shared.allocation(
                 key, stock, rules, None, lambda s=stock: allocate(s, rules, today=TODAY)
             )
-        got = shared.combined(10, per_warehouse, _combine)
+        got = shared.combined(per_warehouse, _combine)
         alone = _combine({k: allocate(Stock(on_hand=q), rules, today=TODAY)
                           for k, q in ((1, paris), (2, lyon))})  # fmt: skip
         assert got == alone
