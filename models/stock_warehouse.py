@@ -12,8 +12,8 @@ from ..core.allocation import Stock, net_of_waiting
 TODO_MOVE_STATES = ("waiting", "confirmed", "assigned", "partially_available")
 # on hand and reserved of the warehouse's internal locations per variant, split by sellable
 QUANT_FIGURES = """
-SELECT q.product_id, q.location_id = ANY(%(non_sellable)s), SUM(q.quantity),
-       SUM(q.reserved_quantity)
+SELECT q.product_id, q.location_id = ANY(%(non_sellable)s), COALESCE(SUM(q.quantity), 0),
+       COALESCE(SUM(q.reserved_quantity), 0)
   FROM stock_quant q
   JOIN stock_location l ON l.id = q.location_id
  WHERE q.product_id = ANY(%(products)s) AND l.usage = 'internal'
