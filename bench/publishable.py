@@ -16,7 +16,8 @@ the seeded variants (the kits are then part of the variants computed). Then ANAL
 Measured, in one process, one after the other on the same variants: (a) native, one
 read of ``free_qty`` of every variant with ``warehouse_id`` = the source warehouses in
 context (Odoo's own availability); (b) ours, ``_compute_publishable`` of the channels
-(grouped queries per warehouse, the allocation per source, combined per channel). Peak
+(grouped queries per warehouse, the allocation per source, combined per channel); then,
+untimed, 20 variants computed alone must give the batch's Results (else exit 1). Peak
 memory: the process's peak resident set (ru_maxrss) after each, and Python's peak
 allocations during each (tracemalloc, measured in a separate run so that it does not
 slow the timings down).
@@ -193,6 +194,7 @@ class Bench:
                 tracemalloc.stop()
             if what == "ours" and not traced:
                 self.check(result)
+                self.check_alone(env, result)
             cr.rollback()
         return seconds, peak
 
@@ -202,6 +204,21 @@ class Bench:
             raise SystemExit(f"{len(results)} results, {expected} expected")
         sample = results[self.channel_ids[0], self.product_ids[0]]
         self.log(f"first variant on the first channel: publishable {sample.publishable}")
+
+    def check_alone(self, env, results):
+        """20 variants spread over the batch (its chunks, its kits), each computed alone:
+        the same Results as in the batch (numbers and explain), or exit non-zero."""
+        step = max(1, len(self.product_ids) // 20)
+        channels = env["stock.channel"].browse(self.channel_ids)
+        for product_id in [*self.product_ids[::step][:19], self.product_ids[-1]]:
+            alone = channels._compute_publishable(env["product.product"].browse(product_id))
+            for channel_id in self.channel_ids:
+                if alone[channel_id, product_id] != results[channel_id, product_id]:
+                    raise SystemExit(
+                        f"variant {product_id} on channel {channel_id}: the "
+                        "batch differs from the variant computed alone"
+                    )
+        self.log("20 variants computed alone: the same results as in the batch")
 
 
 def main():
