@@ -41,7 +41,8 @@ class StockChannel(models.Model):
         """Batch: {(channel_id, product_id): allocation.Result} for self x products: grouped
         queries per warehouse feeding a channel (its warehouse, or its sources keeping its
         promise at `now`: sources.py), core.allocation per warehouse with the fences of the
-        channels drawing from it, one Result per channel (core.promise.combine)."""
+        channels drawing from it, one Result per channel (core.promise.combine); by chunks
+        of variants, variants with the same inputs sharing one Result (publishable.py)."""
         today = today or datetime.now(UTC).date()  # the receipts' days are UTC days too
         products, kits = self._kit_batch(products.with_context(active_test=False))  # kits.py
         plan, combiners = self._publishing_plan(now)
