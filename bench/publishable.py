@@ -1,19 +1,23 @@
 """Publishable quantities at volume, per source: ``_compute_publishable`` of channels fed
 by several sources, against one native ``free_qty`` pass of the same variants. Started
-by ``bench/run publishable [--variants 100000] [--channels 5] [--sources 3] [--kits N]``.
+by ``bench/run publishable [--variants 100000] [--channels 5] [--sources 3] [--kits N]
+[--spread 40]``.
 
 Set-up: ``--sources`` warehouses (the company's, then new ones), ``--channels``
 generic_json marketplace channels (never contacted), each fed by every warehouse as a
 source (in a rotating order; no promise, so every source counts); by SQL bulk inserts,
 ``--variants`` storable variants PUB-0000000... (copies of one ORM-made variant) with a
-quant in the stock of every warehouse (copies of one ORM-made quant). ``--kits N``:
+quant in the stock of every warehouse (copies of one ORM-made quant): on hand
+1 + (7 n + location id) mod ``--spread`` (40: 40 levels, 1,000,000: every variant its
+own figures), reserved (n + location id) mod 3. ``--kits N``:
 when bench/_kits.py exists, its ``make_kits(env, component_ids, n)`` makes N kits of
 the seeded variants (the kits are then part of the variants computed). Then ANALYZE.
 
 Measured, in one process, one after the other on the same variants: (a) native, one
 read of ``free_qty`` of every variant with ``warehouse_id`` = the source warehouses in
 context (Odoo's own availability); (b) ours, ``_compute_publishable`` of the channels
-(grouped queries per warehouse, the allocation per source, combined per channel). Peak
+(grouped queries per warehouse, the allocation per source, combined per channel); then,
+untimed, 20 variants computed alone must give the batch's Results (else exit 1). Peak
 memory: the process's peak resident set (ru_maxrss) after each, and Python's peak
 allocations during each (tracemalloc, measured in a separate run so that it does not
 slow the timings down).
@@ -54,7 +58,7 @@ SELECT g.product_id, g.tmpl_id, 'PUB-' || lpad(g.n::text, 7, '0'), {variant_src}
   FROM pub_new g, product_product v WHERE v.id = %(variant)s;
 
 INSERT INTO stock_quant (product_id, location_id, quantity, reserved_quantity, {quant_cols})
-SELECT g.product_id, q.location_id, 1 + (g.n * 7 + q.location_id) %% 40,
+SELECT g.product_id, q.location_id, 1 + (g.n * 7 + q.location_id) %% %(spread)s,
        (g.n + q.location_id) %% 3, {quant_src}
   FROM pub_new g, stock_quant q WHERE q.id = ANY(%(quants)s);
 
@@ -145,6 +149,7 @@ class Bench:
                     "tmpl": model.product_tmpl_id.id,
                     "variant": model.id,
                     "quants": quants.ids,
+                    "spread": args.spread,
                 },
             )
             self.product_ids = [pid for (pid,) in cr.fetchall()]
@@ -189,6 +194,7 @@ class Bench:
                 tracemalloc.stop()
             if what == "ours" and not traced:
                 self.check(result)
+                self.check_alone(env, result)
             cr.rollback()
         return seconds, peak
 
@@ -199,6 +205,21 @@ class Bench:
         sample = results[self.channel_ids[0], self.product_ids[0]]
         self.log(f"first variant on the first channel: publishable {sample.publishable}")
 
+    def check_alone(self, env, results):
+        """20 variants spread over the batch (its chunks, its kits), each computed alone:
+        the same Results as in the batch (numbers and explain), or exit non-zero."""
+        step = max(1, len(self.product_ids) // 20)
+        channels = env["stock.channel"].browse(self.channel_ids)
+        for product_id in [*self.product_ids[::step][:19], self.product_ids[-1]]:
+            alone = channels._compute_publishable(env["product.product"].browse(product_id))
+            for channel_id in self.channel_ids:
+                if alone[channel_id, product_id] != results[channel_id, product_id]:
+                    raise SystemExit(
+                        f"variant {product_id} on channel {channel_id}: the "
+                        "batch differs from the variant computed alone"
+                    )
+        self.log("20 variants computed alone: the same results as in the batch")
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
@@ -208,6 +229,13 @@ def main():
     parser.add_argument("--channels", type=int, default=5)
     parser.add_argument("--sources", type=int, default=3)
     parser.add_argument("--kits", type=int, default=0, help="kits made by bench/_kits.py")
+    parser.add_argument(
+        "--spread",
+        type=int,
+        default=40,
+        help="on hand 1 + (7 n + location) mod SPREAD: 40, few distinct figures (as most "
+        "variants of a catalogue hold a few units); 1000000, every variant its own",
+    )
     parser.add_argument("--no-trace", action="store_true", help="skip the tracemalloc runs")
     args = parser.parse_args()
     bench = Bench(args)

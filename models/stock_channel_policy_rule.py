@@ -245,6 +245,7 @@ class StockChannelPolicyRule(models.Model):
                     return rule
             return self.browse()
 
+        find.ruled = frozenset(ruled)  # the channels with rules (the others': the default)
         return find
 
     def _where(self):
@@ -287,4 +288,5 @@ class StockChannelPolicyRule(models.Model):
                 core_rules[rule.id] = rule._to_core(rule._label(rule.policy_id.version))
             return core_rules[rule.id]
 
+        resolve.ruled = find.ruled
         return resolve

@@ -10,6 +10,16 @@ from ..core import pickup
 from ..core.allocation import Stock, net_of_waiting
 
 TODO_MOVE_STATES = ("waiting", "confirmed", "assigned", "partially_available")
+# on hand and reserved of the warehouse's internal locations per variant, split by sellable
+QUANT_FIGURES = """
+SELECT q.product_id, q.location_id = ANY(%(non_sellable)s), COALESCE(SUM(q.quantity), 0),
+       COALESCE(SUM(q.reserved_quantity), 0)
+  FROM stock_quant q
+  JOIN stock_location l ON l.id = q.location_id
+ WHERE q.product_id = ANY(%(products)s) AND l.usage = 'internal'
+   AND l.parent_path LIKE %(path)s
+ GROUP BY 1, 2
+"""
 
 
 class StockWarehouse(models.Model):
@@ -110,16 +120,17 @@ class StockWarehouse(models.Model):
         waiting = self._channel_waiting_demand(products)
         held = self.env["stock.channel.hold"]._held(self, products)
         pending = self._channel_pending_reserved(products)
-        return {
-            product.id: Stock(
-                on_hand=on_hand[product.id],
-                reserved=reserved[product.id] + pending.get(product.id, 0.0),
-                non_sellable=non_sellable[product.id],
-                incoming=net_of_waiting(incoming[product.id], waiting[product.id]),
-                held=held.get(product.id, 0.0),
+        figures, same = {}, {}  # variants with the same figures share one Stock
+        for product_id in products.ids:
+            key = (
+                on_hand[product_id],
+                reserved[product_id] + pending.get(product_id, 0.0),
+                non_sellable[product_id],
+                net_of_waiting(incoming[product_id], waiting[product_id]),
+                held.get(product_id, 0.0),
             )
-            for product in products
-        }
+            figures[product_id] = same.get(key) or same.setdefault(key, Stock(*key))
+        return figures
 
     def _channel_pending_reserved(self, products):
         """{product_id: units} reserved in this warehouse by orders answered but not
@@ -132,17 +143,22 @@ class StockWarehouse(models.Model):
         on_hand = defaultdict(float)
         reserved = defaultdict(float)
         non_sellable = defaultdict(float)
-        Quant = self.env["stock.quant"].sudo()
-        for product, location, qty, reserved_qty in Quant._read_group(
-            self._channel_stock_domain(products) & Domain("location_id.usage", "=", "internal"),
-            ["product_id", "location_id"],
-            ["quantity:sum", "reserved_quantity:sum"],
-        ):
-            on_hand[product.id] += qty
-            if location.id in non_sellable_ids:
-                non_sellable[product.id] += qty
+        # the quants of the internal locations under the warehouse's view (as a domain
+        # `location_id child_of view` would, archived locations included), one query on ids
+        self.env["stock.quant"].flush_model(
+            ["product_id", "location_id", "quantity", "reserved_quantity"]
+        )
+        self.env["stock.location"].flush_model(["usage", "parent_path"])
+        self.env.cr.execute(QUANT_FIGURES, {
+            "products": products.ids, "path": f"{self.view_location_id.parent_path}%",
+            "non_sellable": list(non_sellable_ids),
+        })  # fmt: skip
+        for product_id, outside, qty, reserved_qty in self.env.cr.fetchall():
+            on_hand[product_id] += qty
+            if outside:
+                non_sellable[product_id] += qty
             else:
-                reserved[product.id] += reserved_qty
+                reserved[product_id] += reserved_qty
         return on_hand, reserved, non_sellable
 
     def _channel_incoming(self, products, non_sellable_ids):

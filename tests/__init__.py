@@ -48,6 +48,7 @@ from . import (
     test_pos_tour,
     test_promise,
     test_publishable,
+    test_publishable_batch,
     test_quarantine,
     test_readonly,
     test_reconcile,

@@ -3,6 +3,7 @@ model of channel.py; imported in this order, which is the order of their overrid
 
 - channel.py: the model, its fields and checks, what a change of them republishes
 - publishing.py: publishable quantities computed, refreshed; pushes woken, republished
+- publishable.py: the batch loop of the publishable quantities (chunks, shared results)
 - alerts.py: alert thresholds, the alert cron, mail.thread and activities
 - alert_figures.py: the alert figures and thresholds in force, for all channels at once
 - demo.py: the demo mode (orders generated on the simulator)
@@ -37,5 +38,6 @@ model of channel.py; imported in this order, which is the order of their overrid
 from . import channel, publishing, alerts, alert_figures, demo, connection, mapping
 from . import orders, overview, business, reach, reconcile, reconcile_run, velocity, settings
 from . import connection_check, sources, future_stock, kits, exclusions, pickup, sourcing, offers
+from . import publishable
 
 # isort: on

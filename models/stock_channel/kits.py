@@ -29,6 +29,14 @@ WITH RECURSIVE kit(component_id, product_id) AS (
 )
 SELECT component_id, product_id FROM kit
 """
+# the variants among the given ones that have an active kit bill of materials (any company)
+KIT_CANDIDATES = """
+SELECT DISTINCT pp.id
+  FROM product_product pp
+  JOIN mrp_bom b ON b.product_tmpl_id = pp.product_tmpl_id AND b.type = 'phantom'
+       AND b.active AND (b.product_id IS NULL OR b.product_id = pp.id)
+ WHERE pp.id = ANY(%s)
+"""
 
 
 class StockChannel(models.Model):
@@ -67,7 +75,10 @@ class StockChannel(models.Model):
         components that are not storable left out (as in Odoo's kit quantity)."""
         if not products or not self._kits_exist():
             return {}
-        tree = self._kit_tree(products, company)
+        self.env["mrp.bom"].flush_model(["product_tmpl_id", "product_id"])
+        self.env.cr.execute(KIT_CANDIDATES, [products.ids])
+        candidates = products.browse(sorted(pid for (pid,) in self.env.cr.fetchall()))
+        tree = self._kit_tree(candidates, company)  # mrp's _bom_find on the kits only
         plans = {}
         for kit in products.filtered(lambda product: product.id in tree):
             leaves = kits_core.flatten(tree, kit.id)

@@ -13,7 +13,6 @@ from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import mute_logger
 
 from ...core import allocation
-from ...core.connectors import quantity_ceiling
 from ...core.progress import REPUBLISH
 from .. import runtime
 from ..access import check_manager_of
@@ -42,33 +41,12 @@ class StockChannel(models.Model):
         """Batch: {(channel_id, product_id): allocation.Result} for self x products: grouped
         queries per warehouse feeding a channel (its warehouse, or its sources keeping its
         promise at `now`: sources.py), core.allocation per warehouse with the fences of the
-        channels drawing from it, one Result per channel (core.promise.combine)."""
+        channels drawing from it, one Result per channel (core.promise.combine); by chunks
+        of variants, variants with the same inputs sharing one Result (publishable.py)."""
         today = today or datetime.now(UTC).date()  # the receipts' days are UTC days too
-        results = {}
         products, kits = self._kit_batch(products.with_context(active_test=False))  # kits.py
         plan, combiners = self._publishing_plan(now)
-        figures = {wh.id: wh._channel_stock_figures(products) for wh in plan}
-        every = self.browse(sorted({ch.id for _chs, sibs in plan.values() for ch in sibs}))
-        resolve = self.env["stock.channel.policy.rule"]._resolver(every)
-        ceilings = {ch.id: quantity_ceiling(ch.connector) for ch in self if not ch.source_ids}
-        backorder = {ch.id: ch.allow_backorder for ch in every}
-        velocity_of = None  # velocity(channel, product), read at the first rule needing it
-        for product in products:
-            per_warehouse = {}
-            for warehouse, (channels, siblings) in plan.items():
-                rules = {ch.id: resolve(ch, product, warehouse) for ch in siblings}
-                if not velocity_of and any(rules[ch.id].latency_buffer for ch in channels):
-                    velocity_of = self._velocity_reader(products)
-                per_warehouse[warehouse.id] = allocation.allocate(
-                    figures[warehouse.id][product.id],
-                    rules,
-                    allow_backorder=backorder,
-                    today=today,
-                    velocity=velocity_of and {ch.id: velocity_of(ch, product) for ch in channels},
-                    ceilings=ceilings,
-                )
-            for channel in self:
-                results[channel.id, product.id] = combiners[channel.id](per_warehouse)
+        results = self._publishable_batch(products, plan, combiners, today)  # publishable.py
         return self._apply_exclusions(products, self._kit_results(results, kits))
 
     def _orderable(self, products):

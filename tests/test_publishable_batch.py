@@ -1,0 +1,75 @@
+"""The batch path of the publishable quantities (chunks, shared results, core.batch)
+gives what each variant computed alone gives: same numbers, same explain."""
+
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import fields
+from odoo.tests import tagged
+
+from ..models.stock_channel import publishable
+from .common import ChannelStockCase
+
+
+@tagged("post_install", "-at_install")
+class TestPublishableBatch(ChannelStockCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.lyon = cls.env["stock.warehouse"].create({"name": "Lyon store", "code": "LYB"})
+        cls.market.source_ids = [
+            (0, 0, {"warehouse_id": cls.warehouse.id, "sequence": 0, "safety_stock": 1}),
+            (0, 0, {"warehouse_id": cls.lyon.id, "sequence": 1}),
+        ]
+
+    def catalogue(self):
+        """Twelve variants: pairs with the same figures everywhere, one with its own
+        rule, one in quarantine, one with a receipt, one held, one on backorder."""
+        products = self.product | self.product_b
+        for i in range(10):
+            products |= self._create_product(f"Batch {i}", f"BATCH-{i}")
+        for i, product in enumerate(products):
+            self.set_stock(product, 3 + i % 4)  # 3, 4, 5, 6, 3, 4...: pairs of equal figures
+            if i % 3:
+                self.set_stock(product, 2 + i % 2, self.lyon.lot_stock_id)
+        self.set_stock(products[4], 2, self.quarantine)
+        in_two_days = fields.Datetime.now() + timedelta(days=2)
+        self.receive(products[5], 7, date=in_two_days)
+        self.env["stock.channel.hold"].create(
+            {"partner_id": self.partner.id, "product_id": products[6].id,
+             "warehouse_id": self.warehouse.id, "quantity": 2, "reason": "VIP"}
+        )  # fmt: skip
+        self.deliver(products[7], 40)  # beyond its stock: waiting for the receipt
+        self.add_rule(self.web, share_percent=50, safety_buffer=1, include_incoming_days=5)
+        self.add_rule(self.pos, ring_fenced_qty=2)
+        self.add_rule(self.market, scope="variant", product_id=products[8], max_exposure=2)
+        self.web.allow_backorder = True
+        self.add_rule(self.web, scope="variant", product_id=products[7], backorder_qty=4)
+        return products
+
+    def test_batch_gives_what_each_variant_alone_gives(self):
+        products = self.catalogue()
+        with patch.object(publishable, "CHUNK", 5):  # three chunks: 5, 5, 2
+            batch = self.channels._compute_publishable(products)
+        self.assertEqual(len(batch), 3 * len(products))
+        for product in products:
+            alone = self.channels._compute_publishable(product)
+            for channel in self.channels:
+                self.assertEqual(
+                    batch[channel.id, product.id],
+                    alone[channel.id, product.id],
+                    f"{product.default_code} on {channel.name}",
+                )
+        held = batch[self.web.id, products[6].id]
+        self.assertIn("held", [step["step"] for step in held.steps])
+        backorder = batch[self.web.id, products[7].id]
+        self.assertEqual(backorder.publishable, 4, "sellable 0, the backorder rule")
+
+    def test_variants_with_the_same_figures_share_one_result(self):
+        products = self.catalogue()
+        batch = self.channels._compute_publishable(products)
+        # products 0 and 4 differ (quarantine), 1 and 5 (receipt); 2 and 10 match
+        first, twin = products[2], products[10]
+        for channel in self.channels:
+            self.assertIs(batch[channel.id, first.id], batch[channel.id, twin.id], channel.name)
+        self.assertIsNot(batch[self.web.id, products[0].id], batch[self.web.id, products[4].id])
