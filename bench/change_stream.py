@@ -43,7 +43,7 @@ CHANNELS = ("stream_a", "stream_b", "stream_c")
 INITIAL_QUANTITY = 1000
 BENCH_TRIES = 3
 CONVERGE_SECONDS = 180
-CONFLICT = re.compile(r'bad query: (?:UPDATE|INSERT INTO|DELETE FROM) "?(\w+)"?')
+CONFLICT = re.compile(r"bad query: (?:b['\"])?\s*(?:UPDATE|INSERT INTO|DELETE FROM)\s+\"?(\w+)")
 
 
 def percentile(values, pct):
@@ -270,11 +270,14 @@ class Bench(ServerBench):
             log.seek(offset)
             text = log.read()
         tables = Counter()
-        lines = text.splitlines()
-        for i, line in enumerate(lines):
-            match = CONFLICT.search(line)
-            if match and any("could not serialize" in nxt for nxt in lines[i + 1 : i + 40]):
-                tables[match.group(1)] += 1
+        query = None
+        for line in text.splitlines():
+            if "bad query:" in line:
+                match = CONFLICT.search(line)
+                query = match.group(1) if match else "other"
+            elif "could not serialize" in line and query:
+                tables[query] += 1
+                query = None
         retries = len(re.findall(r"tries left, try again", text))
         gave_up = len(re.findall(r"maximum number of tries reached", text))
         return tables, retries, gave_up
