@@ -5,7 +5,8 @@ Runs the real Odoo server (prefork: HTTP workers, cron workers) against a fresh
 database, 3 generic_json channels on the marketplace simulator (in this process) and
 several staff users (Inventory administrators, one API key and thread each) who commit
 `--rate` stock changes per second for `--duration` seconds, open loop (each change has
-its slot; a late thread catches up), over JSON-2 (POST /json/2/<model>/<method>, bearer
+its slot; a late thread catches up; a slot not started within the duration is not
+achieved), over JSON-2 (POST /json/2/<model>/<method>, bearer
 API key). Two kinds of change (`--mix adjust:0.5,move:0.5`):
 
 - adjust: an inventory adjustment (stock.quant write of `inventory_quantity` in
@@ -171,6 +172,7 @@ class Bench(ServerBench):
         slots = iter(range(total))
         done, errors = [], []
         start = time.monotonic() + 1.0
+        end = start + args.duration
         self.stream_start = time.time() + 1.0
 
         def worker(index):
@@ -181,8 +183,8 @@ class Bench(ServerBench):
             while True:
                 with lock:
                     slot = next(slots, None)
-                if slot is None:
-                    return
+                if slot is None or time.monotonic() > end:
+                    return  # the stream is over: a slot not started by then is not achieved
                 delay = start + slot / args.rate - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)
