@@ -210,7 +210,9 @@ class Bench(ServerBench):
                         (kind, product_id, began, answered, (answered - began) * 1000, tries)
                     )
 
-        threads = [threading.Thread(target=worker, args=(i,)) for i in range(args.threads)]
+        threads = [
+            threading.Thread(target=worker, args=(i,), daemon=True) for i in range(args.threads)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
