@@ -59,6 +59,8 @@ class StockChannelDispatcher(models.AbstractModel):
         due while the others are at work gets its thread at once, not when the run ends.
         Otherwise in the current transaction (tests).
         follow: stay while retries come due within FOLLOW_HORIZON_SECONDS (the cron).
+        A following run that used its whole budget pushing reports work remaining: Odoo's
+        cron runs the action again at once (up to 10 times), not after its other jobs.
         """
         self = self.sudo()  # the dispatcher works for every user
         if parallel is None:
@@ -69,6 +71,8 @@ class StockChannelDispatcher(models.AbstractModel):
         else:
             sent = self._run_sequential(channels, deadline, follow)
         self._schedule_next_retry()
+        if follow and sum(sent.values()) and time.monotonic() >= deadline:
+            runtime.commit_chunk(self.env, sum(sent.values()), remaining=1)
         return sent
 
     def _run_sequential(self, channels, deadline, follow):
