@@ -59,6 +59,7 @@ from . import (
     test_sourcing,
     test_stock_figures,
     test_store_offers,
+    test_stream_races,
     test_tours,
     test_unreachable,
     test_webhook_hardening,

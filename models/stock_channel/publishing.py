@@ -250,8 +250,8 @@ class StockChannel(models.Model):
 
     @api.model
     def _wake_dispatcher(self, at=None):
-        """Trigger the dispatch cron now (NOTIFY after the commit), or at `at`."""
-        self.env.ref("stock_channel_sync.ir_cron_dispatch").sudo()._trigger(at=at)
+        """Trigger the dispatch cron now or at `at`, a run listening told (wake.py)."""
+        self.env["stock.channel.dispatcher"]._wake(at=at)
 
     @api.model
     def _on_pushes_queued(self, rows, at=None, **payload):

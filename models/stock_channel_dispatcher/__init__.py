@@ -5,11 +5,12 @@ pushes under each channel's lock:
 - due.py: the channels with rows or verdicts due, the next due time, the cron woken for it
 - plan.py: a round's pushes planned in the transaction that took the rows
 - push.py: pushing outside any transaction work, recording the outcomes
+- wake.py: the dispatcher woken, a run under way told at once (LISTEN/NOTIFY)
 - answers.py: an order's status push answered, told to customer service's actions
 """
 
 # isort: off
 # dispatcher.py defines the model the others extend
-from . import dispatcher, due, plan, push, answers
+from . import dispatcher, due, plan, push, answers, wake
 
 # isort: on

@@ -25,6 +25,8 @@ RUN_BUDGET_SECONDS = 50  # leave the cron thread before its time limit; the rest
 # due time instead of at the cron's next wake-up (up to a minute).
 FOLLOW_HORIZON_SECONDS = 30
 FOLLOW_POLL_SECONDS = 0.1  # while it waits for a retry, changes made meanwhile go out too
+# a run that listens (outside tests: wake.py) stays this long after its last due row
+IDLE_SECONDS = 5
 CANDIDATES_PER_BATCH = 4  # rows taken per dispatch round, in batches of the connector's size
 # PostgreSQL advisory lock (class id, channel id) held by the one dispatcher of a channel
 CHANNEL_LOCK_CLASS = 730_501
@@ -57,6 +59,8 @@ class StockChannelDispatcher(models.AbstractModel):
         due while the others are at work gets its thread at once, not when the run ends.
         Otherwise in the current transaction (tests).
         follow: stay while retries come due within FOLLOW_HORIZON_SECONDS (the cron).
+        A following run that used its whole budget pushing reports work remaining: Odoo's
+        cron runs the action again at once (up to 10 times), not after its other jobs.
         """
         self = self.sudo()  # the dispatcher works for every user
         if parallel is None:
@@ -67,6 +71,8 @@ class StockChannelDispatcher(models.AbstractModel):
         else:
             sent = self._run_sequential(channels, deadline, follow)
         self._schedule_next_retry()
+        if follow and sum(sent.values()) and time.monotonic() >= deadline:
+            runtime.commit_chunk(self.env, sum(sent.values()), remaining=1)
         return sent
 
     def _run_sequential(self, channels, deadline, follow):
@@ -87,7 +93,10 @@ class StockChannelDispatcher(models.AbstractModel):
         dbname = self.env.cr.dbname
         channel_ids = channels.ids if channels else None
         sent, running = defaultdict(int), {}
-        with ThreadPoolExecutor(max_workers=MAX_PARALLEL_CHANNELS) as pool:
+        with (
+            ThreadPoolExecutor(max_workers=MAX_PARALLEL_CHANNELS) as pool,
+            self._wake_listener(follow) as listener,
+        ):
             while True:
                 for channel_id, future in list(running.items()):
                     if future.done():
@@ -102,20 +111,26 @@ class StockChannelDispatcher(models.AbstractModel):
                     )
                 if running:
                     wait(running.values(), timeout=FOLLOW_POLL_SECONDS, return_when=FIRST_COMPLETED)
-                elif not due and not (follow and self._wait_for_due(channels, deadline)):
+                elif not due and not (follow and self._wait_for_due(channels, deadline, listener)):
                     return dict(sent)
 
-    def _wait_for_due(self, channels, deadline):
+    def _wait_for_due(self, channels, deadline, listener=None):
         """Wait until a row is due, if one comes due within the horizon and the run's
-        budget; True when there is something to dispatch again."""
+        budget, or (a run listening: wake.py) a change is notified within IDLE_SECONDS;
+        True when there is something to dispatch again."""
+        idle_until = min(time.monotonic() + IDLE_SECONDS, deadline)
         while time.monotonic() < deadline:
             runtime.commit_chunk(self.env)  # a fresh snapshot, no lock held while waiting
             seconds = self._seconds_to_next_due(channels)
-            if seconds is None or seconds > FOLLOW_HORIZON_SECONDS:
-                return False
-            if seconds <= 0:
+            if seconds is not None and seconds <= 0:
                 return True
-            time.sleep(min(seconds, FOLLOW_POLL_SECONDS, max(deadline - time.monotonic(), 0)))
+            if seconds is not None and seconds > FOLLOW_HORIZON_SECONDS:
+                seconds = None  # nothing to follow: only a change notified wakes the run
+            if seconds is not None:
+                poll = FOLLOW_POLL_SECONDS if listener is None else seconds
+                seconds = min(seconds, poll, max(deadline - time.monotonic(), 0))
+            if not self._idle_wait(listener, seconds, idle_until):
+                return False
         return False
 
     def _run_channel_here(self, channel, commit, deadline=None):

@@ -1,0 +1,126 @@
+"""A stream of stock changes by several users at once, in real committed transactions
+(these tests commit: they remove what they created)."""
+
+import threading
+import time
+import uuid
+
+from odoo import SUPERUSER_ID, api, fields
+from odoo.tests import tagged
+
+from .common import start_simulator
+from .live_server import LiveServerCase
+
+SECRET = "stream-race-secret"
+
+
+@tagged("post_install", "-at_install")
+class TestStreamRaces(LiveServerCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sim = start_simulator(cls.addClassCleanup)
+        token = uuid.uuid4().hex[:8]
+        cls.code = f"stream-{token}"
+        cls.sim.configure_channel(cls.code, secret=SECRET)
+        with cls.registry.cursor() as cr:
+            env = cls.env_of(cr)
+            warehouse = env["stock.warehouse"].search(
+                [("company_id", "=", env.company.id)], limit=1
+            )
+            cls.location_id = warehouse.lot_stock_id.id
+            products = env["product.product"].create(
+                [
+                    {"name": f"Stream {n}", "default_code": f"STREAM-{token}-{n}",
+                     "type": "consu", "is_storable": True}
+                    for n in range(2)
+                ]
+            )  # fmt: skip
+            cls.product_ids = products.ids
+            cls.skus = products.mapped("default_code")
+            for product in products:
+                env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, 10)
+            channel = env["stock.channel"].create(
+                {"name": "Stream", "code": cls.code, "channel_type": "marketplace",
+                 "warehouse_id": warehouse.id, "connector": "generic_json",
+                 "endpoint_url": cls.sim.generic_url(cls.code), "api_secret": SECRET}
+            )  # fmt: skip
+            cls.channel_ids = channel.ids
+            env.flush_all()
+            env["stock.channel.outbox"].search(
+                [("channel_id", "=", channel.id), ("product_id", "not in", products.ids)]
+            ).unlink()
+
+    def _apply_inventory(self, cr, product_id, quantity):
+        """An inventory adjustment of `product_id` in the warehouse's stock, not committed."""
+        env = self.env_of(cr, inventory_mode=True)
+        quant = env["stock.quant"].search(
+            [("product_id", "=", product_id), ("location_id", "=", self.location_id)]
+        )
+        quant.inventory_quantity = quantity
+        quant.action_apply_inventory()
+
+    def _on_hand(self, product_id):
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT sum(quantity) FROM stock_quant WHERE product_id = %s AND location_id = %s",
+                [product_id, self.location_id],
+            )
+            return cr.fetchone()[0]
+
+    def test_two_users_adjusting_two_variants_in_one_location_both_commit(self):
+        """Odoo stamps the location's last inventory date at every adjustment applied
+        in it: two users adjusting two variants of one location at once both commit
+        (the second used to fail to serialise on the location's row)."""
+        with self.registry.cursor() as cr:
+            self._apply_inventory(cr, self.product_ids[0], 11)  # today's stamp is there
+        with self.registry.cursor() as one, self.registry.cursor() as two:
+            for cr in (one, two):
+                cr.execute("SELECT count(*) FROM stock_location")  # both snapshots taken
+            self._apply_inventory(one, self.product_ids[0], 12)
+            one.commit()
+            self._apply_inventory(two, self.product_ids[1], 13)
+            two.commit()
+        self.assertEqual(self._on_hand(self.product_ids[0]), 12)
+        self.assertEqual(self._on_hand(self.product_ids[1]), 13)
+        with self.registry.cursor() as cr:
+            location = self.env_of(cr)["stock.location"].browse(self.location_id)
+            self.assertEqual(location.last_inventory_date, fields.Date.today())
+
+    def test_a_dispatch_run_pushes_a_change_committed_while_it_waits(self):
+        """The scheduled action's run, once its rows are pushed, waits listening: a stock
+        change committed meanwhile is pushed by that run (no cron worker to start)."""
+        finished = []
+
+        def run():
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                channel = env["stock.channel"].browse(self.channel_ids)
+                deadline = time.monotonic() + 8
+                env["stock.channel.dispatcher"]._run_parallel(channel, deadline, follow=True)
+            finished.append(time.monotonic())
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        self.addCleanup(thread.join)
+        sku = self.skus[0]
+        self._wait(lambda: self.sim.generic_level(self.code, sku) is not None, 5)
+        time.sleep(1)  # nothing more is due: the run waits
+        before = self.sim.generic_level(self.code, sku)
+        with self.registry.cursor() as cr:
+            env = self.env_of(cr)
+            product = env["product.product"].browse(self.product_ids[0])
+            location = env["stock.location"].browse(self.location_id)
+            env["stock.quant"]._update_available_quantity(product, location, 1)
+        pushed = self._wait(lambda: self.sim.generic_level(self.code, sku) != before, 4)
+        self.assertTrue(pushed, "the waiting run pushed the change")
+        self.assertFalse(finished, "by the run that was waiting")
+
+    @staticmethod
+    def _wait(condition, seconds):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if condition():
+                return True
+            time.sleep(0.05)
+        return False
