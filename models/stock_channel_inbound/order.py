@@ -16,6 +16,7 @@ from ...core.inbound import (
     judged_inline,
     too_many_lines,
 )
+from ...core.intake import ANSWER_RESERVED
 from ...core.payload import PayloadError
 
 NEXT_ACTION_MAPPING = (
@@ -86,6 +87,9 @@ class StockChannelInbound(models.Model):
             if order.state in ("draft", "sent") and order.channel_exception:
                 order._channel_reserve()
             return self._set_outcome(DONE, order)
+        pending = self._pending_duplicate(order_in.id)
+        if pending:  # reserved and confirming: the same answer, nothing twice
+            return pending
         if self._cancelled_before_import(order_in.id):
             # a cancellation is final for the channel's order id: never imported after it
             return self._finish_cancelled_held(order_in)
@@ -93,8 +97,12 @@ class StockChannelInbound(models.Model):
         if resolved["problems"]:
             return self._hold(order_in, resolved)
         self._supersede_held(order_in.id)
-        order = self._create_order(order_in, resolved)
         connector = self._connector()
+        if self.channel_id.intake_answer == ANSWER_RESERVED:
+            reserved = self._answer_reserved(order_in, resolved, connector)
+            if reserved:
+                return reserved
+        order = self._create_order(order_in, resolved)
         self._reserve_or_cancel(order, order_in, connector)
         if not connector.accepts_orders and self.http_status != ANSWERED_LATER:
             # the channel knows the status it was answered; one answered "received"
