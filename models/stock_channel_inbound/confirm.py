@@ -4,10 +4,13 @@ the same transaction, one commit per batch; an order that cannot be confirmed is
 exception with the reason, its units released."""
 
 import logging
+import os
 import zlib
+from collections import defaultdict
 
 from odoo import api, models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import config
 
 from ...core import status as status_core
 from ...core.inbound import DONE, EXCEPTION, RESERVED
@@ -23,6 +26,16 @@ CLAIM_ATTEMPTS = 5
 LOCK_SPACE = zlib.crc32(b"stock_channel_sync.confirm") & 0x7FFFFFFF
 NEXT_ACTION_CONFIRM = "Correct what the reason says, then Retry the message."
 QUIET = {"tracking_disable": True, "mail_notrack": True, "mail_create_nolog": True}
+# a cron worker process (prefork) confirming lowers its CPU priority once: the webhook
+# answers, which wait for nothing else, come first; the backlog takes the spare CPU
+CRON_NICE = 10
+_niced = []
+
+
+def _yield_cpu_to_answers():
+    if config["workers"] and not _niced and not runtime.in_test():
+        os.nice(CRON_NICE)
+        _niced.append(CRON_NICE)
 
 
 class StockChannelInbound(models.Model):
@@ -32,6 +45,7 @@ class StockChannelInbound(models.Model):
     def _cron_confirm_reserved(self, batch=CONFIRM_BATCH):
         """Confirm the reserved orders, a batch per transaction, until none is left or
         the cron's time is up. Two cron records run this side by side."""
+        _yield_cpu_to_answers()
         confirmed = 0
         left = float("inf")
         attempts = 0
@@ -65,17 +79,22 @@ class StockChannelInbound(models.Model):
             [RESERVED, limit],
             log_exceptions=False,
         )
-        claimed = self.browse([row[0] for row in cr.fetchall()])
-        rows = self.env["stock.channel.reservation"].sudo()
+        claimed = [row[0] for row in cr.fetchall()]
+        products = defaultdict(list)
+        for row in (
+            self.env["stock.channel.reservation"]
+            .sudo()
+            .search_read([("inbound_id", "in", claimed)], ["inbound_id", "product_id"], load=None)
+        ):
+            products[row["inbound_id"]].append(row["product_id"])
         kept = []
-        for inbound in claimed:
-            products = rows.search([("inbound_id", "=", inbound.id)]).product_id
+        for inbound_id in claimed:
             cr.execute(
                 "SELECT bool_and(pg_try_advisory_xact_lock(%s, id)) FROM unnest(%s::int[]) id",
-                [LOCK_SPACE, sorted(products.ids)],
+                [LOCK_SPACE, sorted(products[inbound_id])],
             )
             if cr.fetchone()[0] is not False:
-                kept.append(inbound.id)
+                kept.append(inbound_id)
         return self.browse(kept)
 
     def _confirm_reserved(self):
