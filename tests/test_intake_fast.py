@@ -2,10 +2,18 @@
 as its stock is reserved"): the reservation ledger under the variant lock, the units
 unsellable while confirming, the background confirmation in batches."""
 
+import threading
+import time
+import uuid
+
+import requests
+
+from odoo import SUPERUSER_ID, api
 from odoo.tests import HttpCase, tagged
 
 from ..simulator.clients import signed_order_request
-from .common import OrderCase
+from .common import OrderCase, start_simulator
+from .live_server import LiveServerCase
 
 URL = "/stock_channel_sync/{code}/orders"
 
@@ -182,3 +190,119 @@ class TestIntakeFast(FastCase):
         order = self.order_of("F-9")
         self.assertEqual((status, answer["order"], order.state), (200, order.name, "sale"))
         self.assertFalse(self.rows("F-9"))
+
+
+RACE_SECRET = "fast-race-secret"
+RACE_CHANNELS = 3
+RACE_ROUNDS = 4
+CONFIRM_WAIT = 120  # seconds for the server's cron workers to confirm (start-up crons first)
+
+
+@tagged("post_install", "-at_install")
+class TestIntakeFastRace(LiveServerCase):
+    """Channels answering from a reservation race for the last unit against a real server
+    (HTTP workers, two cron workers confirming in the background): one reservation wins,
+    the others are held to check, the winner is confirmed by the cron workers, nothing is
+    oversold. Commits its data and removes it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sim = start_simulator(cls.addClassCleanup)
+        cls.token = token = uuid.uuid4().hex[:8]
+        cls.codes = [f"fast-{token}-{index}" for index in range(RACE_CHANNELS)]
+        for code in cls.codes:
+            cls.sim.configure_channel(code, secret=RACE_SECRET)
+        with cls.registry.cursor() as cr:
+            env = cls.env_of(cr)
+            warehouse = env["stock.warehouse"].search([("company_id", "=", env.company.id)])[:1]
+            cls.stock_location_id = warehouse.lot_stock_id.id
+            cls.currency = env.company.currency_id.name
+            products = env["product.product"].create(
+                [
+                    {"name": f"Fast Race {i}", "default_code": f"FRACE-{token}-{i}",
+                     "type": "consu", "is_storable": True}
+                    for i in range(RACE_ROUNDS)
+                ]
+            )  # fmt: skip
+            cls.product_ids = products.ids
+            cls.skus = products.mapped("default_code")
+            channels = env["stock.channel"].create(
+                [
+                    {"name": code, "code": code, "channel_type": "marketplace",
+                     "warehouse_id": warehouse.id, "connector": "generic_json",
+                     "endpoint_url": cls.sim.generic_url(code), "api_secret": RACE_SECRET,
+                     "intake_answer": "reserved"}
+                    for code in cls.codes
+                ]
+            )  # fmt: skip
+            cls.channel_ids = channels.ids
+            for product in products:
+                env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, 1)
+        cls.start_server(workers=RACE_CHANNELS, cron_threads=2)
+
+    def _send(self, barrier, code, order_id, sku, answers):
+        payload = {
+            "id": order_id, "created_at": "2026-11-23T10:00:00Z", "currency": self.currency,
+            "customer": {"name": "Fay Fast", "email": "fay@example.com", "phone": "+32 2 000"},
+            "shipping_address": {"name": "Fay Fast", "street": "Rue Haute 1", "street2": "",
+                                 "zip": "1000", "city": "Brussels", "country_code": "BE"},
+            "lines": [{"id": f"{order_id}-1", "sku": sku, "quantity": 1, "price_unit": 10.0}],
+            "shipping_amount": 0, "total_amount": 10.0,
+        }  # fmt: skip
+        body, headers = signed_order_request(RACE_SECRET, payload)
+        barrier.wait()
+        response = requests.post(
+            self.base_url + URL.format(code=code), data=body, headers=headers, timeout=60
+        )
+        answers[order_id] = response.json()
+
+    def _race(self, round_no):
+        answers = {}
+        barrier = threading.Barrier(RACE_CHANNELS)
+        threads = [
+            threading.Thread(
+                target=self._send,
+                args=(barrier, code, f"{self.token}-{round_no}-{i}", self.skus[round_no], answers),
+            )
+            for i, code in enumerate(self.codes)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=90)
+        return answers
+
+    def _confirmed(self, order_name):
+        deadline = time.monotonic() + CONFIRM_WAIT
+        while time.monotonic() < deadline:
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                order = env["sale.order"].search([("name", "=", order_name)])
+                if order.state == "sale":
+                    return order.picking_ids.ids, order.channel_id.id
+            time.sleep(0.5)
+        self.fail(f"{order_name} not confirmed within {CONFIRM_WAIT} s")
+
+    def test_reservations_racing_for_the_last_unit_sell_it_once(self):
+        winners = []
+        for round_no in range(RACE_ROUNDS):
+            answers = self._race(round_no)
+            statuses = sorted(answer["status"] for answer in answers.values())
+            self.assertEqual(statuses, ["accepted"] + ["to_check"] * (RACE_CHANNELS - 1), answers)
+            winners.append(next(a["order"] for a in answers.values() if a["status"] == "accepted"))
+        for round_no, name in enumerate(winners):
+            pickings, _channel = self._confirmed(name)
+            self.assertTrue(pickings, f"round {round_no}: the picking made")
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            rows = env["stock.channel.reservation"].search([("channel_id", "in", self.channel_ids)])
+            self.assertEqual(len(rows), RACE_ROUNDS, "one reservation per round")
+            self.assertEqual(set(rows.mapped("state")), {"done"})
+            for product_id in self.product_ids:
+                [(on_hand, reserved)] = env["stock.quant"]._read_group(
+                    [("product_id", "=", product_id),
+                     ("location_id", "=", self.stock_location_id)],
+                    aggregates=["quantity:sum", "reserved_quantity:sum"],
+                )  # fmt: skip
+                self.assertEqual((on_hand, reserved), (1, 1), "sold once, nothing oversold")
