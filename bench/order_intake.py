@@ -36,6 +36,7 @@ import threading
 import time
 import uuid
 
+import psutil
 import requests
 
 from bench._server import ServerBench, add_arguments
@@ -245,6 +246,28 @@ class Bench(ServerBench):
         achieved = (len(sent_at) - 1) / span if span else float("nan")
         return results, achieved
 
+    def cpu_seconds(self):
+        """(CPU seconds of the Odoo server's processes, of the PostgreSQL backends of
+        the benchmark database) so far: a measure of the work that the machine's load
+        does not change."""
+        odoo_cpu = pg_cpu = 0.0
+        try:
+            server = psutil.Process(self.server.process.pid)
+            for proc in [server, *server.children(recursive=True)]:
+                times = proc.cpu_times()
+                odoo_cpu += times.user + times.system
+        except psutil.Error:
+            pass
+        for proc in psutil.process_iter(["name", "cmdline"]):
+            try:
+                title = " ".join(proc.info["cmdline"] or [])
+                if proc.info["name"] == "postgres" and f" {self.args.db} " in title:
+                    times = proc.cpu_times()
+                    pg_cpu += times.user + times.system
+            except psutil.Error:
+                continue
+        return odoo_cpu, pg_cpu
+
     def settle_crons(self, timeout=180):
         """Wait until no scheduled action is due or running: a fresh database has every
         one due when the server starts (the cron workers busy for a minute)."""
@@ -449,8 +472,11 @@ def main():
 
 def run_open(bench, args):
     """The open-loop run, its table and checks (the server stopped by main)."""
+    cpu_before = bench.cpu_seconds()
     results, achieved = bench.run_open(args.rate, args.duration)
+    cpu_burst = bench.cpu_seconds()
     drained, after, max_delay, all_confirmed = bench.wait_backlog(results)
+    cpu_after = bench.cpu_seconds()
     ok, details = bench.check(results)
     stock_ok, stock_details = bench.check_stock()
     latencies = [row[4] * 1000 for row in results]
@@ -485,6 +511,15 @@ def run_open(bench, args):
         f"| {'yes' if all_confirmed else 'NO'} | {'yes' if ok and stock_ok else 'NO'} |"
     )
     print(f"  {details}; {stock_details}")
+    per_order = [
+        f"{(end[i] - start[i]) * 1000 / max(accepted, 1):.0f}"
+        for start, end in ((cpu_before, cpu_burst), (cpu_burst, cpu_after))
+        for i in (0, 1)
+    ]
+    print(
+        "  CPU ms per accepted order: during the burst Odoo {} + PostgreSQL {}; "
+        "after it (the backlog) Odoo {} + PostgreSQL {}".format(*per_order)
+    )
     if not (ok and stock_ok and all_confirmed):
         raise SystemExit("the database does not match the answers")
 
