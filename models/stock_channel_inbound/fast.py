@@ -53,9 +53,12 @@ class StockChannelInbound(models.Model):
 
     def _answer_reserved(self, order_in, resolved, connector):
         """(200, answer) once the order's units are reserved (ledger rows, variants
-        republished, the confirmation woken); None when the order takes the inline path
-        (core.intake.inline_reason) or the stock cannot serve it now (the inline path
-        judges it by the same rules: held to check, or a backorder)."""
+        republished, the confirmation woken); None when its channel answers after
+        confirming, the order takes the inline path (core.intake.inline_reason) or the
+        stock cannot serve it now (the inline path judges it by the same rules: held to
+        check, or a backorder)."""
+        if self.channel_id.intake_answer != intake_core.ANSWER_RESERVED:
+            return None
         if intake_core.inline_reason(self._fast_shape(order_in, resolved, connector)):
             return None
         by_sku = resolved["products"]
