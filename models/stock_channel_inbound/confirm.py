@@ -4,13 +4,11 @@ the same transaction, one commit per batch; an order that cannot be confirmed is
 exception with the reason, its units released."""
 
 import logging
-import os
 import zlib
 from collections import defaultdict
 
 from odoo import api, models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import config
 
 from ...core import status as status_core
 from ...core.inbound import DONE, EXCEPTION, RESERVED
@@ -26,16 +24,6 @@ CLAIM_ATTEMPTS = 5
 LOCK_SPACE = zlib.crc32(b"stock_channel_sync.confirm") & 0x7FFFFFFF
 NEXT_ACTION_CONFIRM = "Correct what the reason says, then Retry the message."
 QUIET = {"tracking_disable": True, "mail_notrack": True, "mail_create_nolog": True}
-# a cron worker process (prefork) confirming lowers its CPU priority once: the webhook
-# answers, which wait for nothing else, come first; the backlog takes the spare CPU
-CRON_NICE = 10
-_niced = []
-
-
-def _yield_cpu_to_answers():
-    if config["workers"] and not _niced and not runtime.in_test():
-        os.nice(CRON_NICE)
-        _niced.append(CRON_NICE)
 
 
 class StockChannelInbound(models.Model):
@@ -45,7 +33,6 @@ class StockChannelInbound(models.Model):
     def _cron_confirm_reserved(self, batch=CONFIRM_BATCH):
         """Confirm the reserved orders, a batch per transaction, until none is left or
         the cron's time is up. Two cron records run this side by side."""
-        _yield_cpu_to_answers()
         confirmed = 0
         left = float("inf")
         attempts = 0
