@@ -49,7 +49,9 @@ class StockChannelInbound(models.Model):
                 continue
             attempts = 0
             confirmed += len(inbounds)
-            left = runtime.commit_chunk(self.env, len(inbounds))
+            # what is left, so that Odoo runs the job again at once past its time share
+            remaining = self.search_count([("state", "=", RESERVED)])
+            left = runtime.commit_chunk(self.env, len(inbounds), remaining=remaining)
         return confirmed
 
     @api.model
