@@ -10,6 +10,17 @@ as in production. After each level it checks the database: one sale order per ac
 answer (no duplicate, none lost), all of them confirmed, every message stored. Prints a
 table. Started by `bench/run order_intake`.
 
+With --rate R --duration S (open loop), orders arrive at a fixed rate whatever the
+answers: order i is due at start + i/R, a pool of sender threads (one session each) sends
+it then, and its latency runs from that due time to the answer (a sender pool too small
+shows as latency, not as a lower rate). Then the bench waits for the confirmation backlog
+(a channel answering "as soon as its stock is reserved" confirms in background batches):
+the time until every accepted order is a confirmed sale order with its picking, the drain
+rate after the burst and the longest time from an answer to its confirmation; then the
+database checks (one sale order per accepted answer, no duplicate per channel reference,
+no variant reserved beyond its stock, no reservation left confirming, every message
+stored). Exits 1 when a check fails.
+
 With --sourcing, every level runs twice in the same run: first without sources (each
 order takes its channel's warehouse), then with 3 sources per channel (the warehouse
 and two more, stocked alike; ordered strategy, the first source at a daily capacity
@@ -17,6 +28,7 @@ below the orders sent so that sourcing passes to the next one): one table each.
 """
 
 import argparse
+import datetime
 import os
 import random
 import statistics
@@ -24,6 +36,7 @@ import threading
 import time
 import uuid
 
+import psutil
 import requests
 
 from bench._server import ServerBench, add_arguments
@@ -57,6 +70,11 @@ ADDRESS = {
 }
 
 
+SENDER_POOL = 200  # open loop: threads sending the orders when they are due
+DRAIN_TIMEOUT = 900  # seconds the open loop waits for the confirmation backlog
+DRAIN_POLL = 0.5
+
+
 def percentile(values, pct):
     if len(values) < 2:
         return values[0] if values else float("nan")
@@ -85,6 +103,8 @@ class Bench(ServerBench):
                 env, "intake", self.args.variants, STOCK_PER_VARIANT, warehouse.lot_stock_id
             )
             channels = self.create_channels(env, warehouse)
+            if "intake_answer" in channels._fields:  # answer once the stock is reserved
+                channels.intake_answer = "reserved"
             self.channel_ids = channels.ids
             self.skus = products.mapped("default_code")
             self.currency = env.company.currency_id.name
@@ -183,6 +203,162 @@ class Bench(ServerBench):
             thread.join()
         return results, time.perf_counter() - start
 
+    def run_open(self, rate, duration):
+        """Open loop: `rate` orders a second for `duration` seconds, each sent when due by
+        a pool of senders; one result per order: (order id, HTTP status or None, answer
+        status or error, resends, seconds from due to answer, wall time answered)."""
+        count = int(rate * duration)
+        rng = random.Random(rate)
+        todo = []
+        for index in range(count):
+            order_id = f"{self.run_id}-open-{index}"
+            code = CHANNELS[index % len(CHANNELS)]
+            body, headers = signed_order_request(SECRET, self.payload(order_id, rng))
+            todo.append((index, order_id, self.server.url + ROUTE.format(code=code), body, headers))
+        items = iter(todo)
+        lock = threading.Lock()
+        results, sent_at = [], []
+        start = time.perf_counter() + 0.5
+
+        def sender():
+            with requests.Session() as session:
+                while True:
+                    with lock:
+                        item = next(items, None)
+                    if item is None:
+                        return
+                    index, order_id, *request = item
+                    due = start + index / rate
+                    time.sleep(max(0.0, due - time.perf_counter()))
+                    sent = time.perf_counter()
+                    outcome = _send(session, *request)
+                    answered = time.perf_counter()
+                    with lock:
+                        sent_at.append(sent)
+                        results.append((order_id, *outcome, answered - due, time.time()))
+
+        threads = [threading.Thread(target=sender) for _ in range(min(SENDER_POOL, count))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        span = max(sent_at) - min(sent_at) if len(sent_at) > 1 else 0.0
+        achieved = (len(sent_at) - 1) / span if span else float("nan")
+        return results, achieved
+
+    def cpu_seconds(self):
+        """(CPU seconds of the Odoo server's processes, of the PostgreSQL backends of
+        the benchmark database) so far: a measure of the work that the machine's load
+        does not change."""
+        odoo_cpu = pg_cpu = 0.0
+        try:
+            server = psutil.Process(self.server.process.pid)
+            for proc in [server, *server.children(recursive=True)]:
+                times = proc.cpu_times()
+                odoo_cpu += times.user + times.system
+        except psutil.Error:
+            pass
+        for proc in psutil.process_iter(["name", "cmdline"]):
+            try:
+                title = " ".join(proc.info["cmdline"] or [])
+                if proc.info["name"] == "postgres" and f" {self.args.db} " in title:
+                    times = proc.cpu_times()
+                    pg_cpu += times.user + times.system
+            except psutil.Error:
+                continue
+        return odoo_cpu, pg_cpu
+
+    def settle_crons(self, timeout=180):
+        """Wait until no scheduled action is due or running: a fresh database has every
+        one due when the server starts (the cron workers busy for a minute)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.registry.cursor() as cr:
+                cr.execute(
+                    """
+                    SELECT count(*) FROM ir_cron c
+                     WHERE c.active AND (c.nextcall <= now() at time zone 'utc'
+                        OR c.id NOT IN (SELECT id FROM ir_cron FOR UPDATE SKIP LOCKED))
+                    """
+                )
+                busy = cr.fetchone()[0]
+                cr.rollback()
+            if not busy:
+                return
+            time.sleep(1)
+
+    def wait_backlog(self, results):
+        """Wait until every accepted order is a confirmed sale order with a picking:
+        (seconds after the burst, orders confirmed after it, max answer -> confirmation
+        seconds, all confirmed)."""
+        answered = {r[0]: r[5] for r in results if r[1] == 200 and r[2] == ACCEPTED}
+        burst_end = max((r[5] for r in results), default=time.time())
+        confirmed = {}
+        deadline = time.monotonic() + DRAIN_TIMEOUT
+        while True:
+            confirmed = self._confirmed_at(list(answered))
+            if len(confirmed) >= len(answered) or time.monotonic() > deadline:
+                break
+            time.sleep(DRAIN_POLL)
+        drained = max(0.0, time.time() - burst_end) if len(confirmed) < len(answered) else 0.0
+        if confirmed:
+            drained = max(0.0, max(confirmed.values()) - burst_end)
+        after = sum(1 for at in confirmed.values() if at > burst_end)
+        delays = [confirmed[ref] - answered[ref] for ref in confirmed]
+        return drained, after, max(delays, default=0.0), len(confirmed) >= len(answered)
+
+    def wait_confirmed(self, results):
+        """Wait (bounded) until the accepted orders of a closed-loop level are confirmed
+        (at once when they are confirmed before the answer)."""
+        refs = [r[0] for r in results if r[1] == 200 and r[2] == ACCEPTED]
+        deadline = time.monotonic() + DRAIN_TIMEOUT
+        while len(self._confirmed_at(refs)) < len(refs) and time.monotonic() < deadline:
+            time.sleep(DRAIN_POLL)
+
+    def _confirmed_at(self, refs):
+        """{channel order ref: unix time its first picking was created} of the confirmed
+        sale orders of `refs`."""
+        with self.registry.cursor() as cr:
+            cr.execute(
+                """
+                SELECT so.channel_order_ref, min(p.create_date)
+                  FROM sale_order so JOIN stock_picking p ON p.sale_id = so.id
+                 WHERE so.channel_id = ANY(%s) AND so.channel_order_ref = ANY(%s)
+                   AND so.state = 'sale'
+                 GROUP BY so.channel_order_ref
+                """,
+                [self.channel_ids, refs],
+            )
+            utc = datetime.UTC
+            return {ref: at.replace(tzinfo=utc).timestamp() for ref, at in cr.fetchall()}
+
+    def check_stock(self):
+        """(ok, details): no variant reserved beyond its stock in the warehouse, no
+        reservation of the intake left confirming."""
+        with self.registry.cursor() as cr:
+            cr.execute(
+                """
+                SELECT count(*) FROM (
+                    SELECT q.product_id FROM stock_quant q
+                      JOIN stock_location l ON l.id = q.location_id AND l.usage = 'internal'
+                     GROUP BY q.product_id
+                    HAVING sum(q.reserved_quantity) > sum(q.quantity) OR sum(q.quantity) < 0
+                ) AS oversold
+                """
+            )
+            oversold = cr.fetchone()[0]
+            confirming = 0
+            cr.execute("SELECT to_regclass('stock_channel_reservation')")
+            if cr.fetchone()[0]:
+                cr.execute(
+                    "SELECT count(*) FROM stock_channel_reservation "
+                    "WHERE state = 'confirming' AND channel_id = ANY(%s)",
+                    [self.channel_ids],
+                )
+                confirming = cr.fetchone()[0]
+        details = f"variants oversold {oversold}, reservations still confirming {confirming}"
+        return not (oversold or confirming), details
+
     def check(self, results):
         """The database against the answers: (ok, details)."""
         accepted = {
@@ -204,21 +380,29 @@ class Bench(ServerBench):
             orders = {ref: (n, confirmed) for ref, n, confirmed in cr.fetchall()}
             cr.execute(
                 """
-                SELECT count(DISTINCT external_id), count(*) FROM stock_channel_inbound
+                SELECT external_id, count(*) FROM stock_channel_inbound
                  WHERE channel_id = ANY(%s) AND external_id = ANY(%s) AND kind = 'order'
+                 GROUP BY external_id
                 """,
                 [self.channel_ids, order_ids],
             )
-            stored, messages = cr.fetchone()
+            stored_ids = dict(cr.fetchall())
+        # every order the server answered is stored (one never delivered, after all the
+        # resends, never reached it)
+        answered = {order_id for order_id, http, *_rest in results if http is not None}
+        stored = len(stored_ids)
+        messages = sum(stored_ids.values())
+        unstored = len(answered - set(stored_ids))
         duplicates = sum(1 for n, _c in orders.values() if n > 1)
         lost = len(accepted - set(orders))
         unexpected = len(set(orders) - accepted)
         unconfirmed = sum(1 for ref in accepted & set(orders) if not orders[ref][1])
-        ok = not (duplicates or lost or unexpected or unconfirmed) and stored == len(results)
+        ok = not (duplicates or lost or unexpected or unconfirmed or unstored)
         details = (
             f"{len(orders)} sale orders for {len(accepted)} accepted answers; duplicates "
             f"{duplicates}, lost {lost}, without accepted answer {unexpected}, not confirmed "
-            f"{unconfirmed}; {stored} orders stored ({messages} messages) for {len(results)} sent"
+            f"{unconfirmed}; {stored} orders stored ({messages} messages) for {len(results)} "
+            f"sent, {len(answered)} answered, answered but not stored {unstored}"
         )
         return ok, details
 
@@ -249,10 +433,13 @@ def _answer_status(response):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    add_arguments(parser, workers=4, cron_workers=0)
+    # 2 HTTP workers + 2 cron workers (the background confirmation) on 2 cores
+    add_arguments(parser, workers=2, cron_workers=2)
     parser.add_argument("--senders", default="10,50", help="levels of concurrent senders")
     parser.add_argument("--orders", type=int, default=500, help="orders sent per level")
     parser.add_argument("--variants", type=int, default=200)
+    parser.add_argument("--rate", type=float, help="open loop: orders a second")
+    parser.add_argument("--duration", type=float, default=60, help="open loop: seconds")
     parser.add_argument("--verbose", action="store_true", help="print each level's details")
     parser.add_argument(
         "--sourcing", action="store_true", help="each level without, then with 3 sources"
@@ -266,6 +453,9 @@ def main():
     try:
         # each worker's first requests fill its caches: not measured
         bench.run_level(args.workers, 3 * args.workers, label="warm-up")
+        bench.settle_crons()
+        if args.rate:
+            return run_open(bench, args)
         tables.append(("sourcing off" if args.sourcing else "", run_levels(bench, args, "")))
         if args.sourcing:
             bench.enable_sourcing(capacity=args.orders // 2)
@@ -280,10 +470,65 @@ def main():
         raise SystemExit("the database does not match the answers (run with --verbose)")
 
 
+def run_open(bench, args):
+    """The open-loop run, its table and checks (the server stopped by main)."""
+    cpu_before = bench.cpu_seconds()
+    results, achieved = bench.run_open(args.rate, args.duration)
+    cpu_burst = bench.cpu_seconds()
+    drained, after, max_delay, all_confirmed = bench.wait_backlog(results)
+    cpu_after = bench.cpu_seconds()
+    ok, details = bench.check(results)
+    stock_ok, stock_details = bench.check_stock()
+    latencies = [row[4] * 1000 for row in results]
+    accepted = sum(1 for row in results if row[1] == 200 and row[2] == ACCEPTED)
+    print()
+    print(
+        f"Order intake, open loop: {args.rate:g} orders/s for {args.duration:g} s, signed "
+        f"generic_json orders of 1-{MAX_LINES} lines ({len(CHANNELS)} channels, "
+        f"{args.variants} variants, {args.workers} HTTP workers + {args.cron_workers} cron "
+        f"workers, {os.cpu_count()} cores)"
+    )
+    print(
+        "| rate asked | achieved | orders | accepted | errors | resent | p50 ms | p95 ms "
+        "| p99 ms | max ms |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        f"| {args.rate:g} | {achieved:.1f} | {len(results)} | {accepted} "
+        f"| {sum(1 for r in results if r[1] != 200)} | {sum(1 for r in results if r[3])} "
+        f"| {percentile(latencies, 50):.0f} | {percentile(latencies, 95):.0f} "
+        f"| {percentile(latencies, 99):.0f} | {max(latencies, default=0):.0f} |"
+    )
+    rate = after / drained if drained else float("nan")
+    print()
+    print(
+        "| backlog drained after the burst s | confirmed after the burst | drain orders/s "
+        "| max answer -> confirmed s | all confirmed | DB ok |"
+    )
+    print("|---:|---:|---:|---:|:---:|:---:|")
+    print(
+        f"| {drained:.1f} | {after} | {rate:.1f} | {max_delay:.1f} "
+        f"| {'yes' if all_confirmed else 'NO'} | {'yes' if ok and stock_ok else 'NO'} |"
+    )
+    print(f"  {details}; {stock_details}")
+    per_order = [
+        f"{(end[i] - start[i]) * 1000 / max(accepted, 1):.0f}"
+        for start, end in ((cpu_before, cpu_burst), (cpu_burst, cpu_after))
+        for i in (0, 1)
+    ]
+    print(
+        "  CPU ms per accepted order: during the burst Odoo {} + PostgreSQL {}; "
+        "after it (the backlog) Odoo {} + PostgreSQL {}".format(*per_order)
+    )
+    if not (ok and stock_ok and all_confirmed):
+        raise SystemExit("the database does not match the answers")
+
+
 def run_levels(bench, args, label):
     rows = []
     for senders in [int(s) for s in args.senders.split(",")]:
         results, elapsed = bench.run_level(senders, args.orders, label=f"{label}{senders}")
+        bench.wait_confirmed(results)
         ok, details = bench.check(results)
         rows.append((senders, results, elapsed, ok))
         if args.verbose:

@@ -33,6 +33,9 @@ EXCEPTION = "exception"
 REJECTED = "rejected"
 DUPLICATE = "duplicate"
 WAITING = "waiting"
+# an order answered as soon as its stock is reserved, its sale order confirmed in the
+# background (core/intake.py)
+RESERVED = "reserved"
 INBOUND_STATES = [
     (RECEIVED, "Received"),
     (DONE, "Done"),
@@ -40,6 +43,7 @@ INBOUND_STATES = [
     (REJECTED, "Rejected"),
     (DUPLICATE, "Duplicate"),
     (WAITING, "Waiting for the Order"),
+    (RESERVED, "Reserved, confirming"),
 ]
 # states a user may retry from the UI
 RETRYABLE_STATES = (RECEIVED, EXCEPTION, REJECTED, WAITING)

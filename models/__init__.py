@@ -38,6 +38,7 @@ from . import (
     stock_channel_rate_slot,
     stock_channel_reconcile,
     stock_channel_refused,
+    stock_channel_reservation,
     stock_channel_setting,
     stock_channel_source,
     stock_channel_sourcing,

@@ -134,8 +134,8 @@ class StockWarehouse(models.Model):
 
     def _channel_pending_reserved(self, products):
         """{product_id: units} reserved in this warehouse by orders answered but not
-        confirmed yet (none so far)."""
-        return {}
+        confirmed yet (the ledger rows confirming, stock.channel.reservation)."""
+        return self.env["stock.channel.reservation"]._pending(self, products)
 
     def _channel_quant_figures(self, products, non_sellable_ids):
         """({product_id: on hand}, {product_id: reserved in sellable locations},

@@ -22,6 +22,7 @@ from . import (
     test_explain,
     test_future_stock,
     test_grid,
+    test_intake_fast,
     test_jobs,
     test_kit_race,
     test_kits,

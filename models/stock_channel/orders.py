@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from ...core import intake as intake_core
 from ...core import kpis as kpi_core
 from ...core.connectors import order_status_connectors
 
@@ -29,6 +30,19 @@ SELECT o.channel_id, count(*), sum(l.channel_refused_qty)
 class StockChannel(models.Model):
     _inherit = "stock.channel"
 
+    intake_answer = fields.Selection(
+        intake_core.INTAKE_ANSWERS,
+        string="Answer Orders",
+        required=True,
+        default=intake_core.ANSWER_CONFIRMED,
+        help="When the channel's order webhook is answered. After confirming the order: "
+        "the sale order is created and confirmed first. As soon as its stock is reserved: "
+        "the units are reserved under the variant lock (the order's message shows "
+        "Reserved, confirming; nothing else can sell them) and the sale order is "
+        "created and confirmed right after, in background batches. Kits, sourced "
+        "channels, line-by-line acceptance, an address given later or a shortfall take "
+        "the first way.",
+    )
     handling_hours = fields.Integer(
         string="Handling Time (h)",
         default=48,

@@ -7,11 +7,13 @@ returns), stored then judged:
 - order_create.py: the sale order created: customer, delivery address, prices
 - cancel.py: a cancellation
 - returns.py: a return into the warehouse's Quarantine
+- fast.py: an order answered as soon as its stock is reserved (the reservation ledger)
+- confirm.py: the background confirmation of those orders, in batches
 - bind.py: an order held for an unknown SKU: the SKUs to bind, its message indented
 """
 
 # isort: off
 # inbound.py defines the model the others extend
-from . import inbound, processing, order, order_create, cancel, returns, bind
+from . import inbound, processing, order, order_create, cancel, returns, bind, fast, confirm
 
 # isort: on

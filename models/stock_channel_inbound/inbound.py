@@ -13,6 +13,7 @@ from ...core.inbound import (
     INBOUND_STATES,
     KIND_ORDER,
     RECEIVED,
+    RESERVED,
     RETRYABLE_STATES,
     clean_text,
 )
@@ -116,7 +117,9 @@ class StockChannelInbound(models.Model):
                         self.env._("Only the body of a message to retry can be corrected.")
                     )
         res = super().write(vals)
-        if "state" in vals:
+        # an order reserved moves no card yet: its confirmation (a batch, one transaction)
+        # tells the overviews once
+        if "state" in vals and vals["state"] != RESERVED:
             self.env["stock.channel.event"]._announce(events.INBOUND_CHANGED, self)
         return res
 

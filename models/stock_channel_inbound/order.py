@@ -86,21 +86,33 @@ class StockChannelInbound(models.Model):
             if order.state in ("draft", "sent") and order.channel_exception:
                 order._channel_reserve()
             return self._set_outcome(DONE, order)
-        if self._cancelled_before_import(order_in.id):
-            # a cancellation is final for the channel's order id: never imported after it
-            return self._finish_cancelled_held(order_in)
+        if answered := self._answered_before(order_in):
+            return answered
         resolved = self._resolve(order_in)
         if resolved["problems"]:
             return self._hold(order_in, resolved)
         self._supersede_held(order_in.id)
-        order = self._create_order(order_in, resolved)
         connector = self._connector()
+        if reserved := self._answer_reserved(order_in, resolved, connector):
+            return reserved  # answered once its stock is reserved (fast.py)
+        order = self._create_order(order_in, resolved)
         self._reserve_or_cancel(order, order_in, connector)
         if not connector.accepts_orders and self.http_status != ANSWERED_LATER:
             # the channel knows the status it was answered; one answered "received"
             # before the verdict hears it as a status push
             order.channel_status_pushed = order._channel_status_body()
         return self._set_outcome(DONE, order)
+
+    def _answered_before(self, order_in):
+        """The answer of an order reserved and still confirming (a resend: the same
+        answer, nothing twice), or of one the channel cancelled before it was imported;
+        None otherwise."""
+        if pending := self._pending_duplicate(order_in.id):
+            return pending
+        if self._cancelled_before_import(order_in.id):
+            # a cancellation is final for the channel's order id: never imported after it
+            return self._finish_cancelled_held(order_in)
+        return None
 
     def _hold(self, order_in, resolved):
         """Keep an order the addon cannot import yet in exception, with the reason."""

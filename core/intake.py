@@ -1,0 +1,84 @@
+"""The order intake's fast path: answer an order once its stock is reserved (a ledger row
+under the variant lock), confirm it in background batches. What decides whether an order
+may take it, and what it is answered, without Odoo.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from . import status as status_core
+
+ANSWER_CONFIRMED = "confirmed"
+ANSWER_RESERVED = "reserved"
+INTAKE_ANSWERS = [
+    (ANSWER_CONFIRMED, "After confirming the order"),
+    (ANSWER_RESERVED, "As soon as its stock is reserved"),
+]
+
+# the ledger rows of stock.channel.reservation
+CONFIRMING = "confirming"
+CONFIRMED = "done"
+RELEASED = "released"
+RESERVATION_STATES = [
+    (CONFIRMING, "Reserved, confirming"),
+    (CONFIRMED, "Confirmed"),
+    (RELEASED, "Released"),
+]
+# orders a background confirmation takes in one transaction
+CONFIRM_BATCH = 40
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What the fast path needs to know of an order and its channel."""
+
+    kits: bool = False  # a line's variant is a kit
+    sourcing: bool = False  # the channel has sources (its orders are sourced)
+    line_by_line: bool = False  # the connector accepts orders line by line
+    address_later: bool = False  # the channel gives the address once it is accepted
+    cancelled: bool = False  # cancelled in the payload, or a cancellation waits for it
+    not_storable: bool = False  # a line's variant is not a storable product
+    held_before: bool = False  # a person retried it, or it was held before
+
+
+def inline_reason(shape):
+    """Why an order takes the confirmed path inline (its answer after the sale order is
+    confirmed), or None when it may be answered from a reservation."""
+    reasons = (
+        (shape.kits, "a line is a kit"),
+        (shape.sourcing, "the channel sources its orders"),
+        (shape.line_by_line, "the channel accepts orders line by line"),
+        (shape.address_later, "the address comes later"),
+        (shape.cancelled, "a cancellation is waiting"),
+        (shape.not_storable, "a line is not a storable product"),
+        (shape.held_before, "the order was held for a person"),
+    )
+    return next((why for cond, why in reasons if cond), None)
+
+
+def needed_units(lines):
+    """{product key: units} of an order's (product key, quantity) lines, summed."""
+    needed = defaultdict(float)
+    for product, quantity in lines:
+        needed[product] += quantity
+    return dict(needed)
+
+
+def shortfalls(needed, available, compare):
+    """{product key: (needed, available)} of those the available units cannot serve;
+    ``compare(product, a, b)`` compares quantities in the product's rounding (-1, 0, 1)."""
+    return {
+        product: (qty, available.get(product, 0.0))
+        for product, qty in needed.items()
+        if compare(product, qty, available.get(product, 0.0)) > 0
+    }
+
+
+def reserved_answer(order_name, line_ids):
+    """The answer of an order reserved, in the confirmed path's shape: its name, status
+    accepted, each line accepted."""
+    return {
+        "order": order_name,
+        "status": status_core.ACCEPTED,
+        "lines": [{"id": line_id, "status": status_core.ACCEPTED} for line_id in line_ids],
+    }

@@ -1,0 +1,39 @@
+"""The order intake's fast path decisions (core.intake), without Odoo."""
+
+from core.intake import Shape, inline_reason, needed_units, reserved_answer, shortfalls
+
+
+def _compare(_product, a, b):
+    return (a > b) - (a < b)
+
+
+def test_a_simple_order_may_be_answered_from_its_reservation():
+    assert inline_reason(Shape()) is None
+
+
+def test_orders_the_fast_path_cannot_decide_simply_go_inline_with_the_reason():
+    assert inline_reason(Shape(kits=True)) == "a line is a kit"
+    assert inline_reason(Shape(sourcing=True)) == "the channel sources its orders"
+    assert inline_reason(Shape(line_by_line=True)) == "the channel accepts orders line by line"
+    assert inline_reason(Shape(address_later=True)) == "the address comes later"
+    assert inline_reason(Shape(cancelled=True)) == "a cancellation is waiting"
+    assert inline_reason(Shape(not_storable=True)) == "a line is not a storable product"
+    assert inline_reason(Shape(held_before=True)) == "the order was held for a person"
+
+
+def test_lines_of_one_variant_add_up():
+    assert needed_units([("A", 1), ("B", 2), ("A", 3)]) == {"A": 4, "B": 2}
+
+
+def test_a_shortfall_is_a_variant_needing_more_than_available():
+    needed = {"A": 2, "B": 1, "C": 1}
+    assert shortfalls(needed, {"A": 2, "B": 0}, _compare) == {"B": (1, 0), "C": (1, 0.0)}
+    assert shortfalls({"A": 2}, {"A": 5}, _compare) == {}
+
+
+def test_the_answer_names_the_order_and_accepts_each_line():
+    assert reserved_answer("S00042", ["l1", "l2"]) == {
+        "order": "S00042",
+        "status": "accepted",
+        "lines": [{"id": "l1", "status": "accepted"}, {"id": "l2", "status": "accepted"}],
+    }

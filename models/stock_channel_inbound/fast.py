@@ -1,0 +1,122 @@
+"""An order answered as soon as its stock is reserved (the channel's Answer Orders): the
+reservation ledger written under the variant lock, the confirmation woken (confirm.py)."""
+
+from odoo import fields, models
+
+from ...core import intake as intake_core
+from ...core.inbound import DUPLICATE, RESERVED, WAITING
+
+CONFIRM_CRONS = (
+    "stock_channel_sync.ir_cron_confirm_reserved",
+    "stock_channel_sync.ir_cron_confirm_reserved_2",
+)
+
+
+class StockChannelInbound(models.Model):
+    _inherit = "stock.channel.inbound"
+
+    def _pending_duplicate(self, external_id):
+        """The channel sent again an order reserved and still confirming: the same answer,
+        nothing reserved twice. None when no reservation of it is pending."""
+        rows = self.env["stock.channel.reservation"]._of_order(self.channel_id, external_id)
+        first = rows.inbound_id.filtered(lambda inbound: inbound != self)[:1]
+        if not first:
+            return None
+        self.write(
+            {
+                "state": DUPLICATE,
+                "duplicate_of_id": first.id,
+                "error": False,
+                "exception": False,
+                "next_action": False,
+            }
+        )
+        return 200, first.response
+
+    def _fast_shape(self, order_in, resolved, connector):
+        """The order and its channel as the fast path sees them (core.intake.Shape)."""
+        channel = self.channel_id.sudo()
+        products = self.env["product.product"].union(*resolved["products"].values())
+        kits = channel._kit_components(products, channel.company_id)
+        waiting = self.search_count(
+            self._message_domain("cancel", order_in.id, ("state", "=", WAITING)), limit=1
+        )
+        return intake_core.Shape(
+            kits=bool(kits),
+            sourcing=bool(channel.source_ids),
+            line_by_line=connector.accepts_orders,
+            address_later=order_in.address_later,
+            cancelled=bool(order_in.cancelled or waiting),
+            not_storable=not all(products.mapped("is_storable")),
+            held_before=bool(self._held_before()),
+        )
+
+    def _answer_reserved(self, order_in, resolved, connector):
+        """(200, answer) once the order's units are reserved (ledger rows, variants
+        republished, the confirmation woken); None when its channel answers after
+        confirming, the order takes the inline path (core.intake.inline_reason) or the
+        stock cannot serve it now (the inline path judges it by the same rules: held to
+        check, or a backorder)."""
+        if self.channel_id.intake_answer != intake_core.ANSWER_RESERVED:
+            return None
+        if intake_core.inline_reason(self._fast_shape(order_in, resolved, connector)):
+            return None
+        by_sku = resolved["products"]
+        needed = intake_core.needed_units(
+            (by_sku[line.sku], line.quantity) for line in order_in.lines
+        )
+        products = self.env["product.product"].union(*needed)
+        self.env["stock.channel.variant.lock"].sudo()._acquire(products)
+        available = self.channel_id.sudo()._orderable(products)
+        short = intake_core.shortfalls(
+            needed,
+            {product: available[product.id] for product in products},
+            lambda product, a, b: product.uom_id.compare(a, b),
+        )
+        if short:
+            return None
+        name = self._reserve_order_name()
+        self._write_reservation(order_in.id, name, needed)
+        self.write({"state": RESERVED, "error": False, "exception": False, "next_action": False})
+        self._wake_confirmation()
+        return 200, intake_core.reserved_answer(name, [line.id for line in order_in.lines])
+
+    def _reserve_order_name(self):
+        """The sale order's name, taken from its sequence now (the answer names it)."""
+        company = self.channel_id.company_id
+        now = fields.Datetime.context_timestamp(self, fields.Datetime.now())
+        sequence = self.env["ir.sequence"].sudo().with_company(company)
+        return sequence.next_by_code("sale.order", sequence_date=now) or self.env._("New")
+
+    def _write_reservation(self, external_id, name, needed):
+        channel = self.channel_id
+        self.env["stock.channel.reservation"].sudo().create(
+            [
+                {
+                    "channel_id": channel.id,
+                    "inbound_id": self.id,
+                    "company_id": channel.company_id.id,
+                    "warehouse_id": channel.warehouse_id.id,
+                    "product_id": product.id,
+                    "quantity": quantity,
+                    "order_name": name,
+                    "channel_order_ref": external_id,
+                }
+                for product, quantity in needed.items()
+            ]
+        )
+
+    def _wake_confirmation(self):
+        """Trigger the confirmation crons, once per burst: not when a trigger of theirs
+        is already due (the run clears its triggers when it starts, so an order reserved
+        during a run triggers the next one)."""
+        crons = [self.env.ref(xmlid, raise_if_not_found=False) for xmlid in CONFIRM_CRONS]
+        crons = [cron.sudo() for cron in crons if cron]
+        self.env.cr.execute(
+            "SELECT 1 FROM ir_cron_trigger WHERE cron_id = ANY(%s) LIMIT 1",
+            [[cron.id for cron in crons]],
+        )
+        if self.env.cr.fetchone():
+            return
+        for cron in crons:
+            cron._trigger()
