@@ -25,7 +25,9 @@ RUN_BUDGET_SECONDS = 50  # leave the cron thread before its time limit; the rest
 # due time instead of at the cron's next wake-up (up to a minute).
 FOLLOW_HORIZON_SECONDS = 30
 FOLLOW_POLL_SECONDS = 0.1  # while it waits for a retry, changes made meanwhile go out too
-CANDIDATES_PER_BATCH = 4  # rows taken per dispatch round, in batches of the connector's size
+# rows taken per dispatch round, in batches of the connector's size (a backlog, e.g. a
+# Republish all, goes out in fewer rounds: fewer locks, plans and commits per row)
+CANDIDATES_PER_BATCH = 8
 # PostgreSQL advisory lock (class id, channel id) held by the one dispatcher of a channel
 CHANNEL_LOCK_CLASS = 730_501
 
