@@ -32,10 +32,14 @@ class StockChannel(models.Model):
     @api.model
     def _channel_products(self, companies=None):
         """The variants whose quantity the channels publish: storable, active products."""
+        return self.env["product.product"].search(self._channel_products_domain(companies))
+
+    @api.model
+    def _channel_products_domain(self, companies=None):
         domain = [("is_storable", "=", True)]
         if companies:
             domain.append(("company_id", "in", [False, *companies.ids]))
-        return self.env["product.product"].search(domain)
+        return domain
 
     def _compute_publishable(self, products, today=None, now=None):
         """Batch: {(channel_id, product_id): allocation.Result} for self x products: grouped

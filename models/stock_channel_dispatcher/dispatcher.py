@@ -27,7 +27,9 @@ FOLLOW_HORIZON_SECONDS = 30
 FOLLOW_POLL_SECONDS = 0.1  # while it waits for a retry, changes made meanwhile go out too
 # a run that listens (outside tests: wake.py) stays this long after its last due row
 IDLE_SECONDS = 5
-CANDIDATES_PER_BATCH = 4  # rows taken per dispatch round, in batches of the connector's size
+# rows taken per dispatch round, in batches of the connector's size (a backlog, e.g. a
+# Republish all, goes out in fewer rounds: fewer locks, plans and commits per row)
+CANDIDATES_PER_BATCH = 8
 # PostgreSQL advisory lock (class id, channel id) held by the one dispatcher of a channel
 CHANNEL_LOCK_CLASS = 730_501
 
