@@ -1,8 +1,8 @@
 """The publishable quantities of a batch of variants (_compute_publishable's loop): the
 variants in chunks, each chunk's stock figures read once per warehouse and shared by
-every channel drawing from it, each distinct allocation and combination computed once
-(core.batch.Shared); the loop works on ids, the rules looked up only for the channels
-that have some."""
+every channel drawing from it, each distinct allocation and combination of a chunk
+computed once (core.batch.Shared); the loop works on ids, the rules looked up only for
+the channels that have some."""
 
 from odoo import models
 from odoo.tools import split_every
@@ -30,6 +30,8 @@ class StockChannel(models.Model):
         results = {}
         for ids in split_every(CHUNK, products.ids):
             chunk = products.browse(ids)
+            # shared within the chunk: what no later variant shares is freed with it
+            state["shared"] = batch.Shared()
             figures = {wh.id: wh._channel_stock_figures(chunk) for wh in plan}
             for product_id, product in zip(ids, chunk, strict=True):
                 per_warehouse = {
@@ -62,7 +64,7 @@ class StockChannel(models.Model):
             "velocity_of": None,  # velocity(channel, product), read at the first rule needing it
             "products": products,
             "today": today,
-            "shared": batch.Shared(),
+            "shared": None,  # core.batch.Shared of the chunk
         }
 
     def _publishable_at(self, at, stock, product, state):
