@@ -17,12 +17,12 @@ production), and the forced republish started as a manager does it: the channels
 clock runs from that commit until every channel's SKUs are on the simulator (the
 accepted requests of its journal, read as they come). The server starts with its
 scheduled actions not due (as a server that has been running; a fresh database has them
-all overdue at once): only what the republish triggers runs. Printed: variants,
-channels, items, seconds, items/s, the platform's floor (the least time its documented
-limits allow for those items), peak RSS of the server's processes (VmHWM) and of the
-bench, requests made, 429s; then the check: every SKU's last accepted quantity on the
-simulator (and, for the generic receiver, its level) equals Odoo's publishable
-(``_compute_publishable``, read after the run); exit 1 otherwise.
+all overdue at once), but for the dispatcher's and the jobs' (their own schedule).
+Printed: variants, channels, items, seconds, items/s, the platform's floor (the least
+time its documented limits allow for those items), peak RSS of the server's processes
+(VmHWM) and of the bench, requests made, 429s; then the check: every SKU's last accepted
+quantity on the simulator (and, for the generic receiver, its level) equals Odoo's
+publishable (``_compute_publishable``, read after the run); exit 1 otherwise.
 """
 
 # pylint: disable=print-used
@@ -141,7 +141,10 @@ class Bench(ServerBench):
             # at once (a fresh database's are: website's and the hourly recompute would
             # hold both cron workers for minutes); the republish triggers its own
             cr.execute(
-                "UPDATE ir_cron SET nextcall = (now() at time zone 'utc') + interval '2 hours'"
+                "UPDATE ir_cron SET nextcall = (now() at time zone 'utc') + interval '2 hours' "
+                "WHERE id NOT IN (SELECT res_id FROM ir_model_data WHERE model = 'ir.cron' "
+                "AND module = 'stock_channel_sync' AND name = ANY(%s))",
+                [["ir_cron_dispatch", "ir_cron_channel_jobs"]],
             )
             cr.execute(
                 "ANALYZE product_template, product_product, stock_quant, stock_channel_binding"

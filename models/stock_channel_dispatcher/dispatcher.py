@@ -73,9 +73,18 @@ class StockChannelDispatcher(models.AbstractModel):
         else:
             sent = self._run_sequential(channels, deadline, follow)
         self._schedule_next_retry()
-        if follow and sum(sent.values()) and time.monotonic() >= deadline:
-            runtime.commit_chunk(self.env, sum(sent.values()), remaining=1)
+        if follow and time.monotonic() >= deadline:
+            if sum(sent.values()):  # work remaining: Odoo runs the job again at once
+                runtime.commit_chunk(self.env, sum(sent.values()), remaining=1)
+            else:
+                self._wake_if_due(channels)
         return sent
+
+    def _wake_if_due(self, channels):
+        """A run that ended on its budget with rows still due (a backlog, e.g. a Republish
+        all): the next run at once, not at the scheduled action's next minute."""
+        if self._due_ids_fresh(channels.ids if channels else None):
+            self.env["stock.channel"]._wake_dispatcher()
 
     def _run_sequential(self, channels, deadline, follow):
         """One pass over the due channels; following, again while rows are or come due."""
