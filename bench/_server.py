@@ -46,6 +46,9 @@ class OdooServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = None
+        self.options = []  # more odoo-bin options
+        self.environ = None  # the server's environment (None: this process's)
+        self.own_group = False  # its own process group (killed as a whole)
 
     def start(self):
         odoo_bin = os.path.join(os.environ.get("ODOO_SRC", "/opt/odoo-19.0"), "odoo-bin")
@@ -65,9 +68,10 @@ class OdooServer:
             "--limit-time-real=600",
             "--limit-time-cpu=600",
             f"--logfile={self.log}",
+            *self.options,
         ]
         Path(self.log).write_text("")  # Odoo appends to --logfile: start it afresh
-        self.process = subprocess.Popen(cmd)
+        self.process = subprocess.Popen(cmd, env=self.environ, start_new_session=self.own_group)
         deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline and self.process.poll() is None:
             try:

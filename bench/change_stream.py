@@ -33,11 +33,11 @@ import re
 import threading
 import time
 from collections import Counter, defaultdict
-from datetime import datetime
 
 import requests
 
 from bench._server import ServerBench, add_arguments
+from bench._stats import epoch, percentile
 
 SECRET = "bench-secret"
 CHANNELS = ("stream_a", "stream_b", "stream_c")
@@ -45,18 +45,6 @@ INITIAL_QUANTITY = 1000
 BENCH_TRIES = 3
 CONVERGE_SECONDS = 180
 CONFLICT = re.compile(r"bad query: (?:b['\"])?\s*(?:UPDATE|INSERT INTO|DELETE FROM)\s+\"?(\w+)")
-
-
-def percentile(values, pct):
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    index = max(0, min(len(values) - 1, round(pct / 100 * len(values) + 0.5) - 1))
-    return values[index]
-
-
-def epoch(iso):
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
 
 def parse_mix(text):

@@ -39,9 +39,7 @@ import os
 import random
 import shutil
 import signal
-import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -51,8 +49,9 @@ from pathlib import Path
 
 import requests
 
-from bench._server import START_SECONDS, ServerBench, add_arguments, free_port
 from bench._server import OdooServer as BaseServer
+from bench._server import ServerBench, add_arguments, free_port
+from bench._stats import interpolated_percentile as percentile
 from simulator.clients import signed_order_request
 
 SECRET = "bench-secret"
@@ -68,12 +67,6 @@ PG_DIR = os.environ.get("SCS_PG_DIR", "/var/lib/stock_channel_sync/pg")
 OVERVIEW_FIELDS = ("overview_health", "overview_pending", "overview_accepted_p95")
 
 
-def percentile(values, pct):
-    if len(values) < 2:
-        return values[0] if values else float("nan")
-    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
-
-
 class OdooServer(BaseServer):
     """A server of the cluster: its own process group (killed as a whole), a tag in its
     environment (the sync log's server column), extra options (the replica's)."""
@@ -82,29 +75,8 @@ class OdooServer(BaseServer):
         super().__init__(conf, db, workers, cron_workers, log_name=f"bench-cluster-{tag}")
         self.tag = tag
         self.options = list(options)
-
-    def start(self):
-        odoo_bin = os.path.join(os.environ.get("ODOO_SRC", "/opt/odoo-19.0"), "odoo-bin")
-        cmd = [
-            sys.executable, odoo_bin, "-c", self.conf, "-d", self.db,
-            f"--db-filter=^{self.db}$", "--http-interface=127.0.0.1",
-            f"--http-port={self.port}", f"--gevent-port={free_port()}",
-            f"--workers={self.workers}", f"--max-cron-threads={self.cron_workers}",
-            "--limit-time-real=600", "--limit-time-cpu=600", f"--logfile={self.log}",
-            *self.options,
-        ]  # fmt: skip
-        Path(self.log).write_text("")
-        env = dict(os.environ, ODOO_SERVER_TAG=self.tag)
-        self.process = subprocess.Popen(cmd, env=env, start_new_session=True)
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                if requests.get(f"{self.url}/web/health", timeout=1).ok:
-                    return self
-            except requests.RequestException:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"the Odoo server did not start, see {self.log}")
+        self.environ = dict(os.environ, ODOO_SERVER_TAG=tag)
+        self.own_group = True
 
     def kill(self):
         """SIGKILL to the whole process group: the master, its HTTP and cron workers."""

@@ -31,7 +31,6 @@ import argparse
 import datetime
 import os
 import random
-import statistics
 import threading
 import time
 import uuid
@@ -40,6 +39,7 @@ import psutil
 import requests
 
 from bench._server import ServerBench, add_arguments
+from bench._stats import interpolated_percentile as percentile
 from simulator.clients import signed_order_request
 
 SECRET = "bench-secret"
@@ -73,12 +73,6 @@ ADDRESS = {
 SENDER_POOL = 200  # open loop: threads sending the orders when they are due
 DRAIN_TIMEOUT = 900  # seconds the open loop waits for the confirmation backlog
 DRAIN_POLL = 0.5
-
-
-def percentile(values, pct):
-    if len(values) < 2:
-        return values[0] if values else float("nan")
-    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
 
 
 class Bench(ServerBench):

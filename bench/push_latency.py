@@ -20,27 +20,15 @@ import argparse
 import os
 import threading
 import time
-from datetime import datetime
 
 from bench._server import ServerBench, add_arguments
+from bench._stats import epoch, percentile
 from bench.wires import WIRES
 from core.connectors import get_connector
 
 SECRET = "bench-secret"
 CHANNELS = ("bench_a", "bench_b", "bench_c")
 WRITERS = 4
-
-
-def epoch(iso):
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
-
-
-def percentile(values, pct):
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    index = max(0, min(len(values) - 1, round(pct / 100 * len(values) + 0.5) - 1))
-    return values[index]
 
 
 class Bench(ServerBench):
