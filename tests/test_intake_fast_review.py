@@ -3,9 +3,13 @@ confirmation selling what the ledger reserved, units taken before the confirmati
 Retry keeping the answered name."""
 
 import json
+from datetime import timedelta
 
+from odoo import fields
 from odoo.tests import tagged
 
+from ..core import alerts
+from ..models.stock_channel_inbound.fast import CONFIRM_CRONS
 from .test_intake_fast import FastCase
 
 
@@ -91,3 +95,20 @@ class TestIntakeFastReview(FastCase):
         self.product.default_code = "WIDGET"
         inbound.action_retry()
         self.assertEqual(self.order_of("F-R1").name, answer["order"])
+
+    def test_an_order_stuck_confirming_shows_in_the_acceptance_figure(self):
+        for xmlid in CONFIRM_CRONS:
+            self.env.ref(xmlid).active = False
+        self.set_stock(self.product, 3)
+        inbound, _status, _answer = self.receive_order(self.order_payload("F-S1", [("WIDGET", 1)]))
+        self.assertEqual(inbound.state, "reserved")
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE stock_channel_inbound SET create_date = %s WHERE id = %s",
+            [fields.Datetime.now() - timedelta(minutes=90), inbound.id],
+        )
+        self.env.invalidate_all()
+        figures = self.market._alert_figures(fields.Datetime.now())
+        self.assertGreaterEqual(figures[self.market.id][alerts.ACCEPTANCE] or 0, 89)
+        action = self.env.ref("stock_channel_sync.action_stock_channel_reservation")
+        self.assertEqual(action.res_model, "stock.channel.reservation")
