@@ -58,6 +58,7 @@
         "views/stock_channel_order_fix_views.xml",
         "views/stock_channel_exclusion_views.xml",
         "views/sale_order_customer_service_views.xml",
+        "views/stock_channel_reservation_views.xml",
         "wizard/stock_channel_customer_service_views.xml",
         "views/stock_channel_menus.xml",
         "views/stock_channel_source_views.xml",

@@ -13,7 +13,8 @@ Crossed means above the threshold, except for the dead letters, crossed when the
 count reaches it. A channel's own threshold (above 0) overrides the company's.
 Acceptance: on a channel where the seller accepts each order (Mirakl's OR21), how long
 the oldest order has waited for the channel to have Odoo's decision (a marketplace
-refuses orders left unaccepted past its deadline); not measured on other channels.
+refuses orders left unaccepted past its deadline); on other channels, how long an order
+answered from a reservation has been confirming (not measured while none is).
 Critical stock: a variant whose publishable quantity on a channel falls below the
 ``critical_qty`` of the rule in force (0 = none). Unreachable: opened when the channel
 cannot be reached (no connection), resolved when it answers again; meanwhile its backlog
@@ -155,11 +156,18 @@ def stall_minutes(now: datetime, oldest_due: datetime | None, last_push: datetim
     return minutes_between(since, now)
 
 
-def acceptance_minutes(now: datetime, oldest_waiting: datetime | None, accepts: bool):
+def acceptance_minutes(
+    now: datetime,
+    oldest_waiting: datetime | None,
+    accepts: bool,
+    oldest_confirming: datetime | None = None,
+):
     """How long the oldest order has waited for its acceptance to reach the channel (0
-    when none waits); None on a channel that does not accept orders (not measured)."""
+    when none waits); on a channel that does not accept orders, how long the oldest
+    order answered from a reservation has waited for its confirmation (stuck there when
+    the confirmation crons are inactive or failing), None when none waits."""
     if not accepts:
-        return None
+        return None if oldest_confirming is None else minutes_between(oldest_confirming, now)
     return minutes_between(oldest_waiting, now)
 
 

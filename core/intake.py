@@ -74,6 +74,21 @@ def shortfalls(needed, available, compare):
     }
 
 
+def _units(units):
+    return ", ".join(f"{name} x {qty:g}" for name, qty in sorted(units.items()))
+
+
+def ledger_differences(needed, reserved):
+    """Why an order's lines ({variant name: units}, resolved now) are not what its ledger
+    rows reserved ({variant name: units}), or None when they are the same."""
+    if needed == reserved:
+        return None
+    return (
+        f"the order now maps to {_units(needed)}, but {_units(reserved)} was reserved "
+        "(a SKU or binding moved since it was answered)"
+    )
+
+
 def reserved_answer(order_name, line_ids):
     """The answer of an order reserved, in the confirmed path's shape: its name, status
     accepted, each line accepted."""

@@ -23,6 +23,7 @@ from . import (
     test_future_stock,
     test_grid,
     test_intake_fast,
+    test_intake_fast_review,
     test_jobs,
     test_kit_race,
     test_kits,

@@ -196,4 +196,6 @@ def test_an_order_waiting_for_acceptance_is_measured_only_where_orders_are_accep
     assert alerts.acceptance_minutes(NOW, _ago(75), accepts=True) == 75.0
     assert alerts.acceptance_minutes(NOW, None, accepts=True) == 0.0
     assert alerts.acceptance_minutes(NOW, _ago(75), accepts=False) is None
+    # an order answered from a reservation, stuck confirming, on any channel
+    assert alerts.acceptance_minutes(NOW, _ago(75), False, oldest_confirming=_ago(20)) == 20.0
     assert alerts.transition(ACCEPTANCE, 75.0, 60, is_open=False) == OPEN

@@ -1,6 +1,13 @@
 """The order intake's fast path decisions (core.intake), without Odoo."""
 
-from core.intake import Shape, inline_reason, needed_units, reserved_answer, shortfalls
+from core.intake import (
+    Shape,
+    inline_reason,
+    ledger_differences,
+    needed_units,
+    reserved_answer,
+    shortfalls,
+)
 
 
 def _compare(_product, a, b):
@@ -37,3 +44,9 @@ def test_the_answer_names_the_order_and_accepts_each_line():
         "status": "accepted",
         "lines": [{"id": "l1", "status": "accepted"}, {"id": "l2", "status": "accepted"}],
     }
+
+
+def test_the_confirmation_sells_what_the_ledger_reserved():
+    assert ledger_differences({"A": 2.0}, {"A": 2.0}) is None
+    why = ledger_differences({"B": 2.0}, {"A": 2.0})
+    assert "B x 2" in why and "A x 2" in why and "was reserved" in why

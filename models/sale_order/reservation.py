@@ -89,14 +89,7 @@ class SaleOrder(models.Model):
         shortfalls = self._channel_shortfalls(channel)
         Incident = self.env["stock.channel.incident"]
         if shortfalls and not channel.allow_backorder:
-            self._channel_set_exception(
-                status_core.TO_CHECK,
-                self._channel_shortfall_reason(shortfalls),
-                self.env._(SHORTFALL_NEXT_ACTION),
-            )
-            for line in self.order_line:
-                line.channel_shortfall = line.product_id in shortfalls
-            Incident._record_shortfalls(self, channel, shortfalls)
+            self._channel_flag_shortfalls(shortfalls)
             return False
         # served now: what was short before is restocked (a backorder beyond the
         # channel's quantity, recorded below, stays open)
@@ -108,6 +101,45 @@ class SaleOrder(models.Model):
         self._channel_set_exception(False)
         self.with_context(stock_channel_checked=True).action_confirm()
         return True
+
+    def _channel_flag_shortfalls(self, shortfalls):
+        """To check with the shortfall ({product: (needed, available)}), an incident each."""
+        self._channel_set_exception(
+            status_core.TO_CHECK,
+            self._channel_shortfall_reason(shortfalls),
+            self.env._(SHORTFALL_NEXT_ACTION),
+        )
+        for line in self.order_line:
+            line.channel_shortfall = line.product_id in shortfalls
+        self.env["stock.channel.incident"]._record_shortfalls(self, self.channel_id, shortfalls)
+
+    def _channel_flag_unreserved(self):
+        """Orders confirmed from a reservation (one grouped read of their first moves):
+        those whose units another flow took since the answer (a hand confirmation, a
+        manufacturing order) are flagged as a shortfall, or on backorder where the
+        channel takes backorders."""
+        groups = (
+            self.env["stock.move"]
+            .sudo()
+            ._read_group(
+                [
+                    ("sale_line_id.order_id", "in", self.ids),
+                    ("state", "not in", ("assigned", "done", "cancel")),
+                    ("move_orig_ids", "=", False),
+                ],
+                ["sale_line_id", "product_id"],
+                ["product_uom_qty:sum", "quantity:sum"],
+            )
+        )
+        short = {}
+        for line, product, needed, reserved in groups:
+            short.setdefault(line.order_id, {})[product] = (needed, reserved)
+        Incident = self.env["stock.channel.incident"].with_context(channel_backorder=True)
+        for order, shortfalls in short.items():
+            if order.channel_id.allow_backorder:
+                Incident._record_shortfalls(order, order.channel_id, shortfalls)
+            else:
+                order._channel_flag_shortfalls(shortfalls)
 
     def _channel_refuse_short_lines(self):
         """A channel that accepts each line (Mirakl): the lines the stock cannot serve

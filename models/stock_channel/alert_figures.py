@@ -6,11 +6,13 @@ from datetime import timedelta
 from odoo import models
 
 from ...core import alerts
-from ...core.inbound import EXCEPTION, RECEIVED, WAITING
+from ...core.inbound import EXCEPTION, RECEIVED, RESERVED, WAITING
 from ..stock_channel_sync_log import SLA_PUSH
 
-# messages of orders the channel has sent that Odoo holds (no order made yet)
-HELD_STATES = (RECEIVED, EXCEPTION, WAITING)
+# messages of orders the channel has sent that Odoo holds (no order made yet); one
+# answered from a reservation and still confirming waits for its sale order too (stuck
+# there when the confirmation crons are inactive or failing)
+HELD_STATES = (RECEIVED, EXCEPTION, WAITING, RESERVED)
 # the KPIs (not stored) the drift and oversell figures are read from
 KPI_FIELDS = [
     "drift_rate_24h",
@@ -47,12 +49,12 @@ SELECT c.id,
 # the oldest order each channel has not had Odoo's acceptance decision for: an order
 # whose status the channel has not accepted yet, or one held before it became an order
 ACCEPTANCE_QUERY = """
-SELECT channel_id, min(waiting_since) FROM (
-    SELECT channel_id, create_date AS waiting_since FROM sale_order
+SELECT channel_id, min(waiting_since), min(waiting_since) FILTER (WHERE confirming) FROM (
+    SELECT channel_id, create_date AS waiting_since, false AS confirming FROM sale_order
      WHERE channel_id = ANY(%(ids)s) AND channel_status_pushed IS NULL
        AND state != 'cancel'
     UNION ALL
-    SELECT channel_id, create_date FROM stock_channel_inbound
+    SELECT channel_id, create_date, state = %(reserved)s FROM stock_channel_inbound
      WHERE channel_id = ANY(%(ids)s) AND kind = 'order' AND state = ANY(%(held)s)
        AND sale_order_id IS NULL AND authenticated
 ) AS waiting
@@ -96,6 +98,7 @@ class StockChannel(models.Model):
         for channel in self:
             oldest_pending, oldest_due, dead = queues.get(channel.id, (None, None, 0))
             last_push, p95_ms = pushes.get(channel.id, (None, None))
+            oldest, confirming = waiting.get(channel.id, (None, None))
             figures[channel.id].update(
                 {
                     alerts.BACKLOG: alerts.backlog_minutes(now, oldest_pending),
@@ -109,7 +112,7 @@ class StockChannel(models.Model):
                     if channel.oversell_measured
                     else None,
                     alerts.ACCEPTANCE: alerts.acceptance_minutes(
-                        now, waiting.get(channel.id), channel._accepts_orders()
+                        now, oldest, channel._accepts_orders(), confirming
                     ),
                 }
             )
@@ -118,11 +121,14 @@ class StockChannel(models.Model):
         return figures
 
     def _alert_acceptance_waits(self):
-        """{channel_id: since when its oldest order waits for its acceptance}."""
+        """{channel_id: (since when its oldest order waits for its acceptance, since
+        when its oldest order answered from a reservation waits for its confirmation)}."""
         self.env["sale.order"].flush_model(["channel_id", "channel_status_pushed", "state"])
         self.env["stock.channel.inbound"].flush_model()
-        self.env.cr.execute(ACCEPTANCE_QUERY, {"ids": self.ids, "held": list(HELD_STATES)})
-        return dict(self.env.cr.fetchall())
+        self.env.cr.execute(
+            ACCEPTANCE_QUERY, {"ids": self.ids, "held": list(HELD_STATES), "reserved": RESERVED}
+        )
+        return {row[0]: row[1:] for row in self.env.cr.fetchall()}
 
     def _accepts_orders(self):
         """The channel's connector accepts or refuses each order (Mirakl's OR21)."""

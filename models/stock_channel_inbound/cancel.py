@@ -3,7 +3,10 @@
 from odoo import models
 
 from ...core import status as status_core
-from ...core.inbound import DONE, EXCEPTION, KIND_ORDER, WAITING
+from ...core.inbound import DONE, EXCEPTION, KIND_ORDER, RESERVED, WAITING
+from ...core.intake import CONFIRMING
+
+CANCELLED_CONFIRMING = "cancelled by the channel before it was confirmed"
 
 
 class StockChannelInbound(models.Model):
@@ -28,6 +31,8 @@ class StockChannelInbound(models.Model):
             if held:
                 held.write({"state": DONE, "error": "cancelled by the channel"})
                 return self._set_outcome(DONE, status=status_core.CANCELLED)
+            if self._cancel_confirming(external_id):
+                return self._set_outcome(DONE, status=status_core.CANCELLED)
             # the order has not arrived yet (messages crossed): it is cancelled on arrival
             return self._cancel_on_arrival()
         self.sale_order_id = order
@@ -50,6 +55,34 @@ class StockChannelInbound(models.Model):
                 400, f"body {key} {request[key]!r} is not the order of the URL {self.url_ref!r}"
             )
         return request, rejected
+
+    def _cancel_confirming(self, external_id):
+        """The order answered from a reservation and still confirming: its message row
+        locked (the confirmation claims it SKIP LOCKED: whichever comes first wins, the
+        other sees the result after a serialization retry), its units released, the
+        message done. False when no such message is waiting for its confirmation."""
+        reserved = self.search(
+            self._message_domain(KIND_ORDER, external_id, ("state", "=", RESERVED)), limit=1
+        )
+        if not reserved:
+            return False
+        self.flush_model(["state"])
+        self.env.cr.execute(
+            "SELECT id FROM stock_channel_inbound WHERE id = %s AND state = %s FOR UPDATE",
+            [reserved.id, RESERVED],
+            log_exceptions=False,
+        )
+        if not self.env.cr.fetchone():
+            return False
+        reserved._cancelled_while_confirming()
+        return True
+
+    def _cancelled_while_confirming(self):
+        """A reserved order message the channel cancelled: its ledger rows released
+        (the units count again, republished), the message done."""
+        rows = self.env["stock.channel.reservation"].sudo()
+        rows.search([("inbound_id", "in", self.ids), ("state", "=", CONFIRMING)])._release()
+        self.write({"state": DONE, "error": CANCELLED_CONFIRMING, "exception": False})
 
     def _cancel_on_arrival(self):
         """The cancellation waits for its order (not arrived yet): cancelled when it does."""

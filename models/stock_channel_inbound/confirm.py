@@ -10,8 +10,9 @@ from collections import defaultdict
 from odoo import api, models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
+from ...core import intake as intake_core
 from ...core import status as status_core
-from ...core.inbound import DONE, EXCEPTION, RESERVED
+from ...core.inbound import DONE, EXCEPTION, KIND_CANCEL, RESERVED, WAITING
 from ...core.intake import CONFIRM_BATCH, CONFIRMING
 from .. import runtime
 
@@ -114,29 +115,67 @@ class StockChannelInbound(models.Model):
 
     def _confirm_batch(self):
         """Create the sale orders of self (named as answered) and confirm them; the
-        ledger rows done and the messages done in the same transaction."""
+        ledger rows done and the messages done in the same transaction. An order the
+        channel cancelled meanwhile (its cancellation waiting) is not confirmed; one
+        whose units another flow took meanwhile is flagged with its shortfall."""
+        inbounds = self._without_cancelled()
+        if not inbounds:
+            return
         SaleOrder = self.env["sale.order"].sudo().with_context(**QUIET)
-        vals_list = [inbound._reserved_order_vals() for inbound in self]
+        vals_list = [inbound._reserved_order_vals() for inbound in inbounds]
         orders = SaleOrder.create(vals_list)
         orders.with_context(stock_channel_checked=True).action_confirm()
         rows = self.env["stock.channel.reservation"].sudo()
-        rows.search([("inbound_id", "in", self.ids), ("state", "=", CONFIRMING)])._done()
-        for inbound, order in zip(self, orders, strict=True):
+        rows.search([("inbound_id", "in", inbounds.ids), ("state", "=", CONFIRMING)])._done()
+        orders._channel_flag_unreserved()
+        for inbound, order in zip(inbounds, orders, strict=True):
             order.channel_status_pushed = order._channel_status_body()
-            inbound.write({"state": DONE, "sale_order_id": order.id})
+            if order.channel_exception:  # flagged: in exception with the reason
+                inbound._set_outcome(DONE, order)
+            else:
+                inbound.write({"state": DONE, "sale_order_id": order.id})
+
+    def _without_cancelled(self):
+        """self less the orders whose cancellation waits (under the claim; one search):
+        their units released, the message and the cancellation done."""
+        waiting = self.search(
+            [
+                ("kind", "=", KIND_CANCEL),
+                ("state", "=", WAITING),
+                ("channel_id", "in", self.channel_id.ids),
+                ("external_id", "in", self.mapped("external_id")),
+            ]
+        )
+        pairs = {(inbound.channel_id, inbound.external_id) for inbound in self}
+        waiting = waiting.filtered(lambda cancel: (cancel.channel_id, cancel.external_id) in pairs)
+        keys = {(cancel.channel_id, cancel.external_id) for cancel in waiting}
+        cancelled = self.filtered(lambda inbound: (inbound.channel_id, inbound.external_id) in keys)
+        cancelled._cancelled_while_confirming()
+        waiting.write({"state": DONE, "error": False})
+        return self - cancelled
 
     def _reserved_order_vals(self):
-        """The sale order values of a reserved message, named as it was answered."""
+        """The sale order values of a reserved message, named as it was answered; the
+        variants and quantities must be those its ledger rows reserved."""
         order_in = self._connector().parse_order(self._raw())
         resolved = self._resolve(order_in)
         if resolved["problems"]:
             raise ValueError("; ".join(resolved["problems"][1]))
-        row = (
+        rows = (
             self.env["stock.channel.reservation"]
             .sudo()
-            .search([("inbound_id", "=", self.id)], limit=1)
+            .search([("inbound_id", "=", self.id), ("state", "=", CONFIRMING)])
         )
-        return {**self._order_vals(order_in, resolved), "name": row.order_name}
+        needed = intake_core.needed_units(
+            (resolved["products"][line.sku], line.quantity) for line in order_in.lines
+        )
+        differs = intake_core.ledger_differences(
+            {product.display_name: qty for product, qty in needed.items()},
+            {row.product_id.display_name: row.quantity for row in rows},
+        )
+        if differs:
+            raise ValueError(differs)
+        return {**self._order_vals(order_in, resolved), "name": rows[:1].order_name}
 
     def _confirmation_failed(self, reason):
         """Left in exception (to check) with the reason; its units count again."""

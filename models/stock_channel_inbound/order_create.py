@@ -10,11 +10,24 @@ class StockChannelInbound(models.Model):
     def _create_order(self, order_in, resolved):
         """An order created from a message a person retried, or that was held before
         (this one, or an earlier version it replaces), was held for a person."""
-        order = self.env["sale.order"].sudo().create(self._order_vals(order_in, resolved))
+        vals = self._order_vals(order_in, resolved)
+        if answered := self._answered_name():
+            vals["name"] = answered  # the channel was answered this name
+        order = self.env["sale.order"].sudo().create(vals)
         self.sale_order_id = order
         if self._held_before():
             order.channel_held_at = fields.Datetime.now()
         return order
+
+    def _answered_name(self):
+        """The name this message was answered from a reservation whose confirmation
+        failed (its ledger rows released), False otherwise."""
+        row = (
+            self.env["stock.channel.reservation"]
+            .sudo()
+            .search([("inbound_id", "=", self.id), ("order_name", "!=", False)], limit=1)
+        )
+        return row.order_name
 
     def _order_vals(self, order_in, resolved):
         """The values of the sale order of `order_in`, mapped on Odoo records (`resolved`)."""
