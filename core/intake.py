@@ -75,12 +75,13 @@ def shortfalls(needed, available, compare):
 
 
 def _units(units):
-    return ", ".join(f"{name} x {qty:g}" for name, qty in sorted(units.items()))
+    return ", ".join(f"{name} x {qty:g}" for (name, _id), qty in sorted(units.items()))
 
 
 def ledger_differences(needed, reserved):
-    """Why an order's lines ({variant name: units}, resolved now) are not what its ledger
-    rows reserved ({variant name: units}), or None when they are the same."""
+    """Why an order's lines ({(variant name, variant id): units}, resolved now) are not
+    what its ledger rows reserved (the same keys), or None when they are the same: two
+    variants of the same name are told apart by their ids."""
     if needed == reserved:
         return None
     return (

@@ -47,6 +47,8 @@ def test_the_answer_names_the_order_and_accepts_each_line():
 
 
 def test_the_confirmation_sells_what_the_ledger_reserved():
-    assert ledger_differences({"A": 2.0}, {"A": 2.0}) is None
-    why = ledger_differences({"B": 2.0}, {"A": 2.0})
+    assert ledger_differences({("A", 1): 2.0}, {("A", 1): 2.0}) is None
+    why = ledger_differences({("B", 2): 2.0}, {("A", 1): 2.0})
     assert "B x 2" in why and "A x 2" in why and "was reserved" in why
+    # two variants of the same name are not the same variant
+    assert ledger_differences({("A", 2): 2.0}, {("A", 1): 2.0})

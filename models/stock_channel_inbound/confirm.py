@@ -170,8 +170,8 @@ class StockChannelInbound(models.Model):
             (resolved["products"][line.sku], line.quantity) for line in order_in.lines
         )
         differs = intake_core.ledger_differences(
-            {product.display_name: qty for product, qty in needed.items()},
-            {row.product_id.display_name: row.quantity for row in rows},
+            {(product.display_name, product.id): qty for product, qty in needed.items()},
+            {(row.product_id.display_name, row.product_id.id): row.quantity for row in rows},
         )
         if differs:
             raise ValueError(differs)
