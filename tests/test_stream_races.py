@@ -4,10 +4,13 @@
 import threading
 import time
 import uuid
+from unittest.mock import patch
 
-from odoo import SUPERUSER_ID, api, fields
+from odoo import SUPERUSER_ID, api, fields, sql_db
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
+from ..models.stock_channel_dispatcher import wake
 from .common import start_simulator
 from .live_server import LiveServerCase
 
@@ -115,6 +118,22 @@ class TestStreamRaces(LiveServerCase):
         pushed = self._wait(lambda: self.sim.generic_level(self.code, sku) != before, 4)
         self.assertTrue(pushed, "the waiting run pushed the change")
         self.assertFalse(finished, "by the run that was waiting")
+
+    def test_a_listener_that_cannot_listen_gives_its_connection_back(self):
+        """LISTEN fails (here: a statement PostgreSQL refuses): the listener's cursor
+        is closed, its connection back in Odoo's pool."""
+
+        def in_use():
+            return sum(1 for cnx in sql_db._Pool._connections if cnx._pool_in_use)
+
+        before = in_use()
+        with (
+            patch.object(wake, "LISTEN", "LISTEN"),  # a syntax error
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(Exception),  # noqa: B017  # psycopg2's syntax error
+        ):
+            wake.WakeListener(self.registry.db_name)
+        self.assertEqual(in_use(), before, "no cursor left open")
 
     @staticmethod
     def _wait(condition, seconds):
