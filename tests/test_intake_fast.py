@@ -134,7 +134,7 @@ class TestIntakeFast(FastCase):
     def test_out_of_the_crons_time_the_confirmation_triggers_its_next_run(self):
         """The cron's share of time used after a batch (its commit returns 0 s left): the
         rest waits the cron's next run, triggered, never reported as work remaining
-        (Odoo would run it again at once, at least 10 times in one unit of work of the
+        (Odoo would run it again at once, up to 10 times in one unit of work of the
         cron worker, under its CPU limit)."""
         self.set_stock(self.product, 10)
         for index in range(3):

@@ -62,7 +62,7 @@ class StockChannelDispatcher(models.AbstractModel):
         Otherwise in the current transaction (tests).
         follow: stay while retries come due within FOLLOW_HORIZON_SECONDS (the cron).
         A following run that used its whole budget never reports work remaining (Odoo
-        would run it again at once, at least 10 times in one unit of work of the cron
+        would run it again at once, up to 10 times in one unit of work of the cron
         worker: past its CPU limit, the other jobs waiting); it ends, rows still due
         trigger the next run, after the worker's other ready jobs.
         """

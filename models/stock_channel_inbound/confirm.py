@@ -35,7 +35,7 @@ class StockChannelInbound(models.Model):
         the cron's share of time is used. Two cron records run this side by side.
 
         Out of time with orders left, no work remaining is reported (Odoo would run the
-        action again at once, at least 10 times, in the same unit of work of the cron
+        action again at once, up to 10 times, in the same unit of work of the cron
         worker and under its CPU limit): the cron is triggered, the rest in its next run."""
         confirmed = 0
         attempts = 0
