@@ -155,8 +155,12 @@ class Ceiling:
     who: str = ""  # the platform, as the explain names it ("bol.com's maximum")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Result:
+    """A channel's publishable quantity of a variant and its explain steps. Frozen (its
+    steps a tuple): a batch shares one Result among the variants of the same inputs
+    (core.batch), so a later step builds a new one (dataclasses.replace)."""
+
     publishable: int
     sellable: int
     stock: Stock = field(default_factory=Stock)
@@ -164,7 +168,7 @@ class Result:
     ring_fenced: int = 0  # own effective ring-fenced units
     fence_shortfall: bool = False  # quotas of the channels exceed sellable
     rule: str = ""
-    steps: list = field(default_factory=list)
+    steps: tuple = ()
     # future stock: the units the counted receipts add, and the day they are all in
     # (None: every publishable unit is on hand now)
     future: int = 0
@@ -172,6 +176,9 @@ class Result:
     excluded: str = ""  # the label of the exclusion rule that hides the variant, "" if none
     limited_by: str = ""  # a kit: the component that limits it (core.kits)
     sources: tuple = ()  # per-source contributions (core.promise.Contribution), if any
+
+    def __post_init__(self):
+        object.__setattr__(self, "steps", tuple(self.steps))  # from any list of steps
 
 
 def fenced_shares(sellable, quotas):

@@ -6,8 +6,9 @@ allocation, and a channel whose warehouses' allocations are the same gets the sa
 combined Result. A catalogue of 100,000 variants has far fewer distinct inputs (most
 variants hold 0, 1, 2... units), so a batch computes each once and shares the Results,
 explain steps included. Nothing changes a Result in place (every later step, kits,
-exclusions, hold_back, cap, builds a new one with dataclasses.replace), so sharing is
-safe; memory is one Result per distinct input, not one per variant.
+exclusions, hold_back, cap, builds a new one with dataclasses.replace; a Result is
+frozen, its steps a tuple), so sharing is safe; memory is one Result per distinct
+input, not one per variant.
 """
 
 

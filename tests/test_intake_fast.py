@@ -5,12 +5,14 @@ unsellable while confirming, the background confirmation in batches."""
 import threading
 import time
 import uuid
+from unittest.mock import patch
 
 import requests
 
 from odoo import SUPERUSER_ID, api
 from odoo.tests import HttpCase, tagged
 
+from ..models import runtime
 from ..simulator.clients import signed_order_request
 from .common import OrderCase, start_simulator
 from .live_server import LiveServerCase
@@ -128,6 +130,29 @@ class TestIntakeFast(FastCase):
         self.assertEqual(self.reserved_qty(self.product), 3)
         self.assertEqual(self.reserved_qty(self.product_b), 6)
         self.assertEqual(self.publishable(self.market), publishable, "no gap, no double count")
+
+    def test_out_of_the_crons_time_the_confirmation_triggers_its_next_run(self):
+        """The cron's share of time used after a batch (its commit returns 0 s left): the
+        rest waits the cron's next run, triggered, never reported as work remaining
+        (Odoo would run it again at once, up to 10 times in one unit of work of the
+        cron worker, under its CPU limit)."""
+        self.set_stock(self.product, 10)
+        for index in range(3):
+            self.receive_order(self.order_payload(f"F-T{index}", [("WIDGET", 1)]))
+        cron = self.env.ref("stock_channel_sync.ir_cron_confirm_reserved_2")
+        self.env.cr.execute("DELETE FROM ir_cron_trigger WHERE cron_id = %s", [cron.id])
+        reported = []
+
+        def out_of_time(env, processed=0, remaining=None):
+            reported.append(remaining)
+            return 0.0
+
+        Inbound = self.env["stock.channel.inbound"].with_context(cron_id=cron.id)
+        with patch.object(runtime, "commit_chunk", out_of_time):
+            self.assertEqual(Inbound._cron_confirm_reserved(batch=1), 1, "one batch")
+        self.assertEqual(reported, [None], "no work remaining reported")
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
+        self.assertEqual(self.confirm(), 2, "the rest in the next run")
 
     def test_a_confirmation_that_fails_leaves_the_order_in_exception_with_the_reason(self):
         self.set_stock(self.product, 4)

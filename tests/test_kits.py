@@ -147,6 +147,23 @@ class TestKits(OrderCase):
         self.assertEqual(reserved, {"STRAP": 7, "BUCKLE": 3}, "the kit exploded, reserved")
         self.assertEqual(self.result(self.market).publishable, 0)
 
+    def test_a_bom_turned_kit_or_archived_in_the_same_transaction_is_read_as_it_is_now(self):
+        """The kits pre-filter reads the bills of materials in SQL: what was written to
+        them earlier in the transaction (not flushed yet) counts."""
+        gift = self._create_product("Gift Box", "GIFT")
+        bom = self.env["mrp.bom"].create(
+            {"product_tmpl_id": gift.product_tmpl_id.id, "type": "normal",
+             "bom_line_ids": [Command.create({"product_id": self.strap.id, "product_qty": 3})]}
+        )  # fmt: skip
+        self.env.flush_all()
+        self.assertEqual(self.market._kit_components(gift, self.company), {})
+        bom.type = "phantom"  # not flushed
+        self.assertEqual(
+            self.market._kit_components(gift, self.company), {gift.id: {self.strap.id: 3}}
+        )
+        bom.active = False  # not flushed
+        self.assertEqual(self.market._kit_components(gift, self.company), {})
+
     def test_a_product_in_no_kit_is_unaffected(self):
         self.set_stock(self.product, 4)
         result = self.result(self.market, self.product)

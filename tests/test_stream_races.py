@@ -4,10 +4,13 @@
 import threading
 import time
 import uuid
+from unittest.mock import patch
 
-from odoo import SUPERUSER_ID, api, fields
+from odoo import SUPERUSER_ID, api, fields, sql_db
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
+from ..models.stock_channel_dispatcher import dispatcher, wake
 from .common import start_simulator
 from .live_server import LiveServerCase
 
@@ -115,6 +118,82 @@ class TestStreamRaces(LiveServerCase):
         pushed = self._wait(lambda: self.sim.generic_level(self.code, sku) != before, 4)
         self.assertTrue(pushed, "the waiting run pushed the change")
         self.assertFalse(finished, "by the run that was waiting")
+
+    def _new_channels(self, count):
+        """`count` channels with a connector, their pushes of the class's variants due."""
+        with self.registry.cursor() as cr:
+            env = self.env_of(cr)
+            warehouse = env["stock.location"].browse(self.location_id).warehouse_id
+            channels = env["stock.channel"]
+            for _n in range(count):
+                code = f"stream-{uuid.uuid4().hex[:8]}"
+                self.sim.configure_channel(code, secret=SECRET)
+                channels |= env["stock.channel"].create(
+                    {"name": code, "code": code, "channel_type": "marketplace",
+                     "warehouse_id": warehouse.id, "connector": "generic_json",
+                     "endpoint_url": self.sim.generic_url(code), "api_secret": SECRET}
+                )  # fmt: skip
+            self.channel_ids.extend(channels.ids)
+            products = env["product.product"].browse(self.product_ids)
+            env["stock.channel.outbox"]._enqueue(products, channels=channels, force=True)
+        with self.registry.cursor() as cr:  # the rows are written at the commit
+            env = self.env_of(cr)
+            Outbox = env["stock.channel.outbox"]
+            Outbox.search(
+                [("channel_id", "in", channels.ids), ("product_id", "not in", self.product_ids)]
+            ).unlink()
+            due = Outbox.search([("channel_id", "in", channels.ids), ("state", "=", "pending")])
+            self.assertEqual(set(due.channel_id.ids), set(channels.ids), "each has rows due")
+            return channels.ids
+
+    def test_a_run_ending_on_its_budget_reports_no_work_left_and_leaves_a_trigger(self):
+        """The scheduled action's run that pushed until its budget, rows still due: no
+        work remaining reported (Odoo would run it again at once, up to 10 times in one
+        unit of work of the cron worker, past its CPU limit, the other jobs waiting); the
+        run ends and a trigger starts the next one after the worker's other jobs."""
+        channel_ids = self._new_channels(2)
+        self.sim.add_fault("slow", "/generic/", seconds=0.5)  # a round outlasts the budget
+        self.addCleanup(self.sim.clear_faults)
+        thread = threading.current_thread()
+        with self.registry.cursor() as cr:  # committed: a run of the scheduled action
+            env = self.env_of(cr)
+            cron = env.ref("stock_channel_sync.ir_cron_dispatch")
+            progress = env["ir.cron.progress"].create({"cron_id": cron.id})
+            cr.execute("DELETE FROM ir_cron_trigger WHERE cron_id = %s", [cron.id])
+        with self.registry.cursor() as cr:
+            env = self.env_of(cr, cron_id=cron.id, ir_cron_progress_id=progress.id)
+            testing, thread.testing = thread.testing, False  # as in the cron worker
+            try:
+                with patch.object(dispatcher, "RUN_BUDGET_SECONDS", 0.2):
+                    sent = env["stock.channel.dispatcher"]._run(
+                        env["stock.channel"].browse(channel_ids), parallel=False, follow=True
+                    )
+            finally:
+                thread.testing = testing
+            self.assertTrue(sum(sent.values()), "the run pushed")
+            due = env["stock.channel.dispatcher"]._due_ids_fresh(channel_ids)
+            self.assertTrue(due, "rows still due when the budget ran out")
+            cr.execute("SELECT remaining FROM ir_cron_progress WHERE id = %s", [progress.id])
+            self.assertEqual(cr.fetchone()[0], 0, "no work remaining reported to Odoo")
+            cr.execute("SELECT count(*) FROM ir_cron_trigger WHERE cron_id = %s", [cron.id])
+            self.assertTrue(cr.fetchone()[0], "the next run is triggered")
+            env["ir.cron.progress"].browse(progress.id).unlink()
+
+    def test_a_listener_that_cannot_listen_gives_its_connection_back(self):
+        """LISTEN fails (here: a statement PostgreSQL refuses): the listener's cursor
+        is closed, its connection back in Odoo's pool."""
+
+        def in_use():
+            return sum(1 for cnx in sql_db._Pool._connections if cnx._pool_in_use)
+
+        before = in_use()
+        with (
+            patch.object(wake, "LISTEN", "LISTEN"),  # a syntax error
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(Exception),  # noqa: B017  # psycopg2's syntax error
+        ):
+            wake.WakeListener(self.registry.db_name)
+        self.assertEqual(in_use(), before, "no cursor left open")
 
     @staticmethod
     def _wait(condition, seconds):

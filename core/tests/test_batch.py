@@ -1,7 +1,9 @@
 """core.batch.Shared: each distinct allocation and combination computed once (no Odoo)."""
 
+import dataclasses
 from datetime import date
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -27,6 +29,23 @@ def test_same_inputs_compute_once_and_share_the_result():
     other = shared.allocation(1, Stock(on_hand=6), rules, None, lambda: compute(Stock(on_hand=6)))
     assert first is again and first is not other
     assert len(calls) == 2
+
+
+def test_a_shared_result_cannot_be_changed_in_place():
+    """Shared among variants, a Result is frozen, its steps a tuple: a later step (kits,
+    exclusions, caps) builds a new one, the others sharing it unaffected."""
+    shared = Shared()
+    rules = {10: DEFAULT_RULE}
+    stock = Stock(on_hand=5)
+    result = shared.allocation(1, stock, rules, None, lambda: allocate(stock, rules, today=TODAY))
+    result = result[10]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.publishable = 0
+    with pytest.raises(AttributeError):
+        result.steps.append({})
+    capped = dataclasses.replace(result, publishable=3, steps=[*result.steps, {"step": "x"}])
+    assert isinstance(capped.steps, tuple) and len(capped.steps) == len(result.steps) + 1
+    assert result.publishable == 5
 
 
 def test_a_different_rule_warehouse_or_velocity_is_another_computation():

@@ -75,7 +75,8 @@ class StockChannel(models.Model):
         components that are not storable left out (as in Odoo's kit quantity)."""
         if not products or not self._kits_exist():
             return {}
-        self.env["mrp.bom"].flush_model(["product_tmpl_id", "product_id"])
+        self.env["mrp.bom"].flush_model(["product_tmpl_id", "product_id", "type", "active"])
+        self.env["product.product"].flush_model(["product_tmpl_id"])  # all KIT_CANDIDATES reads
         self.env.cr.execute(KIT_CANDIDATES, [products.ids])
         candidates = products.browse(sorted(pid for (pid,) in self.env.cr.fetchall()))
         tree = self._kit_tree(candidates, company)  # mrp's _bom_find on the kits only

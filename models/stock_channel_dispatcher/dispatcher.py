@@ -61,8 +61,10 @@ class StockChannelDispatcher(models.AbstractModel):
         due while the others are at work gets its thread at once, not when the run ends.
         Otherwise in the current transaction (tests).
         follow: stay while retries come due within FOLLOW_HORIZON_SECONDS (the cron).
-        A following run that used its whole budget pushing reports work remaining: Odoo's
-        cron runs the action again at once (up to 10 times), not after its other jobs.
+        A following run that used its whole budget never reports work remaining (Odoo
+        would run it again at once, up to 10 times in one unit of work of the cron
+        worker: past its CPU limit, the other jobs waiting); it ends, rows still due
+        trigger the next run, after the worker's other ready jobs.
         """
         self = self.sudo()  # the dispatcher works for every user
         if parallel is None:
@@ -74,10 +76,7 @@ class StockChannelDispatcher(models.AbstractModel):
             sent = self._run_sequential(channels, deadline, follow)
         self._schedule_next_retry()
         if follow and time.monotonic() >= deadline:
-            if sum(sent.values()):  # work remaining: Odoo runs the job again at once
-                runtime.commit_chunk(self.env, sum(sent.values()), remaining=1)
-            else:
-                self._wake_if_due(channels)
+            self._wake_if_due(channels)
         return sent
 
     def _wake_if_due(self, channels):

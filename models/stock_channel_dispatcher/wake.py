@@ -19,6 +19,7 @@ from odoo import fields, models, sql_db
 from .. import runtime
 
 WAKE_CHANNEL = "stock_channel_dispatch"
+LISTEN = "LISTEN stock_channel_dispatch"  # WAKE_CHANNEL
 
 
 class WakeListener:
@@ -27,8 +28,12 @@ class WakeListener:
 
     def __init__(self, dbname):
         self.cr = sql_db.db_connect(dbname).cursor()
-        self.cr.execute("LISTEN stock_channel_dispatch")  # WAKE_CHANNEL
-        self.cr.commit()  # pylint: disable=invalid-commit  # LISTEN takes effect at commit
+        try:
+            self.cr.execute(LISTEN)
+            self.cr.commit()  # pylint: disable=invalid-commit  # LISTEN takes effect at commit
+        except Exception:
+            self.cr.close()  # the connection back to Odoo's pool
+            raise
         self.cnx = self.cr._cnx
 
     def wait(self, seconds):
