@@ -52,6 +52,9 @@ class OdooServer:
 
     def start(self):
         odoo_bin = os.path.join(os.environ.get("ODOO_SRC", "/opt/odoo-19.0"), "odoo-bin")
+        # one database, named by -d and no --db-filter: with a filter, Odoo lists the
+        # databases (a new connection to `postgres`) for every request without a session,
+        # such as each webhook (docs/deploying.md)
         cmd = [
             sys.executable,
             odoo_bin,
@@ -59,7 +62,6 @@ class OdooServer:
             self.conf,
             "-d",
             self.db,
-            f"--db-filter=^{self.db}$",
             "--http-interface=127.0.0.1",
             f"--http-port={self.port}",
             f"--gevent-port={free_port()}",

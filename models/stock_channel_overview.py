@@ -1,11 +1,18 @@
 """stock.channel.overview: the open overviews (and channel forms) follow the figures
 live, a listener of the events that move them (see core.events)."""
 
+import time
+
 from odoo import api, fields, models
+
+from odoo.addons.bus.models.bus import channel_with_db, json_dump
 
 OVERVIEW_NOTIFICATION = "stock_channel_sync/overview"
 OVERVIEW_PRECOMMIT_KEY = "stock_channel_sync.overview"
 CHANNEL_USER_GROUP = "stock_channel_sync.group_channel_user"
+# a server process announces (bus NOTIFY) an overview notification at most this often
+ANNOUNCE_SECONDS = 1.0
+_ANNOUNCED = {}  # dbname -> time.monotonic() of this process's last announcement
 
 
 class StockChannelOverview(models.AbstractModel):
@@ -71,10 +78,35 @@ class StockChannelOverview(models.AbstractModel):
             moved["ids"].update(channels.ids)
 
     def _send_overview_changed(self):
+        """The notification stored for the channel users; PostgreSQL told at once (the
+        bus NOTIFY) at most every ANNOUNCE_SECONDS by this server process: Odoo opens a
+        new connection to the `postgres` database for each. A notification stored but
+        not announced reaches the open overviews with the next one announced on their
+        channel (the bus reads every message since the last it delivered): the push
+        that follows the change, or the alerts' minute at the latest. The overviews
+        reload at most once a second anyway (static/src/overview/live.js)."""
         moved = self.env.cr.precommit.data.pop(OVERVIEW_PRECOMMIT_KEY, None)
         group = self.env.ref(CHANNEL_USER_GROUP, raise_if_not_found=False)
-        if moved and group:
-            ids = None if moved["all"] else sorted(moved["ids"])
-            group.sudo()._bus_send(
-                OVERVIEW_NOTIFICATION, {"at": fields.Datetime.now(), "channel_ids": ids}
-            )
+        if not (moved and group):
+            return
+        ids = None if moved["all"] else sorted(moved["ids"])
+        message = {"at": fields.Datetime.now(), "channel_ids": ids}
+        if _announce_now(self.env.cr.dbname):
+            group.sudo()._bus_send(OVERVIEW_NOTIFICATION, message)
+            return
+        self.env["bus.bus"].sudo().create(
+            {
+                "channel": json_dump(channel_with_db(self.env.cr.dbname, group)),
+                "message": json_dump({"type": OVERVIEW_NOTIFICATION, "payload": message}),
+            }
+        )
+
+
+def _announce_now(dbname):
+    """Whether this process announces an overview notification of `dbname` now (none
+    announced in the last ANNOUNCE_SECONDS); noted as announced if so."""
+    now = time.monotonic()
+    if now - _ANNOUNCED.get(dbname, -ANNOUNCE_SECONDS) < ANNOUNCE_SECONDS:
+        return False
+    _ANNOUNCED[dbname] = now
+    return True

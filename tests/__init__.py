@@ -64,6 +64,7 @@ from . import (
     test_stream_races,
     test_tours,
     test_unreachable,
+    test_wake_cost,
     test_webhook_hardening,
     test_woocommerce,
 )

@@ -19,6 +19,7 @@ from odoo import fields, models, sql_db
 from .. import runtime
 
 WAKE_CHANNEL = "stock_channel_dispatch"
+DISPATCH_CRON = "stock_channel_sync.ir_cron_dispatch"
 LISTEN = "LISTEN stock_channel_dispatch"  # WAKE_CHANNEL
 
 
@@ -56,11 +57,25 @@ class StockChannelDispatcher(models.AbstractModel):
     _inherit = "stock.channel.dispatcher"
 
     def _wake(self, at=None):
-        """Trigger the dispatch cron now (NOTIFY after the commit), or at `at`; a change
-        due now is notified to the run listening too, at the commit."""
-        self.env.ref("stock_channel_sync.ir_cron_dispatch").sudo()._trigger(at=at)
-        if at is None or at <= fields.Datetime.now():
-            self.env.cr.execute("SELECT pg_notify(%s, %s)", [WAKE_CHANNEL, self.env.cr.dbname])
+        """Trigger the dispatch cron now, or at `at`; a change due now is notified to the
+        run listening too, at the commit.
+
+        A trigger due now that no run has taken yet already wakes a run (a run clears
+        the triggers due when it starts): no other is made. Odoo tells the cron workers
+        of each trigger due now on a new connection to the `postgres` database; a burst
+        of changes (an order a request) wakes them once per run, not once per change."""
+        cron = self.env.ref(DISPATCH_CRON).sudo()
+        now = fields.Datetime.now()
+        if at is not None and at > now:
+            cron._trigger(at=at)
+            return
+        self.env.cr.execute(
+            "SELECT 1 FROM ir_cron_trigger WHERE cron_id = %s AND call_at <= %s LIMIT 1",
+            [cron.id, now],
+        )
+        if not self.env.cr.fetchone():
+            cron._trigger()
+        self.env.cr.execute("SELECT pg_notify(%s, %s)", [WAKE_CHANNEL, self.env.cr.dbname])
 
     @contextmanager
     def _wake_listener(self, follow):

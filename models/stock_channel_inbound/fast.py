@@ -1,7 +1,7 @@
 """An order answered as soon as its stock is reserved (the channel's Answer Orders): the
 reservation ledger written under the variant lock, the confirmation woken (confirm.py)."""
 
-from odoo import fields, models
+from odoo import models
 
 from ...core import intake as intake_core
 from ...core.inbound import DUPLICATE, RESERVED, WAITING
@@ -82,11 +82,10 @@ class StockChannelInbound(models.Model):
         return 200, intake_core.reserved_answer(name, [line.id for line in order_in.lines])
 
     def _reserve_order_name(self):
-        """The sale order's name, taken from its sequence now (the answer names it)."""
-        company = self.channel_id.company_id
-        now = fields.Datetime.context_timestamp(self, fields.Datetime.now())
-        sequence = self.env["ir.sequence"].sudo().with_company(company)
-        return sequence.next_by_code("sale.order", sequence_date=now) or self.env._("New")
+        """The sale order's name, taken from its sequence now (the answer names it), as
+        sale.order's create takes it for an order without a date (the inline path)."""
+        sequence = self.env["ir.sequence"].sudo().with_company(self.channel_id.company_id)
+        return sequence.next_by_code("sale.order") or self.env._("New")
 
     def _write_reservation(self, external_id, name, needed):
         channel = self.channel_id
