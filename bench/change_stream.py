@@ -84,7 +84,8 @@ class Bench(ServerBench):
             warehouse = env["stock.warehouse"].search([], limit=1)
             stock = warehouse.lot_stock_id
             products = self.create_variants(env, "stream", args.variants, INITIAL_QUANTITY, stock)
-            self.create_channels(env, warehouse)
+            if not args.native:
+                self.create_channels(env, warehouse)
             quants = env["stock.quant"].search(
                 [("product_id", "in", products.ids), ("location_id", "=", stock.id)]
             )
@@ -283,25 +284,36 @@ def main():
     parser.add_argument("--mix", default="adjust:0.5,move:0.5", help="kind:share,...")
     parser.add_argument("--threads", type=int, default=12, help="staff users (RPC threads)")
     parser.add_argument("--variants", type=int, default=300)
+    parser.add_argument(
+        "--native",
+        action="store_true",
+        help="Odoo alone: the same stream on a database without the addon (started "
+        "with SCS_BENCH_NATIVE=1), no channels: Odoo's own ceiling on this machine",
+    )
     args = parser.parse_args()
     mix = parse_mix(args.mix)
 
     bench = Bench(args)
     bench.setup(args)
     bench.start_server()
+    seconds, wrong, latencies = None, [], {}
     try:
-        if not wait_initial(bench, args.variants):
+        if not args.native and not wait_initial(bench, args.variants):
             raise SystemExit("initial sync incomplete")
         bench.sim.clear_received()
         offset = os.path.getsize(bench.server.log)
         done, errors, elapsed = bench.run_stream(args, mix)
-        seconds, wrong = bench.converge()
-        latencies = bench.latencies(done)
+        if not args.native:
+            seconds, wrong = bench.converge()
+            latencies = bench.latencies(done)
         tables, retries, gave_up = bench.conflicts(offset)
     finally:
         bench.stop_server()
         bench.sim.stop()
     report(args, mix, done, errors, elapsed, latencies, (tables, retries, gave_up))
+    if args.native:
+        print("\nOdoo alone (no addon, no channels): nothing to converge")
+        return
     print_convergence(seconds, wrong)
     if wrong:
         raise SystemExit(1)
@@ -322,9 +334,11 @@ def report(args, mix, done, errors, elapsed, latencies, conflicts):
     share = sum(mix.values())
     print()
     print(
-        f"Change stream over JSON-2 RPC ({args.threads} staff threads, {args.workers} HTTP "
+        f"Change stream over JSON-2 RPC{' (Odoo alone, without the addon)' if args.native else ''} "
+        f"({args.threads} staff threads, {args.workers} HTTP "
         f"workers + {args.cron_workers} cron workers, {args.variants} variants, "
-        f"{len(CHANNELS)} generic_json channels, {args.duration:.0f} s asked, "
+        f"{0 if args.native else len(CHANNELS)} generic_json channels, "
+        f"{args.duration:.0f} s asked, "
         f"{elapsed:.0f} s taken, {os.cpu_count()} cores)"
     )
     print(
@@ -351,6 +365,8 @@ def report(args, mix, done, errors, elapsed, latencies, conflicts):
     )
     for kind, error in Counter(errors).most_common(3):
         print(f"  {kind}: {error}")
+    if not latencies:
+        return
     every = [ms for values in latencies.values() for ms in values]
     print()
     print("| commit -> channel | pushes matched | p50 ms | p95 ms | p99 ms | max ms |")
