@@ -187,11 +187,15 @@ class StockChannelInbound(models.Model):
         if not inbounds:
             return
         SaleOrder = self.env["sale.order"].sudo().with_context(**QUIET)
-        vals_list = [inbound._reserved_order_vals() for inbound in inbounds]
+        rows = self.env["stock.channel.reservation"].sudo()
+        rows = rows.search([("inbound_id", "in", inbounds.ids), ("state", "=", CONFIRMING)])
+        vals_list = [
+            inbound._reserved_order_vals(rows.filtered(lambda r, i=inbound: r.inbound_id == i))
+            for inbound in inbounds
+        ]
         orders = SaleOrder.create(vals_list)
         orders.with_context(stock_channel_checked=True).action_confirm()
-        rows = self.env["stock.channel.reservation"].sudo()
-        rows.search([("inbound_id", "in", inbounds.ids), ("state", "=", CONFIRMING)])._done()
+        rows._done()
         short = orders._channel_flag_unreserved()
         for inbound, order in zip(inbounds, orders, strict=True):
             order.channel_status_pushed = order._channel_status_body()
@@ -246,27 +250,25 @@ class StockChannelInbound(models.Model):
         waiting.write({"state": DONE, "error": False})
         return self - cancelled
 
-    def _reserved_order_vals(self):
+    def _reserved_order_vals(self, rows):
         """The sale order values of a reserved message, named as it was answered; the
-        variants and quantities must be those its ledger rows reserved."""
+        variants and quantities must be those its ledger `rows` (confirming) reserved
+        (compared by id; the variants' names only to say how they differ)."""
         order_in = self._connector().parse_order(self._raw())
         resolved = self._resolve(order_in)
         if resolved["problems"]:
             raise ValueError("; ".join(resolved["problems"][1]))
-        rows = (
-            self.env["stock.channel.reservation"]
-            .sudo()
-            .search([("inbound_id", "=", self.id), ("state", "=", CONFIRMING)])
-        )
         needed = intake_core.needed_units(
             (resolved["products"][line.sku], line.quantity) for line in order_in.lines
         )
-        differs = intake_core.ledger_differences(
-            {(product.display_name, product.id): qty for product, qty in needed.items()},
-            {(row.product_id.display_name, row.product_id.id): row.quantity for row in rows},
-        )
-        if differs:
-            raise ValueError(differs)
+        reserved = {row.product_id: row.quantity for row in rows}
+        if {p.id: qty for p, qty in needed.items()} != {p.id: q for p, q in reserved.items()}:
+            raise ValueError(
+                intake_core.ledger_differences(
+                    {(product.display_name, product.id): qty for product, qty in needed.items()},
+                    {(product.display_name, product.id): q for product, q in reserved.items()},
+                )
+            )
         return {**self._order_vals(order_in, resolved), "name": rows[:1].order_name}
 
     def _confirmation_failed(self, reason):
