@@ -21,6 +21,11 @@ database checks (one sale order per accepted answer, no duplicate per channel re
 no variant reserved beyond its stock, no reservation left confirming, every message
 stored). Exits 1 when a check fails.
 
+With --drain-only (open loop), the confirmation crons are held during the burst: every
+accepted order waits reserved; once the burst is answered and the other scheduled actions
+are idle, the crons are released (triggered) and the drain alone is timed, from the
+release: the backlog's size, its drain rate and the CPU per order of the drain.
+
 With --sourcing, every level runs twice in the same run: first without sources (each
 order takes its channel's warehouse), then with 3 sources per channel (the warehouse
 and two more, stocked alike; ordered strategy, the first source at a daily capacity
@@ -73,6 +78,11 @@ ADDRESS = {
 SENDER_POOL = 200  # open loop: threads sending the orders when they are due
 DRAIN_TIMEOUT = 900  # seconds the open loop waits for the confirmation backlog
 DRAIN_POLL = 0.5
+# the scheduled actions of the background confirmation (held with --drain-only)
+CONFIRM_CRONS = (
+    "stock_channel_sync.ir_cron_confirm_reserved",
+    "stock_channel_sync.ir_cron_confirm_reserved_2",
+)
 
 
 class Bench(ServerBench):
@@ -281,12 +291,25 @@ class Bench(ServerBench):
                 return
             time.sleep(1)
 
-    def wait_backlog(self, results):
+    def hold_confirmation(self, held):
+        """--drain-only: the confirmation crons inactive (`held`), or active again and
+        triggered now (their cron workers notified at the commit)."""
+        with self.registry.cursor() as cr:
+            env = self.env(cr)
+            crons = env["ir.cron"]
+            for xmlid in CONFIRM_CRONS:
+                crons |= env.ref(xmlid, raise_if_not_found=False) or env["ir.cron"]
+            crons.write({"active": not held})
+            if not held:
+                for cron in crons:
+                    cron._trigger()
+
+    def wait_backlog(self, results, since=None):
         """Wait until every accepted order is a confirmed sale order with a picking:
-        (seconds after the burst, orders confirmed after it, max answer -> confirmation
-        seconds, all confirmed)."""
+        (seconds after the burst (or `since`), orders confirmed after it, max answer ->
+        confirmation seconds, all confirmed)."""
         answered = {r[0]: r[5] for r in results if r[1] == 200 and r[2] == ACCEPTED}
-        burst_end = max((r[5] for r in results), default=time.time())
+        burst_end = since or max((r[5] for r in results), default=time.time())
         confirmed = {}
         deadline = time.monotonic() + DRAIN_TIMEOUT
         while True:
@@ -434,6 +457,11 @@ def main():
     parser.add_argument("--variants", type=int, default=200)
     parser.add_argument("--rate", type=float, help="open loop: orders a second")
     parser.add_argument("--duration", type=float, default=60, help="open loop: seconds")
+    parser.add_argument(
+        "--drain-only",
+        action="store_true",
+        help="open loop: confirmation held during the burst, then the drain alone timed",
+    )
     parser.add_argument("--verbose", action="store_true", help="print each level's details")
     parser.add_argument(
         "--sourcing", action="store_true", help="each level without, then with 3 sources"
@@ -466,10 +494,17 @@ def main():
 
 def run_open(bench, args):
     """The open-loop run, its table and checks (the server stopped by main)."""
+    if args.drain_only:
+        bench.hold_confirmation(True)
     cpu_before = bench.cpu_seconds()
     results, achieved = bench.run_open(args.rate, args.duration)
+    released = None
+    if args.drain_only:  # the burst's pushes done, the other crons idle: the drain alone
+        bench.settle_crons()
+        bench.hold_confirmation(False)
+        released = time.time()
     cpu_burst = bench.cpu_seconds()
-    drained, after, max_delay, all_confirmed = bench.wait_backlog(results)
+    drained, after, max_delay, all_confirmed = bench.wait_backlog(results, since=released)
     cpu_after = bench.cpu_seconds()
     ok, details = bench.check(results)
     stock_ok, stock_details = bench.check_stock()
@@ -495,6 +530,8 @@ def run_open(bench, args):
     )
     rate = after / drained if drained else float("nan")
     print()
+    if args.drain_only:
+        print("Drain only: the confirmation held during the burst, timed from its release")
     print(
         "| backlog drained after the burst s | confirmed after the burst | drain orders/s "
         "| max answer -> confirmed s | all confirmed | DB ok |"

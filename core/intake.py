@@ -26,6 +26,9 @@ RESERVATION_STATES = [
 ]
 # orders a background confirmation takes in one transaction
 CONFIRM_BATCH = 40
+# the oldest reserved orders a claim looks at, per order of its batch: those whose
+# variants another worker is confirming are passed over, the batch filled with others
+CLAIM_WINDOW = 4
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,14 @@ def ledger_differences(needed, reserved):
         f"the order now maps to {_units(needed)}, but {_units(reserved)} was reserved "
         "(a SKU or binding moved since it was answered)"
     )
+
+
+def claimable(candidates, busy, limit):
+    """The ids of the first `limit` `candidates` ((order id, its variant ids), oldest
+    first) none of whose variants is `busy` (another worker is confirming it): orders
+    of the same variants may share a batch, never two workers' batches."""
+    busy = set(busy)
+    return [order_id for order_id, variants in candidates if busy.isdisjoint(variants)][:limit]
 
 
 def reserved_answer(order_name, line_ids):

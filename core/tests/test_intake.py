@@ -2,6 +2,7 @@
 
 from core.intake import (
     Shape,
+    claimable,
     inline_reason,
     ledger_differences,
     needed_units,
@@ -52,3 +53,11 @@ def test_the_confirmation_sells_what_the_ledger_reserved():
     assert "B x 2" in why and "A x 2" in why and "was reserved" in why
     # two variants of the same name are not the same variant
     assert ledger_differences({("A", 2): 2.0}, {("A", 1): 2.0})
+
+
+def test_a_claim_passes_over_orders_of_variants_another_worker_confirms():
+    candidates = [(1, [10, 11]), (2, [12]), (3, [11]), (4, [13, 12]), (5, []), (6, [14])]
+    assert claimable(candidates, {11}, 3) == [2, 4, 5], "filled with later orders"
+    assert claimable(candidates, set(), 2) == [1, 2], "the oldest first"
+    assert claimable(candidates, {10, 11, 12, 13, 14}, 40) == [5]
+    assert claimable([], {1}, 40) == []

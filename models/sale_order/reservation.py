@@ -117,7 +117,8 @@ class SaleOrder(models.Model):
         """Orders confirmed from a reservation (one grouped read of their first moves):
         those whose units another flow took since the answer (a hand confirmation, a
         manufacturing order) are flagged as a shortfall, or on backorder where the
-        channel takes backorders."""
+        channel takes backorders. Returns {order: {variant: (needed, reserved)}} of
+        those."""
         groups = (
             self.env["stock.move"]
             .sudo()
@@ -140,6 +141,7 @@ class SaleOrder(models.Model):
                 Incident._record_shortfalls(order, order.channel_id, shortfalls)
             else:
                 order._channel_flag_shortfalls(shortfalls)
+        return short
 
     def _channel_refuse_short_lines(self):
         """A channel that accepts each line (Mirakl): the lines the stock cannot serve
