@@ -29,8 +29,10 @@ sellable + counted incoming, except for backorder.
 """
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 EPSILON = 1e-6
 
@@ -99,7 +101,7 @@ RULE_OPTIONS = ("latency_buffer",)
 DEFAULT_RULE = Rule(label="default: no rule, 100 % of sellable")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Stock:
     """The stock figures of one variant in one warehouse, in the product's unit."""
 
@@ -155,11 +157,63 @@ class Ceiling:
     who: str = ""  # the platform, as the explain names it ("bol.com's maximum")
 
 
-@dataclass(frozen=True)
+class Later:
+    """The full Result of a quantity computed without its explain (core.batch): made by
+    ``make(*args)`` the first time a Deferred of it is read, then kept."""
+
+    __slots__ = ("_args", "_make", "_result")
+
+    def __init__(self, make, *args):
+        self._make, self._args, self._result = make, args, None
+
+    def result(self):
+        if self._make is not None:
+            self._result = self._make(*self._args)
+            self._make = self._args = None
+        return self._result
+
+
+class Deferred(Sequence):
+    """A tuple field of a Result (its steps, its sources) read from the full Result of a
+    Later when first used: a batch computes the quantities, the explain waits for a
+    caller that reads it. Read, compared and sliced as the tuple it stands for."""
+
+    __slots__ = ("_items", "_later", "_name")
+
+    def __init__(self, later, name):
+        self._later, self._name, self._items = later, name, None
+
+    def _tuple(self):
+        if self._items is None:
+            self._items = tuple(getattr(self._later.result(), self._name))
+            self._later = None
+        return self._items
+
+    def __getitem__(self, index):
+        return self._tuple()[index]
+
+    def __len__(self):
+        return len(self._tuple())
+
+    def __iter__(self):
+        return iter(self._tuple())
+
+    def __eq__(self, other):
+        if isinstance(other, Deferred):
+            other = other._tuple()
+        return self._tuple() == other if isinstance(other, tuple) else NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self):
+        return repr(self._tuple())
+
+
+@dataclass(frozen=True, slots=True)
 class Result:
     """A channel's publishable quantity of a variant and its explain steps. Frozen (its
-    steps a tuple): a batch shares one Result among the variants of the same inputs
-    (core.batch), so a later step builds a new one (dataclasses.replace)."""
+    steps a tuple, or a Deferred one): a batch shares one Result among the variants of
+    the same inputs (core.batch), so a later step builds a new one (dataclasses.replace)."""
 
     publishable: int
     sellable: int
@@ -178,7 +232,8 @@ class Result:
     sources: tuple = ()  # per-source contributions (core.promise.Contribution), if any
 
     def __post_init__(self):
-        object.__setattr__(self, "steps", tuple(self.steps))  # from any list of steps
+        if not isinstance(self.steps, Deferred):
+            object.__setattr__(self, "steps", tuple(self.steps))  # from any list of steps
 
 
 def fenced_shares(sellable, quotas):
@@ -452,36 +507,182 @@ _STEP_FIGURES = {
 
 
 def allocate(
-    stock, channel_rules, *, allow_backorder=None, today=None, velocity=None, ceilings=None
+    stock,
+    channel_rules,
+    *,
+    allow_backorder=None,
+    today=None,
+    velocity=None,
+    ceilings=None,
+    keys=None,
 ):
     """Publishable quantity of one variant for several channels sharing one warehouse.
 
     channel_rules: {channel_key: Rule}; allow_backorder: {channel_key: bool};
     velocity: {channel_key: Velocity} (for the rules with the latency buffer);
-    ceilings: {channel_key: Ceiling} (the channels whose platform caps the quantity).
+    ceilings: {channel_key: Ceiling} (the channels whose platform caps the quantity);
+    keys: the channels whose Results are wanted (None: every one; the fences are those
+    of every channel of `channel_rules` either way).
     Returns {channel_key: Result}.
     """
     allow_backorder = allow_backorder or {}
     velocity = velocity or {}
     ceilings = ceilings or {}
-    quotas = {key: rule.ring_fenced_qty for key, rule in channel_rules.items()}
-    fences = fenced_shares(stock.sellable, quotas)
-    total_fenced = sum(fences.values())
-    shortfall = sum(quotas.values()) > stock.sellable
+    fences, total_fenced, shortfall = _fences(stock.sellable, channel_rules)
     return {
         key: publishable(
             stock,
-            rule,
+            channel_rules[key],
             own_fence=fences[key],
             others_fence=total_fenced - fences[key],
             allow_backorder=allow_backorder.get(key, False),
-            fence_shortfall=shortfall and rule.ring_fenced_qty > 0,
+            fence_shortfall=shortfall and channel_rules[key].ring_fenced_qty > 0,
             today=today,
             velocity=velocity.get(key),
             ceiling=ceilings.get(key),
         )
-        for key, rule in channel_rules.items()
+        for key in (channel_rules if keys is None else keys)
     }
+
+
+def _fences(sellable, channel_rules):
+    """({channel_key: effective ring-fenced units}, their total, whether the quotas
+    exceed sellable) of the channels sharing a warehouse."""
+    quotas = {key: rule.ring_fenced_qty for key, rule in channel_rules.items()}
+    fences = fenced_shares(sellable, quotas)
+    return fences, sum(fences.values()), sum(quotas.values()) > sellable
+
+
+class Quantity(NamedTuple):
+    """A channel's publishable quantity of a variant as publishable() computes it, without
+    its explain (see quantities): a Result's figures, and the backorder the rule added
+    ((the step's change, the rule's backorder quantity); None: none), which
+    core.promise.combine takes back."""
+
+    publishable: int
+    sellable: int
+    stock: Stock
+    incoming: int
+    ring_fenced: int
+    fence_shortfall: bool
+    rule: str
+    future: int
+    available_at: object
+    backorder: tuple | None
+
+
+def quantities(
+    stock, channel_rules, keys, *, allow_backorder=None, today=None, velocity=None, ceilings=None
+):
+    """allocate()'s quantities without the explain: {channel_key: Quantity} of `keys`
+    (channels of `channel_rules`), the same arithmetic step by step, once for the
+    channels whose inputs are the same (see channel_groups). A batch computes these, and
+    the explain (allocate) only when a caller reads it."""
+    groups = channel_groups(channel_rules, keys, allow_backorder, velocity, ceilings)
+    return grouped_quantities(stock, channel_rules, groups, today)
+
+
+def channel_groups(channel_rules, keys, allow_backorder=None, velocity=None, ceilings=None):
+    """(whether a rule ring-fences units, ((rule, (backorder, velocity, ceiling), their
+    channel keys), ...)): `keys` grouped by the same rule (object), backorder flag,
+    velocity and ceiling, whose quantities are the same (their fences too: the same
+    quota gets the same share). What quantities reads, once per batch when the rules
+    are."""
+    allow_backorder = allow_backorder or {}
+    velocity = velocity or {}
+    ceilings = ceilings or {}
+    groups = {}
+    for key in keys:
+        rule = channel_rules[key]
+        inputs = (allow_backorder.get(key, False), velocity.get(key), ceilings.get(key))
+        groups.setdefault((id(rule), *inputs), (rule, inputs, []))[2].append(key)
+    fenced = any(rule.ring_fenced_qty for rule in channel_rules.values())
+    return fenced, tuple((rule, inputs, tuple(keys)) for rule, inputs, keys in groups.values())
+
+
+def grouped_quantities(stock, channel_rules, groups, today=None):
+    """quantities() of the channel_groups `groups` of `channel_rules`."""
+    today = today or datetime.now(UTC).date()
+    sellable = stock.sellable
+    fenced, groups = groups
+    fences, total_fenced, shortfall = None, 0, False  # no fence: each 0, no shortfall
+    if fenced:
+        fences, total_fenced, shortfall = _fences(sellable, channel_rules)
+    out = {}
+    for rule, inputs, keys in groups:
+        own = fences[keys[0]] if fences else 0
+        found = _quantity(stock, sellable, rule, total_fenced, shortfall, (own, *inputs), today)
+        for key in keys:
+            out[key] = found
+    return out
+
+
+def _quantity(stock, sellable, rule, total_fenced, shortfall, inputs, today):
+    """The Quantity of one channel (see quantities): publishable()'s numbers."""
+    own_fence = inputs[0]
+    others = total_fenced - own_fence
+    qty, incoming, added = _arithmetic(stock, sellable, rule, own_fence, others, inputs, today)
+    future, available_at = 0, None
+    if incoming:
+        now_qty = _arithmetic(stock, sellable, rule, own_fence, others, inputs, None)[0]
+        future = max(0, qty - now_qty)
+        available_at = covered_on(stock.incoming, future, rule.include_incoming_days, today)
+    return Quantity(
+        qty,
+        sellable,
+        stock,
+        incoming,
+        own_fence,
+        shortfall and rule.ring_fenced_qty > 0,
+        rule.label,
+        future,
+        available_at,
+        added,
+    )
+
+
+def _arithmetic(stock, sellable, rule, own_fence, others_fence, inputs, today):
+    """(publishable, incoming counted, backorder added or None): publishable()'s steps 1
+    to 10 as numbers; `today` None: no incoming counted (the quantity on hand now)."""
+    _own, backorder, velocity, ceiling = inputs
+    shared = max(0, sellable - own_fence - others_fence)
+    incoming = stock.incoming_within(rule.include_incoming_days, today) if today else 0
+    qty = math.floor((shared + incoming) * rule.share_percent / 100 + EPSILON)
+    if rule.safety_buffer:
+        qty = max(0, qty - rule.safety_buffer)
+    if rule.latency_buffer:
+        qty = max(0, qty - (velocity.units if velocity else 0))
+    if own_fence:
+        qty += own_fence
+    if rule.max_exposure and qty > rule.max_exposure:
+        qty = rule.max_exposure
+    if rule.min_publish_threshold and 0 < qty < rule.min_publish_threshold:
+        qty = 0
+    added = None
+    if sellable == 0 and backorder and rule.backorder_qty:
+        added = (rule.backorder_qty - qty, rule.backorder_qty)
+        qty = rule.backorder_qty
+    qty = max(0, int(qty))
+    if ceiling and qty > ceiling.quantity:
+        qty = ceiling.quantity
+    return qty, incoming, added
+
+
+def explained_result(quantity, later):
+    """The Result of a Quantity, its explain steps read from `later` (a Later making the
+    full Result, allocate's) when asked."""
+    return Result(
+        publishable=quantity.publishable,
+        sellable=quantity.sellable,
+        stock=quantity.stock,
+        incoming=quantity.incoming,
+        ring_fenced=quantity.ring_fenced,
+        fence_shortfall=quantity.fence_shortfall,
+        rule=quantity.rule,
+        steps=Deferred(later, "steps"),
+        future=quantity.future,
+        available_at=quantity.available_at,
+    )
 
 
 def orderable(stock, channel_rules, key):

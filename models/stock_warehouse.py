@@ -122,14 +122,18 @@ class StockWarehouse(models.Model):
         pending = self._channel_pending_reserved(products)
         figures, same = {}, {}  # variants with the same figures share one Stock
         for product_id in products.ids:
+            receipts = incoming.get(product_id)
             key = (
-                on_hand[product_id],
-                reserved[product_id] + pending.get(product_id, 0.0),
-                non_sellable[product_id],
-                net_of_waiting(incoming[product_id], waiting[product_id]),
+                on_hand.get(product_id, 0.0),
+                reserved.get(product_id, 0.0) + pending.get(product_id, 0.0),
+                non_sellable.get(product_id, 0.0),
+                net_of_waiting(receipts, waiting.get(product_id, 0.0)) if receipts else (),
                 held.get(product_id, 0.0),
             )
-            figures[product_id] = same.get(key) or same.setdefault(key, Stock(*key))
+            found = same.get(key)
+            if found is None:
+                found = same[key] = Stock(*key)
+            figures[product_id] = found
         return figures
 
     def _channel_pending_reserved(self, products):

@@ -1,14 +1,15 @@
-"""core.batch.Shared: each distinct allocation and combination computed once (no Odoo)."""
+"""core.batch: each distinct allocation and combination computed once, the quantities
+without their explain, the explain (equal to the full path's) when read (no Odoo)."""
 
 import dataclasses
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.allocation import DEFAULT_RULE, Rule, Stock, Velocity, allocate
-from core.batch import Shared
+from core.allocation import DEFAULT_RULE, Ceiling, Rule, Stock, Velocity, allocate
+from core.batch import Batch, Combined, Own, Shared
 from core.promise import Market, Source, combine, qualifies
 
 TODAY = date(2026, 12, 7)
@@ -85,3 +86,134 @@ def test_shared_results_equal_the_results_computed_one_by_one(figures):
 
 def _combine(per_warehouse):
     return combine(SOURCES, QUALIFIED, {k: per_warehouse[k][10] for k in per_warehouse})
+
+
+# --- Batch: the quantities without the explain, the explain when read -------------------
+
+CHANNELS = (10, 11, 12)  # the batch's channels; 13 only shares the warehouses (fences)
+WAREHOUSES = (1, 2, 3)
+batch_rules = st.builds(
+    Rule,
+    share_percent=st.sampled_from([100.0, 50.0, 33.3, 0.0, 99.9]),
+    safety_buffer=st.integers(0, 4),
+    max_exposure=st.integers(0, 8),
+    ring_fenced_qty=st.integers(0, 4),
+    include_incoming_days=st.integers(0, 10),
+    backorder_qty=st.integers(0, 5),
+    min_publish_threshold=st.integers(0, 4),
+    latency_buffer=st.booleans(),
+    label=st.sampled_from(["", "rule A", "rule B"]),
+)
+batch_stocks = st.builds(
+    Stock,
+    on_hand=st.sampled_from([0.0, 1.0, 2.0, 3.5, 7.0, 12.0, 40.0]),
+    reserved=st.sampled_from([0.0, 1.0, 2.0]),
+    non_sellable=st.sampled_from([0.0, 1.0]),
+    incoming=st.lists(
+        st.tuples(
+            st.integers(-2, 12).map(lambda d: TODAY + timedelta(days=d)),
+            st.sampled_from([1.0, 2.0, 5.0]),
+        ),
+        max_size=3,
+    ).map(tuple),
+    held=st.sampled_from([0.0, 0.0, 1.0]),
+)
+ceilings = st.none() | st.builds(Ceiling, st.integers(0, 6), st.just("max"), st.just("bol.com"))
+
+
+@st.composite
+def sourced(draw):
+    """A channel's combiner: its warehouse (Own) or sources, some qualified (Combined)."""
+    if draw(st.booleans()):
+        return Own(draw(st.sampled_from(WAREHOUSES)))
+    keys = draw(st.permutations(WAREHOUSES))[: draw(st.integers(1, 3))]
+    sources = [
+        Source(key, f"WH{key}", safety_stock=draw(st.integers(0, 2)),
+               fallback=draw(st.booleans()), fallback_threshold=draw(st.integers(0, 6)))
+        for key in keys
+    ]  # fmt: skip
+    oks = {key: draw(st.booleans()) for key in keys}
+    qualified = {key: (ok, 1, "" if ok else f"WH{key}: too far") for key, ok in oks.items()}
+    return Combined(sources, qualified, draw(ceilings))
+
+
+def _keys(combiners, warehouse):
+    return tuple(
+        channel
+        for channel, how in combiners.items()
+        if (
+            how.warehouse == warehouse
+            if isinstance(how, Own)
+            else how.qualified.get(warehouse, (0,))[0]
+        )
+    )
+
+
+def _old_path(combiners, inputs, backorder, ceilings, today):
+    """The full path as _compute_publishable ran it before Batch: allocate every channel
+    at each warehouse, then each channel's combiner."""
+    per_warehouse = {
+        warehouse: allocate(stock, rules, allow_backorder=backorder, today=today,
+                            velocity=velocity, ceilings=ceilings)
+        for warehouse, stock, rules, _keys, velocity in inputs
+    }  # fmt: skip
+    return {channel: how.full(channel, per_warehouse) for channel, how in combiners.items()}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_batch_results_equal_the_full_path_explain_included(data):
+    """Numbers first, explain when read: every Result of a Batch equals the full path's
+    (allocate, combine, cap), figures, steps and sources, for random figures, rules,
+    fences, backorders, ceilings, velocities and sources."""
+    combiners = {channel: data.draw(sourced()) for channel in CHANNELS}
+    backorder = {channel: data.draw(st.booleans()) for channel in (*CHANNELS, 13)}
+    caps = {c: data.draw(ceilings) for c, how in combiners.items() if isinstance(how, Own)}
+    work = Batch(combiners, backorder, caps, TODAY)
+    for _variant in range(data.draw(st.integers(1, 3))):
+        inputs = []
+        for warehouse in WAREHOUSES:
+            rules = {channel: data.draw(batch_rules) for channel in (*CHANNELS, 13)}
+            velocity = data.draw(st.none() | st.just({
+                channel: Velocity(data.draw(st.sampled_from([0.0, 50.0, 900.0, 3000.0])), 95.0)
+                for channel in CHANNELS
+            }))  # fmt: skip
+            stock = data.draw(batch_stocks)
+            inputs.append((warehouse, stock, rules, _keys(combiners, warehouse), velocity))
+        got = work.results(tuple(inputs))
+        expected = _old_path(combiners, inputs, backorder, caps, TODAY)
+        for channel in CHANNELS:
+            numbers = dataclasses.replace(got[channel], steps=(), sources=())
+            assert numbers == dataclasses.replace(expected[channel], steps=(), sources=())
+            assert got[channel] == expected[channel]
+            assert list(got[channel].steps) == list(expected[channel].steps)
+            assert got[channel].sources == expected[channel].sources
+
+
+def test_the_explain_is_computed_only_when_read_and_once():
+    calls = []
+    combiners = {10: Own(1)}
+    work = Batch(combiners, {}, {}, TODAY)
+    explained = work.explained
+    work.explained = lambda *args: calls.append(args) or explained(*args)
+    result = work.results(((1, Stock(on_hand=5), {10: DEFAULT_RULE}, (10,), None),))[10]
+    assert result.publishable == 5 and not calls
+    assert [step["text"] for step in result.steps][-1] == "publishable 5"
+    assert len(result.steps) == 5 and result.steps[0]["step"] == "on_hand"
+    assert len(calls) == 1
+
+
+def test_a_deferred_explain_reads_as_a_tuple():
+    work = Batch({10: Own(1)}, {}, {}, TODAY)
+    stock = Stock(on_hand=5, reserved=1)
+    result = work.results(((1, stock, {10: DEFAULT_RULE}, (10,), None),))[10]
+    full = allocate(stock, {10: DEFAULT_RULE}, today=TODAY)[10]
+    assert result == full and full == result
+    assert result.steps == full.steps and full.steps == result.steps
+    assert result.steps[-1] == full.steps[-1] and result.steps[:2] == full.steps[:2]
+    assert bool(result.steps) and list(reversed(result.steps)) == list(reversed(full.steps))
+    assert repr(result) == repr(full)
+    with pytest.raises(AttributeError):
+        result.steps.append({})
+    excluded = dataclasses.replace(result, publishable=0, steps=[*result.steps[:-1]])
+    assert isinstance(excluded.steps, tuple) and len(excluded.steps) == len(full.steps) - 1

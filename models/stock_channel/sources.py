@@ -5,25 +5,11 @@ from functools import partial
 
 from odoo import api, fields, models
 
-from ...core import promise
+from ...core import batch, promise
 from ...core.connectors import quantity_ceiling
 
 # changing these can move which sources keep the channel's promise
 PROMISE_FIELDS = {"promise_days", "market_zone_id", "source_ids"}
-
-
-def _own(warehouse_id, channel_id, per_warehouse):
-    """A channel without sources: its warehouse's result, as before sources existed."""
-    return per_warehouse[warehouse_id][channel_id]
-
-
-def _combined(sources, qualified, ceiling, channel_id, per_warehouse):
-    results = {
-        source.key: per_warehouse[source.key][channel_id]
-        for source in sources
-        if qualified[source.key][0]
-    }
-    return promise.cap(promise.combine(sources, qualified, results), ceiling)
 
 
 class StockChannel(models.Model):
@@ -108,20 +94,21 @@ class StockChannel(models.Model):
 
     def _publishing_plan(self, now=None):
         """(plan, combiners): plan {warehouse: (channels of self drawing from it, every
-        channel sharing it), as tuples of records}; combiners {channel_id:
-        f(per_warehouse) -> Result}, per_warehouse {warehouse_id: {channel_id: Result}}."""
+        channel sharing it), as tuples of records}; combiners {channel_id: how its Result
+        comes from its warehouses' allocations, core.batch.Own (its warehouse's, as
+        before sources existed) or core.batch.Combined (its sources', core.promise)}."""
         feeds, combiners = {}, {}
         for channel in self:
             if not channel.source_ids:
                 feeds.setdefault(channel.warehouse_id, set()).add(channel.id)
-                combiners[channel.id] = partial(_own, channel.warehouse_id.id, channel.id)
+                combiners[channel.id] = batch.Own(channel.warehouse_id.id)
                 continue
             sources, qualified = channel._qualified_sources(now)
             for line in channel.source_ids:
                 if qualified[line.warehouse_id.id][0]:
                     feeds.setdefault(line.warehouse_id, set()).add(channel.id)
             ceiling = quantity_ceiling(channel.connector)
-            combiners[channel.id] = partial(_combined, sources, qualified, ceiling, channel.id)
+            combiners[channel.id] = batch.Combined(sources, qualified, ceiling)
         sharing = self._sharing([warehouse.id for warehouse in feeds])
         plan = {}
         for warehouse, ids in feeds.items():
