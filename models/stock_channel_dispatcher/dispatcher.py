@@ -5,7 +5,7 @@ import threading
 import time
 import traceback
 from collections import defaultdict
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
 
@@ -103,9 +103,10 @@ class StockChannelDispatcher(models.AbstractModel):
         dbname = self.env.cr.dbname
         channel_ids = channels.ids if channels else None
         sent, running = defaultdict(int), {}
+        # the pool ends (its threads joined) before the listener their ends nudge closes
         with (
-            ThreadPoolExecutor(max_workers=MAX_PARALLEL_CHANNELS) as pool,
             self._wake_listener(follow) as listener,
+            ThreadPoolExecutor(max_workers=MAX_PARALLEL_CHANNELS) as pool,
         ):
             while True:
                 for channel_id, future in list(running.items()):
@@ -119,8 +120,10 @@ class StockChannelDispatcher(models.AbstractModel):
                     running[channel_id] = pool.submit(
                         self._run_channel_thread, dbname, channel_id, deadline
                     )
+                    if listener:  # its end wakes the supervisor at once (wake.py)
+                        running[channel_id].add_done_callback(listener.nudge)
                 if running:
-                    wait(running.values(), timeout=FOLLOW_POLL_SECONDS, return_when=FIRST_COMPLETED)
+                    self._wait_busy(listener, running)
                 elif not due and not (follow and self._wait_for_due(channels, deadline, listener)):
                     return dict(sent)
 
@@ -139,8 +142,11 @@ class StockChannelDispatcher(models.AbstractModel):
             if seconds is not None:
                 poll = FOLLOW_POLL_SECONDS if listener is None else seconds
                 seconds = min(seconds, poll, max(deadline - time.monotonic(), 0))
-            if not self._idle_wait(listener, seconds, idle_until):
+            woken = self._idle_wait(listener, seconds, idle_until)
+            if woken is None:
                 return False
+            if woken:
+                return True  # a change notified: looked at at once
         return False
 
     def _run_channel_here(self, channel, commit, deadline=None):
