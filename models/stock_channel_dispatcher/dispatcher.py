@@ -150,14 +150,19 @@ class StockChannelDispatcher(models.AbstractModel):
         return False
 
     def _run_channel_here(self, channel, commit, deadline=None):
-        """Rounds of `channel` while rows are due, within the run's budget. With `commit`
-        (outside tests), an error ends this channel's turn, never the run of the others."""
+        """Rounds of `channel` while rows are due, within the run's budget, one after the
+        other under one hold of its lock and connector (for the marketplaces that
+        confirm later, their verdicts read after each round). With `commit` (outside
+        tests), an error ends this channel's turn, never the run of the others."""
         deadline = deadline or time.monotonic() + RUN_BUDGET_SECONDS
         Outbox = self.env["stock.channel.outbox"].sudo()
+        per_turn = 1 if channel._webhook_connector().confirms_async else None
         total = 0
         while time.monotonic() < deadline:
             try:
-                total += self._dispatch_channel(channel, commit=commit, max_rounds=1)
+                total += self._dispatch_channel(channel, commit, per_turn, deadline)
+                if per_turn is None:
+                    break  # nothing left due (or no time left): no verdicts to read
                 self.env["stock.channel.confirmer"]._confirm_channel(channel, commit)
                 if not Outbox._lock_due(channel, 1, commit):
                     break
@@ -208,8 +213,9 @@ class StockChannelDispatcher(models.AbstractModel):
                 cr.execute(unlock, [lock_class, channel.id])
 
     @api.model
-    def _dispatch_channel(self, channel, commit=None, max_rounds=None):
-        """Push the due rows of `channel`, round after round; returns the number of rows sent.
+    def _dispatch_channel(self, channel, commit=None, max_rounds=None, deadline=None):
+        """Push the due rows of `channel`, round after round (at most `max_rounds`, until
+        `deadline`: time.monotonic()); returns the number of rows sent.
 
         `commit` (a callable) is called between the steps of each round: the cron
         commits there. Without it (tests) everything happens in the current transaction.
@@ -221,7 +227,9 @@ class StockChannelDispatcher(models.AbstractModel):
             if not mine:
                 return 0
             with channel._connector() as connector:
-                while max_rounds is None or rounds < max_rounds:
+                while (max_rounds is None or rounds < max_rounds) and (
+                    deadline is None or time.monotonic() < deadline
+                ):
                     count = self._round(channel, connector, commit)
                     if count is None:
                         break
