@@ -26,6 +26,25 @@ def push_kind(kinds):
     return REPLAY if REPLAY in kinds else CORRECTION
 
 
+# A wake-up of the dispatcher (PostgreSQL NOTIFY) names the channels with rows queued;
+# ANY_CHANNEL (ids start at 1) when it names none
+ANY_CHANNEL = 0
+PAYLOAD_MAX = 4000  # characters of channel ids in one wake-up (PostgreSQL takes 8000)
+
+
+def wake_payload(channel_ids=None):
+    """The payload of a wake-up: the ids of the channels with rows queued, comma-separated
+    ("" when unknown or too many: any channel)."""
+    payload = ",".join(str(channel_id) for channel_id in sorted(channel_ids or ()))
+    return payload if len(payload) <= PAYLOAD_MAX else ""
+
+
+def payload_channels(payload):
+    """The channel ids a wake-up's payload names ({ANY_CHANNEL} when none)."""
+    ids = {int(part) for part in payload.split(",") if part.isdigit()}
+    return ids or {ANY_CHANNEL}
+
+
 def utcnow():
     """Naive UTC with microseconds: for latencies."""
     return datetime.now(UTC).replace(tzinfo=None)

@@ -1,10 +1,12 @@
 import json
 from datetime import timedelta
+from unittest.mock import patch
 from urllib.parse import urlsplit
 
 from odoo import Command, fields
 from odoo.tests import tagged
 
+from ..models.stock_channel_dispatcher import dispatcher as dispatcher_runs
 from .common import SyncCase, set_settings
 
 
@@ -111,6 +113,32 @@ class TestDispatch(SyncCase):
         self.assertTrue(all(size <= 2 for size in sizes))
         self.assertEqual(sum(sizes), 5)
         self.assertEqual(self.sim.generic_levels("market")["BULK4"], 1)
+
+    def test_a_backlog_goes_out_round_after_round_under_one_hold_of_the_lock(self):
+        """The rounds of a channel's backlog follow one another under one hold of its
+        dispatch lock and connector, not one each."""
+        products = self.env["product.product"]
+        for index in range(4):
+            products |= self._create_product(f"Round {index}", f"ROUND{index}")
+        self.market.batch_size = 1
+        for product in products:
+            self.set_stock(product, 1)
+        Dispatcher = type(self.env["stock.channel.dispatcher"])
+        original, holds = Dispatcher._channel_lock, []
+
+        def counted(dispatcher, channel, *args, **kwargs):
+            holds.append(channel.id)
+            return original(dispatcher, channel, *args, **kwargs)
+
+        with (
+            patch.object(Dispatcher, "_channel_lock", counted),
+            patch.object(dispatcher_runs, "CANDIDATES_PER_BATCH", 1),  # a round per row
+        ):
+            self.dispatch()
+        pushes = self.sim.received("/generic/market")
+        self.assertEqual(len(pushes), 4, "one push per round")
+        self.assertEqual(self.sim.generic_levels("market")["ROUND3"], 1)
+        self.assertEqual(holds.count(self.market.id), 1, "one hold of the lock")
 
     def test_429_storm_honours_retry_after_and_ends_right(self):
         self.sim.add_fault("status", "/generic/market", status=429, retry_after=0.2, count=3)

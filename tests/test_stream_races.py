@@ -119,6 +119,44 @@ class TestStreamRaces(LiveServerCase):
         self.assertTrue(pushed, "the waiting run pushed the change")
         self.assertFalse(finished, "by the run that was waiting")
 
+    def test_a_change_of_an_idle_channel_leaves_while_another_channel_pushes(self):
+        """While one channel's push takes its time, a change notified for another
+        channel, idle, is pushed at once: the run waits for its threads and for the
+        notifications naming channels without a thread (not for its next poll)."""
+        slow, idle = self._new_channels(2)
+        with self.registry.cursor() as cr:
+            slow_code = self.env_of(cr)["stock.channel"].browse(slow).code
+            idle_code = self.env_of(cr)["stock.channel"].browse(idle).code
+        self.sim.add_fault("slow", f"/generic/{slow_code}", seconds=4)
+        self.addCleanup(self.sim.clear_faults)
+        sku = self.skus[0]
+
+        def run():
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                channels = env["stock.channel"].browse([slow, idle])
+                deadline = time.monotonic() + 6
+                env["stock.channel.dispatcher"]._run_parallel(channels, deadline, follow=True)
+
+        thread = threading.Thread(target=run)
+        # a poll long enough to tell: the change must not wait for it
+        with patch.object(dispatcher, "FOLLOW_POLL_SECONDS", 5):
+            thread.start()
+            self.addCleanup(thread.join)
+            self._wait(lambda: self.sim.generic_level(idle_code, sku) is not None, 5)
+            before = self.sim.generic_level(idle_code, sku)
+            with self.registry.cursor() as cr:
+                env = self.env_of(cr)
+                product = env["product.product"].browse(self.product_ids[0])
+                location = env["stock.location"].browse(self.location_id)
+                env["stock.quant"]._update_available_quantity(product, location, 1)
+            pushed = self._wait(lambda: self.sim.generic_level(idle_code, sku) != before, 1.5)
+            self.assertTrue(pushed, "the idle channel's change left at once")
+            self.assertIsNone(
+                self.sim.generic_level(slow_code, sku), "while the other channel's push was slow"
+            )
+            thread.join()
+
     def _new_channels(self, count):
         """`count` channels with a connector, their pushes of the class's variants due."""
         with self.registry.cursor() as cr:

@@ -3,7 +3,15 @@
 from datetime import datetime
 
 from core.connectors.types import PushItem
-from core.dispatch import CORRECTION, LIVE, REPLAY, PushBatch
+from core.dispatch import (
+    ANY_CHANNEL,
+    CORRECTION,
+    LIVE,
+    REPLAY,
+    PushBatch,
+    payload_channels,
+    wake_payload,
+)
 
 WHEN = datetime(2026, 11, 23, 10, 0)
 
@@ -31,3 +39,14 @@ def test_a_subset_keeps_each_item_with_its_row_variant_inputs_and_kind():
     assert (part.sent_at, part.outcome, part.trace) == (WHEN, "answer", "trace")
     assert batch.subset(["B"]).kind == REPLAY
     assert batch.subset([]).items == []
+
+
+def test_a_wake_up_names_the_channels_with_rows_queued():
+    assert wake_payload({12, 3}) == "3,12"
+    assert payload_channels(wake_payload({12, 3})) == {3, 12}
+
+
+def test_a_wake_up_naming_no_channel_is_for_any():
+    assert payload_channels(wake_payload()) == {ANY_CHANNEL}
+    assert payload_channels("scs_db") == {ANY_CHANNEL}  # a database name: any channel
+    assert payload_channels(wake_payload(range(1, 5000))) == {ANY_CHANNEL}  # too many

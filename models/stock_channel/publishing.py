@@ -253,14 +253,16 @@ class StockChannel(models.Model):
         return True
 
     @api.model
-    def _wake_dispatcher(self, at=None):
-        """Trigger the dispatch cron now or at `at`, a run listening told (wake.py)."""
-        self.env["stock.channel.dispatcher"]._wake(at=at)
+    def _wake_dispatcher(self, at=None, channel_ids=None):
+        """Trigger the dispatch cron now or at `at`, a run listening told (wake.py) which
+        channels have rows queued (`channel_ids`; None: any)."""
+        self.env["stock.channel.dispatcher"]._wake(at=at, channel_ids=channel_ids)
 
     @api.model
     def _on_pushes_queued(self, rows, at=None, **payload):
-        """Pushes queued, replayed or requeued (core.events): the dispatcher woken now/at `at`."""
-        self._wake_dispatcher(at=at)
+        """Pushes queued, replayed or requeued on the channels `rows` (ids) (core.events):
+        the dispatcher woken now/at `at`."""
+        self._wake_dispatcher(at=at, channel_ids=rows)
 
     def action_republish(self):
         """Push every variant again (forced), e.g. after connecting a channel: a

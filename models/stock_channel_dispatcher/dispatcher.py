@@ -5,7 +5,7 @@ import threading
 import time
 import traceback
 from collections import defaultdict
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
 
@@ -103,9 +103,10 @@ class StockChannelDispatcher(models.AbstractModel):
         dbname = self.env.cr.dbname
         channel_ids = channels.ids if channels else None
         sent, running = defaultdict(int), {}
+        # the pool ends (its threads joined) before the listener their ends nudge closes
         with (
-            ThreadPoolExecutor(max_workers=MAX_PARALLEL_CHANNELS) as pool,
             self._wake_listener(follow) as listener,
+            ThreadPoolExecutor(max_workers=MAX_PARALLEL_CHANNELS) as pool,
         ):
             while True:
                 for channel_id, future in list(running.items()):
@@ -119,8 +120,10 @@ class StockChannelDispatcher(models.AbstractModel):
                     running[channel_id] = pool.submit(
                         self._run_channel_thread, dbname, channel_id, deadline
                     )
+                    if listener:  # its end wakes the supervisor at once (wake.py)
+                        running[channel_id].add_done_callback(listener.nudge)
                 if running:
-                    wait(running.values(), timeout=FOLLOW_POLL_SECONDS, return_when=FIRST_COMPLETED)
+                    self._wait_busy(listener, running)
                 elif not due and not (follow and self._wait_for_due(channels, deadline, listener)):
                     return dict(sent)
 
@@ -139,19 +142,27 @@ class StockChannelDispatcher(models.AbstractModel):
             if seconds is not None:
                 poll = FOLLOW_POLL_SECONDS if listener is None else seconds
                 seconds = min(seconds, poll, max(deadline - time.monotonic(), 0))
-            if not self._idle_wait(listener, seconds, idle_until):
+            woken = self._idle_wait(listener, seconds, idle_until)
+            if woken is None:
                 return False
+            if woken:
+                return True  # a change notified: looked at at once
         return False
 
     def _run_channel_here(self, channel, commit, deadline=None):
-        """Rounds of `channel` while rows are due, within the run's budget. With `commit`
-        (outside tests), an error ends this channel's turn, never the run of the others."""
+        """Rounds of `channel` while rows are due, within the run's budget, one after the
+        other under one hold of its lock and connector (for the marketplaces that
+        confirm later, their verdicts read after each round). With `commit` (outside
+        tests), an error ends this channel's turn, never the run of the others."""
         deadline = deadline or time.monotonic() + RUN_BUDGET_SECONDS
         Outbox = self.env["stock.channel.outbox"].sudo()
+        per_turn = 1 if channel._webhook_connector().confirms_async else None
         total = 0
         while time.monotonic() < deadline:
             try:
-                total += self._dispatch_channel(channel, commit=commit, max_rounds=1)
+                total += self._dispatch_channel(channel, commit, per_turn, deadline)
+                if per_turn is None:
+                    break  # nothing left due (or no time left): no verdicts to read
                 self.env["stock.channel.confirmer"]._confirm_channel(channel, commit)
                 if not Outbox._lock_due(channel, 1, commit):
                     break
@@ -202,8 +213,9 @@ class StockChannelDispatcher(models.AbstractModel):
                 cr.execute(unlock, [lock_class, channel.id])
 
     @api.model
-    def _dispatch_channel(self, channel, commit=None, max_rounds=None):
-        """Push the due rows of `channel`, round after round; returns the number of rows sent.
+    def _dispatch_channel(self, channel, commit=None, max_rounds=None, deadline=None):
+        """Push the due rows of `channel`, round after round (at most `max_rounds`, until
+        `deadline`: time.monotonic()); returns the number of rows sent.
 
         `commit` (a callable) is called between the steps of each round: the cron
         commits there. Without it (tests) everything happens in the current transaction.
@@ -215,7 +227,9 @@ class StockChannelDispatcher(models.AbstractModel):
             if not mine:
                 return 0
             with channel._connector() as connector:
-                while max_rounds is None or rounds < max_rounds:
+                while (max_rounds is None or rounds < max_rounds) and (
+                    deadline is None or time.monotonic() < deadline
+                ):
                     count = self._round(channel, connector, commit)
                     if count is None:
                         break

@@ -8,15 +8,24 @@ therefore stays IDLE_SECONDS after its last due row (within its budget), listeni
 each change notifies it in the same transaction (delivered at the commit, never for a
 change rolled back), and the change's push leaves without waiting for a cron worker.
 The trigger stays: a change committed while no run listens starts one.
+
+While channels' threads push, the run waits for the first of: a thread ending, a change
+notified for a channel that has no thread (the notification names the channels of the
+rows queued), or FOLLOW_POLL_SECONDS (a retry coming due): a change for an idle channel
+leaves at once, not at the next poll.
 """
 
+import os
 import select
 import time
-from contextlib import contextmanager
+from concurrent.futures import FIRST_COMPLETED, wait
+from contextlib import contextmanager, suppress
 
 from odoo import fields, models, sql_db
 
+from ...core.dispatch import payload_channels, wake_payload
 from .. import runtime
+from . import dispatcher
 
 WAKE_CHANNEL = "stock_channel_dispatch"
 DISPATCH_CRON = "stock_channel_sync.ir_cron_dispatch"
@@ -24,8 +33,9 @@ LISTEN = "LISTEN stock_channel_dispatch"  # WAKE_CHANNEL
 
 
 class WakeListener:
-    """A connection of its own LISTENing to WAKE_CHANNEL; `wait(seconds)` is True when
-    a change was notified (since the last wait) before the seconds ran out."""
+    """A connection of its own LISTENing to WAKE_CHANNEL; `wait(seconds)` returns the
+    channels notified (since the last wait) before the seconds ran out, or a `nudge()`
+    (from any thread) came."""
 
     def __init__(self, dbname):
         self.cr = sql_db.db_connect(dbname).cursor()
@@ -36,12 +46,25 @@ class WakeListener:
             self.cr.close()  # the connection back to Odoo's pool
             raise
         self.cnx = self.cr._cnx
+        self.nudges, self._nudger = os.pipe()
+        os.set_blocking(self.nudges, False)
+        os.set_blocking(self._nudger, False)
+
+    def nudge(self, *_args):
+        """End a wait at once (a done callback of a channel's thread)."""
+        with suppress(BlockingIOError):  # a nudge is waiting to be read already
+            os.write(self._nudger, b".")
 
     def wait(self, seconds):
+        """The set of channel ids notified (empty: none) within `seconds`, or by a nudge."""
         if not self.cnx.notifies and seconds > 0:
-            select.select([self.cnx], [], [], seconds)
+            select.select([self.cnx, self.nudges], [], [], seconds)
+        with suppress(BlockingIOError):  # not nudged
+            os.read(self.nudges, 4096)
         self.cnx.poll()
-        notified = bool(self.cnx.notifies)
+        notified = set()
+        for notify in self.cnx.notifies:
+            notified |= payload_channels(notify.payload)
         self.cnx.notifies.clear()
         return notified
 
@@ -51,14 +74,17 @@ class WakeListener:
             self.cr.commit()  # pylint: disable=invalid-commit  # a connection of its own
         finally:
             self.cr.close()
+            os.close(self.nudges)
+            os.close(self._nudger)
 
 
 class StockChannelDispatcher(models.AbstractModel):
     _inherit = "stock.channel.dispatcher"
 
-    def _wake(self, at=None):
+    def _wake(self, at=None, channel_ids=None):
         """Trigger the dispatch cron now, or at `at`; a change due now is notified to the
-        run listening too, at the commit.
+        run listening too, at the commit, naming `channel_ids` (the channels of the rows
+        queued; None: any channel).
 
         A trigger due now that no run has taken yet already wakes a run (a run clears
         the triggers due when it starts): no other is made. Odoo tells the cron workers
@@ -75,7 +101,8 @@ class StockChannelDispatcher(models.AbstractModel):
         )
         if not self.env.cr.fetchone():
             cron._trigger()
-        self.env.cr.execute("SELECT pg_notify(%s, %s)", [WAKE_CHANNEL, self.env.cr.dbname])
+        payload = wake_payload(channel_ids)
+        self.env.cr.execute("SELECT pg_notify(%s, %s)", [WAKE_CHANNEL, payload])
 
     @contextmanager
     def _wake_listener(self, follow):
@@ -91,14 +118,28 @@ class StockChannelDispatcher(models.AbstractModel):
 
     def _idle_wait(self, listener, seconds, idle_until):
         """Wait `seconds` (None: nothing pending) for a change, the run staying
-        IDLE_SECONDS after its last due row when it listens; False: the run ends."""
+        IDLE_SECONDS after its last due row when it listens; returns the channels
+        notified meanwhile (an empty set: none), None when the run ends."""
         now = time.monotonic()
         if seconds is None:
             if not listener or now >= idle_until:
-                return False
+                return None
             seconds = idle_until - now
         if listener:
-            listener.wait(seconds)
-        else:
-            time.sleep(seconds)
-        return True
+            return listener.wait(seconds)
+        time.sleep(seconds)
+        return set()
+
+    def _wait_busy(self, listener, running):
+        """While channels' threads run ({channel_id: future}): wait until one ends, or
+        (listening) a change is notified for a channel without a thread, at most
+        FOLLOW_POLL_SECONDS (a retry of another channel coming due)."""
+        poll = dispatcher.FOLLOW_POLL_SECONDS
+        if listener is None:
+            wait(running.values(), timeout=poll, return_when=FIRST_COMPLETED)
+            return
+        until = time.monotonic() + poll
+        while (seconds := until - time.monotonic()) > 0:
+            notified = listener.wait(seconds)
+            if notified - running.keys() or any(f.done() for f in running.values()):
+                return
