@@ -85,7 +85,8 @@ class TestEvents(ChannelStockCase):
     def test_pushes_queued_wake_the_dispatcher_then_tell_the_overviews(self):
         woken = []
         Channel = type(self.env["stock.channel"])
-        with patch.object(Channel, "_wake_dispatcher", lambda self, at=None: woken.append(at)):
+        wake = lambda self, at=None, **_kw: woken.append(at)  # noqa: E731
+        with patch.object(Channel, "_wake_dispatcher", wake):
             self.Event._announce(events.PUSHES_QUEUED, {self.market.id}, at="later")
         self.assertEqual(woken, ["later"])
         self.assertTrue(self.env.cr.precommit.data[OVERVIEW_PRECOMMIT_KEY]["all"])
