@@ -6,8 +6,10 @@ overview at most once a second per server process; nothing told is lost."""
 from odoo.tests import tagged
 
 from ..models import stock_channel_overview as overview_module
+from ..models.stock_channel_inbound.fast import CONFIRM_CRONS
 from ..models.stock_channel_overview import OVERVIEW_NOTIFICATION, OVERVIEW_PRECOMMIT_KEY
 from .common import ChannelStockCase
+from .live_server import LiveServerCase
 
 DISPATCH_CRON = "stock_channel_sync.ir_cron_dispatch"
 
@@ -78,3 +80,48 @@ class TestWakeCost(ChannelStockCase):
         self.assertTrue(self.announced())
         self.assertEqual(len(self.stored()), 3)
         self.assertNotIn(OVERVIEW_PRECOMMIT_KEY, self.env.cr.precommit.data)
+
+
+@tagged("post_install", "-at_install")
+class TestWakeDuringARun(LiveServerCase):
+    """In committed transactions: a run of the cron deletes the triggers due when it
+    starts and commits that when it ends; a change made meanwhile must trigger the next."""
+
+    def count_triggers(self, xmlid):
+        with self.registry.cursor() as cr:
+            cron = self.env_of(cr).ref(xmlid)
+            cr.execute("SELECT count(*) FROM ir_cron_trigger WHERE cron_id = %s", [cron.id])
+            return cr.fetchone()[0]
+
+    def run_takes_triggers(self, xmlids, wake):
+        """A change (`wake(env)`) committed while a run of `xmlids` holds their triggers
+        taken (deleted, not committed yet); the triggers left once the run ended."""
+        with self.registry.cursor() as cr:
+            env = self.env_of(cr)
+            ids = [env.ref(xmlid).id for xmlid in xmlids]
+            cr.execute("DELETE FROM ir_cron_trigger WHERE cron_id = ANY(%s)", [ids])
+            wake(env)  # a change before the run: its trigger
+        run = self.registry.cursor()
+        try:
+            run.execute("DELETE FROM ir_cron_trigger WHERE cron_id = ANY(%s)", [ids])
+            with self.registry.cursor() as cr:
+                wake(self.env_of(cr))  # a change during the run
+        finally:
+            run.commit()  # the run ends
+            run.close()
+        counts = [self.count_triggers(xmlid) for xmlid in xmlids]
+        with self.registry.cursor() as cr:
+            cr.execute("DELETE FROM ir_cron_trigger WHERE cron_id = ANY(%s)", [ids])
+        return counts
+
+    def test_a_change_during_a_dispatcher_run_triggers_the_next_run(self):
+        counts = self.run_takes_triggers(
+            [DISPATCH_CRON], lambda env: env["stock.channel.dispatcher"]._wake()
+        )
+        self.assertEqual(counts, [1], "the change made during the run is not left waiting")
+
+    def test_an_order_reserved_during_a_confirmation_run_triggers_the_next_run(self):
+        counts = self.run_takes_triggers(
+            list(CONFIRM_CRONS), lambda env: env["stock.channel.inbound"]._wake_confirmation()
+        )
+        self.assertEqual(counts, [1, 1])

@@ -32,6 +32,18 @@ DISPATCH_CRON = "stock_channel_sync.ir_cron_dispatch"
 LISTEN = "LISTEN stock_channel_dispatch"  # WAKE_CHANNEL
 
 
+def untaken_trigger(cr, cron_ids, now):
+    """Whether one of `cron_ids` has a trigger due by `now` that no run is taking (a
+    run deletes the triggers due when it starts, committed when it ends: until then the
+    rows are visible, their xmax set by the run's transaction)."""
+    cr.execute(
+        """SELECT 1 FROM ir_cron_trigger
+            WHERE cron_id = ANY(%s) AND call_at <= %s AND xmax::text = '0' LIMIT 1""",
+        [list(cron_ids), now],
+    )
+    return bool(cr.fetchone())
+
+
 class WakeListener:
     """A connection of its own LISTENing to WAKE_CHANNEL; `wait(seconds)` returns the
     channels notified (since the last wait) before the seconds ran out, or a `nudge()`
@@ -86,20 +98,18 @@ class StockChannelDispatcher(models.AbstractModel):
         run listening too, at the commit, naming `channel_ids` (the channels of the rows
         queued; None: any channel).
 
-        A trigger due now that no run has taken yet already wakes a run (a run clears
-        the triggers due when it starts): no other is made. Odoo tells the cron workers
-        of each trigger due now on a new connection to the `postgres` database; a burst
-        of changes (an order a request) wakes them once per run, not once per change."""
+        A trigger due now that no run has taken yet already wakes a run: no other is
+        made. Odoo tells the cron workers of each trigger due now on a new connection to
+        the `postgres` database; a burst of changes (an order a request) wakes them once
+        per run, not once per change. A run deletes the triggers due when it starts, in
+        a transaction committed when it ends: a trigger being deleted (xmax set) is one a
+        run has taken, and a change made meanwhile triggers the next run."""
         cron = self.env.ref(DISPATCH_CRON).sudo()
         now = fields.Datetime.now()
         if at is not None and at > now:
             cron._trigger(at=at)
             return
-        self.env.cr.execute(
-            "SELECT 1 FROM ir_cron_trigger WHERE cron_id = %s AND call_at <= %s LIMIT 1",
-            [cron.id, now],
-        )
-        if not self.env.cr.fetchone():
+        if not untaken_trigger(self.env.cr, [cron.id], now):
             cron._trigger()
         payload = wake_payload(channel_ids)
         self.env.cr.execute("SELECT pg_notify(%s, %s)", [WAKE_CHANNEL, payload])

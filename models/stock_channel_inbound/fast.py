@@ -1,10 +1,11 @@
 """An order answered as soon as its stock is reserved (the channel's Answer Orders): the
 reservation ledger written under the variant lock, the confirmation woken (confirm.py)."""
 
-from odoo import models
+from odoo import fields, models
 
 from ...core import intake as intake_core
 from ...core.inbound import DUPLICATE, RESERVED, WAITING
+from ..stock_channel_dispatcher.wake import untaken_trigger
 
 CONFIRM_CRONS = (
     "stock_channel_sync.ir_cron_confirm_reserved",
@@ -107,15 +108,11 @@ class StockChannelInbound(models.Model):
 
     def _wake_confirmation(self):
         """Trigger the confirmation crons, once per burst: not when a trigger of theirs
-        is already due (the run clears its triggers when it starts, so an order reserved
-        during a run triggers the next one)."""
+        is due and no run has taken it yet (an order reserved during a run triggers the
+        next one: see wake.untaken_trigger)."""
         crons = [self.env.ref(xmlid, raise_if_not_found=False) for xmlid in CONFIRM_CRONS]
         crons = [cron.sudo() for cron in crons if cron]
-        self.env.cr.execute(
-            "SELECT 1 FROM ir_cron_trigger WHERE cron_id = ANY(%s) LIMIT 1",
-            [[cron.id for cron in crons]],
-        )
-        if self.env.cr.fetchone():
+        if untaken_trigger(self.env.cr, [cron.id for cron in crons], fields.Datetime.now()):
             return
         for cron in crons:
             cron._trigger()
