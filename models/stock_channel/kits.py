@@ -80,12 +80,13 @@ class StockChannel(models.Model):
         self.env.cr.execute(KIT_CANDIDATES, [products.ids])
         candidates = products.browse(sorted(pid for (pid,) in self.env.cr.fetchall()))
         tree = self._kit_tree(candidates, company)  # mrp's _bom_find on the kits only
-        plans = {}
-        for kit in products.filtered(lambda product: product.id in tree):
-            leaves = kits_core.flatten(tree, kit.id)
-            storable = products.browse(list(leaves)).filtered("is_storable").ids
-            plans[kit.id] = {leaf: leaves[leaf] for leaf in storable}
-        return plans
+        flat = {pid: kits_core.flatten(tree, pid) for pid in products.ids if pid in tree}
+        every = sorted({leaf for leaves in flat.values() for leaf in leaves})
+        storable = set(products.browse(every).filtered("is_storable").ids)  # one read
+        return {
+            kit_id: {leaf: qty for leaf, qty in leaves.items() if leaf in storable}
+            for kit_id, leaves in flat.items()
+        }
 
     @api.model
     def _kit_tree(self, products, company):

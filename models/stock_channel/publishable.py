@@ -42,6 +42,7 @@ class StockChannel(models.Model):
                 )
                 for channel_id, result in work.results(inputs).items():
                     results[channel_id, product_id] = result
+        work.chunk()  # the Results' explain keeps `work`, not what the last chunk shared
         return results
 
     def _publishable_state(self, products, plan, today):
