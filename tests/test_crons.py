@@ -5,11 +5,15 @@ import json
 import threading
 import uuid
 from datetime import timedelta
+from unittest.mock import patch
+
+from psycopg2.errors import SerializationFailure
 
 from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..models.stock_channel import publishing
 from .live_server import LiveServerCase
 
 
@@ -92,6 +96,50 @@ class TestCrons(LiveServerCase):
             finally:
                 thread.testing = testing
             self.assertIsNotNone(changed)
+
+    def test_a_channel_that_keeps_losing_its_race_is_left_to_the_next_minute(self):
+        """Every try of one channel loses its race with the dispatcher: the run does not
+        fail (no traceback), the other channels are refreshed, that one is tried again
+        by a run of the cron in a minute."""
+        thread = threading.current_thread()
+        Channel = self.registry["stock.channel"]
+        real = Channel._refresh_quantities
+        losing, refreshed = self.channel_ids[0], []
+
+        def refresh(channel, products=None):
+            if channel.id == losing:
+                raise SerializationFailure("could not serialize access")
+            refreshed.append(channel.id)
+            return real(channel, products)
+
+        with self.registry.cursor() as cr:
+            env = self.env_of(cr)
+            other = env["stock.channel"].create(
+                {"name": "Cron other", "code": f"cron-other-{uuid.uuid4().hex[:8]}",
+                 "warehouse_id": env["stock.channel"].browse(losing).warehouse_id.id,
+                 "connector": "generic_json", "endpoint_url": "http://127.0.0.1:9/"}
+            )  # fmt: skip
+            self.channel_ids.append(other.id)
+            cron_id = env.ref("stock_channel_sync.ir_cron_refresh_quantities").id
+        with self.registry.cursor() as cr:
+            cr.execute("DELETE FROM ir_cron_trigger WHERE cron_id = %s", [cron_id])
+            testing, thread.testing = thread.testing, False  # as in the cron worker
+            try:
+                with (
+                    patch.object(Channel, "_refresh_quantities", refresh),
+                    patch.object(publishing, "REFRESH_PAUSE", 0),
+                    mute_logger("odoo.addons.stock_channel_sync.models.stock_channel.publishing"),
+                ):
+                    self.env_of(cr)["stock.channel"]._cron_refresh_quantities()
+            finally:
+                thread.testing = testing
+        self.assertIn(other.id, refreshed, "the other channels go on")
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT call_at FROM ir_cron_trigger WHERE cron_id = %s", [cron_id])
+            later = [at for (at,) in cr.fetchall()]
+            cr.execute("DELETE FROM ir_cron_trigger WHERE cron_id = %s", [cron_id])
+        self.assertTrue(later, "tried again by a run of the cron")
+        self.assertGreater(max(later), fields.Datetime.now() + timedelta(seconds=30))
 
     def test_the_hourly_refresh_commits_a_changed_quantity_with_its_push(self):
         """A channel with a connector (no sources): the refresh commits its changed
