@@ -62,6 +62,7 @@ from . import (
     test_stock_figures,
     test_store_offers,
     test_stream_races,
+    test_sync_log_insert,
     test_tours,
     test_unreachable,
     test_webhook_hardening,
