@@ -17,7 +17,7 @@ def dump(value):
     """A Json field's value as create() stores it (None for an empty one), in one dump."""
     if not value:
         return None
-    return json.dumps(value, ensure_ascii=False, default=json_default)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=json_default)
 
 
 class StockChannelSyncLog(models.Model):
