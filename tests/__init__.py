@@ -17,6 +17,7 @@ from . import (
     test_database_down,
     test_demo_orders,
     test_dispatch,
+    test_dispatch_slots,
     test_events,
     test_exclusions,
     test_explain,
