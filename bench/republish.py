@@ -106,6 +106,7 @@ class Bench(ServerBench):
                     "tmpl": model.product_tmpl_id.id,
                     "variant": model.id,
                     "quants": quants.ids,
+                    "spread": 40,  # quantities 1 to 40
                 },
             )
             self.product_ids = [pid for (pid,) in cr.fetchall()]

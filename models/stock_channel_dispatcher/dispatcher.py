@@ -18,7 +18,10 @@ from .. import runtime
 
 _logger = logging.getLogger(__name__)
 
-MAX_PARALLEL_CHANNELS = 4
+# channels pushed at once (a thread and a database connection each): a channel past this
+# waits for a free slot until another's backlog is out (a Republish all of 5 channels with
+# 4 slots pushed the fifth alone, at the end)
+MAX_PARALLEL_CHANNELS = 8
 RUN_BUDGET_SECONDS = 50  # leave the cron thread before its time limit; the rest waits a trigger
 # A run of the scheduled action stays alive for retries (and verdicts of the marketplaces
 # that confirm later) due within this many seconds, so that they are attempted at their

@@ -122,7 +122,7 @@ class StockChannelDispatcher(models.AbstractModel):
         return self._stock_done(channel, job, rows, outcome)
 
     def _log(self, log_vals, state, **values):
-        return self.env["stock.channel.sync.log"].create(dict(log_vals, state=state, **values))
+        return self.env["stock.channel.sync.log"]._insert([dict(log_vals, state=state, **values)])
 
     def _log_accepted(self, job, log_vals, result, state="done", **values):
         """Log an accepted push with its latency (from the oldest change of `job`, or

@@ -16,23 +16,23 @@ class StockChannelQuantity(models.Model):
         first (the lines are what the push is judged against)."""
         results = channel._compute_publishable(products)
         self._store_results(results)
-        lines = self.search([("channel_id", "=", channel.id), ("product_id", "in", products.ids)])
-        published = {line.product_id.id: line for line in lines}
+        published = self._published(channel, products)
         Binding = self.env["stock.channel.binding"]
         bindings = channel._bindings(products)
         skus, conflicts = Binding._channel_skus(channel, products, bindings)
         variants = {}
         for product in products:
-            result, line = results[channel.id, product.id], published.get(product.id)
+            result = results[channel.id, product.id]
+            qty, day, in_doubt = published.get(product.id, (None, None, False))
             binding = bindings.get(product.id) or Binding
             variants[product.id] = VariantOnChannel(
                 sku=skus.get(product.id) or "",
                 publishable=result.publishable,
                 explain=explain_inputs(result),
-                published=line.published_qty if line and line.published_at else None,
+                published=qty,
                 available_at=result.available_at,
-                published_available_at=(line.published_available_at or None) if line else None,
-                in_doubt=bool(line and line.push_in_doubt),
+                published_available_at=day,
+                in_doubt=in_doubt,
                 bound=bool(binding),
                 external_id=binding.external_id or "",
                 external_location_id=binding.external_location_id or "",
@@ -41,6 +41,22 @@ class StockChannelQuantity(models.Model):
                 conflict=conflicts.get(product.id, ""),
             )
         return variants
+
+    @api.model
+    def _published(self, channel, products):
+        """{product_id: (what `channel` was last set to (None: never), its date, whether a
+        push is in doubt)} of `products`, in one query (a round reads thousands)."""
+        self.flush_model(
+            ["published_qty", "published_at", "published_available_at", "push_in_doubt"]
+        )
+        self.env.cr.execute(
+            "SELECT product_id, CASE WHEN published_at IS NOT NULL THEN "
+            "COALESCE(published_qty, 0) END, published_available_at, "
+            "COALESCE(push_in_doubt, false) FROM stock_channel_quantity "
+            "WHERE channel_id = %s AND product_id = ANY(%s)",
+            [channel.id, products.ids],
+        )
+        return {product_id: tuple(rest) for product_id, *rest in self.env.cr.fetchall()}
 
     @api.model
     def _claim_for_push(self, channel, product_ids):

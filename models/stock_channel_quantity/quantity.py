@@ -89,6 +89,11 @@ class StockChannelQuantity(models.Model):
         self.env.cr.execute(
             "ALTER TABLE stock_channel_quantity ADD COLUMN IF NOT EXISTS last_sequence bigint"
         )
+        # A push updates its line twice (claimed in doubt, then published), and every
+        # computation once: half of each page left free lets PostgreSQL make those
+        # updates in place (HOT: no new entry in the six indexes), about half their cost
+        # in a Republish all. New pages only: a VACUUM FULL applies it to the old ones.
+        self.env.cr.execute("ALTER TABLE stock_channel_quantity SET (fillfactor = 50)")
 
     @api.depends(*IN_SYNC_FIELDS)
     def _compute_in_sync(self):

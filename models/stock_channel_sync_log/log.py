@@ -1,4 +1,5 @@
-"""The sync log: one row per push, its latency and outcome; the channels' push statistics."""
+"""The sync log model: one row per push, its latency and outcome; the channels' push
+statistics."""
 
 import os
 import socket
@@ -7,9 +8,9 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..core import events
-from ..core.dispatch import LIVE, PUSH_KINDS, short_list
-from .explain import pushed_table
+from ...core import events
+from ...core.dispatch import LIVE, PUSH_KINDS, short_list
+from ..explain import pushed_table
 
 LOG_STATES = [
     ("pending", "Pending"),
