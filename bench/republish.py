@@ -102,7 +102,6 @@ class Bench(ServerBench):
                 .replace("(g.n + q.location_id) %% 3", "0"),
                 {
                     "stop": args.variants,
-                    "spread": 40,  # on-hand levels (bench/publishable.py --spread)
                     "tmpl": model.product_tmpl_id.id,
                     "variant": model.id,
                     "quants": quants.ids,
