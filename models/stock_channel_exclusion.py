@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from ..core import exclusions
@@ -61,17 +61,20 @@ class StockChannelExclusion(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         records = super().create(vals_list)
+        self.env.registry.clear_cache()  # _core_rules
         records._republish()
         return records
 
     def write(self, vals):
         before = self._affected()
         res = super().write(vals)
+        self.env.registry.clear_cache()  # _core_rules
         self._republish(before)
         return res
 
     def unlink(self):
         self._republish()
+        self.env.registry.clear_cache()  # _core_rules
         return super().unlink()
 
     def _republish(self, before=None):
@@ -133,8 +136,15 @@ class StockChannelExclusion(models.Model):
     @api.model
     def _core_rules(self, companies):
         """(core.exclusions.Exclusion, ...) of the active exclusions of `companies`, in
-        their stable order (core.exclusions.ordered)."""
-        rules = self.sudo().search([("company_id", "in", companies.ids)])
+        their stable order (core.exclusions.ordered). Kept in Odoo's cache until an
+        exclusion is created, changed or deleted (that clears it, in every worker)."""
+        active_test = self.env.context.get("active_test", True)
+        return self._core_rules_cached(tuple(sorted(companies.ids)), active_test)
+
+    @tools.ormcache("company_ids", "active_test", "self.env.lang")
+    def _core_rules_cached(self, company_ids, active_test):
+        rules = self.sudo().with_context(active_test=active_test)
+        rules = rules.search([("company_id", "in", list(company_ids))])
         return exclusions.ordered(
             exclusions.Exclusion(
                 key=rule.id,

@@ -132,6 +132,20 @@ class TestExclusions(ExclusionCase):
         self.assertEqual(self.publishable(self.market, self.knife), 8)
         self.assertIsNone(self.excluded_step(self.market, self.knife))
 
+    def test_an_exclusion_change_is_seen_by_the_next_order(self):
+        """The exclusions are kept in Odoo's cache: their create, write and unlink clear
+        it, the next order sees the change."""
+        self.set_stock(self.knife, 8)
+        self.assertEqual(self.web._orderable(self.knife), {self.knife.id: 8})
+        rule = self.exclude("Not online", "product", self.knife.product_tmpl_id, channels=self.web)
+        self.assertEqual(self.web._orderable(self.knife), {self.knife.id: 0}, "created")
+        rule.channel_ids = self.market
+        self.assertEqual(self.web._orderable(self.knife), {self.knife.id: 8}, "changed")
+        rule.channel_ids = self.web
+        self.assertEqual(self.web._orderable(self.knife), {self.knife.id: 0})
+        rule.unlink()
+        self.assertEqual(self.web._orderable(self.knife), {self.knife.id: 8}, "deleted")
+
     def test_the_first_rule_in_order_is_named(self):
         self.set_stock(self.knife, 2)
         self.exclude("Second", "category", self.category, sequence=20)
@@ -155,6 +169,7 @@ class TestExclusions(ExclusionCase):
             self.assertEqual(results[self.market.id, batch[0].id].excluded, "Fragile")
             return self.cr.sql_log_count - before
 
+        queries(products[:1])  # warm the caches (non-sellable locations, exclusions)
         self.assertEqual(queries(products), queries(products[:3]))
 
     def test_a_rule_needs_its_target(self):

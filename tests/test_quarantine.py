@@ -39,6 +39,31 @@ class TestQuarantine(ChannelStockCase):
         self.set_stock(self.product, 2)
         self.assertEqual(self.publishable(self.web), 2)
 
+    def test_a_location_flagged_moved_or_archived_is_seen_by_the_next_figures(self):
+        """The non-sellable locations are kept in Odoo's cache: a change of a location is
+        seen by the next computation (its write clears the cache)."""
+        shelf = self.env["stock.location"].create(
+            {"name": "Shelf", "location_id": self.stock_location.id, "usage": "internal"}
+        )
+        self.set_stock(self.product, 5, shelf)
+        self.set_stock(self.product, 2)
+        self.assertEqual(self.publishable(self.web), 7)
+        self.assertEqual(self.web._orderable(self.product)[self.product.id], 7)
+        shelf.channel_sellable = False
+        self.assertEqual(self.publishable(self.web), 2, "flagged non-sellable")
+        self.assertEqual(self.web._orderable(self.product)[self.product.id], 2)
+        shelf.channel_sellable = True
+        self.assertEqual(self.publishable(self.web), 7, "sellable again")
+        shelf.location_id = self.quarantine
+        self.assertEqual(self.publishable(self.web), 2, "moved under the quarantine")
+        self.assertEqual(self.web._orderable(self.product)[self.product.id], 2)
+        shelf.location_id = self.stock_location
+        self.assertEqual(self.publishable(self.web), 7, "moved back")
+        self.quarantine.channel_sellable = True
+        self.assertEqual(self.web._orderable(self.product)[self.product.id], 7)
+        self.set_stock(self.product, 4, self.quarantine)
+        self.assertEqual(self.web._orderable(self.product)[self.product.id], 11, "unflagged")
+
     def _customer_return(self, qty):
         self.set_stock(self.product, 10)
         delivery = self.deliver(self.product, qty, validate=True)

@@ -38,6 +38,9 @@ class StockChannelInbound(models.Model):
         """The order and its channel as the fast path sees them (core.intake.Shape)."""
         channel = self.channel_id.sudo()
         products = self.env["product.product"].union(*resolved["products"].values())
+        # the few columns the fast path reads (not every column of product and template)
+        products.fetch(["product_tmpl_id"])
+        products.product_tmpl_id.fetch(["is_storable", "uom_id"])
         kits = channel._kit_components(products, channel.company_id)
         waiting = self.search_count(
             self._message_domain("cancel", order_in.id, ("state", "=", WAITING)), limit=1
@@ -86,6 +89,10 @@ class StockChannelInbound(models.Model):
         """The sale order's name, taken from its sequence now (the answer names it), as
         sale.order's create takes it for an order without a date (the inline path)."""
         sequence = self.env["ir.sequence"].sudo().with_company(self.channel_id.company_id)
+        # its prefix reads the user's time zone: that column alone, not the whole partner
+        user = sequence.env.user
+        user.fetch(["partner_id"])
+        user.partner_id.fetch(["tz"])
         return sequence.next_by_code("sale.order") or self.env._("New")
 
     def _write_reservation(self, external_id, name, needed):

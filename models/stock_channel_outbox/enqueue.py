@@ -9,7 +9,7 @@ from odoo import api, models
 from odoo.tools import mute_logger
 
 from ...core import events
-from ...core.connectors import get_connector, order_status_connectors
+from ...core.connectors import order_status_connectors
 from .outbox import PRIORITY_HIGH, PRIORITY_NORMAL
 
 _logger = logging.getLogger(__name__)
@@ -140,59 +140,9 @@ class StockChannelOutbox(models.Model):
             if order_rows:
                 Event._announce(events.PUSHES_QUEUED, {row[0] for row in order_rows})
             return
-        rows = []
-        for channel_id, products in targets.items():
-            rows += self._addressable_rows(Channel.browse(channel_id), products)
+        rows = self._addressable_rows_of(Channel.browse(list(targets)), targets)  # address.py
         self._insert_rows(rows)
         Event._announce(events.PUSHES_QUEUED, {row[0] for row in rows})
-
-    def _addressable_rows(self, channel, wanted):
-        """[(channel_id, product_id, priority, force)] of `wanted` ({product_id or None
-        (every variant the channel publishes): (priority, force)}) that the channel's
-        connector can address: a variant waiting for its binding is not queued, nor
-        anything of a channel waiting for its first Import mapping."""
-        if channel._waits_for_mapping():
-            return []
-        every = wanted.get(None)
-        ids = [product_id for product_id in wanted if product_id is not None]
-        rows = []
-        for product_id, addressable in self._address_book(channel, ids, every=bool(every)).items():
-            if not addressable:
-                continue
-            prio, force = wanted.get(product_id, every)
-            if every:
-                prio, force = max(prio, every[0]), force or every[1]
-            rows.append((channel.id, product_id, prio, force))
-        return rows
-
-    @api.model
-    def _address_book(self, channel, product_ids=(), every=True):
-        """{product_id: whether `channel`'s connector can address it} for `product_ids`
-        and, with `every`, every active storable variant of the channel's company, from
-        the binding's SKU and id (else the internal reference), in one query."""
-        self.env["stock.channel.binding"].flush_model()
-        self.env["product.product"].flush_model(["default_code", "active"])
-        self.env.cr.execute(
-            """
-            SELECT pp.id, CASE WHEN b.id IS NULL THEN pp.default_code ELSE b.external_sku END,
-                   b.external_id
-              FROM product_product pp
-              JOIN product_template pt ON pt.id = pp.product_tmpl_id
-              LEFT JOIN stock_channel_binding b
-                     ON b.product_id = pp.id AND b.channel_id = %(channel)s AND b.active
-             WHERE pp.id = ANY(%(ids)s)
-                OR (%(every)s AND pt.is_storable AND pt.active AND pp.active
-                    AND (pt.company_id IS NULL OR pt.company_id = %(company)s))
-            """,
-            {
-                "channel": channel.id,
-                "company": channel.company_id.id,
-                "every": every,
-                "ids": list(product_ids),
-            },
-        )
-        addresses = get_connector(channel.connector).addresses
-        return {pid: addresses(sku, ext or "") for pid, sku, ext in self.env.cr.fetchall()}
 
     def _order_rows(self, order_ids):
         """[(channel_id, order_id)] of the orders whose channel takes status pushes."""
