@@ -21,6 +21,40 @@ SELECT q.product_id, q.location_id = ANY(%(non_sellable)s), COALESCE(SUM(q.quant
  GROUP BY 1, 2
 """
 
+# the confirmed receipts per variant and (UTC) day into the sellable locations under the
+# warehouse's view (archived ones included, as `child_of`), from outside the stock
+CHANNEL_INCOMING = """
+SELECT m.product_id, date_trunc('day', m.date)::date, SUM(m.product_qty)
+  FROM stock_move m
+  JOIN stock_location d ON d.id = m.location_dest_id
+  JOIN stock_location s ON s.id = m.location_id
+ WHERE m.product_id = ANY(%(products)s) AND m.state = ANY(%(states)s)
+   AND d.parent_path LIKE %(path)s AND NOT m.location_dest_id = ANY(%(non_sellable)s)
+   AND s.usage NOT IN ('internal', 'transit')
+ GROUP BY 1, 2
+ ORDER BY 1, 2
+"""
+# the outgoing moves per variant and unit from the internal locations under the view: the
+# first of a delivery chain in the warehouse (no origin move from an internal location),
+# bound out of the stock or, as a pick, for a customer
+CHANNEL_WAITING_DEMAND = """
+SELECT m.product_id, m.product_uom, SUM(m.product_qty), SUM(m.quantity)
+  FROM stock_move m
+  JOIN stock_location s ON s.id = m.location_id
+  JOIN stock_location d ON d.id = m.location_dest_id
+  LEFT JOIN stock_location f ON f.id = m.location_final_id
+ WHERE m.product_id = ANY(%(products)s) AND m.state = ANY(%(states)s)
+   AND s.parent_path LIKE %(path)s AND s.usage = 'internal'
+   AND NOT EXISTS (
+       SELECT 1
+         FROM stock_move_move_rel r
+         JOIN stock_move o ON o.id = r.move_orig_id
+         JOIN stock_location ol ON ol.id = o.location_id
+        WHERE r.move_dest_id = m.id AND ol.usage = 'internal')
+   AND (d.usage NOT IN ('internal', 'transit') OR f.usage = 'customer')
+ GROUP BY 1, 2
+"""
+
 
 class StockWarehouse(models.Model):
     _inherit = "stock.warehouse"
@@ -170,24 +204,27 @@ class StockWarehouse(models.Model):
 
     def _channel_incoming(self, products, non_sellable_ids):
         """{product_id: [(day, quantity)]} of the confirmed receipts into the sellable
-        locations of the warehouse."""
+        locations of the warehouse, in one query (CHANNEL_INCOMING)."""
         incoming = defaultdict(list)
         # days in UTC, whoever asks: a user's time zone would move a receipt across the
         # horizon (the publishable quantity is the same for every reader and the dispatcher)
-        Move = self.env["stock.move"].sudo().with_context(tz="UTC")
-        move_domain = (
-            Domain("product_id", "in", products.ids)
-            & Domain("state", "in", TODO_MOVE_STATES)
-            & Domain("location_dest_id", "child_of", self.view_location_id.ids)
-            & Domain("location_dest_id", "not in", list(non_sellable_ids))
-            & Domain("location_id.usage", "not in", ("internal", "transit"))
-        )
-        for product, day, qty in Move._read_group(
-            move_domain, ["product_id", "date:day"], ["product_qty:sum"]
-        ):
-            day = day.date() if hasattr(day, "date") else day
-            incoming[product.id].append((day, qty))
+        self._channel_flush_moves()
+        self.env.cr.execute(CHANNEL_INCOMING, {
+            "products": products.ids, "states": list(TODO_MOVE_STATES),
+            "path": f"{self.view_location_id.parent_path}%",
+            "non_sellable": list(non_sellable_ids),
+        })  # fmt: skip
+        for product_id, day, qty in self.env.cr.fetchall():
+            incoming[product_id].append((day, qty))
         return incoming
+
+    def _channel_flush_moves(self):
+        """The moves' and locations' columns the figures' queries read, flushed."""
+        self.env["stock.move"].flush_model(
+            ["product_id", "state", "location_id", "location_dest_id", "location_final_id",
+             "date", "product_qty", "quantity", "product_uom", "move_orig_ids"]
+        )  # fmt: skip
+        self.env["stock.location"].flush_model(["usage", "parent_path"])
 
     def _channel_waiting_demand(self, products):
         """{product_id: units of the warehouse's outgoing moves not reserved}: the orders
@@ -197,20 +234,16 @@ class StockWarehouse(models.Model):
         for a customer), not the later steps that wait for it (their units are the
         pick's); a delivery waiting for a receipt (made to order) counts."""
         waiting = defaultdict(float)
-        Move = self.env["stock.move"].sudo()
-        for product, uom, qty, reserved in Move._read_group(
-            Domain("product_id", "in", products.ids)
-            & Domain("state", "in", TODO_MOVE_STATES)
-            & Domain("location_id", "child_of", self.view_location_id.ids)
-            & Domain("location_id.usage", "=", "internal")
-            & Domain("move_orig_ids", "not any", [("location_id.usage", "=", "internal")])
-            & (
-                Domain("location_dest_id.usage", "not in", ("internal", "transit"))
-                | Domain("location_final_id.usage", "=", "customer")
-            ),
-            ["product_id", "product_uom"],
-            ["product_qty:sum", "quantity:sum"],
-        ):
+        self._channel_flush_moves()
+        self.env.cr.execute(CHANNEL_WAITING_DEMAND, {
+            "products": products.ids, "states": list(TODO_MOVE_STATES),
+            "path": f"{self.view_location_id.parent_path}%",
+        })  # fmt: skip
+        rows = self.env.cr.fetchall()
+        Uom, variants = self.env["uom.uom"].sudo(), products.sudo()
+        for product_id, uom_id, qty, reserved in rows:
+            product = variants.browse(product_id).with_prefetch(variants._prefetch_ids)
+            uom = Uom.browse(uom_id)
             reserved = uom._compute_quantity(reserved, product.uom_id, round=False)
-            waiting[product.id] += max(0.0, qty - reserved)
+            waiting[product_id] += max(0.0, qty - reserved)
         return waiting
