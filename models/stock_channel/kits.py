@@ -9,6 +9,8 @@ from odoo import api, models
 
 from ...core import kits as kits_core
 
+# the context key of an answer of _kits_exist a caller holds (no kit made meanwhile)
+KITS_EXIST_KEY = "channel_kits_exist"
 # the kits holding any of the given components, nested kits included, by one recursive
 # query on mrp_bom_line.product_id (indexed): a bom on a template is every variant's
 REVERSE_INDEX = """
@@ -44,9 +46,13 @@ class StockChannel(models.Model):
 
     @api.model
     def _kits_exist(self):
-        """Whether any active kit bill of materials exists (mrp installed and used)."""
+        """Whether any active kit bill of materials exists (mrp installed and used); the
+        context's ``channel_kits_exist`` when a caller asked already (the fast path
+        asks once per order)."""
         if "mrp.bom" not in self.env:
             return False
+        if self.env.context.get(KITS_EXIST_KEY) is not None:
+            return self.env.context[KITS_EXIST_KEY]
         self.env["mrp.bom"].flush_model(["type", "active"])
         self.env.cr.execute("SELECT 1 FROM mrp_bom WHERE type = 'phantom' AND active LIMIT 1")
         return bool(self.env.cr.fetchone())

@@ -5,6 +5,7 @@ from odoo import fields, models
 
 from ...core import intake as intake_core
 from ...core.inbound import DUPLICATE, RESERVED, WAITING
+from ..stock_channel.kits import KITS_EXIST_KEY
 from ..stock_channel_dispatcher.wake import untaken_trigger
 
 CONFIRM_CRONS = (
@@ -63,6 +64,8 @@ class StockChannelInbound(models.Model):
         check, or a backorder)."""
         if self.channel_id.intake_answer != intake_core.ANSWER_RESERVED:
             return None
+        # whether kits exist, asked once for the order (no kit is made while it is judged)
+        self = self.with_context(**{KITS_EXIST_KEY: self.channel_id._kits_exist()})
         if intake_core.inline_reason(self._fast_shape(order_in, resolved, connector)):
             return None
         by_sku = resolved["products"]
