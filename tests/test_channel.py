@@ -47,6 +47,37 @@ class TestChannel(ChannelStockCase):
         self.pos.action_archive()
         self.assertEqual(self.publishable(self.web), 10)
 
+    def test_the_cached_lookups_see_the_next_change_of_a_channel(self):
+        """The channels of a code and of a warehouse are kept in Odoo's cache: a channel
+        created, recoded, moved, archived or deleted is seen by the next lookup."""
+        Channel = self.env["stock.channel"]
+        self.assertEqual(Channel._receiving("web"), self.web)
+        self.assertFalse(Channel._receiving("web2"))
+        self.assertEqual(self.web._siblings(), self.channels)
+        other = self.env["stock.warehouse"].create({"name": "Other", "code": "OTH"})
+        web2 = Channel.create(
+            {"name": "Web 2", "code": "web2", "channel_type": "website",
+             "warehouse_id": self.warehouse.id}
+        )  # fmt: skip
+        self.assertEqual(Channel._receiving("web2"), web2, "created")
+        self.assertEqual(self.web._siblings(), self.channels | web2)
+        web2.code = "web3"
+        self.assertFalse(Channel._receiving("web2"), "recoded")
+        self.assertEqual(Channel._receiving("web3"), web2)
+        web2.warehouse_id = other
+        self.assertEqual(self.web._siblings(), self.channels, "moved")
+        self.assertEqual(web2._siblings(), web2)
+        self.pos.action_archive()
+        self.assertEqual(self.web._siblings(), self.web | self.market, "archived")
+        self.assertFalse(Channel._receiving("store"))
+        self.set_stock(self.product, 10)
+        self.add_rule(self.market, ring_fenced_qty=4)
+        self.assertEqual(self.web._orderable(self.product)[self.product.id], 6)
+        self.market.action_archive()
+        self.assertEqual(self.web._orderable(self.product)[self.product.id], 10, "its fence")
+        web2.unlink()
+        self.assertFalse(Channel._receiving("web3"), "deleted")
+
     def test_connector_needs_an_http_endpoint(self):
         with self.assertRaisesRegex(ValidationError, "must start with http"):
             self.web.write({"connector": "generic_json", "endpoint_url": "ftp://example"})

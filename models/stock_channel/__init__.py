@@ -2,6 +2,7 @@
 model of channel.py; imported in this order, which is the order of their overrides):
 
 - channel.py: the model, its fields and checks, what a change of them republishes
+- lookups.py: the channels of a webhook's code and of a warehouse, kept in Odoo's cache
 - publishing.py: publishable quantities computed, refreshed; pushes woken, republished
 - publishable.py: the batch loop of the publishable quantities (chunks, shared results)
 - alerts.py: alert thresholds, the alert cron, mail.thread and activities
@@ -35,7 +36,7 @@ model of channel.py; imported in this order, which is the order of their overrid
 # not overrides of each other's methods but events, see core.events); settings.py wraps
 # create and write (its rows follow the connector), connection_check.py around it (the
 # connection is tested once the settings are written)
-from . import channel, publishing, alerts, alert_figures, demo, connection, mapping
+from . import channel, lookups, publishing, alerts, alert_figures, demo, connection, mapping
 from . import orders, overview, business, reach, reconcile, reconcile_run, velocity, settings
 from . import connection_check, sources, future_stock, kits, exclusions, pickup, sourcing, offers
 from . import publishable

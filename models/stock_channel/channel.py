@@ -202,13 +202,6 @@ class StockChannel(models.Model):
                 )
 
     @api.model
-    def _receiving(self, code):
-        """The active channels (of every company) whose webhooks come to `code`."""
-        if not CODE_PATTERN.fullmatch(code or ""):
-            return self.sudo().browse()
-        return self.sudo().search([("code", "=", code)])
-
-    @api.model
     def _serving(self, field, record):
         """The channel whose `field` (website_id, pos_config_id) is `record`, in its company."""
         record.ensure_one()

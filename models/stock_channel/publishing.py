@@ -60,9 +60,7 @@ class StockChannel(models.Model):
         core.allocation.orderable): one set of grouped queries for all `products`."""
         self.ensure_one()
         figures = self.warehouse_id._channel_stock_figures(products)
-        siblings = self | self.search(
-            [("warehouse_id", "=", self.warehouse_id.id), ("company_id", "=", self.company_id.id)]
-        )
+        siblings = self | self._siblings()  # lookups.py
         resolve = self._own_resolver(siblings)
         return {
             product.id: allocation.orderable(
