@@ -41,7 +41,7 @@ class StockChannelInbound(models.Model):
         products = self.env["product.product"].union(*resolved["products"].values())
         # the few columns the fast path reads (not every column of product and template)
         products.fetch(["product_tmpl_id"])
-        products.product_tmpl_id.fetch(["is_storable", "uom_id"])
+        products.product_tmpl_id.fetch(["is_storable", "uom_id", "categ_id"])
         kits = channel._kit_components(products, channel.company_id)
         waiting = self.search_count(
             self._message_domain("cancel", order_in.id, ("state", "=", WAITING)), limit=1
