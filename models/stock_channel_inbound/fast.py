@@ -4,7 +4,7 @@ reservation ledger written under the variant lock, the confirmation woken (confi
 from odoo import fields, models
 
 from ...core import intake as intake_core
-from ...core.inbound import DUPLICATE, RESERVED, WAITING
+from ...core.inbound import DUPLICATE, KIND_CANCEL, RESERVED, WAITING
 from ..stock_channel.kits import KITS_EXIST_KEY
 from ..stock_channel_dispatcher.wake import untaken_trigger
 
@@ -12,6 +12,18 @@ CONFIRM_CRONS = (
     "stock_channel_sync.ir_cron_confirm_reserved",
     "stock_channel_sync.ir_cron_confirm_reserved_2",
 )
+
+# a waiting cancellation of the order (its channel's, by the channel's order id), a held
+# message this one replaced (_supersede_held pointed it here)
+FAST_SHAPE_MESSAGES = """
+SELECT COALESCE(bool_or(channel_id = %(channel)s AND kind = %(cancel)s
+                        AND external_id = %(external)s AND state = %(waiting)s), false),
+       COALESCE(bool_or(duplicate_of_id = %(self)s AND exception IS NOT NULL), false)
+  FROM stock_channel_inbound
+ WHERE (channel_id = %(channel)s AND kind = %(cancel)s AND external_id = %(external)s
+        AND state = %(waiting)s)
+    OR (duplicate_of_id = %(self)s AND exception IS NOT NULL)
+"""
 
 
 class StockChannelInbound(models.Model):
@@ -43,9 +55,7 @@ class StockChannelInbound(models.Model):
         products.fetch(["product_tmpl_id"])
         products.product_tmpl_id.fetch(["is_storable", "uom_id", "categ_id"])
         kits = channel._kit_components(products, channel.company_id)
-        waiting = self.search_count(
-            self._message_domain("cancel", order_in.id, ("state", "=", WAITING)), limit=1
-        )
+        waiting, held = self._fast_shape_messages(order_in.id)
         return intake_core.Shape(
             kits=bool(kits),
             sourcing=bool(channel.source_ids),
@@ -53,8 +63,23 @@ class StockChannelInbound(models.Model):
             address_later=order_in.address_later,
             cancelled=bool(order_in.cancelled or waiting),
             not_storable=not all(products.mapped("is_storable")),
-            held_before=bool(self._held_before()),
+            held_before=bool(
+                self.env.context.get("stock_channel_retried") or self.exception or held
+            ),  # as _held_before
         )
+
+    def _fast_shape_messages(self, external_id):
+        """(whether a cancellation of this order waits, whether a message this one
+        replaces was held): the searches of _waiting_cancellation and _held_before, in
+        one query."""
+        self.flush_model(
+            ["channel_id", "kind", "external_id", "state", "duplicate_of_id", "exception"]
+        )
+        self.env.cr.execute(FAST_SHAPE_MESSAGES, {
+            "channel": self.channel_id.id, "external": external_id, "self": self.id,
+            "cancel": KIND_CANCEL, "waiting": WAITING,
+        })  # fmt: skip
+        return self.env.cr.fetchone()
 
     def _answer_reserved(self, order_in, resolved, connector):
         """(200, answer) once the order's units are reserved (ledger rows, variants
