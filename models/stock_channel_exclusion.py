@@ -74,8 +74,9 @@ class StockChannelExclusion(models.Model):
 
     def unlink(self):
         self._republish()
+        res = super().unlink()
         self.env.registry.clear_cache()  # _core_rules
-        return super().unlink()
+        return res
 
     def _republish(self, before=None):
         """Queue the products the exclusions hide (and those they hid, `before`) on their

@@ -62,7 +62,7 @@ class StockChannel(models.Model):
         """{component id: {kit variant ids}} of the kits (nested ones too) that contain
         `product_ids`. A bom line restricted to some variants' attribute values counts for
         every variant of the kit: at worst a kit is republished with an unchanged
-        quantity. None when the caller knows no kit exists (KITS_EXIST_KEY)."""
+        quantity. Empty when the caller knows no kit exists (KITS_EXIST_KEY)."""
         if not product_ids or "mrp.bom" not in self.env:
             return {}
         if self.env.context.get(KITS_EXIST_KEY) is False:
