@@ -149,7 +149,7 @@ class StockWarehouse(models.Model):
         """
         self.ensure_one()
         # only the columns read here (not every column of the warehouse and its view)
-        self.fetch(["view_location_id"])
+        self.fetch(["view_location_id", "company_id"])  # company: the ledger rows' check
         self.view_location_id.fetch(["parent_path"])
         non_sellable_ids = self.view_location_id._channel_non_sellable_ids()
         on_hand, reserved, non_sellable = self._channel_quant_figures(products, non_sellable_ids)

@@ -61,6 +61,8 @@ class StockChannel(models.Model):
         self.ensure_one()
         figures = self.warehouse_id._channel_stock_figures(products)
         siblings = self | self._siblings()  # lookups.py
+        # the one column of the companies the policy in force reads (not every column)
+        siblings.company_id.fetch(["channel_peak_active"])
         resolve = self._own_resolver(siblings)
         return {
             product.id: allocation.orderable(
