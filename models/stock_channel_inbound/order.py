@@ -250,7 +250,8 @@ class StockChannelInbound(models.Model):
         currency, a pricelist in it, and the totals."""
         env = self.env
         company = self.channel_id.company_id
-        company.fetch(["currency_id"])  # that column, not every column of the company
+        # its currency (and the policy in force's flag), not every column of the company
+        company.fetch(["currency_id", "channel_peak_active"])
         problems = []
         currency = env["res.currency"].search([("name", "=", order_in.currency)], limit=1)
         pricelist = env["product.pricelist"]
