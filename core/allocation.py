@@ -671,18 +671,8 @@ def _arithmetic(stock, sellable, rule, own_fence, others_fence, inputs, today):
 def explained_result(quantity, later):
     """The Result of a Quantity, its explain steps read from `later` (a Later making the
     full Result, allocate's) when asked."""
-    return Result(
-        publishable=quantity.publishable,
-        sellable=quantity.sellable,
-        stock=quantity.stock,
-        incoming=quantity.incoming,
-        ring_fenced=quantity.ring_fenced,
-        fence_shortfall=quantity.fence_shortfall,
-        rule=quantity.rule,
-        steps=Deferred(later, "steps"),
-        future=quantity.future,
-        available_at=quantity.available_at,
-    )
+    # Result's fields in order: the Quantity's first seven, steps, future, available_at
+    return Result(*quantity[:7], Deferred(later, "steps"), quantity[7], quantity[8])
 
 
 def orderable(stock, channel_rules, key):

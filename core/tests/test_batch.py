@@ -217,3 +217,74 @@ def test_a_deferred_explain_reads_as_a_tuple():
         result.steps.append({})
     excluded = dataclasses.replace(result, publishable=0, steps=[*result.steps[:-1]])
     assert isinstance(excluded.steps, tuple) and len(excluded.steps) == len(full.steps) - 1
+
+
+# --- the chunk-wide path: fixed rules, twins -------------------------------------------
+
+RULE_POOL = (DEFAULT_RULE, Rule(share_percent=50.0, label="rule A"), Rule(ring_fenced_qty=2))
+
+
+@st.composite
+def twin_combiners(draw):
+    """Channels drawing from a few shared source lists (twins when the same list), or
+    their own warehouse."""
+    specs = [draw(sourced()) for _spec in range(2)]
+    return {channel: draw(st.sampled_from(specs)) for channel in CHANNELS}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_fixed_results_equal_results_and_the_full_path(data):
+    """A chunk whose rules are the same for every variant (Batch.fixed_results), the
+    channels sharing sources and rules (twins): the same Results as Batch.results and the
+    full path, explain and sources included, whether equal figures share a Stock or not."""
+    combiners = data.draw(twin_combiners())
+    backorder = {channel: data.draw(st.booleans()) for channel in (*CHANNELS, 13)}
+    caps = {c: data.draw(ceilings) for c, how in combiners.items() if isinstance(how, Own)}
+    ids = list(range(data.draw(st.integers(1, 6))))
+    pool = data.draw(st.lists(batch_stocks, min_size=1, max_size=3))
+    columns = []
+    for warehouse in WAREHOUSES:
+        rules = {channel: data.draw(st.sampled_from(RULE_POOL)) for channel in (*CHANNELS, 13)}
+        stocks = {}
+        for product_id in ids:
+            stock = data.draw(st.sampled_from(pool))
+            stocks[product_id] = stock if data.draw(st.booleans()) else dataclasses.replace(stock)
+        columns.append((warehouse, stocks, rules, _keys(combiners, warehouse)))
+    fast = dict(Batch(combiners, backorder, caps, TODAY).fixed_results(ids, columns))
+    one_by_one = Batch(combiners, backorder, caps, TODAY)
+    for product_id in ids:
+        inputs = tuple((w, stocks[product_id], rules, keys, None)
+                       for w, stocks, rules, keys in columns)  # fmt: skip
+        slow = one_by_one.results(inputs)
+        expected = _old_path(combiners, inputs, backorder, caps, TODAY)
+        for channel in CHANNELS:
+            got = fast[product_id][channel]
+            assert got == slow[channel] == expected[channel]
+            assert list(got.steps) == list(expected[channel].steps)
+            assert got.sources == expected[channel].sources
+
+
+def test_twins_sum_their_sources_once_each_its_own_explain(monkeypatch):
+    """Channels counting the same sources in the same order, under the same rules, are
+    summed once per variant; another order is another sum; each Result explains itself."""
+    calls = []
+    figures = Combined.figures
+    monkeypatch.setattr(Combined, "figures", lambda *args: calls.append(args[1]) or figures(*args))
+    sources = [Source(1, "Paris"), Source(2, "Lyon")]
+    qualified = {s.key: qualifies(s, Market()) for s in sources}
+    combiners = {
+        10: Combined(sources, qualified, None),
+        11: Combined(sources, qualified, None),
+        12: Combined(sources[::-1], qualified, None),
+    }
+    rules = {10: DEFAULT_RULE, 11: DEFAULT_RULE, 12: DEFAULT_RULE}
+    columns = [(w, {7: Stock(on_hand=w + 2.0)}, rules, (10, 11, 12)) for w in (1, 2)]
+    work = Batch(combiners, {}, {}, TODAY)
+    [(_product, results)] = list(work.fixed_results([7], columns))
+    assert calls == [10, 12]
+    assert results[10].publishable == results[11].publishable == results[12].publishable == 7
+    assert results[10].steps == results[11].steps
+    assert results[10].steps is not results[11].steps
+    assert [c.key for c in results[10].sources] == [1, 2]
+    assert [c.key for c in results[12].sources] == [2, 1]
