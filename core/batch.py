@@ -26,6 +26,20 @@ Result its own explain.
 from . import allocation, promise
 from .allocation import Deferred, Later, Result, Stock
 
+# whole figures below it add up to the same float in any order
+WHOLE = 2**40
+
+
+def _whole(stock):
+    """Whether the figures of `stock` add up the same in any order (Combined.figures):
+    whole numbers (as floats, exact below WHOLE), no receipts (concatenated in order)."""
+    if stock.incoming:
+        return False
+    for figure in (stock.on_hand, stock.reserved, stock.non_sellable, stock.held):
+        if figure % 1 or not -WHOLE < figure < WHOLE:
+            return False
+    return True
+
 
 class Shared:
     """The allocations and combined Results of one batch (one `today`, one set of
@@ -241,24 +255,26 @@ class Batch:
         memos, inputs, combined = [], [], {}
         for warehouse, stocks, rules, keys in columns:
             groups = self._channel_groups(rules, keys, None)
-            memos.append((warehouse, stocks, rules, groups, {}))  # {id(Stock): quantities}
+            memos.append((warehouse, stocks, rules, groups, {}))  # id(Stock): (quantities, whole)
             inputs.append((warehouse, None, rules, keys, None))
         plan, today = self._plan(inputs), self.today
         for product_id in ids:
-            per_warehouse = {}
+            per_warehouse, whole = {}, True
             for warehouse, stocks, rules, groups, memo in memos:
                 stock = stocks[product_id]  # alive in `stocks`: its id is its for the chunk
                 found = memo.get(id(stock))
                 if found is None:
-                    found = memo[id(stock)] = allocation.grouped_quantities(
-                        stock, rules, groups, today
+                    found = memo[id(stock)] = (
+                        allocation.grouped_quantities(stock, rules, groups, today),
+                        _whole(stock),
                     )
-                per_warehouse[warehouse] = found
+                per_warehouse[warehouse] = found[0]
+                whole = whole and found[1]
             key = tuple(map(id, per_warehouse.values()))
             out = combined.get(key)
             if out is None:
                 out = combined[key] = self._make(
-                    per_warehouse, plan, self._explained_at, product_id, columns
+                    per_warehouse, plan, whole, self._explained_at, product_id, columns
                 )
             yield product_id, out
 
@@ -268,14 +284,17 @@ class Batch:
         plan = self._plans.get(key)
         if plan is None:
             plan = self._plans[key] = self._plan(inputs)
-        return self._make(per_warehouse, plan, self.explained, inputs)
+        return self._make(per_warehouse, plan, False, self.explained, inputs)
 
     @staticmethod
-    def _make(per_warehouse, plan, explain, *args):
+    def _make(per_warehouse, plan, whole, explain, *args):
         """{channel: Result} by `plan` (see _plan), the figures computed once for the
-        channels of the same twin, each Result its own explain: explain(channel, *args)."""
+        channels of the same twin (loose twins when the variant's figures are `whole`),
+        each Result its own explain: explain(channel, *args)."""
         stocks, done, out = {}, {}, {}
-        for channel, how, twin in plan:
+        for channel, how, twin, loose in plan:
+            if whole:
+                twin = loose
             figures = done.get(twin)
             if figures is None:
                 figures = done[twin] = how.figures(channel, per_warehouse, stocks)
@@ -283,21 +302,29 @@ class Batch:
         return out
 
     def _plan(self, inputs):
-        """((channel, combiner, twin), ...) in the batch's channel order: Combined channels
-        counting the same sources in the same order under the same ceiling, in the same
-        channel group at each of them (the same Quantity, see channel_groups), are twins
-        (their figures the same); any other channel its own."""
-        where = {}  # warehouse -> {channel: its group there}
+        """((channel, combiner, twin, loose twin), ...) in the batch's channel order:
+        Combined channels counting the same sources in the same order under the same
+        ceiling, in the same channel group at each of them (the same Quantity, see
+        channel_groups), are twins (their figures the same); any other channel its own.
+        Loose twins count the same sources in any order, none a fallback, under rules of
+        one label: the same figures when the variant's are whole (see _whole)."""
+        where = {}  # warehouse -> {channel: (its group there, the group's rule label)}
         for warehouse, _stock, rules, keys, velocity in inputs:
             groups = self._channel_groups(rules, keys, velocity)
-            where[warehouse] = {key: i for i, group in enumerate(groups[1]) for key in group[2]}
+            where[warehouse] = {
+                key: (i, group[0].label) for i, group in enumerate(groups[1]) for key in group[2]
+            }
         plan = []
         for channel, how in self.combiners.items():
-            twin = channel
+            twin = loose = channel
             if isinstance(how, Combined):
-                at = tuple(where[counted[0]][channel] for counted in how.counting)
-                twin = (how.counting, how.ceiling, at)
-            plan.append((channel, how, twin))
+                at = [where[counted[0]][channel] for counted in how.counting]
+                twin = loose = (how.counting, how.ceiling, tuple(i for i, _label in at))
+                labels = {label for _i, label in at if label}
+                if len(labels) <= 1 and not any(counted[2] for counted in how.counting):
+                    pairs = zip(how.counting, (i for i, _label in at), strict=True)
+                    loose = (tuple(sorted(pairs)), how.ceiling)
+            plan.append((channel, how, twin, loose))
         return tuple(plan)
 
     def explained(self, channel, inputs):
