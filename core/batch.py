@@ -24,7 +24,7 @@ Result its own explain.
 """
 
 from . import allocation, promise
-from .allocation import Deferred, Later, Result, Stock
+from .allocation import Deferred, Later, Stock, deferred_result
 
 # whole figures below it add up to the same float in any order
 WHOLE = 2**40
@@ -144,7 +144,7 @@ class Combined:
         from `later` when asked."""
         head, future, latest = figures
         steps, sources = Deferred(later, "steps"), Deferred(later, "sources")
-        return Result(*head, steps, future, latest, "", "", sources)
+        return deferred_result(*head, steps, future, latest, "", "", sources)
 
     def figures(self, channel, per_warehouse, stocks):
         """((publishable, sellable, stock, incoming, ring fenced, fence shortfall, rule),

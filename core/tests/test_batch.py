@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.allocation import DEFAULT_RULE, Ceiling, Rule, Stock, Velocity, allocate
+from core import allocation
+from core.allocation import DEFAULT_RULE, Ceiling, Result, Rule, Stock, Velocity, allocate
 from core.batch import Batch, Combined, Own, Shared
 from core.promise import Market, Source, combine, qualifies
 
@@ -359,3 +360,21 @@ def test_loose_twins_only_when_the_order_of_the_sums_cannot_matter(
     assert [(r.stock.on_hand, r.rule) for r in results.values()] == [
         (r.stock.on_hand, r.rule) for r in expected.values()
     ]
+
+
+@given(
+    st.integers(0, 50), st.integers(0, 50), batch_stocks, st.booleans(),
+    st.sampled_from(["", "rule A"]), st.none() | st.just(TODAY),
+)  # fmt: skip
+def test_a_result_built_for_a_batch_is_a_result(publishable, sellable, stock, short, rule, day):
+    """allocation.deferred_result: the Result the dataclass makes of the same values,
+    frozen, compared, hashed, printed and replaced as one."""
+    steps = ({"step": "publishable", "qty": publishable},)
+    values = (publishable, sellable, stock, 1, 0, short, rule, steps, 2, day, "", "", ())
+    fast, slow = allocation.deferred_result(*values), Result(*values)
+    assert type(fast) is Result and fast == slow and repr(fast) == repr(slow)
+    assert hash(dataclasses.replace(fast, steps=())) == hash(dataclasses.replace(slow, steps=()))
+    assert dataclasses.astuple(fast) == dataclasses.astuple(slow)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.publishable = 0
+    assert dataclasses.replace(fast, publishable=0) == dataclasses.replace(slow, publishable=0)
