@@ -290,9 +290,12 @@ class Batch:
     def _make(per_warehouse, plan, whole, explain, *args):
         """{channel: Result} by `plan` (see _plan), the figures computed once for the
         channels of the same twin (loose twins when the variant's figures are `whole`),
-        each Result its own explain: explain(channel, *args)."""
+        each Result its own explain, explain(channel, *args), but the same channel's."""
         stocks, done, out = {}, {}, {}
-        for channel, how, twin, loose in plan:
+        for channel, how, twin, loose, same in plan:
+            if same is not None:
+                out[channel] = out[same]
+                continue
             if whole:
                 twin = loose
             figures = done.get(twin)
@@ -302,29 +305,22 @@ class Batch:
         return out
 
     def _plan(self, inputs):
-        """((channel, combiner, twin, loose twin), ...) in the batch's channel order:
-        Combined channels counting the same sources in the same order under the same
-        ceiling, in the same channel group at each of them (the same Quantity, see
-        channel_groups), are twins (their figures the same); any other channel its own.
-        Loose twins count the same sources in any order, none a fallback, under rules of
-        one label: the same figures when the variant's are whole (see _whole)."""
+        """((channel, combiner, twin, loose twin, same), ...) in the batch's channel order
+        (see _twins); `same`: an earlier channel whose Result is this one's too (an equal
+        combiner, the same channel group at each of its warehouses: the same figures,
+        the same explain), or None."""
         where = {}  # warehouse -> {channel: (its group there, the group's rule label)}
         for warehouse, _stock, rules, keys, velocity in inputs:
             groups = self._channel_groups(rules, keys, velocity)
             where[warehouse] = {
                 key: (i, group[0].label) for i, group in enumerate(groups[1]) for key in group[2]
             }
-        plan = []
+        plan, earlier = [], []
         for channel, how in self.combiners.items():
-            twin = loose = channel
-            if isinstance(how, Combined):
-                at = [where[counted[0]][channel] for counted in how.counting]
-                twin = loose = (how.counting, how.ceiling, tuple(i for i, _label in at))
-                labels = {label for _i, label in at if label}
-                if len(labels) <= 1 and not any(counted[2] for counted in how.counting):
-                    pairs = zip(how.counting, (i for i, _label in at), strict=True)
-                    loose = (tuple(sorted(pairs)), how.ceiling)
-            plan.append((channel, how, twin, loose))
+            twin, loose, at = _twins(channel, how, where)
+            same = next((c for c, known, a in earlier if a == at and _equal(known, how)), None)
+            earlier.append((channel, how, at))
+            plan.append((channel, how, twin, loose, same))
         return tuple(plan)
 
     def explained(self, channel, inputs):
@@ -353,3 +349,34 @@ class Batch:
             for warehouse, stocks, rules, keys in columns
         )
         return self.explained(channel, inputs)
+
+
+def _twins(channel, how, where):
+    """(twin, loose twin, its groups at its warehouses) of `channel` (`how` its combiner,
+    `where` {warehouse: {channel: (its channel group, its rule label)}}): Combined
+    channels counting the same sources in the same order under the same ceiling, in the
+    same channel group at each of them (the same Quantity, see channel_groups), are twins
+    (their figures the same); loose twins count the same sources in any order, none a
+    fallback, under rules of one label: the same figures when the variant's are whole
+    (see _whole); any other channel its own."""
+    if not isinstance(how, Combined):
+        return channel, channel, (where[how.warehouse][channel][0],)
+    at = [where[counted[0]][channel] for counted in how.counting]
+    groups = tuple(group for group, _label in at)
+    twin = loose = (how.counting, how.ceiling, groups)
+    labels = {label for _group, label in at if label}
+    if len(labels) <= 1 and not any(counted[2] for counted in how.counting):
+        loose = (tuple(sorted(zip(how.counting, groups, strict=True))), how.ceiling)
+    return twin, loose, groups
+
+
+def _equal(one, other):
+    """Whether two combiners make the same Result of the same allocations, explain
+    included (Own: the same warehouse; Combined: the same sources, qualified or not,
+    and ceiling)."""
+    if type(one) is not type(other):
+        return False
+    if isinstance(one, Own):
+        return one.warehouse == other.warehouse
+    mine = (one.sources, one.qualified, one.ceiling)
+    return mine == (other.sources, other.qualified, other.ceiling)

@@ -287,34 +287,54 @@ def test_fixed_results_equal_results_and_the_full_path(data):
 
 def test_twins_sum_their_sources_once_each_its_own_explain(monkeypatch):
     """Channels counting the same sources in the same order, under the same rules, are
-    summed once per variant; another order is another sum; each Result explains itself."""
+    summed once per variant, each Result its own explain (11: another handling time);
+    another order is another sum; a channel of the same sources and rules as another
+    (13, as 10) has the same Result."""
     calls = []
     figures = Combined.figures
     monkeypatch.setattr(Combined, "figures", lambda *args: calls.append(args[1]) or figures(*args))
     sources = [Source(1, "Paris"), Source(2, "Lyon")]
+    slower = [Source(1, "Paris", handling_days=2), Source(2, "Lyon")]
     qualified = {s.key: qualifies(s, Market()) for s in sources}
     combiners = {
         10: Combined(sources, qualified, None),
-        11: Combined(sources, qualified, None),
+        11: Combined(slower, {s.key: qualifies(s, Market()) for s in slower}, None),
         12: Combined(sources[::-1], qualified, None),
+        13: Combined(sources, qualified, None),
     }
-    rules = {10: DEFAULT_RULE, 11: DEFAULT_RULE, 12: DEFAULT_RULE}
-    columns = [(w, {7: Stock(on_hand=w + 2.5)}, rules, (10, 11, 12)) for w in (1, 2)]
+    rules = dict.fromkeys(combiners, DEFAULT_RULE)
+    columns = [(w, {7: Stock(on_hand=w + 2.5)}, rules, tuple(rules)) for w in (1, 2)]
     work = Batch(combiners, {}, {}, TODAY)
     [(_product, results)] = list(work.fixed_results([7], columns))
     assert calls == [10, 12]  # 3.5 + 4.5 is not always 4.5 + 3.5 in floats
     assert results[10].publishable == results[11].publishable == results[12].publishable == 7
-    assert results[10].steps == results[11].steps
-    assert results[10].steps is not results[11].steps
+    assert results[10].steps != results[11].steps  # Paris (0 days), Paris (2 days)
+    assert results[13] is results[10]
     assert [c.key for c in results[10].sources] == [1, 2]
     assert [c.key for c in results[12].sources] == [2, 1]
     calls.clear()
-    columns = [(w, {7: Stock(on_hand=w + 2.0, reserved=1.0)}, rules, (10, 11, 12)) for w in (1, 2)]
+    columns = [(w, {7: Stock(w + 2.0, 1.0)}, rules, tuple(rules)) for w in (1, 2)]
     [(_product, results)] = list(Batch(combiners, {}, {}, TODAY).fixed_results([7], columns))
     assert calls == [10]  # whole figures: the same sums in any order
     numbers = [dataclasses.replace(results[c], steps=(), sources=()) for c in (10, 12)]
     assert numbers[0] == numbers[1] and results[10].sources != results[12].sources
     assert results[12].stock == Stock(on_hand=7.0, reserved=2.0)
+
+
+def test_channels_of_the_same_warehouse_and_rule_share_their_result():
+    """Two channels drawing from their warehouse under the same rule, backorder flag and
+    ceiling get the same Result (the same figures and explain); another ceiling, or
+    another warehouse, its own."""
+    ceiling = Ceiling(4, "max", "bol.com")
+    combiners = {10: Own(1), 11: Own(1), 12: Own(1), 13: Own(2)}
+    work = Batch(combiners, {}, {12: ceiling}, TODAY)
+    rules = dict.fromkeys(combiners, DEFAULT_RULE)
+    inputs = ((1, Stock(6.0), rules, (10, 11, 12), None), (2, Stock(6.0), rules, (13,), None))
+    results = work.results(inputs)
+    assert results[11] is results[10] and results[12] is not results[10]
+    assert results[13] is not results[10] and results[13] == results[10]
+    assert (results[10].publishable, results[12].publishable) == (6, 4)
+    assert _old_path(combiners, inputs, {}, {12: ceiling}, TODAY) == results
 
 
 LABELLED = Rule(label="rule A")
