@@ -1,8 +1,10 @@
 """The publishable quantities of a batch of variants (_compute_publishable's loop): the
-variants in chunks, each chunk's stock figures read once per warehouse and shared by
-every channel drawing from it; the quantities computed by core.batch (each distinct
-allocation and combination of a chunk once, the explain of a Result only when read);
-the loop works on ids, the rules looked up only for the channels that have some."""
+variants in chunks, each chunk's stock figures read once per warehouse (the quants of
+every warehouse by one query) and shared by every channel drawing from it; the
+quantities computed by core.batch (each distinct allocation and combination of a chunk
+once, the explain of a Result only when read; without rules per variant, the chunk at
+once: Batch.fixed_results); the loop works on ids, the rules looked up only for the
+channels that have some."""
 
 from odoo import models
 from odoo.tools import split_every
@@ -28,11 +30,15 @@ class StockChannel(models.Model):
         )
         # the records of the variants only for the rules and velocities read per variant
         ruled = any(at[3] is None for at in state["plan"].values())
+        warehouses = self.env["stock.warehouse"].union(*state["plan"])
+        plan_at = [state["plan"][warehouse] for warehouse in warehouses]
+        once = warehouses._channel_batch_state()  # their locations, pending reservations
         results = {}
         for ids in split_every(CHUNK, products.ids):
             chunk = products.browse(ids)
             work.chunk()  # shared within the chunk: what no later variant shares is freed
-            figures = [(at, wh._channel_stock_figures(chunk)) for wh, at in state["plan"].items()]
+            stocks = warehouses._channel_batch_figures(chunk, once)
+            figures = list(zip(plan_at, stocks, strict=True))
             for product_id, found in self._publishable_chunk(
                 work, ids, chunk, figures, state, ruled
             ):
