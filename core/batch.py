@@ -35,10 +35,12 @@ def _whole(stock):
     whole numbers (as floats, exact below WHOLE), no receipts (concatenated in order)."""
     if stock.incoming:
         return False
-    for figure in (stock.on_hand, stock.reserved, stock.non_sellable, stock.held):
-        if figure % 1 or not -WHOLE < figure < WHOLE:
-            return False
-    return True
+    on_hand, reserved, non_sellable, held = (
+        stock.on_hand, stock.reserved, stock.non_sellable, stock.held,
+    )  # fmt: skip
+    if on_hand % 1 or reserved % 1 or non_sellable % 1 or held % 1:  # NaN % 1 is NaN: true
+        return False
+    return abs(on_hand) + abs(reserved) + abs(non_sellable) + abs(held) < WHOLE
 
 
 class Shared:
