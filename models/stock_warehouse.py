@@ -8,6 +8,7 @@ from odoo.fields import Domain
 
 from ..core import pickup
 from ..core.allocation import Stock, net_of_waiting
+from ..core.intake import CONFIRMING
 
 TODO_MOVE_STATES = ("waiting", "confirmed", "assigned", "partially_available")
 # on hand and reserved of the warehouse's internal locations per variant, split by sellable
@@ -53,6 +54,29 @@ SELECT m.product_id, m.product_uom, SUM(m.product_qty), SUM(m.quantity)
         WHERE r.move_dest_id = m.id AND ol.usage = 'internal')
    AND (d.usage NOT IN ('internal', 'transit') OR f.usage = 'customer')
  GROUP BY 1, 2
+"""
+# the internal locations under the given views (archived ones included, as `child_of`)
+INTERNAL_UNDER = """
+SELECT id, parent_path FROM stock_location WHERE usage = 'internal' AND parent_path LIKE ANY(%s)
+"""
+# _channel_pending_reserved of several warehouses in one query, per warehouse and variant
+PENDING_BATCH = """
+SELECT warehouse_id, product_id, SUM(quantity) FROM stock_channel_reservation
+ WHERE state = %(state)s AND warehouse_id = ANY(%(warehouses)s)
+   AND product_id = ANY(%(products)s)
+ GROUP BY 1, 2
+"""
+# QUANT_FIGURES of several warehouses in one query (the publishable batch), per warehouse
+# (its 1-based index), variant and sellable or not, of the (location, warehouse index,
+# non-sellable there) triples of their internal locations
+QUANT_FIGURES_BATCH = """
+SELECT w.idx, q.product_id, w.outside, COALESCE(SUM(q.quantity), 0)::float8,
+       COALESCE(SUM(q.reserved_quantity), 0)::float8
+  FROM stock_quant q
+  JOIN unnest(%(locations)s::int[], %(indexes)s::int[], %(outside)s::bool[])
+       AS w(location_id, idx, outside) ON w.location_id = q.location_id
+ WHERE q.product_id = ANY(%(products)s)
+ GROUP BY 1, 2, 3
 """
 
 
@@ -136,8 +160,11 @@ class StockWarehouse(models.Model):
             "location_id", "child_of", self.view_location_id.ids
         )
 
-    def _channel_stock_figures(self, products):
-        """{product_id: core.allocation.Stock} of this warehouse, in a few grouped queries.
+    def _channel_stock_figures(self, products, known=None):
+        """{product_id: core.allocation.Stock} of this warehouse, in a few grouped queries
+        (`known`: {"quants": _channel_quant_figures' figures, "pending":
+        _channel_pending_reserved's, "held": the holds'} when read already, see
+        _channel_batch_figures).
 
         on hand and reserved come from the quants of the warehouse's internal locations;
         reserved counts only sellable locations, non-sellable is the on hand of the
@@ -152,11 +179,16 @@ class StockWarehouse(models.Model):
         self.fetch(["view_location_id", "company_id"])  # company: the ledger rows' check
         self.view_location_id.fetch(["parent_path"])
         non_sellable_ids = self.view_location_id._channel_non_sellable_ids()
-        on_hand, reserved, non_sellable = self._channel_quant_figures(products, non_sellable_ids)
+        known = known or {}
+        on_hand, reserved, non_sellable = known.get("quants") or self._channel_quant_figures(
+            products, non_sellable_ids
+        )
         incoming = self._channel_incoming(products, non_sellable_ids)
         waiting = self._channel_waiting_demand(products)
-        held = self.env["stock.channel.hold"]._held(self, products)
-        pending = self._channel_pending_reserved(products)
+        held = known.get("held")
+        held = self.env["stock.channel.hold"]._held(self, products) if held is None else held
+        pending = known.get("pending")
+        pending = self._channel_pending_reserved(products) if pending is None else pending
         figures, same = {}, {}  # variants with the same figures share one Stock
         for product_id in products.ids:
             receipts = incoming.get(product_id)
@@ -201,6 +233,81 @@ class StockWarehouse(models.Model):
             else:
                 reserved[product_id] += reserved_qty
         return on_hand, reserved, non_sellable
+
+    def _channel_batch_figures(self, products, state=None):
+        """[{product_id: Stock}] of `products` in each warehouse of self, in order: what
+        _channel_stock_figures gives for each, the quants of them all read by one query
+        (QUANT_FIGURES_BATCH: the same sums, per warehouse and sellable or not), the
+        units reserved by orders confirming too (PENDING_BATCH), only in the warehouses
+        that have some, the holds only in those that have some (`state`:
+        _channel_batch_state(), read once for a batch)."""
+        state = state or self._channel_batch_state()
+        quants = [(defaultdict(float), defaultdict(float), defaultdict(float)) for _wh in self]
+        self.env["stock.quant"].flush_model(
+            ["product_id", "location_id", "quantity", "reserved_quantity"]
+        )
+        self.env.cr.execute(QUANT_FIGURES_BATCH, {"products": products.ids, **state["quants"]})
+        for index, product_id, outside, qty, reserved_qty in self.env.cr.fetchall():
+            on_hand, reserved, non_sellable = quants[index - 1]
+            on_hand[product_id] += qty
+            if outside:
+                non_sellable[product_id] += qty
+            else:
+                reserved[product_id] += reserved_qty
+        pending = {warehouse_id: {} for warehouse_id in self.ids}
+        if state["pending"]:
+            self.env.cr.execute(PENDING_BATCH, {
+                "state": CONFIRMING, "warehouses": state["pending"], "products": products.ids,
+            })  # fmt: skip
+            for warehouse_id, product_id, qty in self.env.cr.fetchall():
+                pending[warehouse_id][product_id] = qty
+        known = [
+            {"quants": figures, "pending": pending[warehouse.id],
+             "held": None if warehouse.id in state["held"] else {}}  # None: read them
+            for warehouse, figures in zip(self, quants, strict=True)
+        ]  # fmt: skip
+        return [
+            warehouse._channel_stock_figures(products, known=parts)
+            for warehouse, parts in zip(self, known, strict=True)
+        ]
+
+    def _channel_batch_state(self):
+        """What _channel_batch_figures reads once for a batch: {"quants": the internal
+        locations of the warehouses of self (_channel_locations), "pending": the ids of
+        those with units reserved by orders confirming, "held": of those with customer
+        holds in force (none comes into force later: a hold only ends)}."""
+        self.env["stock.channel.reservation"].flush_model(["state", "warehouse_id"])
+        self.env.cr.execute(
+            "SELECT DISTINCT warehouse_id FROM stock_channel_reservation"
+            " WHERE state = %s AND warehouse_id = ANY(%s)",
+            [CONFIRMING, self.ids],
+        )
+        pending = [warehouse_id for (warehouse_id,) in self.env.cr.fetchall()]
+        holds = self.env["stock.channel.hold"].sudo()._read_group(
+            [("warehouse_id", "in", self.ids), "|", ("date_until", "=", False),
+             ("date_until", ">=", fields.Date.today())],
+            ["warehouse_id"],
+        )  # fmt: skip
+        held = {warehouse.id for (warehouse,) in holds}
+        return {"quants": self._channel_locations(), "pending": pending, "held": held}
+
+    def _channel_locations(self):
+        """{"locations", "indexes", "outside"}: the internal locations under the view of
+        each warehouse of self (as QUANT_FIGURES finds them), the warehouse's 1-based
+        index, whether the location is one of its non-sellable ones."""
+        views = [warehouse.view_location_id.parent_path for warehouse in self]
+        self.env["stock.location"].flush_model(["usage", "parent_path"])
+        self.env.cr.execute(INTERNAL_UNDER, [[f"{view}%" for view in views]])
+        found = self.env.cr.fetchall()
+        triples = {"locations": [], "indexes": [], "outside": []}
+        for index, warehouse in enumerate(self, start=1):
+            non_sellable_ids = warehouse.view_location_id._channel_non_sellable_ids()
+            for location_id, path in found:
+                if path.startswith(views[index - 1]):
+                    triples["locations"].append(location_id)
+                    triples["indexes"].append(index)
+                    triples["outside"].append(location_id in non_sellable_ids)
+        return triples
 
     def _channel_incoming(self, products, non_sellable_ids):
         """{product_id: [(day, quantity)]} of the confirmed receipts into the sellable

@@ -1,7 +1,10 @@
+from unittest.mock import patch
+
 from odoo import Command
 from odoo.tests import tagged
 
 from ..core.kits import STEP_KIT_COMPONENT, STEP_KIT_LIMIT
+from ..models.stock_channel import kits
 from .common import OrderCase
 
 
@@ -163,6 +166,17 @@ class TestKits(OrderCase):
         )
         bom.active = False  # not flushed
         self.assertEqual(self.market._kit_components(gift, self.company), {})
+
+    def test_a_large_batch_reads_every_kit_then_keeps_its_own(self):
+        """Above KIT_SCAN_ABOVE variants the kits are read without the batch's ids: the
+        same kits and components as the query on the ids."""
+        batch = self.kit | self.strap | self.product
+        expected = self.market._kit_components(batch, self.company)
+        with patch.object(kits, "KIT_SCAN_ABOVE", 1):
+            self.assertEqual(self.market._kit_components(batch, self.company), expected)
+            self.assertEqual(self.market._kit_components(self.strap | self.product,
+                                                         self.company), {})  # fmt: skip
+        self.assertEqual(expected, {self.kit.id: {self.strap.id: 2.0, self.buckle.id: 1.0}})
 
     def test_a_product_in_no_kit_is_unaffected(self):
         self.set_stock(self.product, 4)

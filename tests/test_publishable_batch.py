@@ -76,3 +76,55 @@ class TestPublishableBatch(ChannelStockCase):
         for channel in self.channels:
             self.assertIs(batch[channel.id, first.id], batch[channel.id, twin.id], channel.name)
         self.assertIsNot(batch[self.web.id, products[0].id], batch[self.web.id, products[4].id])
+
+    def test_without_rules_the_chunk_path_gives_what_the_ruled_path_gives(self):
+        """No rule anywhere, each chunk by core.batch.Batch.fixed_results: a second
+        marketplace counting the same sources in the other order (summed once with the
+        first when the figures are whole), whole and fractional figures, a receipt: the
+        same Results, explain and sources included, as the path reading rules per
+        variant (a rule on another variant makes the web's warehouse ruled)."""
+        mirror = self.env["stock.channel"].create(
+            {"name": "Mirror", "code": "mirror", "channel_type": "marketplace",
+             "warehouse_id": self.warehouse.id, "source_ids": [
+                 (0, 0, {"warehouse_id": self.lyon.id, "sequence": 0}),
+                 (0, 0, {"warehouse_id": self.warehouse.id, "sequence": 1, "safety_stock": 1}),
+             ]}
+        )  # fmt: skip
+        channels = self.channels | mirror
+        products = self.product | self.product_b
+        for i in range(4):
+            products |= self._create_product(f"Plain {i}", f"PLAIN-{i}")
+        for i, product in enumerate(products):
+            self.set_stock(product, 4 + i)
+            self.set_stock(product, 1 + i % 3, self.lyon.lot_stock_id)
+        self.set_stock(products[2], 2.5, self.lyon.lot_stock_id)
+        self.receive(products[3], 6, date=fields.Datetime.now() + timedelta(days=1))
+        with patch.object(publishable, "CHUNK", 4):
+            fixed = channels._compute_publishable(products)
+        elsewhere = self._create_product("Elsewhere", "ELSEWHERE")
+        self.add_rule(self.web, scope="variant", product_id=elsewhere, max_exposure=1)
+        with patch.object(publishable, "CHUNK", 4):
+            ruled = channels._compute_publishable(products)
+        self.assertEqual(len(fixed), len(ruled))
+        for key, result in ruled.items():
+            self.assertEqual(fixed[key], result, key)
+            self.assertEqual(fixed[key].sources, result.sources, key)
+            self.assertEqual(fixed[key].steps[-1]["qty"], fixed[key].publishable, key)
+        self.assertEqual(fixed[mirror.id, products[0].id].publishable, 4 - 1 + 1)
+
+    def test_the_quants_of_every_warehouse_in_one_query_are_each_ones(self):
+        """stock.warehouse._channel_batch_figures: the quants of several warehouses read
+        at once (QUANT_FIGURES_BATCH) give each warehouse's _channel_stock_figures: on
+        hand, reserved (sellable locations only), quarantine, a fraction split over two
+        locations."""
+        products = self.catalogue()
+        self.set_stock(products[3], 0.1, self.quarantine)
+        self.set_stock(products[3], 0.2, self.lyon.lot_stock_id)
+        self.deliver(products[9], 2)  # reserved
+        warehouses = self.warehouse | self.lyon
+        self.assertEqual(
+            warehouses._channel_batch_figures(products),
+            [warehouse._channel_stock_figures(products) for warehouse in warehouses],
+        )
+        quarantined = warehouses._channel_batch_figures(products)[0][products[4].id]
+        self.assertEqual((quarantined.on_hand, quarantined.non_sellable), (5.0, 2.0))

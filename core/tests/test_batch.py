@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.allocation import DEFAULT_RULE, Ceiling, Rule, Stock, Velocity, allocate
+from core import allocation
+from core.allocation import DEFAULT_RULE, Ceiling, Result, Rule, Stock, Velocity, allocate
 from core.batch import Batch, Combined, Own, Shared
 from core.promise import Market, Source, combine, qualifies
 
@@ -217,3 +218,183 @@ def test_a_deferred_explain_reads_as_a_tuple():
         result.steps.append({})
     excluded = dataclasses.replace(result, publishable=0, steps=[*result.steps[:-1]])
     assert isinstance(excluded.steps, tuple) and len(excluded.steps) == len(full.steps) - 1
+
+
+# --- the chunk-wide path: fixed rules, twins -------------------------------------------
+
+RULE_POOL = (DEFAULT_RULE, Rule(share_percent=50.0, label="rule A"), Rule(ring_fenced_qty=2))
+
+
+@st.composite
+def twin_combiners(draw):
+    """Channels drawing from a few shared source lists (twins when the same list), or
+    their own warehouse."""
+    specs = [draw(sourced()) for _spec in range(2)]
+    combiners = {}
+    for channel in CHANNELS:
+        how = draw(st.sampled_from(specs))
+        if isinstance(how, Combined) and draw(st.booleans()):  # its sources in another order
+            how = Combined(draw(st.permutations(how.sources)), how.qualified, how.ceiling)
+        combiners[channel] = how
+    return combiners
+
+
+fraction_stocks = st.builds(Stock, on_hand=st.sampled_from([0.1, 0.2, 0.3, 0.7]))
+whole_stocks = st.builds(
+    Stock,
+    on_hand=st.sampled_from([0.0, 1.0, 3.0, 7.0, -2.0]),
+    reserved=st.sampled_from([0.0, 1.0]),
+    held=st.sampled_from([0.0, 1.0]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_fixed_results_equal_results_and_the_full_path(data):
+    """A chunk whose rules are the same for every variant (Batch.fixed_results), the
+    channels sharing sources and rules (twins): the same Results as Batch.results and the
+    full path, explain and sources included, whether equal figures share a Stock or not."""
+    combiners = data.draw(twin_combiners())
+    backorder = {channel: data.draw(st.booleans()) for channel in (*CHANNELS, 13)}
+    caps = {c: data.draw(ceilings) for c, how in combiners.items() if isinstance(how, Own)}
+    ids = list(range(data.draw(st.integers(1, 6))))
+    pool = data.draw(
+        st.lists(batch_stocks | whole_stocks | fraction_stocks, min_size=1, max_size=3)
+    )
+    columns = []
+    for warehouse in WAREHOUSES:
+        rules = {channel: data.draw(st.sampled_from(RULE_POOL)) for channel in (*CHANNELS, 13)}
+        if data.draw(st.booleans()):  # one rule for every channel there
+            rules = dict.fromkeys(rules, data.draw(st.sampled_from(RULE_POOL)))
+        stocks = {}
+        for product_id in ids:
+            stock = data.draw(st.sampled_from(pool))
+            stocks[product_id] = stock if data.draw(st.booleans()) else dataclasses.replace(stock)
+        columns.append((warehouse, stocks, rules, _keys(combiners, warehouse)))
+    fast = dict(Batch(combiners, backorder, caps, TODAY).fixed_results(ids, columns))
+    one_by_one = Batch(combiners, backorder, caps, TODAY)
+    for product_id in ids:
+        inputs = tuple((w, stocks[product_id], rules, keys, None)
+                       for w, stocks, rules, keys in columns)  # fmt: skip
+        slow = one_by_one.results(inputs)
+        expected = _old_path(combiners, inputs, backorder, caps, TODAY)
+        for channel in CHANNELS:
+            got = fast[product_id][channel]
+            assert got == slow[channel] == expected[channel]
+            assert list(got.steps) == list(expected[channel].steps)
+            assert got.sources == expected[channel].sources
+
+
+def test_twins_sum_their_sources_once_each_its_own_explain(monkeypatch):
+    """Channels counting the same sources in the same order, under the same rules, are
+    summed once per variant, each Result its own explain (11: another handling time);
+    another order is another sum; a channel of the same sources and rules as another
+    (13, as 10) has the same Result."""
+    calls = []
+    figures = Combined.figures
+    monkeypatch.setattr(Combined, "figures", lambda *args: calls.append(args[1]) or figures(*args))
+    sources = [Source(1, "Paris"), Source(2, "Lyon")]
+    slower = [Source(1, "Paris", handling_days=2), Source(2, "Lyon")]
+    qualified = {s.key: qualifies(s, Market()) for s in sources}
+    combiners = {
+        10: Combined(sources, qualified, None),
+        11: Combined(slower, {s.key: qualifies(s, Market()) for s in slower}, None),
+        12: Combined(sources[::-1], qualified, None),
+        13: Combined(sources, qualified, None),
+    }
+    rules = dict.fromkeys(combiners, DEFAULT_RULE)
+    columns = [(w, {7: Stock(on_hand=w + 2.5)}, rules, tuple(rules)) for w in (1, 2)]
+    work = Batch(combiners, {}, {}, TODAY)
+    [(_product, results)] = list(work.fixed_results([7], columns))
+    assert calls == [10, 12]  # 3.5 + 4.5 is not always 4.5 + 3.5 in floats
+    assert results[10].publishable == results[11].publishable == results[12].publishable == 7
+    assert results[10].steps != results[11].steps  # Paris (0 days), Paris (2 days)
+    assert results[13] is results[10]
+    assert [c.key for c in results[10].sources] == [1, 2]
+    assert [c.key for c in results[12].sources] == [2, 1]
+    calls.clear()
+    columns = [(w, {7: Stock(w + 2.0, 1.0)}, rules, tuple(rules)) for w in (1, 2)]
+    [(_product, results)] = list(Batch(combiners, {}, {}, TODAY).fixed_results([7], columns))
+    assert calls == [10]  # whole figures: the same sums in any order
+    numbers = [dataclasses.replace(results[c], steps=(), sources=()) for c in (10, 12)]
+    assert numbers[0] == numbers[1] and results[10].sources != results[12].sources
+    assert results[12].stock == Stock(on_hand=7.0, reserved=2.0)
+
+
+def test_channels_of_the_same_warehouse_and_rule_share_their_result():
+    """Two channels drawing from their warehouse under the same rule, backorder flag and
+    ceiling get the same Result (the same figures and explain); another ceiling, or
+    another warehouse, its own."""
+    ceiling = Ceiling(4, "max", "bol.com")
+    combiners = {10: Own(1), 11: Own(1), 12: Own(1), 13: Own(2)}
+    work = Batch(combiners, {}, {12: ceiling}, TODAY)
+    rules = dict.fromkeys(combiners, DEFAULT_RULE)
+    inputs = ((1, Stock(6.0), rules, (10, 11, 12), None), (2, Stock(6.0), rules, (13,), None))
+    results = work.results(inputs)
+    assert results[11] is results[10] and results[12] is not results[10]
+    assert results[13] is not results[10] and results[13] == results[10]
+    assert (results[10].publishable, results[12].publishable) == (6, 4)
+    assert _old_path(combiners, inputs, {}, {12: ceiling}, TODAY) == results
+
+
+LABELLED = Rule(label="rule A")
+
+
+@pytest.mark.parametrize(
+    "figures, labels, fallback, sums",
+    [
+        ((0.1, 0.2, 0.3), (DEFAULT_RULE,) * 3, False, 2),  # floats: the order matters
+        ((1.0, 2.0, 3.0), (DEFAULT_RULE,) * 3, False, 1),  # whole: it does not
+        ((1.0, 2.0, 3.0), (DEFAULT_RULE, LABELLED, DEFAULT_RULE), False, 2),  # labels joined
+        ((1.0, 2.0, 3.0), (DEFAULT_RULE,) * 3, True, 2),  # a fallback counts by the total before
+    ],
+)
+def test_loose_twins_only_when_the_order_of_the_sums_cannot_matter(
+    monkeypatch, figures, labels, fallback, sums
+):
+    """0.1 + 0.2 + 0.3 is not 0.3 + 0.2 + 0.1 in floats, nor "A; B" "B; A", and a fallback
+    counts by the total before it: channels counting the same sources in another order
+    are summed once only when none of these is the case; each Result its full path's."""
+    calls = []
+    figures_of = Combined.figures
+    monkeypatch.setattr(Combined, "figures", lambda *a: calls.append(a[1]) or figures_of(*a))
+    sources = [
+        Source(1, "Paris", fallback=fallback, fallback_threshold=2),
+        Source(2, "Lyon"),
+        Source(3, "Lille"),
+    ]
+    qualified = {s.key: qualifies(s, Market()) for s in sources}
+    combiners = {
+        10: Combined(sources, qualified, None),
+        11: Combined(sources[::-1], qualified, None),
+    }
+    columns = [
+        (w, {7: Stock(on_hand=q)}, {10: rule, 11: rule}, (10, 11))
+        for w, q, rule in zip((1, 2, 3), figures, labels, strict=True)
+    ]
+    [(_product, results)] = list(Batch(combiners, {}, {}, TODAY).fixed_results([7], columns))
+    inputs = tuple((w, stocks[7], rules, keys, None) for w, stocks, rules, keys in columns)
+    expected = _old_path(combiners, inputs, {}, {}, TODAY)
+    assert len(calls) == sums
+    assert results == expected
+    assert [(r.stock.on_hand, r.rule) for r in results.values()] == [
+        (r.stock.on_hand, r.rule) for r in expected.values()
+    ]
+
+
+@given(
+    st.integers(0, 50), st.integers(0, 50), batch_stocks, st.booleans(),
+    st.sampled_from(["", "rule A"]), st.none() | st.just(TODAY),
+)  # fmt: skip
+def test_a_result_built_for_a_batch_is_a_result(publishable, sellable, stock, short, rule, day):
+    """allocation.deferred_result: the Result the dataclass makes of the same values,
+    frozen, compared, hashed, printed and replaced as one."""
+    steps = ({"step": "publishable", "qty": publishable},)
+    values = (publishable, sellable, stock, 1, 0, short, rule, steps, 2, day, "", "", ())
+    fast, slow = allocation.deferred_result(*values), Result(*values)
+    assert type(fast) is Result and fast == slow and repr(fast) == repr(slow)
+    assert hash(dataclasses.replace(fast, steps=())) == hash(dataclasses.replace(slow, steps=()))
+    assert dataclasses.astuple(fast) == dataclasses.astuple(slow)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.publishable = 0
+    assert dataclasses.replace(fast, publishable=0) == dataclasses.replace(slow, publishable=0)

@@ -1,10 +1,10 @@
 """The publishable quantities of a batch of variants (_compute_publishable's loop): the
-variants in chunks, each chunk's stock figures read once per warehouse and shared by
-every channel drawing from it; the quantities computed by core.batch (each distinct
-allocation and combination of a chunk once, the explain of a Result only when read);
-the loop works on ids, the rules looked up only for the channels that have some."""
-
-from itertools import repeat
+variants in chunks, each chunk's stock figures read once per warehouse (the quants of
+every warehouse by one query) and shared by every channel drawing from it; the
+quantities computed by core.batch (each distinct allocation and combination of a chunk
+once, the explain of a Result only when read; without rules per variant, the chunk at
+once: Batch.fixed_results); the loop works on ids, the rules looked up only for the
+channels that have some."""
 
 from odoo import models
 from odoo.tools import split_every
@@ -30,20 +30,37 @@ class StockChannel(models.Model):
         )
         # the records of the variants only for the rules and velocities read per variant
         ruled = any(at[3] is None for at in state["plan"].values())
+        warehouses = self.env["stock.warehouse"].union(*state["plan"])
+        plan_at = [state["plan"][warehouse] for warehouse in warehouses]
+        once = warehouses._channel_batch_state()  # their locations, pending reservations
         results = {}
         for ids in split_every(CHUNK, products.ids):
             chunk = products.browse(ids)
             work.chunk()  # shared within the chunk: what no later variant shares is freed
-            figures = [(at, wh._channel_stock_figures(chunk)) for wh, at in state["plan"].items()]
-            for product_id, product in zip(ids, chunk if ruled else repeat(None), strict=False):
-                inputs = tuple(
-                    self._publishable_at(at, stocks[product_id], product, state)
-                    for at, stocks in figures
-                )
-                for channel_id, result in work.results(inputs).items():
+            stocks = warehouses._channel_batch_figures(chunk, once)
+            figures = list(zip(plan_at, stocks, strict=True))
+            for product_id, found in self._publishable_chunk(
+                work, ids, chunk, figures, state, ruled
+            ):
+                for channel_id, result in found.items():
                     results[channel_id, product_id] = result
         work.chunk()  # the Results' explain keeps `work`, not what the last chunk shared
         return results
+
+    def _publishable_chunk(self, work, ids, chunk, figures, state, ruled):
+        """(product id, {channel_id: Result}) of the chunk's variants, `figures` [(the
+        warehouse's entry of the plan, {product_id: Stock})]: without rules per variant
+        (the same rules, no velocity at each warehouse), Batch.fixed_results."""
+        if not ruled:
+            columns = [(at[0], stocks, at[3], at[4]) for at, stocks in figures]
+            yield from work.fixed_results(ids, columns)
+            return
+        for product_id, product in zip(ids, chunk, strict=False):
+            inputs = tuple(
+                self._publishable_at(at, stocks[product_id], product, state)
+                for at, stocks in figures
+            )
+            yield product_id, work.results(inputs)
 
     def _publishable_state(self, products, plan, today):
         """What every variant of the batch reads: the plan {warehouse: (its id, its channels
