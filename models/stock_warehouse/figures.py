@@ -1,14 +1,12 @@
+"""The stock figures of a warehouse for a few variants (an order, a change): on hand,
+reserved, non-sellable, incoming and the waiting demand, in a few grouped queries."""
+
 from collections import defaultdict
-from datetime import timedelta
 
-import pytz
-
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.fields import Domain
 
-from ..core import pickup
-from ..core.allocation import Stock, net_of_waiting
-from ..core.intake import CONFIRMING
+from ...core.allocation import Stock, net_of_waiting
 
 TODO_MOVE_STATES = ("waiting", "confirmed", "assigned", "partially_available")
 # on hand and reserved of the warehouse's internal locations per variant, split by sellable
@@ -55,104 +53,10 @@ SELECT m.product_id, m.product_uom, SUM(m.product_qty), SUM(m.quantity)
    AND (d.usage NOT IN ('internal', 'transit') OR f.usage = 'customer')
  GROUP BY 1, 2
 """
-# the internal locations under the given views (archived ones included, as `child_of`)
-INTERNAL_UNDER = """
-SELECT id, parent_path FROM stock_location WHERE usage = 'internal' AND parent_path LIKE ANY(%s)
-"""
-# _channel_pending_reserved of several warehouses in one query, per warehouse and variant
-PENDING_BATCH = """
-SELECT warehouse_id, product_id, SUM(quantity) FROM stock_channel_reservation
- WHERE state = %(state)s AND warehouse_id = ANY(%(warehouses)s)
-   AND product_id = ANY(%(products)s)
- GROUP BY 1, 2
-"""
-# QUANT_FIGURES of several warehouses in one query (the publishable batch), per warehouse
-# (its 1-based index), variant and sellable or not, of the (location, warehouse index,
-# non-sellable there) triples of their internal locations
-QUANT_FIGURES_BATCH = """
-SELECT w.idx, q.product_id, w.outside, COALESCE(SUM(q.quantity), 0)::float8,
-       COALESCE(SUM(q.reserved_quantity), 0)::float8
-  FROM stock_quant q
-  JOIN unnest(%(locations)s::int[], %(indexes)s::int[], %(outside)s::bool[])
-       AS w(location_id, idx, outside) ON w.location_id = q.location_id
- WHERE q.product_id = ANY(%(products)s)
- GROUP BY 1, 2, 3
-"""
 
 
 class StockWarehouse(models.Model):
     _inherit = "stock.warehouse"
-
-    quarantine_location_id = fields.Many2one(
-        "stock.location",
-        check_company=True,
-        help="Non-sellable location where customer returns wait for their quality check.",
-    )
-    returns_to_quarantine = fields.Boolean(
-        default=True,
-        help="In a warehouse that serves a sales channel, customer returns land in the "
-        "Quarantine location instead of stock; a user releases them to stock after the "
-        "quality check, or scraps them.",
-    )
-
-    pickup_ready_hours = fields.Float(
-        string="Pickup Preparation Time",
-        default=2.0,
-        help="Click & collect: the hours the store takes to prepare a cart it holds, "
-        'while it is open (the webshop says "Ready in 2 h").',
-    )
-    _pickup_ready_hours_positive = models.Constraint(
-        "CHECK(pickup_ready_hours >= 0)",
-        "The pickup preparation time cannot be negative.",
-    )
-
-    def _get_locations_values(self, vals, code=False):
-        values = super()._get_locations_values(vals, code=code)
-        code = (vals.get("code") or code or "").replace(" ", "").upper()
-        company_id = vals.get("company_id", self.default_get(["company_id"])["company_id"])
-        values["quarantine_location_id"] = {
-            "name": self.env._("Quarantine"),
-            "active": True,
-            "usage": "internal",
-            "channel_sellable": False,
-            "barcode": self._valid_barcode(code + "QUARANTINE", company_id),
-        }
-        return values
-
-    def _returns_to_quarantine(self):
-        """Whether customer returns of this warehouse go to its Quarantine: the option is
-        on and the warehouse serves at least one sales channel (warehouses outside the
-        channels keep Odoo's own return routing)."""
-        self.ensure_one()
-        return bool(
-            self.returns_to_quarantine
-            and self.quarantine_location_id
-            and self.env["stock.channel"]
-            .sudo()
-            .search_count([("warehouse_id", "=", self.id)], limit=1)
-        )
-
-    def _pickup_ready_words(self, has_stock, now=None):
-        """What the pickup location list says of this store (core.pickup.ready_words):
-        open now, long enough to prepare the cart, by its opening hours (in its time
-        zone, the calendar's closing days counted; a store without opening hours counts
-        as open), else its next opening within a week."""
-        self.ensure_one()
-        calendar = self.sudo().opening_hours
-        if not calendar:
-            return pickup.ready_words(has_stock, True, self.pickup_ready_hours)
-        tz = pytz.timezone(self.partner_id.tz or calendar.tz or "UTC")
-        local_now = pytz.utc.localize(now or fields.Datetime.now()).astimezone(tz)
-        intervals = calendar._work_intervals_batch(local_now, local_now + timedelta(days=8), tz=tz)
-        spans = [(start, end) for start, end, _attendance in intervals[False]]
-        open_now, next_open = pickup.opening_state(spans, local_now, self.pickup_ready_hours)
-        return pickup.ready_words(
-            has_stock, open_now, self.pickup_ready_hours, next_open, local_now
-        )
-
-    def _ensure_quarantine_location(self):
-        """Create <WH>/Quarantine where a warehouse (made before install) has none."""
-        self._create_missing_locations({})
 
     @api.model
     def _channel_stock_domain(self, products):
@@ -233,81 +137,6 @@ class StockWarehouse(models.Model):
             else:
                 reserved[product_id] += reserved_qty
         return on_hand, reserved, non_sellable
-
-    def _channel_batch_figures(self, products, state=None):
-        """[{product_id: Stock}] of `products` in each warehouse of self, in order: what
-        _channel_stock_figures gives for each, the quants of them all read by one query
-        (QUANT_FIGURES_BATCH: the same sums, per warehouse and sellable or not), the
-        units reserved by orders confirming too (PENDING_BATCH), only in the warehouses
-        that have some, the holds only in those that have some (`state`:
-        _channel_batch_state(), read once for a batch)."""
-        state = state or self._channel_batch_state()
-        quants = [(defaultdict(float), defaultdict(float), defaultdict(float)) for _wh in self]
-        self.env["stock.quant"].flush_model(
-            ["product_id", "location_id", "quantity", "reserved_quantity"]
-        )
-        self.env.cr.execute(QUANT_FIGURES_BATCH, {"products": products.ids, **state["quants"]})
-        for index, product_id, outside, qty, reserved_qty in self.env.cr.fetchall():
-            on_hand, reserved, non_sellable = quants[index - 1]
-            on_hand[product_id] += qty
-            if outside:
-                non_sellable[product_id] += qty
-            else:
-                reserved[product_id] += reserved_qty
-        pending = {warehouse_id: {} for warehouse_id in self.ids}
-        if state["pending"]:
-            self.env.cr.execute(PENDING_BATCH, {
-                "state": CONFIRMING, "warehouses": state["pending"], "products": products.ids,
-            })  # fmt: skip
-            for warehouse_id, product_id, qty in self.env.cr.fetchall():
-                pending[warehouse_id][product_id] = qty
-        known = [
-            {"quants": figures, "pending": pending[warehouse.id],
-             "held": None if warehouse.id in state["held"] else {}}  # None: read them
-            for warehouse, figures in zip(self, quants, strict=True)
-        ]  # fmt: skip
-        return [
-            warehouse._channel_stock_figures(products, known=parts)
-            for warehouse, parts in zip(self, known, strict=True)
-        ]
-
-    def _channel_batch_state(self):
-        """What _channel_batch_figures reads once for a batch: {"quants": the internal
-        locations of the warehouses of self (_channel_locations), "pending": the ids of
-        those with units reserved by orders confirming, "held": of those with customer
-        holds in force (none comes into force later: a hold only ends)}."""
-        self.env["stock.channel.reservation"].flush_model(["state", "warehouse_id"])
-        self.env.cr.execute(
-            "SELECT DISTINCT warehouse_id FROM stock_channel_reservation"
-            " WHERE state = %s AND warehouse_id = ANY(%s)",
-            [CONFIRMING, self.ids],
-        )
-        pending = [warehouse_id for (warehouse_id,) in self.env.cr.fetchall()]
-        holds = self.env["stock.channel.hold"].sudo()._read_group(
-            [("warehouse_id", "in", self.ids), "|", ("date_until", "=", False),
-             ("date_until", ">=", fields.Date.today())],
-            ["warehouse_id"],
-        )  # fmt: skip
-        held = {warehouse.id for (warehouse,) in holds}
-        return {"quants": self._channel_locations(), "pending": pending, "held": held}
-
-    def _channel_locations(self):
-        """{"locations", "indexes", "outside"}: the internal locations under the view of
-        each warehouse of self (as QUANT_FIGURES finds them), the warehouse's 1-based
-        index, whether the location is one of its non-sellable ones."""
-        views = [warehouse.view_location_id.parent_path for warehouse in self]
-        self.env["stock.location"].flush_model(["usage", "parent_path"])
-        self.env.cr.execute(INTERNAL_UNDER, [[f"{view}%" for view in views]])
-        found = self.env.cr.fetchall()
-        triples = {"locations": [], "indexes": [], "outside": []}
-        for index, warehouse in enumerate(self, start=1):
-            non_sellable_ids = warehouse.view_location_id._channel_non_sellable_ids()
-            for location_id, path in found:
-                if path.startswith(views[index - 1]):
-                    triples["locations"].append(location_id)
-                    triples["indexes"].append(index)
-                    triples["outside"].append(location_id in non_sellable_ids)
-        return triples
 
     def _channel_incoming(self, products, non_sellable_ids):
         """{product_id: [(day, quantity)]} of the confirmed receipts into the sellable
