@@ -15,7 +15,7 @@ class StockChannelQuantity(models.Model):
         push needs, read once. Their publishable quantities are computed and stored
         first (the lines are what the push is judged against)."""
         results = channel._compute_publishable(products)
-        self._store_results(results)
+        self._store_results(results, changes=False)
         published = self._published(channel, products)
         Binding = self.env["stock.channel.binding"]
         bindings = channel._bindings(products)
