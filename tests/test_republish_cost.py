@@ -126,3 +126,20 @@ class TestRepublishCost(SyncCase):
         self.assertEqual(sent, dict.fromkeys(channels.ids, 1))
         # once to start them, once when they ended: never while both ran (0.1 s polls)
         self.assertEqual(len(calls), 2, calls)
+
+    def test_a_quantity_line_has_no_author_to_check(self):
+        """The lines are the system's figures (computed_at says when): a line written
+        (100,000 a channel in a Republish all) checks no res_users row."""
+        self.env.cr.execute(
+            "SELECT conname FROM pg_constraint WHERE contype = 'f' "
+            "AND conrelid = 'stock_channel_quantity'::regclass "
+            "AND confrelid = 'res_users'::regclass"
+        )
+        self.assertEqual(self.env.cr.fetchall(), [])
+        self.env["stock.channel.quantity"].init()  # an update from a version that had them
+        self.env.cr.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'stock_channel_quantity' AND column_name LIKE %s",
+            ["%_uid"],
+        )
+        self.assertEqual(self.env.cr.fetchall(), [])

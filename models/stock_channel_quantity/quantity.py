@@ -13,8 +13,7 @@ UPSERT_RESULTS = """
     INSERT INTO stock_channel_quantity (
         channel_id, company_id, product_id, on_hand_qty, reserved_qty, non_sellable_qty,
         sellable_qty, incoming_qty, ring_fenced_qty, fence_shortfall, publishable_qty,
-        rule, computed_at, create_uid, create_date, write_uid, write_date, available_at,
-        excluded_by)
+        rule, computed_at, available_at, excluded_by)
     VALUES %s
     ON CONFLICT (channel_id, product_id) DO UPDATE SET
         on_hand_qty = EXCLUDED.on_hand_qty,
@@ -27,8 +26,6 @@ UPSERT_RESULTS = """
         publishable_qty = EXCLUDED.publishable_qty,
         rule = EXCLUDED.rule,
         computed_at = EXCLUDED.computed_at,
-        write_uid = EXCLUDED.write_uid,
-        write_date = EXCLUDED.write_date,
         available_at = EXCLUDED.available_at,
         excluded_by = EXCLUDED.excluded_by
     RETURNING id, channel_id, product_id, publishable_qty, available_at
@@ -48,6 +45,9 @@ class StockChannelQuantity(models.Model):
     _description = "Channel Quantity per Variant"
     _order = "channel_id, product_id"
     _rec_name = "product_id"
+    # figures computed by the system (computed_at says when): no author nor dates, each
+    # line written without the two checks of res_users a Republish all made per line
+    _log_access = False
 
     # a channel's lines: read from _channel_product_uniq (channel_id first)
     channel_id = fields.Many2one("stock.channel", required=True, ondelete="cascade")
@@ -103,6 +103,12 @@ class StockChannelQuantity(models.Model):
         self.env.cr.execute("ALTER TABLE stock_channel_quantity SET (fillfactor = 50)")
         for column in DROPPED_INDEXES:
             sql.drop_index(self.env.cr, sql.make_index_name(self._table, column), self._table)
+        # the author and dates of earlier versions (_log_access)
+        self.env.cr.execute(
+            "ALTER TABLE stock_channel_quantity DROP COLUMN IF EXISTS create_uid, "
+            "DROP COLUMN IF EXISTS create_date, DROP COLUMN IF EXISTS write_uid, "
+            "DROP COLUMN IF EXISTS write_date"
+        )
 
     @api.depends(*IN_SYNC_FIELDS)
     def _compute_in_sync(self):
@@ -209,8 +215,6 @@ class StockChannelQuantity(models.Model):
     def _result_rows(self, results, channel_ids):
         """The rows of _store_results' upsert, in its columns' order."""
         now = fields.Datetime.now()
-        uid = self.env.uid
-        audit = (now, uid, now, uid, now)  # computed_at, create_uid/date, write_uid/date
         companies = {
             channel.id: channel.company_id.id
             for channel in self.env["stock.channel"].sudo().browse(channel_ids)
@@ -229,7 +233,7 @@ class StockChannelQuantity(models.Model):
                 res.fence_shortfall,
                 res.publishable,
                 res.rule,
-                *audit,
+                now,  # computed_at
                 res.available_at,
                 res.excluded or None,
             )
