@@ -105,7 +105,7 @@ class TestRepublishCost(SyncCase):
         release = threading.Event()
 
         def due(this, ids, exclude=()):
-            calls.append((ids, exclude))
+            calls.append((ids, exclude, release.is_set()))
             return channels.ids if len(calls) == 1 else []
 
         def push(this, dbname, channel_id, deadline=None):
@@ -124,8 +124,10 @@ class TestRepublishCost(SyncCase):
                 channels, time.monotonic() + 20, follow=False
             )
         self.assertEqual(sent, dict.fromkeys(channels.ids, 1))
-        # once to start them, once when they ended: never while both ran (0.1 s polls)
-        self.assertEqual(len(calls), 2, calls)
+        # once to start them, then only once their threads ended: never while both ran
+        # (the supervisor polls every 0.1 s, the threads ran 0.6 s)
+        self.assertEqual(calls[0], (channels.ids, [], False))
+        self.assertEqual([call for call in calls[1:] if not call[2]], [], calls)
 
     def test_a_quantity_line_has_no_author_to_check(self):
         """The lines are the system's figures (computed_at says when): a line written
@@ -143,3 +145,21 @@ class TestRepublishCost(SyncCase):
             ["%_uid"],
         )
         self.assertEqual(self.env.cr.fetchall(), [])
+
+    def test_a_queued_row_has_no_author_to_check(self):
+        """A queued row says when (event_at, dead_at): a row queued (100,000 a channel in
+        a Republish all) checks no res_users row; an update keeps a failed update's date."""
+        cr = self.env.cr
+        cr.execute(
+            "SELECT conname FROM pg_constraint WHERE contype = 'f' "
+            "AND conrelid = 'stock_channel_outbox'::regclass "
+            "AND confrelid = 'res_users'::regclass"
+        )
+        self.assertEqual(cr.fetchall(), [])
+        dead = self.dead_letter()
+        self.assertTrue(dead.dead_at)
+        report = self.env["stock.channel.dead.letter.report"].search(
+            [("channel_id", "=", self.market.id)]
+        )
+        self.assertEqual(len(report), 1)
+        self.assertTrue(report.dead_at)

@@ -42,6 +42,9 @@ class StockChannelOutbox(models.Model):
     _description = "Channel Stock Outbox"
     _order = "priority desc, event_at, id"
     _rec_name = "product_id"
+    # a queue: event_at and dead_at say when; no author nor dates, each row queued (100,000
+    # a channel in a Republish all) without the two checks of res_users it made
+    _log_access = False
 
     channel_id = fields.Many2one("stock.channel", required=True, ondelete="cascade")
     product_id = fields.Many2one("product.product", ondelete="cascade")
@@ -104,6 +107,19 @@ class StockChannelOutbox(models.Model):
     def init(self):
         for column in DROPPED_INDEXES:
             sql.drop_index(self.env.cr, sql.make_index_name(self._table, column), self._table)
+        # the author and dates of earlier versions (_log_access): a failed update's date
+        # kept in dead_at, then dropped
+        cr = self.env.cr
+        if sql.column_exists(cr, self._table, "write_date"):
+            cr.execute(
+                "UPDATE stock_channel_outbox SET dead_at = write_date "
+                "WHERE state = 'dead' AND dead_at IS NULL"
+            )
+        cr.execute(
+            "ALTER TABLE stock_channel_outbox DROP COLUMN IF EXISTS create_uid CASCADE, "
+            "DROP COLUMN IF EXISTS create_date CASCADE, DROP COLUMN IF EXISTS write_uid CASCADE, "
+            "DROP COLUMN IF EXISTS write_date CASCADE"
+        )
 
     # ------------------------------------------------------------------
     # Taking rows, letting them go
