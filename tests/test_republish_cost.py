@@ -163,3 +163,10 @@ class TestRepublishCost(SyncCase):
         )
         self.assertEqual(len(report), 1)
         self.assertTrue(report.dead_at)
+
+    def test_the_pushed_items_are_compressed_with_lz4(self):
+        self.env.cr.execute(
+            "SELECT attcompression FROM pg_attribute "
+            "WHERE attrelid = 'stock_channel_sync_log'::regclass AND attname = 'items'"
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], "l")
