@@ -57,8 +57,8 @@ SELECT g.product_id, g.tmpl_id, 'GRID-' || lpad(g.n::text, 7, '0'), {variant_src
 
 INSERT INTO stock_channel_quantity
        (channel_id, company_id, product_id, sellable_qty, publishable_qty, published_qty,
-        published_at, computed_at, create_uid, write_uid, create_date, write_date)
-SELECT ch.id, %(company)s, g.product_id, qty, qty, qty, %(now)s, %(now)s, 1, 1, %(now)s, %(now)s
+        published_at, computed_at)
+SELECT ch.id, %(company)s, g.product_id, qty, qty, qty, %(now)s, %(now)s
   FROM grid_new g
  CROSS JOIN unnest(%(channels)s::int[]) WITH ORDINALITY AS ch(id, k),
        LATERAL (SELECT CASE WHEN (g.n + ch.k) %% 50 = 0 THEN 0
@@ -66,9 +66,9 @@ SELECT ch.id, %(company)s, g.product_id, qty, qty, qty, %(now)s, %(now)s, 1, 1, 
 
 INSERT INTO stock_channel_outbox
        (channel_id, product_id, company_id, state, priority, attempts, generation, force,
-        event_at, next_attempt_at, dead_at, create_uid, write_uid, create_date, write_date)
+        event_at, next_attempt_at, dead_at)
 SELECT ch.id, g.product_id, %(company)s, s.state, 0, 0, 0, false, %(now)s, %(now)s,
-       CASE WHEN s.state = 'dead' THEN %(now)s END, 1, 1, %(now)s, %(now)s
+       CASE WHEN s.state = 'dead' THEN %(now)s END
   FROM grid_new g
  CROSS JOIN unnest(%(channels)s::int[]) WITH ORDINALITY AS ch(id, k),
        LATERAL (SELECT CASE WHEN (g.n + ch.k) %% 500 = 1 THEN 'dead'

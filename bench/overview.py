@@ -117,8 +117,8 @@ SELECT ch, %(company)s, 'done', 'live', item_count, 1, 200, latency, latency + c
 
 INSERT INTO stock_channel_outbox
        (channel_id, product_id, company_id, state, priority, attempts, generation,
-        event_at, next_attempt_at, create_uid, write_uid, create_date, write_date)
-SELECT ch, (%(products)s::int[])[n + 1], %(company)s, 'pending', 10, 0, 1, at, at, 1, 1, at, at
+        event_at, next_attempt_at)
+SELECT ch, (%(products)s::int[])[n + 1], %(company)s, 'pending', 10, 0, 1, at, at
   FROM unnest(%(ids)s::int[]) AS ch,
        LATERAL (
          SELECT n, %(now)s - (1 - n::float / %(pending)s) * interval '1 hour' AS at
@@ -128,11 +128,9 @@ SELECT ch, (%(products)s::int[])[n + 1], %(company)s, 'pending', 10, 0, 1, at, a
 
 INSERT INTO stock_channel_outbox
        (channel_id, product_id, company_id, state, priority, attempts, generation,
-        event_at, next_attempt_at, dead_at, last_error,
-        create_uid, write_uid, create_date, write_date)
+        event_at, next_attempt_at, dead_at, last_error)
 SELECT ch, (%(products)s::int[])[n + 1], %(company)s, 'dead', 10, 8, 1, at, at,
-       at + interval '30 minutes', 'HTTP 503 Service Unavailable from ' || %(url)s,
-       1, 1, at, at
+       at + interval '30 minutes', 'HTTP 503 Service Unavailable from ' || %(url)s
   FROM unnest(%(ids)s::int[]) AS ch,
        LATERAL (
          SELECT n, %(now)s - interval '1 hour' - random() * interval '22 hours' AS at

@@ -9,7 +9,7 @@ DEAD_LETTER_VIEW = f"""
 SELECT o.id,
        o.channel_id,
        o.company_id,
-       coalesce(o.dead_at, o.write_date) AS dead_at,
+       o.dead_at,
        o.product_id,
        o.sale_order_id,
        CASE WHEN o.sale_order_id IS NULL THEN 'stock' ELSE 'status' END AS kind,

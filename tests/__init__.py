@@ -57,6 +57,7 @@ from . import (
     test_readonly,
     test_reconcile,
     test_reconcile_scale,
+    test_republish_cost,
     test_retention,
     test_security,
     test_shopify,

@@ -21,7 +21,7 @@ class TestDispatchSlots(ChannelStockCase):
         Dispatcher = type(self.env["stock.channel.dispatcher"])
         calls = []
 
-        def due(this, ids):
+        def due(this, ids, exclude=()):
             calls.append(ids)
             return channel_ids if len(calls) == 1 else []  # due once each
 

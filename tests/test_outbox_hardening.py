@@ -92,7 +92,7 @@ class TestOutboxHardening(OrderCase):
         self.assertIn("Traceback", log.error)
         row = self.outbox(self.shop)
         self.assertEqual(row.attempts, 1)
-        row.next_attempt_at = row.create_date  # its retry is due
+        row.next_attempt_at = row.event_at  # its retry is due
         self.dispatch(until_empty=True)
         self.assertEqual(self.shop_level(), 5)
 

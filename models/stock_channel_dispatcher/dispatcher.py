@@ -117,8 +117,14 @@ class StockChannelDispatcher(models.AbstractModel):
                         sent[channel_id] += future.result()
                         del running[channel_id]
                 due = []
-                if time.monotonic() < deadline:
-                    due = [cid for cid in self._due_ids_fresh(channel_ids) if cid not in running]
+                # the channels a thread pushes are not looked at (while the cron's own
+                # transaction is open, the rows a backlog sent stay in the indexes: each
+                # poll, every 0.1 s, read them all again)
+                if time.monotonic() < deadline and not (
+                    channel_ids and running.keys() >= set(channel_ids)
+                ):
+                    due = self._due_ids_fresh(channel_ids, exclude=list(running))
+                    due = [cid for cid in due if cid not in running]
                 for channel_id in due[: MAX_PARALLEL_CHANNELS - len(running)]:
                     running[channel_id] = pool.submit(
                         self._run_channel_thread, dbname, channel_id, deadline

@@ -162,10 +162,9 @@ class StockChannelOutbox(models.Model):
         self.env.cr.execute(
             f"""
             INSERT INTO stock_channel_outbox (channel_id, sale_order_id, company_id, state,
-                   priority, force, event_at, next_attempt_at, attempts, generation,
-                   create_uid, create_date, write_uid, write_date)
+                   priority, force, event_at, next_attempt_at, attempts, generation)
             SELECT r.channel_id, r.order_id, c.company_id, 'pending', %(prio)s, false,
-                   {now_utc}, {now_utc}, 0, 0, %(uid)s, {now_utc}, %(uid)s, {now_utc}
+                   {now_utc}, {now_utc}, 0, 0
               FROM unnest(%(channels)s::int[], %(orders)s::int[]) AS r(channel_id, order_id)
               JOIN stock_channel c ON c.id = r.channel_id
             ON CONFLICT (channel_id, sale_order_id)
@@ -173,7 +172,6 @@ class StockChannelOutbox(models.Model):
             DO UPDATE SET generation = stock_channel_outbox.generation + 1
             """,
             {
-                "uid": self.env.uid,
                 "prio": PRIORITY_HIGH,
                 "channels": [r[0] for r in rows],
                 "orders": [r[1] for r in rows],
@@ -207,10 +205,9 @@ class StockChannelOutbox(models.Model):
         self.env.cr.execute(
             f"""
             INSERT INTO stock_channel_outbox (channel_id, product_id, company_id, state,
-                   priority, force, event_at, next_attempt_at, attempts, generation,
-                   create_uid, create_date, write_uid, write_date)
+                   priority, force, event_at, next_attempt_at, attempts, generation)
             SELECT r.channel_id, r.product_id, c.company_id, %(state)s, r.priority, r.force,
-                   {now_utc}, {now_utc}, 0, 0, %(uid)s, {now_utc}, %(uid)s, {now_utc}
+                   {now_utc}, {now_utc}, 0, 0
               FROM unnest(%(channels)s::int[], %(products)s::int[], %(prios)s::int[],
                           %(forces)s::bool[])
                    AS r(channel_id, product_id, priority, force)
@@ -218,7 +215,6 @@ class StockChannelOutbox(models.Model):
             {conflict}
             """,
             {
-                "uid": self.env.uid,
                 "state": state,
                 "channels": [r[0] for r in rows],
                 "products": [r[1] for r in rows],
@@ -238,13 +234,11 @@ class StockChannelOutbox(models.Model):
                  WHERE channel_id = %(channel)s AND state = 'late'
              RETURNING product_id, company_id, priority, force, event_at)
             INSERT INTO stock_channel_outbox (channel_id, product_id, company_id, state,
-                   priority, force, event_at, next_attempt_at, attempts, generation,
-                   create_uid, create_date, write_uid, write_date)
+                   priority, force, event_at, next_attempt_at, attempts, generation)
             SELECT %(channel)s, product_id, company_id, 'pending', max(priority),
-                   bool_or(force), min(event_at), {now_utc}, 0, 0, %(uid)s, {now_utc},
-                   %(uid)s, {now_utc}
+                   bool_or(force), min(event_at), {now_utc}, 0, 0
               FROM late GROUP BY product_id, company_id ORDER BY product_id
             {PENDING_CONFLICT}
             """,
-            {"channel": channel.id, "uid": self.env.uid},
+            {"channel": channel.id},
         )

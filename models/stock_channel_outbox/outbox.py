@@ -5,7 +5,7 @@ import logging
 from psycopg2.errors import SerializationFailure
 
 from odoo import fields, models
-from odoo.tools import mute_logger
+from odoo.tools import mute_logger, sql
 
 from ...core.dispatch import LIVE, PUSH_KINDS
 
@@ -16,6 +16,10 @@ PRIORITY_NORMAL = 0
 PRIORITY_HIGH = 10  # inventory adjustments; quantities falling to 0 are sorted first too
 BODY_KEPT_CHARS = 2000  # of each response body kept in the log and on dead letters
 LOCK_ATTEMPTS = 5
+# indexes of earlier versions, dropped at the module's update (see init): every row a
+# Republish all queues (100,000 a channel) was written in each of them, and no reader
+# needed them (the partial indexes below serve each state's readers)
+DROPPED_INDEXES = ("channel_id", "company_id", "state")
 
 
 def clip(body):
@@ -38,14 +42,17 @@ class StockChannelOutbox(models.Model):
     _description = "Channel Stock Outbox"
     _order = "priority desc, event_at, id"
     _rec_name = "product_id"
+    # a queue: event_at and dead_at say when; no author nor dates, each row queued (100,000
+    # a channel in a Republish all) without the two checks of res_users it made
+    _log_access = False
 
-    channel_id = fields.Many2one("stock.channel", required=True, ondelete="cascade", index=True)
+    channel_id = fields.Many2one("stock.channel", required=True, ondelete="cascade")
     product_id = fields.Many2one("product.product", ondelete="cascade")
     sale_order_id = fields.Many2one(
         "sale.order", ondelete="cascade", help="Set on rows that push an order's status."
     )
-    company_id = fields.Many2one(related="channel_id.company_id", store=True, index=True)
-    state = fields.Selection(OUTBOX_STATES, required=True, default="pending", index=True)
+    company_id = fields.Many2one(related="channel_id.company_id", store=True)
+    state = fields.Selection(OUTBOX_STATES, required=True, default="pending")
     priority = fields.Integer(default=PRIORITY_NORMAL)
     force = fields.Boolean(help="Push even if the channel already has this quantity.")
     push_kind = fields.Selection(
@@ -91,8 +98,28 @@ class StockChannelOutbox(models.Model):
         "(channel_id, priority DESC, event_at, id) WHERE state = 'pending'"
     )
     _late_idx = models.Index("(channel_id) WHERE state = 'late'")
+    # the failed updates (their lists and report, per channel, and their retention): a
+    # few rows, never written by the pending rows a backlog queues
+    _dead_idx = models.Index("(channel_id, dead_at) WHERE state = 'dead'")
     # a variant's rows on the channels (the Products x Channels grid's cells and filters)
     _grid_product_idx = models.Index("(product_id, channel_id) WHERE product_id IS NOT NULL")
+
+    def init(self):
+        for column in DROPPED_INDEXES:
+            sql.drop_index(self.env.cr, sql.make_index_name(self._table, column), self._table)
+        # the author and dates of earlier versions (_log_access): a failed update's date
+        # kept in dead_at, then dropped
+        cr = self.env.cr
+        if sql.column_exists(cr, self._table, "write_date"):
+            cr.execute(
+                "UPDATE stock_channel_outbox SET dead_at = write_date "
+                "WHERE state = 'dead' AND dead_at IS NULL"
+            )
+        cr.execute(
+            "ALTER TABLE stock_channel_outbox DROP COLUMN IF EXISTS create_uid CASCADE, "
+            "DROP COLUMN IF EXISTS create_date CASCADE, DROP COLUMN IF EXISTS write_uid CASCADE, "
+            "DROP COLUMN IF EXISTS write_date CASCADE"
+        )
 
     # ------------------------------------------------------------------
     # Taking rows, letting them go

@@ -15,7 +15,7 @@ class StockChannelQuantity(models.Model):
         push needs, read once. Their publishable quantities are computed and stored
         first (the lines are what the push is judged against)."""
         results = channel._compute_publishable(products)
-        self._store_results(results)
+        self._store_results(results, changes=False)
         published = self._published(channel, products)
         Binding = self.env["stock.channel.binding"]
         bindings = channel._bindings(products)
@@ -81,15 +81,16 @@ class StockChannelQuantity(models.Model):
         self.flush_model(["push_in_doubt"])
         self.env.cr.execute(
             """
-            UPDATE stock_channel_quantity
+            UPDATE stock_channel_quantity q
                SET push_in_doubt = true,
                    last_sequence = GREATEST(
-                       COALESCE(last_sequence, 0) + 1,
+                       COALESCE(q.last_sequence, 0) + 1,
                        (extract(epoch FROM clock_timestamp()) * 1000000)::bigint)
-             WHERE channel_id = %s AND product_id = ANY(%s)
-            RETURNING product_id, last_sequence
+              FROM unnest(%s::int[]) AS v(product_id)
+             WHERE q.channel_id = %s AND q.product_id = v.product_id
+            RETURNING q.product_id, q.last_sequence
             """,
-            [channel.id, list(product_ids)],
+            [list(product_ids), channel.id],
         )
         sequences = dict(self.env.cr.fetchall())
         self.invalidate_model(["push_in_doubt"])

@@ -2,6 +2,7 @@ from psycopg2.extras import execute_values
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import sql
 
 from ..access import check_reader_of
 from ..explain import steps_table
@@ -12,8 +13,7 @@ UPSERT_RESULTS = """
     INSERT INTO stock_channel_quantity (
         channel_id, company_id, product_id, on_hand_qty, reserved_qty, non_sellable_qty,
         sellable_qty, incoming_qty, ring_fenced_qty, fence_shortfall, publishable_qty,
-        rule, computed_at, create_uid, create_date, write_uid, write_date, available_at,
-        excluded_by)
+        rule, computed_at, available_at, excluded_by)
     VALUES %s
     ON CONFLICT (channel_id, product_id) DO UPDATE SET
         on_hand_qty = EXCLUDED.on_hand_qty,
@@ -26,12 +26,15 @@ UPSERT_RESULTS = """
         publishable_qty = EXCLUDED.publishable_qty,
         rule = EXCLUDED.rule,
         computed_at = EXCLUDED.computed_at,
-        write_uid = EXCLUDED.write_uid,
-        write_date = EXCLUDED.write_date,
         available_at = EXCLUDED.available_at,
         excluded_by = EXCLUDED.excluded_by
     RETURNING id, channel_id, product_id, publishable_qty, available_at
 """
+# indexes of earlier versions, dropped at the module's update (init): a Republish all
+# writes a line per variant and channel, and each was written in them too
+DROPPED_INDEXES = ("channel_id", "company_id")
+# the same, nothing returned (a push's: it compares with what the channel holds)
+UPSERT_QUIET = UPSERT_RESULTS.split("RETURNING", maxsplit=1)[0]
 # what tells whether the channel holds the publishable quantity (and its date)
 IN_SYNC_FIELDS = "publishable_qty published_qty published_at push_in_doubt available_at "
 IN_SYNC_FIELDS = (IN_SYNC_FIELDS + "published_available_at").split()
@@ -42,10 +45,14 @@ class StockChannelQuantity(models.Model):
     _description = "Channel Quantity per Variant"
     _order = "channel_id, product_id"
     _rec_name = "product_id"
+    # figures computed by the system (computed_at says when): no author nor dates, each
+    # line written without the two checks of res_users a Republish all made per line
+    _log_access = False
 
-    channel_id = fields.Many2one("stock.channel", required=True, ondelete="cascade", index=True)
+    # a channel's lines: read from _channel_product_uniq (channel_id first)
+    channel_id = fields.Many2one("stock.channel", required=True, ondelete="cascade")
     product_id = fields.Many2one("product.product", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="channel_id.company_id", store=True, index=True)
+    company_id = fields.Many2one(related="channel_id.company_id", store=True)
     warehouse_id = fields.Many2one(related="channel_id.warehouse_id")
     default_code = fields.Char(related="product_id.default_code", string="Internal Reference")
     on_hand_qty = fields.Float(string="On Hand", digits="Product Unit", readonly=True)
@@ -91,9 +98,17 @@ class StockChannelQuantity(models.Model):
         )
         # A push updates its line twice (claimed in doubt, then published), and every
         # computation once: half of each page left free lets PostgreSQL make those
-        # updates in place (HOT: no new entry in the six indexes), about half their cost
+        # updates in place (HOT: no new entry in the four indexes), about half their cost
         # in a Republish all. New pages only: a VACUUM FULL applies it to the old ones.
         self.env.cr.execute("ALTER TABLE stock_channel_quantity SET (fillfactor = 50)")
+        for column in DROPPED_INDEXES:
+            sql.drop_index(self.env.cr, sql.make_index_name(self._table, column), self._table)
+        # the author and dates of earlier versions (_log_access)
+        self.env.cr.execute(
+            "ALTER TABLE stock_channel_quantity DROP COLUMN IF EXISTS create_uid, "
+            "DROP COLUMN IF EXISTS create_date, DROP COLUMN IF EXISTS write_uid, "
+            "DROP COLUMN IF EXISTS write_date"
+        )
 
     @api.depends(*IN_SYNC_FIELDS)
     def _compute_in_sync(self):
@@ -166,15 +181,22 @@ class StockChannelQuantity(models.Model):
         return [("id", "in" if positive else "not in", ids)]
 
     @api.model
-    def _store_results(self, results):
+    def _store_results(self, results, changes=True):
         """Upsert {(channel_id, product_id): allocation.Result} in one statement.
 
-        Returns the records whose publishable quantity or date changed (or that are new).
+        Returns the records whose publishable quantity or date changed (or that are new);
+        without `changes` (a push: it compares with what the channel holds), nothing is
+        read nor returned.
         """
         if not results:
             return self.browse()
         self.flush_model()
         channel_ids = list({key[0] for key in results})
+        rows = self._result_rows(results, channel_ids)
+        if not changes:
+            execute_values(self.env.cr._obj, UPSERT_QUIET, rows, page_size=1000)
+            self.invalidate_model()
+            return self.browse()
         product_ids = list({key[1] for key in results})
         self.env.cr.execute(
             "SELECT channel_id, product_id, publishable_qty, available_at "
@@ -183,7 +205,6 @@ class StockChannelQuantity(models.Model):
             [channel_ids, product_ids],
         )
         before = {(ch, prod): (qty, day) for ch, prod, qty, day in self.env.cr.fetchall()}
-        rows = self._result_rows(results, channel_ids)
         returned = execute_values(
             self.env.cr._obj, UPSERT_RESULTS, rows, page_size=1000, fetch=True
         )
@@ -194,8 +215,6 @@ class StockChannelQuantity(models.Model):
     def _result_rows(self, results, channel_ids):
         """The rows of _store_results' upsert, in its columns' order."""
         now = fields.Datetime.now()
-        uid = self.env.uid
-        audit = (now, uid, now, uid, now)  # computed_at, create_uid/date, write_uid/date
         companies = {
             channel.id: channel.company_id.id
             for channel in self.env["stock.channel"].sudo().browse(channel_ids)
@@ -214,7 +233,7 @@ class StockChannelQuantity(models.Model):
                 res.fence_shortfall,
                 res.publishable,
                 res.rule,
-                *audit,
+                now,  # computed_at
                 res.available_at,
                 res.excluded or None,
             )
