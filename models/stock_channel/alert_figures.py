@@ -25,13 +25,18 @@ KPI_FIELDS = [
     "incident_count_7d",
 ]
 
+# the pending and the dead rows read apart, each from its partial index (the outbox has
+# no index on channel_id alone: a Republish all queues 100,000 rows a channel)
 QUEUE_QUERY = """
 SELECT channel_id,
        min(event_at) FILTER (WHERE state = 'pending'),
        min(next_attempt_at) FILTER (WHERE state = 'pending'),
        count(*) FILTER (WHERE state = 'dead')
-  FROM stock_channel_outbox
- WHERE channel_id = ANY(%(ids)s)
+  FROM (SELECT channel_id, state, event_at, next_attempt_at FROM stock_channel_outbox
+         WHERE state = 'pending' AND channel_id = ANY(%(ids)s)
+        UNION ALL
+        SELECT channel_id, state, event_at, next_attempt_at FROM stock_channel_outbox
+         WHERE state = 'dead' AND channel_id = ANY(%(ids)s)) AS o
  GROUP BY channel_id
 """
 # the last push attempt, and the p95 accepted latency of live pushes over the last hour
