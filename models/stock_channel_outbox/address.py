@@ -11,7 +11,6 @@ SELECT ch.id, pp.id, CASE WHEN b.id IS NULL THEN pp.default_code ELSE b.external
        b.external_id
   FROM unnest(%(channels)s::int[]) AS ch(id)
   JOIN product_product pp ON pp.id = ANY(%(ids)s)
-  JOIN product_template pt ON pt.id = pp.product_tmpl_id
   LEFT JOIN stock_channel_binding b
          ON b.product_id = pp.id AND b.channel_id = ch.id AND b.active
 """
