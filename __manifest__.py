@@ -13,7 +13,7 @@
         "website_sale_stock",
         "website_sale_collect",
     ],
-    "external_dependencies": {"python": ["cryptography", "requests", "urllib3"]},
+    "external_dependencies": {"python": ["cryptography", "google-auth", "requests", "urllib3"]},
     "data": [
         "security/stock_channel_security.xml",
         "security/ir.model.access.csv",
