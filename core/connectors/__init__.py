@@ -1,7 +1,7 @@
 """Channel connectors: one module per wire format, registered by connector code."""
 
 from ..allocation import Ceiling
-from . import amazon, bol, generic_json, mirakl, settings, shopify, woocommerce
+from . import amazon, bol, generic_json, merchant, mirakl, settings, shopify, woocommerce
 from .base import (
     CONNECTOR_SELECTION,
     CONNECTORS,
@@ -52,6 +52,7 @@ __all__ = [
     "generic_json",
     "get_connector",
     "implements",
+    "merchant",
     "mirakl",
     "order_status_connectors",
     "quantity_ceiling",

@@ -30,6 +30,7 @@ from .types import (
     PolledMessage,
     PushItem,
     PushResult,
+    StoreStock,
     Verdict,
 )
 
@@ -45,6 +46,7 @@ __all__ = [
     "HEADER_CONTENT_TYPE",
     "HEADER_RETRY_AFTER",
     "JSON_CONTENT_TYPE",
+    "MERCHANT",
     "MIRAKL",
     "PENDING",
     "SHOPIFY",
@@ -61,6 +63,7 @@ __all__ = [
     "PushItem",
     "PushResult",
     "Setting",
+    "StoreStock",
     "Verdict",
     "get_connector",
     "register",
@@ -73,6 +76,7 @@ WOOCOMMERCE = "woocommerce"
 BOL = "bol"
 MIRAKL = "mirakl"
 AMAZON = "amazon"
+MERCHANT = "merchant"
 # (code, label) of every registered connector, in the order they were registered
 # (filled by @register): the channel's connector selection in Odoo
 CONNECTOR_SELECTION = []
@@ -233,6 +237,11 @@ class Connector:
     # delivery address) and "refunds" (each once, by its key) to the platform
     supports_address_change = False
     supports_refund = False
+    # a push says more than a quantity and its date: the units on hand now and each
+    # store's figures (PushItem.on_hand, PushItem.stores; Google Merchant Center's
+    # availability and local inventory): Odoo computes them, and a change of them alone
+    # is pushed
+    sends_detail = False
 
     @classmethod
     def clear_text_refusal(cls, *urls):
@@ -343,6 +352,13 @@ class Connector:
     def push(self, items):
         """Send one batch (one HTTP call) -> PushResult; raises RetryableError/PermanentError."""
         raise NotImplementedError
+
+    @classmethod
+    def read_form(cls, quantity):
+        """What the channel holds once ``quantity`` is published, as read_quantities
+        reads it back (a reconciliation compares these): the quantity itself, unless the
+        channel keeps less (Google Merchant Center: in stock or not)."""
+        return quantity
 
     def read_quantities(self, skus, refs=None):
         """What the channel holds -> {sku: int} (SKUs it does not know left out), read in

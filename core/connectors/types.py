@@ -51,6 +51,34 @@ class PushItem:
     # docs/promise.md)
     available_at: object = None
     previous_available_at: object = None  # the date last sent (a connector clears it)
+    # connectors that say more than a quantity (``Connector.sends_detail``: Google Merchant
+    # Center's availability and local inventory): of ``quantity``, the units on hand now
+    # (None: all of them; the others come later, ``available_at``, or are the channel's
+    # backorder), and the figures of the channel's stores (StoreStock, in order)
+    on_hand: int | None = None
+    stores: tuple = ()
+
+
+@dataclass(frozen=True)
+class StoreStock:
+    """One store's figures for a variant: the store's code on the channel (Google's
+    store code), its publishable units, and whether the variant can be collected there
+    (click & collect)."""
+
+    code: str
+    quantity: int
+    pickup: bool = False
+
+
+def detail_key(on_hand, stores):
+    """The text that says what a push tells besides the quantity and date (the units on
+    hand, each store's figures), stored once the channel took it: a change of it alone is
+    pushed. "" when there is nothing more (every connector but those with details)."""
+    if on_hand is None and not stores:
+        return ""
+    parts = [f"now={on_hand}"] if on_hand is not None else []
+    parts += [f"{s.code}={s.quantity}{'+pickup' if s.pickup else ''}" for s in stores]
+    return ";".join(parts)
 
 
 def rebased_quantity(item, found):
@@ -132,6 +160,10 @@ class Verdict:
     item_errors: dict = field(default_factory=dict)
     reason: str = ""
     body: str = ""
+    # {sku: what the channel says is wrong with the item} of items applied all the same
+    # (Google Merchant Center's item-level issues: a disapproval): an alert per variant,
+    # resolved by a later verdict without one
+    issues: dict = field(default_factory=dict)
 
     def errors(self, skus):
         """{sku: why} of the ``skus`` that failed by this verdict."""

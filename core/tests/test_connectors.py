@@ -88,6 +88,7 @@ def test_registry_matches_the_selection():
         "amazon",
         "bol",
         "generic_json",
+        "merchant",
         "mirakl",
         "shopify",
         "woocommerce",

@@ -80,7 +80,7 @@ def test_every_remote_http_address_is_refused(url):
 
 def test_only_a_connector_that_signs_without_sending_its_secret_may_use_http():
     senders = {code for code, cls in CONNECTORS.items() if cls.sends_credentials}
-    assert senders == {"shopify", "woocommerce", "bol", "mirakl", "amazon"}
+    assert senders == {"shopify", "woocommerce", "bol", "mirakl", "amazon", "merchant"}
     assert get_connector("generic_json").clear_text_refusal("http://hub.example.com") is None
     assert get_connector("mirakl").clear_text_refusal("http://x.mirakl.net") is not None
     assert endpoints.credentials_refusal("X", [None, ""]) is None

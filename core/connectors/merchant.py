@@ -1,0 +1,377 @@
+"""Google Merchant Center (Merchant API v1): what is in stock, where and when, for
+Shopping ads and free listings.
+
+Per variant (its SKU is the product's offer id), one ``productInputs:insert`` into the
+supplemental data source the manager names: only ``availability`` (IN_STOCK,
+OUT_OF_STOCK, BACKORDER or PREORDER) and ``availabilityDate``, every other attribute
+left to the product's primary data; then, for each store of the channel (a source with
+a store code), one ``localInventories:insert`` with the store's availability and
+quantity, and the pickup method and SLA when the variant can be collected there.
+
+Google processes inputs later (minutes): a push is confirmed by reading the processed
+product back (``products.get``): its availability, and its item-level issues (a
+disapproval, e.g. for mismatched availability) that become alerts naming the variant.
+Read-back: in stock or not (Google keeps no online quantity), and each store's quantity.
+
+Configuration: ``endpoint_url`` https://merchantapi.googleapis.com; the settings
+(SETTINGS): the service account's JSON key (secret), the Merchant Center account id, the
+data source, the feed label and content language of the products, the pickup method and
+SLA, what future stock is shown as, the requests per minute."""
+
+from datetime import date
+from urllib.parse import quote
+
+from ..errors import PermanentError, RetryableError
+from ..idempotency import idempotency_key, utc_now
+from . import check, settings
+from . import merchant_wire as wire
+from .base import MERCHANT, PENDING, SUCCESS, PushResult, Verdict, register
+from .merchant_api import DEFAULT_REQUESTS_PER_MINUTE, KeyRefused, MerchantApi
+
+DEFAULT_ENDPOINT = "https://merchantapi.googleapis.com"
+DEFAULT_BACKORDER_DAYS = 14
+CONFIRM_TIMEOUT_MINUTES = 120
+BODY_CHARS = 4000
+FORBIDDEN, NOT_FOUND = 403, 404
+SETTINGS = (
+    settings.Setting(
+        "service_account_key",
+        "Service Account Key",
+        help="The JSON key of the Google Cloud service account that is a user of the "
+        "Merchant Center account (the whole file, pasted).",
+        required=True,
+        secret=True,
+    ),
+    settings.Setting(
+        "account_id",
+        "Merchant Center Account Id",
+        help="The Merchant Center account id (the number at the top of Merchant Center).",
+        required=True,
+    ),
+    settings.Setting(
+        "data_source",
+        "Data Source",
+        help="The id of the supplemental API data source Odoo writes availability into "
+        "(Merchant Center > Data sources > Supplemental sources > Add > Merchant API).",
+        required=True,
+        republish=True,
+    ),
+    settings.Setting(
+        "feed_label",
+        "Feed Label",
+        help="The feed label of the products (often their country, e.g. DE).",
+        required=True,
+        republish=True,
+    ),
+    settings.Setting(
+        "content_language",
+        "Content Language",
+        help="The two-letter language of the products (e.g. de).",
+        required=True,
+        republish=True,
+    ),
+    settings.Setting(
+        "pickup_method",
+        "Pickup Method",
+        help="Sent with a store's inventory when the variant can be collected there: "
+        f"{', '.join(wire.PICKUP_METHODS)}.",
+        default="BUY",
+        republish=True,
+    ),
+    settings.Setting(
+        "pickup_sla",
+        "Pickup SLA",
+        help=f"When a collected order is ready: {', '.join(wire.PICKUP_SLAS)}.",
+        default="SAME_DAY",
+        republish=True,
+    ),
+    settings.Setting(
+        "future_availability",
+        "Future Stock Shown As",
+        help="What a variant with no unit on hand but units to come (or sold on backorder) "
+        "is shown as: BACKORDER or PREORDER, with the day they are in.",
+        default=wire.BACKORDER,
+        republish=True,
+    ),
+    settings.Setting(
+        "backorder_days",
+        "Backorder Days",
+        help="A variant sold on backorder with no receipt to come is available this many "
+        "days from today (Google wants a date with a backorder).",
+        kind=settings.INT,
+        default=DEFAULT_BACKORDER_DAYS,
+        republish=True,
+    ),
+    settings.Setting(
+        "requests_per_minute",
+        "Requests per Minute",
+        help="Each sub-API's calls a minute at most (your account's quotaMinuteLimit; "
+        f"empty: {DEFAULT_REQUESTS_PER_MINUTE}).",
+        kind=settings.INT,
+    ),
+    settings.confirm_timeout(CONFIRM_TIMEOUT_MINUTES),
+)
+
+
+@register(MERCHANT, "Google Merchant Center")
+class MerchantConnector(MerchantApi):
+    """Google documents no fixed quota: each account's per-minute and daily quotas are
+    adjusted to its use (quotas.list), and products should not change more than twice a
+    day: only a change of availability, date or a store's figures is pushed (every push
+    says the whole availability, so a quantity change within stock still pushes: the
+    dispatcher sends what changed)."""
+
+    settings = SETTINGS
+    confirms_async = True
+    sends_detail = True
+    max_batch_size = 20
+    check_interval = 60.0
+    confirm_timeout_minutes = CONFIRM_TIMEOUT_MINUTES
+    refused_hint = (
+        "Google refuses the service account key: create a new JSON key of the service "
+        "account and paste it as the Service Account Key."
+    )
+    scope_hint = (
+        "add the service account's e-mail as a user of the Merchant Center account "
+        "(Settings > People and access), with the Standard access."
+    )
+    endpoint_hint = DEFAULT_ENDPOINT
+
+    @classmethod
+    def read_form(cls, quantity):
+        """Google keeps whether a variant can be bought (1) or not (0), not a count."""
+        return 1 if (quantity or 0) > 0 else 0
+
+    # -- names --------------------------------------------------------------------
+
+    @property
+    def _account(self):
+        return str(self.setting("account_id") or "").strip()
+
+    def _product_id(self, sku):
+        return wire.product_id(
+            self.setting("content_language"), self.setting("feed_label"), str(sku)
+        )
+
+    def _product_path(self, pid):
+        account = quote(self._account, safe="")
+        return f"products/v1/accounts/{account}/products/{quote(pid, safe='~')}"
+
+    def _inventory_path(self, pid):
+        account = quote(self._account, safe="")
+        return f"inventories/v1/accounts/{account}/products/{quote(pid, safe='~')}/localInventories"
+
+    def _future(self):
+        wanted = str(self.setting("future_availability") or "").strip().upper()
+        return wanted if wanted in wire.FUTURE_AVAILABILITIES else wire.BACKORDER
+
+    def _pickup(self):
+        method = str(self.setting("pickup_method") or "").strip().upper()
+        sla = str(self.setting("pickup_sla") or "").strip().upper()
+        if method not in wire.PICKUP_METHODS or sla not in wire.PICKUP_SLAS:
+            return "", ""
+        return method, sla
+
+    # -- stock --------------------------------------------------------------------
+
+    def push(self, items, today=None):
+        """Per item: its availability into the data source, then each store's inventory.
+        Nothing is final at the answer: ``tracking`` names the product to read back."""
+        items = self._check_batch(items)
+        self._check_config()
+        result = PushResult(
+            status=0,
+            body="",
+            request_body="",
+            idempotency_key=idempotency_key(self.config.code, items),
+            accepted_at=None,
+        )
+        sent, answers = {}, []
+        for index, item in enumerate(items):
+            try:
+                requests, answer = self._push_item(item, result, today)
+            except PermanentError as error:
+                if isinstance(error, KeyRefused) or error.status in (None, 401, FORBIDDEN):
+                    self._stop(items[index:], result, error)
+                    break
+                result.item_errors[item.sku] = str(error)
+                continue
+            except RetryableError as error:
+                self._stop(items[index:], result, error)
+                break
+            sent[item.sku] = requests
+            answers.append(answer)
+        result.body = self._redact(str(answers))[:BODY_CHARS]
+        result.request_body = str(sent)[:BODY_CHARS]
+        result.accepted_at = utc_now()
+        return result
+
+    def _push_item(self, item, result, today):
+        availability, day = wire.online_availability(
+            item, self._future(), self.setting("backorder_days"), today or date.today()
+        )
+        body = wire.product_input(
+            item, self.setting("content_language"), self.setting("feed_label"), availability, day
+        )
+        source = wire.data_source_name(self._account, self.setting("data_source"))
+        path = f"products/v1/accounts/{quote(self._account, safe='')}/productInputs:insert"
+        response = self._call("POST", path, "product_inputs", {"dataSource": source}, body)
+        answer = self._json(response)
+        pid = self._product_id(item.sku)
+        requests = [body]
+        method, sla = self._pickup()
+        for store in item.stores:
+            inventory = wire.local_inventory(store, method, sla)
+            path = f"{self._inventory_path(pid)}:insert"
+            self._call("POST", path, "local_inventories", payload=inventory)
+            requests.append(inventory)
+        result.status = response.status_code
+        result.tracking[item.sku] = wire.track_id(pid, availability, day)
+        return requests, answer
+
+    def _stop(self, rest, result, error):
+        """An error not of one item: the items not sent yet go again later (a quota:
+        waited out); when nothing went through, the push failed."""
+        if not (result.tracking or result.item_errors):
+            raise error
+        for item in rest:
+            result.retry_errors[item.sku] = str(error)
+            if getattr(error, "throttled", False):
+                result.throttled[item.sku] = error.seconds
+
+    # -- verdicts -----------------------------------------------------------------
+
+    def check_pushes(self, tracking):
+        """Each product read back: holding what was sent, SUCCESS (its DISAPPROVED or
+        DEMOTED item-level issues said with it); not processed yet, or holding something
+        older, PENDING; a quota on the way: what was read so far."""
+        self._check_config()
+        verdicts = {}
+        for remote_id, skus in tracking.items():
+            try:
+                verdicts[remote_id] = self._verdict(remote_id, skus)
+            except RetryableError:
+                if verdicts:
+                    return verdicts
+                raise
+        return verdicts
+
+    def _verdict(self, remote_id, skus):
+        pid, availability, day = wire.parse_track_id(remote_id)
+        try:
+            response = self._call("GET", self._product_path(pid), "products")
+        except PermanentError as error:
+            if error.status == NOT_FOUND:  # not processed yet: the deadline sends it again
+                return Verdict(PENDING, body=error.body or "")
+            raise
+        product = self._json(response)
+        held, held_day = wire.held_availability(product)
+        if held != availability or (day and held_day != day):
+            return Verdict(PENDING, body=self._redact(response.text)[:BODY_CHARS])
+        issues = wire.item_issues(product)
+        return Verdict(
+            SUCCESS,
+            issues=dict.fromkeys(skus, issues) if issues else {},
+            body=self._redact(response.text)[:BODY_CHARS],
+        )
+
+    # -- read-back ----------------------------------------------------------------
+
+    def read_quantities(self, skus, refs=None):
+        """{sku: 1 when Google shows it available (in stock, on backorder or preorder), 0
+        when out of stock} (read_form); products Google does not know are left out."""
+        self._check_config()
+        held = {}
+        for sku in dict.fromkeys(str(sku) for sku in skus):
+            product = self._product(sku)
+            if product is None:
+                continue
+            availability, _day = wire.held_availability(product)
+            held[sku] = 0 if availability in ("", wire.OUT_OF_STOCK) else 1
+        return held
+
+    def read_stores(self, skus):
+        """{sku: {store code: quantity}} of each product's local inventories (every page);
+        products without any left out."""
+        self._check_config()
+        found = {}
+        for sku in dict.fromkeys(str(sku) for sku in skus):
+            params, stores = {"pageSize": 1000}, {}
+            while True:
+                try:
+                    response = self._call(
+                        "GET", self._inventory_path(self._product_id(sku)), "local_inventories",
+                        params,
+                    )  # fmt: skip
+                except PermanentError as error:
+                    if error.status == NOT_FOUND:
+                        break
+                    raise
+                answer = self._json(response)
+                stores.update(wire.local_quantities(answer))
+                if not answer.get("nextPageToken"):
+                    break
+                params = {**params, "pageToken": answer["nextPageToken"]}
+            if stores:
+                found[sku] = stores
+        return found
+
+    def _product(self, sku):
+        """The processed product of ``sku``, or None when Google does not know it."""
+        try:
+            response = self._call("GET", self._product_path(self._product_id(sku)), "products")
+        except PermanentError as error:
+            if error.status == NOT_FOUND:
+                return None
+            raise
+        return self._json(response)
+
+    # -- test connection ------------------------------------------------------------
+
+    def probe(self):
+        """A token for the key, the account (the service account must be its user), the
+        data source (it must exist, be an API source and supplemental)."""
+        self._check_config()
+        try:
+            self._token()
+        except KeyRefused as error:
+            raise check.CredentialsRefused(_after_label(error.message, self.label)) from None
+        account = quote(self._account, safe="")
+        email = self._key_info().get("client_email")
+        try:
+            answer = self._json(self._call("GET", f"accounts/v1/accounts/{account}", "accounts"))
+        except PermanentError as error:
+            if error.status in (FORBIDDEN, NOT_FOUND):
+                raise check.CredentialsRefused(
+                    f"the service account {email} cannot read Merchant Center account "
+                    f"{self._account}: check the Merchant Center Account Id, and add "
+                    "the service account's e-mail as a user (Settings > People and access)."
+                ) from None
+            raise
+        name = answer.get("accountName") or self._account
+        source = wire.data_source_name(self._account, self.setting("data_source"))
+        try:
+            found = self._json(self._call("GET", f"datasources/v1/{source}", "accounts"))
+        except PermanentError as error:
+            if error.status in (FORBIDDEN, NOT_FOUND):
+                raise check.CredentialsRefused(
+                    f"the data source {source} does not exist in account {self._account}: "
+                    "create a supplemental data source of the Merchant API and paste its id "
+                    "as the Data Source."
+                ) from None
+            raise
+        if "primaryProductDataSource" in found or found.get("input") not in (None, "API"):
+            raise check.CredentialsRefused(
+                f"the data source {source} is not a supplemental API data source: Odoo "
+                "only sends availability, which would replace the products' own data."
+            )
+        label = found.get("displayName") or source
+        return f"account {name}, data source {label}"
+
+
+def _after_label(message, label):
+    prefix = f"{label}: "
+    return message[len(prefix) :] if message.startswith(prefix) else message
+
+
+__all__ = ["SETTINGS", "MerchantConnector"]

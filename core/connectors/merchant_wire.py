@@ -1,0 +1,200 @@
+"""Google Merchant API v1, as plain data: the product's id, the availability a push says
+(online: IN_STOCK, OUT_OF_STOCK, BACKORDER or PREORDER with its availabilityDate; per
+store: IN_STOCK or OUT_OF_STOCK with the quantity and the pickup method and SLA), the
+bodies of ``productInputs:insert`` and ``localInventories:insert``, the item-level issues
+of a processed product, and Google's error answers (AIP-193: ``{"error": {"code",
+"message", "status", "details": [{"@type": ...ErrorInfo, "reason", "metadata"}]}}``).
+
+Sources: developers.google.com/merchant/api/reference/rest/products_v1 (ProductInput,
+Product, ProductStatus), .../inventories_v1 (LocalInventory, LocalInventoryAttributes),
+.../guides/error-handling, .../guides/quotas-limits."""
+
+import base64
+import json
+from datetime import date, datetime, timedelta
+
+IN_STOCK = "IN_STOCK"
+OUT_OF_STOCK = "OUT_OF_STOCK"
+BACKORDER = "BACKORDER"
+PREORDER = "PREORDER"
+LIMITED_AVAILABILITY = "LIMITED_AVAILABILITY"
+# what a product with units still to come is shown as (a setting of the channel)
+FUTURE_AVAILABILITIES = (BACKORDER, PREORDER)
+# local inventory: the pickup methods and SLAs Google takes
+PICKUP_METHODS = ("BUY", "RESERVE", "SHIP_TO_STORE", "NOT_SUPPORTED")
+PICKUP_SLAS = (
+    "SAME_DAY",
+    "NEXT_DAY",
+    "TWO_DAY",
+    "THREE_DAY",
+    "FOUR_DAY",
+    "FIVE_DAY",
+    "SIX_DAY",
+    "SEVEN_DAY",
+    "MULTI_WEEK",
+)
+# the item-level issues that take the product off (or down) Shopping ads and free
+# listings: an alert; NOT_IMPACTED ones are left to Merchant Center
+ALERTED_SEVERITIES = ("DISAPPROVED", "DEMOTED")
+# characters an offer id may not carry as they are in a product's name: the name is
+# then sent base64url-encoded (unpadded), as Google documents
+UNSAFE_ID_CHARS = ("/", "%", "~")
+TRACK_PREFIX = "product:"
+
+
+def product_id(content_language, feed_label, offer_id):
+    """The {product} segment of a product's name: ``contentLanguage~feedLabel~offerId``,
+    base64url-encoded without padding when a part holds / % or ~."""
+    plain = f"{content_language}~{feed_label}~{offer_id}"
+    parts = (content_language, feed_label, offer_id)
+    if any(char in part for part in parts for char in UNSAFE_ID_CHARS):
+        return base64.urlsafe_b64encode(plain.encode("utf-8")).decode("ascii").rstrip("=")
+    return plain
+
+
+def data_source_name(account_id, data_source):
+    """``accounts/{account}/dataSources/{id}`` of the channel's Data Source setting (its
+    id alone, or its whole name)."""
+    text = str(data_source or "").strip()
+    if text.startswith("accounts/"):
+        return text
+    return f"accounts/{account_id}/dataSources/{text}"
+
+
+def timestamp(day):
+    """RFC 3339 of the start of ``day`` (a date) in UTC: Google's availabilityDate."""
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+def online_availability(item, future=BACKORDER, backorder_days=14, today=None):
+    """(availability, date or None) of a PushItem: units on hand now: IN_STOCK; none on
+    hand but units to come (future stock) or sold on backorder: ``future`` (BACKORDER,
+    or PREORDER) with the day they are all in (``available_at``; a backorder without a
+    receipt: ``backorder_days`` from ``today``); nothing: OUT_OF_STOCK."""
+    quantity = max(int(item.quantity or 0), 0)
+    now = quantity if item.on_hand is None else min(max(int(item.on_hand), 0), quantity)
+    if now > 0:
+        return IN_STOCK, None
+    if quantity <= 0:
+        return OUT_OF_STOCK, None
+    day = item.available_at
+    if day is None:
+        day = (today or date.today()) + timedelta(days=max(int(backorder_days or 0), 0))
+    if isinstance(day, datetime):
+        day = day.date()
+    return future, day
+
+
+def product_input(item, content_language, feed_label, availability, day):
+    """The ProductInput of ``item`` for a supplemental data source: the product's ids and
+    only the attributes this addon owns (availability, availabilityDate)."""
+    attributes = {"availability": availability}
+    if day is not None:
+        attributes["availabilityDate"] = timestamp(day)
+    return {
+        "offerId": item.sku,
+        "contentLanguage": content_language,
+        "feedLabel": feed_label,
+        "productAttributes": attributes,
+    }
+
+
+def local_inventory(store, pickup_method="", pickup_sla=""):
+    """The LocalInventory of one StoreStock: availability and quantity, and the pickup
+    method and SLA when the variant can be collected there (Google wants both, or none)."""
+    quantity = max(int(store.quantity or 0), 0)
+    attributes = {
+        "availability": IN_STOCK if quantity > 0 else OUT_OF_STOCK,
+        "quantity": str(quantity),
+    }
+    if store.pickup and quantity > 0 and pickup_method and pickup_sla:
+        attributes["pickupMethod"] = pickup_method
+        attributes["pickupSla"] = pickup_sla
+    return {"storeCode": store.code, "localInventoryAttributes": attributes}
+
+
+def track_id(pid, availability, day):
+    """The tracking id of an accepted push: the product, and what it was set to."""
+    return f"{TRACK_PREFIX}{pid}|{availability}|{day.isoformat() if day else ''}"
+
+
+def parse_track_id(remote_id):
+    """(product id, availability, "YYYY-MM-DD" or "") of a tracking id."""
+    body = remote_id[len(TRACK_PREFIX) :]
+    pid, availability, day = [*body.rsplit("|", 2), "", ""][:3]
+    return pid, availability, day
+
+
+def held_availability(product):
+    """(availability, "YYYY-MM-DD" or "") of a processed Product (products.get)."""
+    attributes = product.get("productAttributes") or {}
+    availability = str(attributes.get("availability") or "").upper()
+    day = str(attributes.get("availabilityDate") or "")[:10]
+    return availability, day
+
+
+def item_issues(product):
+    """The item-level issues of a processed Product that take it off or down (DISAPPROVED,
+    DEMOTED), in words: "DISAPPROVED (SHOPPING_ADS): Mismatched availability
+    [availability] (availability_mismatch)"; "" when none."""
+    status = product.get("productStatus") or {}
+    lines = []
+    for issue in status.get("itemLevelIssues") or []:
+        if not isinstance(issue, dict):
+            continue
+        severity = str(issue.get("severity") or "")
+        if severity not in ALERTED_SEVERITIES:
+            continue
+        where = issue.get("reportingContext") or ""
+        line = f"{severity}{f' ({where})' if where else ''}: "
+        line += str(issue.get("description") or issue.get("code") or "issue")
+        if issue.get("attribute"):
+            line += f" [{issue['attribute']}]"
+        if issue.get("code"):
+            line += f" ({issue['code']})"
+        lines.append(line)
+    return "; ".join(lines)
+
+
+def local_quantities(answer):
+    """{storeCode: quantity} of a localInventories.list page."""
+    held = {}
+    for row in answer.get("localInventories") or []:
+        if not isinstance(row, dict) or not row.get("storeCode"):
+            continue
+        attributes = row.get("localInventoryAttributes") or {}
+        try:
+            held[str(row["storeCode"])] = int(attributes.get("quantity") or 0)
+        except (TypeError, ValueError):
+            held[str(row["storeCode"])] = 0
+    return held
+
+
+def error_reason(body):
+    """(status, reason, message) of a Google error answer's text: ``status`` its
+    canonical code (RESOURCE_EXHAUSTED, NOT_FOUND...), ``reason`` its ErrorInfo's (the
+    stable one, e.g. PERMISSION_DENIED_ACCOUNTS), ``message`` Google's words; blanks
+    when the text is no such answer."""
+    try:
+        error = json.loads(body or "").get("error")
+    except (ValueError, AttributeError):
+        return "", "", ""
+    if not isinstance(error, dict):
+        return "", "", ""
+    reason = ""
+    for detail in error.get("details") or []:
+        if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("ErrorInfo"):
+            metadata = detail.get("metadata") or {}
+            reason = str(metadata.get("REASON") or detail.get("reason") or "")
+            break
+    return str(error.get("status") or ""), reason, str(error.get("message") or "")
+
+
+def error_words(body, fallback):
+    """One line of a Google error answer: "NOT_FOUND (REASON): message", else
+    ``fallback``."""
+    status, reason, message = error_reason(body)
+    if not (status or message):
+        return fallback
+    head = f"{status} ({reason})" if reason else status
+    return f"{head}: {message}" if head and message else head or message
