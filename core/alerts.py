@@ -23,6 +23,11 @@ and stall are not measured (its pushes wait for it: one alert, not three).
 API version: the channel's answers say its API version is no longer served or uses what
 is deprecated (``api_version_transition``).
 
+Item issue: the channel took a variant's push but says something is wrong with the item
+(Google Merchant Center's item-level issues: a disapproval for mismatched availability);
+one alert per variant naming it, resolved by a later verdict without an issue
+(``issue_transition``).
+
 Datetimes are naive UTC throughout.
 """
 
@@ -41,6 +46,7 @@ CRITICAL_STOCK = "critical_stock"
 ACCEPTANCE = "acceptance"
 UNREACHABLE = "unreachable"
 API_VERSION = "api_version"
+ITEM_ISSUE = "item_issue"
 # Ordered (code, label) pairs, usable as an Odoo selection.
 ALERT_KINDS = [
     (BACKLOG, "Push Backlog"),
@@ -53,6 +59,7 @@ ALERT_KINDS = [
     (ACCEPTANCE, "Order Waiting for Acceptance"),
     (UNREACHABLE, "Channel Unreachable"),
     (API_VERSION, "API Version to Change"),
+    (ITEM_ISSUE, "Item Issue on the Channel"),
 ]
 
 
@@ -181,3 +188,16 @@ def format_figure(kind: str, value: float | None) -> str:
     unit = THRESHOLDS[kind].unit if kind in THRESHOLDS else ""
     text = f"{round(value, 2):g}"
     return f"{text} {unit}" if unit else text
+
+
+def issue_transition(issue, open_detail):
+    """OPEN, KEEP (the detail changed: kept current), RESOLVE or None for a variant's item
+    issue: ``issue`` what the channel's last verdict says ("" none), ``open_detail`` the
+    open alert's detail (None: no alert open)."""
+    if issue and open_detail is None:
+        return OPEN
+    if issue and issue != open_detail:
+        return KEEP
+    if not issue and open_detail is not None:
+        return RESOLVE
+    return None

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from .allocation import step_text
+from .connectors.types import detail_key
 
 LIVE = "live"
 REPLAY = "replay"
@@ -50,6 +51,11 @@ def utcnow():
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def item_detail(item):
+    """The detail a PushItem tells besides its quantity and date (types.detail_key)."""
+    return detail_key(getattr(item, "on_hand", None), getattr(item, "stores", ()))
+
+
 @dataclass
 class VariantOnChannel:
     """What a stock push of one variant needs, read once per round (the addon's
@@ -74,16 +80,27 @@ class VariantOnChannel:
     # one the channel was last given
     available_at: object = None
     published_available_at: object = None
+    # connectors that say more (Connector.sends_detail): the units on hand now, the
+    # stores' figures (core.connectors.types.StoreStock), and the detail the channel was
+    # last given (types.detail_key; "" for the other connectors)
+    on_hand: int | None = None
+    stores: tuple = ()
+    published_detail: str = ""
+
+    @property
+    def detail(self):
+        return detail_key(self.on_hand, self.stores)
 
     @property
     def in_sync(self):
-        """The channel was set to the publishable quantity with its date, and no push is
-        in doubt."""
+        """The channel was set to the publishable quantity with its date (and its
+        detail), and no push is in doubt."""
         return (
             self.published is not None
             and not self.in_doubt
             and (self.published == self.publishable)
             and self.published_available_at == self.available_at
+            and (self.published_detail or "") == self.detail
         )
 
 
@@ -158,6 +175,7 @@ class PushBatch:
                     "product_id": product_id,
                     "available_at": iso_day(item.available_at),
                     **({"explain": explain} if explain else {}),
+                    **({"detail": detail} if (detail := item_detail(item)) else {}),
                 }
                 for item, product_id, explain in zip(
                     self.items, list(self.products) + missing, explains, strict=True

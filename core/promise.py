@@ -31,6 +31,7 @@ from .allocation import (
     _step,
     signed,
 )
+from .connectors.types import StoreStock
 
 STEP_SOURCE = "source"
 STEP_SOURCE_SAFETY = "source_safety"
@@ -266,3 +267,23 @@ def _source_steps(contribution, result):
         }
     )
     return steps
+
+
+def on_hand_units(result):
+    """Of `result`'s publishable quantity, the units on hand now: what is neither future
+    stock (the counted receipts' `future`) nor a backorder (units beyond the sellable
+    ones): never below 0."""
+    now = result.publishable - (result.future or 0)
+    return max(0, min(now, max(int(result.sellable or 0), 0)))
+
+
+def store_figures(stores, units, blocked=False):
+    """The StoreStock of each of `stores` [(warehouse id, store code, click & collect)]:
+    the units {warehouse id: units} the store's shelf holds for the channel (its
+    click & collect figure: on hand, no receipt, no backorder), collectable when the store
+    offers click & collect, the variant is not `blocked` from pickup and a unit is there."""
+    figures = []
+    for key, code, pickup in stores:
+        quantity = max(0, int(units.get(key) or 0))
+        figures.append(StoreStock(code, quantity, bool(pickup) and not blocked and quantity > 0))
+    return tuple(figures)

@@ -147,6 +147,8 @@ class StockChannelConfirmer(models.AbstractModel):
             else:
                 confirmed[sku] = items.get(sku)
         self._confirmed(channel, confirmed, now)
+        if connector.reports_item_issues:
+            self._issues(channel, confirmed, verdicts, log.remote_ids or {})
         reasons = {sku: reason for sku, (reason, _body) in failed.items()} | resend
         bodies = {sku: body for sku, (_reason, body) in failed.items()}
         dead = self.env["stock.channel.outbox"]._requeue_after_verdict(
@@ -164,7 +166,17 @@ class StockChannelConfirmer(models.AbstractModel):
             now,
             sequences={item["product_id"]: item["sequence"] for item in rows},
             dates={item["product_id"]: read_day(item.get("available_at")) for item in rows},
+            details={item["product_id"]: item.get("detail") or "" for item in rows},
         )
+
+    def _issues(self, channel, confirmed, verdicts, remote_ids):
+        """The item issues the verdicts of the `confirmed` items say (none: resolved)."""
+        issues = {
+            item["product_id"]: verdicts[remote_ids[sku]].issues.get(sku, "")
+            for sku, item in confirmed.items()
+            if item and item.get("product_id")
+        }
+        self.env["stock.channel.alert"]._item_issues(channel, issues)
 
     def _update_log(self, log, now, waiting, confirmed, reasons, dead, error, connector):
         lines = [log.error] if log.error else []

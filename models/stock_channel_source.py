@@ -58,6 +58,17 @@ class StockChannelSource(models.Model):
         "can ship, and may accept them.",
     )
 
+    store_code = fields.Char(
+        help="The code the channel knows this store by (Google Merchant Center: the store "
+        "code of its Business Profile): the channel is sent the store's own stock. Empty: "
+        "not a store of the channel.",
+    )
+    store_pickup = fields.Boolean(
+        string="Store: click & collect",
+        help="The store's stock is said to be collectable (the channel's pickup method and "
+        "time), for the products not listed as No Pickup on this channel.",
+    )
+
     _channel_warehouse_uniq = models.UniqueIndex(
         "(channel_id, warehouse_id)", "A warehouse is a source of a channel once."
     )

@@ -242,6 +242,9 @@ class Connector:
     # availability and local inventory): Odoo computes them, and a change of them alone
     # is pushed
     sends_detail = False
+    # a verdict may say what is wrong with an item the channel took (Verdict.issues):
+    # an alert per variant, resolved by a verdict without one
+    reports_item_issues = False
 
     @classmethod
     def clear_text_refusal(cls, *urls):

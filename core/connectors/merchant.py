@@ -124,6 +124,7 @@ class MerchantConnector(MerchantApi):
     settings = SETTINGS
     confirms_async = True
     sends_detail = True
+    reports_item_issues = True
     max_batch_size = 20
     check_interval = 60.0
     confirm_timeout_minutes = CONFIRM_TIMEOUT_MINUTES

@@ -14,11 +14,15 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from core.alerts import KEEP, OPEN, RESOLVE, issue_transition
+from core.allocation import Result
 from core.connectors import ChannelConfig, PushItem, get_connector
 from core.connectors import merchant_wire as wire
 from core.connectors.base import PENDING, SUCCESS, StoreStock
 from core.connectors.types import detail_key
+from core.dispatch import PushBatch, VariantOnChannel
 from core.errors import PermanentError, RetryableError
+from core.promise import on_hand_units, store_figures
 from core.ratelimit import Limiter
 from core.tokens import TokenStore
 
@@ -433,3 +437,59 @@ def test_error_words():
     words = "PERMISSION_DENIED (PERMISSION_DENIED_ACCOUNTS): No access"
     assert wire.error_words(body, "x") == words
     assert wire.error_words("<html>", "fallback") == "fallback"
+
+
+# -- what Odoo computes for the connector (core) ----------------------------------------
+
+
+def test_units_on_hand_leave_out_future_stock_and_backorders():
+    assert on_hand_units(Result(publishable=5, sellable=5)) == 5
+    assert on_hand_units(Result(publishable=5, sellable=2, future=3)) == 2  # 3 to come
+    assert on_hand_units(Result(publishable=3, sellable=0, future=3)) == 0
+    assert on_hand_units(Result(publishable=4, sellable=0)) == 0  # the backorder quantity
+    assert on_hand_units(Result(publishable=0, sellable=-2)) == 0
+
+
+def test_store_figures_per_store_and_pickup():
+    stores = [(1, "BERLIN-1", True), (2, "HAMBURG-2", False), (3, "MUNICH-3", True)]
+    assert store_figures(stores, {1: 3, 2: 4, 3: 0}) == (
+        StoreStock("BERLIN-1", 3, pickup=True),
+        StoreStock("HAMBURG-2", 4),
+        StoreStock("MUNICH-3", 0),  # nothing on the shelf: not collectable
+    )
+    blocked = store_figures(stores, {1: 3}, blocked=True)  # No Pickup on this channel
+    assert blocked[0] == StoreStock("BERLIN-1", 3) and blocked[1] == StoreStock("HAMBURG-2", 0)
+
+
+def test_a_store_change_alone_is_no_longer_in_sync():
+    before = (StoreStock("S1", 3), StoreStock("S2", 1))
+    after = (StoreStock("S1", 2), StoreStock("S2", 2))  # the same total, 4
+    published = detail_key(4, before)
+    same = VariantOnChannel("A", 4, published=4, on_hand=4, stores=before,
+                            published_detail=published)  # fmt: skip
+    moved = VariantOnChannel("A", 4, published=4, on_hand=4, stores=after,
+                             published_detail=published)  # fmt: skip
+    assert same.in_sync and not moved.in_sync
+    # a backorder: the same quantity, none on hand any more
+    backorder = VariantOnChannel("A", 4, published=4, on_hand=0, stores=before,
+                                 published_detail=published)  # fmt: skip
+    assert not backorder.in_sync
+    # connectors without details: nothing more than before
+    assert VariantOnChannel("A", 4, published=4).in_sync
+
+
+def test_the_log_keeps_the_detail_sent():
+    item = _item("A", 3, on_hand=3, stores=[StoreStock("S1", 3, pickup=True)])
+    batch = PushBatch(rows=[(1, 0, 0, WHEN)], items=[item], products=[7])
+    (logged,) = batch.log_vals(type("Channel", (), {"id": 1})())["items"]
+    assert logged["detail"] == "now=3;S1=3+pickup"
+    plain = PushBatch(rows=[(1, 0, 0, WHEN)], items=[_item("B", 1)], products=[8])
+    assert "detail" not in plain.log_vals(type("Channel", (), {"id": 1})())["items"][0]
+
+
+def test_issue_transition():
+    assert issue_transition("DISAPPROVED: x", None) == OPEN
+    assert issue_transition("DISAPPROVED: y", "DISAPPROVED: x") == KEEP
+    assert issue_transition("DISAPPROVED: x", "DISAPPROVED: x") is None
+    assert issue_transition("", "DISAPPROVED: x") == RESOLVE
+    assert issue_transition("", None) is None

@@ -4,7 +4,7 @@ import dataclasses
 
 from odoo import models
 
-from ...core import allocation
+from ...core import allocation, promise
 
 
 class StockChannel(models.Model):
@@ -47,3 +47,31 @@ class StockChannel(models.Model):
         blocked = self._pickup_blocked(products)
         available = self._store_publishable(warehouse, products)
         return {pid: 0 if pid in blocked.ids else qty for pid, qty in available.items()}
+
+    def _sends_detail(self):
+        """Whether this channel's connector is told the units on hand and its stores'
+        figures with each quantity (core.connectors.base.Connector.sends_detail)."""
+        self.ensure_one()
+        return bool(self.connector) and self._webhook_connector().sends_detail
+
+    def _store_figures(self, products):
+        """{product_id: (core.connectors.types.StoreStock, ...)} of `products` at this
+        channel's stores (its sources with a store code, in order): each store's shelf for
+        this channel (_store_publishable: one read of the store's figures for every
+        variant), collectable where the source offers click & collect and the variant is
+        not blocked from pickup. Empty tuples without stores."""
+        self.ensure_one()
+        lines = self.source_ids.sudo().filtered("store_code")
+        if not lines:
+            return dict.fromkeys(products.ids, ())
+        units = {line.warehouse_id.id: self._store_publishable(line.warehouse_id, products)
+                 for line in lines}  # fmt: skip
+        stores = [(line.warehouse_id.id, line.store_code.strip(), line.store_pickup)
+                  for line in lines]  # fmt: skip
+        blocked = set(self._pickup_blocked(products).ids)
+        return {
+            product.id: promise.store_figures(
+                stores, {key: units[key][product.id] for key in units}, product.id in blocked
+            )
+            for product in products
+        }

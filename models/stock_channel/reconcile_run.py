@@ -103,6 +103,8 @@ class StockChannel(models.Model):
             )
         }
         pending, failed = self._push_states(products.ids)
+        # what the channel holds of a quantity (Google Merchant Center: in stock or not)
+        form = self._webhook_connector().read_form
         facts = []
         for product in products:
             line = lines.get(product.id)
@@ -118,8 +120,8 @@ class StockChannel(models.Model):
                         sku=sku,
                         channel_qty=read.get(sku),
                         bound=True,
-                        expected_qty=line.published_qty if known else None,
-                        publishable_qty=results[self.id, product.id].publishable,
+                        expected_qty=form(line.published_qty) if known else None,
+                        publishable_qty=form(results[self.id, product.id].publishable),
                         pending_push=product.id in pending
                         or bool(known and line.published_at > started),
                         last_push_lost=lost,

@@ -93,6 +93,8 @@ class StockChannelDispatcher(models.AbstractModel):
                     correction=correction,
                     available_at=variant.available_at,
                     previous_available_at=variant.published_available_at,
+                    on_hand=variant.on_hand,
+                    stores=variant.stores,
                 )
             )
         return job

@@ -10,7 +10,7 @@ from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import mute_logger
 
 from ...core import backoff, events
-from ...core.dispatch import drift_lines, replaced_lines, utcnow
+from ...core.dispatch import drift_lines, item_detail, replaced_lines, utcnow
 from ...core.errors import PermanentError, RetryableError, SyncError
 from .. import runtime
 from ..stock_channel_outbox.outbox import clip
@@ -170,8 +170,9 @@ class StockChannelDispatcher(models.AbstractModel):
             if sku not in tracked
         }
         dates = {by_sku[sku][2]: by_sku[sku][1].available_at for sku in applied}
+        details = {by_sku[sku][2]: item_detail(by_sku[sku][1]) for sku in applied}
         self.env["stock.channel.quantity"]._mark_published(
-            channel, published, acked_at, dates=dates
+            channel, published, acked_at, dates=dates, details=details
         )
         done = (
             self.env["stock.channel.outbox"].browse([by_sku[sku][0][0] for sku in applied]) & rows

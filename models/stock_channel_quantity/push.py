@@ -4,6 +4,7 @@ published)."""
 from odoo import api, models
 
 from ...core.dispatch import VariantOnChannel, explain_inputs
+from ...core.promise import on_hand_units
 
 
 class StockChannelQuantity(models.Model):
@@ -20,10 +21,11 @@ class StockChannelQuantity(models.Model):
         Binding = self.env["stock.channel.binding"]
         bindings = channel._bindings(products)
         skus, conflicts = Binding._channel_skus(channel, products, bindings)
+        stores = channel._store_figures(products) if channel._sends_detail() else None
         variants = {}
         for product in products:
             result = results[channel.id, product.id]
-            qty, day, in_doubt = published.get(product.id, (None, None, False))
+            qty, day, in_doubt, detail = published.get(product.id, (None, None, False, ""))
             binding = bindings.get(product.id) or Binding
             variants[product.id] = VariantOnChannel(
                 sku=skus.get(product.id) or "",
@@ -39,20 +41,25 @@ class StockChannelQuantity(models.Model):
                 external_parent_id=binding.external_parent_id or "",
                 own_stock=binding.fulfilled_by_channel,
                 conflict=conflicts.get(product.id, ""),
+                on_hand=on_hand_units(result) if stores is not None else None,
+                stores=stores.get(product.id, ()) if stores is not None else (),
+                published_detail=detail or "",
             )
         return variants
 
     @api.model
     def _published(self, channel, products):
         """{product_id: (what `channel` was last set to (None: never), its date, whether a
-        push is in doubt)} of `products`, in one query (a round reads thousands)."""
+        push is in doubt, the detail it took)} of `products`, in one query (a round reads
+        thousands)."""
         self.flush_model(
-            ["published_qty", "published_at", "published_available_at", "push_in_doubt"]
-        )
+            ["published_qty", "published_at", "published_available_at", "push_in_doubt",
+             "published_detail"]
+        )  # fmt: skip
         self.env.cr.execute(
             "SELECT product_id, CASE WHEN published_at IS NOT NULL THEN "
             "COALESCE(published_qty, 0) END, published_available_at, "
-            "COALESCE(push_in_doubt, false) FROM stock_channel_quantity "
+            "COALESCE(push_in_doubt, false), published_detail FROM stock_channel_quantity "
             "WHERE channel_id = %s AND product_id = ANY(%s)",
             [channel.id, products.ids],
         )
@@ -97,30 +104,35 @@ class StockChannelQuantity(models.Model):
         return sequences
 
     @api.model
-    def _mark_published(self, channel, quantities, when, sequences=None, dates=None):
+    def _mark_published(self, channel, quantities, when, sequences=None, dates=None, details=None):
         """Record what `channel` accepted: {product_id: quantity}, in one statement.
         With `sequences` ({product_id: sequence}: a verdict that came later), only where
         no newer push of the variant left since. `dates`: {product_id: the availability
-        date sent with it (None: none)}; without them, the line's own."""
+        date sent with it (None: none)}; without them, the line's own. `details`:
+        {product_id: the detail sent with it (core.dispatch.item_detail)}, "" without."""
         if not quantities:
             return
         written = ["published_qty", "published_at", "push_in_doubt", "published_available_at"]
+        written.append("published_detail")
         self.flush_model([*written, "available_at"])
         products = list(quantities)
         seqs = [(sequences or {}).get(product_id) for product_id in products]
         days, ch = [(dates or {}).get(product_id) for product_id in products], channel.id
+        texts = [(details or {}).get(product_id) or None for product_id in products]
         self.env.cr.execute(
             """
             UPDATE stock_channel_quantity q
                SET published_qty = v.qty, published_at = %s, push_in_doubt = false,
-                   published_available_at = CASE WHEN %s THEN v.day ELSE q.available_at END
-              FROM unnest(%s::int[], %s::int[], %s::bigint[], %s::date[])
-                   AS v(product_id, qty, seq, day)
+                   published_available_at = CASE WHEN %s THEN v.day ELSE q.available_at END,
+                   published_detail = v.detail
+              FROM unnest(%s::int[], %s::int[], %s::bigint[], %s::date[], %s::varchar[])
+                   AS v(product_id, qty, seq, day, detail)
              WHERE q.channel_id = %s AND q.product_id = v.product_id
                AND (v.seq IS NULL OR q.last_sequence = v.seq)
             """,
-            [when, dates is not None, products, [quantities[p] for p in products], seqs, days, ch],
-        )
+            [when, dates is not None, products, [quantities[p] for p in products], seqs, days,
+             texts, ch],
+        )  # fmt: skip
         self.invalidate_model(written)
         # a reconciliation's corrections that the channel now holds
         self.env["stock.channel.drift"]._mark_corrected(channel, products, when)
