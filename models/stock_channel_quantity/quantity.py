@@ -76,7 +76,7 @@ class StockChannelQuantity(models.Model):
     published_available_at = fields.Date(string="Published Available From", readonly=True)
     # channels told more than a quantity (Google Merchant Center): the units on hand and
     # each store's figures the channel last took (core.connectors.types.detail_key)
-    published_detail = fields.Char(string="Published Detail", readonly=True)
+    published_detail = fields.Char(readonly=True)
     push_in_doubt = fields.Boolean(
         readonly=True,
         help="A push of this variant left without a known outcome (timeout, dropped "
