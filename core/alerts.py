@@ -85,7 +85,7 @@ THRESHOLDS = {
 }
 FIGURE_KINDS = tuple(THRESHOLDS)
 # the alerts opened by what happens, not by a figure's threshold
-EVENT_KINDS = (CRITICAL_STOCK, API_VERSION, UNREACHABLE)
+EVENT_KINDS = (CRITICAL_STOCK, API_VERSION, UNREACHABLE, ITEM_ISSUE)
 # Crossed when the figure reaches the threshold (the others: when above it).
 REACHED = frozenset({DEAD_LETTERS})
 
