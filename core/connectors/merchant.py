@@ -18,6 +18,7 @@ Configuration: ``endpoint_url`` https://merchantapi.googleapis.com; the settings
 data source, the feed label and content language of the products, the pickup method and
 SLA, what future stock is shown as, the requests per minute."""
 
+import json
 from datetime import date
 from urllib.parse import quote
 
@@ -202,8 +203,8 @@ class MerchantConnector(MerchantApi):
                 break
             sent[item.sku] = requests
             answers.append(answer)
-        result.body = self._redact(str(answers))[:BODY_CHARS]
-        result.request_body = str(sent)[:BODY_CHARS]
+        result.body = self._redact(json.dumps(answers))[:BODY_CHARS]
+        result.request_body = json.dumps(sent)[:BODY_CHARS]
         result.accepted_at = utc_now()
         return result
 
