@@ -34,6 +34,7 @@ from . import (
     test_live_woocommerce,
     test_marketplace_races,
     test_menus,
+    test_merchant,
     test_mirakl,
     test_odoo_internals,
     test_order_flow_kpis,
