@@ -211,6 +211,14 @@ class _Handler(BaseHTTPRequestHandler):
             return Reply(200, {"requests": state.received_requests(prefix)})
         if (method, action) == ("GET", "stock"):
             return Reply(200, state.stock())
+        if (method, action) == ("POST", "merchant/service_account"):
+            merchant = state.marketplaces["merchant"]
+            token_uri = data.get("token_uri") or ""
+            if not token_uri.startswith(("http://", "https://")):
+                raise ValueError("token_uri: the simulator's /merchant/token URL is required")
+            return Reply(
+                200, merchant.create_service_account(token_uri, data.get("accounts") or ())
+            )
         if (method, action) == ("POST", "deliver"):
             return _deliver(state, data)
         if action == "orders/generate":
@@ -272,6 +280,7 @@ class Simulator:
         self.bol = self.state.marketplaces["bol"]
         self.mirakl = self.state.marketplaces["mirakl"]
         self.amazon = self.state.marketplaces["amazon"]
+        self.merchant = self.state.marketplaces["merchant"]
 
     def start(self):
         """Serve in a daemon thread; returns self."""
@@ -326,6 +335,19 @@ class Simulator:
         """``endpoint_url`` of a bol.com, Mirakl or Amazon channel: the account's API
         base URL (its token endpoint, where it has one, is under it too)."""
         return f"{self.url}/{marketplace}/{account}"
+
+    def merchant_url(self):
+        """The Merchant API's base URL (``https://merchantapi.googleapis.com`` stand-in)."""
+        return f"{self.url}/merchant"
+
+    def merchant_token_uri(self):
+        """The ``token_uri`` of the simulator's service account keys."""
+        return f"{self.url}/merchant/token"
+
+    def create_merchant_service_account(self, accounts=(), **options):
+        """A service account added to Merchant Center ``accounts`` (none: all); returns its
+        JSON key file content (a dict), ``token_uri`` pointing at the simulator."""
+        return self.merchant.create_service_account(self.merchant_token_uri(), accounts, **options)
 
     def configure_marketplace(self, marketplace, account, **settings):
         """Settings of a bol.com, Mirakl or Amazon account (see their settings classes)."""

@@ -11,12 +11,13 @@ from .bol import Bol
 from .common import FAULT_KINDS, FAULT_RATE_LIMIT, Fault, now_iso
 from .generator import OrderRuns
 from .generic import GenericJson
+from .merchant import Merchant
 from .mirakl import Mirakl
 from .shopify import Shopify
 from .woocommerce import WooCommerce
 
 # one module per marketplace; each serves its path prefix
-MARKETPLACES = (GenericJson, Shopify, WooCommerce, Bol, Mirakl, Amazon)
+MARKETPLACES = (GenericJson, Shopify, WooCommerce, Bol, Mirakl, Amazon, Merchant)
 
 
 class SimulatorState:
