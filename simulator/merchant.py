@@ -27,6 +27,7 @@ from urllib.parse import unquote
 from .common import Marketplace, RateLimits, Reply, Window
 from .merchant_auth import MerchantAuth, google_error, invalid, not_found
 from .merchant_inventories import MerchantInventories
+from .merchant_issues import MerchantIssues
 from .merchant_products import MerchantProducts
 
 PREFIX = "/merchant/"
@@ -70,7 +71,7 @@ class MerchantSettings:
     crawled_availability: dict = field(default_factory=dict)
 
 
-class Merchant(MerchantAuth, MerchantProducts, MerchantInventories, Marketplace):
+class Merchant(MerchantAuth, MerchantProducts, MerchantIssues, MerchantInventories, Marketplace):
     name = "merchant"
     prefix = PREFIX
     config_key = "merchant"

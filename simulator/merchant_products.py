@@ -1,4 +1,5 @@
-"""Merchant API v1 Products sub-API: product inputs, processed products, item issues.
+"""Merchant API v1 Products sub-API: product inputs and processed products (their
+item-level issues: simulator/merchant_issues.py).
 
 From developers.google.com/merchant/api/reference/rest/products_v1/:
 
@@ -35,11 +36,10 @@ from datetime import UTC, datetime, timedelta
 
 from .common import Reply, now_iso
 from .merchant_auth import invalid, not_found
+from .merchant_issues import REPORTING_CONTEXT
 from .merchant_json import body_object, camel, is_timestamp, page_of
 
 AVAILABILITY = ("IN_STOCK", "OUT_OF_STOCK", "PREORDER", "LIMITED_AVAILABILITY", "BACKORDER")
-SEVERITIES = ("NOT_IMPACTED", "DEMOTED", "DISAPPROVED")
-REPORTING_CONTEXT = "SHOPPING_ADS"
 INPUT_FIELDS = {
     "name", "product", "legacyLocal", "offerId", "contentLanguage", "feedLabel",
     "versionNumber", "productAttributes", "customAttributes",
@@ -48,8 +48,6 @@ ENUM_ERROR = (
     "Invalid value at 'product_input.product_attributes.availability' "
     '(type.googleapis.com/google.shopping.merchant.products.v1.Availability), "{}"'
 )
-MISMATCH_CODE = "landing_page_availability_mismatch"  # the simulator's name for it
-MISSING_DATE_CODE = "missing_availability_date"  # the simulator's name for it
 LIST_DEFAULT, LIST_MAX = 25, 1000
 
 
@@ -77,44 +75,7 @@ class MerchantProducts:
         self.created = {}  # (account, product id) -> creation date (ISO)
         self.updated = {}  # (account, product id) -> last update date (ISO)
 
-    # -- helpers for tests --------------------------------------------------------------
-
-    def add_issue(self, account, product_id, code, severity="DISAPPROVED", attribute="",
-                  description="", detail="", resolution="merchant_action",
-                  countries=None, reporting_context=REPORTING_CONTEXT):  # fmt: skip
-        """Attach an item-level issue to a product (as Google's review would)."""
-        if severity not in SEVERITIES:
-            raise ValueError(f"severity must be one of {SEVERITIES}")
-        issue = {
-            "code": code,
-            "severity": severity,
-            "resolution": resolution,
-            "attribute": attribute,
-            "reportingContext": reporting_context,
-            "description": description or code.replace("_", " ").capitalize(),
-            "detail": detail or description or code,
-            "documentation": "https://support.google.com/merchants/answer/6324350",
-            "applicableCountries": list(countries or [self.account(str(account)).country]),
-        }
-        with self.lock:
-            self.issues.setdefault((str(account), product_id), []).append(issue)
-        return issue
-
-    def clear_issues(self, account, product_id=None):
-        with self.lock:
-            for key in list(self.issues):
-                if key[0] == str(account) and product_id in (None, key[1]):
-                    del self.issues[key]
-
-    def set_crawled_availability(self, account, product_id, availability):
-        """What Google's crawler reads on the landing page (None: forget it); a product
-        whose availability differs gets a DISAPPROVED issue (page crawl mismatch)."""
-        with self.lock:
-            crawled = self.account(str(account)).crawled_availability
-            if availability is None:
-                crawled.pop(product_id, None)
-            else:
-                crawled[product_id] = availability
+    # -- helpers for tests (issues: simulator/merchant_issues.py) -------------------------
 
     def product(self, account, product_id):
         """The processed product as products.get answers it now (None: not yet/gone)."""
@@ -188,39 +149,6 @@ class MerchantProducts:
         if "versionNumber" in base:
             product["versionNumber"] = base["versionNumber"]
         return product
-
-    def _automatic_issues(self, account, product_id, attributes):
-        """Issues Google raises by itself: availability unlike the landing page's (page
-        crawl), preorder/backorder without availabilityDate (product data spec)."""
-        settings = self.account(account)
-        issues = []
-        availability = attributes.get("availability")
-        crawled = settings.crawled_availability.get(product_id)
-        if crawled and availability and crawled != availability:
-            issues.append({
-                "code": MISMATCH_CODE,
-                "severity": "DISAPPROVED",
-                "resolution": "merchant_action",
-                "attribute": "availability",
-                "reportingContext": REPORTING_CONTEXT,
-                "description": "Mismatched value (page crawl) [availability]",
-                "detail": f"Landing page: {crawled}; product data: {availability}.",
-                "documentation": "https://support.google.com/merchants/answer/6098383",
-                "applicableCountries": [settings.country],
-            })  # fmt: skip
-        if availability in ("PREORDER", "BACKORDER") and not attributes.get("availabilityDate"):
-            issues.append({
-                "code": MISSING_DATE_CODE,
-                "severity": "DISAPPROVED",
-                "resolution": "merchant_action",
-                "attribute": "availability_date",
-                "reportingContext": REPORTING_CONTEXT,
-                "description": "Missing value [availability date]",
-                "detail": "Preorder and backorder products need an availability date.",
-                "documentation": "https://support.google.com/merchants/answer/6324470",
-                "applicableCountries": [settings.country],
-            })  # fmt: skip
-        return issues
 
     # -- HTTP ---------------------------------------------------------------------------
 

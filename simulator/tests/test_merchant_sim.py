@@ -42,7 +42,8 @@ def _products(sim, path=""):
 
 
 def _local(sim, product_id, path=""):
-    return f"{sim.merchant_url()}/inventories/v1/accounts/{ACCOUNT}/products/{product_id}/localInventories{path}"
+    base = f"{sim.merchant_url()}/inventories/v1/accounts/{ACCOUNT}/products/{product_id}"
+    return f"{base}/localInventories{path}"
 
 
 def _input(offer="SKU-1", availability="IN_STOCK", **attributes):
@@ -293,8 +294,9 @@ def test_issues_attached_by_a_test_or_raised_by_the_crawl(sim, session):
 
 
 def test_local_inventories_per_store(sim, session):
+    attributes = {"availability": "IN_STOCK", "quantity": 4}
     body = {"storeCode": "PARIS-1", "localInventoryAttributes": {
-        "availability": "IN_STOCK", "quantity": 4, "pickupMethod": "RESERVE", "pickupSla": "SAME_DAY"}}  # fmt: skip
+        **attributes, "pickupMethod": "RESERVE", "pickupSla": "SAME_DAY"}}  # fmt: skip
     unknown = session.post(_local(sim, "en~US~SKU-1", ":insert"), json=body, timeout=5)
     assert unknown.status_code == 404 and unknown.json()["error"]["status"] == "NOT_FOUND"
     _insert(sim, session, _input())
