@@ -135,7 +135,9 @@ class Merchant(MerchantAuth, MerchantProducts, MerchantIssues, MerchantInventori
         parts = [unquote(part) for part in parts]
         if parts == ["token"]:
             host = headers.get("Host") or "127.0.0.1"
-            return self._token(method, body, f"http://{host}{PREFIX}token")
+            # the URL the client was given, over HTTP or HTTPS (``start(tls=True)``)
+            uris = tuple(f"{scheme}://{host}{PREFIX}token" for scheme in ("http", "https"))
+            return self._token(method, body, uris)
         if len(parts) < 4 or parts[1] != "v1" or parts[2] != "accounts" or not parts[3]:
             return not_found(f"The requested URL {PREFIX}{'/'.join(parts)} was not found.")
         api, account, rest = parts[0], parts[3], parts[4:]

@@ -163,7 +163,7 @@ class MerchantAuth:
 
     # -- HTTP ------------------------------------------------------------------------
 
-    def _token(self, method, body, token_uri):
+    def _token(self, method, body, token_uris):
         if method != "POST":
             return _oauth_error("invalid_request", "Only POST is supported", 405)
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
@@ -172,7 +172,7 @@ class MerchantAuth:
                 "unsupported_grant_type", "Invalid grant_type: " + form.get("grant_type", "")
             )
         assertion = form.get("assertion") or ""
-        claims, problem = self._verified_claims(assertion, token_uri)
+        claims, problem = self._verified_claims(assertion, token_uris)
         if problem:
             return _oauth_error("invalid_grant", problem)
         scopes = str(claims.get("scope") or "").split()
@@ -194,7 +194,7 @@ class MerchantAuth:
             {"access_token": token, "expires_in": account.token_seconds, "token_type": "Bearer"},
         )
 
-    def _verified_claims(self, assertion, token_uri):
+    def _verified_claims(self, assertion, token_uris):
         """(claims, None) when the JWT is a valid grant, else (None, description)."""
         from cryptography.exceptions import InvalidSignature  # noqa: PLC0415
         from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
@@ -229,8 +229,8 @@ class MerchantAuth:
             return None, "Invalid JWT Signature."
         if claims.get("sub") not in (None, account.client_email):
             return None, "Invalid JWT: sub must be the service account (no delegation here)"
-        if claims.get("aud") not in (token_uri, GOOGLE_TOKEN_URI):
-            return None, f"Invalid JWT: aud must be {token_uri} or {GOOGLE_TOKEN_URI}"
+        if claims.get("aud") not in (*token_uris, GOOGLE_TOKEN_URI):
+            return None, f"Invalid JWT: aud must be {token_uris[-1]} or {GOOGLE_TOKEN_URI}"
         iat, exp, now = claims.get("iat"), claims.get("exp"), time.time()
         if not isinstance(iat, int | float) or not isinstance(exp, int | float):
             return None, "Invalid JWT: iat and exp are required"

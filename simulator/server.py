@@ -38,6 +38,7 @@ from .generator import generate_control
 from .generic import GenericJson
 from .shopify import Shopify
 from .state import SimulatorState
+from .tls import server_context
 
 __all__ = ["DEFAULT_SECRET", "DEFAULT_TOKEN", "Simulator", "start"]
 
@@ -254,10 +255,20 @@ class _Server(ThreadingHTTPServer):
     # real receiver does
     request_queue_size = 128
 
-    def __init__(self, address, state, verbose):
+    def __init__(self, address, state, verbose, ssl_context=None):
         self.state = state
         self.verbose = verbose
+        self.ssl_context = ssl_context
         super().__init__(address, _Handler)
+
+    def get_request(self):
+        """With TLS, each connection's handshake happens in its own handler thread."""
+        sock, address = super().get_request()
+        if self.ssl_context:
+            sock = self.ssl_context.wrap_socket(
+                sock, server_side=True, do_handshake_on_connect=False
+            )
+        return sock, address
 
     def handle_error(self, request, client_address):
         if self.verbose and not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
@@ -268,11 +279,14 @@ class _Server(ThreadingHTTPServer):
 class Simulator:
     """A running simulator; the accessors read its state directly (for tests)."""
 
-    def __init__(self, host=DEFAULT_HOST, port=0, verbose=False):
+    def __init__(self, host=DEFAULT_HOST, port=0, verbose=False, tls=False):
+        """``tls``: serve HTTPS with a self-signed certificate; clients trust
+        ``self.ca_file`` (simulator/tls.py)."""
         self.state = SimulatorState()
-        self._server = _Server((host, port), self.state, verbose)
+        context, self.ca_file = server_context() if tls else (None, None)
+        self._server = _Server((host, port), self.state, verbose, context)
         self.host, self.port = self._server.server_address[:2]
-        self.url = f"http://{self.host}:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://{self.host}:{self.port}"
         self._thread = None
         self.generic = self.state.marketplaces["generic"]
         self.shopify = self.state.marketplaces["shopify"]
@@ -425,6 +439,7 @@ class Simulator:
             return [s for s in self.generic.order_statuses if channel in (None, s["channel"])]
 
 
-def start(host=DEFAULT_HOST, port=0, verbose=False):
-    """Start a simulator in a daemon thread (``port=0``: a free port) and return it."""
-    return Simulator(host, port, verbose).start()
+def start(host=DEFAULT_HOST, port=0, verbose=False, tls=False):
+    """Start a simulator in a daemon thread (``port=0``: a free port) and return it
+    (``tls``: HTTPS, trusted through its ``ca_file``)."""
+    return Simulator(host, port, verbose, tls).start()

@@ -11,6 +11,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 # imported only under Odoo (its own requirements pin them) or only by the dev tooling
 NOT_OURS = {"odoo", "core", "simulator", "pytest", "hypothesis", "pytest_plain"}
+# import name -> the distribution requirements.txt names, where they differ
+DISTRIBUTIONS = {"google": "google-auth"}
 
 
 def imported_packages(folder):
@@ -21,7 +23,8 @@ def imported_packages(folder):
                 names.update(alias.name.split(".")[0] for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
                 names.add(node.module.split(".")[0])
-    return names - set(sys.stdlib_module_names) - NOT_OURS
+    names = names - set(sys.stdlib_module_names) - NOT_OURS
+    return {DISTRIBUTIONS.get(name, name) for name in names}
 
 
 def requirement_names():

@@ -127,6 +127,8 @@ def test_reset_forgets_everything(sim, http):
         "mirakl": {},
         "amazon": {},
         "amazon_restock_dates": {},
+        "merchant": {},
+        "merchant_local": {},
     }
 
 
