@@ -26,7 +26,9 @@ From developers.google.com/merchant/api/reference/rest/products_v1/:
 * ``productAttributes.availability`` is the v1 enum ``Availability``: IN_STOCK,
   OUT_OF_STOCK, PREORDER, LIMITED_AVAILABILITY, BACKORDER (a v1beta string such as
   ``in stock`` is refused as protobuf JSON refuses an unknown enum value);
-  ``availabilityDate`` a Timestamp (RFC 3339).
+  ``availabilityDate`` a Timestamp (RFC 3339);
+* ``versionNumber`` (ProductInput, primary insertions only): an insert below the
+  product's current version is refused 409 ABORTED.
 """
 
 import base64
@@ -35,7 +37,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from .common import Reply, now_iso
-from .merchant_auth import invalid, not_found
+from .merchant_auth import google_error, invalid, not_found
 from .merchant_issues import REPORTING_CONTEXT
 from .merchant_json import body_object, camel, is_timestamp, page_of
 
@@ -199,6 +201,9 @@ class MerchantProducts:
         stored = {k: copy.deepcopy(v) for k, v in data.items() if k not in ("name", "product")}
         stored.setdefault("productAttributes", {})
         settings = self.account(account)
+        refused = self._version_refused(account, product_id, settings.data_sources[source], data)
+        if refused:
+            return refused
         if settings.data_sources[source] == "PRIMARY":
             # the product moves: its input in another primary source is dropped
             for other, versions in self.inputs.get((account, product_id), {}).items():
@@ -210,6 +215,36 @@ class MerchantProducts:
                     versions.append((self._visible_at(account), None))
         self._store(account, product_id, source, stored)
         return Reply(200, _input_view(account, product_id, stored))
+
+    def _version_refused(self, account, product_id, kind, data):
+        """``versionNumber`` (ProductInput): primary insertions only; "the insertion is
+        prevented when version number is lower than the current version number of the
+        existing product" with ABORTED (409)."""
+        if "versionNumber" not in data:
+            return None
+        try:
+            version = int(data["versionNumber"])
+        except (TypeError, ValueError):
+            return invalid("Invalid value at 'product_input.version_number' (TYPE_INT64)")
+        if kind != "PRIMARY":
+            return invalid(
+                "versionNumber is only supported for insertions into primary data sources.",
+                "VERSION_NUMBER_NOT_SUPPORTED",
+            )
+        current = [
+            int(versions[-1][1]["versionNumber"])
+            for versions in self.inputs.get((account, product_id), {}).values()
+            if versions[-1][1] and "versionNumber" in versions[-1][1]
+        ]
+        if current and version < max(current):
+            return google_error(
+                409,
+                "ABORTED",
+                f"The version number {version} is lower than the current version number "
+                f"{max(current)} of the product.",
+                "VERSION_NUMBER_TOO_LOW",
+            )
+        return None
 
     def _patch(self, account, segment, params, body):
         source, refused = self._data_source(account, params)
@@ -225,6 +260,8 @@ class MerchantProducts:
         unknown = set(data) - INPUT_FIELDS
         if unknown:
             return _unknown_field(sorted(unknown)[0])
+        if "versionNumber" in data:
+            return invalid("Do not set versionNumber for updates.", "VERSION_NUMBER_NOT_SUPPORTED")
         settings = self.account(account)
         versions = self.inputs.get((account, product_id), {})
         primary = [

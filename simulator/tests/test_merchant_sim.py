@@ -95,6 +95,16 @@ def test_the_key_file_is_shaped_as_the_console_gives_it(sim, key):
         assert key[name]
 
 
+def test_a_key_is_also_made_through_the_control_api(sim):
+    url = f"{sim.url}/_sim/merchant/service_account"
+    key = requests.post(
+        url, json={"token_uri": sim.merchant_token_uri(), "accounts": [ACCOUNT]}, timeout=5
+    )
+    assert key.status_code == 200 and key.json()["token_uri"] == sim.merchant_token_uri()
+    assert _grant(key.json(), _assertion(key.json())).status_code == 200
+    assert requests.post(url, json={}, timeout=5).status_code == 400
+
+
 def test_google_auth_gets_a_token_and_refreshes_it_after_expiry(sim, key, session):
     answer = session.get(f"{sim.merchant_url()}/accounts/v1/accounts/{ACCOUNT}", timeout=5)
     assert answer.status_code == 200 and answer.json()["name"] == f"accounts/{ACCOUNT}"
@@ -254,6 +264,18 @@ def test_patch_with_an_update_mask_sets_and_deletes_attributes(sim, session):
         _products(sim, "/productInputs/en~US~NOPE"), params=params, json=body, timeout=5
     )
     assert missing.status_code == 404
+
+
+def test_a_version_number_keeps_the_latest_insert(sim, session):
+    assert _insert(sim, session, {**_input(), "versionNumber": "7"}).status_code == 200
+    late = _insert(sim, session, {**_input(availability="OUT_OF_STOCK"), "versionNumber": "6"})
+    assert late.status_code == 409 and late.json()["error"]["status"] == "ABORTED"
+    assert _insert(sim, session, {**_input(), "versionNumber": "7"}).status_code == 200
+    supplemental = _insert(sim, session, {**_input(), "versionNumber": "8"}, source=SUPPLEMENTAL)
+    assert supplemental.status_code == 400
+    product = _processed(sim, session).json()
+    assert product["versionNumber"] == "7"
+    assert product["productAttributes"]["availability"] == "IN_STOCK"
 
 
 def test_deleting_the_primary_input_removes_the_product_after_processing(sim, session):
