@@ -17,7 +17,8 @@ Google's ``https://oauth2.googleapis.com/token``, is ``/merchant/token``).
   "details"}}`` (developers.google.com/merchant/api/guides/error-handling).
 
 Fault injection is the server's (``add_fault`` with a path prefix such as
-``/merchant/products/``); ``Merchant.fault_body(status)`` gives Google's error body for it.
+``/merchant/products/``); its answers carry Google's error body (``fault_body``) unless
+the fault gives its own.
 """
 
 import time
@@ -125,7 +126,7 @@ class Merchant(MerchantAuth, MerchantProducts, MerchantIssues, MerchantInventori
 
     @staticmethod
     def fault_body(status):
-        """Google's error body for a fault answering ``status`` (``add_fault(body=...)``)."""
+        """Google's error body for a fault answering ``status`` (the server asks it)."""
         name = STATUS_NAMES.get(status, "UNKNOWN")
         return google_error(status, name, f"Simulated {name}", name).payload
 

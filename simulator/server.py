@@ -146,6 +146,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._hold(fault)
         elif fault.kind in (FAULT_STATUS, FAULT_RATE_LIMIT, FAULT_DOWN):
             reply = fault.reply()
+            marketplace = self.state.marketplace_of(path)
+            if fault.body is None and hasattr(marketplace, "fault_body"):
+                reply.payload = marketplace.fault_body(reply.status)  # its own error format
             entry["status"] = reply.status
             self._send(reply)
             return True

@@ -390,9 +390,13 @@ def test_a_method_over_its_per_minute_quota_is_answered_429(sim, session):
 
 
 def test_faults_answer_in_googles_format(sim, session):
-    sim.add_fault(
-        "status", "/merchant/products/", status=503, count=1, body=sim.merchant.fault_body(503)
-    )
+    sim.add_fault("status", "/merchant/products/", status=503, count=1)
     failed = _insert(sim, session, _input())
     assert failed.status_code == 503 and failed.json()["error"]["status"] == "UNAVAILABLE"
     assert _insert(sim, session, _input()).status_code == 200
+    sim.add_fault("rate_limit", "/merchant/inventories/", limit=1, window=60, count=1)
+    assert session.get(_local(sim, "en~US~SKU-1"), timeout=5).status_code in (200, 404)
+    limited = session.get(_local(sim, "en~US~SKU-1"), timeout=5)
+    assert limited.status_code == 429 and limited.json()["error"]["status"] == "RESOURCE_EXHAUSTED"
+    sim.add_fault("status", "/merchant/products/", status=500, count=1, body={"own": "body"})
+    assert _insert(sim, session, _input()).json() == {"own": "body"}
