@@ -38,7 +38,7 @@ from .generator import generate_control
 from .generic import GenericJson
 from .shopify import Shopify
 from .state import SimulatorState
-from .tls import server_context
+from .tls import forget_certificate, server_context
 
 __all__ = ["DEFAULT_SECRET", "DEFAULT_TOKEN", "Simulator", "start"]
 
@@ -318,6 +318,8 @@ class Simulator:
             sys.stderr.write("simulator stopped\n")
         finally:
             self._server.server_close()
+            if self.ca_file:
+                forget_certificate(self.ca_file)
 
     def stop(self):
         """Stop serving, release the port, wake requests held by slow/timeout faults."""
@@ -327,6 +329,8 @@ class Simulator:
         self._server.server_close()
         if self._thread:
             self._thread.join(timeout=5)
+        if self.ca_file:
+            forget_certificate(self.ca_file)
 
     def __enter__(self):
         return self

@@ -12,6 +12,7 @@ trust store."""
 import datetime
 import ipaddress
 import os
+import shutil
 import ssl
 import tempfile
 
@@ -62,3 +63,8 @@ def server_context():
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
     return context, cert_path
+
+
+def forget_certificate(ca_file):
+    """Remove the certificate's directory (at stop)."""
+    shutil.rmtree(os.path.dirname(ca_file), ignore_errors=True)

@@ -2,6 +2,8 @@
 through ``ca_file`` and nothing else; google-auth's session gets its Merchant API token
 and calls through it."""
 
+import os
+
 import pytest
 import requests
 from google.auth.transport.requests import AuthorizedSession, Request
@@ -42,3 +44,10 @@ def test_google_auth_gets_its_token_and_calls_over_https(tls_sim):
     answer = session.get(f"{tls_sim.merchant_url()}/accounts/v1/accounts/42", timeout=5)
     assert answer.status_code == 200 and answer.json()["accountId"] == "42"
     assert tls_sim.merchant.token_requests(key["client_email"]) == 1
+
+
+def test_the_certificate_is_removed_at_stop():
+    simulator = start(tls=True)
+    assert os.path.exists(simulator.ca_file)
+    simulator.stop()
+    assert not os.path.exists(os.path.dirname(simulator.ca_file))
