@@ -17,13 +17,18 @@ accounts.products.localInventories and the RPC types page
   NEXT_DAY | TWO_DAY ... SEVEN_DAY | MULTI_WEEK; quantity an int64 (JSON string or
   number), "greater than or equal to zero"; instoreProductLocation at most 20 bytes.
 
-The product must exist (processed) for its local inventory to be inserted or listed:
-404 NOT_FOUND otherwise (the simulator's reading of "to a product in your merchant
-account"). Regional inventories are not simulated.
+Regional inventories the same way (reference/rest/inventories_v1/
+accounts.products.regionalInventories): ``.../regionalInventories:insert`` with
+``{"region", "regionalInventoryAttributes": {"price", "salePrice",
+"salePriceEffectiveDate", "availability": IN_STOCK | OUT_OF_STOCK}}``, list, delete.
+
+The product must exist (processed) for its inventories to be inserted or listed: 404
+NOT_FOUND otherwise (the simulator's reading of "to a product in your merchant account").
 """
 
 import copy
 import time
+from dataclasses import dataclass, field
 
 from .common import Reply
 from .merchant_auth import invalid, not_found
@@ -36,21 +41,56 @@ PICKUP_SLAS = (
     "SAME_DAY", "NEXT_DAY", "TWO_DAY", "THREE_DAY", "FOUR_DAY", "FIVE_DAY", "SIX_DAY",
     "SEVEN_DAY", "MULTI_WEEK",
 )  # fmt: skip
-ATTRIBUTES = {
-    "price", "salePrice", "salePriceEffectiveDate", "availability", "quantity",
-    "pickupMethod", "pickupSla", "instoreProductLocation",
-}  # fmt: skip
-ENUMS = {
-    "availability": ("Availability", LOCAL_AVAILABILITY),
-    "pickupMethod": ("PickupMethod", PICKUP_METHODS),
-    "pickupSla": ("PickupSla", PICKUP_SLAS),
-}
+PRICES = ("price", "salePrice", "salePriceEffectiveDate")
 LIST_DEFAULT, LIST_MAX = 25, 1000
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A product's inventories of one kind: ``collection`` in the path, ``key`` the field
+    naming one (storeCode, region), its attributes object and what they may hold."""
+
+    collection: str
+    key: str
+    attributes_field: str
+    message: str  # the protobuf message, as Google's errors name it
+    attributes: frozenset
+    enums: dict = field(default_factory=dict)
+
+
+LOCAL = Collection(
+    "localInventories",
+    "storeCode",
+    "localInventoryAttributes",
+    "LocalInventoryAttributes",
+    frozenset(
+        (*PRICES, "availability", "quantity", "pickupMethod", "pickupSla", "instoreProductLocation")
+    ),
+    {
+        "availability": ("Availability", LOCAL_AVAILABILITY),
+        "pickupMethod": ("PickupMethod", PICKUP_METHODS),
+        "pickupSla": ("PickupSla", PICKUP_SLAS),
+    },
+)
+REGIONAL = Collection(
+    "regionalInventories",
+    "region",
+    "regionalInventoryAttributes",
+    "RegionalInventoryAttributes",
+    frozenset((*PRICES, "availability")),
+    {"availability": ("Availability", ("IN_STOCK", "OUT_OF_STOCK"))},
+)
+COLLECTIONS = {kind.collection: kind for kind in (LOCAL, REGIONAL)}
+
+
+def _snake(name):
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
 class MerchantInventories:
     def _reset_inventories(self):
         self.local = {}  # (account, product id) -> {store code: LocalInventory}
+        self.regional = {}  # (account, product id) -> {region: RegionalInventory}
 
     # -- helpers for tests --------------------------------------------------------------
 
@@ -59,6 +99,12 @@ class MerchantInventories:
         with self.lock:
             stores = copy.deepcopy(self.local.get((str(account), product_id), {}))
         return stores if store_code is None else stores.get(store_code)
+
+    def regional_inventory(self, account, product_id, region=None):
+        """{region: RegionalInventory} of a product, or one region's (None: none)."""
+        with self.lock:
+            regions = copy.deepcopy(self.regional.get((str(account), product_id), {}))
+        return regions if region is None else regions.get(region)
 
     # -- HTTP ---------------------------------------------------------------------------
 
@@ -69,17 +115,24 @@ class MerchantInventories:
         if parsed is None:
             return invalid(f"Invalid product name: {rest[1]}", "INVALID_NAME")
         product_id, tail = "~".join(parsed), rest[2:]
-        if tail == ["localInventories:insert"] and method == "POST":
-            return self.limited(account, "localInventories.insert") or self._insert_local(
-                account, product_id, body
+        name, _colon, verb = tail[0].partition(":")
+        kind = COLLECTIONS.get(name)
+        if kind is None:
+            return not_found("Method not found.")
+        rows = (self.local if kind is LOCAL else self.regional).setdefault(
+            (account, product_id), {}
+        )
+        if len(tail) == 1 and verb == "insert" and method == "POST":
+            return self.limited(account, f"{name}.insert") or self._insert_row(
+                kind, rows, account, product_id, body
             )
-        if tail == ["localInventories"] and method == "GET":
-            return self.limited(account, "localInventories.list") or self._list_local(
-                account, product_id, params
+        if len(tail) == 1 and not verb and method == "GET":
+            return self.limited(account, f"{name}.list") or self._list_rows(
+                kind, rows, account, product_id, params
             )
-        if len(tail) == 2 and tail[0] == "localInventories" and method == "DELETE":
-            return self.limited(account, "localInventories.delete") or self._delete_local(
-                account, product_id, tail[1]
+        if len(tail) == 2 and not verb and method == "DELETE":
+            return self.limited(account, f"{name}.delete") or _delete_row(
+                kind, rows, account, product_id, tail[1]
             )
         return not_found("Method not found.")
 
@@ -88,88 +141,88 @@ class MerchantInventories:
             return not_found(f"Product accounts/{account}/products/{product_id} not found.")
         return None
 
-    def _insert_local(self, account, product_id, body):
+    def _insert_row(self, kind, rows, account, product_id, body):
         refused = self._known_product(account, product_id)
         if refused:
             return refused
-        data, refused = body_object(body, "local_inventory")
+        data, refused = body_object(body, _snake(kind.collection[:-3] + "y"))
         if refused:
             return refused
-        refused = _check_local(data)
+        refused = _check(kind, data)
         if refused:
             return refused
-        store = data["storeCode"]
-        attributes = copy.deepcopy(data.get("localInventoryAttributes") or {})
+        key = data[kind.key]
+        attributes = copy.deepcopy(data.get(kind.attributes_field) or {})
         if "quantity" in attributes:
             attributes["quantity"] = str(int(attributes["quantity"]))  # int64: a JSON string
         row = {
-            "name": f"accounts/{account}/products/{product_id}/localInventories/{store}",
+            "name": f"accounts/{account}/products/{product_id}/{kind.collection}/{key}",
             "account": account,
-            "storeCode": store,
-            "localInventoryAttributes": attributes,
+            kind.key: key,
+            kind.attributes_field: attributes,
         }
-        self.local.setdefault((account, product_id), {})[store] = row
+        rows[key] = row
         return Reply(200, copy.deepcopy(row))
 
-    def _list_local(self, account, product_id, params):
+    def _list_rows(self, kind, rows, account, product_id, params):
         refused = self._known_product(account, product_id)
         if refused:
             return refused
-        rows = [row for _store, row in sorted(self.local.get((account, product_id), {}).items())]
-        page, refused = page_of(rows, params, LIST_DEFAULT, LIST_MAX)
+        page, refused = page_of(
+            [row for _key, row in sorted(rows.items())], params, LIST_DEFAULT, LIST_MAX
+        )
         if refused:
             return refused
         items, token = page
-        answer = {"localInventories": copy.deepcopy(items)}
+        answer = {kind.collection: copy.deepcopy(items)}
         if token:
             answer["nextPageToken"] = token
         return Reply(200, answer)
 
-    def _delete_local(self, account, product_id, store):
-        stores = self.local.get((account, product_id), {})
-        if store not in stores:
-            return not_found(
-                f"Local inventory accounts/{account}/products/{product_id}/localInventories/"
-                f"{store} not found."
-            )
-        del stores[store]
-        return Reply(200, {})
+
+def _delete_row(kind, rows, account, product_id, key):
+    if key not in rows:
+        return not_found(
+            f"accounts/{account}/products/{product_id}/{kind.collection}/{key} not found."
+        )
+    del rows[key]
+    return Reply(200, {})
 
 
-def _check_local(data):
-    unknown = set(data) - {"name", "account", "storeCode", "localInventoryAttributes"}
+def _unknown(name, where):
+    return invalid(
+        f"Invalid JSON payload received. Unknown name \"{name}\" at '{where}': Cannot find field.",
+        "INVALID_JSON_PAYLOAD",
+    )
+
+
+def _check(kind, data):
+    message = _snake(kind.collection[:-3] + "y")  # local_inventory, regional_inventory
+    unknown = set(data) - {"name", "account", kind.key, kind.attributes_field}
     if unknown:
-        name = sorted(unknown)[0]
+        return _unknown(sorted(unknown)[0], message)
+    if not isinstance(data.get(kind.key), str) or not data[kind.key].strip():
         return invalid(
-            f"Invalid JSON payload received. Unknown name \"{name}\" at 'local_inventory': "
-            "Cannot find field.",
-            "INVALID_JSON_PAYLOAD",
+            f"[{kind.key}] Required parameter: {kind.key}", "REQUIRED_FIELD", field=kind.key
         )
-    if not isinstance(data.get("storeCode"), str) or not data["storeCode"].strip():
-        return invalid(
-            "[storeCode] Required parameter: storeCode", "REQUIRED_FIELD", field="storeCode"
-        )
-    attributes = data.get("localInventoryAttributes") or {}
+    attributes = data.get(kind.attributes_field) or {}
+    where = f"{message}.{_snake(kind.attributes_field)}"
     if not isinstance(attributes, dict):
-        return invalid(
-            "Invalid value at 'local_inventory.local_inventory_attributes'", "INVALID_JSON_PAYLOAD"
-        )
-    unknown = set(attributes) - ATTRIBUTES
+        return invalid(f"Invalid value at '{where}'", "INVALID_JSON_PAYLOAD")
+    unknown = set(attributes) - kind.attributes
     if unknown:
-        name = sorted(unknown)[0]
-        return invalid(
-            f'Invalid JSON payload received. Unknown name "{name}" at '
-            "'local_inventory.local_inventory_attributes': Cannot find field.",
-            "INVALID_JSON_PAYLOAD",
-        )
-    for field, (enum, values) in ENUMS.items():
-        if field in attributes and attributes[field] not in values:
+        return _unknown(sorted(unknown)[0], where)
+    for name, (enum, values) in kind.enums.items():
+        if name in attributes and attributes[name] not in values:
             return invalid(
-                f"Invalid value at 'local_inventory.local_inventory_attributes.{field}' "
-                f"(type.googleapis.com/google.shopping.merchant.inventories.v1."
-                f'LocalInventoryAttributes.{enum}), "{attributes[field]}"',
+                f"Invalid value at '{where}.{_snake(name)}' (type.googleapis.com/google.shopping."
+                f'merchant.inventories.v1.{kind.message}.{enum}), "{attributes[name]}"',
                 "INVALID_JSON_PAYLOAD",
             )
+    return _check_local(attributes) if kind is LOCAL else None
+
+
+def _check_local(attributes):
     if "quantity" in attributes:
         quantity = attributes["quantity"]
         try:

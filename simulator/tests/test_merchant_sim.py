@@ -350,6 +350,22 @@ def test_local_inventories_per_store(sim, session):
     assert sim.stock()["merchant_local"][ACCOUNT]["en~US~SKU-1"]["PARIS-1"]["quantity"] == "4"
 
 
+def test_regional_inventories_per_region(sim, session):
+    _insert(sim, session, _input())
+    time.sleep(DELAY + 0.1)
+    base = _local(sim, "en~US~SKU-1").replace("localInventories", "regionalInventories")
+    body = {"region": "north", "regionalInventoryAttributes": {"availability": "OUT_OF_STOCK"}}
+    inserted = session.post(f"{base}:insert", json=body, timeout=5)
+    assert inserted.status_code == 200
+    assert inserted.json()["name"].endswith("/products/en~US~SKU-1/regionalInventories/north")
+    local_only = {"region": "south", "regionalInventoryAttributes": {"quantity": 3}}
+    assert session.post(f"{base}:insert", json=local_only, timeout=5).status_code == 400
+    listed = session.get(base, timeout=5).json()["regionalInventories"]
+    assert [r["region"] for r in listed] == ["north"]
+    assert session.delete(f"{base}/north", timeout=5).status_code == 200
+    assert sim.merchant.regional_inventory(ACCOUNT, "en~US~SKU-1") == {}
+
+
 @pytest.mark.parametrize(
     "attributes",
     [
