@@ -38,18 +38,10 @@ from datetime import UTC, datetime, timedelta
 
 from .common import Reply, now_iso
 from .merchant_auth import google_error, invalid, not_found
+from .merchant_inputs import INPUT_FIELDS, check_attributes, check_input, unknown_field
 from .merchant_issues import REPORTING_CONTEXT
-from .merchant_json import body_object, camel, is_timestamp, page_of
+from .merchant_json import body_object, camel, page_of
 
-AVAILABILITY = ("IN_STOCK", "OUT_OF_STOCK", "PREORDER", "LIMITED_AVAILABILITY", "BACKORDER")
-INPUT_FIELDS = {
-    "name", "product", "legacyLocal", "offerId", "contentLanguage", "feedLabel",
-    "versionNumber", "productAttributes", "customAttributes",
-}  # fmt: skip
-ENUM_ERROR = (
-    "Invalid value at 'product_input.product_attributes.availability' "
-    '(type.googleapis.com/google.shopping.merchant.products.v1.Availability), "{}"'
-)
 LIST_DEFAULT, LIST_MAX = 25, 1000
 
 
@@ -194,7 +186,7 @@ class MerchantProducts:
         data, refused = body_object(body, "product_input")
         if refused:
             return refused
-        refused = _check_input(data)
+        refused = check_input(data)
         if refused:
             return refused
         product_id = f"{data['contentLanguage']}~{data['feedLabel']}~{data['offerId']}"
@@ -259,7 +251,7 @@ class MerchantProducts:
             return refused
         unknown = set(data) - INPUT_FIELDS
         if unknown:
-            return _unknown_field(sorted(unknown)[0])
+            return unknown_field(sorted(unknown)[0])
         if "versionNumber" in data:
             return invalid("Do not set versionNumber for updates.", "VERSION_NUMBER_NOT_SUPPORTED")
         settings = self.account(account)
@@ -271,7 +263,7 @@ class MerchantProducts:
         if not primary or current is None:
             return not_found(f"Product input accounts/{account}/productInputs/{segment} not found.")
         attributes = data.get("productAttributes") or {}
-        refused = _check_attributes(attributes)
+        refused = check_attributes(attributes)
         if refused:
             return refused
         mask = [m.strip() for m in ",".join(params.get("updateMask") or []).split(",") if m.strip()]
@@ -358,49 +350,3 @@ def _input_view(account, product_id, stored):
     }
     view.setdefault("customAttributes", [])
     return view
-
-
-def _unknown_field(name):
-    return invalid(
-        f"Invalid JSON payload received. Unknown name \"{name}\" at 'product_input': "
-        "Cannot find field.",
-        "INVALID_JSON_PAYLOAD",
-    )
-
-
-def _check_input(data):
-    unknown = set(data) - INPUT_FIELDS
-    if unknown:
-        return _unknown_field(sorted(unknown)[0])
-    for name in ("offerId", "contentLanguage", "feedLabel"):
-        if not isinstance(data.get(name), str) or not data[name].strip():
-            return invalid(f"[{name}] Required parameter: {name}", "REQUIRED_FIELD", field=name)
-    if len(data["offerId"]) > 50:
-        return invalid(
-            "[offerId] The offer id is too long (at most 50 characters).", "INVALID_OFFER_ID"
-        )
-    if len(data["contentLanguage"]) != 2 or not data["contentLanguage"].isalpha():
-        return invalid(
-            "[contentLanguage] Invalid language code (ISO 639-1).", "INVALID_CONTENT_LANGUAGE"
-        )
-    attributes = data.get("productAttributes")
-    if attributes is not None and not isinstance(attributes, dict):
-        return invalid(
-            "Invalid value at 'product_input.product_attributes': not an object",
-            "INVALID_JSON_PAYLOAD",
-        )
-    return _check_attributes(attributes or {})
-
-
-def _check_attributes(attributes):
-    availability = attributes.get("availability")
-    if availability is not None and availability not in AVAILABILITY:
-        return invalid(ENUM_ERROR.format(availability), "INVALID_JSON_PAYLOAD")
-    date = attributes.get("availabilityDate")
-    if date is not None and not is_timestamp(date):
-        return invalid(
-            "Invalid value at 'product_input.product_attributes.availability_date' "
-            f'(type.googleapis.com/google.protobuf.Timestamp), "{date}"',
-            "INVALID_JSON_PAYLOAD",
-        )
-    return None
