@@ -104,8 +104,9 @@ class SimulatorState:
                         fault.hits.append(now)
                         continue
                     fired = Fault(**{**fault.to_dict(), "hits": []})
-                    if fired.retry_after is None:
-                        fired.retry_after = max(1, math.ceil(fault.window - (now - fault.hits[0])))
+                    if fired.retry_after is None:  # the window's oldest request frees a place
+                        oldest = fault.hits[0] if fault.hits else now
+                        fired.retry_after = max(1, math.ceil(fault.window - (now - oldest)))
                 else:
                     fired = Fault(**{**fault.to_dict(), "hits": []})
                 if fault.count is not None:

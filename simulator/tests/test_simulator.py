@@ -356,6 +356,13 @@ def test_rate_limit_fault_counts_requests_per_window(sim, http):
     assert _push(http, sim, [_item("A", 1, 9)]).status_code == 200
 
 
+def test_rate_limit_fault_of_no_request_refuses_the_first_one(sim, http):
+    sim.add_fault("rate_limit", "/generic/", limit=0, window=2.0)
+    answer = _push(http, sim, [_item("A", 1, 1)])
+    assert answer.status_code == 429
+    assert answer.headers["Retry-After"] == "2"
+
+
 def test_down_fault_refuses_everything_until_cleared(sim, http):
     sim.add_fault("down")
     assert _push(http, sim, [_item("A", 1, 1)]).status_code == 503
