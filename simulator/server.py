@@ -38,6 +38,7 @@ from .generator import generate_control
 from .generic import GenericJson
 from .shopify import Shopify
 from .state import SimulatorState
+from .tls import forget_certificate, server_context
 
 __all__ = ["DEFAULT_SECRET", "DEFAULT_TOKEN", "Simulator", "start"]
 
@@ -145,6 +146,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._hold(fault)
         elif fault.kind in (FAULT_STATUS, FAULT_RATE_LIMIT, FAULT_DOWN):
             reply = fault.reply()
+            marketplace = self.state.marketplace_of(path)
+            if fault.body is None and hasattr(marketplace, "fault_body"):
+                reply.payload = marketplace.fault_body(reply.status)  # its own error format
             entry["status"] = reply.status
             self._send(reply)
             return True
@@ -211,6 +215,14 @@ class _Handler(BaseHTTPRequestHandler):
             return Reply(200, {"requests": state.received_requests(prefix)})
         if (method, action) == ("GET", "stock"):
             return Reply(200, state.stock())
+        if (method, action) == ("POST", "merchant/service_account"):
+            merchant = state.marketplaces["merchant"]
+            token_uri = data.get("token_uri") or ""
+            if not token_uri.startswith(("http://", "https://")):
+                raise ValueError("token_uri: the simulator's /merchant/token URL is required")
+            return Reply(
+                200, merchant.create_service_account(token_uri, data.get("accounts") or ())
+            )
         if (method, action) == ("POST", "deliver"):
             return _deliver(state, data)
         if action == "orders/generate":
@@ -246,10 +258,20 @@ class _Server(ThreadingHTTPServer):
     # real receiver does
     request_queue_size = 128
 
-    def __init__(self, address, state, verbose):
+    def __init__(self, address, state, verbose, ssl_context=None):
         self.state = state
         self.verbose = verbose
+        self.ssl_context = ssl_context
         super().__init__(address, _Handler)
+
+    def get_request(self):
+        """With TLS, each connection's handshake happens in its own handler thread."""
+        sock, address = super().get_request()
+        if self.ssl_context:
+            sock = self.ssl_context.wrap_socket(
+                sock, server_side=True, do_handshake_on_connect=False
+            )
+        return sock, address
 
     def handle_error(self, request, client_address):
         if self.verbose and not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
@@ -260,11 +282,14 @@ class _Server(ThreadingHTTPServer):
 class Simulator:
     """A running simulator; the accessors read its state directly (for tests)."""
 
-    def __init__(self, host=DEFAULT_HOST, port=0, verbose=False):
+    def __init__(self, host=DEFAULT_HOST, port=0, verbose=False, tls=False):
+        """``tls``: serve HTTPS with a self-signed certificate; clients trust
+        ``self.ca_file`` (simulator/tls.py)."""
         self.state = SimulatorState()
-        self._server = _Server((host, port), self.state, verbose)
+        context, self.ca_file = server_context() if tls else (None, None)
+        self._server = _Server((host, port), self.state, verbose, context)
         self.host, self.port = self._server.server_address[:2]
-        self.url = f"http://{self.host}:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://{self.host}:{self.port}"
         self._thread = None
         self.generic = self.state.marketplaces["generic"]
         self.shopify = self.state.marketplaces["shopify"]
@@ -272,6 +297,7 @@ class Simulator:
         self.bol = self.state.marketplaces["bol"]
         self.mirakl = self.state.marketplaces["mirakl"]
         self.amazon = self.state.marketplaces["amazon"]
+        self.merchant = self.state.marketplaces["merchant"]
 
     def start(self):
         """Serve in a daemon thread; returns self."""
@@ -292,6 +318,8 @@ class Simulator:
             sys.stderr.write("simulator stopped\n")
         finally:
             self._server.server_close()
+            if self.ca_file:
+                forget_certificate(self.ca_file)
 
     def stop(self):
         """Stop serving, release the port, wake requests held by slow/timeout faults."""
@@ -301,6 +329,8 @@ class Simulator:
         self._server.server_close()
         if self._thread:
             self._thread.join(timeout=5)
+        if self.ca_file:
+            forget_certificate(self.ca_file)
 
     def __enter__(self):
         return self
@@ -326,6 +356,19 @@ class Simulator:
         """``endpoint_url`` of a bol.com, Mirakl or Amazon channel: the account's API
         base URL (its token endpoint, where it has one, is under it too)."""
         return f"{self.url}/{marketplace}/{account}"
+
+    def merchant_url(self):
+        """The Merchant API's base URL (``https://merchantapi.googleapis.com`` stand-in)."""
+        return f"{self.url}/merchant"
+
+    def merchant_token_uri(self):
+        """The ``token_uri`` of the simulator's service account keys."""
+        return f"{self.url}/merchant/token"
+
+    def create_merchant_service_account(self, accounts=(), **options):
+        """A service account added to Merchant Center ``accounts`` (none: all); returns its
+        JSON key file content (a dict), ``token_uri`` pointing at the simulator."""
+        return self.merchant.create_service_account(self.merchant_token_uri(), accounts, **options)
 
     def configure_marketplace(self, marketplace, account, **settings):
         """Settings of a bol.com, Mirakl or Amazon account (see their settings classes)."""
@@ -403,6 +446,7 @@ class Simulator:
             return [s for s in self.generic.order_statuses if channel in (None, s["channel"])]
 
 
-def start(host=DEFAULT_HOST, port=0, verbose=False):
-    """Start a simulator in a daemon thread (``port=0``: a free port) and return it."""
-    return Simulator(host, port, verbose).start()
+def start(host=DEFAULT_HOST, port=0, verbose=False, tls=False):
+    """Start a simulator in a daemon thread (``port=0``: a free port) and return it
+    (``tls``: HTTPS, trusted through its ``ca_file``)."""
+    return Simulator(host, port, verbose, tls).start()

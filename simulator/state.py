@@ -11,12 +11,13 @@ from .bol import Bol
 from .common import FAULT_KINDS, FAULT_RATE_LIMIT, Fault, now_iso
 from .generator import OrderRuns
 from .generic import GenericJson
+from .merchant import Merchant
 from .mirakl import Mirakl
 from .shopify import Shopify
 from .woocommerce import WooCommerce
 
 # one module per marketplace; each serves its path prefix
-MARKETPLACES = (GenericJson, Shopify, WooCommerce, Bol, Mirakl, Amazon)
+MARKETPLACES = (GenericJson, Shopify, WooCommerce, Bol, Mirakl, Amazon, Merchant)
 
 
 class SimulatorState:
@@ -103,8 +104,9 @@ class SimulatorState:
                         fault.hits.append(now)
                         continue
                     fired = Fault(**{**fault.to_dict(), "hits": []})
-                    if fired.retry_after is None:
-                        fired.retry_after = max(1, math.ceil(fault.window - (now - fault.hits[0])))
+                    if fired.retry_after is None:  # the window's oldest request frees a place
+                        oldest = fault.hits[0] if fault.hits else now
+                        fired.retry_after = max(1, math.ceil(fault.window - (now - oldest)))
                 else:
                     fired = Fault(**{**fault.to_dict(), "hits": []})
                 if fault.count is not None:

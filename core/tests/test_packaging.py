@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 # imported only under Odoo (its own requirements pin them) or only by the dev tooling
 NOT_OURS = {"odoo", "core", "simulator", "pytest", "hypothesis", "pytest_plain"}
-# the distribution of a package imported under another name
+# import name -> the distribution requirements.txt names, where they differ
 DISTRIBUTIONS = {"google": "google-auth"}
 
 

@@ -127,6 +127,8 @@ def test_reset_forgets_everything(sim, http):
         "mirakl": {},
         "amazon": {},
         "amazon_restock_dates": {},
+        "merchant": {},
+        "merchant_local": {},
     }
 
 
@@ -352,6 +354,13 @@ def test_rate_limit_fault_counts_requests_per_window(sim, http):
     assert answers[-1].headers["Retry-After"] == "1"
     time.sleep(1.1)
     assert _push(http, sim, [_item("A", 1, 9)]).status_code == 200
+
+
+def test_rate_limit_fault_of_no_request_refuses_the_first_one(sim, http):
+    sim.add_fault("rate_limit", "/generic/", limit=0, window=2.0)
+    answer = _push(http, sim, [_item("A", 1, 1)])
+    assert answer.status_code == 429
+    assert answer.headers["Retry-After"] == "2"
 
 
 def test_down_fault_refuses_everything_until_cleared(sim, http):
