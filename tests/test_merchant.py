@@ -3,12 +3,23 @@
 naming the variant and resolved when gone, the read-back compared in the form Google
 keeps."""
 
+import json
+from datetime import date, timedelta
+
+from google.auth.transport.requests import AuthorizedSession
+from google.oauth2 import service_account
+
 from odoo import fields
 from odoo.tests import tagged
 
 from ..core import alerts
+from ..core.connectors.merchant_api import SCOPE
 from ..core.connectors.types import StoreStock
-from .common import ChannelStockCase, set_settings
+from .common import ChannelStockCase, OrderCase, set_settings
+
+ACCOUNT = "123456"
+PRIMARY, SUPPLEMENTAL = "111", "222"
+WIDGET, GADGET = "de~DE~WIDGET", "de~DE~GADGET"
 
 
 @tagged("post_install", "-at_install")
@@ -127,3 +138,171 @@ class TestMerchantFigures(ChannelStockCase):
         merchant = self.gmc._webhook_connector()
         self.assertEqual([merchant.read_form(q) for q in (0, 1, 9)], [0, 1, 1])
         self.assertEqual(self.market._webhook_connector().read_form(9), 9)
+
+
+@tagged("post_install", "-at_install")
+class TestMerchantSync(OrderCase):
+    """The channel against the simulator's Merchant API v1: the products come from the
+    merchant's primary data source (their title, Google's own), Odoo writes availability
+    into its supplemental one, and the local inventory of two stores."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.lyon = cls.env["stock.warehouse"].create({"name": "Lyon Store", "code": "LYS"})
+        cls.nantes = cls.env["stock.warehouse"].create({"name": "Nantes Store", "code": "NTS"})
+        cls.gmc = cls.marketplace_channel(
+            "gmc", "merchant", endpoint_url=cls.sim.merchant_url(),
+            settings={"account_id": ACCOUNT, "data_source": SUPPLEMENTAL, "feed_label": "DE",
+                      "content_language": "de"},
+        )  # fmt: skip
+        Source = cls.env["stock.channel.source"]
+        Source.create({"channel_id": cls.gmc.id, "warehouse_id": cls.warehouse.id})
+        Source.create({"channel_id": cls.gmc.id, "warehouse_id": cls.lyon.id,
+                       "store_code": "LYON-1", "store_pickup": True})  # fmt: skip
+        Source.create({"channel_id": cls.gmc.id, "warehouse_id": cls.nantes.id,
+                       "store_code": "NANTES-2"})  # fmt: skip
+
+    def setUp(self):
+        super().setUp()
+        merchant = self.sim.merchant
+        merchant.add_data_source(ACCOUNT, PRIMARY, primary=True)
+        merchant.add_data_source(ACCOUNT, SUPPLEMENTAL, primary=False)
+        self.sim.configure_marketplace("merchant", ACCOUNT, processing_delay=0.05)
+        self.key = self.sim.create_merchant_service_account([ACCOUNT])
+        set_settings(self.gmc, service_account_key=json.dumps(self.key))
+        self.google = AuthorizedSession(
+            service_account.Credentials.from_service_account_info(self.key, scopes=[SCOPE])
+        )
+        for sku, title in (("WIDGET", "Widget"), ("GADGET", "Gadget")):
+            self.insert(PRIMARY, sku, title=title, availability="IN_STOCK")
+        self.dispatch()  # what the set-up queued (the sources, the settings)
+        self.read_verdicts(self.gmc, wait=0.15)
+        self.logs(self.gmc).unlink()
+
+    def insert(self, source, sku, **attributes):
+        """An input into a data source of the account, as the merchant's feed sends it."""
+        url = f"{self.sim.merchant_url()}/products/v1/accounts/{ACCOUNT}/productInputs:insert"
+        body = {"offerId": sku, "contentLanguage": "de", "feedLabel": "DE",
+                "productAttributes": attributes}  # fmt: skip
+        params = {"dataSource": f"accounts/{ACCOUNT}/dataSources/{source}"}
+        self.google.post(url, params=params, json=body, timeout=5).raise_for_status()
+
+    def on_google(self, product_id=WIDGET):
+        attributes = self.sim.merchant.product(ACCOUNT, product_id)["productAttributes"]
+        return attributes.get("availability"), attributes.get("availabilityDate")
+
+    def publish(self):
+        """Push what is queued and read the verdicts once Google processed it."""
+        self.dispatch()
+        self.read_verdicts(self.gmc, wait=0.15)
+
+    def test_availability_follows_stock_across_zero(self):
+        self.set_stock(self.product, 3)
+        self.publish()
+        self.assertEqual(self.on_google(), ("IN_STOCK", None))
+        self.assertEqual(self.logs(self.gmc).mapped("state"), ["done"])
+        self.assertEqual(self.quantity_line(self.gmc).published_qty, 3)
+        # Google's own attributes stay: the supplemental source carries availability only
+        product = self.sim.merchant.product(ACCOUNT, WIDGET)
+        self.assertEqual(product["productAttributes"]["title"], "Widget")
+        supplemental = self.sim.merchant.product_input(ACCOUNT, WIDGET, SUPPLEMENTAL)
+        self.assertEqual(supplemental["productAttributes"], {"availability": "IN_STOCK"})
+        self.set_stock(self.product, 0)
+        self.publish()
+        self.assertEqual(self.on_google(), ("OUT_OF_STOCK", None))
+        self.assertEqual(self.quantity_line(self.gmc).published_qty, 0)
+
+    def test_backorder_with_the_day_the_receipt_comes(self):
+        self.add_rule(self.gmc, include_incoming_days=10)
+        day = date.today() + timedelta(days=5)
+        self.receive(self.product, 4, date=fields.Datetime.to_datetime(day) + timedelta(hours=9))
+        self.publish()
+        self.assertEqual(self.on_google(), ("BACKORDER", f"{day.isoformat()}T00:00:00Z"))
+        line = self.quantity_line(self.gmc)
+        self.assertEqual((line.published_qty, line.published_available_at), (4, day))
+        self.assertEqual(line.published_detail, "now=0;LYON-1=0;NANTES-2=0")
+
+    def test_local_inventory_per_store_and_a_move_between_stores(self):
+        self.set_stock(self.product, 3, self.lyon.lot_stock_id)
+        self.set_stock(self.product, 1, self.nantes.lot_stock_id)
+        self.publish()
+        stores = self.sim.merchant.local_inventory(ACCOUNT, WIDGET)
+        self.assertEqual(
+            {code: row["localInventoryAttributes"] for code, row in stores.items()},
+            {"LYON-1": {"availability": "IN_STOCK", "quantity": "3", "pickupMethod": "BUY",
+                        "pickupSla": "SAME_DAY"},
+             "NANTES-2": {"availability": "IN_STOCK", "quantity": "1"}},
+        )  # fmt: skip
+        self.assertEqual(self.on_google(), ("IN_STOCK", None))
+        # one unit taken from Lyon to Nantes: the total (4) stays, the stores are pushed
+        self.logs(self.gmc).unlink()
+        self.set_stock(self.product, 2, self.lyon.lot_stock_id)
+        self.set_stock(self.product, 2, self.nantes.lot_stock_id)
+        self.publish()
+        self.assertEqual(len(self.logs(self.gmc)), 1)
+        stores = self.sim.merchant.local_inventory(ACCOUNT, WIDGET)
+        self.assertEqual(
+            [stores[code]["localInventoryAttributes"]["quantity"] for code in sorted(stores)],
+            ["2", "2"],
+        )
+        line = self.quantity_line(self.gmc)
+        self.assertEqual(line.published_detail, "now=4;LYON-1=2+pickup;NANTES-2=2")
+
+    def test_the_token_is_cached_then_refreshed(self):
+        email = self.key["client_email"]
+        before = self.sim.merchant.token_requests(email)  # the test's own session's
+        self.set_stock(self.product, 3)
+        self.publish()
+        self.assertEqual(self.sim.merchant.token_requests(email), before + 1)
+        self.set_stock(self.product, 0)
+        self.publish()
+        self.assertEqual(self.sim.merchant.token_requests(email), before + 1)  # cached
+        self.sim.merchant.expire_tokens(email)  # Google answers 401: a new one, once
+        self.set_stock(self.product, 2)
+        self.publish()
+        self.assertEqual(self.sim.merchant.token_requests(email), before + 2)
+        self.assertEqual(self.on_google(), ("IN_STOCK", None))
+        self.assertEqual(self.logs(self.gmc).mapped("state"), ["done"] * 3)
+
+    def test_an_item_level_issue_is_an_alert_naming_the_variant(self):
+        self.set_stock(self.product, 3)
+        self.publish()
+        # the landing page still says in stock when Odoo says none are left
+        self.sim.merchant.set_crawled_availability(ACCOUNT, WIDGET, "IN_STOCK")
+        self.set_stock(self.product, 0)
+        self.publish()
+        Alert = self.env["stock.channel.alert"]
+        domain = [("channel_id", "=", self.gmc.id), ("kind", "=", alerts.ITEM_ISSUE)]
+        alert = Alert.search(domain)
+        self.assertEqual((alert.product_id, alert.state), (self.product, "open"))
+        self.assertEqual(
+            alert.detail,
+            "DISAPPROVED (SHOPPING_ADS): Mismatched value (page crawl) [availability] "
+            "(landing_page_availability_mismatch): Landing page: IN_STOCK; product data: "
+            "OUT_OF_STOCK.",
+        )
+        # back in stock, as the page says: Google reports no issue any more
+        self.set_stock(self.product, 2)
+        self.publish()
+        self.assertEqual(alert.state, "resolved")
+        self.assertEqual(Alert.search_count([*domain, ("state", "=", "open")]), 0)
+
+    def test_read_back_finds_an_edit_on_google_and_corrects_it(self):
+        self.set_stock(self.product, 3)
+        self.publish()
+        # someone's own supplemental feed says the widget is out of stock
+        self.insert(SUPPLEMENTAL, "WIDGET", availability="OUT_OF_STOCK")
+        self.read_verdicts(self.gmc, wait=0.15)  # (Google's processing)
+        self.assertEqual(self.on_google(), ("OUT_OF_STOCK", None))
+        self.assertEqual(self.read_back(self.gmc, self.product), {self.product.id: 0})
+        run = self.gmc._reconcile("manual", self.product)
+        drift = self.env["stock.channel.drift"].search([("channel_id", "=", self.gmc.id)])
+        self.assertEqual(
+            (drift.cause, drift.expected_qty, drift.channel_qty, drift.publishable_qty),
+            ("channel_edit", 1, 0, 1),
+        )
+        self.assertEqual((run.drifted, run.corrections), (1, 1))
+        self.publish()
+        self.assertEqual(self.on_google(), ("IN_STOCK", None))
+        self.assertEqual(drift.state, "corrected")

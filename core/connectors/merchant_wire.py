@@ -136,7 +136,8 @@ def held_availability(product):
 def item_issues(product):
     """The item-level issues of a processed Product that take it off or down (DISAPPROVED,
     DEMOTED), in words: "DISAPPROVED (SHOPPING_ADS): Mismatched availability
-    [availability] (availability_mismatch)"; "" when none."""
+    [availability] (availability_mismatch): Landing page: IN_STOCK..." (its detail last);
+    "" when none."""
     status = product.get("productStatus") or {}
     lines = []
     for issue in status.get("itemLevelIssues") or []:
@@ -148,10 +149,13 @@ def item_issues(product):
         where = issue.get("reportingContext") or ""
         line = f"{severity}{f' ({where})' if where else ''}: "
         line += str(issue.get("description") or issue.get("code") or "issue")
-        if issue.get("attribute"):
-            line += f" [{issue['attribute']}]"
+        attribute = f"[{issue['attribute']}]" if issue.get("attribute") else ""
+        if attribute and attribute not in line:
+            line += f" {attribute}"
         if issue.get("code"):
             line += f" ({issue['code']})"
+        if issue.get("detail"):
+            line += f": {issue['detail']}"
         lines.append(line)
     return "; ".join(lines)
 
