@@ -167,6 +167,21 @@ class MerchantConnector(MerchantApi):
         wanted = str(self.setting("future_availability") or "").strip().upper()
         return wanted if wanted in wire.FUTURE_AVAILABILITIES else wire.BACKORDER
 
+    def settings_problem(self):
+        """Why a setting holds no value Google takes (the pickup method and SLA, what
+        future stock is shown as), in words, or None; a push sends no pickup then, and
+        shows future stock as BACKORDER."""
+        checks = (
+            ("Pickup Method", "pickup_method", wire.PICKUP_METHODS),
+            ("Pickup SLA", "pickup_sla", wire.PICKUP_SLAS),
+            ("Future Stock Shown As", "future_availability", wire.FUTURE_AVAILABILITIES),
+        )
+        for label, name, allowed in checks:
+            value = str(self.setting(name) or "").strip().upper()
+            if value not in allowed:
+                return f"{label} {value or '(empty)'!r} is none of {', '.join(allowed)}"
+        return None
+
     def _pickup(self):
         method = str(self.setting("pickup_method") or "").strip().upper()
         sla = str(self.setting("pickup_sla") or "").strip().upper()
@@ -368,6 +383,9 @@ class MerchantConnector(MerchantApi):
                 "only sends availability, which would replace the products' own data."
             )
         label = found.get("displayName") or source
+        problem = self.settings_problem()
+        if problem:
+            raise PermanentError(f"{self.label}: {problem}: correct it on the channel.")
         return f"account {name}, data source {label}"
 
 

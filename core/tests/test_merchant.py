@@ -425,6 +425,15 @@ def test_connection_refuses_a_primary_data_source():
     assert not check.ok and "is not a supplemental API data source" in check.message
 
 
+def test_connection_names_a_pickup_sla_google_does_not_take():
+    check = _connector(FakeGoogle(), pickup_sla="2 hours").test_connection()
+    assert not check.ok
+    assert check.message.startswith(
+        "Google Merchant Center: Pickup SLA '2 HOURS' is none of SAME_DAY, NEXT_DAY"
+    )
+    assert check.message.endswith("MULTI_WEEK: correct it on the channel.")
+
+
 def test_a_required_setting_left_empty_sends_nothing():
     google = FakeGoogle()
     with pytest.raises(PermanentError, match="needs its Data Source"):
