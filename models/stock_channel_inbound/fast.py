@@ -145,11 +145,12 @@ class StockChannelInbound(models.Model):
         """Trigger the confirmation crons, once per burst: not when a trigger of theirs
         is due and no run has taken it yet (an order reserved during a run triggers the
         next one: see wake.untaken_trigger)."""
-        # as env.ref would find them (their xmlids cached), their existence in one query
+        # as env.ref would find them (their xmlids cached); whether they exist is asked
+        # only to trigger them (a cron deleted has no trigger left)
         data = self.env["ir.model.data"]
         ids = [data._xmlid_to_res_id(xmlid, raise_if_not_found=False) for xmlid in CONFIRM_CRONS]
-        crons = self.env["ir.cron"].sudo().browse([cron_id for cron_id in ids if cron_id]).exists()
-        if untaken_trigger(self.env.cr, [cron.id for cron in crons], fields.Datetime.now()):
+        ids = [cron_id for cron_id in ids if cron_id]
+        if untaken_trigger(self.env.cr, ids, fields.Datetime.now()):
             return
-        for cron in crons:
+        for cron in self.env["ir.cron"].sudo().browse(ids).exists():
             cron._trigger()

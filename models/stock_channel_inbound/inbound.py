@@ -118,8 +118,8 @@ class StockChannelInbound(models.Model):
                     )
         res = super().write(vals)
         # an order reserved moves no card yet: its confirmation (a batch, one transaction)
-        # tells the overviews once
-        if "state" in vals and vals["state"] != RESERVED:
+        # tells the overviews once; no message written (a search found none) tells nothing
+        if self and "state" in vals and vals["state"] != RESERVED:
             self.env["stock.channel.event"]._announce(events.INBOUND_CHANGED, self)
         return res
 
