@@ -45,7 +45,10 @@ class StockChannelInbound(models.Model):
 
     channel_id = fields.Many2one("stock.channel", ondelete="cascade", index=True)
     channel_code = fields.Char(help="The channel code of the URL the message came to.")
-    company_id = fields.Many2one(related="channel_id.company_id", store=True, index=True)
+    # computed before the INSERT: the message is stored in one query, not an UPDATE after
+    company_id = fields.Many2one(
+        related="channel_id.company_id", store=True, index=True, precompute=True
+    )
     kind = fields.Selection(INBOUND_KINDS, required=True, default=KIND_ORDER)
     external_id = fields.Char(string="Channel Reference", index=True)
     delivery_id = fields.Char(
@@ -164,7 +167,10 @@ class StockChannelInbound(models.Model):
         """Store a message as received (the caller commits before judging it)."""
         if isinstance(body, bytes):
             body = body.decode("utf-8", "replace")
-        return self.sudo().create(
+        # created in its channel's company: Odoo's defaults are that company's (and the
+        # user's company is not read for them); returned in the caller's environment
+        inbound = self.sudo().with_company(channel.company_id) if channel else self.sudo()
+        message = inbound.create(
             {
                 "channel_id": channel.id if channel else False,
                 "kind": kind,
@@ -173,6 +179,7 @@ class StockChannelInbound(models.Model):
                 **vals,
             }
         )
+        return message.with_env(self.sudo().env)
 
     @api.model
     def _earlier_delivery(self, channel, delivery_id, event_id=False, topic=False):
