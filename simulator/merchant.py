@@ -2,7 +2,8 @@
 simulator's stand-in for ``https://merchantapi.googleapis.com``; the token endpoint,
 Google's ``https://oauth2.googleapis.com/token``, is ``/merchant/token``).
 
-* OAuth 2.0 for a service account (simulator/merchant_auth.py);
+* OAuth 2.0 for a service account (simulator/merchant_auth.py) and developer
+  registration (simulator/merchant_registration.py);
 * Products sub-API v1 (simulator/merchant_products.py): ``productInputs:insert`` /
   ``patch`` / ``delete`` into primary or supplemental API data sources, processed
   ``products.get`` / ``products.list`` after a processing delay, item-level issues;
@@ -14,7 +15,7 @@ Google's ``https://oauth2.googleapis.com/token``, is ``/merchant/token``).
   quotas-limits: "Quotas are per-method", "Each request counts once", per minute:
   ``quota/request_rate_too_high``): over it, 429 RESOURCE_EXHAUSTED;
 * developer registration: the caller's GCP project must be registered with the account
-  (simulator/merchant_auth.py), else 401 UNAUTHENTICATED;
+  (simulator/merchant_registration.py), else 401 UNAUTHENTICATED;
 * answers in ProtoJSON: fields at their default value (false, "", 0, empty lists) are
   left out (protobuf JSON mapping, developers.google.com/protocol-buffers/docs/
   proto3#json: "fields with default values are omitted by default");
@@ -35,6 +36,7 @@ from .merchant_auth import MerchantAuth, google_error, invalid, not_found
 from .merchant_inventories import MerchantInventories
 from .merchant_issues import MerchantIssues
 from .merchant_products import MerchantProducts
+from .merchant_registration import MerchantRegistration
 
 PREFIX = "/merchant/"
 QUOTA_WINDOW = 60.0  # seconds: the documented quotas are per minute (and per day)
@@ -77,7 +79,14 @@ class MerchantSettings:
     crawled_availability: dict = field(default_factory=dict)
 
 
-class Merchant(MerchantAuth, MerchantProducts, MerchantIssues, MerchantInventories, Marketplace):
+class Merchant(
+    MerchantAuth,
+    MerchantRegistration,
+    MerchantProducts,
+    MerchantIssues,
+    MerchantInventories,
+    Marketplace,
+):
     name = "merchant"
     prefix = PREFIX
     config_key = "merchant"
@@ -86,6 +95,7 @@ class Merchant(MerchantAuth, MerchantProducts, MerchantIssues, MerchantInventori
     def _reset(self):
         self.quota_limits = RateLimits()
         self._reset_auth()
+        self._reset_registrations()
         self._reset_products()
         self._reset_inventories()
 

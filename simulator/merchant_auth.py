@@ -13,17 +13,7 @@
   at most one hour, ``scope`` present; answers ``{"access_token", "expires_in",
   "token_type": "Bearer"}``, or 400 ``{"error": "invalid_grant", "error_description"}``
   ("Handling the response": invalid_grant, unsupported_grant_type, invalid_scope...);
-* developer registration (developers.google.com/merchant/api/guides/quickstart/
-  registration): "any Merchant API calls from an unregistered Google Cloud project are
-  blocked and return a 401 error code with status UNAUTHENTICATED": the service
-  account's project (its key's ``project_id``) must be registered with the account,
-  ``POST /accounts/v1/accounts/{a}/developerRegistration:registerGcp`` body
-  ``{"developerEmail"}`` (reference/rest/accounts_v1/accounts.developerRegistration/
-  registerGcp) answering the DeveloperRegistration ``{"name", "gcpIds"}``, read back by
-  ``GET .../developerRegistration`` (getDeveloperRegistration), undone by
-  ``POST .../developerRegistration:unregisterGcp`` (``{}``); these three are served to an
-  unregistered project (a user of the account); ``create_service_account(...,
-  registered=True)`` registers the project with the accounts given beforehand;
+* developer registration: simulator/merchant_registration.py (``registered`` below);
 * bearer tokens: missing, unknown or expired -> 401 UNAUTHENTICATED in Google's JSON error
   format (cloud.google.com/apis/design/errors), with ``WWW-Authenticate: Bearer``; a
   token without the Merchant API scope -> 403 PERMISSION_DENIED
@@ -33,7 +23,6 @@
 """
 
 import base64
-import hashlib
 import json
 import secrets
 import time
@@ -100,12 +89,6 @@ def invalid(message, reason="INVALID_ARGUMENT", **metadata):
     return google_error(400, "INVALID_ARGUMENT", message, reason, **metadata)
 
 
-def gcp_number(project_id):
-    """The simulator's stable project number of a GCP project id (12 digits)."""
-    digest = hashlib.sha256(project_id.encode("utf-8")).hexdigest()
-    return str(100000000000 + int(digest[:12], 16) % 900000000000)
-
-
 def _b64url_decode(text):
     text = text.encode("ascii") if isinstance(text, str) else text
     return base64.urlsafe_b64decode(text + b"=" * (-len(text) % 4))
@@ -136,7 +119,6 @@ class MerchantAuth:
         self.service_accounts = {}  # client_email -> ServiceAccount
         self.tokens = {}  # access token -> (client_email, expires: monotonic, scopes)
         self.token_fetches = {}  # client_email -> count
-        self.registrations = {}  # account ("*": every account) -> {GCP project id}
 
     # -- helpers for tests ---------------------------------------------------------
 
@@ -176,9 +158,7 @@ class MerchantAuth:
                 project_id,
             )
             if registered:
-                targets = [str(a) for a in accounts] or ["*", *self.registrations]
-                for account in targets:
-                    self._projects(account).add(project_id)
+                self.preregister(project_id, [str(a) for a in accounts])
         return {
             "type": "service_account",
             "project_id": project_id,
@@ -193,15 +173,6 @@ class MerchantAuth:
             + client_email.replace("@", "%40"),
             "universe_domain": "googleapis.com",
         }
-
-    def register_gcp(self, account, project_id, registered=True):
-        """Register (or unregister) a GCP project with a Merchant Center account."""
-        with self.lock:
-            projects = self._projects(str(account))
-            if registered:
-                projects.add(project_id)
-            else:
-                projects.discard(project_id)
 
     def set_token_seconds(self, client_email, seconds):
         """Lifetime of the access tokens given from now on to ``client_email``."""
@@ -303,13 +274,6 @@ class MerchantAuth:
             )
         return claims, None
 
-    def _projects(self, account):
-        """The GCP projects registered with ``account`` (a set to change in place); an
-        account first met starts with those registered with every account ("*")."""
-        if account not in self.registrations:
-            self.registrations[account] = set(self.registrations.get("*", ()))
-        return self.registrations[account]
-
     def _caller(self, headers):
         """The ServiceAccount of the bearer token (None: none)."""
         authorization = headers.get("Authorization") or ""
@@ -317,55 +281,6 @@ class MerchantAuth:
         with self.lock:
             owner, _expires, _scopes = self.tokens.get(token, (None, 0.0, []))
             return self.service_accounts.get(owner)
-
-    def _unregistered(self, headers, account):
-        """None when the caller's GCP project is registered with ``account``, else the 401
-        of guides/quickstart/registration ("GCP project with id {GCP_ID} and number
-        {GCP_NUMBER} is not registered with the merchant account.")."""
-        user = self._caller(headers)
-        with self.lock:
-            projects = set(self._projects(account))
-        if user is None or user.project_id in projects:
-            return None
-        return google_error(
-            401,
-            "UNAUTHENTICATED",
-            f"GCP project with id {user.project_id} and number {gcp_number(user.project_id)} "
-            "is not registered with the merchant account.",
-            "GCP_NOT_REGISTERED",  # the simulator's name: the guide gives the message only
-        )
-
-    def _developer_registration(self, account, method, verb, headers, body):
-        """accounts.developerRegistration: registerGcp, getDeveloperRegistration,
-        unregisterGcp (reference/rest/accounts_v1/accounts.developerRegistration)."""
-        user = self._caller(headers)
-        name = f"accounts/{account}/developerRegistration"
-        with self.lock:
-            if method == "POST" and verb == "registerGcp":
-                try:
-                    data = json.loads(body or b"{}")
-                except ValueError:
-                    data = None
-                if not isinstance(data, dict) or not isinstance(
-                    data.get("developerEmail", ""), str
-                ):
-                    return google_error(
-                        400,
-                        "INVALID_ARGUMENT",
-                        "Invalid JSON payload received.",
-                        "INVALID_JSON_PAYLOAD",
-                    )
-                self._projects(account).add(user.project_id)
-            elif method == "POST" and verb == "unregisterGcp":
-                self._projects(account).discard(user.project_id)
-                return Reply(200, {})
-            elif method != "GET" or verb:
-                return google_error(404, "NOT_FOUND", "Method not found.", "NOT_FOUND")
-            projects = sorted(self._projects(account))
-        registration = {"name": name}
-        if projects:
-            registration["gcpIds"] = [gcp_number(p) for p in projects]
-        return Reply(200, registration)
 
     def _unauthenticated(self, headers, account):
         """None when the bearer token may call the Merchant API for ``account``."""
