@@ -139,6 +139,9 @@ class Bench(ServerBench):
                     for sequence, warehouse_id in enumerate(self.warehouse_ids)
                 ]
             )
+        # the server's workers drop their cached lookups of the channels (as after a
+        # request that changes them)
+        self.registry.signal_changes()
 
     # -- orders ------------------------------------------------------------
     def payload(self, order_id, rng):

@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from . import status as status_core
+from .inbound import DONE, EXCEPTION, KIND_CANCEL, KIND_ORDER, RECEIVED, WAITING
 
 ANSWER_CONFIRMED = "confirmed"
 ANSWER_RESERVED = "reserved"
@@ -42,6 +43,33 @@ class Shape:
     cancelled: bool = False  # cancelled in the payload, or a cancellation waits for it
     not_storable: bool = False  # a line's variant is not a storable product
     held_before: bool = False  # a person retried it, or it was held before
+
+
+@dataclass(frozen=True)
+class OrderMessages:
+    """What the other messages of an order say when one of its messages is judged."""
+
+    cancelled_before_import: bool = False  # a cancellation done without a sale order
+    held_ids: tuple = ()  # earlier versions still held or never judged: replaced by it
+    cancel_waiting: bool = False  # a cancellation of the order waits
+    replaced_held: bool = False  # a version it replaces (or replaced before) was held
+
+
+def order_messages(rows):
+    """OrderMessages of `rows` (id, kind, state, has no sale order, in exception, of the
+    same order, replaced by the message judged): the channel's other messages of the
+    order, and those the message judged replaced before."""
+    held_ids = []
+    cancelled = waiting = replaced_held = False
+    for row_id, kind, state, no_order, in_exception, same_order, replaced in rows:
+        if same_order and kind == KIND_CANCEL:
+            cancelled = cancelled or (state == DONE and no_order)
+            waiting = waiting or state == WAITING
+        elif same_order and kind == KIND_ORDER and state in (EXCEPTION, RECEIVED):
+            held_ids.append(row_id)  # replaced by the message judged from now on
+            replaced = True
+        replaced_held = replaced_held or (replaced and in_exception)
+    return OrderMessages(cancelled, tuple(sorted(held_ids)), waiting, replaced_held)
 
 
 def inline_reason(shape):

@@ -86,9 +86,13 @@ class StockChannelOverview(models.AbstractModel):
         that follows the change, or the alerts' minute at the latest. The overviews
         reload at most once a second anyway (static/src/overview/live.js)."""
         moved = self.env.cr.precommit.data.pop(OVERVIEW_PRECOMMIT_KEY, None)
-        group = self.env.ref(CHANNEL_USER_GROUP, raise_if_not_found=False)
-        if not (moved and group):
+        # the group as env.ref finds it (its xmlid cached), not read again at every commit
+        group_id = self.env["ir.model.data"]._xmlid_to_res_id(
+            CHANNEL_USER_GROUP, raise_if_not_found=False
+        )
+        if not (moved and group_id):
             return
+        group = self.env["res.groups"].browse(group_id)
         ids = None if moved["all"] else sorted(moved["ids"])
         message = {"at": fields.Datetime.now(), "channel_ids": ids}
         if _announce_now(self.env.cr.dbname):

@@ -1,9 +1,11 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 
 from .access import check_manager_of
 
 POLICY_TYPES = [("standard", "Standard"), ("peak", "Peak period")]
+# what the cached policy in force reads (the search's domain, order and active flag)
+IN_FORCE_FIELDS = {"company_id", "policy_type", "active"}
 
 
 class StockChannelPolicy(models.Model):
@@ -56,12 +58,25 @@ class StockChannelPolicy(models.Model):
 
     @api.model
     def _in_force(self, company):
-        """The policy that applies to the channels of `company` now."""
-        wanted = "peak" if company.channel_peak_active else "standard"
+        """The policy that applies to the channels of `company` now. In superuser mode
+        (every order's check, every computation) kept in Odoo's cache, cleared by the
+        writes that change it (IN_FORCE_FIELDS, a policy created or deleted) and keyed
+        by the company's peak mode."""
+        peak = bool(company.channel_peak_active)
+        if self.env.su and self.env.context.get("active_test", True):
+            return self.browse(self._in_force_id(company.id, peak))
+        return self._search_in_force(company.id, peak)
+
+    @tools.ormcache("company_id", "peak")
+    def _in_force_id(self, company_id, peak):
+        return self.sudo()._search_in_force(company_id, peak).id
+
+    def _search_in_force(self, company_id, peak):
+        wanted = "peak" if peak else "standard"
         return self.search(
-            [("company_id", "=", company.id), ("policy_type", "=", wanted)], limit=1
+            [("company_id", "=", company_id), ("policy_type", "=", wanted)], limit=1
         ) or self.search(
-            [("company_id", "=", company.id), ("policy_type", "=", "standard")], limit=1
+            [("company_id", "=", company_id), ("policy_type", "=", "standard")], limit=1
         )
 
     # ------------------------------------------------------------------
@@ -74,14 +89,22 @@ class StockChannelPolicy(models.Model):
         )
         policies = policies.with_context(scs_no_snapshot=self.env.context.get("scs_no_snapshot"))
         policies._record_version(self.env._("Created"))
+        self.env.registry.clear_cache()  # _in_force_id
         return policies
 
     def write(self, vals):
         res = super(StockChannelPolicy, self.with_context(scs_no_snapshot=True)).write(vals)
+        if IN_FORCE_FIELDS & set(vals):
+            self.env.registry.clear_cache()  # _in_force_id
         if "rule_ids" in vals:
             self._record_version(self.env._("Rules changed"))
         if {"rule_ids", "active", "policy_type", "company_id"} & set(vals):
             self._policy_changed()
+        return res
+
+    def unlink(self):
+        res = super().unlink()
+        self.env.registry.clear_cache()  # _in_force_id
         return res
 
     def _snapshot(self):

@@ -128,18 +128,22 @@ class StockChannelSource(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         sources = super().create(vals_list)
+        self.env.registry.clear_cache()  # stock.channel._drawing_ids
         sources._republish()
         return sources
 
     def write(self, vals):
         channels = self.channel_id
         res = super().write(vals)
+        if {"channel_id", "warehouse_id"} & set(vals):
+            self.env.registry.clear_cache()  # stock.channel._drawing_ids
         (channels | self.channel_id)._promise_changed()
         return res
 
     def unlink(self):
         channels = self.channel_id
         res = super().unlink()
+        self.env.registry.clear_cache()  # stock.channel._drawing_ids
         channels.exists()._promise_changed()
         return res
 

@@ -2,7 +2,8 @@
 simulator's stand-in for ``https://merchantapi.googleapis.com``; the token endpoint,
 Google's ``https://oauth2.googleapis.com/token``, is ``/merchant/token``).
 
-* OAuth 2.0 for a service account (simulator/merchant_auth.py);
+* OAuth 2.0 for a service account (simulator/merchant_auth.py) and developer
+  registration (simulator/merchant_registration.py);
 * Products sub-API v1 (simulator/merchant_products.py): ``productInputs:insert`` /
   ``patch`` / ``delete`` into primary or supplemental API data sources, processed
   ``products.get`` / ``products.list`` after a processing delay, item-level issues;
@@ -13,6 +14,11 @@ Google's ``https://oauth2.googleapis.com/token``, is ``/merchant/token``).
 * a per-minute quota per method and account (developers.google.com/merchant/api/guides/
   quotas-limits: "Quotas are per-method", "Each request counts once", per minute:
   ``quota/request_rate_too_high``): over it, 429 RESOURCE_EXHAUSTED;
+* developer registration: the caller's GCP project must be registered with the account
+  (simulator/merchant_registration.py), else 401 UNAUTHENTICATED;
+* answers in ProtoJSON: fields at their default value (false, "", 0, empty lists) are
+  left out (protobuf JSON mapping, developers.google.com/protocol-buffers/docs/
+  proto3#json: "fields with default values are omitted by default");
 * every error in Google's JSON format ``{"error": {"code", "message", "status",
   "details"}}`` (developers.google.com/merchant/api/guides/error-handling).
 
@@ -30,6 +36,7 @@ from .merchant_auth import MerchantAuth, google_error, invalid, not_found
 from .merchant_inventories import MerchantInventories
 from .merchant_issues import MerchantIssues
 from .merchant_products import MerchantProducts
+from .merchant_registration import MerchantRegistration
 
 PREFIX = "/merchant/"
 QUOTA_WINDOW = 60.0  # seconds: the documented quotas are per minute (and per day)
@@ -72,7 +79,14 @@ class MerchantSettings:
     crawled_availability: dict = field(default_factory=dict)
 
 
-class Merchant(MerchantAuth, MerchantProducts, MerchantIssues, MerchantInventories, Marketplace):
+class Merchant(
+    MerchantAuth,
+    MerchantRegistration,
+    MerchantProducts,
+    MerchantIssues,
+    MerchantInventories,
+    Marketplace,
+):
     name = "merchant"
     prefix = PREFIX
     config_key = "merchant"
@@ -81,6 +95,7 @@ class Merchant(MerchantAuth, MerchantProducts, MerchantIssues, MerchantInventori
     def _reset(self):
         self.quota_limits = RateLimits()
         self._reset_auth()
+        self._reset_registrations()
         self._reset_products()
         self._reset_inventories()
 
@@ -150,6 +165,15 @@ class Merchant(MerchantAuth, MerchantProducts, MerchantIssues, MerchantInventori
                 f"Invalid name: accounts/{account}: the account id must be a number.",
                 "INVALID_NAME_PART_NOT_NUMBER",
             )
+        if api == "accounts" and rest and rest[0].partition(":")[0] == "developerRegistration":
+            if len(rest) != 1:
+                return not_found("Method not found.")
+            return self._developer_registration(
+                account, method, rest[0].partition(":")[2], headers, body
+            )
+        refused = self._unregistered(headers, account)
+        if refused:
+            return refused
         handler = {
             "products": self._products_api,
             "inventories": self._inventories_api,
@@ -192,7 +216,6 @@ class Merchant(MerchantAuth, MerchantProducts, MerchantIssues, MerchantInventori
                 "name": f"accounts/{account}",
                 "accountId": account,
                 "accountName": settings.account_name,
-                "adultContent": False,
                 "timeZone": {"id": "Europe/Paris"},
                 "languageCode": "en-US",
             },
@@ -209,13 +232,16 @@ class Merchant(MerchantAuth, MerchantProducts, MerchantIssues, MerchantInventori
             return self.limited(account, "dataSources.get") or Reply(
                 200, _data_source(account, rest[1], sources[rest[1]])
             )
+        listed = [_data_source(account, i, k) for i, k in sorted(sources.items())]
+        # ProtoJSON leaves out empty repeated fields: no data source, no "dataSources"
         return self.limited(account, "dataSources.list") or Reply(
-            200, {"dataSources": [_data_source(account, i, k) for i, k in sorted(sources.items())]}
+            200, {"dataSources": listed} if listed else {}
         )
 
 
 def _data_source(account, source_id, kind):
-    """A DataSource resource (datasources_v1): primary or supplemental, API input."""
+    """A DataSource resource (datasources_v1): primary or supplemental, API input; its
+    empty countries, feedLabel and contentLanguage left out as ProtoJSON does."""
     primary = kind == "PRIMARY"
     source = {
         "name": f"accounts/{account}/dataSources/{source_id}",
@@ -224,11 +250,7 @@ def _data_source(account, source_id, kind):
         "input": "API",
     }
     if primary:
-        source["primaryProductDataSource"] = {
-            "countries": [],
-            "feedLabel": "",
-            "contentLanguage": "",
-        }
+        source["primaryProductDataSource"] = {}
     else:
-        source["supplementalProductDataSource"] = {"feedLabel": "", "contentLanguage": ""}
+        source["supplementalProductDataSource"] = {}
     return source

@@ -13,6 +13,7 @@
   at most one hour, ``scope`` present; answers ``{"access_token", "expires_in",
   "token_type": "Bearer"}``, or 400 ``{"error": "invalid_grant", "error_description"}``
   ("Handling the response": invalid_grant, unsupported_grant_type, invalid_scope...);
+* developer registration: simulator/merchant_registration.py (``registered`` below);
 * bearer tokens: missing, unknown or expired -> 401 UNAUTHENTICATED in Google's JSON error
   format (cloud.google.com/apis/design/errors), with ``WWW-Authenticate: Bearer``; a
   token without the Merchant API scope -> 403 PERMISSION_DENIED
@@ -46,17 +47,35 @@ UNAUTHENTICATED = (
 INSUFFICIENT_SCOPES = "Request had insufficient authentication scopes."
 
 
+# ErrorInfo.reason is generic in Google's samples ("invalid" for a 400), the specific,
+# stable code is metadata.REASON (guides/error-handling, "Error response structure")
+GENERIC_REASONS = {
+    400: "invalid",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "notFound",
+    409: "aborted",
+    429: "rateLimitExceeded",
+}
+
+
 def google_error(status, code_name, message, reason=None, **metadata):
     """Google's JSON error (AIP-193; developers.google.com/merchant/api/guides/
-    error-handling): ``{"error": {"code", "message", "status", "details": [ErrorInfo]}}``."""
+    error-handling): ``{"error": {"code", "message", "status", "details": [ErrorInfo]}}``,
+    ErrorInfo ``{"reason": generic, "domain", "metadata": {"REASON": specific, ...}}``;
+    field context in ``FIELD_LOCATION`` / ``FIELD_VALUE`` (pass ``field=`` / ``value=``)."""
     payload = {"code": status, "message": message, "status": code_name}
     if reason:
+        if "field" in metadata:
+            metadata["FIELD_LOCATION"] = metadata.pop("field")
+        if "value" in metadata:
+            metadata["FIELD_VALUE"] = str(metadata.pop("value"))
         payload["details"] = [
             {
                 "@type": "type.googleapis.com/google.rpc.ErrorInfo",
-                "reason": reason,
+                "reason": GENERIC_REASONS.get(status, code_name.lower()),
                 "domain": "merchantapi.googleapis.com",
-                "metadata": {"REASON": reason, **metadata},
+                "metadata": {**metadata, "REASON": reason},
             }
         ]
     return Reply(status, {"error": payload})
@@ -90,6 +109,7 @@ class ServiceAccount:
     public_pem: str
     accounts: list = field(default_factory=list)
     token_seconds: int = DEFAULT_TOKEN_SECONDS
+    project_id: str = "simulator-project"
 
 
 class MerchantAuth:
@@ -103,9 +123,12 @@ class MerchantAuth:
     # -- helpers for tests ---------------------------------------------------------
 
     def create_service_account(self, token_uri, accounts=(), project_id="simulator-project",
-                               name="stock-sync", token_seconds=DEFAULT_TOKEN_SECONDS):  # fmt: skip
+                               name="stock-sync", token_seconds=DEFAULT_TOKEN_SECONDS,
+                               registered=True):  # fmt: skip
         """A new service account, added as a user of Merchant Center ``accounts`` (none:
-        all of them); returns its JSON key file content (a dict) as the console gives it."""
+        all of them); returns its JSON key file content (a dict) as the console gives it.
+        ``registered``: its GCP project is registered with those accounts already (as
+        after ``registerGcp``); False: every call but registration's answers 401."""
         from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
         from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: PLC0415
 
@@ -127,8 +150,15 @@ class MerchantAuth:
         client_id = str(100000000000000000000 + secrets.randbelow(10**20))
         with self.lock:
             self.service_accounts[client_email] = ServiceAccount(
-                client_email, key_id, public_pem, [str(a) for a in accounts], int(token_seconds)
+                client_email,
+                key_id,
+                public_pem,
+                [str(a) for a in accounts],
+                int(token_seconds),
+                project_id,
             )
+            if registered:
+                self.preregister(project_id, [str(a) for a in accounts])
         return {
             "type": "service_account",
             "project_id": project_id,
@@ -243,6 +273,14 @@ class MerchantAuth:
                 "Check your iat and exp values in the JWT claim.",
             )
         return claims, None
+
+    def _caller(self, headers):
+        """The ServiceAccount of the bearer token (None: none)."""
+        authorization = headers.get("Authorization") or ""
+        token = authorization[7:].strip() if authorization[:7].lower() == "bearer " else ""
+        with self.lock:
+            owner, _expires, _scopes = self.tokens.get(token, (None, 0.0, []))
+            return self.service_accounts.get(owner)
 
     def _unauthenticated(self, headers, account):
         """None when the bearer token may call the Merchant API for ``account``."""

@@ -22,6 +22,11 @@ accounts.products.regionalInventories): ``.../regionalInventories:insert`` with
 ``{"region", "regionalInventoryAttributes": {"price", "salePrice",
 "salePriceEffectiveDate", "availability": IN_STOCK | OUT_OF_STOCK}}``, list, delete.
 
+``base64EncodedName`` answers the name with the product segment in unpadded base64url;
+output fields (name, account, base64EncodedName) sent back in an insert are ignored;
+``loyaltyPrograms``, ``customAttributes``, ``localShippingLabel`` accepted as given
+(release notes, inventories sub-API, 2026). A list without inventories answers ``{}``.
+
 The product must exist (processed) for its inventories to be inserted or listed: 404
 NOT_FOUND otherwise (the simulator's reading of "to a product in your merchant account").
 """
@@ -32,8 +37,7 @@ from dataclasses import dataclass, field
 
 from .common import Reply
 from .merchant_auth import invalid, not_found
-from .merchant_json import body_object, page_of
-from .merchant_products import parse_product_id
+from .merchant_json import body_object, compact, encoded, page_of, product_key
 
 LOCAL_AVAILABILITY = ("IN_STOCK", "LIMITED_AVAILABILITY", "ON_DISPLAY_TO_ORDER", "OUT_OF_STOCK")
 PICKUP_METHODS = ("BUY", "RESERVE", "SHIP_TO_STORE", "NOT_SUPPORTED")
@@ -42,7 +46,14 @@ PICKUP_SLAS = (
     "SEVEN_DAY", "MULTI_WEEK",
 )  # fmt: skip
 PRICES = ("price", "salePrice", "salePriceEffectiveDate")
-LIST_DEFAULT, LIST_MAX = 25, 1000
+# localInventories.list pageSize: "The default value is 25000. The maximum value is
+# 25000"; regionalInventories.list: default 25000, maximum 100000 (reference/rest/
+# inventories_v1/accounts.products.localInventories/list, .regionalInventories/list)
+LOCAL_PAGE = (25000, 25000)
+REGIONAL_PAGE = (25000, 100000)
+# output only fields of LocalInventory / RegionalInventory, accepted and ignored in an
+# insert body (name, account, base64EncodedName: release notes, week of Apr 6, 2026)
+OUTPUT_FIELDS = ("name", "account", "base64EncodedName")
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,7 @@ class Collection:
     message: str  # the protobuf message, as Google's errors name it
     attributes: frozenset
     enums: dict = field(default_factory=dict)
+    page: tuple = LOCAL_PAGE  # (default, maximum) pageSize of list
 
 
 LOCAL = Collection(
@@ -63,22 +75,26 @@ LOCAL = Collection(
     "storeCode",
     "localInventoryAttributes",
     "LocalInventoryAttributes",
-    frozenset(
-        (*PRICES, "availability", "quantity", "pickupMethod", "pickupSla", "instoreProductLocation")
-    ),
+    frozenset((
+        *PRICES, "availability", "quantity", "pickupMethod", "pickupSla",
+        "instoreProductLocation", "loyaltyPrograms", "customAttributes",
+        "localShippingLabel",
+    )),  # LocalInventoryAttributes (rpc .../inventories.v1/Types/LocalInventoryAttributes)
     {
         "availability": ("Availability", LOCAL_AVAILABILITY),
         "pickupMethod": ("PickupMethod", PICKUP_METHODS),
         "pickupSla": ("PickupSla", PICKUP_SLAS),
     },
-)
+    LOCAL_PAGE,
+)  # fmt: skip
 REGIONAL = Collection(
     "regionalInventories",
     "region",
     "regionalInventoryAttributes",
     "RegionalInventoryAttributes",
-    frozenset((*PRICES, "availability")),
+    frozenset((*PRICES, "availability", "loyaltyPrograms")),
     {"availability": ("Availability", ("IN_STOCK", "OUT_OF_STOCK"))},
+    REGIONAL_PAGE,
 )
 COLLECTIONS = {kind.collection: kind for kind in (LOCAL, REGIONAL)}
 
@@ -111,10 +127,10 @@ class MerchantInventories:
     def _inventories_api(self, account, method, rest, params, body):
         if len(rest) < 3 or rest[0] != "products":
             return not_found("Method not found.")
-        parsed = parse_product_id(rest[1])
-        if parsed is None:
-            return invalid(f"Invalid product name: {rest[1]}", "INVALID_NAME")
-        product_id, tail = "~".join(parsed), rest[2:]
+        product_id, refused = product_key(rest[1])
+        if refused:
+            return refused
+        tail = rest[2:]
         name, _colon, verb = tail[0].partition(":")
         kind = COLLECTIONS.get(name)
         if kind is None:
@@ -155,8 +171,10 @@ class MerchantInventories:
         attributes = copy.deepcopy(data.get(kind.attributes_field) or {})
         if "quantity" in attributes:
             attributes["quantity"] = str(int(attributes["quantity"]))  # int64: a JSON string
+        path = f"{kind.collection}/{key}"
         row = {
-            "name": f"accounts/{account}/products/{product_id}/{kind.collection}/{key}",
+            "name": f"accounts/{account}/products/{product_id}/{path}",
+            "base64EncodedName": f"accounts/{account}/products/{encoded(product_id)}/{path}",
             "account": account,
             kind.key: key,
             kind.attributes_field: attributes,
@@ -168,16 +186,12 @@ class MerchantInventories:
         refused = self._known_product(account, product_id)
         if refused:
             return refused
-        page, refused = page_of(
-            [row for _key, row in sorted(rows.items())], params, LIST_DEFAULT, LIST_MAX
-        )
+        page, refused = page_of([row for _key, row in sorted(rows.items())], params, *kind.page)
         if refused:
             return refused
         items, token = page
-        answer = {kind.collection: copy.deepcopy(items)}
-        if token:
-            answer["nextPageToken"] = token
-        return Reply(200, answer)
+        # ProtoJSON: no inventory, no "localInventories" (an empty list is left out)
+        return Reply(200, compact({kind.collection: copy.deepcopy(items), "nextPageToken": token}))
 
 
 def _delete_row(kind, rows, account, product_id, key):
@@ -198,7 +212,7 @@ def _unknown(name, where):
 
 def _check(kind, data):
     message = _snake(kind.collection[:-3] + "y")  # local_inventory, regional_inventory
-    unknown = set(data) - {"name", "account", kind.key, kind.attributes_field}
+    unknown = set(data) - {*OUTPUT_FIELDS, kind.key, kind.attributes_field}
     if unknown:
         return _unknown(sorted(unknown)[0], message)
     if not isinstance(data.get(kind.key), str) or not data[kind.key].strip():

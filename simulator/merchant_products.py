@@ -16,8 +16,12 @@ From developers.google.com/merchant/api/reference/rest/products_v1/:
 * ``accounts.productInputs/delete``: ``DELETE .../productInputs/{id}?dataSource=...``;
 * ``accounts.products/get`` and ``/list`` (pageSize at most 1000, default 25,
   pageToken): the processed Product, name ``accounts/{a}/products/{lang~label~offer}``
-  (the segment may also be unpadded base64url of it: guides/compatibility/
-  migrate-v1beta-v1 "Product name encoding"), its ``productAttributes`` the primary
+  (``local~lang~label~offer`` for a legacyLocal input), ``base64EncodedName`` the same
+  with the unpadded base64url segment (Product "base64EncodedName"); the path segment is
+  either form, the encoded one required when offerId holds ~, / or % (accounts.products/
+  get "name"; simulator/merchant_json.py ``product_key``); answers leave out what is at
+  its default value (no ``legacyLocal: false``, empty ``customAttributes`` or
+  ``itemLevelIssues``: ProtoJSON), its ``productAttributes`` the primary
   input's overlaid by each supplemental input's attributes (a supplemental source only
   overrides what it carries: guides/data-sources/overview), its ``productStatus``
   (destinationStatuses, itemLevelIssues: code, severity NOT_IMPACTED | DEMOTED |
@@ -31,32 +35,23 @@ From developers.google.com/merchant/api/reference/rest/products_v1/:
   product's current version is refused 409 ABORTED.
 """
 
-import base64
 import copy
 import time
 from datetime import UTC, datetime, timedelta
 
 from .common import Reply, now_iso
 from .merchant_auth import google_error, invalid, not_found
-from .merchant_inputs import INPUT_FIELDS, check_attributes, check_input, unknown_field
+from .merchant_inputs import (
+    INPUT_FIELDS,
+    OUTPUT_FIELDS,
+    check_attributes,
+    check_input,
+    unknown_field,
+)
 from .merchant_issues import REPORTING_CONTEXT
-from .merchant_json import body_object, camel, page_of
+from .merchant_json import body_object, camel, compact, encoded, page_of, product_key
 
 LIST_DEFAULT, LIST_MAX = 25, 1000
-
-
-def parse_product_id(segment):
-    """(contentLanguage, feedLabel, offerId) of a product (input) id, or None."""
-    text = segment
-    if text.count("~") < 2:
-        try:
-            text = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)).decode("utf-8")
-        except (ValueError, UnicodeDecodeError):
-            return None
-    parts = text.split("~", 2)
-    if len(parts) != 3 or not all(parts):
-        return None
-    return tuple(parts)
 
 
 class MerchantProducts:
@@ -113,7 +108,7 @@ class MerchantProducts:
             if settings.data_sources.get(source) == "SUPPLEMENTAL":
                 attributes.update(copy.deepcopy(value.get("productAttributes") or {}))
                 custom.update({c.get("name"): c for c in value.get("customAttributes") or []})
-        issues = copy.deepcopy(self.issues.get((account, product_id), []))
+        issues = [compact(i) for i in copy.deepcopy(self.issues.get((account, product_id), []))]
         issues += self._automatic_issues(account, product_id, attributes)
         country = base["feedLabel"] if len(base["feedLabel"]) == 2 else settings.country
         status = {"reportingContext": REPORTING_CONTEXT}
@@ -123,14 +118,15 @@ class MerchantProducts:
         expires = datetime.now(UTC) + timedelta(days=30)
         product = {
             "name": f"accounts/{account}/products/{product_id}",
-            "legacyLocal": False,
+            "base64EncodedName": f"accounts/{account}/products/{encoded(product_id)}",
+            "legacyLocal": bool(base.get("legacyLocal")),
             "offerId": base["offerId"],
             "contentLanguage": base["contentLanguage"],
             "feedLabel": base["feedLabel"],
             "dataSource": f"accounts/{account}/dataSources/{primary[0]}",
             "productAttributes": attributes,
             "customAttributes": list(custom.values()),
-            "productStatus": {
+            "productStatus": compact({
                 "destinationStatuses": [status],
                 "itemLevelIssues": issues,
                 "creationDate": created,
@@ -138,11 +134,10 @@ class MerchantProducts:
                 "googleExpirationDate": expires.isoformat(timespec="seconds").replace(
                     "+00:00", "Z"
                 ),
-            },
-        }
-        if "versionNumber" in base:
-            product["versionNumber"] = base["versionNumber"]
-        return product
+            }),
+            "versionNumber": base.get("versionNumber"),
+        }  # fmt: skip
+        return compact(product)
 
     # -- HTTP ---------------------------------------------------------------------------
 
@@ -190,7 +185,9 @@ class MerchantProducts:
         if refused:
             return refused
         product_id = f"{data['contentLanguage']}~{data['feedLabel']}~{data['offerId']}"
-        stored = {k: copy.deepcopy(v) for k, v in data.items() if k not in ("name", "product")}
+        if data.get("legacyLocal"):
+            product_id = "local~" + product_id
+        stored = {k: copy.deepcopy(v) for k, v in data.items() if k not in OUTPUT_FIELDS}
         stored.setdefault("productAttributes", {})
         settings = self.account(account)
         refused = self._version_refused(account, product_id, settings.data_sources[source], data)
@@ -242,10 +239,9 @@ class MerchantProducts:
         source, refused = self._data_source(account, params)
         if refused:
             return refused
-        parsed = parse_product_id(segment)
-        if parsed is None:
-            return invalid(f"Invalid product input name: {segment}", "INVALID_NAME")
-        product_id = "~".join(parsed)
+        product_id, refused = product_key(segment)
+        if refused:
+            return refused
         data, refused = body_object(body, "product_input")
         if refused:
             return refused
@@ -260,8 +256,20 @@ class MerchantProducts:
             s for s, v in versions.items() if settings.data_sources.get(s) == "PRIMARY" and v[-1][1]
         ]
         current = versions.get(source, [(0, None)])[-1][1]
-        if not primary or current is None:
+        if not primary:
             return not_found(f"Product input accounts/{account}/productInputs/{segment} not found.")
+        if current is None:
+            if settings.data_sources[source] == "PRIMARY":
+                # "the existing primary product input must be from the same data source"
+                return not_found(
+                    f"Product input accounts/{account}/productInputs/{segment} not found "
+                    f"in {params['dataSource'][0]}."
+                )
+            # UpdateProductInputRequest: only "the product (primary input) must exist";
+            # a supplemental source's input is made by the patch
+            base = versions[primary[0]][-1][1]
+            current = {k: base[k] for k in ("offerId", "contentLanguage", "feedLabel")}
+            current["productAttributes"] = {}
         attributes = data.get("productAttributes") or {}
         refused = check_attributes(attributes)
         if refused:
@@ -300,8 +308,9 @@ class MerchantProducts:
         source, refused = self._data_source(account, params)
         if refused:
             return refused
-        parsed = parse_product_id(segment)
-        product_id = "~".join(parsed) if parsed else segment
+        product_id, refused = product_key(segment)
+        if refused:
+            return refused
         versions = self.inputs.get((account, product_id), {}).get(source)
         if not versions or versions[-1][1] is None:
             return not_found(f"Product input accounts/{account}/productInputs/{segment} not found.")
@@ -310,10 +319,10 @@ class MerchantProducts:
         return Reply(200, {})
 
     def _get(self, account, segment):
-        parsed = parse_product_id(segment)
-        if parsed is None:
-            return invalid(f"Invalid product name: {segment}", "INVALID_NAME")
-        product = self._processed(account, "~".join(parsed), time.monotonic())
+        product_id, refused = product_key(segment)
+        if refused:
+            return refused
+        product = self._processed(account, product_id, time.monotonic())
         if product is None:
             return not_found(f"Product accounts/{account}/products/{segment} not found.")
         return Reply(200, product)
@@ -324,10 +333,7 @@ class MerchantProducts:
         if refused:
             return refused
         items, token = page
-        answer = {"products": items}
-        if token:
-            answer["nextPageToken"] = token
-        return Reply(200, answer)
+        return Reply(200, compact({"products": items, "nextPageToken": token}))
 
     def _visible_at(self, account):
         return time.monotonic() + float(self.account(account).processing_delay)
@@ -342,11 +348,12 @@ class MerchantProducts:
 
 
 def _input_view(account, product_id, stored):
-    view = {
+    """The ProductInput answered (ProtoJSON: defaults left out), with its encoded names
+    (ProductInput base64EncodedName, base64EncodedProduct)."""
+    return compact({
         "name": f"accounts/{account}/productInputs/{product_id}",
+        "base64EncodedName": f"accounts/{account}/productInputs/{encoded(product_id)}",
         "product": f"accounts/{account}/products/{product_id}",
-        "legacyLocal": False,
+        "base64EncodedProduct": f"accounts/{account}/products/{encoded(product_id)}",
         **copy.deepcopy(stored),
-    }
-    view.setdefault("customAttributes", [])
-    return view
+    })  # fmt: skip

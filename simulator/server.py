@@ -221,7 +221,13 @@ class _Handler(BaseHTTPRequestHandler):
             if not token_uri.startswith(("http://", "https://")):
                 raise ValueError("token_uri: the simulator's /merchant/token URL is required")
             return Reply(
-                200, merchant.create_service_account(token_uri, data.get("accounts") or ())
+                200,
+                merchant.create_service_account(
+                    token_uri,
+                    data.get("accounts") or (),
+                    project_id=str(data.get("project_id") or "simulator-project"),
+                    registered=bool(data.get("registered", True)),
+                ),
             )
         if (method, action) == ("POST", "deliver"):
             return _deliver(state, data)

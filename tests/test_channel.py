@@ -78,6 +78,47 @@ class TestChannel(ChannelStockCase):
         web2.unlink()
         self.assertFalse(Channel._receiving("web3"), "deleted")
 
+    def test_the_channels_drawing_from_a_warehouse_kept_in_cache_follow_their_changes(self):
+        """The channels a stock change republishes (those drawing from its warehouse)
+        are kept in Odoo's cache: a source or channel created, moved, archived or
+        deleted, or a connector changed, is seen by the next lookup."""
+        Channel = self.env["stock.channel"]
+        Warehouse = self.env["stock.warehouse"]
+        other = Warehouse.create({"name": "Other", "code": "OTH"})
+        third = Warehouse.create({"name": "Third", "code": "THI"})
+
+        def drawing(warehouse, connected=None):
+            return dict(Channel._drawing_from([warehouse.id], connected))
+
+        self.assertEqual(set(drawing(self.warehouse)), set(self.channels))
+        self.assertFalse(drawing(self.warehouse, True), "none has a connector")
+        self.market.write({"connector": "generic_json", "endpoint_url": "http://127.0.0.1:9/m"})
+        self.assertEqual(drawing(self.warehouse, True), {self.market: [self.warehouse.id]})
+        self.assertFalse(drawing(other))
+        source = self.env["stock.channel.source"].create(
+            {"channel_id": self.web.id, "warehouse_id": other.id}
+        )
+        self.assertEqual(drawing(other), {self.web: [other.id]}, "a source created")
+        source.warehouse_id = third
+        self.assertFalse(drawing(other), "a source moved")
+        self.assertEqual(drawing(third), {self.web: [third.id]})
+        source.unlink()
+        self.assertFalse(drawing(third), "a source deleted")
+        self.market.warehouse_id = other
+        self.assertEqual(drawing(other, True), {self.market: [other.id]}, "a channel moved")
+        self.market.connector = False
+        self.assertFalse(drawing(other, True), "its connector removed")
+        self.assertEqual(drawing(other, False), {self.market: [other.id]})
+        self.pos.action_archive()
+        self.assertNotIn(self.pos, drawing(self.warehouse), "archived")
+        web2 = Channel.create(
+            {"name": "Web 2", "code": "web2", "channel_type": "website",
+             "warehouse_id": third.id}
+        )  # fmt: skip
+        self.assertEqual(drawing(third), {web2: [third.id]}, "created")
+        web2.unlink()
+        self.assertFalse(drawing(third), "deleted")
+
     def test_connector_needs_an_http_endpoint(self):
         with self.assertRaisesRegex(ValidationError, "must start with http"):
             self.web.write({"connector": "generic_json", "endpoint_url": "ftp://example"})

@@ -207,6 +207,25 @@ class TestIntakeFast(FastCase):
         self.assertEqual(inbound.state, "exception")
         self.assertFalse(self.rows("F-8"))
 
+    def test_an_order_sent_again_after_being_held_replaces_it_and_is_confirmed_inline(self):
+        self.set_stock(self.product, 5)
+        held, _status, _answer = self.receive_order(self.order_payload("F-10", [("NOSKU", 1)]))
+        self.assertEqual(held.state, "exception")
+        again, status, answer = self.receive_order(self.order_payload("F-10", [("WIDGET", 1)]))
+        self.assertEqual((held.state, held.duplicate_of_id), ("duplicate", again))
+        self.assertEqual((status, answer["status"]), (200, "accepted"))
+        self.assertFalse(self.rows("F-10"), "held before: the confirmed path, inline")
+        self.assertEqual(self.order_of("F-10").state, "sale")
+        self.assertEqual((again.state, again.attempts, again.external_id), ("done", 1, "F-10"))
+
+    def test_an_order_cancelled_before_it_came_is_answered_cancelled_nothing_reserved(self):
+        self.set_stock(self.product, 5)
+        self.receive_order({"type": "cancel", "id": "F-11"}, kind="cancel", url_ref="F-11")
+        _inbound, status, answer = self.receive_order(self.order_payload("F-11", [("WIDGET", 1)]))
+        self.assertEqual((status, answer["status"]), (200, "cancelled"))
+        self.assertFalse(self.rows("F-11"), "nothing reserved")
+        self.assertFalse(self.order_of("F-11").filtered(lambda order: order.state != "cancel"))
+
     def test_default_channels_confirm_before_answering(self):
         self.market.intake_answer = "confirmed"
         self.assertEqual(self.env["stock.channel"].new({}).intake_answer, "confirmed")

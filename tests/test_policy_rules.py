@@ -127,6 +127,25 @@ class TestPolicyRules(ChannelStockCase):
         peak.action_switch_standard()
         self.assertEqual((self.publishable(self.web), self.publishable(self.market)), (90, 100))
 
+    def test_the_policy_in_force_kept_in_cache_follows_its_changes(self):
+        Policy = self.env["stock.channel.policy"].sudo()
+        self.assertEqual(Policy._in_force(self.company), self.policy)
+        self.policy.active = False  # archived: no policy in force
+        self.assertFalse(Policy._in_force(self.company))
+        other = Policy.create({"name": "Other standard", "policy_type": "standard"})
+        self.assertEqual(Policy._in_force(self.company), other, "a policy created counts")
+        peak = Policy.create({"name": "Sale days", "policy_type": "peak"})
+        peak.action_switch_peak()
+        self.assertEqual(Policy._in_force(self.company), peak, "the company's peak mode")
+        peak.action_switch_standard()
+        self.assertEqual(Policy._in_force(self.company), other)
+        other.unlink()
+        self.assertFalse(Policy._in_force(self.company), "a policy deleted counts")
+        peak.policy_type = "standard"
+        self.assertEqual(Policy._in_force(self.company), peak)
+        peak.company_id = self.second_company()[0]
+        self.assertFalse(Policy._in_force(self.company), "moved to another company")
+
     def test_peak_mode_needs_a_peak_policy(self):
         with self.assertRaisesRegex(Exception, "peak-period policy"):
             self.policy.action_switch_peak()

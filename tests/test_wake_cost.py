@@ -5,6 +5,7 @@ overview at most once a second per server process; nothing told is lost."""
 
 from odoo.tests import tagged
 
+from ..core.inbound import DUPLICATE
 from ..models import stock_channel_overview as overview_module
 from ..models.stock_channel_inbound.fast import CONFIRM_CRONS
 from ..models.stock_channel_overview import OVERVIEW_NOTIFICATION, OVERVIEW_PRECOMMIT_KEY
@@ -80,6 +81,13 @@ class TestWakeCost(ChannelStockCase):
         self.assertTrue(self.announced())
         self.assertEqual(len(self.stored()), 3)
         self.assertNotIn(OVERVIEW_PRECOMMIT_KEY, self.env.cr.precommit.data)
+
+    def test_a_state_written_on_no_message_tells_the_overview_nothing(self):
+        Inbound = self.env["stock.channel.inbound"].sudo()
+        Inbound.browse().write({"state": DUPLICATE})  # a search that found none
+        self.assertNotIn(OVERVIEW_PRECOMMIT_KEY, self.env.cr.precommit.data)
+        self.env.cr.precommit.run()
+        self.assertFalse(self.stored(), "no notification naming no channel")
 
 
 @tagged("post_install", "-at_install")

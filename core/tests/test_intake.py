@@ -1,11 +1,14 @@
 """The order intake's fast path decisions (core.intake), without Odoo."""
 
+from core.inbound import DONE, DUPLICATE, EXCEPTION, KIND_CANCEL, KIND_ORDER, RECEIVED, WAITING
 from core.intake import (
+    OrderMessages,
     Shape,
     claimable,
     inline_reason,
     ledger_differences,
     needed_units,
+    order_messages,
     reserved_answer,
     shortfalls,
 )
@@ -61,3 +64,29 @@ def test_a_claim_passes_over_orders_of_variants_another_worker_confirms():
     assert claimable(candidates, set(), 2) == [1, 2], "the oldest first"
     assert claimable(candidates, {10, 11, 12, 13, 14}, 40) == [5]
     assert claimable([], {1}, 40) == []
+
+
+def test_the_other_messages_of_an_order_read_in_one_pass():
+    assert order_messages([]) == OrderMessages()
+    rows = [
+        # id, kind, state, no sale order, in exception, same order, replaced by it
+        (7, KIND_ORDER, EXCEPTION, True, True, True, False),  # held: replaced now
+        (5, KIND_ORDER, RECEIVED, True, False, True, False),  # never judged: replaced
+        (6, KIND_ORDER, DONE, False, False, True, False),
+        (8, KIND_CANCEL, WAITING, True, False, True, False),
+    ]
+    assert order_messages(rows) == OrderMessages(False, (5, 7), True, True)
+    done_cancel = (9, KIND_CANCEL, DONE, True, False, True, False)
+    assert order_messages([done_cancel]).cancelled_before_import
+    cancelled_after = (9, KIND_CANCEL, DONE, False, False, True, False)
+    assert not order_messages([cancelled_after]).cancelled_before_import
+
+
+def test_a_version_replaced_before_counts_as_held_only_if_it_was():
+    replaced = (4, KIND_ORDER, DUPLICATE, True, True, True, True)
+    assert order_messages([replaced]) == OrderMessages(replaced_held=True)
+    clean = (4, KIND_ORDER, DUPLICATE, True, False, True, True)
+    assert order_messages([clean]) == OrderMessages()
+    # another order's cancellation that this message replaced decides nothing else
+    other = (3, KIND_CANCEL, WAITING, True, False, False, True)
+    assert order_messages([other]) == OrderMessages()

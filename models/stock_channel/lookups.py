@@ -1,14 +1,19 @@
 """The channel lookups of every order kept in Odoo's cache: the channels a webhook's code
-names, the channels sharing a channel's warehouse. A change of what they read (a
-channel created, deleted, or its code, warehouse, company, activity or order changed)
-clears the cache, in every worker (Odoo's registry signaling at the commit)."""
+names, the channels sharing a channel's warehouse, the channels drawing from warehouses
+(a stock change there republishes them). A change of what they read (a channel created,
+deleted, or its code, warehouse, company, activity, order, connector or sources changed;
+a source created, changed or deleted) clears the cache, in every worker (Odoo's registry
+signaling at the commit)."""
 
 from odoo import api, models, tools
 
 from .channel import CODE_PATTERN
 
-# the fields the cached lookups read (the search's domain and order)
-LOOKUP_FIELDS = {"code", "warehouse_id", "company_id", "active", "sequence", "name"}
+# the fields the cached lookups read (the search's domain and order; the channels
+# drawing from a warehouse: their connector and sources, whose own changes clear them too)
+LOOKUP_FIELDS = {
+    "code", "warehouse_id", "company_id", "active", "sequence", "name", "connector", "source_ids",
+}  # fmt: skip
 
 
 class StockChannel(models.Model):
@@ -65,3 +70,19 @@ class StockChannel(models.Model):
         channels = self.with_context(active_test=active_test)
         domain = [("warehouse_id", "=", warehouse_id), ("company_id", "=", company_id)]
         return tuple(channels.search(domain).ids)
+
+    @tools.ormcache("warehouse_ids", "self.env.context.get('active_test', True)")
+    def _drawing_ids(self, warehouse_ids):
+        """((channel id, whether it has a connector, the ids among `warehouse_ids` it draws
+        from), ...) of the channels (of every company) whose warehouse or one of whose
+        sources' is in `warehouse_ids` (a sorted tuple), in their order."""
+        wanted = set(warehouse_ids)
+        ids = list(warehouse_ids)
+        channels = self.sudo().search(
+            ["|", ("warehouse_id", "in", ids), ("source_ids.warehouse_id", "in", ids)]
+        )
+        return tuple(
+            (channel.id, bool(channel.connector), tuple(sorted(wanted & drawn)))
+            for channel in channels
+            for drawn in [channel._drawn_warehouse_ids()]
+        )

@@ -147,10 +147,11 @@ class StockChannel(models.Model):
         refresh cron instead of holding the user's commit. Never fails the change: rows
         locked or written concurrently are left to the refresh cron."""
         warehouses, channels = warehouses or {}, channels or {}
-        local = self.sudo().search(
-            [("connector", "=", False), "|", "|", ("warehouse_id", "in", list(warehouses)),
-             ("source_ids.warehouse_id", "in", list(warehouses)), ("id", "in", list(channels))]
-        )  # fmt: skip
+        local = self.sudo().browse(  # those drawing from the warehouses: lookups.py
+            [channel.id for channel, _ids in self._drawing_from(warehouses, connected=False)]
+        )
+        if channels:
+            local |= self.sudo().search([("connector", "=", False), ("id", "in", list(channels))])
         batches = defaultdict(lambda: self.sudo().browse())  # variant ids -> channels
         for channel in local:
             wanted = dict(channels.get(channel.id, {}))  # its warehouse's and sources' changes

@@ -104,13 +104,14 @@ class StockChannelDispatcher(models.AbstractModel):
         per run, not once per change. A run deletes the triggers due when it starts, in
         a transaction committed when it ends: a trigger being deleted (xmax set) is one a
         run has taken, and a change made meanwhile triggers the next run."""
-        cron = self.env.ref(DISPATCH_CRON).sudo()
         now = fields.Datetime.now()
         if at is not None and at > now:
-            cron._trigger(at=at)
+            self.env.ref(DISPATCH_CRON).sudo()._trigger(at=at)
             return
-        if not untaken_trigger(self.env.cr, [cron.id], now):
-            cron._trigger()
+        # its id as env.ref finds it (cached): the record read only to trigger it
+        cron_id = self.env["ir.model.data"]._xmlid_to_res_id(DISPATCH_CRON)
+        if not untaken_trigger(self.env.cr, [cron_id], now):
+            self.env.ref(DISPATCH_CRON).sudo()._trigger()
         payload = wake_payload(channel_ids)
         self.env.cr.execute("SELECT pg_notify(%s, %s)", [WAKE_CHANNEL, payload])
 

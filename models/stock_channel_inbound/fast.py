@@ -4,7 +4,7 @@ reservation ledger written under the variant lock, the confirmation woken (confi
 from odoo import fields, models
 
 from ...core import intake as intake_core
-from ...core.inbound import DUPLICATE, KIND_CANCEL, RESERVED, WAITING
+from ...core.inbound import DUPLICATE, KIND_CANCEL, KIND_ORDER, RESERVED
 from ..stock_channel.kits import KITS_EXIST_KEY
 from ..stock_channel_dispatcher.wake import untaken_trigger
 
@@ -13,16 +13,18 @@ CONFIRM_CRONS = (
     "stock_channel_sync.ir_cron_confirm_reserved_2",
 )
 
-# a waiting cancellation of the order (its channel's, by the channel's order id), a held
-# message this one replaced (_supersede_held pointed it here)
-FAST_SHAPE_MESSAGES = """
-SELECT COALESCE(bool_or(channel_id = %(channel)s AND kind = %(cancel)s
-                        AND external_id = %(external)s AND state = %(waiting)s), false),
-       COALESCE(bool_or(duplicate_of_id = %(self)s AND exception IS NOT NULL), false)
+# the channel's other messages of the order (by the channel's order id) and those this
+# message replaced before (core.intake.order_messages): a cancellation done before the
+# import, the held versions it replaces, a waiting cancellation, a version held before
+# (four searches before), in one query, each branch on an index
+ORDER_MESSAGES = """
+SELECT id, kind, state, sale_order_id IS NULL, exception IS NOT NULL,
+       COALESCE(channel_id = %(channel)s AND external_id = %(external)s, false),
+       COALESCE(duplicate_of_id = %(self)s, false)
   FROM stock_channel_inbound
- WHERE (channel_id = %(channel)s AND kind = %(cancel)s AND external_id = %(external)s
-        AND state = %(waiting)s)
-    OR (duplicate_of_id = %(self)s AND exception IS NOT NULL)
+ WHERE id != %(self)s
+   AND ((channel_id = %(channel)s AND kind IN %(kinds)s AND external_id = %(external)s)
+        OR duplicate_of_id = %(self)s)
 """
 
 
@@ -47,41 +49,44 @@ class StockChannelInbound(models.Model):
         )
         return 200, first.response
 
-    def _fast_shape(self, order_in, resolved, connector):
-        """The order and its channel as the fast path sees them (core.intake.Shape)."""
+    def _fast_shape(self, order_in, resolved, connector, messages):
+        """The order and its channel as the fast path sees them (core.intake.Shape);
+        `messages`: core.intake.OrderMessages."""
         channel = self.channel_id.sudo()
         products = self.env["product.product"].union(*resolved["products"].values())
         # the few columns the fast path reads (not every column of product and template)
         products.fetch(["product_tmpl_id"])
         products.product_tmpl_id.fetch(["is_storable", "uom_id", "categ_id"])
         kits = channel._kit_components(products, channel.company_id)
-        waiting, held = self._fast_shape_messages(order_in.id)
         return intake_core.Shape(
             kits=bool(kits),
             sourcing=bool(channel.source_ids),
             line_by_line=connector.accepts_orders,
             address_later=order_in.address_later,
-            cancelled=bool(order_in.cancelled or waiting),
+            cancelled=bool(order_in.cancelled or messages.cancel_waiting),
             not_storable=not all(products.mapped("is_storable")),
             held_before=bool(
-                self.env.context.get("stock_channel_retried") or self.exception or held
+                self.env.context.get("stock_channel_retried")
+                or self.exception
+                or messages.replaced_held
             ),  # as _held_before
         )
 
-    def _fast_shape_messages(self, external_id):
-        """(whether a cancellation of this order waits, whether a message this one
-        replaces was held): the searches of _waiting_cancellation and _held_before, in
-        one query."""
+    def _order_messages(self, external_id):
+        """core.intake.OrderMessages of this message's order, in one query. Before this
+        message is written (its own row is not in the answer): the message keeps one
+        UPDATE for the whole judging."""
         self.flush_model(
-            ["channel_id", "kind", "external_id", "state", "duplicate_of_id", "exception"]
-        )
-        self.env.cr.execute(FAST_SHAPE_MESSAGES, {
+            ["channel_id", "kind", "external_id", "state", "duplicate_of_id", "exception",
+             "sale_order_id"]
+        )  # fmt: skip
+        self.env.cr.execute(ORDER_MESSAGES, {
             "channel": self.channel_id.id, "external": external_id, "self": self.id,
-            "cancel": KIND_CANCEL, "waiting": WAITING,
+            "kinds": (KIND_ORDER, KIND_CANCEL),
         })  # fmt: skip
-        return self.env.cr.fetchone()
+        return intake_core.order_messages(self.env.cr.fetchall())
 
-    def _answer_reserved(self, order_in, resolved, connector):
+    def _answer_reserved(self, order_in, resolved, connector, messages):
         """(200, answer) once the order's units are reserved (ledger rows, variants
         republished, the confirmation woken); None when its channel answers after
         confirming, the order takes the inline path (core.intake.inline_reason) or the
@@ -91,7 +96,8 @@ class StockChannelInbound(models.Model):
             return None
         # whether kits exist, asked once for the order (no kit is made while it is judged)
         self = self.with_context(**{KITS_EXIST_KEY: self.channel_id._kits_exist()})
-        if intake_core.inline_reason(self._fast_shape(order_in, resolved, connector)):
+        shape = self._fast_shape(order_in, resolved, connector, messages)
+        if intake_core.inline_reason(shape):
             return None
         by_sku = resolved["products"]
         needed = intake_core.needed_units(
@@ -145,11 +151,12 @@ class StockChannelInbound(models.Model):
         """Trigger the confirmation crons, once per burst: not when a trigger of theirs
         is due and no run has taken it yet (an order reserved during a run triggers the
         next one: see wake.untaken_trigger)."""
-        # as env.ref would find them (their xmlids cached), their existence in one query
+        # as env.ref would find them (their xmlids cached); whether they exist is asked
+        # only to trigger them (a cron deleted has no trigger left)
         data = self.env["ir.model.data"]
         ids = [data._xmlid_to_res_id(xmlid, raise_if_not_found=False) for xmlid in CONFIRM_CRONS]
-        crons = self.env["ir.cron"].sudo().browse([cron_id for cron_id in ids if cron_id]).exists()
-        if untaken_trigger(self.env.cr, [cron.id for cron in crons], fields.Datetime.now()):
+        ids = [cron_id for cron_id in ids if cron_id]
+        if untaken_trigger(self.env.cr, ids, fields.Datetime.now()):
             return
-        for cron in crons:
+        for cron in self.env["ir.cron"].sudo().browse(ids).exists():
             cron._trigger()

@@ -45,7 +45,10 @@ class StockChannelInbound(models.Model):
 
     channel_id = fields.Many2one("stock.channel", ondelete="cascade", index=True)
     channel_code = fields.Char(help="The channel code of the URL the message came to.")
-    company_id = fields.Many2one(related="channel_id.company_id", store=True, index=True)
+    # computed before the INSERT: the message is stored in one query, not an UPDATE after
+    company_id = fields.Many2one(
+        related="channel_id.company_id", store=True, index=True, precompute=True
+    )
     kind = fields.Selection(INBOUND_KINDS, required=True, default=KIND_ORDER)
     external_id = fields.Char(string="Channel Reference", index=True)
     delivery_id = fields.Char(
@@ -86,7 +89,10 @@ class StockChannelInbound(models.Model):
     exception = fields.Selection(EXCEPTION_SELECTION)
     next_action = fields.Char()
     sale_order_id = fields.Many2one("sale.order", index="btree_not_null", ondelete="set null")
-    duplicate_of_id = fields.Many2one("stock.channel.inbound", ondelete="set null")
+    # searched for every order judged (fast.ORDER_MESSAGES): on an index, not a scan
+    duplicate_of_id = fields.Many2one(
+        "stock.channel.inbound", ondelete="set null", index="btree_not_null"
+    )
 
     _channel_ref_idx = models.Index("(channel_id, kind, external_id)")
 
@@ -118,8 +124,8 @@ class StockChannelInbound(models.Model):
                     )
         res = super().write(vals)
         # an order reserved moves no card yet: its confirmation (a batch, one transaction)
-        # tells the overviews once
-        if "state" in vals and vals["state"] != RESERVED:
+        # tells the overviews once; no message written (a search found none) tells nothing
+        if self and "state" in vals and vals["state"] != RESERVED:
             self.env["stock.channel.event"]._announce(events.INBOUND_CHANGED, self)
         return res
 
@@ -164,7 +170,10 @@ class StockChannelInbound(models.Model):
         """Store a message as received (the caller commits before judging it)."""
         if isinstance(body, bytes):
             body = body.decode("utf-8", "replace")
-        return self.sudo().create(
+        # created in its channel's company: Odoo's defaults are that company's (and the
+        # user's company is not read for them); returned in the caller's environment
+        inbound = self.sudo().with_company(channel.company_id) if channel else self.sudo()
+        message = inbound.create(
             {
                 "channel_id": channel.id if channel else False,
                 "kind": kind,
@@ -173,6 +182,7 @@ class StockChannelInbound(models.Model):
                 **vals,
             }
         )
+        return message.with_env(self.sudo().env)
 
     @api.model
     def _earlier_delivery(self, channel, delivery_id, event_id=False, topic=False):

@@ -11,7 +11,6 @@ from ...core.inbound import (
     EXCEPTION,
     KIND_CANCEL,
     KIND_ORDER,
-    RECEIVED,
     WAITING,
     judged_inline,
     too_many_lines,
@@ -71,6 +70,7 @@ class StockChannelInbound(models.Model):
         too_many = too_many_lines(len(order_in.lines), self.channel_id.max_order_lines)
         if too_many:
             return self._reject(413, too_many)
+        messages = self._order_messages(order_in.id)  # fast.py; before any write of it
         self.external_id = order_in.id
         order = self._find_order(order_in.id)
         if order and order != self.sale_order_id:
@@ -86,14 +86,14 @@ class StockChannelInbound(models.Model):
             if order.state in ("draft", "sent") and order.channel_exception:
                 order._channel_reserve()
             return self._set_outcome(DONE, order)
-        if answered := self._answered_before(order_in):
+        if answered := self._answered_before(order_in, messages):
             return answered
         resolved = self._resolve(order_in)
         if resolved["problems"]:
-            return self._hold(order_in, resolved)
-        self._supersede_held(order_in.id)
+            return self._hold(order_in, resolved, messages)
+        self._supersede_held(messages)
         connector = self._connector()
-        if reserved := self._answer_reserved(order_in, resolved, connector):
+        if reserved := self._answer_reserved(order_in, resolved, connector, messages):
             return reserved  # answered once its stock is reserved (fast.py)
         order = self._create_order(order_in, resolved)
         self._reserve_or_cancel(order, order_in, connector)
@@ -103,21 +103,21 @@ class StockChannelInbound(models.Model):
             order.channel_status_pushed = order._channel_status_body()
         return self._set_outcome(DONE, order)
 
-    def _answered_before(self, order_in):
+    def _answered_before(self, order_in, messages):
         """The answer of an order reserved and still confirming (a resend: the same
-        answer, nothing twice), or of one the channel cancelled before it was imported;
-        None otherwise."""
+        answer, nothing twice), or of one the channel cancelled before it was imported
+        (`messages`: core.intake.OrderMessages); None otherwise."""
         if pending := self._pending_duplicate(order_in.id):
             return pending
-        if self._cancelled_before_import(order_in.id):
+        if messages.cancelled_before_import:
             # a cancellation is final for the channel's order id: never imported after it
             return self._finish_cancelled_held(order_in)
         return None
 
-    def _hold(self, order_in, resolved):
+    def _hold(self, order_in, resolved, messages):
         """Keep an order the addon cannot import yet in exception, with the reason."""
         exception, reasons, next_action = resolved["problems"]
-        self._supersede_held(order_in.id)
+        self._supersede_held(messages)
         cancel = self._waiting_cancellation(order_in.id)
         if cancel:  # the channel already cancelled it: nothing to complete
             cancel.write({"state": DONE, "error": False})
@@ -163,26 +163,10 @@ class StockChannelInbound(models.Model):
         else:
             order._channel_reserve()
 
-    def _supersede_held(self, external_id):
-        """Older messages of this order still in exception: this one replaces them."""
-        self.search(
-            self._message_domain(
-                KIND_ORDER,
-                external_id,
-                ("state", "in", (EXCEPTION, RECEIVED)),
-                ("id", "!=", self.id),
-            )
-        ).write({"state": DUPLICATE, "duplicate_of_id": self.id})
-
-    def _cancelled_before_import(self, external_id):
-        """The channel cancelled this order while it was held (or before it came): a
-        cancellation done without a sale order."""
-        return self.search_count(
-            self._message_domain(
-                KIND_CANCEL, external_id, ("state", "=", DONE), ("sale_order_id", "=", False)
-            ),
-            limit=1,
-        )
+    def _supersede_held(self, messages):
+        """Older messages of this order still in exception (or never judged): this one
+        replaces them (`messages`: core.intake.OrderMessages)."""
+        self.browse(messages.held_ids).write({"state": DUPLICATE, "duplicate_of_id": self.id})
 
     def _waiting_cancellation(self, external_id):
         return self.search(

@@ -53,9 +53,12 @@ class StockChannelInbound(models.Model):
     def _process(self):
         self.ensure_one()
         self = self.sudo()  # the intake's own writes, whoever asked for the retry
-        self.attempts += 1
-        self.processed_at = fields.Datetime.now()
-        self.retry_at = False
+        # written with the outcome (one UPDATE of the row where nothing flushes it before)
+        attempt = {
+            "attempts": self.attempts + 1,
+            "processed_at": fields.Datetime.now(),
+            "retry_at": False,
+        }
         if not self.channel_id:
             status, answer = self._reject(404, f"no sales channel with code {self.channel_code!r}")
         else:
@@ -63,7 +66,7 @@ class StockChannelInbound(models.Model):
             status, answer = getattr(inbound, f"_process_{self.kind}")()
             if status >= 400 and self._connector().webhook_always_ok:
                 status = self._kept_in_odoo(status)
-        self.write({"http_status": status, "response": answer})
+        self.write({**attempt, "http_status": status, "response": answer})
         return status, answer
 
     def _process_verdict(self):

@@ -130,7 +130,7 @@ class StockChannelOutbox(models.Model):
 
         warehouse_ids = list(pending["warehouse"])
         if warehouse_ids:
-            for channel, ids in Channel._drawing_from(warehouse_ids, [("connector", "!=", False)]):
+            for channel, ids in Channel._drawing_from(warehouse_ids, connected=True):
                 for warehouse_id in ids:  # its warehouse and its sources
                     merge(channel, pending["warehouse"][warehouse_id])
         for channel in Channel.browse(list(pending["channel"])).exists():

@@ -2,6 +2,7 @@
 google-auth, unchanged), product inputs and the processed product after processing,
 supplemental sources, item-level issues, local inventories, quotas, Google's errors."""
 
+import base64
 import time
 
 import pytest
@@ -179,7 +180,7 @@ def test_calls_without_a_valid_token_or_scope_or_access_are_refused(sim, key):
     headers = {"Authorization": f"Bearer {other_scope['access_token']}"}
     scoped = requests.get(url, headers=headers, timeout=5).json()["error"]
     assert scoped["status"] == "PERMISSION_DENIED"
-    assert scoped["details"][0]["reason"] == "ACCESS_TOKEN_SCOPE_INSUFFICIENT"
+    assert scoped["details"][0]["metadata"]["REASON"] == "ACCESS_TOKEN_SCOPE_INSUFFICIENT"
     headers = {"Authorization": f"Bearer {_grant(key, _assertion(key)).json()['access_token']}"}
     elsewhere = requests.get(
         f"{sim.merchant_url()}/accounts/v1/accounts/999", headers=headers, timeout=5
@@ -202,7 +203,10 @@ def test_an_insert_shows_in_the_processed_product_after_processing(sim, session)
     assert product["productAttributes"]["availability"] == "IN_STOCK"
     assert product["dataSource"] == PRIMARY
     status = product["productStatus"]
-    assert status["itemLevelIssues"] == []
+    # ProtoJSON leaves out what is at its default value: no issue, no "itemLevelIssues"
+    assert "itemLevelIssues" not in status
+    assert "legacyLocal" not in product and "customAttributes" not in product
+    assert product["base64EncodedName"] == f"accounts/{ACCOUNT}/products/ZW5-VVN-U0tVLTE"
     assert status["destinationStatuses"][0]["approvedCountries"] == ["US"]
     # the product id may be sent base64url encoded, unpadded
     encoded = "ZW5-VVN-U0tVLTE"  # en~US~SKU-1
@@ -416,3 +420,180 @@ def test_faults_answer_in_googles_format(sim, session):
     assert limited.status_code == 429 and limited.json()["error"]["status"] == "RESOURCE_EXHAUSTED"
     sim.add_fault("status", "/merchant/products/", status=500, count=1, body={"own": "body"})
     assert _insert(sim, session, _input()).json() == {"own": "body"}
+
+
+# -- review fixes (issue 23) --------------------------------------------------------------
+
+
+def _b64(text):
+    return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
+
+
+def test_an_unregistered_gcp_project_is_refused_until_register_gcp(sim):
+    key = sim.create_merchant_service_account(
+        [ACCOUNT], project_id="fresh-project", registered=False
+    )
+    credentials = service_account.Credentials.from_service_account_info(key, scopes=[SCOPE])
+    session = AuthorizedSession(credentials)
+    refused = _insert(sim, session, _input())
+    assert refused.status_code == 401
+    error = refused.json()["error"]
+    assert error["status"] == "UNAUTHENTICATED"
+    assert error["message"].startswith("GCP project with id fresh-project and number ")
+    assert error["message"].endswith("is not registered with the merchant account.")
+    accounts = f"{sim.merchant_url()}/accounts/v1/accounts/{ACCOUNT}"
+    assert session.get(accounts, timeout=5).status_code == 401
+    registration = f"{accounts}/developerRegistration"
+    assert session.get(registration, timeout=5).json() == {
+        "name": f"accounts/{ACCOUNT}/developerRegistration"
+    }
+    registered = session.post(
+        f"{registration}:registerGcp", json={"developerEmail": "dev@example.com"}, timeout=5
+    )
+    assert registered.status_code == 200
+    assert registered.json()["name"] == f"accounts/{ACCOUNT}/developerRegistration"
+    assert len(registered.json()["gcpIds"]) == 1
+    assert session.get(registration, timeout=5).json() == registered.json()
+    assert _insert(sim, session, _input()).status_code == 200
+    assert session.get(accounts, timeout=5).status_code == 200
+    # registerGcp is for a user of the account only
+    elsewhere = f"{sim.merchant_url()}/accounts/v1/accounts/999/developerRegistration:registerGcp"
+    assert session.post(elsewhere, json={}, timeout=5).status_code == 403
+    assert session.post(f"{registration}:unregisterGcp", timeout=5).json() == {}
+    assert session.get(accounts, timeout=5).status_code == 401
+
+
+def test_empty_lists_false_and_empty_strings_are_left_out(sim, session):
+    assert session.get(_products(sim, "/products"), timeout=5).json() == {}
+    inserted = _insert(sim, session, _input()).json()
+    assert "legacyLocal" not in inserted and "customAttributes" not in inserted
+    assert inserted["base64EncodedProduct"] == f"accounts/{ACCOUNT}/products/ZW5-VVN-U0tVLTE"
+    time.sleep(DELAY + 0.1)
+    assert session.get(_local(sim, "en~US~SKU-1"), timeout=5).json() == {}
+    sim.merchant.add_issue(ACCOUNT, "en~US~SKU-1", "image_too_small", severity="DEMOTED")
+    issue = _processed(sim, session).json()["productStatus"]["itemLevelIssues"][0]
+    assert "attribute" not in issue  # an empty string is left out
+    sources = session.get(
+        f"{sim.merchant_url()}/datasources/v1/accounts/{ACCOUNT}/dataSources", timeout=5
+    ).json()["dataSources"]
+    assert sources[0]["primaryProductDataSource"] == {}
+    assert (
+        "adultContent"
+        not in session.get(f"{sim.merchant_url()}/accounts/v1/accounts/{ACCOUNT}", timeout=5).json()
+    )
+
+
+@pytest.mark.parametrize("segment", ["en~US~a~b", "en~US~sku%2F1", "en~US~50%25"])
+def test_a_plain_product_id_with_tilde_slash_or_percent_is_refused(sim, session, segment):
+    refused = session.get(_products(sim, f"/products/{segment}"), timeout=5)
+    assert refused.status_code == 400
+    error = refused.json()["error"]
+    assert error["status"] == "INVALID_ARGUMENT"
+    assert error["details"][0]["metadata"]["REASON"] == "INVALID_NAME"
+
+
+def test_special_offer_ids_go_by_the_encoded_form_and_legacy_local_ids_parse(sim, session):
+    _insert(sim, session, _input(offer="sku/1~b%"))
+    _insert(sim, session, {**_input(offer="SHOP"), "legacyLocal": True})
+    product = _processed(sim, session, _b64("en~US~sku/1~b%"))
+    assert product.status_code == 200
+    assert product.json()["name"] == f"accounts/{ACCOUNT}/products/en~US~sku/1~b%"
+    assert product.json()["base64EncodedName"].endswith(_b64("en~US~sku/1~b%"))
+    local = session.get(_products(sim, "/products/local~en~US~SHOP"), timeout=5).json()
+    assert local["legacyLocal"] is True and local["offerId"] == "SHOP"
+    assert session.get(_products(sim, "/products/en~US~SHOP"), timeout=5).status_code == 404
+    body = {"storeCode": "S1", "localInventoryAttributes": {"quantity": 2}}
+    row = session.post(_local(sim, _b64("en~US~sku/1~b%"), ":insert"), json=body, timeout=5).json()
+    assert row["base64EncodedName"] == (
+        f"accounts/{ACCOUNT}/products/{_b64('en~US~sku/1~b%')}/localInventories/S1"
+    )
+
+
+def test_inventory_lists_default_to_25000(sim, session):
+    _insert(sim, session, _input())
+    time.sleep(DELAY + 0.1)
+    for store in range(30):
+        body = {"storeCode": f"S{store:02d}", "localInventoryAttributes": {"quantity": 1}}
+        session.post(_local(sim, "en~US~SKU-1", ":insert"), json=body, timeout=5)
+        body = {
+            "region": f"R{store:02d}",
+            "regionalInventoryAttributes": {"availability": "IN_STOCK"},
+        }
+        base = _local(sim, "en~US~SKU-1").replace("localInventories", "regionalInventories")
+        session.post(f"{base}:insert", json=body, timeout=5)
+    local = session.get(_local(sim, "en~US~SKU-1"), timeout=5).json()
+    assert len(local["localInventories"]) == 30 and "nextPageToken" not in local
+    regional = session.get(base, timeout=5).json()
+    assert len(regional["regionalInventories"]) == 30 and "nextPageToken" not in regional
+
+
+def test_documented_inventory_fields_and_echoed_output_fields_are_accepted(sim, session):
+    _insert(sim, session, _input())
+    time.sleep(DELAY + 0.1)
+    url = _local(sim, "en~US~SKU-1", ":insert")
+    body = {"storeCode": "PARIS-1", "localInventoryAttributes": {
+        "quantity": 3, "loyaltyPrograms": [{"programLabel": "club"}],
+        "customAttributes": [{"name": "aisle", "value": "7"}]}}  # fmt: skip
+    row = session.post(url, json=body, timeout=5)
+    assert row.status_code == 200
+    assert session.post(url, json=row.json(), timeout=5).status_code == 200
+    again = _insert(sim, session, _insert(sim, session, _input()).json())
+    assert again.status_code == 200
+
+
+def test_patching_a_supplemental_input_needs_only_the_primary(sim, session):
+    _insert(sim, session, _input())
+    url = _products(sim, "/productInputs/en~US~SKU-1")
+    body = {"productAttributes": {"availability": "OUT_OF_STOCK"}}
+    patched = session.patch(url, params={"dataSource": SUPPLEMENTAL}, json=body, timeout=5)
+    assert patched.status_code == 200
+    assert _processed(sim, session).json()["productAttributes"]["availability"] == "OUT_OF_STOCK"
+    missing = session.patch(
+        _products(sim, "/productInputs/en~US~NOPE"),
+        params={"dataSource": SUPPLEMENTAL},
+        json=body,
+        timeout=5,
+    )
+    assert missing.status_code == 404
+
+
+def test_error_info_reason_is_generic_and_the_code_in_metadata(sim, session):
+    refused = _insert(sim, session, {**_input(), "offerId": ""}).json()["error"]["details"][0]
+    assert refused["reason"] == "invalid"
+    assert refused["metadata"]["REASON"] == "REQUIRED_FIELD"
+    assert refused["metadata"]["FIELD_LOCATION"] == "offerId"
+    missing = session.get(_products(sim, "/products/en~US~NOPE"), timeout=5).json()["error"]
+    assert missing["details"][0]["reason"] == "notFound"
+    assert missing["details"][0]["metadata"]["REASON"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize("label", ["us", "U S", "X" * 21, "US!"])
+def test_a_feed_label_outside_its_alphabet_is_refused(sim, session, label):
+    refused = _insert(sim, session, {**_input(), "feedLabel": label})
+    assert refused.status_code == 400
+    assert refused.json()["error"]["details"][0]["metadata"]["REASON"] == "INVALID_FEED_LABEL"
+
+
+def test_offer_id_whitespace_is_normalised(sim, session):
+    inserted = _insert(sim, session, _input(offer="  SKU   with\tspaces "))
+    assert inserted.json()["offerId"] == "SKU with spaces"
+    assert inserted.json()["name"] == f"accounts/{ACCOUNT}/productInputs/en~US~SKU with spaces"
+
+
+def test_a_key_for_every_account_is_registered_until_unregistered(sim):
+    key = sim.create_merchant_service_account()
+    session = AuthorizedSession(
+        service_account.Credentials.from_service_account_info(key, scopes=[SCOPE])
+    )
+    accounts = f"{sim.merchant_url()}/accounts/v1/accounts/{ACCOUNT}"
+    assert session.get(accounts, timeout=5).status_code == 200
+    assert session.post(f"{accounts}/developerRegistration:unregisterGcp", timeout=5).json() == {}
+    assert session.get(accounts, timeout=5).status_code == 401
+    url = f"{sim.url}/_sim/merchant/service_account"
+    body = {"token_uri": sim.merchant_token_uri(), "accounts": [ACCOUNT], "registered": False}
+    other = requests.post(url, json={**body, "project_id": "other-project"}, timeout=5).json()
+    assert other["project_id"] == "other-project"
+    other_session = AuthorizedSession(
+        service_account.Credentials.from_service_account_info(other, scopes=[SCOPE])
+    )
+    assert other_session.get(accounts, timeout=5).status_code == 401
