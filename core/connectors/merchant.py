@@ -27,7 +27,7 @@ from ..idempotency import idempotency_key, utc_now
 from . import check, settings
 from . import merchant_wire as wire
 from .base import MERCHANT, PENDING, SUCCESS, PushResult, Verdict, register
-from .merchant_api import DEFAULT_REQUESTS_PER_MINUTE, KeyRefused, MerchantApi
+from .merchant_api import DEFAULT_REQUESTS_PER_MINUTE, KeyRefused, MerchantApi, NotRegistered
 
 DEFAULT_ENDPOINT = "https://merchantapi.googleapis.com"
 DEFAULT_BACKORDER_DAYS = 14
@@ -357,6 +357,15 @@ class MerchantConnector(MerchantApi):
         email = self._key_info().get("client_email")
         try:
             answer = self._json(self._call("GET", f"accounts/v1/accounts/{account}", "accounts"))
+        except NotRegistered:
+            project = self._key_info().get("project_id") or "of the key"
+            raise check.CredentialsRefused(
+                f"the Google Cloud project {project} is not registered with Merchant Center "
+                f"account {self._account}: an admin of the account registers it once "
+                "(Merchant API registerGcp, with a developer's e-mail; see "
+                "developers.google.com/merchant/api/guides/quickstart/registration), then "
+                "test again in 5 minutes."
+            ) from None
         except PermanentError as error:
             if error.status in (FORBIDDEN, NOT_FOUND):
                 raise check.CredentialsRefused(

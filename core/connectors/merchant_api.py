@@ -32,11 +32,19 @@ UNAUTHORIZED = 401
 QUOTA_MINUTE = 60.0
 DEFAULT_REQUESTS_PER_MINUTE = 60
 KEY_FIELDS = ("client_email", "private_key", "token_uri")
+# Google: "try calling the API again in 5 minutes" once the project is registered
+REGISTRATION_WAIT = 300.0
 
 
 class KeyRefused(PermanentError):
     """The service account key is unusable, or Google's token endpoint refuses it: no
     request can be sent."""
+
+
+class NotRegistered(RetryableError):
+    """The service account's Google Cloud project is not registered with the Merchant
+    Center account (a one-time registerGcp): every call is refused 401 until it is, and
+    Google asks to call again 5 minutes after registering."""
 
 
 class _AuthRequest(AuthRequest):
@@ -179,6 +187,12 @@ class MerchantApi(Connector):
             break
         if response.status_code == TOO_MANY_REQUESTS:
             self._throttled(response, endpoint)
+        if response.status_code == UNAUTHORIZED and wire.not_registered(response.text):
+            raise NotRegistered(
+                self._google_message(response),
+                seconds=REGISTRATION_WAIT,
+                **self._error_fields(response),
+            )
         self._classify_google(response)
         return response
 

@@ -202,3 +202,11 @@ def error_words(body, fallback):
         return fallback
     head = f"{status} ({reason})" if reason else status
     return f"{head}: {message}" if head and message else head or message
+
+
+def not_registered(body):
+    """Whether a 401 answer says the caller's Google Cloud project is not registered with
+    the Merchant Center account (developers.google.com/merchant/api/guides/quickstart/
+    registration: "GCP project with id ... is not registered with the merchant account")."""
+    _status, reason, message = error_reason(body)
+    return "not registered" in message.lower() or "NOT_REGISTERED" in reason.upper()

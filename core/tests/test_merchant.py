@@ -434,6 +434,33 @@ def test_connection_names_a_pickup_sla_google_does_not_take():
     assert check.message.endswith("MULTI_WEEK: correct it on the channel.")
 
 
+UNREGISTERED = (
+    "GCP project with id shop and number 1234 is not registered with the merchant account. "
+    "Follow these steps https://developers.google.com/merchant/api/guides/quickstart"
+    "#register_as_a_developer to register the GCP project with the merchant account then try "
+    "calling the API again in 5 minutes."
+)
+
+
+def test_a_project_not_registered_says_to_register_it_and_pushes_wait():
+    google = FakeGoogle()
+    path = f"/accounts/v1/accounts/{ACCOUNT}"
+    google.answers[("GET", path)] = [(401, _error(401, "UNAUTHENTICATED", UNREGISTERED))] * 2
+    check = _connector(google).test_connection()
+    assert check.message == (
+        f"Google Merchant Center: the Google Cloud project shop is not registered with "
+        f"Merchant Center account {ACCOUNT}: an admin of the account registers it once "
+        "(Merchant API registerGcp, with a developer's e-mail; see "
+        "developers.google.com/merchant/api/guides/quickstart/registration), then test "
+        "again in 5 minutes."
+    )
+    insert = f"/products/v1/accounts/{ACCOUNT}/productInputs:insert"
+    google.answers[("POST", insert)] = [(401, _error(401, "UNAUTHENTICATED", UNREGISTERED))] * 2
+    with pytest.raises(RetryableError) as caught:  # sent again later, never a dead letter
+        _connector(google).push([_item("SKU-1", 1)], today=TODAY)
+    assert caught.value.seconds == 300.0 and not caught.value.throttled
+
+
 def test_a_required_setting_left_empty_sends_nothing():
     google = FakeGoogle()
     with pytest.raises(PermanentError, match="needs its Data Source"):

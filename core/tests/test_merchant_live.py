@@ -120,3 +120,10 @@ def test_connection_checks(sim, key):
     assert "is not a supplemental API data source" in primary.message
     missing = _merchant(sim, key, data_source="333").test_connection()
     assert "does not exist in account 123456" in missing.message
+
+
+def test_a_project_not_registered_with_the_account(sim):
+    key = sim.create_merchant_service_account([ACCOUNT], registered=False)
+    check = _merchant(sim, key).test_connection()
+    assert not check.ok
+    assert f"is not registered with Merchant Center account {ACCOUNT}" in check.message
