@@ -2,6 +2,7 @@
 (core.tokens does the arithmetic): one refresh at a time across workers, in a short
 transaction of its own (stock_channel_rate_slot._short_transaction)."""
 
+import hashlib
 from contextlib import contextmanager
 
 from odoo import fields, models
@@ -18,6 +19,9 @@ class StockChannelToken(models.Model):
     channel_id = fields.Many2one("stock.channel", required=True, ondelete="cascade", index=True)
     access_token = fields.Char(groups="stock_channel_sync.group_channel_manager")
     expires_at = fields.Float(digits=(16, 3), help="Epoch seconds.")
+    # whose token it is (a digest of the connector's token key: for Google, the service
+    # account's e-mail and key id): a token of another key is not read back
+    key_digest = fields.Char()
 
     _channel_uniq = models.UniqueIndex("(channel_id)", "One token per channel.")
 
@@ -34,24 +38,28 @@ class DatabaseTokenStore(TokenStore):
 
     def _read(self, key):
         if self._cr is not None:
-            return self._select(self._cr, lock=False)
+            return self._select(self._cr, lock=False, key=key)
         with _short_transaction(self.env) as cr:
-            return self._select(cr, lock=False)
+            return self._select(cr, lock=False, key=key)
 
-    def _select(self, cr, lock):
+    def _select(self, cr, lock, key=None):
+        """The channel's token, None when there is none or it is another key's (a new
+        key pasted on the channel: its token is fetched, the old key's never used)."""
         cr.execute(
-            "SELECT access_token, expires_at FROM stock_channel_token WHERE channel_id = %s"
-            + (" FOR UPDATE" if lock else ""),
+            "SELECT access_token, expires_at, key_digest FROM stock_channel_token "
+            "WHERE channel_id = %s" + (" FOR UPDATE" if lock else ""),
             [self.channel_id],
         )
         row = cr.fetchone()
-        return Token(row[0] or "", row[1] or 0.0) if row else None
+        if not row or (key is not None and row[2] != _digest(key)):
+            return None
+        return Token(row[0] or "", row[1] or 0.0)
 
     def _write(self, key, token):
         self._cr.execute(
-            "UPDATE stock_channel_token SET access_token = %s, expires_at = %s "
-            "WHERE channel_id = %s",
-            [token.value or None, token.expires_at, self.channel_id],
+            "UPDATE stock_channel_token SET access_token = %s, expires_at = %s, "
+            "key_digest = %s WHERE channel_id = %s",
+            [token.value or None, token.expires_at, _digest(key), self.channel_id],
         )
 
     @contextmanager
@@ -68,3 +76,8 @@ class DatabaseTokenStore(TokenStore):
                 yield
             finally:
                 self._cr = None
+
+
+def _digest(key):
+    """A digest of a token key (the key's identity is kept, not its parts)."""
+    return hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:32]

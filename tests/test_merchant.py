@@ -306,3 +306,18 @@ class TestMerchantSync(OrderCase):
         self.publish()
         self.assertEqual(self.on_google(), ("IN_STOCK", None))
         self.assertEqual(drift.state, "corrected")
+
+    # -- a new key ------------------------------------------------------------------------
+
+    def test_a_new_key_pasted_is_given_its_own_token(self):
+        self.set_stock(self.product, 3)
+        self.publish()
+        old = self.key["client_email"]
+        before = self.sim.merchant.token_requests(old)
+        key = self.sim.create_merchant_service_account([ACCOUNT])
+        set_settings(self.gmc, service_account_key=json.dumps(key))
+        self.set_stock(self.product, 0)
+        self.publish()
+        self.assertEqual(self.sim.merchant.token_requests(key["client_email"]), 1)
+        self.assertEqual(self.sim.merchant.token_requests(old), before)  # the old one unused
+        self.assertEqual(self.on_google(), ("OUT_OF_STOCK", None))

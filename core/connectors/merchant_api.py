@@ -104,7 +104,10 @@ class MerchantApi(Connector):
 
     @property
     def _token_key(self):
-        return (self.config.code, "token")
+        """The channel's token of this key (its service account and key id): a new key
+        pasted on the channel is not given the old key's token."""
+        info = self._key_info()
+        return (self.config.code, "token", info["client_email"], info.get("private_key_id", ""))
 
     def _secrets(self):
         secrets = super()._secrets()

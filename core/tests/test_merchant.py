@@ -272,6 +272,18 @@ def test_token_is_fetched_once_cached_then_refreshed_when_expired():
     assert google.api_calls()[-1][4]["Authorization"] == "Bearer ya29.token-2"
 
 
+def test_a_new_key_is_not_given_the_old_keys_token():
+    google, tokens = FakeGoogle(), TokenStore()
+    first = _connector(google)
+    first.tokens = tokens
+    first.push([_item("SKU-1", 1)], today=TODAY)
+    second = _connector(google, service_account_key=json.dumps({**KEY, "private_key_id": "k2"}))
+    second.tokens = tokens  # the channel's store, the key pasted again
+    second.push([_item("SKU-1", 0)], today=TODAY)
+    assert google.tokens == 2
+    assert google.api_calls()[-1][4]["Authorization"] == "Bearer ya29.token-2"
+
+
 def test_a_token_google_no_longer_takes_is_fetched_again_once():
     google = FakeGoogle()
     connector = _connector(google)
