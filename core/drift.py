@@ -45,6 +45,7 @@ CORRECTABLE = frozenset({CHANNEL_EDIT, LOST_PUSH, UNKNOWN})
 # Causes counted in the drift rate: a push in flight is not a drift yet.
 COUNTED = frozenset(code for code, _label in DRIFT_CAUSES) - {IN_FLIGHT}
 DEFAULT_RUNS_PER_DAY = 24
+STORE_SEPARATOR = " @ "
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,33 @@ def classify(facts: SkuFacts) -> str:
     if facts.expected_qty is not None and facts.channel_qty != facts.expected_qty:
         return CHANNEL_EDIT
     return UNKNOWN
+
+
+def store_sku(sku, code):
+    """The name of a variant's figure at one store, as a drift shows it: "SKU @ STORE"."""
+    return f"{sku}{STORE_SEPARATOR}{code}"
+
+
+def store_facts(variant, published, publishable, held):
+    """[SkuFacts] of a variant's stores (channels that keep a quantity per store: Google
+    Merchant Center's local inventory), each named store_sku. ``variant``: the variant's
+    own SkuFacts (its pushes in flight or lost are its stores' too); ``published``:
+    {store code: quantity} Odoo last gave the channel (None: never published);
+    ``publishable``: {store code: quantity} of the channel's stores now (only these are
+    judged: a store Odoo no longer feeds is not its to correct); ``held``: {store code:
+    quantity} read back, a store the channel has no figure of holding 0."""
+    return [
+        SkuFacts(
+            sku=store_sku(variant.sku, code),
+            channel_qty=held.get(code, 0),
+            bound=True,
+            expected_qty=None if published is None else published.get(code),
+            publishable_qty=quantity,
+            pending_push=variant.pending_push,
+            last_push_lost=variant.last_push_lost,
+        )
+        for code, quantity in publishable.items()
+    ]
 
 
 def drift_rate(drifted: int, read: int) -> float | None:

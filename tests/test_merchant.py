@@ -307,7 +307,32 @@ class TestMerchantSync(OrderCase):
         self.assertEqual(self.on_google(), ("IN_STOCK", None))
         self.assertEqual(drift.state, "corrected")
 
-    # -- a new key ------------------------------------------------------------------------
+    # -- read-back of the stores, item issues read back, a new key ------------------------
+
+    def test_read_back_finds_a_store_edited_on_google_and_corrects_it(self):
+        self.set_stock(self.product, 3, self.lyon.lot_stock_id)
+        self.set_stock(self.product, 1, self.nantes.lot_stock_id)
+        self.publish()
+        # someone set Lyon's widgets to none in Merchant Center
+        url = (f"{self.sim.merchant_url()}/inventories/v1/accounts/{ACCOUNT}/products/"
+               f"{WIDGET}/localInventories:insert")  # fmt: skip
+        none = {"availability": "OUT_OF_STOCK", "quantity": "0"}
+        body = {"storeCode": "LYON-1", "localInventoryAttributes": none}
+        self.google.post(url, json=body, timeout=5).raise_for_status()
+        run = self.gmc._reconcile("manual", self.product)
+        drift = self.env["stock.channel.drift"].search([("channel_id", "=", self.gmc.id)])
+        self.assertEqual(
+            (drift.sku, drift.product_id, drift.cause, drift.expected_qty, drift.channel_qty,
+             drift.publishable_qty),
+            ("WIDGET @ LYON-1", self.product, "channel_edit", 3, 0, 3),
+        )  # fmt: skip
+        self.assertEqual((run.drifted, run.corrections), (1, 1))
+        self.publish()
+        stores = self.sim.merchant.local_inventory(ACCOUNT, WIDGET)
+        self.assertEqual(stores["LYON-1"]["localInventoryAttributes"]["quantity"], "3")
+        self.assertEqual(drift.state, "corrected")
+        run = self.gmc._reconcile("manual", self.product)
+        self.assertEqual((run.drifted, run.in_sync), (0, 3))  # the variant and its 2 stores
 
     def test_a_new_key_pasted_is_given_its_own_token(self):
         self.set_stock(self.product, 3)

@@ -369,6 +369,11 @@ class Connector:
         that address items by id; raises RetryableError/PermanentError."""
         raise NotImplementedError(f"{self.code}: reading quantities back is not supported")
 
+    def read_stores(self, skus):
+        """What each store holds -> {sku: {store code: int}} (connectors that send_detail
+        with stores); SKUs without any store left out."""
+        raise NotImplementedError(f"{self.code}: reading stores back is not supported")
+
     def list_catalog(self):
         """Every product of the channel's catalogue, as CatalogEntry (for the mapping)."""
         raise NotImplementedError(f"{self.code}: the catalogue cannot be read")

@@ -81,6 +81,21 @@ def detail_key(on_hand, stores):
     return ";".join(parts)
 
 
+def store_quantities(detail):
+    """{store code: quantity} of a detail_key text ("now=9;LYON-1=3+pickup" -> {"LYON-1":
+    3}); {} for "" or a text without stores."""
+    held = {}
+    for part in (detail or "").split(";"):
+        code, _sep, figure = part.rpartition("=")
+        if not code or code == "now":
+            continue
+        try:
+            held[code] = int(figure.removesuffix("+pickup"))
+        except ValueError:
+            continue
+    return held
+
+
 def rebased_quantity(item, found):
     """What a correction sets when the channel no longer holds what it was read holding:
     its quantity less the units the channel sold since the read (never a sale undone)."""

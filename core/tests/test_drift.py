@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core import drift
+from core.connectors.types import store_quantities
 from core.drift import (
     CHANNEL_EDIT,
     CORRECTABLE,
@@ -268,3 +269,18 @@ def test_a_dead_letter_older_than_an_accepted_push_is_not_a_lost_push():
     assert drift.last_push_lost(None, accepted), "never accepted: the dead letter is the last"
     assert not drift.last_push_lost(None, None)
     assert drift.last_push_lost(accepted, None, in_doubt=True)
+
+
+def test_store_facts_judge_each_store_of_a_variant():
+    published = store_quantities("now=4;LYON-1=3+pickup;NANTES-2=1")
+    assert published == {"LYON-1": 3, "NANTES-2": 1}
+    assert store_quantities("") == {}
+    variant = SkuFacts(sku="W", channel_qty=1, bound=True, expected_qty=1, publishable_qty=1)
+    facts = drift.store_facts(variant, published, {"LYON-1": 3, "NANTES-2": 1}, {"NANTES-2": 1})
+    assert [(f.sku, f.channel_qty, f.expected_qty, f.publishable_qty) for f in facts] == [
+        ("W @ LYON-1", 0, 3, 3),  # no figure on the channel: none there
+        ("W @ NANTES-2", 1, 1, 1),
+    ]
+    assert [drift.classify(f) for f in facts] == [drift.CHANNEL_EDIT, drift.IN_SYNC]
+    never = drift.store_facts(variant, None, {"LYON-1": 2}, {"LYON-1": 5})
+    assert drift.classify(never[0]) == drift.UNKNOWN

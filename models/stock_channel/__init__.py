@@ -17,6 +17,7 @@ model of channel.py; imported in this order, which is the order of their overrid
 - reach.py: unreachable channel and variants waiting for a binding
 - reconcile.py: drift and oversell KPIs, the reconciliation cron and actions
 - reconcile_run.py: a reconciliation run (read back, drifts judged, corrections)
+- reconcile_stores.py: what a run reads beside the quantities (stores, item issues)
 - velocity.py: sales velocity and push latency for the latency-adaptive buffer
 - settings.py: the settings its connector declares (stock.channel.setting rows), typed
 - exclusions.py: the exclusion rules applied (publishable 0, nothing orderable), the
@@ -37,7 +38,8 @@ model of channel.py; imported in this order, which is the order of their overrid
 # create and write (its rows follow the connector), connection_check.py around it (the
 # connection is tested once the settings are written)
 from . import channel, lookups, publishing, alerts, alert_figures, demo, connection, mapping
-from . import orders, overview, business, reach, reconcile, reconcile_run, velocity, settings
+from . import orders, overview, business, reach, reconcile, reconcile_run, reconcile_stores
+from . import velocity, settings
 from . import connection_check, sources, future_stock, kits, exclusions, pickup, sourcing, offers
 from . import publishable
 

@@ -91,6 +91,7 @@ class StockChannel(models.Model):
         }
         read = connector.read_quantities(list(skus.values()), refs)
         facts = self._drift_facts(products.browse(list(skus)), skus, read, started, unimported)
+        facts += self._store_drift_facts(connector, read, facts)  # reconcile_stores.py
         self._judge_drifts(run, facts, totals)
 
     def _drift_facts(self, products, skus, read, started, unimported):
