@@ -334,6 +334,31 @@ class TestMerchantSync(OrderCase):
         run = self.gmc._reconcile("manual", self.product)
         self.assertEqual((run.drifted, run.in_sync), (0, 3))  # the variant and its 2 stores
 
+    def test_an_issue_google_raises_later_is_an_alert_without_a_push(self):
+        self.set_stock(self.product, 3)
+        self.publish()
+        Alert = self.env["stock.channel.alert"]
+        domain = [("channel_id", "=", self.gmc.id), ("kind", "=", alerts.ITEM_ISSUE)]
+        self.assertFalse(Alert.search(domain))
+        pushes = len(self.logs(self.gmc))
+        # Google's review finds the image broken, hours after the push's verdict
+        self.sim.merchant.add_issue(
+            ACCOUNT, WIDGET, "image_link_broken", attribute="image_link",
+            description="Invalid image [image_link]", detail="The image cannot be crawled.",
+        )  # fmt: skip
+        self.gmc._reconcile("rolling", self.product)
+        alert = Alert.search(domain)
+        self.assertEqual((alert.product_id, alert.state), (self.product, "open"))
+        self.assertEqual(
+            alert.detail,
+            "DISAPPROVED (SHOPPING_ADS): Invalid image [image_link] (image_link_broken): "
+            "The image cannot be crawled.",
+        )
+        self.assertEqual(len(self.logs(self.gmc)), pushes)  # nothing pushed for it
+        self.sim.merchant.clear_issues(ACCOUNT, WIDGET)
+        self.gmc._reconcile("rolling", self.product)
+        self.assertEqual(alert.state, "resolved")
+
     def test_a_new_key_pasted_is_given_its_own_token(self):
         self.set_stock(self.product, 3)
         self.publish()

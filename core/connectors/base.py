@@ -374,6 +374,11 @@ class Connector:
         with stores); SKUs without any store left out."""
         raise NotImplementedError(f"{self.code}: reading stores back is not supported")
 
+    def read_item_issues(self, skus):
+        """What the channel says is wrong with each item -> {sku: words, "" none}
+        (connectors that report_item_issues); SKUs it does not know left out."""
+        raise NotImplementedError(f"{self.code}: reading item issues is not supported")
+
     def list_catalog(self):
         """Every product of the channel's catalogue, as CatalogEntry (for the mapping)."""
         raise NotImplementedError(f"{self.code}: the catalogue cannot be read")

@@ -296,16 +296,30 @@ class MerchantConnector(MerchantApi):
 
     def read_quantities(self, skus, refs=None):
         """{sku: 1 when Google shows it available (in stock, on backorder or preorder), 0
-        when out of stock} (read_form); products Google does not know are left out."""
+        when out of stock} (read_form); products Google does not know are left out. The
+        products read are kept for read_item_issues (one products.get each)."""
         self._check_config()
-        held = {}
+        held, self._read_products = {}, {}
         for sku in dict.fromkeys(str(sku) for sku in skus):
             product = self._product(sku)
             if product is None:
                 continue
+            self._read_products[sku] = product
             availability, _day = wire.held_availability(product)
             held[sku] = 0 if availability in ("", wire.OUT_OF_STOCK) else 1
         return held
+
+    def read_item_issues(self, skus):
+        """{sku: its DISAPPROVED or DEMOTED item-level issues in words ("" none)} of the
+        products Google knows: those read_quantities has just read, the others got."""
+        self._check_config()
+        read, self._read_products = getattr(self, "_read_products", {}), {}
+        issues = {}
+        for sku in dict.fromkeys(str(sku) for sku in skus):
+            product = read[sku] if sku in read else self._product(sku)
+            if product is not None:
+                issues[sku] = wire.item_issues(product)
+        return issues
 
     def read_stores(self, skus):
         """{sku: {store code: quantity}} of each product's local inventories (every page);

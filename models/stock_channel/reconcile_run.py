@@ -90,8 +90,9 @@ class StockChannel(models.Model):
             if pid in bindings
         }
         read = connector.read_quantities(list(skus.values()), refs)
+        self._read_item_issues(connector, skus, read)  # reconcile_stores.py
         facts = self._drift_facts(products.browse(list(skus)), skus, read, started, unimported)
-        facts += self._store_drift_facts(connector, read, facts)  # reconcile_stores.py
+        facts += self._store_drift_facts(connector, read, facts)
         self._judge_drifts(run, facts, totals)
 
     def _drift_facts(self, products, skus, read, started, unimported):

@@ -43,3 +43,16 @@ class StockChannel(models.Model):
                 held.get(variant.sku, {}),
             )
         ]
+
+    def _read_item_issues(self, connector, skus, read):
+        """The item issues the channel reports now of the variants it knows ({product_id:
+        sku}, those in `read`): an issue raised since the last push's verdict becomes an
+        alert, one gone resolves it."""
+        if not connector.reports_item_issues:
+            return
+        known = {pid: sku for pid, sku in skus.items() if sku in read}
+        if not known:
+            return
+        issues = connector.read_item_issues(list(known.values()))
+        found = {pid: issues[sku] for pid, sku in known.items() if sku in issues}
+        self.env["stock.channel.alert"]._item_issues(self, found)
