@@ -43,29 +43,34 @@ class StockChannelDispatcher(models.AbstractModel):
 
     def _plan_stock(self, channel, connector, rows):
         """The stock pushes of `rows`: what each variant needs is asked once
-        (stock.channel.quantity._for_push); the rows with nothing to send are deleted,
-        those that cannot be sent become dead letters; the others, in the order they
-        leave, are claimed (in doubt, with their sequences) and batched."""
+        (stock.channel.quantity._for_push); the others, in the order they leave, are
+        claimed (in doubt, with their sequences: in the statement that stores every
+        variant's figures); the rows with nothing to send are deleted, those that cannot
+        be sent become dead letters; the pushes batched."""
         Quantity = self.env["stock.channel.quantity"]
-        variants = Quantity._for_push(channel, rows.product_id)
+        variants, results = Quantity._for_push(channel, rows.product_id)
         computed_at = fields.Datetime.now().replace(tzinfo=UTC)
-        to_send, unchanged = [], rows.browse()
+        to_send, unchanged, conflicts = [], [], []
         for row in rows:
             variant = variants[row.product_id.id]
             if variant.own_stock:  # the channel's own stock
-                unchanged |= row
+                unchanged.append(row.id)
             elif variant.conflict:
-                row._to_dead_letter(variant.conflict)
+                conflicts.append((row, variant.conflict))
             elif not connector.addresses(variant.sku, variant.external_id):
-                unchanged |= row  # waiting for its binding: queued again when it is bound
+                unchanged.append(row.id)  # waiting for its binding: queued again when bound
             elif variant.in_sync and not row.force:
-                unchanged |= row
+                unchanged.append(row.id)
             else:
                 to_send.append((row, variant))
-        unchanged._delete_sent()
         # quantities falling to 0 first, then priority, then the oldest change
         to_send.sort(key=lambda t: (t[1].publishable != 0, -t[0].priority, t[0].event_at, t[0].id))
-        claims = Quantity._claim_for_push(channel, [row.product_id.id for row, _v in to_send])
+        claims = Quantity._claim_for_push(
+            channel, [row.product_id.id for row, _v in to_send], results
+        )
+        for row, conflict in conflicts:
+            row._to_dead_letter(conflict)
+        rows.browse(unchanged)._delete_sent()
         return [
             self._stock_job(batch, *claims, computed_at) for batch in connector.batches(to_send)
         ]
