@@ -128,9 +128,10 @@ class StockChannelBinding(models.Model):
         """({product_id: SKU on `channel`}, {product_id: why its SKU is not unique})."""
         bindings = channel._bindings(products) if bindings is None else bindings
         skus = {}
-        for product in products:
-            binding = bindings.get(product.id)
-            skus[product.id] = (binding.external_sku if binding else product.default_code) or ""
+        # the internal references read at once (a round asks thousands)
+        for product_id, code in zip(products.ids, products.mapped("default_code"), strict=True):
+            binding = bindings.get(product_id)
+            skus[product_id] = (binding.external_sku if binding else code) or ""
         conflicts = {}
         for sku, owners in self._sku_owners(channel, skus.values()).items():
             if len(owners) > 1:

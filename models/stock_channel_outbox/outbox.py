@@ -1,6 +1,7 @@
 """The outbox model: its rows and constants, taking due rows and letting them go."""
 
 import logging
+from collections import namedtuple
 
 from psycopg2.errors import SerializationFailure
 
@@ -20,6 +21,12 @@ LOCK_ATTEMPTS = 5
 # Republish all queues (100,000 a channel) was written in each of them, and no reader
 # needed them (the partial indexes below serve each state's readers)
 DROPPED_INDEXES = ("channel_id", "company_id", "state")
+
+
+# a row taken by a dispatch round, as its SELECT read it (no ORM read of thousands of rows)
+TakenRow = namedtuple(
+    "TakenRow", "id product_id sale_order_id generation attempts event_at priority force push_kind"
+)
 
 
 def clip(body):
@@ -125,7 +132,13 @@ class StockChannelOutbox(models.Model):
     # Taking rows, letting them go
     # ------------------------------------------------------------------
     def _lock_due(self, channel, limit, commit=None):
-        """Lock up to `limit` due rows of `channel`, skipping those another dispatcher holds.
+        """Lock up to `limit` due rows of `channel`, skipping those another dispatcher
+        holds; returns them (records, see _take_due)."""
+        return self.browse([row.id for row in self._take_due(channel, limit, commit)])
+
+    def _take_due(self, channel, limit, commit=None):
+        """Lock up to `limit` due rows of `channel`, skipping those another dispatcher
+        holds: [TakenRow], in the order they are taken.
 
         Odoo's transactions are REPEATABLE READ: a row another dispatcher sent (deleted)
         after this transaction's snapshot makes the lock fail with a serialization error.
@@ -141,11 +154,11 @@ class StockChannelOutbox(models.Model):
                 with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
                     self._merge_late(channel)
                     if self._paused(channel):
-                        return self.browse()
+                        return []
                     # in the order of _take_order_idx: LIMIT rows read, none sorted
                     self.env.cr.execute(
-                        """
-                        SELECT id FROM stock_channel_outbox
+                        f"""
+                        SELECT {", ".join(TakenRow._fields)} FROM stock_channel_outbox
                          WHERE channel_id = %s AND state = 'pending'
                            AND next_attempt_at <= (clock_timestamp() at time zone 'utc')
                          ORDER BY priority DESC, event_at, id
@@ -154,12 +167,12 @@ class StockChannelOutbox(models.Model):
                         """,
                         [channel.id, limit],
                     )
-                    return self.browse([row[0] for row in self.env.cr.fetchall()])
+                    return [TakenRow(*row) for row in self.env.cr.fetchall()]
             except SerializationFailure:
                 if not commit:
                     break
                 commit()
-        return self.browse()
+        return []
 
     def _paused(self, channel):
         """Whether `channel` cannot be reached until its next try (nothing of it is due)."""

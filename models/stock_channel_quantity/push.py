@@ -44,26 +44,33 @@ class StockChannelQuantity(models.Model):
         bindings = channel._bindings(products)
         skus, conflicts = Binding._channel_skus(channel, products, bindings)
         variants = {}
-        for product in products:
-            result = results[channel.id, product.id]
-            qty, day, in_doubt = published.get(product.id, (None, None, False))
-            binding = bindings.get(product.id) or Binding
-            variants[product.id] = VariantOnChannel(
-                sku=skus.get(product.id) or "",
+        for product_id in products.ids:
+            result = results[channel.id, product_id]
+            qty, day, in_doubt = published.get(product_id, (None, None, False))
+            binding = bindings.get(product_id)
+            variants[product_id] = VariantOnChannel(
+                sku=skus.get(product_id) or "",
                 publishable=result.publishable,
                 explain=explain_inputs(result),
                 published=qty,
                 available_at=result.available_at,
                 published_available_at=day,
                 in_doubt=in_doubt,
-                bound=bool(binding),
-                external_id=binding.external_id or "",
-                external_location_id=binding.external_location_id or "",
-                external_parent_id=binding.external_parent_id or "",
-                own_stock=binding.fulfilled_by_channel,
-                conflict=conflicts.get(product.id, ""),
+                conflict=conflicts.get(product_id, ""),
+                **(self._binding_facts(binding) if binding else {}),
             )
         return variants, results
+
+    @staticmethod
+    def _binding_facts(binding):
+        """What a push reads of a variant's binding (none: VariantOnChannel's defaults)."""
+        return {
+            "bound": True,
+            "external_id": binding.external_id or "",
+            "external_location_id": binding.external_location_id or "",
+            "external_parent_id": binding.external_parent_id or "",
+            "own_stock": binding.fulfilled_by_channel,
+        }
 
     @api.model
     def _published(self, channel, products):
