@@ -185,31 +185,40 @@ class StockChannelOutbox(models.Model):
 
     def _delete_sent(self, generations=None):
         """Rows done with (sent, or nothing to send): one DELETE, no per-row log line.
+        Returns how many of them were still there (deleted or kept).
 
         With `generations` ({row id: generation when it was taken}), a row changed since
         it was taken stays: a newer change of it waits for its own push (its attempts
         start again, the push that just ended having reached the channel).
         """
         if not self:
-            return
+            return 0
         self.flush_recordset()
+        cr = self.env.cr
         if generations is None:
-            self.env.cr.execute("DELETE FROM stock_channel_outbox WHERE id = ANY(%s)", [self.ids])
-        else:
-            ids = [row_id for row_id in self.ids if row_id in generations]
-            self.env.cr.execute(
-                """
-                WITH done AS (
-                    DELETE FROM stock_channel_outbox o
-                     USING unnest(%s::int[], %s::int[]) AS v(id, generation)
-                     WHERE o.id = v.id AND o.generation = v.generation
-                    RETURNING o.id)
-                UPDATE stock_channel_outbox SET attempts = 0, last_error = NULL
-                 WHERE id = ANY(%s) AND id NOT IN (SELECT id FROM done)
-                """,
-                [ids, [generations[row_id] for row_id in ids], ids],
+            cr.execute("DELETE FROM stock_channel_outbox WHERE id = ANY(%s)", [self.ids])
+            self.invalidate_recordset()
+            return cr.rowcount
+        ids = [row_id for row_id in self.ids if row_id in generations]
+        cr.execute(
+            """
+            DELETE FROM stock_channel_outbox o
+             USING unnest(%s::int[], %s::int[]) AS v(id, generation)
+             WHERE o.id = v.id AND o.generation = v.generation
+            RETURNING o.id
+            """,
+            [ids, [generations[row_id] for row_id in ids]],
+        )
+        deleted = {row_id for (row_id,) in cr.fetchall()}
+        kept = [row_id for row_id in ids if row_id not in deleted]
+        if kept:  # changed since taken (none, mostly: no second pass over the rows)
+            cr.execute(
+                "UPDATE stock_channel_outbox SET attempts = 0, last_error = NULL "
+                "WHERE id = ANY(%s)",
+                [kept],
             )
         self.invalidate_recordset()
+        return len(deleted) + (cr.rowcount if kept else 0)
 
     def _same_subject(self):
         """Domain of the rows pushing the same thing (variant quantity or order status)."""
