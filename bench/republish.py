@@ -20,9 +20,11 @@ scheduled actions not due (as a server that has been running; a fresh database h
 all overdue at once), but for the dispatcher's and the jobs' (their own schedule).
 Printed: variants, channels, items, seconds, items/s, the platform's floor (the least
 time its documented limits allow for those items), peak RSS of the server's processes
-(VmHWM) and of the bench, requests made, 429s; then the check: every SKU's last accepted
-quantity on the simulator (and, for the generic receiver, its level) equals Odoo's
-publishable (``_compute_publishable``, read after the run); exit 1 otherwise.
+(VmHWM) and of the bench, requests made, 429s, the CPU seconds of the server's processes
+and of the database's backends during the run (sampled with the RSS); then the check:
+every SKU's last accepted quantity on the simulator (and, for the generic receiver, its
+level) equals Odoo's publishable (``_compute_publishable``, read after the run); exit 1
+otherwise.
 """
 
 # pylint: disable=print-used
@@ -33,6 +35,8 @@ import os
 import resource
 import sys
 import time
+
+import psutil
 
 from bench._server import ServerBench, add_arguments
 from bench.publishable import seed_sql
@@ -75,6 +79,9 @@ class Bench(ServerBench):
         self.read_upto = 0
         self.requests = self.throttled = 0
         self.hwm = {}  # pid -> VmHWM kB
+        # pid -> CPU seconds (user + system), the last read: a process that ended keeps
+        # what it had at the last sample (the server's workers, the database's backends)
+        self.cpu = {"odoo": {}, "pg": {}}
         self.root_pid = None
 
     def log(self, message):
@@ -246,12 +253,40 @@ class Bench(ServerBench):
             except OSError:
                 continue
 
+    def sample_cpu(self):
+        """CPU seconds so far of the server's processes and of the PostgreSQL backends of
+        the benchmark database (a measure of the work that the machine's load does not
+        change; the republish's backends are the server's pooled connections)."""
+        try:
+            server = psutil.Process(self.server.process.pid)
+            procs = [server, *server.children(recursive=True)]
+        except psutil.Error:
+            procs = []
+        for proc in procs:
+            try:
+                times = proc.cpu_times()
+                self.cpu["odoo"][proc.pid] = times.user + times.system
+            except psutil.Error:
+                continue
+        for proc in psutil.process_iter(["name", "cmdline"]):
+            try:
+                title = " ".join(proc.info["cmdline"] or [])
+                if proc.info["name"] == "postgres" and f" {self.args.db} " in title:
+                    times = proc.cpu_times()
+                    self.cpu["pg"][proc.pid] = times.user + times.system
+            except psutil.Error:
+                continue
+
+    def cpu_seconds(self):
+        return tuple(sum(self.cpu[side].values()) for side in ("odoo", "pg"))
+
     def wait(self, timeout):
         start = time.monotonic()
         last = 0
         while time.monotonic() - start < timeout:
             self.read_journal()
             self.sample_rss()
+            self.sample_cpu()
             if self.complete():
                 return True
             if time.monotonic() - last > 10:
@@ -308,6 +343,8 @@ def main():
     try:
         time.sleep(2)
         bench.sim.clear_received()
+        bench.sample_cpu()
+        cpu_before = bench.cpu_seconds()
         bench.log("Republish all")
         start = time.monotonic()
         bench.republish()
@@ -315,6 +352,8 @@ def main():
         seconds = time.monotonic() - start
         bench.read_journal()
         bench.sample_rss()
+        bench.sample_cpu()
+        cpu_after = bench.cpu_seconds()
         bench_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     finally:
         bench.stop_server()
@@ -343,6 +382,11 @@ def main():
         f"{'' if complete else ' (incomplete)'} | {items / seconds:.0f} | {floor_text} | "
         f"{max(workers, default=0) / 1024:.0f} / {(sum(workers) + main_kb) / 1024:.0f} | "
         f"{bench_rss:.0f} | {bench.requests} | {bench.throttled} | {check} |"
+    )
+    odoo_cpu, pg_cpu = (after - before for before, after in zip(cpu_before, cpu_after, strict=True))
+    print(
+        f"  CPU s during the run: Odoo {odoo_cpu:.1f} + PostgreSQL {pg_cpu:.1f}; "
+        f"{(odoo_cpu + pg_cpu) / max(items, 1) * 1e6:.0f} CPU-microseconds an item"
     )
     for code, sku, held, expected in wrong[:10]:
         print(f"  {code} {sku}: simulator {held}, Odoo {expected}")

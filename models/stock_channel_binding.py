@@ -99,7 +99,14 @@ class StockChannelBinding(models.Model):
                          ON b.product_id = pp.id AND b.channel_id = %(channel)s AND b.active
                  WHERE pp.active AND pt.active AND (pt.is_storable OR NOT %(storable)s)
                    AND (pt.company_id IS NULL OR pt.company_id = %(company)s)
-                   AND (pp.default_code = ANY(%(skus)s) OR b.external_sku = ANY(%(skus)s))
+                   -- the variants named by their reference or by their binding, each read
+                   -- from its index (an OR of both scanned the whole catalogue each round)
+                   AND pp.id IN (
+                       SELECT id FROM product_product WHERE default_code = ANY(%(skus)s)
+                        UNION
+                       SELECT product_id FROM stock_channel_binding
+                        WHERE channel_id = %(channel)s AND active AND external_sku IS NOT NULL
+                          AND external_sku = ANY(%(skus)s))
             ) s WHERE s.sku = ANY(%(skus)s) GROUP BY s.sku
             """,
             {
@@ -128,9 +135,10 @@ class StockChannelBinding(models.Model):
         """({product_id: SKU on `channel`}, {product_id: why its SKU is not unique})."""
         bindings = channel._bindings(products) if bindings is None else bindings
         skus = {}
-        for product in products:
-            binding = bindings.get(product.id)
-            skus[product.id] = (binding.external_sku if binding else product.default_code) or ""
+        # the internal references read at once (a round asks thousands)
+        for product_id, code in zip(products.ids, products.mapped("default_code"), strict=True):
+            binding = bindings.get(product_id)
+            skus[product_id] = (binding.external_sku if binding else code) or ""
         conflicts = {}
         for sku, owners in self._sku_owners(channel, skus.values()).items():
             if len(owners) > 1:

@@ -55,7 +55,7 @@ class StockChannelDrift(models.Model):
     def _correction_bases(self, channel, products):
         """{product_id: quantity read on the channel} of the corrections queued for
         `products`: the base of their compare-and-set."""
-        if not products:
+        if not products or not self._correcting(channel):
             return {}
         drifts = self.sudo().search(
             [
@@ -68,9 +68,21 @@ class StockChannelDrift(models.Model):
         return {drift.product_id.id: drift.channel_qty for drift in drifts}
 
     @api.model
+    def _correcting(self, channel):
+        """Whether a correction of `channel` is queued (from the open drifts' index): a
+        push of thousands of variants asks for theirs only then."""
+        self.flush_model(["channel_id", "state", "correcting"])
+        self.env.cr.execute(
+            "SELECT 1 FROM stock_channel_drift WHERE channel_id = %s AND state = 'open' "
+            "AND correcting LIMIT 1",
+            [channel.id],
+        )
+        return bool(self.env.cr.fetchone())
+
+    @api.model
     def _mark_corrected(self, channel, product_ids, when):
         """Corrections that the channel has accepted (or verdict confirmed)."""
-        if not product_ids:
+        if not product_ids or not self._correcting(channel):
             return
         self.sudo().search(
             [

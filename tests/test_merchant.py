@@ -60,7 +60,8 @@ class TestMerchantFigures(ChannelStockCase):
 
     def variant(self):
         Quantity = self.env["stock.channel.quantity"]
-        return Quantity._for_push(self.gmc, self.product)[self.product.id]
+        variants, _results = Quantity._for_push(self.gmc, self.product)
+        return variants[self.product.id]
 
     def took(self, variant):
         """Google took the push of `variant` (its quantity, date and detail)."""
@@ -103,8 +104,8 @@ class TestMerchantFigures(ChannelStockCase):
         self.assertEqual(self.variant().stores[0], StoreStock("LYON-1", 0))
 
     def test_other_connectors_are_told_no_detail(self):
-        variant = self.env["stock.channel.quantity"]._for_push(self.market, self.product)
-        variant = variant[self.product.id]
+        variants, _results = self.env["stock.channel.quantity"]._for_push(self.market, self.product)
+        variant = variants[self.product.id]
         self.assertEqual((variant.on_hand, variant.stores, variant.detail), (None, (), ""))
 
     def outbox(self, channel):

@@ -73,6 +73,30 @@ class TestRepublishCost(SyncCase):
             },
         )
 
+    def quantity_writes(self):
+        """Rows of stock_channel_quantity inserted or updated so far in this transaction."""
+        self.env.cr.execute(
+            "SELECT n_tup_ins + n_tup_upd FROM pg_stat_xact_user_tables "
+            "WHERE relname = 'stock_channel_quantity'"
+        )
+        return self.env.cr.fetchone()[0]
+
+    def test_a_push_writes_its_quantity_line_once_before_it_leaves(self):
+        """A pushed variant's line is written twice: its figures stored with the push's
+        claim (in doubt, its sequence) in one statement, then its publication (a second
+        write before the push found its page full: not in place, in every index)."""
+        self.set_stock(self.product, 3)
+        self.flush_outbox()
+        self.env.flush_all()
+        before = self.quantity_writes()
+        self.dispatch()
+        lines = self.env["stock.channel.quantity"].search(
+            [("product_id", "=", self.product.id), ("published_at", "!=", False)]
+        )
+        self.assertEqual(lines.mapped("publishable_qty"), [3] * len(lines))
+        self.assertTrue(lines)
+        self.assertEqual(self.quantity_writes() - before, 2 * len(lines))
+
     def test_an_update_drops_the_older_indexes(self):
         cr = self.env.cr
         for table, columns in OLD_INDEXES.items():

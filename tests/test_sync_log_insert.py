@@ -114,6 +114,15 @@ class TestSyncLogInsert(SyncCase):
         moved = self.env.cr.precommit.data[OVERVIEW_PRECOMMIT_KEY]
         self.assertEqual(moved["ids"], {self.market.id, self.shop.id})
 
+    def test_an_inserted_log_is_announced_without_reading_it_back(self):
+        """Its listeners read its channel (known): the row, whose items weigh 250 kB in a
+        Republish all, is not read back from the database."""
+        Log = self.env["stock.channel.sync.log"]
+        logs = Log._insert([self.full_vals()])
+        self.assertNotIn(logs.id, Log._fields["items"]._get_cache(self.env))
+        with self.assertQueryCount(0):
+            self.assertEqual(logs.channel_id, self.market)
+
     def test_only_stored_columns_are_inserted(self):
         Log = self.env["stock.channel.sync.log"]
         self.assertFalse(Log._insert([]))

@@ -249,7 +249,7 @@ class StockChannelDispatcher(models.AbstractModel):
     def _round(self, channel, connector, commit):
         """One round: None when nothing was due, else the number of rows sent."""
         Outbox = self.env["stock.channel.outbox"]
-        rows = Outbox._lock_due(channel, connector.batch_limit * CANDIDATES_PER_BATCH, commit)
+        rows = Outbox._take_due(channel, connector.batch_limit * CANDIDATES_PER_BATCH, commit)
         if not rows:
             return None
         try:

@@ -19,17 +19,20 @@ class StockChannelDispatcher(models.AbstractModel):
     _inherit = "stock.channel.dispatcher"
 
     def _plan(self, channel, connector, rows):
-        """The jobs of a round. Rows with nothing to send are deleted, rows that cannot be
-        sent become dead letters, here; the others are marked in doubt with sequences."""
-        status_rows = rows.filtered("sale_order_id")
+        """The jobs of a round (`rows`: the outbox's TakenRow). Rows with nothing to send
+        are deleted, rows that cannot be sent become dead letters, here; the others are
+        marked in doubt with sequences."""
+        Outbox = self.env["stock.channel.outbox"]
+        status_rows = Outbox.browse([row.id for row in rows if row.sale_order_id])
         jobs = [job for row in status_rows if (job := self._plan_status(row))]
-        stock_rows = rows - status_rows
+        stock_rows = [row for row in rows if not row.sale_order_id]
         if stock_rows:
             jobs += self._plan_stock(channel, connector, stock_rows)
         return jobs
 
     @staticmethod
     def _row_key(row):
+        """(id, generation, attempts, event_at) of an outbox row (a record or a TakenRow)."""
         return (row.id, row.generation, row.attempts, row.event_at)
 
     def _plan_status(self, row):
@@ -42,40 +45,48 @@ class StockChannelDispatcher(models.AbstractModel):
         return PushBatch(rows=[self._row_key(row)], order_id=order.id, body=body, label=label)
 
     def _plan_stock(self, channel, connector, rows):
-        """The stock pushes of `rows`: what each variant needs is asked once
-        (stock.channel.quantity._for_push); the rows with nothing to send are deleted,
-        those that cannot be sent become dead letters; the others, in the order they
-        leave, are claimed (in doubt, with their sequences) and batched."""
-        Quantity = self.env["stock.channel.quantity"]
-        variants = Quantity._for_push(channel, rows.product_id)
+        """The stock pushes of `rows` (TakenRow): what each variant needs is asked once
+        (stock.channel.quantity._for_push); the others, in the order they leave, are
+        claimed (in doubt, with their sequences: in the statement that stores every
+        variant's figures); the rows with nothing to send are deleted, those that cannot
+        be sent become dead letters; the pushes batched."""
+        Quantity, Outbox = self.env["stock.channel.quantity"], self.env["stock.channel.outbox"]
+        products = self.env["product.product"].browse(dict.fromkeys(row.product_id for row in rows))
+        variants, results = Quantity._for_push(channel, products)
         computed_at = fields.Datetime.now().replace(tzinfo=UTC)
-        to_send, unchanged = [], rows.browse()
+        to_send, unchanged, conflicts = [], [], []
         for row in rows:
-            variant = variants[row.product_id.id]
+            variant = variants[row.product_id]
             if variant.own_stock:  # the channel's own stock
-                unchanged |= row
+                unchanged.append(row.id)
             elif variant.conflict:
-                row._to_dead_letter(variant.conflict)
+                conflicts.append((row.id, variant.conflict))
             elif not connector.addresses(variant.sku, variant.external_id):
-                unchanged |= row  # waiting for its binding: queued again when it is bound
+                unchanged.append(row.id)  # waiting for its binding: queued again when bound
             elif variant.in_sync and not row.force:
-                unchanged |= row
+                unchanged.append(row.id)
             else:
                 to_send.append((row, variant))
-        unchanged._delete_sent()
         # quantities falling to 0 first, then priority, then the oldest change
-        to_send.sort(key=lambda t: (t[1].publishable != 0, -t[0].priority, t[0].event_at, t[0].id))
-        claims = Quantity._claim_for_push(channel, [row.product_id.id for row, _v in to_send])
+        to_send.sort(
+            key=lambda t: (t[1].publishable != 0, -(t[0].priority or 0), t[0].event_at, t[0].id)
+        )
+        claims = Quantity._claim_for_push(channel, [row.product_id for row, _v in to_send], results)
+        for row_id, conflict in conflicts:
+            Outbox.browse(row_id)._to_dead_letter(conflict)
+        Outbox.browse(unchanged)._delete_sent()
         return [
             self._stock_job(batch, *claims, computed_at) for batch in connector.batches(to_send)
         ]
 
     def _stock_job(self, batch, sequences, bases, computed_at):
-        """The PushBatch of one batch of (row, VariantOnChannel); `bases`: the quantities
-        read on the channel that a reconciliation's corrections compare with."""
-        job = PushBatch(rows=[self._row_key(row) for row, _variant in batch])
+        """The PushBatch of one batch of (TakenRow, VariantOnChannel); `bases`: the
+        quantities read on the channel that a reconciliation's corrections compare with."""
+        job = PushBatch(
+            rows=[(row.id, row.generation, row.attempts, row.event_at) for row, _v in batch]
+        )
         for row, variant in batch:
-            product_id = row.product_id.id
+            product_id = row.product_id
             correction = product_id in bases
             job.products.append(product_id)
             job.explains.append(variant.explain)

@@ -110,7 +110,9 @@ class StockChannelDispatcher(models.AbstractModel):
     def _record_job(self, channel, job):
         outcome = job.outcome
         log_vals = job.log_vals(channel)
-        rows = self.env["stock.channel.outbox"].browse(job.row_ids).exists()
+        rows = self.env["stock.channel.outbox"].browse(job.row_ids)
+        if job.body is not None or isinstance(outcome, SyncError):
+            rows = rows.exists()  # (an accepted stock push: its DELETE says which were there)
         if isinstance(outcome, RetryableError):
             return self._failed(channel, rows, job, log_vals, outcome, retryable=True)
         if isinstance(outcome, SyncError):
@@ -174,14 +176,13 @@ class StockChannelDispatcher(models.AbstractModel):
         self.env["stock.channel.quantity"]._mark_published(
             channel, published, acked_at, dates=dates, details=details
         )
-        done = (
-            self.env["stock.channel.outbox"].browse([by_sku[sku][0][0] for sku in applied]) & rows
-        )
-        done._delete_sent(self._generations(job))
+        done = self.env["stock.channel.outbox"].browse([by_sku[sku][0][0] for sku in applied])
+        sent = done._delete_sent(self._generations(job))
+        rows = rows.exists() if stale else rows
         for sku in sorted(stale):
             message = f"{sku}: {result.retry_errors.get(sku) or REASON_STALE}"
             self._retry_item(channel, job, rows, result, by_sku[sku], message)
-        return len(done)
+        return sent
 
     def _applied(self, channel, accepted, result, tracked):
         """Log the items the channel applied (`accepted`, none: nothing logged), those of

@@ -1,6 +1,7 @@
 """The outbox model: its rows and constants, taking due rows and letting them go."""
 
 import logging
+from collections import namedtuple
 
 from psycopg2.errors import SerializationFailure
 
@@ -20,6 +21,12 @@ LOCK_ATTEMPTS = 5
 # Republish all queues (100,000 a channel) was written in each of them, and no reader
 # needed them (the partial indexes below serve each state's readers)
 DROPPED_INDEXES = ("channel_id", "company_id", "state")
+
+
+# a row taken by a dispatch round, as its SELECT read it (no ORM read of thousands of rows)
+TakenRow = namedtuple(
+    "TakenRow", "id product_id sale_order_id generation attempts event_at priority force push_kind"
+)
 
 
 def clip(body):
@@ -125,7 +132,13 @@ class StockChannelOutbox(models.Model):
     # Taking rows, letting them go
     # ------------------------------------------------------------------
     def _lock_due(self, channel, limit, commit=None):
-        """Lock up to `limit` due rows of `channel`, skipping those another dispatcher holds.
+        """Lock up to `limit` due rows of `channel`, skipping those another dispatcher
+        holds; returns them (records, see _take_due)."""
+        return self.browse([row.id for row in self._take_due(channel, limit, commit)])
+
+    def _take_due(self, channel, limit, commit=None):
+        """Lock up to `limit` due rows of `channel`, skipping those another dispatcher
+        holds: [TakenRow], in the order they are taken.
 
         Odoo's transactions are REPEATABLE READ: a row another dispatcher sent (deleted)
         after this transaction's snapshot makes the lock fail with a serialization error.
@@ -141,11 +154,11 @@ class StockChannelOutbox(models.Model):
                 with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
                     self._merge_late(channel)
                     if self._paused(channel):
-                        return self.browse()
+                        return []
                     # in the order of _take_order_idx: LIMIT rows read, none sorted
                     self.env.cr.execute(
-                        """
-                        SELECT id FROM stock_channel_outbox
+                        f"""
+                        SELECT {", ".join(TakenRow._fields)} FROM stock_channel_outbox
                          WHERE channel_id = %s AND state = 'pending'
                            AND next_attempt_at <= (clock_timestamp() at time zone 'utc')
                          ORDER BY priority DESC, event_at, id
@@ -154,12 +167,12 @@ class StockChannelOutbox(models.Model):
                         """,
                         [channel.id, limit],
                     )
-                    return self.browse([row[0] for row in self.env.cr.fetchall()])
+                    return [TakenRow(*row) for row in self.env.cr.fetchall()]
             except SerializationFailure:
                 if not commit:
                     break
                 commit()
-        return self.browse()
+        return []
 
     def _paused(self, channel):
         """Whether `channel` cannot be reached until its next try (nothing of it is due)."""
@@ -172,31 +185,40 @@ class StockChannelOutbox(models.Model):
 
     def _delete_sent(self, generations=None):
         """Rows done with (sent, or nothing to send): one DELETE, no per-row log line.
+        Returns how many of them were still there (deleted or kept).
 
         With `generations` ({row id: generation when it was taken}), a row changed since
         it was taken stays: a newer change of it waits for its own push (its attempts
         start again, the push that just ended having reached the channel).
         """
         if not self:
-            return
+            return 0
         self.flush_recordset()
+        cr = self.env.cr
         if generations is None:
-            self.env.cr.execute("DELETE FROM stock_channel_outbox WHERE id = ANY(%s)", [self.ids])
-        else:
-            ids = [row_id for row_id in self.ids if row_id in generations]
-            self.env.cr.execute(
-                """
-                WITH done AS (
-                    DELETE FROM stock_channel_outbox o
-                     USING unnest(%s::int[], %s::int[]) AS v(id, generation)
-                     WHERE o.id = v.id AND o.generation = v.generation
-                    RETURNING o.id)
-                UPDATE stock_channel_outbox SET attempts = 0, last_error = NULL
-                 WHERE id = ANY(%s) AND id NOT IN (SELECT id FROM done)
-                """,
-                [ids, [generations[row_id] for row_id in ids], ids],
+            cr.execute("DELETE FROM stock_channel_outbox WHERE id = ANY(%s)", [self.ids])
+            self.invalidate_recordset()
+            return cr.rowcount
+        ids = [row_id for row_id in self.ids if row_id in generations]
+        cr.execute(
+            """
+            DELETE FROM stock_channel_outbox o
+             USING unnest(%s::int[], %s::int[]) AS v(id, generation)
+             WHERE o.id = v.id AND o.generation = v.generation
+            RETURNING o.id
+            """,
+            [ids, [generations[row_id] for row_id in ids]],
+        )
+        deleted = {row_id for (row_id,) in cr.fetchall()}
+        kept = [row_id for row_id in ids if row_id not in deleted]
+        if kept:  # changed since taken (none, mostly: no second pass over the rows)
+            cr.execute(
+                "UPDATE stock_channel_outbox SET attempts = 0, last_error = NULL "
+                "WHERE id = ANY(%s)",
+                [kept],
             )
         self.invalidate_recordset()
+        return len(deleted) + (cr.rowcount if kept else 0)
 
     def _same_subject(self):
         """Domain of the rows pushing the same thing (variant quantity or order status)."""

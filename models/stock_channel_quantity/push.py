@@ -1,10 +1,33 @@
 """stock.channel.quantity: a push's side (the dispatcher: planned, claimed, then
 published)."""
 
+from psycopg2.extras import execute_values
+
 from odoo import api, models
 
 from ...core.dispatch import VariantOnChannel, explain_inputs
 from ...core.promise import on_hand_units
+from .quantity import RESULT_COLUMNS, RESULT_SET
+
+# the database clock in microseconds: a new sequence's floor (see _claim_sequences)
+CLOCK_US = "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint"
+# a round's figures stored (as _store_results) and, in the same statement, the lines of
+# the variants about to be pushed claimed (as _claim_sequences): each line written once
+# before the push instead of twice (the second write found its page full: not in place)
+UPSERT_CLAIM = f"""
+    INSERT INTO stock_channel_quantity AS q ({", ".join(RESULT_COLUMNS)}, push_in_doubt,
+           last_sequence)
+    VALUES %s
+    ON CONFLICT (channel_id, product_id) DO UPDATE SET
+        {RESULT_SET},
+        push_in_doubt = COALESCE(EXCLUDED.push_in_doubt, q.push_in_doubt),
+        last_sequence = CASE WHEN EXCLUDED.last_sequence IS NULL THEN q.last_sequence
+            ELSE GREATEST(COALESCE(q.last_sequence, 0) + 1, EXCLUDED.last_sequence) END
+    RETURNING q.product_id, q.last_sequence
+"""
+UPSERT_CLAIM_ROW = (
+    f"({', '.join(['%s'] * len(RESULT_COLUMNS))}, %s, CASE WHEN %s THEN {CLOCK_US} END)"
+)
 
 
 class StockChannelQuantity(models.Model):
@@ -12,40 +35,47 @@ class StockChannelQuantity(models.Model):
 
     @api.model
     def _for_push(self, channel, products):
-        """{product_id: core.dispatch.VariantOnChannel} of `products` on `channel`: what a
-        push needs, read once. Their publishable quantities are computed and stored
-        first (the lines are what the push is judged against)."""
+        """({product_id: core.dispatch.VariantOnChannel}, the allocation results) of
+        `products` on `channel`: what a push needs, read once. Their publishable
+        quantities are computed, not stored yet: _claim_for_push stores them (the lines
+        are what the push is judged against) with the claim of the pushes."""
         results = channel._compute_publishable(products)
-        self._store_results(results, changes=False)
         published = self._published(channel, products)
         Binding = self.env["stock.channel.binding"]
         bindings = channel._bindings(products)
         skus, conflicts = Binding._channel_skus(channel, products, bindings)
         stores = channel._store_figures(products) if channel._sends_detail() else None
         variants = {}
-        for product in products:
-            result = results[channel.id, product.id]
-            qty, day, in_doubt, detail = published.get(product.id, (None, None, False, ""))
-            binding = bindings.get(product.id) or Binding
-            variants[product.id] = VariantOnChannel(
-                sku=skus.get(product.id) or "",
+        for product_id in products.ids:
+            result = results[channel.id, product_id]
+            qty, day, in_doubt, detail = published.get(product_id, (None, None, False, ""))
+            binding = bindings.get(product_id)
+            variants[product_id] = VariantOnChannel(
+                sku=skus.get(product_id) or "",
                 publishable=result.publishable,
                 explain=explain_inputs(result),
                 published=qty,
                 available_at=result.available_at,
                 published_available_at=day,
                 in_doubt=in_doubt,
-                bound=bool(binding),
-                external_id=binding.external_id or "",
-                external_location_id=binding.external_location_id or "",
-                external_parent_id=binding.external_parent_id or "",
-                own_stock=binding.fulfilled_by_channel,
-                conflict=conflicts.get(product.id, ""),
+                conflict=conflicts.get(product_id, ""),
                 on_hand=on_hand_units(result) if stores is not None else None,
-                stores=stores.get(product.id, ()) if stores is not None else (),
+                stores=stores.get(product_id, ()) if stores is not None else (),
                 published_detail=detail or "",
+                **(self._binding_facts(binding) if binding else {}),
             )
-        return variants
+        return variants, results
+
+    @staticmethod
+    def _binding_facts(binding):
+        """What a push reads of a variant's binding (none: VariantOnChannel's defaults)."""
+        return {
+            "bound": True,
+            "external_id": binding.external_id or "",
+            "external_location_id": binding.external_location_id or "",
+            "external_parent_id": binding.external_parent_id or "",
+            "own_stock": binding.fulfilled_by_channel,
+        }
 
     @api.model
     def _published(self, channel, products):
@@ -66,13 +96,40 @@ class StockChannelQuantity(models.Model):
         return {product_id: tuple(rest) for product_id, *rest in self.env.cr.fetchall()}
 
     @api.model
-    def _claim_for_push(self, channel, product_ids):
+    def _claim_for_push(self, channel, product_ids, results=None):
         """The pushes of `product_ids` are about to leave: marked in doubt, each with its
-        sequence (see _claim_sequences). Returns ({product_id: sequence}, {product_id:
-        quantity read on the channel}: the base of a reconciliation's correction)."""
-        sequences = self._claim_sequences(channel, product_ids)
+        sequence (see _claim_sequences); with `results` (_for_push's), those figures are
+        stored in the same statement, claimed or not. Returns ({product_id: sequence},
+        {product_id: quantity read on the channel}: the base of a reconciliation's
+        correction)."""
+        if results is None:
+            sequences = self._claim_sequences(channel, product_ids)
+        else:
+            sequences = self._store_and_claim(results, product_ids)
         products = self.env["product.product"].browse(list(product_ids))
         return sequences, self.env["stock.channel.drift"]._correction_bases(channel, products)
+
+    @api.model
+    def _store_and_claim(self, results, product_ids):
+        """Upsert `results` ({(channel_id, product_id): allocation.Result}) as
+        _store_results does, the lines of `product_ids` claimed as _claim_sequences
+        does, in one statement: {product_id: sequence} of those claimed."""
+        if not results:
+            return {}
+        claimed = set(product_ids)
+        self.flush_model()
+        rows = self._result_rows(results, list({key[0] for key in results}))
+        rows = [(*row, True if row[2] in claimed else None, row[2] in claimed) for row in rows]
+        returned = execute_values(
+            self.env.cr._obj,
+            UPSERT_CLAIM,
+            rows,
+            template=UPSERT_CLAIM_ROW,
+            page_size=1000,
+            fetch=True,
+        )
+        self.invalidate_model()
+        return {product_id: seq for product_id, seq in returned if product_id in claimed}
 
     @api.model
     def _claim_sequences(self, channel, product_ids):

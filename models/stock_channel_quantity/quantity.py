@@ -9,25 +9,18 @@ from ..explain import steps_table
 
 EXPLAIN_VIEW = "stock_channel_sync.view_stock_channel_quantity_explain"
 # _store_results' upsert of the computed figures (_result_rows: the values, in this order)
-UPSERT_RESULTS = """
-    INSERT INTO stock_channel_quantity (
-        channel_id, company_id, product_id, on_hand_qty, reserved_qty, non_sellable_qty,
-        sellable_qty, incoming_qty, ring_fenced_qty, fence_shortfall, publishable_qty,
-        rule, computed_at, available_at, excluded_by)
+RESULT_COLUMNS = (
+    "channel_id company_id product_id on_hand_qty reserved_qty non_sellable_qty sellable_qty "
+    "incoming_qty ring_fenced_qty fence_shortfall publishable_qty rule computed_at "
+    "available_at excluded_by"
+).split()
+# the figures an upsert sets again on a line that exists (all but its key and company)
+RESULT_SET = ",\n        ".join(f"{name} = EXCLUDED.{name}" for name in RESULT_COLUMNS[3:])
+UPSERT_RESULTS = f"""
+    INSERT INTO stock_channel_quantity ({", ".join(RESULT_COLUMNS)})
     VALUES %s
     ON CONFLICT (channel_id, product_id) DO UPDATE SET
-        on_hand_qty = EXCLUDED.on_hand_qty,
-        reserved_qty = EXCLUDED.reserved_qty,
-        non_sellable_qty = EXCLUDED.non_sellable_qty,
-        sellable_qty = EXCLUDED.sellable_qty,
-        incoming_qty = EXCLUDED.incoming_qty,
-        ring_fenced_qty = EXCLUDED.ring_fenced_qty,
-        fence_shortfall = EXCLUDED.fence_shortfall,
-        publishable_qty = EXCLUDED.publishable_qty,
-        rule = EXCLUDED.rule,
-        computed_at = EXCLUDED.computed_at,
-        available_at = EXCLUDED.available_at,
-        excluded_by = EXCLUDED.excluded_by
+        {RESULT_SET}
     RETURNING id, channel_id, product_id, publishable_qty, available_at
 """
 # indexes of earlier versions, dropped at the module's update (init): a Republish all
@@ -99,10 +92,11 @@ class StockChannelQuantity(models.Model):
         self.env.cr.execute(
             "ALTER TABLE stock_channel_quantity ADD COLUMN IF NOT EXISTS last_sequence bigint"
         )
-        # A push updates its line twice (claimed in doubt, then published), and every
-        # computation once: half of each page left free lets PostgreSQL make those
-        # updates in place (HOT: no new entry in the four indexes), about half their cost
-        # in a Republish all. New pages only: a VACUUM FULL applies it to the old ones.
+        # A push writes its line twice (its figures stored with its claim, in doubt, then
+        # published), and every computation once: half of each page left free lets
+        # PostgreSQL make those updates in place (HOT: no new entry in the four indexes),
+        # about half their cost in a Republish all. New pages only: a VACUUM FULL
+        # applies it to the old ones.
         self.env.cr.execute("ALTER TABLE stock_channel_quantity SET (fillfactor = 50)")
         for column in DROPPED_INDEXES:
             sql.drop_index(self.env.cr, sql.make_index_name(self._table, column), self._table)

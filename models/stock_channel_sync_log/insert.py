@@ -54,11 +54,13 @@ class StockChannelSyncLog(models.Model):
         )
         inserted = self.env.cr.fetchall()
         logs = self.browse([log_id for log_id, _channel_id in inserted])
-        # what the event's listeners read, known (as after create()); the channels'
-        # lists of pushes read again
-        self._fields["channel_id"]._insert_cache(logs, [channel for _id, channel in inserted])
+        # the channels' lists of pushes read again; then what the event's listeners read,
+        # known (as after create()). In this order: invalidating a one2many forgets its
+        # inverse's values of every record, and the listeners read the rows back (the
+        # items too: a Republish all's rows weigh 250 kB each)
         channels = self.env["stock.channel"].browse({channel for _id, channel in inserted})
         channels.invalidate_recordset(["sync_log_ids"])
+        self._fields["channel_id"]._insert_cache(logs, [channel for _id, channel in inserted])
         self.env["stock.channel.event"]._announce(events.PUSH_LOGGED, logs)
         return logs
 
