@@ -64,8 +64,12 @@ class TestMerchantFigures(ChannelStockCase):
         return variants[self.product.id]
 
     def took(self, variant):
-        """Google took the push of `variant` (its quantity, date and detail)."""
-        self.env["stock.channel.quantity"]._mark_published(
+        """Google took the push of `variant` (its quantity, date and detail): its line
+        stored and claimed as a push's is, then published."""
+        Quantity = self.env["stock.channel.quantity"]
+        _variants, results = Quantity._for_push(self.gmc, self.product)
+        Quantity._claim_for_push(self.gmc, self.product.ids, results)
+        Quantity._mark_published(
             self.gmc, {self.product.id: variant.publishable}, fields.Datetime.now(),
             dates={self.product.id: variant.available_at},
             details={self.product.id: variant.detail},
