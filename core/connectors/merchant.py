@@ -94,7 +94,8 @@ SETTINGS = (
         "future_availability",
         "Future Stock Shown As",
         help="What a variant with no unit on hand but units to come (or sold on backorder) "
-        "is shown as: BACKORDER or PREORDER, with the day they are in.",
+        "is shown as, with the day they are in: BACKORDER (in stock again later), or "
+        "PREORDER only for products not yet released (Google's meaning).",
         default=wire.BACKORDER,
         republish=True,
     ),
@@ -102,7 +103,8 @@ SETTINGS = (
         "backorder_days",
         "Backorder Days",
         help="A variant sold on backorder with no receipt to come is available this many "
-        "days from today (Google wants a date with a backorder).",
+        "days from today, rounded up to a Monday (Google wants a date with a backorder, "
+        "at most a year ahead).",
         kind=settings.INT,
         default=DEFAULT_BACKORDER_DAYS,
         republish=True,
@@ -142,6 +144,13 @@ class MerchantConnector(MerchantApi):
         "(Settings > People and access), with the Standard access."
     )
     endpoint_hint = DEFAULT_ENDPOINT
+
+    @classmethod
+    def backorder_date(cls, values, today):
+        """The available_at the Odoo side gives a variant sold on backorder with no
+        receipt to come (its channel settings ``values``): wire.backorder_day."""
+        days = values.get("backorder_days")
+        return wire.backorder_day(today, DEFAULT_BACKORDER_DAYS if days in (None, "") else days)
 
     @classmethod
     def read_form(cls, quantity):

@@ -39,6 +39,9 @@ PICKUP_SLAS = (
 # listings: an alert; NOT_IMPACTED ones are left to Merchant Center
 ALERTED_SEVERITIES = ("DISAPPROVED", "DEMOTED")
 TRACK_PREFIX = "product:"
+# availabilityDate: "Provide a date up to 1 year in the future" (Merchant Center Help,
+# support.google.com/merchants/answer/6324470)
+MAX_AHEAD_DAYS = 365
 # the only token endpoint a key may name (google-auth signs the assertion for Google's
 # audience whatever the key's token_uri says): others refused, but a loopback address
 TOKEN_URI = "https://oauth2.googleapis.com/token"
@@ -122,23 +125,42 @@ def timestamp(day):
     return f"{day.isoformat()}T00:00:00Z"
 
 
+def backorder_day(today, days):
+    """The day a backorder without a receipt is said to be available: ``days`` from
+    ``today``, rounded up to the Monday on or after it, so that it moves once a week (one
+    push a week per backordered variant, not one a day), never more than a year ahead
+    (MAX_AHEAD_DAYS). The Odoo side sets it as the variant's available_at (a change of
+    it is a change to push, seen by in_sync and the reconciliation)."""
+    days = min(max(int(days or 0), 0), MAX_AHEAD_DAYS - 6)
+    day = today + timedelta(days=days)
+    return day + timedelta(days=(7 - day.weekday()) % 7)
+
+
+def sendable_day(day, today):
+    """``day`` as Google takes an availabilityDate: never in the past (a receipt late:
+    today), at most a year ahead."""
+    return min(max(day, today), today + timedelta(days=MAX_AHEAD_DAYS))
+
+
 def online_availability(item, future=BACKORDER, backorder_days=14, today=None):
     """(availability, date or None) of a PushItem: units on hand now: IN_STOCK; none on
     hand but units to come (future stock) or sold on backorder: ``future`` (BACKORDER,
-    or PREORDER) with the day they are all in (``available_at``; a backorder without a
-    receipt: ``backorder_days`` from ``today``); nothing: OUT_OF_STOCK."""
+    or PREORDER) with the day they are all in (``available_at``, set by the Odoo side;
+    none: backorder_day of ``backorder_days``), between today and a year ahead
+    (sendable_day); nothing: OUT_OF_STOCK."""
     quantity = max(int(item.quantity or 0), 0)
     now = quantity if item.on_hand is None else min(max(int(item.on_hand), 0), quantity)
     if now > 0:
         return IN_STOCK, None
     if quantity <= 0:
         return OUT_OF_STOCK, None
+    today = today or date.today()
     day = item.available_at
     if day is None:
-        day = (today or date.today()) + timedelta(days=max(int(backorder_days or 0), 0))
+        day = backorder_day(today, backorder_days)
     if isinstance(day, datetime):
         day = day.date()
-    return future, day
+    return future, sendable_day(day, today)
 
 
 def product_input(item, content_language, feed_label, availability, day):

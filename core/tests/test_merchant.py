@@ -200,8 +200,25 @@ def test_online_availability(quantity, on_hand, available_at, expected):
 
 def test_future_stock_as_preorder_and_backorder_days():
     item = _item("A", 3, 0)
-    expected = ("PREORDER", date(2026, 12, 9))
+    expected = ("PREORDER", date(2026, 12, 14))  # 2 days on: the next Monday
     assert wire.online_availability(item, wire.PREORDER, 2, TODAY) == expected
+
+
+def test_the_backorder_date_moves_once_a_week_and_stays_within_a_year():
+    # 14 days from any day of a week: the same Monday, so no push a day
+    days = {wire.backorder_day(date(2026, 12, d), 14) for d in range(8, 15)}
+    assert days == {date(2026, 12, 28)}
+    assert wire.backorder_day(date(2026, 12, 15), 14) == date(2027, 1, 4)  # a week on
+    assert wire.backorder_day(TODAY, 5000) <= date(2027, 12, 7)  # "up to 1 year"
+    assert MERCHANT.backorder_date({"backorder_days": None}, TODAY) == date(2026, 12, 21)
+    assert MERCHANT.backorder_date({"backorder_days": 3}, TODAY) == date(2026, 12, 14)
+
+
+def test_a_date_sent_is_never_past_nor_beyond_a_year():
+    late = _item("A", 3, 0, available_at=date(2026, 11, 30))  # a receipt late
+    assert wire.online_availability(late, today=TODAY) == ("BACKORDER", TODAY)
+    far = _item("A", 3, 0, available_at=date(2028, 1, 1))
+    assert wire.online_availability(far, today=TODAY) == ("BACKORDER", date(2027, 12, 7))
 
 
 def test_product_id_always_encoded():
