@@ -10,7 +10,8 @@ from google.auth.transport.requests import AuthorizedSession
 from google.oauth2 import service_account
 
 from odoo import fields
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
 
 from ..core import alerts
 from ..core.connectors.merchant import MerchantConnector
@@ -277,6 +278,27 @@ class TestMerchantSync(OrderCase):
         self.publish()
         self.assertEqual(set(self.sim.merchant.local_inventory(ACCOUNT, WIDGET)), {"LYON-1"})
         self.assertEqual(self.quantity_line(self.gmc).published_detail, "now=4;LYON-1=2+pickup")
+
+    def test_register_with_google_then_the_connection_works(self):
+        key = self.sim.create_merchant_service_account(
+            [ACCOUNT], project_id="shop-odoo", registered=False
+        )
+        set_settings(self.gmc, service_account_key=json.dumps(key))
+        # the token of the set-up's key is the channel's until it expires: forgotten
+        self.env["stock.channel.token"].search([("channel_id", "=", self.gmc.id)]).unlink()
+        self.gmc.action_test_connection()
+        self.assertFalse(self.gmc.connection_ok)
+        self.assertIn("is not registered with Merchant Center", self.gmc.connection_message)
+        reader = new_test_user(
+            self.env, "gmc_reader", groups="stock_channel_sync.group_channel_user"
+        )
+        with self.assertRaises(AccessError):
+            self.gmc.with_user(reader).action_merchant_register()
+        self.env.user.email = "dev@shop.example"
+        action = self.gmc.action_merchant_register()
+        self.assertIn("dev@shop.example its developer contact", action["params"]["message"])
+        self.gmc.action_test_connection()
+        self.assertTrue(self.gmc.connection_ok, self.gmc.connection_message)
 
     def test_the_token_is_cached_then_refreshed(self):
         email = self.key["client_email"]

@@ -419,6 +419,37 @@ class MerchantConnector(MerchantApi):
             raise
         return self._json(response)
 
+    # -- registration -----------------------------------------------------------------
+
+    def register_developer(self, developer_email):
+        """registerGcp: the Google Cloud project of the key (the project of the credentials
+        making the call: "Registers the GCP used for the API call") registered with the
+        account, ``developer_email`` its developer contact (a Google account's, not a
+        service account's). Google wants the caller to have ADMIN access to the account,
+        a production account (no test account) with a verified website
+        (developers.google.com/merchant/api/guides/quickstart/registration,
+        .../reference/rest/accounts_v1/accounts.developerRegistration/registerGcp).
+        Returns the DeveloperRegistration; a refusal says what to do."""
+        self._check_config()
+        self._key_info()
+        account = quote(self._account, safe="")
+        path = f"accounts/v1/accounts/{account}/developerRegistration:registerGcp"
+        payload = {"developerEmail": str(developer_email or "").strip()}
+        try:
+            return self._json(self._call("POST", path, "accounts", payload=payload))
+        except PermanentError as error:
+            if error.status in (FORBIDDEN, NOT_FOUND):
+                email = self._key_info().get("client_email")
+                raise PermanentError(
+                    f"{error.message}: registering needs the service account {email} with "
+                    f"ADMIN access to Merchant Center account {self._account} (Settings > "
+                    "People and access), a production account (no test account) with a "
+                    "verified website.",
+                    status=error.status,
+                    body=error.body,
+                ) from None
+            raise
+
     # -- test connection ------------------------------------------------------------
 
     def probe(self):

@@ -688,3 +688,22 @@ def test_issue_transition():
     assert issue_transition("DISAPPROVED: x", "DISAPPROVED: x") is None
     assert issue_transition("", "DISAPPROVED: x") == RESOLVE
     assert issue_transition("", None) is None
+
+
+def test_register_the_keys_project_or_say_what_it_needs():
+    google = FakeGoogle()
+    path = f"/accounts/v1/accounts/{ACCOUNT}/developerRegistration:registerGcp"
+    registration = {"name": f"accounts/{ACCOUNT}/developerRegistration", "gcpIds": ["1234"]}
+    google.answers[("POST", path)] = [
+        (200, registration),
+        (403, _error(403, "PERMISSION_DENIED", "The caller does not have permission")),
+    ]
+    connector = _connector(google)
+    assert connector.register_developer(" dev@shop.example ") == registration
+    assert json.loads(google.api_calls("POST")[0][3]) == {"developerEmail": "dev@shop.example"}
+    with pytest.raises(PermanentError) as caught:
+        connector.register_developer("dev@shop.example")
+    assert "PERMISSION_DENIED: The caller does not have permission: registering needs" in (
+        caught.value.message
+    )
+    assert f"ADMIN access to Merchant Center account {ACCOUNT}" in caught.value.message
