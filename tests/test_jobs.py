@@ -288,6 +288,41 @@ class TestJobs(SyncCase):
         self.assertEqual(sorted(self.outbox(self.market).product_id.ids), ids)
         self.assertEqual(sum(commits), len(ids), "each variant committed once")
 
+    def test_republishes_of_several_channels_take_turns_chunk_by_chunk(self):
+        """Republish all on two channels: the scheduled action queues a chunk of one, then
+        of the other, in turn (both channels' pushes start at once), each job where it was."""
+        self.market.action_republish()
+        self.shop.action_republish()
+        market, shop = self.jobs(self.market), self.jobs(self.shop)
+        steps = []
+        original = StockChannelJob._advance
+
+        def spy(job, done, total=None):
+            if total is None:  # a chunk queued (not the count read when it starts or resumes)
+                steps.append((job.channel_id.code, done))
+            return original(job, done, total)
+
+        commits = []
+
+        def in_time(processed=0):
+            commits.append(processed)
+            return 60.0
+
+        with patch.object(stock_channel_job, "JOB_CHUNK", 1), \
+                patch.object(StockChannelJob, "_advance", spy):  # fmt: skip
+            self.env["stock.channel.job"]._run_jobs(commit=in_time)
+        counts = {self.market.code: len(self.variant_ids(self.market)),
+                  self.shop.code: len(self.variant_ids(self.shop))}  # fmt: skip
+        self.assertGreaterEqual(min(counts.values()), 2)
+        queued = steps
+        first = [code for code, _done in queued[:4]]
+        self.assertEqual(first, [self.market.code, self.shop.code] * 2, "a chunk each in turn")
+        for code, count in counts.items():
+            done = [n for c, n in queued if c == code]
+            self.assertEqual(done, list(range(1, count + 1)), "each goes on where it was")
+        self.assertRecordValues(market | shop, [{"state": "done"}, {"state": "done"}])
+        self.assertEqual(sum(commits), sum(counts.values()), "each variant committed once")
+
     def test_a_job_whose_worker_ended_is_taken_back_where_it_was(self):
         """Only the scheduled action runs jobs, one at a time: a job it finds running
         lost its worker (a restart, the server's time limit) and goes on."""

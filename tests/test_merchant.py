@@ -4,15 +4,17 @@ naming the variant and resolved when gone, the read-back compared in the form Go
 keeps."""
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from google.auth.transport.requests import AuthorizedSession
 from google.oauth2 import service_account
 
 from odoo import fields
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
 
 from ..core import alerts
+from ..core.connectors.merchant import MerchantConnector
 from ..core.connectors.merchant_api import SCOPE
 from ..core.connectors.types import StoreStock
 from .common import ChannelStockCase, OrderCase, set_settings
@@ -60,7 +62,9 @@ class TestMerchantFigures(ChannelStockCase):
 
     def variant(self):
         Quantity = self.env["stock.channel.quantity"]
-        variants, _results = Quantity._for_push(self.gmc, self.product)
+        variants, results = Quantity._for_push(self.gmc, self.product)
+        # the figures stored as a round stores them (with its claims; none claimed here)
+        Quantity._claim_for_push(self.gmc, [], results)
         return variants[self.product.id]
 
     def took(self, variant):
@@ -99,6 +103,28 @@ class TestMerchantFigures(ChannelStockCase):
         )
         self.assertFalse(variant.in_sync)
         self.assertIn(self.product, self.outbox(self.gmc).product_id)
+
+    def test_a_backorder_without_receipt_is_dated_by_odoo(self):
+        """Backorder Days makes a date Odoo stores with the quantity (a changed date is a
+        change to push), a Monday: the next week's date moves it, not the next day."""
+        self.gmc.allow_backorder = True
+        self.add_rule(self.gmc, scope="variant", product_id=self.product, backorder_qty=4)
+        set_settings(self.gmc, backorder_days=10)
+        for location in (None, self.lyon.lot_stock_id, self.nantes.lot_stock_id):
+            self.set_stock(self.product, 0, location)
+        variant = self.variant()
+        today = datetime.now(UTC).date()  # the receipts' days are UTC days too
+        expected = MerchantConnector.backorder_date({"backorder_days": 10}, today)
+        self.assertEqual((variant.publishable, variant.on_hand), (4, 0))
+        self.assertEqual(variant.available_at, expected)
+        self.assertEqual(expected.weekday(), 0)
+        self.assertTrue(today + timedelta(days=10) <= expected <= today + timedelta(days=17))
+        self.took(variant)
+        line = self.env["stock.channel.quantity"].search(
+            [("channel_id", "=", self.gmc.id), ("product_id", "=", self.product.id)]
+        )
+        self.assertEqual(line.available_at, expected)
+        self.assertTrue(line.in_sync and self.variant().in_sync)
 
     def test_no_pickup_on_this_channel_and_an_empty_shelf_say_no_pickup(self):
         self.product.product_tmpl_id.channel_no_pickup_ids = self.gmc
@@ -237,7 +263,8 @@ class TestMerchantSync(OrderCase):
             {code: row["localInventoryAttributes"] for code, row in stores.items()},
             {"LYON-1": {"availability": "IN_STOCK", "quantity": "3", "pickupMethod": "BUY",
                         "pickupSla": "SAME_DAY"},
-             "NANTES-2": {"availability": "IN_STOCK", "quantity": "1"}},
+             "NANTES-2": {"availability": "IN_STOCK", "quantity": "1",
+                          "pickupMethod": "NOT_SUPPORTED"}},
         )  # fmt: skip
         self.assertEqual(self.on_google(), ("IN_STOCK", None))
         # one unit taken from Lyon to Nantes: the total (4) stays, the stores are pushed
@@ -253,6 +280,32 @@ class TestMerchantSync(OrderCase):
         )
         line = self.quantity_line(self.gmc)
         self.assertEqual(line.published_detail, "now=4;LYON-1=2+pickup;NANTES-2=2")
+        # Nantes no longer a store of the channel: its inventory is deleted on Google
+        self.gmc.source_ids.filtered(lambda s: s.store_code == "NANTES-2").store_code = False
+        self.publish()
+        self.assertEqual(set(self.sim.merchant.local_inventory(ACCOUNT, WIDGET)), {"LYON-1"})
+        self.assertEqual(self.quantity_line(self.gmc).published_detail, "now=4;LYON-1=2+pickup")
+
+    def test_register_with_google_then_the_connection_works(self):
+        key = self.sim.create_merchant_service_account(
+            [ACCOUNT], project_id="shop-odoo", registered=False
+        )
+        set_settings(self.gmc, service_account_key=json.dumps(key))
+        # the token of the set-up's key is the channel's until it expires: forgotten
+        self.env["stock.channel.token"].search([("channel_id", "=", self.gmc.id)]).unlink()
+        self.gmc.action_test_connection()
+        self.assertFalse(self.gmc.connection_ok)
+        self.assertIn("is not registered with Merchant Center", self.gmc.connection_message)
+        reader = new_test_user(
+            self.env, "gmc_reader", groups="stock_channel_sync.group_channel_user"
+        )
+        with self.assertRaises(AccessError):
+            self.gmc.with_user(reader).action_merchant_register()
+        self.env.user.email = "dev@shop.example"
+        action = self.gmc.action_merchant_register()
+        self.assertIn("dev@shop.example its developer contact", action["params"]["message"])
+        self.gmc.action_test_connection()
+        self.assertTrue(self.gmc.connection_ok, self.gmc.connection_message)
 
     def test_the_token_is_cached_then_refreshed(self):
         email = self.key["client_email"]

@@ -26,7 +26,7 @@ from ..errors import PermanentError, RetryableError
 from ..idempotency import idempotency_key, utc_now
 from . import check, settings
 from . import merchant_wire as wire
-from .base import MERCHANT, PENDING, SUCCESS, PushResult, Verdict, register
+from .base import FAILURE, MERCHANT, PENDING, SUCCESS, PushResult, Verdict, register
 from .merchant_api import DEFAULT_REQUESTS_PER_MINUTE, KeyRefused, MerchantApi, NotRegistered
 
 DEFAULT_ENDPOINT = "https://merchantapi.googleapis.com"
@@ -34,6 +34,10 @@ DEFAULT_BACKORDER_DAYS = 14
 CONFIRM_TIMEOUT_MINUTES = 120
 BODY_CHARS = 4000
 FORBIDDEN, NOT_FOUND = 403, 404
+# the data source found supplemental is trusted this long (seconds) by one connector
+# before dataSources.get asks again; a source that cannot take the pushes is waited for
+SOURCE_CHECK_SECONDS = 600.0
+SOURCE_WAIT = 600.0
 SETTINGS = (
     settings.Setting(
         "service_account_key",
@@ -90,7 +94,8 @@ SETTINGS = (
         "future_availability",
         "Future Stock Shown As",
         help="What a variant with no unit on hand but units to come (or sold on backorder) "
-        "is shown as: BACKORDER or PREORDER, with the day they are in.",
+        "is shown as, with the day they are in: BACKORDER (in stock again later), or "
+        "PREORDER only for products not yet released (Google's meaning).",
         default=wire.BACKORDER,
         republish=True,
     ),
@@ -98,7 +103,8 @@ SETTINGS = (
         "backorder_days",
         "Backorder Days",
         help="A variant sold on backorder with no receipt to come is available this many "
-        "days from today (Google wants a date with a backorder).",
+        "days from today, rounded up to a Monday (Google wants a date with a backorder, "
+        "at most a year ahead).",
         kind=settings.INT,
         default=DEFAULT_BACKORDER_DAYS,
         republish=True,
@@ -140,6 +146,13 @@ class MerchantConnector(MerchantApi):
     endpoint_hint = DEFAULT_ENDPOINT
 
     @classmethod
+    def backorder_date(cls, values, today):
+        """The available_at the Odoo side gives a variant sold on backorder with no
+        receipt to come (its channel settings ``values``): wire.backorder_day."""
+        days = values.get("backorder_days")
+        return wire.backorder_day(today, DEFAULT_BACKORDER_DAYS if days in (None, "") else days)
+
+    @classmethod
     def read_form(cls, quantity):
         """Google keeps whether a variant can be bought (1) or not (0), not a count."""
         return 1 if (quantity or 0) > 0 else 0
@@ -157,11 +170,11 @@ class MerchantConnector(MerchantApi):
 
     def _product_path(self, pid):
         account = quote(self._account, safe="")
-        return f"products/v1/accounts/{account}/products/{quote(pid, safe='~')}"
+        return f"products/v1/accounts/{account}/products/{pid}"
 
     def _inventory_path(self, pid):
         account = quote(self._account, safe="")
-        return f"inventories/v1/accounts/{account}/products/{quote(pid, safe='~')}/localInventories"
+        return f"inventories/v1/accounts/{account}/products/{pid}/localInventories"
 
     def _future(self):
         wanted = str(self.setting("future_availability") or "").strip().upper()
@@ -196,6 +209,8 @@ class MerchantConnector(MerchantApi):
         Nothing is final at the answer: ``tracking`` names the product to read back."""
         items = self._check_batch(items)
         self._check_config()
+        self._key_info()  # a key naming another token endpoint sends nothing
+        self._check_source()
         result = PushResult(
             status=0,
             body="",
@@ -242,9 +257,63 @@ class MerchantConnector(MerchantApi):
             path = f"{self._inventory_path(pid)}:insert"
             self._call("POST", path, "local_inventories", payload=inventory)
             requests.append(inventory)
+        self._delete_gone_stores(item, pid)
         result.status = response.status_code
         result.tracking[item.sku] = wire.track_id(pid, availability, day)
         return requests, answer
+
+    def _delete_gone_stores(self, item, pid):
+        """The local inventories of stores the channel no longer has (a store code changed
+        or cleared, a source removed) deleted: Google keeps an inventory until it is
+        (inventories_v1 accounts.products.localInventories.delete). The stores of the
+        detail last given (PushItem.previous_detail) that are not the item's now; none
+        known (never given, or not told): nothing is deleted, Google's list is not read
+        (a call per product on every push)."""
+        current = {store.code for store in item.stores}
+        gone = [code for code in wire.detail_stores(item.previous_detail) if code not in current]
+        for code in dict.fromkeys(gone):
+            try:
+                self._call(
+                    "DELETE", f"{self._inventory_path(pid)}/{quote(code, safe='')}",
+                    "local_inventories",
+                )  # fmt: skip
+            except PermanentError as error:
+                if error.status != NOT_FOUND:  # already gone: done
+                    raise
+
+    def _check_source(self):
+        """The Data Source is a supplemental product data source of the channel's feed
+        label and language (dataSources.get, trusted SOURCE_CHECK_SECONDS), else nothing is
+        pushed: an insert into a primary source wipes the product's own data, into
+        another source moves the product (wire.source_problem). Waited for, SOURCE_WAIT,
+        with the reason, until the manager corrects the Data Source."""
+        now = self.tokens.clock()
+        if now < getattr(self, "_source_trusted_until", 0.0):
+            return
+        problem = self._source_problem()[1]
+        if problem:
+            raise RetryableError(
+                f"{self.label}: nothing is pushed: {problem}.", seconds=SOURCE_WAIT
+            )
+        self._source_trusted_until = now + SOURCE_CHECK_SECONDS
+
+    def _source_problem(self):
+        """(the DataSource or {}, why it cannot take the pushes or None)."""
+        source = wire.data_source_name(self._account, self.setting("data_source"))
+        try:
+            found = self._json(self._call("GET", f"datasources/v1/{source}", "accounts"))
+        except PermanentError as error:
+            if error.status in (FORBIDDEN, NOT_FOUND):
+                return {}, (
+                    f"the data source {source} does not exist in account {self._account}: "
+                    "create a supplemental data source of the Merchant API and paste its id "
+                    "as the Data Source"
+                )
+            raise
+        problem = wire.source_problem(
+            found, self.setting("feed_label"), self.setting("content_language")
+        )
+        return found, (f"the data source {source} {problem}" if problem else None)
 
     def _stop(self, rest, result, error):
         """An error not of one item: the items not sent yet go again later (a quota:
@@ -271,6 +340,13 @@ class MerchantConnector(MerchantApi):
                 if verdicts:
                     return verdicts
                 raise
+            except PermanentError as error:
+                if isinstance(error, KeyRefused) or error.status in (None, 401, FORBIDDEN):
+                    raise  # not of this product: every verdict would say it
+                # this product's alone: the others' verdicts stand
+                verdicts[remote_id] = Verdict(
+                    FAILURE, reason=str(error), body=self._redact(error.body or "")[:BODY_CHARS]
+                )
         return verdicts
 
     def _verdict(self, remote_id, skus):
@@ -357,6 +433,37 @@ class MerchantConnector(MerchantApi):
             raise
         return self._json(response)
 
+    # -- registration -----------------------------------------------------------------
+
+    def register_developer(self, developer_email):
+        """registerGcp: the Google Cloud project of the key (the project of the credentials
+        making the call: "Registers the GCP used for the API call") registered with the
+        account, ``developer_email`` its developer contact (a Google account's, not a
+        service account's). Google wants the caller to have ADMIN access to the account,
+        a production account (no test account) with a verified website
+        (developers.google.com/merchant/api/guides/quickstart/registration,
+        .../reference/rest/accounts_v1/accounts.developerRegistration/registerGcp).
+        Returns the DeveloperRegistration; a refusal says what to do."""
+        self._check_config()
+        self._key_info()
+        account = quote(self._account, safe="")
+        path = f"accounts/v1/accounts/{account}/developerRegistration:registerGcp"
+        payload = {"developerEmail": str(developer_email or "").strip()}
+        try:
+            return self._json(self._call("POST", path, "accounts", payload=payload))
+        except PermanentError as error:
+            if error.status in (FORBIDDEN, NOT_FOUND):
+                email = self._key_info().get("client_email")
+                raise PermanentError(
+                    f"{error.message}: registering needs the service account {email} with "
+                    f"ADMIN access to Merchant Center account {self._account} (Settings > "
+                    "People and access), a production account (no test account) with a "
+                    "verified website.",
+                    status=error.status,
+                    body=error.body,
+                ) from None
+            raise
+
     # -- test connection ------------------------------------------------------------
 
     def probe(self):
@@ -364,6 +471,7 @@ class MerchantConnector(MerchantApi):
         data source (it must exist, be an API source and supplemental)."""
         self._check_config()
         try:
+            self._key_info()
             self._token()
         except KeyRefused as error:
             raise check.CredentialsRefused(_after_label(error.message, self.label)) from None
@@ -389,23 +497,12 @@ class MerchantConnector(MerchantApi):
                 ) from None
             raise
         name = answer.get("accountName") or self._account
-        source = wire.data_source_name(self._account, self.setting("data_source"))
-        try:
-            found = self._json(self._call("GET", f"datasources/v1/{source}", "accounts"))
-        except PermanentError as error:
-            if error.status in (FORBIDDEN, NOT_FOUND):
-                raise check.CredentialsRefused(
-                    f"the data source {source} does not exist in account {self._account}: "
-                    "create a supplemental data source of the Merchant API and paste its id "
-                    "as the Data Source."
-                ) from None
-            raise
-        if "primaryProductDataSource" in found or found.get("input") not in (None, "API"):
-            raise check.CredentialsRefused(
-                f"the data source {source} is not a supplemental API data source: Odoo "
-                "only sends availability, which would replace the products' own data."
-            )
-        label = found.get("displayName") or source
+        found, problem = self._source_problem()
+        if problem:
+            raise check.CredentialsRefused(f"{problem}.")
+        label = found.get("displayName") or wire.data_source_name(
+            self._account, self.setting("data_source")
+        )
         problem = self.settings_problem()
         if problem:
             raise PermanentError(f"{self.label}: {problem}: correct it on the channel.")

@@ -100,6 +100,9 @@ class MerchantApi(Connector):
                 + (f" (no {', '.join(missing)})" if missing else "")
                 + ": create a JSON key of a service account in Google Cloud."
             )
+        refusal = wire.token_uri_refusal(info["token_uri"])
+        if refusal:
+            raise KeyRefused(f"{self.label}: {refusal}")
         return info
 
     @property

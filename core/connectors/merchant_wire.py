@@ -12,6 +12,7 @@ Product, ProductStatus), .../inventories_v1 (LocalInventory, LocalInventoryAttri
 import base64
 import json
 from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
 
 IN_STOCK = "IN_STOCK"
 OUT_OF_STOCK = "OUT_OF_STOCK"
@@ -21,7 +22,8 @@ LIMITED_AVAILABILITY = "LIMITED_AVAILABILITY"
 # what a product with units still to come is shown as (a setting of the channel)
 FUTURE_AVAILABILITIES = (BACKORDER, PREORDER)
 # local inventory: the pickup methods and SLAs Google takes
-PICKUP_METHODS = ("BUY", "RESERVE", "SHIP_TO_STORE", "NOT_SUPPORTED")
+NOT_SUPPORTED = "NOT_SUPPORTED"
+PICKUP_METHODS = ("BUY", "RESERVE", "SHIP_TO_STORE", NOT_SUPPORTED)
 PICKUP_SLAS = (
     "SAME_DAY",
     "NEXT_DAY",
@@ -36,20 +38,41 @@ PICKUP_SLAS = (
 # the item-level issues that take the product off (or down) Shopping ads and free
 # listings: an alert; NOT_IMPACTED ones are left to Merchant Center
 ALERTED_SEVERITIES = ("DISAPPROVED", "DEMOTED")
-# characters an offer id may not carry as they are in a product's name: the name is
-# then sent base64url-encoded (unpadded), as Google documents
-UNSAFE_ID_CHARS = ("/", "%", "~")
 TRACK_PREFIX = "product:"
+# availabilityDate: "Provide a date up to 1 year in the future" (Merchant Center Help,
+# support.google.com/merchants/answer/6324470)
+MAX_AHEAD_DAYS = 365
+# the only token endpoint a key may name (google-auth signs the assertion for Google's
+# audience whatever the key's token_uri says): others refused, but a loopback address
+TOKEN_URI = "https://oauth2.googleapis.com/token"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def product_id(content_language, feed_label, offer_id):
     """The {product} segment of a product's name: ``contentLanguage~feedLabel~offerId``,
-    base64url-encoded without padding when a part holds / % or ~."""
+    always unpadded base64url (RFC 4648 section 5). Google: "Encoding is mandatory if your
+    product name contains characters used by Merchant API or URL-reserved characters such
+    as: % . + / : ~ , ( * ! ) & ? = @ # $" (developers.google.com/merchant/api/guides/
+    compatibility/migrate-v1beta-v1), and products.get recommends the encoded format
+    (developers.google.com/merchant/api/reference/rest/products_v1/accounts.products/get):
+    encoding every id leaves no SKU out."""
     plain = f"{content_language}~{feed_label}~{offer_id}"
-    parts = (content_language, feed_label, offer_id)
-    if any(char in part for part in parts for char in UNSAFE_ID_CHARS):
-        return base64.urlsafe_b64encode(plain.encode("utf-8")).decode("ascii").rstrip("=")
-    return plain
+    return base64.urlsafe_b64encode(plain.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def token_uri_refusal(token_uri):
+    """Why a key's ``token_uri`` is not Google's token endpoint (words), or None; a
+    loopback address (a local simulator) is taken."""
+    uri = str(token_uri or "").strip()
+    if uri == TOKEN_URI:
+        return None
+    host = (urlsplit(uri).hostname or "").lower()
+    if host in LOOPBACK_HOSTS:
+        return None
+    return (
+        f"the Service Account Key's token_uri is {uri!r}, not Google's {TOKEN_URI}: "
+        "paste the key file exactly as Google Cloud gave it."
+    )
 
 
 def data_source_name(account_id, data_source):
@@ -61,28 +84,83 @@ def data_source_name(account_id, data_source):
     return f"accounts/{account_id}/dataSources/{text}"
 
 
+def source_problem(source, feed_label, content_language):
+    """Why a DataSource (datasources_v1 dataSources.get) cannot take the pushes (words), or
+    None. It must be a supplemental product data source: productInputs:insert into a
+    primary one replaces the product's whole input, and "If the product already exists and
+    data source provided is different, then the product will be moved to a new data
+    source" (developers.google.com/merchant/api/reference/rest/products_v1/
+    accounts.productInputs/insert). Its feedLabel and contentLanguage, when set, must be
+    the channel's: "If set, the data source will only accept products matching this
+    combination" (.../reference/rest/datasources_v1/accounts.dataSources,
+    SupplementalProductDataSource)."""
+    supplemental = source.get("supplementalProductDataSource")
+    if not isinstance(supplemental, dict):
+        return (
+            "is not a supplemental product data source: Odoo only sends availability, and "
+            "an insert into a primary source replaces the products' own data (title, "
+            "price...) or moves them"
+        )
+    if source.get("input") not in (None, "API"):
+        return f"takes {source['input']} input, not the Merchant API's"
+    for name, wanted in (("feedLabel", feed_label), ("contentLanguage", content_language)):
+        held = str(supplemental.get(name) or "")
+        if held and held.lower() != str(wanted or "").strip().lower():
+            return f"only takes products of the {name} {held!r}, not the channel's {wanted!r}"
+    return None
+
+
+def detail_stores(detail):
+    """The store codes a detail text names (types.detail_key: "now=2;S1=3+pickup;S2=0")."""
+    codes = []
+    for part in str(detail or "").split(";"):
+        code, sep, _figure = part.rpartition("=")
+        if sep and code and code != "now":
+            codes.append(code)
+    return codes
+
+
 def timestamp(day):
     """RFC 3339 of the start of ``day`` (a date) in UTC: Google's availabilityDate."""
     return f"{day.isoformat()}T00:00:00Z"
 
 
+def backorder_day(today, days):
+    """The day a backorder without a receipt is said to be available: ``days`` from
+    ``today``, rounded up to the Monday on or after it, so that it moves once a week (one
+    push a week per backordered variant, not one a day), never more than a year ahead
+    (MAX_AHEAD_DAYS). The Odoo side sets it as the variant's available_at (a change of
+    it is a change to push, seen by in_sync and the reconciliation)."""
+    days = min(max(int(days or 0), 0), MAX_AHEAD_DAYS - 6)
+    day = today + timedelta(days=days)
+    return day + timedelta(days=(7 - day.weekday()) % 7)
+
+
+def sendable_day(day, today):
+    """``day`` as Google takes an availabilityDate: never in the past (a receipt late:
+    today), at most a year ahead."""
+    return min(max(day, today), today + timedelta(days=MAX_AHEAD_DAYS))
+
+
 def online_availability(item, future=BACKORDER, backorder_days=14, today=None):
     """(availability, date or None) of a PushItem: units on hand now: IN_STOCK; none on
     hand but units to come (future stock) or sold on backorder: ``future`` (BACKORDER,
-    or PREORDER) with the day they are all in (``available_at``; a backorder without a
-    receipt: ``backorder_days`` from ``today``); nothing: OUT_OF_STOCK."""
+    or PREORDER) with the day they are all in (``available_at``, set by the Odoo side;
+    none: backorder_day of ``backorder_days``), between today and a year ahead
+    (sendable_day); nothing: OUT_OF_STOCK."""
     quantity = max(int(item.quantity or 0), 0)
     now = quantity if item.on_hand is None else min(max(int(item.on_hand), 0), quantity)
     if now > 0:
         return IN_STOCK, None
     if quantity <= 0:
         return OUT_OF_STOCK, None
+    today = today or date.today()
     day = item.available_at
     if day is None:
-        day = (today or date.today()) + timedelta(days=max(int(backorder_days or 0), 0))
+        day = backorder_day(today, backorder_days)
     if isinstance(day, datetime):
         day = day.date()
-    return future, day
+    return future, sendable_day(day, today)
 
 
 def product_input(item, content_language, feed_label, availability, day):
@@ -101,7 +179,8 @@ def product_input(item, content_language, feed_label, availability, day):
 
 def local_inventory(store, pickup_method="", pickup_sla=""):
     """The LocalInventory of one StoreStock: availability and quantity, and the pickup
-    method and SLA when the variant can be collected there (Google wants both, or none)."""
+    method and SLA when the variant can be collected there, else the method NOT_SUPPORTED
+    (without an SLA)."""
     quantity = max(int(store.quantity or 0), 0)
     attributes = {
         "availability": IN_STOCK if quantity > 0 else OUT_OF_STOCK,
@@ -109,7 +188,13 @@ def local_inventory(store, pickup_method="", pickup_sla=""):
     }
     if store.pickup and quantity > 0 and pickup_method and pickup_sla:
         attributes["pickupMethod"] = pickup_method
-        attributes["pickupSla"] = pickup_sla
+        if pickup_method != NOT_SUPPORTED:
+            attributes["pickupSla"] = pickup_sla
+    else:
+        # said, not left out: an omitted method is no "not supported" (inventories_v1
+        # LocalInventoryAttributes.pickupMethod: "Unless the value is "not supported",
+        # this field must be submitted together with pickupSla")
+        attributes["pickupMethod"] = NOT_SUPPORTED
     return {"storeCode": store.code, "localInventoryAttributes": attributes}
 
 

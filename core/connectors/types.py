@@ -57,6 +57,8 @@ class PushItem:
     # backorder), and the figures of the channel's stores (StoreStock, in order)
     on_hand: int | None = None
     stores: tuple = ()
+    # the detail the channel was last given (detail_key; "": none known)
+    previous_detail: str = ""
 
 
 @dataclass(frozen=True)

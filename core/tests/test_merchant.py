@@ -4,6 +4,7 @@ the future stock, the supplemental input and each store's local inventory, the s
 account's token (google-auth) cached and refreshed, quotas, verdicts with item-level
 issues, read-back, the connection check, Google's errors in words."""
 
+import base64
 import json
 import time
 from datetime import date, datetime
@@ -31,7 +32,8 @@ API = "https://merchantapi.googleapis.com"
 TOKEN_URI = "https://oauth2.googleapis.com/token"
 ACCOUNT = "123456"
 SOURCE = "9876"
-PID = "de~DE~SKU-1"
+PLAIN = "de~DE~SKU-1"
+PID = wire.product_id("de", "DE", "SKU-1")  # unpadded base64url of PLAIN
 WHEN = datetime(2026, 12, 7, 10, 0, 0)
 TODAY = date(2026, 12, 7)
 PRIVATE_KEY = (
@@ -62,7 +64,9 @@ class FakeGoogle:
         self.calls = []  # (method, path, params, json body or form)
         self.tokens = 0
         self.token_seconds = 3600
-        self.products = {}  # pid -> Product
+        self.products = {}  # plain product id -> Product
+        self.source = {"displayName": "Odoo availability", "input": "API",
+                       "supplementalProductDataSource": {}}  # fmt: skip
         self.inventories = {}  # pid -> {store: LocalInventory}
         self.answers = {}  # (method, path) -> [(status, body, headers)] served first
         self.headers = {}
@@ -99,14 +103,19 @@ class FakeGoogle:
             }
             return self._response(method, url, 200, {**body, "name": f"x/productInputs/{pid}"})
         if path.startswith(f"{products}/products/"):
-            pid = path.rsplit("/", 1)[1]
+            pid = _plain(path.rsplit("/", 1)[1])
             if pid not in self.products:
                 return self._response(method, url, 404, _error(404, "NOT_FOUND", "no product"))
             return self._response(method, url, 200, self.products[pid])
         inventories = f"/inventories/v1/accounts/{ACCOUNT}/products/"
         if path.startswith(inventories):
-            pid = path[len(inventories) :].split("/")[0]
+            pid = _plain(path[len(inventories) :].split("/")[0])
             stores = self.inventories.setdefault(pid, {})
+            if method == "DELETE":
+                code = path.rsplit("/", 1)[1]
+                if stores.pop(code, None) is None:
+                    return self._response(method, url, 404, _error(404, "NOT_FOUND", "none"))
+                return self._response(method, url, 200, {})
             if method == "POST":
                 stores[body["storeCode"]] = body
                 return self._response(method, url, 200, body)
@@ -114,9 +123,7 @@ class FakeGoogle:
         if path == f"/accounts/v1/accounts/{ACCOUNT}":
             return self._response(method, url, 200, {"accountName": "Shop GmbH"})
         if path == f"/datasources/v1/accounts/{ACCOUNT}/dataSources/{SOURCE}":
-            source = {"displayName": "Odoo availability", "input": "API",
-                      "supplementalProductDataSource": {}}  # fmt: skip
-            return self._response(method, url, 200, source)
+            return self._response(method, url, 200, self.source)
         return self._response(method, url, 404, _error(404, "NOT_FOUND", "nothing here"))
 
     @staticmethod
@@ -134,6 +141,14 @@ class FakeGoogle:
 
     def api_calls(self, method=None):
         return [c for c in self.calls if c[1] != "/token" and (method is None or c[0] == method)]
+
+
+def _plain(segment):
+    """A {product} segment as Google reads it: plain (``lang~label~offer``), else unpadded
+    base64url (products.get: "automatically detected by the server")."""
+    if "~" in segment:
+        return segment
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)).decode("utf-8")
 
 
 def _error(code, status, message, reason=""):
@@ -185,14 +200,50 @@ def test_online_availability(quantity, on_hand, available_at, expected):
 
 def test_future_stock_as_preorder_and_backorder_days():
     item = _item("A", 3, 0)
-    expected = ("PREORDER", date(2026, 12, 9))
+    expected = ("PREORDER", date(2026, 12, 14))  # 2 days on: the next Monday
     assert wire.online_availability(item, wire.PREORDER, 2, TODAY) == expected
 
 
-def test_product_id_plain_and_encoded():
-    assert wire.product_id("de", "DE", "SKU-1") == "de~DE~SKU-1"
-    # an offer id with a slash: the whole id base64url-encoded, unpadded (Google's example)
+def test_the_backorder_date_moves_once_a_week_and_stays_within_a_year():
+    # 14 days from any day of a week: the same Monday, so no push a day
+    days = {wire.backorder_day(date(2026, 12, d), 14) for d in range(8, 15)}
+    assert days == {date(2026, 12, 28)}
+    assert wire.backorder_day(date(2026, 12, 15), 14) == date(2027, 1, 4)  # a week on
+    assert wire.backorder_day(TODAY, 5000) <= date(2027, 12, 7)  # "up to 1 year"
+    assert MERCHANT.backorder_date({"backorder_days": None}, TODAY) == date(2026, 12, 21)
+    assert MERCHANT.backorder_date({"backorder_days": 3}, TODAY) == date(2026, 12, 14)
+
+
+def test_a_date_sent_is_never_past_nor_beyond_a_year():
+    late = _item("A", 3, 0, available_at=date(2026, 11, 30))  # a receipt late
+    assert wire.online_availability(late, today=TODAY) == ("BACKORDER", TODAY)
+    far = _item("A", 3, 0, available_at=date(2028, 1, 1))
+    assert wire.online_availability(far, today=TODAY) == ("BACKORDER", date(2027, 12, 7))
+
+
+def test_product_id_always_encoded():
+    # Google's example: the whole id base64url-encoded, unpadded
     assert wire.product_id("en", "US", "sku/123") == "ZW5-VVN-c2t1LzEyMw"
+    # URL-reserved or Merchant API characters (migrate-v1beta-v1): . + / and the others
+    for sku in ("SKU-1", "ABC.1", "A+B", "A/B", "A:B,C(1)*!&?=@#$%~"):
+        pid = wire.product_id("de", "DE", sku)
+        assert set(pid) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        assert _plain(pid) == f"de~DE~{sku}"
+
+
+@pytest.mark.parametrize("sku", ["ABC.1", "A+B", "A/B"])
+def test_a_sku_with_reserved_characters_is_read_back_by_its_encoded_name(sku):
+    google = FakeGoogle()
+    connector = _connector(google)
+    result = connector.push([_item(sku, 2, stores=[StoreStock("S1", 2)])], today=TODAY)
+    pid = wire.product_id("de", "DE", sku)
+    assert result.tracking == {sku: f"product:{pid}|IN_STOCK|"}
+    track = result.tracking[sku]
+    assert connector.check_pushes({track: [sku]})[track].state == SUCCESS
+    assert connector.read_quantities([sku]) == {sku: 1}
+    assert connector.read_stores([sku]) == {sku: {"S1": 2}}
+    paths = [call[1] for call in google.api_calls() if f"{ACCOUNT}/products/" in call[1]]
+    assert paths and all(f"/products/{pid}" in path for path in paths)
 
 
 def test_detail_key_says_the_units_on_hand_and_each_store():
@@ -227,11 +278,103 @@ def test_push_writes_availability_then_each_store():
         "localInventoryAttributes": {"availability": "IN_STOCK", "quantity": "3",
                                      "pickupMethod": "BUY", "pickupSla": "SAME_DAY"},
     }  # fmt: skip
-    # nothing to collect where nothing is in stock: no pickup sent
+    # nothing to collect where nothing is in stock: said, not left out
     assert json.loads(hamburg[3]) == {
         "storeCode": "HAMBURG-2",
-        "localInventoryAttributes": {"availability": "OUT_OF_STOCK", "quantity": "0"},
-    }
+        "localInventoryAttributes": {"availability": "OUT_OF_STOCK", "quantity": "0",
+                                     "pickupMethod": "NOT_SUPPORTED"},
+    }  # fmt: skip
+
+
+def test_pickup_off_is_sent_as_not_supported():
+    google = FakeGoogle()
+    stores = [StoreStock("S1", 3, pickup=False)]
+    _connector(google).push([_item("SKU-1", 3, stores=stores)], today=TODAY)
+    attributes = json.loads(google.api_calls("POST")[1][3])["localInventoryAttributes"]
+    assert attributes == {"availability": "IN_STOCK", "quantity": "3",
+                          "pickupMethod": "NOT_SUPPORTED"}  # fmt: skip
+    # the channel's Pickup Method NOT_SUPPORTED: no SLA with it
+    google = FakeGoogle()
+    stores = [StoreStock("S1", 3, pickup=True)]
+    _connector(google, pickup_method="NOT_SUPPORTED").push([_item("SKU-1", 3, stores=stores)])
+    attributes = json.loads(google.api_calls("POST")[1][3])["localInventoryAttributes"]
+    assert attributes["pickupMethod"] == "NOT_SUPPORTED" and "pickupSla" not in attributes
+
+
+def test_a_store_no_longer_the_channels_is_deleted_on_google():
+    google = FakeGoogle()
+    connector = _connector(google)
+    stores = [StoreStock("BERLIN-1", 3), StoreStock("HAMBURG-2", 1)]
+    connector.push([_item("SKU-1", 4, stores=stores)], today=TODAY)
+    assert set(google.inventories[PLAIN]) == {"BERLIN-1", "HAMBURG-2"}
+    # HAMBURG-2's store code cleared on the channel: its inventory goes, not left on Google
+    item = PushItem(sku="SKU-1", quantity=3, sequence=2, computed_at=WHEN,
+                    stores=(StoreStock("BERLIN-1", 3),),
+                    previous_detail="BERLIN-1=3;HAMBURG-2=1")  # fmt: skip
+    result = connector.push([item], today=TODAY)
+    assert result.item_errors == {} and set(google.inventories[PLAIN]) == {"BERLIN-1"}
+    delete = google.api_calls("DELETE")
+    assert [call[1] for call in delete] == [
+        f"/inventories/v1/accounts/{ACCOUNT}/products/{PID}/localInventories/HAMBURG-2"
+    ]
+    # deleted already (404): done; nothing known before: nothing deleted, nothing listed
+    connector.push([item], today=TODAY)
+    assert len(google.api_calls("DELETE")) == 2
+    calls = len(google.api_calls("GET"))
+    connector.push([_item("SKU-1", 3, stores=[StoreStock("BERLIN-1", 3)])], today=TODAY)
+    assert len(google.api_calls("DELETE")) == 2 and len(google.api_calls("GET")) == calls
+    assert wire.detail_stores("now=2;S1=3+pickup;S=2=0") == ["S1", "S=2"]
+
+
+def test_a_primary_data_source_is_never_pushed_into():
+    google = FakeGoogle()
+    google.source = {"displayName": "Shop feed", "input": "API", "primaryProductDataSource": {}}
+    with pytest.raises(RetryableError) as caught:
+        _connector(google).push([_item("SKU-1", 1)], today=TODAY)
+    assert "is not a supplemental product data source" in str(caught.value)
+    assert caught.value.seconds == 600.0 and not caught.value.throttled
+    assert google.api_calls("POST") == []  # nothing inserted: the product's data is kept
+
+
+def test_the_data_source_is_checked_once_in_a_while():
+    google, now = FakeGoogle(), [1000.0]
+    connector = _connector(google, clock=lambda: now[0])
+    for _ in range(3):
+        connector.push([_item("SKU-1", 1)], today=TODAY)
+    sources = [c for c in google.api_calls("GET") if c[1].startswith("/datasources/")]
+    assert len(sources) == 1
+    now[0] += 601  # the source may have changed since: asked again
+    google.source = {**google.source, "supplementalProductDataSource": {
+        "feedLabel": "AT", "contentLanguage": "de"}}  # fmt: skip
+    with pytest.raises(RetryableError, match="only takes products of the feedLabel 'AT'"):
+        connector.push([_item("SKU-1", 1)], today=TODAY)
+
+
+def test_a_supplemental_source_of_another_feed_label_is_refused_by_the_check():
+    google = FakeGoogle()
+    google.source = {"input": "API", "supplementalProductDataSource": {
+        "feedLabel": "DE", "contentLanguage": "en"}}  # fmt: skip
+    check = _connector(google).test_connection()
+    assert not check.ok and "contentLanguage 'en', not the channel's 'de'" in check.message
+    google.source = {"input": "API", "supplementalProductDataSource": {
+        "feedLabel": "DE", "contentLanguage": "de"}}  # fmt: skip
+    assert _connector(google).test_connection().ok
+    google.source = {"input": "API"}  # neither primary nor supplemental: refused
+    check = _connector(google).test_connection()
+    assert not check.ok and "is not a supplemental product data source" in check.message
+
+
+def test_a_key_naming_another_token_endpoint_is_refused():
+    google = FakeGoogle()
+    key = {**KEY, "token_uri": "https://attacker.example/token"}
+    check = _connector(google, service_account_key=json.dumps(key)).test_connection()
+    assert not check.ok and "not Google's https://oauth2.googleapis.com/token" in check.message
+    with pytest.raises(PermanentError, match="token_uri"):
+        _connector(google, service_account_key=json.dumps(key)).push([_item("SKU-1", 1)])
+    assert google.calls == []  # no assertion left for another endpoint
+    assert wire.token_uri_refusal("http://127.0.0.1:8069/token") is None
+    assert wire.token_uri_refusal("http://localhost:8117/merchant/token") is None
+    assert wire.token_uri_refusal("https://oauth2.googleapis.com.example/token")
 
 
 def test_backorder_with_its_date():
@@ -267,7 +410,7 @@ def test_token_is_fetched_once_cached_then_refreshed_when_expired():
     connector.push([_item("SKU-1", 0)], today=TODAY)
     assert google.tokens == 1  # the second push used the cached token
     now[0] += 3600  # past its expiry (less the margin)
-    connector.push([_item("SKU-1", 2)], today=TODAY)
+    connector.read_quantities(["SKU-1"])  # one call (google-auth's expiry is real time)
     assert google.tokens == 2
     assert google.api_calls()[-1][4]["Authorization"] == "Bearer ya29.token-2"
 
@@ -360,16 +503,32 @@ def test_verdict_pending_until_processed_then_success():
     connector = _connector(google)
     track = f"product:{PID}|IN_STOCK|"
     assert connector.check_pushes({track: ["SKU-1"]})[track].state == PENDING  # 404
-    google.products[PID] = {"productAttributes": {"availability": "OUT_OF_STOCK"}}
+    google.products[PLAIN] = {"productAttributes": {"availability": "OUT_OF_STOCK"}}
     assert connector.check_pushes({track: ["SKU-1"]})[track].state == PENDING  # older
-    google.products[PID] = {"productAttributes": {"availability": "IN_STOCK"}}
+    google.products[PLAIN] = {"productAttributes": {"availability": "IN_STOCK"}}
     verdict = connector.check_pushes({track: ["SKU-1"]})[track]
     assert (verdict.state, verdict.issues, verdict.errors(["SKU-1"])) == (SUCCESS, {}, {})
 
 
+def test_one_products_refusal_spoils_no_other_verdict():
+    google = FakeGoogle()
+    connector = _connector(google)
+    bad_pid = wire.product_id("de", "DE", "BAD")
+    refused = _error(400, "INVALID_ARGUMENT", "bad product name")
+    google.answers[("GET", f"/products/v1/accounts/{ACCOUNT}/products/{bad_pid}")] = [
+        (400, refused)
+    ]
+    google.products[PLAIN] = {"productAttributes": {"availability": "IN_STOCK"}}
+    bad, good = f"product:{bad_pid}|IN_STOCK|", f"product:{PID}|IN_STOCK|"
+    verdicts = connector.check_pushes({bad: ["BAD"], good: ["SKU-1"]})
+    assert verdicts[good].state == SUCCESS
+    assert verdicts[bad].state == "failure"
+    assert "INVALID_ARGUMENT: bad product name" in verdicts[bad].reason
+
+
 def test_an_item_level_disapproval_is_said_with_the_verdict():
     google = FakeGoogle()
-    google.products[PID] = {
+    google.products[PLAIN] = {
         "productAttributes": {"availability": "IN_STOCK"},
         "productStatus": {"itemLevelIssues": [
             {"code": "availability_mismatch", "severity": "DISAPPROVED",
@@ -434,7 +593,7 @@ def test_connection_refuses_a_primary_data_source():
     path = f"/datasources/v1/accounts/{ACCOUNT}/dataSources/{SOURCE}"
     google.answers[("GET", path)] = [(200, {"input": "API", "primaryProductDataSource": {}})]
     check = _connector(google).test_connection()
-    assert not check.ok and "is not a supplemental API data source" in check.message
+    assert not check.ok and "is not a supplemental product data source" in check.message
 
 
 def test_connection_names_a_pickup_sla_google_does_not_take():
@@ -541,3 +700,22 @@ def test_issue_transition():
     assert issue_transition("DISAPPROVED: x", "DISAPPROVED: x") is None
     assert issue_transition("", "DISAPPROVED: x") == RESOLVE
     assert issue_transition("", None) is None
+
+
+def test_register_the_keys_project_or_say_what_it_needs():
+    google = FakeGoogle()
+    path = f"/accounts/v1/accounts/{ACCOUNT}/developerRegistration:registerGcp"
+    registration = {"name": f"accounts/{ACCOUNT}/developerRegistration", "gcpIds": ["1234"]}
+    google.answers[("POST", path)] = [
+        (200, registration),
+        (403, _error(403, "PERMISSION_DENIED", "The caller does not have permission")),
+    ]
+    connector = _connector(google)
+    assert connector.register_developer(" dev@shop.example ") == registration
+    assert json.loads(google.api_calls("POST")[0][3]) == {"developerEmail": "dev@shop.example"}
+    with pytest.raises(PermanentError) as caught:
+        connector.register_developer("dev@shop.example")
+    assert "PERMISSION_DENIED: The caller does not have permission: registering needs" in (
+        caught.value.message
+    )
+    assert f"ADMIN access to Merchant Center account {ACCOUNT}" in caught.value.message

@@ -37,16 +37,21 @@ def _clean(sim):
 def key(sim):
     """A service account of the account, and the merchant's own products (primary)."""
     key = sim.create_merchant_service_account([ACCOUNT])
+    _primary(sim, key, ("SKU-1", "SKU-2"))
+    return key
+
+
+def _primary(sim, key, skus):
+    """The merchant's own products of ``skus`` in the primary source."""
     credentials = service_account.Credentials.from_service_account_info(key, scopes=[SCOPE])
     google = AuthorizedSession(credentials)
     url = f"{sim.merchant_url()}/products/v1/accounts/{ACCOUNT}/productInputs:insert"
-    for sku in ("SKU-1", "SKU-2"):
+    for sku in skus:
         body = {"offerId": sku, "contentLanguage": "de", "feedLabel": "DE",
                 "productAttributes": {"title": sku, "availability": "IN_STOCK"}}  # fmt: skip
         params = {"dataSource": f"accounts/{ACCOUNT}/dataSources/{PRIMARY}"}
         google.post(url, params=params, json=body, timeout=5).raise_for_status()
     time.sleep(DELAY + 0.05)
-    return key
 
 
 def _merchant(sim, key, **settings):
@@ -117,7 +122,7 @@ def test_connection_checks(sim, key):
         _merchant(sim, key, account_id="999").test_connection().message
     )
     primary = _merchant(sim, key, data_source=PRIMARY).test_connection()
-    assert "is not a supplemental API data source" in primary.message
+    assert "is not a supplemental product data source" in primary.message
     missing = _merchant(sim, key, data_source="333").test_connection()
     assert "does not exist in account 123456" in missing.message
 
@@ -127,3 +132,27 @@ def test_a_project_not_registered_with_the_account(sim):
     check = _merchant(sim, key).test_connection()
     assert not check.ok
     assert f"is not registered with Merchant Center account {ACCOUNT}" in check.message
+
+
+def test_a_primary_data_source_is_never_written(sim, key):
+    connector = _merchant(sim, key, data_source=PRIMARY)
+    with pytest.raises(RetryableError, match="is not a supplemental product data source"):
+        connector.push([PushItem("SKU-1", 0, 1, WHEN)])
+    time.sleep(DELAY + 0.05)
+    product = sim.merchant.product(ACCOUNT, "de~DE~SKU-1")["productAttributes"]
+    assert (product["title"], product["availability"]) == ("SKU-1", "IN_STOCK")
+
+
+@pytest.mark.parametrize("sku", ["ABC.1", "A+B", "A/B"])
+def test_skus_with_reserved_characters(sim, key, sku):
+    _primary(sim, key, (sku,))
+    connector = _merchant(sim, key)
+    item = PushItem(sku, 2, 1, WHEN, stores=(StoreStock("S1", 2), StoreStock("S2", 1)))
+    result = connector.push([item])
+    assert (result.item_errors, result.retry_errors) == ({}, {})
+    assert {v.state for v in _verdicts(connector, result).values()} == {SUCCESS}
+    assert connector.read_stores([sku]) == {sku: {"S1": 2, "S2": 1}}
+    # S2 no longer the channel's: deleted on Google
+    gone = PushItem(sku, 2, 2, WHEN, stores=(StoreStock("S1", 2),), previous_detail="S1=2;S2=1")
+    assert connector.push([gone]).item_errors == {}
+    assert connector.read_stores([sku]) == {sku: {"S1": 2}}

@@ -30,6 +30,7 @@ model of channel.py; imported in this order, which is the order of their overrid
 - future_stock.py: the units of receipts and their date, sold and said by the webshop
 - sourcing.py: order sourcing (strategy, split), the source orderable quantities
 - offers.py: store offers (the orders offered to its stores, stock.channel.offer)
+- merchant_register.py: Google Merchant Center's Register button (registerGcp)
 """
 
 # isort: off
@@ -41,6 +42,6 @@ from . import channel, lookups, publishing, alerts, alert_figures, demo, connect
 from . import orders, overview, business, reach, reconcile, reconcile_run, reconcile_stores
 from . import velocity, settings
 from . import connection_check, sources, future_stock, kits, exclusions, pickup, sourcing, offers
-from . import publishable
+from . import publishable, merchant_register
 
 # isort: on

@@ -53,7 +53,8 @@ class StockChannel(models.Model):
         products, kits = self._kit_batch(products.with_context(active_test=False))  # kits.py
         plan, combiners = self._publishing_plan(now)
         results = self._publishable_batch(products, plan, combiners, today)  # publishable.py
-        return self._apply_exclusions(products, self._kit_results(results, kits))
+        results = self._apply_exclusions(products, self._kit_results(results, kits))
+        return self._backorder_dates(results, today)  # future_stock.py
 
     def _orderable(self, products):
         """{product_id: units an order of this channel may take now} (see

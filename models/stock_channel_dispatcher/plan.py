@@ -106,6 +106,7 @@ class StockChannelDispatcher(models.AbstractModel):
                     previous_available_at=variant.published_available_at,
                     on_hand=variant.on_hand,
                     stores=variant.stores,
+                    previous_detail=variant.published_detail or "",
                 )
             )
         return job

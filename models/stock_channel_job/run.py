@@ -28,6 +28,12 @@ class _Paused(Exception):
     """Out of the cron's share of time: the job goes back to the queue where it is."""
 
 
+class _Turn(_Paused):
+    """Another job that goes chunk by chunk waits: this one goes back to the queue where
+    it is, behind it (a Republish all on five channels starts the five channels' pushes
+    at once, not one channel after the other)."""
+
+
 class StockChannelJob(models.Model):
     _inherit = "stock.channel.job"
 
@@ -55,12 +61,15 @@ class StockChannelJob(models.Model):
         self._take_back_orphans()
         if commit:
             commit()
-        ran = self.browse()
-        while job := self._take_next():
+        ran, turns = self.browse(), []
+        while job := self._take_next(turns):
             if commit:
                 commit()
-            job._execute(commit)
+            turned = job._execute(commit)
             ran |= job
+            if turned:  # its turn given: the others take theirs, then it goes on
+                turns = [job_id for job_id in turns if job_id != job.id] + [job.id]
+                continue
             if job.state == QUEUED:  # paused: the rest in the cron's next run
                 if cron and commit:
                     runtime.commit(self.env, remaining=1)
@@ -68,14 +77,17 @@ class StockChannelJob(models.Model):
         return ran
 
     @api.model
-    def _take_next(self):
-        """The oldest queued job, now running (SKIP LOCKED: one worker takes it)."""
+    def _take_next(self, turns=()):
+        """The oldest queued job, now running (SKIP LOCKED: one worker takes it); the
+        jobs that gave their turn (`turns`: their ids, the latest last) come after the
+        others, in that order."""
         self.flush_model()
         self.env.cr.execute(
             """SELECT id FROM stock_channel_job
                 WHERE state = %s AND (not_before IS NULL OR not_before <= %s)
-                ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED""",
-            [QUEUED, fields.Datetime.now()],
+                ORDER BY array_position(%s::int[], id) NULLS FIRST, id
+                LIMIT 1 FOR UPDATE SKIP LOCKED""",
+            [QUEUED, fields.Datetime.now(), list(turns)],
         )
         row = self.env.cr.fetchone()
         if not row:
@@ -97,7 +109,7 @@ class StockChannelJob(models.Model):
     def _execute(self, commit):
         """Run the job's work; an exception rolls its chunk back (in the cron; in a test,
         all its work) and keeps the job failed with the error; out of time, a job that
-        can pause goes back to the queue."""
+        can pause goes back to the queue. True when it gave its turn (_Turn)."""
         self.ensure_one()
         env = self.env
         try:
@@ -106,12 +118,12 @@ class StockChannelJob(models.Model):
             else:
                 with env.cr.savepoint():
                     error = self._work(commit)
-        except _Paused:
+        except _Paused as paused:
             self.write({"state": QUEUED, "attempts": 0})
             self.env["stock.channel.event"]._announce(events.JOB_CHANGED, self)
             if commit:
                 commit()
-            return
+            return isinstance(paused, _Turn)
         except WindowWait as wait:
             if commit:
                 env.cr.rollback()  # back to the last chunk committed
@@ -191,8 +203,21 @@ class StockChannelJob(models.Model):
             return
         left = commit(max(done - previous, 0))
         # paused after a chunk only: a job resumed always moves before it pauses again
-        if left <= 0 and done > previous and done < self.total and self.kind in PAUSABLE:
-            raise _Paused()
+        if done > previous and done < self.total and self.kind in PAUSABLE:
+            if left <= 0:
+                raise _Paused()
+            if self._others_waiting():
+                raise _Turn()
+
+    def _others_waiting(self):
+        """Whether another job that goes chunk by chunk (PAUSABLE) is queued and due."""
+        self.env.cr.execute(
+            """SELECT 1 FROM stock_channel_job
+                WHERE state = %s AND kind = ANY(%s) AND id != %s
+                  AND (not_before IS NULL OR not_before <= %s) LIMIT 1""",
+            [QUEUED, list(PAUSABLE), self.id, fields.Datetime.now()],
+        )
+        return bool(self.env.cr.fetchone())
 
     @api.model
     def _take_back_orphans(self):
