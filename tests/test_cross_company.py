@@ -140,6 +140,18 @@ class TestCrossCompany(OrderCase):
         self.refused(lambda: self.as_b(incident).action_resolve())
         self.assertFalse(incident.resolved_at)
 
+    # -- secrets ----------------------------------------------------------------------------
+
+    def test_no_manager_reads_a_channels_access_token(self):
+        """A channel's access token (a marketplace's bearer token) is read by the workers'
+        SQL only: no manager reads it over RPC, of another company or their own."""
+        self.env["stock.channel.token"].create(
+            {"channel_id": self.market.id, "access_token": "live-bearer", "expires_at": 9e9}
+        )
+        self.refused(lambda: self.as_b(self.env["stock.channel.token"]).search_read([]))
+        own = self.env["stock.channel.token"].with_user(self.manager_b)
+        self.refused(lambda: own.search_read([], ["access_token"]))
+
     # -- channel buttons and jobs ------------------------------------------------------------
 
     def test_another_companys_manager_cannot_republish_its_channel(self):
