@@ -56,6 +56,21 @@ def item_detail(item):
     return detail_key(getattr(item, "on_hand", None), getattr(item, "stores", ()))
 
 
+def accepted_figures(applied, by_sku, quantities, tracked):
+    """What a channel holds now of the SKUs it applied (`applied`; `by_sku`: {sku: (row,
+    PushItem, product id)}), by product id: (the quantities, less those of `tracked`,
+    whose verdict comes later; their availability dates; their details). `quantities`:
+    {sku: the quantity the channel answered it holds}, the item's own otherwise."""
+    held, dates, details = {}, {}, {}
+    for sku in applied:
+        _row, item, product_id = by_sku[sku]
+        if sku not in tracked:
+            held[product_id] = quantities.get(sku, item.quantity)
+        dates[product_id] = item.available_at
+        details[product_id] = item_detail(item)
+    return held, dates, details
+
+
 @dataclass
 class VariantOnChannel:
     """What a stock push of one variant needs, read once per round (the addon's

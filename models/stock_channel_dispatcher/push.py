@@ -10,7 +10,7 @@ from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import mute_logger
 
 from ...core import backoff, events
-from ...core.dispatch import drift_lines, item_detail, replaced_lines, utcnow
+from ...core.dispatch import accepted_figures, drift_lines, replaced_lines, utcnow
 from ...core.errors import PermanentError, RetryableError, SyncError
 from .. import runtime
 from ..stock_channel_outbox.outbox import clip
@@ -166,13 +166,7 @@ class StockChannelDispatcher(models.AbstractModel):
         # accepted for processing: the channel's verdict comes later (stock.channel.confirmer)
         tracked = {sku: str(result.tracking[sku]) for sku in applied if sku in result.tracking}
         acked_at = self._applied(channel, job.subset(applied), result, tracked)
-        published = {
-            by_sku[sku][2]: result.quantities.get(sku, by_sku[sku][1].quantity)
-            for sku in applied
-            if sku not in tracked
-        }
-        dates = {by_sku[sku][2]: by_sku[sku][1].available_at for sku in applied}
-        details = {by_sku[sku][2]: item_detail(by_sku[sku][1]) for sku in applied}
+        published, dates, details = accepted_figures(applied, by_sku, result.quantities, tracked)
         self.env["stock.channel.quantity"]._mark_published(
             channel, published, acked_at, dates=dates, details=details
         )
