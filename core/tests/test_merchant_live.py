@@ -182,11 +182,13 @@ def test_a_certificate_not_trusted_is_refused(sim, key, monkeypatch):
     assert "the certificate of https://127.0.0.1:" in message and "is not trusted" in message
     assert "Traceback" not in message and not caught.value.unreachable
     assert sim.merchant.token_requests(key["client_email"]) == 1  # the fixture's only
-    # a token held, the API's own certificate is refused the same way
+    # a token held, the API's own certificate is refused the same way (a new session: a
+    # connection kept alive was verified when it was made)
     monkeypatch.undo()
     assert connector.test_connection().ok
     monkeypatch.setenv(tls.CA_BUNDLE_VARIABLE, certs.where())
+    fresh = MERCHANT(connector.config, limiter=Limiter(), tokens=connector.tokens)
     with pytest.raises(RetryableError, match="is not trusted") as caught:
-        connector.push([PushItem("SKU-1", 0, 1, WHEN)])
+        fresh.push([PushItem("SKU-1", 0, 1, WHEN)])
     assert not caught.value.unreachable
     assert sim.merchant.product_input(ACCOUNT, "de~DE~SKU-1", SUPPLEMENTAL) is None
