@@ -7,14 +7,20 @@ of its own: give it ``auth_request=google.auth.transport.requests.Request(s)`` w
 ``s.verify = sim.ca_file``, and set ``verify`` on the AuthorizedSession too; where the
 environment sets ``REQUESTS_CA_BUNDLE``, requests prefers it to a session's ``verify``
 unless the session's ``trust_env`` is False). Nothing is installed in the system's
-trust store."""
+trust store. Tests trust it as a deployment trusts a private authority: ``trusted(ca_file)``
+points ``REQUESTS_CA_BUNDLE`` at a bundle of the CAs trusted so far and the simulator's
+(``bundle_with``), then puts it back; the connectors keep verifying every certificate."""
 
+import contextlib
 import datetime
 import ipaddress
 import os
 import shutil
 import ssl
 import tempfile
+
+# where requests (and google-auth through it) read the CA bundle to verify with
+CA_BUNDLE_VARIABLE = "REQUESTS_CA_BUNDLE"
 
 
 def make_certificate(directory):
@@ -68,3 +74,37 @@ def server_context():
 def forget_certificate(ca_file):
     """Remove the certificate's directory (at stop)."""
     shutil.rmtree(os.path.dirname(ca_file), ignore_errors=True)
+
+
+def trusted_so_far():
+    """The CA bundle requests verifies with now: REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, or
+    its own (certifi's), in requests' order."""
+    from requests import certs  # noqa: PLC0415 (the simulator itself needs no requests)
+
+    return os.environ.get(CA_BUNDLE_VARIABLE) or os.environ.get("CURL_CA_BUNDLE") or certs.where()
+
+
+def bundle_with(ca_file):
+    """Write ``bundle.pem`` beside ``ca_file`` (removed with it at stop): the CAs trusted
+    so far, then the simulator's; returns its path."""
+    path = os.path.join(os.path.dirname(ca_file), "bundle.pem")
+    with open(path, "wb") as bundle:
+        for source in (trusted_so_far(), ca_file):
+            with open(source, "rb") as pem:
+                bundle.write(pem.read().rstrip(b"\n") + b"\n")
+    return path
+
+
+@contextlib.contextmanager
+def trusted(ca_file):
+    """While inside: requests (and google-auth through it) trust the simulator's
+    certificate besides the CAs trusted so far; REQUESTS_CA_BUNDLE put back after."""
+    before = os.environ.get(CA_BUNDLE_VARIABLE)
+    os.environ[CA_BUNDLE_VARIABLE] = bundle_with(ca_file)
+    try:
+        yield os.environ[CA_BUNDLE_VARIABLE]
+    finally:
+        if before is None:
+            os.environ.pop(CA_BUNDLE_VARIABLE, None)
+        else:
+            os.environ[CA_BUNDLE_VARIABLE] = before

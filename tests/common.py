@@ -1,6 +1,6 @@
 import json
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 from unittest.mock import patch
 from urllib.parse import urlsplit
@@ -12,6 +12,7 @@ from odoo.tests import TransactionCase, new_test_user
 from odoo.tests.common import _super_send
 
 from ..simulator import start
+from ..simulator.tls import trusted
 
 # the company's alert thresholds at their documented defaults (docs/cockpit.md, Alerts)
 ALERT_DEFAULTS = {
@@ -34,15 +35,22 @@ def loopback_only_send(session, request, **kwargs):
     return _super_send(session, request, **kwargs)
 
 
-def start_simulator(add_cleanup):
+def start_simulator(add_cleanup, tls=False):
     """Start the marketplace simulator on loopback for a test (class), with `requests`
     allowed to reach it: Odoo's test guard on requests raises every timeout below 10 s
-    and refuses (connect, read) tuples; its loopback-only rule is kept."""
+    and refuses (connect, read) tuples; its loopback-only rule is kept. ``tls``: over
+    HTTPS (a platform that is HTTPS only), its certificate trusted as a private authority
+    is until the cleanup (REQUESTS_CA_BUNDLE, simulator/tls.py): certificates are still
+    verified."""
     patcher = patch.object(requests.Session, "send", loopback_only_send)
     patcher.start()
     add_cleanup(patcher.stop)
-    simulator = start()
+    simulator = start(tls=tls)
     add_cleanup(simulator.stop)
+    if tls:
+        trust = ExitStack()
+        trust.enter_context(trusted(simulator.ca_file))
+        add_cleanup(trust.close)
     return simulator
 
 
@@ -210,14 +218,16 @@ class ChannelStockCase(TransactionCase):
 
 class SyncCase(ChannelStockCase):
     """ChannelStockCase with the marketplace simulator on loopback and two connected
-    channels: `market` (generic_json) and `shop` (shopify)."""
+    channels: `market` (generic_json) and `shop` (shopify); `simulator_tls`: the
+    simulator over HTTPS (start_simulator)."""
 
     secret = "test-secret"
+    simulator_tls = False
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.sim = start_simulator(cls.addClassCleanup)
+        cls.sim = start_simulator(cls.addClassCleanup, tls=cls.simulator_tls)
         cls.market.write(
             {
                 "connector": "generic_json",

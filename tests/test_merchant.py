@@ -173,7 +173,10 @@ class TestMerchantFigures(ChannelStockCase):
 class TestMerchantSync(OrderCase):
     """The channel against the simulator's Merchant API v1: the products come from the
     merchant's primary data source (their title, Google's own), Odoo writes availability
-    into its supplemental one, and the local inventory of two stores."""
+    into its supplemental one, and the local inventory of two stores. Over HTTPS, as
+    Google's API and token endpoint are."""
+
+    simulator_tls = True
 
     @classmethod
     def setUpClass(cls):

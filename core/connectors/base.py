@@ -4,6 +4,7 @@ The data they exchange: core.connectors.types."""
 
 import ast
 import platform
+import re
 from pathlib import Path
 
 import requests
@@ -129,6 +130,28 @@ def unreachable(exc):
     if isinstance(reason, MaxRetryError):
         reason = reason.reason
     return isinstance(reason, NewConnectionError | ConnectTimeoutError)
+
+
+def untrusted_certificate(url, exc):
+    """The words for a certificate refused reaching ``url`` (``exc``, or what it wraps,
+    a TLS failure whose certificate could not be verified), else None. Certificates are
+    always verified: one signed by a private authority (a company proxy's) is trusted
+    through the server's CA bundle."""
+    while exc is not None and not isinstance(exc, requests.exceptions.SSLError):
+        exc = exc.__cause__ or exc.__context__
+    found = exc is not None and re.search(r"certificate verify failed: ([^(]+)", str(exc))
+    if not found:
+        return None
+    return (
+        f"the certificate of {_origin(url)} is not trusted ({found.group(1).strip()}): "
+        "nothing was sent. If a proxy or a private authority signs it, add that authority "
+        "to the Odoo server's CA bundle (REQUESTS_CA_BUNDLE)."
+    )
+
+
+def _origin(url):
+    scheme, _, rest = str(url).partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
 
 
 def register(code, label=""):
@@ -527,6 +550,12 @@ class Connector:
     def _transport_error(self, error_class, method, url, body, exc):
         reason = exc.__class__.__name__
         extra = {}
+        certificate = untrusted_certificate(url, exc)
+        if certificate:
+            return error_class(
+                self._redact(f"{self.code}: {method} {url} failed: {certificate}"),
+                request=self._redact(self._text(body)),
+            )
         if error_class is PermanentError:
             reason = f"{reason}: {exc}"
         elif unreachable(exc):

@@ -23,6 +23,7 @@ from .base import (
     REDACTED,
     TOO_MANY_REQUESTS,
     Connector,
+    untrusted_certificate,
 )
 
 SCOPE = "https://www.googleapis.com/auth/content"
@@ -156,6 +157,11 @@ class MerchantApi(Connector):
                 "new key, or enable the service account again."
             ) from None
         except auth_errors.TransportError as error:
+            certificate = untrusted_certificate(info["token_uri"], error)
+            if certificate:
+                raise RetryableError(
+                    self._redact(f"{self.label}: the token endpoint: {certificate}")
+                ) from None
             raise RetryableError(
                 self._redact(f"{self.label}: the token endpoint cannot be reached ({error})"),
                 unreachable=True,

@@ -1,7 +1,9 @@
 """The Google Merchant Center connector against the simulator's Merchant API v1 (written
-apart, from the same public pages) over real HTTP on loopback: the token google-auth
-fetches, availability and local inventory processed later, an item-level issue, the
-read-back, the per-minute quota, the connection check."""
+apart, from the same public pages) over HTTPS on loopback, as Google's API and token
+endpoint are HTTPS only (the simulator's certificate trusted as a private authority is:
+REQUESTS_CA_BUNDLE, the connector verifying it): the token google-auth fetches,
+availability and local inventory processed later, an item-level issue, the read-back, the
+per-minute quota, the connection check, a certificate that is not trusted."""
 
 import json
 import time
@@ -10,6 +12,7 @@ from datetime import date, datetime
 import pytest
 from google.auth.transport.requests import AuthorizedSession
 from google.oauth2 import service_account
+from requests import certs
 
 from core.connectors import ChannelConfig, PushItem, get_connector
 from core.connectors.base import PENDING, SUCCESS, StoreStock
@@ -17,12 +20,22 @@ from core.connectors.merchant_api import SCOPE
 from core.errors import RetryableError
 from core.ratelimit import Limiter
 from core.tokens import TokenStore
+from simulator import start, tls
 
 ACCOUNT = "123456"
 PRIMARY, SUPPLEMENTAL = "111", "222"
 WHEN = datetime(2026, 12, 7, 10, 0, 0)
 DELAY = 0.1
 MERCHANT = get_connector("merchant")
+
+
+@pytest.fixture(scope="module")
+def sim():
+    """The simulator over HTTPS, its certificate trusted while the module runs."""
+    simulator = start(tls=True)
+    with tls.trusted(simulator.ca_file):
+        yield simulator
+    simulator.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -156,3 +169,26 @@ def test_skus_with_reserved_characters(sim, key, sku):
     gone = PushItem(sku, 2, 2, WHEN, stores=(StoreStock("S1", 2),), previous_detail="S1=2;S2=1")
     assert connector.push([gone]).item_errors == {}
     assert connector.read_stores([sku]) == {sku: {"S1": 2}}
+
+
+def test_a_certificate_not_trusted_is_refused(sim, key, monkeypatch):
+    assert sim.merchant_url().startswith("https://") and key["token_uri"].startswith("https://")
+    connector = _merchant(sim, key)
+    # the public CAs only: the simulator's certificate is no one's (the token endpoint's)
+    monkeypatch.setenv(tls.CA_BUNDLE_VARIABLE, certs.where())
+    with pytest.raises(RetryableError) as caught:
+        connector.push([PushItem("SKU-1", 0, 1, WHEN)])
+    message = caught.value.message
+    assert "the certificate of https://127.0.0.1:" in message and "is not trusted" in message
+    assert "Traceback" not in message and not caught.value.unreachable
+    assert sim.merchant.token_requests(key["client_email"]) == 1  # the fixture's only
+    # a token held, the API's own certificate is refused the same way (a new session: a
+    # connection kept alive was verified when it was made)
+    monkeypatch.undo()
+    assert connector.test_connection().ok
+    monkeypatch.setenv(tls.CA_BUNDLE_VARIABLE, certs.where())
+    fresh = MERCHANT(connector.config, limiter=Limiter(), tokens=connector.tokens)
+    with pytest.raises(RetryableError, match="is not trusted") as caught:
+        fresh.push([PushItem("SKU-1", 0, 1, WHEN)])
+    assert not caught.value.unreachable
+    assert sim.merchant.product_input(ACCOUNT, "de~DE~SKU-1", SUPPLEMENTAL) is None
