@@ -302,6 +302,9 @@ class TestMerchantSync(OrderCase):
         self.env.user.email = "dev@shop.example"
         action = self.gmc.action_merchant_register()
         self.assertIn("dev@shop.example its developer contact", action["params"]["message"])
+        posted = self.gmc.message_ids[:1].body
+        self.assertIn(f"{self.env.user.name} registered the Google Cloud project", posted)
+        self.assertIn("dev@shop.example its developer contact", posted)
         self.gmc.action_test_connection()
         self.assertTrue(self.gmc.connection_ok, self.gmc.connection_message)
 

@@ -33,7 +33,7 @@ DEFAULT_ENDPOINT = "https://merchantapi.googleapis.com"
 DEFAULT_BACKORDER_DAYS = 14
 CONFIRM_TIMEOUT_MINUTES = 120
 BODY_CHARS = 4000
-FORBIDDEN, NOT_FOUND = 403, 404
+BAD_REQUEST, FORBIDDEN, NOT_FOUND = 400, 403, 404
 # the data source found supplemental is trusted this long (seconds) by one connector
 # before dataSources.get asks again; a source that cannot take the pushes is waited for
 SOURCE_CHECK_SECONDS = 600.0
@@ -478,6 +478,15 @@ class MerchantConnector(MerchantApi):
                     f"ADMIN access to Merchant Center account {self._account} (Settings > "
                     "People and access), a production account (no test account) with a "
                     "verified website.",
+                    status=error.status,
+                    body=error.body,
+                ) from None
+            if error.status == BAD_REQUEST:  # INVALID_ARGUMENT: the e-mail is refused
+                raise PermanentError(
+                    f"{error.message}: the developer e-mail {payload['developerEmail']} must "
+                    "be the e-mail of a Google account (Gmail or Google Workspace), not a "
+                    "service account's: set such an e-mail in your preferences and register "
+                    "again.",
                     status=error.status,
                     body=error.body,
                 ) from None

@@ -771,3 +771,18 @@ def test_register_the_keys_project_or_say_what_it_needs():
         caught.value.message
     )
     assert f"ADMIN access to Merchant Center account {ACCOUNT}" in caught.value.message
+
+
+def test_register_says_the_developer_email_must_be_a_google_accounts():
+    google = FakeGoogle()
+    path = f"/accounts/v1/accounts/{ACCOUNT}/developerRegistration:registerGcp"
+    refusal = _error(400, "INVALID_ARGUMENT", "Invalid developer email.")
+    google.answers[("POST", path)] = [(400, refusal)]
+    with pytest.raises(PermanentError) as caught:
+        _connector(google).register_developer("dev@shop.example")
+    assert caught.value.message.endswith(
+        ": the developer e-mail dev@shop.example must be the e-mail of a Google account "
+        "(Gmail or Google Workspace), not a service account's: set such an e-mail in your "
+        "preferences and register again."
+    )
+    assert "INVALID_ARGUMENT" in caught.value.message
