@@ -35,6 +35,7 @@ from . import (
     test_marketplace_races,
     test_menus,
     test_merchant,
+    test_merchant_odoo,
     test_mirakl,
     test_odoo_internals,
     test_order_flow_kpis,
