@@ -170,11 +170,22 @@ class StockChannelConfirmer(models.AbstractModel):
         )
 
     def _issues(self, channel, confirmed, verdicts, remote_ids):
-        """The item issues the verdicts of the `confirmed` items say (none: resolved)."""
+        """The item issues the verdicts of the `confirmed` items say (none: resolved), of
+        the variants no newer push left since (as _mark_published): a stale verdict
+        neither opens nor resolves an alert."""
+        rows = [item for item in confirmed.values() if item and item.get("product_id")]
+        self.env.cr.execute(  # last_sequence: a column of the push's SQL, no field
+            "SELECT product_id, last_sequence FROM stock_channel_quantity"
+            " WHERE channel_id = %s AND product_id = ANY(%s)",
+            [channel.id, [item["product_id"] for item in rows]],
+        )
+        last = dict(self.env.cr.fetchall())
         issues = {
             item["product_id"]: verdicts[remote_ids[sku]].issues.get(sku, "")
             for sku, item in confirmed.items()
-            if item and item.get("product_id")
+            if item
+            and item.get("product_id")
+            and (item.get("sequence") is None or last.get(item["product_id"]) == item["sequence"])
         }
         self.env["stock.channel.alert"]._item_issues(channel, issues)
 

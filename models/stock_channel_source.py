@@ -8,6 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..core import promise
+from ..core.connectors.types import store_code_refusal
 
 
 class StockChannelSource(models.Model):
@@ -61,7 +62,8 @@ class StockChannelSource(models.Model):
     store_code = fields.Char(
         help="The code the channel knows this store by (Google Merchant Center: the store "
         "code of its Business Profile): the channel is sent the store's own stock. Empty: "
-        "not a store of the channel.",
+        "not a store of the channel. Once per channel; at most 64 characters, without ; = "
+        "+ (nor the word now).",
     )
     store_pickup = fields.Boolean(
         string="Store: click & collect",
@@ -72,6 +74,24 @@ class StockChannelSource(models.Model):
     _channel_warehouse_uniq = models.UniqueIndex(
         "(channel_id, warehouse_id)", "A warehouse is a source of a channel once."
     )
+    _channel_store_code_uniq = models.UniqueIndex(
+        "(channel_id, store_code) WHERE store_code IS NOT NULL",
+        "A store code names one store of a channel: two sources of the channel have it.",
+    )
+
+    @api.constrains("store_code")
+    def _check_store_code(self):
+        for source in self:
+            refusal = store_code_refusal(source.store_code)
+            if refusal:
+                raise ValidationError(
+                    self.env._(
+                        "The store code %(code)s of %(store)s %(refusal)s.",
+                        code=source.store_code,
+                        store=source.warehouse_id.display_name,
+                        refusal=refusal,
+                    )
+                )
 
     @api.constrains(
         "handling_days",
@@ -125,8 +145,16 @@ class StockChannelSource(models.Model):
     # ------------------------------------------------------------------
     # A change of the sources republishes their channels (same transaction)
     # ------------------------------------------------------------------
+    @api.model
+    def _clean_store_code(self, vals):
+        """The store code stripped (empty: none)."""
+        if "store_code" in vals:
+            vals = dict(vals, store_code=(vals["store_code"] or "").strip() or False)
+        return vals
+
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = [self._clean_store_code(vals) for vals in vals_list]
         sources = super().create(vals_list)
         self.env.registry.clear_cache()  # stock.channel._drawing_ids
         sources._republish()
@@ -134,7 +162,7 @@ class StockChannelSource(models.Model):
 
     def write(self, vals):
         channels = self.channel_id
-        res = super().write(vals)
+        res = super().write(self._clean_store_code(vals))
         if {"channel_id", "warehouse_id"} & set(vals):
             self.env.registry.clear_cache()  # stock.channel._drawing_ids
         (channels | self.channel_id)._promise_changed()

@@ -35,6 +35,7 @@ from . import (
     test_marketplace_races,
     test_menus,
     test_merchant,
+    test_merchant_odoo,
     test_merchant_tls,
     test_mirakl,
     test_odoo_internals,

@@ -33,11 +33,14 @@ DEFAULT_ENDPOINT = "https://merchantapi.googleapis.com"
 DEFAULT_BACKORDER_DAYS = 14
 CONFIRM_TIMEOUT_MINUTES = 120
 BODY_CHARS = 4000
-FORBIDDEN, NOT_FOUND = 403, 404
+BAD_REQUEST, FORBIDDEN, NOT_FOUND = 400, 403, 404
 # the data source found supplemental is trusted this long (seconds) by one connector
 # before dataSources.get asks again; a source that cannot take the pushes is waited for
 SOURCE_CHECK_SECONDS = 600.0
 SOURCE_WAIT = 600.0
+# a key Google refuses (or an account that refuses the service account, 401/403) is of the
+# channel, not of a push: the pushes wait this long, the channel's settings to be corrected
+KEY_WAIT = 900.0
 SETTINGS = (
     settings.Setting(
         "service_account_key",
@@ -45,6 +48,7 @@ SETTINGS = (
         help="The JSON key of the Google Cloud service account that is a user of the "
         "Merchant Center account (the whole file, pasted).",
         required=True,
+        republish=True,
         secret=True,
     ),
     settings.Setting(
@@ -52,6 +56,7 @@ SETTINGS = (
         "Merchant Center Account Id",
         help="The Merchant Center account id (the number at the top of Merchant Center).",
         required=True,
+        republish=True,
     ),
     settings.Setting(
         "data_source",
@@ -209,6 +214,20 @@ class MerchantConnector(MerchantApi):
         Nothing is final at the answer: ``tracking`` names the product to read back."""
         items = self._check_batch(items)
         self._check_config()
+        try:
+            return self._push(items, today)
+        except PermanentError as error:
+            if isinstance(error, KeyRefused) or error.status in (401, FORBIDDEN):
+                # every queued push would fail alike: none is a dead letter, they wait
+                raise RetryableError(
+                    f"{error.message} (the pushes wait until it is corrected)",
+                    seconds=KEY_WAIT,
+                    status=error.status,
+                    body=error.body,
+                ) from None
+            raise
+
+    def _push(self, items, today):
         self._key_info()  # a key naming another token endpoint sends nothing
         self._check_source()
         result = PushResult(
@@ -459,6 +478,15 @@ class MerchantConnector(MerchantApi):
                     f"ADMIN access to Merchant Center account {self._account} (Settings > "
                     "People and access), a production account (no test account) with a "
                     "verified website.",
+                    status=error.status,
+                    body=error.body,
+                ) from None
+            if error.status == BAD_REQUEST:  # INVALID_ARGUMENT: the e-mail is refused
+                raise PermanentError(
+                    f"{error.message}: the developer e-mail {payload['developerEmail']} must "
+                    "be the e-mail of a Google account (Gmail or Google Workspace), not a "
+                    "service account's: set such an e-mail in your preferences and register "
+                    "again.",
                     status=error.status,
                     body=error.body,
                 ) from None

@@ -166,6 +166,11 @@ class MerchantApi(Connector):
                 self._redact(f"{self.label}: the token endpoint cannot be reached ({error})"),
                 unreachable=True,
             ) from None
+        except (TypeError, ValueError):  # not an RSA key (EC, Ed25519): cannot sign
+            raise KeyRefused(
+                f"{self.label}: the Service Account Key's private key cannot be used (Google "
+                "signs with RSA keys): create a new JSON key and paste it."
+            ) from None
         expiry = credentials.expiry
         expires_at = expiry.replace(tzinfo=UTC).timestamp() if expiry else 0.0
         return Token(str(credentials.token or ""), expires_at)

@@ -83,6 +83,28 @@ def detail_key(on_hand, stores):
     return ";".join(parts)
 
 
+# Google Business Profile: a store code is at most 64 characters (the Merchant Center
+# store_code of the local inventory data specification is that code)
+STORE_CODE_MAX = 64
+# what would break a detail_key text: its separators, and the key of the units on hand
+STORE_CODE_FORBIDDEN = (";", "=", "+")
+
+
+def store_code_refusal(code):
+    """Why `code` (stripped) cannot be a store code, or None: longer than Google takes,
+    or holding what detail_key texts are cut on (";", "=", "+", the word "now")."""
+    if not code:
+        return None
+    if len(code) > STORE_CODE_MAX:
+        return f"is longer than {STORE_CODE_MAX} characters (Google's limit)"
+    used = [char for char in STORE_CODE_FORBIDDEN if char in code]
+    if used:
+        return f"holds {' '.join(used)} (not allowed: ; = +)"
+    if code.lower() == "now":
+        return "is the word now (reserved)"
+    return None
+
+
 def store_quantities(detail):
     """{store code: quantity} of a detail_key text ("now=9;LYON-1=3+pickup" -> {"LYON-1":
     3}); {} for "" or a text without stores."""

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core import drift
-from core.connectors.types import store_quantities
+from core.connectors.types import store_code_refusal, store_quantities
 from core.drift import (
     CHANNEL_EDIT,
     CORRECTABLE,
@@ -284,3 +284,12 @@ def test_store_facts_judge_each_store_of_a_variant():
     assert [drift.classify(f) for f in facts] == [drift.CHANNEL_EDIT, drift.IN_SYNC]
     never = drift.store_facts(variant, None, {"LYON-1": 2}, {"LYON-1": 5})
     assert drift.classify(never[0]) == drift.UNKNOWN
+
+
+def test_a_store_code_that_would_break_the_detail_text_is_refused():
+    assert store_code_refusal("LYON-1") is None and store_code_refusal("") is None
+    assert store_code_refusal("x" * 64) is None and store_code_refusal("nowhere") is None
+    assert store_code_refusal("x" * 65) == "is longer than 64 characters (Google's limit)"
+    assert store_code_refusal("A;B=C") == "holds ; = (not allowed: ; = +)"
+    assert store_code_refusal("1+1") == "holds + (not allowed: ; = +)"
+    assert store_code_refusal("NOW") == "is the word now (reserved)"

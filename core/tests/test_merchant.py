@@ -13,13 +13,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from core.alerts import KEEP, OPEN, RESOLVE, issue_transition
 from core.allocation import Result
 from core.connectors import ChannelConfig, PushItem, get_connector
 from core.connectors import merchant_wire as wire
 from core.connectors.base import PENDING, SUCCESS, StoreStock
+from core.connectors.merchant import KEY_WAIT
 from core.connectors.types import detail_key
 from core.dispatch import PushBatch, VariantOnChannel
 from core.errors import PermanentError, RetryableError
@@ -369,7 +370,7 @@ def test_a_key_naming_another_token_endpoint_is_refused():
     key = {**KEY, "token_uri": "https://attacker.example/token"}
     check = _connector(google, service_account_key=json.dumps(key)).test_connection()
     assert not check.ok and "not Google's https://oauth2.googleapis.com/token" in check.message
-    with pytest.raises(PermanentError, match="token_uri"):
+    with pytest.raises(RetryableError, match="token_uri"):  # waits for a corrected key
         _connector(google, service_account_key=json.dumps(key)).push([_item("SKU-1", 1)])
     assert google.calls == []  # no assertion left for another endpoint
     assert wire.token_uri_refusal("http://127.0.0.1:8069/token") is None
@@ -457,6 +458,57 @@ def test_a_key_that_is_no_json_key():
         "Google Merchant Center: the Service Account Key is not a JSON key: paste the whole "
         "file Google Cloud gave (IAM > Service accounts > Keys > Add key > JSON)."
     )
+
+
+def test_a_key_that_is_not_rsa_is_refused_without_showing_it():
+    ec_key = (
+        ec.generate_private_key(ec.SECP256R1())
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode("ascii")
+    )
+    google = FakeGoogle()
+    key = json.dumps({**KEY, "private_key": ec_key})
+    check = _connector(google, service_account_key=key).test_connection()
+    assert not check.ok
+    assert check.message.startswith(
+        "Google Merchant Center: the Service Account Key's private key cannot be used"
+    )
+    assert ec_key[40:80] not in check.message and google.tokens == 0
+
+
+def test_a_refused_key_makes_the_pushes_wait_then_a_corrected_key_sends_them():
+    google = FakeGoogle()
+    refused = {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}
+    google.answers[("POST", "/token")] = [(400, refused)]
+    with pytest.raises(RetryableError) as caught:  # never a dead letter
+        _connector(google).push([_item("SKU-1", 1), _item("SKU-2", 2)], today=TODAY)
+    assert caught.value.seconds == KEY_WAIT and not caught.value.throttled
+    assert "Google refuses the service account key" in caught.value.message
+    with pytest.raises(RetryableError) as caught:  # a key that is no JSON key waits too
+        _connector(google, service_account_key="not json").push([_item("SKU-1", 1)])
+    assert caught.value.seconds == KEY_WAIT
+    result = _connector(google).push([_item("SKU-1", 1), _item("SKU-2", 2)], today=TODAY)
+    assert sorted(result.tracking) == ["SKU-1", "SKU-2"] and not result.item_errors
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_an_account_refusing_the_service_account_makes_the_pushes_wait(status):
+    google = FakeGoogle()
+    insert = f"/products/v1/accounts/{ACCOUNT}/productInputs:insert"
+    denied = _error(status, "PERMISSION_DENIED", "The caller does not have access.")
+    google.answers[("POST", insert)] = [(status, denied)] * 2
+    with pytest.raises(RetryableError) as caught:
+        _connector(google).push([_item("SKU-1", 1)], today=TODAY)
+    assert caught.value.seconds == KEY_WAIT and caught.value.status == status
+
+
+def test_a_corrected_key_or_account_republishes():
+    republish = {s.name for s in MERCHANT.settings if s.republish}
+    assert {"service_account_key", "account_id"} <= republish
 
 
 # -- limits -------------------------------------------------------------------------
@@ -719,3 +771,18 @@ def test_register_the_keys_project_or_say_what_it_needs():
         caught.value.message
     )
     assert f"ADMIN access to Merchant Center account {ACCOUNT}" in caught.value.message
+
+
+def test_register_says_the_developer_email_must_be_a_google_accounts():
+    google = FakeGoogle()
+    path = f"/accounts/v1/accounts/{ACCOUNT}/developerRegistration:registerGcp"
+    refusal = _error(400, "INVALID_ARGUMENT", "Invalid developer email.")
+    google.answers[("POST", path)] = [(400, refusal)]
+    with pytest.raises(PermanentError) as caught:
+        _connector(google).register_developer("dev@shop.example")
+    assert caught.value.message.endswith(
+        ": the developer e-mail dev@shop.example must be the e-mail of a Google account "
+        "(Gmail or Google Workspace), not a service account's: set such an e-mail in your "
+        "preferences and register again."
+    )
+    assert "INVALID_ARGUMENT" in caught.value.message

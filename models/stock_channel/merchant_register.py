@@ -38,6 +38,14 @@ class StockChannel(models.Model):
             "later: test the connection then.",
             email=email,
         )
+        self.sudo().message_post(
+            body=self.env._(
+                "%(user)s registered the Google Cloud project of the key with the Merchant "
+                "Center account, %(email)s its developer contact.",
+                user=self.env.user.name,
+                email=email,
+            )
+        )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

@@ -2,13 +2,24 @@
 
 import dataclasses
 
-from odoo import models
+from odoo import api, fields, models
 
 from ...core import allocation, promise
 
 
 class StockChannel(models.Model):
     _inherit = "stock.channel"
+
+    sends_stores = fields.Boolean(
+        compute="_compute_sends_stores",
+        help="The connector is told each store's figures (a source's store code): the "
+        "sources show their store code and click & collect.",
+    )
+
+    @api.depends("connector")
+    def _compute_sends_stores(self):
+        for channel in self:
+            channel.sends_stores = channel._sends_detail()
 
     def _store_publishable(self, warehouse, products):
         """{product_id: units} this channel publishes from `warehouse` (a store of the

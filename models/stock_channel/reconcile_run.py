@@ -77,6 +77,7 @@ class StockChannel(models.Model):
                     progress(start + len(chunk))
             if run.kind in ("full", "manual"):
                 self._reconcile_unmapped(connector, run, totals)
+                self._resolve_unread_issues(connector, products)  # reconcile_stores.py
 
     def _reconcile_chunk(self, connector, products, run, started, totals, unimported):
         Binding = self.env["stock.channel.binding"]
@@ -90,7 +91,7 @@ class StockChannel(models.Model):
             if pid in bindings
         }
         read = connector.read_quantities(list(skus.values()), refs)
-        self._read_item_issues(connector, skus, read)  # reconcile_stores.py
+        self._read_item_issues(connector, skus, read, run)  # reconcile_stores.py
         facts = self._drift_facts(products.browse(list(skus)), skus, read, started, unimported)
         facts += self._store_drift_facts(connector, read, facts)
         self._judge_drifts(run, facts, totals)

@@ -4,8 +4,12 @@ the channel reports now (alerts opened or resolved without a push)."""
 
 from odoo import models
 
+from ...core import alerts
 from ...core import drift as drift_core
 from ...core.connectors.types import store_quantities
+
+# the runs that read every variant of the channel
+FULL_RUNS = ("full", "manual")
 
 
 class StockChannel(models.Model):
@@ -44,15 +48,41 @@ class StockChannel(models.Model):
             )
         ]
 
-    def _read_item_issues(self, connector, skus, read):
+    def _read_item_issues(self, connector, skus, read, run=None):
         """The item issues the channel reports now of the variants it knows ({product_id:
         sku}, those in `read`): an issue raised since the last push's verdict becomes an
-        alert, one gone resolves it."""
+        alert, one gone resolves it. A full or manual `run`: the variants it does not know
+        (any more) have no issue there."""
         if not connector.reports_item_issues:
             return
         known = {pid: sku for pid, sku in skus.items() if sku in read}
-        if not known:
-            return
-        issues = connector.read_item_issues(list(known.values()))
-        found = {pid: issues[sku] for pid, sku in known.items() if sku in issues}
+        found = {}
+        if known:
+            issues = connector.read_item_issues(list(known.values()))
+            found = {pid: issues[sku] for pid, sku in known.items() if sku in issues}
+        if run and run.kind in FULL_RUNS:
+            found.update({pid: "" for pid in skus if pid not in known})
         self.env["stock.channel.alert"]._item_issues(self, found)
+
+    def _resolve_unread_issues(self, connector, products):
+        """A full or manual run's end: the open item issues of the variants it did not
+        read (unbound, no longer the channel's) resolved."""
+        if not connector.reports_item_issues:
+            return
+        Alert = self.env["stock.channel.alert"].sudo()
+        stale = Alert.search(
+            [
+                ("channel_id", "=", self.id),
+                ("kind", "=", alerts.ITEM_ISSUE),
+                ("state", "=", "open"),
+                ("product_id", "not in", products.ids),
+            ]
+        )
+        for alert in stale:
+            alert._close(
+                self.env._(
+                    "%(variant)s: no longer published on %(channel)s.",
+                    variant=alert.product_id.display_name,
+                    channel=self.display_name,
+                )
+            )
