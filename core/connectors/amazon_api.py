@@ -131,23 +131,6 @@ class AmazonApi(Connector):
             **self._error_fields(response),
         )
 
-    def _json(self, response):
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = None
-        if not isinstance(answer, dict):
-            raise RetryableError(
-                self._error_message(response, "unreadable answer"), **self._error_fields(response)
-            )
-        return answer
-
-    def _check_config(self):
-        """Nothing is asked of Amazon while a required setting is empty."""
-        refusal = self._settings_refusal()
-        if refusal:
-            raise PermanentError(refusal)
-
     def _listing_path(self, sku=None):
         """The listings of the seller, or one of them (SKUs URL-encoded)."""
         seller = quote(self.setting("seller_id"), safe="")

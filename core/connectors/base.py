@@ -522,6 +522,25 @@ class Connector:
             return value.decode("utf-8", "replace")
         return value or ""
 
+    def _check_config(self):
+        """Nothing is asked of the platform while a required setting is empty."""
+        refusal = self._settings_refusal()
+        if refusal:
+            raise PermanentError(refusal)
+
+    def _json(self, response):
+        """A 2xx answer's JSON object; unreadable, a RetryableError (the call is safe to
+        make again)."""
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
+            raise RetryableError(
+                self._error_message(response, "unreadable answer"), **self._error_fields(response)
+            )
+        return answer
+
     def _request(self, method, url, body=None, headers=None, params=None):
         """One HTTP call; transport failures become RetryableError/PermanentError. An
         address that would carry the credentials in clear is refused, nothing sent."""

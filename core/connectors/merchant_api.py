@@ -239,20 +239,3 @@ class MerchantApi(Connector):
             error.args = (self._google_message(response),)
             error.message = error.args[0]
             raise
-
-    def _json(self, response):
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = None
-        if not isinstance(answer, dict):
-            raise RetryableError(
-                self._error_message(response, "unreadable answer"), **self._error_fields(response)
-            )
-        return answer
-
-    def _check_config(self):
-        """Nothing is asked of Google while a required setting is empty."""
-        refusal = self._settings_refusal()
-        if refusal:
-            raise PermanentError(refusal)
