@@ -24,6 +24,21 @@ PRIMARY, SUPPLEMENTAL = "111", "222"
 WIDGET, GADGET = "de~DE~WIDGET", "de~DE~GADGET"
 
 
+def merchant_channel(env, warehouse):
+    """A Merchant Center channel "gmc" on `warehouse`, its settings filled in (an empty
+    key: no call reaches Google)."""
+    channel = env["stock.channel"].create(
+        {"name": "Google", "code": "gmc", "channel_type": "marketplace",
+         "warehouse_id": warehouse.id, "connector": "merchant",
+         "endpoint_url": "https://merchantapi.googleapis.com"}
+    )  # fmt: skip
+    set_settings(
+        channel, service_account_key="{}", account_id="123", data_source="9",
+        feed_label="FR", content_language="fr",
+    )  # fmt: skip
+    return channel
+
+
 @tagged("post_install", "-at_install")
 class TestMerchantFigures(ChannelStockCase):
     """A Merchant Center channel fed by the shop's warehouse and two stores with Google
@@ -34,15 +49,7 @@ class TestMerchantFigures(ChannelStockCase):
         super().setUpClass()
         cls.lyon = cls._store("Lyon Store", "LYS")
         cls.nantes = cls._store("Nantes Store", "NTS")
-        cls.gmc = cls.env["stock.channel"].create(
-            {"name": "Google", "code": "gmc", "channel_type": "marketplace",
-             "warehouse_id": cls.warehouse.id, "connector": "merchant",
-             "endpoint_url": "https://merchantapi.googleapis.com"}
-        )  # fmt: skip
-        set_settings(
-            cls.gmc, service_account_key="{}", account_id="123", data_source="9",
-            feed_label="FR", content_language="fr",
-        )  # fmt: skip
+        cls.gmc = merchant_channel(cls.env, cls.warehouse)
         Source = cls.env["stock.channel.source"]
         Source.create({"channel_id": cls.gmc.id, "warehouse_id": cls.warehouse.id})
         Source.create({"channel_id": cls.gmc.id, "warehouse_id": cls.lyon.id,

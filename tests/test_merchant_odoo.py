@@ -12,7 +12,8 @@ from odoo.tools import mute_logger
 
 from ..core import alerts
 from ..models.stock_channel_alert.issues import ITEM_ISSUE_ACTIVITIES
-from .common import ChannelStockCase, set_settings
+from .common import ChannelStockCase
+from .test_merchant import merchant_channel
 
 ISSUE = (
     "DISAPPROVED (SHOPPING_ADS): Mismatched value (page crawl) [availability] "
@@ -25,15 +26,7 @@ class TestMerchantItemIssues(ChannelStockCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.gmc = cls.env["stock.channel"].create(
-            {"name": "Google", "code": "gmc", "channel_type": "marketplace",
-             "warehouse_id": cls.warehouse.id, "connector": "merchant",
-             "endpoint_url": "https://merchantapi.googleapis.com"}
-        )  # fmt: skip
-        set_settings(
-            cls.gmc, service_account_key="{}", account_id="123", data_source="9",
-            feed_label="FR", content_language="fr",
-        )  # fmt: skip
+        cls.gmc = merchant_channel(cls.env, cls.warehouse)
         cls.Alert = cls.env["stock.channel.alert"]
 
     def open_alerts(self):
