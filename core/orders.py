@@ -20,6 +20,7 @@ from decimal import Context, Decimal
 from .inbound import KIND_CANCEL, KIND_ORDER, KIND_RETURN
 from .payload import (
     MISSING,
+    PayloadError,
     check_type,
     check_unique_ids,
     field_path,
@@ -44,6 +45,14 @@ SMALLEST_SHOWN = Decimal("0.000001")
 WIDE_CONTEXT = Context(prec=60)
 ZERO = Decimal(0)
 NO_CUSTOMER_NAME = "customer has no name: no customer name, shipping_address name or email"
+# Whether the customer has paid, as each platform says it (the rules' payment condition):
+# paid, pending (not paid or not debited yet), unknown (the platform does not say)
+PAID = "paid"
+PENDING = "pending"
+UNKNOWN = "unknown"
+PAYMENT_STATES = (PAID, PENDING, UNKNOWN)
+PAYMENT_STATE = "payment_state"
+NOT_A_PAYMENT_STATE = "payment_state must be one of " + ", ".join(PAYMENT_STATES)
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,7 @@ class Order:
     # the channel shows the customer's address only once the order is accepted (Mirakl's
     # WAITING_ACCEPTANCE): reserved and accepted without it, completed by a later version
     address_later: bool = False
+    payment_state: str = UNKNOWN  # PAYMENT_STATES
 
 
 # -- generic JSON ----------------------------------------------------------------------
@@ -129,7 +139,17 @@ def parse_generic_order(raw):
         lines=lines,
         shipping_amount=read_amount(data, "shipping_amount", default=ZERO),
         total_amount=read_amount(data, "total_amount"),
+        payment_state=read_payment_state(data),
     )
+
+
+def read_payment_state(data):
+    """The optional ``payment_state`` of a generic order ("paid", "pending", "unknown";
+    absent: unknown); PayloadError for any other value."""
+    state = read_text(data, PAYMENT_STATE) or UNKNOWN
+    if state not in PAYMENT_STATES:
+        raise PayloadError(NOT_A_PAYMENT_STATE)
+    return state
 
 
 def make_address(values):

@@ -53,6 +53,7 @@ def _graphql_order(state):
         "phone": order.get("phone"),
         "currencyCode": order.get("currency"),
         "taxesIncluded": bool(order.get("taxes_included")),
+        "displayFinancialStatus": (order.get("financial_status") or "").upper() or None,
         "totalPriceSet": _money(order.get("total_price")),
         "totalDiscountsSet": _money(order.get("total_discounts") or "0.00"),
         "totalTaxSet": _money(order.get("total_tax") or "0.00"),

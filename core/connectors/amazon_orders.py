@@ -25,7 +25,17 @@ from decimal import Decimal
 
 from ..idempotency import parse_iso_utc
 from ..inbound import KIND_CANCEL, KIND_ORDER
-from ..orders import NO_CUSTOMER_NAME, ZERO, Customer, Order, OrderLine, make_address
+from ..orders import (
+    NO_CUSTOMER_NAME,
+    PAID,
+    PENDING,
+    UNKNOWN,
+    ZERO,
+    Customer,
+    Order,
+    OrderLine,
+    make_address,
+)
 from ..payload import (
     NOT_A_CURRENCY,
     NOT_AN_AMOUNT,
@@ -257,7 +267,18 @@ def parse_order(raw):
         name=order_id,
         adjustments=adjustments,
         address_later=pending and not address,
+        payment_state=payment_state(status),
     )
+
+
+def payment_state(status):
+    """PENDING (payment not authorised yet): pending; a cancelled or unknown status:
+    unknown; any other (unshipped, shipped...: Amazon authorised the payment): paid."""
+    if status in PENDING_STATUSES:
+        return PENDING
+    if status == CANCELLED or not status:
+        return UNKNOWN
+    return PAID
 
 
 def parse_cancel(raw):

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from ..idempotency import parse_iso_utc
 from ..inbound import KIND_CANCEL, KIND_ORDER
-from ..orders import ZERO, Customer, Order, OrderLine, make_address
+from ..orders import PAID, ZERO, Customer, Order, OrderLine, make_address
 from ..payload import (
     NOT_A_QUANTITY,
     PayloadError,
@@ -174,6 +174,8 @@ def parse_order(raw):
         total_amount=total,
         name=order_id,
         adjustments=-discounts,
+        # bol.com takes the customer's payment and hands the retailer paid orders only
+        payment_state=PAID,
     )
 
 

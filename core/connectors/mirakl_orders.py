@@ -8,7 +8,17 @@ from datetime import UTC
 from ..countries import alpha2
 from ..idempotency import parse_iso_utc
 from ..inbound import KIND_CANCEL, KIND_ORDER
-from ..orders import NO_CUSTOMER_NAME, ZERO, Customer, Order, OrderLine, make_address
+from ..orders import (
+    NO_CUSTOMER_NAME,
+    PAID,
+    PENDING,
+    UNKNOWN,
+    ZERO,
+    Customer,
+    Order,
+    OrderLine,
+    make_address,
+)
 from ..payload import (
     NOT_A_CURRENCY,
     PayloadError,
@@ -52,6 +62,10 @@ ADDRESS_LATER_STATES = frozenset(
     {STAGING, WAITING_ACCEPTANCE, WAITING_DEBIT, WAITING_DEBIT_PAYMENT}
 )
 WAITING_DEBIT_STATES = frozenset({WAITING_DEBIT, WAITING_DEBIT_PAYMENT})
+# states after the customer's debit
+DEBITED_STATES = frozenset(
+    {SHIPPING_STATE, SHIPPED_STATE, "TO_COLLECT", "RECEIVED", CLOSED_STATE, "INCIDENT_OPEN"}
+)
 # Odoo statuses that accept an order waiting for acceptance, and the line statuses that
 # are refused then
 ACCEPTING_STATUSES = frozenset({ACCEPTED, IN_PREPARATION, SHIPPED, DELIVERED, CLOSED})
@@ -207,7 +221,20 @@ def parse_order(raw):
         cancelled=withdrawn,
         name=read_text(data, "commercial_id"),
         address_later=address_later,
+        payment_state=payment_state(data),
     )
+
+
+def payment_state(data):
+    """Paid once Mirakl debited the customer (``customer_debited_date``, or a state after
+    the debit: SHIPPING and on); pending before it (awaiting acceptance or the debit);
+    unknown for a withdrawn order."""
+    state = read_text(data, "order_state")
+    if data.get("customer_debited_date") or state in DEBITED_STATES:
+        return PAID
+    if state in ADDRESS_LATER_STATES:
+        return PENDING
+    return UNKNOWN
 
 
 def parse_cancel(raw):

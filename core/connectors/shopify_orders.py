@@ -7,7 +7,10 @@ import json
 from ..inbound import KIND_CANCEL, KIND_IGNORED, KIND_ORDER
 from ..orders import (
     NO_CUSTOMER_NAME,
+    PAID,
+    PENDING,
     SHIPPING_ADDRESS,
+    UNKNOWN,
     ZERO,
     Customer,
     Order,
@@ -40,6 +43,10 @@ TOPIC_CREATE = "orders/create"
 TOPIC_UPDATED = "orders/updated"
 TOPIC_CANCELLED = "orders/cancelled"
 NOT_CANCELLED = "cancelled_at is not set: the order is not cancelled"
+# financial_status: paid once captured, or authorised (the money held for the shop, taken
+# at fulfilment: manual capture); pending while the customer has not paid (or paid part)
+FINANCIAL_PAID = frozenset({"paid", "authorized", "partially_refunded", "refunded"})
+FINANCIAL_PENDING = frozenset({"pending", "partially_paid", "unpaid"})
 
 
 def topic_kind(topic, body):
@@ -139,7 +146,18 @@ def _shopify_order(data):
         cancelled=bool(data.get("cancelled_at")),
         name=read_text(data, "name"),
         adjustments=(ZERO if taxes_included else tax) - discounts,
+        payment_state=payment_state(read_text(data, "financial_status")),
     )
+
+
+def payment_state(financial_status):
+    """core.orders' payment state of Shopify's ``financial_status`` (voided, expired or
+    absent: unknown)."""
+    if financial_status in FINANCIAL_PAID:
+        return PAID
+    if financial_status in FINANCIAL_PENDING:
+        return PENDING
+    return UNKNOWN
 
 
 def _shopify_shipping(data):

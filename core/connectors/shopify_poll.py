@@ -20,7 +20,7 @@ query StockChannelSyncOrders($first: Int!, $after: String, $query: String!) {
     pageInfo { hasNextPage endCursor }
     nodes {
       id legacyResourceId name createdAt updatedAt cancelledAt email phone
-      currencyCode taxesIncluded
+      currencyCode taxesIncluded displayFinancialStatus
       totalPriceSet { shopMoney { amount } }
       totalDiscountsSet { shopMoney { amount } }
       totalTaxSet { shopMoney { amount } }
@@ -105,6 +105,8 @@ def webhook_json(node):
         "email": node.get("email"),
         "phone": node.get("phone"),
         "taxes_included": node.get("taxesIncluded"),
+        # the webhooks' financial_status is the GraphQL enum in lower case
+        "financial_status": (node.get("displayFinancialStatus") or "").lower() or None,
         "total_price": _money(node, "totalPriceSet"),
         "total_discounts": _money(node, "totalDiscountsSet"),
         "total_tax": _money(node, "totalTaxSet"),

@@ -4,7 +4,17 @@ of an order object (REST API v3) into the core's Order, with core.payload's read
 import json
 
 from ..inbound import KIND_CANCEL, KIND_IGNORED, KIND_ORDER
-from ..orders import NO_CUSTOMER_NAME, ZERO, Customer, Order, OrderLine, make_address
+from ..orders import (
+    NO_CUSTOMER_NAME,
+    PAID,
+    PENDING,
+    UNKNOWN,
+    ZERO,
+    Customer,
+    Order,
+    OrderLine,
+    make_address,
+)
 from ..payload import (
     PayloadError,
     check_unique_ids,
@@ -31,6 +41,9 @@ TOPIC_UPDATED = "order.updated"
 # an order in these statuses is withdrawn: a cancellation for Odoo
 CANCELLED_STATUSES = frozenset({"cancelled", "refunded"})
 NOT_CANCELLED = "status is {!r}: the order is not cancelled (cancelled or refunded)"
+# statuses of an order the customer has not paid yet (payment pending, on hold for a
+# bank transfer or a cheque); a paid order has date_paid (processing, completed)
+UNPAID_STATUSES = frozenset({"pending", "on-hold", "checkout-draft", "failed"})
 SHIPPING = "shipping"
 BILLING = "billing"
 
@@ -92,7 +105,18 @@ def parse_order(raw):
         name=read_text(data, "number"),
         # line prices exclude taxes: the order's taxes (lines and shipping) come on top
         adjustments=read_amount(data, "total_tax", default=ZERO, strings=True),
+        payment_state=payment_state(data),
     )
+
+
+def payment_state(data):
+    """Paid when the order has a ``date_paid`` (``date_paid_gmt``); pending in a status
+    awaiting payment; unknown otherwise."""
+    if data.get("date_paid_gmt") or data.get("date_paid"):
+        return PAID
+    if read_text(data, "status") in UNPAID_STATUSES:
+        return PENDING
+    return UNKNOWN
 
 
 def _line(item, path):

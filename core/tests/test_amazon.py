@@ -444,3 +444,14 @@ def test_the_connector_declares_amazons_limits():
     assert AMAZON.limits["listings"].rate == 5 and AMAZON.limits["orders"].burst == 19
     assert (AMAZON.limits["feeds"].rate, AMAZON.limits["feeds"].burst) == (0.0083, 4)
     assert AMAZON.poll_interval_minutes == 5 and AMAZON.check_interval == 30
+
+
+@pytest.mark.parametrize(
+    ("status", "state"),
+    [("PENDING", "pending"), ("UNSHIPPED", "paid"), ("SHIPPED", "paid"), (None, "unknown")],
+)
+def test_a_pending_order_is_not_paid_yet_and_the_others_are(status, state):
+    data = json.loads(json.dumps(ORDER))
+    if status:
+        data["fulfillment"] = {"fulfillmentStatus": status, "fulfilledBy": "MERCHANT"}
+    assert AMAZON.parse_order(json.dumps(data)).payment_state == state

@@ -295,3 +295,16 @@ def test_bol_declares_the_most_it_takes_and_the_others_no_cap():
     assert quantity_ceiling("bol").quantity == 999
     assert quantity_ceiling("bol").why == "bol.com takes at most 999"
     assert [code for code in sorted(CONNECTORS) if quantity_ceiling(code)] == ["bol"]
+
+
+def test_a_bol_order_is_paid():
+    """bol.com takes the customer's payment: the orders it hands over are paid."""
+    order = {
+        "orderId": "P1", "orderPlacedDateTime": "2026-11-23T10:00:00+01:00",
+        "shipmentDetails": {"firstName": "Piet", "surname": "Bol", "streetName": "Dorpstraat",
+                            "houseNumber": "1", "zipCode": "1234AB", "city": "Utrecht",
+                            "countryCode": "NL", "email": "piet@example.com"},
+        "orderItems": [{"orderItemId": "1", "quantity": 1, "unitPrice": 10.0,
+                        "offer": {"reference": "SKU-A"}}],
+    }  # fmt: skip
+    assert BOL.parse_order(json.dumps(order).encode()).payment_state == "paid"

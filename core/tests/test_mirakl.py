@@ -559,3 +559,16 @@ def test_a_429_on_or11_holds_the_status_pushes_until_retry_after(sim, clock):
     sim.clear_faults()
     mirakl.push_order_status(placed["order_id"], body)
     assert sim.mirakl.order(SHOP, placed["order_id"])["calls"] == ["accept"]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "state"),
+    [
+        (("order_state",), "SHIPPING", "paid"),
+        (("order_state",), "WAITING_DEBIT_PAYMENT", "pending"),
+        (("order_state",), "WAITING_ACCEPTANCE", "pending"),
+        (("customer_debited_date",), "2026-11-23T10:05:00Z", "paid"),
+    ],
+)
+def test_the_payment_state_follows_the_customers_debit(path, value, state):
+    assert MIRAKL.parse_order(_changed(path, value)).payment_state == state

@@ -460,3 +460,15 @@ def test_parsers_raise_nothing_but_payload_errors(data, noise):
                 assert len(orders.address_problems(parsed.shipping_address)) <= 5
             else:
                 assert parsed["id"]
+
+
+@pytest.mark.parametrize("state", ["paid", "pending", "unknown"])
+def test_a_generic_order_may_say_its_payment_state(state):
+    order = orders.parse_generic_order(encoded(generic(payment_state=state)))
+    assert order.payment_state == state
+
+
+def test_a_generic_order_without_payment_state_is_unknown_and_a_wrong_one_refused():
+    assert orders.parse_generic_order(encoded(GENERIC)).payment_state == "unknown"
+    with pytest.raises(PayloadError, match="payment_state must be one of paid, pending, unknown"):
+        orders.parse_generic_order(encoded(generic(payment_state="captured")))

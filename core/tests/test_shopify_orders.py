@@ -6,6 +6,7 @@ import pytest
 
 from core import orders
 from core.connectors import shopify_orders
+from core.connectors.shopify_poll import webhook_json
 from core.orders import Address, Customer, Order, OrderLine
 from core.payload import PayloadError, read_quantity
 from core.tests.samples import SHOPIFY, WHEN, both, encoded, set_to, shopify, without
@@ -32,6 +33,7 @@ def test_shopify_order_is_mapped():
         cancelled=False,
         name="#1001",
         adjustments=Decimal(0),  # taxes included, no discount
+        payment_state="paid",
     )
     assert orders.totals_problem(order) is None
     assert orders.address_problems(order.shipping_address) == []
@@ -148,3 +150,26 @@ def test_shopify_payload_errors(change, message):
     with pytest.raises(PayloadError) as caught:
         shopify_orders.parse_order(encoded(payload))
     assert str(caught.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("financial_status", "state"),
+    [
+        ("paid", "paid"),
+        ("authorized", "paid"),  # the money held for the shop (manual capture)
+        ("pending", "pending"),
+        ("partially_paid", "pending"),
+        ("voided", "unknown"),
+        (None, "unknown"),
+    ],
+)
+def test_shopify_payment_state_is_its_financial_status(financial_status, state):
+    payload = {**SHOPIFY, "financial_status": financial_status}
+    if financial_status is None:
+        del payload["financial_status"]
+    assert shopify_orders.parse_order(encoded(payload)).payment_state == state
+
+
+def test_a_polled_shopify_order_carries_its_financial_status_as_a_webhook_does():
+    assert webhook_json({"displayFinancialStatus": "PENDING"})["financial_status"] == "pending"
+    assert "financial_status" not in webhook_json({})

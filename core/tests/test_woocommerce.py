@@ -226,3 +226,17 @@ def test_an_order_is_parsed_with_its_taxes_on_top():
     assert totals_problem(order) is None
     with pytest.raises(PayloadError, match="not cancelled"):
         WOO.parse_cancel(json.dumps(ORDER).encode())
+
+
+@pytest.mark.parametrize(
+    ("changes", "state"),
+    [
+        ({"date_paid_gmt": "2026-11-23T10:01:00"}, "paid"),
+        ({"status": "pending"}, "pending"),
+        ({"status": "on-hold"}, "pending"),
+        ({}, "unknown"),  # processing, yet no date_paid: the shop does not say
+    ],
+)
+def test_the_payment_state_is_the_orders_date_paid_or_its_status(changes, state):
+    order = WOO.parse_order(json.dumps({**ORDER, **changes}).encode())
+    assert order.payment_state == state
