@@ -576,3 +576,32 @@ def touchless_by_rule(rows):
         orders, done = counts.get(key, (0, 0))
         counts[key] = (orders + 1, done + bool(touchless))
     return {key: (orders, done, done / orders) for key, (orders, done) in counts.items()}
+
+
+def outcome_words(outcome, names=None):
+    """The handling an order gets, in a few words ("hold: big order; tag Express")."""
+    words = [f"{outcome.decision}: {outcome.reason}" if outcome.reason else outcome.decision]
+    if outcome.route_source_id:
+        words.append(f"from {_name(names, 'source', outcome.route_source_id)}")
+    if outcome.carrier_id:
+        words.append(f"carrier {_carrier(outcome, names)}")
+    if outcome.tag_ids:
+        words.append("tag " + ", ".join(_name(names, "tag", t) for t in outcome.tag_ids))
+    if outcome.split:
+        words.append(f"split {outcome.split}")
+    for note in outcome.notify:
+        words.append(f"notify {_recipients(note['user_id'], note['discuss_channel_id'], names)}")
+    return "; ".join(words)
+
+
+def zone_ids_of(country_id, zip_code, zones):
+    """The zones an address (country id, postcode) lies in, among `zones` [(zone id,
+    country ids, postcode prefixes)]: its country is one of the zone's and, when the zone
+    names prefixes, its postcode (spaces left out, upper case) starts with one of them."""
+    postcode = (zip_code or "").replace(" ", "").upper()
+    return frozenset(
+        zone_id
+        for zone_id, countries, prefixes in zones
+        if country_id in countries
+        and (not prefixes or any(postcode.startswith(prefix) for prefix in prefixes))
+    )

@@ -10,9 +10,11 @@ from core.automation import (
     dry_run,
     evaluate,
     hour_window,
+    outcome_words,
     rules_from_snapshot,
     snapshot_of,
     touchless_by_rule,
+    zone_ids_of,
 )
 
 FACTS = OrderFacts(
@@ -406,3 +408,32 @@ def test_touchless_by_rule_counts_orders_and_rate():
     rows = [("big", False), ("big", True), ("fr", True), ("big", False), ("fr", True)]
     assert touchless_by_rule(rows) == {"big": (3, 1, 1 / 3), "fr": (2, 2, 1.0)}
     assert touchless_by_rule([]) == {}
+
+
+def test_outcome_words_say_the_handling_in_short():
+    rules = rules_from_snapshot(
+        [
+            rule(
+                "Big",
+                actions=[
+                    {"type": "hold", "reason": "big order"},
+                    {"type": "tag", "tag_ids": [3]},
+                    {"type": "route", "source_id": 2},
+                    {"type": "notify", "user_id": 5, "message": "see"},
+                ],
+            )
+        ]
+    )
+    names = {"tag": {3: "Big"}, "source": {2: "Paris"}, "user": {5: "Mitchell"}}
+    assert outcome_words(evaluate(rules, FACTS), names) == (
+        "hold: big order; from Paris; tag Big; notify Mitchell"
+    )
+    assert outcome_words(Outcome()) == "accept"
+
+
+def test_zones_hold_an_address_by_country_and_postcode_prefix():
+    zones = [(1, {10}, ["69", "75"]), (2, {10}, []), (3, {20}, [])]
+    assert zone_ids_of(10, "69 003", zones) == {1, 2}
+    assert zone_ids_of(10, "13001", zones) == {2}
+    assert zone_ids_of(20, "", zones) == {3}
+    assert zone_ids_of(None, "69003", zones) == frozenset()
