@@ -244,17 +244,24 @@ def _refund(refund):
     }
 
 
-def status_body(order_id, status, lines, tracking=(), shipments=(), *, address=None, refunds=()):
+def status_body(
+    order_id, status, lines, tracking=(), shipments=(), *, address=None, refunds=(),
+    cancel_reason="",
+):  # fmt: skip
     """The status push of one order. ``lines``: (line id, status, quantity[, returned]);
     ``tracking``: the parcels (Tracking), or ``shipments`` (Shipment) whose parcels make
     them; each shipment also says which lines left in it.
 
     Customer service: ``address`` (an Address or a dict of ADDRESS_KEYS) only when an
     agent changed the delivery address, ``refunds`` (Refund or dicts of REFUND_KEYS) every
-    refund of the order so far; each goes in the body only when given."""
+    refund of the order so far; each goes in the body only when given. ``cancel_reason``:
+    why Odoo cancelled the order (an order rule's reason), in the body of a cancelled
+    order only."""
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
     body = _body(order_id, status, lines, tracking, shipments)
+    if cancel_reason and status == CANCELLED:
+        body["cancel_reason"] = str(cancel_reason)
     if address:
         body["address"] = _address(address)
     refunds = [_refund(refund) for refund in refunds or ()]

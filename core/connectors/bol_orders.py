@@ -27,6 +27,13 @@ CURRENCY = "EUR"  # bol.com sells in euros (the Netherlands and Belgium)
 SHIPMENT_DETAILS = "shipmentDetails"
 CANCEL_REASON_CUSTOMER = "REQUESTED_BY_CUSTOMER"
 CANCEL_REASON_STOCK = "OUT_OF_STOCK"
+# bol.com's cancellation reason codes: a cancellation reason that is one of them (its
+# words, in any case) is sent as such; bol takes no free text
+CANCEL_REASON_CODES = frozenset({
+    "OUT_OF_STOCK", "REQUESTED_BY_CUSTOMER", "BAD_CONDITION", "HIGHER_SHIPCOST",
+    "INCORRECT_PRICE", "NOT_AVAIL_IN_TIME", "NO_BOL_GUARANTEE", "ORDERED_TWICE",
+    "RETAIN_ITEM", "TECH_ISSUE", "UNFINDABLE_ITEM", "OTHER",
+})  # fmt: skip
 TRANSPORTER_OTHER = "OTHER"
 SHIPMENT_REFERENCE_CHARS = 90
 NOTHING_LEFT = "every item of the order is cancelled"
@@ -200,10 +207,13 @@ def plan(order, body):
     of the items still open when Odoo cancelled the order."""
     items = {str(item.get("orderItemId")): item for item in order.get("orderItems") or []}
     if body.get("status") == CANCELLED:
+        own = cancel_reason_code(body.get("cancel_reason"))
         cancels = [
             (
                 item_id,
-                CANCEL_REASON_CUSTOMER if item.get("cancellationRequest") else CANCEL_REASON_STOCK,
+                CANCEL_REASON_CUSTOMER
+                if item.get("cancellationRequest")
+                else own or CANCEL_REASON_STOCK,
             )
             for item_id, item in items.items()
             if open_quantity(item) > 0
@@ -226,6 +236,13 @@ def plan(order, body):
         if lines:
             shipments.append(_shipment(shipment, lines))
     return shipments, []
+
+
+def cancel_reason_code(reason):
+    """bol's reason code of Odoo's cancellation reason ("ordered twice" is
+    ORDERED_TWICE), None when it is none of bol's codes."""
+    code = "_".join(str(reason or "").upper().replace("-", " ").split())
+    return code if code in CANCEL_REASON_CODES else None
 
 
 def _shipment(shipment, lines):

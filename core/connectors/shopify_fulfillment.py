@@ -83,7 +83,8 @@ def plan(order, body, refund_returns=False, refused=None):
     if body["status"] == CANCELLED:
         if _fulfilled(order):
             return []  # something left already: a return, not a cancellation
-        variables = {"orderId": order["id"], "staffNote": CANCEL_NOTE}
+        # the reason Odoo cancelled it (an order rule's), else the default note
+        variables = {"orderId": order["id"], "staffNote": body.get("cancel_reason") or CANCEL_NOTE}
         return [("orderCancel", CANCEL_MUTATION, variables)]
     actions = _address(order, body, refused)
     actions += _fulfilments(order, body)

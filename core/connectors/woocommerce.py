@@ -40,6 +40,7 @@ STATUS_MAP = {
     CANCELLED: "cancelled",
 }
 WOO_TIME = "%Y-%m-%dT%H:%M:%S"
+CANCEL_NOTE = "Cancelled in Odoo: {reason}"
 
 
 SETTINGS = (
@@ -309,6 +310,7 @@ class WooCommerceConnector(Connector):
             self._call("PUT", f"/orders/{order_id}", {"status": target})
             sent.append({"status": target})
         sent += self._push_tracking(order_id, body.get("tracking") or [])
+        sent += self._push_cancel_reason(order_id, body.get("cancel_reason"))
         sent += self._push_refunds(order_id, body.get("refunds") or [], refused)
         if refused:  # what could be sent was: the rest is refused for good, in words
             raise refusal(refused)
@@ -342,6 +344,17 @@ class WooCommerceConnector(Connector):
                 continue
             sent.append(payload)
         return sent
+
+    def _push_cancel_reason(self, order_id, reason):
+        """Why Odoo cancelled the order, as a private order note (once)."""
+        if not reason:
+            return []
+        note = {"note": CANCEL_NOTE.format(reason=reason), "customer_note": False}
+        notes = self._call("GET", f"/orders/{order_id}/notes").json()
+        if any(n.get("note") == note["note"] for n in notes):
+            return []
+        self._call("POST", f"/orders/{order_id}/notes", note)
+        return [note]
 
     def _push_tracking(self, order_id, parcels):
         if not parcels:

@@ -11,6 +11,7 @@ import pytest
 
 from core.connectors import CONNECTORS, ChannelConfig, PushItem, get_connector, quantity_ceiling
 from core.connectors.base import FAILURE, PENDING, SUCCESS, TIMEOUT
+from core.connectors.bol_orders import cancel_reason_code
 from core.errors import RetryableError
 from core.inbound import KIND_CANCEL, KIND_ORDER
 from core.orders import totals_problem
@@ -308,3 +309,14 @@ def test_a_bol_order_is_paid():
                         "offer": {"reference": "SKU-A"}}],
     }  # fmt: skip
     assert BOL.parse_order(json.dumps(order).encode()).payment_state == "paid"
+
+
+def test_a_cancellation_reason_naming_a_bol_code_is_sent_as_it(sim):
+    offer = sim.bol.add_offer(ACCOUNT, "8712345000017", "SKU-A")
+    sim.bol.add_order(ACCOUNT, "C1", [("21", offer, 1, 12.5)])
+    body = status_body("C1", "cancelled", [("21", "cancelled", 1)], cancel_reason="ordered twice")
+    with _bol(sim) as bol:
+        bol.push_order_status("C1", body, 1)
+    [(_account, cancel)] = sim.bol.cancellations
+    assert cancel["orderItems"] == [{"orderItemId": "21", "reasonCode": "ORDERED_TWICE"}]
+    assert cancel_reason_code("Rule X: fraud") is None  # no bol code: out of stock as before

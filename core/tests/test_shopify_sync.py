@@ -343,3 +343,12 @@ def test_a_delivery_names_its_event_the_same_for_every_subscription(sim):
         for webhook in ("wh-1", "wh-2")
     ]
     assert [(d.delivery_id, d.event_id) for d in deliveries] == [("wh-1", "ev-7"), ("wh-2", "ev-7")]
+
+
+def test_an_order_rules_cancellation_reason_is_shopifys_staff_note(sim):
+    state = sim.shopify.add_order(SHOP, ORDER)
+    lines = [("11", "cancelled", 2, 0), ("12", "cancelled", 1, 0)]
+    body = status_body("5001", "cancelled", lines, cancel_reason="Rule Fraud: blocked country")
+    with _shop(sim) as shop:
+        shop.push_order_status("5001", body)
+    assert state["cancel"]["staffNote"] == "Rule Fraud: blocked country"

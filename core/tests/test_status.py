@@ -311,3 +311,11 @@ def test_refunds_are_exact():
         orders.status_body("M-7", SHIPPED, [], refunds=[{"amount": 1}])
     with pytest.raises(ValueError, match="not an amount"):
         orders.status_body("M-7", SHIPPED, [], refunds=[{"key": "k", "amount": "abc"}])
+
+
+def test_the_cancel_reason_goes_in_a_cancelled_orders_body_only():
+    body = orders.status_body("O1", CANCELLED, [("1", CANCELLED, 1)], cancel_reason="R: fraud")
+    assert body["cancel_reason"] == "R: fraud"
+    accepted = orders.status_body("O1", ACCEPTED, [("1", ACCEPTED, 1)], cancel_reason="x")
+    assert "cancel_reason" not in accepted
+    assert "cancel_reason" not in orders.status_body("O1", CANCELLED, [("1", CANCELLED, 1)])

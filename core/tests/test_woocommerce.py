@@ -240,3 +240,16 @@ def test_an_order_is_parsed_with_its_taxes_on_top():
 def test_the_payment_state_is_the_orders_date_paid_or_its_status(changes, state):
     order = WOO.parse_order(json.dumps({**ORDER, **changes}).encode())
     assert order.payment_state == state
+
+
+def test_a_cancellation_reason_is_a_private_note_once(sim, woo):
+    shop = sim.woocommerce
+    order = shop.add_order(SHOP, ORDER)
+    body = {"id": "727", "status": "cancelled", "lines": [], "tracking": [],
+            "cancel_reason": "Rule Fraud: blocked country"}  # fmt: skip
+    woo.push_order_status(727, body, sequence=1)
+    woo.push_order_status(727, body, sequence=2)  # the note is there: not again
+    assert order["status"] == "cancelled"
+    [note] = shop.notes[(SHOP, 727)]
+    assert note["note"] == "Cancelled in Odoo: Rule Fraud: blocked country"
+    assert note["customer_note"] is False
