@@ -24,6 +24,7 @@
         "security/stock_channel_customer_service_security.xml",
         "security/stock_channel_sourcing_security.xml",
         "security/stock_channel_offer_security.xml",
+        "security/stock_channel_order_rule_match_security.xml",
         "data/ir_cron.xml",
         "data/product_data.xml",
         "views/stock_channel_binding_views.xml",
@@ -64,6 +65,7 @@
         "views/stock_channel_source_views.xml",
         "views/stock_channel_sourcing_views.xml",
         "views/stock_channel_offer_views.xml",
+        "views/stock_channel_order_rule_match_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

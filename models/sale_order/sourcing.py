@@ -48,7 +48,10 @@ class SaleOrder(models.Model):
         self.env["stock.channel.variant.lock"].sudo()._acquire(products)
         needs = {product.id: qty for product, qty in needed.items()}
         candidates = self._channel_source_candidates(channel, products)
-        split = channel.sudo().sourcing_split
+        routed = self.channel_rule_source_id.warehouse_id.id  # an order rule's route
+        if routed and any(candidate.key == routed for candidate in candidates):
+            candidates = [candidate for candidate in candidates if candidate.key == routed]
+        split = self.channel_rule_split or channel.sudo().sourcing_split  # a rule's first
         if channel.sudo()._kit_components(self.order_line.product_id, self.company_id):
             split = "none"  # a kit ships whole from one place
         strategy = channel.sudo().sourcing_strategy

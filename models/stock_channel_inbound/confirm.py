@@ -194,16 +194,19 @@ class StockChannelInbound(models.Model):
             for inbound in inbounds
         ]
         orders = SaleOrder.create(vals_list)
-        orders.with_context(stock_channel_checked=True).action_confirm()
-        rows._done()
-        short = orders._channel_flag_unreserved()
+        decided, kept = inbounds._decided_by_rules(orders, rows)  # rules.py
+        confirmed = orders - decided
+        confirmed.with_context(stock_channel_checked=True).action_confirm()
+        (rows - kept)._done()
+        short = confirmed._channel_flag_unreserved()
         for inbound, order in zip(inbounds, orders, strict=True):
-            order.channel_status_pushed = order._channel_status_body()
+            if order not in decided:  # the channel was answered this status
+                order.channel_status_pushed = order._channel_status_body()
             if order.channel_exception:  # flagged: in exception with the reason
                 inbound._set_outcome(DONE, order)
             else:
                 inbound.write({"state": DONE, "sale_order_id": order.id})
-        self._push_nothing_settled(orders, short)
+        self._push_nothing_settled(confirmed, short)
 
     def _push_nothing_settled(self, orders, short):
         """The orders confirmed with all their units (not in `short`, {order: {variant:

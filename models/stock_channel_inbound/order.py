@@ -97,9 +97,14 @@ class StockChannelInbound(models.Model):
             return reserved  # answered once its stock is reserved (fast.py)
         order = self._create_order(order_in, resolved)
         self._reserve_or_cancel(order, order_in, connector)
-        if not connector.accepts_orders and self.http_status != ANSWERED_LATER:
+        if (
+            not connector.accepts_orders
+            and self.http_status != ANSWERED_LATER
+            and not (order.state == "cancel" and order.channel_cancel_reason)
+        ):
             # the channel knows the status it was answered; one answered "received"
-            # before the verdict hears it as a status push
+            # before the verdict hears it as a status push, as one an order rule
+            # cancelled (the platform's cancellation, with the reason)
             order.channel_status_pushed = order._channel_status_body()
         return self._set_outcome(DONE, order)
 
@@ -148,13 +153,16 @@ class StockChannelInbound(models.Model):
 
     def _reserve_or_cancel(self, order, order_in, connector):
         """The order just created: cancelled when the channel cancelled it (the waiting
-        cancellation done), else reserved (accepted line by line where the channel
-        accepts orders)."""
+        cancellation done); else the published order rules evaluated before its
+        reservation (their route and split reach its sourcing), and, unless they held or
+        cancelled it, reserved (accepted line by line where the channel accepts orders)."""
         cancel = self._waiting_cancellation(order_in.id)
         if order_in.cancelled or cancel:
             order._action_cancel()
             if cancel:
                 cancel.write({"state": DONE, "sale_order_id": order.id, "error": False})
+        elif order._channel_decided_by_rules():
+            return  # held for review or cancelled, with the rule's reason
         elif connector.accepts_orders:
             # accepted line by line: the short lines refused, the others reserved; the
             # order is refused whole (cancelled) only when no line is left

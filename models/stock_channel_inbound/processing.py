@@ -158,6 +158,8 @@ class StockChannelInbound(models.Model):
         }
         if order.channel_exception:
             answer["reason"] = order.channel_exception_reason
+        elif order.state == "cancel" and order.channel_cancel_reason:
+            answer["reason"] = order.channel_cancel_reason  # an order rule's
         answer.update(extra)
         return answer
 
