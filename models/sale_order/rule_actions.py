@@ -3,6 +3,8 @@ order exists and before it is confirmed (the inline intake, the background confi
 of reserved orders), their actions applied, each matched rule recorded
 (stock.channel.order.rule.match) and one line in the chatter, in the same transaction."""
 
+import dataclasses
+
 from markupsafe import Markup, escape
 
 from odoo import Command, fields, models
@@ -52,11 +54,13 @@ class SaleOrder(models.Model):
         "stock.channel.order.rule.match", "order_id", string="Rules Matched", readonly=True
     )
 
-    def _channel_apply_rules(self):
+    def _channel_apply_rules(self, check_stock=False):
         """Evaluate the published rules of each order's company on self (channel orders
         created, not confirmed): their actions applied (a decision is the caller's), each
         matched rule recorded, one chatter line. Returns {order id: core Outcome} of the
-        orders evaluated; nothing is read when no company of self has published rules."""
+        orders evaluated; nothing is read when no company of self has published rules.
+        `check_stock`: the orders are not reserved yet (inline intake): their shortfall
+        is read now, where a rule tests it."""
         Ruleset = self.env["stock.channel.order.ruleset"].sudo()
         rules_of = {}
         for company in self.company_id:
@@ -67,6 +71,8 @@ class SaleOrder(models.Model):
         if not orders:
             return {}
         facts = orders._channel_rule_facts()
+        if check_stock:
+            orders._channel_rule_shortfalls(facts, rules_of)
         versions = {
             ruleset.company_id.id: ruleset.published_version_id.id
             for ruleset in Ruleset.search([("company_id", "in", list(rules_of))])
@@ -80,6 +86,16 @@ class SaleOrder(models.Model):
                 matches += order._channel_match_vals(outcome, versions.get(order.company_id.id))
         self.env["stock.channel.order.rule.match"].sudo().create(matches)
         return outcomes
+
+    def _channel_rule_shortfalls(self, facts, rules_of):
+        """The shortfall fact of self's orders not reserved yet ({order id: OrderFacts},
+        replaced in place), read under the variant locks the reservation takes next;
+        only for an order whose company's rules ({company id: Rules}) test it."""
+        for order in self:
+            rules = rules_of[order.company_id.id]
+            if any(key == "shortfall" for rule in rules for key, _value in rule.conditions):
+                short = bool(order._channel_shortfalls(order.channel_id))
+                facts[order.id] = dataclasses.replace(facts[order.id], shortfall=short)
 
     def _channel_apply_outcome(self, outcome):
         """The non-decision actions of `outcome` on self: tags, carrier and service, the
@@ -231,5 +247,5 @@ class SaleOrder(models.Model):
         """The published rules evaluated on self (one order just created, before its
         reservation): True when they held or cancelled it."""
         self.ensure_one()
-        outcome = self._channel_apply_rules().get(self.id)
+        outcome = self._channel_apply_rules(check_stock=True).get(self.id)
         return bool(outcome) and self._channel_rule_decide(outcome)
