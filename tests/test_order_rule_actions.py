@@ -85,7 +85,7 @@ class TestOrderRuleActionsInline(RuleActionCase, HttpCase):
             (match.rule_name, match.decision, match.decided), ("Small orders", "accept", True)
         )
         self.assertEqual(match.version_id, self.ruleset.published_version_id)
-        self.assertEqual(match.actions, "accept")
+        self.assertEqual(match.actions, "accepted")
         notes = order.message_ids.filtered(lambda m: "Rules:" in (m.body or ""))
         self.assertEqual(len(notes), 1, "one chatter line")
 

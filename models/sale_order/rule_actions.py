@@ -82,8 +82,10 @@ class SaleOrder(models.Model):
             outcome = automation.evaluate(rules_of[order.company_id.id], facts[order.id])
             outcomes[order.id] = outcome
             if outcome.matched:
-                order._channel_apply_outcome(outcome)
-                matches += order._channel_match_vals(outcome, versions.get(order.company_id.id))
+                names = order._channel_rule_names(outcome)
+                order._channel_apply_outcome(outcome, names)
+                version_id = versions.get(order.company_id.id)
+                matches += order._channel_match_vals(outcome, version_id, names)
         self.env["stock.channel.order.rule.match"].sudo().create(matches)
         return outcomes
 
@@ -97,9 +99,10 @@ class SaleOrder(models.Model):
                 short = bool(order._channel_shortfalls(order.channel_id))
                 facts[order.id] = dataclasses.replace(facts[order.id], shortfall=short)
 
-    def _channel_apply_outcome(self, outcome):
+    def _channel_apply_outcome(self, outcome, names):
         """The non-decision actions of `outcome` on self: tags, carrier and service, the
-        route and split its sourcing takes, the notifications; one chatter line."""
+        route and split its sourcing takes, the notifications; one chatter line (`names`:
+        the records its rules name)."""
         self.ensure_one()
         order = self.sudo()
         vals = {}
@@ -115,26 +118,36 @@ class SaleOrder(models.Model):
             vals["channel_rule_split"] = SOURCING_SPLITS[outcome.split]
         if vals:
             order.write(vals)
-        names = {key: name for key, name, _types in outcome.matched}
+        rule_names = {key: name for key, name, _types in outcome.matched}
         for note in outcome.notify:
-            order._channel_rule_notify(note, names.get(note["rule_key"], ""))
+            order._channel_rule_notify(note, rule_names.get(note["rule_key"], ""))
+        words = self._channel_rule_words(outcome, names)
         order.message_post(
-            body=self.env._("Rules: %(words)s", words=self._channel_rule_words(outcome)),
-            subtype_xmlid="mail.mt_note",
+            body=self.env._("Rules: %(words)s", words=words), subtype_xmlid="mail.mt_note"
         )
 
-    def _channel_rule_words(self, outcome):
-        """The handling of `outcome` in a few words, the records named."""
-        names = {"source": {}, "carrier": {}, "tag": {}, "user": {}, "channel": {}}
-        if outcome.route_source_id:
-            source = self.env["stock.channel.source"].sudo().browse(outcome.route_source_id)
-            names["source"][source.id] = source.warehouse_id.name
-        if outcome.carrier_id:
-            names["carrier"][outcome.carrier_id] = (
-                self.env["delivery.carrier"].sudo().browse(outcome.carrier_id).name
-            )
-        for tag in self.env["crm.tag"].sudo().browse(outcome.tag_ids):
-            names["tag"][tag.id] = tag.name
+    def _channel_rule_names(self, outcome):
+        """{kind: {id: name}} of the records `outcome`'s matched rules name (their words)."""
+        ids = {"source": set(), "carrier": set(), "tag": set(), "user": set(),
+               "discuss_channel": set()}  # fmt: skip
+        for actions in outcome.contributed:
+            for action in actions:
+                ids["source"].add(action.source_id)
+                ids["carrier"].add(action.carrier_id)
+                ids["tag"].update(action.tag_ids)
+                ids["user"].add(action.user_id)
+                ids["discuss_channel"].add(action.discuss_channel_id)
+        models_of = {"source": "stock.channel.source", "carrier": "delivery.carrier",
+                     "tag": "crm.tag", "user": "res.users",
+                     "discuss_channel": "discuss.channel"}  # fmt: skip
+        names = {}
+        for kind, record_ids in ids.items():
+            records = self.env[models_of[kind]].sudo().browse(sorted(filter(None, record_ids)))
+            names[kind] = {record.id: record.display_name for record in records.exists()}
+        return names
+
+    def _channel_rule_words(self, outcome, names):
+        """The rules that matched and the handling of `outcome`, in a few words."""
         matched = ", ".join(name for _key, name, _types in outcome.matched)
         return f"{matched} \u2192 {automation.outcome_words(outcome, names)}"
 
@@ -158,7 +171,7 @@ class SaleOrder(models.Model):
             body = Markup("%s (%s): %s") % (escape(self.name), escape(rule_name), escape(text))
             channel.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_comment")
 
-    def _channel_match_vals(self, outcome, version_id):
+    def _channel_match_vals(self, outcome, version_id, names):
         """The stock.channel.order.rule.match values of each rule of `outcome` that matched."""
         self.ensure_one()
         rows = zip(outcome.matched, outcome.summaries, outcome.contributed, strict=True)
@@ -172,7 +185,7 @@ class SaleOrder(models.Model):
                 "rule_key": key,
                 "rule_name": name,
                 "conditions": summary,
-                "actions": "; ".join(automation.action_words(action) for action in actions)
+                "actions": "; ".join(automation.action_words(action, names) for action in actions)
                 or self.env._("nothing"),
                 "decision": outcome.decision,
                 "decided": key == outcome.decided_by,
