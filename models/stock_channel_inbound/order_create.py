@@ -51,6 +51,7 @@ class StockChannelInbound(models.Model):
             "partner_invoice_id": partner.id,
             "partner_shipping_id": shipping.id,
             "channel_address_pending": order_in.address_later,
+            "channel_payment_state": order_in.payment_state,
             "company_id": channel.company_id.id,
             "warehouse_id": channel.warehouse_id.id,
             "channel_id": channel.id,
