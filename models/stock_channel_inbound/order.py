@@ -81,6 +81,8 @@ class StockChannelInbound(models.Model):
             if order.channel_address_pending and not order_in.address_later:
                 self._complete_address(order, order_in)
                 self._complete_prices(order, order_in)
+            if order_in.payment_state not in ("unknown", order.channel_payment_state):
+                order.channel_payment_state = order_in.payment_state  # paid since
             return self._set_outcome(DUPLICATE, order)
         if order:  # Retry of this message: resume where it stopped
             if order.state in ("draft", "sent") and order.channel_exception:
