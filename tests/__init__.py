@@ -43,6 +43,7 @@ from . import (
     test_order_http,
     test_order_intake,
     test_order_race,
+    test_order_rule_actions,
     test_order_rules,
     test_order_status,
     test_order_webshop,

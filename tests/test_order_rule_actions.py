@@ -166,6 +166,17 @@ class TestOrderRuleActionsInline(RuleActionCase, HttpCase):
         self.assertEqual(matches.mapped("decided"), [False, True])
         self.assertEqual(set(matches.mapped("decision")), {"hold"})
 
+    def test_order_rule_shortfall_is_read_before_the_reservation(self):
+        self.market.allow_backorder = True  # short orders are taken as backorders
+        self.publish(("Short", {"shortfall": "yes"}, [{"type": "hold", "reason": "backorder"}]))
+        self.post("RS-1", [("WIDGET", 25)])
+        self.post("RS-2", [("WIDGET", 5)])
+        short, served = self.order_of("RS-1"), self.order_of("RS-2")
+        self.assertEqual(short.state, "draft")
+        self.assertEqual(short.channel_exception_reason, "Rule Short: backorder")
+        self.assertEqual(served.state, "sale")
+        self.assertFalse(served.channel_rule_match_ids)
+
     def test_order_rule_payment_state_reaches_the_rules(self):
         self.publish(
             ("Unpaid", {"payment_state": "pending"}, [{"type": "hold", "reason": "not paid"}])
