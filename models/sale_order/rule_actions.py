@@ -237,23 +237,29 @@ class SaleOrder(models.Model):
             [("inbound_id", "in", held.channel_inbound_ids.ids), ("state", "=", CONFIRMING)]
         )
 
+    def _channel_release_held(self):
+        """Release the reservation of those of self held for a person (flushed: the
+        next check reads the ledger in SQL)."""
+        rows = self._channel_held_rows()
+        if rows:
+            rows._release()
+            rows.flush_recordset(["state"])
+
     def _channel_reserve(self):
         """A held order's own reservation released first: its check counts the units back."""
-        self._channel_held_rows()._release()
+        self._channel_release_held()
         return super()._channel_reserve()
 
     def action_confirm(self):
         """A person confirming an order held with its reservation: the rows released in
         the same transaction, then the usual check takes the units."""
         if not self.env.context.get("stock_channel_checked"):
-            self.filtered(
-                lambda order: order.state in ("draft", "sent")
-            )._channel_held_rows()._release()
+            self.filtered(lambda order: order.state in ("draft", "sent"))._channel_release_held()
         return super().action_confirm()
 
     def _action_cancel(self):
         """A held order cancelled: its reservation goes back to the channels."""
-        self._channel_held_rows()._release()
+        self._channel_release_held()
         return super()._action_cancel()
 
     def _channel_decided_by_rules(self):
