@@ -8,7 +8,7 @@ from odoo.exceptions import UserError
 from odoo.addons.base.models.res_partner import _tz_get
 
 from ...core import automation
-from ..access import check_manager_of
+from ..access import CHANNEL_USER, check_groups, check_manager_of
 from .action import TYPE_FIELDS
 from .rule import SNAPSHOT_FIELDS
 
@@ -78,6 +78,7 @@ class StockChannelOrderRuleset(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def action_open_company_ruleset(self):
+        check_groups(self.env, CHANNEL_USER)
         company = self.env.company
         ruleset = self.search([("company_id", "=", company.id)], limit=1)
         if not ruleset:  # a harmless empty rule set for the user's own company
