@@ -605,3 +605,22 @@ def zone_ids_of(country_id, zip_code, zones):
         if country_id in countries
         and (not prefixes or any(postcode.startswith(prefix) for prefix in prefixes))
     )
+
+
+def named_ids(rules):
+    """{kind: ids} of the records the rules name (conditions and actions), for the names
+    that `describe`, `summary` and `differences` take: kinds "channel", "zone",
+    "category", "product_tag", "customer_tag", "source", "carrier", "tag", "user",
+    "discuss_channel"."""
+    ids = {key[:-4]: set() for key in _ID_SETS}
+    ids.update({kind: set() for kind in ("source", "carrier", "tag", "user", "discuss_channel")})
+    for rule in rules:
+        for key, value in rule.conditions:
+            if key in _ID_SETS:
+                ids[key[:-4]].update(value)
+        for action in rule.actions:
+            for kind in ("source", "carrier", "user", "discuss_channel"):
+                if getattr(action, f"{kind}_id"):
+                    ids[kind].add(getattr(action, f"{kind}_id"))
+            ids["tag"].update(action.tag_ids)
+    return ids

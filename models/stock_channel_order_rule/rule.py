@@ -103,14 +103,16 @@ class StockChannelOrderRule(models.Model):
 
     @api.depends(*SNAPSHOT_FIELDS, "action_ids.type", "action_ids.reason")
     def _compute_summary(self):
+        cores = {}
         for rule in self:
             try:
-                (core,) = automation.rules_from_snapshot([rule._snapshot_values()])
-            except ValueError:
+                (cores[rule],) = automation.rules_from_snapshot([rule._snapshot_values()])
+            except ValueError:  # not finished yet (being edited)
                 rule.summary = rule.action_summary = ""
-                continue
-            rule.summary = core.summary()
-            rule.action_summary = "; ".join(automation.action_words(a) for a in core.actions)
+        names = self.env["stock.channel.order.ruleset"]._names(cores.values())
+        for rule, core in cores.items():
+            rule.summary = core.summary(names)
+            rule.action_summary = "; ".join(automation.action_words(a, names) for a in core.actions)
 
     @api.constrains(*SNAPSHOT_FIELDS, "action_ids")
     def _check_snapshot(self):
