@@ -253,6 +253,10 @@ def test_describe_says_each_matched_rule_in_words():
         "Rule 'Big orders' (amount \u2265 500, country FR): held for review: big order; "
         "tagged Express."
     ]
+    market = rules_from_snapshot([rule("Market", {"channel_ids": [1]}, [{"type": "accept"}])])
+    assert evaluate(market, OrderFacts(channel_id=1)).describe({"channel": {1: "Market"}}) == [
+        "Rule 'Market' (channel Market): accepted."
+    ]
     night = rules_from_snapshot([rule("Night", {"hour_from": 22, "hour_to": 6.5})])
     assert night[0].summary() == "hours 22:00\u201306:30"
 
