@@ -9,7 +9,7 @@ from odoo.addons.base.models.res_partner import _tz_get
 
 from ...core import automation
 from ..access import CHANNEL_USER, check_groups, check_manager_of
-from .action import TYPE_FIELDS
+from .action import ACTION_FIELDS
 from .rule import SNAPSHOT_FIELDS
 
 # the models of the records rules name (core.automation.named_ids's kinds)
@@ -30,8 +30,7 @@ DRAFT_FIELDS = (
     "rule_ids",
     *(f"rule_ids.{name}" for name in SNAPSHOT_FIELDS),
     "rule_ids.action_ids",
-    "rule_ids.action_ids.type",
-    *sorted({f"rule_ids.action_ids.{name}" for names in TYPE_FIELDS.values() for name in names}),
+    *(f"rule_ids.action_ids.{name}" for name in ACTION_FIELDS),
 )
 
 
