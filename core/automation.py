@@ -145,8 +145,7 @@ class Outcome:
     notify: tuple = ()  # ({"user_id", "discuss_channel_id", "message", "rule_key"}, ...)
     matched: tuple = ()  # ((rule key, rule name, (action type, ...)), ...)
     decided_by: str | None = None  # key of the rule whose decision won (None: default)
-    summaries: tuple = ()  # each matched rule's conditions in words, as `matched`
-    contributed: tuple = ()  # each matched rule's actions, as `matched`
+    rules: tuple = ()  # the matched Rules, as `matched`
 
     @property
     def touchless(self):
@@ -155,11 +154,9 @@ class Outcome:
     def describe(self, names=None):
         """One sentence per matched rule, and the default when no rule decided."""
         sentences = []
-        for (_key, name, _types), summary, actions in zip(
-            self.matched, self.summaries, self.contributed, strict=True
-        ):
-            done = "; ".join(action_words(action, names) for action in actions) or "nothing"
-            sentences.append(f"Rule '{name}' ({summary}): {done}.")
+        for rule in self.rules:
+            done = "; ".join(action_words(action, names) for action in rule.actions) or "nothing"
+            sentences.append(f"Rule '{rule.name}' ({rule.summary(names)}): {done}.")
         if not self.matched:
             sentences.append("No rule matched: accepted.")
         elif self.decided_by is None:
@@ -457,13 +454,11 @@ def _clock(hour):
 
 def evaluate(rules, facts):
     """The Outcome of an order's facts under Rules (see the module)."""
-    state = {"tag_ids": [], "notify": [], "matched": [], "summaries": [], "contributed": []}
+    state = {"tag_ids": [], "notify": [], "rules": []}
     for rule in rules:
         if not rule.matches(facts):
             continue
-        state["matched"].append((rule.key, rule.name, tuple(a.type for a in rule.actions)))
-        state["summaries"].append(rule.summary())
-        state["contributed"].append(rule.actions)
+        state["rules"].append(rule)
         for action in rule.actions:
             _apply(action, rule, state)
         if state.get("decided_by") or rule.stop:
@@ -477,10 +472,9 @@ def evaluate(rules, facts):
         tag_ids=tuple(state["tag_ids"]),
         split=state.get("split"),
         notify=tuple(state["notify"]),
-        matched=tuple(state["matched"]),
+        matched=tuple((r.key, r.name, tuple(a.type for a in r.actions)) for r in state["rules"]),
         decided_by=state.get("decided_by"),
-        summaries=tuple(state["summaries"]),
-        contributed=tuple(state["contributed"]),
+        rules=tuple(state["rules"]),
     )
 
 
@@ -605,3 +599,22 @@ def zone_ids_of(country_id, zip_code, zones):
         if country_id in countries
         and (not prefixes or any(postcode.startswith(prefix) for prefix in prefixes))
     )
+
+
+def named_ids(rules):
+    """{kind: ids} of the records the rules name (conditions and actions), for the names
+    that `describe`, `summary` and `differences` take: kinds "channel", "zone",
+    "category", "product_tag", "customer_tag", "source", "carrier", "tag", "user",
+    "discuss_channel"."""
+    ids = {key[:-4]: set() for key in _ID_SETS}
+    ids.update({kind: set() for kind in ("source", "carrier", "tag", "user", "discuss_channel")})
+    for rule in rules:
+        for key, value in rule.conditions:
+            if key in _ID_SETS:
+                ids[key[:-4]].update(value)
+        for action in rule.actions:
+            for kind in ("source", "carrier", "user", "discuss_channel"):
+                if getattr(action, f"{kind}_id"):
+                    ids[kind].add(getattr(action, f"{kind}_id"))
+            ids["tag"].update(action.tag_ids)
+    return ids

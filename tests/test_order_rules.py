@@ -200,11 +200,21 @@ class TestOrderRuleVersions(OrderRulesCase):
         self.assertEqual((version.version, version.note, version.author_id),
                          (1, "hold big orders", self.manager))  # fmt: skip
         self.assertEqual(version.snapshot, [rule._snapshot_values()])
+        words = "Big orders: amount \u2265 500 \u2192 held for review: big order"
+        self.assertEqual(version.rules_text, words)
         self.assertFalse(self.ruleset.note)
         (published,) = self.Ruleset._published_rules(self.company)
         self.assertEqual((published.key, published.name), (rule.key, "Big orders"))
         outcome = evaluate(self.Ruleset._published_rules(self.company), OrderFacts(amount=700))
         self.assertEqual((outcome.decision, outcome.reason), ("hold", "big order"))
+
+    def test_rules_say_the_records_they_name(self):
+        tag = self.env["crm.tag"].create({"name": "Express"})
+        rule = self.rule("Market", channel_ids=[Command.set(self.market.ids)],
+                         actions=[{"type": "tag", "tag_ids": [Command.set(tag.ids)]}])  # fmt: skip
+        self.assertEqual(
+            (rule.summary, rule.action_summary), ("channel Market (market)", "tagged Express")
+        )
 
     def test_the_published_rules_are_cached_and_the_draft_is_not_used(self):
         self.rule(amount_min=500)

@@ -10,6 +10,7 @@ from core.automation import (
     dry_run,
     evaluate,
     hour_window,
+    named_ids,
     outcome_words,
     rules_from_snapshot,
     snapshot_of,
@@ -252,6 +253,10 @@ def test_describe_says_each_matched_rule_in_words():
         "Rule 'Big orders' (amount \u2265 500, country FR): held for review: big order; "
         "tagged Express."
     ]
+    market = rules_from_snapshot([rule("Market", {"channel_ids": [1]}, [{"type": "accept"}])])
+    assert evaluate(market, OrderFacts(channel_id=1)).describe({"channel": {1: "Market"}}) == [
+        "Rule 'Market' (channel Market): accepted."
+    ]
     night = rules_from_snapshot([rule("Night", {"hour_from": 22, "hour_to": 6.5})])
     assert night[0].summary() == "hours 22:00\u201306:30"
 
@@ -437,3 +442,22 @@ def test_zones_hold_an_address_by_country_and_postcode_prefix():
     assert zone_ids_of(10, "13001", zones) == {2}
     assert zone_ids_of(20, "", zones) == {3}
     assert zone_ids_of(None, "69003", zones) == frozenset()
+
+
+def test_named_ids_lists_the_records_rules_name():
+    rules = rules_from_snapshot(
+        [
+            rule("A", {"channel_ids": [1], "zone_ids": [2], "category_ids": [3]},
+                 [{"type": "route", "source_id": 4}, {"type": "tag", "tag_ids": [5, 6]}]),
+            rule("B", {"customer_tag_ids": [7], "product_tag_ids": [8]},
+                 [{"type": "notify", "discuss_channel_id": 9, "message": "m"},
+                  {"type": "carrier", "carrier_id": 10}]),
+        ]
+    )  # fmt: skip
+    assert named_ids(rules) == {
+        "channel": {1}, "zone": {2}, "category": {3}, "product_tag": {8},
+        "customer_tag": {7}, "source": {4}, "carrier": {10}, "tag": {5, 6}, "user": set(),
+        "discuss_channel": {9},
+    }  # fmt: skip
+    names = {"channel": {1: "Market"}, "zone": {2: "Lyon"}, "category": {3: "Mugs"}}
+    assert rules[0].summary(names) == "channel Market, zone Lyon, category Mugs"

@@ -1,6 +1,6 @@
 """stock.channel.order.rule.action: one action of an order rule (its type's fields)."""
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 
 from ...core import automation
 
@@ -16,6 +16,8 @@ TYPE_FIELDS = {
     automation.NOTIFY: ("user_id", "discuss_channel_id", "message"),
 }
 RECORD_FIELDS = ("source_id", "carrier_id", "user_id", "discuss_channel_id")
+# every field an action's snapshot may read
+ACTION_FIELDS = ("type", *sorted({name for names in TYPE_FIELDS.values() for name in names}))
 
 
 class StockChannelOrderRuleAction(models.Model):
@@ -47,8 +49,7 @@ class StockChannelOrderRuleAction(models.Model):
     message = fields.Char()
     summary = fields.Char(compute="_compute_summary", string="Action")
 
-    @api.depends("type", "reason", "source_id", "carrier_id", "service", "tag_ids", "split",
-                 "user_id", "discuss_channel_id", "message")  # fmt: skip
+    @api.depends(*ACTION_FIELDS)
     def _compute_summary(self):
         for action in self:
             try:
@@ -69,8 +70,7 @@ class StockChannelOrderRuleAction(models.Model):
             "discuss_channel": {self.discuss_channel_id.id: self.discuss_channel_id.display_name},
         }
 
-    @api.constrains("type", "reason", "source_id", "carrier_id", "tag_ids", "split", "user_id",
-                    "discuss_channel_id", "message")  # fmt: skip
+    @api.constrains(*ACTION_FIELDS)
     def _check_rule(self):
         self.rule_id._check_snapshot()
 
@@ -93,7 +93,8 @@ class StockChannelOrderRuleAction(models.Model):
         for name in TYPE_FIELDS.get(item["type"], ()):
             comodel = self._fields[name].comodel_name
             if name == "tag_ids":
-                values[name] = [(6, 0, self.env[comodel].browse(item.get(name) or []).exists().ids)]
+                tags = self.env[comodel].browse(item.get(name) or []).exists()
+                values[name] = [Command.set(tags.ids)]
             elif comodel:
                 values[name] = self.env[comodel].browse(item.get(name) or []).exists().id
             else:

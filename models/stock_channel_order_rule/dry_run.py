@@ -6,15 +6,6 @@ from odoo import api, fields, models
 from ...core import automation
 from ..access import check_manager_of
 
-# the kinds of record an outcome names, and their models
-NAMED = {
-    "source": "stock.channel.source",
-    "carrier": "delivery.carrier",
-    "tag": "crm.tag",
-    "user": "res.users",
-    "discuss_channel": "discuss.channel",
-}
-
 
 class StockChannelOrderDryRun(models.TransientModel):
     _name = "stock.channel.order.dry.run"
@@ -60,7 +51,7 @@ class StockChannelOrderDryRun(models.TransientModel):
         draft = ruleset._rules_of(ruleset._draft_snapshot())
         orders = self._orders()
         facts = orders._channel_rule_facts()
-        names = self._names(published + draft)
+        names = ruleset._names(published + draft)
         rows = automation.dry_run(published, draft, {o.id: facts[o.id] for o in orders}, names)
         order_names = dict(zip(orders.ids, orders.mapped("name"), strict=True))
         self.line_ids.unlink()
@@ -80,22 +71,6 @@ class StockChannelOrderDryRun(models.TransientModel):
         )
         self.write({"order_count": len(rows), "changed_count": sum(r.changed for r in rows)})
         return self._open()
-
-    def _names(self, rules):
-        """{kind: {id: name}} of the records the rules' actions name (a few reads)."""
-        ids = {kind: set() for kind in NAMED}
-        for rule in rules:
-            for action in rule.actions:
-                ids["source"].add(action.source_id)
-                ids["carrier"].add(action.carrier_id)
-                ids["tag"].update(action.tag_ids)
-                ids["user"].add(action.user_id)
-                ids["discuss_channel"].add(action.discuss_channel_id)
-        names = {}
-        for kind, record_ids in ids.items():
-            records = self.env[NAMED[kind]].sudo().browse(i for i in record_ids if i)
-            names[kind] = {record.id: record.display_name for record in records.exists()}
-        return names
 
     def action_publish(self):
         """Publish the draft from the dry run, then close it."""

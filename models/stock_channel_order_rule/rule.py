@@ -4,11 +4,12 @@ stores of it, `_values_from_snapshot()` the way back (a restore)."""
 
 import uuid
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ...core import automation
 from ..sale_order.order import EXCEPTION_SELECTION
+from .action import ACTION_FIELDS
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 # the payment condition: one state, or "not paid" (pending or unknown)
@@ -101,16 +102,18 @@ class StockChannelOrderRule(models.Model):
 
     _key_uniq = models.UniqueIndex("(ruleset_id, key)", "A rule's key is unique in its rule set.")
 
-    @api.depends(*SNAPSHOT_FIELDS, "action_ids.type", "action_ids.reason")
+    @api.depends(*SNAPSHOT_FIELDS, *(f"action_ids.{name}" for name in ACTION_FIELDS))
     def _compute_summary(self):
+        cores = {}
         for rule in self:
             try:
-                (core,) = automation.rules_from_snapshot([rule._snapshot_values()])
-            except ValueError:
+                (cores[rule],) = automation.rules_from_snapshot([rule._snapshot_values()])
+            except ValueError:  # not finished yet (being edited)
                 rule.summary = rule.action_summary = ""
-                continue
-            rule.summary = core.summary()
-            rule.action_summary = "; ".join(automation.action_words(a) for a in core.actions)
+        names = self.env["stock.channel.order.ruleset"]._names(cores.values())
+        for rule, core in cores.items():
+            rule.summary = core.summary(names)
+            rule.action_summary = "; ".join(automation.action_words(a, names) for a in core.actions)
 
     @api.constrains(*SNAPSHOT_FIELDS, "action_ids")
     def _check_snapshot(self):
@@ -165,10 +168,10 @@ class StockChannelOrderRule(models.Model):
                   "stop": bool(item.get("stop"))}  # fmt: skip
         for name in ID_CONDITIONS:
             comodel = self.env[self._fields[name].comodel_name]
-            values[name] = [(6, 0, comodel.browse(conditions.get(name) or []).exists().ids)]
+            values[name] = [Command.set(comodel.browse(conditions.get(name) or []).exists().ids)]
         codes = conditions.get("country_codes") or []
-        countries = self.env["res.country"].search([("code", "in", codes)]) if codes else []
-        values["country_ids"] = [(6, 0, countries.ids if codes else [])]
+        countries = self.env["res.country"].search([("code", "in", codes)]) if codes else ()
+        values["country_ids"] = [Command.set(countries.ids if codes else [])]
         values["skus"] = ", ".join(conditions.get("skus") or [])
         values["amount_min"] = conditions.get("amount_min") or 0.0
         values["amount_max"] = conditions.get("amount_max") or 0.0
@@ -186,5 +189,7 @@ class StockChannelOrderRule(models.Model):
         values["hour_to"] = conditions.get("hour_to") or 0.0
         Action = self.env["stock.channel.order.rule.action"]
         actions = enumerate(item.get("actions") or [])
-        values["action_ids"] = [(0, 0, Action._values_from_snapshot(a, i)) for i, a in actions]
+        values["action_ids"] = [
+            Command.create(Action._values_from_snapshot(a, i)) for i, a in actions
+        ]
         return values

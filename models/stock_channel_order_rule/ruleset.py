@@ -9,16 +9,28 @@ from odoo.addons.base.models.res_partner import _tz_get
 
 from ...core import automation
 from ..access import CHANNEL_USER, check_groups, check_manager_of
-from .action import TYPE_FIELDS
+from .action import ACTION_FIELDS
 from .rule import SNAPSHOT_FIELDS
 
+# the models of the records rules name (core.automation.named_ids's kinds)
+NAMED_MODELS = {
+    "channel": "stock.channel",
+    "zone": "stock.channel.zone",
+    "category": "product.category",
+    "product_tag": "product.tag",
+    "customer_tag": "res.partner.category",
+    "source": "stock.channel.source",
+    "carrier": "delivery.carrier",
+    "tag": "crm.tag",
+    "user": "res.users",
+    "discuss_channel": "discuss.channel",
+}
 # what the draft's snapshot reads (draft_changed depends on it)
 DRAFT_FIELDS = (
     "rule_ids",
     *(f"rule_ids.{name}" for name in SNAPSHOT_FIELDS),
     "rule_ids.action_ids",
-    "rule_ids.action_ids.type",
-    *sorted({f"rule_ids.action_ids.{name}" for names in TYPE_FIELDS.values() for name in names}),
+    *(f"rule_ids.action_ids.{name}" for name in ACTION_FIELDS),
 )
 
 
@@ -114,6 +126,15 @@ class StockChannelOrderRuleset(models.Model):
         if not self.published_version_id:
             return not snapshot
         return self._rules_of(snapshot) == self._rules_of(self.published_version_id.snapshot or [])
+
+    @api.model
+    def _names(self, rules):
+        """{kind: {id: name}} of the records core Rules name (a read per kind named)."""
+        names = {}
+        for kind, ids in automation.named_ids(rules).items():
+            records = self.env[NAMED_MODELS[kind]].sudo().browse(sorted(ids)).exists()
+            names[kind] = {record.id: record.display_name for record in records}
+        return names
 
     @api.model
     def _published_rules(self, company):

@@ -4,7 +4,16 @@ is published as a new version."""
 
 from odoo import api, fields, models
 
+from ...core import automation
 from ..access import check_manager_of
+
+
+def _rule_line(rule, names):
+    """One rule in words: "Big orders: amount ≥ 500 → held for review: big order"."""
+    done = "; ".join(automation.action_words(action, names) for action in rule.actions)
+    return f"{rule.name}: {rule.summary(names)} \u2192 {done or '-'}" + (
+        " (stop)" if rule.stop else ""
+    )
 
 
 class StockChannelOrderRulesetVersion(models.Model):
@@ -25,6 +34,7 @@ class StockChannelOrderRulesetVersion(models.Model):
     published_at = fields.Datetime(readonly=True)
     rule_count = fields.Integer(compute="_compute_rule_count", string="Rules")
     is_published = fields.Boolean(compute="_compute_is_published", string="Published")
+    rules_text = fields.Text(compute="_compute_rules_text", string="Rules in Words")
 
     _version_uniq = models.UniqueIndex("(ruleset_id, version)", "Version numbers are unique.")
 
@@ -32,6 +42,20 @@ class StockChannelOrderRulesetVersion(models.Model):
     def _compute_rule_count(self):
         for version in self:
             version.rule_count = len(version.snapshot or [])
+
+    @api.depends("snapshot")
+    def _compute_rules_text(self):
+        Ruleset = self.env["stock.channel.order.ruleset"]
+        for version in self:
+            try:
+                rules = automation.rules_from_snapshot(version.snapshot or [])
+            except ValueError as error:
+                version.rules_text = str(error)
+                continue
+            names = Ruleset._names(rules)
+            version.rules_text = "\n".join(_rule_line(rule, names) for rule in rules) or (
+                self.env._("No rule: every order is accepted.")
+            )
 
     @api.depends("ruleset_id.published_version_id")
     def _compute_is_published(self):
