@@ -82,7 +82,7 @@ class SaleOrder(models.Model):
             outcome = automation.evaluate(rules_of[order.company_id.id], facts[order.id])
             outcomes[order.id] = outcome
             if outcome.matched:
-                names = order._channel_rule_names(outcome)
+                names = Ruleset._names(outcome.rules)  # what its rules name
                 order._channel_apply_outcome(outcome, names)
                 version_id = versions.get(order.company_id.id)
                 matches += order._channel_match_vals(outcome, version_id, names)
@@ -126,26 +126,6 @@ class SaleOrder(models.Model):
             body=self.env._("Rules: %(words)s", words=words), subtype_xmlid="mail.mt_note"
         )
 
-    def _channel_rule_names(self, outcome):
-        """{kind: {id: name}} of the records `outcome`'s matched rules name (their words)."""
-        ids = {"source": set(), "carrier": set(), "tag": set(), "user": set(),
-               "discuss_channel": set()}  # fmt: skip
-        for actions in outcome.contributed:
-            for action in actions:
-                ids["source"].add(action.source_id)
-                ids["carrier"].add(action.carrier_id)
-                ids["tag"].update(action.tag_ids)
-                ids["user"].add(action.user_id)
-                ids["discuss_channel"].add(action.discuss_channel_id)
-        models_of = {"source": "stock.channel.source", "carrier": "delivery.carrier",
-                     "tag": "crm.tag", "user": "res.users",
-                     "discuss_channel": "discuss.channel"}  # fmt: skip
-        names = {}
-        for kind, record_ids in ids.items():
-            records = self.env[models_of[kind]].sudo().browse(sorted(filter(None, record_ids)))
-            names[kind] = {record.id: record.display_name for record in records.exists()}
-        return names
-
     def _channel_rule_words(self, outcome, names):
         """The rules that matched and the handling of `outcome`, in a few words."""
         matched = ", ".join(name for _key, name, _types in outcome.matched)
@@ -174,7 +154,7 @@ class SaleOrder(models.Model):
     def _channel_match_vals(self, outcome, version_id, names):
         """The stock.channel.order.rule.match values of each rule of `outcome` that matched."""
         self.ensure_one()
-        rows = zip(outcome.matched, outcome.summaries, outcome.contributed, strict=True)
+        rows = zip(outcome.matched, outcome.rules, strict=True)
         return [
             {
                 "order_id": self.id,
@@ -184,13 +164,15 @@ class SaleOrder(models.Model):
                 "sequence": position,
                 "rule_key": key,
                 "rule_name": name,
-                "conditions": summary,
-                "actions": "; ".join(automation.action_words(action, names) for action in actions)
+                "conditions": rule.summary(names),
+                "actions": "; ".join(
+                    automation.action_words(action, names) for action in rule.actions
+                )
                 or self.env._("nothing"),
                 "decision": outcome.decision,
                 "decided": key == outcome.decided_by,
             }
-            for position, ((key, name, _types), summary, actions) in enumerate(rows, 1)
+            for position, ((key, name, _types), rule) in enumerate(rows, 1)
         ]
 
     # ------------------------------------------------------------------
