@@ -98,8 +98,14 @@ class TestOrderRuleActionsInline(RuleActionCase, HttpCase):
         self.assertEqual((order.state, order.channel_exception), ("draft", "to_check"))
         self.assertEqual(order.channel_exception_reason, "Rule Big orders: big order")
         self.assertEqual(self.matches(order).decision, "hold")
+        rows = self.env["stock.channel.reservation"].search([("channel_order_ref", "=", "RH-1")])
+        self.assertEqual((rows.quantity, rows.state), (6, "confirming"), "its units kept")
+        self.assertEqual(self.market._orderable(self.product)[self.product.id], 14)
+        self.set_stock(self.product, 6)  # its own units only: the check counts them back
         order.action_channel_retry()  # a person: confirmed, the rules do not hold it again
         self.assertEqual((order.state, order.channel_exception), ("sale", False))
+        self.assertEqual(rows.state, "released")
+        self.assertEqual(self.market._orderable(self.product)[self.product.id], 0)
         self.assertEqual(len(self.matches(order)), 1)
 
     def test_order_rule_cancel_sends_the_reason_to_the_platform(self):

@@ -164,7 +164,8 @@ class StockChannelInbound(models.Model):
             if cancel:
                 cancel.write({"state": DONE, "sale_order_id": order.id, "error": False})
         elif order._channel_decided_by_rules():
-            return  # held for review or cancelled, with the rule's reason
+            # held for review (its units kept: rules.py) or cancelled, with the reason
+            self._keep_held_units(order)
         elif connector.accepts_orders:
             # accepted line by line: the short lines refused, the others reserved; the
             # order is refused whole (cancelled) only when no line is left

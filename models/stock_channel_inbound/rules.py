@@ -1,6 +1,7 @@
 """The order rules on the orders answered once reserved: evaluated in the background
 confirmation's batches (confirm.py), once their sale orders exist, before they are
-confirmed (the inline path evaluates them in order.py's _reserve_or_cancel)."""
+confirmed (the inline path evaluates them in order.py's _reserve_or_cancel); an order a
+rule holds keeps its units in the reservation ledger in both paths."""
 
 from odoo import models
 
@@ -27,3 +28,16 @@ class StockChannelInbound(models.Model):
                 if order.state == "cancel":
                     own._release()
         return decided, kept
+
+    def _keep_held_units(self, order):
+        """An order a rule held in the inline path keeps its units as one answered once
+        reserved does: ledger rows (confirming) of what it needs at its channel's
+        warehouse, when the stock covers it there (a sourced channel's order is not
+        reserved before its sourcing: nothing kept). A person's Retry, Confirm or
+        Cancel releases them (sale_order/rule_actions.py)."""
+        channel = self.channel_id.sudo()
+        if order.state == "cancel" or channel.source_ids:
+            return
+        needed = order._channel_needed_quantities()
+        if needed and not order._channel_shortfalls(channel):
+            self._write_reservation(order.channel_order_ref, order.name, needed)
