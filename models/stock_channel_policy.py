@@ -40,7 +40,6 @@ class StockChannelPolicy(models.Model):
     peak_active = fields.Boolean(related="company_id.channel_peak_active", string="Peak Mode On")
     draft_of_id = fields.Many2one(
         "stock.channel.policy",
-        string="Draft Of",
         ondelete="cascade",
         readonly=True,
         index="btree_not_null",

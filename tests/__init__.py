@@ -73,5 +73,6 @@ from . import (
     test_unreachable,
     test_wake_cost,
     test_webhook_hardening,
+    test_whatif,
     test_woocommerce,
 )

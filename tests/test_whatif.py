@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
 from ..models.stock_channel_outbox.enqueue import PRECOMMIT_KEY
@@ -313,3 +313,25 @@ class TestWhatif(ChannelStockCase):
         self.assertEqual(whatif.sudo().state, "computed")
         Change = self.env["stock.channel.whatif.change"].with_user(manager_b)
         self.assertFalse(Change.with_context(allowed_company_ids=company_b.ids).search([]))
+
+
+@tagged("post_install", "-at_install")
+class TestWhatifTour(HttpCase, ChannelStockCase):
+    """In Chromium, a manager opens the what-if of a change of the standard policy
+    (Market 50 % -> 100 % of 10 Widgets), computes it, reads the market going from 5 to
+    10, and applies it: version 3, linked to the what-if."""
+
+    def test_a_manager_computes_and_applies_the_whatif_of_a_rules_change(self):
+        manager = new_test_user(self.env, "whatif_tour", password="whatif_tour", groups=MANAGER)
+        self.set_stock(self.product, 10)
+        self.add_rule(self.market, share_percent=50)
+        self.assertEqual(self.policy.version, 2)
+        url = f"/odoo/action-stock_channel_sync.action_stock_channel_policy/{self.policy.id}"
+        self.start_tour(url, "stock_channel_sync_whatif", login=manager.login)
+        whatif = self.env["stock.channel.whatif"].search([("policy_id", "=", self.policy.id)])
+        self.assertEqual(whatif.state, "applied")
+        self.policy.invalidate_recordset()
+        self.assertEqual(self.policy.version, 3)
+        self.assertEqual(self.policy.version_ids[0].whatif_id, whatif)
+        self.assertEqual(self.publishable(self.market), 10)
+        self.assertFalse(whatif.draft_id)

@@ -86,7 +86,7 @@ class StockChannelWhatif(models.Model):
 
     def _store_summary(self, summary, count, changed):
         names = {
-            channel.id: channel.display_name
+            channel.id: channel.name
             for channel in self.env["stock.channel"].browse(list(summary.channels))
         }
         moved_to = {}
@@ -96,7 +96,7 @@ class StockChannelWhatif(models.Model):
         Line.create(
             [
                 dict(
-                    Line._values(channel_id, figures, ", ".join(moved_to.get(channel_id, []))),
+                    Line._values(channel_id, figures, ", ".join(moved_to.get(channel_id, [])) or False),
                     whatif_id=self.id,
                 )
                 for channel_id, figures in sorted(summary.channels.items())

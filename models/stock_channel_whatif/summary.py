@@ -18,17 +18,18 @@ class StockChannelWhatifChannel(models.Model):
     down_count = fields.Integer(string="Down")
     to_zero_count = fields.Integer(string="To 0")
     from_zero_count = fields.Integer(string="From 0")
-    units_before = fields.Integer(string="Units Before")
-    units_after = fields.Integer(string="Units After")
+    units_before = fields.Integer()
+    units_after = fields.Integer()
     moved_in = fields.Integer(string="Units In", help="Units gained from other channels.")
     moved_out = fields.Integer(string="Units Out", help="Units lost to other channels.")
-    moved_to = fields.Char(string="Moved To", help="Where its lost units go, per channel.")
+    moved_to = fields.Char(help="Where its lost units go, per channel.")
     sales_per_day = fields.Float(
         string="Sold per Day", digits=(16, 2), help="Units sold per day, last 30 days."
     )
     sells = fields.Boolean(help="It sold something in the last 30 days (its cover is known).")
-    cover_before = fields.Float(string="Cover Before (days)", digits=(16, 1))
-    cover_after = fields.Float(string="Cover After (days)", digits=(16, 1))
+    # stored exactly (the list shows one decimal)
+    cover_before = fields.Float(string="Cover Before (days)")
+    cover_after = fields.Float(string="Cover After (days)")
     stockouts_before = fields.Integer(string="Stock-outs Before")
     stockouts_after = fields.Integer(string="Stock-outs After")
 

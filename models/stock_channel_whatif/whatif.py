@@ -36,16 +36,13 @@ class StockChannelWhatif(models.Model):
     state = fields.Selection(WHATIF_STATES, required=True, readonly=True, default=STATE_DRAFT)
     policy_id = fields.Many2one(
         "stock.channel.policy",
-        string="Policy",
         required=True,
         readonly=True,
         ondelete="cascade",
         index=True,
         help="The policy changed (its rules), or the policy in force before the switch.",
     )
-    draft_id = fields.Many2one(
-        "stock.channel.policy", string="Draft", readonly=True, ondelete="set null"
-    )
+    draft_id = fields.Many2one("stock.channel.policy", readonly=True, ondelete="set null")
     after_policy_id = fields.Many2one(
         "stock.channel.policy",
         string="Policy After",
