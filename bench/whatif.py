@@ -10,13 +10,15 @@ in force gives channel 0 a share of 10 %; a what-if is started on it (its draft:
 at 100 %, channel 1 at 30 %, channel 2 at a minimum of 20 units); ``--sold`` variants
 sold on each channel in the last 30 days (one confirmed order per channel).
 
-Measured, in one process: ``_compute_figures`` of the what-if, as Compute runs it after
-its check (chunks of 5,000 variants: the publishable quantities twice, the sales, the
-figures, the changed rows in one insert per chunk); seconds, the process's peak RSS
-before and after, the rows stored, the machine's cores. Then the checks (exit 1 when one
-fails): every channel line counts every variant; per channel, the changed rows add up to
-its units after - before; 20 variants spread over the chunks, computed alone before and
-after, give the stored rows (a variant without a row: no change).
+Measured, in a process of its own (started by this one once the set-up is committed,
+so that its peak RSS is the computation's): ``_compute_figures`` of the what-if, as
+Compute runs it after its check (chunks of 5,000 variants: the publishable quantities
+twice, the sales, the figures, the changed rows in one insert per chunk); seconds, the
+process's peak RSS before and after, the rows stored, the machine's cores. Then the
+checks (exit 1 when one fails): every channel line counts every variant; per channel,
+the changed rows add up to its units after - before; 20 variants spread over the
+chunks, computed alone before and after, give the stored rows (a variant without a row:
+no change).
 """
 
 # pylint: disable=print-used
@@ -25,6 +27,8 @@ after, give the stored rows (a variant without a row: no change).
 import argparse
 import os
 import resource
+import subprocess
+import sys
 import time
 
 from publishable import Bench as PublishableBench
@@ -89,9 +93,14 @@ class Bench(PublishableBench):
         self.log(f"{len(sold)} variants sold on each of {len(channels)} channels")
 
     def measure(self, whatif_id):
+        """In a process of its own (--measure): its peak RSS is the computation's."""
         with self.registry.cursor() as cr:
             env = self.env(cr)
             whatif = env["stock.channel.whatif"].browse(whatif_id)
+            Channel = env["stock.channel"]
+            self.channel_ids = Channel.search([("company_id", "=", whatif.company_id.id)]).ids
+            self.product_ids = Channel._channel_products(whatif.company_id).ids
+            env.invalidate_all()
             before_rss = rss_mb()
             start = time.perf_counter()
             whatif._compute_figures()
@@ -151,22 +160,35 @@ def main():
     parser.add_argument("--variants", type=int, default=100000)
     parser.add_argument("--channels", type=int, default=5)
     parser.add_argument("--sold", type=int, default=1000, help="variants sold per channel")
+    parser.add_argument("--measure", type=int, help=argparse.SUPPRESS)  # the child's
     args = parser.parse_args()
     if args.channels < 3:
         parser.error("--channels: 3 at least (the draft changes three channels' rules)")
     args.sources, args.kits, args.spread = 1, 0, 40
     bench = Bench(args)
+    if args.measure:
+        report(bench, args)
+        return
     bench.log(f"creating {args.variants} variants x {args.channels} channels")
     start = time.monotonic()
     bench.create()
     whatif_id = bench.prepare()
     bench.log(f"set up in {time.monotonic() - start:.1f} s; computing the what-if")
-    seconds, before_rss, after_rss, rows, failures = bench.measure(whatif_id)
-    print(f"\nWhat-if computation (in-process, {os.cpu_count()} cores)")
-    print("| variants | channels | s | peak RSS MB before / after | changed rows stored |")
+    child = [sys.executable, __file__, "--conf", args.conf, "--db", args.db,
+             "--channels", str(args.channels), "--measure", str(whatif_id)]  # fmt: skip
+    raise SystemExit(subprocess.run(child, check=False).returncode)
+
+
+def report(bench, args):
+    seconds, before_rss, after_rss, rows, failures = bench.measure(args.measure)
+    print(f"\nWhat-if computation (in a process of its own, {os.cpu_count()} cores)")
+    print(
+        "| variants | channels | s | peak RSS MB of the process before / after "
+        "| changed rows stored |"
+    )
     print("|---:|---:|---:|---:|---:|")
     print(
-        f"| {len(bench.product_ids)} | {args.channels} | {seconds:.2f} "
+        f"| {len(bench.product_ids)} | {len(bench.channel_ids)} | {seconds:.2f} "
         f"| {before_rss:.0f} / {after_rss:.0f} | {rows} |"
     )
     for failure in failures[:20]:

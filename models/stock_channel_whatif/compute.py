@@ -96,7 +96,9 @@ class StockChannelWhatif(models.Model):
         Line.create(
             [
                 dict(
-                    Line._values(channel_id, figures, ", ".join(moved_to.get(channel_id, [])) or False),
+                    Line._values(
+                        channel_id, figures, ", ".join(moved_to.get(channel_id, [])) or False
+                    ),
                     whatif_id=self.id,
                 )
                 for channel_id, figures in sorted(summary.channels.items())
