@@ -39,6 +39,12 @@ IN_FORCE_OVERRIDE = "scs_policy_in_force"  # models/stock_channel_policy.py
 
 
 def rss_mb():
+    """The process's peak resident set (VmHWM: its own since its exec, where ru_maxrss
+    keeps the parent's across fork and exec)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
