@@ -23,6 +23,7 @@ from . import (
     test_explain,
     test_future_stock,
     test_grid,
+    test_intake_defer,
     test_intake_drain,
     test_intake_fast,
     test_intake_fast_review,
