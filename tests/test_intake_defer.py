@@ -102,3 +102,24 @@ class TestConfirmationDefers(FastCase):
         ):
             self.assertEqual(Inbound._cron_confirm_reserved(), 3)
         self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", second.id)]))
+
+    def test_after_a_burst_the_first_cron_wakes_the_second_to_drain_side_by_side(self):
+        """The burst over before the first cron's run (its backlog older than a burst's
+        window): the second cron, which ended at once during the burst, is woken."""
+        self.burst(age=5)
+        first = self.env.ref(defer.FIRST_CRON)
+        second = self.env.ref(defer.SECOND_CRON)
+        self.env.cr.execute("DELETE FROM ir_cron_trigger WHERE cron_id = %s", [second.id])
+        Inbound = self.env["stock.channel.inbound"].with_context(cron_id=first.id)
+        self.assertEqual(Inbound._cron_confirm_reserved(), 3)
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", second.id)]))
+
+    def test_without_a_backlog_the_second_cron_is_not_woken(self):
+        self.env["ir.config_parameter"].sudo().set_param(RATE, "0")
+        self.burst()
+        first = self.env.ref(defer.FIRST_CRON)
+        second = self.env.ref(defer.SECOND_CRON)
+        self.env.cr.execute("DELETE FROM ir_cron_trigger WHERE cron_id = %s", [second.id])
+        Inbound = self.env["stock.channel.inbound"].with_context(cron_id=first.id)
+        self.assertEqual(Inbound._cron_confirm_reserved(), 3)
+        self.assertFalse(self.env["ir.cron.trigger"].search([("cron_id", "=", second.id)]))
