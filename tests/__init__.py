@@ -44,6 +44,8 @@ from . import (
     test_order_http,
     test_order_intake,
     test_order_race,
+    test_order_rules,
+    test_order_rules_tour,
     test_order_status,
     test_order_webshop,
     test_outbox,
