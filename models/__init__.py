@@ -29,6 +29,7 @@ from . import (
     stock_channel_offer,
     stock_channel_order_action,
     stock_channel_order_fix,
+    stock_channel_order_rule,
     stock_channel_outbox,
     stock_channel_overview,
     stock_channel_policy,

@@ -18,7 +18,8 @@ TECHNICAL = ("menu_stock_channel_outbox", "menu_stock_channel_dead_letters",
              "menu_stock_channel_refused", "menu_stock_channel_job",
              "menu_stock_channel_quantity")  # fmt: skip
 CONFIGURATION = ("menu_stock_channel", "menu_stock_channel_policy",
-                 "menu_stock_channel_policy_version", "menu_stock_channel_binding")  # fmt: skip
+                 "menu_stock_channel_order_rules", "menu_stock_channel_policy_version",
+                 "menu_stock_channel_binding")  # fmt: skip
 REPORTS = ("menu_stock_channel_latency_report", "menu_stock_channel_failure_report",
            "menu_stock_channel_dead_letter_report", "menu_stock_channel_incident_report",
            "menu_stock_channel_drift_report", "menu_stock_channel_incident",

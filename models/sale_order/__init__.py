@@ -12,12 +12,14 @@
 - customer_service.py: the Customer Service screen's buttons and checks, the status push's
   address and refunds; history.py: the screen's status across systems and history
 - offers.py: stores competing for the order (stock.channel.offer), after sourcing
+- rules.py: what the order automation rules see of an order (facts in batch), its
+  payment state
 """
 
 # isort: off
 # kits.py extends reservation.py's _channel_needed_quantities: imported after it;
 # pickup.py after shop.py and reservation.py: a pickup order's quantities replace theirs
 from . import flow, order, reservation, shop, kits, pickup, sourcing, reallocation, offers
-from . import customer_service, history
+from . import customer_service, history, rules
 
 # isort: on
