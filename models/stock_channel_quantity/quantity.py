@@ -14,6 +14,10 @@ RESULT_COLUMNS = (
     "incoming_qty ring_fenced_qty fence_shortfall publishable_qty rule computed_at "
     "available_at excluded_by"
 ).split()
+# their column types, in the same order (an upsert reading them from arrays: push.py)
+RESULT_TYPES = (
+    "int int int numeric numeric numeric int int int bool int varchar timestamp date varchar"
+).split()
 # the figures an upsert sets again on a line that exists (all but its key and company)
 RESULT_SET = ",\n        ".join(f"{name} = EXCLUDED.{name}" for name in RESULT_COLUMNS[3:])
 UPSERT_RESULTS = f"""
