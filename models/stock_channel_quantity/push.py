@@ -91,8 +91,8 @@ class StockChannelQuantity(models.Model):
             "SELECT product_id, CASE WHEN published_at IS NOT NULL THEN "
             "COALESCE(published_qty, 0) END, published_available_at, "
             "COALESCE(push_in_doubt, false), published_detail FROM stock_channel_quantity "
-            "WHERE channel_id = %s AND product_id = ANY(%s)",
-            [channel.id, products.ids],
+            "WHERE channel_id = %s AND product_id = ANY(%s::int[])",
+            [channel.id, array_text(products.ids)],
         )
         return {product_id: tuple(rest) for product_id, *rest in self.env.cr.fetchall()}
 
@@ -178,13 +178,13 @@ class StockChannelQuantity(models.Model):
                SET published_qty = v.qty, published_at = %s, push_in_doubt = false,
                    published_available_at = CASE WHEN %s THEN v.day ELSE q.available_at END,
                    published_detail = v.detail
-              FROM unnest(%s::int[], %s::int[], %s::bigint[], %s::date[], %s::varchar[])
+              FROM unnest(%s::int[], %s::numeric[], %s::bigint[], %s::date[], %s::varchar[])
                    AS v(product_id, qty, seq, day, detail)
              WHERE q.channel_id = %s AND q.product_id = v.product_id
                AND (v.seq IS NULL OR q.last_sequence = v.seq)
             """,
-            [when, dates is not None, products, [quantities[p] for p in products], seqs, days,
-             texts, ch],
+            [when, dates is not None, *map(array_text, (
+                products, [quantities[p] for p in products], seqs, days, texts)), ch],
         )  # fmt: skip
         self.invalidate_model(written)
         # a reconciliation's corrections that the channel now holds
