@@ -401,14 +401,8 @@ def main():
     )
     product = product[0]["product_id"][0]
 
-    os.makedirs(SHOTS_DIR, exist_ok=True)
-    browser = Browser(*map(int, args.size.split("x")))
+    browser, action = logged_in_browser(args, odoo)
     try:
-        host = args.url.split("//", 1)[1].split("/", 1)[0].split(":")[0]
-        browser.send(
-            "Network.setCookie", name="session_id", value=odoo.session_id, domain=host, path="/"
-        )
-        action = f"{args.url}/odoo/action-stock_channel_sync"
         browser.open(
             f"{action}.action_stock_channel_overview", ".o_channel_health[data-health=red]"
         )
@@ -442,6 +436,17 @@ def main():
         sys.exit("errors in the page:\n" + "\n".join(map(str, browser.errors)))
 
 
+def logged_in_browser(args, odoo):
+    """(a Chromium logged in as `odoo`'s user, the addon's action URL prefix)."""
+    os.makedirs(SHOTS_DIR, exist_ok=True)
+    browser = Browser(*map(int, args.size.split("x")))
+    host = args.url.split("//", 1)[1].split("/", 1)[0].split(":")[0]
+    browser.send(
+        "Network.setCookie", name="session_id", value=odoo.session_id, domain=host, path="/"
+    )
+    return browser, f"{args.url}/odoo/action-stock_channel_sync"
+
+
 def shoot_only_automation(args, odoo):
     """The order rules and the what-if alone; the Demo Marketplace's first orders made
     first when it has none (the dry run needs past orders)."""
@@ -452,14 +457,8 @@ def shoot_only_automation(args, odoo):
             "orders imported",
             lambda: one(odoo, "sale.order", [("channel_id", "=", market["id"])]),
         )
-    os.makedirs(SHOTS_DIR, exist_ok=True)
-    browser = Browser(*map(int, args.size.split("x")))
+    browser, action = logged_in_browser(args, odoo)
     try:
-        host = args.url.split("//", 1)[1].split("/", 1)[0].split(":")[0]
-        browser.send(
-            "Network.setCookie", name="session_id", value=odoo.session_id, domain=host, path="/"
-        )
-        action = f"{args.url}/odoo/action-stock_channel_sync"
         shoot_automation(browser, args.url, action, odoo, wait_until)
     finally:
         browser.close()
