@@ -1,6 +1,7 @@
 """stock.channel.order.rule.action: one action of an order rule (its type's fields)."""
 
 from odoo import Command, api, fields, models
+from odoo.exceptions import ValidationError
 
 from ...core import automation
 
@@ -72,6 +73,23 @@ class StockChannelOrderRuleAction(models.Model):
 
     @api.constrains(*ACTION_FIELDS)
     def _check_rule(self):
+        for action in self.filtered(lambda a: not (a.reason or "").strip()):
+            if action.type == automation.HOLD:
+                raise ValidationError(
+                    self.env._(
+                        "Rule '%(rule)s': the hold action needs a reason (the person who "
+                        "reviews the order reads it).",
+                        rule=action.rule_id.name,
+                    )
+                )
+            if action.type == automation.CANCEL:
+                raise ValidationError(
+                    self.env._(
+                        "Rule '%(rule)s': the cancel action needs a reason (it is sent to "
+                        "the platform).",
+                        rule=action.rule_id.name,
+                    )
+                )
         self.rule_id._check_snapshot()
 
     def _snapshot_values(self):
