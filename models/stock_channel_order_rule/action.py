@@ -39,11 +39,13 @@ class StockChannelOrderRuleAction(models.Model):
     source_id = fields.Many2one(
         "stock.channel.source", string="Ship From", check_company=True, ondelete="cascade"
     )
-    carrier_id = fields.Many2one("delivery.carrier", ondelete="cascade")
+    carrier_id = fields.Many2one("delivery.carrier", check_company=True, ondelete="cascade")
     service = fields.Char(help="The carrier's service (e.g. express).")
     tag_ids = fields.Many2many("crm.tag", string="Order Tags")
     split = fields.Selection(automation.SPLIT_SELECTION)
-    user_id = fields.Many2one("res.users", string="Notify User", ondelete="cascade")
+    user_id = fields.Many2one(
+        "res.users", string="Notify User", check_company=True, ondelete="cascade"
+    )
     discuss_channel_id = fields.Many2one(
         "discuss.channel", string="Notify Channel", ondelete="cascade"
     )
