@@ -118,6 +118,17 @@ class StockChannelOrderRule(models.Model):
     @api.constrains(*SNAPSHOT_FIELDS, "action_ids")
     def _check_snapshot(self):
         for rule in self:
+            for name in ("hour_from", "hour_to"):
+                if not 0 <= rule[name] <= 24:
+                    raise ValidationError(
+                        self.env._(
+                            "Rule '%(rule)s': the time of day must be between 0 and 24 "
+                            "(%(field)s is %(value)s).",
+                            rule=rule.name,
+                            field=rule._fields[name].string,
+                            value=rule[name],
+                        )
+                    )
             try:
                 automation.rules_from_snapshot([rule._snapshot_values()])
             except ValueError as error:
