@@ -3,6 +3,7 @@ who published it (author) and why (note); a version restored becomes the draft a
 is published as a new version."""
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from ...core import automation
 from ..access import check_manager_of
@@ -66,6 +67,16 @@ class StockChannelOrderRulesetVersion(models.Model):
     def _compute_display_name(self):
         for version in self:
             version.display_name = f"v{version.version}"
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        """The history says who changed what: a version goes only with its rule set."""
+        raise UserError(
+            self.env._(
+                "A version of the order rules cannot be deleted: it is the history of who "
+                "changed what (restore an older one instead)."
+            )
+        )
 
     def action_restore(self):
         """This version's rules become the draft again and are published as a new version
