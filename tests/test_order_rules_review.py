@@ -146,3 +146,40 @@ class TestOrderRulesOtherCompany(OrderRulesCase):
         with self.assertRaises(AccessError):
             self.as_b(wizard).action_publish()
         self.assertFalse(self.ruleset.published_version_id)
+
+
+@tagged("post_install", "-at_install")
+class TestOrderRulesHistoryOverRpc(OrderRulesCase):
+    """The readonly fields of the form protect nothing over RPC: a manager switches the
+    published version only by Publish or Restore, and never forges a version."""
+
+    def test_a_manager_neither_forges_a_version_nor_switches_the_published_one(self):
+        self.rule(amount_min=500)
+        self.ruleset.action_publish()
+        v1 = self.ruleset.published_version_id
+        self.rule("Other", amount_min=100)
+        self.ruleset.action_publish()
+        self.env.invalidate_all()
+        ruleset = self.ruleset.with_user(self.manager)
+        with self.assertRaises(UserError), self.cr.savepoint():
+            ruleset.write({"published_version_id": v1.id})
+        with self.assertRaises(AccessError), self.cr.savepoint():
+            self.env["stock.channel.order.ruleset.version"].with_user(self.manager).create(
+                {"ruleset_id": self.ruleset.id, "version": 9, "snapshot": []}
+            )
+        self.env.invalidate_all()
+        self.assertEqual(self.ruleset.published_version, 2)
+        self.assertEqual(len(self.ruleset.version_ids), 2)
+        self.assertEqual(len(self.Ruleset._published_rules(self.company)), 2)
+
+    def test_a_manager_notifies_no_discussion_channel_hidden_from_them(self):
+        private = self.env["discuss.channel"].create(
+            {"name": "Board only", "channel_type": "group"}
+        )
+        with self.assertRaises(AccessError), self.cr.savepoint():
+            self.env["stock.channel.order.rule"].with_user(self.manager).create(
+                {"ruleset_id": self.ruleset.id, "name": "Tell the board",
+                 "action_ids": [Command.create({"type": "notify",
+                                                "discuss_channel_id": private.id})]}
+            )  # fmt: skip
+        self.assertFalse(self.ruleset.rule_ids)
