@@ -85,6 +85,17 @@ class StockChannelOrderRuleset(models.Model):
                 "Order Rules of %(company)s", company=ruleset.company_id.name
             )
 
+    def write(self, vals):
+        # readonly in the form protects nothing over RPC: the published version changes
+        # by Publish or Restore only (a new version in the history, the cache cleared)
+        if "published_version_id" in vals and not self.env.su:
+            raise UserError(
+                self.env._(
+                    "The published version changes by Publish or by Restore on a version only."
+                )
+            )
+        return super().write(vals)
+
     # ------------------------------------------------------------------
     # The menu: the rule set of the user's company (created when missing)
     # ------------------------------------------------------------------
