@@ -92,6 +92,8 @@ class StockChannelOrderRuleAction(models.Model):
                         rule=action.rule_id.name,
                     )
                 )
+        if not self.env.su:  # no private discussion the writer cannot read (its name shows)
+            self.discuss_channel_id.check_access("read")
         self.rule_id._check_snapshot()
 
     def _snapshot_values(self):
