@@ -5,7 +5,7 @@ the version history cannot be deleted under the published rules."""
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from ..core.automation import evaluate
 from .test_order_rules import OrderRulesCase
@@ -183,3 +183,34 @@ class TestOrderRulesHistoryOverRpc(OrderRulesCase):
                                                 "discuss_channel_id": private.id})]}
             )  # fmt: skip
         self.assertFalse(self.ruleset.rule_ids)
+
+
+@tagged("post_install", "-at_install")
+class TestOrderRulesForms(OrderRulesCase):
+    def test_the_forms_load_and_an_action_shows_what_its_type_needs(self):
+        for model in (
+            "stock.channel.order.ruleset",
+            "stock.channel.order.rule",
+            "stock.channel.order.ruleset.version",
+            "stock.channel.order.dry.run",
+        ):
+            self.assertIn("form", self.env[model].get_views([(False, "form")])["views"])
+        source = self.env["stock.channel.source"].create(
+            {"channel_id": self.market.id, "warehouse_id": self.warehouse.id}
+        )
+        Rule = self.env["stock.channel.order.rule"].with_user(self.manager)
+        form = Form(Rule.with_context(default_ruleset_id=self.ruleset.id))
+        form.name = "Held"
+        with self.assertRaisesRegex(AssertionError, "reason"):  # required for a hold
+            with form.action_ids.new() as action:
+                action.type = "hold"
+        form = Form(Rule.with_context(default_ruleset_id=self.ruleset.id))
+        form.name = "Routed"
+        with form.action_ids.new() as action:
+            action.type = "route"
+            self.assertTrue(action._get_modifier("reason", "invisible"))
+            self.assertTrue(action._get_modifier("carrier_id", "invisible"))
+            self.assertFalse(action._get_modifier("source_id", "invisible"))
+            action.source_id = source
+        rule = form.save()
+        self.assertEqual(rule.action_ids.type, "route")
