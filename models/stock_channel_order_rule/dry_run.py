@@ -87,6 +87,7 @@ class StockChannelOrderDryRun(models.TransientModel):
 
     def action_publish(self):
         """Publish the draft from the dry run, then close it."""
+        check_manager_of(self.ruleset_id)
         self.ruleset_id.action_publish()
         return {"type": "ir.actions.act_window_close"}
 
