@@ -3,6 +3,8 @@ and company on the server; a rule names no other company's records; bad input is
 in words; an old version whose records were since deleted restores in words or not at all;
 the version history cannot be deleted under the published rules."""
 
+from datetime import datetime, timedelta
+
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
@@ -75,6 +77,18 @@ class TestOrderRulesHistory(OrderRulesCase):
                 version.sudo().unlink()
         self.assertEqual(len(self.ruleset.version_ids), 2)
         self.assertEqual(len(self.Ruleset._published_rules(self.company)), 2)
+
+    def test_a_restore_refreshes_the_cached_published_rules(self):
+        self.rule(amount_min=500)
+        self.ruleset.action_publish()
+        v1 = self.ruleset.published_version_id
+        self.rule("Other", amount_min=100)
+        self.ruleset.action_publish()
+        self.assertEqual(len(self.Ruleset._published_rules(self.company)), 2)
+        with self.assertQueryCount(0):
+            self.Ruleset._published_rules(self.company)
+        v1.with_user(self.manager).action_restore()
+        self.assertEqual(len(self.Ruleset._published_rules(self.company)), 1)
 
     def test_a_version_naming_deleted_records_is_not_restored_wider(self):
         zone = self.env["stock.channel.zone"].create({"name": "Lyon", "zip_prefixes": "69"})
@@ -214,3 +228,20 @@ class TestOrderRulesForms(OrderRulesCase):
             action.source_id = source
         rule = form.save()
         self.assertEqual(rule.action_ids.type, "route")
+
+
+@tagged("post_install", "-at_install")
+class TestOrderRulesDryRunScreen(OrderRulesCase):
+    def test_the_changed_orders_come_first(self):
+        latest = datetime.now() + timedelta(days=30)
+        self.orders(
+            [{"price": 600.0 if i % 2 else 100.0, "date_order": latest - timedelta(hours=i)}
+             for i in range(8)]
+        )  # fmt: skip
+        self.rule(amount_min=500)
+        wizard = self.env["stock.channel.order.dry.run"].create(
+            {"ruleset_id": self.ruleset.id, "limit": 8}
+        )
+        wizard.action_run()
+        self.assertEqual(wizard.changed_count, 4)
+        self.assertEqual(wizard.line_ids.mapped("changed"), [True] * 4 + [False] * 4)
