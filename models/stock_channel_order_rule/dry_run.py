@@ -105,7 +105,7 @@ class StockChannelOrderDryRun(models.TransientModel):
 class StockChannelOrderDryRunLine(models.TransientModel):
     _name = "stock.channel.order.dry.run.line"
     _description = "Channel Order Rules Dry Run Line"
-    _order = "id"
+    _order = "changed desc, id"  # the orders the draft changes first, then newest first
 
     wizard_id = fields.Many2one("stock.channel.order.dry.run", required=True, ondelete="cascade")
     company_id = fields.Many2one(related="wizard_id.company_id", store=True)
