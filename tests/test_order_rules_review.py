@@ -244,4 +244,5 @@ class TestOrderRulesDryRunScreen(OrderRulesCase):
         )
         wizard.action_run()
         self.assertEqual(wizard.changed_count, 4)
+        wizard.invalidate_recordset(["line_ids"])  # as the screen reads them
         self.assertEqual(wizard.line_ids.mapped("changed"), [True] * 4 + [False] * 4)
