@@ -32,8 +32,12 @@ class TestOrderRulesInput(OrderRulesCase):
             self.rule(hour_from=25, hour_to=25)
         with self.assertRaisesRegex(ValidationError, "between 0 and 24"):
             self.rule(hour_from=-1, hour_to=6)
-        with self.assertRaisesRegex(ValidationError, "amount_min is above amount_max"):
+
+    def test_a_figure_out_of_range_is_named_by_its_label(self):
+        with self.assertRaisesRegex(ValidationError, "Amount From is above Amount Up To"):
             self.rule(amount_min=500, amount_max=100)
+        with self.assertRaisesRegex(ValidationError, "Earlier Orders From must be a whole number"):
+            self.rule(test_customer_orders=True, customer_orders_min=-2)
 
     def test_the_dry_run_takes_between_1_and_1000_orders(self):
         for limit in (0, -5, 1001):
@@ -185,6 +189,21 @@ class TestOrderRulesHistoryOverRpc(OrderRulesCase):
         self.assertEqual(self.ruleset.published_version, 2)
         self.assertEqual(len(self.ruleset.version_ids), 2)
         self.assertEqual(len(self.Ruleset._published_rules(self.company)), 2)
+
+    def test_a_rule_set_stays_with_its_company(self):
+        self.rule(amount_min=500)
+        self.ruleset.action_publish()
+        company_c = self.env["res.company"].create({"name": "Company C"})
+        self.manager.company_ids |= company_c
+        self.env.invalidate_all()
+        ruleset = self.ruleset.with_user(self.manager).with_context(
+            allowed_company_ids=[self.company.id, company_c.id]
+        )
+        with self.assertRaisesRegex(UserError, "stays with its company"), self.cr.savepoint():
+            ruleset.write({"company_id": company_c.id})
+        self.env.invalidate_all()
+        self.assertEqual(self.ruleset.company_id, self.company)
+        self.assertEqual(len(self.Ruleset._published_rules(self.company)), 1)
 
     def test_a_manager_notifies_no_discussion_channel_hidden_from_them(self):
         private = self.env["discuss.channel"].create(
