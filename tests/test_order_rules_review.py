@@ -94,6 +94,13 @@ class TestOrderRulesHistory(OrderRulesCase):
         v1.with_user(self.manager).action_restore()
         self.assertEqual(len(self.Ruleset._published_rules(self.company)), 1)
 
+    def test_a_rule_set_deleted_publishes_no_rule_any_more(self):
+        self.rule(amount_min=500)
+        self.ruleset.action_publish()
+        self.assertEqual(len(self.Ruleset._published_rules(self.company)), 1)
+        self.ruleset.unlink()
+        self.assertEqual(self.Ruleset._published_rules(self.company), ())
+
     def test_a_version_naming_deleted_records_is_not_restored_wider(self):
         zone = self.env["stock.channel.zone"].create({"name": "Lyon", "zip_prefixes": "69"})
         self.rule("Lyon", zone_ids=[Command.set(zone.ids)],
