@@ -99,6 +99,11 @@ class StockChannelOrderRuleset(models.Model):
             raise UserError(self.env._("An order rule set stays with its company."))
         return super().write(vals)
 
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()  # _published_rules_of
+        return result
+
     # ------------------------------------------------------------------
     # The menu: the rule set of the user's company (created when missing)
     # ------------------------------------------------------------------
