@@ -45,6 +45,7 @@ from . import (
     test_order_intake,
     test_order_race,
     test_order_rules,
+    test_order_rules_review,
     test_order_rules_tour,
     test_order_status,
     test_order_webshop,
