@@ -212,6 +212,15 @@ class TestOrderRulesHistoryOverRpc(OrderRulesCase):
         self.assertEqual(self.ruleset.company_id, self.company)
         self.assertEqual(len(self.Ruleset._published_rules(self.company)), 1)
 
+    def test_a_rules_key_never_changes_its_matches_stay_counted_by_it(self):
+        rule = self.rule(amount_min=500)
+        key = rule.key
+        with self.assertRaisesRegex(ValidationError, "cannot change"), self.cr.savepoint():
+            rule.with_user(self.manager).write({"key": "someone-else"})
+        rule.invalidate_recordset(["key"])
+        self.assertEqual(rule.key, key)
+        rule.with_user(self.manager).write({"key": key, "name": "Big orders"})  # unchanged: fine
+
     def test_a_manager_notifies_no_discussion_channel_hidden_from_them(self):
         private = self.env["discuss.channel"].create(
             {"name": "Board only", "channel_type": "group"}

@@ -178,6 +178,15 @@ class StockChannelOrderRule(models.Model):
         return conditions
 
     @api.model
+    def write(self, vals):
+        """A rule's key is its identity across versions (its matches and its touchless
+        rate are counted by it): set when the rule is made (or restored), never changed."""
+        if "key" in vals and any(rule.key != vals["key"] for rule in self):
+            raise ValidationError(
+                self.env._("A rule's key is its identity across versions: it cannot change.")
+            )
+        return super().write(vals)
+
     def _values_from_snapshot(self, item):
         """The field values of a rule from its snapshot (ids that no longer exist dropped)."""
         conditions = item.get("conditions") or {}
