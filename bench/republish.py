@@ -20,8 +20,10 @@ scheduled actions not due (as a server that has been running; a fresh database h
 all overdue at once), but for the dispatcher's and the jobs' (their own schedule).
 Printed: variants, channels, items, seconds, items/s, the platform's floor (the least
 time its documented limits allow for those items), peak RSS of the server's processes
-(VmHWM) and of the bench, requests made, 429s, the CPU seconds of the server's processes
-and of the database's backends during the run (sampled with the RSS); then the check:
+(VmHWM) and of the bench, requests made, 429s; the CPU seconds during the run of the
+server's processes, of the database's backends (sampled with the RSS) and of this process
+(the simulator's threads, and the bench's main thread apart), each also per item; then
+the check:
 every SKU's last accepted quantity on the simulator (and, for the generic receiver, its
 level) equals Odoo's publishable (``_compute_publishable``, read after the run); exit 1
 otherwise.
@@ -45,6 +47,9 @@ from core.connectors import get_connector
 
 SECRET = "bench-secret"
 CHECK_CHUNK = 20_000
+# the server's RSS and CPU read every second (each read goes over every process of the
+# machine: at every look at the journal, they cost the bench a core's 5 s in a run)
+SAMPLE_SECONDS = 1.0
 
 
 def floor_seconds(connector, items, channels, sim_settings):
@@ -83,6 +88,9 @@ class Bench(ServerBench):
         # what it had at the last sample (the server's workers, the database's backends)
         self.cpu = {"odoo": {}, "pg": {}}
         self.root_pid = None
+        # this process's CPU seconds (user + system): the simulator's threads and the
+        # bench's own (its main thread: the journal, the samples)
+        self.own_cpu = {"process": 0.0, "bench": 0.0}
 
     def log(self, message):
         print(f"  [{time.strftime('%H:%M:%S')}] {message}", flush=True)
@@ -277,16 +285,22 @@ class Bench(ServerBench):
             except psutil.Error:
                 continue
 
+        self.own_cpu = {"process": time.process_time(), "bench": time.thread_time()}
+
     def cpu_seconds(self):
-        return tuple(sum(self.cpu[side].values()) for side in ("odoo", "pg"))
+        """(Odoo, PostgreSQL, this process, its main thread) CPU seconds so far."""
+        servers = tuple(sum(self.cpu[side].values()) for side in ("odoo", "pg"))
+        return (*servers, self.own_cpu["process"], self.own_cpu["bench"])
 
     def wait(self, timeout):
         start = time.monotonic()
-        last = 0
+        last = sampled = 0
         while time.monotonic() - start < timeout:
             self.read_journal()
-            self.sample_rss()
-            self.sample_cpu()
+            if time.monotonic() - sampled >= SAMPLE_SECONDS:
+                sampled = time.monotonic()
+                self.sample_rss()
+                self.sample_cpu()
             if self.complete():
                 return True
             if time.monotonic() - last > 10:
@@ -323,6 +337,28 @@ class Bench(ServerBench):
     @property
     def generic(self):
         return self.wire.connector == "generic_json"
+
+
+def print_cpu(before, after, items):
+    """The CPU seconds of the run by process: Odoo's (server and workers), PostgreSQL's
+    (the database's backends), this process's (the simulator's threads and the bench's
+    main thread, told apart), and each side per item."""
+    odoo, pg, process, bench = (b - a for a, b in zip(before, after, strict=True))
+    sides = (("Odoo", odoo), ("PostgreSQL", pg), ("simulator", process - bench), ("bench", bench))
+    total = odoo + pg + process
+    per_item = 1e6 / max(items, 1)
+    print("| CPU during the run | CPU-s | share | CPU-us an item |")
+    print("|---|---:|---:|---:|")
+    for name, seconds in sides:
+        print(
+            f"| {name} | {seconds:.1f} | {seconds / max(total, 1e-9):.0%} "
+            f"| {seconds * per_item:.0f} |"
+        )
+    print(f"| all | {total:.1f} | 100% | {total * per_item:.0f} |")
+    print(
+        f"  CPU s during the run: Odoo {odoo:.1f} + PostgreSQL {pg:.1f}; "
+        f"{(odoo + pg) * per_item:.0f} CPU-microseconds an item (Odoo + PostgreSQL)"
+    )
 
 
 def main():
@@ -383,11 +419,7 @@ def main():
         f"{max(workers, default=0) / 1024:.0f} / {(sum(workers) + main_kb) / 1024:.0f} | "
         f"{bench_rss:.0f} | {bench.requests} | {bench.throttled} | {check} |"
     )
-    odoo_cpu, pg_cpu = (after - before for before, after in zip(cpu_before, cpu_after, strict=True))
-    print(
-        f"  CPU s during the run: Odoo {odoo_cpu:.1f} + PostgreSQL {pg_cpu:.1f}; "
-        f"{(odoo_cpu + pg_cpu) / max(items, 1) * 1e6:.0f} CPU-microseconds an item"
-    )
+    print_cpu(cpu_before, cpu_after, items)
     for code, sku, held, expected in wrong[:10]:
         print(f"  {code} {sku}: simulator {held}, Odoo {expected}")
     if wrong or not complete:

@@ -24,6 +24,7 @@ import time
 
 import requests
 import websocket
+from screenshots_automation import shoot_automation
 
 SHOTS_DIR = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "static", "description"
@@ -373,9 +374,14 @@ def demo_arguments(doc):
 def main():
     parser = demo_arguments(__doc__)
     parser.add_argument("--simulator", default="http://127.0.0.1:8071")
+    parser.add_argument(
+        "--only", choices=["automation"], help="only these shots (the order rules, the what-if)"
+    )
     args = parser.parse_args()
 
     odoo = Odoo(args.url, args.db, args.login, args.password)
+    if args.only == "automation":
+        return shoot_only_automation(args, odoo)
     channels = {
         c["code"]: c for c in odoo.call("stock.channel", "search_read", [], fields=["code", "name"])
     }
@@ -395,14 +401,8 @@ def main():
     )
     product = product[0]["product_id"][0]
 
-    os.makedirs(SHOTS_DIR, exist_ok=True)
-    browser = Browser(*map(int, args.size.split("x")))
+    browser, action = logged_in_browser(args, odoo)
     try:
-        host = args.url.split("//", 1)[1].split("/", 1)[0].split(":")[0]
-        browser.send(
-            "Network.setCookie", name="session_id", value=odoo.session_id, domain=host, path="/"
-        )
-        action = f"{args.url}/odoo/action-stock_channel_sync"
         browser.open(
             f"{action}.action_stock_channel_overview", ".o_channel_health[data-health=red]"
         )
@@ -428,9 +428,40 @@ def main():
         browser.scroll_to("h5", channels[MARKET]["name"])
         browser.shoot("screenshot_explain.png")
         shoot_sourcing(browser, args.url, action, market, order)
+        shoot_automation(browser, args.url, action, odoo, wait_until)
     finally:
         browser.close()
         odoo.call("stock.channel", "action_replay_dead_letters", [market])
+    if browser.errors:
+        sys.exit("errors in the page:\n" + "\n".join(map(str, browser.errors)))
+
+
+def logged_in_browser(args, odoo):
+    """(a Chromium logged in as `odoo`'s user, the addon's action URL prefix)."""
+    os.makedirs(SHOTS_DIR, exist_ok=True)
+    browser = Browser(*map(int, args.size.split("x")))
+    host = args.url.split("//", 1)[1].split("/", 1)[0].split(":")[0]
+    browser.send(
+        "Network.setCookie", name="session_id", value=odoo.session_id, domain=host, path="/"
+    )
+    return browser, f"{args.url}/odoo/action-stock_channel_sync"
+
+
+def shoot_only_automation(args, odoo):
+    """The order rules and the what-if alone; the Demo Marketplace's first orders made
+    first when it has none (the dry run needs past orders)."""
+    market = one(odoo, "stock.channel", [("code", "=", MARKET)])
+    if market and not one(odoo, "sale.order", [("channel_id", "=", market["id"])]):
+        generate_orders(odoo, market["id"])
+        wait_until(
+            "orders imported",
+            lambda: one(odoo, "sale.order", [("channel_id", "=", market["id"])]),
+        )
+    browser, action = logged_in_browser(args, odoo)
+    try:
+        shoot_automation(browser, args.url, action, odoo, wait_until)
+    finally:
+        browser.close()
     if browser.errors:
         sys.exit("errors in the page:\n" + "\n".join(map(str, browser.errors)))
 

@@ -48,6 +48,7 @@ from . import (
     stock_channel_token,
     stock_channel_transit,
     stock_channel_variant_lock,
+    stock_channel_whatif,
     stock_channel_zone,
     stock_location,
     stock_move,

@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..core import intake as intake_core
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -24,4 +26,19 @@ class ResConfigSettings(models.TransientModel):
     )
     channel_alert_acceptance_minutes = fields.Integer(
         related="company_id.channel_alert_acceptance_minutes", readonly=False
+    )
+    # database-wide, like the confirmation crons (models/stock_channel_inbound/defer.py)
+    channel_confirm_defer_rate = fields.Float(
+        string="Wait During Bursts Above (orders/s)",
+        config_parameter="stock_channel_sync.confirm_defer_rate",
+        default=intake_core.DEFER_RATE,
+        help="While orders answered as soon as their stock is reserved arrive this fast or "
+        "faster, their confirmation (sale order, picking) waits, so that the answers keep "
+        "the cores; their units stay reserved from every channel. 0: never wait.",
+    )
+    channel_confirm_defer_minutes = fields.Integer(
+        string="Confirm Within (minutes)",
+        config_parameter="stock_channel_sync.confirm_defer_minutes",
+        default=intake_core.DEFER_MINUTES,
+        help="Once a reserved order has waited this long, the confirmation runs whatever arrives.",
     )

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..core.sql_arrays import array_text
+
 
 class StockChannelBinding(models.Model):
     _name = "stock.channel.binding"
@@ -100,19 +102,23 @@ class StockChannelBinding(models.Model):
                  WHERE pp.active AND pt.active AND (pt.is_storable OR NOT %(storable)s)
                    AND (pt.company_id IS NULL OR pt.company_id = %(company)s)
                    -- the variants named by their reference or by their binding, each read
-                   -- from its index (an OR of both scanned the whole catalogue each round)
-                   AND pp.id IN (
-                       SELECT id FROM product_product WHERE default_code = ANY(%(skus)s)
+                   -- from its index (an OR of both scanned the whole catalogue each round);
+                   -- as an array, read by id from the primary key (IN (subquery) was joined
+                   -- by hash with a scan of every variant, every dispatch round)
+                   AND pp.id = ANY(ARRAY(
+                       SELECT id FROM product_product WHERE default_code = ANY(%(skus)s::text[])
                         UNION
                        SELECT product_id FROM stock_channel_binding
                         WHERE channel_id = %(channel)s AND active AND external_sku IS NOT NULL
-                          AND external_sku = ANY(%(skus)s))
-            ) s WHERE s.sku = ANY(%(skus)s) GROUP BY s.sku
+                          AND external_sku = ANY(%(skus)s::text[])))
+            ) s WHERE s.sku = ANY(%(skus)s::text[]) GROUP BY s.sku
             """,
             {
                 "channel": channel.id,
                 "company": channel.company_id.id,
-                "skus": skus,
+                # one literal (core.sql_arrays): thousands of SKUs a dispatch round, read
+                # three times
+                "skus": array_text(skus),
                 "storable": storable_only,
             },
         )

@@ -5,7 +5,10 @@ from .access import check_manager_of
 
 POLICY_TYPES = [("standard", "Standard"), ("peak", "Peak period")]
 # what the cached policy in force reads (the search's domain, order and active flag)
-IN_FORCE_FIELDS = {"company_id", "policy_type", "active"}
+IN_FORCE_FIELDS = {"company_id", "policy_type", "active", "draft_of_id"}
+# context key: the id of a policy taken as the one in force for its company (a what-if's
+# "before" or "after", computed with the real computation; never cached)
+IN_FORCE_OVERRIDE = "scs_policy_in_force"
 
 
 class StockChannelPolicy(models.Model):
@@ -35,6 +38,15 @@ class StockChannelPolicy(models.Model):
     )
     is_in_force = fields.Boolean(compute="_compute_is_in_force", string="In Force")
     peak_active = fields.Boolean(related="company_id.channel_peak_active", string="Peak Mode On")
+    draft_of_id = fields.Many2one(
+        "stock.channel.policy",
+        ondelete="cascade",
+        readonly=True,
+        index="btree_not_null",
+        help="A what-if's draft of this policy: its rules are edited and compared before "
+        "they are applied. A draft is never in force and records no version.",
+    )
+    whatif_count = fields.Integer(compute="_compute_whatif_count", string="What-ifs")
 
     _one_active_per_type = models.UniqueIndex(
         "(company_id, policy_type) WHERE active",
@@ -56,12 +68,25 @@ class StockChannelPolicy(models.Model):
         for policy in self:
             policy.is_in_force = policy == self._in_force(policy.company_id)
 
+    def _compute_whatif_count(self):
+        counts = dict(
+            self.env["stock.channel.whatif"]._read_group(
+                [("policy_id", "in", self.ids)], ["policy_id"], ["__count"]
+            )
+        )
+        for policy in self:
+            policy.whatif_count = counts.get(policy, 0)
+
     @api.model
     def _in_force(self, company):
         """The policy that applies to the channels of `company` now. In superuser mode
         (every order's check, every computation) kept in Odoo's cache, cleared by the
         writes that change it (IN_FORCE_FIELDS, a policy created or deleted) and keyed
-        by the company's peak mode."""
+        by the company's peak mode. The context's IN_FORCE_OVERRIDE (a policy id) stands
+        for it in its company (a what-if), outside the cache."""
+        override = self.env.context.get(IN_FORCE_OVERRIDE)
+        if override and self.sudo().browse(override).company_id == company:
+            return self.browse(override)
         peak = bool(company.channel_peak_active)
         if self.env.su and self.env.context.get("active_test", True):
             return self.browse(self._in_force_id(company.id, peak))
@@ -73,10 +98,9 @@ class StockChannelPolicy(models.Model):
 
     def _search_in_force(self, company_id, peak):
         wanted = "peak" if peak else "standard"
-        return self.search(
-            [("company_id", "=", company_id), ("policy_type", "=", wanted)], limit=1
-        ) or self.search(
-            [("company_id", "=", company_id), ("policy_type", "=", "standard")], limit=1
+        company = [("company_id", "=", company_id), ("draft_of_id", "=", False)]
+        return self.search([*company, ("policy_type", "=", wanted)], limit=1) or self.search(
+            [*company, ("policy_type", "=", "standard")], limit=1
         )
 
     # ------------------------------------------------------------------
@@ -117,7 +141,7 @@ class StockChannelPolicy(models.Model):
             return self.env["stock.channel.policy.version"]
         Version = self.env["stock.channel.policy.version"]
         created = Version
-        for policy in self:
+        for policy in self.filtered(lambda p: not p.draft_of_id):  # a draft has none
             snapshot = policy._snapshot()
             last = Version.search([("policy_id", "=", policy.id)], order="version desc", limit=1)
             if last and last.snapshot == snapshot and not force:
@@ -133,10 +157,12 @@ class StockChannelPolicy(models.Model):
         return created
 
     def _policy_changed(self):
-        """The rules in force may have changed: republish every channel of these companies."""
-        channels = (
-            self.env["stock.channel"].sudo().search([("company_id", "in", self.company_id.ids)])
-        )
+        """The rules in force may have changed: republish every channel of these companies
+        (a draft's changes publish nothing)."""
+        companies = self.filtered(lambda p: not p.draft_of_id).company_id
+        if not companies:
+            return
+        channels = self.env["stock.channel"].sudo().search([("company_id", "in", companies.ids)])
         self.env["stock.channel.outbox"]._enqueue(channels=channels)
 
     # ------------------------------------------------------------------
@@ -150,18 +176,45 @@ class StockChannelPolicy(models.Model):
         check_manager_of(self)
         self._set_peak_mode(False)
 
+    @api.model
+    def _check_peak_policy(self, company):
+        if not self.search_count(
+            [("company_id", "=", company.id), ("policy_type", "=", "peak"),
+             ("draft_of_id", "=", False)]
+        ):  # fmt: skip
+            raise UserError(
+                self.env._(
+                    "Create an active peak-period policy for %(company)s before switching "
+                    "to peak mode.",
+                    company=company.name,
+                )
+            )
+
+    def action_change_rules(self):
+        """Change Rules…: a draft copy of the policy and its what-if, opened."""
+        check_manager_of(self)
+        return self.env["stock.channel.whatif"]._start_rules(self)
+
+    def action_open_whatifs(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "stock_channel_sync.action_stock_channel_whatif"
+        )
+        action["domain"] = [("policy_id", "in", self.ids)]
+        return action
+
+    def action_whatif_peak(self):
+        """Switch to Peak…: the what-if of the switch (its Apply switches)."""
+        check_manager_of(self)
+        return self.env["stock.channel.whatif"]._start_peak(self, True)
+
+    def action_whatif_standard(self):
+        check_manager_of(self)
+        return self.env["stock.channel.whatif"]._start_peak(self, False)
+
     def _set_peak_mode(self, on):
         companies = self.company_id or self.env.company
         for company in companies:
-            if on and not self.search_count(
-                [("company_id", "=", company.id), ("policy_type", "=", "peak")]
-            ):
-                raise UserError(
-                    self.env._(
-                        "Create an active peak-period policy for %(company)s before switching "
-                        "to peak mode.",
-                        company=company.name,
-                    )
-                )
+            if on:
+                self._check_peak_policy(company)
         companies.sudo().channel_peak_active = on
         self.search([("company_id", "in", companies.ids)])._policy_changed()

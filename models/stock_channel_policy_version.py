@@ -20,6 +20,13 @@ class StockChannelPolicyVersion(models.Model):
     rule_count = fields.Integer(compute="_compute_rule_count")
     author_id = fields.Many2one("res.users", related="create_uid", string="Author")
     is_current = fields.Boolean(compute="_compute_is_current")
+    whatif_id = fields.Many2one(
+        "stock.channel.whatif",
+        string="What-if",
+        readonly=True,
+        ondelete="set null",
+        help="The what-if applied by this version: its figures before and after.",
+    )
 
     _version_uniq = models.UniqueIndex("(policy_id, version)", "Version numbers are unique.")
 

@@ -134,6 +134,7 @@ class GenericJson(Marketplace):
     def _apply(self, code, items):
         levels = self.levels.setdefault(code, {})
         accepted, stale, errors = 0, [], {}
+        updated_at = now_iso()  # the push's time, read once (a push carries 500 items)
         for item in items:
             sku, quantity, sequence = item["sku"], item["quantity"], item["sequence"]
             if quantity < 0:
@@ -147,7 +148,7 @@ class GenericJson(Marketplace):
                 "quantity": quantity,
                 "sequence": sequence,
                 "computed_at": item["computed_at"],
-                "updated_at": now_iso(),
+                "updated_at": updated_at,
                 "available_at": item.get("available_at"),
             }
             accepted += 1
@@ -244,28 +245,40 @@ def _push_problem(data, code, settings):
         return error(400, "items must be a list")
     if len(items) > settings.max_items:
         return error(413, f"more than {settings.max_items} items")
+    times = set()  # the times read well already (a batch's items share theirs, mostly)
     for index, item in enumerate(items):
-        problem = _item_problem(item)
+        problem = _item_problem(item, times)
         if problem:
             return error(400, problem, index=index)
     return None
 
 
-def _item_problem(item):
+ITEM_FIELDS = ("sku", "quantity", "sequence", "computed_at")
+
+
+def _item_problem(item, times):
+    """What is wrong with one pushed item (None: nothing); `times`: the computed_at
+    values already read well in this push (each distinct value is read once)."""
     if not isinstance(item, dict):
         return "item must be an object"
-    missing = [n for n in ("sku", "quantity", "sequence", "computed_at") if n not in item]
-    if missing:
-        return f"missing fields {missing}"
-    if not (isinstance(item["sku"], str) and item["sku"]):
+    if not item.keys() >= set(ITEM_FIELDS):
+        return f"missing fields {[n for n in ITEM_FIELDS if n not in item]}"
+    sku = item["sku"]
+    if not (isinstance(sku, str) and sku):
         return "sku must be a non-empty string"
     if not (is_int(item["quantity"]) and is_int(item["sequence"])):
         return "quantity and sequence must be integers"
-    try:
-        datetime.fromisoformat(item["computed_at"])
-    except (TypeError, ValueError):
+    computed_at = item["computed_at"]
+    if not isinstance(computed_at, str):
         return "computed_at must be ISO 8601"
-    if not is_day(item.get("available_at")):
+    if computed_at not in times:
+        try:
+            datetime.fromisoformat(computed_at)
+        except (TypeError, ValueError):
+            return "computed_at must be ISO 8601"
+        times.add(computed_at)
+    available_at = item.get("available_at")
+    if available_at is not None and not is_day(available_at):
         return "available_at must be an ISO 8601 date (YYYY-MM-DD) or null"
     return None
 

@@ -58,6 +58,9 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "ChannelSimulator/1.0"
     # Idle keep-alive connections are closed after this many seconds.
     timeout = 60
+    # TCP_NODELAY: an answer's head and body are written apart, and with Nagle's
+    # algorithm the body waited for the client's delayed ACK of the head (40 ms each)
+    disable_nagle_algorithm = True
 
     @property
     def state(self):

@@ -23,6 +23,7 @@ from . import (
     test_explain,
     test_future_stock,
     test_grid,
+    test_intake_defer,
     test_intake_drain,
     test_intake_fast,
     test_intake_fast_review,
@@ -45,6 +46,7 @@ from . import (
     test_order_race,
     test_order_rule_actions,
     test_order_rules,
+    test_order_rules_review,
     test_order_rules_tour,
     test_order_status,
     test_order_webshop,
@@ -76,5 +78,6 @@ from . import (
     test_unreachable,
     test_wake_cost,
     test_webhook_hardening,
+    test_whatif,
     test_woocommerce,
 )

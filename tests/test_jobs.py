@@ -323,6 +323,30 @@ class TestJobs(SyncCase):
         self.assertRecordValues(market | shop, [{"state": "done"}, {"state": "done"}])
         self.assertEqual(sum(commits), sum(counts.values()), "each variant committed once")
 
+    def test_republishes_taking_turns_count_the_catalogue_once_each(self):
+        """A job going on after its turn (or a pause) keeps the progress counted when it
+        started: the catalogue is not counted again at every chunk."""
+        self.market.action_republish()
+        self.shop.action_republish()
+        Product = type(self.env["product.product"])
+        original = Product.search_count
+        counted = []
+
+        def spy(model, domain, *args, **kwargs):
+            counted.append(domain)
+            return original(model, domain, *args, **kwargs)
+
+        with patch.object(stock_channel_job, "JOB_CHUNK", 1), \
+                patch.object(Product, "search_count", spy):  # fmt: skip
+            self.env["stock.channel.job"]._run_jobs(commit=lambda processed=0: 60.0)
+        market, shop = self.jobs(self.market), self.jobs(self.shop)
+        self.assertRecordValues(market | shop, [
+            {"state": "done", "done": len(self.variant_ids(self.market))},
+            {"state": "done", "done": len(self.variant_ids(self.shop))},
+        ])  # fmt: skip
+        self.assertGreaterEqual(market.total, 2)
+        self.assertEqual(len(counted), 2, "one count a job, when it starts")
+
     def test_a_job_whose_worker_ended_is_taken_back_where_it_was(self):
         """Only the scheduled action runs jobs, one at a time: a job it finds running
         lost its worker (a restart, the server's time limit) and goes on."""

@@ -180,7 +180,7 @@ class TestOrderRuleFacts(OrderRulesCase):
         return evaluate((core,), facts).decision
 
     def test_a_rule_that_cannot_be_used_is_refused_in_words(self):
-        with self.assertRaisesRegex(ValidationError, "amount_min is above amount_max"):
+        with self.assertRaisesRegex(ValidationError, "Amount From is above Amount Up To"):
             self.rule(amount_min=500, amount_max=100)
         with self.assertRaisesRegex(ValidationError, "the route action needs a source"):
             self.rule(actions=[{"type": "route"}])

@@ -5,11 +5,13 @@ the channels its threads are pushing."""
 
 import threading
 import time
+from datetime import date, datetime
 from unittest.mock import patch
 
 from odoo.tests import tagged
 from odoo.tools import SQL
 
+from ..core.sql_arrays import array_text
 from ..models.stock_channel.alert_figures import QUEUE_QUERY
 from ..models.stock_channel_sync_log.log import OUTBOX_COUNTS
 from .common import SyncCase
@@ -189,6 +191,26 @@ class TestRepublishCost(SyncCase):
         )
         self.assertEqual(len(report), 1)
         self.assertTrue(report.dead_at)
+
+    def test_array_literals_are_read_back_as_they_were(self):
+        """The dispatcher's arrays (core.sql_arrays) read by PostgreSQL: numbers, None,
+        booleans, dates, times, and text with quotes, backslashes, braces and commas."""
+        texts = ['a "b"', "c\\d", "{e}, f", "NULL", "", "été"]
+        values = [
+            [1, None, -3],
+            [6.0, 2.5, None],
+            [True, False, None],
+            texts,
+            [date(2026, 12, 7), None],
+            [datetime(2026, 12, 7, 23, 5, 1, 250)],
+        ]
+        self.env.cr.execute(
+            "SELECT %s::int[], %s::numeric[], %s::bool[], %s::varchar[], %s::date[], "
+            "%s::timestamp[]",
+            [array_text(column) for column in values],
+        )
+        read = self.env.cr.fetchone()
+        self.assertEqual([list(column) for column in read], values)
 
     def test_the_pushed_items_are_compressed_with_lz4(self):
         self.env.cr.execute(

@@ -116,7 +116,9 @@ def test_the_limiter_spaces_requests_to_the_documented_rate(sim):
         started = time.monotonic()
         bol.push([_item(f"S{n}", 1, offer) for n, offer in enumerate(offers)])
     assert time.monotonic() - started >= (8 - 2) / 20 - 0.01
-    assert sim.bol.limits.max_in_window((ACCOUNT, "offer_stock"), 0.049) <= 2
+    # a request leaves 50 ms after the burst's first, which reaches the simulator a few
+    # ms after it left (the connection is opened first): the window read allows for it
+    assert sim.bol.limits.max_in_window((ACCOUNT, "offer_stock"), 0.040) <= 2
 
 
 def test_a_token_is_fetched_once_reused_and_fetched_again_when_it_expired(sim):

@@ -4,7 +4,9 @@ from core.inbound import DONE, DUPLICATE, EXCEPTION, KIND_CANCEL, KIND_ORDER, RE
 from core.intake import (
     OrderMessages,
     Shape,
+    burst_depth,
     claimable,
+    confirmation_defers,
     inline_reason,
     ledger_differences,
     needed_units,
@@ -90,3 +92,25 @@ def test_a_version_replaced_before_counts_as_held_only_if_it_was():
     # another order's cancellation that this message replaced decides nothing else
     other = (3, KIND_CANCEL, WAITING, True, False, False, True)
     assert order_messages([other]) == OrderMessages()
+
+
+def test_a_burst_is_the_rate_times_the_window_of_messages():
+    assert burst_depth(20, 3) == 60
+    assert burst_depth(0.1, 3) == 1
+    assert burst_depth(0) is None
+
+
+def test_the_confirmation_waits_while_orders_arrive_at_the_rate():
+    # the 60th newest message is 2 s old: 60 messages in 3 s, 20 a second
+    assert confirmation_defers(2.0, 5.0, rate=20, max_wait=600, window=3)
+    # it is 4 s old: slower than 20 a second
+    assert not confirmation_defers(4.0, 5.0, rate=20, max_wait=600, window=3)
+    # fewer messages than a burst ever stored
+    assert not confirmation_defers(None, 5.0, rate=20, max_wait=600, window=3)
+
+
+def test_the_confirmation_never_waits_for_nothing_nor_beyond_its_bound():
+    assert not confirmation_defers(1.0, None, rate=20, max_wait=600, window=3)
+    assert not confirmation_defers(1.0, 600.0, rate=20, max_wait=600, window=3)
+    assert confirmation_defers(1.0, 599.0, rate=20, max_wait=600, window=3)
+    assert not confirmation_defers(1.0, 5.0, rate=0, max_wait=600, window=3)

@@ -26,13 +26,14 @@ SELECT channel_id, percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
 class StockChannel(models.Model):
     _inherit = "stock.channel"
 
-    def _sales_velocity(self, products):
+    def _sales_velocity(self, products, days=VELOCITY_DAYS):
         """{(channel_id, product_id): units sold per day} of self x `products` over the
-        last VELOCITY_DAYS days: the confirmed orders (state 'sale', ordered in the
-        window) of the channels, in one grouped query. Quantities are the lines' ordered
-        quantities converted to the product's unit (no rounding); cancelled orders and
-        quotations do not count, nor do returns."""
-        since = fields.Datetime.now() - timedelta(days=VELOCITY_DAYS)
+        last `days` days (VELOCITY_DAYS by default; a what-if reads 30): the confirmed
+        orders (state 'sale', ordered in the window) of the channels, in one grouped
+        query. Quantities are the lines' ordered quantities converted to the product's
+        unit (no rounding); cancelled orders and quotations do not count, nor do
+        returns."""
+        since = fields.Datetime.now() - timedelta(days=days)
         orders = [
             ("channel_id", "in", self.ids),
             ("state", "=", "sale"),
@@ -47,7 +48,7 @@ class StockChannel(models.Model):
         velocity = defaultdict(float)
         for channel, product, uom, qty in groups:
             qty = uom._compute_quantity(qty, product.uom_id, round=False)
-            velocity[channel.id, product.id] += qty / VELOCITY_DAYS
+            velocity[channel.id, product.id] += qty / days
         return dict(velocity)
 
     def _p95_latency_seconds(self):

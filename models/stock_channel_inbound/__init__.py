@@ -9,12 +9,14 @@ returns), stored then judged:
 - returns.py: a return into the warehouse's Quarantine
 - fast.py: an order answered as soon as its stock is reserved (the reservation ledger)
 - confirm.py: the background confirmation of those orders, in batches
+- defer.py: the confirmation waits while a burst of orders is answered
 - rules.py: the order rules evaluated in those batches, before the confirmation
 - bind.py: an order held for an unknown SKU: the SKUs to bind, its message indented
 """
 
 # isort: off
 # inbound.py defines the model the others extend
-from . import inbound, processing, order, order_create, cancel, returns, bind, fast, confirm, rules
+from . import inbound, processing, order, order_create, cancel, returns, bind, fast, confirm
+from . import defer, rules
 
 # isort: on

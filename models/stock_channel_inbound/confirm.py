@@ -39,6 +39,8 @@ class StockChannelInbound(models.Model):
         Out of time with orders left, no work remaining is reported (Odoo would run the
         action again at once, up to 10 times, in the same unit of work of the cron
         worker and under its CPU limit): the cron is triggered, the rest in its next run."""
+        if self._confirmation_waits_burst():  # defer.py
+            return 0
         confirmed = 0
         attempts = 0
         while attempts < CLAIM_ATTEMPTS:

@@ -250,13 +250,17 @@ class StockChannelJob(models.Model):
         """Every variant of the channel queued again, forced, JOB_CHUNK at a time, in the
         order of their ids; a job that paused goes on after the last variant it queued
         (payload `after_id`), reading only the variants after it (a resume costs a chunk,
-        not a read of the whole catalogue)."""
+        not a read of the whole catalogue: the progress counted when it started is kept;
+        counted again at every turn, it was a quarter of a Republish all's queueing)."""
         channel = self.channel_id
         Product = self.env["product.product"]
         domain = channel._channel_products_domain(channel.company_id)
         after = (self.payload or {}).get("after_id", 0)
-        done = Product.search_count([*domain, ("id", "<=", after)]) if after else 0
-        self._advance(done, Product.search_count(domain))
+        if after and self.total:
+            done = self.done
+        else:
+            done = Product.search_count([*domain, ("id", "<=", after)]) if after else 0
+            self._advance(done, Product.search_count(domain))
         Outbox = self.env["stock.channel.outbox"]
         while chunk := Product.search([*domain, ("id", ">", after)], order="id", limit=JOB_CHUNK):
             Outbox._enqueue(products=chunk, channels=channel, force=True)

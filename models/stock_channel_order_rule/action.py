@@ -1,6 +1,7 @@
 """stock.channel.order.rule.action: one action of an order rule (its type's fields)."""
 
 from odoo import Command, api, fields, models
+from odoo.exceptions import ValidationError
 
 from ...core import automation
 
@@ -38,11 +39,13 @@ class StockChannelOrderRuleAction(models.Model):
     source_id = fields.Many2one(
         "stock.channel.source", string="Ship From", check_company=True, ondelete="cascade"
     )
-    carrier_id = fields.Many2one("delivery.carrier", ondelete="cascade")
+    carrier_id = fields.Many2one("delivery.carrier", check_company=True, ondelete="cascade")
     service = fields.Char(help="The carrier's service (e.g. express).")
     tag_ids = fields.Many2many("crm.tag", string="Order Tags")
     split = fields.Selection(automation.SPLIT_SELECTION)
-    user_id = fields.Many2one("res.users", string="Notify User", ondelete="cascade")
+    user_id = fields.Many2one(
+        "res.users", string="Notify User", check_company=True, ondelete="cascade"
+    )
     discuss_channel_id = fields.Many2one(
         "discuss.channel", string="Notify Channel", ondelete="cascade"
     )
@@ -72,6 +75,26 @@ class StockChannelOrderRuleAction(models.Model):
 
     @api.constrains(*ACTION_FIELDS)
     def _check_rule(self):
+        for action in self.filtered(lambda a: not (a.reason or "").strip()):
+            if action.type == automation.HOLD:
+                raise ValidationError(
+                    self.env._(
+                        "Rule '%(rule)s': the hold action needs a reason (the person who "
+                        "reviews the order reads it).",
+                        rule=action.rule_id.name,
+                    )
+                )
+            if action.type == automation.CANCEL:
+                raise ValidationError(
+                    self.env._(
+                        "Rule '%(rule)s': the cancel action needs a reason (it is sent to "
+                        "the platform).",
+                        rule=action.rule_id.name,
+                    )
+                )
+        # no private discussion its writer cannot read (its name shows in the rules' words);
+        # constraints run in superuser mode: checked as the user who writes
+        self.discuss_channel_id.with_user(self.env.uid).check_access("read")
         self.rule_id._check_snapshot()
 
     def _snapshot_values(self):

@@ -2,9 +2,12 @@
 channel orders, against the published version (one batch of facts, core's dry_run)."""
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from ...core import automation
 from ..access import check_manager_of
+
+MAX_ORDERS = 1000  # a dry run reads and evaluates this many orders at most
 
 
 class StockChannelOrderDryRun(models.TransientModel):
@@ -13,7 +16,10 @@ class StockChannelOrderDryRun(models.TransientModel):
 
     ruleset_id = fields.Many2one("stock.channel.order.ruleset", required=True, ondelete="cascade")
     company_id = fields.Many2one(related="ruleset_id.company_id", store=True)
-    limit = fields.Integer(string="Last Orders", default=100, required=True)
+    limit = fields.Integer(
+        string="Last Orders", default=100, required=True,
+        help="How many of the company's last channel orders, newest first (1 to 1000).",
+    )  # fmt: skip
     line_ids = fields.One2many("stock.channel.order.dry.run.line", "wizard_id", readonly=True)
     order_count = fields.Integer(readonly=True)
     changed_count = fields.Integer(readonly=True)
@@ -30,6 +36,13 @@ class StockChannelOrderDryRun(models.TransientModel):
                 orders=wizard.order_count,
             )
 
+    @api.constrains("limit")
+    def _check_limit(self):
+        if any(not 1 <= wizard.limit <= MAX_ORDERS for wizard in self):
+            raise ValidationError(
+                self.env._("A dry run takes between 1 and %(max)s orders.", max=MAX_ORDERS)
+            )
+
     def _orders(self):
         """The company's last `limit` channel orders, newest first."""
         return (
@@ -38,7 +51,7 @@ class StockChannelOrderDryRun(models.TransientModel):
             .search(
                 [("company_id", "=", self.company_id.id), ("channel_id", "!=", False)],
                 order="date_order desc, id desc",
-                limit=max(self.limit, 0),
+                limit=self.limit,
             )
         )
 
@@ -74,6 +87,7 @@ class StockChannelOrderDryRun(models.TransientModel):
 
     def action_publish(self):
         """Publish the draft from the dry run, then close it."""
+        check_manager_of(self.ruleset_id)
         self.ruleset_id.action_publish()
         return {"type": "ir.actions.act_window_close"}
 
@@ -91,7 +105,7 @@ class StockChannelOrderDryRun(models.TransientModel):
 class StockChannelOrderDryRunLine(models.TransientModel):
     _name = "stock.channel.order.dry.run.line"
     _description = "Channel Order Rules Dry Run Line"
-    _order = "id"
+    _order = "changed desc, id"  # the orders the draft changes first, then newest first
 
     wizard_id = fields.Many2one("stock.channel.order.dry.run", required=True, ondelete="cascade")
     company_id = fields.Many2one(related="wizard_id.company_id", store=True)

@@ -2,6 +2,7 @@
 conditions as fields and its actions as lines; `_snapshot_values()` is what a version
 stores of it, `_values_from_snapshot()` the way back (a restore)."""
 
+import re
 import uuid
 
 from odoo import Command, api, fields, models
@@ -29,6 +30,10 @@ SNAPSHOT_FIELDS = ("name", "sequence", "stop", "amount_min", "amount_max", "coun
                    "test_customer_orders", "customer_orders_min", "customer_orders_max",
                    "payment_state", "shortfall", "exception_kind", "hour_from", "hour_to",
                    "peak", *ID_CONDITIONS)  # fmt: skip
+
+
+# the snapshot keys core's messages name that are fields of the form
+_LABELLED = re.compile(r"\b(amount_min|amount_max|customer_orders_min|customer_orders_max)\b")
 
 
 def _new_key(_records=None):
@@ -118,10 +123,22 @@ class StockChannelOrderRule(models.Model):
     @api.constrains(*SNAPSHOT_FIELDS, "action_ids")
     def _check_snapshot(self):
         for rule in self:
+            for name in ("hour_from", "hour_to"):
+                if not 0 <= rule[name] <= 24:
+                    raise ValidationError(
+                        self.env._(
+                            "Rule '%(rule)s': the time of day must be between 0 and 24 "
+                            "(%(field)s is %(value)s).",
+                            rule=rule.name,
+                            field=rule._fields[name].string,
+                            value=rule[name],
+                        )
+                    )
             try:
                 automation.rules_from_snapshot([rule._snapshot_values()])
-            except ValueError as error:
-                raise ValidationError(str(error)) from error
+            except ValueError as error:  # core names the snapshot's keys: the form's labels
+                words = _LABELLED.sub(lambda match: self._fields[match[1]].string, str(error))
+                raise ValidationError(words) from error
 
     def _snapshot_values(self):
         """The rule as a version stores it (core/automation.py's snapshot)."""
@@ -161,6 +178,15 @@ class StockChannelOrderRule(models.Model):
         return conditions
 
     @api.model
+    def write(self, vals):
+        """A rule's key is its identity across versions (its matches and its touchless
+        rate are counted by it): set when the rule is made (or restored), never changed."""
+        if "key" in vals and any(rule.key != vals["key"] for rule in self):
+            raise ValidationError(
+                self.env._("A rule's key is its identity across versions: it cannot change.")
+            )
+        return super().write(vals)
+
     def _values_from_snapshot(self, item):
         """The field values of a rule from its snapshot (ids that no longer exist dropped)."""
         conditions = item.get("conditions") or {}

@@ -85,6 +85,25 @@ class StockChannelOrderRuleset(models.Model):
                 "Order Rules of %(company)s", company=ruleset.company_id.name
             )
 
+    def write(self, vals):
+        # readonly in the form protects nothing over RPC: the published version changes
+        # by Publish or Restore only (a new version in the history, the cache cleared),
+        # and a rule set stays with its company (its published rules are cached by company)
+        if "published_version_id" in vals and not self.env.su:
+            raise UserError(
+                self.env._(
+                    "The published version changes by Publish or by Restore on a version only."
+                )
+            )
+        if "company_id" in vals and any(r.company_id.id != vals["company_id"] for r in self):
+            raise UserError(self.env._("An order rule set stays with its company."))
+        return super().write(vals)
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()  # _published_rules_of
+        return result
+
     # ------------------------------------------------------------------
     # The menu: the rule set of the user's company (created when missing)
     # ------------------------------------------------------------------

@@ -3,9 +3,11 @@ who published it (author) and why (note); a version restored becomes the draft a
 is published as a new version."""
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from ...core import automation
 from ..access import check_manager_of
+from .ruleset import NAMED_MODELS
 
 
 def _rule_line(rule, names):
@@ -67,12 +69,48 @@ class StockChannelOrderRulesetVersion(models.Model):
         for version in self:
             version.display_name = f"v{version.version}"
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        """The history says who changed what: a version goes only with its rule set."""
+        raise UserError(
+            self.env._(
+                "A version of the order rules cannot be deleted: it is the history of who "
+                "changed what (restore an older one instead)."
+            )
+        )
+
+    def _missing_records(self, rules):
+        """Words for the records these rules name that no longer exist ("rule 'Lyon':
+        zone #12"), one read per kind named."""
+        gone = {}
+        for kind, ids in automation.named_ids(rules).items():
+            model = self.env[NAMED_MODELS[kind]].sudo().with_context(active_test=False)
+            gone[kind] = set(ids) - set(model.browse(sorted(ids)).exists().ids)
+        missing = []
+        for rule in rules:
+            for kind, ids in sorted(automation.named_ids([rule]).items()):
+                missing += [
+                    f"rule '{rule.name}': {kind.replace('_', ' ')} #{record_id}"
+                    for record_id in sorted(ids & gone[kind])
+                ]
+        return missing
+
     def action_restore(self):
         """This version's rules become the draft again and are published as a new version
         ("Restored vN")."""
         check_manager_of(self)
         self.ensure_one()
         ruleset = self.ruleset_id.sudo()
+        missing = self._missing_records(ruleset._rules_of(self.snapshot or []))
+        if missing:  # the rules would be restored wider (or without their target)
+            raise UserError(
+                self.env._(
+                    "v%(version)s cannot be restored: its rules name records that no longer "
+                    "exist (%(missing)s). Write the rules again in the draft instead.",
+                    version=self.version,
+                    missing=", ".join(missing),
+                )
+            )
         Rule = self.env["stock.channel.order.rule"].sudo()
         values = [Rule._values_from_snapshot(item) for item in self.snapshot or []]
         ruleset.rule_ids.unlink()

@@ -4,13 +4,14 @@
 from odoo import api, models
 
 from ...core.connectors import get_connector
+from ...core.sql_arrays import array_text
 
 # the variants `ids` as each channel of `channels` names them: one row per (channel, variant)
 ADDRESSES_OF_CHANNELS = """
 SELECT ch.id, pp.id, CASE WHEN b.id IS NULL THEN pp.default_code ELSE b.external_sku END,
        b.external_id
   FROM unnest(%(channels)s::int[]) AS ch(id)
-  JOIN product_product pp ON pp.id = ANY(%(ids)s)
+  JOIN product_product pp ON pp.id = ANY(%(ids)s::int[])
   LEFT JOIN stock_channel_binding b
          ON b.product_id = pp.id AND b.channel_id = ch.id AND b.active
 """
@@ -63,7 +64,9 @@ class StockChannelOutbox(models.Model):
         ids = sorted({pid for channel in channels for pid in targets[channel.id]})
         self.env["stock.channel.binding"].flush_model()
         self.env["product.product"].flush_model(["default_code", "active"])
-        self.env.cr.execute(ADDRESSES_OF_CHANNELS, {"channels": channels.ids, "ids": ids})
+        self.env.cr.execute(
+            ADDRESSES_OF_CHANNELS, {"channels": channels.ids, "ids": array_text(ids)}
+        )
         books = {channel.id: {} for channel in channels}
         addresses = {channel.id: get_connector(channel.connector).addresses for channel in channels}
         for channel_id, pid, sku, ext in self.env.cr.fetchall():
@@ -86,7 +89,7 @@ class StockChannelOutbox(models.Model):
               JOIN product_template pt ON pt.id = pp.product_tmpl_id
               LEFT JOIN stock_channel_binding b
                      ON b.product_id = pp.id AND b.channel_id = %(channel)s AND b.active
-             WHERE pp.id = ANY(%(ids)s)
+             WHERE pp.id = ANY(%(ids)s::int[])
                 OR (%(every)s AND pt.is_storable AND pt.active AND pp.active
                     AND (pt.company_id IS NULL OR pt.company_id = %(company)s))
             """,
@@ -94,7 +97,7 @@ class StockChannelOutbox(models.Model):
                 "channel": channel.id,
                 "company": channel.company_id.id,
                 "every": every,
-                "ids": list(product_ids),
+                "ids": array_text(product_ids),
             },
         )
         addresses = get_connector(channel.connector).addresses

@@ -9,6 +9,7 @@ from odoo import fields, models
 from odoo.tools import mute_logger, sql
 
 from ...core.dispatch import LIVE, PUSH_KINDS
+from ...core.sql_arrays import array_text
 
 _logger = logging.getLogger(__name__)
 
@@ -207,7 +208,7 @@ class StockChannelOutbox(models.Model):
              WHERE o.id = v.id AND o.generation = v.generation
             RETURNING o.id
             """,
-            [ids, [generations[row_id] for row_id in ids]],
+            [array_text(ids), array_text([generations[row_id] for row_id in ids])],
         )
         deleted = {row_id for (row_id,) in cr.fetchall()}
         kept = [row_id for row_id in ids if row_id not in deleted]

@@ -1,23 +1,27 @@
 """stock.channel.quantity: a push's side (the dispatcher: planned, claimed, then
 published)."""
 
-from psycopg2.extras import execute_values
-
 from odoo import api, models
 
 from ...core.dispatch import VariantOnChannel, explain_inputs
 from ...core.promise import on_hand_units
-from .quantity import RESULT_COLUMNS, RESULT_SET
+from ...core.sql_arrays import array_text
+from .quantity import RESULT_COLUMNS, RESULT_SET, RESULT_TYPES
 
 # the database clock in microseconds: a new sequence's floor (see _claim_sequences)
 CLOCK_US = "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint"
 # a round's figures stored (as _store_results) and, in the same statement, the lines of
 # the variants about to be pushed claimed (as _claim_sequences): each line written once
-# before the push instead of twice (the second write found its page full: not in place)
+# before the push instead of twice (the second write found its page full: not in place).
+# The figures come as one array a column (core.sql_arrays: a row of VALUES a variant
+# was parsed and planned value by value, a third of a round's database time)
 UPSERT_CLAIM = f"""
     INSERT INTO stock_channel_quantity AS q ({", ".join(RESULT_COLUMNS)}, push_in_doubt,
            last_sequence)
-    VALUES %s
+    SELECT {", ".join(f"v.{name}" for name in RESULT_COLUMNS)},
+           CASE WHEN v.claimed THEN true END, CASE WHEN v.claimed THEN {CLOCK_US} END
+      FROM unnest({", ".join(f"%s::{kind}[]" for kind in RESULT_TYPES)}, %s::bool[])
+           AS v({", ".join(RESULT_COLUMNS)}, claimed)
     ON CONFLICT (channel_id, product_id) DO UPDATE SET
         {RESULT_SET},
         push_in_doubt = COALESCE(EXCLUDED.push_in_doubt, q.push_in_doubt),
@@ -25,9 +29,6 @@ UPSERT_CLAIM = f"""
             ELSE GREATEST(COALESCE(q.last_sequence, 0) + 1, EXCLUDED.last_sequence) END
     RETURNING q.product_id, q.last_sequence
 """
-UPSERT_CLAIM_ROW = (
-    f"({', '.join(['%s'] * len(RESULT_COLUMNS))}, %s, CASE WHEN %s THEN {CLOCK_US} END)"
-)
 
 
 class StockChannelQuantity(models.Model):
@@ -90,8 +91,8 @@ class StockChannelQuantity(models.Model):
             "SELECT product_id, CASE WHEN published_at IS NOT NULL THEN "
             "COALESCE(published_qty, 0) END, published_available_at, "
             "COALESCE(push_in_doubt, false), published_detail FROM stock_channel_quantity "
-            "WHERE channel_id = %s AND product_id = ANY(%s)",
-            [channel.id, products.ids],
+            "WHERE channel_id = %s AND product_id = ANY(%s::int[])",
+            [channel.id, array_text(products.ids)],
         )
         return {product_id: tuple(rest) for product_id, *rest in self.env.cr.fetchall()}
 
@@ -119,15 +120,10 @@ class StockChannelQuantity(models.Model):
         claimed = set(product_ids)
         self.flush_model()
         rows = self._result_rows(results, list({key[0] for key in results}))
-        rows = [(*row, True if row[2] in claimed else None, row[2] in claimed) for row in rows]
-        returned = execute_values(
-            self.env.cr._obj,
-            UPSERT_CLAIM,
-            rows,
-            template=UPSERT_CLAIM_ROW,
-            page_size=1000,
-            fetch=True,
-        )
+        columns = [array_text(column) for column in zip(*rows, strict=True)]
+        columns.append(array_text([row[2] in claimed for row in rows]))
+        self.env.cr.execute(UPSERT_CLAIM, columns)
+        returned = self.env.cr.fetchall()
         self.invalidate_model()
         return {product_id: seq for product_id, seq in returned if product_id in claimed}
 
@@ -182,13 +178,13 @@ class StockChannelQuantity(models.Model):
                SET published_qty = v.qty, published_at = %s, push_in_doubt = false,
                    published_available_at = CASE WHEN %s THEN v.day ELSE q.available_at END,
                    published_detail = v.detail
-              FROM unnest(%s::int[], %s::int[], %s::bigint[], %s::date[], %s::varchar[])
+              FROM unnest(%s::int[], %s::numeric[], %s::bigint[], %s::date[], %s::varchar[])
                    AS v(product_id, qty, seq, day, detail)
              WHERE q.channel_id = %s AND q.product_id = v.product_id
                AND (v.seq IS NULL OR q.last_sequence = v.seq)
             """,
-            [when, dates is not None, products, [quantities[p] for p in products], seqs, days,
-             texts, ch],
+            [when, dates is not None, *map(array_text, (
+                products, [quantities[p] for p in products], seqs, days, texts)), ch],
         )  # fmt: skip
         self.invalidate_model(written)
         # a reconciliation's corrections that the channel now holds

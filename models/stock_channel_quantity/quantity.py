@@ -14,6 +14,13 @@ RESULT_COLUMNS = (
     "incoming_qty ring_fenced_qty fence_shortfall publishable_qty rule computed_at "
     "available_at excluded_by"
 ).split()
+# their types, in the same order (an upsert reading them from arrays: push.py); the
+# figures as numeric, stored in their columns as a row of VALUES stored them (a float
+# figure in an integer column rounded, not refused)
+RESULT_TYPES = (
+    "int int int numeric numeric numeric numeric numeric numeric bool numeric varchar "
+    "timestamp date varchar"
+).split()
 # the figures an upsert sets again on a line that exists (all but its key and company)
 RESULT_SET = ",\n        ".join(f"{name} = EXCLUDED.{name}" for name in RESULT_COLUMNS[3:])
 UPSERT_RESULTS = f"""

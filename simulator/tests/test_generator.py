@@ -120,10 +120,12 @@ def test_the_rate_is_respected(sim, receiver):
     progress = _wait(sim, answer.json()["id"])
     assert progress["sent"] == 5
     times = [when for when, _headers, _body in receiver.received]
-    # never ahead of the schedule (a late one is the machine's load, not the rate)
-    offsets = [when - times[0] for when in times]
+    # never ahead of the schedule, which starts after the request (a late one is the
+    # machine's load, not the rate; measured from the request, not from the first
+    # order, which may itself be late and make the next look early)
+    offsets = [when - start for when in times]
     assert all(offset >= n * 0.2 - 0.05 for n, offset in enumerate(offsets)), offsets
-    assert 0.75 < times[-1] - times[0] < 3
+    assert times[-1] - times[0] < 3
     assert times[-1] - start < 4
 
 

@@ -174,6 +174,24 @@ def test_generic_uses_the_configured_secret(sim, http):
                 "items": [{**_item("A", 5, 1), "computed_at": "yesterday"}],
             }
         ).encode(),
+        # each item's time is read, not only the first one's; a time that is no text
+        json.dumps(
+            {
+                "channel": "web",
+                "sent_at": "x",
+                "items": [_item("A", 5, 1), {**_item("B", 5, 1), "computed_at": "yesterday"}],
+            }
+        ).encode(),
+        json.dumps(
+            {"channel": "web", "sent_at": "x", "items": [{**_item("A", 5, 1), "computed_at": []}]}
+        ).encode(),
+        json.dumps(
+            {
+                "channel": "web",
+                "sent_at": "x",
+                "items": [_item("A", 5, 1), {**_item("B", 5, 1), "available_at": "soon"}],
+            }
+        ).encode(),
     ],
 )
 def test_generic_malformed_body_is_400(sim, http, body):

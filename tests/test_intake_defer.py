@@ -1,0 +1,125 @@
+"""The background confirmation waits while a burst of orders is answered (defer.py): the
+answers keep the cores, the reserved orders wait (their units taken from every channel),
+never beyond the setting's minutes."""
+
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import fields
+from odoo.tests import tagged
+
+from ..models.stock_channel_inbound import defer
+from .test_intake_fast import FastCase
+
+RATE = "stock_channel_sync.confirm_defer_rate"
+MINUTES = "stock_channel_sync.confirm_defer_minutes"
+
+
+@tagged("post_install", "-at_install")
+class TestConfirmationDefers(FastCase):
+    def setUp(self):
+        super().setUp()
+        self.set_stock(self.product, 50)
+        # a burst of 1 order a second: 3 messages within the 3 s window
+        self.env["ir.config_parameter"].sudo().set_param(RATE, "1")
+        self.env["ir.config_parameter"].sudo().set_param(MINUTES, "10")
+
+    def burst(self, count=3, age=0.0):
+        """`count` orders reserved, their messages stored `age` seconds ago."""
+        inbounds = self.env["stock.channel.inbound"]
+        for _index in range(count):
+            inbound, _status, answer = self.receive_order(
+                self.order_payload(f"B-{len(inbounds)}", [("WIDGET", 1)])
+            )
+            self.assertEqual(answer["status"], "accepted")
+            inbounds |= inbound
+        self.stored_at(inbounds, fields.Datetime.now() - timedelta(seconds=age))
+        return inbounds
+
+    def stored_at(self, inbounds, when):
+        inbounds.flush_recordset()
+        self.env.cr.execute(
+            "UPDATE stock_channel_inbound SET create_date = %s WHERE id = ANY(%s)",
+            [when, inbounds.ids],
+        )
+        inbounds.invalidate_recordset(["create_date"])
+
+    def test_during_a_burst_the_reserved_orders_wait_their_units_still_reserved(self):
+        inbounds = self.burst()
+        publishable = self.publishable(self.market)
+        self.assertEqual(self.confirm(), 0, "nothing confirmed while the burst lasts")
+        self.assertEqual(set(inbounds.mapped("state")), {"reserved"})
+        self.assertFalse(self.env["sale.order"].search([("channel_id", "=", self.market.id)]))
+        self.assertEqual(self.publishable(self.market), publishable, "units still reserved")
+
+    def test_once_the_burst_is_over_the_backlog_is_confirmed(self):
+        self.burst(age=5)  # the 3rd newest message is older than the window
+        self.assertEqual(self.confirm(), 3)
+
+    def test_an_order_waiting_the_settings_minutes_is_confirmed_whatever_arrives(self):
+        inbounds = self.burst()
+        self.stored_at(inbounds[0], fields.Datetime.now() - timedelta(minutes=11))
+        self.assertEqual(self.confirm(), 3)
+
+    def test_rate_zero_never_waits(self):
+        self.env["ir.config_parameter"].sudo().set_param(RATE, "0")
+        self.burst()
+        self.assertEqual(self.confirm(), 3)
+
+    def test_the_first_cron_looks_again_then_runs_itself_again(self):
+        """In a cron worker, the first confirmation cron sleeps and looks again; the
+        burst still on, it triggers itself (the worker is free between its runs)."""
+        self.burst()
+        first = self.env.ref(defer.FIRST_CRON)
+        self.env.cr.execute("DELETE FROM ir_cron_trigger WHERE cron_id = %s", [first.id])
+        Inbound = self.env["stock.channel.inbound"].with_context(cron_id=first.id)
+        with (
+            patch.object(type(Inbound), "_confirmation_may_sleep", lambda model: True),
+            patch.object(defer.time, "sleep") as sleep,
+        ):
+            self.assertEqual(Inbound._cron_confirm_reserved(), 0)
+        self.assertEqual(sleep.call_count, defer.DEFER_LOOKS)
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", first.id)]))
+
+    def test_when_the_burst_ends_the_first_cron_confirms_and_wakes_the_second(self):
+        inbounds = self.burst()
+        first = self.env.ref(defer.FIRST_CRON)
+        second = self.env.ref(defer.SECOND_CRON)
+        self.env.cr.execute("DELETE FROM ir_cron_trigger WHERE cron_id = %s", [second.id])
+        Inbound = self.env["stock.channel.inbound"].with_context(cron_id=first.id)
+        ages = iter([0.0, 5.0])  # the first look sees the burst, the second its end
+        original = type(Inbound)._confirmation_defers
+
+        def looks(model):
+            age = next(ages)
+            self.stored_at(inbounds, fields.Datetime.now() - timedelta(seconds=age))
+            return original(model)
+
+        with (
+            patch.object(type(Inbound), "_confirmation_may_sleep", lambda model: True),
+            patch.object(defer.time, "sleep"),
+            patch.object(type(Inbound), "_confirmation_defers", looks),
+        ):
+            self.assertEqual(Inbound._cron_confirm_reserved(), 3)
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", second.id)]))
+
+    def test_after_a_burst_the_first_cron_wakes_the_second_to_drain_side_by_side(self):
+        """The burst over before the first cron's run (its backlog older than a burst's
+        window): the second cron, which ended at once during the burst, is woken."""
+        self.burst(age=5)
+        first = self.env.ref(defer.FIRST_CRON)
+        second = self.env.ref(defer.SECOND_CRON)
+        self.env.cr.execute("DELETE FROM ir_cron_trigger WHERE cron_id = %s", [second.id])
+        Inbound = self.env["stock.channel.inbound"].with_context(cron_id=first.id)
+        self.assertEqual(Inbound._cron_confirm_reserved(), 3)
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", second.id)]))
+
+    def test_without_a_backlog_the_second_cron_is_not_woken(self):
+        self.env["ir.config_parameter"].sudo().set_param(RATE, "0")
+        self.burst()
+        first = self.env.ref(defer.FIRST_CRON)
+        second = self.env.ref(defer.SECOND_CRON)
+        self.env.cr.execute("DELETE FROM ir_cron_trigger WHERE cron_id = %s", [second.id])
+        Inbound = self.env["stock.channel.inbound"].with_context(cron_id=first.id)
+        self.assertEqual(Inbound._cron_confirm_reserved(), 3)
+        self.assertFalse(self.env["ir.cron.trigger"].search([("cron_id", "=", second.id)]))

@@ -1,0 +1,337 @@
+"""The what-if of a policy change against real Odoo, on a constructed catalogue (one
+warehouse, 3 channels: Web, Store, Market, in that id order):
+
+- stock: Widget 405, Gadget 46, Doohickey 10;
+- confirmed orders (their deliveries reserve the units): Market 90 Widgets 10 days ago
+  and 15 Widgets 40 days ago (outside the 30 days), Web 180 Widgets 2 days ago, Store 6
+  Gadgets 20 days ago; sellable: Widget 405 - 285 = 120, Gadget 40, Doohickey 10;
+  sold per day (30 days): Market Widget 3, Web Widget 6, Store Gadget 0.2;
+- the policy: Market 10 %; Web and Store no rule (everything);
+- the draft: Market 100 %, Web 30 %, Store's Doohickey at a minimum of 20 (so 0).
+
+Before: Web 120/40/10, Store 120/40/10, Market 12/4/1.
+After: Web 36/12/3, Store 120/40/0, Market 120/40/10.
+"""
+
+from datetime import timedelta
+
+from odoo import Command, fields
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
+
+from ..models.stock_channel_outbox.enqueue import PRECOMMIT_KEY
+from .common import ChannelStockCase
+
+MANAGER = "stock_channel_sync.group_channel_manager,stock.group_stock_user"
+
+
+@tagged("post_install", "-at_install")
+class TestWhatif(ChannelStockCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.product_c = cls._create_product("Doohickey", "DOOHICKEY")
+        ours = (cls.product | cls.product_b | cls.product_c).ids
+        cls.env["product.product"].search(
+            [("is_storable", "=", True), ("id", "not in", ours)]
+        ).active = False  # the catalogue is exactly ours
+        cls.manager = new_test_user(cls.env, "whatif_manager", groups=MANAGER)
+        cls.user = new_test_user(
+            cls.env, "whatif_user", groups="stock_channel_sync.group_channel_user"
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.set_stock(self.product, 405)
+        self.set_stock(self.product_b, 46)
+        self.set_stock(self.product_c, 10)
+        self.sell(self.market, self.product, 90, days_ago=10)
+        self.sell(self.market, self.product, 15, days_ago=40)
+        self.sell(self.web, self.product, 180, days_ago=2)
+        self.sell(self.pos, self.product_b, 6, days_ago=20)
+        self.add_rule(self.market, share_percent=10)
+
+    def sell(self, channel, product, qty, days_ago):
+        order = self.env["sale.order"].create({
+            "partner_id": self.partner.id, "channel_id": channel.id,
+            "warehouse_id": self.warehouse.id,
+            "order_line": [Command.create({"product_id": product.id, "product_uom_qty": qty})],
+        })  # fmt: skip
+        order.action_confirm()
+        order.date_order = fields.Datetime.now() - timedelta(days=days_ago)
+        return order
+
+    def start(self, policy=None):
+        action = (policy or self.policy).with_user(self.manager).action_change_rules()
+        return self.env["stock.channel.whatif"].with_user(self.manager).browse(action["res_id"])
+
+    def change_draft(self, whatif):
+        """Market 100 %, Web 30 %, Store's Doohickey at a minimum of 20: through the
+        what-if's draft rules, as the form writes them."""
+        market = whatif.rule_ids.filtered(lambda rule: rule.channel_id == self.market)
+        whatif.write({
+            "rule_ids": [
+                Command.update(market.id, {"share_percent": 100}),
+                Command.create({"channel_id": self.web.id, "scope": "all", "share_percent": 30}),
+                Command.create({"channel_id": self.pos.id, "scope": "variant",
+                                "product_id": self.product_c.id, "min_publish_threshold": 20}),
+            ]
+        })  # fmt: skip
+
+    def computed(self):
+        whatif = self.start()
+        self.change_draft(whatif)
+        whatif.action_compute()
+        return whatif
+
+    def line(self, whatif, channel):
+        return whatif.channel_line_ids.filtered(lambda line: line.channel_id == channel)
+
+    def figures(self, line):
+        names = [
+            "variant_count", "up_count", "down_count", "to_zero_count", "from_zero_count",
+            "units_before", "units_after", "moved_in", "moved_out", "moved_to",
+            "stockouts_before", "stockouts_after",
+        ]  # fmt: skip
+        return {name: line[name] for name in names}
+
+    # -- the figures ---------------------------------------------------------------------
+
+    def test_the_figures_of_a_rules_change_per_channel(self):
+        whatif = self.computed()
+        self.assertEqual(whatif.state, "computed")
+        self.assertEqual(
+            self.figures(self.line(whatif, self.web)),
+            {"variant_count": 3, "up_count": 0, "down_count": 3, "to_zero_count": 0,
+             "from_zero_count": 0, "units_before": 170, "units_after": 51, "moved_in": 0,
+             "moved_out": 119, "moved_to": "Market 119", "stockouts_before": 0,
+             "stockouts_after": 1},
+        )  # fmt: skip
+        self.assertEqual(
+            self.figures(self.line(whatif, self.pos)),
+            {"variant_count": 3, "up_count": 0, "down_count": 1, "to_zero_count": 1,
+             "from_zero_count": 0, "units_before": 170, "units_after": 160, "moved_in": 0,
+             "moved_out": 2, "moved_to": "Market 2", "stockouts_before": 0,
+             "stockouts_after": 0},
+        )  # fmt: skip
+        self.assertEqual(
+            self.figures(self.line(whatif, self.market)),
+            {"variant_count": 3, "up_count": 3, "down_count": 0, "to_zero_count": 0,
+             "from_zero_count": 0, "units_before": 17, "units_after": 170, "moved_in": 121,
+             "moved_out": 0, "moved_to": False, "stockouts_before": 1,
+             "stockouts_after": 0},
+        )  # fmt: skip
+        self.assertEqual(
+            whatif.moves, [[self.web.id, self.market.id, 119], [self.pos.id, self.market.id, 2]]
+        )
+
+    def test_days_of_cover_from_the_last_30_days_of_sales(self):
+        whatif = self.computed()
+        web, pos, market = (self.line(whatif, ch) for ch in (self.web, self.pos, self.market))
+        self.assertAlmostEqual(web.sales_per_day, 6.0)
+        self.assertAlmostEqual(web.cover_before, 170 / 6)
+        self.assertAlmostEqual(web.cover_after, 51 / 6)
+        self.assertAlmostEqual(pos.sales_per_day, 0.2)
+        self.assertAlmostEqual(pos.cover_before, 850.0)
+        self.assertAlmostEqual(pos.cover_after, 800.0)
+        self.assertAlmostEqual(market.sales_per_day, 3.0, msg="the order of 40 days ago left out")
+        self.assertAlmostEqual(market.cover_before, 17 / 3)
+        self.assertAlmostEqual(market.cover_after, 170 / 3)
+        self.assertTrue(all(whatif.channel_line_ids.mapped("sells")))
+
+    def test_oversell_risk_and_changed_rows(self):
+        whatif = self.computed()
+        # before: 252 - 120, 84 - 40, 21 - 10; after: 276 - 120, 92 - 40, 13 - 10
+        self.assertEqual((whatif.oversell_before, whatif.oversell_after), (187, 211))
+        self.assertEqual((whatif.oversell_variants_before, whatif.oversell_variants_after), (3, 3))
+        self.assertEqual((whatif.variant_count, whatif.change_count), (3, 7))
+        rows = {
+            (change.channel_id, change.product_id): (change.qty_before, change.qty_after)
+            for change in whatif.change_ids
+        }
+        self.assertEqual(
+            rows,
+            {(self.web, self.product): (120, 36), (self.web, self.product_b): (40, 12),
+             (self.web, self.product_c): (10, 3), (self.pos, self.product_c): (10, 0),
+             (self.market, self.product): (12, 120), (self.market, self.product_b): (4, 40),
+             (self.market, self.product_c): (1, 10)},
+        )  # fmt: skip
+
+    def test_the_horizon_of_the_stockouts_is_a_setting_of_the_whatif(self):
+        whatif = self.start()
+        self.change_draft(whatif)
+        whatif.horizon_days = 5  # the market's Widget before: 4 days; the web's after: 6
+        whatif.action_compute()
+        self.assertEqual(self.line(whatif, self.market).stockouts_before, 1)
+        self.assertEqual(self.line(whatif, self.web).stockouts_after, 0)
+
+    # -- the draft ---------------------------------------------------------------------------
+
+    def test_the_draft_is_hidden_never_in_force_and_publishes_nothing(self):
+        whatif = self.start()
+        draft = whatif.draft_id
+        self.assertEqual(draft.draft_of_id, self.policy)
+        self.assertFalse(draft.active)
+        self.assertFalse(draft.version_ids, "a draft records no version")
+        self.env.cr.precommit.data.pop(PRECOMMIT_KEY, None)
+        versions = self.policy.version
+        self.change_draft(whatif)
+        self.assertFalse(self.env.cr.precommit.data.get(PRECOMMIT_KEY), "nothing republished")
+        self.assertEqual(self.policy.version, versions)
+        self.assertEqual(self.env["stock.channel.policy"]._in_force(self.company), self.policy)
+        self.assertEqual(self.publishable(self.market), 12, "the policy in force still")
+        Policy = self.env["stock.channel.policy"].with_context(active_test=False)
+        self.assertNotIn(draft, Policy.search(self.policy_action_domain()))
+
+    def policy_action_domain(self):
+        action = self.env.ref("stock_channel_sync.action_stock_channel_policy")
+        return fields.Domain(safe_eval(action.domain))
+
+    # -- apply and discard -----------------------------------------------------------------
+
+    def test_apply_writes_the_drafts_rules_as_one_version_linked_to_the_whatif(self):
+        whatif = self.computed()
+        draft = whatif.draft_id
+        versions = self.policy.version
+        self.env.cr.precommit.data.pop(PRECOMMIT_KEY, None)
+        whatif.action_apply()
+        self.assertEqual(whatif.state, "applied")
+        self.assertEqual(self.policy.version, versions + 1, "one new version")
+        version = self.policy.version_ids[0]
+        self.assertEqual(version.note, f"Applied what-if #{whatif.id}")
+        self.assertEqual(version.whatif_id, whatif)
+        self.assertEqual(whatif.version_id, version)
+        self.assertEqual(version.author_id, self.manager)
+        self.assertFalse(draft.exists(), "the draft is deleted")
+        self.assertEqual(
+            sorted((r.channel_id.code, r.scope, r.share_percent) for r in self.policy.rule_ids),
+            [("market", "all", 100), ("store", "variant", 100), ("web", "all", 30)],
+        )
+        pending = self.env.cr.precommit.data[PRECOMMIT_KEY]["channel"]
+        self.assertEqual(set(pending), set(self.channels.ids), "every channel republished")
+        self.assertEqual(
+            [self.publishable(ch, p) for ch in (self.web, self.pos, self.market)
+             for p in (self.product, self.product_c)],
+            [36, 3, 120, 0, 120, 10],
+        )  # fmt: skip
+
+    def test_discard_changes_nothing_and_keeps_the_whatif(self):
+        whatif = self.computed()
+        draft = whatif.draft_id
+        versions, snapshot = self.policy.version, self.policy._snapshot()
+        whatif.action_discard()
+        self.assertEqual(whatif.state, "discarded")
+        self.assertFalse(draft.exists())
+        self.assertTrue(whatif.exists())
+        self.assertEqual((self.policy.version, self.policy._snapshot()), (versions, snapshot))
+        self.assertEqual(self.publishable(self.market), 12)
+        with self.assertRaises(UserError):
+            whatif.action_apply()
+
+    def test_apply_refuses_figures_computed_before_a_change_of_the_draft(self):
+        whatif = self.computed()
+        whatif.rule_ids.filtered(lambda r: r.channel_id == self.web).share_percent = 40
+        with self.assertRaisesRegex(UserError, "compute again"):
+            whatif.action_apply()
+        whatif.action_compute()
+        whatif.action_apply()
+        self.assertEqual(self.publishable(self.web), 48)
+
+    def test_direct_rule_edits_keep_working(self):
+        versions = self.policy.version
+        self.policy.rule_ids.share_percent = 20
+        self.assertEqual(self.policy.version, versions + 1)
+        self.assertEqual(self.publishable(self.market), 24)
+
+    # -- the peak switch -----------------------------------------------------------------
+
+    def test_the_peak_switch_opens_its_whatif_and_apply_switches(self):
+        peak = self.env["stock.channel.policy"].create({"name": "Peak", "policy_type": "peak"})
+        self.add_rule(self.web, policy=peak, share_percent=50)
+        action = self.policy.with_user(self.manager).action_whatif_peak()
+        whatif = self.env["stock.channel.whatif"].with_user(self.manager).browse(action["res_id"])
+        self.assertEqual(
+            (whatif.kind, whatif.policy_id, whatif.after_policy_id), ("peak_on", self.policy, peak)
+        )
+        self.assertFalse(self.company.channel_peak_active, "nothing switched yet")
+        whatif.action_compute()
+        # before: Web 120/40/10, Market 12/4/1; after (peak): Web 60/20/5, Market 120/40/10
+        web, market = self.line(whatif, self.web), self.line(whatif, self.market)
+        self.assertEqual((web.units_before, web.units_after, web.moved_out), (170, 85, 85))
+        self.assertEqual((market.units_before, market.units_after, market.moved_in), (17, 170, 85))
+        self.assertEqual(
+            self.line(whatif, self.pos).up_count + self.line(whatif, self.pos).down_count, 0
+        )
+        whatif.action_apply()
+        self.assertTrue(self.company.channel_peak_active)
+        self.assertEqual(self.publishable(self.web), 60)
+        back = self.env["stock.channel.whatif"].browse(
+            peak.with_user(self.manager).action_whatif_standard()["res_id"]
+        )
+        self.assertEqual((back.kind, back.policy_id, back.after_policy_id),
+                         ("peak_off", peak, self.policy))  # fmt: skip
+
+    def test_switching_to_peak_needs_a_peak_policy(self):
+        with self.assertRaisesRegex(UserError, "peak-period policy"):
+            self.policy.with_user(self.manager).action_whatif_peak()
+
+    # -- access --------------------------------------------------------------------------
+
+    def test_every_button_is_the_managers(self):
+        whatif = self.computed()
+        as_user = whatif.with_user(self.user)
+        buttons = {
+            "change rules": lambda: self.policy.with_user(self.user).action_change_rules(),
+            "switch to peak": lambda: self.policy.with_user(self.user).action_whatif_peak(),
+            "compute": as_user.action_compute,
+            "apply": as_user.action_apply,
+            "discard": as_user.action_discard,
+        }
+        for name, button in buttons.items():
+            with self.subTest(button=name), self.assertRaises(AccessError):
+                button()
+        self.assertEqual(whatif.state, "computed")
+
+    def test_another_companys_manager_can_neither_read_nor_apply_it(self):
+        company_b, manager_b = self.second_company()
+        whatif = self.computed()
+        self.env.invalidate_all()
+        as_b = whatif.with_user(manager_b).with_context(allowed_company_ids=company_b.ids)
+        Whatif = self.env["stock.channel.whatif"].with_user(manager_b)
+        self.assertFalse(Whatif.with_context(allowed_company_ids=company_b.ids).search([]))
+        for name, call in {
+            "read": lambda: as_b.read(["state"]),
+            "compute": as_b.action_compute,
+            "apply": as_b.action_apply,
+            "discard": as_b.action_discard,
+            "changes": lambda: as_b.change_ids.read(["qty_after"]),
+        }.items():
+            with self.subTest(call=name), self.assertRaises(AccessError):
+                call()
+            self.env.invalidate_all()
+        self.assertEqual(whatif.sudo().state, "computed")
+        Change = self.env["stock.channel.whatif.change"].with_user(manager_b)
+        self.assertFalse(Change.with_context(allowed_company_ids=company_b.ids).search([]))
+
+
+@tagged("post_install", "-at_install")
+class TestWhatifTour(HttpCase, ChannelStockCase):
+    """In Chromium, a manager opens the what-if of a change of the standard policy
+    (Market 50 % -> 100 % of 10 Widgets), computes it, reads the market going from 5 to
+    10, and applies it: version 3, linked to the what-if."""
+
+    def test_a_manager_computes_and_applies_the_whatif_of_a_rules_change(self):
+        manager = new_test_user(self.env, "whatif_tour", password="whatif_tour", groups=MANAGER)
+        self.set_stock(self.product, 10)
+        self.add_rule(self.market, share_percent=50)
+        self.assertEqual(self.policy.version, 2)
+        url = f"/odoo/action-stock_channel_sync.action_stock_channel_policy/{self.policy.id}"
+        self.start_tour(url, "stock_channel_sync_whatif", login=manager.login)
+        whatif = self.env["stock.channel.whatif"].search([("policy_id", "=", self.policy.id)])
+        self.assertEqual(whatif.state, "applied")
+        self.policy.invalidate_recordset()
+        self.assertEqual(self.policy.version, 3)
+        self.assertEqual(self.policy.version_ids[0].whatif_id, whatif)
+        self.assertEqual(self.publishable(self.market), 10)
+        self.assertFalse(whatif.draft_id)
