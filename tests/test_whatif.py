@@ -184,6 +184,21 @@ class TestWhatif(ChannelStockCase):
         Policy = self.env["stock.channel.policy"].with_context(active_test=False)
         self.assertNotIn(draft, Policy.search(self.policy_action_domain()))
 
+    def test_a_context_sent_over_rpc_never_puts_the_draft_in_force(self):
+        whatif = self.start()
+        self.change_draft(whatif)
+        draft = whatif.sudo().draft_id
+        for user in (self.manager, self.user):
+            forged = {"scs_policy_in_force": draft.id}  # what a JSON-RPC call can send
+            Policy = self.env["stock.channel.policy"].with_user(user).with_context(**forged)
+            with self.subTest(user=user.login):
+                self.assertEqual(Policy._in_force(self.company), self.policy)
+                self.assertEqual(Policy.sudo()._in_force(self.company), self.policy)
+                product = self.product.with_user(user).with_context(
+                    channel_id=self.market.id, **forged
+                )
+                self.assertEqual(product.publishable_qty, 12, "the policy in force's 10 %")
+
     def policy_action_domain(self):
         action = self.env.ref("stock_channel_sync.action_stock_channel_policy")
         return fields.Domain(safe_eval(action.domain))
@@ -313,6 +328,22 @@ class TestWhatif(ChannelStockCase):
         self.assertEqual(whatif.sudo().state, "computed")
         Change = self.env["stock.channel.whatif.change"].with_user(manager_b)
         self.assertFalse(Change.with_context(allowed_company_ids=company_b.ids).search([]))
+
+    def test_a_forged_whatif_over_rpc_is_refused(self):
+        whatif = self.computed()
+        peak = self.env["stock.channel.policy"].create({"name": "Peak", "policy_type": "peak"})
+        Whatif = self.env["stock.channel.whatif"].with_user(self.manager)
+        with self.assertRaises(AccessError):
+            Whatif.create({"company_id": self.company.id, "policy_id": self.policy.id,
+                           "draft_id": peak.id, "after_policy_id": peak.id})  # fmt: skip
+        for vals in ({"draft_id": peak.id}, {"state": "computed"}, {"variant_count": 1}):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                whatif.write(vals)
+        with self.assertRaises(AccessError):
+            whatif.change_ids.with_user(self.manager).write({"qty_after": 999})
+        whatif.write({"horizon_days": 9})  # its form's field
+        self.assertEqual((whatif.sudo().draft_id.draft_of_id, whatif.horizon_days),
+                         (self.policy, 9))  # fmt: skip
 
 
 @tagged("post_install", "-at_install")

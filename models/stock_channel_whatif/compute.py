@@ -13,7 +13,7 @@ from odoo.tools import split_every
 
 from ...core import whatif
 from ..access import check_manager_of
-from ..stock_channel_policy import IN_FORCE_OVERRIDE
+from ..stock_channel_policy import IN_FORCE_OVERRIDE, InForce
 from .whatif import OPEN_STATES, STATE_COMPUTED
 
 # variants per chunk: their Results (before and after, every channel) held at once
@@ -25,6 +25,7 @@ class StockChannelWhatif(models.Model):
 
     def action_compute(self):
         check_manager_of(self)
+        check_manager_of(self.policy_id | self.after_policy_id)
         for record in self:
             record._check_open()
             record.sudo()._compute_figures()  # every variant and channel, after the check
@@ -74,7 +75,7 @@ class StockChannelWhatif(models.Model):
             channels = Channel.browse(channel_ids)
             products = self.env["product.product"].browse(ids)
             before, after = (
-                channels.with_context(**{IN_FORCE_OVERRIDE: policy})._compute_publishable(
+                channels.with_context(**{IN_FORCE_OVERRIDE: InForce(policy)})._compute_publishable(
                     products, today=today, now=now
                 )
                 for policy in policies

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ...core import whatif
 
@@ -22,6 +22,8 @@ WHATIF_STATES = [
     (STATE_DISCARDED, "Discarded"),
 ]
 OPEN_STATES = (STATE_DRAFT, STATE_COMPUTED)
+# what a manager writes on a what-if (its form); the rest only its buttons, after checks
+USER_FIELDS = {"horizon_days", "rule_ids"}
 
 
 class StockChannelWhatif(models.Model):
@@ -92,6 +94,34 @@ class StockChannelWhatif(models.Model):
                 "What-if #%(number)s (%(kind)s)", number=record.id or "", kind=kinds[record.kind]
             )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Only its start (Change Rules…, the peak switch) creates a what-if, after the
+        button's checks: over RPC, one pointing at any policy would be applied."""
+        if not self.env.su:
+            raise AccessError(self.env._("A what-if starts from its policy's buttons."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        """The form writes the horizon and the draft's rules; the policies, the state and
+        the figures are the buttons' (over RPC, a draft pointing at the policy in force
+        would be deleted by Apply)."""
+        if not self.env.su and set(vals) - USER_FIELDS:
+            raise AccessError(
+                self.env._(
+                    "Only the what-if's buttons change %(fields)s.",
+                    fields=", ".join(sorted(set(vals) - USER_FIELDS)),
+                )
+            )
+        if not self.env.su and "rule_ids" in vals:
+            self._check_drafts_open()
+        return super().write(vals)
+
+    def _check_drafts_open(self):
+        for record in self:
+            if record.state not in (STATE_DRAFT, STATE_COMPUTED):
+                raise UserError(self.env._("The draft's rules change while it is open only."))
+
     # ------------------------------------------------------------------
     # Start: from the policy form (the buttons check the manager)
     # ------------------------------------------------------------------
@@ -102,7 +132,7 @@ class StockChannelWhatif(models.Model):
         if policy.draft_of_id:
             raise UserError(self.env._("This is a what-if's draft: change its rules here."))
         draft = policy.copy({"active": False, "draft_of_id": policy.id, "name": policy.name})
-        record = self.create(
+        record = self.sudo().create(
             {
                 "company_id": policy.company_id.id,
                 "kind": KIND_RULES,
@@ -111,7 +141,7 @@ class StockChannelWhatif(models.Model):
                 "after_policy_id": draft.id,
             }
         )
-        return record._open()
+        return record.sudo(False)._open()
 
     @api.model
     def _start_peak(self, policy, on):
@@ -124,7 +154,7 @@ class StockChannelWhatif(models.Model):
             Policy._check_peak_policy(company)
         before = Policy._in_force(company)
         after = Policy.sudo()._search_in_force(company.id, on)
-        record = self.create(
+        record = self.sudo().create(
             {
                 "company_id": company.id,
                 "kind": KIND_PEAK_ON if on else KIND_PEAK_OFF,
@@ -132,7 +162,7 @@ class StockChannelWhatif(models.Model):
                 "after_policy_id": after.id,
             }
         )
-        return record._open()
+        return record.sudo(False)._open()
 
     def _open(self):
         self.ensure_one()
