@@ -14,6 +14,7 @@ After: Web 36/12/3, Store 120/40/0, Market 120/40/10.
 """
 
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
@@ -21,6 +22,8 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
 from ..models.stock_channel_outbox.enqueue import PRECOMMIT_KEY
+from ..models.stock_channel_whatif import compute as whatif_compute
+from ..models.stock_channel_whatif.compute import BACKGROUND_PARAM
 from .common import ChannelStockCase
 
 MANAGER = "stock_channel_sync.group_channel_manager,stock.group_stock_user"
@@ -344,6 +347,42 @@ class TestWhatif(ChannelStockCase):
         whatif.write({"horizon_days": 9})  # its form's field
         self.assertEqual((whatif.sudo().draft_id.draft_of_id, whatif.horizon_days),
                          (self.policy, 9))  # fmt: skip
+
+    # -- in the background -----------------------------------------------------------------
+
+    def test_a_large_catalogue_computes_in_a_background_job(self):
+        self.env["ir.config_parameter"].set_param(BACKGROUND_PARAM, "2")
+        whatif = self.start()
+        self.change_draft(whatif)
+        answer = whatif.action_compute()
+        self.assertEqual(answer["tag"], "display_notification", "nothing computed in the request")
+        job = whatif.job_id
+        self.assertRecordValues(whatif, [{"state": "computing", "channel_line_ids": []}])
+        self.assertRecordValues(job, [{"kind": "whatif", "state": "queued", "total": 3,
+                                       "company_id": self.company.id}])  # fmt: skip
+        self.assertIn("Compute a what-if: 0 / 3", whatif.job_summary)
+        with self.assertRaisesRegex(UserError, "being computed"):
+            whatif.action_compute()
+        with self.assertRaisesRegex(UserError, "Compute the what-if"):
+            whatif.action_apply()
+        with patch.object(whatif_compute, "CHUNK", 2):
+            self.run_jobs()
+        self.assertRecordValues(job, [{"state": "done", "done": 3, "total": 3}])
+        self.assertEqual(whatif.state, "computed")
+        self.assertEqual(
+            (self.line(whatif, self.web).units_after, self.line(whatif, self.market).units_after),
+            (51, 170),
+        )
+        whatif.action_apply()
+        self.assertEqual(self.publishable(self.web), 36)
+
+    def test_a_whatif_discarded_while_computing_stays_discarded(self):
+        self.env["ir.config_parameter"].set_param(BACKGROUND_PARAM, "0")
+        whatif = self.start()
+        whatif.action_compute()
+        whatif.action_discard()
+        self.run_jobs()
+        self.assertEqual((whatif.state, whatif.channel_line_ids.ids), ("discarded", []))
 
 
 @tagged("post_install", "-at_install")

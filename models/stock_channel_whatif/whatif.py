@@ -12,16 +12,18 @@ WHATIF_KINDS = [
     (KIND_PEAK_OFF, "Back to Standard"),
 ]
 STATE_DRAFT = "draft"
+STATE_COMPUTING = "computing"
 STATE_COMPUTED = "computed"
 STATE_APPLIED = "applied"
 STATE_DISCARDED = "discarded"
 WHATIF_STATES = [
     (STATE_DRAFT, "Draft"),
+    (STATE_COMPUTING, "Computing…"),
     (STATE_COMPUTED, "Computed"),
     (STATE_APPLIED, "Applied"),
     (STATE_DISCARDED, "Discarded"),
 ]
-OPEN_STATES = (STATE_DRAFT, STATE_COMPUTED)
+OPEN_STATES = (STATE_DRAFT, STATE_COMPUTING, STATE_COMPUTED)
 # what a manager writes on a what-if (its form); the rest only its buttons, after checks
 USER_FIELDS = {"horizon_days", "rule_ids"}
 
@@ -61,6 +63,11 @@ class StockChannelWhatif(models.Model):
         help="A variant selling on a channel is an expected stock-out when its days of "
         "cover there (publishable / units sold per day) are below this.",
     )
+    job_id = fields.Many2one(
+        "stock.channel.job", string="Computation", readonly=True, ondelete="set null"
+    )
+    job_summary = fields.Char(related="job_id.summary", string="Progress")
+    job_error = fields.Text(related="job_id.error", string="Computation Error")
     computed_at = fields.Datetime(readonly=True)
     computed_snapshot = fields.Json(readonly=True, copy=False)
     variant_count = fields.Integer(string="Variants", readonly=True)
