@@ -384,6 +384,54 @@ class TestWhatif(ChannelStockCase):
         self.run_jobs()
         self.assertEqual((whatif.state, whatif.channel_line_ids.ids), ("discarded", []))
 
+    # -- the drafts left behind ----------------------------------------------------------
+
+    def age(self, records, days):
+        records.flush_recordset()
+        self.env.cr.execute(
+            f"UPDATE {records._table} SET write_date = now() at time zone 'utc' "
+            "- make_interval(days => %s) WHERE id = ANY(%s)",
+            [days, records.ids],
+        )
+        records.invalidate_recordset()
+
+    def test_drafts_untouched_for_30_days_are_discarded_by_the_autovacuum(self):
+        old, recent, edited = self.start(), self.start(), self.start()
+        orphan = self.start()
+        orphan_draft = orphan.sudo().draft_id
+        orphan.unlink()
+        for whatif in (old, edited):
+            self.age(whatif, 31)
+            self.age(whatif.sudo().draft_id, 31)
+            self.age(whatif.sudo().draft_id.rule_ids, 31)
+        self.age(orphan_draft, 31)
+        self.age(recent, 29)
+        drafts = {w: w.sudo().draft_id for w in (old, recent, edited)}
+        edited.rule_ids.share_percent = 20  # its draft touched yesterday... today
+        self.env["stock.channel.whatif"]._gc_untouched_drafts()
+        self.env.invalidate_all()
+        self.assertEqual((old.state, drafts[old].exists()), ("discarded", drafts[old].browse()))
+        for kept in (recent, edited):
+            self.assertEqual((kept.state, kept.sudo().draft_id), ("draft", drafts[kept]))
+        self.assertFalse(orphan_draft.exists(), "a draft whose what-if was deleted goes too")
+        self.assertEqual(self.env["stock.channel.policy"]._in_force(self.company), self.policy)
+
+    def test_a_draft_deleted_by_hand_says_so_and_can_be_discarded(self):
+        whatif = self.computed()
+        whatif.sudo().draft_id.with_user(self.manager).unlink()
+        self.env.invalidate_all()
+        self.assertTrue(whatif.gone)
+        for name, button in {
+            "compute": whatif.action_compute,
+            "apply": whatif.action_apply,
+        }.items():
+            with self.subTest(button=name), self.assertRaisesRegex(UserError, "draft.*is gone"):
+                button()
+        whatif.read(["name", "state", "rule_ids", "channel_line_ids"])  # the form opens
+        whatif.action_discard()
+        self.assertEqual(whatif.state, "discarded")
+        self.assertFalse(whatif.gone)
+
 
 @tagged("post_install", "-at_install")
 class TestWhatifTour(HttpCase, ChannelStockCase):

@@ -34,7 +34,7 @@ class StockChannelWhatif(models.Model):
         check_manager_of(self)
         check_manager_of(self.policy_id | self.after_policy_id)
         for record in self:
-            record._check_open()
+            record._check_comparable()
             if record.state == STATE_COMPUTING:
                 raise UserError(self.env._("This what-if is being computed already."))
         queued = self.browse()
@@ -83,8 +83,17 @@ class StockChannelWhatif(models.Model):
     def _check_open(self):
         if self.state not in OPEN_STATES:
             raise UserError(self.env._("This what-if is closed (applied or discarded)."))
-        if not self.after_policy_id:
-            raise UserError(self.env._("The policy to compare with is gone."))
+
+    def _check_comparable(self):
+        """Its policies are there (a draft deleted by hand: it can only be discarded)."""
+        self._check_open()
+        if not self.after_policy_id or not self.policy_id:
+            raise UserError(
+                self.env._(
+                    "The policy to compare with (the what-if's draft) is gone: it was "
+                    "deleted. Discard this what-if and start another."
+                )
+            )
 
     def _basis(self):
         """What the figures depend on besides the stock: the policies' rules and the

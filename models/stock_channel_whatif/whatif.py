@@ -68,6 +68,11 @@ class StockChannelWhatif(models.Model):
     )
     job_summary = fields.Char(related="job_id.summary", string="Progress")
     job_error = fields.Text(related="job_id.error", string="Computation Error")
+    gone = fields.Boolean(
+        compute="_compute_gone",
+        help="The policy to compare with (the draft) was deleted: the what-if can only be "
+        "discarded.",
+    )
     computed_at = fields.Datetime(readonly=True)
     computed_snapshot = fields.Json(readonly=True, copy=False)
     variant_count = fields.Integer(string="Variants", readonly=True)
@@ -100,6 +105,11 @@ class StockChannelWhatif(models.Model):
             record.name = self.env._(
                 "What-if #%(number)s (%(kind)s)", number=record.id or "", kind=kinds[record.kind]
             )
+
+    @api.depends("after_policy_id", "state")
+    def _compute_gone(self):
+        for record in self:
+            record.gone = record.state in OPEN_STATES and not record.after_policy_id
 
     @api.model_create_multi
     def create(self, vals_list):
