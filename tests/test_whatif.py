@@ -332,6 +332,23 @@ class TestWhatif(ChannelStockCase):
         Change = self.env["stock.channel.whatif.change"].with_user(manager_b)
         self.assertFalse(Change.with_context(allowed_company_ids=company_b.ids).search([]))
 
+    def test_a_draft_rule_cannot_name_another_companys_channel(self):
+        company_b, _manager_b = self.second_company()
+        warehouse_b = self.env["stock.warehouse"].search(
+            [("company_id", "=", company_b.id)], limit=1
+        )
+        market_b = self.env["stock.channel"].create({
+            "name": "Market B", "code": "market_b", "channel_type": "marketplace",
+            "company_id": company_b.id, "warehouse_id": warehouse_b.id,
+        })  # fmt: skip
+        whatif = self.start()
+        with self.assertRaises(UserError):  # the company check, or the rule's constraint
+            whatif.write(
+                {"rule_ids": [Command.create({"channel_id": market_b.id, "share_percent": 5})]}
+            )
+            whatif.rule_ids.flush_recordset()
+        self.assertNotIn(market_b, whatif.sudo().draft_id.rule_ids.channel_id)
+
     def test_a_forged_whatif_over_rpc_is_refused(self):
         whatif = self.computed()
         peak = self.env["stock.channel.policy"].create({"name": "Peak", "policy_type": "peak"})
