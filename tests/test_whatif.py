@@ -364,6 +364,14 @@ class TestWhatif(ChannelStockCase):
         whatif.write({"horizon_days": 9})  # its form's field
         self.assertEqual((whatif.sudo().draft_id.draft_of_id, whatif.horizon_days),
                          (self.policy, 9))  # fmt: skip
+        whatif.action_compute()
+        whatif.action_apply()
+        with self.assertRaisesRegex(UserError, "while it is open"):
+            whatif.write({"horizon_days": 3})  # the record of what was applied
+        self.assertEqual(whatif.horizon_days, 9)
+        with self.assertRaisesRegex(UserError, "stays with the version"):
+            whatif.unlink()
+        self.assertEqual(self.policy.version_ids[0].whatif_id, whatif)
 
     # -- in the background -----------------------------------------------------------------
 

@@ -130,14 +130,24 @@ class StockChannelWhatif(models.Model):
                     fields=", ".join(sorted(set(vals) - USER_FIELDS)),
                 )
             )
-        if not self.env.su and "rule_ids" in vals:
-            self._check_drafts_open()
+        if not self.env.su:
+            self._check_editable()
         return super().write(vals)
 
-    def _check_drafts_open(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_applied(self):
+        """An applied what-if is the record of what its version applied: it stays."""
+        if any(record.state == STATE_APPLIED for record in self):
+            raise UserError(self.env._("An applied what-if stays with the version it applied."))
+
+    def _check_editable(self):
+        """Its horizon and its draft's rules change while it is open and not computing
+        (an applied what-if is the record of what was applied)."""
         for record in self:
             if record.state not in (STATE_DRAFT, STATE_COMPUTED):
-                raise UserError(self.env._("The draft's rules change while it is open only."))
+                raise UserError(
+                    self.env._("A what-if changes while it is open and not computing only.")
+                )
 
     # ------------------------------------------------------------------
     # Start: from the policy form (the buttons check the manager)
