@@ -35,8 +35,6 @@ from publishable import Bench as PublishableBench
 
 from odoo import Command
 
-IN_FORCE_OVERRIDE = "scs_policy_in_force"  # models/stock_channel_policy.py
-
 
 def rss_mb():
     """The process's peak resident set (VmHWM: its own since its exec, where ru_maxrss
@@ -137,12 +135,20 @@ class Bench(PublishableBench):
         return failures
 
     def check_alone(self, env, whatif):
+        # the addon is importable once the registry is loaded
+        from odoo.addons.stock_channel_sync.models.stock_channel_policy import (  # noqa: PLC0415
+            IN_FORCE_OVERRIDE,
+            InForce,
+        )
+
         step = max(1, len(self.product_ids) // 20)
         sample = [*self.product_ids[::step][:19], self.product_ids[-1]]
         products = env["product.product"].browse(sample)
         channels = env["stock.channel"].browse(self.channel_ids)
         before, after = (
-            channels.with_context(**{IN_FORCE_OVERRIDE: policy.id})._compute_publishable(products)
+            channels.with_context(**{IN_FORCE_OVERRIDE: InForce(policy.id)})._compute_publishable(
+                products
+            )
             for policy in (whatif.policy_id, whatif.after_policy_id)
         )
         rows = {

@@ -9,11 +9,13 @@ REPUBLISH = "republish"
 RECONCILE = "reconcile"
 IMPORT_MAPPING = "import_mapping"
 QUARANTINE = "quarantine"
+WHATIF = "whatif"
 KINDS = [
     (REPUBLISH, "Republish all"),
     (RECONCILE, "Reconcile now"),
     (IMPORT_MAPPING, "Import mapping"),
     (QUARANTINE, "Release or scrap from quarantine"),
+    (WHATIF, "Compute a what-if"),
 ]
 
 QUEUED = "queued"

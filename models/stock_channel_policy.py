@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 
@@ -6,9 +8,17 @@ from .access import check_manager_of
 POLICY_TYPES = [("standard", "Standard"), ("peak", "Peak period")]
 # what the cached policy in force reads (the search's domain, order and active flag)
 IN_FORCE_FIELDS = {"company_id", "policy_type", "active", "draft_of_id"}
-# context key: the id of a policy taken as the one in force for its company (a what-if's
-# "before" or "after", computed with the real computation; never cached)
+# context key: an InForce, the policy taken as the one in force for its company (a
+# what-if's "before" or "after", computed with the real computation; never cached)
 IN_FORCE_OVERRIDE = "scs_policy_in_force"
+
+
+@dataclass(frozen=True)
+class InForce:
+    """The value of IN_FORCE_OVERRIDE. Not a bare id: a request's context is JSON and
+    cannot hold one, so no call over RPC makes a what-if's draft the policy in force."""
+
+    policy_id: int
 
 
 class StockChannelPolicy(models.Model):
@@ -85,8 +95,10 @@ class StockChannelPolicy(models.Model):
         by the company's peak mode. The context's IN_FORCE_OVERRIDE (a policy id) stands
         for it in its company (a what-if), outside the cache."""
         override = self.env.context.get(IN_FORCE_OVERRIDE)
-        if override and self.sudo().browse(override).company_id == company:
-            return self.browse(override)
+        if isinstance(override, InForce):
+            policy = self.sudo().browse(override.policy_id).exists()
+            if policy.company_id == company:
+                return self.browse(policy.id)
         peak = bool(company.channel_peak_active)
         if self.env.su and self.env.context.get("active_test", True):
             return self.browse(self._in_force_id(company.id, peak))
@@ -98,7 +110,11 @@ class StockChannelPolicy(models.Model):
 
     def _search_in_force(self, company_id, peak):
         wanted = "peak" if peak else "standard"
-        company = [("company_id", "=", company_id), ("draft_of_id", "=", False)]
+        company = [  # active, even in a context with active_test=False; never a draft
+            ("company_id", "=", company_id),
+            ("draft_of_id", "=", False),
+            ("active", "=", True),
+        ]
         return self.search([*company, ("policy_type", "=", wanted)], limit=1) or self.search(
             [*company, ("policy_type", "=", "standard")], limit=1
         )

@@ -18,7 +18,8 @@ TECHNICAL = ("menu_stock_channel_outbox", "menu_stock_channel_dead_letters",
              "menu_stock_channel_refused", "menu_stock_channel_job",
              "menu_stock_channel_quantity")  # fmt: skip
 CONFIGURATION = ("menu_stock_channel", "menu_stock_channel_policy",
-                 "menu_stock_channel_order_rules", "menu_stock_channel_policy_version",
+                 "menu_stock_channel_whatif", "menu_stock_channel_order_rules",
+                 "menu_stock_channel_policy_version",
                  "menu_stock_channel_binding")  # fmt: skip
 REPORTS = ("menu_stock_channel_latency_report", "menu_stock_channel_failure_report",
            "menu_stock_channel_dead_letter_report", "menu_stock_channel_incident_report",
@@ -90,6 +91,12 @@ class TestMenus(OrderCase):
             self.menu("stock.menu_stock_config_settings"),
         )
         self.assertReachable(self.user, CONFIGURATION, reachable=False)
+        config = self.menu("menu_stock_channel_config").child_id.sorted("sequence")
+        self.assertEqual(
+            config.mapped("name")[:3],
+            ["Sales Channels", "Allocation Policies", "Policy What-ifs"],
+            "the what-ifs are next to the policies",
+        )
 
     def test_reports_are_under_inventory_reporting(self):
         self.assertReachable(self.user, REPORTS)

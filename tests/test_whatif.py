@@ -14,6 +14,7 @@ After: Web 36/12/3, Store 120/40/0, Market 120/40/10.
 """
 
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
@@ -21,6 +22,8 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
 from ..models.stock_channel_outbox.enqueue import PRECOMMIT_KEY
+from ..models.stock_channel_whatif import compute as whatif_compute
+from ..models.stock_channel_whatif.compute import BACKGROUND_PARAM
 from .common import ChannelStockCase
 
 MANAGER = "stock_channel_sync.group_channel_manager,stock.group_stock_user"
@@ -184,6 +187,21 @@ class TestWhatif(ChannelStockCase):
         Policy = self.env["stock.channel.policy"].with_context(active_test=False)
         self.assertNotIn(draft, Policy.search(self.policy_action_domain()))
 
+    def test_a_context_sent_over_rpc_never_puts_the_draft_in_force(self):
+        whatif = self.start()
+        self.change_draft(whatif)
+        draft = whatif.sudo().draft_id
+        for user in (self.manager, self.user):
+            forged = {"scs_policy_in_force": draft.id}  # what a JSON-RPC call can send
+            Policy = self.env["stock.channel.policy"].with_user(user).with_context(**forged)
+            with self.subTest(user=user.login):
+                self.assertEqual(Policy._in_force(self.company), self.policy)
+                self.assertEqual(Policy.sudo()._in_force(self.company), self.policy)
+                product = self.product.with_user(user).with_context(
+                    channel_id=self.market.id, **forged
+                )
+                self.assertEqual(product.publishable_qty, 12, "the policy in force's 10 %")
+
     def policy_action_domain(self):
         action = self.env.ref("stock_channel_sync.action_stock_channel_policy")
         return fields.Domain(safe_eval(action.domain))
@@ -313,6 +331,131 @@ class TestWhatif(ChannelStockCase):
         self.assertEqual(whatif.sudo().state, "computed")
         Change = self.env["stock.channel.whatif.change"].with_user(manager_b)
         self.assertFalse(Change.with_context(allowed_company_ids=company_b.ids).search([]))
+
+    def test_a_draft_rule_cannot_name_another_companys_channel(self):
+        company_b, _manager_b = self.second_company()
+        warehouse_b = self.env["stock.warehouse"].search(
+            [("company_id", "=", company_b.id)], limit=1
+        )
+        market_b = self.env["stock.channel"].create({
+            "name": "Market B", "code": "market_b", "channel_type": "marketplace",
+            "company_id": company_b.id, "warehouse_id": warehouse_b.id,
+        })  # fmt: skip
+        whatif = self.start()
+        with self.assertRaises(UserError):  # the company check, or the rule's constraint
+            whatif.write(
+                {"rule_ids": [Command.create({"channel_id": market_b.id, "share_percent": 5})]}
+            )
+            whatif.rule_ids.flush_recordset()
+        self.assertNotIn(market_b, whatif.sudo().draft_id.rule_ids.channel_id)
+
+    def test_a_forged_whatif_over_rpc_is_refused(self):
+        whatif = self.computed()
+        peak = self.env["stock.channel.policy"].create({"name": "Peak", "policy_type": "peak"})
+        Whatif = self.env["stock.channel.whatif"].with_user(self.manager)
+        with self.assertRaises(AccessError):
+            Whatif.create({"company_id": self.company.id, "policy_id": self.policy.id,
+                           "draft_id": peak.id, "after_policy_id": peak.id})  # fmt: skip
+        for vals in ({"draft_id": peak.id}, {"state": "computed"}, {"variant_count": 1}):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                whatif.write(vals)
+        with self.assertRaises(AccessError):
+            whatif.change_ids.with_user(self.manager).write({"qty_after": 999})
+        whatif.write({"horizon_days": 9})  # its form's field
+        self.assertEqual((whatif.sudo().draft_id.draft_of_id, whatif.horizon_days),
+                         (self.policy, 9))  # fmt: skip
+        whatif.action_compute()
+        whatif.action_apply()
+        with self.assertRaisesRegex(UserError, "while it is open"):
+            whatif.write({"horizon_days": 3})  # the record of what was applied
+        self.assertEqual(whatif.horizon_days, 9)
+        with self.assertRaisesRegex(UserError, "stays with the version"):
+            whatif.unlink()
+        self.assertEqual(self.policy.version_ids[0].whatif_id, whatif)
+
+    # -- in the background -----------------------------------------------------------------
+
+    def test_a_large_catalogue_computes_in_a_background_job(self):
+        self.env["ir.config_parameter"].set_param(BACKGROUND_PARAM, "2")
+        whatif = self.start()
+        self.change_draft(whatif)
+        answer = whatif.action_compute()
+        self.assertEqual(answer["tag"], "display_notification", "nothing computed in the request")
+        job = whatif.job_id
+        self.assertRecordValues(whatif, [{"state": "computing", "channel_line_ids": []}])
+        self.assertRecordValues(job, [{"kind": "whatif", "state": "queued", "total": 3,
+                                       "company_id": self.company.id}])  # fmt: skip
+        self.assertIn("Compute a what-if: 0 / 3", whatif.job_summary)
+        with self.assertRaisesRegex(UserError, "being computed"):
+            whatif.action_compute()
+        with self.assertRaisesRegex(UserError, "Compute the what-if"):
+            whatif.action_apply()
+        with patch.object(whatif_compute, "CHUNK", 2):
+            self.run_jobs()
+        self.assertRecordValues(job, [{"state": "done", "done": 3, "total": 3}])
+        self.assertEqual(whatif.state, "computed")
+        self.assertEqual(
+            (self.line(whatif, self.web).units_after, self.line(whatif, self.market).units_after),
+            (51, 170),
+        )
+        whatif.action_apply()
+        self.assertEqual(self.publishable(self.web), 36)
+
+    def test_a_whatif_discarded_while_computing_stays_discarded(self):
+        self.env["ir.config_parameter"].set_param(BACKGROUND_PARAM, "0")
+        whatif = self.start()
+        whatif.action_compute()
+        whatif.action_discard()
+        self.run_jobs()
+        self.assertEqual((whatif.state, whatif.channel_line_ids.ids), ("discarded", []))
+
+    # -- the drafts left behind ----------------------------------------------------------
+
+    def age(self, records, days):
+        records.flush_recordset()
+        self.env.cr.execute(
+            f"UPDATE {records._table} SET write_date = now() at time zone 'utc' "
+            "- make_interval(days => %s) WHERE id = ANY(%s)",
+            [days, records.ids],
+        )
+        records.invalidate_recordset()
+
+    def test_drafts_untouched_for_30_days_are_discarded_by_the_autovacuum(self):
+        old, recent, edited = self.start(), self.start(), self.start()
+        orphan = self.start()
+        orphan_draft = orphan.sudo().draft_id
+        orphan.unlink()
+        for whatif in (old, edited):
+            self.age(whatif, 31)
+            self.age(whatif.sudo().draft_id, 31)
+            self.age(whatif.sudo().draft_id.rule_ids, 31)
+        self.age(orphan_draft, 31)
+        self.age(recent, 29)
+        drafts = {w: w.sudo().draft_id for w in (old, recent, edited)}
+        edited.rule_ids.share_percent = 20  # its draft touched yesterday... today
+        self.env["stock.channel.whatif"]._gc_untouched_drafts()
+        self.env.invalidate_all()
+        self.assertEqual((old.state, drafts[old].exists()), ("discarded", drafts[old].browse()))
+        for kept in (recent, edited):
+            self.assertEqual((kept.state, kept.sudo().draft_id), ("draft", drafts[kept]))
+        self.assertFalse(orphan_draft.exists(), "a draft whose what-if was deleted goes too")
+        self.assertEqual(self.env["stock.channel.policy"]._in_force(self.company), self.policy)
+
+    def test_a_draft_deleted_by_hand_says_so_and_can_be_discarded(self):
+        whatif = self.computed()
+        whatif.sudo().draft_id.with_user(self.manager).unlink()
+        self.env.invalidate_all()
+        self.assertTrue(whatif.gone)
+        for name, button in {
+            "compute": whatif.action_compute,
+            "apply": whatif.action_apply,
+        }.items():
+            with self.subTest(button=name), self.assertRaisesRegex(UserError, "draft.*is gone"):
+                button()
+        whatif.read(["name", "state", "rule_ids", "channel_line_ids"])  # the form opens
+        whatif.action_discard()
+        self.assertEqual(whatif.state, "discarded")
+        self.assertFalse(whatif.gone)
 
 
 @tagged("post_install", "-at_install")

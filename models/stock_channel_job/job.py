@@ -6,7 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ...core import events, progress
-from ...core.progress import ACTIVE, KINDS, QUARANTINE, QUEUED, RUNNING, STATES
+from ...core.progress import ACTIVE, KINDS, QUARANTINE, QUEUED, RUNNING, STATES, WHATIF
 
 _logger = logging.getLogger(__name__)
 
@@ -162,6 +162,9 @@ class StockChannelJob(models.Model):
         if channel:
             return self.sudo().search([*domain, ("channel_id", "=", channel.id)])
         jobs = self.sudo().search([*domain, ("company_id", "=", self.env.company.id)])
+        if kind == WHATIF:  # the same what-if
+            whatif_id = (payload or {}).get("whatif_id")
+            return jobs.filtered(lambda job: (job.payload or {}).get("whatif_id") == whatif_id)
         if kind != QUARANTINE:
             return jobs
         quants = _quant_ids(payload)

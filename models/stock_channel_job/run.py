@@ -9,7 +9,16 @@ from odoo.exceptions import UserError
 from ...core import events, progress
 from ...core.connectors import CONNECTOR_SELECTION
 from ...core.errors import WindowWait
-from ...core.progress import DONE, FAILED, QUARANTINE, QUEUED, RECONCILE, REPUBLISH, RUNNING
+from ...core.progress import (
+    DONE,
+    FAILED,
+    QUARANTINE,
+    QUEUED,
+    RECONCILE,
+    REPUBLISH,
+    RUNNING,
+    WHATIF,
+)
 from .. import runtime
 from .job import JOB_CRON
 
@@ -178,6 +187,8 @@ class StockChannelJob(models.Model):
         )
         if error and self.kind == RECONCILE:  # its run ends with it
             self.channel_id._abandon_reconcile_runs(error)
+        if error and self.kind == WHATIF:  # its what-if can be computed again
+            self.env["stock.channel.whatif"]._job_failed(self)
         self.env["stock.channel.event"]._announce(events.JOB_CHANGED, self)
 
     def _work(self, commit):
@@ -279,6 +290,9 @@ class StockChannelJob(models.Model):
 
     def _work_quarantine(self):
         self.env["stock.quarantine.wizard"]._run_job(self)
+
+    def _work_whatif(self):
+        self.env["stock.channel.whatif"]._run_job(self)
 
     @api.autovacuum
     def _gc_old_jobs(self):

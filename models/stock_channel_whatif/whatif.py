@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ...core import whatif
 
@@ -12,16 +12,20 @@ WHATIF_KINDS = [
     (KIND_PEAK_OFF, "Back to Standard"),
 ]
 STATE_DRAFT = "draft"
+STATE_COMPUTING = "computing"
 STATE_COMPUTED = "computed"
 STATE_APPLIED = "applied"
 STATE_DISCARDED = "discarded"
 WHATIF_STATES = [
     (STATE_DRAFT, "Draft"),
+    (STATE_COMPUTING, "Computing…"),
     (STATE_COMPUTED, "Computed"),
     (STATE_APPLIED, "Applied"),
     (STATE_DISCARDED, "Discarded"),
 ]
-OPEN_STATES = (STATE_DRAFT, STATE_COMPUTED)
+OPEN_STATES = (STATE_DRAFT, STATE_COMPUTING, STATE_COMPUTED)
+# what a manager writes on a what-if (its form); the rest only its buttons, after checks
+USER_FIELDS = {"horizon_days", "rule_ids"}
 
 
 class StockChannelWhatif(models.Model):
@@ -59,6 +63,16 @@ class StockChannelWhatif(models.Model):
         help="A variant selling on a channel is an expected stock-out when its days of "
         "cover there (publishable / units sold per day) are below this.",
     )
+    job_id = fields.Many2one(
+        "stock.channel.job", string="Computation", readonly=True, ondelete="set null"
+    )
+    job_summary = fields.Char(related="job_id.summary", string="Progress")
+    job_error = fields.Text(related="job_id.error", string="Computation Error")
+    gone = fields.Boolean(
+        compute="_compute_gone",
+        help="The policy to compare with (the draft) was deleted: the what-if can only be "
+        "discarded.",
+    )
     computed_at = fields.Datetime(readonly=True)
     computed_snapshot = fields.Json(readonly=True, copy=False)
     variant_count = fields.Integer(string="Variants", readonly=True)
@@ -92,6 +106,49 @@ class StockChannelWhatif(models.Model):
                 "What-if #%(number)s (%(kind)s)", number=record.id or "", kind=kinds[record.kind]
             )
 
+    @api.depends("after_policy_id", "state")
+    def _compute_gone(self):
+        for record in self:
+            record.gone = record.state in OPEN_STATES and not record.after_policy_id
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Only its start (Change Rules…, the peak switch) creates a what-if, after the
+        button's checks: over RPC, one pointing at any policy would be applied."""
+        if not self.env.su:
+            raise AccessError(self.env._("A what-if starts from its policy's buttons."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        """The form writes the horizon and the draft's rules; the policies, the state and
+        the figures are the buttons' (over RPC, a draft pointing at the policy in force
+        would be deleted by Apply)."""
+        if not self.env.su and set(vals) - USER_FIELDS:
+            raise AccessError(
+                self.env._(
+                    "Only the what-if's buttons change %(fields)s.",
+                    fields=", ".join(sorted(set(vals) - USER_FIELDS)),
+                )
+            )
+        if not self.env.su:
+            self._check_editable()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_applied(self):
+        """An applied what-if is the record of what its version applied: it stays."""
+        if any(record.state == STATE_APPLIED for record in self):
+            raise UserError(self.env._("An applied what-if stays with the version it applied."))
+
+    def _check_editable(self):
+        """Its horizon and its draft's rules change while it is open and not computing
+        (an applied what-if is the record of what was applied)."""
+        for record in self:
+            if record.state not in (STATE_DRAFT, STATE_COMPUTED):
+                raise UserError(
+                    self.env._("A what-if changes while it is open and not computing only.")
+                )
+
     # ------------------------------------------------------------------
     # Start: from the policy form (the buttons check the manager)
     # ------------------------------------------------------------------
@@ -102,7 +159,7 @@ class StockChannelWhatif(models.Model):
         if policy.draft_of_id:
             raise UserError(self.env._("This is a what-if's draft: change its rules here."))
         draft = policy.copy({"active": False, "draft_of_id": policy.id, "name": policy.name})
-        record = self.create(
+        record = self.sudo().create(
             {
                 "company_id": policy.company_id.id,
                 "kind": KIND_RULES,
@@ -111,7 +168,7 @@ class StockChannelWhatif(models.Model):
                 "after_policy_id": draft.id,
             }
         )
-        return record._open()
+        return record.sudo(False)._open()
 
     @api.model
     def _start_peak(self, policy, on):
@@ -124,7 +181,7 @@ class StockChannelWhatif(models.Model):
             Policy._check_peak_policy(company)
         before = Policy._in_force(company)
         after = Policy.sudo()._search_in_force(company.id, on)
-        record = self.create(
+        record = self.sudo().create(
             {
                 "company_id": company.id,
                 "kind": KIND_PEAK_ON if on else KIND_PEAK_OFF,
@@ -132,7 +189,7 @@ class StockChannelWhatif(models.Model):
                 "after_policy_id": after.id,
             }
         )
-        return record._open()
+        return record.sudo(False)._open()
 
     def _open(self):
         self.ensure_one()
