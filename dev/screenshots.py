@@ -428,7 +428,9 @@ def main():
         browser.scroll_to("h5", channels[MARKET]["name"])
         browser.shoot("screenshot_explain.png")
         shoot_sourcing(browser, args.url, action, market, order)
-        shoot_automation(browser, args.url, action, odoo, wait_until)
+        shoot_automation(
+            browser, args.url, action, odoo, wait_until, lambda: generate_orders(odoo, market)
+        )
     finally:
         browser.close()
         odoo.call("stock.channel", "action_replay_dead_letters", [market])
@@ -459,7 +461,14 @@ def shoot_only_automation(args, odoo):
         )
     browser, action = logged_in_browser(args, odoo)
     try:
-        shoot_automation(browser, args.url, action, odoo, wait_until)
+        shoot_automation(
+            browser,
+            args.url,
+            action,
+            odoo,
+            wait_until,
+            lambda: market and generate_orders(odoo, market["id"]),
+        )
     finally:
         browser.close()
     if browser.errors:

@@ -41,8 +41,10 @@ def demo_ruleset(odoo):
     return ruleset
 
 
-def shoot_automation(browser, url, action, odoo, wait_until):
-    """The rule set's form, its dry run, the what-if of the peak switch."""
+def shoot_automation(browser, url, action, odoo, wait_until, make_orders):
+    """The rule set's form, its dry run, an order's Rules page (`make_orders()` sends the
+    Demo Marketplace orders when no order matched a rule yet), the what-if of the peak
+    switch."""
     ruleset = demo_ruleset(odoo)
     big = odoo.call(
         RULE,
@@ -61,6 +63,17 @@ def shoot_automation(browser, url, action, odoo, wait_until):
             browser.shoot("screenshot_order_rules_dry_run.png")
         finally:
             odoo.call(RULE, "write", [big[0]["id"]], {"amount_min": big[0]["amount_min"]})
+
+    def matched():
+        return odoo.call("sale.order", "search", [("channel_rule_match_ids", "!=", False)], limit=1)
+
+    if not matched():
+        make_orders()
+        wait_until("an order matched by the rules", matched)
+    browser.open(f"{url}/odoo/action-sale.action_orders/{matched()[0]}", ".o_form_view")
+    browser.click(".o_notebook a[name=channel_rules]")
+    browser.wait_for(".o_notebook .tab-pane.active .o_field_widget[name=channel_rule_match_ids]")
+    browser.shoot("screenshot_order_rules_matched.png")
 
     standard = odoo.call(
         "stock.channel.policy", "search_read", [("policy_type", "=", "standard")], fields=["id"]

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.service.model import call_kw
 from odoo.tests import Form, new_test_user, tagged
 
 from ..core.automation import evaluate
@@ -220,6 +221,9 @@ class TestOrderRulesHistoryOverRpc(OrderRulesCase):
         rule.invalidate_recordset(["key"])
         self.assertEqual(rule.key, key)
         rule.with_user(self.manager).write({"key": key, "name": "Big orders"})  # unchanged: fine
+        # as the web client and RPC call it (ids first): a record method, not a model one
+        call_kw(rule.with_user(self.manager), "write", [rule.ids, {"amount_min": 300}], {})
+        self.assertEqual(rule.amount_min, 300)
 
     def test_a_manager_notifies_no_discussion_channel_hidden_from_them(self):
         private = self.env["discuss.channel"].create(

@@ -177,7 +177,6 @@ class StockChannelOrderRule(models.Model):
             conditions["hour_from"], conditions["hour_to"] = self.hour_from, self.hour_to
         return conditions
 
-    @api.model
     def write(self, vals):
         """A rule's key is its identity across versions (its matches and its touchless
         rate are counted by it): set when the rule is made (or restored), never changed."""
@@ -187,6 +186,7 @@ class StockChannelOrderRule(models.Model):
             )
         return super().write(vals)
 
+    @api.model
     def _values_from_snapshot(self, item):
         """The field values of a rule from its snapshot (ids that no longer exist dropped)."""
         conditions = item.get("conditions") or {}
