@@ -2,6 +2,7 @@
 answers keep the cores, the reserved orders wait (their units taken from every channel),
 never beyond the setting's minutes."""
 
+import itertools
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -87,7 +88,8 @@ class TestConfirmationDefers(FastCase):
         second = self.env.ref(defer.SECOND_CRON)
         self.env.cr.execute("DELETE FROM ir_cron_trigger WHERE cron_id = %s", [second.id])
         Inbound = self.env["stock.channel.inbound"].with_context(cron_id=first.id)
-        ages = iter([0.0, 5.0])  # the first look sees the burst, the second its end
+        # the first look sees the burst, the next ones (and the look after the batch) its end
+        ages = itertools.chain([0.0], itertools.repeat(5.0))
         original = type(Inbound)._confirmation_defers
 
         def looks(model):
@@ -123,3 +125,15 @@ class TestConfirmationDefers(FastCase):
         Inbound = self.env["stock.channel.inbound"].with_context(cron_id=first.id)
         self.assertEqual(Inbound._cron_confirm_reserved(), 3)
         self.assertFalse(self.env["ir.cron.trigger"].search([("cron_id", "=", second.id)]))
+
+    def test_a_burst_beginning_during_a_run_ends_it_after_its_batch(self):
+        """A run started before the burst (nothing to wait for then) looks again after
+        each batch: the burst seen, it ends and the first cron is triggered to wait."""
+        self.env["ir.config_parameter"].sudo().set_param(RATE, "0")  # not at its start
+        self.burst()
+        first = self.env.ref(defer.FIRST_CRON)
+        self.env.cr.execute("DELETE FROM ir_cron_trigger WHERE cron_id = %s", [first.id])
+        Inbound = self.env["stock.channel.inbound"]
+        with patch.object(type(Inbound), "_confirmation_defers", lambda model: True):
+            self.assertEqual(Inbound._cron_confirm_reserved(batch=1), 1, "one batch")
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", first.id)]))

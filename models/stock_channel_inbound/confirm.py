@@ -61,6 +61,9 @@ class StockChannelInbound(models.Model):
                 if self.search_count([("state", "=", RESERVED)], limit=1):
                     self._confirm_in_next_run()
                 break
+            if self._confirmation_defers():  # a burst began during the run (defer.py)
+                self._wait_burst_in_next_run()
+                break
         return confirmed
 
     @api.model

@@ -4,9 +4,11 @@ their units already taken from every channel, for at most the setting's minutes.
 
 Two settings (Settings > Channel Stock, database-wide like the crons):
 ``stock_channel_sync.confirm_defer_rate`` (orders a second; 0: never wait) and
-``stock_channel_sync.confirm_defer_minutes``. While it waits, the first confirmation
-cron looks again every DEFER_SLEEP seconds (sleeping, not computing), then runs again
-at once; the second one ends at once (the first wakes it when the burst is over)."""
+``stock_channel_sync.confirm_defer_minutes``. It looks before each run and after each
+batch (a burst beginning while it confirms ends the run). While it waits, the first
+confirmation cron looks again every DEFER_SLEEP seconds (sleeping, not computing), then
+runs again at once; the second one ends at once (the first wakes it when the burst is
+over)."""
 
 import time
 
@@ -90,6 +92,14 @@ class StockChannelInbound(models.Model):
                 return False
         first.sudo()._trigger()
         return True
+
+    @api.model
+    def _wait_burst_in_next_run(self):
+        """A burst began while a run was confirming: the run ends after its batch, and
+        the first cron is triggered, whose next run waits for the burst to end."""
+        first = self.env.ref(FIRST_CRON, raise_if_not_found=False)
+        if first:
+            first.sudo()._trigger()
 
     @api.model
     def _wake_second_confirmation(self):
