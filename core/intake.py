@@ -37,6 +37,11 @@ BURST_WINDOW = 3.0
 # (0: never), and the minutes the oldest reserved order may wait for it
 DEFER_RATE = 20.0
 DEFER_MINUTES = 10
+# during a burst (the same rate), a channel's pushes leave at most once in this many
+# seconds, each carrying every change since: pushed in rounds back to back, a round for
+# every few changes, the dispatcher took a third of the cores the answers needed
+# (docs/benchmarks.md, "The pushes wait during a burst")
+BURST_PUSH_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,25 @@ def burst_depth(rate, window=BURST_WINDOW):
     return max(1, math.ceil(rate * window))
 
 
+def orders_burst(nth_newest_age, rate, window=BURST_WINDOW):
+    """Whether orders arrive at `rate` a second or faster: the burst_depth(rate)-th
+    newest message (its age in seconds; None: fewer messages than that) arrived within
+    `window` seconds. Never with a rate of 0."""
+    if burst_depth(rate, window) is None or nth_newest_age is None:
+        return False
+    return nth_newest_age <= window
+
+
+def round_pause(started, now, pace, deadline=None):
+    """The seconds a channel's dispatcher waits after a round begun at `started` so that
+    its next round begins `pace` seconds after it (never past `deadline`); 0: at once.
+    All in the same clock (time.monotonic())."""
+    until = started + pace
+    if deadline is not None:
+        until = min(until, deadline)
+    return max(0.0, until - now)
+
+
 def confirmation_defers(nth_newest_age, oldest_reserved_age, rate, max_wait, window=BURST_WINDOW):
     """Whether the background confirmation waits for a burst of orders to end.
 
@@ -156,12 +180,9 @@ def confirmation_defers(nth_newest_age, oldest_reserved_age, rate, max_wait, win
     whatever arrives. `nth_newest_age`: the age in seconds of the burst_depth(rate)-th
     newest message (None: fewer messages than that); `oldest_reserved_age`: the age of
     the oldest reserved order (None: none waits)."""
-    depth = burst_depth(rate, window)
-    if depth is None or oldest_reserved_age is None or nth_newest_age is None:
+    if oldest_reserved_age is None or oldest_reserved_age >= max_wait:
         return False
-    if oldest_reserved_age >= max_wait:
-        return False
-    return nth_newest_age <= window
+    return orders_burst(nth_newest_age, rate, window)
 
 
 def reserved_answer(order_name, line_ids):

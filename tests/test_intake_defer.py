@@ -9,6 +9,8 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.tests import tagged
 
+from ..core import intake as intake_core
+from ..models.stock_channel_dispatcher import wake
 from ..models.stock_channel_inbound import defer
 from .test_intake_fast import FastCase
 
@@ -137,3 +139,44 @@ class TestConfirmationDefers(FastCase):
         with patch.object(type(Inbound), "_confirmation_defers", lambda model: True):
             self.assertEqual(Inbound._cron_confirm_reserved(batch=1), 1, "one batch")
         self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", first.id)]))
+
+    def pushes(self):
+        """The market's rounds in the cron's way (a commit between steps, here none),
+        one round: the seconds the dispatcher then waited, or None."""
+        with patch.object(wake.time, "sleep") as sleep:
+            self.env["stock.channel.dispatcher"]._dispatch_channel(
+                self.market, commit=lambda: None, max_rounds=1
+            )
+        self.assertLessEqual(sleep.call_count, 1)
+        return sleep.call_args.args[0] if sleep.called else None
+
+    def test_during_a_burst_a_channels_pushes_leave_once_a_second(self):
+        """Every order of a burst moves quantities: the channel's next round begins a
+        second after this one began, one push carrying every change since."""
+        self.burst()
+        self.assertTrue(self.due_rows(), "the burst queued the market's quantities")
+        pause = self.pushes()
+        self.assertIsNotNone(pause, "the dispatcher waited")
+        self.assertGreater(pause, 0.5)
+        self.assertLessEqual(pause, intake_core.BURST_PUSH_SECONDS)
+        self.assertFalse(self.due_rows(), "the round pushed what was due")
+
+    def test_out_of_a_burst_the_next_push_leaves_at_once(self):
+        self.burst(age=5)
+        self.assertTrue(self.due_rows())
+        self.assertIsNone(self.pushes())
+        self.assertFalse(self.due_rows())
+        self.env["ir.config_parameter"].sudo().set_param(RATE, "0")  # never a burst
+        self.burst()
+        self.assertIsNone(self.pushes())
+
+    def test_a_tests_transaction_is_never_left_waiting(self):
+        self.burst()
+        with patch.object(wake.time, "sleep") as sleep:
+            self.env["stock.channel.dispatcher"]._dispatch_channel(self.market, max_rounds=1)
+        sleep.assert_not_called()
+
+    def due_rows(self):
+        return self.env["stock.channel.outbox"].search(
+            [("channel_id", "=", self.market.id), ("state", "=", "pending")]
+        )

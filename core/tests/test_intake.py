@@ -1,5 +1,7 @@
 """The order intake's fast path decisions (core.intake), without Odoo."""
 
+import pytest
+
 from core.inbound import DONE, DUPLICATE, EXCEPTION, KIND_CANCEL, KIND_ORDER, RECEIVED, WAITING
 from core.intake import (
     OrderMessages,
@@ -11,7 +13,9 @@ from core.intake import (
     ledger_differences,
     needed_units,
     order_messages,
+    orders_burst,
     reserved_answer,
+    round_pause,
     shortfalls,
 )
 
@@ -107,6 +111,22 @@ def test_the_confirmation_waits_while_orders_arrive_at_the_rate():
     assert not confirmation_defers(4.0, 5.0, rate=20, max_wait=600, window=3)
     # fewer messages than a burst ever stored
     assert not confirmation_defers(None, 5.0, rate=20, max_wait=600, window=3)
+
+
+def test_a_burst_of_orders_is_seen_whatever_waits():
+    # the pushes look at the arrivals alone: no reserved order needs to wait
+    assert orders_burst(2.0, rate=20, window=3)
+    assert orders_burst(3.0, rate=20, window=3)
+    assert not orders_burst(3.1, rate=20, window=3)
+    assert not orders_burst(None, rate=20, window=3)
+    assert not orders_burst(0.0, rate=0, window=3)
+
+
+def test_a_round_during_a_burst_is_followed_by_the_next_a_pace_after_it_began():
+    assert round_pause(100.0, 100.3, 1.0) == pytest.approx(0.7)
+    assert round_pause(100.0, 101.5, 1.0) == 0.0  # the round took longer than the pace
+    assert round_pause(100.0, 100.3, 1.0, deadline=100.5) == pytest.approx(0.2)
+    assert round_pause(100.0, 100.6, 1.0, deadline=100.5) == 0.0
 
 
 def test_the_confirmation_never_waits_for_nothing_nor_beyond_its_bound():

@@ -239,11 +239,13 @@ class StockChannelDispatcher(models.AbstractModel):
                 while (max_rounds is None or rounds < max_rounds) and (
                     deadline is None or time.monotonic() < deadline
                 ):
+                    started = time.monotonic()
                     count = self._round(channel, connector, commit)
                     if count is None:
                         break
                     sent += count
                     rounds += 1
+                    self._pace_round(started, deadline, commit)  # wake.py
         return sent
 
     def _round(self, channel, connector, commit):

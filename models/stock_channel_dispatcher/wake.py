@@ -23,6 +23,7 @@ from contextlib import contextmanager, suppress
 
 from odoo import fields, models, sql_db
 
+from ...core import intake as intake_core
 from ...core.dispatch import payload_channels, wake_payload
 from .. import runtime
 from . import dispatcher
@@ -114,6 +115,21 @@ class StockChannelDispatcher(models.AbstractModel):
             self.env.ref(DISPATCH_CRON).sudo()._trigger()
         payload = wake_payload(channel_ids)
         self.env.cr.execute("SELECT pg_notify(%s, %s)", [WAKE_CHANNEL, payload])
+
+    def _pace_round(self, started, deadline, commit):
+        """During a burst of orders (stock.channel.inbound._orders_burst), the channel's
+        next round begins BURST_PUSH_SECONDS after this one began: one push carries
+        every change since, rather than a round for every few changes, and the answers
+        keep the cores. A round of a run that commits (the cron's) only: a test's
+        transaction is never left waiting."""
+        if not commit or not self.env["stock.channel.inbound"]._orders_burst():
+            return
+        commit()  # no snapshot kept while waiting
+        pause = intake_core.round_pause(
+            started, time.monotonic(), intake_core.BURST_PUSH_SECONDS, deadline
+        )
+        if pause:
+            time.sleep(pause)
 
     @contextmanager
     def _wake_listener(self, follow):

@@ -28,6 +28,11 @@ DEFER_SLEEP = 1.0
 DEFER_LOOKS = 2
 
 
+def _age(row):
+    """The seconds since a row's create_date (None: no row)."""
+    return (fields.Datetime.now() - row[0]).total_seconds() if row and row[0] else None
+
+
 class StockChannelInbound(models.Model):
     _inherit = "stock.channel.inbound"
 
@@ -43,30 +48,38 @@ class StockChannelInbound(models.Model):
         waited or None): two index reads (the newest messages by id, the oldest
         reserved one)."""
         params = self.env["ir.config_parameter"].sudo()
-        rate = float(params.get_param(RATE_PARAM, intake_core.DEFER_RATE) or 0)
         minutes = float(params.get_param(MINUTES_PARAM, intake_core.DEFER_MINUTES) or 0)
         self.flush_model(["state"])
-        cr = self.env.cr
-        cr.execute(
+        self.env.cr.execute(
             "SELECT create_date FROM stock_channel_inbound WHERE state = %s ORDER BY id LIMIT 1",
             [RESERVED],
         )
-        oldest = cr.fetchone()
-        now = fields.Datetime.now()
+        oldest = _age(self.env.cr.fetchone())
+        rate, nth = self._burst_arrivals()
+        defers = intake_core.confirmation_defers(nth, oldest, rate, minutes * 60)
+        return defers, oldest
 
-        def age(row):
-            return (now - row[0]).total_seconds() if row and row[0] else None
+    @api.model
+    def _orders_burst(self):
+        """Whether orders arrive at the setting's rate or faster now (one index read):
+        the pushes then leave once a second per channel (stock.channel.dispatcher)."""
+        rate, nth = self._burst_arrivals()
+        return intake_core.orders_burst(nth, rate)
 
+    @api.model
+    def _burst_arrivals(self):
+        """(the setting's rate, the age in seconds of the burst_depth(rate)-th newest
+        message or None: fewer messages, or a rate of 0)."""
+        params = self.env["ir.config_parameter"].sudo()
+        rate = float(params.get_param(RATE_PARAM, intake_core.DEFER_RATE) or 0)
         depth = intake_core.burst_depth(rate)
         if depth is None:
-            return False, age(oldest)
-        cr.execute(
+            return rate, None
+        self.env.cr.execute(
             "SELECT create_date FROM stock_channel_inbound ORDER BY id DESC OFFSET %s LIMIT 1",
             [depth - 1],
         )
-        nth = cr.fetchone()
-        defers = intake_core.confirmation_defers(age(nth), age(oldest), rate, minutes * 60)
-        return defers, age(oldest)
+        return rate, _age(self.env.cr.fetchone())
 
     @api.model
     def _confirmation_waits_burst(self):
