@@ -54,6 +54,13 @@ class TestStreamRaces(LiveServerCase):
                 [("channel_id", "=", channel.id), ("product_id", "not in", products.ids)]
             ).unlink()
 
+    def setUp(self):
+        super().setUp()
+        # no cron worker runs here: the triggers other tests committed stay due, and a
+        # waiting run would give its worker to them at once
+        with self.registry.cursor() as cr:
+            cr.execute("DELETE FROM ir_cron_trigger")
+
     def _apply_inventory(self, cr, product_id, quantity):
         """An inventory adjustment of `product_id` in the warehouse's stock, not committed."""
         env = self.env_of(cr, inventory_mode=True)
@@ -118,6 +125,49 @@ class TestStreamRaces(LiveServerCase):
         pushed = self._wait(lambda: self.sim.generic_level(self.code, sku) != before, 4)
         self.assertTrue(pushed, "the waiting run pushed the change")
         self.assertFalse(finished, "by the run that was waiting")
+
+    def test_a_waiting_run_gives_its_cron_worker_to_another_scheduled_action(self):
+        """A run that only waits (listening) ends once another scheduled action's
+        trigger is due and untaken (with Odoo's 2 cron workers, the confirmation's
+        backlog waited 5 s for the worker a listening run held); a trigger of its own
+        does not end it."""
+        finished = []
+
+        def run():
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                channel = env["stock.channel"].browse(self.channel_ids)
+                deadline = time.monotonic() + 8
+                env["stock.channel.dispatcher"]._run_parallel(channel, deadline, follow=True)
+            finished.append(time.monotonic())
+
+        with self.registry.cursor() as cr:
+            env = self.env_of(cr)
+            product = env["product.product"].browse(self.product_ids[0])
+            location = env["stock.location"].browse(self.location_id)
+            env["stock.quant"]._update_available_quantity(product, location, 1)  # a row due
+            env.ref(wake.DISPATCH_CRON)._trigger()  # its own: never given away
+        thread = threading.Thread(target=run)
+        thread.start()
+        self.addCleanup(thread.join)
+        self._wait(lambda: self.sim.generic_level(self.code, self.skus[0]) is not None, 5)
+        time.sleep(1.5)
+        self.assertFalse(finished, "the run waits, listening")
+        with self.registry.cursor() as cr:
+            cron = self.env_of(cr).ref("stock_channel_sync.ir_cron_confirm_reserved")
+            cron._trigger()
+        self.addCleanup(self._delete_triggers)
+        triggered = time.monotonic()
+        self.assertTrue(self._wait(lambda: finished, 3), "the run ended")
+        self.assertLess(finished[0] - triggered, 1.5, "within a look, not its 5 s of idling")
+
+    def _delete_triggers(self):
+        with self.registry.cursor() as cr:
+            env = self.env_of(cr)
+            crons = env.ref("stock_channel_sync.ir_cron_confirm_reserved") | env.ref(
+                wake.DISPATCH_CRON
+            )
+            cr.execute("DELETE FROM ir_cron_trigger WHERE cron_id = ANY(%s)", [crons.ids])
 
     def test_a_change_of_an_idle_channel_leaves_while_another_channel_pushes(self):
         """While one channel's push takes its time, a change notified for another
