@@ -78,6 +78,7 @@ ADDRESS = {
 SENDER_POOL = 200  # open loop: threads sending the orders when they are due
 DRAIN_TIMEOUT = 900  # seconds the open loop waits for the confirmation backlog
 DRAIN_POLL = 0.5
+WINDOW = 10  # seconds of due time per line of the open loop's latency by window
 # the scheduled actions of the background confirmation (held with --drain-only)
 CONFIRM_CRONS = (
     "stock_channel_sync.ir_cron_confirm_reserved",
@@ -213,7 +214,8 @@ class Bench(ServerBench):
     def run_open(self, rate, duration):
         """Open loop: `rate` orders a second for `duration` seconds, each sent when due by
         a pool of senders; one result per order: (order id, HTTP status or None, answer
-        status or error, resends, seconds from due to answer, wall time answered)."""
+        status or error, resends, seconds from due to answer, wall time answered,
+        seconds from the burst's start to its due time)."""
         count = int(rate * duration)
         rng = random.Random(rate)
         todo = []
@@ -242,7 +244,9 @@ class Bench(ServerBench):
                     answered = time.perf_counter()
                     with lock:
                         sent_at.append(sent)
-                        results.append((order_id, *outcome, answered - due, time.time()))
+                        results.append(
+                            (order_id, *outcome, answered - due, time.time(), due - start)
+                        )
 
         threads = [threading.Thread(target=sender) for _ in range(min(SENDER_POOL, count))]
         for thread in threads:
@@ -531,6 +535,7 @@ def run_open(bench, args):
         f"| {percentile(latencies, 50):.0f} | {percentile(latencies, 95):.0f} "
         f"| {percentile(latencies, 99):.0f} | {max(latencies, default=0):.0f} |"
     )
+    print_windows(results, args.duration)
     rate = after / drained if drained else float("nan")
     print()
     if args.drain_only:
@@ -556,6 +561,21 @@ def run_open(bench, args):
     )
     if not (ok and stock_ok and all_confirmed):
         raise SystemExit("the database does not match the answers")
+
+
+def print_windows(results, duration):
+    """The answers by WINDOW seconds of due time: where in the burst the slow ones were."""
+    windows = {}
+    for row in results:
+        windows.setdefault(min(int(row[6] // WINDOW), int(duration // WINDOW)), []).append(
+            row[4] * 1000
+        )
+    cells = [
+        f"{index * WINDOW:.0f}-{(index + 1) * WINDOW:.0f} s: p95 {percentile(ms, 95):.0f}, "
+        f"max {max(ms):.0f}"
+        for index, ms in sorted(windows.items())
+    ]
+    print("  by due time (ms): " + "; ".join(cells))
 
 
 def run_levels(bench, args, label):
