@@ -59,6 +59,12 @@ class TestConfirmationDefers(FastCase):
         self.burst(age=5)  # the 3rd newest message is older than the window
         self.assertEqual(self.confirm(), 3)
 
+    def test_a_burst_is_over_once_no_order_came_for_its_quiet(self):
+        """The burst's messages are within the window, but none came for the quiet
+        (2 s at this test's 1 order a second): the backlog is confirmed now."""
+        self.burst(age=2.5)
+        self.assertEqual(self.confirm(), 3)
+
     def test_an_order_waiting_the_settings_minutes_is_confirmed_whatever_arrives(self):
         inbounds = self.burst()
         self.stored_at(inbounds[0], fields.Datetime.now() - timedelta(minutes=11))
@@ -115,8 +121,22 @@ class TestConfirmationDefers(FastCase):
         second = self.env.ref(defer.SECOND_CRON)
         self.env.cr.execute("DELETE FROM ir_cron_trigger WHERE cron_id = %s", [second.id])
         Inbound = self.env["stock.channel.inbound"].with_context(cron_id=first.id)
-        self.assertEqual(Inbound._cron_confirm_reserved(), 3)
+        commits = []
+
+        def commit_chunk(env, *args):
+            # what is committed when: the second's trigger, before any order is confirmed
+            triggered = env["ir.cron.trigger"].search_count([("cron_id", "=", second.id)])
+            commits.append((triggered, env["sale.order"].search_count(self.market_orders)))
+            return float("inf")
+
+        with patch.object(defer.runtime, "commit_chunk", commit_chunk):
+            self.assertEqual(Inbound._cron_confirm_reserved(), 3)
         self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", second.id)]))
+        self.assertEqual(commits[0], (1, 0), "the trigger committed before the first batch")
+
+    @property
+    def market_orders(self):
+        return [("channel_id", "=", self.market.id)]
 
     def test_without_a_backlog_the_second_cron_is_not_woken(self):
         self.env["ir.config_parameter"].sudo().set_param(RATE, "0")

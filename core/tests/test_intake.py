@@ -4,9 +4,11 @@ import pytest
 
 from core.inbound import DONE, DUPLICATE, EXCEPTION, KIND_CANCEL, KIND_ORDER, RECEIVED, WAITING
 from core.intake import (
+    BURST_QUIET,
     OrderMessages,
     Shape,
     burst_depth,
+    burst_quiet,
     claimable,
     confirmation_defers,
     inline_reason,
@@ -120,6 +122,17 @@ def test_a_burst_of_orders_is_seen_whatever_waits():
     assert not orders_burst(3.1, rate=20, window=3)
     assert not orders_burst(None, rate=20, window=3)
     assert not orders_burst(0.0, rate=0, window=3)
+
+
+def test_a_burst_ends_after_a_quiet_second_not_after_its_window():
+    # 60 messages within 3 s, the last 1.5 s ago: the orders stopped
+    assert not orders_burst(2.0, rate=20, window=3, newest_age=1.5)
+    assert orders_burst(2.0, rate=20, window=3, newest_age=0.5)
+    assert not confirmation_defers(2.0, 5.0, rate=20, max_wait=600, window=3, newest_age=1.5)
+    # a rate so low that its messages come 1 s apart: 2 s of quiet end it
+    assert burst_quiet(20) == BURST_QUIET
+    assert burst_quiet(1) == 2
+    assert orders_burst(2.0, rate=1, window=3, newest_age=1.5)
 
 
 def test_a_round_during_a_burst_is_followed_by_the_next_a_pace_after_it_began():

@@ -55,31 +55,35 @@ class StockChannelInbound(models.Model):
             [RESERVED],
         )
         oldest = _age(self.env.cr.fetchone())
-        rate, nth = self._burst_arrivals()
-        defers = intake_core.confirmation_defers(nth, oldest, rate, minutes * 60)
+        rate, nth, newest = self._burst_arrivals()
+        defers = intake_core.confirmation_defers(nth, oldest, rate, minutes * 60, newest_age=newest)
         return defers, oldest
 
     @api.model
     def _orders_burst(self):
         """Whether orders arrive at the setting's rate or faster now (one index read):
         the pushes then leave once a second per channel (stock.channel.dispatcher)."""
-        rate, nth = self._burst_arrivals()
-        return intake_core.orders_burst(nth, rate)
+        rate, nth, newest = self._burst_arrivals()
+        return intake_core.orders_burst(nth, rate, newest_age=newest)
 
     @api.model
     def _burst_arrivals(self):
-        """(the setting's rate, the age in seconds of the burst_depth(rate)-th newest
-        message or None: fewer messages, or a rate of 0)."""
+        """(the setting's rate, the ages in seconds of the burst_depth(rate)-th newest
+        message and of the newest, each None when there is no such message, both None
+        with a rate of 0)."""
         params = self.env["ir.config_parameter"].sudo()
         rate = float(params.get_param(RATE_PARAM, intake_core.DEFER_RATE) or 0)
         depth = intake_core.burst_depth(rate)
         if depth is None:
-            return rate, None
+            return rate, None, None
         self.env.cr.execute(
-            "SELECT create_date FROM stock_channel_inbound ORDER BY id DESC OFFSET %s LIMIT 1",
+            """SELECT (SELECT create_date FROM stock_channel_inbound
+                        ORDER BY id DESC OFFSET %s LIMIT 1),
+                      (SELECT create_date FROM stock_channel_inbound ORDER BY id DESC LIMIT 1)""",
             [depth - 1],
         )
-        return rate, _age(self.env.cr.fetchone())
+        nth, newest = self.env.cr.fetchone()
+        return rate, _age([nth]), _age([newest])
 
     @api.model
     def _confirmation_waits_burst(self):
@@ -116,9 +120,12 @@ class StockChannelInbound(models.Model):
 
     @api.model
     def _wake_second_confirmation(self):
+        """Trigger the second cron, committed at once (nothing else is written yet):
+        it drains beside this run from its first batch, not after it."""
         second = self.env.ref(SECOND_CRON, raise_if_not_found=False)
         if second:
             second.sudo()._trigger()
+            runtime.commit_chunk(self.env)
 
     @api.model
     def _confirmation_may_sleep(self):
