@@ -33,8 +33,8 @@ CONFIRM_BATCH = 40
 CLAIM_WINDOW = 4
 # the seconds of arrivals the confirmation counts to see a burst (confirmation_defers)
 BURST_WINDOW = 3.0
-# the seconds without a message that end a burst (orders_burst)
-BURST_QUIET = 1.0
+# the orders a batch claims while the backlog is younger than that window (claim_size)
+YOUNG_BATCH = 5
 # the defaults of the two settings: orders a second above which the confirmation waits
 # (0: never), and the minutes the oldest reserved order may wait for it
 DEFER_RATE = 20.0
@@ -151,23 +151,26 @@ def burst_depth(rate, window=BURST_WINDOW):
     return max(1, math.ceil(rate * window))
 
 
-def orders_burst(nth_newest_age, rate, window=BURST_WINDOW, newest_age=None):
+def orders_burst(nth_newest_age, rate, window=BURST_WINDOW):
     """Whether orders arrive at `rate` a second or faster: the burst_depth(rate)-th
     newest message (its age in seconds; None: fewer messages than that) arrived within
-    `window` seconds, and the newest one (`newest_age`, when given) within the quiet
-    that ends a burst (burst_quiet): the confirmation starts about a second after the
-    last order, not once the window has passed. Never with a rate of 0."""
+    `window` seconds. Never with a rate of 0."""
     if burst_depth(rate, window) is None or nth_newest_age is None:
-        return False
-    if newest_age is not None and newest_age > burst_quiet(rate):
         return False
     return nth_newest_age <= window
 
 
-def burst_quiet(rate):
-    """The seconds without a message that end a burst of `rate` a second: BURST_QUIET,
-    longer for a rate so low that its messages come further apart."""
-    return max(BURST_QUIET, 2 / rate)
+def claim_size(batch, oldest_reserved_age, rate, window=BURST_WINDOW):
+    """The orders a confirmation batch claims: `batch`, or at most YOUNG_BATCH while the
+    oldest reserved order (its age in seconds; None: none) arrived within a burst's
+    `window`. The confirmation cannot tell a burst beginning: its orders are young, and
+    a small batch ends before the burst is seen (the check after each batch), where a
+    full one took the cores for seconds at the burst's start. With a `rate` of 0 (the
+    confirmation never waits for a burst), always `batch`."""
+    young = oldest_reserved_age is not None and oldest_reserved_age < window
+    if rate > 0 and young:
+        return min(batch, YOUNG_BATCH)
+    return batch
 
 
 def round_pause(started, now, pace, deadline=None):
@@ -180,9 +183,7 @@ def round_pause(started, now, pace, deadline=None):
     return max(0.0, until - now)
 
 
-def confirmation_defers(
-    nth_newest_age, oldest_reserved_age, rate, max_wait, window=BURST_WINDOW, newest_age=None
-):
+def confirmation_defers(nth_newest_age, oldest_reserved_age, rate, max_wait, window=BURST_WINDOW):
     """Whether the background confirmation waits for a burst of orders to end.
 
     The answers of a burst and the confirmations behind them share the same cores: on
@@ -193,11 +194,10 @@ def confirmation_defers(
     seconds: once the oldest reserved order has waited that long, the confirmation runs
     whatever arrives. `nth_newest_age`: the age in seconds of the burst_depth(rate)-th
     newest message (None: fewer messages than that); `oldest_reserved_age`: the age of
-    the oldest reserved order (None: none waits); `newest_age`: the newest message's
-    (orders_burst)."""
+    the oldest reserved order (None: none waits)."""
     if oldest_reserved_age is None or oldest_reserved_age >= max_wait:
         return False
-    return orders_burst(nth_newest_age, rate, window, newest_age)
+    return orders_burst(nth_newest_age, rate, window)
 
 
 def reserved_answer(order_name, line_ids):

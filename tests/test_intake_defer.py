@@ -27,12 +27,12 @@ class TestConfirmationDefers(FastCase):
         self.env["ir.config_parameter"].sudo().set_param(RATE, "1")
         self.env["ir.config_parameter"].sudo().set_param(MINUTES, "10")
 
-    def burst(self, count=3, age=0.0):
+    def burst(self, count=3, age=0.0, prefix="B"):
         """`count` orders reserved, their messages stored `age` seconds ago."""
         inbounds = self.env["stock.channel.inbound"]
         for _index in range(count):
             inbound, _status, answer = self.receive_order(
-                self.order_payload(f"B-{len(inbounds)}", [("WIDGET", 1)])
+                self.order_payload(f"{prefix}-{len(inbounds)}", [("WIDGET", 1)])
             )
             self.assertEqual(answer["status"], "accepted")
             inbounds |= inbound
@@ -59,11 +59,28 @@ class TestConfirmationDefers(FastCase):
         self.burst(age=5)  # the 3rd newest message is older than the window
         self.assertEqual(self.confirm(), 3)
 
-    def test_a_burst_is_over_once_no_order_came_for_its_quiet(self):
-        """The burst's messages are within the window, but none came for the quiet
-        (2 s at this test's 1 order a second): the backlog is confirmed now."""
-        self.burst(age=2.5)
-        self.assertEqual(self.confirm(), 3)
+    def test_a_young_backlog_is_confirmed_in_small_batches(self):
+        """Orders younger than a burst's window (a burst may be beginning) are claimed
+        a few at a time, the burst looked for after each batch; an older backlog (a
+        burst over) in full batches."""
+        self.env["ir.config_parameter"].sudo().set_param(RATE, "100")  # no burst here
+        Inbound = self.env["stock.channel.inbound"]
+        claimed = []
+        original = type(Inbound)._claim_reserved
+
+        def claim(model, limit):
+            claimed.append(limit)
+            return original(model, limit)
+
+        self.burst(count=intake_core.YOUNG_BATCH + 2)
+        with patch.object(type(Inbound), "_claim_reserved", claim):
+            self.assertEqual(self.confirm(), intake_core.YOUNG_BATCH + 2)
+        self.assertEqual(claimed[:2], [intake_core.YOUNG_BATCH] * 2)
+        claimed.clear()
+        self.burst(count=intake_core.YOUNG_BATCH + 2, age=5, prefix="C")
+        with patch.object(type(Inbound), "_claim_reserved", claim):
+            self.assertEqual(self.confirm(), intake_core.YOUNG_BATCH + 2)
+        self.assertEqual(claimed[0], intake_core.CONFIRM_BATCH, "one full batch")
 
     def test_an_order_waiting_the_settings_minutes_is_confirmed_whatever_arrives(self):
         inbounds = self.burst()

@@ -4,11 +4,11 @@ import pytest
 
 from core.inbound import DONE, DUPLICATE, EXCEPTION, KIND_CANCEL, KIND_ORDER, RECEIVED, WAITING
 from core.intake import (
-    BURST_QUIET,
+    YOUNG_BATCH,
     OrderMessages,
     Shape,
     burst_depth,
-    burst_quiet,
+    claim_size,
     claimable,
     confirmation_defers,
     inline_reason,
@@ -124,15 +124,12 @@ def test_a_burst_of_orders_is_seen_whatever_waits():
     assert not orders_burst(0.0, rate=0, window=3)
 
 
-def test_a_burst_ends_after_a_quiet_second_not_after_its_window():
-    # 60 messages within 3 s, the last 1.5 s ago: the orders stopped
-    assert not orders_burst(2.0, rate=20, window=3, newest_age=1.5)
-    assert orders_burst(2.0, rate=20, window=3, newest_age=0.5)
-    assert not confirmation_defers(2.0, 5.0, rate=20, max_wait=600, window=3, newest_age=1.5)
-    # a rate so low that its messages come 1 s apart: 2 s of quiet end it
-    assert burst_quiet(20) == BURST_QUIET
-    assert burst_quiet(1) == 2
-    assert orders_burst(2.0, rate=1, window=3, newest_age=1.5)
+def test_a_young_backlog_is_claimed_in_small_batches():
+    assert claim_size(40, 1.0, rate=20, window=3) == YOUNG_BATCH
+    assert claim_size(3, 1.0, rate=20, window=3) == 3
+    assert claim_size(40, 3.0, rate=20, window=3) == 40  # the backlog of a burst over
+    assert claim_size(40, None, rate=20, window=3) == 40
+    assert claim_size(40, 1.0, rate=0, window=3) == 40  # never waits: full batches
 
 
 def test_a_round_during_a_burst_is_followed_by_the_next_a_pace_after_it_began():

@@ -45,7 +45,7 @@ class StockChannelInbound(models.Model):
         attempts = 0
         while attempts < CLAIM_ATTEMPTS:
             try:
-                inbounds = self._claim_reserved(batch)
+                inbounds = self._claim_reserved(self._claim_size(batch))  # defer.py
                 if not inbounds:
                     break
                 inbounds._confirm_reserved()

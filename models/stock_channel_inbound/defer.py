@@ -49,41 +49,50 @@ class StockChannelInbound(models.Model):
         reserved one)."""
         params = self.env["ir.config_parameter"].sudo()
         minutes = float(params.get_param(MINUTES_PARAM, intake_core.DEFER_MINUTES) or 0)
+        oldest = self._oldest_reserved_age()
+        rate, nth = self._burst_arrivals()
+        defers = intake_core.confirmation_defers(nth, oldest, rate, minutes * 60)
+        return defers, oldest
+
+    @api.model
+    def _oldest_reserved_age(self):
+        """The seconds the oldest reserved order has waited (None: none waits)."""
         self.flush_model(["state"])
         self.env.cr.execute(
             "SELECT create_date FROM stock_channel_inbound WHERE state = %s ORDER BY id LIMIT 1",
             [RESERVED],
         )
-        oldest = _age(self.env.cr.fetchone())
-        rate, nth, newest = self._burst_arrivals()
-        defers = intake_core.confirmation_defers(nth, oldest, rate, minutes * 60, newest_age=newest)
-        return defers, oldest
+        return _age(self.env.cr.fetchone())
+
+    @api.model
+    def _claim_size(self, batch):
+        """The orders the next batch claims (core.intake.claim_size): a small batch
+        while the backlog is young (a burst may be beginning)."""
+        params = self.env["ir.config_parameter"].sudo()
+        rate = float(params.get_param(RATE_PARAM, intake_core.DEFER_RATE) or 0)
+        return intake_core.claim_size(batch, self._oldest_reserved_age(), rate)
 
     @api.model
     def _orders_burst(self):
         """Whether orders arrive at the setting's rate or faster now (one index read):
         the pushes then leave once a second per channel (stock.channel.dispatcher)."""
-        rate, nth, newest = self._burst_arrivals()
-        return intake_core.orders_burst(nth, rate, newest_age=newest)
+        rate, nth = self._burst_arrivals()
+        return intake_core.orders_burst(nth, rate)
 
     @api.model
     def _burst_arrivals(self):
-        """(the setting's rate, the ages in seconds of the burst_depth(rate)-th newest
-        message and of the newest, each None when there is no such message, both None
-        with a rate of 0)."""
+        """(the setting's rate, the age in seconds of the burst_depth(rate)-th newest
+        message or None: fewer messages, or a rate of 0)."""
         params = self.env["ir.config_parameter"].sudo()
         rate = float(params.get_param(RATE_PARAM, intake_core.DEFER_RATE) or 0)
         depth = intake_core.burst_depth(rate)
         if depth is None:
-            return rate, None, None
+            return rate, None
         self.env.cr.execute(
-            """SELECT (SELECT create_date FROM stock_channel_inbound
-                        ORDER BY id DESC OFFSET %s LIMIT 1),
-                      (SELECT create_date FROM stock_channel_inbound ORDER BY id DESC LIMIT 1)""",
+            "SELECT create_date FROM stock_channel_inbound ORDER BY id DESC OFFSET %s LIMIT 1",
             [depth - 1],
         )
-        nth, newest = self.env.cr.fetchone()
-        return rate, _age([nth]), _age([newest])
+        return rate, _age(self.env.cr.fetchone())
 
     @api.model
     def _confirmation_waits_burst(self):
