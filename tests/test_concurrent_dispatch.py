@@ -137,6 +137,52 @@ class TestConcurrentDispatchers(BaseCase):
         self._dispatch()
         self.assertEqual(self.sim.generic_level("race", sku), 0)
 
+    def test_a_row_changed_while_its_push_is_recorded_stays_for_its_own_push(self):
+        """During a burst of orders, changes update the rows a round is recording (a
+        row of a variant every few ms): the recording keeps a row changed since it was
+        taken, for its own push, where REPEATABLE READ failed its DELETE on a
+        serialization error, every attempt, and lost the round's recording."""
+        self.sim.clear_faults()
+        Dispatcher = self.registry["stock.channel.dispatcher"]
+        original = Dispatcher._stock_done
+        changed = set()
+
+        def stock_done(dispatcher, channel, job, rows, result):
+            dispatcher.env.cr.execute("SELECT 1")  # the recording's snapshot is taken
+            with self.registry.cursor() as other:  # a change of a row of the push, each try
+                other.execute(
+                    "UPDATE stock_channel_outbox SET generation = generation + 1 WHERE id = %s",
+                    [rows[:1].id],
+                )
+            changed.add(rows[:1].id)
+            return original(dispatcher, channel, job, rows, result)
+
+        Dispatcher._stock_done = stock_done
+        try:
+            with self.registry.cursor() as cr:  # one round
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                channel = env["stock.channel"].browse(self.channel_id)
+                sent = env["stock.channel.dispatcher"]._dispatch_channel(
+                    channel, commit=cr.commit, max_rounds=1
+                )
+        finally:
+            Dispatcher._stock_done = original
+        self.assertTrue(sent, "the round recorded its pushes")
+        self.assertTrue(changed)
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT id, attempts FROM stock_channel_outbox WHERE id = ANY(%s)", [list(changed)]
+            )
+            left = dict(cr.fetchall())
+        self.assertEqual(set(left), changed, "the changed rows wait for their own push")
+        self.assertEqual(set(left.values()), {0}, "their attempts start again")
+        self._dispatch()  # the next rounds push them
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT count(*) FROM stock_channel_outbox WHERE id = ANY(%s)", [list(changed)]
+            )
+            self.assertEqual(cr.fetchone()[0], 0)
+
     def test_a_row_sent_after_the_snapshot_does_not_break_the_lock(self):
         """REPEATABLE READ: locking a row another transaction deleted after this one's
         snapshot fails; the lock then leaves the rows to the other dispatcher, or, when it

@@ -5,6 +5,8 @@ import traceback
 from contextlib import nullcontext
 from datetime import timedelta
 
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
+
 from odoo import models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import mute_logger
@@ -55,10 +57,19 @@ class StockChannelDispatcher(models.AbstractModel):
     # ------------------------------------------------------------------
     def _record(self, channel, connector, jobs, commit):
         """Record the outcomes of `jobs`; returns the number of rows sent. A write
-        conflict (a change queued meanwhile) records again on a fresh snapshot."""
+        conflict (a change queued meanwhile) records again on a fresh snapshot.
+
+        A run that commits records at READ COMMITTED: a row a change updated after the
+        recording began is then seen as it is now (its generation moved: kept for its
+        own push) instead of failing the recording on a serialization error. During a
+        burst of orders, rows of a round change every few milliseconds and REPEATABLE
+        READ failed every attempt (docs/benchmarks.md)."""
         for attempt in range(RECORD_ATTEMPTS):
             last = not commit or attempt == RECORD_ATTEMPTS - 1
             try:
+                if commit:
+                    commit()  # what the pushes' phase read ends: a new transaction
+                    self._read_committed()
                 # expected while changes are queued (a Republish all): retried, not logged
                 quiet = nullcontext() if last else mute_logger("odoo.sql_db")
                 with self.env.cr.savepoint(), quiet:
@@ -71,6 +82,13 @@ class StockChannelDispatcher(models.AbstractModel):
                     raise
                 runtime.roll_back(self.env)
         return 0
+
+    def _read_committed(self):
+        """The transaction about to begin runs at READ COMMITTED (_record); a cursor
+        already in a transaction (a test's, whose `commit` ends none) is left as it is."""
+        cr = self.env.cr
+        if cr._cnx.info.transaction_status == TRANSACTION_STATUS_IDLE:
+            cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
 
     def _record_round(self, channel, connector, jobs):
         down = [job for job in jobs if getattr(job.outcome, "unreachable", False)]
