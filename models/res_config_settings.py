@@ -34,7 +34,8 @@ class ResConfigSettings(models.TransientModel):
         default=intake_core.DEFER_RATE,
         help="While orders answered as soon as their stock is reserved arrive this fast or "
         "faster, their confirmation (sale order, picking) waits, so that the answers keep "
-        "the cores; their units stay reserved from every channel. 0: never wait.",
+        "the cores; their units stay reserved from every channel. Meanwhile each channel's "
+        "quantities are pushed once a second. 0: never wait.",
     )
     channel_confirm_defer_minutes = fields.Integer(
         string="Confirm Within (minutes)",

@@ -245,7 +245,8 @@ class StockChannelDispatcher(models.AbstractModel):
                         break
                     sent += count
                     rounds += 1
-                    self._pace_round(started, deadline, commit)  # wake.py
+                    if count < connector.batch_limit * CANDIDATES_PER_BATCH:  # not full
+                        self._pace_round(started, deadline, commit)  # wake.py
         return sent
 
     def _round(self, channel, connector, commit):

@@ -124,15 +124,15 @@ class StockChannelDispatcher(models.AbstractModel):
         next round begins BURST_PUSH_SECONDS after this one began: one push carries
         every change since, rather than a round for every few changes, and the answers
         keep the cores. A round of a run that commits (the cron's) only: a test's
-        transaction is never left waiting."""
+        transaction is never left waiting. Not after a full round (the caller's): a
+        backlog goes out at full speed."""
         if not commit or not self.env["stock.channel.inbound"]._orders_burst():
             return
         commit()  # no snapshot kept while waiting
         pause = intake_core.round_pause(
             started, time.monotonic(), intake_core.BURST_PUSH_SECONDS, deadline
         )
-        if pause:
-            time.sleep(pause)
+        time.sleep(pause)  # 0: the round outlasted the pace
 
     @contextmanager
     def _wake_listener(self, follow):
@@ -151,23 +151,26 @@ class StockChannelDispatcher(models.AbstractModel):
         IDLE_SECONDS after its last due row when it listens; returns the channels
         notified meanwhile (an empty set: none), None when the run ends."""
         now = time.monotonic()
-        if seconds is None:
+        idle = seconds is None  # nothing pending: only listening
+        if idle:
             if not listener or now >= idle_until:
                 return None
             seconds = idle_until - now
         if listener:
-            if self._worker_wanted():
+            if idle and self._worker_wanted():
                 return None
-            return listener.wait(min(seconds, YIELD_POLL_SECONDS))
+            return listener.wait(min(seconds, YIELD_POLL_SECONDS) if idle else seconds)
         time.sleep(seconds)
         return set()
 
     def _worker_wanted(self):
         """Whether another scheduled action's trigger is due and no run has taken it: a
-        run that only waits (listening, or for a retry) gives its cron worker back. With
+        run that only listens (no retry pending within its horizon: a future trigger
+        would wake no worker before its next minute) gives its cron worker back. With
         Odoo's 2 cron workers, the dispatcher idling 5 s after a burst held one while
         the confirmation's backlog waited for it (docs/benchmarks.md); the next change
-        starts a run again, and the retries are triggered at their time."""
+        starts a run again. A trigger of a job running (made again meanwhile) counts
+        too: the run then ends for nothing but a new run at the next change."""
         dispatch_id = self.env["ir.model.data"]._xmlid_to_res_id(DISPATCH_CRON)
         self.env.cr.execute(
             """SELECT 1 FROM ir_cron_trigger t JOIN ir_cron c ON c.id = t.cron_id
