@@ -100,19 +100,7 @@ class TestStreamRaces(LiveServerCase):
     def test_a_dispatch_run_pushes_a_change_committed_while_it_waits(self):
         """The scheduled action's run, once its rows are pushed, waits listening: a stock
         change committed meanwhile is pushed by that run (no cron worker to start)."""
-        finished = []
-
-        def run():
-            with self.registry.cursor() as cr:
-                env = api.Environment(cr, SUPERUSER_ID, {})
-                channel = env["stock.channel"].browse(self.channel_ids)
-                deadline = time.monotonic() + 8
-                env["stock.channel.dispatcher"]._run_parallel(channel, deadline, follow=True)
-            finished.append(time.monotonic())
-
-        thread = threading.Thread(target=run)
-        thread.start()
-        self.addCleanup(thread.join)
+        finished = self._start_following_run()
         sku = self.skus[0]
         self._wait(lambda: self.sim.generic_level(self.code, sku) is not None, 5)
         time.sleep(1)  # nothing more is due: the run waits
@@ -131,25 +119,13 @@ class TestStreamRaces(LiveServerCase):
         trigger is due and untaken (with Odoo's 2 cron workers, the confirmation's
         backlog waited 5 s for the worker a listening run held); a trigger of its own
         does not end it."""
-        finished = []
-
-        def run():
-            with self.registry.cursor() as cr:
-                env = api.Environment(cr, SUPERUSER_ID, {})
-                channel = env["stock.channel"].browse(self.channel_ids)
-                deadline = time.monotonic() + 8
-                env["stock.channel.dispatcher"]._run_parallel(channel, deadline, follow=True)
-            finished.append(time.monotonic())
-
         with self.registry.cursor() as cr:
             env = self.env_of(cr)
             product = env["product.product"].browse(self.product_ids[0])
             location = env["stock.location"].browse(self.location_id)
             env["stock.quant"]._update_available_quantity(product, location, 1)  # a row due
             env.ref(wake.DISPATCH_CRON)._trigger()  # its own: never given away
-        thread = threading.Thread(target=run)
-        thread.start()
-        self.addCleanup(thread.join)
+        finished = self._start_following_run()
         self._wait(lambda: self.sim.generic_level(self.code, self.skus[0]) is not None, 5)
         time.sleep(1.5)
         self.assertFalse(finished, "the run waits, listening")
@@ -160,6 +136,24 @@ class TestStreamRaces(LiveServerCase):
         triggered = time.monotonic()
         self.assertTrue(self._wait(lambda: finished, 3), "the run ended")
         self.assertLess(finished[0] - triggered, 1.5, "within a look, not its 5 s of idling")
+
+    def _start_following_run(self):
+        """The scheduled action's run (8 s of budget, listening) in a thread of its own;
+        returns the list its end time is appended to."""
+        finished = []
+
+        def run():
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                channel = env["stock.channel"].browse(self.channel_ids)
+                deadline = time.monotonic() + 8
+                env["stock.channel.dispatcher"]._run_parallel(channel, deadline, follow=True)
+            finished.append(time.monotonic())
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        self.addCleanup(thread.join)
+        return finished
 
     def _delete_triggers(self):
         with self.registry.cursor() as cr:

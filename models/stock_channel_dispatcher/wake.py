@@ -29,7 +29,7 @@ from .. import runtime
 from . import dispatcher
 
 WAKE_CHANNEL = "stock_channel_dispatch"
-# a run waiting (listening, or for a retry) looks this often whether another scheduled
+# a run only listening (no retry pending) looks this often whether another scheduled
 # action waits for its cron worker
 YIELD_POLL_SECONDS = 0.5
 DISPATCH_CRON = "stock_channel_sync.ir_cron_dispatch"
