@@ -68,9 +68,13 @@ class StockChannelInbound(models.Model):
     def _claim_size(self, batch):
         """The orders the next batch claims (core.intake.claim_size): a small batch
         while the backlog is young (a burst may be beginning)."""
+        return intake_core.claim_size(batch, self._oldest_reserved_age(), self._burst_rate())
+
+    @api.model
+    def _burst_rate(self):
+        """The setting's orders a second that make a burst (0: never)."""
         params = self.env["ir.config_parameter"].sudo()
-        rate = float(params.get_param(RATE_PARAM, intake_core.DEFER_RATE) or 0)
-        return intake_core.claim_size(batch, self._oldest_reserved_age(), rate)
+        return float(params.get_param(RATE_PARAM, intake_core.DEFER_RATE) or 0)
 
     @api.model
     def _orders_burst(self):
@@ -83,8 +87,7 @@ class StockChannelInbound(models.Model):
     def _burst_arrivals(self):
         """(the setting's rate, the age in seconds of the burst_depth(rate)-th newest
         message or None: fewer messages, or a rate of 0)."""
-        params = self.env["ir.config_parameter"].sudo()
-        rate = float(params.get_param(RATE_PARAM, intake_core.DEFER_RATE) or 0)
+        rate = self._burst_rate()
         depth = intake_core.burst_depth(rate)
         if depth is None:
             return rate, None
